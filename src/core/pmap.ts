@@ -1,0 +1,265 @@
+/**
+ * A persistent, ordered map from non-negative integer keys (below 2^53) to values.
+ *
+ * capsim keeps every large store of the kernel state (objects by physical address, CTEs by
+ * slot address, the entries of a paging structure, the TLB, physical memory) in one of
+ * these. Setting or deleting a key copies only the nodes on the path to it: O(depth), with
+ * depth about log32 of the key range, whatever the number of keys. Unchanged nodes are
+ * shared between the old and the new map, so keeping many consecutive states alive costs
+ * little. immer treats a PMap as an opaque value (it is a class that is not `immerable`),
+ * so a transition that stores a new PMap into its draft never makes immer copy the store.
+ *
+ * The structure is a radix trie, 5 bits of the key per level, with bitmap-compressed
+ * branches (only present children are stored). Because children are kept in digit order,
+ * iteration visits keys in ascending order, and range and floor queries are cheap.
+ */
+
+const BITS = 5;
+const WIDTH = 1 << BITS;
+const DIGIT_WEIGHT: readonly number[] = Array.from({ length: 12 }, (_, level) => 2 ** (level * BITS));
+
+interface Branch {
+  /** bit d is set when a child for digit d is present */
+  readonly bitmap: number;
+  /** the present children, in digit order: branches, or values on level 0 */
+  readonly children: readonly unknown[];
+}
+
+function popcount(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+function digitOf(key: number, level: number): number {
+  // Keys below 2^32 (all of a 32-bit machine's addresses) take the fast unsigned shift;
+  // above that, division by a power of two and remainder stay exact up to 2^53.
+  if (key <= 0xffffffff) return level < 7 ? (key >>> (level * BITS)) & (WIDTH - 1) : 0;
+  return Math.floor(key / (DIGIT_WEIGHT[level] as number)) % WIDTH;
+}
+
+function levelsFor(key: number): number {
+  let levels = 1;
+  while (levels < DIGIT_WEIGHT.length && key >= (DIGIT_WEIGHT[levels] as number)) levels++;
+  return levels;
+}
+
+function checkKey(key: number): void {
+  if (!Number.isSafeInteger(key) || key < 0) throw new RangeError(`PMap key must be a non-negative safe integer, got ${key}`);
+}
+
+const EMPTY_BRANCH: Branch = { bitmap: 0, children: [] };
+
+function branchGet(node: Branch, level: number, key: number): unknown {
+  let n: Branch = node;
+  for (let l = level; ; l--) {
+    const bit = 1 << digitOf(key, l);
+    if ((n.bitmap & bit) === 0) return undefined;
+    const child = n.children[popcount(n.bitmap & (bit - 1))];
+    if (l === 0) return child;
+    n = child as Branch;
+  }
+}
+
+function branchHas(node: Branch, level: number, key: number): boolean {
+  let n: Branch = node;
+  for (let l = level; ; l--) {
+    const bit = 1 << digitOf(key, l);
+    if ((n.bitmap & bit) === 0) return false;
+    if (l === 0) return true;
+    n = n.children[popcount(n.bitmap & (bit - 1))] as Branch;
+  }
+}
+
+/** Returns the new branch, and whether a key was added (not just replaced). */
+function branchSet(node: Branch, level: number, key: number, value: unknown, added: { v: boolean }): Branch {
+  const bit = 1 << digitOf(key, level);
+  const pos = popcount(node.bitmap & (bit - 1));
+  const present = (node.bitmap & bit) !== 0;
+  let newChild: unknown;
+  if (level === 0) {
+    if (present && node.children[pos] === value) return node;
+    newChild = value;
+    added.v = !present;
+  } else {
+    const old = present ? (node.children[pos] as Branch) : EMPTY_BRANCH;
+    newChild = branchSet(old, level - 1, key, value, added);
+    if (newChild === old) return node;
+  }
+  const children = node.children.slice();
+  if (present) children[pos] = newChild;
+  else children.splice(pos, 0, newChild);
+  return { bitmap: (node.bitmap | bit) >>> 0, children };
+}
+
+/** Returns the new branch (EMPTY_BRANCH when it became empty), or the same branch when the key was absent. */
+function branchDelete(node: Branch, level: number, key: number): Branch {
+  const bit = 1 << digitOf(key, level);
+  if ((node.bitmap & bit) === 0) return node;
+  const pos = popcount(node.bitmap & (bit - 1));
+  if (level > 0) {
+    const old = node.children[pos] as Branch;
+    const child = branchDelete(old, level - 1, key);
+    if (child === old) return node;
+    if (child.bitmap !== 0) {
+      const children = node.children.slice();
+      children[pos] = child;
+      return { bitmap: node.bitmap, children };
+    }
+  }
+  const bitmap = (node.bitmap & ~bit) >>> 0;
+  if (bitmap === 0) return EMPTY_BRANCH;
+  const children = node.children.slice();
+  children.splice(pos, 1);
+  return { bitmap, children };
+}
+
+function* branchEntries(node: Branch, level: number, prefix: number, lo: number, hi: number): Generator<[number, unknown]> {
+  const weight = DIGIT_WEIGHT[level] as number;
+  let i = 0;
+  for (let d = 0; d < WIDTH; d++) {
+    const bit = 1 << d;
+    if ((node.bitmap & bit) === 0) continue;
+    const child = node.children[i++];
+    const start = prefix + d * weight;
+    const end = start + weight; // keys under this child lie in [start, end)
+    if (end <= lo || start >= hi) continue;
+    if (level === 0) yield [start, child];
+    else yield* branchEntries(child as Branch, level - 1, start, lo, hi);
+  }
+}
+
+function branchFloor(node: Branch, level: number, prefix: number, key: number): [number, unknown] | undefined {
+  const weight = DIGIT_WEIGHT[level] as number;
+  const top = Math.min(WIDTH - 1, Math.floor((key - prefix) / weight));
+  for (let d = top; d >= 0; d--) {
+    const bit = 1 << d;
+    if ((node.bitmap & bit) === 0) continue;
+    const child = node.children[popcount(node.bitmap & (bit - 1))];
+    const start = prefix + d * weight;
+    if (level === 0) return [start, child];
+    const found = branchFloor(child as Branch, level - 1, start, key);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** A persistent ordered map from integer keys (branded numbers welcome) to values. */
+export class PMap<K extends number, V> {
+  private static readonly EMPTY = new PMap<number, never>(EMPTY_BRANCH, 1, 0);
+
+  private constructor(
+    private readonly root: Branch,
+    /** how many 5-bit levels the trie has: keys below 32^levels fit */
+    private readonly levels: number,
+    /** the number of keys */
+    readonly size: number,
+  ) {}
+
+  /** The empty map. */
+  static empty<K extends number, V>(): PMap<K, V> {
+    return PMap.EMPTY as unknown as PMap<K, V>;
+  }
+
+  /** A map holding these entries (later duplicates win). */
+  static from<K extends number, V>(entries: Iterable<readonly [K, V]>): PMap<K, V> {
+    let m = PMap.empty<K, V>();
+    for (const [k, v] of entries) m = m.set(k, v);
+    return m;
+  }
+
+  /** The value at `key`, or undefined. */
+  get(key: K): V | undefined {
+    if (key >= (DIGIT_WEIGHT[this.levels] ?? Infinity) || key < 0) return undefined;
+    return branchGet(this.root, this.levels - 1, key) as V | undefined;
+  }
+
+  /** Whether `key` is present. */
+  has(key: K): boolean {
+    if (key >= (DIGIT_WEIGHT[this.levels] ?? Infinity) || key < 0) return false;
+    return branchHas(this.root, this.levels - 1, key);
+  }
+
+  /** A map with `key` set to `value`; this map is unchanged. */
+  set(key: K, value: V): PMap<K, V> {
+    checkKey(key);
+    let root = this.root;
+    let levels = this.levels;
+    const needed = levelsFor(key);
+    while (levels < needed) {
+      // Grow upward: the old trie becomes digit 0 of a new top level.
+      root = root.bitmap === 0 ? EMPTY_BRANCH : { bitmap: 1, children: [root] };
+      levels++;
+    }
+    const added = { v: false };
+    const newRoot = branchSet(root, levels - 1, key, value, added);
+    if (newRoot === this.root) return this;
+    return new PMap<K, V>(newRoot, levels, this.size + (added.v ? 1 : 0));
+  }
+
+  /** A map with the value at `key` replaced by `fn(old)` (old is undefined when absent). */
+  update(key: K, fn: (old: V | undefined) => V): PMap<K, V> {
+    return this.set(key, fn(this.get(key)));
+  }
+
+  /** A map without `key`; this map when the key is absent. */
+  delete(key: K): PMap<K, V> {
+    if (!this.has(key)) return this;
+    const root = branchDelete(this.root, this.levels - 1, key);
+    return new PMap<K, V>(root, root.bitmap === 0 ? 1 : this.levels, this.size - 1);
+  }
+
+  /** Entries in ascending key order. */
+  entries(): IterableIterator<[K, V]> {
+    return this.range(0 as K, Infinity as K);
+  }
+
+  /** Entries with lo <= key < hi, in ascending key order. */
+  range(lo: K | number, hi: K | number): IterableIterator<[K, V]> {
+    return branchEntries(this.root, this.levels - 1, 0, lo, hi) as IterableIterator<[K, V]>;
+  }
+
+  /** Keys in ascending order. */
+  *keys(): IterableIterator<K> {
+    for (const [k] of this.entries()) yield k;
+  }
+
+  /** Values in ascending key order. */
+  *values(): IterableIterator<V> {
+    for (const [, v] of this.entries()) yield v;
+  }
+
+  [Symbol.iterator](): IterableIterator<[K, V]> {
+    return this.entries();
+  }
+
+  /** The entry with the greatest key <= `key`, or undefined. */
+  floor(key: K | number): [K, V] | undefined {
+    if (key < 0) return undefined;
+    return branchFloor(this.root, this.levels - 1, 0, key) as [K, V] | undefined;
+  }
+
+  /** The first entry (smallest key), or undefined. */
+  first(): [K, V] | undefined {
+    for (const e of this.entries()) return e;
+    return undefined;
+  }
+
+  /** Whether the map has no keys. */
+  get isEmpty(): boolean {
+    return this.size === 0;
+  }
+
+  /** A map without the keys in [lo, hi). */
+  deleteRange(lo: K | number, hi: K | number): PMap<K, V> {
+    let m: PMap<K, V> = this;
+    for (const [k] of [...this.range(lo, hi)]) m = m.delete(k);
+    return m;
+  }
+
+  toJSON(): Record<string, V> {
+    const out: Record<string, V> = {};
+    for (const [k, v] of this.entries()) out[String(k)] = v;
+    return out;
+  }
+}

@@ -1,0 +1,53 @@
+import type { CPtr, PhysAddr } from "../core/addresses.ts";
+import { errorReplyMRs, illegalOperation, invalidCapability, type SyscallError } from "../core/errors.ts";
+import type { Result } from "../core/result.ts";
+import { lookupCapAndSlot } from "../caps/lookup.ts";
+import type { CapType } from "../caps/types.ts";
+import type { KernelState } from "../objects/state.ts";
+import { transition } from "../objects/transition.ts";
+import { decodeWith, type DecodedInvocation } from "./family.ts";
+import { FAMILIES } from "./families.ts";
+import type { DecodeContext, Effect, ExtraCap, InvokeResult, Message } from "./message.ts";
+
+/**
+ * seL4's decodeInvocation (src/object/objecttype.c): pick the decoder for the invoked cap's type.
+ * Invoking the null cap is InvalidCapability 0; a cap type with no invocations is IllegalOperation.
+ */
+export function decodeInvocation(ctx: DecodeContext): Result<DecodedInvocation, SyscallError> {
+  if (ctx.cap.type === "Null") return { ok: false, error: invalidCapability(0, "the invoked slot holds the null cap") };
+  const family = FAMILIES[ctx.cap.type as Exclude<CapType, "Null">];
+  if (family === undefined) return { ok: false, error: illegalOperation(`capsim does not model invocations of ${ctx.cap.type} caps (${ctx.label})`) };
+  return family(ctx);
+}
+
+/**
+ * Invoke a capability as `thread` would with seL4_Call: `state + invocation -> new state + reply`.
+ *
+ * 1. look up the invoked CPtr and each extra cap's CPtr in the thread's CSpace (a failure is a
+ *    cap fault, not an error reply, exactly as in seL4's handleInvocation);
+ * 2. decode: every check, in seL4's order, on the unchanged state;
+ * 3. perform: the changes, as one immer transition that cannot fail;
+ * 4. reply.
+ * When the call fails, the returned state is the very same object as `state`.
+ */
+export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message: Message): InvokeResult {
+  const invoked = lookupCapAndSlot(state, thread, cptr);
+  if (!invoked.ok) {
+    return { state, reply: { kind: "capFault", fault: { which: "invoked", index: 0, cptr, lookupFailure: invoked.error } } };
+  }
+  const extraCaps: ExtraCap[] = [];
+  for (let i = 0; i < message.extraCaps.length; i++) {
+    const c = message.extraCaps[i] as CPtr;
+    const found = lookupCapAndSlot(state, thread, c);
+    if (!found.ok) return { state, reply: { kind: "capFault", fault: { which: "extraCap", index: i, cptr: c, lookupFailure: found.error } } };
+    extraCaps.push(found.value);
+  }
+  const decoded = decodeInvocation({ state, thread, cap: invoked.value.cap, slot: invoked.value.slot, label: message.label, args: message.args, extraCaps });
+  if (!decoded.ok) return { state, reply: { kind: "error", error: decoded.error, mrs: errorReplyMRs(decoded.error) } };
+  const effects: Effect[] = [];
+  let mrs: readonly number[] = [];
+  const next = transition(state, (draft) => {
+    mrs = decoded.value.perform(draft, effects);
+  });
+  return { state: next, reply: { kind: "ok", mrs, effects, invocation: decoded.value.invocation.kind } };
+}

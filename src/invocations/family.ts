@@ -1,0 +1,31 @@
+import type { SyscallError } from "../core/errors.ts";
+import type { Result } from "../core/result.ts";
+import type { MutableState } from "../objects/transition.ts";
+import type { DecodeContext, Effect } from "./message.ts";
+
+/**
+ * The invocations of one kind of cap, as a matched decode/perform pair (l4v's
+ * `decodeXInvocation` / `performXInvocation`):
+ * - decode runs every check on the frozen state, in seL4's order, and computes everything
+ *   perform needs into a plain-data Invocation record; it changes nothing;
+ * - perform applies that record to a draft of the state and cannot fail; it returns the
+ *   reply's message words and reports what it did to the TLB and caches in `effects`.
+ */
+export interface InvocationFamily<I extends { readonly kind: string }> {
+  readonly decode: (ctx: DecodeContext) => Result<I, SyscallError>;
+  readonly perform: (s: MutableState, inv: I, effects: Effect[]) => readonly number[];
+}
+
+/** A decoded invocation bound to its family's perform, so the dispatcher needs no type switch. */
+export interface DecodedInvocation {
+  readonly invocation: { readonly kind: string };
+  readonly perform: (s: MutableState, effects: Effect[]) => readonly number[];
+}
+
+/** Decodes with a family and binds the result to the family's perform. */
+export function decodeWith<I extends { readonly kind: string }>(family: InvocationFamily<I>, ctx: DecodeContext): Result<DecodedInvocation, SyscallError> {
+  const r = family.decode(ctx);
+  if (!r.ok) return r;
+  const inv = r.value;
+  return { ok: true, value: { invocation: inv, perform: (s, effects) => family.perform(s, inv, effects) } };
+}
