@@ -1,7 +1,9 @@
 import type { SyscallError } from "../core/errors.ts";
 import type { Result } from "../core/result.ts";
 import type { CapType } from "../caps/types.ts";
-import type { DecodedInvocation } from "./family.ts";
+import { cnodeFamily } from "./cnode.ts";
+import { untypedFamily } from "./untyped.ts";
+import { decodeWith, type DecodedInvocation } from "./family.ts";
 import type { DecodeContext } from "./message.ts";
 
 type Decoder = (ctx: DecodeContext) => Result<DecodedInvocation, SyscallError>;
@@ -12,8 +14,8 @@ type Decoder = (ctx: DecodeContext) => Result<DecodedInvocation, SyscallError>;
  * (Each entry is `(ctx) => decodeWith(family, ctx)` for that type's InvocationFamily.)
  */
 export const FAMILIES: Partial<Record<Exclude<CapType, "Null">, Decoder>> = {
-  // Untyped: see src/objects/retype.ts
-  // CNode: see src/caps/cnodeInvocations.ts
+  Untyped: (ctx) => decodeWith(untypedFamily, ctx),
+  CNode: (ctx) => decodeWith(cnodeFamily, ctx),
   // Frame, PageTable, PageDirectory, ASIDControl, ASIDPool: see src/invocations/arm/
   // TCB: see src/invocations/tcb.ts
 };

@@ -1,0 +1,135 @@
+import type { CPtr } from "../core/addresses.ts";
+import { deleteFirst, failedLookup, illegalOperation, truncatedMessage, type SyscallError } from "../core/errors.ts";
+import { err, ok, type Result } from "../core/result.ts";
+import { cteInsert, cteMove, cteSwap, getCap, isSlotEmpty } from "../caps/cdt.ts";
+import { cteDelete, cteRevoke } from "../caps/delete.ts";
+import { deriveCap, updateCapData } from "../caps/derive.ts";
+import { lookupPivotSlot, lookupSourceSlot, lookupTargetSlot } from "../caps/lookup.ts";
+import { maskCapRights } from "../caps/rights.ts";
+import { capRightsFromWord, type Cap } from "../caps/types.ts";
+import type { SlotAddr } from "../objects/state.ts";
+import type { MutableState } from "../objects/transition.ts";
+import type { InvocationFamily } from "./family.ts";
+import { finaliser } from "./finaliser.ts";
+import type { DecodeContext, Effect } from "./message.ts";
+
+/** A decoded CNode invocation: plain data naming the slots and the caps to write. */
+export type CNodeInvocation =
+  | { readonly kind: "CNodeInsert"; readonly cap: Cap; readonly src: SlotAddr; readonly dest: SlotAddr }
+  | { readonly kind: "CNodeMove"; readonly cap: Cap; readonly src: SlotAddr; readonly dest: SlotAddr }
+  | { readonly kind: "CNodeRotate"; readonly srcCap: Cap; readonly pivotCap: Cap; readonly src: SlotAddr; readonly pivot: SlotAddr; readonly dest: SlotAddr }
+  | { readonly kind: "CNodeDelete"; readonly slot: SlotAddr }
+  | { readonly kind: "CNodeRevoke"; readonly slot: SlotAddr };
+
+const arg = (ctx: DecodeContext, i: number): number => ctx.args[i] as number;
+
+const ensureEmptySlot = (ctx: DecodeContext, slot: SlotAddr, what: string): SyscallError | undefined =>
+  isSlotEmpty(ctx.state, slot) ? undefined : deleteFirst(`the ${what} slot is not empty: delete its cap first`);
+
+/**
+ * seL4's decodeCNodeInvocation (src/object/cnode.c), checks in seL4's order:
+ * label, length (TruncatedMessage), the destination slot (index MR0, depth MR1), then per
+ * operation the source root (extra cap 0), DeleteFirst on an occupied destination, the
+ * source lookup, an empty source (FailedLookup, source), and what deriving or mutating gives.
+ */
+export function decodeCNodeInvocation(ctx: DecodeContext): Result<CNodeInvocation, SyscallError> {
+  const { label, args, state } = ctx;
+  const known = ["CNodeRevoke", "CNodeDelete", "CNodeCancelBadgedSends", "CNodeCopy", "CNodeMint", "CNodeMove", "CNodeMutate", "CNodeRotate", "CNodeSaveCaller"];
+  if (!known.includes(label)) return err(illegalOperation(`${label} is not an invocation of a CNode cap`));
+  if (args.length < 2) return err(truncatedMessage(`${label} needs at least the destination index and depth (2 message words)`));
+  const dest = lookupTargetSlot(state, ctx.cap, arg(ctx, 0) as CPtr, arg(ctx, 1));
+  if (!dest.ok) return dest;
+  const destSlot = dest.value;
+
+  if (label === "CNodeCopy" || label === "CNodeMint" || label === "CNodeMove" || label === "CNodeMutate") {
+    const srcRoot = ctx.extraCaps[0];
+    if (args.length < 4 || srcRoot === undefined) return err(truncatedMessage(`${label} needs the source index and depth (4 words) and the source root as an extra cap`));
+    const notEmpty = ensureEmptySlot(ctx, destSlot, "destination");
+    if (notEmpty) return err(notEmpty);
+    const src = lookupSourceSlot(state, srcRoot.cap, arg(ctx, 2) as CPtr, arg(ctx, 3));
+    if (!src.ok) return src;
+    const srcSlot = src.value;
+    const srcCap = getCap(state, srcSlot);
+    if (srcCap.type === "Null") {
+      return err(failedLookup(true, { kind: "MissingCapability", bitsLeft: arg(ctx, 3) }, "the source slot is empty: there is no cap to copy or move"));
+    }
+    let newCap: Cap;
+    let isMove = false;
+    if (label === "CNodeCopy" || label === "CNodeMint") {
+      const need = label === "CNodeCopy" ? 5 : 6;
+      if (args.length < need) return err(truncatedMessage(`${label} needs ${need} message words (the rights${label === "CNodeMint" ? " and the badge" : ""})`));
+      const masked = maskCapRights(capRightsFromWord(arg(ctx, 4)), srcCap);
+      const derived = deriveCap(state, srcSlot, masked);
+      if (!derived.ok) return derived;
+      newCap = label === "CNodeMint" ? updateCapData(false, arg(ctx, 5), derived.value) : derived.value;
+    } else if (label === "CNodeMove") {
+      newCap = srcCap;
+      isMove = true;
+    } else {
+      if (args.length < 5) return err(truncatedMessage("CNodeMutate needs 5 message words (the new data word)"));
+      newCap = updateCapData(true, arg(ctx, 4), srcCap);
+      isMove = true;
+    }
+    if (newCap.type === "Null") return err(illegalOperation(`${label} would produce the null cap (the cap cannot be badged or given this guard)`));
+    return ok(isMove ? { kind: "CNodeMove", cap: newCap, src: srcSlot, dest: destSlot } : { kind: "CNodeInsert", cap: newCap, src: srcSlot, dest: destSlot });
+  }
+  if (label === "CNodeRevoke") return ok({ kind: "CNodeRevoke", slot: destSlot });
+  if (label === "CNodeDelete") return ok({ kind: "CNodeDelete", slot: destSlot });
+  if (label === "CNodeRotate") {
+    const pivotRoot = ctx.extraCaps[0];
+    const srcRoot = ctx.extraCaps[1];
+    if (args.length < 8 || pivotRoot === undefined || srcRoot === undefined) {
+      return err(truncatedMessage("CNodeRotate needs 8 message words and two extra caps (the pivot root and the source root)"));
+    }
+    const src = lookupSourceSlot(state, srcRoot.cap, arg(ctx, 6) as CPtr, arg(ctx, 7));
+    if (!src.ok) return src;
+    const pivot = lookupPivotSlot(state, pivotRoot.cap, arg(ctx, 3) as CPtr, arg(ctx, 4));
+    if (!pivot.ok) return pivot;
+    if (pivot.value === src.value || pivot.value === destSlot) return err(illegalOperation("the pivot slot must differ from the source and the destination"));
+    if (src.value !== destSlot) {
+      const notEmpty = ensureEmptySlot(ctx, destSlot, "destination");
+      if (notEmpty) return err(notEmpty);
+    }
+    const srcCap = getCap(state, src.value);
+    if (srcCap.type === "Null") return err(failedLookup(true, { kind: "MissingCapability", bitsLeft: arg(ctx, 7) }, "the source slot is empty"));
+    const pivotCap = getCap(state, pivot.value);
+    if (pivotCap.type === "Null") return err(failedLookup(false, { kind: "MissingCapability", bitsLeft: arg(ctx, 4) }, "the pivot slot is empty"));
+    const newSrcCap = updateCapData(true, arg(ctx, 5), srcCap);
+    const newPivotCap = updateCapData(true, arg(ctx, 2), pivotCap);
+    if (newSrcCap.type === "Null") return err(illegalOperation("the source cap cannot take the new data word"));
+    if (newPivotCap.type === "Null") return err(illegalOperation("the pivot cap cannot take the new data word"));
+    return ok({ kind: "CNodeRotate", srcCap: newSrcCap, pivotCap: newPivotCap, src: src.value, pivot: pivot.value, dest: destSlot });
+  }
+  // SaveCaller and CancelBadgedSends act on IPC state, which capsim does not model.
+  return err(illegalOperation(`capsim does not model ${label} (it concerns IPC state)`));
+}
+
+/** seL4's invokeCNodeInsert / Move / Rotate / Delete / Revoke. */
+export function performCNodeInvocation(s: MutableState, inv: CNodeInvocation, _effects: Effect[]): readonly number[] {
+  switch (inv.kind) {
+    case "CNodeInsert":
+      cteInsert(s, inv.cap, inv.src, inv.dest);
+      break;
+    case "CNodeMove":
+      cteMove(s, inv.cap, inv.src, inv.dest);
+      break;
+    case "CNodeRotate":
+      if (inv.src === inv.dest) {
+        cteSwap(s, inv.srcCap, inv.src, inv.pivotCap, inv.pivot);
+      } else {
+        // seL4's cteRotate: the pivot's cap moves to the destination, then the source's to the pivot.
+        cteMove(s, inv.pivotCap, inv.pivot, inv.dest);
+        cteMove(s, inv.srcCap, inv.src, inv.pivot);
+      }
+      break;
+    case "CNodeDelete":
+      cteDelete(s, inv.slot, finaliser);
+      break;
+    case "CNodeRevoke":
+      cteRevoke(s, inv.slot, finaliser);
+      break;
+  }
+  return [];
+}
+
+export const cnodeFamily: InvocationFamily<CNodeInvocation> = { decode: decodeCNodeInvocation, perform: performCNodeInvocation };

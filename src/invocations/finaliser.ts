@@ -1,0 +1,20 @@
+import { finaliseGenericCap } from "../caps/delete.ts";
+import type { Finaliser } from "../caps/finalise.ts";
+import { finaliseArchCap } from "./arm/finalise.ts";
+
+/**
+ * The whole finaliseCap: ARM's VM caps go to finaliseArchCap (unmap, release ASIDs), the rest
+ * to the generic part. Passed to cteDelete/cteRevoke, which live below the VSpace code.
+ */
+export const finaliser: Finaliser = (s, cap, slot, isFinal) => {
+  switch (cap.type) {
+    case "Frame":
+    case "PageTable":
+    case "PageDirectory":
+    case "ASIDPool":
+      finaliseArchCap(s, cap, slot, isFinal);
+      return;
+    default:
+      finaliseGenericCap(s, cap, isFinal, finaliser);
+  }
+};

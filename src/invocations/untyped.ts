@@ -1,0 +1,121 @@
+import { alignUp, pow2, type CPtr, type PhysAddr } from "../core/addresses.ts";
+import { deleteFirst, failedLookup, illegalOperation, invalidArgument, notEnoughMemory, rangeError, truncatedMessage, type SyscallError } from "../core/errors.ts";
+import { PMap } from "../core/pmap.ts";
+import { err, ok, type Result } from "../core/result.ts";
+import { getCap, hasChildren, insertCap, isSlotEmpty, updateCap } from "../caps/cdt.ts";
+import { lookupTargetSlot, slotAddress } from "../caps/lookup.ts";
+import type { Cap, UntypedCap } from "../caps/types.ts";
+import { CONFIG_RETYPE_FAN_OUT_LIMIT, seL4_MaxUntypedBits, seL4_MinUntypedBits, seL4_WordBits } from "../objects/constants.ts";
+import { createObject, objectSizeBitsOfType } from "../objects/create.ts";
+import { zeroPhysical } from "../objects/memory.ts";
+import type { SlotAddr } from "../objects/state.ts";
+import { putObject } from "../objects/store.ts";
+import type { MutableState } from "../objects/transition.ts";
+import { frameSizeOfType, OBJECT_TYPE_COUNT, objectTypeByNumber, type ObjectTypeName } from "../objects/types.ts";
+import { copyGlobalMappings } from "../vspace/globalMappings.ts";
+import type { InvocationFamily } from "./family.ts";
+import type { DecodeContext, Effect } from "./message.ts";
+
+/** A decoded Untyped_Retype: everything invokeUntyped_Retype needs, as plain data. */
+export interface RetypeInvocation {
+  readonly kind: "UntypedRetype";
+  readonly untypedSlot: SlotAddr;
+  /** reset the untyped first (no children left): its free index goes to 0 and its memory is zeroed */
+  readonly reset: boolean;
+  readonly objectType: ObjectTypeName;
+  readonly userSize: number;
+  /** the physical address of each new object, in order */
+  readonly addresses: readonly PhysAddr[];
+  /** the destination slot of each new cap, in order */
+  readonly destSlots: readonly SlotAddr[];
+  /** the untyped's free index (bytes) after the retype */
+  readonly newFreeIndex: number;
+}
+
+/**
+ * seL4's decodeUntypedInvocation (src/object/untyped.c), checks in seL4's order. Message:
+ * MR0 type, MR1 size_bits, MR2 node_index, MR3 node_depth, MR4 node_offset, MR5 node_window
+ * (the object count); extra cap 0 is the root CNode the destination is looked up from.
+ */
+export function decodeUntypedInvocation(ctx: DecodeContext): Result<RetypeInvocation, SyscallError> {
+  const { state, args } = ctx;
+  const untyped = ctx.cap as UntypedCap;
+  if (ctx.label !== "UntypedRetype") return err(illegalOperation(`${ctx.label} is not an invocation of an untyped cap`));
+  const root = ctx.extraCaps[0];
+  if (args.length < 6 || root === undefined) return err(truncatedMessage("Untyped_Retype needs 6 message words and the root CNode as an extra cap"));
+  const [typeNumber, userSize, nodeIndex, nodeDepth, nodeOffset, nodeWindow] = args as [number, number, number, number, number, number];
+  const objectType = objectTypeByNumber(typeNumber);
+  if (typeNumber >= OBJECT_TYPE_COUNT || objectType === undefined) return err(invalidArgument(0, `object type ${typeNumber} does not exist (there are ${OBJECT_TYPE_COUNT})`));
+  const objectSize = objectSizeBitsOfType(objectType, userSize);
+  if (userSize >= seL4_WordBits || objectSize > seL4_MaxUntypedBits) {
+    return err(rangeError(0, seL4_MaxUntypedBits, `the object would be 2^${objectSize} bytes; the most is 2^${seL4_MaxUntypedBits}`));
+  }
+  if (objectType === "seL4_CapTableObject" && userSize === 0) return err(invalidArgument(1, "a CNode needs at least one radix bit (size_bits 0 makes a one-slot CNode, which seL4 refuses)"));
+  if (objectType === "seL4_UntypedObject" && userSize < seL4_MinUntypedBits) {
+    return err(invalidArgument(1, `an untyped object needs at least ${seL4_MinUntypedBits} size bits`));
+  }
+  let destCNode: Cap;
+  if (nodeDepth === 0) {
+    destCNode = root.cap;
+  } else {
+    const found = lookupTargetSlot(state, root.cap, nodeIndex as CPtr, nodeDepth);
+    if (!found.ok) return found;
+    destCNode = getCap(state, found.value);
+  }
+  if (destCNode.type !== "CNode") {
+    return err(failedLookup(false, { kind: "MissingCapability", bitsLeft: nodeDepth }, "the destination (root, node_index, node_depth) is not a CNode cap"));
+  }
+  const nodeSize = pow2(destCNode.radixBits);
+  if (nodeOffset > nodeSize - 1) return err(rangeError(0, nodeSize - 1, `node_offset ${nodeOffset} is past the destination CNode's last slot`));
+  if (nodeWindow < 1 || nodeWindow > CONFIG_RETYPE_FAN_OUT_LIMIT) {
+    return err(rangeError(1, CONFIG_RETYPE_FAN_OUT_LIMIT, `one Retype makes between 1 and ${CONFIG_RETYPE_FAN_OUT_LIMIT} objects, not ${nodeWindow}`));
+  }
+  if (nodeWindow > nodeSize - nodeOffset) return err(rangeError(1, nodeSize - nodeOffset, `${nodeWindow} objects from slot ${nodeOffset} run past the CNode's end`));
+  const destSlots: SlotAddr[] = [];
+  for (let i = nodeOffset; i < nodeOffset + nodeWindow; i++) {
+    const slot = slotAddress(destCNode.paddr, i);
+    if (!isSlotEmpty(state, slot)) return err(deleteFirst(`destination slot ${i} is not empty: delete its cap first`));
+    destSlots.push(slot);
+  }
+  // An untyped with no children left can be reused from its start (seL4 resets it).
+  const reset = !hasChildren(state, ctx.slot);
+  const freeIndex = reset ? 0 : untyped.freeIndex;
+  const freeBytes = pow2(untyped.sizeBits) - freeIndex;
+  if (Math.floor(freeBytes / pow2(objectSize)) < nodeWindow) {
+    return err(notEnoughMemory(freeBytes, `${nodeWindow} objects of 2^${objectSize} bytes need more than the ${freeBytes} free bytes of this untyped`));
+  }
+  if (untyped.isDevice && frameSizeOfType(objectType) === undefined && objectType !== "seL4_UntypedObject") {
+    return err(invalidArgument(1, "device memory can only be retyped into frames or smaller untypeds"));
+  }
+  const first = alignUp(untyped.paddr + freeIndex, objectSize);
+  const addresses = destSlots.map((_, i) => (first + i * pow2(objectSize)) as PhysAddr);
+  return ok({
+    kind: "UntypedRetype",
+    untypedSlot: ctx.slot,
+    reset,
+    objectType,
+    userSize,
+    addresses,
+    destSlots,
+    newFreeIndex: first - untyped.paddr + nodeWindow * pow2(objectSize),
+  });
+}
+
+/** seL4's invokeUntyped_Retype: reset if asked, advance the free index, create the objects and their caps. */
+export function performUntypedInvocation(s: MutableState, inv: RetypeInvocation, _effects: Effect[]): readonly number[] {
+  const untyped = getCap(s, inv.untypedSlot) as UntypedCap;
+  if (inv.reset) zeroPhysical(s, untyped.paddr, pow2(untyped.sizeBits));
+  updateCap(s, inv.untypedSlot, { ...untyped, freeIndex: inv.newFreeIndex });
+  const size = objectSizeBitsOfType(inv.objectType, inv.userSize);
+  inv.addresses.forEach((addr, i) => {
+    const pdEntries = inv.objectType === "seL4_ARM_PageDirectoryObject" ? copyGlobalMappings(s, PMap.empty()) : PMap.empty<number, number>();
+    const made = createObject(inv.objectType, addr, inv.userSize, untyped.isDevice, pdEntries);
+    // Fresh memory is zero: seL4 zeroes what it hands out (frames explicitly, the rest on reset).
+    if (!inv.reset) zeroPhysical(s, addr, pow2(size));
+    if (made.object !== undefined) putObject(s, made.object);
+    insertCap(s, made.cap, inv.destSlots[i] as SlotAddr, inv.untypedSlot, true);
+  });
+  return [];
+}
+
+export const untypedFamily: InvocationFamily<RetypeInvocation> = { decode: decodeUntypedInvocation, perform: performUntypedInvocation };
