@@ -10,7 +10,7 @@ import { capRightsFromWord, type Cap } from "../caps/types.ts";
 import type { SlotAddr } from "../objects/state.ts";
 import type { MutableState } from "../objects/transition.ts";
 import type { InvocationFamily } from "./family.ts";
-import { finaliser } from "./finaliser.ts";
+import { finaliserReporting } from "./finaliser.ts";
 import type { DecodeContext, Effect } from "./message.ts";
 
 /** A decoded CNode invocation: plain data naming the slots and the caps to write. */
@@ -105,7 +105,8 @@ export function decodeCNodeInvocation(ctx: DecodeContext): Result<CNodeInvocatio
 }
 
 /** seL4's invokeCNodeInsert / Move / Rotate / Delete / Revoke. */
-export function performCNodeInvocation(s: MutableState, inv: CNodeInvocation, _effects: Effect[]): readonly number[] {
+export function performCNodeInvocation(s: MutableState, inv: CNodeInvocation, effects: Effect[]): readonly number[] {
+  const finaliser = finaliserReporting(effects);
   switch (inv.kind) {
     case "CNodeInsert":
       cteInsert(s, inv.cap, inv.src, inv.dest);

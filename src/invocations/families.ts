@@ -3,6 +3,11 @@ import type { Result } from "../core/result.ts";
 import type { CapType } from "../caps/types.ts";
 import { cnodeFamily } from "./cnode.ts";
 import { untypedFamily } from "./untyped.ts";
+import { asidControlFamily } from "./arm/asidControl.ts";
+import { asidPoolFamily } from "./arm/asidPool.ts";
+import { pageFamily } from "./arm/page.ts";
+import { pageDirectoryFamily } from "./arm/pageDirectory.ts";
+import { pageTableFamily } from "./arm/pageTable.ts";
 import { decodeWith, type DecodedInvocation } from "./family.ts";
 import type { DecodeContext } from "./message.ts";
 
@@ -16,6 +21,9 @@ type Decoder = (ctx: DecodeContext) => Result<DecodedInvocation, SyscallError>;
 export const FAMILIES: Partial<Record<Exclude<CapType, "Null">, Decoder>> = {
   Untyped: (ctx) => decodeWith(untypedFamily, ctx),
   CNode: (ctx) => decodeWith(cnodeFamily, ctx),
-  // Frame, PageTable, PageDirectory, ASIDControl, ASIDPool: see src/invocations/arm/
-  // TCB: see src/invocations/tcb.ts
+  Frame: (ctx) => decodeWith(pageFamily, ctx),
+  PageTable: (ctx) => decodeWith(pageTableFamily, ctx),
+  PageDirectory: (ctx) => decodeWith(pageDirectoryFamily, ctx),
+  ASIDControl: (ctx) => decodeWith(asidControlFamily, ctx),
+  ASIDPool: (ctx) => decodeWith(asidPoolFamily, ctx),
 };

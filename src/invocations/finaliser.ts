@@ -1,20 +1,25 @@
 import { finaliseGenericCap } from "../caps/delete.ts";
 import type { Finaliser } from "../caps/finalise.ts";
 import { finaliseArchCap } from "./arm/finalise.ts";
+import type { Effect } from "./message.ts";
 
 /**
  * The whole finaliseCap: ARM's VM caps go to finaliseArchCap (unmap, release ASIDs), the rest
- * to the generic part. Passed to cteDelete/cteRevoke, which live below the VSpace code.
+ * to the generic part. Passed to cteDelete/cteRevoke, which live below the VSpace code; what
+ * the ARM part flushes is reported into `effects`.
  */
-export const finaliser: Finaliser = (s, cap, slot, isFinal) => {
-  switch (cap.type) {
-    case "Frame":
-    case "PageTable":
-    case "PageDirectory":
-    case "ASIDPool":
-      finaliseArchCap(s, cap, slot, isFinal);
-      return;
-    default:
-      finaliseGenericCap(s, cap, isFinal, finaliser);
-  }
-};
+export function finaliserReporting(effects: Effect[]): Finaliser {
+  const finaliser: Finaliser = (s, cap, slot, isFinal) => {
+    switch (cap.type) {
+      case "Frame":
+      case "PageTable":
+      case "PageDirectory":
+      case "ASIDPool":
+        finaliseArchCap(s, cap, slot, isFinal, effects);
+        return;
+      default:
+        finaliseGenericCap(s, cap, isFinal, finaliser);
+    }
+  };
+  return finaliser;
+}

@@ -2,10 +2,34 @@ import type { Cap } from "../../caps/types.ts";
 import type { SlotAddr } from "../../objects/state.ts";
 import { removeObject } from "../../objects/store.ts";
 import type { MutableState } from "../../objects/transition.ts";
+import { deleteASID, deleteASIDPool } from "../../asid/delete.ts";
+import { unmapPage, unmapPageTable } from "../../vspace/mapping.ts";
+import type { Effect } from "../message.ts";
 
 /**
- * ARM's Arch_finaliseCap (src/arch/arm/32/object/objecttype.c).
+ * ARM's Arch_finaliseCap (src/arch/arm/32/object/objecttype.c):
+ * - every mapped frame cap unmaps its own mapping, final or not (each cap tracks one mapping);
+ * - the last page table cap unmaps the table from its directory (without zeroing it);
+ * - the last page directory cap with an ASID releases the ASID (deleteASID);
+ * - the last ASID pool cap releases the pool's ASIDs and its table slot.
+ * The object leaves the store when its last cap goes.
  */
-export function finaliseArchCap(s: MutableState, cap: Cap, _slot: SlotAddr, isFinal: boolean): void {
-  if (isFinal && cap.type !== "Null" && cap.type !== "ASIDControl" && cap.type !== "Untyped") removeObject(s, cap.paddr);
+export function finaliseArchCap(s: MutableState, cap: Cap, _slot: SlotAddr, isFinal: boolean, effects: Effect[] = []): void {
+  switch (cap.type) {
+    case "Frame":
+      if (cap.mapping !== null) unmapPage(s, cap.size, cap.mapping.asid, cap.mapping.vaddr, cap.paddr, effects);
+      break;
+    case "PageTable":
+      if (isFinal && cap.mapping !== null) unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr, effects);
+      break;
+    case "PageDirectory":
+      if (isFinal && cap.mappedASID !== null) deleteASID(s, cap.mappedASID, cap.paddr, effects);
+      break;
+    case "ASIDPool":
+      if (isFinal) deleteASIDPool(s, cap.asidBase, cap.paddr, effects);
+      break;
+    default:
+      return;
+  }
+  if (isFinal) removeObject(s, cap.paddr);
 }
