@@ -1,0 +1,85 @@
+import { hex, type PhysAddr } from "../core/addresses.ts";
+import { slotAddress } from "../caps/lookup.ts";
+import type { Cap } from "../caps/types.ts";
+import type { KernelState } from "../objects/state.ts";
+import { getObjectOfType } from "../objects/store.ts";
+import { listDirectory, listTable, type EntryRow } from "../vspace/walk.ts";
+
+function capText(c: Cap): string {
+  switch (c.type) {
+    case "Frame":
+      return `Frame ${c.size} @${hex(c.paddr)} ${c.vmRights.replace(/^VM/, "")}${c.mapping ? ` mapped ASID ${c.mapping.asid} at ${hex(c.mapping.vaddr)}` : " unmapped"}`;
+    case "PageTable":
+      return `PageTable @${hex(c.paddr)}${c.mapping ? ` mapped ASID ${c.mapping.asid} at ${hex(c.mapping.vaddr)}` : " unmapped"}`;
+    case "PageDirectory":
+      return `PageDirectory @${hex(c.paddr)}${c.mappedASID !== null ? ` ASID ${c.mappedASID}` : " no ASID"}`;
+    case "Untyped":
+      return `Untyped @${hex(c.paddr)} 2^${c.sizeBits}${c.isDevice ? " device" : ""} free from +${hex(c.freeIndex)}`;
+    case "ASIDPool":
+      return `ASIDPool @${hex(c.paddr)} ASIDs from ${c.asidBase}`;
+    case "CNode":
+      return `CNode @${hex(c.paddr)} radix ${c.radixBits} guard ${c.guard}/${c.guardSize}`;
+    case "Null":
+    case "ASIDControl":
+      return c.type;
+    default:
+      return `${c.type} @${hex(c.paddr)}`;
+  }
+}
+
+function entryText(r: EntryRow): string {
+  const e = r.entry;
+  const slots = r.count > 1 ? `slots ${r.index}-${r.index + r.count - 1}` : `slot ${r.index}`;
+  if (e.kind === "Table") return `${slots} -> page table @${hex(e.paddr)}`;
+  if (e.kind === "Page") return `${slots} -> ${e.size} @${hex(e.paddr)} ${e.rights.replace(/^VM/, "")}${e.attributes.executeNever ? " XN" : ""}${e.attributes.cacheable ? "" : " uncached"}${e.global ? " global" : ""}`;
+  return `${slots} invalid`;
+}
+
+/** The CSpace (named slots) and every page directory's valid entries, as an indented tree. */
+export function showText(s: KernelState, cnode: PhysAddr, names: ReadonlyMap<string, number>): string {
+  const byslot = new Map<number, string>();
+  for (const [n, i] of names) if (!byslot.has(i)) byslot.set(i, n);
+  const lines = ["CSpace (initial thread's CNode):"];
+  for (const [slot, cte] of s.ctes.range(cnode, slotAddress(cnode, 2 ** 20))) {
+    const index = (slot - cnode) / 16;
+    lines.push(`  [${index}] ${byslot.get(index) ?? ""}: ${capText(cte.cap)}`);
+  }
+  lines.push("VSpaces:");
+  for (const o of s.objects.values()) {
+    if (o.type !== "PageDirectory") continue;
+    const user = listDirectory(s, o.paddr).filter((r) => r.index * 2 ** 20 < s.config.userTop);
+    lines.push(`  PageDirectory @${hex(o.paddr)}${user.length === 0 ? " (no user mappings)" : ""}`);
+    for (const r of user) {
+      lines.push(`    ${hex(r.index * 2 ** 20)}: ${entryText(r)}`);
+      if (r.entry.kind === "Table" && getObjectOfType(s, r.entry.paddr, "PageTable")) {
+        for (const t of listTable(s, r.entry.paddr)) lines.push(`      ${hex(r.index * 2 ** 20 + t.index * 4096)}: ${entryText(t)}`);
+      }
+    }
+  }
+  return lines.join("\n");
+}
+
+/** The same picture as Graphviz. */
+export function showDot(s: KernelState): string {
+  const out = ["digraph capsim {", "  rankdir=LR; node [shape=box, fontname=monospace];"];
+  for (const o of s.objects.values()) {
+    if (o.type !== "PageDirectory") continue;
+    out.push(`  "pd${o.paddr}" [label="PageDirectory\\n${hex(o.paddr)}"];`);
+    for (const r of listDirectory(s, o.paddr)) {
+      if (r.index * 2 ** 20 >= s.config.userTop) continue;
+      const e = r.entry;
+      if (e.kind === "Table") {
+        out.push(`  "pd${o.paddr}" -> "pt${e.paddr}" [label="${hex(r.index * 2 ** 20)}"];`);
+        out.push(`  "pt${e.paddr}" [label="PageTable\\n${hex(e.paddr)}"];`);
+        if (!getObjectOfType(s, e.paddr, "PageTable")) continue;
+        for (const t of listTable(s, e.paddr)) {
+          if (t.entry.kind === "Page") out.push(`  "pt${e.paddr}" -> "f${t.entry.paddr}" [label="${hex(r.index * 2 ** 20 + t.index * 4096)}"];`, `  "f${t.entry.paddr}" [label="${t.entry.size}\\n${hex(t.entry.paddr)}"];`);
+        }
+      } else if (e.kind === "Page") {
+        out.push(`  "pd${o.paddr}" -> "f${e.paddr}" [label="${hex(r.index * 2 ** 20)}"];`, `  "f${e.paddr}" [label="${e.size}\\n${hex(e.paddr)}"];`);
+      }
+    }
+  }
+  out.push("}");
+  return out.join("\n");
+}

@@ -1,0 +1,94 @@
+import { z } from "zod";
+
+/**
+ * The scenario file format (../shared/SCENARIOS.md) as zod schemas. Objects are strict: an
+ * unknown key is an error, so a typo never silently does nothing.
+ */
+
+const SIZE_SUFFIX: Readonly<Record<string, number>> = { KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30 };
+
+/** Reads an integer, a hex string or a size with a binary suffix (4KiB, 1MiB, 16MiB, 1GiB). */
+export function parseNumberText(v: string): number | undefined {
+  const t = v.trim();
+  if (/^0x[0-9a-fA-F]+$/.test(t)) return parseInt(t.slice(2), 16);
+  if (/^[0-9]+$/.test(t)) return Number(t);
+  const m = /^([0-9]+)\s*(KiB|MiB|GiB)$/.exec(t);
+  if (m) return Number(m[1]) * (SIZE_SUFFIX[m[2] as string] as number);
+  return undefined;
+}
+
+export const NumberValue = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const n = typeof v === "number" ? v : parseNumberText(v);
+  if (n === undefined || !Number.isSafeInteger(n) || n < 0) {
+    ctx.addIssue({ code: "custom", message: `expected a non-negative integer, hex (0x...) or a size like 4KiB, found ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+/** A number, or the physical address of a named object (plus an offset). */
+export const Value = z.union([NumberValue, z.strictObject({ paddrOf: z.string(), plus: NumberValue.optional() })]);
+export type Value = z.infer<typeof Value>;
+
+const Region = z.strictObject({ base: NumberValue, size: NumberValue });
+
+export const Boot = z.strictObject({
+  ram: z.array(Region).min(1).optional(),
+  userTop: NumberValue.optional(),
+  cnodeSizeBits: z.number().int().min(8).max(20).optional(),
+});
+
+const ErrorExpect = z.strictObject({
+  error: z.string(),
+  argumentNumber: NumberValue.optional(),
+  invalidCapNumber: NumberValue.optional(),
+  rangeMin: NumberValue.optional(),
+  rangeMax: NumberValue.optional(),
+  failedLookupWasSource: z.union([z.boolean(), z.number()]).optional(),
+  bitsLeft: NumberValue.optional(),
+  memoryLeft: NumberValue.optional(),
+});
+
+export const Expect = z.union([
+  z.literal("ok"),
+  z.strictObject({ ok: z.record(z.string(), z.union([Value, z.boolean(), z.string()])) }),
+  ErrorExpect,
+]);
+export type Expect = z.infer<typeof Expect>;
+
+const Name = z.string().min(1);
+const Names = z.union([Name, z.array(Name).min(1)]);
+
+const common = { expect: Expect.optional(), note: z.string().optional() };
+
+export const InvokeStep = z.strictObject({ invoke: z.string(), cap: Name.optional(), args: z.record(z.string(), z.unknown()).optional(), ...common });
+export const RetypeStep = z.strictObject({
+  retype: z.strictObject({ type: z.string(), as: Names, from: Name.optional(), size_bits: NumberValue.optional(), count: NumberValue.optional() }),
+  ...common,
+});
+export const CopyStep = z.strictObject({ copy: z.strictObject({ from: Name, as: Name, rights: z.string().optional() }), ...common });
+export const DeleteStep = z.strictObject({ delete: Name, ...common });
+export const RevokeStep = z.strictObject({ revoke: Name, ...common });
+export const ResolveStep = z.strictObject({ resolve: z.strictObject({ vspace: Name, vaddr: NumberValue }), ...common });
+export const SwitchStep = z.strictObject({ switch: z.strictObject({ thread: Name }), ...common });
+
+/** Each step has exactly one of these action keys. */
+export const STEP_SCHEMAS = {
+  invoke: InvokeStep,
+  retype: RetypeStep,
+  copy: CopyStep,
+  delete: DeleteStep,
+  revoke: RevokeStep,
+  resolve: ResolveStep,
+  switch: SwitchStep,
+} as const;
+export type ActionKey = keyof typeof STEP_SCHEMAS;
+export type Step = { [K in ActionKey]: z.infer<(typeof STEP_SCHEMAS)[K]> }[ActionKey];
+
+export const ScenarioHeader = z.strictObject({
+  name: z.string().min(1),
+  arch: z.literal("aarch32").optional(),
+  api: z.enum(["current", "legacy"]).optional(),
+  boot: Boot.optional(),
+  steps: z.array(z.unknown()).min(1),
+});
