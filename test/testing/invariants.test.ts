@@ -1,0 +1,79 @@
+import { expect } from "chai";
+import type { ASID, PhysAddr } from "../../src/core/addresses.ts";
+import { getCap } from "../../src/caps/cdt.ts";
+import { slotAddress } from "../../src/caps/lookup.ts";
+import type { KernelState } from "../../src/objects/state.ts";
+import { transition, type MutableState } from "../../src/objects/transition.ts";
+import { INVARIANTS } from "../../src/testing/invariants.ts";
+import { encodePDE, encodePTE } from "../../src/vspace/entries.ts";
+import { makeWorld } from "../helpers/vspaceWorld.ts";
+import { call, SLOT } from "../helpers/machine.ts";
+
+const w = makeWorld();
+const T = w.m.initThread;
+let s = call(w.state, T, 120, "ARMPageTableMap", [0x10000000, 3], [SLOT.InitThreadVSpace]).state;
+s = call(s, T, 100, "ARMPageMap", [0x10000000, 3, 3], [SLOT.InitThreadVSpace]).state;
+const cnode = (getCap(s, slotAddress(T, 0)) as { paddr: PhysAddr }).paddr;
+const pd = (getCap(s, slotAddress(cnode, SLOT.InitThreadVSpace)) as { paddr: PhysAddr }).paddr;
+const pt = (getCap(s, slotAddress(cnode, 120)) as { paddr: PhysAddr }).paddr;
+const frame = (getCap(s, slotAddress(cnode, 100)) as { paddr: PhysAddr }).paddr;
+
+/** Break the state on purpose, outside the public API, and return which invariants complain. */
+function broken(edit: (d: MutableState) => void): string[] {
+  const bad: KernelState = transition(s, edit);
+  return Object.entries(INVARIANTS)
+    .filter(([, inv]) => inv(bad).length > 0)
+    .map(([name]) => name);
+}
+
+describe("each invariant catches its violation (and only the ones that follow from it)", () => {
+  it("the healthy state satisfies every invariant", () => {
+    for (const [name, inv] of Object.entries(INVARIANTS)) expect(inv(s), name).to.deep.equal([]);
+  });
+  it("valid_caps: a cap to an object that is gone", () => {
+    expect(broken((d) => (d.objects = d.objects.delete(frame)))).to.include("valid_caps");
+  });
+  it("pspace_distinct: two objects overlap", () => {
+    expect(broken((d) => (d.objects = d.objects.set((frame + 0x10) as PhysAddr, { type: "Endpoint", paddr: (frame + 0x10) as PhysAddr })))).to.deep.equal(["pspace_distinct"]);
+  });
+  it("valid_mdb: a cap whose parent slot is empty", () => {
+    const child = [...s.ctes].find(([, c]) => c.parent !== null)!;
+    expect(broken((d) => (d.ctes = d.ctes.set(child[0], { ...child[1], parent: 0x7fff0 as never })))).to.include("valid_mdb");
+  });
+  it("untyped_children_inside: an object outside its untyped", () => {
+    const [slot, cte] = [...s.ctes].find(([, c]) => c.cap.type === "Frame" && c.parent !== null)!;
+    expect(broken((d) => (d.ctes = d.ctes.set(slot, { ...cte, cap: { ...(cte.cap as never as object), paddr: 0xf0000000 } as never })))).to.include("untyped_children_inside");
+  });
+  it("valid_asid_map: one directory under two ASIDs", () => {
+    expect(broken((d) => {
+      const pool = d.objects.get(d.asidTable.get(0)!)!;
+      if (pool.type === "ASIDPool") d.objects = d.objects.set(pool.paddr, { ...pool, entries: pool.entries.set(7, pd) });
+    })).to.include("valid_asid_map");
+  });
+  it("unique_table_refs: a page table mapped twice", () => {
+    expect(broken((d) => setPDE(d, 0x200, encodePDE({ kind: "Table", paddr: pt, parityEnabled: false })))).to.include("unique_table_refs");
+  });
+  it("kernel_mappings: a user section above USER_TOP", () => {
+    expect(broken((d) => setPDE(d, 0xe10, encodePDE({ kind: "Page", size: "Section", paddr: 0x100000 as PhysAddr, rights: "VMReadWrite", attributes: { cacheable: true, parityEnabled: false, executeNever: false }, global: false })))).to.include("kernel_mappings");
+  });
+  it("valid_vs_lookup: a leaf no frame cap claims", () => {
+    expect(broken((d) => {
+      const t = d.objects.get(pt)!;
+      if (t.type === "PageTable") d.objects = d.objects.set(pt, { ...t, entries: t.entries.set(5, encodePTE({ kind: "Page", size: "SmallPage", paddr: 0x5000 as PhysAddr, rights: "VMReadOnly", attributes: { cacheable: true, parityEnabled: false, executeNever: false }, global: false })) });
+    })).to.deep.equal(["valid_vs_lookup"]);
+  });
+  it("tlb_consistent: a TLB line for a translation the tables do not have", () => {
+    expect(broken((d) => {
+      d.hwASIDTable = d.hwASIDTable.set(0, 1 as ASID);
+      d.tlb = d.tlb.set(0x20000, { vbase: 0x20000000 as never, pbase: frame, size: "SmallPage", rights: "VMReadWrite", executeNever: false, cacheable: true, global: false, hwASID: 0 });
+    })).to.deep.equal(["tlb_consistent"]);
+  });
+  it("descriptors_round_trip: a stored word with bits the entry model does not produce", () => {
+    expect(broken((d) => setPDE(d, 0x300, 0x00100002 | (1 << 5)))).to.include("descriptors_round_trip");
+  });
+});
+
+function setPDE(d: MutableState, index: number, word: number): void {
+  const o = d.objects.get(pd)!;
+  if (o.type === "PageDirectory") d.objects = d.objects.set(pd, { ...o, entries: o.entries.set(index, word) });
+}
