@@ -1,4 +1,4 @@
-import { produce } from "immer";
+import { produce, setAutoFreeze } from "immer";
 import type { KernelState } from "./state.ts";
 
 /**
@@ -7,6 +7,11 @@ import type { KernelState } from "./state.ts";
  * record in place (they are immutable), so immer only ever copies the small root record.
  */
 export type MutableState = { -readonly [K in keyof KernelState]: KernelState[K] };
+
+// Records and PMaps are immutable by construction (readonly types, no mutating API), so immer's
+// deep freeze only costs time: measured on a frame map, produce with auto-freeze took about
+// 1.5 µs against 0.9 µs without (README, Performance).
+setAutoFreeze(false);
 
 /**
  * Applies a change to the kernel state as an immer transition: `recipe` edits a draft and the

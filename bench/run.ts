@@ -1,0 +1,150 @@
+/**
+ * capsim's benchmark: the cost of one invocation, and whether it stays flat as the state grows.
+ * `npm run bench` runs the full mode (10^3 .. 10^6 live mappings); `npm run bench -- --quick`
+ * runs 10^3 and 10^4 only (CI keeps it working). Results go to bench/results.json.
+ * Nothing here is asserted: the figures are for people to read.
+ */
+import { writeFileSync } from "node:fs";
+import { Bench } from "tinybench";
+import type { CPtr, VirtAddr } from "../src/core/addresses.ts";
+import { bootMinimal } from "../src/boot/minimal.ts";
+import { INITIAL_CAP_SLOTS } from "../src/boot/initialCaps.ts";
+import { invoke } from "../src/invocations/dispatch.ts";
+import type { InvocationLabel } from "../src/invocations/labels.ts";
+import type { KernelState } from "../src/objects/state.ts";
+import { objectTypeNumber, type ObjectTypeName } from "../src/objects/types.ts";
+import { checkAll } from "../src/testing/invariants.ts";
+import { resolve } from "../src/vspace/walk.ts";
+import { getCap } from "../src/caps/cdt.ts";
+import { slotAddress } from "../src/caps/lookup.ts";
+
+const quick = process.argv.includes("--quick");
+const SIZES = quick ? [1e3, 1e4] : [1e3, 1e4, 1e5, 1e6];
+const CNODE = INITIAL_CAP_SLOTS.InitThreadCNode;
+const PD = INITIAL_CAP_SLOTS.InitThreadVSpace;
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** A booted machine with `n` live 4 KiB mappings (n copies of one frame cap, each mapped once). */
+function buildWorld(n: number) {
+  const m = bootMinimal({ ram: [{ base: 0, size: 512 * 2 ** 20 }], cnodeSizeBits: 21 });
+  const T = m.initThread;
+  let s = m.state;
+  const call = (cptr: number, label: InvocationLabel, args: number[], extra: number[] = []) => {
+    const r = invoke(s, T, cptr as CPtr, { label, args, extraCaps: extra as CPtr[] });
+    if (r.reply.kind !== "ok") throw new Error(`bench setup: ${label} failed: ${JSON.stringify(r.reply)}`);
+    s = r.state;
+  };
+  const untypeds = m.bootInfo.untypedList.map((u, i) => ({ ...u, slot: m.bootInfo.untyped.start + i })).sort((a, b) => b.sizeBits - a.sizeBits);
+  const big = untypeds[0]!.slot;
+  const retype = (type: ObjectTypeName, dest: number, count: number) => call(big, "UntypedRetype", [objectTypeNumber(type), 0, 0, 0, dest, count], [CNODE]);
+  let next = m.bootInfo.empty.start;
+  const frame = next++;
+  retype("seL4_ARM_SmallPageObject", frame, 1);
+  // Four page directories of up to 2^18 mappings each keep every mapping below USER_TOP.
+  const perPD = 2 ** 18;
+  const pds: number[] = [PD];
+  for (let i = 1; i * perPD < n; i++) {
+    const pd = next++;
+    retype("seL4_ARM_PageDirectoryObject", pd, 1);
+    call(INITIAL_CAP_SLOTS.InitThreadASIDPool, "ARMASIDPoolAssign", [], [pd]);
+    pds.push(pd);
+  }
+  const base = 0x10000000;
+  for (let i = 0; i < n; i += 256) {
+    const pt = next++;
+    retype("seL4_ARM_PageTableObject", pt, 1);
+    call(pt, "ARMPageTableMap", [base + (i % perPD) * 4096, 3], [pds[Math.floor(i / perPD)]!]);
+  }
+  for (let i = 0; i < n; i++) {
+    const copy = next++;
+    call(CNODE, "CNodeCopy", [copy, 32, frame, 32, 15], [CNODE]);
+    call(copy, "ARMPageMap", [base + (i % perPD) * 4096, 3, 3], [pds[Math.floor(i / perPD)]!]);
+  }
+  // Spare objects for the measured operations: an unmapped frame copy, a page table, an empty slot.
+  const spareFrame = next++;
+  call(CNODE, "CNodeCopy", [spareFrame, 32, frame, 32, 15], [CNODE]);
+  const sparePT = next++;
+  retype("seL4_ARM_PageTableObject", sparePT, 1);
+  const freeSlot = next++;
+  // A mapped spare, for measuring unmap alone.
+  const spareVaddr = 0xd0000000;
+  const ptForSpare = next++;
+  retype("seL4_ARM_PageTableObject", ptForSpare, 1);
+  call(ptForSpare, "ARMPageTableMap", [spareVaddr, 3], [PD]);
+  const before = s;
+  call(spareFrame, "ARMPageMap", [spareVaddr, 3, 3], [PD]);
+  const mapped = s;
+  return { m, T, unmapped: before, mapped, spareFrame, sparePT, freeSlot, spareVaddr, big, frame, pd: (getCap(s, slotAddress(getCap(s, slotAddress(T, 0)).type === "CNode" ? (getCap(s, slotAddress(T, 0)) as { paddr: never }).paddr : (0 as never), PD)) as { paddr: never }).paddr };
+}
+
+interface Row {
+  op: string;
+  size: number;
+  medianNs: number;
+}
+
+async function measure(): Promise<{ rows: Row[]; memory: Record<string, number> }> {
+  const rows: Row[] = [];
+  const memory: Record<string, number> = {};
+  for (const n of SIZES) {
+    gc?.();
+    const heap0 = process.memoryUsage().heapUsed;
+    const w = buildWorld(n);
+    gc?.();
+    const heap1 = process.memoryUsage().heapUsed;
+    memory[`bytesPerMapping@${n}`] = Math.round((heap1 - heap0) / n);
+    const inv = (s: KernelState, cptr: number, label: InvocationLabel, args: number[], extra: number[] = []) => invoke(s, w.T, cptr as CPtr, { label, args, extraCaps: extra as CPtr[] });
+    const bench = new Bench({ time: quick ? 150 : 400, warmupTime: 50 });
+    const copied = inv(w.unmapped, CNODE, "CNodeCopy", [w.freeSlot, 32, w.frame, 32, 15], [CNODE]).state;
+    bench
+      .add("frame map (4 KiB)", () => void inv(w.unmapped, w.spareFrame, "ARMPageMap", [w.spareVaddr, 3, 3], [PD]))
+      .add("frame unmap (4 KiB)", () => void inv(w.mapped, w.spareFrame, "ARMPageUnmap", []))
+      .add("page table map", () => void inv(w.unmapped, w.sparePT, "ARMPageTableMap", [0xd8000000, 3], [PD]))
+      .add("CNode copy", () => void inv(w.unmapped, CNODE, "CNodeCopy", [w.freeSlot, 32, w.frame, 32, 15], [CNODE]))
+      .add("CNode delete", () => void inv(copied, CNODE, "CNodeDelete", [w.freeSlot, 32]))
+      .add("untyped retype (1 frame)", () => void inv(w.unmapped, w.big, "UntypedRetype", [objectTypeNumber("seL4_ARM_SmallPageObject"), 0, 0, 0, w.freeSlot, 1], [CNODE]))
+      .add("resolve", () => void resolve(w.mapped, w.pd, (w.spareVaddr + 0x123) as VirtAddr));
+    await bench.run();
+    for (const t of bench.tasks) {
+      const median = t.result && "latency" in t.result ? (t.result.latency as { p50?: number }).p50 : undefined;
+      rows.push({ op: t.name, size: n, medianNs: Math.round((median ?? NaN) * 1e6) });
+    }
+    if (n === SIZES[0]) {
+      // A fuzz-style step: one invocation and a full invariant check (the kit's incremental
+      // checker is future work; see the README).
+      const t0 = process.hrtime.bigint();
+      let k = 0;
+      for (; k < 50; k++) checkAll(inv(w.unmapped, w.spareFrame, "ARMPageMap", [w.spareVaddr, 3, 3], [PD]).state);
+      rows.push({ op: "fuzz step (full invariant check)", size: n, medianNs: Math.round(Number(process.hrtime.bigint() - t0) / k) });
+      // 1,000 consecutive states kept alive, against the memory of one.
+      gc?.();
+      const h0 = process.memoryUsage().heapUsed;
+      const states: KernelState[] = [];
+      let s = w.unmapped;
+      for (let i = 0; i < 1000; i++) {
+        s = inv(s, w.spareFrame, i % 2 === 0 ? "ARMPageMap" : "ARMPageUnmap", [w.spareVaddr, 3, 3], [PD]).state;
+        states.push(s);
+      }
+      gc?.();
+      memory["extraBytesFor1000States"] = process.memoryUsage().heapUsed - h0;
+      memory["bytesOfOneState"] = heap1 - heap0;
+      void states.length;
+    }
+  }
+  return { rows, memory };
+}
+
+const { rows, memory } = await measure();
+const ops = [...new Set(rows.map((r) => r.op))];
+console.log(`capsim benchmark (${quick ? "quick" : "full"} mode; median ns per operation; sizes are live 4 KiB mappings)\n`);
+console.log(["operation".padEnd(34), ...SIZES.map((n) => `n=${n.toExponential(0)}`.padStart(10)), "  max/min"].join(""));
+const ratios: Record<string, number> = {};
+for (const op of ops) {
+  const vals = SIZES.map((n) => rows.find((r) => r.op === op && r.size === n)?.medianNs);
+  const known = vals.filter((v): v is number => v !== undefined);
+  ratios[op] = known.length > 1 ? Math.max(...known) / Math.min(...known) : 1;
+  console.log([op.padEnd(34), ...vals.map((v) => (v === undefined ? "" : String(v)).padStart(10)), `  ${ratios[op]!.toFixed(2)}`].join(""));
+}
+console.log("\nmemory:", memory, gc ? "" : "(run with --expose-gc for exact figures)");
+writeFileSync("bench/results.json", JSON.stringify({ mode: quick ? "quick" : "full", date: new Date().toISOString(), rows, ratios, memory }, null, 2));
+console.log("\nwritten to bench/results.json");
