@@ -17,6 +17,7 @@ import { checkAll } from "../src/testing/invariants.ts";
 import { resolve } from "../src/vspace/walk.ts";
 import { getCap } from "../src/caps/cdt.ts";
 import { slotAddress } from "../src/caps/lookup.ts";
+import type { CNodeCap, PageDirectoryCap } from "../src/caps/types.ts";
 
 const quick = process.argv.includes("--quick");
 const SIZES = quick ? [1e3, 1e4] : [1e3, 1e4, 1e5, 1e6];
@@ -74,7 +75,9 @@ function buildWorld(n: number) {
   const before = s;
   call(spareFrame, "ARMPageMap", [spareVaddr, 3, 3], [PD]);
   const mapped = s;
-  return { m, T, unmapped: before, mapped, spareFrame, sparePT, freeSlot, spareVaddr, big, frame, pd: (getCap(s, slotAddress(getCap(s, slotAddress(T, 0)).type === "CNode" ? (getCap(s, slotAddress(T, 0)) as { paddr: never }).paddr : (0 as never), PD)) as { paddr: never }).paddr };
+  const cnode = (getCap(s, slotAddress(T, 0)) as CNodeCap).paddr;
+  const pd = (getCap(s, slotAddress(cnode, PD)) as PageDirectoryCap).paddr;
+  return { m, T, unmapped: before, mapped, spareFrame, sparePT, freeSlot, spareVaddr, big, frame, pd };
 }
 
 interface Row {
