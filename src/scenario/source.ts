@@ -16,7 +16,10 @@ export function parseSource(file: string, text: string): SourceFile {
   const first = doc.errors[0];
   if (first) {
     const pos = lineCounter.linePos(first.pos[0]);
-    throw new ScenarioError(file, pos.line, pos.col, "", `not valid YAML: ${first.message.split("\n")[0]}`);
+    const lineText = text.split("\n")[pos.line - 1] ?? "";
+    // A name like untyped[3] inside a { ... } map reads as the start of a YAML list.
+    const hint = /\{[^}]*\w\[\d+\]/.test(lineText) ? ` (inside { }, quote names with brackets: "untyped[3]")` : "";
+    throw new ScenarioError(file, pos.line, pos.col, "", `not valid YAML: ${first.message.split("\n")[0]}${hint}`);
   }
   const position = (path: readonly (string | number)[]) => {
     let node: unknown = doc.contents;

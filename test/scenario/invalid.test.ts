@@ -28,6 +28,7 @@ describe("scenario files: malformed input gets a specific error with its line", 
     ["wrong-type.yaml", 3, /steps\[0\]\.resolve\.vaddr: expected a non-negative integer/],
     ["missing-name.yaml", 1, /name/],
     ["bad-attribute.yaml", 6, /unknown attribute "PageCachable" .*; did you mean "PageCacheable"\?/],
+    ["unquoted-bracket-name.yaml", 3, /quote names with brackets/],
     ["bad-object-type.yaml", 3, /unknown object type "seL4_ARM_SmallPage"; did you mean "seL4_ARM_SmallPageObject"\?/],
   ];
   for (const [file, line, message] of cases) {
