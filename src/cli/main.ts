@@ -14,6 +14,10 @@ usage:
   capsim explain FILE                         narrate each step: what was invoked, what happened and why
   capsim show FILE [--at STEP] [--format text|dot]
                                               the CSpace and every VSpace after a step (default: the last)
+  capsim fuzz [--steps N] [--seed S] [--runs R] [--out DIR]
+                                              random VSpace invocation sequences, every invariant checked after
+                                              every step; a violation is written as a replayable scenario
+  capsim run --check-invariants FILE...        also check every invariant after every step
   capsim --help`;
 
 const ShowOptions = z.object({ at: z.coerce.number().int().min(0).optional(), format: z.enum(["text", "dot"]).default("text") });
@@ -26,7 +30,7 @@ function parseFlags(argv: string[]): { files: string[]; flags: Record<string, st
     if (a.startsWith("--")) {
       const [k, v] = a.slice(2).split("=", 2) as [string, string | undefined];
       if (v !== undefined) flags[k] = v;
-      else if (["at", "format"].includes(k) && argv[i + 1] !== undefined) flags[k] = argv[++i] as string;
+      else if (["at", "format", "steps", "seed", "runs", "out"].includes(k) && argv[i + 1] !== undefined) flags[k] = argv[++i] as string;
       else flags[k] = true;
     } else files.push(a);
   }
@@ -39,7 +43,7 @@ function stepLine(r: ScenarioReport["steps"][number]): string {
   return `  ${mark} step ${r.index} (line ${r.line}) ${r.action}: ${r.result}${exp}`;
 }
 
-function runCommand(files: string[], json: boolean): number {
+function runCommand(files: string[], json: boolean, checkInvariants: boolean): number {
   if (files.length === 0) {
     console.error("capsim run: name at least one scenario file");
     return 2;
@@ -50,7 +54,7 @@ function runCommand(files: string[], json: boolean): number {
   const out: unknown[] = [];
   for (const f of files) {
     try {
-      const report = runScenario(loadScenarioFile(f));
+      const report = runScenario(loadScenarioFile(f), { checkInvariants });
       if (report.passed) passed++;
       else failed++;
       if (json) out.push({ file: f, name: report.name, passed: report.passed, steps: report.steps.map(({ outcome, ...s }) => ({ ...s, outcome: outcome.kind === "error" ? { kind: "error", ...outcome.error } : outcome })) });
@@ -116,7 +120,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (cmd) {
       case "run":
-        return runCommand(files, flags.json === true);
+        return runCommand(files, flags.json === true, flags["check-invariants"] === true);
+      case "fuzz": {
+        const { fuzzCommand } = await import("./fuzz.ts");
+        return fuzzCommand(flags);
+      }
       case "explain":
       case "show":
         if (files.length !== 1) {

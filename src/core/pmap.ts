@@ -144,6 +144,29 @@ function branchFloor(node: Branch, level: number, prefix: number, key: number): 
   return undefined;
 }
 
+function diffBranches(a: Branch, b: Branch, level: number, prefix: number, out: number[]): void {
+  if (a === b) return;
+  const weight = DIGIT_WEIGHT[level] as number;
+  let ia = 0;
+  let ib = 0;
+  for (let d = 0; d < WIDTH; d++) {
+    const bit = 1 << d;
+    const inA = (a.bitmap & bit) !== 0;
+    const inB = (b.bitmap & bit) !== 0;
+    const ca = inA ? a.children[ia++] : undefined;
+    const cb = inB ? b.children[ib++] : undefined;
+    if (!inA && !inB) continue;
+    const start = prefix + d * weight;
+    if (level === 0) {
+      if (!inA || !inB || ca !== cb) out.push(start);
+    } else if (inA && inB) {
+      diffBranches(ca as Branch, cb as Branch, level - 1, start, out);
+    } else {
+      for (const [k] of branchEntries((ca ?? cb) as Branch, level - 1, start, 0, Infinity)) out.push(k);
+    }
+  }
+}
+
 /** A persistent ordered map from integer keys (branded numbers welcome) to values. */
 export class PMap<K extends number, V> {
   private static readonly EMPTY = new PMap<number, never>(EMPTY_BRANCH, 1, 0);
@@ -255,6 +278,22 @@ export class PMap<K extends number, V> {
     let m: PMap<K, V> = this;
     for (const [k] of [...this.range(lo, hi)]) m = m.delete(k);
     return m;
+  }
+
+  /**
+   * The keys whose values differ between this map and `other` (present in one only, or with
+   * values that are not the same object), in ascending order. Subtrees the two maps share are
+   * skipped whole, so comparing two consecutive states costs about the size of the change.
+   */
+  changedKeys(other: PMap<K, V>): K[] {
+    const out: K[] = [];
+    if (this.levels === other.levels) {
+      diffBranches(this.root, other.root, this.levels - 1, 0, out as number[]);
+      return out;
+    }
+    const keys = new Set<number>([...this.keys(), ...other.keys()]);
+    for (const k of [...keys].sort((a, b) => a - b)) if (this.get(k as K) !== other.get(k as K)) out.push(k as K);
+    return out;
   }
 
   toJSON(): Record<string, V> {

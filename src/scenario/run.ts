@@ -12,6 +12,7 @@ import { transition } from "../objects/transition.ts";
 import { OBJECT_TYPES, objectTypeNumber, type ObjectTypeName } from "../objects/types.ts";
 import { resolve } from "../vspace/walk.ts";
 import { setVMRoot } from "../vspace/vmRoot.ts";
+import { checkAll } from "../testing/invariants.ts";
 import { closest, ScenarioError } from "./errors.ts";
 import type { Scenario } from "./load.ts";
 import { pathText } from "./load.ts";
@@ -54,7 +55,7 @@ const RIGHT_NAMES: Readonly<Record<string, number>> = { seL4_AllRights: 0xf, seL
 const ATTR_BITS: Readonly<Record<string, number>> = { PageCacheable: 1, ParityEnabled: 2, ExecuteNever: 4 };
 
 /** Runs one validated scenario: boots, performs each step, checks each expectation. */
-export function runScenario(sc: Scenario): ScenarioReport {
+export function runScenario(sc: Scenario, options: { readonly checkInvariants?: boolean } = {}): ScenarioReport {
   const h = sc.header;
   const config = { ...DEFAULT_CONFIG, api: h.api ?? "current", userTop: (h.boot?.userTop ?? DEFAULT_CONFIG.userTop) as VirtAddr };
   const ram = h.boot?.ram ?? [{ base: 0, size: 256 * 2 ** 20 }];
@@ -217,8 +218,10 @@ export function runScenario(sc: Scenario): ScenarioReport {
       effects = fx;
       outcome = { kind: "ok", values: { pd: state.loadedVSpace?.pd ?? -1, hwASID: state.loadedVSpace?.hwASID ?? -1 } };
     }
+    const violations = options.checkInvariants ? checkAll(state) : [];
     states.push(state);
-    const check = checkExpectation(step.expect, outcome, (v, sub) => valueOf(v, ["expect", ...sub]));
+    const expectation = checkExpectation(step.expect, outcome, (v, sub) => valueOf(v, ["expect", ...sub]));
+    const check = violations.length === 0 ? expectation : { held: false, expected: `every invariant to hold; violated: ${violations.map((v) => `${v.invariant}: ${v.message}`).join("; ")}` };
     reports.push({
       index: index + 1,
       line: sc.stepLines[index] as number,

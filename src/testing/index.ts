@@ -1,6 +1,7 @@
 /**
- * capsim/testing: what property testers import. Today: the invariant checkers, each named after
- * the l4v invariant it follows. (Arbitraries, model-based commands and `capsim fuzz` are issue 4's.)
+ * capsim/testing: what property testers import: the invariant checkers (each named after the
+ * l4v invariant it follows), an incremental check, fast-check arbitraries, a world of objects to
+ * fuzz over, and model-based commands for fc.commands / fc.modelRun.
  */
 export {
   INVARIANTS,
@@ -19,3 +20,8 @@ export {
   type Invariant,
   type Violation,
 } from "./invariants.ts";
+export { checkTouched, touchedInvariants } from "./incremental.ts";
+export { vaddrArbitrary, rightsWordArbitrary, vmRightsArbitrary, attributesArbitrary, objectTypeArbitrary, fuzzOpArbitrary, type VaddrConstraints, type FuzzOpConstraints } from "./arbitraries.ts";
+export { buildFuzzWorld, applyFuzzOp, fuzzOpToStep, type FuzzWorld, type FuzzOp, type NamedSlot } from "./world.ts";
+export { CapsimCommand, capsimCommands, modelRunSetup, InvariantViolation, type Model, type RealMachine } from "./commands.ts";
+export { concreteMappings, type MappingModel } from "./model.ts";

@@ -8,6 +8,7 @@ import type { MutableState } from "../objects/transition.ts";
 import type { FrameSize } from "../objects/types.ts";
 import type { Effect } from "../invocations/message.ts";
 import { findPDForASID } from "../asid/asidTable.ts";
+import { faultInjected } from "../core/faultInjection.ts";
 import { decodePDE, decodePTE, encodePDE, encodePTE, type PageAttributes } from "./entries.ts";
 import { flushPage, invalidateTLBByASID } from "./tlb.ts";
 import { lookupPDSlot, lookupPTSlot, readPDE, SLOTS_PER_PAGE, type TableSlot } from "./walk.ts";
@@ -112,6 +113,7 @@ export function unmapPage(s: MutableState, size: FrameSize, a: ASID, vaddr: Virt
   const word = objectOfType(s, slot.table, level).entries.get(slot.index) ?? 0;
   const entry = level === "PageTable" ? decodePTE(word) : decodePDE(word);
   if (entry.kind !== "Page" || entry.size !== size || entry.paddr !== frame) return;
+  if (faultInjected("unmap-keeps-entry")) return;
   writeEntries(s, level, slot.table, slot.index, SLOTS_PER_PAGE[size], 0);
   flushPage(s, a, vaddr, effects, "a page was unmapped");
 }

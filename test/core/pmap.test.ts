@@ -71,3 +71,17 @@ describe("PMap", () => {
     expect(() => p.set(2 ** 53, 0)).to.throw(RangeError);
   });
 });
+
+describe("PMap.changedKeys", () => {
+  it("lists exactly the keys whose values differ, in order", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(keyArb, fc.integer()), { maxLength: 60 }), fc.array(opArb, { maxLength: 20 }), (entries, ops) => {
+        const a = PMap.from(entries);
+        let b = a;
+        for (const op of ops) b = op.kind === "set" ? b.set(op.key, op.value) : b.delete(op.key);
+        const keys = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => x - y);
+        expect(a.changedKeys(b)).to.deep.equal(keys.filter((k) => a.get(k) !== b.get(k)));
+      }),
+    );
+  });
+});

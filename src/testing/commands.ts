@@ -1,0 +1,85 @@
+import fc from "fast-check";
+import type { ASID } from "../core/addresses.ts";
+import type { KernelState } from "../objects/state.ts";
+import { checkTouched } from "./incremental.ts";
+import { fuzzOpArbitrary, type FuzzOpConstraints } from "./arbitraries.ts";
+import type { Violation } from "./invariants.ts";
+import { capInSlot, concreteMappings, modelMap, modelUnmap, modelUnmapTable, type MappingModel } from "./model.ts";
+import { applyFuzzOp, type FuzzOp, type FuzzWorld } from "./world.ts";
+
+/** The real system of the model-based tests: the world and its current kernel state. */
+export interface RealMachine {
+  readonly world: FuzzWorld;
+  state: KernelState;
+}
+
+/** The abstract model: live mappings per ASID. */
+export interface Model {
+  readonly mappings: MappingModel;
+}
+
+/** Thrown when an invariant or the model disagrees with the machine. */
+export class InvariantViolation extends Error {
+  constructor(readonly violations: readonly Violation[]) {
+    super(violations.map((v) => `${v.invariant}: ${v.message}`).join("\n"));
+    this.name = "InvariantViolation";
+  }
+}
+
+const asidsOf = (r: RealMachine): ASID[] => r.world.vspaces.map((v) => capInSlot(r.state, r.world.machine.initThread, v.slot)).flatMap((c) => (c.type === "PageDirectory" && c.mappedASID !== null ? [c.mappedASID] : []));
+
+const frameSlot = (w: FuzzWorld, i: number) => [...w.frames, ...w.spares][i % (w.frames.length + w.spares.length)]!.slot;
+
+/**
+ * One capsim invocation as a fast-check command: run it on the real machine, update the
+ * abstract model by seL4's rules, then check every invariant the transition touched and that
+ * the model's mappings equal the concrete tables'.
+ */
+export class CapsimCommand implements fc.Command<Model, RealMachine> {
+  constructor(readonly op: FuzzOp) {}
+  check(): boolean {
+    return true;
+  }
+  run(model: Model, real: RealMachine): void {
+    const w = real.world;
+    const before = real.state;
+    const T = w.machine.initThread;
+    const o = this.op;
+    const capBefore = o.op === "unmap" || o.op === "delete" || o.op === "map" ? capInSlot(before, T, frameSlot(w, o.f)) : o.op === "unmapPT" ? capInSlot(before, T, w.tables[o.t % w.tables.length]!.slot) : undefined;
+    const { state, result } = applyFuzzOp(w, before, o);
+    real.state = state;
+    if (result && result.reply.kind !== "ok" && state !== before) throw new InvariantViolation([{ invariant: "failed_call_unchanged", message: `${this.toString()} failed but changed the state` }]);
+    if (!result || result.reply.kind === "ok") {
+      if ((o.op === "unmap" || o.op === "delete") && capBefore) modelUnmap(model.mappings, capBefore);
+      if (o.op === "unmapPT" && capBefore) modelUnmapTable(model.mappings, capBefore);
+      if (o.op === "map") {
+        const after = capInSlot(state, T, frameSlot(w, o.f));
+        if (after.type === "Frame" && after.mapping) modelMap(model.mappings, after.mapping.asid, after.mapping.vaddr, after.paddr, after.size);
+      }
+    }
+    const violations = checkTouched(before, state);
+    const concrete = concreteMappings(state, asidsOf(real));
+    for (const [a, m] of concrete) {
+      const want = model.mappings.get(a) ?? new Map();
+      const same = m.size === want.size && [...m].every(([v, e]) => want.get(v)?.frame === e.frame && want.get(v)?.size === e.size);
+      if (!same) violations.push({ invariant: "model", message: `ASID ${a}: the tables map ${JSON.stringify([...m])}, the model ${JSON.stringify([...want])}` });
+    }
+    if (violations.length > 0) throw new InvariantViolation(violations);
+  }
+  toString(): string {
+    return JSON.stringify(this.op);
+  }
+}
+
+/** Commands over a FuzzWorld, for `fc.commands([...capsimCommands(), ...yours])`. */
+export function capsimCommands(c: FuzzOpConstraints = {}): fc.Arbitrary<fc.Command<Model, RealMachine>>[] {
+  return [fuzzOpArbitrary(c).map((op) => new CapsimCommand(op))];
+}
+
+/** The setup fc.modelRun needs: a fresh model and the real machine at the world's start. */
+export function modelRunSetup(world: FuzzWorld): () => { model: Model; real: RealMachine } {
+  return () => {
+    const real: RealMachine = { world, state: world.state };
+    return { model: { mappings: concreteMappings(world.state, asidsOf(real)) }, real };
+  };
+}

@@ -1,0 +1,61 @@
+import type { ASID, PhysAddr } from "../core/addresses.ts";
+import { getCap } from "../caps/cdt.ts";
+import { slotAddress } from "../caps/lookup.ts";
+import type { Cap } from "../caps/types.ts";
+import { findPDForASID } from "../asid/asidTable.ts";
+import type { KernelState } from "../objects/state.ts";
+import { FRAME_SIZE_BITS, type FrameSize } from "../objects/types.ts";
+import { listDirectory, listTable } from "../vspace/walk.ts";
+
+/**
+ * The abstract model of the model-based tests: the live mappings of each ASID as a plain map,
+ * "ASID -> virtual base -> frame and size", with none of the tables, slots or descriptors.
+ */
+export type MappingModel = Map<ASID, Map<number, { frame: PhysAddr; size: FrameSize }>>;
+
+/** The mappings the concrete tables hold, per ASID, in the model's shape. */
+export function concreteMappings(s: KernelState, asids: readonly ASID[]): MappingModel {
+  const out: MappingModel = new Map();
+  for (const a of asids) {
+    const m = new Map<number, { frame: PhysAddr; size: FrameSize }>();
+    out.set(a, m);
+    const pd = findPDForASID(s, a);
+    if (!pd.ok) continue;
+    for (const row of listDirectory(s, pd.value)) {
+      if (row.index * 2 ** 20 >= s.config.userTop) continue;
+      const e = row.entry;
+      if (e.kind === "Page") m.set(row.index * 2 ** 20, { frame: e.paddr, size: e.size });
+      else if (e.kind === "Table" && s.objects.get(e.paddr)?.type === "PageTable") {
+        for (const t of listTable(s, e.paddr)) if (t.entry.kind === "Page") m.set(row.index * 2 ** 20 + t.index * 4096, { frame: t.entry.paddr, size: t.entry.size });
+      }
+    }
+  }
+  return out;
+}
+
+/** Remove a frame's mapping from the model if the model still has exactly it (seL4's unmapPage rule). */
+export function modelUnmap(model: MappingModel, cap: Cap): void {
+  if (cap.type !== "Frame" || cap.mapping === null) return;
+  const m = model.get(cap.mapping.asid);
+  const e = m?.get(cap.mapping.vaddr);
+  if (e && e.frame === cap.paddr && e.size === cap.size) m!.delete(cap.mapping.vaddr);
+}
+
+/** Remove everything a page table mapped, when the table leaves its directory. */
+export function modelUnmapTable(model: MappingModel, cap: Cap): void {
+  if (cap.type !== "PageTable" || cap.mapping === null) return;
+  const m = model.get(cap.mapping.asid);
+  for (const v of [...(m?.keys() ?? [])]) if (v >= cap.mapping.vaddr && v < cap.mapping.vaddr + 2 ** 20 && (m!.get(v)!.size === "SmallPage" || m!.get(v)!.size === "LargePage")) m!.delete(v);
+}
+
+/** Record a new mapping in the model. */
+export function modelMap(model: MappingModel, a: ASID, vaddr: number, frame: PhysAddr, size: FrameSize): void {
+  if (!model.has(a)) model.set(a, new Map());
+  model.get(a)!.set(vaddr - (vaddr % 2 ** FRAME_SIZE_BITS[size]), { frame, size });
+}
+
+/** The cap in a slot of the initial thread's CNode. */
+export function capInSlot(s: KernelState, thread: PhysAddr, slot: number): Cap {
+  const root = getCap(s, slotAddress(thread, 0));
+  return root.type === "CNode" ? getCap(s, slotAddress(root.paddr, slot)) : root;
+}

@@ -1,0 +1,155 @@
+import type { CPtr, PhysAddr, VirtAddr } from "../core/addresses.ts";
+import { bootMinimal, type BootedMachine } from "../boot/minimal.ts";
+import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
+import { getCap } from "../caps/cdt.ts";
+import { slotAddress } from "../caps/lookup.ts";
+import { callLibsel4 } from "../invocations/libsel4.ts";
+import type { InvokeResult } from "../invocations/message.ts";
+import type { KernelState } from "../objects/state.ts";
+import { transition } from "../objects/transition.ts";
+import { objectTypeNumber, type ObjectTypeName } from "../objects/types.ts";
+import { setVMRoot } from "../vspace/vmRoot.ts";
+import { FRAME_SIZE_BITS } from "../objects/types.ts";
+
+/**
+ * A booted machine with a fixed cast of objects for random VSpace invocations: frames of every
+ * size, page tables, a second page directory with an ASID, and spare slots for copies. Random
+ * operations name them by index ("the k-th frame cap"), so that generated calls reach deep checks.
+ */
+export interface FuzzWorld {
+  readonly machine: BootedMachine;
+  readonly state: KernelState;
+  /** each named cap: its scenario name and its slot */
+  readonly frames: readonly NamedSlot[];
+  readonly tables: readonly NamedSlot[];
+  readonly vspaces: readonly NamedSlot[];
+  readonly spares: readonly NamedSlot[];
+  /** the scenario steps that build this world from a fresh boot (SCENARIOS.md format) */
+  readonly setupSteps: readonly Record<string, unknown>[];
+}
+
+export interface NamedSlot {
+  readonly name: string;
+  readonly slot: number;
+}
+
+/** A VSpace operation over a FuzzWorld: plain data, so it shrinks, prints and replays. */
+export type FuzzOp =
+  | { readonly op: "mapPT"; readonly t: number; readonly pd: number; readonly vaddr: number }
+  | { readonly op: "unmapPT"; readonly t: number }
+  | { readonly op: "map"; readonly f: number; readonly pd: number; readonly slotIndex: number; readonly misalign: boolean; readonly rights: number }
+  | { readonly op: "unmap"; readonly f: number }
+  | { readonly op: "copy"; readonly f: number; readonly to: number }
+  | { readonly op: "delete"; readonly f: number }
+  | { readonly op: "switch" };
+
+const FRAME_PLAN: readonly [ObjectTypeName, number][] = [
+  ["seL4_ARM_SuperSectionObject", 2],
+  ["seL4_ARM_SectionObject", 3],
+  ["seL4_ARM_LargePageObject", 3],
+  ["seL4_ARM_SmallPageObject", 6],
+];
+
+/** Boot a machine and build the world by real invocations. */
+export function buildFuzzWorld(): FuzzWorld {
+  const machine = bootMinimal({ ram: [{ base: 0, size: 256 * 2 ** 20 }] });
+  const T = machine.initThread;
+  const uIndex = machine.bootInfo.untypedList.findIndex((u) => u.sizeBits >= 26);
+  const untyped = machine.bootInfo.untyped.start + uIndex;
+  let s = machine.state;
+  let next = machine.bootInfo.empty.start;
+  const setupSteps: Record<string, unknown>[] = [];
+  const ok = (r: InvokeResult) => {
+    if (r.reply.kind !== "ok") throw new Error(`capsim internal error: building the fuzz world failed: ${JSON.stringify(r.reply)}`);
+    s = r.state;
+  };
+  const make = (type: ObjectTypeName, prefix: string, count: number): NamedSlot[] => {
+    const named = Array.from({ length: count }, (_, i) => ({ name: `${prefix}${i}`, slot: next + i }));
+    ok(callLibsel4(s, T, "seL4_Untyped_Retype", untyped as CPtr, { root: INITIAL_CAP_SLOTS.InitThreadCNode, type: objectTypeNumber(type), size_bits: 0, node_index: 0, node_depth: 0, node_offset: next, num_objects: count }));
+    setupSteps.push({ retype: { type, count, as: named.map((n) => n.name), from: `untyped[${uIndex}]` } });
+    next += count;
+    return named;
+  };
+  const frames: NamedSlot[] = [];
+  for (const [type, count] of FRAME_PLAN) frames.push(...make(type, `${type.replace(/^seL4_ARM_|Object$/g, "").toLowerCase()}`, count));
+  const tables = make("seL4_ARM_PageTableObject", "pt", 4);
+  const [pd1] = make("seL4_ARM_PageDirectoryObject", "pd", 1);
+  ok(callLibsel4(s, T, "seL4_ARM_ASIDPool_Assign", INITIAL_CAP_SLOTS.InitThreadASIDPool as CPtr, { vspace: pd1!.slot }));
+  setupSteps.push({ invoke: "seL4_ARM_ASIDPool_Assign", cap: "InitThreadASIDPool", args: { vspace: pd1!.name } });
+  const spares = Array.from({ length: 6 }, (_, i) => ({ name: `copy${i}`, slot: next + i }));
+  // Deleting an empty slot succeeds and does nothing; in a scenario it also gives the spare
+  // slots their names, in the same order as here.
+  for (const sp of spares) setupSteps.push({ invoke: "seL4_CNode_Delete", args: { dest: sp.name } });
+  return { machine, state: s, frames, tables, vspaces: [{ name: "InitThreadVSpace", slot: INITIAL_CAP_SLOTS.InitThreadVSpace }, pd1!], spares, setupSteps };
+}
+
+const at = <T>(list: readonly T[], i: number): T => list[i % list.length] as T;
+
+/** The frame-cap slots an op may name: the frames, then the spare copies. */
+function frameSlots(w: FuzzWorld): NamedSlot[] {
+  return [...w.frames, ...w.spares];
+}
+
+function cnodeOf(w: FuzzWorld, s: KernelState): PhysAddr {
+  return (getCap(s, slotAddress(w.machine.initThread, 0)) as { paddr: PhysAddr }).paddr;
+}
+
+/** The virtual address a map op asks for: aligned to the frame's size in a shared window, or misaligned. */
+function mapVaddr(w: FuzzWorld, s: KernelState, o: Extract<FuzzOp, { op: "map" }>): number {
+  const cap = getCap(s, slotAddress(cnodeOf(w, s), at(frameSlots(w), o.f).slot));
+  const bits = cap.type === "Frame" ? FRAME_SIZE_BITS[cap.size] : 12;
+  return 0x10000000 + o.slotIndex * 2 ** bits + (o.misalign ? 0x800 : 0);
+}
+
+/** Apply one operation to a state of this world. */
+export function applyFuzzOp(w: FuzzWorld, s: KernelState, o: FuzzOp): { state: KernelState; result?: InvokeResult } {
+  const T = w.machine.initThread;
+  const CNODE = INITIAL_CAP_SLOTS.InitThreadCNode;
+  const inv = (name: string, cptr: number, params: Record<string, number>) => {
+    const result = callLibsel4(s, T, name, cptr as CPtr, params);
+    return { state: result.state, result };
+  };
+  switch (o.op) {
+    case "mapPT":
+      return inv("seL4_ARM_PageTable_Map", at(w.tables, o.t).slot, { vspace: at(w.vspaces, o.pd).slot, vaddr: o.vaddr, attr: 3 });
+    case "unmapPT":
+      return inv("seL4_ARM_PageTable_Unmap", at(w.tables, o.t).slot, {});
+    case "map":
+      return inv("seL4_ARM_Page_Map", at(frameSlots(w), o.f).slot, { vspace: at(w.vspaces, o.pd).slot, vaddr: mapVaddr(w, s, o), rights: o.rights, attr: 3 });
+    case "unmap":
+      return inv("seL4_ARM_Page_Unmap", at(frameSlots(w), o.f).slot, {});
+    case "copy":
+      return inv("seL4_CNode_Copy", CNODE, { dest_index: at(w.spares, o.to).slot, dest_depth: 32, src_root: CNODE, src_index: at(w.frames, o.f).slot, src_depth: 32, rights: 0xf });
+    case "delete":
+      return inv("seL4_CNode_Delete", CNODE, { index: at(frameSlots(w), o.f).slot, depth: 32 });
+    case "switch":
+      return { state: transition(s, (d) => setVMRoot(d, T, [])) };
+  }
+}
+
+const hexText = (n: number) => `0x${n.toString(16)}`;
+
+/** The scenario step (SCENARIOS.md) that performs `o`, expecting what it did in the original run. */
+export function fuzzOpToStep(w: FuzzWorld, s: KernelState, o: FuzzOp, result: InvokeResult | undefined): Record<string, unknown> {
+  const expect = result === undefined || result.reply.kind === "ok" ? "ok" : result.reply.kind === "error" ? { error: `seL4_${result.reply.error.error}` } : "ok";
+  const name = (list: readonly NamedSlot[], i: number) => at(list, i).name;
+  switch (o.op) {
+    case "mapPT":
+      return { invoke: "seL4_ARM_PageTable_Map", cap: name(w.tables, o.t), args: { vspace: name(w.vspaces, o.pd), vaddr: hexText(o.vaddr), attr: 3 }, expect };
+    case "unmapPT":
+      return { invoke: "seL4_ARM_PageTable_Unmap", cap: name(w.tables, o.t), expect };
+    case "map":
+      return { invoke: "seL4_ARM_Page_Map", cap: name(frameSlots(w), o.f), args: { vspace: name(w.vspaces, o.pd), vaddr: hexText(mapVaddr(w, s, o)), rights: o.rights, attr: 3 }, expect };
+    case "unmap":
+      return { invoke: "seL4_ARM_Page_Unmap", cap: name(frameSlots(w), o.f), expect };
+    case "copy":
+      return { invoke: "seL4_CNode_Copy", args: { dest: name(w.spares, o.to), src: name(w.frames, o.f), rights: 15 }, expect };
+    case "delete":
+      return { invoke: "seL4_CNode_Delete", args: { dest: name(frameSlots(w), o.f) }, expect };
+    case "switch":
+      return { switch: { thread: "InitThreadTCB" } };
+  }
+}
+
+/** The virtual address type, re-exported for arbitraries. */
+export type { VirtAddr };
