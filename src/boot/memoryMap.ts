@@ -1,0 +1,62 @@
+import { z } from "zod";
+import { hex } from "../core/addresses.ts";
+
+/**
+ * The memory map boot starts from: RAM regions, device regions, where the kernel image sits,
+ * and the root task's image. Validated with zod; every problem names the region and why.
+ */
+const Region = z.object({ base: z.number().int().nonnegative(), size: z.number().int().positive() }).strict();
+
+export const MemoryMapSchema = z
+  .object({
+    ram: z.array(Region).min(1, "the memory map needs at least one RAM region"),
+    devices: z.array(Region).default([]),
+    /** bytes of the kernel image at the start of the first RAM region (physBase); default 1 MiB */
+    kernelImageSize: z.number().int().positive().default(2 ** 20),
+    /** the root task's image: its size in bytes and the virtual address it is linked at */
+    userImage: z.object({ size: z.number().int().positive(), vbase: z.number().int().nonnegative() }).strict().default({ size: 0x10000, vbase: 0x10000 }),
+    userTop: z.number().int().positive().default(0xe0000000),
+    cnodeSizeBits: z.number().int().min(8).max(20).default(12),
+  })
+  .strict();
+
+export type MemoryMap = z.output<typeof MemoryMapSchema>;
+export type MemoryMapInput = z.input<typeof MemoryMapSchema>;
+
+const PAGE = 4096;
+const PHYS_TOP = 2 ** 32;
+
+/** A boot failure: which part of the memory map is wrong, and why. */
+export class BootError extends Error {
+  constructor(readonly where: string, why: string) {
+    super(`boot: ${where}: ${why}`);
+    this.name = "BootError";
+  }
+}
+
+/** Validate a memory map: shape (zod), then alignment, range and overlaps, in that order. */
+export function validateMemoryMap(input: MemoryMapInput): MemoryMap {
+  const parsed = MemoryMapSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new BootError(issue.path.join(".") || "memory map", issue.message);
+  }
+  const m = parsed.data;
+  const all = [...m.ram.map((r, i) => ({ ...r, where: `ram[${i}]` })), ...m.devices.map((r, i) => ({ ...r, where: `devices[${i}]` }))];
+  for (const r of all) {
+    if (r.base % PAGE !== 0 || r.size % PAGE !== 0) throw new BootError(r.where, `${hex(r.base)}+${hex(r.size)} is not 4 KiB aligned`);
+    if (r.base + r.size > PHYS_TOP) throw new BootError(r.where, `${hex(r.base)}+${hex(r.size)} runs past the 32-bit physical address space`);
+  }
+  const sorted = [...all].sort((a, b) => a.base - b.base);
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!;
+    const b = sorted[i]!;
+    if (b.base < a.base + a.size) throw new BootError(b.where, `overlaps ${a.where} (${hex(a.base)}..${hex(a.base + a.size - 1)})`);
+  }
+  const physBase = Math.min(...m.ram.map((r) => r.base));
+  if (physBase % 2 ** 24 !== 0) throw new BootError("ram", `the first RAM address (physBase) ${hex(physBase)} must be 16 MiB aligned, as seL4 requires for its kernel window`);
+  if (m.userTop % 2 ** 24 !== 0 || m.userTop >= 0xfff00000) throw new BootError("userTop", `${hex(m.userTop)} must be 16 MiB aligned and below 0xfff00000`);
+  const first = m.ram.find((r) => r.base === physBase)!;
+  if (m.kernelImageSize > first.size) throw new BootError("kernelImageSize", `the kernel image (${hex(m.kernelImageSize)} bytes) does not fit in the first RAM region (${hex(first.size)} bytes)`);
+  return m;
+}
