@@ -2,6 +2,7 @@ import type { SyscallError } from "../core/errors.ts";
 import type { Result } from "../core/result.ts";
 import type { CapType } from "../caps/types.ts";
 import { cnodeFamily } from "./cnode.ts";
+import { tcbFamily } from "./tcb.ts";
 import { untypedFamily } from "./untyped.ts";
 import { asidControlFamily } from "./arm/asidControl.ts";
 import { asidPoolFamily } from "./arm/asidPool.ts";
@@ -21,6 +22,7 @@ type Decoder = (ctx: DecodeContext) => Result<DecodedInvocation, SyscallError>;
 export const FAMILIES: Partial<Record<Exclude<CapType, "Null">, Decoder>> = {
   Untyped: (ctx) => decodeWith(untypedFamily, ctx),
   CNode: (ctx) => decodeWith(cnodeFamily, ctx),
+  TCB: (ctx) => decodeWith(tcbFamily, ctx),
   Frame: (ctx) => decodeWith(pageFamily, ctx),
   PageTable: (ctx) => decodeWith(pageTableFamily, ctx),
   PageDirectory: (ctx) => decodeWith(pageDirectoryFamily, ctx),

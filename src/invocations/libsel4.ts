@@ -44,6 +44,7 @@ export const LIBSEL4: Readonly<Record<string, Libsel4Function>> = {
   seL4_ARM_PageDirectory_CleanInvalidate_Data: { label: "ARMPDCleanInvalidate_Data", caps: [], words: ["start", "end"] },
   seL4_ARM_PageDirectory_Unify_Instruction: { label: "ARMPDUnify_Instruction", caps: [], words: ["start", "end"] },
   seL4_ARM_ASIDControl_MakePool: { label: "ARMASIDControlMakePool", caps: ["untyped", "root"], words: ["index", "depth"] },
+  seL4_TCB_SetSpace: { label: "TCBSetSpace", caps: ["cspace_root", "vspace_root"], words: ["fault_ep", "cspace_root_data", "vspace_root_data"] },
   seL4_ARM_ASIDPool_Assign: { label: "ARMASIDPoolAssign", caps: ["vspace"], words: [] },
 };
 

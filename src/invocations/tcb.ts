@@ -1,0 +1,66 @@
+import { illegalOperation, truncatedMessage, type SyscallError } from "../core/errors.ts";
+import { err, ok, type Result } from "../core/result.ts";
+import { cteInsert, getCap } from "../caps/cdt.ts";
+import { cteDelete } from "../caps/delete.ts";
+import { deriveCap, updateCapData } from "../caps/derive.ts";
+import { slotAddress } from "../caps/lookup.ts";
+import { sameObjectAs } from "../caps/regions.ts";
+import type { Cap, TCBCap } from "../caps/types.ts";
+import { TCB_SLOTS } from "../objects/constants.ts";
+import type { SlotAddr } from "../objects/state.ts";
+import type { MutableState } from "../objects/transition.ts";
+import type { InvocationFamily } from "./family.ts";
+import { finaliserReporting } from "./finaliser.ts";
+import type { DecodeContext, Effect } from "./message.ts";
+
+/** A decoded TCB_SetSpace: the new CSpace and VSpace roots and where they were derived from. */
+export interface SetSpaceInvocation {
+  readonly kind: "TCBSetSpace";
+  readonly tcbSlot: SlotAddr;
+  readonly tcb: TCBCap;
+  readonly cRoot: Cap;
+  readonly cRootSrc: SlotAddr;
+  readonly vRoot: Cap;
+  readonly vRootSrc: SlotAddr;
+}
+
+/**
+ * seL4's decodeSetSpace (src/object/tcb.c): MR0 fault endpoint, MR1 CSpace root data, MR2
+ * VSpace root data; extra cap 0 the CSpace root, extra cap 1 the VSpace root. Each root is
+ * re-badged/guarded with its data word when non-zero, then derived; the CSpace root must be a
+ * CNode cap and the VSpace root a page directory cap with an ASID, else IllegalOperation.
+ * capsim models only SetSpace among the TCB invocations.
+ */
+export function decodeTCBInvocation(ctx: DecodeContext): Result<SetSpaceInvocation, SyscallError> {
+  if (ctx.label !== "TCBSetSpace") return err(illegalOperation(`capsim models only TCB_SetSpace among the TCB invocations, not ${ctx.label}`));
+  const [c, v] = ctx.extraCaps;
+  if (ctx.args.length < 3 || c === undefined || v === undefined) return err(truncatedMessage("TCB_SetSpace needs 3 message words and two extra caps (CSpace root, VSpace root)"));
+  const [, cData, vData] = ctx.args as [number, number, number];
+  const cDerived = deriveCap(ctx.state, c.slot, cData !== 0 ? updateCapData(false, cData, c.cap) : c.cap);
+  if (!cDerived.ok) return cDerived;
+  if (cDerived.value.type !== "CNode") return err(illegalOperation("the CSpace root must be a CNode cap"));
+  const vDerived = deriveCap(ctx.state, v.slot, vData !== 0 ? updateCapData(false, vData, v.cap) : v.cap);
+  if (!vDerived.ok) return vDerived;
+  const vr = vDerived.value;
+  if (vr.type !== "PageDirectory" || vr.mappedASID === null) return err(illegalOperation("the VSpace root must be a page directory cap with an ASID"));
+  return ok({ kind: "TCBSetSpace", tcbSlot: ctx.slot, tcb: ctx.cap as TCBCap, cRoot: cDerived.value, cRootSrc: c.slot, vRoot: vr, vRootSrc: v.slot });
+}
+
+/**
+ * seL4's invokeTCB_ThreadControl for the space fields: the old roots are deleted, and the new
+ * ones inserted as derived copies, if their sources still hold the same objects afterwards.
+ */
+export function performTCBInvocation(s: MutableState, inv: SetSpaceInvocation, effects: Effect[]): readonly number[] {
+  const fin = finaliserReporting(effects);
+  for (const [index, cap, src] of [
+    [TCB_SLOTS.tcbCTable, inv.cRoot, inv.cRootSrc],
+    [TCB_SLOTS.tcbVTable, inv.vRoot, inv.vRootSrc],
+  ] as const) {
+    const target = slotAddress(inv.tcb.paddr, index);
+    cteDelete(s, target, fin);
+    if (sameObjectAs(cap, getCap(s, src)) && sameObjectAs(inv.tcb, getCap(s, inv.tcbSlot))) cteInsert(s, cap, src, target);
+  }
+  return [];
+}
+
+export const tcbFamily: InvocationFamily<SetSpaceInvocation> = { decode: decodeTCBInvocation, perform: performTCBInvocation };

@@ -1,0 +1,63 @@
+import { hex, type PhysAddr, type VirtAddr } from "../core/addresses.ts";
+import { MEMORY_PAGE_BYTES } from "../objects/memory.ts";
+import type { KernelState } from "../objects/state.ts";
+import { transition } from "../objects/transition.ts";
+import { resolve } from "../vspace/walk.ts";
+
+/**
+ * Physical memory contents: sparse, by 4 KiB page; an untouched page reads as zero. A write
+ * copies the page it changes, so older states keep what they had.
+ */
+export function readPhysical(s: KernelState, p: PhysAddr, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; ) {
+    const addr = p + i;
+    const page = Math.floor(addr / MEMORY_PAGE_BYTES);
+    const off = addr % MEMORY_PAGE_BYTES;
+    const n = Math.min(length - i, MEMORY_PAGE_BYTES - off);
+    const bytes = s.memory.get(page);
+    if (bytes) out.set(bytes.subarray(off, off + n), i);
+    i += n;
+  }
+  return out;
+}
+
+/** Physical memory with `data` written at `p`. */
+export function writePhysical(s: KernelState, p: PhysAddr, data: Uint8Array): KernelState {
+  return transition(s, (d) => {
+    for (let i = 0; i < data.length; ) {
+      const addr = p + i;
+      const page = Math.floor(addr / MEMORY_PAGE_BYTES);
+      const off = addr % MEMORY_PAGE_BYTES;
+      const n = Math.min(data.length - i, MEMORY_PAGE_BYTES - off);
+      const copy = new Uint8Array(MEMORY_PAGE_BYTES);
+      const old = d.memory.get(page);
+      if (old) copy.set(old);
+      copy.set(data.subarray(i, i + n), off);
+      d.memory = d.memory.set(page, copy);
+      i += n;
+    }
+  });
+}
+
+/**
+ * The physical address the kernel reaches through its window at kernel virtual address `kv`
+ * (the design notes' "direct phys access for kernel"): a walk of the global page directory.
+ */
+export function kernelWindowToPhysical(s: KernelState, kv: VirtAddr): PhysAddr {
+  if (s.globalPD === null) throw new Error("no kernel window: this machine was booted without one (use boot(), not bootMinimal())");
+  if (kv < s.config.userTop) throw new Error(`${hex(kv)} is below USER_TOP (${hex(s.config.userTop)}): not a kernel window address`);
+  const r = resolve(s, s.globalPD, kv);
+  if (!r.mapped) throw new Error(`the kernel window does not map ${hex(kv)}`);
+  return r.paddr;
+}
+
+/** The kernel reading physical memory through its window. */
+export function kernelRead(s: KernelState, kv: VirtAddr, length: number): Uint8Array {
+  return readPhysical(s, kernelWindowToPhysical(s, kv), length);
+}
+
+/** The kernel writing physical memory through its window. */
+export function kernelWrite(s: KernelState, kv: VirtAddr, data: Uint8Array): KernelState {
+  return writePhysical(s, kernelWindowToPhysical(s, kv), data);
+}

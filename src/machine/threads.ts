@@ -1,0 +1,19 @@
+import type { PhysAddr } from "../core/addresses.ts";
+import type { Effect } from "../invocations/message.ts";
+import type { KernelState } from "../objects/state.ts";
+import { transition } from "../objects/transition.ts";
+import { setVMRoot } from "../vspace/vmRoot.ts";
+
+/**
+ * seL4's switchToThread on ARM (Arch_switchToThread -> setVMRoot): the thread becomes current
+ * and its address space is loaded with its hardware ASID, or the global directory when its
+ * VSpace root is not a page directory with a live ASID.
+ */
+export function switchToThread(s: KernelState, tcb: PhysAddr): { state: KernelState; effects: Effect[] } {
+  const effects: Effect[] = [];
+  const state = transition(s, (d) => {
+    d.currentThread = tcb;
+    setVMRoot(d, tcb, effects);
+  });
+  return { state, effects };
+}
