@@ -48,7 +48,8 @@ export function showText(s: KernelState, cnode: PhysAddr, names: ReadonlyMap<str
   for (const o of s.objects.values()) {
     if (o.type !== "PageDirectory") continue;
     const user = listDirectory(s, o.paddr).filter((r) => r.index * 2 ** 20 < s.config.userTop);
-    lines.push(`  PageDirectory @${hex(o.paddr)}${user.length === 0 ? " (no user mappings)" : ""}`);
+    const label = o.paddr === s.globalPD ? " (the kernel's global page directory: kernel window only)" : user.length === 0 ? " (no user mappings)" : "";
+    lines.push(`  PageDirectory @${hex(o.paddr)}${label}`);
     for (const r of user) {
       lines.push(`    ${hex(r.index * 2 ** 20)}: ${entryText(r)}`);
       if (r.entry.kind === "Table" && getObjectOfType(s, r.entry.paddr, "PageTable")) {

@@ -1,6 +1,8 @@
 import { hex, type CPtr, type PhysAddr, type VirtAddr } from "../core/addresses.ts";
 import { describeError, type SyscallError } from "../core/errors.ts";
-import { bootMinimal, type BootedMachine } from "../boot/minimal.ts";
+import { boot } from "../boot/boot.ts";
+import type { BootedMachine } from "../boot/minimal.ts";
+import { userRead, userWrite } from "../machine/access.ts";
 import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
 import { getCap } from "../caps/cdt.ts";
 import { slotAddress } from "../caps/lookup.ts";
@@ -13,6 +15,7 @@ import { OBJECT_TYPES, objectTypeNumber, type ObjectTypeName } from "../objects/
 import { resolve } from "../vspace/walk.ts";
 import { setVMRoot } from "../vspace/vmRoot.ts";
 import { checkAll } from "../testing/invariants.ts";
+import type { VMFault } from "../machine/access.ts";
 import { closest, ScenarioError } from "./errors.ts";
 import type { Scenario } from "./load.ts";
 import { pathText } from "./load.ts";
@@ -37,7 +40,7 @@ export interface StepReport {
 export type Outcome =
   | { readonly kind: "ok"; readonly values: Readonly<Record<string, number | boolean | string>> }
   | { readonly kind: "error"; readonly error: SyscallError }
-  | { readonly kind: "fault"; readonly text: string };
+  | { readonly kind: "fault"; readonly text: string; readonly fault?: VMFault };
 
 export interface ScenarioReport {
   readonly file: string;
@@ -57,14 +60,22 @@ const ATTR_BITS: Readonly<Record<string, number>> = { PageCacheable: 1, ParityEn
 /** Runs one validated scenario: boots, performs each step, checks each expectation. */
 export function runScenario(sc: Scenario, options: { readonly checkInvariants?: boolean } = {}): ScenarioReport {
   const h = sc.header;
-  const config = { ...DEFAULT_CONFIG, api: h.api ?? "current", userTop: (h.boot?.userTop ?? DEFAULT_CONFIG.userTop) as VirtAddr };
-  const ram = h.boot?.ram ?? [{ base: 0, size: 256 * 2 ** 20 }];
+  const b = h.boot ?? {};
   let machine: BootedMachine;
   try {
-    machine = bootMinimal({ ram, config, cnodeSizeBits: h.boot?.cnodeSizeBits });
+    const booted = boot({
+      ram: b.ram ?? [{ base: 0, size: 256 * 2 ** 20 }],
+      ...(b.devices ? { devices: b.devices } : {}),
+      ...(b.userTop !== undefined ? { userTop: b.userTop } : {}),
+      ...(b.cnodeSizeBits !== undefined ? { cnodeSizeBits: b.cnodeSizeBits } : {}),
+      ...(b.kernelImageSize !== undefined ? { kernelImageSize: b.kernelImageSize } : {}),
+      ...(b.userImage ? { userImage: b.userImage } : {}),
+    });
+    const api = h.api ?? DEFAULT_CONFIG.api;
+    machine = { ...booted, state: transition(booted.state, (d) => (d.config = { ...d.config, api })) };
   } catch (e) {
     const pos = sc.source.position(["boot"]);
-    throw new ScenarioError(sc.file, pos.line, pos.column, "boot", (e as Error).message);
+    throw new ScenarioError(sc.file, pos.line, pos.column, "boot", (e as Error).message.replace(/^boot: /, ""));
   }
   const thread = machine.initThread;
   const names = new Map<string, number>(Object.entries(INITIAL_CAP_SLOTS).filter(([n]) => n !== "Null"));
@@ -205,6 +216,24 @@ export function runScenario(sc: Scenario, options: { readonly checkInvariants?: 
       outcome = r.mapped
         ? { kind: "ok", values: { mapped: true, paddr: r.paddr, pageSize: r.pageSize, size: r.size, rights: r.rights.replace(/^VM/, ""), slot: r.slot } }
         : { kind: "ok", values: { mapped: false, level: r.level } };
+    } else if ("read" in step || "write" in step) {
+      const v = ("read" in step ? step.read.vaddr : step.write.vaddr) as VirtAddr;
+      if ("read" in step) {
+        const length = step.read.length ?? 4;
+        action = `read ${length} bytes at ${hex(v)}`;
+        const r = userRead(state, v, length);
+        state = r.state;
+        outcome = r.ok
+          ? { kind: "ok", values: { value: r.value.reduce((n, byte, i) => n + byte * 2 ** (8 * i), 0), bytes: [...r.value].map((x) => x.toString(16).padStart(2, "0")).join(" ") } }
+          : { kind: "fault", text: `VM fault: ${r.fault.kind} fault (${r.fault.level}) at ${hex(r.fault.vaddr)}, FSR ${hex(r.fault.fsr)}: ${r.fault.why}`, fault: r.fault };
+      } else {
+        const w = step.write;
+        const data = w.bytes ? new Uint8Array(w.bytes) : new Uint8Array([0, 1, 2, 3].map((i) => Math.floor((w.value ?? 0) / 2 ** (8 * i)) % 256));
+        action = `write ${data.length} bytes at ${hex(v)}`;
+        const r = userWrite(state, v, data);
+        state = r.state;
+        outcome = r.ok ? { kind: "ok", values: {} } : { kind: "fault", text: `VM fault: ${r.fault.kind} fault (${r.fault.level}) at ${hex(r.fault.vaddr)}, FSR ${hex(r.fault.fsr)}: ${r.fault.why}`, fault: r.fault };
+      }
     } else {
       const name = step.switch.thread;
       const cap = getCap(state, slotAddress(cnodeAddr(state, thread), slotOf(name, ["switch", "thread"])));
@@ -307,6 +336,12 @@ function describeOutcome(o: Outcome): string {
 function checkExpectation(exp: Expect | undefined, o: Outcome, valueOf: (v: Value, sub: (string | number)[]) => number): { held: boolean; expected?: string } {
   if (exp === undefined) return o.kind === "ok" ? { held: true } : { held: false, expected: "success (a step without expect must not fail)" };
   if (exp === "ok") return { held: o.kind === "ok", expected: "ok" };
+  if ("fault" in exp) {
+    const text = `a VM fault ${JSON.stringify(exp.fault)}`;
+    if (o.kind !== "fault" || o.fault === undefined) return { held: false, expected: text };
+    for (const [k, want] of Object.entries(exp.fault)) if ((o.fault as unknown as Record<string, unknown>)[k] !== want) return { held: false, expected: `${text}, got ${k} = ${String((o.fault as unknown as Record<string, unknown>)[k])}` };
+    return { held: true, expected: text };
+  }
   if ("ok" in exp) {
     if (o.kind !== "ok") return { held: false, expected: `ok ${JSON.stringify(exp.ok)}` };
     for (const [k, want] of Object.entries(exp.ok)) {

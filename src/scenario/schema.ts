@@ -34,8 +34,15 @@ const Region = z.strictObject({ base: NumberValue, size: NumberValue });
 
 export const Boot = z.strictObject({
   ram: z.array(Region).min(1).optional(),
+  devices: z.array(Region).optional(),
   userTop: NumberValue.optional(),
   cnodeSizeBits: z.number().int().min(8).max(20).optional(),
+  kernelImageSize: NumberValue.optional(),
+  userImage: z.strictObject({ size: NumberValue, vbase: NumberValue }).optional(),
+});
+
+const FaultExpect = z.strictObject({
+  fault: z.strictObject({ kind: z.enum(["translation", "permission"]).optional(), level: z.enum(["section", "page"]).optional(), fsr: NumberValue.optional(), vaddr: NumberValue.optional() }),
 });
 
 const ErrorExpect = z.strictObject({
@@ -53,6 +60,7 @@ export const Expect = z.union([
   z.literal("ok"),
   z.strictObject({ ok: z.record(z.string(), z.union([Value, z.boolean(), z.string()])) }),
   ErrorExpect,
+  FaultExpect,
 ]);
 export type Expect = z.infer<typeof Expect>;
 
@@ -70,6 +78,8 @@ export const CopyStep = z.strictObject({ copy: z.strictObject({ from: Name, as: 
 export const DeleteStep = z.strictObject({ delete: Name, ...common });
 export const RevokeStep = z.strictObject({ revoke: Name, ...common });
 export const ResolveStep = z.strictObject({ resolve: z.strictObject({ vspace: Name, vaddr: NumberValue }), ...common });
+export const ReadStep = z.strictObject({ read: z.strictObject({ vaddr: NumberValue, length: NumberValue.optional() }), ...common });
+export const WriteStep = z.strictObject({ write: z.strictObject({ vaddr: NumberValue, value: NumberValue.optional(), bytes: z.array(NumberValue).optional() }), ...common });
 export const SwitchStep = z.strictObject({ switch: z.strictObject({ thread: Name }), ...common });
 
 /** Each step has exactly one of these action keys. */
@@ -81,6 +91,8 @@ export const STEP_SCHEMAS = {
   revoke: RevokeStep,
   resolve: ResolveStep,
   switch: SwitchStep,
+  read: ReadStep,
+  write: WriteStep,
 } as const;
 export type ActionKey = keyof typeof STEP_SCHEMAS;
 export type Step = { [K in ActionKey]: z.infer<(typeof STEP_SCHEMAS)[K]> }[ActionKey];

@@ -1,5 +1,6 @@
 import type { CPtr, PhysAddr, VirtAddr } from "../core/addresses.ts";
-import { bootMinimal, type BootedMachine } from "../boot/minimal.ts";
+import { boot } from "../boot/boot.ts";
+import type { BootedMachine } from "../boot/minimal.ts";
 import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
 import { getCap } from "../caps/cdt.ts";
 import { slotAddress } from "../caps/lookup.ts";
@@ -52,7 +53,8 @@ const FRAME_PLAN: readonly [ObjectTypeName, number][] = [
 
 /** Boot a machine and build the world by real invocations. */
 export function buildFuzzWorld(): FuzzWorld {
-  const machine = bootMinimal({ ram: [{ base: 0, size: 256 * 2 ** 20 }] });
+  // The same boot as a scenario file's default, so that a printed scenario replays exactly.
+  const machine = boot({ ram: [{ base: 0, size: 256 * 2 ** 20 }] });
   const T = machine.initThread;
   const uIndex = machine.bootInfo.untypedList.findIndex((u) => u.sizeBits >= 26);
   const untyped = machine.bootInfo.untyped.start + uIndex;
