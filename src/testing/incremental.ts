@@ -18,6 +18,7 @@ const READS: Readonly<Record<string, readonly (keyof KernelState)[]>> = {
   tlb_consistent: ["tlb", "objects", "hwASIDTable", "asidTable", "globalPD"],
   descriptors_round_trip: ["objects"],
   frame_caps_resolve: ["ctes", "objects", "asidTable"],
+  equal_kernel_mappings: ["objects", "globalPD"],
 };
 
 /** The invariants whose inputs differ between two states. */

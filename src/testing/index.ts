@@ -17,6 +17,7 @@ export {
   tlbConsistent,
   descriptorsRoundTrip,
   frameCapsResolve,
+  equalKernelMappings,
   type Invariant,
   type Violation,
 } from "./invariants.ts";

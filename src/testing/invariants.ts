@@ -234,6 +234,28 @@ export const frameCapsResolve: Invariant = (s) => {
   return out;
 };
 
+/**
+ * l4v valid_global_pd_mappings / equal_kernel_mappings: every page directory holds the global
+ * directory's entries from USER_TOP up (except the hardware-ASID slot 4080).
+ */
+export const equalKernelMappings: Invariant = (s) => {
+  if (s.globalPD === null) return [];
+  const global = s.objects.get(s.globalPD);
+  if (global?.type !== "PageDirectory") return [{ invariant: "equal_kernel_mappings", message: `the global page directory ${hex(s.globalPD)} is missing` }];
+  const out: Violation[] = [];
+  const first = Math.floor(s.config.userTop / 2 ** 20);
+  for (const [addr, o] of s.objects) {
+    if (o.type !== "PageDirectory" || addr === s.globalPD) continue;
+    for (let i = first; i < 4096; i++) {
+      if (i !== 4080 && o.entries.get(i) !== global.entries.get(i)) {
+        out.push({ invariant: "equal_kernel_mappings", message: `page directory ${hex(addr)} slot ${i} differs from the global directory's` });
+        break;
+      }
+    }
+  }
+  return out;
+};
+
 /** Every invariant, by name. */
 export const INVARIANTS: Readonly<Record<string, Invariant>> = {
   valid_caps: validCaps,
@@ -247,6 +269,7 @@ export const INVARIANTS: Readonly<Record<string, Invariant>> = {
   tlb_consistent: tlbConsistent,
   descriptors_round_trip: descriptorsRoundTrip,
   frame_caps_resolve: frameCapsResolve,
+  equal_kernel_mappings: equalKernelMappings,
 };
 
 /** Runs every invariant; returns all violations. */

@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import type { CPtr, PhysAddr } from "../../src/core/addresses.ts";
 import type { SyscallError } from "../../src/core/errors.ts";
-import { bootMinimal, type BootedMachine } from "../../src/boot/minimal.ts";
+import { boot } from "../../src/boot/boot.ts";
+import type { BootedMachine } from "../../src/boot/minimal.ts";
+import { transition } from "../../src/objects/transition.ts";
 import { invoke } from "../../src/invocations/dispatch.ts";
 import type { InvocationLabel } from "../../src/invocations/labels.ts";
 import type { InvokeResult, Reply } from "../../src/invocations/message.ts";
@@ -10,9 +12,11 @@ import { DEFAULT_CONFIG } from "../../src/objects/state.ts";
 import { objectTypeNumber, type ObjectTypeName } from "../../src/objects/types.ts";
 import { INITIAL_CAP_SLOTS } from "../../src/boot/initialCaps.ts";
 
-/** A machine with one 256 MiB RAM region at 0, booted minimally. */
+/** A machine with one 256 MiB RAM region at 0, booted as seL4 boots (kernel window included). */
 export function bootTestMachine(config: Partial<MachineConfig> = {}): BootedMachine {
-  return bootMinimal({ ram: [{ base: 0, size: 256 * 2 ** 20 }], config: { ...DEFAULT_CONFIG, ...config } });
+  const m = boot({ ram: [{ base: 0, size: 256 * 2 ** 20 }], ...(config.userTop !== undefined ? { userTop: config.userTop } : {}) });
+  const api = config.api ?? DEFAULT_CONFIG.api;
+  return { ...m, state: transition(m.state, (d) => (d.config = { ...d.config, api })) };
 }
 
 /** Invoke `cptr` as `thread` with this label, message words and extra caps. */

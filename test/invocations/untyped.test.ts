@@ -67,9 +67,9 @@ describe("Untyped_Retype", () => {
   });
   it("DeleteFirst when a destination slot is occupied", () => expectError(s0, call(s0, T, U, "UntypedRetype", retypeArgs("seL4_TCBObject", 0, 1, 1), [CNODE]), { error: "DeleteFirst" }));
   it("NotEnoughMemory with the bytes left", () => {
-    const r = call(s0, T, U, "UntypedRetype", retypeArgs("seL4_ARM_SectionObject", 0, 100, 1), [CNODE]);
+    const r = call(s0, T, U, "UntypedRetype", retypeArgs("seL4_ARM_SectionObject", 0, 100, 2 ** (uCap.sizeBits - 20)), [CNODE]);
     expectOk(r);
-    expectError(r.state, call(r.state, T, U, "UntypedRetype", retypeArgs("seL4_TCBObject", 0, 101, 1), [CNODE]), { error: "NotEnoughMemory", memoryLeft: 0 });
+    expectError(r.state, call(r.state, T, U, "UntypedRetype", retypeArgs("seL4_TCBObject", 0, 120, 1), [CNODE]), { error: "NotEnoughMemory", memoryLeft: 0 });
   });
   it("InvalidArgument 1 when device memory is asked for anything but frames or untyped", () => {
     const dev = transition(s0, (d) => {

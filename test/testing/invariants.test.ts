@@ -68,6 +68,9 @@ describe("each invariant catches its violation (and only the ones that follow fr
       d.tlb = d.tlb.set(0x20000, { vbase: 0x20000000 as never, pbase: frame, size: "SmallPage", rights: "VMReadWrite", executeNever: false, cacheable: true, global: false, hwASID: 0 });
     })).to.deep.equal(["tlb_consistent"]);
   });
+  it("equal_kernel_mappings: a directory whose kernel window differs from the global one", () => {
+    expect(broken((d) => setPDE(d, 0xf00, 0))).to.deep.equal(["equal_kernel_mappings"]);
+  });
   it("descriptors_round_trip: a stored word with bits the entry model does not produce", () => {
     expect(broken((d) => setPDE(d, 0x300, 0x00100002 | (1 << 5)))).to.include("descriptors_round_trip");
   });
