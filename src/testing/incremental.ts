@@ -17,7 +17,6 @@ const READS: Readonly<Record<string, readonly (keyof KernelState)[]>> = {
   valid_vs_lookup: ["ctes", "objects", "asidTable"],
   tlb_consistent: ["tlb", "objects", "hwASIDTable", "asidTable", "globalPD"],
   descriptors_round_trip: ["objects"],
-  frame_caps_resolve: ["ctes", "objects", "asidTable"],
   equal_kernel_mappings: ["objects", "globalPD"],
 };
 

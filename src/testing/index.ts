@@ -16,7 +16,6 @@ export {
   validVSLookup,
   tlbConsistent,
   descriptorsRoundTrip,
-  frameCapsResolve,
   equalKernelMappings,
   type Invariant,
   type Violation,

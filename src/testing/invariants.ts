@@ -1,7 +1,7 @@
 import { hex, pow2, type ASID, type PhysAddr, type VirtAddr } from "../core/addresses.ts";
 import { objectSizeBitsOfCap } from "../caps/capSize.ts";
 import { sameRegionAs } from "../caps/regions.ts";
-import { capObjectAddress, type Cap, type FrameCap } from "../caps/types.ts";
+import { capObjectAddress, type Cap } from "../caps/types.ts";
 import { ASID_POOL_SIZE } from "../asid/asidTable.ts";
 import type { KernelState } from "../objects/state.ts";
 import { objectSizeBits } from "../objects/store.ts";
@@ -216,24 +216,6 @@ export const descriptorsRoundTrip: Invariant = (s) => {
   return out;
 };
 
-/** A frame cap whose record is not stale resolves to its frame. */
-export const frameCapsResolve: Invariant = (s) => {
-  const out: Violation[] = [];
-  const pdOf = new Map<number, PhysAddr>();
-  for (const [pd, asids] of pdASIDs(s)) for (const a of asids) pdOf.set(a, pd);
-  for (const cte of s.ctes.values()) {
-    const c = cte.cap as FrameCap;
-    if (c.type !== "Frame" || c.mapping === null) continue;
-    const pd = pdOf.get(c.mapping.asid);
-    if (pd === undefined) continue;
-    const r = resolve(s, pd, c.mapping.vaddr);
-    if (r.mapped && r.frame !== c.paddr) continue; // replaced: seL4 lets the record go stale
-    if (!r.mapped) continue;
-    if (r.size !== c.size) out.push({ invariant: "frame_caps_resolve", message: `frame cap for ${hex(c.paddr)} at ${hex(c.mapping.vaddr)} resolves to a ${r.size}` });
-  }
-  return out;
-};
-
 /**
  * l4v valid_global_pd_mappings / equal_kernel_mappings: every page directory holds the global
  * directory's entries from USER_TOP up (except the hardware-ASID slot 4080).
@@ -268,7 +250,6 @@ export const INVARIANTS: Readonly<Record<string, Invariant>> = {
   valid_vs_lookup: validVSLookup,
   tlb_consistent: tlbConsistent,
   descriptors_round_trip: descriptorsRoundTrip,
-  frame_caps_resolve: frameCapsResolve,
   equal_kernel_mappings: equalKernelMappings,
 };
 
