@@ -5,7 +5,7 @@ import { describeError } from "../core/errors.ts";
 import { loadScenarioFile } from "../scenario/load.ts";
 import { runScenario, type ScenarioReport } from "../scenario/run.ts";
 import { ScenarioError } from "../scenario/errors.ts";
-import { showDot, showText } from "./show.ts";
+import { describeChanges, showDot, showText } from "./show.ts";
 
 const HELP = `capsim: a simulator of seL4's capability and VSpace model
 
@@ -77,16 +77,22 @@ function runCommand(files: string[], json: boolean, checkInvariants: boolean): n
 
 function explainCommand(file: string): number {
   const report = runScenario(loadScenarioFile(file));
+  const cnodeCap = getCap(report.machine.state, slotAddress(report.machine.initThread, 0));
+  const cnode = cnodeCap.type === "CNode" ? cnodeCap.paddr : (0 as never);
   console.log(`Scenario: ${report.name}\n`);
   for (const s of report.steps) {
     console.log(`Step ${s.index} (line ${s.line}): ${s.action}`);
     if (s.note) console.log(`  note: ${s.note}`);
     if (s.outcome.kind === "error") {
-      console.log(`  The kernel refused it: ${describeError(s.outcome.error)}`);
+      console.log(`  The kernel checked the call in seL4's order and refused it at this check:`);
+      console.log(`    ${describeError(s.outcome.error)}`);
+      console.log(`  A failed invocation changes nothing: the state is exactly as before.`);
     } else if (s.outcome.kind === "fault") {
       console.log(`  ${s.outcome.text}`);
     } else {
-      console.log(`  It succeeded: ${s.result}`);
+      console.log(`  Every check passed and it succeeded: ${s.result}`);
+      const changes = describeChanges(report.states[s.index - 1]!, report.states[s.index]!, cnode, report.names);
+      for (const c of changes) console.log(`    changed: ${c}`);
     }
     for (const e of s.effects) console.log(`  effect: ${e.kind === "note" ? e.text : `${e.kind}: ${"why" in e ? e.why : ""}`}`);
     console.log(`  ${s.held ? "This is what the scenario expected." : `The scenario expected ${s.expected}.`}\n`);

@@ -5,7 +5,8 @@ import type { KernelState } from "../objects/state.ts";
 import { getObjectOfType } from "../objects/store.ts";
 import { listDirectory, listTable, type EntryRow } from "../vspace/walk.ts";
 
-function capText(c: Cap): string {
+/** One line describing a cap, for people. */
+export function capText(c: Cap): string {
   switch (c.type) {
     case "Frame":
       return `Frame ${c.size} @${hex(c.paddr)} ${c.vmRights.replace(/^VM/, "")}${c.mapping ? ` mapped ASID ${c.mapping.asid} at ${hex(c.mapping.vaddr)}` : " unmapped"}`;
@@ -27,7 +28,8 @@ function capText(c: Cap): string {
   }
 }
 
-function entryText(r: EntryRow): string {
+/** One line describing a table row, for people. */
+export function entryText(r: EntryRow): string {
   const e = r.entry;
   const slots = r.count > 1 ? `slots ${r.index}-${r.index + r.count - 1}` : `slot ${r.index}`;
   if (e.kind === "Table") return `${slots} -> page table @${hex(e.paddr)}`;
@@ -83,4 +85,44 @@ export function showDot(s: KernelState): string {
   }
   out.push("}");
   return out.join("\n");
+}
+
+/**
+ * What a step changed, in words: the caps in the initial CNode that appeared, changed or went,
+ * and the paging-structure slots whose entries changed. Structural sharing makes this cheap:
+ * only the parts of the stores that differ are visited.
+ */
+export function describeChanges(before: KernelState, after: KernelState, cnode: PhysAddr, names: ReadonlyMap<string, number>): string[] {
+  if (before === after) return [];
+  const byslot = new Map<number, string>();
+  for (const [n, i] of names) if (!byslot.has(i)) byslot.set(i, n);
+  const lines: string[] = [];
+  for (const slot of before.ctes.changedKeys(after.ctes)) {
+    if (slot < cnode || slot >= cnode + 16 * 2 ** 20) continue;
+    const i = (slot - cnode) / 16;
+    const was = before.ctes.get(slot)?.cap;
+    const now = after.ctes.get(slot)?.cap;
+    lines.push(`slot ${i}${byslot.has(i) ? ` (${byslot.get(i)})` : ""}: ${was ? capText(was) : "empty"} -> ${now ? capText(now) : "empty"}`);
+  }
+  for (const addr of before.objects.changedKeys(after.objects)) {
+    const a = before.objects.get(addr);
+    const b = after.objects.get(addr);
+    if (a?.type !== b?.type) {
+      lines.push(b ? `new ${b.type} at ${hex(addr)}` : `${a!.type} at ${hex(addr)} destroyed`);
+      continue;
+    }
+    if ((a?.type === "PageDirectory" || a?.type === "PageTable") && (b?.type === "PageDirectory" || b?.type === "PageTable")) {
+      const changed = a.entries.changedKeys(b.entries);
+      if (changed.length === 0) continue;
+      const first = changed[0] as number;
+      const last = changed[changed.length - 1] as number;
+      const decode = (w: number | undefined) => {
+        const row = (a.type === "PageDirectory" ? listDirectory : listTable)({ ...after, objects: after.objects.set(addr, { ...b, entries: b.entries.deleteRange(0, 4096).set(first, w ?? 0) }) }, addr)[0];
+        return row ? entryText({ ...row, count: 1 }).replace(/^slot \d+ -> /, "") : "invalid";
+      };
+      lines.push(`${a.type} ${hex(addr)} ${changed.length > 1 ? `slots ${first}-${last}` : `slot ${first}`}: ${decode(a.entries.get(first))} -> ${decode(b.entries.get(first))}`);
+    }
+  }
+  if (before.tlb !== after.tlb) lines.push(`TLB: ${before.tlb.size} -> ${after.tlb.size} lines`);
+  return lines;
 }

@@ -42,6 +42,8 @@ describe("the capsim command", () => {
     const r = capsim("explain", "examples/01-map-a-frame.yaml");
     expect(r.status).to.equal(0);
     expect(r.stdout).to.match(/no page table for 0x10000000.*map a page table there first/);
+    expect(r.stdout).to.match(/changed: PageDirectory 0x[0-9a-f]+ slot 256: invalid -> page table @0x[0-9a-f]+/);
+    expect(r.stdout).to.match(/changed: slot \d+ \(frame\): Frame SmallPage .* unmapped -> Frame SmallPage .* mapped ASID 1 at 0x10000000/);
   });
 
   it("show prints the CSpace and the VSpace tree, and Graphviz with --format dot", () => {
