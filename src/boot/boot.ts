@@ -35,7 +35,8 @@ export interface FullyBootedMachine extends BootedMachine {
   readonly physBase: number;
 }
 
-type Interval = readonly [number, number];
+/** A physical range [start, end). */
+export type Interval = readonly [number, number];
 
 /** `ranges` minus `taken`, as sorted disjoint intervals. */
 function subtract(ranges: readonly Interval[], taken: readonly Interval[]): Interval[] {
@@ -44,6 +45,44 @@ function subtract(ranges: readonly Interval[], taken: readonly Interval[]): Inte
     out = out.flatMap(([lo, hi]): Interval[] => (thi <= lo || tlo >= hi ? [[lo, hi]] : [...(lo < tlo ? [[lo, tlo] as Interval] : []), ...(thi < hi ? [[thi, hi] as Interval] : [])]));
   }
   return out.sort((a, b) => a[0] - b[0]);
+}
+
+/** Boot step: the RAM regions of the memory map, as sorted [start, end) ranges. */
+export function listRAMRegions(ram: readonly { base: number; size: number }[]): Interval[] {
+  return ram.map((r) => [r.base, r.base + r.size] as Interval).sort((a, b) => a[0] - b[0]);
+}
+
+/**
+ * Boot step (seL4's create_rootserver_objects): place the initial thread's objects, biggest
+ * first, contiguously in the first free range that holds them all; returns where each went and
+ * the free ranges left.
+ */
+export function placeRootserverObjects(free: readonly Interval[], cnodeSizeBits: number, pageTables: number): { placed: { kind: string; at: PhysAddr }[]; free: Interval[] } {
+  const plan: { kind: string; bits: number }[] = [
+    { kind: "CNode", bits: cnodeSizeBits + seL4_SlotBits },
+    { kind: "PageDirectory", bits: seL4_PageDirBits },
+    { kind: "ASIDPool", bits: seL4_ASIDPoolBits },
+    { kind: "IPCBuffer", bits: 12 },
+    { kind: "BootInfo", bits: 12 },
+    ...Array.from({ length: pageTables }, () => ({ kind: "PageTable", bits: seL4_PageTableBits })),
+    { kind: "TCB", bits: seL4_TCBBits },
+  ].sort((a, b) => b.bits - a.bits);
+  const needBytes = plan.reduce((n, o) => n + pow2(o.bits), 0);
+  const home = free.find(([lo, hi]) => alignUp(lo, plan[0]!.bits) + needBytes <= hi);
+  if (home === undefined) throw new BootError("ram", `no free RAM region can hold the initial thread's objects (${hex(needBytes)} bytes, aligned to 2^${plan[0]!.bits}): RAM is too small or too fragmented`);
+  let cursor = alignUp(home[0], plan[0]!.bits);
+  const placed: { kind: string; at: PhysAddr }[] = [];
+  for (const o of plan) {
+    cursor = alignUp(cursor, o.bits);
+    placed.push({ kind: o.kind, at: paddr(cursor) });
+    cursor += pow2(o.bits);
+  }
+  return { placed, free: subtract(free, [[alignUp(home[0], plan[0]!.bits), cursor]]) };
+}
+
+/** Boot step (seL4's create_untypeds): device regions, then free RAM, as aligned power-of-two untypeds. */
+export function untypedsFor(devices: readonly { base: number; size: number }[], free: readonly Interval[]): UntypedBlock[] {
+  return [...devices.flatMap((d) => splitIntoUntypeds(d.base, d.base + d.size, true)), ...free.flatMap(([lo, hi]) => splitIntoUntypeds(lo, hi, false))];
 }
 
 const USER_RWX: PageAttributes = { cacheable: true, parityEnabled: false, executeNever: false };
@@ -85,29 +124,9 @@ export function boot(input: MemoryMapInput = { ram: [{ base: 0, size: 256 * 2 **
   if (itEnd >= m.userTop) throw new BootError("userImage", `the initial thread's virtual range ends at ${hex(itEnd)}, at or above USER_TOP ${hex(m.userTop)}`);
   const ptCount = Math.floor((itEnd - 1) / 2 ** 20) - Math.floor(uiV / 2 ** 20) + 1;
 
-  // Root-server objects, biggest first, from the first free region that holds them all.
-  const plan: { kind: string; bits: number }[] = [
-    { kind: "CNode", bits: m.cnodeSizeBits + seL4_SlotBits },
-    { kind: "PageDirectory", bits: seL4_PageDirBits },
-    { kind: "ASIDPool", bits: seL4_ASIDPoolBits },
-    { kind: "IPCBuffer", bits: 12 },
-    { kind: "BootInfo", bits: 12 },
-    ...Array.from({ length: ptCount }, () => ({ kind: "PageTable", bits: seL4_PageTableBits })),
-    { kind: "TCB", bits: seL4_TCBBits },
-  ].sort((a, b) => b.bits - a.bits);
   const reserved: Interval[] = [[physBase, kernelEnd + uiSize]];
-  let free = subtract(m.ram.map((r) => [r.base, r.base + r.size] as Interval), reserved);
-  const needBytes = plan.reduce((n, o) => n + pow2(o.bits), 0);
-  const home = free.find(([lo, hi]) => alignUp(lo, plan[0]!.bits) + needBytes <= hi);
-  if (home === undefined) throw new BootError("ram", `no free RAM region can hold the initial thread's objects (${hex(needBytes)} bytes, aligned to 2^${plan[0]!.bits}): RAM is too small or too fragmented`);
-  let cursor = alignUp(home[0], plan[0]!.bits);
-  const placed: { kind: string; at: PhysAddr }[] = [];
-  for (const o of plan) {
-    cursor = alignUp(cursor, o.bits);
-    placed.push({ kind: o.kind, at: paddr(cursor) });
-    cursor += pow2(o.bits);
-  }
-  free = subtract(free, [[alignUp(home[0], plan[0]!.bits), cursor]]);
+  const ramRanges = listRAMRegions(m.ram);
+  const { placed, free } = placeRootserverObjects(subtract(ramRanges, reserved), m.cnodeSizeBits, ptCount);
   const one = (k: string) => placed.find((p) => p.kind === k)!.at;
   const cnode = one("CNode");
   const pd = one("PageDirectory");
@@ -118,10 +137,7 @@ export function boot(input: MemoryMapInput = { ram: [{ base: 0, size: 256 * 2 **
   const pts = placed.filter((p) => p.kind === "PageTable").map((p) => p.at);
 
   const window = buildKernelWindow(physBase, m.userTop, globalPT, vectorFrame);
-  const untypedBlocks: UntypedBlock[] = [
-    ...m.devices.flatMap((d) => splitIntoUntypeds(d.base, d.base + d.size, true)),
-    ...free.flatMap(([lo, hi]) => splitIntoUntypeds(lo, hi, false)),
-  ];
+  const untypedBlocks = untypedsFor(m.devices, free);
   const capacity = pow2(m.cnodeSizeBits);
   const imagePages = uiSize / 4096;
   const pagingStart = seL4_NumInitialCaps;

@@ -119,3 +119,29 @@ describe("boot (full)", () => {
     );
   });
 });
+
+describe("boot steps", () => {
+  it("listRAMRegions sorts the regions as [start, end) ranges", async () => {
+    const { listRAMRegions } = await import("../../src/boot/boot.ts");
+    expect(listRAMRegions([{ base: 0x2000000, size: 0x1000 }, { base: 0, size: 0x1000 }])).to.deep.equal([[0, 0x1000], [0x2000000, 0x2001000]]);
+  });
+  it("placeRootserverObjects puts the objects biggest first, aligned, in the first range that holds them, and says what is left", async () => {
+    const { placeRootserverObjects } = await import("../../src/boot/boot.ts");
+    const { placed, free } = placeRootserverObjects([[0x1000, 0x8000], [0x100000, 0x200000]], 12, 1);
+    expect(placed[0]).to.deep.equal({ kind: "CNode", at: 0x100000 });
+    expect(placed.map((p) => p.kind)).to.deep.equal(["CNode", "PageDirectory", "ASIDPool", "IPCBuffer", "BootInfo", "PageTable", "TCB"]);
+    for (const p of placed) expect(p.at % 2 ** 9).to.equal(0);
+    expect(free[0]).to.deep.equal([0x1000, 0x8000]);
+    expect(() => placeRootserverObjects([[0, 0x8000]], 12, 1)).to.throw(/too small or too fragmented/);
+  });
+  it("untypedsFor gives device regions first, then free RAM, in aligned blocks", async () => {
+    const { untypedsFor } = await import("../../src/boot/boot.ts");
+    const u = untypedsFor([{ base: 0x40000000, size: 0x3000 }], [[0x1000, 0x4000]]);
+    expect(u).to.deep.equal([
+      { paddr: 0x40000000, sizeBits: 13, isDevice: true },
+      { paddr: 0x40002000, sizeBits: 12, isDevice: true },
+      { paddr: 0x1000, sizeBits: 12, isDevice: false },
+      { paddr: 0x2000, sizeBits: 13, isDevice: false },
+    ]);
+  });
+});

@@ -62,6 +62,20 @@ describe("memory: physical, kernel window, and through a thread's address space"
     expect(!kernel.ok && kernel.fault).to.include({ kind: "permission", level: "section" });
   });
 
+  it("property: a write through any alias is read back through every alias and by the kernel", () => {
+    const alias = fc.constantFrom(0x40000000, 0x40005000, 0x40009000);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4092 }), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 4 }), alias, (off, data, readVia) => {
+        const w = userWrite(s, (0x40000000 + off) as VirtAddr, new Uint8Array(data));
+        if (!w.ok) expect.fail(w.fault.why);
+        const r = userRead(w.state, (readVia + off) as VirtAddr, data.length);
+        expect(r.ok && [...r.value]).to.deep.equal(data);
+        expect([...readPhysical(w.state, (frame + off) as PhysAddr, data.length)]).to.deep.equal(data);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("the kernel writes through its window", () => {
     const k = kernelWrite(s, (0xe0000000 + frame + 8) as VirtAddr, bytes(42));
     const r = userRead(k, 0x40000008 as VirtAddr, 1);
