@@ -113,7 +113,11 @@ async function measure(): Promise<{ rows: Row[]; memory: Record<string, number> 
       .add("CNode copy", () => void inv(w.unmapped, CNODE, "CNodeCopy", [w.freeSlot, 32, w.frame, 32, 15], [CNODE]))
       .add("CNode delete", () => void inv(copied, CNODE, "CNodeDelete", [w.freeSlot, 32]))
       .add("untyped retype (1 frame)", () => void inv(w.unmapped, w.big, "UntypedRetype", [objectTypeNumber("seL4_ARM_SmallPageObject"), 0, 0, 0, w.freeSlot, 1], [CNODE]))
-      .add("resolve", () => void resolve(w.mapped, w.pd, (w.spareVaddr + 0x123) as VirtAddr));
+      .add("resolve", () => void resolve(w.mapped, w.pd, (w.spareVaddr + 0x123) as VirtAddr))
+      .add("map + incremental invariant check", () => {
+        const r = inv(w.unmapped, w.spareFrame, "ARMPageMap", [w.spareVaddr, 3, 3], [PD]);
+        checkTouched(w.unmapped, r.state);
+      });
     // One `capsim fuzz` step: a random VSpace operation on the fuzz world, then the invariants
     // it touched (the fuzz world is fixed-size; this row shows the cost of a checked step).
     bench.add("fuzz step (incremental check)", () => {

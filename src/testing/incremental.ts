@@ -1,32 +1,207 @@
+import { hex, pow2, type ASID, type PhysAddr } from "../core/addresses.ts";
+import { PMap } from "../core/pmap.ts";
+import { objectSizeBitsOfCap } from "../caps/capSize.ts";
+import { sameRegionAs } from "../caps/regions.ts";
+import { capObjectAddress, type Cap } from "../caps/types.ts";
+import { ASID_POOL_SIZE } from "../asid/asidTable.ts";
 import type { KernelState } from "../objects/state.ts";
-import { INVARIANTS, type Violation } from "./invariants.ts";
+import { objectSizeBits } from "../objects/store.ts";
+import { FRAME_SIZE_BITS } from "../objects/types.ts";
+import { decodePDE, decodePTE, encodePDE, encodePTE } from "../vspace/entries.ts";
+import { equalKernelMappings, INVARIANTS, tlbConsistent, uniqueTableRefs, validASIDMap, type Violation } from "./invariants.ts";
 
 /**
- * Which invariants a transition can have broken, judged by which stores it touched: a store
- * that is the very same PMap as before was not changed (structural sharing makes this O(1)).
- * Unchanged stores' invariants still hold, so only the others are re-checked.
+ * Incremental invariant checking: re-check only what a transition touched. Two consecutive
+ * states share every unchanged part of their stores, so `PMap.changedKeys` finds the changed
+ * objects, slots and table entries at about the cost of the change, and each invariant is
+ * checked only there. Two small global ones (the ASID map, the TLB) are re-run whole when their
+ * inputs changed; unique_table_refs is re-run whole only when a page table was linked in.
  */
-const READS: Readonly<Record<string, readonly (keyof KernelState)[]>> = {
-  valid_caps: ["ctes", "objects"],
-  pspace_distinct: ["objects"],
-  valid_mdb: ["ctes", "cdtChildren"],
-  untyped_children_inside: ["ctes", "cdtChildren"],
-  valid_asid_map: ["asidTable", "objects"],
-  unique_table_refs: ["objects"],
-  kernel_mappings: ["objects"],
-  valid_vs_lookup: ["ctes", "objects", "asidTable"],
-  tlb_consistent: ["tlb", "objects", "hwASIDTable", "asidTable", "globalPD"],
-  descriptors_round_trip: ["objects"],
-  equal_kernel_mappings: ["objects", "globalPD"],
-};
 
-/** The invariants whose inputs differ between two states. */
-export function touchedInvariants(before: KernelState, after: KernelState): string[] {
-  return Object.keys(INVARIANTS).filter((name) => (READS[name] ?? Object.keys(after)).some((k) => before[k as keyof KernelState] !== after[k as keyof KernelState]));
+/** Claims of frame caps, keyed by ASID and virtual base: what valid_vs_lookup needs, as a persistent index. */
+type Claims = PMap<number, readonly string[]>;
+const claimsCache = new WeakMap<object, Claims>();
+const claimKey = (a: number, vbase: number) => a * 2 ** 32 + vbase;
+
+function frameClaim(c: Cap | undefined): { key: number; what: string } | undefined {
+  if (c?.type !== "Frame" || c.mapping === null) return undefined;
+  return { key: claimKey(c.mapping.asid, c.mapping.vaddr), what: `${c.paddr}:${c.size}` };
 }
 
-/** Check only the invariants a transition could have broken; none when the state is unchanged. */
+function claimsOf(s: KernelState, from?: KernelState): Claims {
+  const cached = claimsCache.get(s.ctes);
+  if (cached) return cached;
+  let claims: Claims;
+  // Derive from the previous state's index (built once, then kept with that state's store).
+  const base = from ? claimsOf(from) : undefined;
+  if (from && base) {
+    claims = base;
+    for (const slot of from.ctes.changedKeys(s.ctes)) {
+      const old = frameClaim(from.ctes.get(slot)?.cap);
+      if (old) {
+        const rest = [...(claims.get(old.key) ?? [])];
+        rest.splice(rest.indexOf(old.what), 1);
+        claims = rest.length ? claims.set(old.key, rest) : claims.delete(old.key);
+      }
+      const now = frameClaim(s.ctes.get(slot)?.cap);
+      if (now) claims = claims.set(now.key, [...(claims.get(now.key) ?? []), now.what]);
+    }
+  } else {
+    claims = PMap.empty();
+    for (const cte of s.ctes.values()) {
+      const c = frameClaim(cte.cap);
+      if (c) claims = claims.set(c.key, [...(claims.get(c.key) ?? []), c.what]);
+    }
+  }
+  claimsCache.set(s.ctes, claims);
+  return claims;
+}
+
+/** The ASID of each page directory that has one. */
+function asidOfPD(s: KernelState): Map<PhysAddr, ASID> {
+  const m = new Map<PhysAddr, ASID>();
+  for (const [index, pool] of s.asidTable) {
+    const o = s.objects.get(pool);
+    if (o?.type === "ASIDPool") for (const [low, pd] of o.entries) m.set(pd, (index * ASID_POOL_SIZE + low) as ASID);
+  }
+  return m;
+}
+
+/** Check only the invariants and the places a transition could have broken. */
 export function checkTouched(before: KernelState, after: KernelState): Violation[] {
   if (before === after) return [];
-  return touchedInvariants(before, after).flatMap((name) => (INVARIANTS[name] as (s: KernelState) => Violation[])(after));
+  const out: Violation[] = [];
+  const changedCtes = before.ctes.changedKeys(after.ctes);
+  const changedObjs = before.objects.changedKeys(after.objects);
+
+  // valid_caps: the changed slots' caps name live objects of their type; no destroyed object is still named.
+  for (const slot of changedCtes) {
+    const c = after.ctes.get(slot)?.cap;
+    const addr = c ? capObjectAddress(c) : undefined;
+    if (c && addr !== undefined) {
+      const o = after.objects.get(addr);
+      if (o === undefined || o.type !== c.type) out.push({ invariant: "valid_caps", message: `slot ${hex(slot)}: ${c.type} cap names ${o ? `a ${o.type}` : "nothing"} at ${hex(addr)}` });
+    }
+  }
+  for (const addr of changedObjs) {
+    if (!after.objects.has(addr) && (after.capCount.get(addr) ?? 0) > 0) out.push({ invariant: "valid_caps", message: `the object at ${hex(addr)} was destroyed while caps still name it` });
+  }
+
+  // pspace_distinct / pspace_aligned: each new or changed object against its neighbours.
+  for (const addr of changedObjs) {
+    const o = after.objects.get(addr);
+    if (!o) continue;
+    const end = addr + pow2(objectSizeBits(o));
+    if (addr % pow2(objectSizeBits(o)) !== 0) out.push({ invariant: "pspace_aligned", message: `${o.type} at ${hex(addr)} is not aligned` });
+    const prev = after.objects.floor(addr - 1);
+    if (prev && prev[0] + pow2(objectSizeBits(prev[1])) > addr) out.push({ invariant: "pspace_distinct", message: `${o.type} at ${hex(addr)} overlaps ${prev[1].type} at ${hex(prev[0])}` });
+    for (const [next, n] of after.objects.range(addr + 1, end)) out.push({ invariant: "pspace_distinct", message: `${n.type} at ${hex(next)} lies inside ${o.type} at ${hex(addr)}` });
+  }
+
+  // valid_mdb and untyped_children_inside: changed slots against their parents, changed parents against their children.
+  const parentsToCheck = new Set<number>(before.cdtChildren.changedKeys(after.cdtChildren));
+  for (const slot of changedCtes) {
+    const cte = after.ctes.get(slot);
+    if (!cte) continue;
+    parentsToCheck.add(slot);
+    if (cte.parent === null) continue;
+    const parent = after.ctes.get(cte.parent);
+    if (parent === undefined) out.push({ invariant: "valid_mdb", message: `slot ${hex(slot)}'s parent ${hex(cte.parent)} is empty` });
+    else if (!sameRegionAs(parent.cap, cte.cap) && !(parent.cap.type === "Untyped" && cte.cap.type === "ASIDPool")) out.push({ invariant: "valid_mdb", message: `slot ${hex(slot)} is not inside its parent` });
+  }
+  for (const p of parentsToCheck) {
+    const parent = after.ctes.get(p as never)?.cap;
+    if (parent?.type !== "Untyped") continue;
+    for (const child of after.cdtChildren.get(p as never)?.keys() ?? []) {
+      const c = after.ctes.get(child)?.cap;
+      if (!c || c.type === "Null" || c.type === "ASIDControl") continue;
+      const bits = objectSizeBitsOfCap(c) ?? 0;
+      if (c.paddr < parent.paddr || c.paddr + pow2(bits) > parent.paddr + pow2(parent.sizeBits)) out.push({ invariant: "untyped_children_inside", message: `${c.type} at ${hex(c.paddr)} lies outside its untyped` });
+    }
+  }
+
+  // Paging structures: only their changed entries.
+  const userSlots = Math.floor(after.config.userTop / 2 ** 20);
+  const pdASID = asidOfPD(after);
+  const claims = claimsOf(after, before);
+  const claimed = (a: ASID, vbase: number, frame: number, size: string) => (claims.get(claimKey(a, vbase)) ?? []).includes(`${frame}:${size}`);
+  let linkedTable = false;
+  const leafChecks: { a: ASID; vbase: number; frame: number; size: string }[] = [];
+  for (const addr of changedObjs) {
+    const o = after.objects.get(addr);
+    const old = before.objects.get(addr);
+    if (o?.type !== "PageDirectory" && o?.type !== "PageTable") continue;
+    const oldEntries = old?.type === o.type ? old.entries : PMap.empty<number, number>();
+    for (const i of oldEntries.changedKeys(o.entries)) {
+      const w = o.entries.get(i);
+      if (w === undefined) continue;
+      const e = o.type === "PageDirectory" ? decodePDE(w) : decodePTE(w);
+      if ((o.type === "PageDirectory" ? encodePDE(e) : encodePTE(e)) !== w) out.push({ invariant: "descriptors_round_trip", message: `${o.type} ${hex(addr)}[${i}] holds ${hex(w)}` });
+      if (o.type === "PageDirectory") {
+        if (i >= userSlots && e.kind === "Page" && !e.global) out.push({ invariant: "kernel_mappings", message: `page directory ${hex(addr)} maps user memory above USER_TOP` });
+        if (i < userSlots && e.kind === "Table") linkedTable = true;
+        const a = pdASID.get(addr);
+        if (a !== undefined && i < userSlots && e.kind === "Page") leafChecks.push({ a, vbase: (i - (i % (e.size === "SuperSection" ? 16 : 1))) * 2 ** 20, frame: e.paddr, size: e.size });
+      } else if (e.kind === "Page") {
+        // the page table's directory: found through its cap's mapping record
+        for (const [pd, a] of pdASID) {
+          const dir = after.objects.get(pd);
+          if (dir?.type !== "PageDirectory") continue;
+          for (const [j, pw] of dir.entries.range(0, userSlots)) {
+            const pde = decodePDE(pw);
+            if (pde.kind === "Table" && pde.paddr === addr) {
+              const v = j * 2 ** 20 + i * 4096;
+              leafChecks.push({ a, vbase: v - (v % pow2(FRAME_SIZE_BITS[e.size])), frame: e.paddr, size: e.size });
+            }
+          }
+        }
+      }
+    }
+  }
+  // A frame cap that lost or changed its record may leave an entry nobody claims.
+  for (const slot of changedCtes) {
+    const was = before.ctes.get(slot)?.cap;
+    if (was?.type === "Frame" && was.mapping !== null) leafChecks.push({ a: was.mapping.asid, vbase: was.mapping.vaddr, frame: was.paddr, size: was.size });
+  }
+  for (const l of leafChecks) {
+    if (claimed(l.a, l.vbase, l.frame, l.size)) continue;
+    if (!stillMapped(after, pdASID, l)) continue;
+    out.push({ invariant: "valid_vs_lookup", message: `ASID ${l.a} maps ${l.size} ${hex(l.frame)} at ${hex(l.vbase)}, but no frame cap records it` });
+  }
+
+  if (linkedTable) out.push(...uniqueTableRefs(after));
+  if (before.asidTable !== after.asidTable || changedObjs.some((a) => after.objects.get(a)?.type === "ASIDPool" || before.objects.get(a)?.type === "ASIDPool")) out.push(...validASIDMap(after));
+  if (before.tlb !== after.tlb || changedObjs.length > 0 || before.hwASIDTable !== after.hwASIDTable) out.push(...tlbConsistent(after));
+  const globalPD = after.globalPD;
+  if (globalPD !== null && (before.globalPD !== globalPD || changedObjs.some((a) => after.objects.get(a)?.type === "PageDirectory"))) {
+    // Only the changed directories need comparing with the global one.
+    let changed = PMap.empty<PhysAddr, NonNullable<ReturnType<typeof after.objects.get>>>();
+    for (const a of [...changedObjs, globalPD]) {
+      const o = after.objects.get(a);
+      if (o) changed = changed.set(a, o);
+    }
+    out.push(...equalKernelMappings({ ...after, objects: changed }));
+  }
+  return out;
+}
+
+function stillMapped(s: KernelState, pdASID: Map<PhysAddr, ASID>, l: { a: ASID; vbase: number; frame: number; size: string }): boolean {
+  for (const [pd, a] of pdASID) {
+    if (a !== l.a) continue;
+    const dir = s.objects.get(pd);
+    if (dir?.type !== "PageDirectory") return false;
+    const pde = decodePDE(dir.entries.get(Math.floor(l.vbase / 2 ** 20)) ?? 0);
+    if (pde.kind === "Page") return pde.paddr === l.frame && pde.size === l.size;
+    if (pde.kind !== "Table") return false;
+    const pt = s.objects.get(pde.paddr);
+    if (pt?.type !== "PageTable") return false;
+    const pte = decodePTE(pt.entries.get(Math.floor(l.vbase / 4096) % 256) ?? 0);
+    return pte.kind === "Page" && pte.paddr === l.frame && pte.size === l.size;
+  }
+  return false;
+}
+
+/** The names of the invariants (all of them are covered by checkTouched). */
+export function touchedInvariants(before: KernelState, after: KernelState): string[] {
+  return before === after ? [] : Object.keys(INVARIANTS);
 }
