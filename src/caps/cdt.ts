@@ -85,8 +85,11 @@ function unlinkChild(s: MutableState, parent: SlotAddr | null, child: SlotAddr):
 export function updateCap(s: MutableState, slot: SlotAddr, cap: Cap): void {
   const cte = s.ctes.get(slot);
   if (cte === undefined) throw new Error(`capsim internal error: updateCap on empty slot ${hex(slot)}`);
-  countCap(s, cte.cap, -1);
-  countCap(s, cap, +1);
+  // Rewriting a cap in place (a mapping record, a free index) rarely changes which object it names.
+  if (capObjectAddress(cte.cap) !== capObjectAddress(cap)) {
+    countCap(s, cte.cap, -1);
+    countCap(s, cap, +1);
+  }
   s.ctes = s.ctes.set(slot, { ...cte, cap });
 }
 
