@@ -57,6 +57,41 @@ function claimsOf(s: KernelState, from?: KernelState): Claims {
   return claims;
 }
 
+/** Where each page table is linked in: page table -> (directory, slot), as a persistent index. */
+type TableLinks = PMap<PhysAddr, { readonly pd: PhysAddr; readonly index: number }>;
+const linksCache = new WeakMap<object, TableLinks>();
+
+function tableLinksOf(s: KernelState, from?: KernelState): TableLinks {
+  const cached = linksCache.get(s.objects);
+  if (cached) return cached;
+  const userSlots = Math.floor(s.config.userTop / 2 ** 20);
+  const relink = (links: TableLinks, pd: PhysAddr, i: number, before: number | undefined, after: number | undefined): TableLinks => {
+    const old = before === undefined ? undefined : decodePDE(before);
+    if (old?.kind === "Table" && links.get(old.paddr)?.pd === pd && links.get(old.paddr)?.index === i) links = links.delete(old.paddr);
+    const now = after === undefined ? undefined : decodePDE(after);
+    return now?.kind === "Table" ? links.set(now.paddr, { pd, index: i }) : links;
+  };
+  let links: TableLinks;
+  if (from) {
+    links = tableLinksOf(from);
+    for (const addr of from.objects.changedKeys(s.objects)) {
+      const a = from.objects.get(addr);
+      const b = s.objects.get(addr);
+      const ea = a?.type === "PageDirectory" ? a.entries : PMap.empty<number, number>();
+      const eb = b?.type === "PageDirectory" ? b.entries : PMap.empty<number, number>();
+      for (const i of ea.changedKeys(eb)) if (i < userSlots) links = relink(links, addr, i, ea.get(i), eb.get(i));
+    }
+  } else {
+    links = PMap.empty();
+    for (const [addr, o] of s.objects) {
+      if (o.type !== "PageDirectory") continue;
+      for (const [i, w] of o.entries.range(0, userSlots)) links = relink(links, addr, i, undefined, w);
+    }
+  }
+  linksCache.set(s.objects, links);
+  return links;
+}
+
 /** The ASID of each page directory that has one. */
 function asidOfPD(s: KernelState): Map<PhysAddr, ASID> {
   const m = new Map<PhysAddr, ASID>();
@@ -124,6 +159,7 @@ export function checkTouched(before: KernelState, after: KernelState): Violation
   const userSlots = Math.floor(after.config.userTop / 2 ** 20);
   const pdASID = asidOfPD(after);
   const claims = claimsOf(after, before);
+  const links = tableLinksOf(after, before);
   const claimed = (a: ASID, vbase: number, frame: number, size: string) => (claims.get(claimKey(a, vbase)) ?? []).includes(`${frame}:${size}`);
   let linkedTable = false;
   const leafChecks: { a: ASID; vbase: number; frame: number; size: string }[] = [];
@@ -143,17 +179,11 @@ export function checkTouched(before: KernelState, after: KernelState): Violation
         const a = pdASID.get(addr);
         if (a !== undefined && i < userSlots && e.kind === "Page") leafChecks.push({ a, vbase: (i - (i % (e.size === "SuperSection" ? 16 : 1))) * 2 ** 20, frame: e.paddr, size: e.size });
       } else if (e.kind === "Page") {
-        // the page table's directory: found through its cap's mapping record
-        for (const [pd, a] of pdASID) {
-          const dir = after.objects.get(pd);
-          if (dir?.type !== "PageDirectory") continue;
-          for (const [j, pw] of dir.entries.range(0, userSlots)) {
-            const pde = decodePDE(pw);
-            if (pde.kind === "Table" && pde.paddr === addr) {
-              const v = j * 2 ** 20 + i * 4096;
-              leafChecks.push({ a, vbase: v - (v % pow2(FRAME_SIZE_BITS[e.size])), frame: e.paddr, size: e.size });
-            }
-          }
+        const link = links.get(addr);
+        const a = link ? pdASID.get(link.pd) : undefined;
+        if (link && a !== undefined) {
+          const v = link.index * 2 ** 20 + i * 4096;
+          leafChecks.push({ a, vbase: v - (v % pow2(FRAME_SIZE_BITS[e.size])), frame: e.paddr, size: e.size });
         }
       }
     }

@@ -55,14 +55,14 @@ export function decodePDE(word: number): Entry {
   const w = word >>> 0;
   switch (w & 3) {
     case 1:
-      return { kind: "Table", paddr: (w & 0xfffffc00) >>> 0 as PhysAddr, parityEnabled: ((w >>> 9) & 1) === 1 };
+      return { kind: "Table", paddr: ((w & 0xfffffc00) >>> 0) as PhysAddr, parityEnabled: ((w >>> 9) & 1) === 1 };
     case 2: {
       const superSection = ((w >>> 18) & 1) === 1;
       const tex = (w >>> 12) & 7;
       return {
         kind: "Page",
         size: superSection ? "SuperSection" : "Section",
-        paddr: (superSection ? w & 0xff000000 : w & 0xfff00000) >>> 0 as PhysAddr,
+        paddr: ((superSection ? w & 0xff000000 : w & 0xfff00000) >>> 0) as PhysAddr,
         rights: RIGHTS_OF[(w >>> 10) & 3] as VMRights,
         attributes: { cacheable: tex === CACHEABLE_TEX && (w & 4) !== 0, parityEnabled: ((w >>> 9) & 1) === 1, executeNever: ((w >>> 4) & 1) === 1 },
         global: ((w >>> 17) & 1) === 0,
@@ -83,7 +83,7 @@ export function decodePTE(word: number): Entry {
     return {
       kind: "Page",
       size: "SmallPage",
-      paddr: (w & 0xfffff000) >>> 0 as PhysAddr,
+      paddr: ((w & 0xfffff000) >>> 0) as PhysAddr,
       rights: RIGHTS_OF[(w >>> 4) & 3] as VMRights,
       attributes: { cacheable: tex === CACHEABLE_TEX && (w & 4) !== 0, parityEnabled: false, executeNever: (w & 1) === 1 },
       global: ((w >>> 11) & 1) === 0,
@@ -94,7 +94,7 @@ export function decodePTE(word: number): Entry {
     return {
       kind: "Page",
       size: "LargePage",
-      paddr: (w & 0xffff0000) >>> 0 as PhysAddr,
+      paddr: ((w & 0xffff0000) >>> 0) as PhysAddr,
       rights: RIGHTS_OF[(w >>> 4) & 3] as VMRights,
       attributes: { cacheable: tex === CACHEABLE_TEX && (w & 4) !== 0, parityEnabled: false, executeNever: ((w >>> 15) & 1) === 1 },
       global: ((w >>> 11) & 1) === 0,
