@@ -5,7 +5,7 @@ import { err, ok, type Result } from "../core/result.ts";
 import { getCap, hasChildren, insertCap, isSlotEmpty, updateCap } from "../caps/cdt.ts";
 import { lookupTargetSlot, slotAddress } from "../caps/lookup.ts";
 import type { Cap, UntypedCap } from "../caps/types.ts";
-import { CONFIG_RETYPE_FAN_OUT_LIMIT, seL4_MaxUntypedBits, seL4_MinUntypedBits, seL4_WordBits } from "../objects/constants.ts";
+import { CONFIG_RESET_CHUNK_BITS, CONFIG_RETYPE_FAN_OUT_LIMIT, seL4_MaxUntypedBits, seL4_MinUntypedBits, seL4_WordBits } from "../objects/constants.ts";
 import { createObject, objectSizeBitsOfType } from "../objects/create.ts";
 import { zeroPhysical } from "../objects/memory.ts";
 import type { SlotAddr } from "../objects/state.ts";
@@ -47,8 +47,13 @@ export function decodeUntypedInvocation(ctx: DecodeContext): Result<RetypeInvoca
   const objectType = objectTypeByNumber(typeNumber);
   if (typeNumber >= OBJECT_TYPE_COUNT || objectType === undefined) return err(invalidArgument(0, `object type ${typeNumber} does not exist (there are ${OBJECT_TYPE_COUNT})`));
   const objectSize = objectSizeBitsOfType(objectType, userSize);
+  // seL4 checks size_bits against the word size for every type, even those of fixed size.
   if (userSize >= seL4_WordBits || objectSize > seL4_MaxUntypedBits) {
-    return err(rangeError(0, seL4_MaxUntypedBits, `the object would be 2^${objectSize} bytes; the most is 2^${seL4_MaxUntypedBits}`));
+    const why =
+      userSize >= seL4_WordBits
+        ? `size_bits ${userSize} is not below the word size (${seL4_WordBits}), whatever the object type`
+        : `the object would be 2^${objectSize} bytes; the most one Retype can make is 2^${seL4_MaxUntypedBits}`;
+    return err(rangeError(0, seL4_MaxUntypedBits, why));
   }
   if (objectType === "seL4_CapTableObject" && userSize === 0) return err(invalidArgument(1, "a CNode needs at least one radix bit (size_bits 0 makes a one-slot CNode, which seL4 refuses)"));
   if (objectType === "seL4_UntypedObject" && userSize < seL4_MinUntypedBits) {
@@ -101,17 +106,31 @@ export function decodeUntypedInvocation(ctx: DecodeContext): Result<RetypeInvoca
   });
 }
 
-/** seL4's invokeUntyped_Retype: reset if asked, advance the free index, create the objects and their caps. */
+/**
+ * seL4's resetUntypedCap: the memory an untyped handed out is cleared before it is handed out
+ * again. Only RAM is cleared (device memory is never touched), and only up to the free index
+ * rounded up to a reset chunk: memory above the free index has never been handed out since the
+ * last reset, so it is still zero. (Boot gives untypeds a full free index, so the first Retype
+ * clears everything.)
+ */
+function resetUntypedCap(s: MutableState, untyped: UntypedCap): void {
+  if (untyped.isDevice || untyped.freeIndex === 0) return;
+  const used = untyped.sizeBits < CONFIG_RESET_CHUNK_BITS ? pow2(untyped.sizeBits) : alignUp(untyped.freeIndex, CONFIG_RESET_CHUNK_BITS);
+  zeroPhysical(s, untyped.paddr, used);
+}
+
+/**
+ * seL4's invokeUntyped_Retype and createNewObjects: reset if decode said so, advance the free
+ * index past the new objects, then create each object and insert its cap as an original child
+ * of the untyped. New objects are not zeroed here: seL4 relies on the reset above.
+ */
 export function performUntypedInvocation(s: MutableState, inv: RetypeInvocation, _effects: Effect[]): readonly number[] {
   const untyped = getCap(s, inv.untypedSlot) as UntypedCap;
-  if (inv.reset) zeroPhysical(s, untyped.paddr, pow2(untyped.sizeBits));
+  if (inv.reset) resetUntypedCap(s, untyped);
   updateCap(s, inv.untypedSlot, { ...untyped, freeIndex: inv.newFreeIndex });
-  const size = objectSizeBitsOfType(inv.objectType, inv.userSize);
   inv.addresses.forEach((addr, i) => {
     const pdEntries = inv.objectType === "seL4_ARM_PageDirectoryObject" ? copyGlobalMappings(s, PMap.empty()) : PMap.empty<number, number>();
     const made = createObject(inv.objectType, addr, inv.userSize, untyped.isDevice, pdEntries);
-    // Fresh memory is zero: seL4 zeroes what it hands out (frames explicitly, the rest on reset).
-    if (!inv.reset) zeroPhysical(s, addr, pow2(size));
     if (made.object !== undefined) putObject(s, made.object);
     insertCap(s, made.cap, inv.destSlots[i] as SlotAddr, inv.untypedSlot, true);
   });

@@ -21,6 +21,8 @@ export const seL4_MaxUntypedBits = 29;
 export const seL4_PageBits = 12;
 /** CONFIG_RETYPE_FAN_OUT_LIMIT's default: the most objects one Retype may create. */
 export const CONFIG_RETYPE_FAN_OUT_LIMIT = 256;
+/** CONFIG_RESET_CHUNK_BITS's default: resetting an untyped clears its used memory in 2^8-byte chunks. */
+export const CONFIG_RESET_CHUNK_BITS = 8;
 /** seL4_NumInitialCaps: the first slot of the initial CNode that boot hands out freely. */
 export const seL4_NumInitialCaps = 16;
 /** The number of hardware ASIDs on ARMv7 (8-bit CONTEXTIDR.ASID). */

@@ -1,10 +1,15 @@
 import type { PhysAddr, VirtAddr } from "../core/addresses.ts";
 import { PMap } from "../core/pmap.ts";
-import { ALL_RIGHTS, type Cap } from "../caps/types.ts";
+import { ALL_RIGHTS, type Cap, type CapRights } from "../caps/types.ts";
 import { seL4_EndpointBits, seL4_NotificationBits, seL4_PageDirBits, seL4_PageTableBits, seL4_SlotBits, seL4_TCBBits } from "./constants.ts";
 import type { KernelObject } from "./records.ts";
 import { FRAME_SIZE_BITS, frameSizeOfType, type ObjectTypeName } from "./types.ts";
 
+/**
+ * A notification cap has only seL4's CanSend and CanReceive bits (write and read here): it
+ * has no grant bits, so a new one starts with exactly those two.
+ */
+export const NOTIFICATION_RIGHTS: CapRights = { read: true, write: true, grant: false, grantReply: false };
 
 /**
  * seL4's getObjectSize: log2 of the bytes one object of this type takes; `userSize` matters
@@ -41,7 +46,8 @@ export interface NewObject {
  * seL4's createObject / Arch_createObject: the record and the original cap of a new object.
  * Frames come out read-write and unmapped, page tables unmapped, page directories without an
  * ASID (the kernel's global entries are copied in by the caller, which can see the global
- * directory), CNode caps with no guard, untyped children with all their memory free.
+ * directory), CNode caps with no guard, untyped children with all their memory free, endpoint
+ * caps with badge 0 and every right, notification caps with badge 0, send and receive.
  */
 export function createObject(type: ObjectTypeName, paddr: PhysAddr, userSize: number, isDevice: boolean, pdEntries: PMap<number, number>): NewObject {
   const frameSize = frameSizeOfType(type);
@@ -58,7 +64,7 @@ export function createObject(type: ObjectTypeName, paddr: PhysAddr, userSize: nu
     case "seL4_EndpointObject":
       return { object: { type: "Endpoint", paddr }, cap: { type: "Endpoint", paddr, badge: 0, rights: ALL_RIGHTS } };
     case "seL4_NotificationObject":
-      return { object: { type: "Notification", paddr }, cap: { type: "Notification", paddr, badge: 0, rights: ALL_RIGHTS } };
+      return { object: { type: "Notification", paddr }, cap: { type: "Notification", paddr, badge: 0, rights: NOTIFICATION_RIGHTS } };
     case "seL4_ARM_PageDirectoryObject":
       return { object: { type: "PageDirectory", paddr, entries: pdEntries }, cap: { type: "PageDirectory", paddr, mappedASID: null } };
     case "seL4_ARM_PageTableObject":

@@ -1,55 +1,149 @@
 import { expect } from "chai";
-import { pow2 } from "../../src/core/addresses.ts";
-import { bootMinimal } from "../../src/boot/minimal.ts";
+import fc from "fast-check";
+import { pow2, type PhysAddr } from "../../src/core/addresses.ts";
+import { bootMinimal, type BootedMachine, type RamRegion } from "../../src/boot/minimal.ts";
 import { INITIAL_CAP_SLOTS } from "../../src/boot/initialCaps.ts";
-import { getCap } from "../../src/caps/cdt.ts";
+import { getCap, getCTE } from "../../src/caps/cdt.ts";
 import { slotAddress } from "../../src/caps/lookup.ts";
-import { objectSizeBits } from "../../src/objects/store.ts";
+import { TCB_SLOTS } from "../../src/objects/constants.ts";
+import { getObject, objectSizeBits } from "../../src/objects/store.ts";
 import { checkAll } from "../../src/testing/invariants.ts";
 
+type Span = readonly [number, number];
+
+/** The RAM not taken by the initial objects, as maximal runs [lo, hi). */
+function freeRuns(m: BootedMachine, ram: readonly RamRegion[]): Span[] {
+  const objects = [...m.state.objects.values()].map((o) => [o.paddr, o.paddr + pow2(objectSizeBits(o))] as Span).sort((a, b) => a[0] - b[0]);
+  const runs: Span[] = [];
+  for (const r of [...ram].sort((a, b) => a.base - b.base)) {
+    let lo = r.base;
+    for (const [olo, ohi] of objects) {
+      if (olo >= r.base + r.size || ohi <= r.base) continue;
+      if (olo > lo) runs.push([lo, olo]);
+      lo = Math.max(lo, ohi);
+    }
+    if (lo < r.base + r.size) runs.push([lo, r.base + r.size]);
+  }
+  return runs;
+}
+
+/** Everything the minimal boot promises about its untypeds, for one RAM map. */
+function checkUntypeds(ram: readonly RamRegion[]): BootedMachine {
+  const m = bootMinimal({ ram });
+  const cnode = (getCap(m.state, slotAddress(m.initThread, 0)) as { paddr: PhysAddr }).paddr;
+  const runs = freeRuns(m, ram);
+  const list = m.bootInfo.untypedList;
+  // naturally aligned power-of-two blocks within [2^4, 2^29]
+  for (const u of list) {
+    expect(u.sizeBits).to.be.within(4, 29);
+    expect(u.paddr % pow2(u.sizeBits)).to.equal(0);
+    expect(u.isDevice).to.equal(false);
+  }
+  // they tile the free RAM exactly: sorted, no overlap, no gap inside a run, nothing outside
+  const sorted = [...list].sort((a, b) => a.paddr - b.paddr);
+  let i = 0;
+  for (const [lo, hi] of runs) {
+    let p = lo;
+    while (p < hi) {
+      const u = sorted[i++];
+      if (u === undefined) return expect.fail(`free RAM at ${p.toString(16)} has no untyped`);
+      expect(u.paddr).to.equal(p);
+      // seL4 takes the largest block aligned here that fits (create_untypeds_for_region)
+      if (u.sizeBits < 29) expect(p % pow2(u.sizeBits + 1) !== 0 || p + pow2(u.sizeBits + 1) > hi, `block at ${p.toString(16)} could be bigger`).to.equal(true);
+      p += pow2(u.sizeBits);
+    }
+    expect(p).to.equal(hi);
+  }
+  expect(i).to.equal(sorted.length);
+  // each untyped's cap sits in its bootinfo slot: full (the first Retype resets it), original, no parent
+  list.forEach((u, k) => {
+    const cte = getCTE(m.state, slotAddress(cnode, m.bootInfo.untyped.start + k));
+    expect(cte).to.deep.include({ parent: null, original: true });
+    expect(cte?.cap).to.deep.equal({ type: "Untyped", paddr: u.paddr, sizeBits: u.sizeBits, isDevice: false, freeIndex: pow2(u.sizeBits) });
+  });
+  expect(m.bootInfo.untyped.end - m.bootInfo.untyped.start).to.equal(list.length);
+  expect(m.bootInfo.empty).to.deep.equal({ start: m.bootInfo.untyped.end, end: 4096 });
+  return m;
+}
+
 describe("minimal boot", () => {
-  const maps = {
-    "one region": [{ base: 0, size: 256 * 2 ** 20 }],
-    "regions with holes": [
+  const maps: Record<string, RamRegion[]> = {
+    "one region at 0": [{ base: 0, size: 256 * 2 ** 20 }],
+    "one 1 GiB region (blocks capped at 2^29)": [{ base: 0x40000000, size: 2 ** 30 }],
+    "several regions with holes": [
       { base: 0x10000000, size: 0x3000000 },
       { base: 0x20001000, size: 0x123000 },
       { base: 0x40000000, size: 0x800000 },
     ],
+    "an odd-sized region first, too small for the initial objects": [
+      { base: 0x1000, size: 0x5000 },
+      { base: 0x80000000, size: 0x1234000 },
+    ],
   };
   for (const [label, ram] of Object.entries(maps)) {
-    it(`${label}: untypeds cover exactly the free RAM, naturally aligned, without overlap`, () => {
-      const m = bootMinimal({ ram });
-      const objects = [...m.state.objects.values()].map((o) => [o.paddr, o.paddr + pow2(objectSizeBits(o))] as const);
-      const pieces = [...m.bootInfo.untypedList.map((u) => [u.paddr, u.paddr + pow2(u.sizeBits)] as const), ...objects].sort((a, b) => a[0] - b[0]);
-      for (const u of m.bootInfo.untypedList) {
-        expect(u.paddr % pow2(u.sizeBits)).to.equal(0);
-        expect(u.sizeBits).to.be.within(4, 29);
-      }
-      // the pieces tile each RAM region exactly (nothing missing, nothing shared)
-      let covered = 0;
-      for (let i = 0; i < pieces.length; i++) {
-        const [lo, hi] = pieces[i] as readonly [number, number];
-        if (i > 0) expect(lo).to.be.at.least((pieces[i - 1] as readonly [number, number])[1]);
-        covered += hi - lo;
-        expect(ram.some((r) => lo >= r.base && hi <= r.base + r.size)).to.equal(true);
-      }
-      expect(covered).to.equal(ram.reduce((n, r) => n + r.size, 0));
+    it(`${label}: untypeds cover exactly the free RAM, largest aligned blocks first, no overlap`, () => {
+      const m = checkUntypeds(ram);
       expect(checkAll(m.state)).to.deep.equal([]);
     });
   }
 
+  it("property: the same holds for random page-aligned RAM maps with holes", () => {
+    const region = fc.record({ gapPages: fc.nat(0x4000), sizePages: fc.integer({ min: 1, max: 0x8000 }) });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0x10000 }), fc.array(region, { minLength: 1, maxLength: 5 }), fc.integer({ min: 0x40, max: 0x10000 }), (startPage, rest, bigPages) => {
+        // one region is always big enough for the initial objects; the others are anywhere after it
+        const ram: RamRegion[] = [];
+        let p = startPage * 4096;
+        for (const r of [{ gapPages: 0, sizePages: bigPages }, ...rest]) {
+          p += r.gapPages * 4096;
+          ram.push({ base: p, size: r.sizePages * 4096 });
+          p += r.sizePages * 4096 + 4096; // at least a page of hole between regions
+        }
+        checkUntypeds([...ram].reverse()); // the order of the map does not matter
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("drops pieces smaller than 2^seL4_MinUntypedBits", () => {
+    const m = bootMinimal({ ram: [{ base: 0, size: 0x100000 }, { base: 0x200008, size: 0x38 }] });
+    const small = m.bootInfo.untypedList.filter((u) => u.paddr >= 0x200000);
+    expect(small).to.deep.equal([
+      { paddr: 0x200010, sizeBits: 4, isDevice: false },
+      { paddr: 0x200020, sizeBits: 5, isDevice: false },
+    ]);
+  });
+
   it("hands the initial thread its caps in seL4's well-known slots", () => {
-    const m = bootMinimal({ ram: maps["one region"] });
-    const cnode = getCap(m.state, slotAddress(m.initThread, 0)) as { paddr: number };
-    const at = (n: keyof typeof INITIAL_CAP_SLOTS) => getCap(m.state, slotAddress(cnode.paddr as never, INITIAL_CAP_SLOTS[n])).type;
-    expect([at("InitThreadTCB"), at("InitThreadCNode"), at("InitThreadVSpace"), at("ASIDControl"), at("InitThreadASIDPool")]).to.deep.equal(["TCB", "CNode", "PageDirectory", "ASIDControl", "ASIDPool"]);
-    expect(getCap(m.state, slotAddress(cnode.paddr as never, INITIAL_CAP_SLOTS.InitThreadVSpace))).to.include({ mappedASID: 1 });
+    const m = bootMinimal({ ram: maps["one region at 0"] as RamRegion[] });
+    const cnode = getCap(m.state, slotAddress(m.initThread, TCB_SLOTS.tcbCTable));
+    if (cnode.type !== "CNode") return expect.fail("the TCB's CSpace root is not a CNode");
+    const at = (n: keyof typeof INITIAL_CAP_SLOTS) => getCap(m.state, slotAddress(cnode.paddr, INITIAL_CAP_SLOTS[n]));
+    expect(cnode).to.deep.include({ radixBits: 12, guardSize: 20, guard: 0 });
+    expect(at("InitThreadCNode")).to.deep.equal(cnode);
+    expect(at("InitThreadTCB")).to.deep.equal({ type: "TCB", paddr: m.initThread });
+    const pd = at("InitThreadVSpace");
+    expect(pd).to.deep.include({ type: "PageDirectory", mappedASID: 1 });
+    expect(getCap(m.state, slotAddress(m.initThread, TCB_SLOTS.tcbVTable))).to.deep.equal(pd);
+    expect(at("ASIDControl")).to.deep.equal({ type: "ASIDControl" });
+    const pool = at("InitThreadASIDPool");
+    expect(pool).to.deep.include({ type: "ASIDPool", asidBase: 0 });
+    expect(m.state.asidTable.get(0)).to.equal((pool as { paddr: number }).paddr);
+    const poolObj = getObject(m.state, (pool as { paddr: PhysAddr }).paddr);
+    expect(poolObj?.type === "ASIDPool" && poolObj.entries.get(1)).to.equal((pd as { paddr: number }).paddr);
+    for (const n of ["Null", "IRQControl", "IOPortControl", "IOSpace", "Domain", "SMMUSIDControl", "SMMUCBControl", "InitThreadSC", "SMC"] as const) expect(at(n).type, n).to.equal("Null");
     expect(m.bootInfo.untyped.start).to.equal(16);
-    expect(m.bootInfo.empty).to.deep.equal({ start: m.bootInfo.untyped.end, end: 4096 });
+    expect(m.state.currentThread).to.equal(m.initThread);
   });
 
   it("refuses a RAM map too small for the initial objects, saying why", () => {
     expect(() => bootMinimal({ ram: [{ base: 0, size: 0x8000 }] })).to.throw(/no RAM region can hold the initial thread's objects/);
+    expect(() => bootMinimal({ ram: [{ base: 0, size: 0x10000 }, { base: 0x100000, size: 0x10000 }] })).to.throw(/no RAM region can hold the initial thread's objects/);
     expect(() => bootMinimal({ ram: [] })).to.throw(/no RAM region/);
+  });
+
+  it("refuses more untypeds than the initial CNode has slots", () => {
+    const ram = Array.from({ length: 40 }, (_, i) => ({ base: i * 0x200000, size: 0x101000 }));
+    expect(() => bootMinimal({ ram, cnodeSizeBits: 5 })).to.throw(/do not fit in a CNode of 32 slots/);
   });
 });
