@@ -17,17 +17,48 @@ const FuzzOptions = z.object({
   out: z.string().default("capsim-fuzz"),
 });
 
-/** Run a sequence; the first violation found (checked incrementally after each step, fully at the end). */
-function firstViolation(w: FuzzWorld, ops: readonly FuzzOp[]): { index: number; violations: Violation[] } | undefined {
+/**
+ * Run a sequence; the first violation found (checked incrementally after each step, fully at
+ * the end). `onStep` counts the steps actually run, for the progress line.
+ */
+function firstViolation(w: FuzzWorld, ops: readonly FuzzOp[], onStep: () => void = () => {}): { index: number; violations: Violation[] } | undefined {
   let s: KernelState = w.state;
   for (let i = 0; i < ops.length; i++) {
     const next = applyFuzzOp(w, s, ops[i] as FuzzOp).state;
+    onStep();
     const v = checkTouched(s, next);
     if (v.length > 0) return { index: i, violations: v };
     s = next;
   }
   const v = checkAll(s);
   return v.length > 0 ? { index: ops.length - 1, violations: v } : undefined;
+}
+
+/**
+ * Shorten a failing sequence: cut it after its first violation, then drop every step whose
+ * removal still breaks one of the same invariants, until none can go. fast-check has already
+ * simplified each step's arguments; this removes the steps the violation does not need, which
+ * its array shrinker cannot do for a fixed-length run. Ops name caps by index into the world,
+ * so a shorter sequence is still meaningful.
+ */
+export function shrinkSequence(w: FuzzWorld, ops: readonly FuzzOp[]): { ops: FuzzOp[]; violations: Violation[] } | undefined {
+  const first = firstViolation(w, ops);
+  if (first === undefined) return undefined;
+  const wanted = new Set(first.violations.map((v) => v.invariant));
+  let best = { ops: ops.slice(0, first.index + 1), violations: first.violations };
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let i = best.ops.length - 1; i >= 0; i--) {
+      const fewer = [...best.ops.slice(0, i), ...best.ops.slice(i + 1)];
+      const found = firstViolation(w, fewer);
+      if (found && found.violations.some((v) => wanted.has(v.invariant))) {
+        best = { ops: fewer.slice(0, found.index + 1), violations: found.violations };
+        changed = true;
+        i = Math.min(i, best.ops.length);
+      }
+    }
+  }
+  return best;
 }
 
 /** The scenario (SCENARIOS.md format) that replays `ops` from a fresh boot. */
@@ -42,8 +73,34 @@ export function fuzzScenario(w: FuzzWorld, ops: readonly FuzzOp[], title: string
   return `# Written by capsim fuzz. Replay with: capsim run --check-invariants FILE\n${stringify({ name: title, steps }, { lineWidth: 0 })}`;
 }
 
-/** `capsim fuzz`: random VSpace invocation sequences with every invariant checked after every step. */
-export async function fuzzCommand(flags: Record<string, string | true>): Promise<number> {
+/** `--name value` and `--name=value` pairs; a bare `--name` is `true`. */
+function fuzzFlags(argv: readonly string[]): Record<string, string | true> | string {
+  const flags: Record<string, string | true> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i] as string);
+    if (!m) return `unexpected argument "${argv[i]}"; usage: capsim fuzz [--steps N] [--seed S] [--runs R] [--out DIR]`;
+    const next = argv[i + 1];
+    flags[m[1] as string] = m[2] ?? (next !== undefined && !next.startsWith("--") ? (i++, next) : true);
+  }
+  return flags;
+}
+
+/**
+ * `capsim fuzz [--steps N] [--seed S] [--runs R] [--out DIR]`: random VSpace invocation sequences
+ * with every invariant checked after every step. Takes the arguments after `fuzz` (or flags the
+ * CLI already parsed); returns the exit code: 0 nothing violated, 1 a violation, 2 bad usage.
+ */
+export async function fuzzCommand(argv: readonly string[] | Readonly<Record<string, string | true>>): Promise<number> {
+  const flags = Array.isArray(argv) ? fuzzFlags(argv) : (argv as Readonly<Record<string, string | true>>);
+  if (typeof flags === "string") {
+    console.error(`capsim fuzz: ${flags}`);
+    return 2;
+  }
+  const unknown = Object.keys(flags).find((k) => !(k in FuzzOptions.shape));
+  if (unknown !== undefined) {
+    console.error(`capsim fuzz: unknown option --${unknown}; the options are --steps, --seed, --runs and --out`);
+    return 2;
+  }
   const opts = FuzzOptions.safeParse(flags);
   if (!opts.success) {
     const i = opts.error.issues[0];
@@ -56,19 +113,21 @@ export async function fuzzCommand(flags: Record<string, string | true>): Promise
   let done = 0;
   const t0 = Date.now();
   let lastReport = t0;
+  // On a terminal, or once a run is long enough for someone to wonder; never for short runs in pipes.
   const progress = (final = false) => {
     const now = Date.now();
     if (!final && now - lastReport < 1000) return;
     lastReport = now;
     const rate = Math.round((done * 1000) / Math.max(1, now - t0));
-    if (process.stderr.isTTY || final || now - t0 > 5000) process.stderr.write(`\rcapsim fuzz: ${done} steps, ${rate} steps/s${final ? "\n" : ""}`);
+    if (process.stderr.isTTY || now - t0 > 5000) process.stderr.write(`\rcapsim fuzz: ${done} steps, ${rate} steps/s${final ? "\n" : ""}`);
   };
+  const step = () => {
+    done++;
+    if (done % 256 === 0) progress();
+  };
+  // Every run is `steps` long; fast-check simplifies the steps' arguments, shrinkSequence drops steps.
   const result = fc.check(
-    fc.property(fc.array(fuzzOpArbitrary(), { minLength: 1, maxLength: steps, size: "max" }), (ops) => {
-      done += ops.length;
-      progress();
-      return firstViolation(world, ops) === undefined;
-    }),
+    fc.property(fc.array(fuzzOpArbitrary(), { minLength: steps, maxLength: steps }), (ops) => firstViolation(world, ops, step) === undefined),
     { seed, numRuns: runs },
   );
   progress(true);
@@ -76,14 +135,21 @@ export async function fuzzCommand(flags: Record<string, string | true>): Promise
     console.log(`capsim fuzz: ${runs} runs, ${done} steps, no invariant violated (seed ${seed})`);
     return 0;
   }
-  const ops = (result.counterexample?.[0] ?? []) as FuzzOp[];
-  const found = firstViolation(world, ops);
-  const shrunk = found ? ops.slice(0, found.index + 1) : ops;
+  const found = shrinkSequence(world, (result.counterexample?.[0] ?? []) as FuzzOp[]);
+  const shrunk = found?.ops ?? [];
   mkdirSync(out, { recursive: true });
   const file = join(out, `violation-seed-${seed}.yaml`);
   writeFileSync(file, fuzzScenario(world, shrunk, `capsim fuzz violation (seed ${seed})`));
-  console.log(`capsim fuzz: invariant violated after ${shrunk.length} steps (seed ${seed}, path ${result.counterexamplePath}):`);
+  console.log(`capsim fuzz: invariant violated after ${shrunk.length} steps (seed ${seed}):`);
   for (const v of found?.violations ?? []) console.log(`  ${v.invariant}: ${v.message}`);
+  // The steps after the world's setup, one per line, so the bug can be read without opening the file.
+  let s: KernelState = world.state;
+  console.log(`after the setup (${world.setupSteps.length} steps), the sequence:`);
+  shrunk.forEach((o, i) => {
+    const { state, result } = applyFuzzOp(world, s, o);
+    console.log(`  ${i + 1}. ${stringify(fuzzOpToStep(world, s, o, result), { lineWidth: 0, collectionStyle: "flow" }).trim()}`);
+    s = state;
+  });
   console.log(`the shrunk sequence is the scenario ${file}\nreplay it:   capsim run --check-invariants ${file}\nreproduce:   capsim fuzz --seed ${seed} --runs ${runs} --steps ${steps}`);
   return 1;
 }

@@ -12,17 +12,35 @@ import type { FuzzOp } from "./world.ts";
 export interface VaddrConstraints {
   /** produce addresses aligned to 2^alignedTo (default: any) */
   readonly alignedTo?: number;
-  /** keep addresses below this (e.g. USER_TOP); default 2^32 */
+  /** the share (0..1) of addresses deliberately off that alignment by a non-zero offset (default 0) */
+  readonly misalignedShare?: number;
+  /** "user": below userTop; "kernel": at or above it; "any" (default): the whole 32-bit space */
+  readonly region?: "user" | "kernel" | "any";
+  /** USER_TOP for `region` (default 0xe0000000, seL4's on ARM 32-bit) */
+  readonly userTop?: number;
+  /** keep addresses below this (narrows `region`) */
   readonly below?: number;
+  /** keep addresses at or above this (narrows `region`) */
   readonly atLeast?: number;
 }
 
-/** Virtual addresses on 32-bit ARM, optionally aligned and bounded. */
+/** Virtual addresses on 32-bit ARM: aligned or not, in the user region, the kernel's, or anywhere. */
 export function vaddrArbitrary(c: VaddrConstraints = {}): fc.Arbitrary<number> {
+  const top = c.userTop ?? 0xe0000000;
+  const regionLo = c.region === "kernel" ? top : 0;
+  const regionHi = c.region === "user" ? top : 2 ** 32;
+  const from = Math.max(regionLo, c.atLeast ?? 0);
+  const below = Math.min(regionHi, c.below ?? 2 ** 32);
   const unit = 2 ** (c.alignedTo ?? 0);
-  const lo = Math.ceil((c.atLeast ?? 0) / unit);
-  const hi = Math.floor(((c.below ?? 2 ** 32) - 1) / unit);
-  return fc.integer({ min: lo, max: hi }).map((k) => k * unit);
+  const lo = Math.ceil(from / unit);
+  const hi = Math.floor((below - 1) / unit);
+  if (hi < lo) throw new RangeError(`vaddrArbitrary: no 2^${c.alignedTo ?? 0}-aligned address in [${from}, ${below})`);
+  const aligned = fc.integer({ min: lo, max: hi }).map((k) => k * unit);
+  const share = Math.round((c.misalignedShare ?? 0) * 100);
+  if (unit === 1 || share <= 0) return aligned;
+  // Off by 1 .. unit-1 bytes; it stays in range because the next aligned address does.
+  const misaligned = fc.tuple(fc.integer({ min: lo, max: Math.max(lo, Math.floor((below - unit) / unit)) }), fc.integer({ min: 1, max: unit - 1 })).map(([k, off]) => k * unit + off);
+  return share >= 100 ? misaligned : fc.oneof({ weight: 100 - share, arbitrary: aligned }, { weight: share, arbitrary: misaligned });
 }
 
 /** A seL4_CapRights word (R, W, G, P bits), mostly the common ones. */
@@ -38,6 +56,12 @@ export function vmRightsArbitrary(): fc.Arbitrary<VMRights> {
 /** Page attributes (seL4_ARM_VMAttributes). */
 export function attributesArbitrary(): fc.Arbitrary<PageAttributes> {
   return fc.record({ cacheable: fc.boolean(), parityEnabled: fc.boolean(), executeNever: fc.boolean() });
+}
+
+/** A seL4_ARM_VMAttributes word (PageCacheable, ParityEnabled, ExecuteNever bits), with stray high bits now and then. */
+export function attributesWordArbitrary(c: { readonly strayBits?: boolean } = {}): fc.Arbitrary<number> {
+  const word = fc.nat(7);
+  return c.strayBits ? fc.oneof({ weight: 9, arbitrary: word }, { weight: 1, arbitrary: fc.nat(2 ** 32 - 1) }) : word;
 }
 
 /** libsel4 object type names. */

@@ -3,7 +3,7 @@ import type { ASID } from "../core/addresses.ts";
 import type { KernelState } from "../objects/state.ts";
 import { checkTouched } from "./incremental.ts";
 import { fuzzOpArbitrary, type FuzzOpConstraints } from "./arbitraries.ts";
-import type { Violation } from "./invariants.ts";
+import { violation, type Violation } from "./invariants.ts";
 import { capInSlot, concreteMappings, modelMap, modelUnmap, modelUnmapTable, type MappingModel } from "./model.ts";
 import { applyFuzzOp, type FuzzOp, type FuzzWorld } from "./world.ts";
 
@@ -48,7 +48,7 @@ export class CapsimCommand implements fc.Command<Model, RealMachine> {
     const capBefore = o.op === "unmap" || o.op === "delete" || o.op === "map" ? capInSlot(before, T, frameSlot(w, o.f)) : o.op === "unmapPT" ? capInSlot(before, T, w.tables[o.t % w.tables.length]!.slot) : undefined;
     const { state, result } = applyFuzzOp(w, before, o);
     real.state = state;
-    if (result && result.reply.kind !== "ok" && state !== before) throw new InvariantViolation([{ invariant: "failed_call_unchanged", message: `${this.toString()} failed but changed the state` }]);
+    if (result && result.reply.kind !== "ok" && state !== before) throw new InvariantViolation([violation("failed_call_unchanged", `${this.toString()} failed but changed the state`, { op: this.toString() })]);
     if (!result || result.reply.kind === "ok") {
       if ((o.op === "unmap" || o.op === "delete") && capBefore) modelUnmap(model.mappings, capBefore);
       if (o.op === "unmapPT" && capBefore) modelUnmapTable(model.mappings, capBefore);
@@ -62,7 +62,7 @@ export class CapsimCommand implements fc.Command<Model, RealMachine> {
     for (const [a, m] of concrete) {
       const want = model.mappings.get(a) ?? new Map();
       const same = m.size === want.size && [...m].every(([v, e]) => want.get(v)?.frame === e.frame && want.get(v)?.size === e.size);
-      if (!same) violations.push({ invariant: "model", message: `ASID ${a}: the tables map ${JSON.stringify([...m])}, the model ${JSON.stringify([...want])}` });
+      if (!same) violations.push(violation("model", `ASID ${a}: the tables map ${JSON.stringify([...m])}, the model ${JSON.stringify([...want])}`, { asid: a }));
     }
     if (violations.length > 0) throw new InvariantViolation(violations);
   }

@@ -1,14 +1,13 @@
 import { hex, pow2, type ASID, type PhysAddr } from "../core/addresses.ts";
 import { PMap } from "../core/pmap.ts";
-import { objectSizeBitsOfCap } from "../caps/capSize.ts";
 import { sameRegionAs } from "../caps/regions.ts";
 import { capObjectAddress, type Cap } from "../caps/types.ts";
 import { ASID_POOL_SIZE } from "../asid/asidTable.ts";
-import type { KernelState } from "../objects/state.ts";
+import type { KernelState, SlotAddr } from "../objects/state.ts";
 import { objectSizeBits } from "../objects/store.ts";
 import { FRAME_SIZE_BITS } from "../objects/types.ts";
 import { decodePDE, decodePTE, encodePDE, encodePTE } from "../vspace/entries.ts";
-import { equalKernelMappings, INVARIANTS, tlbConsistent, uniqueTableRefs, validASIDMap, type Violation } from "./invariants.ts";
+import { childLinkViolation, equalKernelMappings, INVARIANTS, tlbConsistent, uniqueTableRefs, validASIDMap, validASIDTable, validObject, untypedChildViolations, violation, type Violation } from "./invariants.ts";
 
 /**
  * Incremental invariant checking: re-check only what a transition touched. Two consecutive
@@ -115,11 +114,35 @@ export function checkTouched(before: KernelState, after: KernelState): Violation
     const addr = c ? capObjectAddress(c) : undefined;
     if (c && addr !== undefined) {
       const o = after.objects.get(addr);
-      if (o === undefined || o.type !== c.type) out.push({ invariant: "valid_caps", message: `slot ${hex(slot)}: ${c.type} cap names ${o ? `a ${o.type}` : "nothing"} at ${hex(addr)}` });
+      if (o === undefined || o.type !== c.type) out.push(violation("valid_caps", `slot ${hex(slot)}: ${c.type} cap names ${o ? `a ${o.type}` : "nothing"} at ${hex(addr)}`, { slot, capType: c.type, object: addr, found: o?.type ?? null }));
     }
   }
   for (const addr of changedObjs) {
-    if (!after.objects.has(addr) && (after.capCount.get(addr) ?? 0) > 0) out.push({ invariant: "valid_caps", message: `the object at ${hex(addr)} was destroyed while caps still name it` });
+    if (!after.objects.has(addr) && (after.capCount.get(addr) ?? 0) > 0) out.push(violation("valid_caps", `the object at ${hex(addr)} was destroyed while caps still name it`, { object: addr, found: null }));
+  }
+
+  // valid_objs: the changed objects, and the ASID table when it changed.
+  for (const addr of changedObjs) {
+    const o = after.objects.get(addr);
+    if (o) out.push(...validObject(addr, o));
+  }
+  if (before.asidTable !== after.asidTable || changedObjs.some((a) => before.objects.get(a)?.type === "ASIDPool")) out.push(...validASIDTable(after));
+
+  // cap_count: the count's change per object equals the change in caps naming it (the count was right before).
+  const countDelta = new Map<number, number>();
+  for (const slot of changedCtes) {
+    const a = before.ctes.get(slot)?.cap;
+    const b = after.ctes.get(slot)?.cap;
+    const aAddr = a ? capObjectAddress(a) : undefined;
+    const bAddr = b ? capObjectAddress(b) : undefined;
+    if (aAddr !== undefined) countDelta.set(aAddr, (countDelta.get(aAddr) ?? 0) - 1);
+    if (bAddr !== undefined) countDelta.set(bAddr, (countDelta.get(bAddr) ?? 0) + 1);
+  }
+  for (const addr of before.capCount.changedKeys(after.capCount)) if (!countDelta.has(addr)) countDelta.set(addr, 0);
+  for (const [addr, delta] of countDelta) {
+    const was = before.capCount.get(addr as PhysAddr) ?? 0;
+    const now = after.capCount.get(addr as PhysAddr) ?? 0;
+    if (now - was !== delta) out.push(violation("cap_count", `${was + delta} caps name the object at ${hex(addr)}, but the cap count says ${now}`, { object: addr, caps: was + delta, count: now }));
   }
 
   // pspace_distinct / pspace_aligned: each new or changed object against its neighbours.
@@ -127,32 +150,50 @@ export function checkTouched(before: KernelState, after: KernelState): Violation
     const o = after.objects.get(addr);
     if (!o) continue;
     const end = addr + pow2(objectSizeBits(o));
-    if (addr % pow2(objectSizeBits(o)) !== 0) out.push({ invariant: "pspace_aligned", message: `${o.type} at ${hex(addr)} is not aligned` });
+    if (addr % pow2(objectSizeBits(o)) !== 0) out.push(violation("pspace_aligned", `${o.type} at ${hex(addr)} is not aligned to 2^${objectSizeBits(o)}`, { object: addr, type: o.type, sizeBits: objectSizeBits(o) }));
     const prev = after.objects.floor(addr - 1);
-    if (prev && prev[0] + pow2(objectSizeBits(prev[1])) > addr) out.push({ invariant: "pspace_distinct", message: `${o.type} at ${hex(addr)} overlaps ${prev[1].type} at ${hex(prev[0])}` });
-    for (const [next, n] of after.objects.range(addr + 1, end)) out.push({ invariant: "pspace_distinct", message: `${n.type} at ${hex(next)} lies inside ${o.type} at ${hex(addr)}` });
+    if (prev && prev[0] + pow2(objectSizeBits(prev[1])) > addr) out.push(violation("pspace_distinct", `${o.type} at ${hex(addr)} overlaps ${prev[1].type} at ${hex(prev[0])}`, { object: addr, type: o.type, other: prev[0], otherType: prev[1].type }));
+    for (const [next, n] of after.objects.range(addr + 1, end)) out.push(violation("pspace_distinct", `${n.type} at ${hex(next)} overlaps ${o.type} at ${hex(addr)}`, { object: next, type: n.type, other: addr, otherType: o.type }));
   }
 
-  // valid_mdb and untyped_children_inside: changed slots against their parents, changed parents against their children.
-  const parentsToCheck = new Set<number>(before.cdtChildren.changedKeys(after.cdtChildren));
+  // valid_mdb and untyped_children_inside: changed slots against their parents, and the
+  // changed links of changed child sets (never a whole child set: an untyped may have thousands).
+  const changedLinks: [parent: SlotAddr, child: SlotAddr][] = [];
+  for (const p of before.cdtChildren.changedKeys(after.cdtChildren)) {
+    const was = before.cdtChildren.get(p) ?? PMap.empty<SlotAddr, true>();
+    const now = after.cdtChildren.get(p) ?? PMap.empty<SlotAddr, true>();
+    for (const c of was.changedKeys(now)) changedLinks.push([p, c]);
+    if (now.size > 0 && !after.ctes.has(p)) out.push(violation("mdb_cte_at", `slot ${hex(p)} is empty but the derivation tree still lists children under it`, { slot: p }));
+  }
   for (const slot of changedCtes) {
     const cte = after.ctes.get(slot);
-    if (!cte) continue;
-    parentsToCheck.add(slot);
-    if (cte.parent === null) continue;
-    const parent = after.ctes.get(cte.parent);
-    if (parent === undefined) out.push({ invariant: "valid_mdb", message: `slot ${hex(slot)}'s parent ${hex(cte.parent)} is empty` });
-    else if (!sameRegionAs(parent.cap, cte.cap) && !(parent.cap.type === "Untyped" && cte.cap.type === "ASIDPool")) out.push({ invariant: "valid_mdb", message: `slot ${hex(slot)} is not inside its parent` });
-  }
-  for (const p of parentsToCheck) {
-    const parent = after.ctes.get(p as never)?.cap;
-    if (parent?.type !== "Untyped") continue;
-    for (const child of after.cdtChildren.get(p as never)?.keys() ?? []) {
-      const c = after.ctes.get(child)?.cap;
-      if (!c || c.type === "Null" || c.type === "ASIDControl") continue;
-      const bits = objectSizeBitsOfCap(c) ?? 0;
-      if (c.paddr < parent.paddr || c.paddr + pow2(bits) > parent.paddr + pow2(parent.sizeBits)) out.push({ invariant: "untyped_children_inside", message: `${c.type} at ${hex(c.paddr)} lies outside its untyped` });
+    const was = before.ctes.get(slot)?.parent;
+    // A child that left its parent without being unlinked; a parent emptied with its children still listed.
+    if (was !== undefined && was !== null) changedLinks.push([was, slot]);
+    if (!cte) {
+      if ((after.cdtChildren.get(slot)?.size ?? 0) > 0) out.push(violation("mdb_cte_at", `slot ${hex(slot)} is empty but the derivation tree still lists children under it`, { slot }));
+      continue;
     }
+    const u = cte.cap;
+    const b = before.ctes.get(slot)?.cap;
+    // An untyped cap whose range changed (never in seL4; a broken transition could) re-checks its children.
+    if (u.type === "Untyped" && (b?.type !== "Untyped" || b.paddr !== u.paddr || b.sizeBits !== u.sizeBits)) {
+      for (const child of after.cdtChildren.get(slot)?.keys() ?? []) out.push(...untypedChildViolations(after, slot, child));
+    }
+    if (cte.parent === null) continue;
+    changedLinks.push([cte.parent, slot]);
+    const parent = after.ctes.get(cte.parent);
+    if (parent === undefined) out.push(violation("valid_mdb", `slot ${hex(slot)}'s parent ${hex(cte.parent)} is empty`, { slot, parent: cte.parent }));
+    else if (!sameRegionAs(parent.cap, cte.cap) && !(parent.cap.type === "Untyped" && cte.cap.type === "ASIDPool")) out.push(violation("valid_mdb", `slot ${hex(slot)} (${cte.cap.type}) is not inside its parent ${parent.cap.type} at ${hex(cte.parent)}`, { slot, capType: cte.cap.type, parent: cte.parent, parentType: parent.cap.type }));
+    else if (!after.cdtChildren.get(cte.parent)?.has(slot)) out.push(violation("valid_mdb", `slot ${hex(slot)} is missing from its parent's child set`, { slot, parent: cte.parent }));
+  }
+  const seenLinks = new Set<string>();
+  for (const [p, c] of changedLinks) {
+    const key = `${p}:${c}`;
+    if (seenLinks.has(key)) continue;
+    seenLinks.add(key);
+    out.push(...childLinkViolation(after, p, c));
+    if (after.cdtChildren.get(p)?.has(c)) out.push(...untypedChildViolations(after, p, c));
   }
 
   // Paging structures: only their changed entries.
@@ -172,12 +213,15 @@ export function checkTouched(before: KernelState, after: KernelState): Violation
       const w = o.entries.get(i);
       if (w === undefined) continue;
       const e = o.type === "PageDirectory" ? decodePDE(w) : decodePTE(w);
-      if ((o.type === "PageDirectory" ? encodePDE(e) : encodePTE(e)) !== w) out.push({ invariant: "descriptors_round_trip", message: `${o.type} ${hex(addr)}[${i}] holds ${hex(w)}` });
+      const back = o.type === "PageDirectory" ? encodePDE(e) : encodePTE(e);
+      if (back !== w) out.push(violation("descriptors_round_trip", `${o.type} ${hex(addr)}[${i}] holds ${hex(w)}, which re-encodes as ${hex(back)}`, { table: addr, index: i, word: w, reencoded: back }));
       if (o.type === "PageDirectory") {
-        if (i >= userSlots && e.kind === "Page" && !e.global) out.push({ invariant: "kernel_mappings", message: `page directory ${hex(addr)} maps user memory above USER_TOP` });
+        if (i >= userSlots && e.kind === "Page" && !e.global) out.push(violation("kernel_mappings", `page directory ${hex(addr)} maps user memory at ${hex(i * 2 ** 20)}, above USER_TOP`, { pd: addr, index: i, vaddr: i * 2 ** 20, frame: e.paddr }));
         if (i < userSlots && e.kind === "Table") linkedTable = true;
         const a = pdASID.get(addr);
         if (a !== undefined && i < userSlots && e.kind === "Page") leafChecks.push({ a, vbase: (i - (i % (e.size === "SuperSection" ? 16 : 1))) * 2 ** 20, frame: e.paddr, size: e.size });
+        // A table linked in brings every page it already maps into this address space.
+        if (a !== undefined && i < userSlots && e.kind === "Table") leafChecks.push(...tableLeaves(after, e.paddr, i).map((l) => ({ a, ...l })));
       } else if (e.kind === "Page") {
         const link = links.get(addr);
         const a = link ? pdASID.get(link.pd) : undefined;
@@ -188,6 +232,20 @@ export function checkTouched(before: KernelState, after: KernelState): Violation
       }
     }
   }
+  // A directory that gained an ASID brings all its pages into reach through that ASID.
+  for (const addr of changedObjs) {
+    const o = after.objects.get(addr);
+    const old = before.objects.get(addr);
+    if (o?.type !== "ASIDPool") continue;
+    const oldEntries = old?.type === "ASIDPool" ? old.entries : PMap.empty<number, PhysAddr>();
+    const poolIndex = [...after.asidTable].find(([, pool]) => pool === addr)?.[0];
+    if (poolIndex === undefined) continue;
+    for (const low of oldEntries.changedKeys(o.entries)) {
+      const pd = o.entries.get(low);
+      const a = (poolIndex * ASID_POOL_SIZE + low) as ASID;
+      if (pd !== undefined) leafChecks.push(...directoryLeaves(after, pd, userSlots).map((l) => ({ a, ...l })));
+    }
+  }
   // A frame cap that lost or changed its record may leave an entry nobody claims.
   for (const slot of changedCtes) {
     const was = before.ctes.get(slot)?.cap;
@@ -195,8 +253,8 @@ export function checkTouched(before: KernelState, after: KernelState): Violation
   }
   for (const l of leafChecks) {
     if (claimed(l.a, l.vbase, l.frame, l.size)) continue;
-    if (!stillMapped(after, pdASID, l)) continue;
-    out.push({ invariant: "valid_vs_lookup", message: `ASID ${l.a} maps ${l.size} ${hex(l.frame)} at ${hex(l.vbase)}, but no frame cap records it` });
+    if (!stillMapped(after, l)) continue;
+    out.push(violation("valid_vs_lookup", `ASID ${l.a} maps ${l.size} ${hex(l.frame)} at ${hex(l.vbase)}, but no frame cap records it`, { asid: l.a, vaddr: l.vbase, frame: l.frame, size: l.size }));
   }
 
   if (linkedTable) out.push(...uniqueTableRefs(after));
@@ -215,20 +273,47 @@ export function checkTouched(before: KernelState, after: KernelState): Violation
   return out;
 }
 
-function stillMapped(s: KernelState, pdASID: Map<PhysAddr, ASID>, l: { a: ASID; vbase: number; frame: number; size: string }): boolean {
-  for (const [pd, a] of pdASID) {
-    if (a !== l.a) continue;
-    const dir = s.objects.get(pd);
-    if (dir?.type !== "PageDirectory") return false;
-    const pde = decodePDE(dir.entries.get(Math.floor(l.vbase / 2 ** 20)) ?? 0);
-    if (pde.kind === "Page") return pde.paddr === l.frame && pde.size === l.size;
-    if (pde.kind !== "Table") return false;
-    const pt = s.objects.get(pde.paddr);
-    if (pt?.type !== "PageTable") return false;
-    const pte = decodePTE(pt.entries.get(Math.floor(l.vbase / 4096) % 256) ?? 0);
-    return pte.kind === "Page" && pte.paddr === l.frame && pte.size === l.size;
+type Leaf = { vbase: number; frame: number; size: string };
+
+/** The pages a page table maps, at the addresses they have when it sits in directory slot `pdIndex`. */
+function tableLeaves(s: KernelState, pt: PhysAddr, pdIndex: number): Leaf[] {
+  const t = s.objects.get(pt);
+  if (t?.type !== "PageTable") return [];
+  const out: Leaf[] = [];
+  for (const [j, w] of t.entries) {
+    const e = decodePTE(w);
+    if (e.kind !== "Page") continue;
+    const v = pdIndex * 2 ** 20 + j * 4096;
+    out.push({ vbase: v - (v % pow2(FRAME_SIZE_BITS[e.size])), frame: e.paddr, size: e.size });
   }
-  return false;
+  return out;
+}
+
+/** Every page a directory maps below USER_TOP, directly or through its page tables. */
+function directoryLeaves(s: KernelState, pd: PhysAddr, userSlots: number): Leaf[] {
+  const d = s.objects.get(pd);
+  if (d?.type !== "PageDirectory") return [];
+  const out: Leaf[] = [];
+  for (const [i, w] of d.entries.range(0, userSlots)) {
+    const e = decodePDE(w);
+    if (e.kind === "Page") out.push({ vbase: (i - (i % (e.size === "SuperSection" ? 16 : 1))) * 2 ** 20, frame: e.paddr, size: e.size });
+    else if (e.kind === "Table") out.push(...tableLeaves(s, e.paddr, i));
+  }
+  return out;
+}
+
+function stillMapped(s: KernelState, l: { a: ASID; vbase: number; frame: number; size: string }): boolean {
+  const pool = s.objects.get(s.asidTable.get(Math.floor(l.a / ASID_POOL_SIZE)) ?? (-1 as PhysAddr));
+  const pd = pool?.type === "ASIDPool" ? pool.entries.get(l.a % ASID_POOL_SIZE) : undefined;
+  const dir = pd === undefined ? undefined : s.objects.get(pd);
+  if (dir?.type !== "PageDirectory") return false;
+  const pde = decodePDE(dir.entries.get(Math.floor(l.vbase / 2 ** 20)) ?? 0);
+  if (pde.kind === "Page") return pde.paddr === l.frame && pde.size === l.size;
+  if (pde.kind !== "Table") return false;
+  const pt = s.objects.get(pde.paddr);
+  if (pt?.type !== "PageTable") return false;
+  const pte = decodePTE(pt.entries.get(Math.floor(l.vbase / 4096) % 256) ?? 0);
+  return pte.kind === "Page" && pte.paddr === l.frame && pte.size === l.size;
 }
 
 /** The names of the invariants (all of them are covered by checkTouched). */

@@ -4,6 +4,7 @@ import { getCap } from "../../src/caps/cdt.ts";
 import { slotAddress } from "../../src/caps/lookup.ts";
 import type { KernelState } from "../../src/objects/state.ts";
 import { transition, type MutableState } from "../../src/objects/transition.ts";
+import { checkTouched } from "../../src/testing/incremental.ts";
 import { INVARIANTS } from "../../src/testing/invariants.ts";
 import { encodePDE, encodePTE } from "../../src/vspace/entries.ts";
 import { makeWorld } from "../helpers/vspaceWorld.ts";
@@ -18,12 +19,18 @@ const pd = (getCap(s, slotAddress(cnode, SLOT.InitThreadVSpace)) as { paddr: Phy
 const pt = (getCap(s, slotAddress(cnode, 120)) as { paddr: PhysAddr }).paddr;
 const frame = (getCap(s, slotAddress(cnode, 100)) as { paddr: PhysAddr }).paddr;
 
-/** Break the state on purpose, outside the public API, and return which invariants complain. */
+/**
+ * Break the state on purpose, outside the public API, and return which invariants complain;
+ * the incremental check, given the healthy state before, must name the same ones.
+ */
 function broken(edit: (d: MutableState) => void): string[] {
   const bad: KernelState = transition(s, edit);
-  return Object.entries(INVARIANTS)
-    .filter(([, inv]) => inv(bad).length > 0)
+  const names = Object.entries(INVARIANTS)
+    .filter(([name, inv]) => inv(bad).some((v) => v.invariant === name))
     .map(([name]) => name);
+  const touched = [...new Set(checkTouched(s, bad).map((v) => v.invariant))].sort();
+  expect(touched, "the incremental check").to.deep.equal([...names].sort());
+  return names;
 }
 
 describe("each invariant catches its violation (and only the ones that follow from it)", () => {
@@ -35,6 +42,14 @@ describe("each invariant catches its violation (and only the ones that follow fr
   });
   it("pspace_distinct: two objects overlap", () => {
     expect(broken((d) => (d.objects = d.objects.set((frame + 0x10) as PhysAddr, { type: "Endpoint", paddr: (frame + 0x10) as PhysAddr })))).to.deep.equal(["pspace_distinct"]);
+  });
+  it("pspace_aligned: an object not aligned to its size", () => {
+    expect(broken((d) => (d.objects = d.objects.set(0x7ff00004 as PhysAddr, { type: "Endpoint", paddr: 0x7ff00004 as PhysAddr })))).to.deep.equal(["pspace_aligned"]);
+  });
+  it("violations carry the values that show them, as details", () => {
+    const bad = transition(s, (d) => (d.objects = d.objects.delete(frame)));
+    const [v] = INVARIANTS.valid_caps!(bad);
+    expect(v?.details).to.deep.include({ capType: "Frame", object: frame, found: null });
   });
   it("valid_mdb: a cap whose parent slot is empty", () => {
     const child = [...s.ctes].find(([, c]) => c.parent !== null)!;
@@ -70,6 +85,20 @@ describe("each invariant catches its violation (and only the ones that follow fr
   });
   it("equal_kernel_mappings: a directory whose kernel window differs from the global one", () => {
     expect(broken((d) => setPDE(d, 0xf00, 0))).to.deep.equal(["equal_kernel_mappings"]);
+  });
+  it("valid_objs: a page-table entry past the table's 256 entries; an ASID table entry naming no pool", () => {
+    expect(broken((d) => {
+      const t = d.objects.get(pt)!;
+      if (t.type === "PageTable") d.objects = d.objects.set(pt, { ...t, entries: t.entries.set(256, 0) });
+    })).to.deep.equal(["valid_objs"]);
+    expect(broken((d) => (d.asidTable = d.asidTable.set(9, frame)))).to.deep.equal(["valid_objs"]);
+  });
+  it("mdb_cte_at: the derivation tree lists a child whose slot is empty", () => {
+    const [parent, kids] = [...s.cdtChildren].find(([, k]) => k.size > 0)!;
+    expect(broken((d) => (d.cdtChildren = d.cdtChildren.set(parent, kids.set(0x7fff0 as never, true))))).to.deep.equal(["mdb_cte_at"]);
+  });
+  it("cap_count: the count of caps naming an object is off (a delete would finalise it too early or never)", () => {
+    expect(broken((d) => (d.capCount = d.capCount.set(frame, (d.capCount.get(frame) ?? 0) + 1)))).to.deep.equal(["cap_count"]);
   });
   it("descriptors_round_trip: a stored word with bits the entry model does not produce", () => {
     expect(broken((d) => setPDE(d, 0x300, 0x00100002 | (1 << 5)))).to.include("descriptors_round_trip");
