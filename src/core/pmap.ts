@@ -18,12 +18,15 @@ const BITS = 5;
 const WIDTH = 1 << BITS;
 const DIGIT_WEIGHT: readonly number[] = Array.from({ length: 12 }, (_, level) => 2 ** (level * BITS));
 
-interface Branch {
-  /** bit d is set when a child for digit d is present */
-  readonly bitmap: number;
-  /** the present children, in digit order: branches, or values on level 0 */
-  readonly children: readonly unknown[];
-}
+/**
+ * A trie node, as one array: element 0 is the bitmap (bit d set when a child for digit d is
+ * present), then the present children in digit order (branches, or values on level 0).
+ * One array rather than a {bitmap, children} record halves the loads of a lookup and the
+ * allocations of a path copy (README, Performance).
+ */
+type Branch = readonly unknown[];
+
+const bitmapOf = (n: Branch): number => n[0] as number;
 
 function popcount(x: number): number {
   x = x - ((x >>> 1) & 0x55555555);
@@ -48,14 +51,26 @@ function checkKey(key: number): void {
   if (!Number.isSafeInteger(key) || key < 0) throw new RangeError(`PMap key must be a non-negative safe integer, got ${key}`);
 }
 
-const EMPTY_BRANCH: Branch = { bitmap: 0, children: [] };
+const EMPTY_BRANCH: Branch = [0];
 
 function branchGet(node: Branch, level: number, key: number): unknown {
   let n: Branch = node;
+  if (key <= 0xffffffff) {
+    // The common case, a 32-bit physical address or index: digits by unsigned shifts only.
+    for (let l = level; ; l--) {
+      const bit = 1 << (l < 7 ? (key >>> (l * BITS)) & (WIDTH - 1) : 0);
+      const bitmap = n[0] as number;
+      if ((bitmap & bit) === 0) return undefined;
+      const child = n[1 + popcount(bitmap & (bit - 1))];
+      if (l === 0) return child;
+      n = child as Branch;
+    }
+  }
   for (let l = level; ; l--) {
     const bit = 1 << digitOf(key, l);
-    if ((n.bitmap & bit) === 0) return undefined;
-    const child = n.children[popcount(n.bitmap & (bit - 1))];
+    const bitmap = n[0] as number;
+    if ((bitmap & bit) === 0) return undefined;
+    const child = n[1 + popcount(bitmap & (bit - 1))];
     if (l === 0) return child;
     n = child as Branch;
   }
@@ -65,77 +80,138 @@ function branchHas(node: Branch, level: number, key: number): boolean {
   let n: Branch = node;
   for (let l = level; ; l--) {
     const bit = 1 << digitOf(key, l);
-    if ((n.bitmap & bit) === 0) return false;
+    const bitmap = n[0] as number;
+    if ((bitmap & bit) === 0) return false;
     if (l === 0) return true;
-    n = n.children[popcount(n.bitmap & (bit - 1))] as Branch;
+    n = n[1 + popcount(bitmap & (bit - 1))] as Branch;
   }
 }
 
-/** Returns the new branch, and whether a key was added (not just replaced). */
-function branchSet(node: Branch, level: number, key: number, value: unknown, added: { v: boolean }): Branch {
+/** Set by branchSet: whether its last call added a key (rather than replacing a value). */
+let keyAdded = false;
+
+/** Returns the new branch (the same one when nothing changed); sets keyAdded. */
+function branchSet(node: Branch, level: number, key: number, value: unknown): Branch {
+  const bitmap = node[0] as number;
   const bit = 1 << digitOf(key, level);
-  const pos = popcount(node.bitmap & (bit - 1));
-  const present = (node.bitmap & bit) !== 0;
+  const pos = 1 + popcount(bitmap & (bit - 1));
+  const present = (bitmap & bit) !== 0;
   let newChild: unknown;
   if (level === 0) {
-    if (present && node.children[pos] === value) return node;
+    keyAdded = !present;
+    if (present && node[pos] === value) return node;
     newChild = value;
-    added.v = !present;
   } else {
-    const old = present ? (node.children[pos] as Branch) : EMPTY_BRANCH;
-    newChild = branchSet(old, level - 1, key, value, added);
+    const old = present ? (node[pos] as Branch) : EMPTY_BRANCH;
+    newChild = branchSet(old, level - 1, key, value);
     if (newChild === old) return node;
   }
-  const children = node.children.slice();
-  if (present) children[pos] = newChild;
-  else children.splice(pos, 0, newChild);
-  return { bitmap: (node.bitmap | bit) >>> 0, children };
+  const out = node.slice();
+  out[0] = (bitmap | bit) >>> 0;
+  if (present) out[pos] = newChild;
+  else out.splice(pos, 0, newChild);
+  return out;
 }
 
 /** Returns the new branch (EMPTY_BRANCH when it became empty), or the same branch when the key was absent. */
 function branchDelete(node: Branch, level: number, key: number): Branch {
+  const bitmap = node[0] as number;
   const bit = 1 << digitOf(key, level);
-  if ((node.bitmap & bit) === 0) return node;
-  const pos = popcount(node.bitmap & (bit - 1));
+  if ((bitmap & bit) === 0) return node;
+  const pos = 1 + popcount(bitmap & (bit - 1));
   if (level > 0) {
-    const old = node.children[pos] as Branch;
+    const old = node[pos] as Branch;
     const child = branchDelete(old, level - 1, key);
     if (child === old) return node;
-    if (child.bitmap !== 0) {
-      const children = node.children.slice();
-      children[pos] = child;
-      return { bitmap: node.bitmap, children };
+    if (bitmapOf(child) !== 0) {
+      const out = node.slice();
+      out[pos] = child;
+      return out;
     }
   }
-  const bitmap = (node.bitmap & ~bit) >>> 0;
-  if (bitmap === 0) return EMPTY_BRANCH;
-  const children = node.children.slice();
-  children.splice(pos, 1);
-  return { bitmap, children };
+  const rest = (bitmap & ~bit) >>> 0;
+  if (rest === 0) return EMPTY_BRANCH;
+  const out = node.slice();
+  out[0] = rest;
+  out.splice(pos, 1);
+  return out;
 }
 
-function* branchEntries(node: Branch, level: number, prefix: number, lo: number, hi: number): Generator<[number, unknown]> {
-  const weight = DIGIT_WEIGHT[level] as number;
-  let i = 0;
-  for (let d = 0; d < WIDTH; d++) {
-    const bit = 1 << d;
-    if ((node.bitmap & bit) === 0) continue;
-    const child = node.children[i++];
-    const start = prefix + d * weight;
-    const end = start + weight; // keys under this child lie in [start, end)
-    if (end <= lo || start >= hi) continue;
-    if (level === 0) yield [start, child];
-    else yield* branchEntries(child as Branch, level - 1, start, lo, hi);
+/**
+ * The entries with lo <= key < hi under `node`, in key order, as an iterator that walks the
+ * trie with an explicit stack. (A recursive generator would pass every entry up through one
+ * `yield*` per level, which made iterating a map several times slower.)
+ */
+class RangeIterator implements IterableIterator<[number, unknown]> {
+  /** four slots per level from the top: the node, the next digit to look at, the array index of its next child, the node's first key */
+  private readonly stack: unknown[];
+  private depth = 0;
+
+  constructor(
+    root: Branch,
+    private readonly topLevel: number,
+    prefix: number,
+    private readonly lo: number,
+    private readonly hi: number,
+  ) {
+    this.stack = [root, 0, 1, prefix];
+    if (bitmapOf(root) === 0) this.depth = -1;
   }
+
+  [Symbol.iterator](): IterableIterator<[number, unknown]> {
+    return this;
+  }
+
+  next(): IteratorResult<[number, unknown]> {
+    const stack = this.stack;
+    while (this.depth >= 0) {
+      const at = this.depth * 4;
+      const node = stack[at] as Branch;
+      const bitmap = node[0] as number;
+      const level = this.topLevel - this.depth;
+      const weight = DIGIT_WEIGHT[level] as number;
+      let digit = stack[at + 1] as number;
+      let child = stack[at + 2] as number;
+      const prefix = stack[at + 3] as number;
+      let descended = false;
+      while (digit < WIDTH) {
+        const bit = 1 << digit;
+        const start = prefix + digit * weight;
+        digit++;
+        if ((bitmap & bit) === 0) continue;
+        const value = node[child++];
+        if (start + weight <= this.lo || start >= this.hi) continue;
+        stack[at + 1] = digit;
+        stack[at + 2] = child;
+        if (level === 0) return { done: false, value: [start, value] };
+        // Descend into the child branch.
+        this.depth++;
+        stack[at + 4] = value;
+        stack[at + 5] = 0;
+        stack[at + 6] = 1;
+        stack[at + 7] = start;
+        descended = true;
+        break;
+      }
+      if (!descended) this.depth--;
+    }
+    return { done: true, value: undefined };
+  }
+}
+
+/** The entries with lo <= key < hi under `node`, whose first key is `prefix`. */
+function branchEntries(node: Branch, level: number, prefix: number, lo: number, hi: number): IterableIterator<[number, unknown]> {
+  return new RangeIterator(node, level, prefix, lo, hi);
 }
 
 function branchFloor(node: Branch, level: number, prefix: number, key: number): [number, unknown] | undefined {
   const weight = DIGIT_WEIGHT[level] as number;
+  const bitmap = node[0] as number;
   const top = Math.min(WIDTH - 1, Math.floor((key - prefix) / weight));
   for (let d = top; d >= 0; d--) {
     const bit = 1 << d;
-    if ((node.bitmap & bit) === 0) continue;
-    const child = node.children[popcount(node.bitmap & (bit - 1))];
+    if ((bitmap & bit) === 0) continue;
+    const child = node[1 + popcount(bitmap & (bit - 1))];
     const start = prefix + d * weight;
     if (level === 0) return [start, child];
     const found = branchFloor(child as Branch, level - 1, start, key);
@@ -147,23 +223,22 @@ function branchFloor(node: Branch, level: number, prefix: number, key: number): 
 function diffBranches(a: Branch, b: Branch, level: number, prefix: number, out: number[]): void {
   if (a === b) return;
   const weight = DIGIT_WEIGHT[level] as number;
-  let ia = 0;
-  let ib = 0;
-  for (let d = 0; d < WIDTH; d++) {
-    const bit = 1 << d;
-    const inA = (a.bitmap & bit) !== 0;
-    const inB = (b.bitmap & bit) !== 0;
-    const ca = inA ? a.children[ia++] : undefined;
-    const cb = inB ? b.children[ib++] : undefined;
-    if (!inA && !inB) continue;
-    const start = prefix + d * weight;
-    if (level === 0) {
-      if (!inA || !inB || ca !== cb) out.push(start);
-    } else if (inA && inB) {
-      diffBranches(ca as Branch, cb as Branch, level - 1, start, out);
-    } else {
-      for (const [k] of branchEntries((ca ?? cb) as Branch, level - 1, start, 0, Infinity)) out.push(k);
-    }
+  const bitmapA = a[0] as number;
+  const bitmapB = b[0] as number;
+  // Visit only the digits present in either branch, lowest first.
+  let bits = bitmapA | bitmapB;
+  while (bits !== 0) {
+    const bit = bits & -bits;
+    bits ^= bit;
+    const inA = (bitmapA & bit) !== 0;
+    const inB = (bitmapB & bit) !== 0;
+    const ca = inA ? a[1 + popcount(bitmapA & (bit - 1))] : undefined;
+    const cb = inB ? b[1 + popcount(bitmapB & (bit - 1))] : undefined;
+    if (inA && inB && ca === cb) continue;
+    const start = prefix + (31 - Math.clz32(bit)) * weight;
+    if (level === 0) out.push(start);
+    else if (inA && inB) diffBranches(ca as Branch, cb as Branch, level - 1, start, out);
+    else for (const [k] of branchEntries((ca ?? cb) as Branch, level - 1, start, 0, Infinity)) out.push(k);
   }
 }
 
@@ -211,13 +286,12 @@ export class PMap<K extends number, V> {
     const needed = levelsFor(key);
     while (levels < needed) {
       // Grow upward: the old trie becomes digit 0 of a new top level.
-      root = root.bitmap === 0 ? EMPTY_BRANCH : { bitmap: 1, children: [root] };
+      root = bitmapOf(root) === 0 ? EMPTY_BRANCH : [1, root];
       levels++;
     }
-    const added = { v: false };
-    const newRoot = branchSet(root, levels - 1, key, value, added);
+    const newRoot = branchSet(root, levels - 1, key, value);
     if (newRoot === this.root) return this;
-    return new PMap<K, V>(newRoot, levels, this.size + (added.v ? 1 : 0));
+    return new PMap<K, V>(newRoot, levels, this.size + (keyAdded ? 1 : 0));
   }
 
   /** A map with the value at `key` replaced by `fn(old)` (old is undefined when absent). */
@@ -229,7 +303,7 @@ export class PMap<K extends number, V> {
   delete(key: K): PMap<K, V> {
     if (!this.has(key)) return this;
     const root = branchDelete(this.root, this.levels - 1, key);
-    return new PMap<K, V>(root, root.bitmap === 0 ? 1 : this.levels, this.size - 1);
+    return new PMap<K, V>(root, bitmapOf(root) === 0 ? 1 : this.levels, this.size - 1);
   }
 
   /** Entries in ascending key order. */
