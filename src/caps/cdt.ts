@@ -90,7 +90,7 @@ export function updateCap(s: MutableState, slot: SlotAddr, cap: Cap): void {
     countCap(s, cte.cap, -1);
     countCap(s, cap, +1);
   }
-  s.ctes = s.ctes.set(slot, { ...cte, cap });
+  s.ctes = s.ctes.set(slot, { cap, parent: cte.parent, original: cte.original });
 }
 
 /**
@@ -140,7 +140,7 @@ export function cteMove(s: MutableState, newCap: Cap, src: SlotAddr, dest: SlotA
   linkChild(s, parent, dest);
   for (const c of children) {
     const child = s.ctes.get(c) as CTE;
-    s.ctes = s.ctes.set(c, { ...child, parent: dest });
+    s.ctes = s.ctes.set(c, { cap: child.cap, parent: dest, original: child.original });
     linkChild(s, dest, c);
   }
 }

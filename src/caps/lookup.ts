@@ -6,9 +6,11 @@ import type { KernelState, SlotAddr } from "../objects/state.ts";
 import { getCap } from "./cdt.ts";
 import type { Cap } from "./types.ts";
 
+const SLOT_BYTES = 2 ** seL4_SlotBits;
+
 /** The physical address of slot `index` of the CNode (or TCB CTE block) at `base`. */
 export function slotAddress(base: PhysAddr, index: number): SlotAddr {
-  return (base + index * 2 ** seL4_SlotBits) as SlotAddr;
+  return (base + index * SLOT_BYTES) as SlotAddr;
 }
 
 /** A slot found by a CSpace lookup, and how many CPtr bits were left unused when it stopped. */
@@ -62,8 +64,8 @@ export function lookupSlot(s: KernelState, tcb: PhysAddr, capptr: CPtr): Result<
 
 /** seL4's lookupCapAndSlot: the cap a thread's CPtr names, and its slot. */
 export function lookupCapAndSlot(s: KernelState, tcb: PhysAddr, capptr: CPtr): Result<{ cap: Cap; slot: SlotAddr }, LookupFailure> {
-  const r = lookupSlot(s, tcb, capptr);
-  return r.ok ? ok({ cap: getCap(s, r.value), slot: r.value }) : r;
+  const r = resolveAddressBits(s, threadCSpaceRoot(s, tcb), capptr, seL4_WordBits);
+  return r.ok ? ok({ cap: getCap(s, r.value.slot), slot: r.value.slot }) : r;
 }
 
 function describeLookupFailure(f: LookupFailure): string {

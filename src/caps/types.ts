@@ -80,6 +80,13 @@ export interface FrameCap {
   /** The one mapping this cap tracks (null when unmapped: seL4's mapped ASID 0). */
   readonly mapping: MappingRecord | null;
 }
+/**
+ * A frame cap with its mapping record replaced. Field by field rather than a spread: every
+ * frame cap then has one shape, which keeps the map/unmap path monomorphic (README, Performance).
+ */
+export function frameCapWithMapping(cap: FrameCap, mapping: MappingRecord | null): FrameCap {
+  return { type: "Frame", paddr: cap.paddr, size: cap.size, vmRights: cap.vmRights, isDevice: cap.isDevice, mapping };
+}
 export interface PageTableCap {
   readonly type: "PageTable";
   readonly paddr: PhysAddr;

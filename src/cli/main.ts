@@ -2,6 +2,7 @@ import { z } from "zod";
 import { slotAddress } from "../caps/lookup.ts";
 import { getCap } from "../caps/cdt.ts";
 import { describeError } from "../core/errors.ts";
+import { hex } from "../core/addresses.ts";
 import { loadScenarioFile } from "../scenario/load.ts";
 import { runScenario, type ScenarioReport } from "../scenario/run.ts";
 import { ScenarioError } from "../scenario/errors.ts";
@@ -94,7 +95,7 @@ function explainCommand(file: string): number {
       const changes = describeChanges(report.states[s.index - 1]!, report.states[s.index]!, cnode, report.names);
       for (const c of changes) console.log(`    changed: ${c}`);
     }
-    for (const e of s.effects) console.log(`  effect: ${e.kind === "note" ? e.text : `${e.kind}: ${"why" in e ? e.why : ""}`}`);
+    for (const e of s.effects) console.log(`  effect: ${e.kind === "note" ? e.text : `${e.kind}${e.kind === "tlbFlushPage" ? ` ${hex(e.vaddr)}` : ""}: ${"why" in e ? e.why : ""}`}`);
     console.log(`  ${s.held ? "This is what the scenario expected." : `The scenario expected ${s.expected}.`}\n`);
   }
   return report.passed ? 0 : 1;

@@ -65,6 +65,8 @@ export function offsetIn(x: number, bits: number): number {
 
 /** Bits [lo, lo+width) of `x` as a number: the index a paging level takes from an address. */
 export function bitField(x: number, lo: number, width: number): number {
+  // The hot case (a 32-bit CPtr or address, a field narrower than 32 bits) in unsigned shifts.
+  if (x >= 0 && x <= 0xffffffff && lo < 32 && width < 32) return (x >>> lo) & ((1 << width) - 1);
   return Math.floor(x / pow2(lo)) % pow2(width);
 }
 

@@ -2,6 +2,7 @@ import { hex, type ASID, type PhysAddr, type VirtAddr } from "../core/addresses.
 import { deleteFirst, failedLookup, type SyscallError } from "../core/errors.ts";
 import { err, ok, type Result } from "../core/result.ts";
 import type { VMRights } from "../caps/types.ts";
+import type { PageDirectoryObject, PageTableObject } from "../objects/records.ts";
 import type { KernelState } from "../objects/state.ts";
 import { objectOfType, putObject } from "../objects/store.ts";
 import type { MutableState } from "../objects/transition.ts";
@@ -9,7 +10,7 @@ import type { FrameSize } from "../objects/types.ts";
 import type { Effect } from "../invocations/message.ts";
 import { findPDForASID } from "../asid/asidTable.ts";
 import { faultInjected } from "../core/faultInjection.ts";
-import { decodePDE, decodePTE, encodePDE, encodePTE, type PageAttributes } from "./entries.ts";
+import { decodePDE, decodePTE, encodePDE, encodePTE, type Entry, type PageAttributes } from "./entries.ts";
 import { flushPage, invalidateTLBByASID } from "./tlb.ts";
 import { lookupPDSlot, lookupPTSlot, readPDE, SLOTS_PER_PAGE, type TableSlot } from "./walk.ts";
 
@@ -39,7 +40,6 @@ export function createSafeMappingEntries(
   attributes: PageAttributes,
 ): Result<MappingEntries, SyscallError> {
   const count = SLOTS_PER_PAGE[size];
-  const page = { kind: "Page" as const, size, paddr: frame, rights, global: false };
   if (size === "SmallPage" || size === "LargePage") {
     const slot = lookupPTSlot(s, pd, vaddr);
     if (!slot.ok) {
@@ -53,7 +53,7 @@ export function createSafeMappingEntries(
       }
     }
     // PTEs have no parity bit: ParityEnabled only affects section-sized entries.
-    return ok({ level: "PageTable", table: slot.value.table, firstIndex: slot.value.index, count, word: encodePTE({ ...page, attributes: { ...attributes, parityEnabled: false } }) });
+    return ok({ level: "PageTable", table: slot.value.table, firstIndex: slot.value.index, count, word: encodePTE(userPage(size, frame, rights, { ...attributes, parityEnabled: false })) });
   }
   const first = lookupPDSlot(pd, vaddr);
   const dir = objectOfType(s, pd, "PageDirectory");
@@ -64,21 +64,27 @@ export function createSafeMappingEntries(
       return err(deleteFirst(`a ${existing.size} is already mapped at directory slot ${first.index + i}: unmap it before mapping a ${size} here`));
     }
   }
-  return ok({ level: "PageDirectory", table: pd, firstIndex: first.index, count, word: encodePDE({ ...page, attributes }) });
+  return ok({ level: "PageDirectory", table: pd, firstIndex: first.index, count, word: encodePDE(userPage(size, frame, rights, attributes)) });
+}
+
+/**
+ * The entry of a user mapping. Written out field by field: on Node 20, spreading a record and
+ * adding a field it lacks takes V8's slow path (about 0.8 µs against 30 ns: README, Performance).
+ */
+function userPage(size: FrameSize, paddr: PhysAddr, rights: VMRights, attributes: PageAttributes): Entry {
+  return { kind: "Page", size, paddr, rights, attributes, global: false };
 }
 
 /** Writes `word` (0 clears) into `count` consecutive slots of a table. */
 export function writeEntries(s: MutableState, level: "PageDirectory" | "PageTable", table: PhysAddr, firstIndex: number, count: number, word: number): void {
-  const obj = objectOfType(s, table, level);
-  let entries = obj.entries;
-  for (let i = firstIndex; i < firstIndex + count; i++) entries = word === 0 ? entries.delete(i) : entries.set(i, word);
-  putObject(s, { ...obj, entries });
+  writeEntriesOf(s, objectOfType(s, table, level), firstIndex, count, word);
 }
 
-/** Whether the first slot of a mapping holds a valid entry (seL4 flushes the TLB when it did). */
-export function firstEntryValid(s: KernelState, m: MappingEntries): boolean {
-  const obj = objectOfType(s, m.table, m.level);
-  return (obj.entries.get(m.firstIndex) ?? 0) !== 0 && (m.level === "PageTable" ? decodePTE : decodePDE)(obj.entries.get(m.firstIndex) as number).kind !== "Invalid";
+function writeEntriesOf(s: MutableState, obj: PageTableObject | PageDirectoryObject, firstIndex: number, count: number, word: number): void {
+  let entries = obj.entries;
+  for (let i = firstIndex; i < firstIndex + count; i++) entries = word === 0 ? entries.delete(i) : entries.set(i, word);
+  // Field by field, not a spread: records of one type then share one shape (README, Performance).
+  putObject(s, obj.type === "PageTable" ? { type: "PageTable", paddr: obj.paddr, entries } : { type: "PageDirectory", paddr: obj.paddr, entries });
 }
 
 /**
@@ -86,8 +92,10 @@ export function firstEntryValid(s: KernelState, m: MappingEntries): boolean {
  * the ASID's TLB lines when the first slot was already valid (a remap or an overwrite).
  */
 export function writeMapping(s: MutableState, a: ASID, m: MappingEntries, effects: Effect[]): void {
-  const wasValid = firstEntryValid(s, m);
-  writeEntries(s, m.level, m.table, m.firstIndex, m.count, m.word);
+  const table = objectOfType(s, m.table, m.level);
+  const first = table.entries.get(m.firstIndex) ?? 0;
+  const wasValid = first !== 0 && (m.level === "PageTable" ? decodePTE : decodePDE)(first).kind !== "Invalid";
+  writeEntriesOf(s, table, m.firstIndex, m.count, m.word);
   if (wasValid) invalidateTLBByASID(s, a, effects, "a valid entry was overwritten");
 }
 

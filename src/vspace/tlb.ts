@@ -1,4 +1,4 @@
-import { alignDown, hex, type ASID, type VirtAddr } from "../core/addresses.ts";
+import { alignDown, type ASID, type VirtAddr } from "../core/addresses.ts";
 import type { TLBEntry } from "../objects/state.ts";
 import type { MutableState } from "../objects/transition.ts";
 import type { Effect } from "../invocations/message.ts";
@@ -49,7 +49,9 @@ export function flushPage(s: MutableState, a: ASID, vaddr: VirtAddr, effects: Ef
     if (line.vbase <= vaddr && vaddr < line.vbase + 2 ** sizeBitsOfLine(line)) tlb = tlb.delete(key);
   }
   s.tlb = tlb;
-  effects.push({ kind: "tlbFlushPage", asid: a, hwASID: hw, vaddr: alignDown(vaddr, 12), why: `${why} (${hex(vaddr)})` });
+  // The page's address is a field of the effect; `why` stays a constant string, so the hot
+  // path formats nothing (explain prints both).
+  effects.push({ kind: "tlbFlushPage", asid: a, hwASID: hw, vaddr: alignDown(vaddr, 12), why });
 }
 
 function sizeBitsOfLine(line: TLBEntry): number {

@@ -3,7 +3,7 @@ import { alignmentError, illegalOperation, invalidArgument, invalidCapability, t
 import { err, ok, type Result } from "../../core/result.ts";
 import { getCap, updateCap } from "../../caps/cdt.ts";
 import { maskVMRights } from "../../caps/rights.ts";
-import { capRightsFromWord, type FrameCap } from "../../caps/types.ts";
+import { capRightsFromWord, frameCapWithMapping, type FrameCap } from "../../caps/types.ts";
 import type { SlotAddr } from "../../objects/state.ts";
 import type { MutableState } from "../../objects/transition.ts";
 import { FRAME_SIZE_BITS } from "../../objects/types.ts";
@@ -33,6 +33,10 @@ function lastByte32(vaddr: number, cap: FrameCap): number {
   return (vaddr + pow2(FRAME_SIZE_BITS[cap.size]) - 1) % 2 ** 32;
 }
 
+function aboveUserTop(cap: FrameCap, vaddr: VirtAddr, userTop: VirtAddr): SyscallError {
+  return invalidArgument(0, `a ${cap.size} at ${hex(vaddr)} would reach ${hex(lastByte32(vaddr, cap))}, at or above USER_TOP (${hex(userTop)}), the kernel's part of the address space`);
+}
+
 function decodeMapCommon(ctx: DecodeContext, cap: FrameCap, pdAsid: ASID, pd: PhysAddr, vaddr: VirtAddr, rightsWord: number, attrWord: number, updateCapToo: boolean): Result<PageInvocation, SyscallError> {
   const vmRights = maskVMRights(cap.vmRights, capRightsFromWord(rightsWord));
   const bits = FRAME_SIZE_BITS[cap.size];
@@ -53,7 +57,6 @@ function decodePageMap(ctx: DecodeContext, cap: FrameCap): Result<PageInvocation
   if (args.length < 3 || ctx.extraCaps.length < 1) return err(truncatedMessage("Page_Map needs 3 message words (vaddr, rights, attr) and the page directory as an extra cap"));
   const vaddr = args[0] as VirtAddr;
   const userTop = state.config.userTop;
-  const aboveUserTop = () => invalidArgument(0, `a ${cap.size} at ${hex(vaddr)} would reach ${hex(lastByte32(vaddr, cap))}, at or above USER_TOP (${hex(userTop)}), the kernel's part of the address space`);
   if (state.config.api === "legacy") {
     if (cap.mapping !== null) return err(invalidCapability(0, `this frame cap already maps ${hex(cap.mapping.vaddr)}: seL4 10.x needs Page_Remap to change a mapping, or a copy of the cap to map the frame again`));
     const pdCap = validPDCap(ctx.extraCaps[0], 1);
@@ -62,7 +65,7 @@ function decodePageMap(ctx: DecodeContext, cap: FrameCap): Result<PageInvocation
     if (!found.ok) return found;
     const mismatch = ensurePDMatches(found.value, pdCap.value, 1);
     if (mismatch) return err(mismatch);
-    if (lastByte32(vaddr, cap) >= userTop) return err(aboveUserTop());
+    if (lastByte32(vaddr, cap) >= userTop) return err(aboveUserTop(cap, vaddr, userTop));
     return decodeMapCommon(ctx, cap, pdCap.value.mappedASID, found.value, vaddr, args[1] as number, args[2] as number, true);
   }
   const pdCap = validPDCap(ctx.extraCaps[0], 1);
@@ -75,7 +78,7 @@ function decodePageMap(ctx: DecodeContext, cap: FrameCap): Result<PageInvocation
       return err(invalidArgument(0, `this frame cap already maps the frame at ${hex(cap.mapping.vaddr)}; a cap tracks one mapping: copy the cap to map the frame a second time`));
     }
   } else if (lastByte32(vaddr, cap) >= userTop) {
-    return err(aboveUserTop());
+    return err(aboveUserTop(cap, vaddr, userTop));
   }
   const found = findPDForASIDOrFail(state, pdCap.value.mappedASID);
   if (!found.ok) return found;
@@ -123,13 +126,13 @@ export function performPageInvocation(s: MutableState, inv: PageInvocation, effe
   const cap = getCap(s, (inv as { frameSlot: SlotAddr }).frameSlot) as FrameCap;
   switch (inv.kind) {
     case "PageMap":
-      if (inv.updateCap) updateCap(s, inv.frameSlot, { ...cap, mapping: { asid: inv.asid, vaddr: inv.vaddr } });
+      if (inv.updateCap) updateCap(s, inv.frameSlot, frameCapWithMapping(cap, { asid: inv.asid, vaddr: inv.vaddr }));
       writeMapping(s, inv.asid, inv.entries, effects);
       return [];
     case "PageUnmap":
       if (cap.mapping !== null) {
         unmapPage(s, cap.size, cap.mapping.asid, cap.mapping.vaddr, cap.paddr, effects);
-        updateCap(s, inv.frameSlot, { ...cap, mapping: null });
+        updateCap(s, inv.frameSlot, frameCapWithMapping(cap, null));
       }
       return [];
     case "PageGetAddress":
