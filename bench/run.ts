@@ -30,6 +30,8 @@ let fuzzIndex = 0;
 const SIZES = quick ? [1e3, 1e4] : [1e3, 1e4, 1e5, 1e6];
 const CNODE = INITIAL_CAP_SLOTS.InitThreadCNode;
 const PD = INITIAL_CAP_SLOTS.InitThreadVSpace;
+const BATCH = 32;
+const ROUNDS = quick ? 2 : 3;
 const gc = (globalThis as { gc?: () => void }).gc;
 
 /** A booted machine with `n` live 4 KiB mappings (n copies of one frame cap, each mapped once). */
@@ -104,32 +106,61 @@ async function measure(): Promise<{ rows: Row[]; memory: Record<string, number> 
     const heap1 = process.memoryUsage().heapUsed;
     memory[`bytesPerMapping@${n}`] = Math.round((heap1 - heap0) / n);
     const inv = (s: KernelState, cptr: number, label: InvocationLabel, args: number[], extra: number[] = []) => invoke(s, w.T, cptr as CPtr, { label, args, extraCaps: extra as CPtr[] });
-    const bench = new Bench({ time: quick ? 150 : 400, warmupTime: 50 });
-    const copied = inv(w.unmapped, CNODE, "CNodeCopy", [w.freeSlot, 32, w.frame, 32, 15], [CNODE]).state;
-    bench
-      .add("frame map (4 KiB)", () => void inv(w.unmapped, w.spareFrame, "ARMPageMap", [w.spareVaddr, 3, 3], [PD]))
-      .add("frame unmap (4 KiB)", () => void inv(w.mapped, w.spareFrame, "ARMPageUnmap", []))
-      .add("page table map", () => void inv(w.unmapped, w.sparePT, "ARMPageTableMap", [0xd8000000, 3], [PD]))
-      .add("CNode copy", () => void inv(w.unmapped, CNODE, "CNodeCopy", [w.freeSlot, 32, w.frame, 32, 15], [CNODE]))
-      .add("CNode delete", () => void inv(copied, CNODE, "CNodeDelete", [w.freeSlot, 32]))
-      .add("untyped retype (1 frame)", () => void inv(w.unmapped, w.big, "UntypedRetype", [objectTypeNumber("seL4_ARM_SmallPageObject"), 0, 0, 0, w.freeSlot, 1], [CNODE]))
-      .add("resolve", () => void resolve(w.mapped, w.pd, (w.spareVaddr + 0x123) as VirtAddr))
-      .add("map + incremental invariant check", () => {
-        const r = inv(w.unmapped, w.spareFrame, "ARMPageMap", [w.spareVaddr, 3, 3], [PD]);
-        checkTouched(w.unmapped, r.state);
-      });
-    // One `capsim fuzz` step: a random VSpace operation on the fuzz world, then the invariants
-    // it touched (the fuzz world is fixed-size; this row shows the cost of a checked step).
-    bench.add("fuzz step (incremental check)", () => {
-      const o = fuzzOps[fuzzIndex++ % fuzzOps.length] as FuzzOp;
-      const next = applyFuzzOp(fuzzWorld, fuzzWorld.state, o).state;
-      checkTouched(fuzzWorld.state, next);
-    });
-    await bench.run();
-    for (const t of bench.tasks) {
-      const median = t.result && "latency" in t.result ? (t.result.latency as { p50?: number }).p50 : undefined;
-      rows.push({ op: t.name, size: n, medianNs: Math.round((median ?? NaN) * 1e6) });
+    // Messages are built once: the figures are the kernel's cost, not the caller's allocations.
+    const message = (label: InvocationLabel, args: number[], extra: number[] = []) => ({ label, args, extraCaps: extra as CPtr[] });
+    const mapMsg = message("ARMPageMap", [w.spareVaddr, 3, 3], [PD]);
+    const unmapMsg = message("ARMPageUnmap", []);
+    const ptMapMsg = message("ARMPageTableMap", [0xd8000000, 3], [PD]);
+    const copyMsg = message("CNodeCopy", [w.freeSlot, 32, w.frame, 32, 15], [CNODE]);
+    const deleteMsg = message("CNodeDelete", [w.freeSlot, 32]);
+    const retypeMsg = message("UntypedRetype", [objectTypeNumber("seL4_ARM_SmallPageObject"), 0, 0, 0, w.freeSlot, 1], [CNODE]);
+    const copied = invoke(w.unmapped, w.T, CNODE as CPtr, copyMsg).state;
+    const T = w.T;
+    // [name, operation, calls per sample]. A sub-microsecond call is below what a per-call timer
+    // measures reliably, so those samples run BATCH calls and report the time of one.
+    const tasks: [string, () => unknown, number][] = [
+      ["frame map (4 KiB)", () => invoke(w.unmapped, T, w.spareFrame as CPtr, mapMsg), BATCH],
+      ["frame unmap (4 KiB)", () => invoke(w.mapped, T, w.spareFrame as CPtr, unmapMsg), BATCH],
+      ["page table map", () => invoke(w.unmapped, T, w.sparePT as CPtr, ptMapMsg), BATCH],
+      ["CNode copy", () => invoke(w.unmapped, T, CNODE as CPtr, copyMsg), BATCH],
+      ["CNode delete", () => invoke(copied, T, CNODE as CPtr, deleteMsg), BATCH],
+      ["untyped retype (1 frame)", () => invoke(w.unmapped, T, w.big as CPtr, retypeMsg), BATCH],
+      ["resolve", () => resolve(w.mapped, w.pd, (w.spareVaddr + 0x123) as VirtAddr), BATCH],
+      ["map + incremental invariant check", () => checkTouched(w.unmapped, invoke(w.unmapped, T, w.spareFrame as CPtr, mapMsg).state), 1],
+      // One `capsim fuzz` step: a random VSpace operation on the fuzz world, then the invariants
+      // it touched (the fuzz world is fixed-size; this row shows the cost of a checked step).
+      [
+        "fuzz step (incremental check)",
+        () => {
+          const o = fuzzOps[fuzzIndex++ % fuzzOps.length] as FuzzOp;
+          checkTouched(fuzzWorld.state, applyFuzzOp(fuzzWorld, fuzzWorld.state, o).state);
+        },
+        1,
+      ],
+    ];
+    // The best of ROUNDS medians: this is a shared virtual machine, and a neighbour's burst can
+    // slow one whole round; the fastest round is the closest to the code's own cost.
+    // At the first size one more round runs first and is thrown away: V8's young generation
+    // starts small and grows with the allocation rate, and the JIT is still warming up.
+    const best = new Map<string, number>();
+    const discard = n === SIZES[0] ? 1 : 0;
+    for (let round = 0; round < ROUNDS + discard; round++) {
+      const bench = new Bench({ time: quick ? 150 : 300, warmupTime: 100 });
+      for (const [name, op, calls] of tasks) {
+        bench.add(name, () => {
+          for (let i = 0; i < calls; i++) op();
+        });
+      }
+      await bench.run();
+      if (round < discard) continue;
+      for (const t of bench.tasks) {
+        const median = t.result && "latency" in t.result ? (t.result.latency as { p50?: number }).p50 : undefined;
+        const calls = tasks.find(([name]) => name === t.name)?.[2] ?? 1;
+        const ns = ((median ?? NaN) * 1e6) / calls;
+        best.set(t.name, Math.min(best.get(t.name) ?? Infinity, ns));
+      }
     }
+    for (const [op, ns] of best) rows.push({ op, size: n, medianNs: Math.round(ns) });
     if (n === SIZES[0]) {
       // A full invariant check walks the whole state: shown once, at the smallest size, for scale.
       const t0 = process.hrtime.bigint();
@@ -156,7 +187,7 @@ async function measure(): Promise<{ rows: Row[]; memory: Record<string, number> 
 
 const { rows, memory } = await measure();
 const ops = [...new Set(rows.map((r) => r.op))];
-console.log(`capsim benchmark (${quick ? "quick" : "full"} mode; median ns per operation; sizes are live 4 KiB mappings)\n`);
+console.log(`capsim benchmark (${quick ? "quick" : "full"} mode; ns per operation: the best of ${ROUNDS} rounds of medians; sizes are live 4 KiB mappings)\n`);
 console.log(["operation".padEnd(34), ...SIZES.map((n) => `n=${n.toExponential(0)}`.padStart(10)), "  max/min"].join(""));
 const ratios: Record<string, number> = {};
 for (const op of ops) {
