@@ -18,13 +18,15 @@ export type PageInvocation =
   | {
       readonly kind: "PageMap";
       readonly frameSlot: SlotAddr;
+      /** the cap as perform writes it back (recording the mapping), computed by decode as in seL4 and l4v */
+      readonly cap: FrameCap;
       readonly asid: ASID;
       readonly vaddr: VirtAddr;
       readonly entries: MappingEntries;
       /** false for legacy Page_Remap, which rewrites the entries but leaves the cap as it is */
       readonly updateCap: boolean;
     }
-  | { readonly kind: "PageUnmap"; readonly frameSlot: SlotAddr }
+  | { readonly kind: "PageUnmap"; readonly frameSlot: SlotAddr; readonly cap: FrameCap }
   | { readonly kind: "PageGetAddress"; readonly frameSlot: SlotAddr }
   | PageFlushInvocation;
 
@@ -43,7 +45,7 @@ function decodeMapCommon(ctx: DecodeContext, cap: FrameCap, pdAsid: ASID, pd: Ph
   if (!isAligned(vaddr, bits)) return err(alignmentError(`${hex(vaddr)} is not aligned to the ${cap.size}'s size (2^${bits} bytes)`));
   const entries = createSafeMappingEntries(ctx.state, pd, vaddr, cap.size, cap.paddr, vmRights, attributesFromWord(attrWord));
   if (!entries.ok) return entries;
-  return ok({ kind: "PageMap", frameSlot: ctx.slot, asid: pdAsid, vaddr, entries: entries.value, updateCap: updateCapToo });
+  return ok({ kind: "PageMap", frameSlot: ctx.slot, cap: frameCapWithMapping(cap, { asid: pdAsid, vaddr }), asid: pdAsid, vaddr, entries: entries.value, updateCap: updateCapToo });
 }
 
 /**
@@ -112,7 +114,7 @@ export function decodeFrameInvocation(ctx: DecodeContext): Result<PageInvocation
       if (ctx.state.config.api === "legacy") return decodePageRemap(ctx, cap);
       return err(illegalOperation("Page_Remap was removed in seL4 11.0.0: call Page_Map again at the same address to change rights or attributes"));
     case "ARMPageUnmap":
-      return ok({ kind: "PageUnmap", frameSlot: ctx.slot });
+      return ok({ kind: "PageUnmap", frameSlot: ctx.slot, cap });
     case "ARMPageGetAddress":
       return ok({ kind: "PageGetAddress", frameSlot: ctx.slot });
     default:
@@ -123,20 +125,21 @@ export function decodeFrameInvocation(ctx: DecodeContext): Result<PageInvocation
 
 /** seL4's performPageInvocation*: map (and record it in the cap), unmap (always clears the cap), get address. */
 export function performPageInvocation(s: MutableState, inv: PageInvocation, effects: Effect[]): readonly number[] {
-  const cap = getCap(s, (inv as { frameSlot: SlotAddr }).frameSlot) as FrameCap;
   switch (inv.kind) {
     case "PageMap":
-      if (inv.updateCap) updateCap(s, inv.frameSlot, frameCapWithMapping(cap, { asid: inv.asid, vaddr: inv.vaddr }));
+      if (inv.updateCap) updateCap(s, inv.frameSlot, inv.cap);
       writeMapping(s, inv.asid, inv.entries, effects);
       return [];
-    case "PageUnmap":
+    case "PageUnmap": {
+      const cap = inv.cap;
       if (cap.mapping !== null) {
         unmapPage(s, cap.size, cap.mapping.asid, cap.mapping.vaddr, cap.paddr, effects);
         updateCap(s, inv.frameSlot, frameCapWithMapping(cap, null));
       }
       return [];
+    }
     case "PageGetAddress":
-      return [cap.paddr];
+      return [(getCap(s, inv.frameSlot) as FrameCap).paddr];
     default:
       return performPageFlush(s, inv, effects);
   }
