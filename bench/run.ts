@@ -12,6 +12,7 @@ import { INITIAL_CAP_SLOTS } from "../src/boot/initialCaps.ts";
 import { invoke } from "../src/invocations/dispatch.ts";
 import type { InvocationLabel } from "../src/invocations/labels.ts";
 import type { KernelState } from "../src/objects/state.ts";
+import { setTransitionEngine } from "../src/objects/transition.ts";
 import { objectTypeNumber, type ObjectTypeName } from "../src/objects/types.ts";
 import fc from "fast-check";
 import { checkAll } from "../src/testing/invariants.ts";
@@ -31,6 +32,18 @@ const SIZES = quick ? [1e3, 1e4] : [1e3, 1e4, 1e5, 1e6];
 const CNODE = INITIAL_CAP_SLOTS.InitThreadCNode;
 const PD = INITIAL_CAP_SLOTS.InitThreadVSpace;
 const BATCH = 32;
+
+/** `op` run with immer as the transition engine (the default engine is put back after each call). */
+function withImmer(op: () => unknown): () => unknown {
+  return () => {
+    setTransitionEngine("immer");
+    try {
+      return op();
+    } finally {
+      setTransitionEngine("root-copy");
+    }
+  };
+}
 const ROUNDS = quick ? 2 : 3;
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -126,6 +139,9 @@ async function measure(): Promise<{ rows: Row[]; memory: Record<string, number> 
       ["CNode delete", () => invoke(copied, T, CNODE as CPtr, deleteMsg), BATCH],
       ["untyped retype (1 frame)", () => invoke(w.unmapped, T, w.big as CPtr, retypeMsg), BATCH],
       ["resolve", () => resolve(w.mapped, w.pd, (w.spareVaddr + 0x123) as VirtAddr), BATCH],
+      // The alternative transition engine, for the record: the same two calls through immer's produce.
+      ["frame map, immer engine", withImmer(() => invoke(w.unmapped, T, w.spareFrame as CPtr, mapMsg)), BATCH],
+      ["frame unmap, immer engine", withImmer(() => invoke(w.mapped, T, w.spareFrame as CPtr, unmapMsg)), BATCH],
       ["map + incremental invariant check", () => checkTouched(w.unmapped, invoke(w.unmapped, T, w.spareFrame as CPtr, mapMsg).state), 1],
       // One `capsim fuzz` step: a random VSpace operation on the fuzz world, then the invariants
       // it touched (the fuzz world is fixed-size; this row shows the cost of a checked step).

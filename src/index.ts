@@ -16,6 +16,7 @@ export { getCap } from "./caps/cdt.ts";
 export { slotAddress, lookupCapAndSlot } from "./caps/lookup.ts";
 export type { KernelState, MachineConfig, ApiGeneration } from "./objects/state.ts";
 export { DEFAULT_CONFIG } from "./objects/state.ts";
+export { transition, setTransitionEngine, transitionEngine, type TransitionEngine, type MutableState } from "./objects/transition.ts";
 export { resolve, listDirectory, listTable, type ResolvedPage, type Unresolved } from "./vspace/walk.ts";
 export { decodePDE, decodePTE, encodePDE, encodePTE, type Entry } from "./vspace/entries.ts";
 export { mmuTranslate } from "./vspace/mmu.ts";
