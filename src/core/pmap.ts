@@ -199,6 +199,8 @@ class RangeIterator implements IterableIterator<[number, unknown]> {
   }
 }
 
+const EMPTY_ITERATOR: IterableIterator<[number, unknown]> = [][Symbol.iterator]() as IterableIterator<[number, unknown]>;
+
 /** The entries with lo <= key < hi under `node`, whose first key is `prefix`. */
 function branchEntries(node: Branch, level: number, prefix: number, lo: number, hi: number): IterableIterator<[number, unknown]> {
   return new RangeIterator(node, level, prefix, lo, hi);
@@ -301,8 +303,10 @@ export class PMap<K extends number, V> {
 
   /** A map without `key`; this map when the key is absent. */
   delete(key: K): PMap<K, V> {
-    if (!this.has(key)) return this;
+    if (key >= (DIGIT_WEIGHT[this.levels] ?? Infinity) || key < 0) return this;
+    // branchDelete hands back the very same root when the key is absent.
     const root = branchDelete(this.root, this.levels - 1, key);
+    if (root === this.root) return this;
     return new PMap<K, V>(root, bitmapOf(root) === 0 ? 1 : this.levels, this.size - 1);
   }
 
@@ -313,6 +317,7 @@ export class PMap<K extends number, V> {
 
   /** Entries with lo <= key < hi, in ascending key order. */
   range(lo: K | number, hi: K | number): IterableIterator<[K, V]> {
+    if (this.size === 0) return EMPTY_ITERATOR as IterableIterator<[K, V]>;
     return branchEntries(this.root, this.levels - 1, 0, lo, hi) as IterableIterator<[K, V]>;
   }
 

@@ -118,11 +118,12 @@ export function unmapPage(s: MutableState, size: FrameSize, a: ASID, vaddr: Virt
     slot = lookupPDSlot(pd.value, vaddr);
     level = "PageDirectory";
   }
-  const word = objectOfType(s, slot.table, level).entries.get(slot.index) ?? 0;
+  const table = objectOfType(s, slot.table, level);
+  const word = table.entries.get(slot.index) ?? 0;
   const entry = level === "PageTable" ? decodePTE(word) : decodePDE(word);
   if (entry.kind !== "Page" || entry.size !== size || entry.paddr !== frame) return;
   if (faultInjected("unmap-keeps-entry")) return;
-  writeEntries(s, level, slot.table, slot.index, SLOTS_PER_PAGE[size], 0);
+  writeEntriesOf(s, table, slot.index, SLOTS_PER_PAGE[size], 0);
   flushPage(s, a, vaddr, effects, "a page was unmapped");
 }
 
