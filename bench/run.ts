@@ -13,6 +13,7 @@ import { invoke } from "../src/invocations/dispatch.ts";
 import type { InvocationLabel } from "../src/invocations/labels.ts";
 import type { KernelState } from "../src/objects/state.ts";
 import { setTransitionEngine } from "../src/objects/transition.ts";
+import { retainedBytes } from "./retained.ts";
 import { objectTypeNumber, type ObjectTypeName } from "../src/objects/types.ts";
 import fc from "fast-check";
 import { checkAll } from "../src/testing/invariants.ts";
@@ -108,16 +109,45 @@ interface Row {
   medianNs: number;
 }
 
-async function measure(): Promise<{ rows: Row[]; memory: Record<string, number> }> {
+interface MemoryRow {
+  size: number;
+  /** V8's heap growth while building the world, per live mapping */
+  heapBytesPerMapping: number;
+  /** the bytes one state holds, counted (bench/retained.ts) */
+  bytesOfOneState: number;
+  /** 1,000 consecutive states (map, unmap, map, ...) kept alive, on top of the first, counted */
+  extraBytesFor1000States: number;
+  /** (one state + the 1,000 states) / one state: 1,000 copies would be 1,001 */
+  ratio1000States: number;
+}
+
+/** The heap in use after full collections (several: weak references and finalisation need more than one). */
+function heapAfterGC(): number {
+  for (let i = 0; i < 3; i++) gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
   const rows: Row[] = [];
-  const memory: Record<string, number> = {};
+  const memory: MemoryRow[] = [];
+  // A world built and dropped first, so the heap figures below hold states, not the JIT's code and feedback.
+  buildWorld(SIZES[0] as number);
   for (const n of SIZES) {
-    gc?.();
-    const heap0 = process.memoryUsage().heapUsed;
+    const heap0 = heapAfterGC();
     const w = buildWorld(n);
-    gc?.();
-    const heap1 = process.memoryUsage().heapUsed;
-    memory[`bytesPerMapping@${n}`] = Math.round((heap1 - heap0) / n);
+    const heap1 = heapAfterGC();
+    {
+      const states: KernelState[] = [];
+      let s = w.unmapped;
+      for (let i = 0; i < 1000; i++) {
+        s = invoke(s, w.T, w.spareFrame as CPtr, i % 2 === 0 ? { label: "ARMPageMap", args: [w.spareVaddr, 3, 3], extraCaps: [PD as CPtr] } : { label: "ARMPageUnmap", args: [], extraCaps: [] }).state;
+        states.push(s);
+      }
+      const seen = new Set<object>();
+      const one = retainedBytes([w.unmapped], seen);
+      const extra = retainedBytes(states, seen);
+      memory.push({ size: n, heapBytesPerMapping: Math.round((heap1 - heap0) / n), bytesOfOneState: one, extraBytesFor1000States: extra, ratio1000States: (one + extra) / one });
+    }
     const inv = (s: KernelState, cptr: number, label: InvocationLabel, args: number[], extra: number[] = []) => invoke(s, w.T, cptr as CPtr, { label, args, extraCaps: extra as CPtr[] });
     // Messages are built once: the figures are the kernel's cost, not the caller's allocations.
     const message = (label: InvocationLabel, args: number[], extra: number[] = []) => ({ label, args, extraCaps: extra as CPtr[] });
@@ -183,19 +213,6 @@ async function measure(): Promise<{ rows: Row[]; memory: Record<string, number> 
       let k = 0;
       for (; k < 20; k++) checkAll(inv(w.unmapped, w.spareFrame, "ARMPageMap", [w.spareVaddr, 3, 3], [PD]).state);
       rows.push({ op: "step + full invariant check", size: n, medianNs: Math.round(Number(process.hrtime.bigint() - t0) / k) });
-      // 1,000 consecutive states kept alive, against the memory of one.
-      gc?.();
-      const h0 = process.memoryUsage().heapUsed;
-      const states: KernelState[] = [];
-      let s = w.unmapped;
-      for (let i = 0; i < 1000; i++) {
-        s = inv(s, w.spareFrame, i % 2 === 0 ? "ARMPageMap" : "ARMPageUnmap", [w.spareVaddr, 3, 3], [PD]).state;
-        states.push(s);
-      }
-      gc?.();
-      memory["extraBytesFor1000States"] = process.memoryUsage().heapUsed - h0;
-      memory["bytesOfOneState"] = heap1 - heap0;
-      void states.length;
     }
   }
   return { rows, memory };
@@ -212,6 +229,19 @@ for (const op of ops) {
   ratios[op] = known.length > 1 ? Math.max(...known) / Math.min(...known) : 1;
   console.log([op.padEnd(34), ...vals.map((v) => (v === undefined ? "" : String(v)).padStart(10)), `  ${ratios[op]!.toFixed(2)}`].join(""));
 }
-console.log("\nmemory:", memory, gc ? "" : "(run with --expose-gc for exact figures)");
+console.log(`\nmemory${gc ? "" : " (approximate: run with --expose-gc for exact figures)"}:`);
+console.log(["live mappings".padEnd(14), "heap/mapping".padStart(13), "one state".padStart(12), "counted/mapping".padStart(17), "1,000 states".padStart(14), "  (one + 1,000) / one"].join(""));
+for (const m of memory) {
+  console.log(
+    [
+      String(m.size).padEnd(14),
+      `${m.heapBytesPerMapping} B`.padStart(13),
+      `${(m.bytesOfOneState / 1e6).toFixed(2)} MB`.padStart(12),
+      `${Math.round(m.bytesOfOneState / m.size)} B`.padStart(17),
+      `+${(m.extraBytesFor1000States / 1e6).toFixed(2)} MB`.padStart(14),
+      `  ${m.ratio1000States.toFixed(2)}x`,
+    ].join(""),
+  );
+}
 writeFileSync("bench/results.json", JSON.stringify({ mode: quick ? "quick" : "full", date: new Date().toISOString(), rows, ratios, memory }, null, 2));
 console.log("\nwritten to bench/results.json");
