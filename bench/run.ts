@@ -191,7 +191,7 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
     const best = new Map<string, number>();
     const discard = n === SIZES[0] ? 1 : 0;
     for (let round = 0; round < ROUNDS + discard; round++) {
-      const bench = new Bench({ time: quick ? 150 : 300, warmupTime: 100 });
+      const bench = new Bench({ time: quick && round >= discard ? 150 : 300, warmupTime: 100 });
       for (const [name, op, calls] of tasks) {
         bench.add(name, () => {
           for (let i = 0; i < calls; i++) op();
