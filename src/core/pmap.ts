@@ -244,6 +244,13 @@ function diffBranches(a: Branch, b: Branch, level: number, prefix: number, out: 
   }
 }
 
+/** `root` of a trie of `from` levels, as the root of an equivalent trie of `to` >= `from` levels. */
+function liftedRoot(root: Branch, from: number, to: number): Branch {
+  let r = root;
+  for (let l = from; l < to; l++) r = bitmapOf(r) === 0 ? EMPTY_BRANCH : [1, r];
+  return r;
+}
+
 /** A persistent ordered map from integer keys (branded numbers welcome) to values. */
 export class PMap<K extends number, V> {
   private static readonly EMPTY = new PMap<number, never>(EMPTY_BRANCH, 1, 0);
@@ -268,15 +275,25 @@ export class PMap<K extends number, V> {
     return m;
   }
 
+  /**
+   * Whether `key` is a key this map's trie could hold: a non-negative integer below its top
+   * level's reach. (A fractional key must not be truncated onto an integer one.)
+   */
+  private mayHold(key: number): boolean {
+    // One test for the common case, a 32-bit integer; the full test otherwise.
+    if ((key >>> 0) !== key && !(Number.isSafeInteger(key) && key >= 0)) return false;
+    return key < (DIGIT_WEIGHT[this.levels] ?? Infinity);
+  }
+
   /** The value at `key`, or undefined. */
   get(key: K): V | undefined {
-    if (key >= (DIGIT_WEIGHT[this.levels] ?? Infinity) || key < 0) return undefined;
+    if (!this.mayHold(key)) return undefined;
     return branchGet(this.root, this.levels - 1, key) as V | undefined;
   }
 
   /** Whether `key` is present. */
   has(key: K): boolean {
-    if (key >= (DIGIT_WEIGHT[this.levels] ?? Infinity) || key < 0) return false;
+    if (!this.mayHold(key)) return false;
     return branchHas(this.root, this.levels - 1, key);
   }
 
@@ -286,10 +303,10 @@ export class PMap<K extends number, V> {
     let root = this.root;
     let levels = this.levels;
     const needed = levelsFor(key);
-    while (levels < needed) {
-      // Grow upward: the old trie becomes digit 0 of a new top level.
-      root = bitmapOf(root) === 0 ? EMPTY_BRANCH : [1, root];
-      levels++;
+    if (levels < needed) {
+      // Grow upward: the old trie becomes digit 0 of each new top level.
+      root = liftedRoot(root, levels, needed);
+      levels = needed;
     }
     const newRoot = branchSet(root, levels - 1, key, value);
     if (newRoot === this.root) return this;
@@ -303,7 +320,7 @@ export class PMap<K extends number, V> {
 
   /** A map without `key`; this map when the key is absent. */
   delete(key: K): PMap<K, V> {
-    if (key >= (DIGIT_WEIGHT[this.levels] ?? Infinity) || key < 0) return this;
+    if (!this.mayHold(key)) return this;
     // branchDelete hands back the very same root when the key is absent.
     const root = branchDelete(this.root, this.levels - 1, key);
     if (root === this.root) return this;
@@ -366,12 +383,10 @@ export class PMap<K extends number, V> {
    */
   changedKeys(other: PMap<K, V>): K[] {
     const out: K[] = [];
-    if (this.levels === other.levels) {
-      diffBranches(this.root, other.root, this.levels - 1, 0, out as number[]);
-      return out;
-    }
-    const keys = new Set<number>([...this.keys(), ...other.keys()]);
-    for (const k of [...keys].sort((a, b) => a - b)) if (this.get(k as K) !== other.get(k as K)) out.push(k as K);
+    // Lift the shallower trie to the other's height (its keys are all under digit 0), so
+    // shared subtrees line up and are skipped.
+    const levels = Math.max(this.levels, other.levels);
+    diffBranches(liftedRoot(this.root, this.levels, levels), liftedRoot(other.root, other.levels, levels), levels - 1, 0, out as number[]);
     return out;
   }
 

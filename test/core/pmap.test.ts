@@ -70,9 +70,27 @@ describe("PMap", () => {
     expect(() => p.set(1.5, 0)).to.throw(RangeError);
     expect(() => p.set(2 ** 53, 0)).to.throw(RangeError);
   });
+
+  it("never truncates a fractional or out-of-range key onto a stored one", () => {
+    const p = PMap.from<number, string>([[1, "one"], [2 ** 40, "big"]]);
+    for (const key of [1.5, 0.999, -1, 2 ** 40 + 0.5, Number.NaN, Infinity]) {
+      expect(p.get(key), String(key)).to.equal(undefined);
+      expect(p.has(key), String(key)).to.equal(false);
+      expect(p.delete(key), String(key)).to.equal(p);
+    }
+  });
 });
 
 describe("PMap.changedKeys", () => {
+  it("compares maps of different heights without listing the keys they share", () => {
+    const small = PMap.from<number, string>([[3, "a"], [40, "b"]]);
+    const tall = small.set(2 ** 45, "c");
+    expect(small.changedKeys(tall)).to.deep.equal([2 ** 45]);
+    expect(tall.changedKeys(small)).to.deep.equal([2 ** 45]);
+    const emptied = small.delete(3).delete(40);
+    expect(tall.changedKeys(emptied)).to.deep.equal([3, 40, 2 ** 45]);
+  });
+
   it("lists exactly the keys whose values differ, in order", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(keyArb, fc.integer()), { maxLength: 60 }), fc.array(opArb, { maxLength: 20 }), (entries, ops) => {

@@ -1,7 +1,12 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { isDraft } from "immer";
+import { paddr, vaddr } from "../../src/core/addresses.ts";
 import { PMap } from "../../src/core/pmap.ts";
+import { boot } from "../../src/boot/boot.ts";
+import { writePhysical } from "../../src/machine/memory.ts";
+import { switchToThread } from "../../src/machine/threads.ts";
+import { mmuTranslate } from "../../src/vspace/mmu.ts";
 import { emptyKernelState, type KernelState } from "../../src/objects/state.ts";
 import { setTransitionEngine, transition, transitionEngine, type TransitionEngine } from "../../src/objects/transition.ts";
 import { applyInvocation, invocationArbitrary } from "../../src/testing/invocations.ts";
@@ -62,6 +67,22 @@ describe("transitions", () => {
     withEngine("immer", () => transition(base, (d) => void seen.push(isDraft(d))));
     withEngine("root-copy", () => transition(base, (d) => void seen.push(isDraft(d) || d === base)));
     expect(seen).to.deep.equal([true, false]);
+  });
+
+  it("both engines give equal states for the transitions outside invocations: thread switch, memory write, TLB fill", () => {
+    const m = boot({ ram: [{ base: 0x10000000, size: 64 * 2 ** 20 }] });
+    const run = () => {
+      let s = switchToThread(m.state, m.initThread).state;
+      s = writePhysical(s, paddr(0x10200000), Uint8Array.from([1, 2, 3]));
+      // USER_TOP is the first address of the kernel window: the walk fills a global TLB line.
+      const t = mmuTranslate(s, vaddr(m.state.config.userTop + 0x1234));
+      expect(t.translation.ok).to.equal(true);
+      return [s, t.state] as const;
+    };
+    const fast = withEngine("root-copy", run);
+    const reference = withEngine("immer", run);
+    expect(fast[1].tlb.size).to.be.greaterThan(m.state.tlb.size);
+    for (let i = 0; i < fast.length; i++) expectEqualStates(fast[i] as KernelState, reference[i] as KernelState, `transition ${i}`);
   });
 
   it("both engines give equal states and replies over random libsel4 calls (immer is the reference)", () => {
