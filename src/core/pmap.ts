@@ -155,11 +155,20 @@ class RangeIterator implements IterableIterator<[number, unknown]> {
     private readonly hi: number,
   ) {
     this.stack = [root, 0, 1, prefix];
+    this.startAt(0, root, topLevel, prefix);
     if (bitmapOf(root) === 0) this.depth = -1;
   }
 
   [Symbol.iterator](): IterableIterator<[number, unknown]> {
     return this;
+  }
+
+  /** Points the frame at `at` to the first digit of `node` that can reach `lo`, skipping those below. */
+  private startAt(at: number, node: Branch, level: number, prefix: number): void {
+    const weight = DIGIT_WEIGHT[level] as number;
+    const digit = this.lo > prefix ? Math.min(WIDTH, Math.floor((this.lo - prefix) / weight)) : 0;
+    this.stack[at + 1] = digit;
+    this.stack[at + 2] = digit >= WIDTH ? 1 : 1 + popcount((node[0] as number) & ((1 << digit) - 1));
   }
 
   next(): IteratorResult<[number, unknown]> {
@@ -187,9 +196,8 @@ class RangeIterator implements IterableIterator<[number, unknown]> {
         // Descend into the child branch.
         this.depth++;
         stack[at + 4] = value;
-        stack[at + 5] = 0;
-        stack[at + 6] = 1;
         stack[at + 7] = start;
+        this.startAt(at + 4, value as Branch, level - 1, start);
         descended = true;
         break;
       }
