@@ -60,16 +60,18 @@ function claimsOf(s: KernelState, from?: KernelState): Claims {
 type TableLinks = PMap<PhysAddr, { readonly pd: PhysAddr; readonly index: number }>;
 const linksCache = new WeakMap<object, TableLinks>();
 
+/** The links after directory `pd`'s slot `i` changed from word `before` to word `after`. */
+function relink(links: TableLinks, pd: PhysAddr, i: number, before: number | undefined, after: number | undefined): TableLinks {
+  const old = before === undefined ? undefined : decodePDE(before);
+  if (old?.kind === "Table" && links.get(old.paddr)?.pd === pd && links.get(old.paddr)?.index === i) links = links.delete(old.paddr);
+  const now = after === undefined ? undefined : decodePDE(after);
+  return now?.kind === "Table" ? links.set(now.paddr, { pd, index: i }) : links;
+}
+
 function tableLinksOf(s: KernelState, from?: KernelState): TableLinks {
   const cached = linksCache.get(s.objects);
   if (cached) return cached;
   const userSlots = Math.floor(s.config.userTop / 2 ** 20);
-  const relink = (links: TableLinks, pd: PhysAddr, i: number, before: number | undefined, after: number | undefined): TableLinks => {
-    const old = before === undefined ? undefined : decodePDE(before);
-    if (old?.kind === "Table" && links.get(old.paddr)?.pd === pd && links.get(old.paddr)?.index === i) links = links.delete(old.paddr);
-    const now = after === undefined ? undefined : decodePDE(after);
-    return now?.kind === "Table" ? links.set(now.paddr, { pd, index: i }) : links;
-  };
   let links: TableLinks;
   if (from) {
     links = tableLinksOf(from);
@@ -91,13 +93,26 @@ function tableLinksOf(s: KernelState, from?: KernelState): TableLinks {
   return links;
 }
 
+// Keyed by the ASID table; an entry holds while every pool it was built from is unchanged.
+const asidOfPDCache = new WeakMap<object, { readonly pools: readonly unknown[]; readonly map: Map<PhysAddr, ASID> }>();
+
 /** The ASID of each page directory that has one. */
 function asidOfPD(s: KernelState): Map<PhysAddr, ASID> {
+  const hit = asidOfPDCache.get(s.asidTable);
+  if (hit !== undefined) {
+    let i = 0;
+    let same = true;
+    for (const [, pool] of s.asidTable) if (s.objects.get(pool) !== hit.pools[i++]) same = false;
+    if (same) return hit.map;
+  }
   const m = new Map<PhysAddr, ASID>();
+  const pools: unknown[] = [];
   for (const [index, pool] of s.asidTable) {
     const o = s.objects.get(pool);
+    pools.push(o);
     if (o?.type === "ASIDPool") for (const [low, pd] of o.entries) m.set(pd, (index * ASID_POOL_SIZE + low) as ASID);
   }
+  asidOfPDCache.set(s.asidTable, { pools, map: m });
   return m;
 }
 
@@ -201,7 +216,6 @@ export function checkTouched(before: KernelState, after: KernelState): Violation
   const pdASID = asidOfPD(after);
   const claims = claimsOf(after, before);
   const links = tableLinksOf(after, before);
-  const claimed = (a: ASID, vbase: number, frame: number, size: string) => (claims.get(claimKey(a, vbase)) ?? []).includes(`${frame}:${size}`);
   let linkedTable = false;
   const leafChecks: { a: ASID; vbase: number; frame: number; size: string }[] = [];
   for (const addr of changedObjs) {
@@ -252,7 +266,7 @@ export function checkTouched(before: KernelState, after: KernelState): Violation
     if (was?.type === "Frame" && was.mapping !== null) leafChecks.push({ a: was.mapping.asid, vbase: was.mapping.vaddr, frame: was.paddr, size: was.size });
   }
   for (const l of leafChecks) {
-    if (claimed(l.a, l.vbase, l.frame, l.size)) continue;
+    if ((claims.get(claimKey(l.a, l.vbase)) ?? []).includes(`${l.frame}:${l.size}`)) continue;
     if (!stillMapped(after, l)) continue;
     out.push(violation("valid_vs_lookup", `ASID ${l.a} maps ${l.size} ${hex(l.frame)} at ${hex(l.vbase)}, but no frame cap records it`, { asid: l.a, vaddr: l.vbase, frame: l.frame, size: l.size }));
   }
