@@ -45,7 +45,13 @@ function withImmer(op: () => unknown): () => unknown {
     }
   };
 }
-const ROUNDS = quick ? 2 : 3;
+const ROUNDS = quick ? 3 : 5;
+
+/** `items` starting at index `k` (mod its length) and wrapping around. */
+function rotated<T>(items: readonly T[], k: number): T[] {
+  const at = k % items.length;
+  return [...items.slice(at), ...items.slice(0, at)];
+}
 const gc = (globalThis as { gc?: () => void }).gc;
 
 /** A booted machine with `n` live 4 KiB mappings (n copies of one frame cap, each mapped once). */
@@ -185,14 +191,16 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
       ],
     ];
     // The best of ROUNDS medians: this is a shared virtual machine, and a neighbour's burst can
-    // slow one whole round; the fastest round is the closest to the code's own cost.
+    // slow several tasks in a row; the fastest round is the closest to the code's own cost.
+    // Each round takes the tasks in a different order, so that bursts which recur about once a
+    // round cannot land on the same task every time.
     // At the first size one more round runs first and is thrown away: V8's young generation
     // starts small and grows with the allocation rate, and the JIT is still warming up.
     const best = new Map<string, number>();
     const discard = n === SIZES[0] ? 1 : 0;
     for (let round = 0; round < ROUNDS + discard; round++) {
-      const bench = new Bench({ time: quick && round >= discard ? 150 : 300, warmupTime: 100 });
-      for (const [name, op, calls] of tasks) {
+      const bench = new Bench({ time: quick && round >= discard ? 100 : 200, warmupTime: 100 });
+      for (const [name, op, calls] of rotated(tasks, round * 4)) {
         bench.add(name, () => {
           for (let i = 0; i < calls; i++) op();
         });
@@ -206,7 +214,7 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
         best.set(t.name, Math.min(best.get(t.name) ?? Infinity, ns));
       }
     }
-    for (const [op, ns] of best) rows.push({ op, size: n, medianNs: Math.round(ns) });
+    for (const [op] of tasks) rows.push({ op, size: n, medianNs: Math.round(best.get(op) ?? NaN) });
     if (n === SIZES[0]) {
       // A full invariant check walks the whole state: shown once, at the smallest size, for scale.
       const t0 = process.hrtime.bigint();
