@@ -6,8 +6,8 @@
  * these. Setting or deleting a key copies only the nodes on the path to it: O(depth), with
  * depth about log32 of the key range, whatever the number of keys. Unchanged nodes are
  * shared between the old and the new map, so keeping many consecutive states alive costs
- * little. immer treats a PMap as an opaque value (it is a class that is not `immerable`),
- * so a transition that stores a new PMap into its draft never makes immer copy the store.
+ * little. A transition replaces a store by storing the new PMap in the state's root; with the
+ * immer engine too, a PMap is an opaque value (a class that is not `immerable`), never drafted.
  *
  * The structure is a radix trie, 5 bits of the key per level, with bitmap-compressed
  * branches (only present children are stored). Because children are kept in digit order,

@@ -26,7 +26,7 @@ export function decodeInvocation(ctx: DecodeContext): Result<DecodedInvocation, 
  * 1. look up the invoked CPtr and each extra cap's CPtr in the thread's CSpace (a failure is a
  *    cap fault, not an error reply, exactly as in seL4's handleInvocation);
  * 2. decode: every check, in seL4's order, on the unchanged state;
- * 3. perform: the changes, as one immer transition that cannot fail;
+ * 3. perform: the changes, as one transition (objects/transition.ts) that cannot fail;
  * 4. reply.
  * When the call fails, the returned state is the very same object as `state`.
  */
