@@ -277,19 +277,8 @@ function modelRetype(u: ModelUntyped, objectBits: number, count: number): { addr
   return { addrs: Array.from({ length: count }, (_, i) => first + BigInt(i) * size) };
 }
 
-const propertyTypes: ObjectTypeName[] = [
-  "seL4_UntypedObject",
-  "seL4_TCBObject",
-  "seL4_EndpointObject",
-  "seL4_NotificationObject",
-  "seL4_CapTableObject",
-  "seL4_ARM_PageDirectoryObject",
-  "seL4_ARM_SmallPageObject",
-  "seL4_ARM_LargePageObject",
-  "seL4_ARM_SectionObject",
-  "seL4_ARM_SuperSectionObject",
-  "seL4_ARM_PageTableObject",
-];
+// Every type Retype can make: the property picks among all of them.
+const propertyTypes: readonly ObjectTypeName[] = OBJECT_TYPES;
 
 type Step = { kind: "retype"; type: ObjectTypeName; size: number; count: number; u: number } | { kind: "delete"; pick: number };
 const step: fc.Arbitrary<Step> = fc.oneof(
