@@ -64,8 +64,8 @@ export function lookupSlot(s: KernelState, tcb: PhysAddr, capptr: CPtr): Result<
 
 /** seL4's lookupCapAndSlot: the cap a thread's CPtr names, and its slot. */
 export function lookupCapAndSlot(s: KernelState, tcb: PhysAddr, capptr: CPtr): Result<{ cap: Cap; slot: SlotAddr }, LookupFailure> {
-  const r = resolveAddressBits(s, threadCSpaceRoot(s, tcb), capptr, seL4_WordBits);
-  return r.ok ? ok({ cap: getCap(s, r.value.slot), slot: r.value.slot }) : r;
+  const r = lookupSlot(s, tcb, capptr);
+  return r.ok ? ok({ cap: getCap(s, r.value), slot: r.value }) : r;
 }
 
 function describeLookupFailure(f: LookupFailure): string {
