@@ -55,17 +55,6 @@ const EMPTY_BRANCH: Branch = [0];
 
 function branchGet(node: Branch, level: number, key: number): unknown {
   let n: Branch = node;
-  if (key <= 0xffffffff) {
-    // The common case, a 32-bit physical address or index: digits by unsigned shifts only.
-    for (let l = level; ; l--) {
-      const bit = 1 << (l < 7 ? (key >>> (l * BITS)) & (WIDTH - 1) : 0);
-      const bitmap = n[0] as number;
-      if ((bitmap & bit) === 0) return undefined;
-      const child = n[1 + popcount(bitmap & (bit - 1))];
-      if (l === 0) return child;
-      n = child as Branch;
-    }
-  }
   for (let l = level; ; l--) {
     const bit = 1 << digitOf(key, l);
     const bitmap = n[0] as number;
