@@ -142,11 +142,15 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
     const heap0 = heapAfterGC();
     const w = buildWorld(n);
     const heap1 = heapAfterGC();
+    // Messages are built once: the figures are the kernel's cost, not the caller's allocations.
+    const message = (label: InvocationLabel, args: number[], extra: number[] = []) => ({ label, args, extraCaps: extra as CPtr[] });
+    const mapMsg = message("ARMPageMap", [w.spareVaddr, 3, 3], [PD]);
+    const unmapMsg = message("ARMPageUnmap", []);
     {
       const states: KernelState[] = [];
       let s = w.unmapped;
       for (let i = 0; i < 1000; i++) {
-        s = invoke(s, w.T, w.spareFrame as CPtr, i % 2 === 0 ? { label: "ARMPageMap", args: [w.spareVaddr, 3, 3], extraCaps: [PD as CPtr] } : { label: "ARMPageUnmap", args: [], extraCaps: [] }).state;
+        s = invoke(s, w.T, w.spareFrame as CPtr, i % 2 === 0 ? mapMsg : unmapMsg).state;
         states.push(s);
       }
       const seen = new Set<object>();
@@ -154,11 +158,6 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
       const extra = retainedBytes(states, seen);
       memory.push({ size: n, heapBytesPerMapping: Math.round((heap1 - heap0) / n), bytesOfOneState: one, extraBytesFor1000States: extra, ratio1000States: (one + extra) / one });
     }
-    const inv = (s: KernelState, cptr: number, label: InvocationLabel, args: number[], extra: number[] = []) => invoke(s, w.T, cptr as CPtr, { label, args, extraCaps: extra as CPtr[] });
-    // Messages are built once: the figures are the kernel's cost, not the caller's allocations.
-    const message = (label: InvocationLabel, args: number[], extra: number[] = []) => ({ label, args, extraCaps: extra as CPtr[] });
-    const mapMsg = message("ARMPageMap", [w.spareVaddr, 3, 3], [PD]);
-    const unmapMsg = message("ARMPageUnmap", []);
     const ptMapMsg = message("ARMPageTableMap", [0xd8000000, 3], [PD]);
     const copyMsg = message("CNodeCopy", [w.freeSlot, 32, w.frame, 32, 15], [CNODE]);
     const deleteMsg = message("CNodeDelete", [w.freeSlot, 32]);
@@ -219,7 +218,7 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
       // A full invariant check walks the whole state: shown once, at the smallest size, for scale.
       const t0 = process.hrtime.bigint();
       let k = 0;
-      for (; k < 20; k++) checkAll(inv(w.unmapped, w.spareFrame, "ARMPageMap", [w.spareVaddr, 3, 3], [PD]).state);
+      for (; k < 20; k++) checkAll(invoke(w.unmapped, w.T, w.spareFrame as CPtr, mapMsg).state);
       rows.push({ op: "step + full invariant check", size: n, medianNs: Math.round(Number(process.hrtime.bigint() - t0) / k) });
     }
   }
