@@ -6,24 +6,24 @@
  */
 import { writeFileSync } from "node:fs";
 import { Bench } from "tinybench";
-import type { CPtr, VirtAddr } from "../src/core/addresses.ts";
+import type { CPtr, VirtAddr } from "../src/model/addresses.ts";
 import { bootMinimal } from "../src/boot/minimal.ts";
 import { INITIAL_CAP_SLOTS } from "../src/boot/initialCaps.ts";
 import { invoke } from "../src/invocations/dispatch.ts";
-import type { InvocationLabel } from "../src/invocations/labels.ts";
-import type { KernelState } from "../src/objects/state.ts";
-import { setTransitionEngine } from "../src/objects/transition.ts";
+import type { InvocationLabel } from "../src/model/labels.ts";
+import type { KernelState } from "../src/model/state.ts";
+import { setTransitionEngine } from "../src/model/transition.ts";
 import { retainedBytes } from "./retained.ts";
-import { objectTypeNumber, type ObjectTypeName } from "../src/objects/types.ts";
+import { objectTypeNumber, type ObjectTypeName } from "../src/arch/aarch32/objectTypes.ts";
 import fc from "fast-check";
 import { checkAll } from "../src/testing/invariants.ts";
 import { checkTouched } from "../src/testing/incremental.ts";
 import { fuzzOpArbitrary } from "../src/testing/arbitraries.ts";
 import { applyFuzzOp, buildFuzzWorld, type FuzzOp } from "../src/testing/world.ts";
-import { resolve } from "../src/vspace/walk.ts";
-import { getCap } from "../src/caps/cdt.ts";
-import { slotAddress } from "../src/caps/lookup.ts";
-import type { CNodeCap, PageDirectoryCap } from "../src/caps/types.ts";
+import { resolve } from "../src/arch/aarch32/walk.ts";
+import { getCap } from "../src/kernel/cdt.ts";
+import { slotAddress } from "../src/kernel/cspace.ts";
+import type { CNodeCap, PageDirectoryCap } from "../src/model/caps.ts";
 
 const quick = process.argv.includes("--quick");
 const fuzzWorld = buildFuzzWorld();

@@ -5,7 +5,7 @@
  */
 import { callLibsel4, describeError, getCap, hex, INITIAL_CAP_SLOTS, resolve, slotAddress, type Cap, type CPtr, type InvokeResult, type KernelState, type PhysAddr, type VirtAddr } from "../src/index.ts";
 import { boot } from "../src/boot/index.ts";
-import { objectTypeNumber, type ObjectTypeName } from "../src/objects/types.ts";
+import { objectTypeNumber, type ObjectTypeName } from "../src/arch/aarch32/objectTypes.ts";
 
 const say = (text = "") => console.log(text);
 const heading = (text: string) => say(`\n== ${text} ==`);

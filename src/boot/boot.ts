@@ -1,18 +1,20 @@
-import { alignDown, alignUp, asid, hex, paddr, pow2, type PhysAddr, type VirtAddr } from "../core/addresses.ts";
-import { PMap } from "../core/pmap.ts";
-import { insertCap } from "../caps/cdt.ts";
-import { slotAddress } from "../caps/lookup.ts";
-import type { Cap, FrameCap } from "../caps/types.ts";
-import { IT_ASID, seL4_ASIDPoolBits, seL4_NumInitialCaps, seL4_PageDirBits, seL4_PageTableBits, seL4_SlotBits, seL4_TCBBits, seL4_WordBits, TCB_SLOTS } from "../objects/constants.ts";
-import type { KernelObject } from "../objects/records.ts";
-import { DEFAULT_CONFIG, emptyKernelState, type KernelState } from "../objects/state.ts";
-import { putObject } from "../objects/store.ts";
-import { transition, type MutableState } from "../objects/transition.ts";
-import { encodePDE, encodePTE, type PageAttributes } from "../vspace/entries.ts";
-import { copyGlobalMappings } from "../vspace/globalMappings.ts";
-import { setVMRoot } from "../vspace/vmRoot.ts";
+import { alignDown, alignUp, asid, hex, paddr, pow2, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
+import { PMap } from "../model/pmap.ts";
+import { insertCap } from "../kernel/cdt.ts";
+import { slotAddress } from "../kernel/cspace.ts";
+import type { Cap, FrameCap } from "../model/caps.ts";
+import { IT_ASID, seL4_NumInitialCaps, TCB_SLOTS } from "../model/constants.ts";
+import { seL4_ASIDPoolBits, seL4_PageDirBits, seL4_PageTableBits, seL4_SlotBits, seL4_TCBBits, seL4_WordBits } from "../arch/index.ts";
+import type { KernelObject } from "../model/objects.ts";
+import { emptyKernelState, type KernelSizes, type KernelState } from "../model/state.ts";
+import { DEFAULT_CONFIG } from "../arch/index.ts";
+import { putObject } from "../kernel/store.ts";
+import { transition, type MutableState } from "../model/transition.ts";
+import { encodePDE, encodePTE, type PageAttributes } from "../arch/index.ts";
+import { copyGlobalMappings } from "../arch/index.ts";
+import { setVMRoot } from "../arch/index.ts";
 import { INITIAL_CAP_SLOTS } from "./initialCaps.ts";
-import { buildKernelWindow } from "./kernelWindow.ts";
+import { buildKernelWindow } from "../arch/index.ts";
 import { BootError, validateMemoryMap, type MemoryMapInput } from "./memoryMap.ts";
 import type { BootedMachine, BootInfo, SlotRegion } from "./minimal.ts";
 import { splitIntoUntypeds, type UntypedBlock } from "./untypedSplit.ts";
@@ -81,8 +83,8 @@ export function placeRootserverObjects(free: readonly Interval[], cnodeSizeBits:
 }
 
 /** Boot step (seL4's create_untypeds): device regions, then free RAM, as aligned power-of-two untypeds. */
-export function untypedsFor(devices: readonly { base: number; size: number }[], free: readonly Interval[]): UntypedBlock[] {
-  return [...devices.flatMap((d) => splitIntoUntypeds(d.base, d.base + d.size, true)), ...free.flatMap(([lo, hi]) => splitIntoUntypeds(lo, hi, false))];
+export function untypedsFor(sizes: KernelSizes, devices: readonly { base: number; size: number }[], free: readonly Interval[]): UntypedBlock[] {
+  return [...devices.flatMap((d) => splitIntoUntypeds(sizes, d.base, d.base + d.size, true)), ...free.flatMap(([lo, hi]) => splitIntoUntypeds(sizes, lo, hi, false))];
 }
 
 const USER_RWX: PageAttributes = { cacheable: true, parityEnabled: false, executeNever: false };
@@ -137,7 +139,7 @@ export function boot(input: MemoryMapInput = { ram: [{ base: 0, size: 256 * 2 **
   const pts = placed.filter((p) => p.kind === "PageTable").map((p) => p.at);
 
   const window = buildKernelWindow(physBase, m.userTop, globalPT, vectorFrame);
-  const untypedBlocks = untypedsFor(m.devices, free);
+  const untypedBlocks = untypedsFor(DEFAULT_CONFIG.sizes, m.devices, free);
   const capacity = pow2(m.cnodeSizeBits);
   const imagePages = uiSize / 4096;
   const pagingStart = seL4_NumInitialCaps;

@@ -2,5 +2,5 @@
 export { boot, type FullBootInfo, type FullyBootedMachine } from "./boot.ts";
 export { bootMinimal, type BootedMachine, type BootInfo } from "./minimal.ts";
 export { validateMemoryMap, BootError, type MemoryMap, type MemoryMapInput } from "./memoryMap.ts";
-export { buildKernelWindow, PPTR_TOP } from "./kernelWindow.ts";
+export { buildKernelWindow, PPTR_TOP } from "../arch/index.ts";
 export { INITIAL_CAP_SLOTS } from "./initialCaps.ts";

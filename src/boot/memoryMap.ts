@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hex } from "../core/addresses.ts";
+import { hex } from "../model/addresses.ts";
 
 /**
  * The memory map boot starts from: RAM regions, device regions, where the kernel image sits,

@@ -1,13 +1,15 @@
-import { alignUp, asid, paddr, pow2, type CPtr, type PhysAddr, type VirtAddr } from "../core/addresses.ts";
-import { PMap } from "../core/pmap.ts";
-import { insertCap } from "../caps/cdt.ts";
-import { slotAddress } from "../caps/lookup.ts";
-import type { Cap } from "../caps/types.ts";
-import { IT_ASID, seL4_ASIDPoolBits, seL4_NumInitialCaps, seL4_PageDirBits, seL4_SlotBits, seL4_TCBBits, seL4_WordBits, TCB_SLOTS } from "../objects/constants.ts";
-import type { KernelObject } from "../objects/records.ts";
-import { DEFAULT_CONFIG, emptyKernelState, type KernelState, type MachineConfig } from "../objects/state.ts";
-import { putObject } from "../objects/store.ts";
-import { transition, type MutableState } from "../objects/transition.ts";
+import { alignUp, asid, paddr, pow2, type CPtr, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
+import { PMap } from "../model/pmap.ts";
+import { insertCap } from "../kernel/cdt.ts";
+import { slotAddress } from "../kernel/cspace.ts";
+import type { Cap } from "../model/caps.ts";
+import { IT_ASID, seL4_NumInitialCaps, TCB_SLOTS } from "../model/constants.ts";
+import { seL4_ASIDPoolBits, seL4_PageDirBits, seL4_SlotBits, seL4_TCBBits, seL4_WordBits } from "../arch/index.ts";
+import type { KernelObject } from "../model/objects.ts";
+import { emptyKernelState, type KernelState, type MachineConfig } from "../model/state.ts";
+import { DEFAULT_CONFIG } from "../arch/index.ts";
+import { putObject } from "../kernel/store.ts";
+import { transition, type MutableState } from "../model/transition.ts";
 import { INITIAL_CAP_SLOTS } from "./initialCaps.ts";
 import { splitIntoUntypeds, type UntypedBlock } from "./untypedSplit.ts";
 
@@ -92,9 +94,9 @@ export function bootMinimal(opts: MinimalBootOptions): BootedMachine {
   for (const r of regions) {
     const end = r.base + r.size;
     if (r === home) {
-      free.push(...splitIntoUntypeds(r.base, rootserverStart, false), ...splitIntoUntypeds(rootserverEnd, end, false));
+      free.push(...splitIntoUntypeds(config.sizes, r.base, rootserverStart, false), ...splitIntoUntypeds(config.sizes, rootserverEnd, end, false));
     } else {
-      free.push(...splitIntoUntypeds(r.base, end, false));
+      free.push(...splitIntoUntypeds(config.sizes, r.base, end, false));
     }
   }
 

@@ -1,5 +1,5 @@
-import { pow2 } from "../core/addresses.ts";
-import { seL4_MaxUntypedBits, seL4_MinUntypedBits } from "../objects/constants.ts";
+import { pow2 } from "../model/addresses.ts";
+import type { KernelSizes } from "../model/state.ts";
 
 /** One block of untyped memory: `2^sizeBits` bytes at `paddr`, naturally aligned. */
 export interface UntypedBlock {
@@ -11,16 +11,16 @@ export interface UntypedBlock {
 /**
  * Cut [start, end) into the largest naturally aligned power-of-two blocks, as seL4's
  * create_untypeds_for_region does: at each point take the biggest block that is aligned
- * there, fits before `end`, and is at most 2^seL4_MaxUntypedBits; blocks below
- * 2^seL4_MinUntypedBits are dropped.
+ * there, fits before `end`, and is at most 2^maxUntypedBits; blocks below
+ * 2^minUntypedBits are dropped.
  */
-export function splitIntoUntypeds(start: number, end: number, isDevice: boolean): UntypedBlock[] {
+export function splitIntoUntypeds(sizes: KernelSizes, start: number, end: number, isDevice: boolean): UntypedBlock[] {
   const out: UntypedBlock[] = [];
   let p = start;
   while (p < end) {
-    let bits = seL4_MaxUntypedBits;
+    let bits = sizes.maxUntypedBits;
     while (bits > 0 && (p % pow2(bits) !== 0 || p + pow2(bits) > end)) bits--;
-    if (bits >= seL4_MinUntypedBits) out.push({ paddr: p, sizeBits: bits, isDevice });
+    if (bits >= sizes.minUntypedBits) out.push({ paddr: p, sizeBits: bits, isDevice });
     p += pow2(bits);
   }
   return out;

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { slotAddress } from "../caps/lookup.ts";
-import { getCap } from "../caps/cdt.ts";
-import { describeError } from "../core/errors.ts";
-import { hex } from "../core/addresses.ts";
+import { slotAddress } from "../kernel/cspace.ts";
+import { getCap } from "../kernel/cdt.ts";
+import { describeError } from "../model/errors.ts";
+import { hex } from "../model/addresses.ts";
 import { loadScenarioFile } from "../scenario/load.ts";
 import { runScenario, type ScenarioReport } from "../scenario/run.ts";
 import { ScenarioError } from "../scenario/errors.ts";

@@ -1,9 +1,9 @@
-import { hex, type PhysAddr } from "../core/addresses.ts";
-import { slotAddress } from "../caps/lookup.ts";
-import type { Cap } from "../caps/types.ts";
-import type { KernelState } from "../objects/state.ts";
-import { getObjectOfType } from "../objects/store.ts";
-import { listDirectory, listTable, type EntryRow } from "../vspace/walk.ts";
+import { hex, type PhysAddr } from "../model/addresses.ts";
+import { slotAddress } from "../kernel/cspace.ts";
+import type { Cap } from "../model/caps.ts";
+import type { KernelState } from "../model/state.ts";
+import { getObjectOfType } from "../kernel/store.ts";
+import { listDirectory, listTable, type EntryRow } from "../arch/index.ts";
 
 /** One line describing a cap, for people. */
 export function capText(c: Cap): string {

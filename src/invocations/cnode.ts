@@ -1,17 +1,17 @@
-import type { CPtr } from "../core/addresses.ts";
-import { deleteFirst, failedLookup, illegalOperation, truncatedMessage, type SyscallError } from "../core/errors.ts";
-import { err, ok, type Result } from "../core/result.ts";
-import { cteInsert, cteMove, cteSwap, getCap, isSlotEmpty } from "../caps/cdt.ts";
-import { cteDelete, cteRevoke } from "../caps/delete.ts";
-import { deriveCap, updateCapData } from "../caps/derive.ts";
-import { lookupPivotSlot, lookupSourceSlot, lookupTargetSlot } from "../caps/lookup.ts";
-import { maskCapRights } from "../caps/rights.ts";
-import { capRightsFromWord, type Cap } from "../caps/types.ts";
-import type { SlotAddr } from "../objects/state.ts";
-import type { MutableState } from "../objects/transition.ts";
-import type { InvocationFamily } from "./family.ts";
+import type { CPtr } from "../model/addresses.ts";
+import { deleteFirst, failedLookup, illegalOperation, truncatedMessage, type SyscallError } from "../model/errors.ts";
+import { err, ok, type Result } from "../model/result.ts";
+import { cteInsert, cteMove, cteSwap, getCap, isSlotEmpty } from "../kernel/cdt.ts";
+import { cteDelete, cteRevoke } from "../kernel/delete.ts";
+import { deriveCap, updateCapData } from "../kernel/derive.ts";
+import { lookupPivotSlot, lookupSourceSlot, lookupTargetSlot } from "../kernel/cspace.ts";
+import { maskCapRights } from "../kernel/rights.ts";
+import { capRightsFromWord, type Cap } from "../model/caps.ts";
+import type { SlotAddr } from "../model/state.ts";
+import type { MutableState } from "../model/transition.ts";
+import type { InvocationFamily } from "../model/family.ts";
 import { finaliserReporting } from "./finaliser.ts";
-import type { DecodeContext, Effect } from "./message.ts";
+import type { DecodeContext, Effect } from "../model/message.ts";
 
 /** A decoded CNode invocation: plain data naming the slots and the caps to write. */
 export type CNodeInvocation =

@@ -1,13 +1,13 @@
-import type { CPtr, PhysAddr } from "../core/addresses.ts";
-import { errorReplyMRs, illegalOperation, invalidCapability, type SyscallError } from "../core/errors.ts";
-import type { Result } from "../core/result.ts";
-import { lookupCapAndSlot } from "../caps/lookup.ts";
-import type { CapType } from "../caps/types.ts";
-import type { KernelState } from "../objects/state.ts";
-import { transition } from "../objects/transition.ts";
-import { decodeWith, type DecodedInvocation } from "./family.ts";
+import type { CPtr, PhysAddr } from "../model/addresses.ts";
+import { errorReplyMRs, illegalOperation, invalidCapability, type SyscallError } from "../model/errors.ts";
+import type { Result } from "../model/result.ts";
+import { lookupCapAndSlot } from "../kernel/cspace.ts";
+import type { CapType } from "../model/caps.ts";
+import type { KernelState } from "../model/state.ts";
+import { transition } from "../model/transition.ts";
+import { decodeWith, type DecodedInvocation } from "../model/family.ts";
 import { FAMILIES } from "./families.ts";
-import type { DecodeContext, Effect, ExtraCap, InvokeResult, Message } from "./message.ts";
+import type { DecodeContext, Effect, ExtraCap, InvokeResult, Message } from "../model/message.ts";
 
 /**
  * seL4's decodeInvocation (src/object/objecttype.c): pick the decoder for the invoked cap's type.

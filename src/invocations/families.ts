@@ -1,16 +1,16 @@
-import type { SyscallError } from "../core/errors.ts";
-import type { Result } from "../core/result.ts";
-import type { CapType } from "../caps/types.ts";
+import type { SyscallError } from "../model/errors.ts";
+import type { Result } from "../model/result.ts";
+import type { CapType } from "../model/caps.ts";
 import { cnodeFamily } from "./cnode.ts";
 import { tcbFamily } from "./tcb.ts";
 import { untypedFamily } from "./untyped.ts";
-import { asidControlFamily } from "./arm/asidControl.ts";
-import { asidPoolFamily } from "./arm/asidPool.ts";
-import { pageFamily } from "./arm/page.ts";
-import { pageDirectoryFamily } from "./arm/pageDirectory.ts";
-import { pageTableFamily } from "./arm/pageTable.ts";
-import { decodeWith, type DecodedInvocation } from "./family.ts";
-import type { DecodeContext } from "./message.ts";
+import { asidControlFamily } from "../arch/index.ts";
+import { asidPoolFamily } from "../arch/index.ts";
+import { pageFamily } from "../arch/index.ts";
+import { pageDirectoryFamily } from "../arch/index.ts";
+import { pageTableFamily } from "../arch/index.ts";
+import { decodeWith, type DecodedInvocation } from "../model/family.ts";
+import type { DecodeContext } from "../model/message.ts";
 
 type Decoder = (ctx: DecodeContext) => Result<DecodedInvocation, SyscallError>;
 

@@ -1,7 +1,7 @@
-import { finaliseGenericCap } from "../caps/delete.ts";
-import type { Finaliser } from "../caps/finalise.ts";
-import { finaliseArchCap } from "./arm/finalise.ts";
-import type { Effect } from "./message.ts";
+import { finaliseGenericCap } from "../kernel/delete.ts";
+import type { Finaliser } from "../kernel/finalise.ts";
+import { finaliseArchCap } from "../arch/index.ts";
+import type { Effect } from "../model/message.ts";
 
 /**
  * The whole finaliseCap: ARM's VM caps go to finaliseArchCap (unmap, release ASIDs), the rest

@@ -1,8 +1,8 @@
-import type { CPtr, PhysAddr } from "../core/addresses.ts";
-import type { KernelState } from "../objects/state.ts";
+import type { CPtr, PhysAddr } from "../model/addresses.ts";
+import type { KernelState } from "../model/state.ts";
 import { invoke } from "./dispatch.ts";
-import type { InvocationLabel } from "./labels.ts";
-import type { InvokeResult } from "./message.ts";
+import type { InvocationLabel } from "../model/labels.ts";
+import type { InvokeResult } from "../model/message.ts";
 
 /**
  * libsel4's invocation stubs for ARM 32-bit, as data: for each function, the invocation label,

@@ -1,17 +1,17 @@
-import { illegalOperation, truncatedMessage, type SyscallError } from "../core/errors.ts";
-import { err, ok, type Result } from "../core/result.ts";
-import { cteInsert, getCap } from "../caps/cdt.ts";
-import { cteDelete } from "../caps/delete.ts";
-import { deriveCap, updateCapData } from "../caps/derive.ts";
-import { slotAddress } from "../caps/lookup.ts";
-import { sameObjectAs } from "../caps/regions.ts";
-import type { Cap, TCBCap } from "../caps/types.ts";
-import { TCB_SLOTS } from "../objects/constants.ts";
-import type { SlotAddr } from "../objects/state.ts";
-import type { MutableState } from "../objects/transition.ts";
-import type { InvocationFamily } from "./family.ts";
+import { illegalOperation, truncatedMessage, type SyscallError } from "../model/errors.ts";
+import { err, ok, type Result } from "../model/result.ts";
+import { cteInsert, getCap } from "../kernel/cdt.ts";
+import { cteDelete } from "../kernel/delete.ts";
+import { deriveCap, updateCapData } from "../kernel/derive.ts";
+import { slotAddress } from "../kernel/cspace.ts";
+import { sameObjectAs } from "../kernel/regions.ts";
+import type { Cap, TCBCap } from "../model/caps.ts";
+import { TCB_SLOTS } from "../model/constants.ts";
+import type { SlotAddr } from "../model/state.ts";
+import type { MutableState } from "../model/transition.ts";
+import type { InvocationFamily } from "../model/family.ts";
 import { finaliserReporting } from "./finaliser.ts";
-import type { DecodeContext, Effect } from "./message.ts";
+import type { DecodeContext, Effect } from "../model/message.ts";
 
 /** A decoded TCB_SetSpace: the new CSpace and VSpace roots and where they were derived from. */
 export interface SetSpaceInvocation {
@@ -58,7 +58,7 @@ export function performTCBInvocation(s: MutableState, inv: SetSpaceInvocation, e
   ] as const) {
     const target = slotAddress(inv.tcb.paddr, index);
     cteDelete(s, target, fin);
-    if (sameObjectAs(cap, getCap(s, src)) && sameObjectAs(inv.tcb, getCap(s, inv.tcbSlot))) cteInsert(s, cap, src, target);
+    if (sameObjectAs(s.config.sizes, cap, getCap(s, src)) && sameObjectAs(s.config.sizes, inv.tcb, getCap(s, inv.tcbSlot))) cteInsert(s, cap, src, target);
   }
   return [];
 }

@@ -1,20 +1,18 @@
-import { alignUp, pow2, type CPtr, type PhysAddr } from "../core/addresses.ts";
-import { deleteFirst, failedLookup, illegalOperation, invalidArgument, notEnoughMemory, rangeError, truncatedMessage, type SyscallError } from "../core/errors.ts";
-import { PMap } from "../core/pmap.ts";
-import { err, ok, type Result } from "../core/result.ts";
-import { getCap, hasChildren, insertCap, isSlotEmpty, updateCap } from "../caps/cdt.ts";
-import { lookupTargetSlot, slotAddress } from "../caps/lookup.ts";
-import type { Cap, UntypedCap } from "../caps/types.ts";
-import { CONFIG_RESET_CHUNK_BITS, CONFIG_RETYPE_FAN_OUT_LIMIT, seL4_MaxUntypedBits, seL4_MinUntypedBits, seL4_WordBits } from "../objects/constants.ts";
-import { createObject, objectSizeBitsOfType } from "../objects/create.ts";
-import { zeroPhysical } from "../objects/memory.ts";
-import type { SlotAddr } from "../objects/state.ts";
-import { putObject } from "../objects/store.ts";
-import type { MutableState } from "../objects/transition.ts";
-import { frameSizeOfType, OBJECT_TYPE_COUNT, objectTypeByNumber, type ObjectTypeName } from "../objects/types.ts";
-import { copyGlobalMappings } from "../vspace/globalMappings.ts";
-import type { InvocationFamily } from "./family.ts";
-import type { DecodeContext, Effect } from "./message.ts";
+import { alignUp, pow2, type CPtr, type PhysAddr } from "../model/addresses.ts";
+import { deleteFirst, failedLookup, illegalOperation, invalidArgument, notEnoughMemory, rangeError, truncatedMessage, type SyscallError } from "../model/errors.ts";
+import { PMap } from "../model/pmap.ts";
+import { err, ok, type Result } from "../model/result.ts";
+import { getCap, hasChildren, insertCap, isSlotEmpty, updateCap } from "../kernel/cdt.ts";
+import { lookupTargetSlot, slotAddress } from "../kernel/cspace.ts";
+import type { Cap, UntypedCap } from "../model/caps.ts";
+import { CONFIG_RESET_CHUNK_BITS, CONFIG_RETYPE_FAN_OUT_LIMIT } from "../model/constants.ts";
+import { zeroPhysical } from "../kernel/physmem.ts";
+import type { SlotAddr } from "../model/state.ts";
+import { putObject } from "../kernel/store.ts";
+import type { MutableState } from "../model/transition.ts";
+import { copyGlobalMappings, createObject, frameSizeOfType, OBJECT_TYPE_COUNT, objectSizeBitsOfType, objectTypeByNumber, type ObjectTypeName } from "../arch/index.ts";
+import type { InvocationFamily } from "../model/family.ts";
+import type { DecodeContext, Effect } from "../model/message.ts";
 
 /** A decoded Untyped_Retype: everything invokeUntyped_Retype needs, as plain data. */
 export interface RetypeInvocation {
@@ -46,18 +44,19 @@ export function decodeUntypedInvocation(ctx: DecodeContext): Result<RetypeInvoca
   const [typeNumber, userSize, nodeIndex, nodeDepth, nodeOffset, nodeWindow] = args as [number, number, number, number, number, number];
   const objectType = objectTypeByNumber(typeNumber);
   if (typeNumber >= OBJECT_TYPE_COUNT || objectType === undefined) return err(invalidArgument(0, `object type ${typeNumber} does not exist (there are ${OBJECT_TYPE_COUNT})`));
-  const objectSize = objectSizeBitsOfType(objectType, userSize);
+  const { wordBits, maxUntypedBits, minUntypedBits } = state.config.sizes;
+  const objectSize = objectSizeBitsOfType(state.config.sizes, objectType, userSize);
   // seL4 checks size_bits against the word size for every type, even those of fixed size.
-  if (userSize >= seL4_WordBits || objectSize > seL4_MaxUntypedBits) {
+  if (userSize >= wordBits || objectSize > maxUntypedBits) {
     const why =
-      userSize >= seL4_WordBits
-        ? `size_bits ${userSize} is not below the word size (${seL4_WordBits}), whatever the object type`
-        : `the object would be 2^${objectSize} bytes; the most one Retype can make is 2^${seL4_MaxUntypedBits}`;
-    return err(rangeError(0, seL4_MaxUntypedBits, why));
+      userSize >= wordBits
+        ? `size_bits ${userSize} is not below the word size (${wordBits}), whatever the object type`
+        : `the object would be 2^${objectSize} bytes; the most one Retype can make is 2^${maxUntypedBits}`;
+    return err(rangeError(0, maxUntypedBits, why));
   }
   if (objectType === "seL4_CapTableObject" && userSize === 0) return err(invalidArgument(1, "a CNode needs at least one radix bit (size_bits 0 makes a one-slot CNode, which seL4 refuses)"));
-  if (objectType === "seL4_UntypedObject" && userSize < seL4_MinUntypedBits) {
-    return err(invalidArgument(1, `an untyped object needs at least ${seL4_MinUntypedBits} size bits`));
+  if (objectType === "seL4_UntypedObject" && userSize < minUntypedBits) {
+    return err(invalidArgument(1, `an untyped object needs at least ${minUntypedBits} size bits`));
   }
   let destCNode: Cap;
   if (nodeDepth === 0) {

@@ -1,11 +1,11 @@
-import { hex, type PhysAddr, type VirtAddr } from "../core/addresses.ts";
-import { getCap } from "../caps/cdt.ts";
-import { slotAddress } from "../caps/lookup.ts";
-import { findPDForASID } from "../asid/asidTable.ts";
-import { TCB_SLOTS } from "../objects/constants.ts";
-import type { KernelState } from "../objects/state.ts";
-import { mmuTranslate } from "../vspace/mmu.ts";
-import { resolve } from "../vspace/walk.ts";
+import { hex, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
+import { getCap } from "../kernel/cdt.ts";
+import { slotAddress } from "../kernel/cspace.ts";
+import { findPDForASID } from "../arch/index.ts";
+import { TCB_SLOTS } from "../model/constants.ts";
+import type { KernelState } from "../model/state.ts";
+import { mmuTranslate } from "../arch/index.ts";
+import { resolve } from "../arch/index.ts";
 import { readPhysical, writePhysical } from "./memory.ts";
 
 /**

@@ -1,8 +1,8 @@
-import { hex, type PhysAddr, type VirtAddr } from "../core/addresses.ts";
-import { MEMORY_PAGE_BYTES } from "../objects/memory.ts";
-import type { KernelState } from "../objects/state.ts";
-import { transition } from "../objects/transition.ts";
-import { resolve } from "../vspace/walk.ts";
+import { hex, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
+import { MEMORY_PAGE_BYTES } from "../kernel/physmem.ts";
+import type { KernelState } from "../model/state.ts";
+import { transition } from "../model/transition.ts";
+import { resolve } from "../arch/index.ts";
 
 /**
  * Physical memory contents: sparse, by 4 KiB page; an untouched page reads as zero. A write

@@ -1,8 +1,8 @@
-import type { PhysAddr } from "../core/addresses.ts";
-import type { Effect } from "../invocations/message.ts";
-import type { KernelState } from "../objects/state.ts";
-import { transition } from "../objects/transition.ts";
-import { setVMRoot } from "../vspace/vmRoot.ts";
+import type { PhysAddr } from "../model/addresses.ts";
+import type { Effect } from "../model/message.ts";
+import type { KernelState } from "../model/state.ts";
+import { transition } from "../model/transition.ts";
+import { setVMRoot } from "../arch/index.ts";
 
 /**
  * seL4's switchToThread on ARM (Arch_switchToThread -> setVMRoot): the thread becomes current

@@ -1,7 +1,7 @@
 import fc from "fast-check";
-import type { VMRights } from "../caps/types.ts";
-import { OBJECT_TYPES, type ObjectTypeName } from "../objects/types.ts";
-import type { PageAttributes } from "../vspace/entries.ts";
+import type { VMRights } from "../model/caps.ts";
+import { OBJECT_TYPES, type ObjectTypeName } from "../arch/index.ts";
+import type { PageAttributes } from "../arch/index.ts";
 import type { FuzzOp } from "./world.ts";
 
 /**

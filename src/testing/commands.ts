@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import type { ASID } from "../core/addresses.ts";
-import type { KernelState } from "../objects/state.ts";
+import type { ASID } from "../model/addresses.ts";
+import type { KernelState } from "../model/state.ts";
 import { checkTouched } from "./incremental.ts";
 import { fuzzOpArbitrary, type FuzzOpConstraints } from "./arbitraries.ts";
 import { violation, type Violation } from "./invariants.ts";

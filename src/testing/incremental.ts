@@ -1,12 +1,12 @@
-import { hex, pow2, type ASID, type PhysAddr } from "../core/addresses.ts";
-import { PMap } from "../core/pmap.ts";
-import { sameRegionAs } from "../caps/regions.ts";
-import { capObjectAddress, type Cap } from "../caps/types.ts";
-import { ASID_POOL_SIZE } from "../asid/asidTable.ts";
-import type { KernelState, SlotAddr } from "../objects/state.ts";
-import { objectSizeBits } from "../objects/store.ts";
-import { FRAME_SIZE_BITS } from "../objects/types.ts";
-import { decodePDE, decodePTE, encodePDE, encodePTE } from "../vspace/entries.ts";
+import { hex, pow2, type ASID, type PhysAddr } from "../model/addresses.ts";
+import { PMap } from "../model/pmap.ts";
+import { sameRegionAs } from "../kernel/regions.ts";
+import { capObjectAddress, type Cap } from "../model/caps.ts";
+import { ASID_POOL_SIZE } from "../arch/index.ts";
+import type { KernelState, SlotAddr } from "../model/state.ts";
+import { objectSizeBits } from "../kernel/store.ts";
+import { FRAME_SIZE_BITS } from "../arch/index.ts";
+import { decodePDE, decodePTE, encodePDE, encodePTE } from "../arch/index.ts";
 import { childLinkViolation, equalKernelMappings, INVARIANTS, tlbConsistent, uniqueTableRefs, validASIDMap, validASIDTable, validObject, untypedChildViolations, violation, type Violation } from "./invariants.ts";
 
 /**
@@ -164,10 +164,10 @@ export function checkTouched(before: KernelState, after: KernelState): Violation
   for (const addr of changedObjs) {
     const o = after.objects.get(addr);
     if (!o) continue;
-    const end = addr + pow2(objectSizeBits(o));
-    if (addr % pow2(objectSizeBits(o)) !== 0) out.push(violation("pspace_aligned", `${o.type} at ${hex(addr)} is not aligned to 2^${objectSizeBits(o)}`, { object: addr, type: o.type, sizeBits: objectSizeBits(o) }));
+    const end = addr + pow2(objectSizeBits(after.config.sizes, o));
+    if (addr % pow2(objectSizeBits(after.config.sizes, o)) !== 0) out.push(violation("pspace_aligned", `${o.type} at ${hex(addr)} is not aligned to 2^${objectSizeBits(after.config.sizes, o)}`, { object: addr, type: o.type, sizeBits: objectSizeBits(after.config.sizes, o) }));
     const prev = after.objects.floor(addr - 1);
-    if (prev && prev[0] + pow2(objectSizeBits(prev[1])) > addr) out.push(violation("pspace_distinct", `${o.type} at ${hex(addr)} overlaps ${prev[1].type} at ${hex(prev[0])}`, { object: addr, type: o.type, other: prev[0], otherType: prev[1].type }));
+    if (prev && prev[0] + pow2(objectSizeBits(after.config.sizes, prev[1])) > addr) out.push(violation("pspace_distinct", `${o.type} at ${hex(addr)} overlaps ${prev[1].type} at ${hex(prev[0])}`, { object: addr, type: o.type, other: prev[0], otherType: prev[1].type }));
     for (const [next, n] of after.objects.range(addr + 1, end)) out.push(violation("pspace_distinct", `${n.type} at ${hex(next)} overlaps ${o.type} at ${hex(addr)}`, { object: next, type: n.type, other: addr, otherType: o.type }));
   }
 
@@ -199,7 +199,7 @@ export function checkTouched(before: KernelState, after: KernelState): Violation
     changedLinks.push([cte.parent, slot]);
     const parent = after.ctes.get(cte.parent);
     if (parent === undefined) out.push(violation("valid_mdb", `slot ${hex(slot)}'s parent ${hex(cte.parent)} is empty`, { slot, parent: cte.parent }));
-    else if (!sameRegionAs(parent.cap, cte.cap) && !(parent.cap.type === "Untyped" && cte.cap.type === "ASIDPool")) out.push(violation("valid_mdb", `slot ${hex(slot)} (${cte.cap.type}) is not inside its parent ${parent.cap.type} at ${hex(cte.parent)}`, { slot, capType: cte.cap.type, parent: cte.parent, parentType: parent.cap.type }));
+    else if (!sameRegionAs(after.config.sizes, parent.cap, cte.cap) && !(parent.cap.type === "Untyped" && cte.cap.type === "ASIDPool")) out.push(violation("valid_mdb", `slot ${hex(slot)} (${cte.cap.type}) is not inside its parent ${parent.cap.type} at ${hex(cte.parent)}`, { slot, capType: cte.cap.type, parent: cte.parent, parentType: parent.cap.type }));
     else if (!after.cdtChildren.get(cte.parent)?.has(slot)) out.push(violation("valid_mdb", `slot ${hex(slot)} is missing from its parent's child set`, { slot, parent: cte.parent }));
   }
   const seenLinks = new Set<string>();

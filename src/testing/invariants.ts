@@ -1,14 +1,14 @@
-import { hex, pow2, type ASID, type PhysAddr, type VirtAddr } from "../core/addresses.ts";
-import { objectSizeBitsOfCap } from "../caps/capSize.ts";
-import { sameRegionAs } from "../caps/regions.ts";
-import { capObjectAddress, type Cap } from "../caps/types.ts";
-import { ASID_POOL_SIZE, ASID_TABLE_SIZE } from "../asid/asidTable.ts";
-import type { KernelObject } from "../objects/records.ts";
-import type { KernelState, SlotAddr } from "../objects/state.ts";
-import { objectSizeBits } from "../objects/store.ts";
-import { decodePDE, decodePTE, encodePDE, encodePTE } from "../vspace/entries.ts";
-import { GLOBAL_TLB_TAG } from "../vspace/tlb.ts";
-import { resolve } from "../vspace/walk.ts";
+import { hex, pow2, type ASID, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
+import { objectSizeBitsOfCap } from "../kernel/capSize.ts";
+import { sameRegionAs } from "../kernel/regions.ts";
+import { capObjectAddress, type Cap } from "../model/caps.ts";
+import { ASID_POOL_SIZE, ASID_TABLE_SIZE } from "../arch/index.ts";
+import type { KernelObject } from "../model/objects.ts";
+import type { KernelState, SlotAddr } from "../model/state.ts";
+import { objectSizeBits } from "../kernel/store.ts";
+import { decodePDE, decodePTE, encodePDE, encodePTE } from "../arch/index.ts";
+import { GLOBAL_TLB_TAG } from "../arch/index.ts";
+import { resolve } from "../arch/index.ts";
 
 /** One broken invariant: which, what is wrong, and the values that show it. */
 export interface Violation {
@@ -53,7 +53,7 @@ export const validCaps: Invariant = (s) => {
 export const pspaceAligned: Invariant = (s) => {
   const out: Violation[] = [];
   for (const [addr, o] of s.objects) {
-    const bits = objectSizeBits(o);
+    const bits = objectSizeBits(s.config.sizes, o);
     if (addr % pow2(bits) !== 0) out.push(violation("pspace_aligned", `${o.type} at ${hex(addr)} is not aligned to 2^${bits}`, { object: addr, type: o.type, sizeBits: bits }));
   }
   return out;
@@ -66,7 +66,7 @@ export const pspaceDistinct: Invariant = (s) => {
   let prev: { addr: number; type: string } | undefined;
   for (const [addr, o] of s.objects) {
     if (prev !== undefined && addr < prevEnd) out.push(violation("pspace_distinct", `${o.type} at ${hex(addr)} overlaps ${prev.type} at ${hex(prev.addr)}`, { object: addr, type: o.type, other: prev.addr, otherType: prev.type }));
-    const end = addr + pow2(objectSizeBits(o));
+    const end = addr + pow2(objectSizeBits(s.config.sizes, o));
     if (end > prevEnd) {
       prevEnd = end;
       prev = { addr, type: o.type };
@@ -82,7 +82,7 @@ export const cdtChildrenInsideParents: Invariant = (s) => {
     if (cte.parent === null) continue;
     const parent = s.ctes.get(cte.parent);
     if (parent === undefined) out.push(violation("valid_mdb", `slot ${hex(slot)}'s parent ${hex(cte.parent)} is empty`, { slot, parent: cte.parent }));
-    else if (!sameRegionAs(parent.cap, cte.cap) && !(parent.cap.type === "Untyped" && cte.cap.type === "ASIDPool")) {
+    else if (!sameRegionAs(s.config.sizes, parent.cap, cte.cap) && !(parent.cap.type === "Untyped" && cte.cap.type === "ASIDPool")) {
       out.push(violation("valid_mdb", `slot ${hex(slot)} (${cte.cap.type}) is not inside its parent ${parent.cap.type} at ${hex(cte.parent)}`, { slot, capType: cte.cap.type, parent: cte.parent, parentType: parent.cap.type }));
     } else if (!s.cdtChildren.get(cte.parent)?.has(slot)) out.push(violation("valid_mdb", `slot ${hex(slot)} is missing from its parent's child set`, { slot, parent: cte.parent }));
   }
@@ -178,7 +178,7 @@ export function untypedChildViolations(s: KernelState, parent: SlotAddr, child: 
   if (u?.type !== "Untyped" || c === undefined || c.type === "Null" || c.type === "ASIDControl") return [];
   const lo = u.paddr;
   const hi = lo + pow2(u.sizeBits);
-  const bits = objectSizeBitsOfCap(c) ?? 0;
+  const bits = objectSizeBitsOfCap(s.config.sizes, c) ?? 0;
   if (c.paddr >= lo && c.paddr + pow2(bits) <= hi) return [];
   return [violation("untyped_children_inside", `${c.type} at ${hex(c.paddr)} lies outside its untyped [${hex(lo)}, ${hex(hi)})`, { slot: child, capType: c.type, object: c.paddr, untypedSlot: parent, untypedBase: lo, untypedEnd: hi })];
 }

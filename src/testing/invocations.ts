@@ -1,12 +1,12 @@
 import fc from "fast-check";
-import type { CPtr, PhysAddr } from "../core/addresses.ts";
-import { getCap } from "../caps/cdt.ts";
-import { slotAddress } from "../caps/lookup.ts";
-import type { Cap } from "../caps/types.ts";
+import type { CPtr, PhysAddr } from "../model/addresses.ts";
+import { getCap } from "../kernel/cdt.ts";
+import { slotAddress } from "../kernel/cspace.ts";
+import type { Cap } from "../model/caps.ts";
 import { callLibsel4, LIBSEL4 } from "../invocations/libsel4.ts";
-import type { InvokeResult } from "../invocations/message.ts";
-import type { KernelState } from "../objects/state.ts";
-import { OBJECT_TYPES } from "../objects/types.ts";
+import type { InvokeResult } from "../model/message.ts";
+import type { KernelState } from "../model/state.ts";
+import { OBJECT_TYPES } from "../arch/index.ts";
 import { rightsWordArbitrary, vaddrArbitrary } from "./arbitraries.ts";
 
 /**

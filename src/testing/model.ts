@@ -1,11 +1,12 @@
-import type { ASID, PhysAddr } from "../core/addresses.ts";
-import { getCap } from "../caps/cdt.ts";
-import { slotAddress } from "../caps/lookup.ts";
-import type { Cap } from "../caps/types.ts";
-import { findPDForASID } from "../asid/asidTable.ts";
-import type { KernelState } from "../objects/state.ts";
-import { FRAME_SIZE_BITS, type FrameSize } from "../objects/types.ts";
-import { listDirectory, listTable } from "../vspace/walk.ts";
+import type { ASID, PhysAddr } from "../model/addresses.ts";
+import { getCap } from "../kernel/cdt.ts";
+import { slotAddress } from "../kernel/cspace.ts";
+import type { Cap } from "../model/caps.ts";
+import { findPDForASID } from "../arch/index.ts";
+import type { KernelState } from "../model/state.ts";
+import type { FrameSize } from "../model/caps.ts";
+import { FRAME_SIZE_BITS } from "../arch/index.ts";
+import { listDirectory, listTable } from "../arch/index.ts";
 
 /**
  * The abstract model of the model-based tests: the live mappings of each ASID as a plain map,

@@ -1,16 +1,16 @@
-import type { CPtr, PhysAddr, VirtAddr } from "../core/addresses.ts";
+import type { CPtr, PhysAddr, VirtAddr } from "../model/addresses.ts";
 import { boot } from "../boot/boot.ts";
 import type { BootedMachine } from "../boot/minimal.ts";
 import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
-import { getCap } from "../caps/cdt.ts";
-import { slotAddress } from "../caps/lookup.ts";
+import { getCap } from "../kernel/cdt.ts";
+import { slotAddress } from "../kernel/cspace.ts";
 import { callLibsel4 } from "../invocations/libsel4.ts";
-import type { InvokeResult } from "../invocations/message.ts";
-import type { KernelState } from "../objects/state.ts";
-import { transition } from "../objects/transition.ts";
-import { objectTypeNumber, type ObjectTypeName } from "../objects/types.ts";
-import { setVMRoot } from "../vspace/vmRoot.ts";
-import { FRAME_SIZE_BITS } from "../objects/types.ts";
+import type { InvokeResult } from "../model/message.ts";
+import type { KernelState } from "../model/state.ts";
+import { transition } from "../model/transition.ts";
+import { objectTypeNumber, type ObjectTypeName } from "../arch/index.ts";
+import { setVMRoot } from "../arch/index.ts";
+import { FRAME_SIZE_BITS } from "../arch/index.ts";
 
 /**
  * A booted machine with a fixed cast of objects for random VSpace invocations: frames of every

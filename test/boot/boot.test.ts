@@ -1,15 +1,16 @@
 import { expect } from "chai";
+import { DEFAULT_CONFIG } from "../../src/arch/index.ts";
 import fc from "fast-check";
-import { pow2, type PhysAddr, type VirtAddr } from "../../src/core/addresses.ts";
+import { pow2, type PhysAddr, type VirtAddr } from "../../src/model/addresses.ts";
 import { boot } from "../../src/boot/boot.ts";
 import { INITIAL_CAP_SLOTS } from "../../src/boot/initialCaps.ts";
-import { PPTR_TOP } from "../../src/boot/kernelWindow.ts";
-import { getCap } from "../../src/caps/cdt.ts";
-import { slotAddress } from "../../src/caps/lookup.ts";
-import { objectSizeBits } from "../../src/objects/store.ts";
+import { PPTR_TOP } from "../../src/arch/aarch32/kernelWindow.ts";
+import { getCap } from "../../src/kernel/cdt.ts";
+import { slotAddress } from "../../src/kernel/cspace.ts";
+import { objectSizeBits } from "../../src/kernel/store.ts";
 import { checkAll } from "../../src/testing/invariants.ts";
-import { decodePDE } from "../../src/vspace/entries.ts";
-import { resolve } from "../../src/vspace/walk.ts";
+import { decodePDE } from "../../src/arch/aarch32/entries.ts";
+import { resolve } from "../../src/arch/aarch32/walk.ts";
 
 const maps = {
   "one small region": { ram: [{ base: 0x10000000, size: 32 * 2 ** 20 }] },
@@ -58,7 +59,7 @@ describe("boot (full)", () => {
         expect(r1.mapped && r1.attributes.executeNever).to.equal(true);
       });
       it("bootinfo's untypeds cover exactly the free memory, without overlap", () => {
-        const used: [number, number][] = [...s.objects.values()].map((o) => [o.paddr, o.paddr + pow2(objectSizeBits(o))]);
+        const used: [number, number][] = [...s.objects.values()].map((o) => [o.paddr, o.paddr + pow2(objectSizeBits(DEFAULT_CONFIG.sizes, o))]);
         used.push([m.physBase, m.physBase + 2 ** 20]);
         const pieces = m.bootInfo.untypedList.filter((u) => !u.isDevice).map((u) => [u.paddr, u.paddr + pow2(u.sizeBits)] as [number, number]);
         const all = [...pieces, ...used].sort((a, b) => a[0] - b[0]);
@@ -136,7 +137,7 @@ describe("boot steps", () => {
   });
   it("untypedsFor gives device regions first, then free RAM, in aligned blocks", async () => {
     const { untypedsFor } = await import("../../src/boot/boot.ts");
-    const u = untypedsFor([{ base: 0x40000000, size: 0x3000 }], [[0x1000, 0x4000]]);
+    const u = untypedsFor(DEFAULT_CONFIG.sizes, [{ base: 0x40000000, size: 0x3000 }], [[0x1000, 0x4000]]);
     expect(u).to.deep.equal([
       { paddr: 0x40000000, sizeBits: 13, isDevice: true },
       { paddr: 0x40002000, sizeBits: 12, isDevice: true },

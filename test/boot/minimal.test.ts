@@ -1,19 +1,20 @@
 import { expect } from "chai";
+import { DEFAULT_CONFIG } from "../../src/arch/index.ts";
 import fc from "fast-check";
-import { pow2, type PhysAddr } from "../../src/core/addresses.ts";
+import { pow2, type PhysAddr } from "../../src/model/addresses.ts";
 import { bootMinimal, type BootedMachine, type RamRegion } from "../../src/boot/minimal.ts";
 import { INITIAL_CAP_SLOTS } from "../../src/boot/initialCaps.ts";
-import { getCap, getCTE } from "../../src/caps/cdt.ts";
-import { slotAddress } from "../../src/caps/lookup.ts";
-import { TCB_SLOTS } from "../../src/objects/constants.ts";
-import { getObject, objectSizeBits } from "../../src/objects/store.ts";
+import { getCap, getCTE } from "../../src/kernel/cdt.ts";
+import { slotAddress } from "../../src/kernel/cspace.ts";
+import { TCB_SLOTS } from "../../src/model/constants.ts";
+import { getObject, objectSizeBits } from "../../src/kernel/store.ts";
 import { checkAll } from "../../src/testing/invariants.ts";
 
 type Span = readonly [number, number];
 
 /** The RAM not taken by the initial objects, as maximal runs [lo, hi). */
 function freeRuns(m: BootedMachine, ram: readonly RamRegion[]): Span[] {
-  const objects = [...m.state.objects.values()].map((o) => [o.paddr, o.paddr + pow2(objectSizeBits(o))] as Span).sort((a, b) => a[0] - b[0]);
+  const objects = [...m.state.objects.values()].map((o) => [o.paddr, o.paddr + pow2(objectSizeBits(DEFAULT_CONFIG.sizes, o))] as Span).sort((a, b) => a[0] - b[0]);
   const runs: Span[] = [];
   for (const r of [...ram].sort((a, b) => a.base - b.base)) {
     let lo = r.base;

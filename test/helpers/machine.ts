@@ -1,15 +1,15 @@
 import { expect } from "chai";
-import type { CPtr, PhysAddr } from "../../src/core/addresses.ts";
-import type { SyscallError } from "../../src/core/errors.ts";
+import type { CPtr, PhysAddr } from "../../src/model/addresses.ts";
+import type { SyscallError } from "../../src/model/errors.ts";
 import { boot } from "../../src/boot/boot.ts";
 import type { BootedMachine } from "../../src/boot/minimal.ts";
-import { transition } from "../../src/objects/transition.ts";
+import { transition } from "../../src/model/transition.ts";
 import { invoke } from "../../src/invocations/dispatch.ts";
-import type { InvocationLabel } from "../../src/invocations/labels.ts";
-import type { InvokeResult, Reply } from "../../src/invocations/message.ts";
-import type { KernelState, MachineConfig } from "../../src/objects/state.ts";
-import { DEFAULT_CONFIG } from "../../src/objects/state.ts";
-import { objectTypeNumber, type ObjectTypeName } from "../../src/objects/types.ts";
+import type { InvocationLabel } from "../../src/model/labels.ts";
+import type { InvokeResult, Reply } from "../../src/model/message.ts";
+import type { KernelState, MachineConfig } from "../../src/model/state.ts";
+import { DEFAULT_CONFIG } from "../../src/arch/index.ts";
+import { objectTypeNumber, type ObjectTypeName } from "../../src/arch/aarch32/objectTypes.ts";
 import { INITIAL_CAP_SLOTS } from "../../src/boot/initialCaps.ts";
 
 /** A machine with one 256 MiB RAM region at 0, booted as seL4 boots (kernel window included). */

@@ -1,13 +1,13 @@
 import fc from "fast-check";
-import type { PhysAddr, VirtAddr } from "../../src/core/addresses.ts";
-import { getCap } from "../../src/caps/cdt.ts";
-import { slotAddress } from "../../src/caps/lookup.ts";
+import type { PhysAddr, VirtAddr } from "../../src/model/addresses.ts";
+import { getCap } from "../../src/kernel/cdt.ts";
+import { slotAddress } from "../../src/kernel/cspace.ts";
 import { callLibsel4 } from "../../src/invocations/libsel4.ts";
-import type { InvokeResult } from "../../src/invocations/message.ts";
-import type { KernelState } from "../../src/objects/state.ts";
-import { transition } from "../../src/objects/transition.ts";
-import { mmuTranslate } from "../../src/vspace/mmu.ts";
-import { setVMRoot } from "../../src/vspace/vmRoot.ts";
+import type { InvokeResult } from "../../src/model/message.ts";
+import type { KernelState } from "../../src/model/state.ts";
+import { transition } from "../../src/model/transition.ts";
+import { mmuTranslate } from "../../src/arch/aarch32/mmu.ts";
+import { setVMRoot } from "../../src/arch/aarch32/vmRoot.ts";
 import { bootTestMachine, CNODE, retype, SLOT, bigUntyped } from "./machine.ts";
 import type { BootedMachine } from "../../src/boot/minimal.ts";
 

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import type { PhysAddr } from "../../src/core/addresses.ts";
-import { getCap, descendantsOf } from "../../src/caps/cdt.ts";
-import { slotAddress } from "../../src/caps/lookup.ts";
-import type { KernelState } from "../../src/objects/state.ts";
-import { objectTypeNumber } from "../../src/objects/types.ts";
+import type { PhysAddr } from "../../src/model/addresses.ts";
+import { getCap, descendantsOf } from "../../src/kernel/cdt.ts";
+import { slotAddress } from "../../src/kernel/cspace.ts";
+import type { KernelState } from "../../src/model/state.ts";
+import { objectTypeNumber } from "../../src/arch/aarch32/objectTypes.ts";
 import { bigUntyped, bootTestMachine, call, CNODE, expectError, expectOk, retype } from "../helpers/machine.ts";
 
 const m = bootTestMachine();

@@ -1,18 +1,18 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { pow2, type PhysAddr } from "../../src/core/addresses.ts";
+import { pow2, type PhysAddr } from "../../src/model/addresses.ts";
 import { boot } from "../../src/boot/boot.ts";
 import type { BootedMachine } from "../../src/boot/minimal.ts";
-import { getCap, getCTE } from "../../src/caps/cdt.ts";
-import { slotAddress } from "../../src/caps/lookup.ts";
-import type { Cap, UntypedCap } from "../../src/caps/types.ts";
+import { getCap, getCTE } from "../../src/kernel/cdt.ts";
+import { slotAddress } from "../../src/kernel/cspace.ts";
+import type { Cap, UntypedCap } from "../../src/model/caps.ts";
 import { readPhysical, writePhysical } from "../../src/machine/memory.ts";
-import { objectSizeBitsOfType } from "../../src/objects/create.ts";
-import type { KernelState } from "../../src/objects/state.ts";
-import { getObject } from "../../src/objects/store.ts";
-import { OBJECT_TYPES, objectTypeNumber, type ObjectTypeName } from "../../src/objects/types.ts";
+import { DEFAULT_CONFIG, objectSizeBitsOfType } from "../../src/arch/index.ts";
+import type { KernelState } from "../../src/model/state.ts";
+import { getObject } from "../../src/kernel/store.ts";
+import { OBJECT_TYPES, objectTypeNumber, type ObjectTypeName } from "../../src/arch/aarch32/objectTypes.ts";
 import { pspaceDistinct, untypedChildrenInside } from "../../src/testing/invariants.ts";
-import { PD_ASID_SLOT } from "../../src/vspace/globalMappings.ts";
+import { PD_ASID_SLOT } from "../../src/arch/aarch32/globalMappings.ts";
 import { bigUntyped, bootTestMachine, call, CNODE, expectError, expectOk } from "../helpers/machine.ts";
 
 const m = bootTestMachine();
@@ -178,7 +178,7 @@ describe("Untyped_Retype: success", () => {
       ["seL4_ARM_PageTableObject", 0],
     ];
     for (const [type, userSize] of cases) {
-      const bits = objectSizeBitsOfType(type, userSize);
+      const bits = objectSizeBitsOfType(DEFAULT_CONFIG.sizes, type, userSize);
       const s = ok(s0, U, args(type, userSize, FREE, 2));
       for (const i of [0, 1]) {
         const c = capAt(s, FREE + i) as Cap & { paddr: number };
@@ -317,7 +317,7 @@ function runSteps(machine: BootedMachine, steps: readonly Step[]): void {
     const u = sources[st.u % sources.length] as number;
     const mu = model.get(u) as ModelUntyped;
     const userSize = st.type === "seL4_CapTableObject" ? st.size - 3 : st.size;
-    const bits = objectSizeBitsOfType(st.type, userSize);
+    const bits = objectSizeBitsOfType(DEFAULT_CONFIG.sizes, st.type, userSize);
     const r = retype(s, u, args(st.type, userSize, dest, st.count));
     const expected = modelRetype(mu, bits, st.count);
     if ("memoryLeft" in expected) {

@@ -1,18 +1,18 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import type { CPtr, PhysAddr, VirtAddr } from "../../src/core/addresses.ts";
+import type { CPtr, PhysAddr, VirtAddr } from "../../src/model/addresses.ts";
 import { boot } from "../../src/boot/boot.ts";
 import { INITIAL_CAP_SLOTS } from "../../src/boot/initialCaps.ts";
-import { getCap } from "../../src/caps/cdt.ts";
-import { slotAddress } from "../../src/caps/lookup.ts";
+import { getCap } from "../../src/kernel/cdt.ts";
+import { slotAddress } from "../../src/kernel/cspace.ts";
 import { callLibsel4 } from "../../src/invocations/libsel4.ts";
 import { kernelReadUser, userRead, userWrite } from "../../src/machine/access.ts";
 import { kernelRead, kernelWrite, readPhysical } from "../../src/machine/memory.ts";
 import { switchToThread } from "../../src/machine/threads.ts";
-import type { KernelState } from "../../src/objects/state.ts";
-import { objectTypeNumber } from "../../src/objects/types.ts";
+import type { KernelState } from "../../src/model/state.ts";
+import { objectTypeNumber } from "../../src/arch/aarch32/objectTypes.ts";
 import { checkAll } from "../../src/testing/invariants.ts";
-import { resolve } from "../../src/vspace/walk.ts";
+import { resolve } from "../../src/arch/aarch32/walk.ts";
 
 const m = boot({ ram: [{ base: 0, size: 256 * 2 ** 20 }] });
 const T = m.initThread;

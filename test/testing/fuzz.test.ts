@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { __setFaultInjection } from "../../src/core/faultInjection.ts";
+import { __setFaultInjection } from "../../src/model/faultInjection.ts";
 import { fuzzCommand, shrinkSequence } from "../../src/cli/fuzz.ts";
 import { buildFuzzWorld, type FuzzOp } from "../../src/testing/world.ts";
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { __setFaultInjection } from "../../src/core/faultInjection.ts";
+import { __setFaultInjection } from "../../src/model/faultInjection.ts";
 import { fuzzOpArbitrary } from "../../src/testing/arbitraries.ts";
 import { checkTouched } from "../../src/testing/incremental.ts";
 import { checkAll } from "../../src/testing/invariants.ts";

@@ -1,12 +1,12 @@
 import { expect } from "chai";
-import type { ASID, PhysAddr } from "../../src/core/addresses.ts";
-import { getCap } from "../../src/caps/cdt.ts";
-import { slotAddress } from "../../src/caps/lookup.ts";
-import type { KernelState } from "../../src/objects/state.ts";
-import { transition, type MutableState } from "../../src/objects/transition.ts";
+import type { ASID, PhysAddr } from "../../src/model/addresses.ts";
+import { getCap } from "../../src/kernel/cdt.ts";
+import { slotAddress } from "../../src/kernel/cspace.ts";
+import type { KernelState } from "../../src/model/state.ts";
+import { transition, type MutableState } from "../../src/model/transition.ts";
 import { checkTouched } from "../../src/testing/incremental.ts";
 import { INVARIANTS } from "../../src/testing/invariants.ts";
-import { encodePDE, encodePTE } from "../../src/vspace/entries.ts";
+import { encodePDE, encodePTE } from "../../src/arch/aarch32/entries.ts";
 import { makeWorld } from "../helpers/vspaceWorld.ts";
 import { call, SLOT } from "../helpers/machine.ts";
 

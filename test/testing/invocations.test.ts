@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { boot } from "../../src/boot/boot.ts";
-import type { KernelState } from "../../src/objects/state.ts";
+import type { KernelState } from "../../src/model/state.ts";
 import { vaddrArbitrary } from "../../src/testing/arbitraries.ts";
 import { checkTouched } from "../../src/testing/incremental.ts";
 import { checkAll } from "../../src/testing/invariants.ts";

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { __setFaultInjection } from "../../src/core/faultInjection.ts";
+import { __setFaultInjection } from "../../src/model/faultInjection.ts";
 import { CapsimCommand, capsimCommands, modelRunSetup } from "../../src/testing/commands.ts";
 import { vaddrArbitrary } from "../../src/testing/arbitraries.ts";
 import { buildFuzzWorld } from "../../src/testing/world.ts";

@@ -1,0 +1,66 @@
+import { asid as toASID, pow2, type CPtr, type PhysAddr } from "../../../model/addresses.ts";
+import { deleteFirst, illegalOperation, invalidCapability, revokeFirst, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
+import { PMap } from "../../../model/pmap.ts";
+import { err, ok, type Result } from "../../../model/result.ts";
+import { getCap, hasChildren, insertCap, isSlotEmpty, updateCap } from "../../../kernel/cdt.ts";
+import { lookupTargetSlot } from "../../../kernel/cspace.ts";
+import type { UntypedCap } from "../../../model/caps.ts";
+import { seL4_ASIDPoolBits } from "../constants.ts";
+import { zeroPhysical } from "../../../kernel/physmem.ts";
+import type { SlotAddr } from "../../../model/state.ts";
+import { putObject } from "../../../kernel/store.ts";
+import type { MutableState } from "../../../model/transition.ts";
+import { ASID_POOL_SIZE, ASID_TABLE_SIZE } from "../asid.ts";
+import type { InvocationFamily } from "../../../model/family.ts";
+import type { DecodeContext, Effect } from "../../../model/message.ts";
+
+export interface MakePoolInvocation {
+  readonly kind: "ASIDControlMakePool";
+  readonly untypedSlot: SlotAddr;
+  readonly pool: PhysAddr;
+  readonly dest: SlotAddr;
+  /** the ASID-table index the pool takes */
+  readonly tableIndex: number;
+}
+
+/**
+ * seL4's ASIDControl_MakePool (decodeARMMMUInvocation, ASID control case). cap0 = a 4 KiB
+ * untyped, cap1 = the root CNode, MR0 = index, MR1 = depth of the destination slot. The first
+ * check is for a free slot in the 128-entry ASID table, before the untyped is even looked at.
+ */
+export function decodeASIDControlInvocation(ctx: DecodeContext): Result<MakePoolInvocation, SyscallError> {
+  if (ctx.label !== "ARMASIDControlMakePool") return err(illegalOperation(`${ctx.label} is not an invocation of the ASID control cap`));
+  const [untyped, root] = ctx.extraCaps;
+  if (ctx.args.length < 2 || untyped === undefined || root === undefined) return err(truncatedMessage("ASIDControl_MakePool needs 2 message words (index, depth) and two extra caps (untyped, root CNode)"));
+  const { state } = ctx;
+  let tableIndex = -1;
+  for (let i = 0; i < ASID_TABLE_SIZE; i++) {
+    if (!state.asidTable.has(i)) {
+      tableIndex = i;
+      break;
+    }
+  }
+  if (tableIndex < 0) return err(deleteFirst(`all ${ASID_TABLE_SIZE} ASID pools exist already: delete one first`));
+  const ut = untyped.cap;
+  if (ut.type !== "Untyped" || ut.sizeBits !== seL4_ASIDPoolBits || ut.isDevice) {
+    return err(invalidCapability(1, `an ASID pool is made from a non-device untyped of exactly 4 KiB (2^${seL4_ASIDPoolBits} bytes)`));
+  }
+  if (hasChildren(state, untyped.slot)) return err(revokeFirst("the untyped has children: revoke it first, the pool takes all its memory"));
+  const dest = lookupTargetSlot(state, root.cap, ctx.args[0] as CPtr, ctx.args[1] as number);
+  if (!dest.ok) return dest;
+  if (!isSlotEmpty(state, dest.value)) return err(deleteFirst("the destination slot is not empty: delete its cap first"));
+  return ok({ kind: "ASIDControlMakePool", untypedSlot: untyped.slot, pool: ut.paddr, dest: dest.value, tableIndex });
+}
+
+/** seL4's performASIDControlInvocation: the pool takes the whole untyped and a slot of the ASID table. */
+export function performASIDControlInvocation(s: MutableState, inv: MakePoolInvocation, _effects: Effect[]): readonly number[] {
+  const ut = getCap(s, inv.untypedSlot) as UntypedCap;
+  updateCap(s, inv.untypedSlot, { ...ut, freeIndex: pow2(ut.sizeBits) });
+  zeroPhysical(s, inv.pool, pow2(ut.sizeBits));
+  putObject(s, { type: "ASIDPool", paddr: inv.pool, entries: PMap.empty() });
+  insertCap(s, { type: "ASIDPool", paddr: inv.pool, asidBase: toASID(inv.tableIndex * ASID_POOL_SIZE) }, inv.dest, inv.untypedSlot, true);
+  s.asidTable = s.asidTable.set(inv.tableIndex, inv.pool);
+  return [];
+}
+
+export const asidControlFamily: InvocationFamily<MakePoolInvocation> = { decode: decodeASIDControlInvocation, perform: performASIDControlInvocation };

@@ -1,0 +1,62 @@
+import { alignDown, hex, pow2, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
+import { illegalOperation, invalidArgument, invalidCapability, rangeError, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
+import { err, ok, type Result } from "../../../model/result.ts";
+import type { PageDirectoryCap } from "../../../model/caps.ts";
+import { FRAME_SIZE_BITS } from "../objectTypes.ts";
+import type { MutableState } from "../../../model/transition.ts";
+import { resolveVAddr } from "../walk.ts";
+import type { InvocationFamily } from "../../../model/family.ts";
+import type { InvocationLabel } from "../../../model/labels.ts";
+import type { DecodeContext, Effect } from "../../../model/message.ts";
+import { ensurePDMatches, findPDForASIDOrFail, type AssignedPDCap } from "./guards.ts";
+import { performPageFlush, type CacheOperation, type PageFlushInvocation } from "./pageFlush.ts";
+
+/** A PD cache operation: the same flush record as a frame's, or nothing when nothing is mapped at start. */
+export type PageDirectoryInvocation = PageFlushInvocation | { readonly kind: "PageDirectoryFlushNothing" };
+
+const PD_FLUSH_LABELS: Partial<Record<InvocationLabel, CacheOperation>> = {
+  ARMPDClean_Data: "Clean_Data",
+  ARMPDInvalidate_Data: "Invalidate_Data",
+  ARMPDCleanInvalidate_Data: "CleanInvalidate_Data",
+  ARMPDUnify_Instruction: "Unify_Instruction",
+};
+
+/**
+ * seL4's decodeARMPageDirectoryInvocation: cache maintenance over [MR0, MR1) of the directory's
+ * address space. The range must lie below USER_TOP and inside the one frame mapped at its start;
+ * when nothing is mapped at the start there is nothing cached, and the call succeeds doing nothing.
+ */
+export function decodePageDirectoryInvocation(ctx: DecodeContext): Result<PageDirectoryInvocation, SyscallError> {
+  const operation = PD_FLUSH_LABELS[ctx.label];
+  if (operation === undefined) return err(illegalOperation(`${ctx.label} is not an invocation of a page directory cap`));
+  const { args, state } = ctx;
+  if (args.length < 2) return err(truncatedMessage(`PageDirectory_${operation} needs 2 message words (start and end)`));
+  const [start, end] = args as [number, number];
+  if (end <= start) return err(invalidArgument(1, `the end ${hex(end)} must be greater than the start ${hex(start)}`));
+  const userTop = state.config.userTop;
+  if (start >= userTop || end > userTop) return err(illegalOperation(`the range must lie below USER_TOP (${hex(userTop)})`));
+  const cap = ctx.cap as PageDirectoryCap;
+  if (cap.mappedASID === null) return err(invalidCapability(0, "this page directory has no ASID: assign it one first"));
+  const found = findPDForASIDOrFail(state, cap.mappedASID);
+  if (!found.ok) return found;
+  const mismatch = ensurePDMatches(found.value, cap as AssignedPDCap, 0);
+  if (mismatch) return err(mismatch);
+  const page = resolveVAddr(state, found.value, start as VirtAddr);
+  if (page === undefined) return ok({ kind: "PageDirectoryFlushNothing" });
+  const bits = FRAME_SIZE_BITS[page.size];
+  const base = alignDown(start, bits);
+  if (alignDown(end - 1, bits) !== base) {
+    return err(rangeError(start, base + pow2(bits) - 1, `the range crosses the end of the ${page.size} mapped at ${hex(base)}: flush one page at a time`));
+  }
+  return ok({ kind: "PageFlush", operation, vstart: start as VirtAddr, vend: (end - 1) as VirtAddr, pstart: (page.frame + (start - base)) as PhysAddr });
+}
+
+export function performPageDirectoryInvocation(s: MutableState, inv: PageDirectoryInvocation, effects: Effect[]): readonly number[] {
+  if (inv.kind === "PageDirectoryFlushNothing") {
+    effects.push({ kind: "note", text: "nothing is mapped at the start of the range: there is nothing to flush" });
+    return [];
+  }
+  return performPageFlush(s, inv, effects);
+}
+
+export const pageDirectoryFamily: InvocationFamily<PageDirectoryInvocation> = { decode: decodePageDirectoryInvocation, perform: performPageDirectoryInvocation };

@@ -1,0 +1,68 @@
+import { hex, pow2, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
+import { illegalOperation, invalidArgument, invalidCapability, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
+import { err, ok, type Result } from "../../../model/result.ts";
+import type { FrameCap } from "../../../model/caps.ts";
+import type { MutableState } from "../../../model/transition.ts";
+import { FRAME_SIZE_BITS } from "../objectTypes.ts";
+import { resolveVAddr } from "../walk.ts";
+import type { InvocationLabel } from "../../../model/labels.ts";
+import type { DecodeContext, Effect } from "../../../model/message.ts";
+import { findPDForASIDOrFail } from "./guards.ts";
+
+export type CacheOperation = "Clean_Data" | "Invalidate_Data" | "CleanInvalidate_Data" | "Unify_Instruction";
+
+/** A cache maintenance operation over [vstart, vend] (inclusive), starting at physical pstart. */
+export interface PageFlushInvocation {
+  readonly kind: "PageFlush";
+  readonly operation: CacheOperation;
+  readonly vstart: VirtAddr;
+  readonly vend: VirtAddr;
+  readonly pstart: PhysAddr;
+}
+
+const PAGE_FLUSH_LABELS: Partial<Record<InvocationLabel, CacheOperation>> = {
+  ARMPageClean_Data: "Clean_Data",
+  ARMPageInvalidate_Data: "Invalidate_Data",
+  ARMPageCleanInvalidate_Data: "CleanInvalidate_Data",
+  ARMPageUnify_Instruction: "Unify_Instruction",
+};
+
+export const isPageFlushLabel = (l: InvocationLabel): boolean => PAGE_FLUSH_LABELS[l] !== undefined;
+
+/**
+ * seL4's page cache operations (decodeARMFrameInvocation, flush labels). MR0 = start offset,
+ * MR1 = end offset (exclusive), both inside the frame. The frame must be mapped through a live
+ * ASID. seL4 16.0.0 added a check that the mapping the cap records still holds this frame; the
+ * legacy (10.x) API, like 11.0-15.0, has no such check.
+ */
+export function decodePageFlush(ctx: DecodeContext, cap: FrameCap): Result<PageFlushInvocation, SyscallError> {
+  const operation = PAGE_FLUSH_LABELS[ctx.label] as CacheOperation;
+  const { args, state } = ctx;
+  if (args.length < 2) return err(truncatedMessage(`Page_${operation} needs 2 message words (start and end offsets)`));
+  if (cap.mapping === null) return err(illegalOperation(`Page_${operation} needs a mapped frame: the cache works on the mapping's virtual addresses`));
+  const pd = findPDForASIDOrFail(state, cap.mapping.asid);
+  if (!pd.ok) return pd;
+  const [start, end] = args as [number, number];
+  if (end <= start) return err(invalidArgument(1, `the end offset ${hex(end)} must be greater than the start offset ${hex(start)}`));
+  if (state.config.api === "current") {
+    const now = resolveVAddr(state, pd.value, cap.mapping.vaddr);
+    if (now === undefined || now.size !== cap.size || now.frame !== cap.paddr) {
+      return err(invalidCapability(0, `the mapping this cap records at ${hex(cap.mapping.vaddr)} no longer holds this frame (it was unmapped or replaced): the cap is stale`));
+    }
+  }
+  const pageSize = pow2(FRAME_SIZE_BITS[cap.size]);
+  if (start >= pageSize || end > pageSize) return err(invalidArgument(0, `offsets must lie inside the ${cap.size} (${hex(pageSize)} bytes)`));
+  return ok({
+    kind: "PageFlush",
+    operation,
+    vstart: (cap.mapping.vaddr + start) as VirtAddr,
+    vend: (cap.mapping.vaddr + end - 1) as VirtAddr,
+    pstart: (cap.paddr + start) as PhysAddr,
+  });
+}
+
+/** seL4's performPageFlush: the cache operation itself changes no modelled state; it is recorded for the learner. */
+export function performPageFlush(_s: MutableState, inv: PageFlushInvocation, effects: Effect[]): readonly number[] {
+  effects.push({ kind: "cacheMaintenance", operation: inv.operation, vstart: inv.vstart, vend: inv.vend, pstart: inv.pstart, why: `${inv.operation} of ${hex(inv.vstart)}..${hex(inv.vend)}` });
+  return [];
+}

@@ -1,0 +1,80 @@
+import { alignDown, hex, type ASID, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
+import { deleteFirst, illegalOperation, invalidArgument, invalidCapability, revokeFirst, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
+import { PMap } from "../../../model/pmap.ts";
+import { err, ok, type Result } from "../../../model/result.ts";
+import { getCap, isFinalCapability, updateCap } from "../../../kernel/cdt.ts";
+import type { PageTableCap } from "../../../model/caps.ts";
+import type { SlotAddr } from "../../../model/state.ts";
+import { objectOfType, putObject } from "../../../kernel/store.ts";
+import type { MutableState } from "../../../model/transition.ts";
+import { encodePDE } from "../entries.ts";
+import { unmapPageTable, writeEntries } from "../mapping.ts";
+import { lookupPDSlot, readPDE } from "../walk.ts";
+import type { InvocationFamily } from "../../../model/family.ts";
+import type { DecodeContext, Effect } from "../../../model/message.ts";
+import { ensurePDMatches, findPDForASIDOrFail, validPDCap } from "./guards.ts";
+
+export type PageTableInvocation =
+  | { readonly kind: "PageTableMap"; readonly ptSlot: SlotAddr; readonly pt: PhysAddr; readonly pd: PhysAddr; readonly pdIndex: number; readonly asid: ASID; readonly vaddr: VirtAddr; readonly pde: number }
+  | { readonly kind: "PageTableUnmap"; readonly ptSlot: SlotAddr };
+
+/**
+ * seL4's decodeARMPageTableInvocation (src/arch/arm/32/kernel/vspace.c). Unmap: only the last
+ * cap to a table may unmap it (RevokeFirst). Map (cap0 = page directory, MR0 = vaddr,
+ * MR1 = attributes): the table must not be mapped, the directory must have an ASID that still
+ * names it, vaddr must lie below USER_TOP, and the directory slot must be empty. The vaddr need
+ * not be aligned: the table covers the whole 1 MiB around it.
+ */
+export function decodePageTableInvocation(ctx: DecodeContext): Result<PageTableInvocation, SyscallError> {
+  const cap = ctx.cap as PageTableCap;
+  const { state, args } = ctx;
+  if (ctx.label === "ARMPageTableUnmap") {
+    if (!isFinalCapability(state, ctx.slot)) return err(revokeFirst("other caps to this page table exist: delete them (or revoke) before unmapping it"));
+    return ok({ kind: "PageTableUnmap", ptSlot: ctx.slot });
+  }
+  if (ctx.label !== "ARMPageTableMap") return err(illegalOperation(`${ctx.label} is not an invocation of a page table cap`));
+  if (args.length < 2 || ctx.extraCaps.length < 1) return err(truncatedMessage("PageTable_Map needs 2 message words (vaddr, attr) and the page directory as an extra cap"));
+  if (cap.mapping !== null) return err(invalidCapability(0, `this page table is already mapped at ${hex(cap.mapping.vaddr)} (ASID ${cap.mapping.asid})`));
+  const pdCap = validPDCap(ctx.extraCaps[0], 1);
+  if (!pdCap.ok) return pdCap;
+  const vaddr = args[0] as VirtAddr;
+  if (vaddr >= state.config.userTop) return err(invalidArgument(0, `${hex(vaddr)} is at or above USER_TOP (${hex(state.config.userTop)}): that part of every address space belongs to the kernel`));
+  const found = findPDForASIDOrFail(state, pdCap.value.mappedASID);
+  if (!found.ok) return found;
+  const mismatch = ensurePDMatches(found.value, pdCap.value, 1);
+  if (mismatch) return err(mismatch);
+  const slot = lookupPDSlot(found.value, vaddr);
+  const existing = readPDE(state, slot);
+  if (existing.kind !== "Invalid") {
+    return err(deleteFirst(`directory slot ${slot.index} (${hex(slot.index * 2 ** 20)}) already holds ${existing.kind === "Table" ? "a page table" : `a ${existing.size}`}: unmap it first`));
+  }
+  const parityEnabled = ((args[1] as number) & 2) !== 0;
+  return ok({
+    kind: "PageTableMap",
+    ptSlot: ctx.slot,
+    pt: cap.paddr,
+    pd: found.value,
+    pdIndex: slot.index,
+    asid: pdCap.value.mappedASID,
+    vaddr: alignDown(vaddr, 20),
+    pde: encodePDE({ kind: "Table", paddr: cap.paddr, parityEnabled }),
+  });
+}
+
+/** seL4's performPageTableInvocationMap / Unmap. Unmap also zeroes the whole table. */
+export function performPageTableInvocation(s: MutableState, inv: PageTableInvocation, effects: Effect[]): readonly number[] {
+  const cap = getCap(s, inv.ptSlot) as PageTableCap;
+  if (inv.kind === "PageTableMap") {
+    updateCap(s, inv.ptSlot, { ...cap, mapping: { asid: inv.asid, vaddr: inv.vaddr } });
+    writeEntries(s, "PageDirectory", inv.pd, inv.pdIndex, 1, inv.pde);
+    return [];
+  }
+  if (cap.mapping !== null) {
+    unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr, effects);
+    putObject(s, { ...objectOfType(s, cap.paddr, "PageTable"), entries: PMap.empty() });
+    updateCap(s, inv.ptSlot, { ...cap, mapping: null });
+  }
+  return [];
+}
+
+export const pageTableFamily: InvocationFamily<PageTableInvocation> = { decode: decodePageTableInvocation, perform: performPageTableInvocation };

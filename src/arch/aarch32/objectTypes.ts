@@ -1,0 +1,48 @@
+import { FRAME_SIZES, type FrameSize } from "../../model/caps.ts";
+import { AARCH32_SIZES } from "./constants.ts";
+/**
+ * seL4's object types, by the names and numbers libsel4 gives them on ARM 32-bit
+ * (non-MCS: libsel4 `objecttype.h` and its arm/aarch32 parts).
+ */
+export const OBJECT_TYPES = [
+  "seL4_UntypedObject",
+  "seL4_TCBObject",
+  "seL4_EndpointObject",
+  "seL4_NotificationObject",
+  "seL4_CapTableObject",
+  "seL4_ARM_PageDirectoryObject",
+  "seL4_ARM_SmallPageObject",
+  "seL4_ARM_LargePageObject",
+  "seL4_ARM_SectionObject",
+  "seL4_ARM_SuperSectionObject",
+  "seL4_ARM_PageTableObject",
+] as const;
+
+export type ObjectTypeName = (typeof OBJECT_TYPES)[number];
+
+/** seL4_ObjectTypeCount: type numbers at or above this are InvalidArgument 0 for Retype. */
+export const OBJECT_TYPE_COUNT = OBJECT_TYPES.length;
+
+/** The libsel4 number of an object type. */
+export const objectTypeNumber = (t: ObjectTypeName): number => OBJECT_TYPES.indexOf(t);
+
+/** The object type with this libsel4 number, or undefined. */
+export const objectTypeByNumber = (n: number): ObjectTypeName | undefined => OBJECT_TYPES[n];
+
+/** The four frame sizes of ARM 32-bit, smallest first. */
+
+/** log2 of each frame size's bytes (seL4_PageBits, seL4_LargePageBits, seL4_SectionBits, seL4_SuperSectionBits). */
+export const FRAME_SIZE_BITS: Readonly<Record<FrameSize, number>> = AARCH32_SIZES.frameBits;
+
+/** The frame object type that makes frames of this size. */
+export const FRAME_OBJECT_TYPE: Readonly<Record<FrameSize, ObjectTypeName>> = {
+  SmallPage: "seL4_ARM_SmallPageObject",
+  LargePage: "seL4_ARM_LargePageObject",
+  Section: "seL4_ARM_SectionObject",
+  SuperSection: "seL4_ARM_SuperSectionObject",
+};
+
+/** The frame size an object type makes, or undefined when it makes no frame. */
+export function frameSizeOfType(t: ObjectTypeName): FrameSize | undefined {
+  return FRAME_SIZES.find((s) => FRAME_OBJECT_TYPE[s] === t);
+}

@@ -1,0 +1,43 @@
+import type { PhysAddr } from "../../model/addresses.ts";
+import { PMap } from "../../model/pmap.ts";
+import type { KernelSizes } from "../../model/state.ts";
+import { createGenericObject, genericObjectSizeBits, isGenericObjectType, type NewObject } from "../../kernel/create.ts";
+import { frameSizeOfType, type ObjectTypeName } from "./objectTypes.ts";
+
+/**
+ * seL4's getObjectSize with Arch_getObjectSize: log2 of the bytes one object of this type
+ * takes; `userSize` matters only for untyped memory (its size bits) and CNodes (their radix).
+ */
+export function objectSizeBitsOfType(sizes: KernelSizes, type: ObjectTypeName, userSize: number): number {
+  if (isGenericObjectType(type)) return genericObjectSizeBits(sizes, type, userSize);
+  switch (type) {
+    case "seL4_ARM_PageDirectoryObject":
+      return sizes.vspaceRootBits;
+    case "seL4_ARM_PageTableObject":
+      return sizes.pageTableBits;
+    default:
+      return sizes.frameBits[frameSizeOfType(type) ?? "SmallPage"];
+  }
+}
+
+/**
+ * seL4's createObject / Arch_createObject: the record and the original cap of a new object.
+ * Frames come out read-write and unmapped, page tables unmapped, page directories without an
+ * ASID (the kernel's global entries are copied in by the caller, which can see the global
+ * directory).
+ */
+export function createObject(type: ObjectTypeName, paddr: PhysAddr, userSize: number, isDevice: boolean, pdEntries: PMap<number, number>): NewObject {
+  if (isGenericObjectType(type)) return createGenericObject(type, paddr, userSize, isDevice);
+  const frameSize = frameSizeOfType(type);
+  if (frameSize !== undefined) {
+    return { object: { type: "Frame", paddr, size: frameSize, isDevice }, cap: { type: "Frame", paddr, size: frameSize, vmRights: "VMReadWrite", isDevice, mapping: null } };
+  }
+  switch (type) {
+    case "seL4_ARM_PageDirectoryObject":
+      return { object: { type: "PageDirectory", paddr, entries: pdEntries }, cap: { type: "PageDirectory", paddr, mappedASID: null } };
+    case "seL4_ARM_PageTableObject":
+      return { object: { type: "PageTable", paddr, entries: PMap.empty() }, cap: { type: "PageTable", paddr, mapping: null } };
+    default:
+      throw new Error(`capsim internal error: no creation rule for ${type}`);
+  }
+}

@@ -1,0 +1,59 @@
+import { alignDown, type ASID, type VirtAddr } from "../../model/addresses.ts";
+import type { TLBEntry } from "../../model/state.ts";
+import type { MutableState } from "../../model/transition.ts";
+import type { Effect } from "../../model/message.ts";
+
+/**
+ * The TLB model: lines tagged by hardware ASID, keyed by (hardware ASID, 4 KiB virtual page
+ * number of the access that filled them); kernel-window lines are global and live in their own
+ * key range. A line holds the translation of its whole page, as a real TLB entry does.
+ */
+const LINES_PER_ASID = 2 ** 20;
+/** Global (kernel) lines sit after the 256 hardware-ASID ranges. */
+export const GLOBAL_TLB_TAG = 256;
+
+/** The key of the TLB line for an access at `vaddr` under hardware ASID `tag` (or GLOBAL_TLB_TAG). */
+export function tlbKey(tag: number, vaddr: VirtAddr): number {
+  return tag * LINES_PER_ASID + Math.floor(vaddr / 4096);
+}
+
+/** The lines of one tag (a hardware ASID, or the global range). */
+export function tlbLinesOf(s: { tlb: MutableState["tlb"] }, tag: number): IterableIterator<[number, TLBEntry]> {
+  return s.tlb.range(tag * LINES_PER_ASID, (tag + 1) * LINES_PER_ASID);
+}
+
+/** seL4's invalidateTranslationASID / invalidateTLBByASID: drop every line tagged with `hwASID`. */
+export function invalidateTLBByHWASID(s: MutableState, hwASID: number, a: ASID, effects: Effect[], why: string): void {
+  s.tlb = s.tlb.deleteRange(hwASID * LINES_PER_ASID, (hwASID + 1) * LINES_PER_ASID);
+  effects.push({ kind: "tlbFlushASID", asid: a, hwASID, why });
+}
+
+/** invalidateTLBByASID: flush an seL4 ASID's lines, if it holds a hardware ASID (otherwise it has none). */
+export function invalidateTLBByASID(s: MutableState, a: ASID, effects: Effect[], why: string): void {
+  const hw = s.asidMap.get(a);
+  if (hw !== undefined) invalidateTLBByHWASID(s, hw, a, effects, why);
+}
+
+/**
+ * seL4's flushPage (invalidateTranslationSingle by MVA and ASID): drop the lines of `a` whose
+ * page covers `vaddr`, whatever the page's size.
+ */
+export function flushPage(s: MutableState, a: ASID, vaddr: VirtAddr, effects: Effect[], why: string): void {
+  const hw = s.asidMap.get(a);
+  if (hw === undefined) return;
+  // A line covering vaddr was filled by an access inside its page, at most 16 MiB away.
+  const lo = tlbKey(hw, alignDown(vaddr, 24));
+  const hi = tlbKey(hw, (alignDown(vaddr, 24) + 2 ** 24) as VirtAddr);
+  let tlb = s.tlb;
+  for (const [key, line] of s.tlb.range(lo, hi)) {
+    if (line.vbase <= vaddr && vaddr < line.vbase + 2 ** sizeBitsOfLine(line)) tlb = tlb.delete(key);
+  }
+  s.tlb = tlb;
+  // The page's address is a field of the effect; `why` stays a constant string, so the hot
+  // path formats nothing (explain prints both).
+  effects.push({ kind: "tlbFlushPage", asid: a, hwASID: hw, vaddr: alignDown(vaddr, 12), why });
+}
+
+function sizeBitsOfLine(line: TLBEntry): number {
+  return { SmallPage: 12, LargePage: 16, Section: 20, SuperSection: 24 }[line.size];
+}

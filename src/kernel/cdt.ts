@@ -1,0 +1,199 @@
+import { hex } from "../model/addresses.ts";
+import { PMap } from "../model/pmap.ts";
+import type { CTE, KernelState, SlotAddr } from "../model/state.ts";
+import type { MutableState } from "../model/transition.ts";
+import { isCapRevocable, isMDBParentOf } from "./regions.ts";
+import { capObjectAddress, NULL_CAP, type Cap } from "../model/caps.ts";
+
+/**
+ * The capability derivation tree (seL4's mapping database, l4v's `cdt`), kept as explicit
+ * parent links in each CTE plus a child index, so that "has children", "descendants" and
+ * "is this the last cap to its object" are each O(depth) instead of a walk of the MDB list.
+ *
+ * These are the raw slot operations that every higher operation (Copy, Move, Retype, Delete,
+ * Revoke) is built from. None of them finalises anything: that is `delete.ts`'s job.
+ */
+
+/** The CTE at `slot`, or undefined when the slot holds the null cap. */
+export function getCTE(s: KernelState, slot: SlotAddr): CTE | undefined {
+  return s.ctes.get(slot);
+}
+
+/** The cap at `slot` (the null cap for an empty slot). */
+export function getCap(s: KernelState, slot: SlotAddr): Cap {
+  return s.ctes.get(slot)?.cap ?? NULL_CAP;
+}
+
+/** Whether the slot is empty (seL4's ensureEmptySlot test). */
+export function isSlotEmpty(s: KernelState, slot: SlotAddr): boolean {
+  return !s.ctes.has(slot);
+}
+
+/** The slots directly derived from `slot`, in slot-address order. */
+export function childrenOf(s: KernelState, slot: SlotAddr): SlotAddr[] {
+  return [...(s.cdtChildren.get(slot)?.keys() ?? [])];
+}
+
+/** Whether any cap was derived from the one in `slot` (seL4's ensureNoChildren test). */
+export function hasChildren(s: KernelState, slot: SlotAddr): boolean {
+  const c = s.cdtChildren.get(slot);
+  return c !== undefined && c.size > 0;
+}
+
+/** Every slot derived from `slot`, directly or not, parents before their children. */
+export function descendantsOf(s: KernelState, slot: SlotAddr): SlotAddr[] {
+  const out: SlotAddr[] = [];
+  const stack = childrenOf(s, slot).reverse();
+  while (stack.length > 0) {
+    const next = stack.pop() as SlotAddr;
+    out.push(next);
+    stack.push(...childrenOf(s, next).reverse());
+  }
+  return out;
+}
+
+/**
+ * seL4's isFinalCapability: no other cap names the same object. Untyped caps and the ASID
+ * control cap name no object and are always final.
+ */
+export function isFinalCapability(s: KernelState, slot: SlotAddr): boolean {
+  const addr = capObjectAddress(getCap(s, slot));
+  return addr === undefined || (s.capCount.get(addr) ?? 0) <= 1;
+}
+
+function countCap(s: MutableState, cap: Cap, delta: number): void {
+  const addr = capObjectAddress(cap);
+  if (addr === undefined) return;
+  const n = (s.capCount.get(addr) ?? 0) + delta;
+  s.capCount = n === 0 ? s.capCount.delete(addr) : s.capCount.set(addr, n);
+}
+
+function linkChild(s: MutableState, parent: SlotAddr | null, child: SlotAddr): void {
+  if (parent === null) return;
+  s.cdtChildren = s.cdtChildren.set(parent, (s.cdtChildren.get(parent) ?? PMap.empty<SlotAddr, true>()).set(child, true));
+}
+
+function unlinkChild(s: MutableState, parent: SlotAddr | null, child: SlotAddr): void {
+  if (parent === null) return;
+  const set = s.cdtChildren.get(parent);
+  if (set === undefined) return;
+  const rest = set.delete(child);
+  s.cdtChildren = rest.size === 0 ? s.cdtChildren.delete(parent) : s.cdtChildren.set(parent, rest);
+}
+
+/** Replaces the cap in an occupied slot, keeping its place in the tree (seL4 writes cte->cap). */
+export function updateCap(s: MutableState, slot: SlotAddr, cap: Cap): void {
+  const cte = s.ctes.get(slot);
+  if (cte === undefined) throw new Error(`capsim internal error: updateCap on empty slot ${hex(slot)}`);
+  // Rewriting a cap in place (a mapping record, a free index) rarely changes which object it names.
+  if (capObjectAddress(cte.cap) !== capObjectAddress(cap)) {
+    countCap(s, cte.cap, -1);
+    countCap(s, cap, +1);
+  }
+  s.ctes = s.ctes.set(slot, { cap, parent: cte.parent, original: cte.original });
+}
+
+/**
+ * Puts `cap` into the empty slot `dest` with an explicit parent (or none) and original bit.
+ * Retype and boot use this: the caps they make are originals and children of the untyped.
+ */
+export function insertCap(s: MutableState, cap: Cap, dest: SlotAddr, parent: SlotAddr | null, original: boolean): void {
+  if (s.ctes.has(dest)) throw new Error(`capsim internal error: insertCap into occupied slot ${hex(dest)}`);
+  if (cap.type === "Null") return;
+  s.ctes = s.ctes.set(dest, { cap, parent, original });
+  countCap(s, cap, +1);
+  linkChild(s, parent, dest);
+}
+
+/**
+ * seL4's cteInsert: puts `newCap` (derived from the cap in `src`) into the empty slot `dest`.
+ * The new cap is a child of `src` when `src` is an original that covers it; otherwise it
+ * becomes a sibling of `src` (seL4 places it right after `src` in the MDB, outside src's subtree).
+ */
+export function cteInsert(s: MutableState, newCap: Cap, src: SlotAddr, dest: SlotAddr): void {
+  const srcCTE = s.ctes.get(src);
+  if (srcCTE === undefined) throw new Error(`capsim internal error: cteInsert from empty slot ${hex(src)}`);
+  const original = isCapRevocable(newCap, srcCTE.cap);
+  const parent = isMDBParentOf(s.config.sizes, srcCTE.cap, srcCTE.original, newCap, original) ? src : srcCTE.parent;
+  insertCap(s, newCap, dest, parent, original);
+}
+
+/**
+ * seL4's cteMove: moves the cap in `src` to the empty slot `dest` as `newCap`, keeping its
+ * place in the derivation tree: its parent, its original bit and its children all follow it.
+ */
+export function cteMove(s: MutableState, newCap: Cap, src: SlotAddr, dest: SlotAddr): void {
+  const cte = s.ctes.get(src);
+  if (cte === undefined) throw new Error(`capsim internal error: cteMove from empty slot ${hex(src)}`);
+  if (src === dest) {
+    updateCap(s, src, newCap);
+    return;
+  }
+  const children = childrenOf(s, src);
+  s.ctes = s.ctes.delete(src);
+  countCap(s, cte.cap, -1);
+  unlinkChild(s, cte.parent, src);
+  s.cdtChildren = s.cdtChildren.delete(src);
+  const parent = cte.parent === src ? dest : cte.parent;
+  s.ctes = s.ctes.set(dest, { cap: newCap, parent, original: cte.original });
+  countCap(s, newCap, +1);
+  linkChild(s, parent, dest);
+  for (const c of children) {
+    const child = s.ctes.get(c) as CTE;
+    s.ctes = s.ctes.set(c, { cap: child.cap, parent: dest, original: child.original });
+    linkChild(s, dest, c);
+  }
+}
+
+/**
+ * seL4's cteSwap: exchanges the caps in two occupied slots (as `cap1` moved to slot2 and
+ * `cap2` to slot1), each keeping its place in the derivation tree.
+ */
+export function cteSwap(s: MutableState, cap1: Cap, slot1: SlotAddr, cap2: Cap, slot2: SlotAddr): void {
+  const a = s.ctes.get(slot1);
+  const b = s.ctes.get(slot2);
+  if (a === undefined || b === undefined) throw new Error("capsim internal error: cteSwap needs two occupied slots");
+  const aChildren = childrenOf(s, slot1);
+  const bChildren = childrenOf(s, slot2);
+  unlinkChild(s, a.parent, slot1);
+  unlinkChild(s, b.parent, slot2);
+  s.cdtChildren = s.cdtChildren.delete(slot1).delete(slot2);
+  countCap(s, a.cap, -1);
+  countCap(s, b.cap, -1);
+  const rename = (p: SlotAddr | null): SlotAddr | null => (p === slot1 ? slot2 : p === slot2 ? slot1 : p);
+  const aParent = rename(a.parent);
+  const bParent = rename(b.parent);
+  s.ctes = s.ctes.set(slot2, { cap: cap1, parent: aParent, original: a.original }).set(slot1, { cap: cap2, parent: bParent, original: b.original });
+  countCap(s, cap1, +1);
+  countCap(s, cap2, +1);
+  linkChild(s, aParent, slot2);
+  linkChild(s, bParent, slot1);
+  for (const c of aChildren) {
+    if (c === slot1 || c === slot2) continue;
+    s.ctes = s.ctes.set(c, { ...(s.ctes.get(c) as CTE), parent: slot2 });
+    linkChild(s, slot2, c);
+  }
+  for (const c of bChildren) {
+    if (c === slot1 || c === slot2) continue;
+    s.ctes = s.ctes.set(c, { ...(s.ctes.get(c) as CTE), parent: slot1 });
+    linkChild(s, slot1, c);
+  }
+}
+
+/**
+ * seL4's emptySlot (after finalisation): clears the slot. Its children, if any, move up to
+ * its parent, as removing a node from seL4's MDB list leaves them under the parent's range.
+ */
+export function emptySlot(s: MutableState, slot: SlotAddr): void {
+  const cte = s.ctes.get(slot);
+  if (cte === undefined) return;
+  const children = childrenOf(s, slot);
+  s.ctes = s.ctes.delete(slot);
+  countCap(s, cte.cap, -1);
+  unlinkChild(s, cte.parent, slot);
+  s.cdtChildren = s.cdtChildren.delete(slot);
+  for (const c of children) {
+    s.ctes = s.ctes.set(c, { ...(s.ctes.get(c) as CTE), parent: cte.parent });
+    linkChild(s, cte.parent, c);
+  }
+}

@@ -1,0 +1,116 @@
+import { bitField, type CPtr, type PhysAddr } from "../model/addresses.ts";
+import { failedLookup, rangeError, type LookupFailure, type SyscallError } from "../model/errors.ts";
+import { err, ok, type Result } from "../model/result.ts";
+import { TCB_SLOTS } from "../model/constants.ts";
+import type { KernelState, SlotAddr } from "../model/state.ts";
+import { getCap } from "./cdt.ts";
+import type { Cap } from "../model/caps.ts";
+
+/**
+ * The distance between slot addresses: a CTE is 16 bytes on a 32-bit kernel (seL4_SlotBits 4).
+ * Slot addresses are keys, so the stride only has to keep each CNode's slots inside its object;
+ * a 64-bit architecture (32-byte CTEs) will take its stride from KernelSizes.slotBits.
+ */
+const SLOT_BYTES = 16;
+
+/** The physical address of slot `index` of the CNode (or TCB CTE block) at `base`. */
+export function slotAddress(base: PhysAddr, index: number): SlotAddr {
+  return (base + index * SLOT_BYTES) as SlotAddr;
+}
+
+/** A slot found by a CSpace lookup, and how many CPtr bits were left unused when it stopped. */
+export interface ResolvedSlot {
+  readonly slot: SlotAddr;
+  readonly bitsRemaining: number;
+}
+
+/**
+ * seL4's resolveAddressBits (src/kernel/cspace.c): resolve the top `nBits` bits of `capptr`
+ * starting at CNode cap `nodeCap`. Each CNode consumes its guard (which must match) and then
+ * its radix bits (the slot index); the walk continues while bits remain and the slot found
+ * holds another CNode cap.
+ */
+export function resolveAddressBits(s: KernelState, nodeCap: Cap, capptr: CPtr, nBits: number): Result<ResolvedSlot, LookupFailure> {
+  if (nodeCap.type !== "CNode") return err({ kind: "InvalidRoot" });
+  let node = nodeCap;
+  let n = nBits;
+  for (;;) {
+    const radixBits = node.radixBits;
+    const guardBits = node.guardSize;
+    const levelBits = radixBits + guardBits;
+    const guard = guardBits > n ? -1 : bitField(capptr, n - guardBits, guardBits);
+    if (guardBits > n || guard !== node.guard) {
+      return err({ kind: "GuardMismatch", bitsLeft: n, guardFound: node.guard, bitsFound: guardBits });
+    }
+    if (levelBits > n) return err({ kind: "DepthMismatch", bitsLeft: n, bitsFound: levelBits });
+    const index = bitField(capptr, n - levelBits, radixBits);
+    const slot = slotAddress(node.paddr, index);
+    if (n === levelBits) return ok({ slot, bitsRemaining: 0 });
+    n -= levelBits;
+    const next = getCap(s, slot);
+    if (next.type !== "CNode") return ok({ slot, bitsRemaining: n });
+    node = next;
+  }
+}
+
+/** The CSpace root cap of a thread (its tcbCTable slot). */
+export function threadCSpaceRoot(s: KernelState, tcb: PhysAddr): Cap {
+  return getCap(s, slotAddress(tcb, TCB_SLOTS.tcbCTable));
+}
+
+/**
+ * seL4's lookupSlot: resolve a CPtr through a thread's whole CSpace (32 bits deep). As in seL4,
+ * bits left over when the walk stops at a non-CNode cap are ignored.
+ */
+export function lookupSlot(s: KernelState, tcb: PhysAddr, capptr: CPtr): Result<SlotAddr, LookupFailure> {
+  const r = resolveAddressBits(s, threadCSpaceRoot(s, tcb), capptr, s.config.sizes.wordBits);
+  return r.ok ? ok(r.value.slot) : r;
+}
+
+/** seL4's lookupCapAndSlot: the cap a thread's CPtr names, and its slot. */
+export function lookupCapAndSlot(s: KernelState, tcb: PhysAddr, capptr: CPtr): Result<{ cap: Cap; slot: SlotAddr }, LookupFailure> {
+  const r = lookupSlot(s, tcb, capptr);
+  return r.ok ? ok({ cap: getCap(s, r.value), slot: r.value }) : r;
+}
+
+function describeLookupFailure(f: LookupFailure): string {
+  switch (f.kind) {
+    case "InvalidRoot":
+      return "the root is not a CNode cap";
+    case "MissingCapability":
+      return `no capability with ${f.bitsLeft} bits left`;
+    case "DepthMismatch":
+      return `the depth does not match: ${f.bitsLeft} bits were left but the CNode takes ${f.bitsFound}`;
+    case "GuardMismatch":
+      return `the guard does not match: the CNode's ${f.bitsFound}-bit guard is ${f.guardFound}`;
+  }
+}
+
+/**
+ * seL4's lookupSlotForCNodeOp: find a slot by (root CNode cap, index, depth) for a CNode
+ * operation or Retype. The lookup must use exactly `depth` bits.
+ */
+export function lookupSlotForCNodeOp(s: KernelState, isSource: boolean, root: Cap, capptr: CPtr, depth: number): Result<SlotAddr, SyscallError> {
+  const which = isSource ? "source" : "destination";
+  if (root.type !== "CNode") return err(failedLookup(isSource, { kind: "InvalidRoot" }, `the ${which} root is not a CNode cap`));
+  const wordBits = s.config.sizes.wordBits;
+  if (depth < 1 || depth > wordBits) return err(rangeError(1, wordBits, `the ${which} depth ${depth} is outside [1, ${wordBits}]`));
+  const r = resolveAddressBits(s, root, capptr, depth);
+  if (!r.ok) return err(failedLookup(isSource, r.error, `looking up the ${which} slot failed: ${describeLookupFailure(r.error)}`));
+  if (r.value.bitsRemaining !== 0) {
+    return err(
+      failedLookup(isSource, { kind: "DepthMismatch", bitsLeft: 0, bitsFound: r.value.bitsRemaining }, `the ${which} lookup stopped with ${r.value.bitsRemaining} bits unresolved`),
+    );
+  }
+  return ok(r.value.slot);
+}
+
+/** seL4's lookupTargetSlot. */
+export const lookupTargetSlot = (s: KernelState, root: Cap, capptr: CPtr, depth: number): Result<SlotAddr, SyscallError> =>
+  lookupSlotForCNodeOp(s, false, root, capptr, depth);
+/** seL4's lookupSourceSlot. */
+export const lookupSourceSlot = (s: KernelState, root: Cap, capptr: CPtr, depth: number): Result<SlotAddr, SyscallError> =>
+  lookupSlotForCNodeOp(s, true, root, capptr, depth);
+/** seL4's lookupPivotSlot. */
+export const lookupPivotSlot = (s: KernelState, root: Cap, capptr: CPtr, depth: number): Result<SlotAddr, SyscallError> =>
+  lookupSlotForCNodeOp(s, true, root, capptr, depth);

@@ -1,0 +1,55 @@
+import { illegalOperation, revokeFirst, type SyscallError } from "../model/errors.ts";
+import { err, ok, type Result } from "../model/result.ts";
+import type { KernelState, SlotAddr } from "../model/state.ts";
+import { hasChildren } from "./cdt.ts";
+import { NULL_CAP, type Cap } from "../model/caps.ts";
+
+/**
+ * seL4's deriveCap (src/object/objecttype.c with Arch_deriveCap for ARM 32-bit): the cap that
+ * CNode Copy and Mint place in the destination.
+ * - an untyped cap with children cannot be copied (RevokeFirst), as seL4's ensureNoChildren;
+ * - a frame copy starts unmapped: each frame cap tracks one mapping of its own;
+ * - a page table cap that is not mapped, or a page directory cap without an ASID, cannot be
+ *   copied (IllegalOperation): seL4 keeps each such object reachable through one cap until it is
+ *   placed in an address space.
+ */
+export function deriveCap(s: KernelState, slot: SlotAddr, cap: Cap): Result<Cap, SyscallError> {
+  switch (cap.type) {
+    case "Untyped":
+      return hasChildren(s, slot) ? err(revokeFirst("an untyped cap with children cannot be copied: revoke it first")) : ok(cap);
+    case "Frame":
+      return ok({ ...cap, mapping: null });
+    case "PageTable":
+      return cap.mapping === null ? err(illegalOperation("a page table cap that is not mapped cannot be copied: map the table first")) : ok(cap);
+    case "PageDirectory":
+      return cap.mappedASID === null ? err(illegalOperation("a page directory cap without an ASID cannot be copied: assign it an ASID first")) : ok(cap);
+    default:
+      return ok(cap);
+  }
+}
+
+/**
+ * seL4's updateCapData (Mint's badge word, Mutate's data word):
+ * - endpoint and notification caps take the badge (its low 28 bits, seL4_BadgeBits), unless
+ *   already badged or `preserve` (Mutate) is set: then the null cap;
+ * - a CNode cap takes a new guard from seL4_CNode_CapData (32-bit layout: guard size in bits
+ *   3-7, guard in bits 8-25); a guard size that overflows the word gives the null cap;
+ * - every other cap is unchanged (ARM's Arch_updateCapData returns the cap as it is).
+ */
+export function updateCapData(preserve: boolean, data: number, cap: Cap): Cap {
+  switch (cap.type) {
+    case "Endpoint":
+    case "Notification":
+      if (!preserve && cap.badge === 0) return { ...cap, badge: data % 2 ** 28 };
+      return NULL_CAP;
+    case "CNode": {
+      const guardSize = Math.floor(data / 8) % 32;
+      const guardWord = Math.floor(data / 256) % 2 ** 18;
+      if (guardSize + cap.radixBits > 32) return NULL_CAP;
+      const guard = guardSize === 0 ? 0 : guardWord % 2 ** guardSize;
+      return { ...cap, guardSize, guard };
+    }
+    default:
+      return cap;
+  }
+}

@@ -1,0 +1,143 @@
+import type { ASID, PhysAddr, VirtAddr } from "./addresses.ts";
+
+/**
+ * Capability records, one variant per seL4 cap type (include/object/structures.bf and its
+ * ARM 32-bit part; l4v `SEL4/Object/Structures.lhs` and `.../ARM.lhs`). Fields keep
+ * l4v's meaning; mapping information uses l4v's `Maybe (ASID, VPtr)` shape (`mapping`).
+ */
+
+/** The frame sizes of ARM 32-bit, smallest first (seL4's vm_page_size names). */
+export const FRAME_SIZES = ["SmallPage", "LargePage", "Section", "SuperSection"] as const;
+export type FrameSize = (typeof FRAME_SIZES)[number];
+
+/** seL4_CapRights: the rights word of endpoint-like caps and the mask of Copy/Mint/Map. */
+export interface CapRights {
+  readonly read: boolean;
+  readonly write: boolean;
+  readonly grant: boolean;
+  readonly grantReply: boolean;
+}
+
+export const ALL_RIGHTS: CapRights = { read: true, write: true, grant: true, grantReply: true };
+export const NO_RIGHTS: CapRights = { read: false, write: false, grant: false, grantReply: false };
+
+/** The seL4_CapRights word: bit0 write, bit1 read, bit2 grant, bit3 grant-reply. */
+export function capRightsFromWord(w: number): CapRights {
+  return { write: (w & 1) !== 0, read: (w & 2) !== 0, grant: (w & 4) !== 0, grantReply: (w & 8) !== 0 };
+}
+
+/** The seL4_CapRights word of a rights record. */
+export function wordFromCapRights(r: CapRights): number {
+  return (r.write ? 1 : 0) | (r.read ? 2 : 0) | (r.grant ? 4 : 0) | (r.grantReply ? 8 : 0);
+}
+
+/** The rights a frame cap grants to its mappings (seL4 `vm_rights`, ARM 32-bit numbering 0..3). */
+export type VMRights = "VMNoAccess" | "VMKernelOnly" | "VMReadOnly" | "VMReadWrite";
+
+/** Where a frame or page table is mapped: l4v's `capVPMappedAddress` / `capPTMappedAddress`. */
+export interface MappingRecord {
+  readonly asid: ASID;
+  readonly vaddr: VirtAddr;
+}
+
+export interface NullCap {
+  readonly type: "Null";
+}
+export interface UntypedCap {
+  readonly type: "Untyped";
+  readonly paddr: PhysAddr;
+  readonly sizeBits: number;
+  readonly isDevice: boolean;
+  /** Bytes from the start of the region that are (or may be) in use: seL4's capFreeIndex, in bytes. */
+  readonly freeIndex: number;
+}
+export interface CNodeCap {
+  readonly type: "CNode";
+  readonly paddr: PhysAddr;
+  readonly radixBits: number;
+  readonly guardSize: number;
+  readonly guard: number;
+}
+export interface TCBCap {
+  readonly type: "TCB";
+  readonly paddr: PhysAddr;
+}
+export interface EndpointCap {
+  readonly type: "Endpoint";
+  readonly paddr: PhysAddr;
+  readonly badge: number;
+  readonly rights: CapRights;
+}
+export interface NotificationCap {
+  readonly type: "Notification";
+  readonly paddr: PhysAddr;
+  readonly badge: number;
+  readonly rights: CapRights;
+}
+export interface FrameCap {
+  readonly type: "Frame";
+  readonly paddr: PhysAddr;
+  readonly size: FrameSize;
+  readonly vmRights: VMRights;
+  readonly isDevice: boolean;
+  /** The one mapping this cap tracks (null when unmapped: seL4's mapped ASID 0). */
+  readonly mapping: MappingRecord | null;
+}
+/**
+ * A frame cap with its mapping record replaced. Field by field rather than a spread: every
+ * frame cap then has one shape, which keeps the map/unmap path monomorphic (README, Performance).
+ */
+export function frameCapWithMapping(cap: FrameCap, mapping: MappingRecord | null): FrameCap {
+  return { type: "Frame", paddr: cap.paddr, size: cap.size, vmRights: cap.vmRights, isDevice: cap.isDevice, mapping };
+}
+export interface PageTableCap {
+  readonly type: "PageTable";
+  readonly paddr: PhysAddr;
+  /** Where the table is mapped; the vaddr is the 1 MiB-aligned base of its directory slot. */
+  readonly mapping: MappingRecord | null;
+}
+export interface PageDirectoryCap {
+  readonly type: "PageDirectory";
+  readonly paddr: PhysAddr;
+  /** The ASID assigned to this directory (seL4's capPDIsMapped / capPDMappedASID), or null. */
+  readonly mappedASID: ASID | null;
+}
+export interface ASIDControlCap {
+  readonly type: "ASIDControl";
+}
+export interface ASIDPoolCap {
+  readonly type: "ASIDPool";
+  readonly paddr: PhysAddr;
+  /** The first ASID of the pool: its ASID-table index << 10. */
+  readonly asidBase: ASID;
+}
+
+export type Cap =
+  | NullCap
+  | UntypedCap
+  | CNodeCap
+  | TCBCap
+  | EndpointCap
+  | NotificationCap
+  | FrameCap
+  | PageTableCap
+  | PageDirectoryCap
+  | ASIDControlCap
+  | ASIDPoolCap;
+
+export type CapType = Cap["type"];
+export type CapOfType<T extends CapType> = Extract<Cap, { type: T }>;
+
+export const NULL_CAP: NullCap = { type: "Null" };
+
+/** The physical address of the object a cap names, or undefined for caps that name none. */
+export function capObjectAddress(cap: Cap): PhysAddr | undefined {
+  switch (cap.type) {
+    case "Null":
+    case "ASIDControl":
+    case "Untyped":
+      return undefined;
+    default:
+      return cap.paddr;
+  }
+}

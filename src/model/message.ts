@@ -1,0 +1,79 @@
+import type { ASID, CPtr, PhysAddr, VirtAddr } from "./addresses.ts";
+import type { LookupFailure, SyscallError } from "./errors.ts";
+import type { Cap } from "./caps.ts";
+import type { KernelState, SlotAddr } from "./state.ts";
+import type { InvocationLabel } from "./labels.ts";
+
+/**
+ * What a thread sends when it invokes a capability: the label, the message words (seL4's
+ * message registers, MR0 first) and the CPtrs of the extra caps. `length` defaults to the
+ * number of words given; seL4's decoders check it to report TruncatedMessage.
+ */
+export interface Message {
+  readonly label: InvocationLabel;
+  readonly args: readonly number[];
+  readonly extraCaps: readonly CPtr[];
+}
+
+/** A cap sent with a message, as the kernel found it (seL4's `extra_caps`: the cap and its slot). */
+export interface ExtraCap {
+  readonly cap: Cap;
+  readonly slot: SlotAddr;
+}
+
+/** Everything a decoder may look at: the frozen state, the invoked cap and its slot, the message. */
+export interface DecodeContext {
+  readonly state: KernelState;
+  readonly thread: PhysAddr;
+  readonly cap: Cap;
+  readonly slot: SlotAddr;
+  readonly label: InvocationLabel;
+  readonly args: readonly number[];
+  readonly extraCaps: readonly ExtraCap[];
+}
+
+/**
+ * Something an invocation did besides changing the state's records, for a learner to see:
+ * what the TLB lost, which cache lines a maintenance operation touched.
+ */
+export type Effect =
+  | { readonly kind: "tlbFlushASID"; readonly asid: ASID; readonly hwASID: number; readonly why: string }
+  | { readonly kind: "tlbFlushPage"; readonly asid: ASID; readonly hwASID: number; readonly vaddr: VirtAddr; readonly why: string }
+  | { readonly kind: "tlbFlushAll"; readonly why: string }
+  | {
+      readonly kind: "cacheMaintenance";
+      readonly operation: "Clean_Data" | "Invalidate_Data" | "CleanInvalidate_Data" | "Unify_Instruction";
+      /** first virtual byte and the last (inclusive), as seL4 passes them to the cache code */
+      readonly vstart: VirtAddr;
+      readonly vend: VirtAddr;
+      /** the physical address of the first byte */
+      readonly pstart: PhysAddr;
+      readonly why: string;
+    }
+  | { readonly kind: "note"; readonly text: string };
+
+/** Where a CPtr failed to resolve, making a cap fault instead of a system-call error. */
+export interface CapFault {
+  /** "invoked": the invoked CPtr; "extraCap": extra cap number `index` (from 0) */
+  readonly which: "invoked" | "extraCap";
+  readonly index: number;
+  readonly cptr: CPtr;
+  readonly lookupFailure: LookupFailure;
+}
+
+/**
+ * The kernel's answer to an invocation:
+ * - ok: seL4_NoError, with the reply's message words (e.g. Page_GetAddress's physical address);
+ * - error: a system-call error, exactly as seL4's decode returned it, and the reply words seL4 sets;
+ * - capFault: a CPtr did not resolve; seL4 sends a cap fault to the thread's fault handler instead of replying.
+ */
+export type Reply =
+  | { readonly kind: "ok"; readonly mrs: readonly number[]; readonly effects: readonly Effect[]; readonly invocation: string }
+  | { readonly kind: "error"; readonly error: SyscallError; readonly mrs: readonly number[] }
+  | { readonly kind: "capFault"; readonly fault: CapFault };
+
+/** The result of one invocation: the next state (the very same object when it failed) and the reply. */
+export interface InvokeResult {
+  readonly state: KernelState;
+  readonly reply: Reply;
+}

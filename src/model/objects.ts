@@ -1,0 +1,87 @@
+import type { PhysAddr, VirtAddr } from "./addresses.ts";
+import type { PMap } from "./pmap.ts";
+import type { FrameSize } from "./caps.ts";
+
+/**
+ * The kernel objects that live in the object store, each at its physical address.
+ *
+ * Records are immutable. Paging structures are sparse: `entries` holds only the slots whose
+ * 32-bit hardware descriptor is not the all-zero invalid word, keyed by slot index, so a new
+ * page directory costs nothing for its 4096 empty slots. The descriptors are the ARMv7
+ * short-descriptor words the MMU would read; `src/vspace/entries.ts` is the one place that
+ * decodes them into Invalid / Table / Page.
+ *
+ * Untyped memory is not an object record: as in seL4, an untyped region exists only through
+ * its capabilities (which carry the region and its free index), and the objects retyped
+ * from it are the records here.
+ */
+export interface CNodeObject {
+  readonly type: "CNode";
+  readonly paddr: PhysAddr;
+  /** log2 of the number of slots. The slots themselves are CTEs in `KernelState.ctes`. */
+  readonly radixBits: number;
+}
+
+export interface TCBObject {
+  readonly type: "TCB";
+  readonly paddr: PhysAddr;
+  /** tcbIPCBuffer: the IPC buffer's user virtual address. */
+  readonly ipcBuffer: VirtAddr;
+}
+
+export interface EndpointObject {
+  readonly type: "Endpoint";
+  readonly paddr: PhysAddr;
+}
+
+export interface NotificationObject {
+  readonly type: "Notification";
+  readonly paddr: PhysAddr;
+}
+
+/** A 16 KiB ARM page directory: 4096 descriptors, each for 1 MiB of virtual space. */
+export interface PageDirectoryObject {
+  readonly type: "PageDirectory";
+  readonly paddr: PhysAddr;
+  /** slot index -> raw descriptor word (only non-zero words are stored) */
+  readonly entries: PMap<number, number>;
+}
+
+/** A 1 KiB ARM page table: 256 descriptors, each for 4 KiB of virtual space. */
+export interface PageTableObject {
+  readonly type: "PageTable";
+  readonly paddr: PhysAddr;
+  /** slot index -> raw descriptor word (only non-zero words are stored) */
+  readonly entries: PMap<number, number>;
+}
+
+/** A frame of physical memory that can be mapped. Its contents are physical memory. */
+export interface FrameObject {
+  readonly type: "Frame";
+  readonly paddr: PhysAddr;
+  readonly size: FrameSize;
+  readonly isDevice: boolean;
+}
+
+/** A 4 KiB ASID pool: 1024 entries, each empty or naming a page directory. */
+export interface ASIDPoolObject {
+  readonly type: "ASIDPool";
+  readonly paddr: PhysAddr;
+  /** index (the low 10 bits of an ASID) -> page directory */
+  readonly entries: PMap<number, PhysAddr>;
+}
+
+export type KernelObject =
+  | CNodeObject
+  | TCBObject
+  | EndpointObject
+  | NotificationObject
+  | PageDirectoryObject
+  | PageTableObject
+  | FrameObject
+  | ASIDPoolObject;
+
+export type KernelObjectType = KernelObject["type"];
+
+/** The object record of a given type. */
+export type ObjectOfType<T extends KernelObjectType> = Extract<KernelObject, { type: T }>;

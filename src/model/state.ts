@@ -1,0 +1,133 @@
+import type { ASID, PhysAddr, VirtAddr } from "./addresses.ts";
+import type { Brand } from "./brand.ts";
+import { PMap } from "./pmap.ts";
+import type { Cap, VMRights } from "./caps.ts";
+import type { KernelObject } from "./objects.ts";
+import type { FrameSize } from "./caps.ts";
+
+/** The physical address of a capability slot (a CTE): seL4's `cte_t *`, l4v's `PPtr CTE`. */
+export type SlotAddr = Brand<number, "SlotAddr">;
+
+/**
+ * A capability table entry: the cap and its place in the capability derivation tree.
+ * `original` is seL4's MDB `revocable` bit (l4v's "original cap"): caps made by Retype and
+ * at boot are original; copies of most caps are not, and become children of an original.
+ */
+export interface CTE {
+  readonly cap: Cap;
+  readonly parent: SlotAddr | null;
+  readonly original: boolean;
+}
+
+/** Which generation of seL4's ARM VSpace API the simulated kernel implements. */
+export type ApiGeneration = "current" | "legacy";
+
+/**
+ * log2 of the bytes of each kind of object and of a word, for one architecture and build
+ * configuration (libsel4's seL4_*Bits). The architecture fills it in; the generic kernel
+ * reads sizes only from here, so it never needs to know which architecture it runs on.
+ */
+export interface KernelSizes {
+  readonly wordBits: number;
+  readonly slotBits: number;
+  readonly tcbBits: number;
+  readonly endpointBits: number;
+  readonly notificationBits: number;
+  readonly pageTableBits: number;
+  /** the root of an address space: ARM32's page directory (seL4_PageDirBits) */
+  readonly vspaceRootBits: number;
+  readonly asidPoolBits: number;
+  readonly minUntypedBits: number;
+  readonly maxUntypedBits: number;
+  readonly frameBits: Readonly<Record<FrameSize, number>>;
+}
+
+/** The architectures capsim models. */
+export type ArchName = "aarch32";
+
+/** The kernel's build-time configuration that the model depends on. */
+export interface MachineConfig {
+  readonly arch: ArchName;
+  readonly sizes: KernelSizes;
+  /** current: seL4 11.0.0 onward (Map also remaps, no Page_Remap); legacy: seL4 10.x. */
+  readonly api: ApiGeneration;
+  /** seL4_UserTop (USER_TOP, = PPTR_BASE): the first virtual address user mappings may not reach. */
+  readonly userTop: VirtAddr;
+}
+
+/** One cached translation (a TLB line), tagged by hardware ASID unless global. */
+export interface TLBEntry {
+  /** the virtual base of the page this line translates */
+  readonly vbase: VirtAddr;
+  readonly pbase: PhysAddr;
+  readonly size: FrameSize;
+  readonly rights: VMRights;
+  readonly executeNever: boolean;
+  readonly cacheable: boolean;
+  /** kernel-window lines are global: they match every hardware ASID */
+  readonly global: boolean;
+  /** the hardware ASID the line is tagged with (ignored when global) */
+  readonly hwASID: number;
+}
+
+/** The address space the MMU is using now: TTBR0 and CONTEXTIDR.ASID. */
+export interface LoadedVSpace {
+  readonly pd: PhysAddr;
+  readonly hwASID: number;
+}
+
+/**
+ * The whole simulated machine: kernel objects, capability slots and the ARM MMU state.
+ * Every large store is a PMap (persistent, O(depth) updates); a transition replaces the
+ * few stores it changes and shares the rest with the previous state.
+ */
+export interface KernelState {
+  readonly config: MachineConfig;
+  /** every live kernel object, by its physical address */
+  readonly objects: PMap<PhysAddr, KernelObject>;
+  /** every non-null capability, by the physical address of its slot (CNode slots and TCB slots alike) */
+  readonly ctes: PMap<SlotAddr, CTE>;
+  /** the capability derivation tree's child sets: parent slot -> its children's slots */
+  readonly cdtChildren: PMap<SlotAddr, PMap<SlotAddr, true>>;
+  /** how many caps name each object: lets isFinalCapability answer in O(depth) */
+  readonly capCount: PMap<PhysAddr, number>;
+  /** armKSASIDTable: ASID-table index (the high 7 bits of an ASID) -> ASID pool */
+  readonly asidTable: PMap<number, PhysAddr>;
+  /** armKSHWASIDTable: hardware ASID -> the seL4 ASID using it */
+  readonly hwASIDTable: PMap<number, ASID>;
+  /** armKSNextASID: the round-robin victim pointer for hardware-ASID stealing */
+  readonly nextHWASID: number;
+  /** armKSASIDMap: seL4 ASID -> hardware ASID currently stored for it */
+  readonly asidMap: PMap<ASID, number>;
+  /** the TLB: lines keyed by tlbKey (hardware ASID and virtual page number) */
+  readonly tlb: PMap<number, TLBEntry>;
+  /** physical memory contents by 4 KiB page number; an absent page reads as zero */
+  readonly memory: PMap<number, Uint8Array>;
+  /** armKSGlobalPD: the kernel's own page directory (null before boot builds one) */
+  readonly globalPD: PhysAddr | null;
+  /** the thread the kernel runs now (its TCB), or null */
+  readonly currentThread: PhysAddr | null;
+  /** what TTBR0/CONTEXTIDR hold now, or null before any address space is loaded */
+  readonly loadedVSpace: LoadedVSpace | null;
+}
+
+
+/** A machine with no objects and no caps: what boot starts from. */
+export function emptyKernelState(config: MachineConfig): KernelState {
+  return {
+    config,
+    objects: PMap.empty(),
+    ctes: PMap.empty(),
+    cdtChildren: PMap.empty(),
+    capCount: PMap.empty(),
+    asidTable: PMap.empty(),
+    hwASIDTable: PMap.empty(),
+    nextHWASID: 0,
+    asidMap: PMap.empty(),
+    tlb: PMap.empty(),
+    memory: PMap.empty(),
+    globalPD: null,
+    currentThread: null,
+    loadedVSpace: null,
+  };
+}

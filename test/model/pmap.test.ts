@@ -1,0 +1,105 @@
+import { expect } from "chai";
+import fc from "fast-check";
+import { PMap } from "../../src/model/pmap.ts";
+
+type Op = { kind: "set"; key: number; value: number } | { kind: "delete"; key: number };
+
+const keyArb = fc.oneof(fc.nat({ max: 100 }), fc.nat({ max: 2 ** 32 }), fc.maxSafeNat());
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constant("set" as const), key: keyArb, value: fc.integer() }),
+  fc.record({ kind: fc.constant("delete" as const), key: keyArb }),
+);
+
+describe("PMap", () => {
+  it("agrees with a JavaScript Map over random operations, and iterates in key order", () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 200 }), (ops) => {
+        let p = PMap.empty<number, number>();
+        const m = new Map<number, number>();
+        for (const op of ops) {
+          if (op.kind === "set") {
+            p = p.set(op.key, op.value);
+            m.set(op.key, op.value);
+          } else {
+            p = p.delete(op.key);
+            m.delete(op.key);
+          }
+        }
+        expect(p.size).to.equal(m.size);
+        const sorted = [...m.entries()].sort((a, b) => a[0] - b[0]);
+        expect([...p.entries()]).to.deep.equal(sorted);
+        for (const [k, v] of m) expect(p.get(k)).to.equal(v);
+      }),
+    );
+  });
+
+  it("never changes an old version when a new one is made", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(keyArb, fc.integer()), { maxLength: 100 }), keyArb, (entries, extra) => {
+        const before = PMap.from(entries);
+        const snapshot = [...before.entries()];
+        before.set(extra, 42).delete(entries[0]?.[0] ?? 0);
+        expect([...before.entries()]).to.deep.equal(snapshot);
+      }),
+    );
+  });
+
+  it("answers floor and range queries like a sorted list", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(keyArb, { maxLength: 100 }), keyArb, keyArb, (keys, a, b) => {
+        const p = PMap.from(keys.map((k) => [k, k] as const));
+        const sorted = [...keys].sort((x, y) => x - y);
+        const below = sorted.filter((k) => k <= a);
+        expect(p.floor(a)?.[0]).to.equal(below[below.length - 1]);
+        const [lo, hi] = a <= b ? [a, b] : [b, a];
+        expect([...p.range(lo, hi)].map(([k]) => k)).to.deep.equal(sorted.filter((k) => k >= lo && k < hi));
+        expect([...p.deleteRange(lo, hi).keys()]).to.deep.equal(sorted.filter((k) => k < lo || k >= hi));
+      }),
+    );
+  });
+
+  it("returns the same map when a set or delete changes nothing", () => {
+    const p = PMap.from<number, string>([[5, "a"]]);
+    expect(p.set(5, "a")).to.equal(p);
+    expect(p.delete(6)).to.equal(p);
+  });
+
+  it("refuses keys that are negative, fractional or beyond 2^53", () => {
+    const p = PMap.empty<number, number>();
+    expect(() => p.set(-1, 0)).to.throw(RangeError);
+    expect(() => p.set(1.5, 0)).to.throw(RangeError);
+    expect(() => p.set(2 ** 53, 0)).to.throw(RangeError);
+  });
+
+  it("never truncates a fractional or out-of-range key onto a stored one", () => {
+    const p = PMap.from<number, string>([[1, "one"], [2 ** 40, "big"]]);
+    for (const key of [1.5, 0.999, -1, 2 ** 40 + 0.5, Number.NaN, Infinity]) {
+      expect(p.get(key), String(key)).to.equal(undefined);
+      expect(p.has(key), String(key)).to.equal(false);
+      expect(p.delete(key), String(key)).to.equal(p);
+    }
+  });
+});
+
+describe("PMap.changedKeys", () => {
+  it("compares maps of different heights without listing the keys they share", () => {
+    const small = PMap.from<number, string>([[3, "a"], [40, "b"]]);
+    const tall = small.set(2 ** 45, "c");
+    expect(small.changedKeys(tall)).to.deep.equal([2 ** 45]);
+    expect(tall.changedKeys(small)).to.deep.equal([2 ** 45]);
+    const emptied = small.delete(3).delete(40);
+    expect(tall.changedKeys(emptied)).to.deep.equal([3, 40, 2 ** 45]);
+  });
+
+  it("lists exactly the keys whose values differ, in order", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(keyArb, fc.integer()), { maxLength: 60 }), fc.array(opArb, { maxLength: 20 }), (entries, ops) => {
+        const a = PMap.from(entries);
+        let b = a;
+        for (const op of ops) b = op.kind === "set" ? b.set(op.key, op.value) : b.delete(op.key);
+        const keys = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => x - y);
+        expect(a.changedKeys(b)).to.deep.equal(keys.filter((k) => a.get(k) !== b.get(k)));
+      }),
+    );
+  });
+});

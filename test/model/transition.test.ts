@@ -1,0 +1,108 @@
+import { expect } from "chai";
+import { DEFAULT_CONFIG } from "../../src/arch/index.ts";
+import fc from "fast-check";
+import { isDraft } from "immer";
+import { paddr, vaddr } from "../../src/model/addresses.ts";
+import { PMap } from "../../src/model/pmap.ts";
+import { boot } from "../../src/boot/boot.ts";
+import { writePhysical } from "../../src/machine/memory.ts";
+import { switchToThread } from "../../src/machine/threads.ts";
+import { mmuTranslate } from "../../src/arch/aarch32/mmu.ts";
+import { emptyKernelState, type KernelState } from "../../src/model/state.ts";
+import { setTransitionEngine, transition, transitionEngine, type TransitionEngine } from "../../src/model/transition.ts";
+import { applyInvocation, invocationArbitrary } from "../../src/testing/invocations.ts";
+import { buildFuzzWorld } from "../../src/testing/world.ts";
+
+/** Runs `f` with `engine` chosen, and puts the previous engine back. */
+function withEngine<T>(engine: TransitionEngine, f: () => T): T {
+  const before = transitionEngine();
+  setTransitionEngine(engine);
+  try {
+    return f();
+  } finally {
+    setTransitionEngine(before);
+  }
+}
+
+/** Asserts two states hold equal values (PMaps compared on the keys whose values are not shared). */
+function expectEqualStates(a: KernelState, b: KernelState, where: string): void {
+  for (const field of Object.keys(a) as (keyof KernelState)[]) {
+    const x = a[field];
+    const y = b[field];
+    if (x instanceof PMap && y instanceof PMap) {
+      for (const k of (x as PMap<number, unknown>).changedKeys(y as PMap<number, unknown>)) {
+        expect((x as PMap<number, unknown>).get(k), `${where}: ${field}[${k}]`).to.deep.equal((y as PMap<number, unknown>).get(k));
+      }
+    } else {
+      expect(x, `${where}: ${field}`).to.deep.equal(y);
+    }
+  }
+}
+
+describe("transitions", () => {
+  const fields = Object.keys(emptyKernelState(DEFAULT_CONFIG)) as (keyof KernelState)[];
+
+  for (const engine of ["root-copy", "immer"] as const) {
+    it(`${engine}: changing any one field gives a new state sharing every other field; changing nothing gives the same state`, () => {
+      withEngine(engine, () => {
+        const base = emptyKernelState(DEFAULT_CONFIG);
+        expect(transition(base, () => {})).to.equal(base);
+        expect(transition(base, (d) => void (d.objects = base.objects))).to.equal(base);
+        for (const field of fields) {
+          const marker = { changed: field };
+          const next = transition(base, (d) => {
+            (d as unknown as Record<string, unknown>)[field] = marker;
+          });
+          expect(next, field).to.not.equal(base);
+          expect(next[field], field).to.equal(marker);
+          for (const other of fields) if (other !== field) expect(next[other], `${field} then ${other}`).to.equal(base[other]);
+          expect(base[field], `${field} in the old state`).to.not.equal(marker);
+        }
+      });
+    });
+  }
+
+  it("the immer engine hands the recipe an immer draft; the root-copy engine a plain copy", () => {
+    const base = emptyKernelState(DEFAULT_CONFIG);
+    const seen: boolean[] = [];
+    withEngine("immer", () => transition(base, (d) => void seen.push(isDraft(d))));
+    withEngine("root-copy", () => transition(base, (d) => void seen.push(isDraft(d) || d === base)));
+    expect(seen).to.deep.equal([true, false]);
+  });
+
+  it("both engines give equal states for the transitions outside invocations: thread switch, memory write, TLB fill", () => {
+    const m = boot({ ram: [{ base: 0x10000000, size: 64 * 2 ** 20 }] });
+    const run = () => {
+      let s = switchToThread(m.state, m.initThread).state;
+      s = writePhysical(s, paddr(0x10200000), Uint8Array.from([1, 2, 3]));
+      // USER_TOP is the first address of the kernel window: the walk fills a global TLB line.
+      const t = mmuTranslate(s, vaddr(m.state.config.userTop + 0x1234));
+      expect(t.translation.ok).to.equal(true);
+      return [s, t.state] as const;
+    };
+    const fast = withEngine("root-copy", run);
+    const reference = withEngine("immer", run);
+    expect(fast[1].tlb.size).to.be.greaterThan(m.state.tlb.size);
+    for (let i = 0; i < fast.length; i++) expectEqualStates(fast[i] as KernelState, reference[i] as KernelState, `transition ${i}`);
+  });
+
+  it("both engines give equal states and replies over random libsel4 calls (immer is the reference)", () => {
+    const start = buildFuzzWorld();
+    const T = start.machine.initThread;
+    fc.assert(
+      fc.property(fc.array(invocationArbitrary({ badShare: 0.1 }), { minLength: 1, maxLength: 40 }), (invs) => {
+        let s: KernelState = start.state;
+        for (const inv of invs) {
+          const fast = withEngine("root-copy", () => applyInvocation(s, T, inv));
+          const reference = withEngine("immer", () => applyInvocation(s, T, inv));
+          const where = JSON.stringify(inv);
+          expect(fast.reply, where).to.deep.equal(reference.reply);
+          expect(fast.state === s, `${where}: unchanged`).to.equal(reference.state === s);
+          expectEqualStates(fast.state, reference.state, where);
+          s = fast.state;
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
