@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { slotAddress } from "../kernel/cspace.ts";
+import { rootCNodeOf, slotAddress } from "../kernel/cspace.ts";
 import { getCap } from "../kernel/cdt.ts";
 import { describeError } from "../model/errors.ts";
-import { hex } from "../model/addresses.ts";
+import { hex, type PhysAddr } from "../model/addresses.ts";
 import { loadScenarioFile } from "../scenario/load.ts";
 import { runScenario, type ScenarioReport } from "../scenario/run.ts";
 import { ScenarioError } from "../scenario/errors.ts";
@@ -78,8 +78,7 @@ function runCommand(files: string[], json: boolean, checkInvariants: boolean): n
 
 function explainCommand(file: string): number {
   const report = runScenario(loadScenarioFile(file));
-  const cnodeCap = getCap(report.machine.state, slotAddress(report.machine.initThread, 0));
-  const cnode = cnodeCap.type === "CNode" ? cnodeCap.paddr : (0 as never);
+  const cnode = rootCNodeOf(report.machine.state, report.machine.initThread) ?? (0 as PhysAddr);
   console.log(`Scenario: ${report.name}\n`);
   for (const s of report.steps) {
     console.log(`Step ${s.index} (line ${s.line}): ${s.action}`);
@@ -114,9 +113,9 @@ function showCommand(file: string, flags: Record<string, string | true>): number
     console.error(`capsim show: --at ${at} is past the last step (${report.steps.length})`);
     return 2;
   }
-  const root = getCap(state, slotAddress(report.machine.initThread, 0));
+  const root = rootCNodeOf(state, report.machine.initThread) ?? rootCNodeOf(report.machine.state, report.machine.initThread) ?? (0 as PhysAddr);
   if (opts.data.format === "dot") console.log(showDot(state));
-  else console.log(`After step ${at} of ${file}:\n${showText(state, root.type === "CNode" ? root.paddr : report.machine.state.objects.first()![0], report.names)}`);
+  else console.log(`After step ${at} of ${file}:\n${showText(state, root, report.names)}`);
   return 0;
 }
 

@@ -4,7 +4,7 @@ import { err, ok, type Result } from "../model/result.ts";
 import { TCB_SLOTS } from "../model/constants.ts";
 import type { KernelState, SlotAddr } from "../model/state.ts";
 import { getCap } from "./cdt.ts";
-import type { Cap } from "../model/caps.ts";
+import { NULL_CAP, type Cap } from "../model/caps.ts";
 
 /**
  * The distance between slot addresses: a CTE is 16 bytes on a 32-bit kernel (seL4_SlotBits 4).
@@ -56,6 +56,28 @@ export function resolveAddressBits(s: KernelState, nodeCap: Cap, capptr: CPtr, n
 /** The CSpace root cap of a thread (its tcbCTable slot). */
 export function threadCSpaceRoot(s: KernelState, tcb: PhysAddr): Cap {
   return getCap(s, slotAddress(tcb, TCB_SLOTS.tcbCTable));
+}
+
+/** The CNode at the root of a thread's CSpace, or undefined when its tcbCTable slot holds no CNode cap. */
+export function rootCNodeOf(s: KernelState, tcb: PhysAddr): PhysAddr | undefined {
+  const root = threadCSpaceRoot(s, tcb);
+  return root.type === "CNode" ? root.paddr : undefined;
+}
+
+/**
+ * The address of slot `index` of a thread's root CNode (the slot a one-level CPtr `index`
+ * names in a thread whose CSpace is a single CNode, as the initial thread's is), or undefined
+ * when the thread has no root CNode.
+ */
+export function rootSlotOf(s: KernelState, tcb: PhysAddr, index: number): SlotAddr | undefined {
+  const cnode = rootCNodeOf(s, tcb);
+  return cnode === undefined ? undefined : slotAddress(cnode, index);
+}
+
+/** The cap in slot `index` of a thread's root CNode: the null cap when the slot is empty or there is no root CNode. */
+export function capAt(s: KernelState, tcb: PhysAddr, index: number): Cap {
+  const slot = rootSlotOf(s, tcb, index);
+  return slot === undefined ? NULL_CAP : getCap(s, slot);
 }
 
 /**

@@ -5,7 +5,7 @@ import type { BootedMachine } from "../boot/minimal.ts";
 import { userRead, userWrite } from "../machine/access.ts";
 import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
 import { getCap } from "../kernel/cdt.ts";
-import { slotAddress } from "../kernel/cspace.ts";
+import { rootCNodeOf, slotAddress } from "../kernel/cspace.ts";
 import { capObjectAddress, wordFromCapRights, type Cap, type CapRights } from "../model/caps.ts";
 import { callLibsel4, LIBSEL4 } from "../invocations/libsel4.ts";
 import type { Effect, InvokeResult } from "../model/message.ts";
@@ -269,9 +269,9 @@ export function runScenario(sc: Scenario, options: { readonly checkInvariants?: 
 }
 
 function cnodeAddr(s: KernelState, thread: PhysAddr): PhysAddr {
-  const root = getCap(s, slotAddress(thread, 0));
-  if (root.type !== "CNode") throw new Error("the initial thread has lost its CSpace root");
-  return root.paddr;
+  const cnode = rootCNodeOf(s, thread);
+  if (cnode === undefined) throw new Error("the initial thread has lost its CSpace root");
+  return cnode;
 }
 
 type Usage = (sub: (string | number)[], problem: string, suggestion?: string) => never;

@@ -4,7 +4,8 @@ import type { KernelState } from "../model/state.ts";
 import { checkTouched } from "./incremental.ts";
 import { fuzzOpArbitrary, type FuzzOpConstraints } from "./arbitraries.ts";
 import { violation, type Violation } from "./invariants.ts";
-import { capInSlot, concreteMappings, modelMap, modelUnmap, modelUnmapTable, type MappingModel } from "./model.ts";
+import { capAt } from "../kernel/cspace.ts";
+import { concreteMappings, modelMap, modelUnmap, modelUnmapTable, type MappingModel } from "./model.ts";
 import { applyFuzzOp, type FuzzOp, type FuzzWorld } from "./world.ts";
 
 /** The real system of the model-based tests: the world and its current kernel state. */
@@ -26,7 +27,7 @@ export class InvariantViolation extends Error {
   }
 }
 
-const asidsOf = (r: RealMachine): ASID[] => r.world.vspaces.map((v) => capInSlot(r.state, r.world.machine.initThread, v.slot)).flatMap((c) => (c.type === "PageDirectory" && c.mappedASID !== null ? [c.mappedASID] : []));
+const asidsOf = (r: RealMachine): ASID[] => r.world.vspaces.map((v) => capAt(r.state, r.world.machine.initThread, v.slot)).flatMap((c) => (c.type === "PageDirectory" && c.mappedASID !== null ? [c.mappedASID] : []));
 
 const frameSlot = (w: FuzzWorld, i: number) => [...w.frames, ...w.spares][i % (w.frames.length + w.spares.length)]!.slot;
 
@@ -45,7 +46,7 @@ export class CapsimCommand implements fc.Command<Model, RealMachine> {
     const before = real.state;
     const T = w.machine.initThread;
     const o = this.op;
-    const capBefore = o.op === "unmap" || o.op === "delete" || o.op === "map" ? capInSlot(before, T, frameSlot(w, o.f)) : o.op === "unmapPT" ? capInSlot(before, T, w.tables[o.t % w.tables.length]!.slot) : undefined;
+    const capBefore = o.op === "unmap" || o.op === "delete" || o.op === "map" ? capAt(before, T, frameSlot(w, o.f)) : o.op === "unmapPT" ? capAt(before, T, w.tables[o.t % w.tables.length]!.slot) : undefined;
     const { state, result } = applyFuzzOp(w, before, o);
     real.state = state;
     if (result && result.reply.kind !== "ok" && state !== before) throw new InvariantViolation([violation("failed_call_unchanged", `${this.toString()} failed but changed the state`, { op: this.toString() })]);
@@ -53,7 +54,7 @@ export class CapsimCommand implements fc.Command<Model, RealMachine> {
       if ((o.op === "unmap" || o.op === "delete") && capBefore) modelUnmap(model.mappings, capBefore);
       if (o.op === "unmapPT" && capBefore) modelUnmapTable(model.mappings, capBefore);
       if (o.op === "map") {
-        const after = capInSlot(state, T, frameSlot(w, o.f));
+        const after = capAt(state, T, frameSlot(w, o.f));
         if (after.type === "Frame" && after.mapping) modelMap(model.mappings, after.mapping.asid, after.mapping.vaddr, after.paddr, after.size);
       }
     }

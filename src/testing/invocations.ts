@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import type { CPtr, PhysAddr } from "../model/addresses.ts";
 import { getCap } from "../kernel/cdt.ts";
-import { slotAddress } from "../kernel/cspace.ts";
+import { slotAddress, threadCSpaceRoot } from "../kernel/cspace.ts";
 import type { Cap } from "../model/caps.ts";
 import { callLibsel4, LIBSEL4 } from "../invocations/libsel4.ts";
 import type { InvokeResult } from "../model/message.ts";
@@ -146,7 +146,7 @@ export function invocationArbitrary(c: InvocationConstraints = {}): fc.Arbitrary
 
 /** The live caps and empty slots of a thread's CSpace root, by slot index (its CPtr). */
 export function cspaceCensus(s: KernelState, thread: PhysAddr): { byType: Map<Cap["type"], number[]>; empty: number[] } {
-  const root = getCap(s, slotAddress(thread, 0));
+  const root = threadCSpaceRoot(s, thread);
   const byType = new Map<Cap["type"], number[]>();
   const empty: number[] = [];
   if (root.type !== "CNode") return { byType, empty };

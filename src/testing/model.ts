@@ -55,8 +55,4 @@ export function modelMap(model: MappingModel, a: ASID, vaddr: number, frame: Phy
   model.get(a)!.set(vaddr - (vaddr % 2 ** FRAME_SIZE_BITS[size]), { frame, size });
 }
 
-/** The cap in a slot of the initial thread's CNode. */
-export function capInSlot(s: KernelState, thread: PhysAddr, slot: number): Cap {
-  const root = getCap(s, slotAddress(thread, 0));
-  return root.type === "CNode" ? getCap(s, slotAddress(root.paddr, slot)) : root;
-}
+

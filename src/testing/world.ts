@@ -3,7 +3,7 @@ import { boot } from "../boot/boot.ts";
 import type { BootedMachine } from "../boot/minimal.ts";
 import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
 import { getCap } from "../kernel/cdt.ts";
-import { slotAddress } from "../kernel/cspace.ts";
+import { rootCNodeOf, slotAddress } from "../kernel/cspace.ts";
 import { callLibsel4 } from "../invocations/libsel4.ts";
 import type { InvokeResult } from "../model/message.ts";
 import type { KernelState } from "../model/state.ts";
@@ -93,7 +93,9 @@ function frameSlots(w: FuzzWorld): NamedSlot[] {
 }
 
 function cnodeOf(w: FuzzWorld, s: KernelState): PhysAddr {
-  return (getCap(s, slotAddress(w.machine.initThread, 0)) as { paddr: PhysAddr }).paddr;
+  const cnode = rootCNodeOf(s, w.machine.initThread);
+  if (cnode === undefined) throw new Error("capsim internal error: the fuzz world's thread lost its root CNode");
+  return cnode;
 }
 
 /** The virtual address a map op asks for: aligned to the frame's size in a shared window, or misaligned. */
