@@ -12,7 +12,7 @@ import { INITIAL_CAP_SLOTS } from "../src/boot/initialCaps.ts";
 import { invoke } from "../src/invocations/dispatch.ts";
 import type { InvocationLabel } from "../src/model/labels.ts";
 import type { KernelState } from "../src/model/state.ts";
-import { setTransitionEngine } from "../src/model/transition.ts";
+import { immerEngine, withEngine } from "../test/support/immerEngine.ts";
 import { retainedBytes } from "./retained.ts";
 import { objectTypeNumber, type ObjectTypeName } from "../src/arch/aarch32/objectTypes.ts";
 import fc from "fast-check";
@@ -37,12 +37,7 @@ const BATCH = 32;
 /** `op` run with immer as the transition engine (the default engine is put back after each call). */
 function withImmer(op: () => unknown): () => unknown {
   return () => {
-    setTransitionEngine("immer");
-    try {
-      return op();
-    } finally {
-      setTransitionEngine("root-copy");
-    }
+    return withEngine(immerEngine, op);
   };
 }
 const ROUNDS = quick ? 3 : 5;

@@ -15,7 +15,7 @@ export type { Cap, CapRights, VMRights, FrameCap, PageTableCap, PageDirectoryCap
 export { getCap } from "./kernel/cdt.ts";
 export { slotAddress, lookupCapAndSlot } from "./kernel/cspace.ts";
 export type { KernelState, MachineConfig, ApiGeneration } from "./model/state.ts";
-export { transition, setTransitionEngine, transitionEngine, type TransitionEngine, type MutableState } from "./model/transition.ts";
+export { transition, transitionWithEffects, type MutableState, type TransitionResult } from "./model/transition.ts";
 export {
   DEFAULT_CONFIG,
   resolve,

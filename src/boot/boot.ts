@@ -204,7 +204,7 @@ export function boot(input: MemoryMapInput = { ram: [{ base: 0, size: 256 * 2 **
       insertCap(s, { type: "Untyped", paddr: paddr(u.paddr), sizeBits: u.sizeBits, isDevice: u.isDevice, freeIndex: pow2(u.sizeBits) }, slot(untypedStart + i), null, true);
     });
     s.currentThread = tcb;
-    setVMRoot(s, tcb, []);
+    setVMRoot(s, tcb);
   });
 
   return {

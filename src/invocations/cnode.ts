@@ -10,7 +10,7 @@ import { capRightsFromWord, type Cap } from "../model/caps.ts";
 import type { SlotAddr } from "../model/state.ts";
 import type { MutableState } from "../model/transition.ts";
 import type { InvocationFamily } from "../model/family.ts";
-import { finaliserReporting } from "./finaliser.ts";
+import { finaliseCap } from "./finaliser.ts";
 import type { DecodeContext, Effect } from "../model/message.ts";
 
 /** A decoded CNode invocation: plain data naming the slots and the caps to write. */
@@ -105,8 +105,7 @@ export function decodeCNodeInvocation(ctx: DecodeContext): Result<CNodeInvocatio
 }
 
 /** seL4's invokeCNodeInsert / Move / Rotate / Delete / Revoke. */
-export function performCNodeInvocation(s: MutableState, inv: CNodeInvocation, effects: Effect[]): readonly number[] {
-  const finaliser = finaliserReporting(effects);
+export function performCNodeInvocation(s: MutableState, inv: CNodeInvocation): readonly number[] {
   switch (inv.kind) {
     case "CNodeInsert":
       cteInsert(s, inv.cap, inv.src, inv.dest);
@@ -124,10 +123,10 @@ export function performCNodeInvocation(s: MutableState, inv: CNodeInvocation, ef
       }
       break;
     case "CNodeDelete":
-      cteDelete(s, inv.slot, finaliser);
+      cteDelete(s, inv.slot, finaliseCap);
       break;
     case "CNodeRevoke":
-      cteRevoke(s, inv.slot, finaliser);
+      cteRevoke(s, inv.slot, finaliseCap);
       break;
   }
   return [];

@@ -4,10 +4,10 @@ import type { Result } from "../model/result.ts";
 import { lookupCapAndSlot } from "../kernel/cspace.ts";
 import type { CapType } from "../model/caps.ts";
 import type { KernelState } from "../model/state.ts";
-import { transition } from "../model/transition.ts";
+import { transitionWithEffects } from "../model/transition.ts";
 import { decodeWith, type DecodedInvocation } from "../model/family.ts";
 import { FAMILIES } from "./families.ts";
-import type { DecodeContext, Effect, ExtraCap, InvokeResult, Message } from "../model/message.ts";
+import type { DecodeContext, ExtraCap, InvokeResult, Message } from "../model/message.ts";
 
 /**
  * seL4's decodeInvocation (src/object/objecttype.c): pick the decoder for the invoked cap's type.
@@ -44,10 +44,9 @@ export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message
   }
   const decoded = decodeInvocation({ state, thread, cap: invoked.value.cap, slot: invoked.value.slot, label: message.label, args: message.args, extraCaps });
   if (!decoded.ok) return { state, reply: { kind: "error", error: decoded.error, mrs: errorReplyMRs(decoded.error) } };
-  const effects: Effect[] = [];
   let mrs: readonly number[] = [];
-  const next = transition(state, (draft) => {
-    mrs = decoded.value.perform(draft, effects);
+  const next = transitionWithEffects(state, (draft) => {
+    mrs = decoded.value.perform(draft);
   });
-  return { state: next, reply: { kind: "ok", mrs, effects, invocation: decoded.value.invocation.kind } };
+  return { state: next.state, reply: { kind: "ok", mrs, effects: next.effects, invocation: decoded.value.invocation.kind } };
 }

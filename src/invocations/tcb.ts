@@ -10,7 +10,7 @@ import { TCB_SLOTS } from "../model/constants.ts";
 import type { SlotAddr } from "../model/state.ts";
 import type { MutableState } from "../model/transition.ts";
 import type { InvocationFamily } from "../model/family.ts";
-import { finaliserReporting } from "./finaliser.ts";
+import { finaliseCap } from "./finaliser.ts";
 import type { DecodeContext, Effect } from "../model/message.ts";
 
 /** A decoded TCB_SetSpace: the new CSpace and VSpace roots and where they were derived from. */
@@ -50,14 +50,13 @@ export function decodeTCBInvocation(ctx: DecodeContext): Result<SetSpaceInvocati
  * seL4's invokeTCB_ThreadControl for the space fields: the old roots are deleted, and the new
  * ones inserted as derived copies, if their sources still hold the same objects afterwards.
  */
-export function performTCBInvocation(s: MutableState, inv: SetSpaceInvocation, effects: Effect[]): readonly number[] {
-  const fin = finaliserReporting(effects);
+export function performTCBInvocation(s: MutableState, inv: SetSpaceInvocation): readonly number[] {
   for (const [index, cap, src] of [
     [TCB_SLOTS.tcbCTable, inv.cRoot, inv.cRootSrc],
     [TCB_SLOTS.tcbVTable, inv.vRoot, inv.vRootSrc],
   ] as const) {
     const target = slotAddress(inv.tcb.paddr, index);
-    cteDelete(s, target, fin);
+    cteDelete(s, target, finaliseCap);
     if (sameObjectAs(s.config.sizes, cap, getCap(s, src)) && sameObjectAs(s.config.sizes, inv.tcb, getCap(s, inv.tcbSlot))) cteInsert(s, cap, src, target);
   }
   return [];

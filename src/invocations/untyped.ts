@@ -123,7 +123,7 @@ function resetUntypedCap(s: MutableState, untyped: UntypedCap): void {
  * index past the new objects, then create each object and insert its cap as an original child
  * of the untyped. New objects are not zeroed here: seL4 relies on the reset above.
  */
-export function performUntypedInvocation(s: MutableState, inv: RetypeInvocation, _effects: Effect[]): readonly number[] {
+export function performUntypedInvocation(s: MutableState, inv: RetypeInvocation): readonly number[] {
   const untyped = getCap(s, inv.untypedSlot) as UntypedCap;
   if (inv.reset) resetUntypedCap(s, untyped);
   updateCap(s, inv.untypedSlot, { ...untyped, freeIndex: inv.newFreeIndex });

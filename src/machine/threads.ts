@@ -1,7 +1,6 @@
 import type { PhysAddr } from "../model/addresses.ts";
-import type { Effect } from "../model/message.ts";
 import type { KernelState } from "../model/state.ts";
-import { transition } from "../model/transition.ts";
+import { transitionWithEffects, type TransitionResult } from "../model/transition.ts";
 import { setVMRoot } from "../arch/index.ts";
 
 /**
@@ -9,11 +8,9 @@ import { setVMRoot } from "../arch/index.ts";
  * and its address space is loaded with its hardware ASID, or the global directory when its
  * VSpace root is not a page directory with a live ASID.
  */
-export function switchToThread(s: KernelState, tcb: PhysAddr): { state: KernelState; effects: Effect[] } {
-  const effects: Effect[] = [];
-  const state = transition(s, (d) => {
+export function switchToThread(s: KernelState, tcb: PhysAddr): TransitionResult {
+  return transitionWithEffects(s, (d) => {
     d.currentThread = tcb;
-    setVMRoot(d, tcb, effects);
+    setVMRoot(d, tcb);
   });
-  return { state, effects };
 }

@@ -13,13 +13,13 @@ import type { DecodeContext, Effect } from "./message.ts";
  */
 export interface InvocationFamily<I extends { readonly kind: string }> {
   readonly decode: (ctx: DecodeContext) => Result<I, SyscallError>;
-  readonly perform: (s: MutableState, inv: I, effects: Effect[]) => readonly number[];
+  readonly perform: (s: MutableState, inv: I) => readonly number[];
 }
 
 /** A decoded invocation bound to its family's perform, so the dispatcher needs no type switch. */
 export interface DecodedInvocation {
   readonly invocation: { readonly kind: string };
-  readonly perform: (s: MutableState, effects: Effect[]) => readonly number[];
+  readonly perform: (s: MutableState) => readonly number[];
 }
 
 // A class rather than a closure per invocation: the dispatcher's hot path allocates one small
@@ -29,8 +29,8 @@ class BoundInvocation<I extends { readonly kind: string }> implements DecodedInv
     readonly invocation: I,
     private readonly family: InvocationFamily<I>,
   ) {}
-  perform(s: MutableState, effects: Effect[]): readonly number[] {
-    return this.family.perform(s, this.invocation, effects);
+  perform(s: MutableState): readonly number[] {
+    return this.family.perform(s, this.invocation);
   }
 }
 

@@ -12,9 +12,9 @@ import type { Effect, InvokeResult } from "../model/message.ts";
 import type { KernelState } from "../model/state.ts";
 import { DEFAULT_CONFIG } from "../arch/index.ts";
 import { transition } from "../model/transition.ts";
+import { switchToThread } from "../machine/threads.ts";
 import { OBJECT_TYPES, objectTypeNumber, type ObjectTypeName } from "../arch/index.ts";
 import { resolve } from "../arch/index.ts";
-import { setVMRoot } from "../arch/index.ts";
 import { checkAll } from "../testing/invariants.ts";
 import type { VMFault } from "../machine/access.ts";
 import { closest, ScenarioError } from "./errors.ts";
@@ -238,14 +238,11 @@ export function runScenario(sc: Scenario, options: { readonly checkInvariants?: 
     } else {
       const name = step.switch.thread;
       const cap = getCap(state, slotAddress(cnodeAddr(state, thread), slotOf(name, ["switch", "thread"])));
-      if (cap.type !== "TCB") usage(["switch", "thread"], `"${name}" is a ${cap.type} cap, not a thread`);
+      if (cap.type !== "TCB") return usage(["switch", "thread"], `"${name}" is a ${cap.type} cap, not a thread`);
       action = `switch to ${name}`;
-      const fx: Effect[] = [];
-      state = transition(state, (d) => {
-        d.currentThread = (cap as Cap & { paddr: PhysAddr }).paddr;
-        setVMRoot(d, d.currentThread, fx);
-      });
-      effects = fx;
+      const switched = switchToThread(state, cap.paddr);
+      state = switched.state;
+      effects = switched.effects;
       outcome = { kind: "ok", values: { pd: state.loadedVSpace?.pd ?? -1, hwASID: state.loadedVSpace?.hwASID ?? -1 } };
     }
     const violations = options.checkInvariants ? checkAll(state) : [];

@@ -127,7 +127,7 @@ export function applyFuzzOp(w: FuzzWorld, s: KernelState, o: FuzzOp): { state: K
     case "delete":
       return inv("seL4_CNode_Delete", CNODE, { index: at(frameSlots(w), o.f).slot, depth: 32 });
     case "switch":
-      return { state: transition(s, (d) => setVMRoot(d, T, [])) };
+      return { state: transition(s, (d) => setVMRoot(d, T)) };
   }
 }
 

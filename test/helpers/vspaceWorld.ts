@@ -99,7 +99,7 @@ export function apply(w: World, s: KernelState, o: Op): InvokeResult | { state: 
     case "touch":
       return { state: mmuTranslate(s, o.vaddr as VirtAddr).state };
     case "switch":
-      return { state: transition(s, (d) => setVMRoot(d, t, [])) };
+      return { state: transition(s, (d) => setVMRoot(d, t)) };
   }
 }
 

@@ -9,20 +9,11 @@ import { writePhysical } from "../../src/machine/memory.ts";
 import { switchToThread } from "../../src/machine/threads.ts";
 import { mmuTranslate } from "../../src/arch/aarch32/mmu.ts";
 import { emptyKernelState, type KernelState } from "../../src/model/state.ts";
-import { setTransitionEngine, transition, transitionEngine, type TransitionEngine } from "../../src/model/transition.ts";
+import { rootCopyEngine, transition, transitionWithEffects } from "../../src/model/transition.ts";
+import { immerEngine, withEngine } from "../support/immerEngine.ts";
 import { applyInvocation, invocationArbitrary } from "../../src/testing/invocations.ts";
 import { buildFuzzWorld } from "../../src/testing/world.ts";
 
-/** Runs `f` with `engine` chosen, and puts the previous engine back. */
-function withEngine<T>(engine: TransitionEngine, f: () => T): T {
-  const before = transitionEngine();
-  setTransitionEngine(engine);
-  try {
-    return f();
-  } finally {
-    setTransitionEngine(before);
-  }
-}
 
 /** Asserts two states hold equal values (PMaps compared on the keys whose values are not shared). */
 function expectEqualStates(a: KernelState, b: KernelState, where: string): void {
@@ -42,8 +33,8 @@ function expectEqualStates(a: KernelState, b: KernelState, where: string): void 
 describe("transitions", () => {
   const fields = Object.keys(emptyKernelState(DEFAULT_CONFIG)) as (keyof KernelState)[];
 
-  for (const engine of ["root-copy", "immer"] as const) {
-    it(`${engine}: changing any one field gives a new state sharing every other field; changing nothing gives the same state`, () => {
+  for (const [name, engine] of [["root-copy", rootCopyEngine], ["immer", immerEngine]] as const) {
+    it(`${name}: changing any one field gives a new state sharing every other field; changing nothing gives the same state`, () => {
       withEngine(engine, () => {
         const base = emptyKernelState(DEFAULT_CONFIG);
         expect(transition(base, () => {})).to.equal(base);
@@ -62,12 +53,30 @@ describe("transitions", () => {
     });
   }
 
-  it("the immer engine hands the recipe an immer draft; the root-copy engine a plain copy", () => {
+  it("the immer engine hands the recipe the fields of an immer draft; the root-copy engine a plain copy", () => {
     const base = emptyKernelState(DEFAULT_CONFIG);
     const seen: boolean[] = [];
-    withEngine("immer", () => transition(base, (d) => void seen.push(isDraft(d))));
-    withEngine("root-copy", () => transition(base, (d) => void seen.push(isDraft(d) || d === base)));
+    withEngine(immerEngine, () => transition(base, (d) => void seen.push(isDraft(d.config))));
+    withEngine(rootCopyEngine, () => transition(base, (d) => void seen.push(isDraft(d.config) || d === base)));
     expect(seen).to.deep.equal([true, false]);
+  });
+
+  it("effects recorded on the draft come back beside the state, and never become part of it", () => {
+    const base = emptyKernelState(DEFAULT_CONFIG);
+    for (const engine of [rootCopyEngine, immerEngine]) {
+      const r = withEngine(engine, () =>
+        transitionWithEffects(base, (d) => {
+          d.effects.push({ kind: "note", text: "one" });
+          d.nextHWASID = 7;
+        }),
+      );
+      expect(r.effects).to.deep.equal([{ kind: "note", text: "one" }]);
+      expect(r.state.nextHWASID).to.equal(7);
+      expect(Object.keys(r.state)).to.deep.equal(Object.keys(base));
+      const quiet = withEngine(engine, () => transitionWithEffects(base, (d) => void d.effects.push({ kind: "note", text: "only a note" })));
+      expect(quiet.state).to.equal(base);
+      expect(quiet.effects).to.have.length(1);
+    }
   });
 
   it("both engines give equal states for the transitions outside invocations: thread switch, memory write, TLB fill", () => {
@@ -80,8 +89,8 @@ describe("transitions", () => {
       expect(t.translation.ok).to.equal(true);
       return [s, t.state] as const;
     };
-    const fast = withEngine("root-copy", run);
-    const reference = withEngine("immer", run);
+    const fast = withEngine(rootCopyEngine, run);
+    const reference = withEngine(immerEngine, run);
     expect(fast[1].tlb.size).to.be.greaterThan(m.state.tlb.size);
     for (let i = 0; i < fast.length; i++) expectEqualStates(fast[i] as KernelState, reference[i] as KernelState, `transition ${i}`);
   });
@@ -93,8 +102,8 @@ describe("transitions", () => {
       fc.property(fc.array(invocationArbitrary({ badShare: 0.1 }), { minLength: 1, maxLength: 40 }), (invs) => {
         let s: KernelState = start.state;
         for (const inv of invs) {
-          const fast = withEngine("root-copy", () => applyInvocation(s, T, inv));
-          const reference = withEngine("immer", () => applyInvocation(s, T, inv));
+          const fast = withEngine(rootCopyEngine, () => applyInvocation(s, T, inv));
+          const reference = withEngine(immerEngine, () => applyInvocation(s, T, inv));
           const where = JSON.stringify(inv);
           expect(fast.reply, where).to.deep.equal(reference.reply);
           expect(fast.state === s, `${where}: unchanged`).to.equal(reference.state === s);

@@ -13,29 +13,29 @@ import { invalidateASIDEntry } from "./hwASID.ts";
  * ASID, empty the pool entry, and reload the current thread's address space. The directory's
  * entries stay as they are, and caps that recorded mappings through the ASID go stale.
  */
-export function deleteASID(s: MutableState, a: ASID, pd: PhysAddr, effects: Effect[]): void {
+export function deleteASID(s: MutableState, a: ASID, pd: PhysAddr): void {
   const poolAddr = s.asidTable.get(asidHigh(a));
   if (poolAddr === undefined) return;
   const pool = getObjectOfType(s, poolAddr, "ASIDPool");
   if (pool === undefined || pool.entries.get(asidLow(a)) !== pd) return;
-  invalidateTLBByASID(s, a, effects, `ASID ${a} was deleted with its page directory`);
+  invalidateTLBByASID(s, a, `ASID ${a} was deleted with its page directory`);
   invalidateASIDEntry(s, a);
   putObject(s, { ...pool, entries: pool.entries.delete(asidLow(a)) });
-  setVMRoot(s, s.currentThread, effects);
+  setVMRoot(s, s.currentThread);
 }
 
 /**
  * seL4's deleteASIDPool: when the last cap to a pool goes, and the ASID table still holds it:
  * flush and release every ASID in it, empty the table slot, reload the current address space.
  */
-export function deleteASIDPool(s: MutableState, base: ASID, pool: PhysAddr, effects: Effect[]): void {
+export function deleteASIDPool(s: MutableState, base: ASID, pool: PhysAddr): void {
   if (s.asidTable.get(asidHigh(base)) !== pool) return;
   const obj = getObjectOfType(s, pool, "ASIDPool");
   for (const [low] of obj?.entries.entries() ?? []) {
     const a = toASID(asidHigh(base) * ASID_POOL_SIZE + low);
-    invalidateTLBByASID(s, a, effects, `ASID ${a} was deleted with its pool`);
+    invalidateTLBByASID(s, a, `ASID ${a} was deleted with its pool`);
     invalidateASIDEntry(s, a);
   }
   s.asidTable = s.asidTable.delete(asidHigh(base));
-  setVMRoot(s, s.currentThread, effects);
+  setVMRoot(s, s.currentThread);
 }

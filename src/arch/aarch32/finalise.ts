@@ -14,19 +14,19 @@ import type { Effect } from "../../model/message.ts";
  * - the last ASID pool cap releases the pool's ASIDs and its table slot.
  * The object leaves the store when its last cap goes.
  */
-export function finaliseArchCap(s: MutableState, cap: Cap, _slot: SlotAddr, isFinal: boolean, effects: Effect[] = []): void {
+export function finaliseArchCap(s: MutableState, cap: Cap, _slot: SlotAddr, isFinal: boolean): void {
   switch (cap.type) {
     case "Frame":
-      if (cap.mapping !== null) unmapPage(s, cap.size, cap.mapping.asid, cap.mapping.vaddr, cap.paddr, effects);
+      if (cap.mapping !== null) unmapPage(s, cap.size, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
       break;
     case "PageTable":
-      if (isFinal && cap.mapping !== null) unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr, effects);
+      if (isFinal && cap.mapping !== null) unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
       break;
     case "PageDirectory":
-      if (isFinal && cap.mappedASID !== null) deleteASID(s, cap.mappedASID, cap.paddr, effects);
+      if (isFinal && cap.mappedASID !== null) deleteASID(s, cap.mappedASID, cap.paddr);
       break;
     case "ASIDPool":
-      if (isFinal) deleteASIDPool(s, cap.asidBase, cap.paddr, effects);
+      if (isFinal) deleteASIDPool(s, cap.asidBase, cap.paddr);
       break;
     default:
       return;

@@ -27,7 +27,7 @@ export function invalidateASIDEntry(s: MutableState, a: ASID): void {
  * seL4's findFreeHWASID: the first free hardware ASID from nextHWASID on (nextHWASID does not
  * move); when all 256 are taken, steal nextHWASID's, flush the TLB for it, and advance.
  */
-export function findFreeHWASID(s: MutableState, effects: Effect[]): number {
+export function findFreeHWASID(s: MutableState): number {
   for (let i = 0; i < HW_ASID_COUNT; i++) {
     const hw = (s.nextHWASID + i) % HW_ASID_COUNT;
     if (!s.hwASIDTable.has(hw)) return hw;
@@ -35,17 +35,17 @@ export function findFreeHWASID(s: MutableState, effects: Effect[]): number {
   const hw = s.nextHWASID;
   const victim = s.hwASIDTable.get(hw) as ASID;
   invalidateASID(s, victim);
-  invalidateTLBByHWASID(s, hw, victim, effects, `hardware ASID ${hw} is taken from ASID ${victim}: all ${HW_ASID_COUNT} were in use`);
+  invalidateTLBByHWASID(s, hw, victim, `hardware ASID ${hw} is taken from ASID ${victim}: all ${HW_ASID_COUNT} were in use`);
   s.hwASIDTable = s.hwASIDTable.delete(hw);
   s.nextHWASID = (hw + 1) % HW_ASID_COUNT;
   return hw;
 }
 
 /** seL4's getHWASID: the hardware ASID of `a`, allocating (and storing) one if it has none. */
-export function getHWASID(s: MutableState, a: ASID, effects: Effect[]): number {
+export function getHWASID(s: MutableState, a: ASID): number {
   const held = s.asidMap.get(a);
   if (held !== undefined) return held;
-  const hw = findFreeHWASID(s, effects);
+  const hw = findFreeHWASID(s);
   s.asidMap = s.asidMap.set(a, hw);
   s.hwASIDTable = s.hwASIDTable.set(hw, a);
   return hw;

@@ -91,12 +91,12 @@ function writeEntriesOf(s: MutableState, obj: PageTableObject | PageDirectoryObj
  * seL4's performPageInvocationMapPTE/PDE minus the cap update: write the entries, and flush
  * the ASID's TLB lines when the first slot was already valid (a remap or an overwrite).
  */
-export function writeMapping(s: MutableState, a: ASID, m: MappingEntries, effects: Effect[]): void {
+export function writeMapping(s: MutableState, a: ASID, m: MappingEntries): void {
   const table = objectOfType(s, m.table, m.level);
   const first = table.entries.get(m.firstIndex) ?? 0;
   const wasValid = first !== 0 && (m.level === "PageTable" ? decodePTE : decodePDE)(first).kind !== "Invalid";
   writeEntriesOf(s, table, m.firstIndex, m.count, m.word);
-  if (wasValid) invalidateTLBByASID(s, a, effects, "a valid entry was overwritten");
+  if (wasValid) invalidateTLBByASID(s, a, "a valid entry was overwritten");
 }
 
 /**
@@ -104,7 +104,7 @@ export function writeMapping(s: MutableState, a: ASID, m: MappingEntries, effect
  * if it is still there (the ASID still names a directory, the slot holds a page of this exact
  * size, and it points at this frame); then flush the page from the TLB. Otherwise nothing.
  */
-export function unmapPage(s: MutableState, size: FrameSize, a: ASID, vaddr: VirtAddr, frame: PhysAddr, effects: Effect[]): void {
+export function unmapPage(s: MutableState, size: FrameSize, a: ASID, vaddr: VirtAddr, frame: PhysAddr): void {
   const pd = findPDForASID(s, a);
   if (!pd.ok) return;
   let slot: TableSlot;
@@ -124,7 +124,7 @@ export function unmapPage(s: MutableState, size: FrameSize, a: ASID, vaddr: Virt
   if (entry.kind !== "Page" || entry.size !== size || entry.paddr !== frame) return;
   if (faultInjected("unmap-keeps-entry")) return;
   writeEntriesOf(s, table, slot.index, SLOTS_PER_PAGE[size], 0);
-  flushPage(s, a, vaddr, effects, "a page was unmapped");
+  flushPage(s, a, vaddr, "a page was unmapped");
 }
 
 /**
@@ -139,10 +139,10 @@ export function pageTableMapped(s: KernelState, a: ASID, vaddr: VirtAddr, pt: Ph
 }
 
 /** seL4's unmapPageTable: remove `pt` from its directory slot if it is still there, and flush the ASID. */
-export function unmapPageTable(s: MutableState, a: ASID, vaddr: VirtAddr, pt: PhysAddr, effects: Effect[]): void {
+export function unmapPageTable(s: MutableState, a: ASID, vaddr: VirtAddr, pt: PhysAddr): void {
   const pd = pageTableMapped(s, a, vaddr, pt);
   if (pd === undefined) return;
   const slot = lookupPDSlot(pd, vaddr);
   writeEntries(s, "PageDirectory", pd, slot.index, 1, 0);
-  invalidateTLBByASID(s, a, effects, "a page table was unmapped");
+  invalidateTLBByASID(s, a, "a page table was unmapped");
 }

@@ -23,22 +23,22 @@ export function tlbLinesOf(s: { tlb: MutableState["tlb"] }, tag: number): Iterab
 }
 
 /** seL4's invalidateTranslationASID / invalidateTLBByASID: drop every line tagged with `hwASID`. */
-export function invalidateTLBByHWASID(s: MutableState, hwASID: number, a: ASID, effects: Effect[], why: string): void {
+export function invalidateTLBByHWASID(s: MutableState, hwASID: number, a: ASID, why: string): void {
   s.tlb = s.tlb.deleteRange(hwASID * LINES_PER_ASID, (hwASID + 1) * LINES_PER_ASID);
-  effects.push({ kind: "tlbFlushASID", asid: a, hwASID, why });
+  s.effects.push({ kind: "tlbFlushASID", asid: a, hwASID, why });
 }
 
 /** invalidateTLBByASID: flush an seL4 ASID's lines, if it holds a hardware ASID (otherwise it has none). */
-export function invalidateTLBByASID(s: MutableState, a: ASID, effects: Effect[], why: string): void {
+export function invalidateTLBByASID(s: MutableState, a: ASID, why: string): void {
   const hw = s.asidMap.get(a);
-  if (hw !== undefined) invalidateTLBByHWASID(s, hw, a, effects, why);
+  if (hw !== undefined) invalidateTLBByHWASID(s, hw, a, why);
 }
 
 /**
  * seL4's flushPage (invalidateTranslationSingle by MVA and ASID): drop the lines of `a` whose
  * page covers `vaddr`, whatever the page's size.
  */
-export function flushPage(s: MutableState, a: ASID, vaddr: VirtAddr, effects: Effect[], why: string): void {
+export function flushPage(s: MutableState, a: ASID, vaddr: VirtAddr, why: string): void {
   const hw = s.asidMap.get(a);
   if (hw === undefined) return;
   // A line covering vaddr was filled by an access inside its page, at most 16 MiB away.
@@ -51,7 +51,7 @@ export function flushPage(s: MutableState, a: ASID, vaddr: VirtAddr, effects: Ef
   s.tlb = tlb;
   // The page's address is a field of the effect; `why` stays a constant string, so the hot
   // path formats nothing (explain prints both).
-  effects.push({ kind: "tlbFlushPage", asid: a, hwASID: hw, vaddr: alignDown(vaddr, 12), why });
+  s.effects.push({ kind: "tlbFlushPage", asid: a, hwASID: hw, vaddr: alignDown(vaddr, 12), why });
 }
 
 function sizeBitsOfLine(line: TLBEntry): number {

@@ -13,7 +13,7 @@ import { getHWASID } from "./hwASID.ts";
  * then the directory is loaded with its hardware ASID (allocated on demand). Otherwise the
  * kernel's global directory is loaded, where every user access faults.
  */
-export function setVMRoot(s: MutableState, tcb: PhysAddr | null, effects: Effect[]): void {
+export function setVMRoot(s: MutableState, tcb: PhysAddr | null): void {
   const loadGlobal = () => {
     s.loadedVSpace = s.globalPD === null ? null : { pd: s.globalPD, hwASID: s.loadedVSpace?.hwASID ?? 0 };
   };
@@ -22,6 +22,6 @@ export function setVMRoot(s: MutableState, tcb: PhysAddr | null, effects: Effect
   if (root.type !== "PageDirectory" || root.mappedASID === null) return loadGlobal();
   const found = findPDForASID(s, root.mappedASID);
   if (!found.ok || found.value !== root.paddr) return loadGlobal();
-  const hw = getHWASID(s, root.mappedASID, effects);
+  const hw = getHWASID(s, root.mappedASID);
   s.loadedVSpace = { pd: root.paddr, hwASID: hw };
 }

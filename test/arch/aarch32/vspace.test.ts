@@ -148,7 +148,7 @@ describe("ARM VSpace invocations", () => {
     });
     it("Unmap clears the entry and flushes the page from the TLB of a loaded address space", () => {
       let s = call(withPT, T, 100, "ARMPageMap", [0x10000000, RW, ATTR], [PD]).state;
-      s = transition(s, (d) => setVMRoot(d, T, []));
+      s = transition(s, (d) => setVMRoot(d, T));
       s = mmuTranslate(s, 0x10000010 as VirtAddr).state;
       expect(s.tlb.size).to.equal(1);
       const r = call(s, T, 100, "ARMPageUnmap");

@@ -53,7 +53,7 @@ export function decodeASIDControlInvocation(ctx: DecodeContext): Result<MakePool
 }
 
 /** seL4's performASIDControlInvocation: the pool takes the whole untyped and a slot of the ASID table. */
-export function performASIDControlInvocation(s: MutableState, inv: MakePoolInvocation, _effects: Effect[]): readonly number[] {
+export function performASIDControlInvocation(s: MutableState, inv: MakePoolInvocation): readonly number[] {
   const ut = getCap(s, inv.untypedSlot) as UntypedCap;
   updateCap(s, inv.untypedSlot, { ...ut, freeIndex: pow2(ut.sizeBits) });
   zeroPhysical(s, inv.pool, pow2(ut.sizeBits));

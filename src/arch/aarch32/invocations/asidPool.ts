@@ -43,7 +43,7 @@ export function decodeASIDPoolInvocation(ctx: DecodeContext): Result<AssignInvoc
   return err(deleteFirst(`all ASIDs of this pool are in use: delete a page directory that has one`));
 }
 
-export function performASIDPoolInvocation(s: MutableState, inv: AssignInvocation, _effects: Effect[]): readonly number[] {
+export function performASIDPoolInvocation(s: MutableState, inv: AssignInvocation): readonly number[] {
   const pool = objectOfType(s, inv.pool, "ASIDPool");
   putObject(s, { ...pool, entries: pool.entries.set(inv.asid % ASID_POOL_SIZE, inv.pd) });
   const pdCap = getCap(s, inv.pdSlot) as PageDirectoryCap;

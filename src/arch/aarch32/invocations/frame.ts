@@ -124,16 +124,16 @@ export function decodeFrameInvocation(ctx: DecodeContext): Result<PageInvocation
 }
 
 /** seL4's performPageInvocation*: map (and record it in the cap), unmap (always clears the cap), get address. */
-export function performPageInvocation(s: MutableState, inv: PageInvocation, effects: Effect[]): readonly number[] {
+export function performPageInvocation(s: MutableState, inv: PageInvocation): readonly number[] {
   switch (inv.kind) {
     case "PageMap":
       if (inv.updateCap) updateCap(s, inv.frameSlot, inv.cap);
-      writeMapping(s, inv.asid, inv.entries, effects);
+      writeMapping(s, inv.asid, inv.entries);
       return [];
     case "PageUnmap": {
       const cap = inv.cap;
       if (cap.mapping !== null) {
-        unmapPage(s, cap.size, cap.mapping.asid, cap.mapping.vaddr, cap.paddr, effects);
+        unmapPage(s, cap.size, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
         updateCap(s, inv.frameSlot, frameCapWithMapping(cap, null));
       }
       return [];
@@ -141,7 +141,7 @@ export function performPageInvocation(s: MutableState, inv: PageInvocation, effe
     case "PageGetAddress":
       return [(getCap(s, inv.frameSlot) as FrameCap).paddr];
     default:
-      return performPageFlush(s, inv, effects);
+      return performPageFlush(s, inv);
   }
 }
 

@@ -51,12 +51,12 @@ export function decodePageDirectoryInvocation(ctx: DecodeContext): Result<PageDi
   return ok({ kind: "PageFlush", operation, vstart: start as VirtAddr, vend: (end - 1) as VirtAddr, pstart: (page.frame + (start - base)) as PhysAddr });
 }
 
-export function performPageDirectoryInvocation(s: MutableState, inv: PageDirectoryInvocation, effects: Effect[]): readonly number[] {
+export function performPageDirectoryInvocation(s: MutableState, inv: PageDirectoryInvocation): readonly number[] {
   if (inv.kind === "PageDirectoryFlushNothing") {
-    effects.push({ kind: "note", text: "nothing is mapped at the start of the range: there is nothing to flush" });
+    s.effects.push({ kind: "note", text: "nothing is mapped at the start of the range: there is nothing to flush" });
     return [];
   }
-  return performPageFlush(s, inv, effects);
+  return performPageFlush(s, inv);
 }
 
 export const pageDirectoryFamily: InvocationFamily<PageDirectoryInvocation> = { decode: decodePageDirectoryInvocation, perform: performPageDirectoryInvocation };

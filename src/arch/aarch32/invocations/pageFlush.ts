@@ -62,7 +62,7 @@ export function decodePageFlush(ctx: DecodeContext, cap: FrameCap): Result<PageF
 }
 
 /** seL4's performPageFlush: the cache operation itself changes no modelled state; it is recorded for the learner. */
-export function performPageFlush(_s: MutableState, inv: PageFlushInvocation, effects: Effect[]): readonly number[] {
-  effects.push({ kind: "cacheMaintenance", operation: inv.operation, vstart: inv.vstart, vend: inv.vend, pstart: inv.pstart, why: `${inv.operation} of ${hex(inv.vstart)}..${hex(inv.vend)}` });
+export function performPageFlush(s: MutableState, inv: PageFlushInvocation): readonly number[] {
+  s.effects.push({ kind: "cacheMaintenance", operation: inv.operation, vstart: inv.vstart, vend: inv.vend, pstart: inv.pstart, why: `${inv.operation} of ${hex(inv.vstart)}..${hex(inv.vend)}` });
   return [];
 }

@@ -62,7 +62,7 @@ export function decodePageTableInvocation(ctx: DecodeContext): Result<PageTableI
 }
 
 /** seL4's performPageTableInvocationMap / Unmap. Unmap also zeroes the whole table. */
-export function performPageTableInvocation(s: MutableState, inv: PageTableInvocation, effects: Effect[]): readonly number[] {
+export function performPageTableInvocation(s: MutableState, inv: PageTableInvocation): readonly number[] {
   const cap = getCap(s, inv.ptSlot) as PageTableCap;
   if (inv.kind === "PageTableMap") {
     updateCap(s, inv.ptSlot, { ...cap, mapping: { asid: inv.asid, vaddr: inv.vaddr } });
@@ -70,7 +70,7 @@ export function performPageTableInvocation(s: MutableState, inv: PageTableInvoca
     return [];
   }
   if (cap.mapping !== null) {
-    unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr, effects);
+    unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
     putObject(s, { ...objectOfType(s, cap.paddr, "PageTable"), entries: PMap.empty() });
     updateCap(s, inv.ptSlot, { ...cap, mapping: null });
   }
