@@ -29,11 +29,8 @@ export {
 export { createObject, objectSizeBitsOfType } from "./aarch32/objects.ts";
 
 // Invocations and finalisation of the architecture's caps.
-export { asidControlFamily } from "./aarch32/invocations/asidControl.ts";
-export { asidPoolFamily } from "./aarch32/invocations/asidPool.ts";
-export { pageFamily } from "./aarch32/invocations/frame.ts";
-export { pageDirectoryFamily } from "./aarch32/invocations/pageDirectory.ts";
-export { pageTableFamily } from "./aarch32/invocations/pageTable.ts";
+export { AARCH32_FAMILIES as ARCH_FAMILIES, type Aarch32Invocation as ArchInvocation } from "./aarch32/invocations/index.ts";
+export { isValidVTableRoot, VTABLE_ROOT_DESCRIPTION } from "./aarch32/invocations/guards.ts";
 export { finaliseArchCap } from "./aarch32/finalise.ts";
 
 // ASIDs, paging structures, the walk, the TLB and the MMU.

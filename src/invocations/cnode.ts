@@ -1,17 +1,18 @@
 import type { CPtr } from "../model/addresses.ts";
-import { deleteFirst, failedLookup, illegalOperation, truncatedMessage, type SyscallError } from "../model/errors.ts";
+import { failedLookup, illegalOperation, truncatedMessage, type SyscallError } from "../model/errors.ts";
 import { err, ok, type Result } from "../model/result.ts";
-import { cteInsert, cteMove, cteSwap, getCap, isSlotEmpty } from "../kernel/cdt.ts";
+import { cteInsert, cteMove, cteSwap, getCap } from "../kernel/cdt.ts";
+import { ensureEmptySlot } from "../kernel/guards.ts";
 import { cteDelete, cteRevoke } from "../kernel/delete.ts";
 import { deriveCap, updateCapData } from "../kernel/derive.ts";
 import { lookupPivotSlot, lookupSourceSlot, lookupTargetSlot } from "../kernel/cspace.ts";
 import { maskCapRights } from "../kernel/rights.ts";
-import { capRightsFromWord, type Cap } from "../model/caps.ts";
+import { capRightsFromWord, type Cap, type CNodeCap } from "../model/caps.ts";
 import type { SlotAddr } from "../model/state.ts";
 import type { MutableState } from "../model/transition.ts";
 import type { InvocationFamily } from "../model/family.ts";
 import { finaliseCap } from "./finaliser.ts";
-import type { DecodeContext, Effect } from "../model/message.ts";
+import type { DecodeContext } from "../model/message.ts";
 
 /** A decoded CNode invocation: plain data naming the slots and the caps to write. */
 export type CNodeInvocation =
@@ -21,10 +22,7 @@ export type CNodeInvocation =
   | { readonly kind: "CNodeDelete"; readonly slot: SlotAddr }
   | { readonly kind: "CNodeRevoke"; readonly slot: SlotAddr };
 
-const arg = (ctx: DecodeContext, i: number): number => ctx.args[i] as number;
-
-const ensureEmptySlot = (ctx: DecodeContext, slot: SlotAddr, what: string): SyscallError | undefined =>
-  isSlotEmpty(ctx.state, slot) ? undefined : deleteFirst(`the ${what} slot is not empty: delete its cap first`);
+const arg = (ctx: DecodeContext<CNodeCap>, i: number): number => ctx.args[i] as number;
 
 /**
  * seL4's decodeCNodeInvocation (src/object/cnode.c), checks in seL4's order:
@@ -32,7 +30,7 @@ const ensureEmptySlot = (ctx: DecodeContext, slot: SlotAddr, what: string): Sysc
  * operation the source root (extra cap 0), DeleteFirst on an occupied destination, the
  * source lookup, an empty source (FailedLookup, source), and what deriving or mutating gives.
  */
-export function decodeCNodeInvocation(ctx: DecodeContext): Result<CNodeInvocation, SyscallError> {
+export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNodeInvocation, SyscallError> {
   const { label, args, state } = ctx;
   const known = ["CNodeRevoke", "CNodeDelete", "CNodeCancelBadgedSends", "CNodeCopy", "CNodeMint", "CNodeMove", "CNodeMutate", "CNodeRotate", "CNodeSaveCaller"];
   if (!known.includes(label)) return err(illegalOperation(`${label} is not an invocation of a CNode cap`));
@@ -44,8 +42,8 @@ export function decodeCNodeInvocation(ctx: DecodeContext): Result<CNodeInvocatio
   if (label === "CNodeCopy" || label === "CNodeMint" || label === "CNodeMove" || label === "CNodeMutate") {
     const srcRoot = ctx.extraCaps[0];
     if (args.length < 4 || srcRoot === undefined) return err(truncatedMessage(`${label} needs the source index and depth (4 words) and the source root as an extra cap`));
-    const notEmpty = ensureEmptySlot(ctx, destSlot, "destination");
-    if (notEmpty) return err(notEmpty);
+    const empty = ensureEmptySlot(state, destSlot, "the destination slot");
+    if (!empty.ok) return empty;
     const src = lookupSourceSlot(state, srcRoot.cap, arg(ctx, 2) as CPtr, arg(ctx, 3));
     if (!src.ok) return src;
     const srcSlot = src.value;
@@ -87,8 +85,8 @@ export function decodeCNodeInvocation(ctx: DecodeContext): Result<CNodeInvocatio
     if (!pivot.ok) return pivot;
     if (pivot.value === src.value || pivot.value === destSlot) return err(illegalOperation("the pivot slot must differ from the source and the destination"));
     if (src.value !== destSlot) {
-      const notEmpty = ensureEmptySlot(ctx, destSlot, "destination");
-      if (notEmpty) return err(notEmpty);
+      const empty = ensureEmptySlot(state, destSlot, "the destination slot");
+      if (!empty.ok) return empty;
     }
     const srcCap = getCap(state, src.value);
     if (srcCap.type === "Null") return err(failedLookup(true, { kind: "MissingCapability", bitsLeft: arg(ctx, 7) }, "the source slot is empty"));
@@ -132,4 +130,4 @@ export function performCNodeInvocation(s: MutableState, inv: CNodeInvocation): r
   return [];
 }
 
-export const cnodeFamily: InvocationFamily<CNodeInvocation> = { decode: decodeCNodeInvocation, perform: performCNodeInvocation };
+export const cnodeFamily: InvocationFamily<CNodeCap, CNodeInvocation> = { decode: decodeCNodeInvocation, perform: performCNodeInvocation };

@@ -2,22 +2,23 @@ import type { CPtr, PhysAddr } from "../model/addresses.ts";
 import { errorReplyMRs, illegalOperation, invalidCapability, type SyscallError } from "../model/errors.ts";
 import type { Result } from "../model/result.ts";
 import { lookupCapAndSlot } from "../kernel/cspace.ts";
-import type { CapType } from "../model/caps.ts";
+import type { CapOfType } from "../model/caps.ts";
 import type { KernelState } from "../model/state.ts";
 import { transitionWithEffects } from "../model/transition.ts";
-import { decodeWith, type DecodedInvocation } from "../model/family.ts";
-import { FAMILIES } from "./families.ts";
+import type { Decoder, DecodedInvocation, InvocableCapType } from "../model/family.ts";
+import { FAMILIES, type Invocation } from "./families.ts";
 import type { DecodeContext, ExtraCap, InvokeResult, Message } from "../model/message.ts";
 
+const NULL_CAP_INVOKED = invalidCapability(0, "the invoked slot holds the null cap");
+
 /**
- * seL4's decodeInvocation (src/object/objecttype.c): pick the decoder for the invoked cap's type.
- * Invoking the null cap is InvalidCapability 0; a cap type with no invocations is IllegalOperation.
+ * seL4's decodeInvocation (src/object/objecttype.c): the decoder for the invoked cap's type,
+ * found in the family table. A cap type with no invocations in capsim is IllegalOperation.
  */
-export function decodeInvocation(ctx: DecodeContext): Result<DecodedInvocation, SyscallError> {
-  if (ctx.cap.type === "Null") return { ok: false, error: invalidCapability(0, "the invoked slot holds the null cap") };
-  const family = FAMILIES[ctx.cap.type as Exclude<CapType, "Null">];
-  if (family === undefined) return { ok: false, error: illegalOperation(`capsim does not model invocations of ${ctx.cap.type} caps (${ctx.label})`) };
-  return family(ctx);
+function decodeInvocation<T extends InvocableCapType>(ctx: DecodeContext<CapOfType<T>>, type: T): Result<DecodedInvocation<Invocation>, SyscallError> {
+  const decoder: Decoder<T, Invocation> | undefined = FAMILIES[type];
+  if (decoder === undefined) return { ok: false, error: illegalOperation(`capsim does not model invocations of ${type} caps (${ctx.label})`) };
+  return decoder(ctx);
 }
 
 /**
@@ -30,7 +31,7 @@ export function decodeInvocation(ctx: DecodeContext): Result<DecodedInvocation, 
  * 4. reply.
  * When the call fails, the returned state is the very same object as `state`.
  */
-export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message: Message): InvokeResult {
+export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message: Message): InvokeResult<Invocation> {
   const invoked = lookupCapAndSlot(state, thread, cptr);
   if (!invoked.ok) {
     return { state, reply: { kind: "capFault", fault: { which: "invoked", index: 0, cptr, lookupFailure: invoked.error } } };
@@ -42,11 +43,14 @@ export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message
     if (!found.ok) return { state, reply: { kind: "capFault", fault: { which: "extraCap", index: i, cptr: c, lookupFailure: found.error } } };
     extraCaps.push(found.value);
   }
-  const decoded = decodeInvocation({ state, thread, cap: invoked.value.cap, slot: invoked.value.slot, label: message.label, args: message.args, extraCaps });
+  const cap = invoked.value.cap;
+  // Invoking the null cap is InvalidCapability 0 (decodeInvocation's default case in seL4).
+  if (cap.type === "Null") return { state, reply: { kind: "error", error: NULL_CAP_INVOKED, mrs: errorReplyMRs(NULL_CAP_INVOKED) } };
+  const decoded = decodeInvocation({ state, thread, cap, slot: invoked.value.slot, label: message.label, args: message.args, extraCaps }, cap.type);
   if (!decoded.ok) return { state, reply: { kind: "error", error: decoded.error, mrs: errorReplyMRs(decoded.error) } };
   let mrs: readonly number[] = [];
   const next = transitionWithEffects(state, (draft) => {
     mrs = decoded.value.perform(draft);
   });
-  return { state: next.state, reply: { kind: "ok", mrs, effects: next.effects, invocation: decoded.value.invocation.kind } };
+  return { state: next.state, reply: { kind: "ok", mrs, effects: next.effects, invocation: decoded.value.invocation } };
 }

@@ -1,31 +1,21 @@
-import type { SyscallError } from "../model/errors.ts";
-import type { Result } from "../model/result.ts";
-import type { CapType } from "../model/caps.ts";
-import { cnodeFamily } from "./cnode.ts";
-import { tcbFamily } from "./tcb.ts";
-import { untypedFamily } from "./untyped.ts";
-import { asidControlFamily } from "../arch/index.ts";
-import { asidPoolFamily } from "../arch/index.ts";
-import { pageFamily } from "../arch/index.ts";
-import { pageDirectoryFamily } from "../arch/index.ts";
-import { pageTableFamily } from "../arch/index.ts";
-import { decodeWith, type DecodedInvocation } from "../model/family.ts";
-import type { DecodeContext } from "../model/message.ts";
+import type { FamilyTable } from "../model/family.ts";
+import { decodeWith } from "../model/family.ts";
+import { ARCH_FAMILIES, type ArchInvocation } from "../arch/index.ts";
+import { cnodeFamily, type CNodeInvocation } from "./cnode.ts";
+import { tcbFamily, type SetSpaceInvocation } from "./tcb.ts";
+import { untypedFamily, type RetypeInvocation } from "./untyped.ts";
 
-type Decoder = (ctx: DecodeContext) => Result<DecodedInvocation, SyscallError>;
+/** Every decoded invocation record: the trace format of a reply (`reply.invocation`). */
+export type Invocation = RetypeInvocation | CNodeInvocation | SetSpaceInvocation | ArchInvocation;
 
 /**
- * Which decoder handles each cap type: the dispatch table of seL4's decodeInvocation and
- * decodeARMMMUInvocation. A cap type without an entry has no invocations here.
- * (Each entry is `(ctx) => decodeWith(family, ctx)` for that type's InvocationFamily.)
+ * Which decoder handles each cap type: the dispatch table of seL4's decodeInvocation (the generic
+ * cap types here, the architecture's from its own table). A cap type without an entry has no
+ * invocations in capsim.
  */
-export const FAMILIES: Partial<Record<Exclude<CapType, "Null">, Decoder>> = {
+export const FAMILIES: FamilyTable<Invocation> = {
   Untyped: (ctx) => decodeWith(untypedFamily, ctx),
   CNode: (ctx) => decodeWith(cnodeFamily, ctx),
   TCB: (ctx) => decodeWith(tcbFamily, ctx),
-  Frame: (ctx) => decodeWith(pageFamily, ctx),
-  PageTable: (ctx) => decodeWith(pageTableFamily, ctx),
-  PageDirectory: (ctx) => decodeWith(pageDirectoryFamily, ctx),
-  ASIDControl: (ctx) => decodeWith(asidControlFamily, ctx),
-  ASIDPool: (ctx) => decodeWith(asidPoolFamily, ctx),
+  ...ARCH_FAMILIES,
 };

@@ -11,7 +11,8 @@ import type { SlotAddr } from "../model/state.ts";
 import type { MutableState } from "../model/transition.ts";
 import type { InvocationFamily } from "../model/family.ts";
 import { finaliseCap } from "./finaliser.ts";
-import type { DecodeContext, Effect } from "../model/message.ts";
+import { isValidVTableRoot, VTABLE_ROOT_DESCRIPTION } from "../arch/index.ts";
+import type { DecodeContext } from "../model/message.ts";
 
 /** A decoded TCB_SetSpace: the new CSpace and VSpace roots and where they were derived from. */
 export interface SetSpaceInvocation {
@@ -31,7 +32,7 @@ export interface SetSpaceInvocation {
  * CNode cap and the VSpace root a page directory cap with an ASID, else IllegalOperation.
  * capsim models only SetSpace among the TCB invocations.
  */
-export function decodeTCBInvocation(ctx: DecodeContext): Result<SetSpaceInvocation, SyscallError> {
+export function decodeTCBInvocation(ctx: DecodeContext<TCBCap>): Result<SetSpaceInvocation, SyscallError> {
   if (ctx.label !== "TCBSetSpace") return err(illegalOperation(`capsim models only TCB_SetSpace among the TCB invocations, not ${ctx.label}`));
   const [c, v] = ctx.extraCaps;
   if (ctx.args.length < 3 || c === undefined || v === undefined) return err(truncatedMessage("TCB_SetSpace needs 3 message words and two extra caps (CSpace root, VSpace root)"));
@@ -42,8 +43,8 @@ export function decodeTCBInvocation(ctx: DecodeContext): Result<SetSpaceInvocati
   const vDerived = deriveCap(ctx.state, v.slot, vData !== 0 ? updateCapData(false, vData, v.cap) : v.cap);
   if (!vDerived.ok) return vDerived;
   const vr = vDerived.value;
-  if (vr.type !== "PageDirectory" || vr.mappedASID === null) return err(illegalOperation("the VSpace root must be a page directory cap with an ASID"));
-  return ok({ kind: "TCBSetSpace", tcbSlot: ctx.slot, tcb: ctx.cap as TCBCap, cRoot: cDerived.value, cRootSrc: c.slot, vRoot: vr, vRootSrc: v.slot });
+  if (!isValidVTableRoot(vr)) return err(illegalOperation(`the VSpace root must be a valid VSpace root cap (${VTABLE_ROOT_DESCRIPTION})`));
+  return ok({ kind: "TCBSetSpace", tcbSlot: ctx.slot, tcb: ctx.cap, cRoot: cDerived.value, cRootSrc: c.slot, vRoot: vr, vRootSrc: v.slot });
 }
 
 /**
@@ -62,4 +63,4 @@ export function performTCBInvocation(s: MutableState, inv: SetSpaceInvocation): 
   return [];
 }
 
-export const tcbFamily: InvocationFamily<SetSpaceInvocation> = { decode: decodeTCBInvocation, perform: performTCBInvocation };
+export const tcbFamily: InvocationFamily<TCBCap, SetSpaceInvocation> = { decode: decodeTCBInvocation, perform: performTCBInvocation };

@@ -1,8 +1,8 @@
 import { alignUp, pow2, type CPtr, type PhysAddr } from "../model/addresses.ts";
-import { deleteFirst, failedLookup, illegalOperation, invalidArgument, notEnoughMemory, rangeError, truncatedMessage, type SyscallError } from "../model/errors.ts";
-import { PMap } from "../model/pmap.ts";
+import { failedLookup, illegalOperation, invalidArgument, notEnoughMemory, rangeError, truncatedMessage, type SyscallError } from "../model/errors.ts";
 import { err, ok, type Result } from "../model/result.ts";
-import { getCap, hasChildren, insertCap, isSlotEmpty, updateCap } from "../kernel/cdt.ts";
+import { getCap, hasChildren, insertCap, updateCap } from "../kernel/cdt.ts";
+import { ensureEmptySlot } from "../kernel/guards.ts";
 import { lookupTargetSlot, slotAddress } from "../kernel/cspace.ts";
 import type { Cap, UntypedCap } from "../model/caps.ts";
 import { CONFIG_RESET_CHUNK_BITS, CONFIG_RETYPE_FAN_OUT_LIMIT } from "../model/constants.ts";
@@ -10,9 +10,9 @@ import { zeroPhysical } from "../kernel/physmem.ts";
 import type { SlotAddr } from "../model/state.ts";
 import { putObject } from "../kernel/store.ts";
 import type { MutableState } from "../model/transition.ts";
-import { copyGlobalMappings, createObject, frameSizeOfType, OBJECT_TYPE_COUNT, objectSizeBitsOfType, objectTypeByNumber, type ObjectTypeName } from "../arch/index.ts";
+import { createObject, frameSizeOfType, OBJECT_TYPE_COUNT, objectSizeBitsOfType, objectTypeByNumber, type ObjectTypeName } from "../arch/index.ts";
 import type { InvocationFamily } from "../model/family.ts";
-import type { DecodeContext, Effect } from "../model/message.ts";
+import type { DecodeContext } from "../model/message.ts";
 
 /** A decoded Untyped_Retype: everything invokeUntyped_Retype needs, as plain data. */
 export interface RetypeInvocation {
@@ -26,8 +26,10 @@ export interface RetypeInvocation {
   readonly addresses: readonly PhysAddr[];
   /** the destination slot of each new cap, in order */
   readonly destSlots: readonly SlotAddr[];
-  /** the untyped's free index (bytes) after the retype */
-  readonly newFreeIndex: number;
+  /** the untyped cap as decode found it (reset reads its old free index) */
+  readonly untyped: UntypedCap;
+  /** the untyped cap perform writes back: its free index moved past the new objects */
+  readonly newUntyped: UntypedCap;
 }
 
 /**
@@ -35,9 +37,9 @@ export interface RetypeInvocation {
  * MR0 type, MR1 size_bits, MR2 node_index, MR3 node_depth, MR4 node_offset, MR5 node_window
  * (the object count); extra cap 0 is the root CNode the destination is looked up from.
  */
-export function decodeUntypedInvocation(ctx: DecodeContext): Result<RetypeInvocation, SyscallError> {
+export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<RetypeInvocation, SyscallError> {
   const { state, args } = ctx;
-  const untyped = ctx.cap as UntypedCap;
+  const untyped = ctx.cap;
   if (ctx.label !== "UntypedRetype") return err(illegalOperation(`${ctx.label} is not an invocation of an untyped cap`));
   const root = ctx.extraCaps[0];
   if (args.length < 6 || root === undefined) return err(truncatedMessage("Untyped_Retype needs 6 message words and the root CNode as an extra cap"));
@@ -78,7 +80,8 @@ export function decodeUntypedInvocation(ctx: DecodeContext): Result<RetypeInvoca
   const destSlots: SlotAddr[] = [];
   for (let i = nodeOffset; i < nodeOffset + nodeWindow; i++) {
     const slot = slotAddress(destCNode.paddr, i);
-    if (!isSlotEmpty(state, slot)) return err(deleteFirst(`destination slot ${i} is not empty: delete its cap first`));
+    const empty = ensureEmptySlot(state, slot, `destination slot ${i}`);
+    if (!empty.ok) return empty;
     destSlots.push(slot);
   }
   // An untyped with no children left can be reused from its start (seL4 resets it).
@@ -101,7 +104,8 @@ export function decodeUntypedInvocation(ctx: DecodeContext): Result<RetypeInvoca
     userSize,
     addresses,
     destSlots,
-    newFreeIndex: first - untyped.paddr + nodeWindow * pow2(objectSize),
+    untyped,
+    newUntyped: { ...untyped, freeIndex: first - untyped.paddr + nodeWindow * pow2(objectSize) },
   });
 }
 
@@ -124,16 +128,14 @@ function resetUntypedCap(s: MutableState, untyped: UntypedCap): void {
  * of the untyped. New objects are not zeroed here: seL4 relies on the reset above.
  */
 export function performUntypedInvocation(s: MutableState, inv: RetypeInvocation): readonly number[] {
-  const untyped = getCap(s, inv.untypedSlot) as UntypedCap;
-  if (inv.reset) resetUntypedCap(s, untyped);
-  updateCap(s, inv.untypedSlot, { ...untyped, freeIndex: inv.newFreeIndex });
+  if (inv.reset) resetUntypedCap(s, inv.untyped);
+  updateCap(s, inv.untypedSlot, inv.newUntyped);
   inv.addresses.forEach((addr, i) => {
-    const pdEntries = inv.objectType === "seL4_ARM_PageDirectoryObject" ? copyGlobalMappings(s, PMap.empty()) : PMap.empty<number, number>();
-    const made = createObject(inv.objectType, addr, inv.userSize, untyped.isDevice, pdEntries);
+    const made = createObject(s, inv.objectType, addr, inv.userSize, inv.untyped.isDevice);
     if (made.object !== undefined) putObject(s, made.object);
     insertCap(s, made.cap, inv.destSlots[i] as SlotAddr, inv.untypedSlot, true);
   });
   return [];
 }
 
-export const untypedFamily: InvocationFamily<RetypeInvocation> = { decode: decodeUntypedInvocation, perform: performUntypedInvocation };
+export const untypedFamily: InvocationFamily<UntypedCap, RetypeInvocation> = { decode: decodeUntypedInvocation, perform: performUntypedInvocation };

@@ -21,11 +21,14 @@ export interface ExtraCap {
   readonly slot: SlotAddr;
 }
 
-/** Everything a decoder may look at: the frozen state, the invoked cap and its slot, the message. */
-export interface DecodeContext {
+/**
+ * Everything a decoder may look at: the frozen state, the invoked cap (of the type the decoder
+ * handles) and its slot, the message.
+ */
+export interface DecodeContext<C extends Cap = Cap> {
   readonly state: KernelState;
   readonly thread: PhysAddr;
-  readonly cap: Cap;
+  readonly cap: C;
   readonly slot: SlotAddr;
   readonly label: InvocationLabel;
   readonly args: readonly number[];
@@ -67,13 +70,18 @@ export interface CapFault {
  * - error: a system-call error, exactly as seL4's decode returned it, and the reply words seL4 sets;
  * - capFault: a CPtr did not resolve; seL4 sends a cap fault to the thread's fault handler instead of replying.
  */
-export type Reply =
-  | { readonly kind: "ok"; readonly mrs: readonly number[]; readonly effects: readonly Effect[]; readonly invocation: string }
+/** What every decoded invocation record has: its kind, named after l4v's invocation constructors. */
+export interface InvocationRecord {
+  readonly kind: string;
+}
+
+export type Reply<I extends InvocationRecord = InvocationRecord> =
+  | { readonly kind: "ok"; readonly mrs: readonly number[]; readonly effects: readonly Effect[]; readonly invocation: I }
   | { readonly kind: "error"; readonly error: SyscallError; readonly mrs: readonly number[] }
   | { readonly kind: "capFault"; readonly fault: CapFault };
 
 /** The result of one invocation: the next state (the very same object when it failed) and the reply. */
-export interface InvokeResult {
+export interface InvokeResult<I extends InvocationRecord = InvocationRecord> {
   readonly state: KernelState;
-  readonly reply: Reply;
+  readonly reply: Reply<I>;
 }

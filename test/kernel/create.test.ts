@@ -32,13 +32,13 @@ describe("object creation (seL4 createObject / Arch_createObject)", () => {
 
   it("each record's size agrees with getObjectSize (one rule for sizes)", () => {
     for (const t of OBJECT_TYPES) {
-      const made = createObject(t, at, 5, false, PMap.empty());
+      const made = createObject(emptyKernelState(DEFAULT_CONFIG), t, at, 5, false);
       if (made.object !== undefined) expect(objectSizeBits(DEFAULT_CONFIG.sizes, made.object), t).to.equal(objectSizeBitsOfType(DEFAULT_CONFIG.sizes, t, 5));
     }
   });
 
   it("makes the caps seL4 makes: unmapped, no ASID, no guard, badge 0, all memory free", () => {
-    const cap = (t: ObjectTypeName, userSize = 0, dev = false) => createObject(t, at, userSize, dev, PMap.empty()).cap;
+    const cap = (t: ObjectTypeName, userSize = 0, dev = false) => createObject(emptyKernelState(DEFAULT_CONFIG), t, at, userSize, dev).cap;
     expect(cap("seL4_UntypedObject", 12, true)).to.deep.equal({ type: "Untyped", paddr: at, sizeBits: 12, isDevice: true, freeIndex: 0 });
     expect(cap("seL4_TCBObject")).to.deep.equal({ type: "TCB", paddr: at });
     expect(cap("seL4_EndpointObject")).to.deep.equal({ type: "Endpoint", paddr: at, badge: 0, rights: ALL_RIGHTS });
@@ -52,16 +52,19 @@ describe("object creation (seL4 createObject / Arch_createObject)", () => {
   });
 
   it("makes the records: untyped memory has none, tables start empty, a TCB has no IPC buffer", () => {
-    const obj = (t: ObjectTypeName, userSize = 0) => createObject(t, at, userSize, false, PMap.empty()).object;
+    const obj = (t: ObjectTypeName, userSize = 0) => createObject(emptyKernelState(DEFAULT_CONFIG), t, at, userSize, false).object;
     expect(obj("seL4_UntypedObject", 12)).to.equal(undefined);
     expect(obj("seL4_TCBObject")).to.deep.equal({ type: "TCB", paddr: at, ipcBuffer: 0 });
     expect(obj("seL4_CapTableObject", 3)).to.deep.equal({ type: "CNode", paddr: at, radixBits: 3 });
     expect(obj("seL4_ARM_LargePageObject")).to.deep.equal({ type: "Frame", paddr: at, size: "LargePage", isDevice: false });
     const pt = obj("seL4_ARM_PageTableObject");
     expect(pt?.type === "PageTable" && pt.entries.size).to.equal(0);
-    const entries = PMap.empty<number, number>().set(3584, 0x12345);
-    const pd = createObject("seL4_ARM_PageDirectoryObject", at, 0, false, entries).object;
-    expect(pd?.type === "PageDirectory" && pd.entries).to.equal(entries);
+    const withKernel = transition(emptyKernelState(DEFAULT_CONFIG), (d) => {
+      d.objects = d.objects.set(0x8000_0000 as PhysAddr, { type: "PageDirectory", paddr: 0x8000_0000 as PhysAddr, entries: PMap.empty<number, number>().set(3584, 0x12345) });
+      d.globalPD = 0x8000_0000 as PhysAddr;
+    });
+    const pd = createObject(withKernel, "seL4_ARM_PageDirectoryObject", at, 0, false).object;
+    expect(pd?.type === "PageDirectory" && [...pd.entries.entries()]).to.deep.equal([[3584, 0x12345]]);
   });
 });
 

@@ -1,7 +1,6 @@
 import { asid as toASID, type ASID, type PhysAddr } from "../../model/addresses.ts";
 import type { MutableState } from "../../model/transition.ts";
 import { getObjectOfType, putObject } from "../../kernel/store.ts";
-import type { Effect } from "../../model/message.ts";
 import { invalidateTLBByASID } from "./tlb.ts";
 import { setVMRoot } from "./vmRoot.ts";
 import { asidHigh, asidLow, ASID_POOL_SIZE } from "./asid.ts";

@@ -4,7 +4,6 @@ import { removeObject } from "../../kernel/store.ts";
 import type { MutableState } from "../../model/transition.ts";
 import { deleteASID, deleteASIDPool } from "./asidDelete.ts";
 import { unmapPage, unmapPageTable } from "./mapping.ts";
-import type { Effect } from "../../model/message.ts";
 
 /**
  * ARM's Arch_finaliseCap (src/arch/arm/32/object/objecttype.c):

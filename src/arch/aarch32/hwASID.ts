@@ -1,7 +1,6 @@
 import type { ASID } from "../../model/addresses.ts";
 import { HW_ASID_COUNT } from "./constants.ts";
 import type { MutableState } from "../../model/transition.ts";
-import type { Effect } from "../../model/message.ts";
 import { invalidateTLBByHWASID } from "./tlb.ts";
 
 /**

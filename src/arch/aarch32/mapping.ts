@@ -7,7 +7,6 @@ import type { KernelState } from "../../model/state.ts";
 import { objectOfType, putObject } from "../../kernel/store.ts";
 import type { MutableState } from "../../model/transition.ts";
 import type { FrameSize } from "../../model/caps.ts";
-import type { Effect } from "../../model/message.ts";
 import { findPDForASID } from "./asid.ts";
 import { faultInjected } from "../../model/faultInjection.ts";
 import { decodePDE, decodePTE, encodePDE, encodePTE, type Entry, type PageAttributes } from "./entries.ts";

@@ -1,7 +1,8 @@
 import type { PhysAddr } from "../../model/addresses.ts";
 import { PMap } from "../../model/pmap.ts";
-import type { KernelSizes } from "../../model/state.ts";
+import type { KernelSizes, KernelState } from "../../model/state.ts";
 import { createGenericObject, genericObjectSizeBits, isGenericObjectType, type NewObject } from "../../kernel/create.ts";
+import { copyGlobalMappings } from "./globalMappings.ts";
 import { frameSizeOfType, type ObjectTypeName } from "./objectTypes.ts";
 
 /**
@@ -23,10 +24,9 @@ export function objectSizeBitsOfType(sizes: KernelSizes, type: ObjectTypeName, u
 /**
  * seL4's createObject / Arch_createObject: the record and the original cap of a new object.
  * Frames come out read-write and unmapped, page tables unmapped, page directories without an
- * ASID (the kernel's global entries are copied in by the caller, which can see the global
- * directory).
+ * ASID and with the kernel's global entries copied in (copyGlobalMappings).
  */
-export function createObject(type: ObjectTypeName, paddr: PhysAddr, userSize: number, isDevice: boolean, pdEntries: PMap<number, number>): NewObject {
+export function createObject(s: KernelState, type: ObjectTypeName, paddr: PhysAddr, userSize: number, isDevice: boolean): NewObject {
   if (isGenericObjectType(type)) return createGenericObject(type, paddr, userSize, isDevice);
   const frameSize = frameSizeOfType(type);
   if (frameSize !== undefined) {
@@ -34,7 +34,7 @@ export function createObject(type: ObjectTypeName, paddr: PhysAddr, userSize: nu
   }
   switch (type) {
     case "seL4_ARM_PageDirectoryObject":
-      return { object: { type: "PageDirectory", paddr, entries: pdEntries }, cap: { type: "PageDirectory", paddr, mappedASID: null } };
+      return { object: { type: "PageDirectory", paddr, entries: copyGlobalMappings(s, PMap.empty()) }, cap: { type: "PageDirectory", paddr, mappedASID: null } };
     case "seL4_ARM_PageTableObject":
       return { object: { type: "PageTable", paddr, entries: PMap.empty() }, cap: { type: "PageTable", paddr, mapping: null } };
     default:

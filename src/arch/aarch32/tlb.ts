@@ -1,7 +1,6 @@
 import { alignDown, type ASID, type VirtAddr } from "../../model/addresses.ts";
 import type { TLBEntry } from "../../model/state.ts";
 import type { MutableState } from "../../model/transition.ts";
-import type { Effect } from "../../model/message.ts";
 
 /**
  * The TLB model: lines tagged by hardware ASID, keyed by (hardware ASID, 4 KiB virtual page

@@ -3,7 +3,6 @@ import { getCap } from "../../kernel/cdt.ts";
 import { slotAddress } from "../../kernel/cspace.ts";
 import { TCB_SLOTS } from "../../model/constants.ts";
 import type { MutableState } from "../../model/transition.ts";
-import type { Effect } from "../../model/message.ts";
 import { findPDForASID } from "./asid.ts";
 import { getHWASID } from "./hwASID.ts";
 

@@ -1,10 +1,11 @@
 import { asid as toASID, pow2, type CPtr, type PhysAddr } from "../../../model/addresses.ts";
-import { deleteFirst, illegalOperation, invalidCapability, revokeFirst, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
+import { deleteFirst, illegalOperation, invalidCapability, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
 import { PMap } from "../../../model/pmap.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
-import { getCap, hasChildren, insertCap, isSlotEmpty, updateCap } from "../../../kernel/cdt.ts";
+import { insertCap, updateCap } from "../../../kernel/cdt.ts";
+import { ensureEmptySlot, ensureNoChildren } from "../../../kernel/guards.ts";
 import { lookupTargetSlot } from "../../../kernel/cspace.ts";
-import type { UntypedCap } from "../../../model/caps.ts";
+import type { ASIDControlCap, UntypedCap } from "../../../model/caps.ts";
 import { seL4_ASIDPoolBits } from "../constants.ts";
 import { zeroPhysical } from "../../../kernel/physmem.ts";
 import type { SlotAddr } from "../../../model/state.ts";
@@ -12,11 +13,13 @@ import { putObject } from "../../../kernel/store.ts";
 import type { MutableState } from "../../../model/transition.ts";
 import { ASID_POOL_SIZE, ASID_TABLE_SIZE } from "../asid.ts";
 import type { InvocationFamily } from "../../../model/family.ts";
-import type { DecodeContext, Effect } from "../../../model/message.ts";
+import type { DecodeContext } from "../../../model/message.ts";
 
 export interface MakePoolInvocation {
   readonly kind: "ASIDControlMakePool";
   readonly untypedSlot: SlotAddr;
+  /** the untyped cap perform writes back: all of its memory now belongs to the pool */
+  readonly untyped: UntypedCap;
   readonly pool: PhysAddr;
   readonly dest: SlotAddr;
   /** the ASID-table index the pool takes */
@@ -28,7 +31,7 @@ export interface MakePoolInvocation {
  * untyped, cap1 = the root CNode, MR0 = index, MR1 = depth of the destination slot. The first
  * check is for a free slot in the 128-entry ASID table, before the untyped is even looked at.
  */
-export function decodeASIDControlInvocation(ctx: DecodeContext): Result<MakePoolInvocation, SyscallError> {
+export function decodeASIDControlInvocation(ctx: DecodeContext<ASIDControlCap>): Result<MakePoolInvocation, SyscallError> {
   if (ctx.label !== "ARMASIDControlMakePool") return err(illegalOperation(`${ctx.label} is not an invocation of the ASID control cap`));
   const [untyped, root] = ctx.extraCaps;
   if (ctx.args.length < 2 || untyped === undefined || root === undefined) return err(truncatedMessage("ASIDControl_MakePool needs 2 message words (index, depth) and two extra caps (untyped, root CNode)"));
@@ -45,22 +48,24 @@ export function decodeASIDControlInvocation(ctx: DecodeContext): Result<MakePool
   if (ut.type !== "Untyped" || ut.sizeBits !== seL4_ASIDPoolBits || ut.isDevice) {
     return err(invalidCapability(1, `an ASID pool is made from a non-device untyped of exactly 4 KiB (2^${seL4_ASIDPoolBits} bytes)`));
   }
-  if (hasChildren(state, untyped.slot)) return err(revokeFirst("the untyped has children: revoke it first, the pool takes all its memory"));
+  const childless = ensureNoChildren(state, untyped.slot, "the untyped has children: revoke it first, the pool takes all its memory");
+  if (!childless.ok) return childless;
   const dest = lookupTargetSlot(state, root.cap, ctx.args[0] as CPtr, ctx.args[1] as number);
   if (!dest.ok) return dest;
-  if (!isSlotEmpty(state, dest.value)) return err(deleteFirst("the destination slot is not empty: delete its cap first"));
-  return ok({ kind: "ASIDControlMakePool", untypedSlot: untyped.slot, pool: ut.paddr, dest: dest.value, tableIndex });
+  const empty = ensureEmptySlot(state, dest.value, "the destination slot");
+  if (!empty.ok) return empty;
+  const full: UntypedCap = { ...ut, freeIndex: pow2(ut.sizeBits) };
+  return ok({ kind: "ASIDControlMakePool", untypedSlot: untyped.slot, untyped: full, pool: ut.paddr, dest: dest.value, tableIndex });
 }
 
 /** seL4's performASIDControlInvocation: the pool takes the whole untyped and a slot of the ASID table. */
 export function performASIDControlInvocation(s: MutableState, inv: MakePoolInvocation): readonly number[] {
-  const ut = getCap(s, inv.untypedSlot) as UntypedCap;
-  updateCap(s, inv.untypedSlot, { ...ut, freeIndex: pow2(ut.sizeBits) });
-  zeroPhysical(s, inv.pool, pow2(ut.sizeBits));
+  updateCap(s, inv.untypedSlot, inv.untyped);
+  zeroPhysical(s, inv.pool, pow2(inv.untyped.sizeBits));
   putObject(s, { type: "ASIDPool", paddr: inv.pool, entries: PMap.empty() });
   insertCap(s, { type: "ASIDPool", paddr: inv.pool, asidBase: toASID(inv.tableIndex * ASID_POOL_SIZE) }, inv.dest, inv.untypedSlot, true);
   s.asidTable = s.asidTable.set(inv.tableIndex, inv.pool);
   return [];
 }
 
-export const asidControlFamily: InvocationFamily<MakePoolInvocation> = { decode: decodeASIDControlInvocation, perform: performASIDControlInvocation };
+export const asidControlFamily: InvocationFamily<ASIDControlCap, MakePoolInvocation> = { decode: decodeASIDControlInvocation, perform: performASIDControlInvocation };

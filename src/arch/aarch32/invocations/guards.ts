@@ -1,7 +1,8 @@
-import { hex, type ASID, type PhysAddr } from "../../../model/addresses.ts";
-import { failedLookup, invalidCapability, type SyscallError } from "../../../model/errors.ts";
+import { hex, isAligned, type ASID, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
+import { alignmentError, failedLookup, invalidCapability, type SyscallError } from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
-import type { PageDirectoryCap } from "../../../model/caps.ts";
+import type { Cap, FrameSize, PageDirectoryCap } from "../../../model/caps.ts";
+import { FRAME_SIZE_BITS } from "../objectTypes.ts";
 import { findPDForASID } from "../asid.ts";
 import type { KernelState } from "../../../model/state.ts";
 import type { ExtraCap } from "../../../model/message.ts";
@@ -9,12 +10,20 @@ import type { ExtraCap } from "../../../model/message.ts";
 /** A page directory cap that has an ASID: what seL4 calls a valid VSpace root. */
 export type AssignedPDCap = PageDirectoryCap & { readonly mappedASID: ASID };
 
+/** seL4's isValidVTableRoot: on ARM32, a page directory cap with an ASID. */
+export function isValidVTableRoot(cap: Cap): cap is AssignedPDCap {
+  return cap.type === "PageDirectory" && cap.mappedASID !== null;
+}
+
+/** What isValidVTableRoot asks for, in words, for error messages outside the architecture. */
+export const VTABLE_ROOT_DESCRIPTION = "on ARM32, a page directory cap with an ASID";
+
 /** seL4's isValidVTableRoot check on an extra cap: a page directory cap with an ASID, else InvalidCapability `capNumber`. */
 export function validPDCap(extra: ExtraCap | undefined, capNumber: number): Result<AssignedPDCap, SyscallError> {
   const cap = extra?.cap;
   if (cap === undefined || cap.type !== "PageDirectory") return err(invalidCapability(capNumber, `extra cap ${capNumber - 1} must be a page directory cap, not ${cap?.type ?? "missing"}`));
   if (cap.mappedASID === null) return err(invalidCapability(capNumber, "the page directory has no ASID: assign it one with ASIDPool_Assign first"));
-  return ok(cap as AssignedPDCap);
+  return ok({ type: "PageDirectory", paddr: cap.paddr, mappedASID: cap.mappedASID });
 }
 
 /** findPDForASID as decoders report it: FailedLookup (not the source) with InvalidRoot. */
@@ -23,7 +32,20 @@ export function findPDForASIDOrFail(s: KernelState, a: ASID): Result<PhysAddr, S
   return pd.ok ? pd : err(failedLookup(false, pd.error, `ASID ${a} names no page directory any more (its pool or its entry has gone)`));
 }
 
-/** The check after findPDForASID: the directory the ASID names must be the one the cap names. */
-export function ensurePDMatches(found: PhysAddr, cap: AssignedPDCap, capNumber: number): SyscallError | undefined {
-  return found === cap.paddr ? undefined : invalidCapability(capNumber, `ASID ${cap.mappedASID} now names the page directory at ${hex(found)}, not this one at ${hex(cap.paddr)}: the cap is stale`);
+/**
+ * The two checks every ARM32 decoder makes on a page directory cap with an ASID, one after the
+ * other: findPDForASID (FailedLookup when the ASID names nothing), then that the directory the
+ * ASID names is the one the cap names (InvalidCapability `capNumber` when the cap is stale).
+ * Gives the directory.
+ */
+export function findPDForVSpaceCap(s: KernelState, cap: AssignedPDCap, capNumber: number): Result<PhysAddr, SyscallError> {
+  const found = findPDForASIDOrFail(s, cap.mappedASID);
+  if (!found.ok || found.value === cap.paddr) return found;
+  return err(invalidCapability(capNumber, `ASID ${cap.mappedASID} now names the page directory at ${hex(found.value)}, not this one at ${hex(cap.paddr)}: the cap is stale`));
+}
+
+/** seL4's checkVPAlignment: a frame is mapped only at a multiple of its size, else AlignmentError. */
+export function checkVPAlignment(size: FrameSize, vaddr: VirtAddr): Result<void, SyscallError> {
+  const bits = FRAME_SIZE_BITS[size];
+  return isAligned(vaddr, bits) ? ok(undefined) : err(alignmentError(`${hex(vaddr)} is not aligned to the ${size}'s size (2^${bits} bytes)`));
 }

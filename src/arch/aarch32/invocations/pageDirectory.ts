@@ -7,8 +7,8 @@ import type { MutableState } from "../../../model/transition.ts";
 import { resolveVAddr } from "../walk.ts";
 import type { InvocationFamily } from "../../../model/family.ts";
 import type { InvocationLabel } from "../../../model/labels.ts";
-import type { DecodeContext, Effect } from "../../../model/message.ts";
-import { ensurePDMatches, findPDForASIDOrFail, type AssignedPDCap } from "./guards.ts";
+import type { DecodeContext } from "../../../model/message.ts";
+import { findPDForVSpaceCap, validPDCap } from "./guards.ts";
 import { performPageFlush, type CacheOperation, type PageFlushInvocation } from "./pageFlush.ts";
 
 /** A PD cache operation: the same flush record as a frame's, or nothing when nothing is mapped at start. */
@@ -26,7 +26,7 @@ const PD_FLUSH_LABELS: Partial<Record<InvocationLabel, CacheOperation>> = {
  * address space. The range must lie below USER_TOP and inside the one frame mapped at its start;
  * when nothing is mapped at the start there is nothing cached, and the call succeeds doing nothing.
  */
-export function decodePageDirectoryInvocation(ctx: DecodeContext): Result<PageDirectoryInvocation, SyscallError> {
+export function decodePageDirectoryInvocation(ctx: DecodeContext<PageDirectoryCap>): Result<PageDirectoryInvocation, SyscallError> {
   const operation = PD_FLUSH_LABELS[ctx.label];
   if (operation === undefined) return err(illegalOperation(`${ctx.label} is not an invocation of a page directory cap`));
   const { args, state } = ctx;
@@ -35,12 +35,10 @@ export function decodePageDirectoryInvocation(ctx: DecodeContext): Result<PageDi
   if (end <= start) return err(invalidArgument(1, `the end ${hex(end)} must be greater than the start ${hex(start)}`));
   const userTop = state.config.userTop;
   if (start >= userTop || end > userTop) return err(illegalOperation(`the range must lie below USER_TOP (${hex(userTop)})`));
-  const cap = ctx.cap as PageDirectoryCap;
-  if (cap.mappedASID === null) return err(invalidCapability(0, "this page directory has no ASID: assign it one first"));
-  const found = findPDForASIDOrFail(state, cap.mappedASID);
+  const pdCap = validPDCap({ cap: ctx.cap, slot: ctx.slot }, 0);
+  if (!pdCap.ok) return err(invalidCapability(0, "this page directory has no ASID: assign it one first"));
+  const found = findPDForVSpaceCap(state, pdCap.value, 0);
   if (!found.ok) return found;
-  const mismatch = ensurePDMatches(found.value, cap as AssignedPDCap, 0);
-  if (mismatch) return err(mismatch);
   const page = resolveVAddr(state, found.value, start as VirtAddr);
   if (page === undefined) return ok({ kind: "PageDirectoryFlushNothing" });
   const bits = FRAME_SIZE_BITS[page.size];
@@ -59,4 +57,4 @@ export function performPageDirectoryInvocation(s: MutableState, inv: PageDirecto
   return performPageFlush(s, inv);
 }
 
-export const pageDirectoryFamily: InvocationFamily<PageDirectoryInvocation> = { decode: decodePageDirectoryInvocation, perform: performPageDirectoryInvocation };
+export const pageDirectoryFamily: InvocationFamily<PageDirectoryCap, PageDirectoryInvocation> = { decode: decodePageDirectoryInvocation, perform: performPageDirectoryInvocation };

@@ -6,7 +6,7 @@ import type { MutableState } from "../../../model/transition.ts";
 import { FRAME_SIZE_BITS } from "../objectTypes.ts";
 import { resolveVAddr } from "../walk.ts";
 import type { InvocationLabel } from "../../../model/labels.ts";
-import type { DecodeContext, Effect } from "../../../model/message.ts";
+import type { DecodeContext } from "../../../model/message.ts";
 import { findPDForASIDOrFail } from "./guards.ts";
 
 export type CacheOperation = "Clean_Data" | "Invalidate_Data" | "CleanInvalidate_Data" | "Unify_Instruction";
@@ -27,17 +27,16 @@ const PAGE_FLUSH_LABELS: Partial<Record<InvocationLabel, CacheOperation>> = {
   ARMPageUnify_Instruction: "Unify_Instruction",
 };
 
-export const isPageFlushLabel = (l: InvocationLabel): boolean => PAGE_FLUSH_LABELS[l] !== undefined;
-
 /**
  * seL4's page cache operations (decodeARMFrameInvocation, flush labels). MR0 = start offset,
  * MR1 = end offset (exclusive), both inside the frame. The frame must be mapped through a live
  * ASID. seL4 16.0.0 added a check that the mapping the cap records still holds this frame; the
  * legacy (10.x) API, like 11.0-15.0, has no such check.
  */
-export function decodePageFlush(ctx: DecodeContext, cap: FrameCap): Result<PageFlushInvocation, SyscallError> {
-  const operation = PAGE_FLUSH_LABELS[ctx.label] as CacheOperation;
-  const { args, state } = ctx;
+export function decodePageFlush(ctx: DecodeContext<FrameCap>): Result<PageFlushInvocation, SyscallError> {
+  const operation = PAGE_FLUSH_LABELS[ctx.label];
+  if (operation === undefined) return err(illegalOperation(`${ctx.label} is not an invocation of a frame cap`));
+  const { args, state, cap } = ctx;
   if (args.length < 2) return err(truncatedMessage(`Page_${operation} needs 2 message words (start and end offsets)`));
   if (cap.mapping === null) return err(illegalOperation(`Page_${operation} needs a mapped frame: the cache works on the mapping's virtual addresses`));
   const pd = findPDForASIDOrFail(state, cap.mapping.asid);

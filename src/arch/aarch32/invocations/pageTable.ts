@@ -2,7 +2,7 @@ import { alignDown, hex, type ASID, type PhysAddr, type VirtAddr } from "../../.
 import { deleteFirst, illegalOperation, invalidArgument, invalidCapability, revokeFirst, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
 import { PMap } from "../../../model/pmap.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
-import { getCap, isFinalCapability, updateCap } from "../../../kernel/cdt.ts";
+import { isFinalCapability, updateCap } from "../../../kernel/cdt.ts";
 import type { PageTableCap } from "../../../model/caps.ts";
 import type { SlotAddr } from "../../../model/state.ts";
 import { objectOfType, putObject } from "../../../kernel/store.ts";
@@ -11,12 +11,21 @@ import { encodePDE } from "../entries.ts";
 import { unmapPageTable, writeEntries } from "../mapping.ts";
 import { lookupPDSlot, readPDE } from "../walk.ts";
 import type { InvocationFamily } from "../../../model/family.ts";
-import type { DecodeContext, Effect } from "../../../model/message.ts";
-import { ensurePDMatches, findPDForASIDOrFail, validPDCap } from "./guards.ts";
+import type { DecodeContext } from "../../../model/message.ts";
+import { findPDForVSpaceCap, validPDCap } from "./guards.ts";
+import { PD_ENTRY_SPAN_BITS } from "../globalMappings.ts";
 
 export type PageTableInvocation =
-  | { readonly kind: "PageTableMap"; readonly ptSlot: SlotAddr; readonly pt: PhysAddr; readonly pd: PhysAddr; readonly pdIndex: number; readonly asid: ASID; readonly vaddr: VirtAddr; readonly pde: number }
-  | { readonly kind: "PageTableUnmap"; readonly ptSlot: SlotAddr };
+  | {
+      readonly kind: "PageTableMap";
+      readonly ptSlot: SlotAddr;
+      /** the cap as perform writes it back, recording where the table is mapped */
+      readonly cap: PageTableCap;
+      readonly pd: PhysAddr;
+      readonly pdIndex: number;
+      readonly pde: number;
+    }
+  | { readonly kind: "PageTableUnmap"; readonly ptSlot: SlotAddr; readonly cap: PageTableCap };
 
 /**
  * seL4's decodeARMPageTableInvocation (src/arch/arm/32/kernel/vspace.c). Unmap: only the last
@@ -25,12 +34,11 @@ export type PageTableInvocation =
  * names it, vaddr must lie below USER_TOP, and the directory slot must be empty. The vaddr need
  * not be aligned: the table covers the whole 1 MiB around it.
  */
-export function decodePageTableInvocation(ctx: DecodeContext): Result<PageTableInvocation, SyscallError> {
-  const cap = ctx.cap as PageTableCap;
-  const { state, args } = ctx;
+export function decodePageTableInvocation(ctx: DecodeContext<PageTableCap>): Result<PageTableInvocation, SyscallError> {
+  const { state, args, cap } = ctx;
   if (ctx.label === "ARMPageTableUnmap") {
     if (!isFinalCapability(state, ctx.slot)) return err(revokeFirst("other caps to this page table exist: delete them (or revoke) before unmapping it"));
-    return ok({ kind: "PageTableUnmap", ptSlot: ctx.slot });
+    return ok({ kind: "PageTableUnmap", ptSlot: ctx.slot, cap });
   }
   if (ctx.label !== "ARMPageTableMap") return err(illegalOperation(`${ctx.label} is not an invocation of a page table cap`));
   if (args.length < 2 || ctx.extraCaps.length < 1) return err(truncatedMessage("PageTable_Map needs 2 message words (vaddr, attr) and the page directory as an extra cap"));
@@ -39,10 +47,8 @@ export function decodePageTableInvocation(ctx: DecodeContext): Result<PageTableI
   if (!pdCap.ok) return pdCap;
   const vaddr = args[0] as VirtAddr;
   if (vaddr >= state.config.userTop) return err(invalidArgument(0, `${hex(vaddr)} is at or above USER_TOP (${hex(state.config.userTop)}): that part of every address space belongs to the kernel`));
-  const found = findPDForASIDOrFail(state, pdCap.value.mappedASID);
+  const found = findPDForVSpaceCap(state, pdCap.value, 1);
   if (!found.ok) return found;
-  const mismatch = ensurePDMatches(found.value, pdCap.value, 1);
-  if (mismatch) return err(mismatch);
   const slot = lookupPDSlot(found.value, vaddr);
   const existing = readPDE(state, slot);
   if (existing.kind !== "Invalid") {
@@ -52,23 +58,21 @@ export function decodePageTableInvocation(ctx: DecodeContext): Result<PageTableI
   return ok({
     kind: "PageTableMap",
     ptSlot: ctx.slot,
-    pt: cap.paddr,
+    cap: { type: "PageTable", paddr: cap.paddr, mapping: { asid: pdCap.value.mappedASID, vaddr: alignDown(vaddr, PD_ENTRY_SPAN_BITS) } },
     pd: found.value,
     pdIndex: slot.index,
-    asid: pdCap.value.mappedASID,
-    vaddr: alignDown(vaddr, 20),
     pde: encodePDE({ kind: "Table", paddr: cap.paddr, parityEnabled }),
   });
 }
 
 /** seL4's performPageTableInvocationMap / Unmap. Unmap also zeroes the whole table. */
 export function performPageTableInvocation(s: MutableState, inv: PageTableInvocation): readonly number[] {
-  const cap = getCap(s, inv.ptSlot) as PageTableCap;
   if (inv.kind === "PageTableMap") {
-    updateCap(s, inv.ptSlot, { ...cap, mapping: { asid: inv.asid, vaddr: inv.vaddr } });
+    updateCap(s, inv.ptSlot, inv.cap);
     writeEntries(s, "PageDirectory", inv.pd, inv.pdIndex, 1, inv.pde);
     return [];
   }
+  const cap = inv.cap;
   if (cap.mapping !== null) {
     unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
     putObject(s, { ...objectOfType(s, cap.paddr, "PageTable"), entries: PMap.empty() });
@@ -77,4 +81,4 @@ export function performPageTableInvocation(s: MutableState, inv: PageTableInvoca
   return [];
 }
 
-export const pageTableFamily: InvocationFamily<PageTableInvocation> = { decode: decodePageTableInvocation, perform: performPageTableInvocation };
+export const pageTableFamily: InvocationFamily<PageTableCap, PageTableInvocation> = { decode: decodePageTableInvocation, perform: performPageTableInvocation };
