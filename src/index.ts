@@ -30,4 +30,6 @@ export {
   type ResolvedPage,
   type Unresolved,
   type Entry,
+  type PDE,
+  type PTE,
 } from "./arch/index.ts";

@@ -35,7 +35,7 @@ export { finaliseArchCap } from "./aarch32/finalise.ts";
 
 // ASIDs, paging structures, the walk, the TLB and the MMU.
 export { ASID_POOL_SIZE, ASID_TABLE_SIZE, findPDForASID } from "./aarch32/asid.ts";
-export { decodePDE, decodePTE, encodePDE, encodePTE, type Entry, type PageAttributes } from "./aarch32/entries.ts";
+export { decodePDE, decodePTE, encodePDE, encodePTE, type Entry, type PDE, type PTE, type PageAttributes } from "./aarch32/entries.ts";
 export { copyGlobalMappings } from "./aarch32/globalMappings.ts";
 export { listDirectory, listTable, resolve, type EntryRow, type ResolvedPage, type Unresolved } from "./aarch32/walk.ts";
 export { GLOBAL_TLB_TAG } from "./aarch32/tlb.ts";

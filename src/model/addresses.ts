@@ -8,6 +8,11 @@ export type PhysAddr = Brand<number, "PhysAddr">;
 export type CPtr = Brand<number, "CPtr">;
 /** An seL4 address-space identifier: 17 bits on ARM 32-bit; 0 means "none". */
 export type ASID = Brand<number, "ASID">;
+/**
+ * A hardware ASID (ARMv7 CONTEXTIDR.ASID): the tag the TLB uses, handed to seL4 ASIDs lazily.
+ * A different number space from seL4's ASIDs, which the brand keeps apart.
+ */
+export type HWASID = Brand<number, "HWASID">;
 
 /** The largest address any helper here accepts: exact integer arithmetic holds up to 2^53. */
 export const MAX_ADDRESS_BITS = 53;

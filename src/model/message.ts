@@ -1,4 +1,4 @@
-import type { ASID, CPtr, PhysAddr, VirtAddr } from "./addresses.ts";
+import type { ASID, CPtr, HWASID, PhysAddr, VirtAddr } from "./addresses.ts";
 import type { LookupFailure, SyscallError } from "./errors.ts";
 import type { Cap } from "./caps.ts";
 import type { KernelState, SlotAddr } from "./state.ts";
@@ -40,8 +40,8 @@ export interface DecodeContext<C extends Cap = Cap> {
  * what the TLB lost, which cache lines a maintenance operation touched.
  */
 export type Effect =
-  | { readonly kind: "tlbFlushASID"; readonly asid: ASID; readonly hwASID: number; readonly why: string }
-  | { readonly kind: "tlbFlushPage"; readonly asid: ASID; readonly hwASID: number; readonly vaddr: VirtAddr; readonly why: string }
+  | { readonly kind: "tlbFlushASID"; readonly asid: ASID; readonly hwASID: HWASID; readonly why: string }
+  | { readonly kind: "tlbFlushPage"; readonly asid: ASID; readonly hwASID: HWASID; readonly vaddr: VirtAddr; readonly why: string }
   | { readonly kind: "tlbFlushAll"; readonly why: string }
   | {
       readonly kind: "cacheMaintenance";

@@ -1,4 +1,4 @@
-import type { ASID, PhysAddr, VirtAddr } from "./addresses.ts";
+import type { ASID, HWASID, PhysAddr, VirtAddr } from "./addresses.ts";
 import type { Brand } from "./brand.ts";
 import { PMap } from "./pmap.ts";
 import type { Cap, VMRights } from "./caps.ts";
@@ -67,13 +67,13 @@ export interface TLBEntry {
   /** kernel-window lines are global: they match every hardware ASID */
   readonly global: boolean;
   /** the hardware ASID the line is tagged with (ignored when global) */
-  readonly hwASID: number;
+  readonly hwASID: HWASID;
 }
 
 /** The address space the MMU is using now: TTBR0 and CONTEXTIDR.ASID. */
 export interface LoadedVSpace {
   readonly pd: PhysAddr;
-  readonly hwASID: number;
+  readonly hwASID: HWASID;
 }
 
 /**
@@ -94,11 +94,11 @@ export interface KernelState {
   /** armKSASIDTable: ASID-table index (the high 7 bits of an ASID) -> ASID pool */
   readonly asidTable: PMap<number, PhysAddr>;
   /** armKSHWASIDTable: hardware ASID -> the seL4 ASID using it */
-  readonly hwASIDTable: PMap<number, ASID>;
+  readonly hwASIDTable: PMap<HWASID, ASID>;
   /** armKSNextASID: the round-robin victim pointer for hardware-ASID stealing */
-  readonly nextHWASID: number;
+  readonly nextHWASID: HWASID;
   /** armKSASIDMap: seL4 ASID -> hardware ASID currently stored for it */
-  readonly asidMap: PMap<ASID, number>;
+  readonly asidMap: PMap<ASID, HWASID>;
   /** the TLB: lines keyed by tlbKey (hardware ASID and virtual page number) */
   readonly tlb: PMap<number, TLBEntry>;
   /** physical memory contents by 4 KiB page number; an absent page reads as zero */
@@ -122,7 +122,7 @@ export function emptyKernelState(config: MachineConfig): KernelState {
     capCount: PMap.empty(),
     asidTable: PMap.empty(),
     hwASIDTable: PMap.empty(),
-    nextHWASID: 0,
+    nextHWASID: 0 as HWASID,
     asidMap: PMap.empty(),
     tlb: PMap.empty(),
     memory: PMap.empty(),

@@ -226,8 +226,9 @@ export function checkTouched(before: KernelState, after: KernelState): Violation
     for (const i of oldEntries.changedKeys(o.entries)) {
       const w = o.entries.get(i);
       if (w === undefined) continue;
-      const e = o.type === "PageDirectory" ? decodePDE(w) : decodePTE(w);
-      const back = o.type === "PageDirectory" ? encodePDE(e) : encodePTE(e);
+      const pde = o.type === "PageDirectory" ? decodePDE(w) : undefined;
+      const e = pde ?? decodePTE(w);
+      const back = pde !== undefined ? encodePDE(pde) : encodePTE(decodePTE(w));
       if (back !== w) out.push(violation("descriptors_round_trip", `${o.type} ${hex(addr)}[${i}] holds ${hex(w)}, which re-encodes as ${hex(back)}`, { table: addr, index: i, word: w, reencoded: back }));
       if (o.type === "PageDirectory") {
         if (i >= userSlots && e.kind === "Page" && !e.global) out.push(violation("kernel_mappings", `page directory ${hex(addr)} maps user memory at ${hex(i * 2 ** 20)}, above USER_TOP`, { pd: addr, index: i, vaddr: i * 2 ** 20, frame: e.paddr }));

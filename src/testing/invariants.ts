@@ -1,4 +1,4 @@
-import { hex, pow2, type ASID, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
+import { hex, pow2, type ASID, type HWASID, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
 import { objectSizeBitsOfCap } from "../kernel/capSize.ts";
 import { sameRegionAs } from "../kernel/regions.ts";
 import { capObjectAddress, type Cap } from "../model/caps.ts";
@@ -6,7 +6,7 @@ import { ASID_POOL_SIZE, ASID_TABLE_SIZE } from "../arch/index.ts";
 import type { KernelObject } from "../model/objects.ts";
 import type { KernelState, SlotAddr } from "../model/state.ts";
 import { objectSizeBits } from "../kernel/store.ts";
-import { decodePDE, decodePTE, encodePDE, encodePTE } from "../arch/index.ts";
+import { decodePDE, decodePTE, encodePDE, encodePTE, type Entry } from "../arch/index.ts";
 import { GLOBAL_TLB_TAG } from "../arch/index.ts";
 import { resolve } from "../arch/index.ts";
 
@@ -251,7 +251,7 @@ export const validVSLookup: Invariant = (s) => {
     if (dir?.type !== "PageDirectory") continue;
     for (const [i, w] of dir.entries.range(0, Math.floor(s.config.userTop / 2 ** 20))) {
       const e = decodePDE(w);
-      const leaves: { vaddr: number; e: ReturnType<typeof decodePDE> }[] = [];
+      const leaves: { vaddr: number; e: Entry }[] = [];
       if (e.kind === "Page") leaves.push({ vaddr: i * 2 ** 20, e });
       else if (e.kind === "Table") {
         const pt = s.objects.get(e.paddr);
@@ -285,7 +285,7 @@ export const tlbConsistent: Invariant = (s) => {
     let pd: PhysAddr | undefined;
     if (tag === GLOBAL_TLB_TAG) pd = s.globalPD ?? undefined;
     else {
-      const a = s.hwASIDTable.get(tag);
+      const a = s.hwASIDTable.get(tag as HWASID);
       pd = a === undefined ? undefined : pdOfASID.get(a);
     }
     if (pd === undefined) {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { DEFAULT_CONFIG } from "../../src/arch/index.ts";
 import fc from "fast-check";
 import { isDraft } from "immer";
-import { paddr, vaddr } from "../../src/model/addresses.ts";
+import { paddr, vaddr, type HWASID } from "../../src/model/addresses.ts";
 import { PMap } from "../../src/model/pmap.ts";
 import { boot } from "../../src/boot/boot.ts";
 import { writePhysical } from "../../src/machine/memory.ts";
@@ -67,7 +67,7 @@ describe("transitions", () => {
       const r = withEngine(engine, () =>
         transitionWithEffects(base, (d) => {
           d.effects.push({ kind: "note", text: "one" });
-          d.nextHWASID = 7;
+          d.nextHWASID = 7 as HWASID;
         }),
       );
       expect(r.effects).to.deep.equal([{ kind: "note", text: "one" }]);

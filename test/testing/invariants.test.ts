@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { ASID, PhysAddr } from "../../src/model/addresses.ts";
+import type { ASID, HWASID, PhysAddr } from "../../src/model/addresses.ts";
 import { getCap } from "../../src/kernel/cdt.ts";
 import { slotAddress } from "../../src/kernel/cspace.ts";
 import type { KernelState } from "../../src/model/state.ts";
@@ -79,8 +79,8 @@ describe("each invariant catches its violation (and only the ones that follow fr
   });
   it("tlb_consistent: a TLB line for a translation the tables do not have", () => {
     expect(broken((d) => {
-      d.hwASIDTable = d.hwASIDTable.set(0, 1 as ASID);
-      d.tlb = d.tlb.set(0x20000, { vbase: 0x20000000 as never, pbase: frame, size: "SmallPage", rights: "VMReadWrite", executeNever: false, cacheable: true, global: false, hwASID: 0 });
+      d.hwASIDTable = d.hwASIDTable.set(0 as HWASID, 1 as ASID);
+      d.tlb = d.tlb.set(0x20000, { vbase: 0x20000000 as never, pbase: frame, size: "SmallPage", rights: "VMReadWrite", executeNever: false, cacheable: true, global: false, hwASID: 0 as HWASID });
     })).to.deep.equal(["tlb_consistent"]);
   });
   it("equal_kernel_mappings: a directory whose kernel window differs from the global one", () => {

@@ -17,20 +17,41 @@ export interface PageAttributes {
   readonly executeNever: boolean;
 }
 
-export type Entry =
-  | { readonly kind: "Invalid" }
-  | { readonly kind: "Table"; readonly paddr: PhysAddr; readonly parityEnabled: boolean }
-  | {
-      readonly kind: "Page";
-      readonly size: FrameSize;
-      readonly paddr: PhysAddr;
-      readonly rights: VMRights;
-      readonly attributes: PageAttributes;
-      /** kernel-window entries are global (nG = 0); user entries are not */
-      readonly global: boolean;
-    };
+export interface InvalidEntry {
+  readonly kind: "Invalid";
+}
 
-export const INVALID_ENTRY: Entry = { kind: "Invalid" };
+/** A page-directory entry that points at a page table (seL4's pde_coarse). */
+export interface TableEntry {
+  readonly kind: "Table";
+  readonly paddr: PhysAddr;
+  readonly parityEnabled: boolean;
+}
+
+/** An entry that maps a frame of one of the sizes its level can hold. */
+export interface PageEntry<S extends FrameSize = FrameSize> {
+  readonly kind: "Page";
+  readonly size: S;
+  readonly paddr: PhysAddr;
+  readonly rights: VMRights;
+  readonly attributes: PageAttributes;
+  /** kernel-window entries are global (nG = 0); user entries are not */
+  readonly global: boolean;
+}
+
+/** The sizes a page-directory entry maps (pde_section, with the supersection bit or not). */
+export type PDFrameSize = "Section" | "SuperSection";
+/** The sizes a page-table entry maps (pte_small and pte_large). */
+export type PTFrameSize = "SmallPage" | "LargePage";
+
+/** A page-directory entry: seL4's pde_t. A directory can hold a table pointer, a table cannot. */
+export type PDE = InvalidEntry | TableEntry | PageEntry<PDFrameSize>;
+/** A page-table entry: seL4's pte_t. */
+export type PTE = InvalidEntry | PageEntry<PTFrameSize>;
+/** An entry of either level. */
+export type Entry = PDE | PTE;
+
+export const INVALID_ENTRY: InvalidEntry = { kind: "Invalid" };
 
 /** seL4_ARM_VMAttributes word: bit 0 PageCacheable, bit 1 ParityEnabled, bit 2 ExecuteNever. */
 export function attributesFromWord(w: number): PageAttributes {
@@ -51,7 +72,7 @@ const RIGHTS_OF: readonly VMRights[] = ["VMNoAccess", "VMKernelOnly", "VMReadOnl
 const CACHEABLE_TEX = 5;
 
 /** Decode a page-directory word (the walk's first level). */
-export function decodePDE(word: number): Entry {
+export function decodePDE(word: number): PDE {
   const w = word >>> 0;
   switch (w & 3) {
     case 1:
@@ -76,7 +97,7 @@ export function decodePDE(word: number): Entry {
 }
 
 /** Decode a page-table word (the walk's second level). */
-export function decodePTE(word: number): Entry {
+export function decodePTE(word: number): PTE {
   const w = word >>> 0;
   if ((w & 2) !== 0) {
     const tex = (w >>> 6) & 7;
@@ -104,14 +125,13 @@ export function decodePTE(word: number): Entry {
 }
 
 /** seL4's makeUserPDE (and the kernel window's global sections): encode a directory entry. */
-export function encodePDE(e: Entry): number {
+export function encodePDE(e: PDE): number {
   switch (e.kind) {
     case "Invalid":
       return 0;
     case "Table":
       return ((e.paddr & 0xfffffc00) | (e.parityEnabled ? 1 << 9 : 0) | 1) >>> 0;
     case "Page": {
-      if (e.size !== "Section" && e.size !== "SuperSection") throw new Error(`capsim internal error: a ${e.size} cannot sit in a page directory`);
       const a = e.attributes;
       const mem = a.cacheable ? (CACHEABLE_TEX << 12) | (1 << 2) : 1 << 16;
       return (
@@ -129,12 +149,10 @@ export function encodePDE(e: Entry): number {
 }
 
 /** seL4's makeUserPTE: encode a page-table entry (small and large pages have no parity bit). */
-export function encodePTE(e: Entry): number {
+export function encodePTE(e: PTE): number {
   switch (e.kind) {
     case "Invalid":
       return 0;
-    case "Table":
-      throw new Error("capsim internal error: a page table cannot point at another table on ARM 32-bit");
     case "Page": {
       const a = e.attributes;
       const ng = e.global ? 0 : 1 << 11;
@@ -143,11 +161,8 @@ export function encodePTE(e: Entry): number {
         const mem = a.cacheable ? (CACHEABLE_TEX << 6) | (1 << 2) : 1 << 10;
         return ((e.paddr & 0xfffff000) | ng | mem | ap | 2 | (a.executeNever ? 1 : 0)) >>> 0;
       }
-      if (e.size === "LargePage") {
-        const mem = a.cacheable ? (CACHEABLE_TEX << 12) | (1 << 2) : 1 << 10;
-        return ((e.paddr & 0xffff0000) | (a.executeNever ? 1 << 15 : 0) | ng | mem | ap | 1) >>> 0;
-      }
-      throw new Error(`capsim internal error: a ${e.size} cannot sit in a page table`);
+      const mem = a.cacheable ? (CACHEABLE_TEX << 12) | (1 << 2) : 1 << 10;
+      return ((e.paddr & 0xffff0000) | (a.executeNever ? 1 << 15 : 0) | ng | mem | ap | 1) >>> 0;
     }
   }
 }

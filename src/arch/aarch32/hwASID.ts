@@ -1,4 +1,4 @@
-import type { ASID } from "../../model/addresses.ts";
+import type { ASID, HWASID } from "../../model/addresses.ts";
 import { HW_ASID_COUNT } from "./constants.ts";
 import type { MutableState } from "../../model/transition.ts";
 import { invalidateTLBByHWASID } from "./tlb.ts";
@@ -26,9 +26,9 @@ export function invalidateASIDEntry(s: MutableState, a: ASID): void {
  * seL4's findFreeHWASID: the first free hardware ASID from nextHWASID on (nextHWASID does not
  * move); when all 256 are taken, steal nextHWASID's, flush the TLB for it, and advance.
  */
-export function findFreeHWASID(s: MutableState): number {
+export function findFreeHWASID(s: MutableState): HWASID {
   for (let i = 0; i < HW_ASID_COUNT; i++) {
-    const hw = (s.nextHWASID + i) % HW_ASID_COUNT;
+    const hw = ((s.nextHWASID + i) % HW_ASID_COUNT) as HWASID;
     if (!s.hwASIDTable.has(hw)) return hw;
   }
   const hw = s.nextHWASID;
@@ -36,12 +36,12 @@ export function findFreeHWASID(s: MutableState): number {
   invalidateASID(s, victim);
   invalidateTLBByHWASID(s, hw, victim, `hardware ASID ${hw} is taken from ASID ${victim}: all ${HW_ASID_COUNT} were in use`);
   s.hwASIDTable = s.hwASIDTable.delete(hw);
-  s.nextHWASID = (hw + 1) % HW_ASID_COUNT;
+  s.nextHWASID = ((hw + 1) % HW_ASID_COUNT) as HWASID;
   return hw;
 }
 
 /** seL4's getHWASID: the hardware ASID of `a`, allocating (and storing) one if it has none. */
-export function getHWASID(s: MutableState, a: ASID): number {
+export function getHWASID(s: MutableState, a: ASID): HWASID {
   const held = s.asidMap.get(a);
   if (held !== undefined) return held;
   const hw = findFreeHWASID(s);

@@ -9,7 +9,7 @@ import type { MutableState } from "../../model/transition.ts";
 import type { FrameSize } from "../../model/caps.ts";
 import { findPDForASID } from "./asid.ts";
 import { faultInjected } from "../../model/faultInjection.ts";
-import { decodePDE, decodePTE, encodePDE, encodePTE, type Entry, type PageAttributes } from "./entries.ts";
+import { decodePDE, decodePTE, encodePDE, encodePTE, type PageAttributes, type PageEntry } from "./entries.ts";
 import { flushPage, invalidateTLBByASID } from "./tlb.ts";
 import { lookupPDSlot, lookupPTSlot, readPDE, SLOTS_PER_PAGE, type TableSlot } from "./walk.ts";
 
@@ -67,10 +67,11 @@ export function createSafeMappingEntries(
 }
 
 /**
- * The entry of a user mapping. Written out field by field: on Node 20, spreading a record and
- * adding a field it lacks takes V8's slow path (about 0.8 µs against 30 ns: README, Performance).
+ * The entry of a user mapping (makeUserPTE / makeUserPDE). Written out field by field: on Node 20,
+ * spreading a record and adding a field it lacks takes V8's slow path (about 0.8 µs against 30 ns:
+ * docs/performance.md).
  */
-function userPage(size: FrameSize, paddr: PhysAddr, rights: VMRights, attributes: PageAttributes): Entry {
+function userPage<S extends FrameSize>(size: S, paddr: PhysAddr, rights: VMRights, attributes: PageAttributes): PageEntry<S> {
   return { kind: "Page", size, paddr, rights, attributes, global: false };
 }
 

@@ -1,4 +1,4 @@
-import { alignDown, type ASID, type VirtAddr } from "../../model/addresses.ts";
+import { alignDown, type ASID, type HWASID, type VirtAddr } from "../../model/addresses.ts";
 import type { TLBEntry } from "../../model/state.ts";
 import type { MutableState } from "../../model/transition.ts";
 
@@ -22,7 +22,7 @@ export function tlbLinesOf(s: { tlb: MutableState["tlb"] }, tag: number): Iterab
 }
 
 /** seL4's invalidateTranslationASID / invalidateTLBByASID: drop every line tagged with `hwASID`. */
-export function invalidateTLBByHWASID(s: MutableState, hwASID: number, a: ASID, why: string): void {
+export function invalidateTLBByHWASID(s: MutableState, hwASID: HWASID, a: ASID, why: string): void {
   s.tlb = s.tlb.deleteRange(hwASID * LINES_PER_ASID, (hwASID + 1) * LINES_PER_ASID);
   s.effects.push({ kind: "tlbFlushASID", asid: a, hwASID, why });
 }

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import type { PhysAddr } from "../../../src/model/addresses.ts";
 import type { VMRights } from "../../../src/model/caps.ts";
-import { decodePDE, decodePTE, encodePDE, encodePTE, type Entry } from "../../../src/arch/aarch32/entries.ts";
+import { decodePDE, decodePTE, encodePDE, encodePTE, type PDE } from "../../../src/arch/aarch32/entries.ts";
 
 const rights = fc.constantFrom<VMRights>("VMNoAccess", "VMKernelOnly", "VMReadOnly", "VMReadWrite");
 const attrs = fc.record({ cacheable: fc.boolean(), parityEnabled: fc.boolean(), executeNever: fc.boolean() });
@@ -10,7 +10,7 @@ const aligned = (bits: number) => fc.nat({ max: 2 ** (32 - bits) - 1 }).map((n) 
 
 describe("the entry model: ARMv7 short descriptors", () => {
   it("a directory entry survives encode then decode (tables, sections, supersections)", () => {
-    const pde: fc.Arbitrary<Entry> = fc.oneof(
+    const pde: fc.Arbitrary<PDE> = fc.oneof(
       fc.record({ kind: fc.constant("Table" as const), paddr: aligned(10), parityEnabled: fc.boolean() }),
       fc.record({ kind: fc.constant("Page" as const), size: fc.constant("Section" as const), paddr: aligned(20), rights, attributes: attrs, global: fc.boolean() }),
       fc.record({ kind: fc.constant("Page" as const), size: fc.constant("SuperSection" as const), paddr: aligned(24), rights, attributes: attrs, global: fc.boolean() }),
@@ -37,11 +37,12 @@ describe("the entry model: ARMv7 short descriptors", () => {
   it("decodes every word to exactly one kind, and re-encodes valid words it produced itself", () => {
     fc.assert(
       fc.property(fc.nat({ max: 0xffffffff }), (w) => {
-        for (const [dec, enc] of [[decodePDE, encodePDE], [decodePTE, encodePTE]] as const) {
-          const e = dec(w);
-          expect(["Invalid", "Table", "Page"]).to.include(e.kind);
-          expect(dec(enc(e))).to.deep.equal(e);
-        }
+        const pde = decodePDE(w);
+        const pte = decodePTE(w);
+        expect(["Invalid", "Table", "Page"]).to.include(pde.kind);
+        expect(["Invalid", "Page"]).to.include(pte.kind);
+        expect(decodePDE(encodePDE(pde))).to.deep.equal(pde);
+        expect(decodePTE(encodePTE(pte))).to.deep.equal(pte);
       }),
     );
   });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { DEFAULT_CONFIG } from "../../../src/arch/index.ts";
-import type { ASID } from "../../../src/model/addresses.ts";
+import type { ASID, HWASID } from "../../../src/model/addresses.ts";
 import { findFreeHWASID, getHWASID, invalidateASIDEntry } from "../../../src/arch/aarch32/hwASID.ts";
 import { emptyKernelState } from "../../../src/model/state.ts";
 import { transition, transitionWithEffects } from "../../../src/model/transition.ts";
@@ -12,13 +12,13 @@ describe("hardware ASIDs (getHWASID, findFreeHWASID)", () => {
     const first = transitionWithEffects(emptyKernelState(DEFAULT_CONFIG), (d) => {
       for (let a = 1; a <= 256; a++) expect(getHWASID(d, a as ASID)).to.equal(a - 1);
       expect(getHWASID(d, 5 as ASID)).to.equal(4);
-      d.tlb = d.tlb.set(tlbKey(0, 0x1000 as VirtAddr), { vbase: 0x1000 as never, pbase: 0 as never, size: "SmallPage", rights: "VMReadWrite", executeNever: false, cacheable: true, global: false, hwASID: 0 });
+      d.tlb = d.tlb.set(tlbKey(0, 0x1000 as VirtAddr), { vbase: 0x1000 as never, pbase: 0 as never, size: "SmallPage", rights: "VMReadWrite", executeNever: false, cacheable: true, global: false, hwASID: 0 as HWASID });
     });
     expect(first.effects).to.deep.equal([]);
     const second = transitionWithEffects(first.state, (d) => {
       expect(getHWASID(d, 300 as ASID)).to.equal(0);
       expect(d.asidMap.has(1 as ASID)).to.equal(false);
-      expect(d.hwASIDTable.get(0)).to.equal(300);
+      expect(d.hwASIDTable.get(0 as HWASID)).to.equal(300);
       expect(d.nextHWASID).to.equal(1);
       expect(getHWASID(d, 301 as ASID)).to.equal(1);
     });
