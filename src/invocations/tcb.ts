@@ -1,6 +1,6 @@
 import { illegalOperation, truncatedMessage, type SyscallError } from "../model/errors.ts";
 import { err, ok, type Result } from "../model/result.ts";
-import { cteInsert, getCap } from "../kernel/cdt.ts";
+import { cteInsert, getCap, slotCapLongRunningDelete } from "../kernel/cdt.ts";
 import { cteDelete } from "../kernel/delete.ts";
 import { deriveCap, updateCapData } from "../kernel/derive.ts";
 import { slotAddress } from "../kernel/cspace.ts";
@@ -37,6 +37,10 @@ export function decodeTCBInvocation(ctx: DecodeContext<TCBCap>): Result<SetSpace
   const [c, v] = ctx.extraCaps;
   if (ctx.args.length < 3 || c === undefined || v === undefined) return err(truncatedMessage("TCB_SetSpace needs 3 message words and two extra caps (CSpace root, VSpace root)"));
   const [, cData, vData] = ctx.args as [number, number, number];
+  const tcb = ctx.cap.paddr;
+  if (slotCapLongRunningDelete(ctx.state, slotAddress(tcb, TCB_SLOTS.tcbCTable)) || slotCapLongRunningDelete(ctx.state, slotAddress(tcb, TCB_SLOTS.tcbVTable))) {
+    return err(illegalOperation("the thread's CSpace or VSpace slot holds the last cap to a CNode or TCB: deleting it could take long, so SetSpace refuses (delete it first)"));
+  }
   const cDerived = deriveCap(ctx.state, c.slot, cData !== 0 ? updateCapData(false, cData, c.cap) : c.cap);
   if (!cDerived.ok) return cDerived;
   if (cDerived.value.type !== "CNode") return err(illegalOperation("the CSpace root must be a CNode cap"));

@@ -44,7 +44,7 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
   const root = ctx.extraCaps[0];
   if (args.length < 6 || root === undefined) return err(truncatedMessage("Untyped_Retype needs 6 message words and the root CNode as an extra cap"));
   const [typeNumber, userSize, nodeIndex, nodeDepth, nodeOffset, nodeWindow] = args as [number, number, number, number, number, number];
-  const objectType = objectTypeByNumber(typeNumber);
+  const objectType = objectTypeByNumber(typeNumber, state.config.api);
   if (typeNumber >= OBJECT_TYPE_COUNT || objectType === undefined) return err(invalidArgument(0, `object type ${typeNumber} does not exist (there are ${OBJECT_TYPE_COUNT})`));
   const { wordBits, maxUntypedBits, minUntypedBits } = state.config.sizes;
   const objectSize = objectSizeBitsOfType(state.config.sizes, objectType, userSize);

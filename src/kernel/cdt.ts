@@ -115,7 +115,31 @@ export function cteInsert(s: MutableState, newCap: Cap, src: SlotAddr, dest: Slo
   if (srcCTE === undefined) throw new Error(`capsim internal error: cteInsert from empty slot ${hex(src)}`);
   const original = isCapRevocable(newCap, srcCTE.cap);
   const parent = isMDBParentOf(s.config.sizes, srcCTE.cap, srcCTE.original, newCap, original) ? src : srcCTE.parent;
+  setUntypedCapAsFull(s, srcCTE.cap, newCap, src);
   insertCap(s, newCap, dest, parent, original);
+}
+
+/**
+ * seL4's setUntypedCapAsFull (called by cteInsert): when an untyped cap is copied, the source
+ * hands out no more memory (its free index goes to the end of the region), so the source and
+ * the copy can never both allocate the same bytes; only the copy, whose free index is the
+ * source's old one, goes on allocating. Move, Mutate and Rotate do not go through cteInsert.
+ */
+function setUntypedCapAsFull(s: MutableState, srcCap: Cap, newCap: Cap, src: SlotAddr): void {
+  if (srcCap.type !== "Untyped" || newCap.type !== "Untyped") return;
+  if (srcCap.paddr !== newCap.paddr || srcCap.sizeBits !== newCap.sizeBits) return;
+  updateCap(s, src, { ...srcCap, freeIndex: 2 ** srcCap.sizeBits });
+}
+
+/**
+ * seL4's slotCapLongRunningDelete: whether deleting the cap in `slot` could take a long,
+ * preemptible delete (it is the last cap to a CNode or a TCB; seL4's zombies too, which capsim
+ * does not model). TCB_SetSpace refuses to replace such a cap.
+ */
+export function slotCapLongRunningDelete(s: KernelState, slot: SlotAddr): boolean {
+  const cap = getCap(s, slot);
+  if (cap.type !== "CNode" && cap.type !== "TCB") return false;
+  return isFinalCapability(s, slot);
 }
 
 /**

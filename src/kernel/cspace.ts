@@ -121,7 +121,8 @@ export function lookupSlotForCNodeOp(s: KernelState, isSource: boolean, root: Ca
   if (!r.ok) return err(failedLookup(isSource, r.error, `looking up the ${which} slot failed: ${describeLookupFailure(r.error)}`));
   if (r.value.bitsRemaining !== 0) {
     return err(
-      failedLookup(isSource, { kind: "DepthMismatch", bitsLeft: 0, bitsFound: r.value.bitsRemaining }, `the ${which} lookup stopped with ${r.value.bitsRemaining} bits unresolved`),
+      // seL4: lookup_fault_depth_mismatch_new(0, bitsRemaining), whose fields are bitsFound then bitsLeft.
+      failedLookup(isSource, { kind: "DepthMismatch", bitsLeft: r.value.bitsRemaining, bitsFound: 0 }, `the ${which} lookup stopped at a slot that holds no CNode cap with ${r.value.bitsRemaining} bits unresolved`),
     );
   }
   return ok(r.value.slot);

@@ -49,7 +49,11 @@ export type ArchName = "aarch32";
 export interface MachineConfig {
   readonly arch: ArchName;
   readonly sizes: KernelSizes;
-  /** current: seL4 11.0.0 onward (Map also remaps, no Page_Remap); legacy: seL4 10.x. */
+  /**
+   * current: seL4 16.0.0, whose VSpace API dates from 11.0.0 (Map also remaps, no Page_Remap,
+   * the stale-mapping check of the cache operations is 16.0.0's) and whose object type numbers
+   * from 13.0.0; legacy: seL4 10.1.1 (Page_Remap, 10.x's Map order and numbering).
+   */
   readonly api: ApiGeneration;
   /** seL4_UserTop (USER_TOP, = PPTR_BASE): the first virtual address user mappings may not reach. */
   readonly userTop: VirtAddr;

@@ -9,7 +9,7 @@ import { rootCNodeOf, slotAddress } from "../kernel/cspace.ts";
 import { capObjectAddress, wordFromCapRights, type Cap, type CapRights } from "../model/caps.ts";
 import { callLibsel4, LIBSEL4 } from "../invocations/libsel4.ts";
 import type { Effect, InvokeResult } from "../model/message.ts";
-import type { KernelState } from "../model/state.ts";
+import type { ApiGeneration, KernelState } from "../model/state.ts";
 import { DEFAULT_CONFIG } from "../arch/index.ts";
 import { transition } from "../model/transition.ts";
 import { switchToThread } from "../machine/threads.ts";
@@ -155,7 +155,7 @@ export function runScenario(sc: Scenario, options: { readonly checkInvariants?: 
           if (typeof raw !== "string") usage(sub, `expected a capability name, found ${JSON.stringify(raw)}`);
           params[key] = slotOf(raw as string, sub);
         } else {
-          params[key] = wordArgument(key, raw, sub, usage, valueOf);
+          params[key] = wordArgument(key, raw, sub, usage, valueOf, state.config.api);
         }
       }
       if (fnName === "seL4_Untyped_Retype" && params.num_objects === undefined && params.node_offset !== undefined) params.num_objects = 1;
@@ -176,7 +176,7 @@ export function runScenario(sc: Scenario, options: { readonly checkInvariants?: 
       for (const u of sources) {
         result = callLibsel4(state, thread, "seL4_Untyped_Retype", u as CPtr, {
           root: CNODE,
-          type: objectTypeNumber(type),
+          type: objectTypeNumber(type, state.config.api),
           size_bits: r.size_bits ?? 0,
           node_index: 0,
           node_depth: 0,
@@ -282,7 +282,7 @@ function rightsWord(raw: unknown, sub: (string | number)[], usage: Usage): numbe
   return wordFromCapRights(r);
 }
 
-function wordArgument(key: string, raw: unknown, sub: (string | number)[], usage: Usage, valueOf: (v: Value, sub: (string | number)[]) => number): number {
+function wordArgument(key: string, raw: unknown, sub: (string | number)[], usage: Usage, valueOf: (v: Value, sub: (string | number)[]) => number, api: ApiGeneration): number {
   if (key === "rights") return rightsWord(raw, sub, usage);
   if (key === "attr") {
     if (typeof raw === "number") return raw;
@@ -298,7 +298,7 @@ function wordArgument(key: string, raw: unknown, sub: (string | number)[], usage
   if (key === "type") {
     if (typeof raw === "number") return raw;
     if (typeof raw !== "string" || !(OBJECT_TYPES as readonly string[]).includes(raw)) return usage(sub, `unknown object type ${JSON.stringify(raw)}`, typeof raw === "string" ? closest(raw, OBJECT_TYPES) : undefined);
-    return objectTypeNumber(raw as ObjectTypeName);
+    return objectTypeNumber(raw as ObjectTypeName, api);
   }
   if (typeof raw === "boolean") return raw ? 1 : 0;
   if (typeof raw === "number" && Number.isSafeInteger(raw) && raw >= 0) return raw;

@@ -47,7 +47,7 @@ export const CNODE = INITIAL_CAP_SLOTS.InitThreadCNode;
 
 /** Retype `count` objects of `type` from the untyped in slot `untyped` into slots from `dest`, in the initial CNode; asserts success. */
 export function retype(m: { state: KernelState; initThread: PhysAddr }, untyped: number, type: ObjectTypeName, sizeBits: number, dest: number, count = 1): KernelState {
-  const r = call(m.state, m.initThread, untyped, "UntypedRetype", [objectTypeNumber(type), sizeBits, 0, 0, dest, count], [CNODE]);
+  const r = call(m.state, m.initThread, untyped, "UntypedRetype", [objectTypeNumber(type, m.state.config.api), sizeBits, 0, 0, dest, count], [CNODE]);
   expectOk(r);
   return r.state;
 }

@@ -1,8 +1,10 @@
 import { FRAME_SIZES, type FrameSize } from "../../model/caps.ts";
+import type { ApiGeneration } from "../../model/state.ts";
 import { AARCH32_SIZES } from "./constants.ts";
 /**
- * seL4's object types, by the names and numbers libsel4 gives them on ARM 32-bit
- * (non-MCS: libsel4 `objecttype.h` and its arm/aarch32 parts).
+ * seL4's object types, by the names and numbers libsel4 gives them on ARM 32-bit from 13.0.0 on
+ * (non-MCS, no hypervisor: libsel4 `objecttype.h` and its arm/aarch32 parts), which is what the
+ * current API models.
  */
 export const OBJECT_TYPES = [
   "seL4_UntypedObject",
@@ -23,11 +25,33 @@ export type ObjectTypeName = (typeof OBJECT_TYPES)[number];
 /** seL4_ObjectTypeCount: type numbers at or above this are InvalidArgument 0 for Retype. */
 export const OBJECT_TYPE_COUNT = OBJECT_TYPES.length;
 
-/** The libsel4 number of an object type. */
-export const objectTypeNumber = (t: ObjectTypeName): number => OBJECT_TYPES.indexOf(t);
+/**
+ * The numbering of seL4 10.1.1 to 12.1.0, which the legacy API models: the page directory came
+ * last among the ARM types until 13.0.0 moved it into the aarch32 mode enum, ahead of the pages.
+ * Object type numbers are ABI: a Retype with number 5 makes a page directory on one kernel and
+ * a small page on the other.
+ */
+const LEGACY_OBJECT_TYPES: readonly ObjectTypeName[] = [
+  "seL4_UntypedObject",
+  "seL4_TCBObject",
+  "seL4_EndpointObject",
+  "seL4_NotificationObject",
+  "seL4_CapTableObject",
+  "seL4_ARM_SmallPageObject",
+  "seL4_ARM_LargePageObject",
+  "seL4_ARM_SectionObject",
+  "seL4_ARM_SuperSectionObject",
+  "seL4_ARM_PageTableObject",
+  "seL4_ARM_PageDirectoryObject",
+];
 
-/** The object type with this libsel4 number, or undefined. */
-export const objectTypeByNumber = (n: number): ObjectTypeName | undefined => OBJECT_TYPES[n];
+const NUMBERING: Readonly<Record<ApiGeneration, readonly ObjectTypeName[]>> = { current: OBJECT_TYPES, legacy: LEGACY_OBJECT_TYPES };
+
+/** The libsel4 number of an object type, in the numbering of an API generation (current by default). */
+export const objectTypeNumber = (t: ObjectTypeName, api: ApiGeneration = "current"): number => NUMBERING[api].indexOf(t);
+
+/** The object type with this libsel4 number in an API generation's numbering, or undefined. */
+export const objectTypeByNumber = (n: number, api: ApiGeneration = "current"): ObjectTypeName | undefined => NUMBERING[api][n];
 
 /** The four frame sizes of ARM 32-bit, smallest first. */
 

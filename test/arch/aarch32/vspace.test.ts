@@ -21,7 +21,7 @@ function world(config: Partial<MachineConfig> = {}) {
   const u = bigUntyped(m, 26);
   let s = m.state;
   const mk = (type: ObjectTypeName, dest: number, count: number, size = 0) => {
-    const r = call(s, T, u, "UntypedRetype", [objectTypeNumber(type), size, 0, 0, dest, count], [CNODE]);
+    const r = call(s, T, u, "UntypedRetype", [objectTypeNumber(type, s.config.api), size, 0, 0, dest, count], [CNODE]);
     expectOk(r);
     s = r.state;
   };

@@ -2,7 +2,7 @@ import { asid as toASID, pow2, type CPtr, type PhysAddr } from "../../../model/a
 import { deleteFirst, illegalOperation, invalidCapability, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
 import { PMap } from "../../../model/pmap.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
-import { insertCap, updateCap } from "../../../kernel/cdt.ts";
+import { cteInsert, updateCap } from "../../../kernel/cdt.ts";
 import { ensureEmptySlot, ensureNoChildren } from "../../../kernel/guards.ts";
 import { lookupTargetSlot } from "../../../kernel/cspace.ts";
 import type { ASIDControlCap, UntypedCap } from "../../../model/caps.ts";
@@ -63,7 +63,10 @@ export function performASIDControlInvocation(s: MutableState, inv: MakePoolInvoc
   updateCap(s, inv.untypedSlot, inv.untyped);
   zeroPhysical(s, inv.pool, pow2(inv.untyped.sizeBits));
   putObject(s, { type: "ASIDPool", paddr: inv.pool, entries: PMap.empty() });
-  insertCap(s, { type: "ASIDPool", paddr: inv.pool, asidBase: toASID(inv.tableIndex * ASID_POOL_SIZE) }, inv.dest, inv.untypedSlot, true);
+  // seL4 inserts the pool cap with cteInsert: a child of the untyped, but not revocable
+  // (Arch_isCapRevocable is false for ASID pool caps), so its copies are its siblings and
+  // revoking it deletes nothing. The boot pool's cap, written by boot, is revocable.
+  cteInsert(s, { type: "ASIDPool", paddr: inv.pool, asidBase: toASID(inv.tableIndex * ASID_POOL_SIZE) }, inv.untypedSlot, inv.dest);
   s.asidTable = s.asidTable.set(inv.tableIndex, inv.pool);
   return [];
 }

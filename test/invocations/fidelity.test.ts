@@ -1,0 +1,194 @@
+import { expect } from "chai";
+import type { PhysAddr } from "../../src/model/addresses.ts";
+import { childrenOf, getCap, getCTE } from "../../src/kernel/cdt.ts";
+import { rootCNodeOf, slotAddress } from "../../src/kernel/cspace.ts";
+import type { KernelState } from "../../src/model/state.ts";
+import { objectTypeNumber } from "../../src/arch/index.ts";
+import { bigUntyped, bootTestMachine, call, CNODE, expectError, expectOk, retype, SLOT } from "../helpers/machine.ts";
+
+// Expectations here come from seL4 16.0.0's C (and l4v where noted), not from capsim's output:
+// each block names the function it follows.
+
+const m = bootTestMachine();
+const T = m.initThread;
+const cnode = rootCNodeOf(m.state, T) ?? expect.fail("the initial thread has a root CNode");
+const slot = (i: number) => slotAddress(cnode, i);
+const capAt = (s: KernelState, i: number) => getCap(s, slot(i));
+
+describe("fidelity: where capsim used to disagree with seL4", () => {
+  describe("lookupSlotForCNodeOp: a walk that stops early reports DepthMismatch with bitsLeft = the unresolved bits, bitsFound = 0", () => {
+    // Slot 300: the root CNode minted with data 0, so guard size 0 and radix 12. Looked up with
+    // depth 20 through it, the top 12 bits pick a slot and 8 bits remain.
+    const s0 = expectOkState(call(m.state, T, CNODE, "CNodeMint", [300, 32, CNODE, 32, 0xf, 0], [CNODE]));
+
+    it("destination: the walk reaches the ASID control cap with 8 bits left", () => {
+      const r = call(s0, T, 300, "CNodeCopy", [(5 << 8) | 0x12, 20, 1, 32, 0xf], [CNODE]);
+      expectError(s0, r, { error: "FailedLookup", failedLookupWasSource: false, lookupFailure: { kind: "DepthMismatch", bitsLeft: 8, bitsFound: 0 } });
+      expect(r.reply.kind === "error" && r.reply.mrs).to.deep.equal([0, 3, 8, 0]);
+    });
+
+    it("destination: an empty slot stops the walk the same way", () => {
+      const r = call(s0, T, 300, "CNodeCopy", [(301 << 8) | 0x12, 20, 1, 32, 0xf], [CNODE]);
+      expectError(s0, r, { error: "FailedLookup", failedLookupWasSource: false, lookupFailure: { kind: "DepthMismatch", bitsLeft: 8, bitsFound: 0 } });
+    });
+
+    it("source: the walk reaches the TCB cap with 8 bits left", () => {
+      const r = call(s0, T, CNODE, "CNodeCopy", [302, 32, 1 << 8, 20, 0xf], [300]);
+      expectError(s0, r, { error: "FailedLookup", failedLookupWasSource: true, lookupFailure: { kind: "DepthMismatch", bitsLeft: 8, bitsFound: 0 } });
+      expect(r.reply.kind === "error" && r.reply.mrs).to.deep.equal([1, 3, 8, 0]);
+    });
+
+    it("Retype's destination node: the same fault, before the not-a-CNode check", () => {
+      const u = bigUntyped(m, 12);
+      const r = call(s0, T, u, "UntypedRetype", [objectTypeNumber("seL4_EndpointObject"), 0, 0x100, 20, 0, 1], [300]);
+      expectError(s0, r, { error: "FailedLookup", failedLookupWasSource: false, lookupFailure: { kind: "DepthMismatch", bitsLeft: 8, bitsFound: 0 } });
+    });
+
+    it("lookupSlot (the invoked cap) ignores leftover bits, as seL4's does", () => {
+      const s1 = expectOkState(call(s0, T, SLOT.InitThreadTCB, "TCBSetSpace", [0, 0, 0], [300, SLOT.InitThreadVSpace]));
+      // With the guard-0 root, CPtr (9 << 20) | 0x12345 resolves slot 9 with 20 bits unused.
+      const r = call(s1, T, (9 << 20) | 0x12345, "ARMPageGetAddress");
+      expect(expectOk(r).mrs).to.deep.equal([(capAt(s1, SLOT.BootInfoFrame) as { paddr: PhysAddr }).paddr]);
+    });
+  });
+
+  describe("cteInsert -> setUntypedCapAsFull: copying an untyped cap marks the source full", () => {
+    const U = bigUntyped(m, 22);
+    const uBits = (capAt(m.state, U) as { sizeBits: number }).sizeBits;
+    const P = (capAt(m.state, U) as { paddr: PhysAddr }).paddr;
+    // U hands out one endpoint, which is then deleted: no children, free index 16.
+    let s0 = retype(m, U, "seL4_EndpointObject", 0, 310);
+    s0 = expectOkState(call(s0, T, CNODE, "CNodeDelete", [310, 32]));
+
+    it("Copy: the source's free index goes to the end of the region; the copy keeps the old one and is the source's child", () => {
+      const r = call(s0, T, CNODE, "CNodeCopy", [311, 32, U, 32, 0xf], [CNODE]);
+      expectOk(r);
+      expect(capAt(r.state, U)).to.deep.equal({ type: "Untyped", paddr: P, sizeBits: uBits, isDevice: false, freeIndex: 2 ** uBits });
+      expect(capAt(r.state, 311)).to.deep.equal({ type: "Untyped", paddr: P, sizeBits: uBits, isDevice: false, freeIndex: 16 });
+      expect(childrenOf(r.state, slot(U))).to.deep.equal([slot(311)]);
+    });
+
+    it("then the source has no memory left and the copy allocates from the start (reset)", () => {
+      const s1 = expectOkState(call(s0, T, CNODE, "CNodeCopy", [311, 32, U, 32, 0xf], [CNODE]));
+      const ep = objectTypeNumber("seL4_EndpointObject");
+      expectError(s1, call(s1, T, U, "UntypedRetype", [ep, 0, 0, 0, 312, 1], [CNODE]), { error: "NotEnoughMemory", memoryLeft: 0 });
+      const r = call(s1, T, 311, "UntypedRetype", [ep, 0, 0, 0, 312, 1], [CNODE]);
+      expectOk(r);
+      expect(capAt(r.state, 312)).to.include({ type: "Endpoint", paddr: P });
+      expect(capAt(r.state, 311)).to.include({ freeIndex: 16 });
+    });
+
+    it("Mint does the same", () => {
+      const r = call(s0, T, CNODE, "CNodeMint", [311, 32, U, 32, 0xf, 7], [CNODE]);
+      expectOk(r);
+      expect(capAt(r.state, U)).to.include({ freeIndex: 2 ** uBits });
+      expect(capAt(r.state, 311)).to.include({ freeIndex: 16 });
+    });
+
+    it("Move does not (cteMove never marks)", () => {
+      const r = call(s0, T, CNODE, "CNodeMove", [313, 32, U, 32], [CNODE]);
+      expectOk(r);
+      expect(capAt(r.state, 313)).to.include({ type: "Untyped", freeIndex: 16 });
+      expect(capAt(r.state, U).type).to.equal("Null");
+    });
+  });
+
+  describe("performASIDControlInvocation: the pool cap is a child of the untyped but not revocable", () => {
+    const u12 = retype(m, bigUntyped(m, 22), "seL4_UntypedObject", 12, 320);
+    const s0 = expectOkState(call(u12, T, SLOT.ASIDControl, "ARMASIDControlMakePool", [321, 32], [320, CNODE]));
+
+    it("MakePool puts a non-original pool cap under the untyped; its copies are its siblings", () => {
+      expect(getCTE(s0, slot(321))).to.deep.include({ parent: slot(320), original: false });
+      expect(capAt(s0, 321)).to.include({ type: "ASIDPool", asidBase: 1024 });
+      const s1 = expectOkState(call(s0, T, CNODE, "CNodeCopy", [322, 32, 321, 32, 0xf], [CNODE]));
+      expect(childrenOf(s1, slot(321))).to.deep.equal([]);
+      expect(childrenOf(s1, slot(320))).to.have.members([slot(321), slot(322)]);
+    });
+
+    it("revoking the pool cap deletes nothing", () => {
+      const s1 = expectOkState(call(s0, T, CNODE, "CNodeCopy", [322, 32, 321, 32, 0xf], [CNODE]));
+      const r = call(s1, T, CNODE, "CNodeRevoke", [321, 32]);
+      expectOk(r);
+      expect(capAt(r.state, 322)).to.include({ type: "ASIDPool", asidBase: 1024 });
+      expect(r.state.asidTable.get(1)).to.equal(s0.asidTable.get(1));
+    });
+
+    it("revoking the untyped deletes both pool caps and frees the ASID table entry; MakePool then works again", () => {
+      const s1 = expectOkState(call(s0, T, CNODE, "CNodeCopy", [322, 32, 321, 32, 0xf], [CNODE]));
+      const r = call(s1, T, CNODE, "CNodeRevoke", [320, 32]);
+      expectOk(r);
+      expect(capAt(r.state, 321).type).to.equal("Null");
+      expect(capAt(r.state, 322).type).to.equal("Null");
+      expect(r.state.asidTable.has(1)).to.equal(false);
+      expect(capAt(r.state, 320)).to.include({ freeIndex: 4096 });
+      const again = call(r.state, T, SLOT.ASIDControl, "ARMASIDControlMakePool", [323, 32], [320, CNODE]);
+      expectOk(again);
+      expect(capAt(again.state, 323)).to.include({ type: "ASIDPool", asidBase: 1024 });
+    });
+
+    it("the boot pool's cap is revocable: revoking it deletes its copies", () => {
+      const s1 = expectOkState(call(m.state, T, CNODE, "CNodeCopy", [330, 32, SLOT.InitThreadASIDPool, 32, 0xf], [CNODE]));
+      const r = call(s1, T, CNODE, "CNodeRevoke", [SLOT.InitThreadASIDPool, 32]);
+      expectOk(r);
+      expect(capAt(r.state, 330).type).to.equal("Null");
+    });
+  });
+
+  describe("decodeSetSpace -> slotCapLongRunningDelete: IllegalOperation while the CTable or VTable holds a final CNode or TCB cap", () => {
+    const U = bigUntyped(m, 22);
+    let s0 = retype(m, U, "seL4_TCBObject", 0, 330);
+    s0 = retype({ state: s0, initThread: T }, U, "seL4_CapTableObject", 4, 331);
+    s0 = expectOkState(call(s0, T, 330, "TCBSetSpace", [0, 0, 0], [331, SLOT.InitThreadVSpace]));
+    const withFinal = expectOkState(call(s0, T, CNODE, "CNodeDelete", [331, 32]));
+
+    it("the TCB's CSpace slot holds the last cap to a CNode: IllegalOperation, nothing deleted", () => {
+      expectError(withFinal, call(withFinal, T, 330, "TCBSetSpace", [0, 0, 0], [CNODE, SLOT.InitThreadVSpace]), { error: "IllegalOperation" });
+    });
+
+    it("the check comes before deriving the new roots (an untyped with children would be RevokeFirst)", () => {
+      const withChild = retype({ state: withFinal, initThread: T }, U, "seL4_EndpointObject", 0, 332);
+      expectError(withChild, call(withChild, T, 330, "TCBSetSpace", [0, 0, 0], [U, SLOT.InitThreadVSpace]), { error: "IllegalOperation" });
+      const control = retype({ state: s0, initThread: T }, U, "seL4_EndpointObject", 0, 332);
+      expectError(control, call(control, T, 330, "TCBSetSpace", [0, 0, 0], [U, SLOT.InitThreadVSpace]), { error: "RevokeFirst" });
+    });
+
+    it("TruncatedMessage still comes first", () => {
+      expectError(withFinal, call(withFinal, T, 330, "TCBSetSpace", [0, 0], [CNODE, SLOT.InitThreadVSpace]), { error: "TruncatedMessage" });
+    });
+
+    it("a CSpace slot whose CNode has other caps is fine", () => {
+      expectOk(call(s0, T, 330, "TCBSetSpace", [0, 0, 0], [CNODE, SLOT.InitThreadVSpace]));
+      expectOk(call(m.state, T, SLOT.InitThreadTCB, "TCBSetSpace", [0, 0, 0], [CNODE, SLOT.InitThreadVSpace]));
+    });
+  });
+
+  describe("object type numbers are ABI and differ between API generations (libsel4 objecttype.h)", () => {
+    const created = (api: "current" | "legacy", n: number) => {
+      const lm = bootTestMachine({ api });
+      const r = call(lm.state, lm.initThread, bigUntyped(lm, 22), "UntypedRetype", [n, 0, 0, 0, 340, 1], [CNODE]);
+      const cnodeOf = rootCNodeOf(r.state, lm.initThread) ?? expect.fail("root CNode");
+      return r.reply.kind === "ok" ? getCap(r.state, slotAddress(cnodeOf, 340)) : r.reply;
+    };
+
+    it("legacy (10.1.1-12.1.0): SmallPage 5 ... PageTable 9, PageDirectory 10", () => {
+      expect(created("legacy", 5)).to.include({ type: "Frame", size: "SmallPage" });
+      expect(created("legacy", 9)).to.include({ type: "PageTable" });
+      expect(created("legacy", 10)).to.include({ type: "PageDirectory" });
+    });
+
+    it("current (13.0.0 on): PageDirectory 5, SmallPage 6 ... PageTable 10", () => {
+      expect(created("current", 5)).to.include({ type: "PageDirectory" });
+      expect(created("current", 6)).to.include({ type: "Frame", size: "SmallPage" });
+      expect(created("current", 10)).to.include({ type: "PageTable" });
+    });
+
+    it("11 is past seL4_ObjectTypeCount in both: InvalidArgument 0", () => {
+      for (const api of ["current", "legacy"] as const) expect(created(api, 11)).to.deep.include({ kind: "error", mrs: [0] });
+    });
+  });
+});
+
+function expectOkState(r: ReturnType<typeof call>): KernelState {
+  expectOk(r);
+  return r.state;
+}
