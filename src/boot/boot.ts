@@ -2,23 +2,30 @@ import { alignUp, hex, type VirtAddr } from "../model/addresses.ts";
 import { emptyKernelState } from "../model/state.ts";
 import { transition } from "../model/transition.ts";
 import { DEFAULT_CONFIG, KERNEL_PAGING_BYTES, mapKernelWindow } from "../arch/index.ts";
+import type { z } from "zod";
 import type { FullyBootedMachine } from "./bootInfo.ts";
-import { BootError, validateMemoryMap, type MemoryMapInput } from "./memoryMap.ts";
+import { checkMemoryMap, MemoryMapSchema } from "./memoryMap.ts";
+import { ApiGenerationSchema, BootError, parseBootOptions } from "./options.ts";
 import { createRootserver, itLayoutOf, listRAMRegions, subtract, type UserImage } from "./rootserver.ts";
 
 export type { FullBootInfo, FullyBootedMachine } from "./bootInfo.ts";
 
+/** The full boot's options: the memory map, and the API generation the kernel implements (default "current"). */
+export const BootOptionsSchema = MemoryMapSchema.extend({ api: ApiGenerationSchema.default(DEFAULT_CONFIG.api) });
+
+export type BootOptions = z.input<typeof BootOptionsSchema>;
+
 /**
  * Boot from a memory map, as seL4 does on 32-bit ARM (src/arch/arm/kernel/boot.c, src/kernel/boot.c,
  * src/arch/arm/32/kernel/vspace.c):
- * 1. validate the memory map and list the RAM regions;
+ * 1. validate the options (zod, then the memory map's own rules) and list the RAM regions;
  * 2. build the kernel's global page directory: the window onto physical memory from physBase;
  * 3. place the root task's image after the kernel image;
  * 4. build the root server in the RAM left (src/boot/rootserver.ts): its objects, its VSpace with
  *    the image mapped, its caps in seL4's slot order, the untypeds and bootinfo.
  */
-export function boot(input: MemoryMapInput = { ram: [{ base: 0, size: 256 * 2 ** 20 }] }): FullyBootedMachine {
-  const m = validateMemoryMap(input);
+export function boot(input: BootOptions = { ram: [{ base: 0, size: 256 * 2 ** 20 }] }): FullyBootedMachine {
+  const m = checkMemoryMap(parseBootOptions(BootOptionsSchema, input));
   const physBase = Math.min(...m.ram.map((r) => r.base));
   if (m.kernelImageSize < KERNEL_PAGING_BYTES) throw new BootError("kernelImageSize", `the kernel image must hold its global page directory and page table (at least ${KERNEL_PAGING_BYTES / 1024} KiB)`);
   const kernelEnd = physBase + alignUp(m.kernelImageSize, 12);
@@ -32,7 +39,7 @@ export function boot(input: MemoryMapInput = { ram: [{ base: 0, size: 256 * 2 **
   const itEnd = itLayoutOf(image).itVReg.end;
   if (itEnd >= m.userTop) throw new BootError("userImage", `the initial thread's virtual range ends at ${hex(itEnd)}, at or above USER_TOP ${hex(m.userTop)}`);
 
-  const kernel = transition(emptyKernelState({ ...DEFAULT_CONFIG, userTop: m.userTop as VirtAddr }), (s) => mapKernelWindow(s, physBase, kernelEnd));
+  const kernel = transition(emptyKernelState({ ...DEFAULT_CONFIG, api: m.api, userTop: m.userTop as VirtAddr }), (s) => mapKernelWindow(s, physBase, kernelEnd));
   const free = subtract(listRAMRegions(m.ram), [[physBase, kernelEnd + uiSize]]);
   const rootserver = createRootserver(kernel, { cnodeSizeBits: m.cnodeSizeBits, image, devices: m.devices, free });
   return { ...rootserver, physBase };

@@ -1,8 +1,10 @@
+import { z } from "zod";
 import type { CPtr } from "../model/addresses.ts";
-import { emptyKernelState, type MachineConfig } from "../model/state.ts";
+import { seL4_NumInitialCaps } from "../model/constants.ts";
+import { emptyKernelState, type ApiGeneration, type MachineConfig } from "../model/state.ts";
 import { DEFAULT_CONFIG } from "../arch/index.ts";
 import type { BootedMachine } from "./bootInfo.ts";
-import { BootError } from "./memoryMap.ts";
+import { ApiGenerationSchema, MachineConfigSchema, parseBootOptions, RegionSchema } from "./options.ts";
 import { createRootserver, listRAMRegions } from "./rootserver.ts";
 
 export type { BootedMachine, BootInfo, SlotRegion } from "./bootInfo.ts";
@@ -19,7 +21,28 @@ export interface MinimalBootOptions {
   readonly config?: MachineConfig;
   /** log2 of the initial CNode's slot count (CONFIG_ROOT_CNODE_SIZE_BITS, default 12) */
   readonly cnodeSizeBits?: number;
+  /** the API generation the kernel implements; replaces `config.api` when given */
+  readonly api?: ApiGeneration;
 }
+
+/**
+ * The minimal boot's options. Its RAM regions need no alignment: it builds no kernel window.
+ * The CNode must hold seL4's well-known slots, and stay below seL4's bound on
+ * CONFIG_ROOT_CNODE_SIZE_BITS (under wordBits - slotBits).
+ */
+const MinimalBootOptionsSchema = z
+  .object({
+    ram: z.array(RegionSchema).min(1, "the memory map has no RAM region"),
+    config: MachineConfigSchema.optional(),
+    cnodeSizeBits: z
+      .number()
+      .int()
+      .min(Math.log2(seL4_NumInitialCaps), `the initial CNode must hold the ${seL4_NumInitialCaps} well-known slots`)
+      .max(DEFAULT_CONFIG.sizes.wordBits - DEFAULT_CONFIG.sizes.slotBits - 1, "seL4 requires CONFIG_ROOT_CNODE_SIZE_BITS < wordBits - slotBits")
+      .default(12),
+    api: ApiGenerationSchema.optional(),
+  })
+  .strict();
 
 /** The CPtr of slot `index` of the initial thread's CNode (its guard makes every CPtr a plain slot index). */
 export function initialSlotCPtr(index: number): CPtr {
@@ -33,10 +56,10 @@ export function initialSlotCPtr(index: number): CPtr {
  * server as the full boot does (src/boot/rootserver.ts), without a kernel window or an image.
  */
 export function bootMinimal(opts: MinimalBootOptions): BootedMachine {
-  const config = opts.config ?? DEFAULT_CONFIG;
-  const cnodeSizeBits = opts.cnodeSizeBits ?? 12;
-  if (opts.ram.length === 0) throw new BootError("ram", "the memory map has no RAM region");
-  const { state, initThread, bootInfo } = createRootserver(emptyKernelState(config), { cnodeSizeBits, image: null, devices: [], free: listRAMRegions(opts.ram) });
+  const o = parseBootOptions(MinimalBootOptionsSchema, opts);
+  const config = o.config ?? DEFAULT_CONFIG;
+  const kernel = emptyKernelState(o.api === undefined ? config : { ...config, api: o.api });
+  const { state, initThread, bootInfo } = createRootserver(kernel, { cnodeSizeBits: o.cnodeSizeBits, image: null, devices: [], free: listRAMRegions(o.ram) });
   const { empty, untyped, untypedList, initThreadCNodeSizeBits } = bootInfo;
   return { state, initThread, bootInfo: { empty, untyped, untypedList, initThreadCNodeSizeBits } };
 }
