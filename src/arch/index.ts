@@ -42,6 +42,21 @@ export { GLOBAL_TLB_TAG } from "./aarch32/tlb.ts";
 export { mmuTranslate } from "./aarch32/mmu.ts";
 export { setVMRoot } from "./aarch32/vmRoot.ts";
 
-// Boot: the kernel window and the sizes of the root server's objects.
+// Boot: the kernel window.
 export { buildKernelWindow, PPTR_TOP } from "./aarch32/kernelWindow.ts";
-export { seL4_ASIDPoolBits, seL4_PageDirBits, seL4_PageTableBits, seL4_SlotBits, seL4_TCBBits, seL4_WordBits } from "./aarch32/constants.ts";
+
+// Boot: the architecture's part of building the initial thread (seL4's arch boot code).
+export {
+  archGetNPaging,
+  createItAddressSpace,
+  createItASIDPool,
+  createItFrameCap,
+  KERNEL_PAGING_BYTES,
+  mapItFrameCap,
+  mapKernelWindow,
+  writeItASIDPool,
+  type ItAddressSpace,
+  type ItASIDPool,
+  type VRegion,
+} from "./aarch32/boot.ts";
+export { seL4_PageBits } from "./aarch32/constants.ts";

@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { hex } from "../model/addresses.ts";
+import { BootError, parseBootOptions, RegionSchema as Region } from "./options.ts";
+
+export { BootError } from "./options.ts";
 
 /**
  * The memory map boot starts from: RAM regions, device regions, where the kernel image sits,
  * and the root task's image. Validated with zod; every problem names the region and why.
  */
-const Region = z.object({ base: z.number().int().nonnegative(), size: z.number().int().positive() }).strict();
-
 export const MemoryMapSchema = z
   .object({
     ram: z.array(Region).min(1, "the memory map needs at least one RAM region"),
@@ -26,22 +27,13 @@ export type MemoryMapInput = z.input<typeof MemoryMapSchema>;
 const PAGE = 4096;
 const PHYS_TOP = 2 ** 32;
 
-/** A boot failure: which part of the memory map is wrong, and why. */
-export class BootError extends Error {
-  constructor(readonly where: string, why: string) {
-    super(`boot: ${where}: ${why}`);
-    this.name = "BootError";
-  }
-}
-
 /** Validate a memory map: shape (zod), then alignment, range and overlaps, in that order. */
 export function validateMemoryMap(input: MemoryMapInput): MemoryMap {
-  const parsed = MemoryMapSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new BootError(issue.path.join(".") || "memory map", issue.message);
-  }
-  const m = parsed.data;
+  return checkMemoryMap(parseBootOptions(MemoryMapSchema, input));
+}
+
+/** The checks of a memory map that its shape cannot express: alignment, range, overlaps, physBase, USER_TOP. */
+export function checkMemoryMap<M extends MemoryMap>(m: M): M {
   const all = [...m.ram.map((r, i) => ({ ...r, where: `ram[${i}]` })), ...m.devices.map((r, i) => ({ ...r, where: `devices[${i}]` }))];
   for (const r of all) {
     if (r.base % PAGE !== 0 || r.size % PAGE !== 0) throw new BootError(r.where, `${hex(r.base)}+${hex(r.size)} is not 4 KiB aligned`);

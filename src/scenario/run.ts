@@ -10,7 +10,6 @@ import { capObjectAddress, wordFromCapRights, type Cap, type CapRights } from ".
 import { callLibsel4, LIBSEL4 } from "../invocations/libsel4.ts";
 import type { Effect, InvokeResult } from "../model/message.ts";
 import type { ApiGeneration, KernelState } from "../model/state.ts";
-import { DEFAULT_CONFIG } from "../arch/index.ts";
 import { transition } from "../model/transition.ts";
 import { switchToThread } from "../machine/threads.ts";
 import { OBJECT_TYPES, objectTypeNumber, type ObjectTypeName } from "../arch/index.ts";
@@ -64,16 +63,15 @@ export function runScenario(sc: Scenario, options: { readonly checkInvariants?: 
   const b = h.boot ?? {};
   let machine: BootedMachine;
   try {
-    const booted = boot({
+    machine = boot({
       ram: b.ram ?? [{ base: 0, size: 256 * 2 ** 20 }],
       ...(b.devices ? { devices: b.devices } : {}),
       ...(b.userTop !== undefined ? { userTop: b.userTop } : {}),
       ...(b.cnodeSizeBits !== undefined ? { cnodeSizeBits: b.cnodeSizeBits } : {}),
       ...(b.kernelImageSize !== undefined ? { kernelImageSize: b.kernelImageSize } : {}),
       ...(b.userImage ? { userImage: b.userImage } : {}),
+      api: h.api,
     });
-    const api = h.api ?? DEFAULT_CONFIG.api;
-    machine = { ...booted, state: transition(booted.state, (d) => (d.config = { ...d.config, api })) };
   } catch (e) {
     const pos = sc.source.position(["boot"]);
     throw new ScenarioError(sc.file, pos.line, pos.column, "boot", (e as Error).message.replace(/^boot: /, ""));

@@ -123,20 +123,20 @@ describe("boot (full)", () => {
 
 describe("boot steps", () => {
   it("listRAMRegions sorts the regions as [start, end) ranges", async () => {
-    const { listRAMRegions } = await import("../../src/boot/boot.ts");
+    const { listRAMRegions } = await import("../../src/boot/rootserver.ts");
     expect(listRAMRegions([{ base: 0x2000000, size: 0x1000 }, { base: 0, size: 0x1000 }])).to.deep.equal([[0, 0x1000], [0x2000000, 0x2001000]]);
   });
   it("placeRootserverObjects puts the objects biggest first, aligned, in the first range that holds them, and says what is left", async () => {
-    const { placeRootserverObjects } = await import("../../src/boot/boot.ts");
-    const { placed, free } = placeRootserverObjects([[0x1000, 0x8000], [0x100000, 0x200000]], 12, 1);
+    const { placeRootserverObjects } = await import("../../src/boot/rootserver.ts");
+    const { placed, free } = placeRootserverObjects(DEFAULT_CONFIG.sizes, [[0x1000, 0x8000], [0x100000, 0x200000]], { cnodeSizeBits: 12, pageTables: 1, bootFrames: true });
     expect(placed[0]).to.deep.equal({ kind: "CNode", at: 0x100000 });
     expect(placed.map((p) => p.kind)).to.deep.equal(["CNode", "PageDirectory", "ASIDPool", "IPCBuffer", "BootInfo", "PageTable", "TCB"]);
     for (const p of placed) expect(p.at % 2 ** 9).to.equal(0);
     expect(free[0]).to.deep.equal([0x1000, 0x8000]);
-    expect(() => placeRootserverObjects([[0, 0x8000]], 12, 1)).to.throw(/too small or too fragmented/);
+    expect(() => placeRootserverObjects(DEFAULT_CONFIG.sizes, [[0, 0x8000]], { cnodeSizeBits: 12, pageTables: 1, bootFrames: true })).to.throw(/too small or too fragmented/);
   });
   it("untypedsFor gives device regions first, then free RAM, in aligned blocks", async () => {
-    const { untypedsFor } = await import("../../src/boot/boot.ts");
+    const { untypedsFor } = await import("../../src/boot/rootserver.ts");
     const u = untypedsFor(DEFAULT_CONFIG.sizes, [{ base: 0x40000000, size: 0x3000 }], [[0x1000, 0x4000]]);
     expect(u).to.deep.equal([
       { paddr: 0x40000000, sizeBits: 13, isDevice: true },

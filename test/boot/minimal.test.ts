@@ -143,6 +143,15 @@ describe("minimal boot", () => {
     expect(() => bootMinimal({ ram: [] })).to.throw(/no RAM region/);
   });
 
+  it("places the initial objects biggest first, inside RAM, when the CNode is smaller than the page directory", () => {
+    // Regression: the minimal boot once placed the CNode first and ran past the end of RAM.
+    const m = bootMinimal({ ram: [{ base: 0, size: 0x5800 }], cnodeSizeBits: 5 });
+    const placed = [...m.state.objects.values()].map((o) => ({ type: o.type, at: o.paddr, end: o.paddr + pow2(objectSizeBits(DEFAULT_CONFIG.sizes, o)) }));
+    expect(placed.map((o) => [o.type, o.at])).to.deep.equal([["PageDirectory", 0], ["ASIDPool", 0x4000], ["CNode", 0x5000], ["TCB", 0x5200]]);
+    for (const o of placed) expect(o.end, o.type).to.be.at.most(0x5800);
+    expect(checkAll(m.state)).to.deep.equal([]);
+  });
+
   it("refuses more untypeds than the initial CNode has slots", () => {
     const ram = Array.from({ length: 40 }, (_, i) => ({ base: i * 0x200000, size: 0x101000 }));
     expect(() => bootMinimal({ ram, cnodeSizeBits: 5 })).to.throw(/do not fit in a CNode of 32 slots/);

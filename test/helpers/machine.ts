@@ -3,20 +3,16 @@ import type { CPtr, PhysAddr } from "../../src/model/addresses.ts";
 import type { SyscallError } from "../../src/model/errors.ts";
 import { boot } from "../../src/boot/boot.ts";
 import type { BootedMachine } from "../../src/boot/minimal.ts";
-import { transition } from "../../src/model/transition.ts";
 import { invoke } from "../../src/invocations/dispatch.ts";
 import type { InvocationLabel } from "../../src/model/labels.ts";
 import type { InvokeResult, Reply } from "../../src/model/message.ts";
 import type { KernelState, MachineConfig } from "../../src/model/state.ts";
-import { DEFAULT_CONFIG } from "../../src/arch/index.ts";
 import { objectTypeNumber, type ObjectTypeName } from "../../src/arch/aarch32/objectTypes.ts";
 import { INITIAL_CAP_SLOTS } from "../../src/boot/initialCaps.ts";
 
 /** A machine with one 256 MiB RAM region at 0, booted as seL4 boots (kernel window included). */
 export function bootTestMachine(config: Partial<MachineConfig> = {}): BootedMachine {
-  const m = boot({ ram: [{ base: 0, size: 256 * 2 ** 20 }], ...(config.userTop !== undefined ? { userTop: config.userTop } : {}) });
-  const api = config.api ?? DEFAULT_CONFIG.api;
-  return { ...m, state: transition(m.state, (d) => (d.config = { ...d.config, api })) };
+  return boot({ ram: [{ base: 0, size: 256 * 2 ** 20 }], ...(config.userTop !== undefined ? { userTop: config.userTop } : {}), api: config.api });
 }
 
 /** Invoke `cptr` as `thread` with this label, message words and extra caps. */
