@@ -69,7 +69,7 @@ export function fuzzScenario(w: FuzzWorld, ops: readonly FuzzOp[], title: string
   return `# Written by capsim fuzz. Replay with: capsim run --check-invariants FILE\n${stringify({ name: title, steps }, { lineWidth: 0 })}`;
 }
 
-const FuzzFlags = z.object({
+export const FuzzFlags = z.object({
   steps: z.coerce.number().int().min(1).max(100000).default(200),
   runs: z.coerce.number().int().min(1).max(100000).default(100),
   seed: z.coerce.number().int().optional(),

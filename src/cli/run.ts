@@ -8,7 +8,7 @@ import { UsageError, validateFlags, type ParsedArgs } from "./flags.ts";
 import { palette, type Palette } from "./output.ts";
 import { RUN } from "./specs.ts";
 
-const RunFlags = z.object({ json: z.boolean().default(false), checkInvariants: z.boolean().default(false) });
+export const RunFlags = z.object({ json: z.boolean().default(false), checkInvariants: z.boolean().default(false) });
 
 /** The files the operands name: a directory stands for the *.yaml files in it, sorted. */
 export function scenarioFiles(operands: readonly string[]): string[] {

@@ -10,7 +10,7 @@ import { runScenario } from "../scenario/run.ts";
 import { UsageError, validateFlags, type ParsedArgs } from "./flags.ts";
 import { SHOW } from "./specs.ts";
 
-const ShowFlags = z.object({ at: z.coerce.number().int().min(0).optional(), format: z.enum(["text", "dot"]).default("text") });
+export const ShowFlags = z.object({ at: z.coerce.number().int().min(0).optional(), format: z.enum(["text", "dot"]).default("text") });
 
 /** `capsim show FILE [--at STEP] [--format text|dot]`. */
 export function execute(args: ParsedArgs): number {
