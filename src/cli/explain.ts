@@ -1,6 +1,5 @@
 import type { PhysAddr } from "../model/addresses.ts";
 import { hex } from "../model/addresses.ts";
-import { describeError } from "../model/errors.ts";
 import { rootCNodeOf } from "../kernel/cspace.ts";
 import { loadScenarioFile } from "../scenario/load.ts";
 import { runScenario } from "../scenario/run.ts";
@@ -17,7 +16,7 @@ export function execute(args: ParsedArgs): number {
     if (s.note) console.log(`  note: ${s.note}`);
     if (s.outcome.kind === "error") {
       console.log(`  The kernel checked the call in seL4's order and refused it at this check:`);
-      console.log(`    ${describeError(s.outcome.error)}`);
+      console.log(`    ${s.result}: ${s.outcome.error.why}`);
       console.log(`  A failed invocation changes nothing: the state is exactly as before.`);
     } else if (s.outcome.kind === "fault") {
       console.log(`  ${s.outcome.text}`);

@@ -111,3 +111,26 @@ describe("capsim follows common CLI conventions", () => {
     expect(loaded(["run", "examples/01-map-a-frame.yaml"]), "the check itself sees a command's imports").to.match(heavy);
   });
 });
+
+describe("capsim prints numbers the way people read them, and names errors one way", () => {
+  it("addresses in hex, sizes with their unit, counts in decimal", () => {
+    const r = capsim(["run", "examples/11-cache-maintenance.yaml", "examples/02-large-pages.yaml"]);
+    expect(r.stdout).to.match(/seL4_RangeError \(rangeMin=0x10000000, rangeMax=0x100fffff\)/);
+    expect(r.stdout).to.match(/pageSize=1MiB, size=Section/);
+    expect(r.stdout).to.not.match(/=\d{5,}/);
+    const explain = capsim(["explain", "examples/01-map-a-frame.yaml"]);
+    expect(explain.stdout).to.match(/seL4_FailedLookup \(failedLookupWasSource=false, bitsLeft=20\): /);
+    expect(explain.stdout).to.not.contain("lookupFailure={");
+  });
+
+  it("--json spells every error as libsel4 does, seL4_ prefix included, in result and outcome alike", () => {
+    const r = capsim(["run", "--json", "examples"]);
+    const out = JSON.parse(r.stdout) as { scenarios: { steps: { result: string; outcome: { kind: string; error?: string } }[] }[] };
+    const errors = out.scenarios.flatMap((s) => s.steps).filter((s) => s.outcome.kind === "error");
+    expect(errors.length).to.be.greaterThan(5);
+    for (const s of errors) {
+      expect(s.outcome.error).to.match(/^seL4_[A-Za-z]+$/);
+      expect(s.result.startsWith(s.outcome.error as string)).to.equal(true);
+    }
+  });
+});
