@@ -309,7 +309,7 @@ export function createRootserver(kernel: KernelState, spec: RootserverSpec): Roo
     const untyped = slots.provide(untypeds.map(untypedCap));
     bootInfo = populateBIFrame(spec.cnodeSizeBits, layout, { userImagePaging, userImageFrames, untyped, empty: { start: slots.slotPosCur, end: capacity } }, untypeds);
     // Only a thread with an image has anything to run: the minimal boot leaves the MMU unloaded.
-    if (layout !== null) setVMRoot(s, rs.tcb, []);
+    if (layout !== null) setVMRoot(s, rs.tcb);
   });
   if (bootInfo === undefined) throw new Error("capsim internal error: the root server's transition did not run");
   return { state, initThread: rs.tcb, bootInfo };

@@ -9,13 +9,9 @@ import { fuzzOpArbitrary } from "../testing/arbitraries.ts";
 import { checkTouched } from "../testing/incremental.ts";
 import { checkAll, type Violation } from "../testing/invariants.ts";
 import { applyFuzzOp, buildFuzzWorld, fuzzOpToStep, type FuzzOp, type FuzzWorld } from "../testing/world.ts";
-
-const FuzzOptions = z.object({
-  steps: z.coerce.number().int().min(1).max(100000).default(200),
-  runs: z.coerce.number().int().min(1).max(100000).default(100),
-  seed: z.coerce.number().int().optional(),
-  out: z.string().default("capsim-fuzz"),
-});
+import { commandHelp, scanArgs, UsageError, validateFlags, type ParsedArgs } from "./flags.ts";
+import { FuzzProgress } from "./progress.ts";
+import { FUZZ } from "./specs.ts";
 
 /**
  * Run a sequence; the first violation found (checked incrementally after each step, fully at
@@ -73,66 +69,59 @@ export function fuzzScenario(w: FuzzWorld, ops: readonly FuzzOp[], title: string
   return `# Written by capsim fuzz. Replay with: capsim run --check-invariants FILE\n${stringify({ name: title, steps }, { lineWidth: 0 })}`;
 }
 
-/** `--name value` and `--name=value` pairs; a bare `--name` is `true`. */
-function fuzzFlags(argv: readonly string[]): Record<string, string | true> | string {
-  const flags: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i] as string);
-    if (!m) return `unexpected argument "${argv[i]}"; usage: capsim fuzz [--steps N] [--seed S] [--runs R] [--out DIR]`;
-    const next = argv[i + 1];
-    flags[m[1] as string] = m[2] ?? (next !== undefined && !next.startsWith("--") ? (i++, next) : true);
-  }
-  return flags;
-}
+export const FuzzFlags = z.object({
+  steps: z.coerce.number().int().min(1).max(100000).default(200),
+  runs: z.coerce.number().int().min(1).max(100000).default(100),
+  seed: z.coerce.number().int().optional(),
+  out: z.string().default("capsim-fuzz"),
+});
+type FuzzOptions = z.infer<typeof FuzzFlags>;
+
+const isArgv = (a: readonly string[] | Readonly<Record<string, string | true>>): a is readonly string[] => Array.isArray(a);
 
 /**
- * `capsim fuzz [--steps N] [--seed S] [--runs R] [--out DIR]`: random VSpace invocation sequences
- * with every invariant checked after every step. Takes the arguments after `fuzz` (or flags the
- * CLI already parsed); returns the exit code: 0 nothing violated, 1 a violation, 2 bad usage.
+ * `capsim fuzz [--runs R] [--steps N] [--seed S] [--out DIR]` for callers outside the CLI:
+ * takes the arguments after `fuzz` (or a record of flag values, which goes through the same
+ * checks); returns the exit code: 0 nothing violated, 1 a violation, 2 bad usage.
  */
 export async function fuzzCommand(argv: readonly string[] | Readonly<Record<string, string | true>>): Promise<number> {
-  const flags = Array.isArray(argv) ? fuzzFlags(argv) : (argv as Readonly<Record<string, string | true>>);
-  if (typeof flags === "string") {
-    console.error(`capsim fuzz: ${flags}`);
+  try {
+    const args: ParsedArgs = isArgv(argv) ? scanArgs(FUZZ, argv) : { help: false, flags: argv, operands: [] };
+    if (args.help) {
+      console.log(commandHelp(FUZZ));
+      return 0;
+    }
+    return await execute(args);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(e.message);
     return 2;
   }
-  const unknown = Object.keys(flags).find((k) => !(k in FuzzOptions.shape));
-  if (unknown !== undefined) {
-    console.error(`capsim fuzz: unknown option --${unknown}; the options are --steps, --seed, --runs and --out`);
-    return 2;
-  }
-  const opts = FuzzOptions.safeParse(flags);
-  if (!opts.success) {
-    const i = opts.error.issues[0];
-    console.error(`capsim fuzz: --${String(i?.path[0])}: ${i?.message}`);
-    return 2;
-  }
-  const { steps, runs, out } = opts.data;
-  const seed = opts.data.seed ?? (Date.now() % 2 ** 31);
+}
+
+/** The fuzz command, given its scanned command line. */
+export function execute(args: ParsedArgs): Promise<number> {
+  return fuzz(validateFlags(FUZZ, FuzzFlags, args.flags));
+}
+
+/** `--runs` runs of `--steps` steps each, every invariant checked after every step. */
+async function fuzz({ steps, runs, out, ...opts }: FuzzOptions): Promise<number> {
+  const seed = opts.seed ?? (Date.now() % 2 ** 31);
+  const plan = `${runs} runs (--runs) x ${steps} steps each (--steps)`;
+  console.error(`capsim fuzz: ${plan} = ${runs * steps} steps, seed ${seed}`);
   const world = buildFuzzWorld();
-  let done = 0;
-  const t0 = Date.now();
-  let lastReport = t0;
-  // On a terminal, or once a run is long enough for someone to wonder; never for short runs in pipes.
-  const progress = (final = false) => {
-    const now = Date.now();
-    if (!final && now - lastReport < 1000) return;
-    lastReport = now;
-    const rate = Math.round((done * 1000) / Math.max(1, now - t0));
-    if (process.stderr.isTTY || now - t0 > 5000) process.stderr.write(`\rcapsim fuzz: ${done} steps, ${rate} steps/s${final ? "\n" : ""}`);
-  };
-  const step = () => {
-    done++;
-    if (done % 256 === 0) progress();
-  };
+  const progress = new FuzzProgress(process.stderr, runs, steps);
   // Every run is `steps` long; fast-check simplifies the steps' arguments, shrinkSequence drops steps.
   const result = fc.check(
-    fc.property(fc.array(fuzzOpArbitrary(), { minLength: steps, maxLength: steps }), (ops) => firstViolation(world, ops, step) === undefined),
+    fc.property(fc.array(fuzzOpArbitrary(), { minLength: steps, maxLength: steps }), (ops) => {
+      progress.startRun();
+      return firstViolation(world, ops, () => progress.step()) === undefined;
+    }),
     { seed, numRuns: runs },
   );
-  progress(true);
+  progress.finish();
   if (!result.failed) {
-    console.log(`capsim fuzz: ${runs} runs, ${done} steps, no invariant violated (seed ${seed})`);
+    console.log(`capsim fuzz: ${runs} runs, ${progress.steps} steps, no invariant violated (seed ${seed}): ${plan}`);
     return 0;
   }
   const found = shrinkSequence(world, (result.counterexample?.[0] ?? []) as FuzzOp[]);

@@ -1,9 +1,31 @@
+import { z } from "zod";
 import { hex, type PhysAddr } from "../model/addresses.ts";
-import { slotAddress } from "../kernel/cspace.ts";
+import { rootCNodeOf, slotAddress } from "../kernel/cspace.ts";
 import type { Cap } from "../model/caps.ts";
 import type { KernelState } from "../model/state.ts";
 import { getObjectOfType } from "../kernel/store.ts";
 import { listDirectory, listTable, type EntryRow } from "../arch/index.ts";
+import { loadScenarioFile } from "../scenario/load.ts";
+import { runScenario } from "../scenario/run.ts";
+import { UsageError, validateFlags, type ParsedArgs } from "./flags.ts";
+import { SHOW } from "./specs.ts";
+
+export const ShowFlags = z.object({ at: z.coerce.number().int().min(0).optional(), format: z.enum(["text", "dot"]).default("text") });
+
+/** `capsim show FILE [--at STEP] [--format text|dot]`. */
+export function execute(args: ParsedArgs): number {
+  const opts = validateFlags(SHOW, ShowFlags, args.flags);
+  const file = args.operands[0] as string;
+  const report = runScenario(loadScenarioFile(file));
+  const at = opts.at ?? report.steps.length;
+  const state = report.states[at];
+  if (state === undefined) throw new UsageError(SHOW.name, `--at ${at} is past the last step (${report.steps.length})`);
+  // After a step that deleted the thread's CNode, show where it was.
+  const root = rootCNodeOf(state, report.machine.initThread) ?? rootCNodeOf(report.machine.state, report.machine.initThread) ?? (0 as PhysAddr);
+  if (opts.format === "dot") console.log(showDot(state));
+  else console.log(`After step ${at} of ${file}:\n${showText(state, root, report.names)}`);
+  return 0;
+}
 
 /** One line describing a cap, for people. */
 export function capText(c: Cap): string {

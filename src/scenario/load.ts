@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import { closest, ScenarioError } from "./errors.ts";
-import { ScenarioHeader, STEP_SCHEMAS, type ActionKey, type Step } from "./schema.ts";
+import { ACTION_KEYS as ACTIONS, ScenarioHeader, STEP_SCHEMAS, type ActionKey, type Step } from "./schema.ts";
 import { parseSource, type SourceFile } from "./source.ts";
 
 /** A validated scenario: its header, its steps, and where each step sits in the file. */
@@ -49,7 +49,6 @@ function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
   return v;
 }
 
-const ACTIONS = Object.keys(STEP_SCHEMAS) as ActionKey[];
 const STEP_KEYS = [...ACTIONS, "expect", "note", "cap", "args"];
 
 /** Parse and validate one scenario's text. Any problem is a ScenarioError naming the line. */

@@ -95,7 +95,10 @@ export const STEP_SCHEMAS = {
   write: WriteStep,
 } as const;
 export type ActionKey = keyof typeof STEP_SCHEMAS;
-export type Step = { [K in ActionKey]: z.infer<(typeof STEP_SCHEMAS)[K]> }[ActionKey];
+export const ACTION_KEYS = Object.keys(STEP_SCHEMAS) as ActionKey[];
+/** The validated step whose action key is K. */
+export type StepOf<K extends ActionKey> = z.infer<(typeof STEP_SCHEMAS)[K]>;
+export type Step = { [K in ActionKey]: StepOf<K> }[ActionKey];
 
 export const ScenarioHeader = z.strictObject({
   name: z.string().min(1),

@@ -1,0 +1,20 @@
+import type { CPtr } from "../../model/addresses.ts";
+import { INITIAL_CAP_SLOTS } from "../../boot/initialCaps.ts";
+import { callLibsel4 } from "../../invocations/libsel4.ts";
+import { rightsWord } from "./arguments.ts";
+import { invocationResult, type StepHandler } from "./context.ts";
+
+const CNODE = INITIAL_CAP_SLOTS.InitThreadCNode;
+const ALL_RIGHTS = 0xf;
+
+/** `copy: { from, as, rights? }`: seL4_CNode_Copy, or seL4_CNode_Mint when rights are given. */
+export const copyStep: StepHandler<"copy"> = (ctx, step) => {
+  const c = step.copy;
+  const src = ctx.slotOf(c.from, ["copy", "from"]);
+  const dest = ctx.newSlot(c.as, ["copy", "as"]);
+  const mint = c.rights !== undefined;
+  const rights = mint ? rightsWord(ctx, c.rights, ["copy", "rights"]) : ALL_RIGHTS;
+  const params = { dest_index: dest, dest_depth: 32, src_root: CNODE, src_index: src, src_depth: 32, rights, badge: 0 };
+  const result = callLibsel4(ctx.state, ctx.thread, mint ? "seL4_CNode_Mint" : "seL4_CNode_Copy", CNODE as CPtr, params);
+  return invocationResult(`${mint ? "mint" : "copy"} ${c.from} as ${c.as}`, result);
+};
