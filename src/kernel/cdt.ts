@@ -1,6 +1,6 @@
 import { hex } from "../model/addresses.ts";
 import { PMap } from "../model/pmap.ts";
-import type { CTE, KernelState, SlotAddr } from "../model/state.ts";
+import type { CTE, KernelState, MDBPosition, SlotAddr } from "../model/state.ts";
 import type { MutableState } from "../model/transition.ts";
 import { isCapRevocable, isMDBParentOf } from "./regions.ts";
 import { capObjectAddress, NULL_CAP, type Cap } from "../model/caps.ts";
@@ -90,19 +90,52 @@ export function updateCap(s: MutableState, slot: SlotAddr, cap: Cap): void {
     countCap(s, cte.cap, -1);
     countCap(s, cap, +1);
   }
-  s.ctes = s.ctes.set(slot, { cap, parent: cte.parent, original: cte.original });
+  s.ctes = s.ctes.set(slot, { cap, parent: cte.parent, original: cte.original, position: cte.position });
 }
 
 /**
- * Puts `cap` into the empty slot `dest` with an explicit parent (or none) and original bit.
- * Retype and boot use this: the caps they make are originals and children of the untyped.
+ * Puts `cap` into the empty slot `dest` with an explicit parent (or none) and original bit,
+ * placed in the MDB list right after `after` (a fresh list when null, as boot's write_slot).
+ * Retype (seL4's insertNewCap) puts its caps after the untyped, whose children they are.
  */
-export function insertCap(s: MutableState, cap: Cap, dest: SlotAddr, parent: SlotAddr | null, original: boolean): void {
+export function insertCap(s: MutableState, cap: Cap, dest: SlotAddr, parent: SlotAddr | null, original: boolean, after: MDBPosition | null = positionOf(s, parent)): void {
   if (s.ctes.has(dest)) throw new Error(`capsim internal error: insertCap into occupied slot ${hex(dest)}`);
   if (cap.type === "Null") return;
-  s.ctes = s.ctes.set(dest, { cap, parent, original });
+  const position: MDBPosition = { after, stamp: s.mdbStamp };
+  s.mdbStamp = s.mdbStamp + 1;
+  s.ctes = s.ctes.set(dest, { cap, parent, original, position });
   countCap(s, cap, +1);
   linkChild(s, parent, dest);
+}
+
+function positionOf(s: KernelState, slot: SlotAddr | null): MDBPosition | null {
+  return slot === null ? null : (s.ctes.get(slot)?.position ?? null);
+}
+
+/**
+ * The order of two caps in seL4's MDB list: negative when `a` comes first. A place inserted
+ * after another comes right after it, ahead of everything inserted there before it; so the
+ * order is that of the insertion chains read from their start, where a later stamp sorts
+ * first and a chain sorts before its own extensions. (Caps of different lists, which boot
+ * wrote separately, are ordered by stamp; revoke never compares them.)
+ */
+export function comparePositions(a: MDBPosition, b: MDBPosition): number {
+  const pa = chainOf(a);
+  const pb = chainOf(b);
+  const n = Math.min(pa.length, pb.length);
+  for (let i = 0; i < n; i++) {
+    const x = pa[i] as MDBPosition;
+    const y = pb[i] as MDBPosition;
+    if (x !== y) return i === 0 ? x.stamp - y.stamp : y.stamp - x.stamp;
+  }
+  return pa.length - pb.length;
+}
+
+/** A position's insertion chain, from the start of its list. */
+function chainOf(p: MDBPosition): MDBPosition[] {
+  const out: MDBPosition[] = [];
+  for (let q: MDBPosition | null = p; q !== null; q = q.after) out.push(q);
+  return out.reverse();
 }
 
 /**
@@ -116,7 +149,7 @@ export function cteInsert(s: MutableState, newCap: Cap, src: SlotAddr, dest: Slo
   const original = isCapRevocable(newCap, srcCTE.cap);
   const parent = isMDBParentOf(s.config.sizes, srcCTE.cap, srcCTE.original, newCap, original) ? src : srcCTE.parent;
   setUntypedCapAsFull(s, srcCTE.cap, newCap, src);
-  insertCap(s, newCap, dest, parent, original);
+  insertCap(s, newCap, dest, parent, original, srcCTE.position);
 }
 
 /**
@@ -159,12 +192,12 @@ export function cteMove(s: MutableState, newCap: Cap, src: SlotAddr, dest: SlotA
   unlinkChild(s, cte.parent, src);
   s.cdtChildren = s.cdtChildren.delete(src);
   const parent = cte.parent === src ? dest : cte.parent;
-  s.ctes = s.ctes.set(dest, { cap: newCap, parent, original: cte.original });
+  s.ctes = s.ctes.set(dest, { cap: newCap, parent, original: cte.original, position: cte.position });
   countCap(s, newCap, +1);
   linkChild(s, parent, dest);
   for (const c of children) {
     const child = s.ctes.get(c) as CTE;
-    s.ctes = s.ctes.set(c, { cap: child.cap, parent: dest, original: child.original });
+    s.ctes = s.ctes.set(c, { cap: child.cap, parent: dest, original: child.original, position: child.position });
     linkChild(s, dest, c);
   }
 }
@@ -187,7 +220,7 @@ export function cteSwap(s: MutableState, cap1: Cap, slot1: SlotAddr, cap2: Cap, 
   const rename = (p: SlotAddr | null): SlotAddr | null => (p === slot1 ? slot2 : p === slot2 ? slot1 : p);
   const aParent = rename(a.parent);
   const bParent = rename(b.parent);
-  s.ctes = s.ctes.set(slot2, { cap: cap1, parent: aParent, original: a.original }).set(slot1, { cap: cap2, parent: bParent, original: b.original });
+  s.ctes = s.ctes.set(slot2, { cap: cap1, parent: aParent, original: a.original, position: a.position }).set(slot1, { cap: cap2, parent: bParent, original: b.original, position: b.position });
   countCap(s, cap1, +1);
   countCap(s, cap2, +1);
   linkChild(s, aParent, slot2);

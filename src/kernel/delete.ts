@@ -1,8 +1,8 @@
 import { TCB_SLOTS } from "../model/constants.ts";
-import type { SlotAddr } from "../model/state.ts";
+import type { CTE, SlotAddr } from "../model/state.ts";
 import { getObjectOfType, removeObject } from "./store.ts";
 import type { MutableState } from "../model/transition.ts";
-import { descendantsOf, emptySlot, getCTE, isFinalCapability } from "./cdt.ts";
+import { comparePositions, descendantsOf, emptySlot, getCTE, isFinalCapability } from "./cdt.ts";
 import type { Finaliser } from "./finalise.ts";
 import { slotAddress } from "./cspace.ts";
 import type { Cap } from "../model/caps.ts";
@@ -21,12 +21,15 @@ export function cteDelete(s: MutableState, slot: SlotAddr, finaliser: Finaliser)
 }
 
 /**
- * seL4's cteRevoke: delete every cap derived from the one in `slot`, deepest first, each
- * finalised as a delete would finalise it. The cap in `slot` itself stays.
+ * seL4's cteRevoke: delete every cap derived from the one in `slot`, each finalised as a
+ * delete would finalise it, in the order seL4 meets them: it deletes the cap after `slot` in
+ * the MDB list while that is a descendant, so the descendants go in list order, each before
+ * its own descendants. The cap in `slot` itself stays.
  */
 export function cteRevoke(s: MutableState, slot: SlotAddr, finaliser: Finaliser): void {
-  const descendants = descendantsOf(s, slot);
-  for (let i = descendants.length - 1; i >= 0; i--) cteDelete(s, descendants[i] as SlotAddr, finaliser);
+  const descendants = descendantsOf(s, slot).map((d) => ({ slot: d, position: (s.ctes.get(d) as CTE).position }));
+  descendants.sort((a, b) => comparePositions(a.position, b.position));
+  for (const d of descendants) cteDelete(s, d.slot, finaliser);
 }
 
 /**

@@ -17,6 +17,23 @@ export interface CTE {
   readonly cap: Cap;
   readonly parent: SlotAddr | null;
   readonly original: boolean;
+  /** where seL4's MDB list holds this cap (see MDBPosition) */
+  readonly position: MDBPosition;
+}
+
+/**
+ * A cap's place in seL4's mapping database, the doubly linked list the kernel walks when it
+ * revokes. seL4 puts every new cap right after the cap it came from (cteInsert, Retype's
+ * insertNewCap), a move takes over the old cap's place, and a delete unlinks one cap without
+ * reordering the rest. So a place is fully described by the place it was inserted after and
+ * the moment it was inserted: later inserts after the same place come first. capsim keeps the
+ * derivation tree for its fast queries and this chain for seL4's order (comparePositions).
+ */
+export interface MDBPosition {
+  /** the place this cap was inserted right after, or null for a cap boot wrote into its slot */
+  readonly after: MDBPosition | null;
+  /** the insertion's number, from KernelState.mdbStamp */
+  readonly stamp: number;
 }
 
 /** Which generation of seL4's ARM VSpace API the simulated kernel implements. */
@@ -91,6 +108,8 @@ export interface KernelState {
   readonly objects: PMap<PhysAddr, KernelObject>;
   /** every non-null capability, by the physical address of its slot (CNode slots and TCB slots alike) */
   readonly ctes: PMap<SlotAddr, CTE>;
+  /** how many caps have been inserted: the next MDBPosition's stamp */
+  readonly mdbStamp: number;
   /** the capability derivation tree's child sets: parent slot -> its children's slots */
   readonly cdtChildren: PMap<SlotAddr, PMap<SlotAddr, true>>;
   /** how many caps name each object: lets isFinalCapability answer in O(depth) */
@@ -122,6 +141,7 @@ export function emptyKernelState(config: MachineConfig): KernelState {
     config,
     objects: PMap.empty(),
     ctes: PMap.empty(),
+    mdbStamp: 0,
     cdtChildren: PMap.empty(),
     capCount: PMap.empty(),
     asidTable: PMap.empty(),

@@ -29,6 +29,7 @@ function draftOf(s: KernelState): MutableState {
     config: s.config,
     objects: s.objects,
     ctes: s.ctes,
+    mdbStamp: s.mdbStamp,
     cdtChildren: s.cdtChildren,
     capCount: s.capCount,
     asidTable: s.asidTable,
@@ -50,6 +51,7 @@ function stateOf(d: MutableState): KernelState {
     config: d.config,
     objects: d.objects,
     ctes: d.ctes,
+    mdbStamp: d.mdbStamp,
     cdtChildren: d.cdtChildren,
     capCount: d.capCount,
     asidTable: d.asidTable,
@@ -74,6 +76,7 @@ function unchanged(d: MutableState, s: KernelState): boolean {
     d.config === s.config &&
     d.objects === s.objects &&
     d.ctes === s.ctes &&
+    d.mdbStamp === s.mdbStamp &&
     d.cdtChildren === s.cdtChildren &&
     d.capCount === s.capCount &&
     d.asidTable === s.asidTable &&

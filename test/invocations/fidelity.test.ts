@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import type { PhysAddr } from "../../src/model/addresses.ts";
 import { childrenOf, getCap, getCTE } from "../../src/kernel/cdt.ts";
+import { cteRevoke } from "../../src/kernel/delete.ts";
+import { transition } from "../../src/model/transition.ts";
 import { rootCNodeOf, slotAddress } from "../../src/kernel/cspace.ts";
 import type { KernelState } from "../../src/model/state.ts";
 import { objectTypeNumber } from "../../src/arch/index.ts";
@@ -159,6 +161,40 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
     it("a CSpace slot whose CNode has other caps is fine", () => {
       expectOk(call(s0, T, 330, "TCBSetSpace", [0, 0, 0], [CNODE, SLOT.InitThreadVSpace]));
       expectOk(call(m.state, T, SLOT.InitThreadTCB, "TCBSetSpace", [0, 0, 0], [CNODE, SLOT.InitThreadVSpace]));
+    });
+  });
+
+  describe("cteRevoke deletes in seL4's MDB order: each cap after the one it came from, later inserts first, parents before their descendants", () => {
+    it("revoking an untyped unmaps its frames in list order (the reply's effects show it)", () => {
+      const U = bigUntyped(m, 22);
+      let s = retype(m, U, "seL4_ARM_PageTableObject", 0, 350);
+      s = expectOkState(call(s, T, 350, "ARMPageTableMap", [0x20000000, 3], [SLOT.InitThreadVSpace]));
+      // One Retype makes A (351) then B (352); seL4's insertNewCap puts each right after the
+      // untyped, so the list reads U, B, A, ... ; A' (353), a copy of A, goes right after A.
+      s = retype({ state: s, initThread: T }, U, "seL4_ARM_SmallPageObject", 0, 351, 2);
+      s = expectOkState(call(s, T, CNODE, "CNodeCopy", [353, 32, 351, 32, 0xf], [CNODE]));
+      for (const [frame, vaddr] of [[351, 0x20001000], [352, 0x20002000], [353, 0x20003000]] as const) {
+        s = expectOkState(call(s, T, frame, "ARMPageMap", [vaddr, 3, 3], [SLOT.InitThreadVSpace]));
+      }
+      const r = call(s, T, CNODE, "CNodeRevoke", [U, 32]);
+      const flushed = expectOk(r).effects.flatMap((e) => (e.kind === "tlbFlushPage" ? [e.vaddr] : []));
+      // The page table (350) was inserted first, so it comes last: B, A, A', then the table.
+      expect(flushed).to.deep.equal([0x20002000, 0x20001000, 0x20003000]);
+      expect(expectOk(r).effects.filter((e) => e.kind === "tlbFlushASID")).to.have.length(1);
+    });
+
+    it("a move keeps the cap's place; a copy of a copy goes right after its source", () => {
+      const U = bigUntyped(m, 22);
+      let s = retype(m, U, "seL4_EndpointObject", 0, 360);
+      s = expectOkState(call(s, T, CNODE, "CNodeMint", [361, 32, 360, 32, 0xf, 5], [CNODE])); // a badged original child of 360
+      s = expectOkState(call(s, T, CNODE, "CNodeCopy", [362, 32, 361, 32, 0xf], [CNODE])); // a child of 361
+      s = expectOkState(call(s, T, CNODE, "CNodeMove", [300, 32, 361, 32], [CNODE])); // 361's place, now at slot 300
+      const order: number[] = [];
+      const probe = transition(s, (d) => {
+        cteRevoke(d, slot(360), (_s, cap, at) => void order.push((at - slot(0)) / 16));
+      });
+      expect(order).to.deep.equal([300, 362]);
+      expect(capAt(probe, 300).type).to.equal("Null");
     });
   });
 
