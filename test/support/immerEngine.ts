@@ -11,14 +11,43 @@ const immer = new Immer({ autoFreeze: false });
  * through it and through the root-copy engine and compare states and replies, which would
  * catch a transition that writes into a record or PMap in place.
  */
+/**
+ * The recipe sees the immer draft's root fields through accessors, beside the effect log: the
+ * log never enters immer's draft, so a recipe that changes nothing leaves the state unmodified.
+ * The accessors live on one prototype, made once, so a transition allocates one small view.
+ */
+interface DraftView {
+  draft: Record<string, unknown>;
+  effects: Effect[];
+}
+const viewPrototypes = new Map<string, object>();
+function viewOf(draft: Record<string, unknown>, effects: Effect[]): DraftView {
+  const keys = Object.keys(draft).join(",");
+  let proto = viewPrototypes.get(keys);
+  if (proto === undefined) {
+    proto = {};
+    for (const key of Object.keys(draft)) {
+      Object.defineProperty(proto, key, {
+        get(this: DraftView) {
+          return this.draft[key];
+        },
+        set(this: DraftView, v: unknown) {
+          this.draft[key] = v;
+        },
+      });
+    }
+    viewPrototypes.set(keys, proto);
+  }
+  const view: DraftView = Object.create(proto);
+  view.draft = draft;
+  view.effects = effects;
+  return view;
+}
+
 export const immerEngine: TransitionEngine = (state, recipe) => {
   const effects: Effect[] = [];
   const next = immer.produce(state, (d: Record<string, unknown>) => {
-    // The recipe sees the immer draft's root fields through accessors, beside the effect log;
-    // the log never enters immer's draft, so a recipe that changes nothing leaves it unmodified.
-    const view: Record<string, unknown> = { effects };
-    for (const key of Object.keys(state)) Object.defineProperty(view, key, { get: () => d[key], set: (v: unknown) => void (d[key] = v), enumerable: true });
-    recipe(view as MutableState);
+    recipe(viewOf(d, effects) as unknown as MutableState);
   });
   return { state: next, effects };
 };
