@@ -20,13 +20,13 @@ interface DraftView {
   draft: Record<string, unknown>;
   effects: Effect[];
 }
-const viewPrototypes = new Map<string, object>();
-function viewOf(draft: Record<string, unknown>, effects: Effect[]): DraftView {
-  const keys = Object.keys(draft).join(",");
-  let proto = viewPrototypes.get(keys);
+let viewPrototype: object | undefined;
+function viewOf(state: object, draft: Record<string, unknown>, effects: Effect[]): DraftView {
+  let proto = viewPrototype;
   if (proto === undefined) {
+    // Every state has the same root fields, so one prototype serves every transition.
     proto = {};
-    for (const key of Object.keys(draft)) {
+    for (const key of Object.keys(state)) {
       Object.defineProperty(proto, key, {
         get(this: DraftView) {
           return this.draft[key];
@@ -36,7 +36,7 @@ function viewOf(draft: Record<string, unknown>, effects: Effect[]): DraftView {
         },
       });
     }
-    viewPrototypes.set(keys, proto);
+    viewPrototype = proto;
   }
   const view: DraftView = Object.create(proto);
   view.draft = draft;
@@ -47,7 +47,7 @@ function viewOf(draft: Record<string, unknown>, effects: Effect[]): DraftView {
 export const immerEngine: TransitionEngine = (state, recipe) => {
   const effects: Effect[] = [];
   const next = immer.produce(state, (d: Record<string, unknown>) => {
-    recipe(viewOf(d, effects) as unknown as MutableState);
+    recipe(viewOf(state, d, effects) as unknown as MutableState);
   });
   return { state: next, effects };
 };
