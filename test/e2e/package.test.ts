@@ -53,10 +53,10 @@ describe("the npm package, installed as a user installs it", function () {
   });
 
   it("ships the compiled package, its docs and examples, and no tests, benchmarks or sources", () => {
-    for (const f of ["package.json", "README.md", "LICENSE", "bin/capsim.js", "dist/index.js", "dist/index.d.ts", "dist/index.js.map", "dist/testing/index.d.ts", "dist/scenario/index.js", "dist/cli/main.js", "examples/01-map-a-frame.yaml", "schema/scenario.schema.json"]) {
+    for (const f of ["package.json", "README.md", "LICENSE", "bin/capsim.js", "dist/index.js", "dist/index.d.ts", "dist/index.js.map", "dist/testing/index.d.ts", "dist/scenario/index.js", "dist/cli/main.js", "examples/01-map-a-frame.yaml", "examples/README.md", "docs/scenarios.md", "schema/scenario.schema.json"]) {
       expect(packed, f).to.include(f);
     }
-    expect(packed.filter((f) => /^(src|test|bench|\.ci)\/|^tsconfig|^\.mocharc/.test(f))).to.deep.equal([]);
+    expect(packed.filter((f) => /^(src|test|bench|scripts|\.ci)\/|^tsconfig|^\.mocharc|(?<!\.d)\.ts$/.test(f))).to.deep.equal([]);
     expect(existsSync(join(consumer, "node_modules/tsx")), "tsx is a development tool, not installed for users").to.equal(false);
   });
 
