@@ -3,11 +3,13 @@
  * (bin/capsim.js running dist/), as an installed `capsim` runs. Targets: `capsim --version`
  * within 3x of `node -e 0`, `capsim run` of example 01 within 5x. Nothing is asserted: on a
  * shared machine wall times swing, so each command runs many times, interleaved in a new order
- * each round, and the ratios compare medians (and minimums, the least disturbed runs).
+ * each round, and the ratios compare medians (and minimums, the least disturbed runs). On Linux
+ * the CPU time each run used (user + system, from /proc/self/stat, in 10 ms ticks) is compared
+ * too: it barely moves when other processes compete for the cores, where wall time doubles.
  * `npm run bench` runs it after the operation benchmark; `npm run bench:startup` runs it alone.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -21,6 +23,9 @@ export interface StartupRow {
   readonly ratio: number;
   /** min over node -e 0's min */
   readonly minRatio: number;
+  /** median CPU time (user + system) and its ratio to node -e 0's, where the OS reports it */
+  readonly cpuMedianMs?: number;
+  readonly cpuRatio?: number;
   readonly target?: number;
 }
 
@@ -51,6 +56,18 @@ function ensureBuilt(): void {
   if (r.status !== 0) throw new Error("npm run build failed");
 }
 
+/** CPU milliseconds used by this process's waited-for children so far (Linux), else undefined. */
+function childrenCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // fields[0] is stat's 3rd field; cutime and cstime are its 16th and 17th, in USER_HZ (100) ticks
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
@@ -64,6 +81,7 @@ export function measureStartup(options: { readonly quick?: boolean } = {}): Star
   const env = { ...process.env };
   delete env.CAPSIM_FROM_SOURCE;
   const times = COMMANDS.map(() => [] as number[]);
+  const cpu = COMMANDS.map(() => [] as number[]);
   for (let round = -1; round < rounds; round++) {
     const order = COMMANDS.map((_, i) => i);
     for (let i = order.length - 1; i > 0; i--) {
@@ -72,30 +90,37 @@ export function measureStartup(options: { readonly quick?: boolean } = {}): Star
     }
     for (const i of order) {
       const c = COMMANDS[i]!;
+      const c0 = childrenCpuMs();
       const t0 = performance.now();
       const r = spawnSync(process.execPath, c.args, { cwd: ROOT, env, stdio: "ignore" });
       const ms = performance.now() - t0;
+      const c1 = childrenCpuMs();
       if (r.error) throw r.error;
-      if (round >= 0) times[i]!.push(ms);
+      if (round < 0) continue;
+      times[i]!.push(ms);
+      if (c0 !== undefined && c1 !== undefined) cpu[i]!.push(c1 - c0);
     }
   }
-  const base = { median: median(times[0]!), min: Math.min(...times[0]!) };
+  const base = { median: median(times[0]!), min: Math.min(...times[0]!), cpu: cpu[0]!.length ? median(cpu[0]!) : 0 };
   return COMMANDS.map((c, i) => ({
     command: c.command,
     medianMs: Math.round(median(times[i]!)),
     minMs: Math.round(Math.min(...times[i]!)),
     ratio: median(times[i]!) / base.median,
     minRatio: Math.min(...times[i]!) / base.min,
+    ...(base.cpu > 0 ? { cpuMedianMs: median(cpu[i]!), cpuRatio: median(cpu[i]!) / base.cpu } : {}),
     ...(c.target !== undefined ? { target: c.target } : {}),
   }));
 }
 
 export function printStartup(rows: readonly StartupRow[], quick: boolean): void {
   console.log(`\nstartup (${quick ? 5 : 21} runs each, interleaved; the compiled CLI, node ${process.version}):\n`);
-  console.log(["command".padEnd(42), "median".padStart(9), "min".padStart(8), "  x node (median)", "  x node (min)", "  target"].join(""));
+  const withCpu = rows.every((r) => r.cpuRatio !== undefined);
+  console.log(["command".padEnd(42), "median".padStart(9), "min".padStart(8), "  x node (median)", "  x node (min)", withCpu ? "  cpu median  x node (cpu)" : "", "  target (median)"].join(""));
   for (const r of rows) {
     const target = r.target === undefined ? "" : `  within ${r.target}x: ${r.ratio <= r.target ? "yes" : "NO"}`;
-    console.log([r.command.padEnd(42), `${r.medianMs} ms`.padStart(9), `${r.minMs} ms`.padStart(8), `${r.ratio.toFixed(2)}x`.padStart(17), `${r.minRatio.toFixed(2)}x`.padStart(14), target].join(""));
+    const cpuText = withCpu ? `${`${Math.round(r.cpuMedianMs ?? 0)} ms`.padStart(12)}${`${(r.cpuRatio ?? 0).toFixed(2)}x`.padStart(14)}` : "";
+    console.log([r.command.padEnd(42), `${r.medianMs} ms`.padStart(9), `${r.minMs} ms`.padStart(8), `${r.ratio.toFixed(2)}x`.padStart(17), `${r.minRatio.toFixed(2)}x`.padStart(14), cpuText, target].join(""));
   }
 }
 
