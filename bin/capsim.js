@@ -2,7 +2,10 @@
 // The capsim command: runs the compiled CLI in dist/ (`npm run build`, which `npm ci` and
 // `npm pack` run through `prepare`). In a checkout, CAPSIM_FROM_SOURCE=1 runs the TypeScript
 // sources through tsx instead; the test suite sets it, so tests never run a stale dist/.
-const fromSource = process.env.CAPSIM_FROM_SOURCE === "1";
+// An installed package has no src/, so there the variable changes nothing.
+import { existsSync } from "node:fs";
+
+const fromSource = process.env.CAPSIM_FROM_SOURCE === "1" && existsSync(new URL("../src/cli/main.ts", import.meta.url));
 
 async function loadCli() {
   if (fromSource) {

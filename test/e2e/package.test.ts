@@ -82,12 +82,12 @@ describe("the npm package, installed as a user installs it", function () {
     expect(out).to.match(/^schema: capsim scenario$/m);
   });
 
-  it("the installed capsim command runs an example, and answers --help", () => {
+  it("the installed capsim command runs an example, and answers --help (CAPSIM_FROM_SOURCE changes nothing without src/)", () => {
     const bin = join(consumer, "node_modules/.bin", process.platform === "win32" ? "capsim.cmd" : "capsim");
     const r = spawnSync(bin, ["run", "node_modules/capsim/examples/01-map-a-frame.yaml"], { cwd: consumer, env, encoding: "utf8", shell: process.platform === "win32" });
     expect(r.status, r.stdout + r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^1 passed, 0 failed$/m);
-    const help = spawnSync(bin, ["--help"], { cwd: consumer, env, encoding: "utf8", shell: process.platform === "win32" });
+    const help = spawnSync(bin, ["--help"], { cwd: consumer, env: { ...env, CAPSIM_FROM_SOURCE: "1" }, encoding: "utf8", shell: process.platform === "win32" });
     expect(help.status, help.stderr).to.equal(0);
     expect(help.stdout).to.match(/capsim run/);
   });
