@@ -1,7 +1,8 @@
 /**
  * capsim's benchmark: the cost of one invocation, and whether it stays flat as the state grows.
  * `npm run bench` runs the full mode (10^3 .. 10^6 live mappings); `npm run bench -- --quick`
- * runs 10^3 and 10^4 only (CI keeps it working). Results go to bench/results.json.
+ * runs 10^3 and 10^4 only (CI keeps it working). Then the CLI's start-up against `node -e 0`
+ * (bench/startup.ts). Results go to bench/results.json.
  * Nothing here is asserted: the figures are for people to read.
  */
 import { writeFileSync } from "node:fs";
@@ -14,6 +15,7 @@ import type { InvocationLabel } from "../src/model/labels.ts";
 import type { KernelState } from "../src/model/state.ts";
 import { immerEngine, withEngine } from "../test/support/immerEngine.ts";
 import { retainedBytes } from "./retained.ts";
+import { measureStartup, printStartup } from "./startup.ts";
 import { objectTypeNumber, type ObjectTypeName } from "../src/arch/aarch32/objectTypes.ts";
 import fc from "fast-check";
 import { checkAll } from "../src/testing/invariants.ts";
@@ -245,5 +247,7 @@ for (const m of memory) {
     ].join(""),
   );
 }
-writeFileSync("bench/results.json", JSON.stringify({ mode: quick ? "quick" : "full", date: new Date().toISOString(), rows, ratios, memory }, null, 2));
+const startup = measureStartup({ quick });
+printStartup(startup, quick);
+writeFileSync("bench/results.json", JSON.stringify({ mode: quick ? "quick" : "full", date: new Date().toISOString(), rows, ratios, memory, startup }, null, 2));
 console.log("\nwritten to bench/results.json");

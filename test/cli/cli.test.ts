@@ -15,7 +15,7 @@ describe("the capsim command", () => {
     const r = capsim("run", "examples/01-map-a-frame.yaml", "examples/02-large-pages.yaml");
     expect(r.status).to.equal(0);
     expect(r.stdout.trim().split("\n").pop()).to.equal("2 passed, 0 failed");
-    expect(r.stdout).to.match(/step 2 \(line 8\) seL4_ARM_Page_Map on frame: seL4_FailedLookup/);
+    expect(r.stdout).to.match(/step 2 \(line 9\) seL4_ARM_Page_Map on frame: seL4_FailedLookup/);
   });
 
   it("run: exit 1 and what was expected when an expectation fails", () => {
