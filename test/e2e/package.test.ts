@@ -89,7 +89,8 @@ describe("the npm package, installed as a user installs it", function () {
     expect(r.stdout).to.match(/^1 passed, 0 failed$/m);
     const help = spawnSync(bin, ["--help"], { cwd: consumer, env: { ...env, CAPSIM_FROM_SOURCE: "1" }, encoding: "utf8", shell: process.platform === "win32" });
     expect(help.status, help.stderr).to.equal(0);
-    expect(help.stdout).to.match(/capsim run/);
+    expect(help.stdout).to.match(/^usage: capsim <command>/m);
+    expect(help.stdout).to.match(/^ {2}run FILE\|DIR\.\.\./m);
   });
 
   it("a strict NodeNext TypeScript consumer compiles against the shipped .d.ts, and the README's snippet runs", () => {
