@@ -5,6 +5,7 @@ import { rootCNodeOf, slotAddress } from "../../src/kernel/cspace.ts";
 import type { KernelState } from "../../src/model/state.ts";
 import { objectTypeNumber } from "../../src/arch/index.ts";
 import { getHWASID } from "../../src/arch/aarch32/hwASID.ts";
+import { setVMRoot } from "../../src/arch/aarch32/vmRoot.ts";
 import { transition } from "../../src/model/transition.ts";
 import { bigUntyped, bootTestMachine, call, CNODE, expectError, expectOk, retype, SLOT } from "../helpers/machine.ts";
 
@@ -256,6 +257,20 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
       const none = call(s0, T, 340, "ARMPDClean_Data", [0x20000000, 0x20001000]);
       expectOk(none);
       expect(hwState(none.state)).to.deep.equal(hwState(s0));
+    });
+
+    it("a current thread with no valid VSpace: the switch back loads the global directory and CONTEXTIDR keeps the target's hardware ASID", () => {
+      // A fresh TCB (empty tcbVTable) is made current; setVMRoot loads the global directory.
+      const s1 = retype({ state: s0, initThread: T }, bigUntyped(m, 22), "seL4_TCBObject", 0, 344);
+      const tcb = (capAt(s1, 344) as { paddr: PhysAddr }).paddr;
+      const s2 = transition(s1, (d) => {
+        d.currentThread = tcb;
+        setVMRoot(d, tcb);
+      });
+      expect(s2.loadedVSpace).to.deep.equal({ pd: s2.globalPD, hwASID: 0 });
+      const r = call(s2, T, 342, "ARMPageUnmap");
+      expect(effectsOf(r)).to.deep.equal([{ kind: "tlbFlushPage", asid: 2, hwASID: 1, vaddr: 0x10000000 }]);
+      expect(r.state.loadedVSpace).to.deep.equal({ pd: s2.globalPD, hwASID: 1 });
     });
 
     it("all 256 hardware ASIDs taken: the switch steals the current thread's, and the switch back steals the next one", () => {
