@@ -1,11 +1,13 @@
 import { expect } from "chai";
-import type { PhysAddr } from "../../src/model/addresses.ts";
+import { asid, type PhysAddr } from "../../src/model/addresses.ts";
 import { childrenOf, getCap, getCTE } from "../../src/kernel/cdt.ts";
 import { cteRevoke } from "../../src/kernel/delete.ts";
 import { transition } from "../../src/model/transition.ts";
 import { rootCNodeOf, slotAddress } from "../../src/kernel/cspace.ts";
 import type { KernelState } from "../../src/model/state.ts";
 import { objectTypeNumber } from "../../src/arch/index.ts";
+import { getHWASID } from "../../src/arch/aarch32/hwASID.ts";
+import { setVMRoot } from "../../src/arch/aarch32/vmRoot.ts";
 import { bigUntyped, bootTestMachine, call, CNODE, expectError, expectOk, retype, SLOT } from "../helpers/machine.ts";
 
 // Expectations here come from seL4 16.0.0's C (and l4v where noted), not from capsim's output:
@@ -195,6 +197,137 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
       });
       expect(order).to.deep.equal([300, 362]);
       expect(capAt(probe, 300).type).to.equal("Null");
+    });
+  });
+
+  describe("flushPage, flushTable, performPageFlush and performPDFlush switch to the target address space (setVMRootForFlush)", () => {
+    // A second address space: PD 340 with ASID 2 (ASID 1 is the initial thread's), a page table
+    // at 0x10000000 and a small page in it. Mapping allocates no hardware ASID: only loading does.
+    const setUp = (api: "current" | "legacy") => {
+      const lm = bootTestMachine({ api });
+      const U = bigUntyped(lm, 22);
+      let s = retype(lm, U, "seL4_ARM_PageDirectoryObject", 0, 340);
+      s = retype({ state: s, initThread: lm.initThread }, U, "seL4_ARM_PageTableObject", 0, 341);
+      s = retype({ state: s, initThread: lm.initThread }, U, "seL4_ARM_SmallPageObject", 0, 342);
+      s = expectOkState(call(s, lm.initThread, SLOT.InitThreadASIDPool, "ARMASIDPoolAssign", [], [340]));
+      s = expectOkState(call(s, lm.initThread, 341, "ARMPageTableMap", [0x10000000, 3], [340]));
+      s = expectOkState(call(s, lm.initThread, 342, "ARMPageMap", [0x10000000, 3, 3], [340]));
+      return { s, T: lm.initThread };
+    };
+    const { s: s0 } = setUp("current");
+    const initPD = (capAt(m.state, SLOT.InitThreadVSpace) as { paddr: PhysAddr }).paddr;
+    const hwState = (s: KernelState) => ({ asidMap: s.asidMap.toJSON(), hwASIDTable: s.hwASIDTable.toJSON(), nextHWASID: s.nextHWASID, loadedVSpace: s.loadedVSpace });
+    const effectsOf = (r: ReturnType<typeof call>) => expectOk(r).effects.map((e) => ("why" in e ? Object.fromEntries(Object.entries(e).filter(([k]) => k !== "why")) : e));
+
+    it("after boot and the setup, only ASID 1 holds a hardware ASID (0) and the initial directory is loaded", () => {
+      expect(capAt(s0, 340)).to.include({ type: "PageDirectory", mappedASID: 2 });
+      expect(hwState(s0)).to.deep.equal({ asidMap: { 1: 0 }, hwASIDTable: { 0: 1 }, nextHWASID: 0, loadedVSpace: { pd: initPD, hwASID: 0 } });
+    });
+
+    for (const api of ["current", "legacy"] as const) {
+      it(`Page_Unmap in a directory that is not the current one: ASID 2 gets hardware ASID 1, its page is flushed, the initial directory is loaded again (${api})`, () => {
+        const { s, T: t } = setUp(api);
+        const r = call(s, t, 342, "ARMPageUnmap");
+        expect(effectsOf(r)).to.deep.equal([{ kind: "tlbFlushPage", asid: 2, hwASID: 1, vaddr: 0x10000000 }]);
+        expect(hwState(r.state)).to.deep.equal({ asidMap: { 1: 0, 2: 1 }, hwASIDTable: { 0: 1, 1: 2 }, nextHWASID: 0, loadedVSpace: { pd: initPD, hwASID: 0 } });
+      });
+    }
+
+    it("deleting the mapped frame cap (Arch_finaliseCap -> unmapPage) does the same", () => {
+      const r = call(s0, T, CNODE, "CNodeDelete", [342, 32]);
+      expect(effectsOf(r)).to.deep.equal([{ kind: "tlbFlushPage", asid: 2, hwASID: 1, vaddr: 0x10000000 }]);
+      expect(hwState(r.state)).to.deep.equal({ asidMap: { 1: 0, 2: 1 }, hwASIDTable: { 0: 1, 1: 2 }, nextHWASID: 0, loadedVSpace: { pd: initPD, hwASID: 0 } });
+    });
+
+    it("unmapPage that finds nothing to clear does not flush, so does not switch", () => {
+      const s1 = expectOkState(call(s0, T, 341, "ARMPageTableUnmap"));
+      const r = call(s1, T, 342, "ARMPageUnmap");
+      expect(effectsOf(r)).to.deep.equal([]);
+      expect(r.state.asidMap).to.equal(s1.asidMap);
+    });
+
+    it("in the current thread's own directory there is no switch: the flush uses the hardware ASID it already holds", () => {
+      const s1 = retype({ state: m.state, initThread: T }, bigUntyped(m, 22), "seL4_ARM_SectionObject", 0, 343);
+      const s2 = expectOkState(call(s1, T, 343, "ARMPageMap", [0x20000000, 3, 3], [SLOT.InitThreadVSpace]));
+      const r = call(s2, T, 343, "ARMPageUnmap");
+      expect(effectsOf(r)).to.deep.equal([{ kind: "tlbFlushPage", asid: 1, hwASID: 0, vaddr: 0x20000000 }]);
+      expect(hwState(r.state)).to.deep.equal(hwState(s2));
+    });
+
+    for (const api of ["current", "legacy"] as const) {
+      it(`PageTable_Unmap (flushTable): ASID 2 gets hardware ASID 1 and all its lines are flushed (${api})`, () => {
+        const { s, T: t } = setUp(api);
+        const r = call(s, t, 341, "ARMPageTableUnmap");
+        expect(effectsOf(r)).to.deep.equal([{ kind: "tlbFlushASID", asid: 2, hwASID: 1 }]);
+        expect(hwState(r.state)).to.deep.equal({ asidMap: { 1: 0, 2: 1 }, hwASIDTable: { 0: 1, 1: 2 }, nextHWASID: 0, loadedVSpace: { pd: initPD, hwASID: 0 } });
+      });
+    }
+
+    it("deleting the last page table cap while mapped (Arch_finaliseCap -> unmapPageTable) flushes the same way", () => {
+      const r = call(s0, T, CNODE, "CNodeDelete", [341, 32]);
+      expect(effectsOf(r)).to.deep.equal([{ kind: "tlbFlushASID", asid: 2, hwASID: 1 }]);
+      expect(r.state.asidMap.toJSON()).to.deep.equal({ 1: 0, 2: 1 });
+    });
+
+    it("Page_Clean_Data over a page: switches (ASID 2 gets hardware ASID 1), no TLB effect, switches back", () => {
+      const r = call(s0, T, 342, "ARMPageClean_Data", [0, 0x1000]);
+      expect(effectsOf(r).map((e) => e.kind)).to.deep.equal(["cacheMaintenance"]);
+      expect(hwState(r.state)).to.deep.equal({ asidMap: { 1: 0, 2: 1 }, hwASIDTable: { 0: 1, 1: 2 }, nextHWASID: 0, loadedVSpace: { pd: initPD, hwASID: 0 } });
+    });
+
+    it("a one-byte range does nothing at all (seL4 flushes only when start < end - 1): no switch, no allocation", () => {
+      const r = call(s0, T, 342, "ARMPageClean_Data", [0, 1]);
+      expect(effectsOf(r).map((e) => e.kind)).to.deep.equal(["note"]);
+      expect(hwState(r.state)).to.deep.equal(hwState(s0));
+      const pd = call(s0, T, 340, "ARMPDClean_Data", [0x10000000, 0x10000001]);
+      expect(effectsOf(pd).map((e) => e.kind)).to.deep.equal(["note"]);
+      expect(pd.state.asidMap).to.equal(s0.asidMap);
+    });
+
+    it("PD_Clean_Data: switches over a mapped range; where nothing is mapped it returns before perform, with no allocation", () => {
+      const r = call(s0, T, 340, "ARMPDClean_Data", [0x10000000, 0x10001000]);
+      expect(effectsOf(r)).to.deep.equal([{ kind: "cacheMaintenance", operation: "Clean_Data", vstart: 0x10000000, vend: 0x10000fff, pstart: (capAt(s0, 342) as { paddr: PhysAddr }).paddr }]);
+      expect(r.state.asidMap.toJSON()).to.deep.equal({ 1: 0, 2: 1 });
+      expect(r.state.loadedVSpace).to.deep.equal({ pd: initPD, hwASID: 0 });
+      const none = call(s0, T, 340, "ARMPDClean_Data", [0x20000000, 0x20001000]);
+      expectOk(none);
+      expect(hwState(none.state)).to.deep.equal(hwState(s0));
+    });
+
+    it("a current thread with no valid VSpace: the switch back loads the global directory and CONTEXTIDR keeps the target's hardware ASID", () => {
+      // A fresh TCB (empty tcbVTable) is made current; setVMRoot loads the global directory.
+      const s1 = retype({ state: s0, initThread: T }, bigUntyped(m, 22), "seL4_TCBObject", 0, 344);
+      const tcb = (capAt(s1, 344) as { paddr: PhysAddr }).paddr;
+      const s2 = transition(s1, (d) => {
+        d.currentThread = tcb;
+        setVMRoot(d, tcb);
+      });
+      expect(s2.loadedVSpace).to.deep.equal({ pd: s2.globalPD, hwASID: 0 });
+      const r = call(s2, T, 342, "ARMPageUnmap");
+      expect(effectsOf(r)).to.deep.equal([{ kind: "tlbFlushPage", asid: 2, hwASID: 1, vaddr: 0x10000000 }]);
+      expect(r.state.loadedVSpace).to.deep.equal({ pd: s2.globalPD, hwASID: 1 });
+    });
+
+    it("all 256 hardware ASIDs taken: the switch steals the current thread's, and the switch back steals the next one", () => {
+      // ASIDs 1001..1255 take hardware ASIDs 1..255 in order; nextHWASID stays 0.
+      const full = transition(s0, (d) => {
+        for (let a = 1001; a <= 1255; a++) getHWASID(d, asid(a));
+      });
+      expect(full.nextHWASID).to.equal(0);
+      const r = call(full, T, 342, "ARMPageUnmap");
+      expect(effectsOf(r)).to.deep.equal([
+        { kind: "tlbFlushASID", asid: 1, hwASID: 0 },
+        { kind: "tlbFlushPage", asid: 2, hwASID: 0, vaddr: 0x10000000 },
+        { kind: "tlbFlushASID", asid: 1001, hwASID: 1 },
+      ]);
+      expect(r.state.asidMap.get(asid(2))).to.equal(0);
+      expect(r.state.asidMap.get(asid(1))).to.equal(1);
+      expect(r.state.asidMap.has(asid(1001))).to.equal(false);
+      const table = r.state.hwASIDTable.toJSON();
+      expect([table[0], table[1]]).to.deep.equal([2, 1]);
+      for (let hw = 2; hw <= 255; hw++) expect(table[hw]).to.equal(1000 + hw);
+      expect(r.state.nextHWASID).to.equal(2);
+      expect(r.state.loadedVSpace).to.deep.equal({ pd: initPD, hwASID: 1 });
     });
   });
 

@@ -1,7 +1,7 @@
 import type { ASID, HWASID } from "../../model/addresses.ts";
 import { HW_ASID_COUNT } from "./constants.ts";
 import type { MutableState } from "../../model/transition.ts";
-import { invalidateTLBByHWASID } from "./tlb.ts";
+import { invalidateTranslationASID } from "./tlb.ts";
 
 /**
  * Hardware ASIDs (ARMv7 CONTEXTIDR.ASID, 8 bits) are handed to seL4 ASIDs lazily, when an
@@ -34,7 +34,7 @@ export function findFreeHWASID(s: MutableState): HWASID {
   const hw = s.nextHWASID;
   const victim = s.hwASIDTable.get(hw) as ASID;
   invalidateASID(s, victim);
-  invalidateTLBByHWASID(s, hw, victim, `hardware ASID ${hw} is taken from ASID ${victim}: all ${HW_ASID_COUNT} were in use`);
+  invalidateTranslationASID(s, hw, victim, `hardware ASID ${hw} is taken from ASID ${victim}: all ${HW_ASID_COUNT} were in use`);
   s.hwASIDTable = s.hwASIDTable.delete(hw);
   s.nextHWASID = ((hw + 1) % HW_ASID_COUNT) as HWASID;
   return hw;

@@ -10,7 +10,8 @@ import type { FrameSize } from "../../model/caps.ts";
 import { findPDForASID } from "./asid.ts";
 import { faultInjected } from "../../model/faultInjection.ts";
 import { decodePDE, decodePTE, encodePDE, encodePTE, type PageAttributes, type PageEntry } from "./entries.ts";
-import { flushPage, invalidateTLBByASID } from "./tlb.ts";
+import { invalidateTLBByASID, invalidateTranslationASID, invalidateTranslationSingle } from "./tlb.ts";
+import { setVMRoot, setVMRootForFlush } from "./vmRoot.ts";
 import { lookupPDSlot, lookupPTSlot, readPDE, SLOTS_PER_PAGE, type TableSlot } from "./walk.ts";
 
 /** The entries a mapping writes: one word, into 1 or 16 consecutive slots of one table. */
@@ -102,7 +103,7 @@ export function writeMapping(s: MutableState, a: ASID, m: MappingEntries): void 
 /**
  * seL4's unmapPage: clear the mapping of `frame` at `vaddr` in the directory of ASID `a`, only
  * if it is still there (the ASID still names a directory, the slot holds a page of this exact
- * size, and it points at this frame); then flush the page from the TLB. Otherwise nothing.
+ * size, and it points at this frame); then flushPage. Otherwise nothing: no flush, no switch.
  */
 export function unmapPage(s: MutableState, size: FrameSize, a: ASID, vaddr: VirtAddr, frame: PhysAddr): void {
   const pd = findPDForASID(s, a);
@@ -124,7 +125,34 @@ export function unmapPage(s: MutableState, size: FrameSize, a: ASID, vaddr: Virt
   if (entry.kind !== "Page" || entry.size !== size || entry.paddr !== frame) return;
   if (faultInjected("unmap-keeps-entry")) return;
   writeEntriesOf(s, table, slot.index, SLOTS_PER_PAGE[size], 0);
-  flushPage(s, a, vaddr, "a page was unmapped");
+  flushPage(s, pd.value, a, vaddr);
+}
+
+/**
+ * seL4's flushPage (vspace.c): switch to the directory's address space (setVMRootForFlush,
+ * which gives the ASID a hardware ASID if it switches), drop the page's TLB lines under the
+ * ASID's hardware ASID, and switch back. seL4 does both of the last two only when the ASID
+ * holds a hardware ASID: when it did not switch and the ASID holds none, the TLB has no line
+ * of it and nothing happens.
+ */
+export function flushPage(s: MutableState, pd: PhysAddr, a: ASID, vaddr: VirtAddr): void {
+  const rootSwitched = setVMRootForFlush(s, pd, a);
+  const hw = s.asidMap.get(a);
+  if (hw === undefined) return;
+  invalidateTranslationSingle(s, hw, a, vaddr, "a page was unmapped");
+  if (rootSwitched) setVMRoot(s, s.currentThread);
+}
+
+/**
+ * seL4's flushTable (vspace.c): flushPage's shape, but a page table covers 1 MiB, so it drops
+ * every TLB line of the ASID's hardware ASID.
+ */
+export function flushTable(s: MutableState, pd: PhysAddr, a: ASID): void {
+  const rootSwitched = setVMRootForFlush(s, pd, a);
+  const hw = s.asidMap.get(a);
+  if (hw === undefined) return;
+  invalidateTranslationASID(s, hw, a, "a page table was unmapped");
+  if (rootSwitched) setVMRoot(s, s.currentThread);
 }
 
 /**
@@ -138,11 +166,11 @@ export function pageTableMapped(s: KernelState, a: ASID, vaddr: VirtAddr, pt: Ph
   return pde.kind === "Table" && pde.paddr === pt ? pd.value : undefined;
 }
 
-/** seL4's unmapPageTable: remove `pt` from its directory slot if it is still there, and flush the ASID. */
+/** seL4's unmapPageTable: remove `pt` from its directory slot if it is still there, then flushTable. */
 export function unmapPageTable(s: MutableState, a: ASID, vaddr: VirtAddr, pt: PhysAddr): void {
   const pd = pageTableMapped(s, a, vaddr, pt);
   if (pd === undefined) return;
   const slot = lookupPDSlot(pd, vaddr);
   writeEntries(s, "PageDirectory", pd, slot.index, 1, 0);
-  invalidateTLBByASID(s, a, "a page table was unmapped");
+  flushTable(s, pd, a);
 }

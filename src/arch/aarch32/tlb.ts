@@ -21,25 +21,24 @@ export function tlbLinesOf(s: { tlb: MutableState["tlb"] }, tag: number): Iterab
   return s.tlb.range(tag * LINES_PER_ASID, (tag + 1) * LINES_PER_ASID);
 }
 
-/** seL4's invalidateTranslationASID / invalidateTLBByASID: drop every line tagged with `hwASID`. */
-export function invalidateTLBByHWASID(s: MutableState, hwASID: HWASID, a: ASID, why: string): void {
+/** seL4's invalidateTranslationASID (TLBIASID): drop every line tagged with `hwASID`; `a` is the seL4 ASID holding it, for the effect. */
+export function invalidateTranslationASID(s: MutableState, hwASID: HWASID, a: ASID, why: string): void {
   s.tlb = s.tlb.deleteRange(hwASID * LINES_PER_ASID, (hwASID + 1) * LINES_PER_ASID);
   s.effects.push({ kind: "tlbFlushASID", asid: a, hwASID, why });
 }
 
-/** invalidateTLBByASID: flush an seL4 ASID's lines, if it holds a hardware ASID (otherwise it has none). */
+/** seL4's invalidateTLBByASID: flush an seL4 ASID's lines, if it holds a hardware ASID (otherwise it has none); it never switches or allocates. */
 export function invalidateTLBByASID(s: MutableState, a: ASID, why: string): void {
   const hw = s.asidMap.get(a);
-  if (hw !== undefined) invalidateTLBByHWASID(s, hw, a, why);
+  if (hw !== undefined) invalidateTranslationASID(s, hw, a, why);
 }
 
 /**
- * seL4's flushPage (invalidateTranslationSingle by MVA and ASID): drop the lines of `a` whose
- * page covers `vaddr`, whatever the page's size.
+ * seL4's invalidateTranslationSingle (TLBIMVA by MVA and hardware ASID): drop the lines of
+ * `hw` whose page covers `vaddr`, whatever the page's size. `a` is the seL4 ASID that holds
+ * `hw`, for the effect.
  */
-export function flushPage(s: MutableState, a: ASID, vaddr: VirtAddr, why: string): void {
-  const hw = s.asidMap.get(a);
-  if (hw === undefined) return;
+export function invalidateTranslationSingle(s: MutableState, hw: HWASID, a: ASID, vaddr: VirtAddr, why: string): void {
   // A line covering vaddr was filled by an access inside its page, at most 16 MiB away.
   const lo = tlbKey(hw, alignDown(vaddr, 24));
   const hi = tlbKey(hw, (alignDown(vaddr, 24) + 2 ** 24) as VirtAddr);

@@ -45,7 +45,9 @@ export const invokeStep: StepHandler<"invoke"> = (ctx, step) => {
     else if (fn.caps.includes(key)) params[key] = typeof raw === "string" ? ctx.slotOf(raw, sub) : ctx.usage(sub, `expected a capability name, found ${JSON.stringify(raw)}`);
     else params[key] = wordArgument(ctx, key, raw, sub);
   }
-  // A retype into a named slot makes one object unless the step says how many.
-  if (fnName === "seL4_Untyped_Retype" && params.num_objects === undefined && params.node_offset !== undefined) params.num_objects = 1;
+  // A retype into a named slot (`dest: name`) makes one object unless the step says how many.
+  // Only the named form has defaults: libsel4's own parameters, given as numbers, are sent as
+  // written, so five words stay five and seL4 answers TruncatedMessage.
+  if (fnName === "seL4_Untyped_Retype" && step.args?.dest !== undefined && params.num_objects === undefined) params.num_objects = 1;
   return invocationResult(`${fnName} on ${capName}`, callLibsel4(ctx.state, ctx.thread, fnName, service as CPtr, params));
 };

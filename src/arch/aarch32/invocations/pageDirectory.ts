@@ -46,7 +46,7 @@ export function decodePageDirectoryInvocation(ctx: DecodeContext<PageDirectoryCa
   if (alignDown(end - 1, bits) !== base) {
     return err(rangeError(start, base + pow2(bits) - 1, `the range crosses the end of the ${page.size} mapped at ${hex(base)}: flush one page at a time`));
   }
-  return ok({ kind: "PageFlush", operation, vstart: start as VirtAddr, vend: (end - 1) as VirtAddr, pstart: (page.frame + (start - base)) as PhysAddr });
+  return ok({ kind: "PageFlush", operation, pd: found.value, asid: pdCap.value.mappedASID, vstart: start as VirtAddr, vend: (end - 1) as VirtAddr, pstart: (page.frame + (start - base)) as PhysAddr });
 }
 
 export function performPageDirectoryInvocation(s: MutableState, inv: PageDirectoryInvocation): readonly number[] {

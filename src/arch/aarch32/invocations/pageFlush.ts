@@ -1,20 +1,26 @@
-import { hex, pow2, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
+import { hex, pow2, type ASID, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
 import { illegalOperation, invalidArgument, invalidCapability, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import type { FrameCap } from "../../../model/caps.ts";
 import type { MutableState } from "../../../model/transition.ts";
 import { FRAME_SIZE_BITS } from "../objectTypes.ts";
 import { resolveVAddr } from "../walk.ts";
+import { setVMRoot, setVMRootForFlush } from "../vmRoot.ts";
 import type { InvocationLabel } from "../../../model/labels.ts";
 import type { DecodeContext } from "../../../model/message.ts";
 import { findPDForASIDOrFail } from "./guards.ts";
 
 export type CacheOperation = "Clean_Data" | "Invalidate_Data" | "CleanInvalidate_Data" | "Unify_Instruction";
 
-/** A cache maintenance operation over [vstart, vend] (inclusive), starting at physical pstart. */
+/**
+ * A cache maintenance operation over [vstart, vend] (inclusive, as seL4's decoders pass
+ * end - 1), starting at physical pstart, in the address space of directory `pd` and ASID `asid`.
+ */
 export interface PageFlushInvocation {
   readonly kind: "PageFlush";
   readonly operation: CacheOperation;
+  readonly pd: PhysAddr;
+  readonly asid: ASID;
   readonly vstart: VirtAddr;
   readonly vend: VirtAddr;
   readonly pstart: PhysAddr;
@@ -54,14 +60,28 @@ export function decodePageFlush(ctx: DecodeContext<FrameCap>): Result<PageFlushI
   return ok({
     kind: "PageFlush",
     operation,
+    pd: pd.value,
+    asid: cap.mapping.asid,
     vstart: (cap.mapping.vaddr + start) as VirtAddr,
     vend: (cap.mapping.vaddr + end - 1) as VirtAddr,
     pstart: (cap.paddr + start) as PhysAddr,
   });
 }
 
-/** seL4's performPageFlush: the cache operation itself changes no modelled state; it is recorded for the learner. */
+/**
+ * seL4's performPageFlush and performPDFlush (vspace.c, the same at 10.1.1 and 16.0.0): the
+ * cache operation works on virtual addresses, so seL4 switches to the target address space
+ * (setVMRootForFlush, which may allocate a hardware ASID), does it, and switches back. It does
+ * all this only when start < end in its inclusive terms: a one-byte range does nothing at all.
+ * The cache itself is not modelled; the operation is recorded for the learner.
+ */
 export function performPageFlush(s: MutableState, inv: PageFlushInvocation): readonly number[] {
+  if (!(inv.vstart < inv.vend)) {
+    s.effects.push({ kind: "note", text: `seL4 flushes only ranges longer than one byte: ${inv.operation} of ${hex(inv.vstart)} alone does nothing` });
+    return [];
+  }
+  const rootSwitched = setVMRootForFlush(s, inv.pd, inv.asid);
   s.effects.push({ kind: "cacheMaintenance", operation: inv.operation, vstart: inv.vstart, vend: inv.vend, pstart: inv.pstart, why: `${inv.operation} of ${hex(inv.vstart)}..${hex(inv.vend)}` });
+  if (rootSwitched) setVMRoot(s, s.currentThread);
   return [];
 }
