@@ -95,7 +95,7 @@ function buildWorld(n: number) {
   const freeSlot = next++;
   // A mapped spare, for measuring unmap alone.
   const spareVaddr = 0xd0000000;
-  const ptForSpare = next++;
+  const ptForSpare = next;
   retype("seL4_ARM_PageTableObject", ptForSpare, 1);
   call(ptForSpare, "ARMPageTableMap", [spareVaddr, 3], [PD]);
   const before = s;

@@ -368,9 +368,7 @@ export class PMap<K extends number, V> {
 
   /** A map without the keys in [lo, hi). */
   deleteRange(lo: K | number, hi: K | number): PMap<K, V> {
-    let m: PMap<K, V> = this;
-    for (const [k] of [...this.range(lo, hi)]) m = m.delete(k);
-    return m;
+    return [...this.range(lo, hi)].reduce<PMap<K, V>>((m, [k]) => m.delete(k), this);
   }
 
   /**

@@ -1,4 +1,4 @@
-import fc from "fast-check";
+import type fc from "fast-check";
 import type { ASID } from "../model/addresses.ts";
 import type { KernelState } from "../model/state.ts";
 import { checkTouched } from "./incremental.ts";

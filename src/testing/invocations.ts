@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import type { CPtr, PhysAddr } from "../model/addresses.ts";
-import { getCap } from "../kernel/cdt.ts";
 import { slotAddress, threadCSpaceRoot } from "../kernel/cspace.ts";
 import type { Cap } from "../model/caps.ts";
 import { callLibsel4, LIBSEL4 } from "../invocations/libsel4.ts";

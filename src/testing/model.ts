@@ -1,6 +1,5 @@
 import type { ASID, PhysAddr } from "../model/addresses.ts";
-import { getCap } from "../kernel/cdt.ts";
-import { slotAddress } from "../kernel/cspace.ts";
+
 import type { Cap } from "../model/caps.ts";
 import { findPDForASID } from "../arch/index.ts";
 import type { KernelState } from "../model/state.ts";

@@ -1,4 +1,4 @@
-import { alignDown, hex, type ASID, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
+import { alignDown, hex, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
 import { deleteFirst, illegalOperation, invalidArgument, invalidCapability, revokeFirst, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
 import { PMap } from "../../../model/pmap.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
