@@ -1,23 +1,21 @@
 import { expect } from "chai";
 import type { ASID, PhysAddr } from "../../src/model/addresses.ts";
-import { getCap } from "../../src/kernel/cdt.ts";
-import { slotAddress } from "../../src/kernel/cspace.ts";
 import type { KernelState } from "../../src/model/state.ts";
 import { transition, type MutableState } from "../../src/model/transition.ts";
 import { checkTouched } from "../../src/testing/incremental.ts";
 import { INVARIANTS } from "../../src/testing/invariants.ts";
 import { encodePDE, encodePTE } from "../../src/arch/aarch32/entries.ts";
 import { makeWorld } from "../helpers/vspaceWorld.ts";
+import { capOf } from "../helpers/caps.ts";
 import { call, SLOT } from "../helpers/machine.ts";
 
 const w = makeWorld();
 const T = w.m.initThread;
 let s = call(w.state, T, 120, "ARMPageTableMap", [0x10000000, 3], [SLOT.InitThreadVSpace]).state;
 s = call(s, T, 100, "ARMPageMap", [0x10000000, 3, 3], [SLOT.InitThreadVSpace]).state;
-const cnode = (getCap(s, slotAddress(T, 0)) as { paddr: PhysAddr }).paddr;
-const pd = (getCap(s, slotAddress(cnode, SLOT.InitThreadVSpace)) as { paddr: PhysAddr }).paddr;
-const pt = (getCap(s, slotAddress(cnode, 120)) as { paddr: PhysAddr }).paddr;
-const frame = (getCap(s, slotAddress(cnode, 100)) as { paddr: PhysAddr }).paddr;
+const pd = capOf(s, T, SLOT.InitThreadVSpace, "PageDirectory").paddr;
+const pt = capOf(s, T, 120, "PageTable").paddr;
+const frame = capOf(s, T, 100, "Frame").paddr;
 
 /**
  * Break the state on purpose, outside the public API, and return which invariants complain;
