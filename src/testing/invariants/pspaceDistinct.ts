@@ -1,0 +1,40 @@
+import { hex, pow2, type PhysAddr } from "../../model/addresses.ts";
+import type { KernelObject } from "../../model/objects.ts";
+import type { KernelState } from "../../model/state.ts";
+import { objectSizeBits } from "../../kernel/store.ts";
+import type { InvariantCheck, StateChange } from "./change.ts";
+import { violation, type Invariant, type Violation } from "./violation.ts";
+
+const endOf = (s: KernelState, addr: PhysAddr, o: KernelObject): number => addr + pow2(objectSizeBits(s.config.sizes, o));
+
+/** The violation of an object that starts inside an earlier one. */
+const overlap = (addr: PhysAddr, o: KernelObject, earlier: PhysAddr, e: KernelObject): Violation =>
+  violation("pspace_distinct", `${o.type} at ${hex(addr)} overlaps ${e.type} at ${hex(earlier)}`, { object: addr, type: o.type, other: earlier, otherType: e.type });
+
+/**
+ * pspace_distinct for one object: no other object starts inside it. Every overlap has an
+ * object starting inside another, so applying this to every object finds them all.
+ */
+export function objectsInside(s: KernelState, addr: PhysAddr, o: KernelObject): Violation[] {
+  const out: Violation[] = [];
+  for (const [next, n] of s.objects.range(addr + 1, endOf(s, addr, o))) out.push(overlap(next, n, addr, o));
+  return out;
+}
+
+/** l4v pspace_distinct: no two objects overlap. */
+export const pspaceDistinct: Invariant = (s) => [...s.objects].flatMap(([addr, o]) => objectsInside(s, addr, o));
+
+/**
+ * Each changed object, and whether it starts inside the object below it: in the healthy state
+ * before, only the nearest object below can reach past a new object's start.
+ */
+const pspaceDistinctDelta = (c: StateChange): Violation[] => {
+  const s = c.after;
+  return c.objectEntries.flatMap(([addr, o]) => {
+    const below = s.objects.floor(addr - 1);
+    const startsInside = below !== undefined && endOf(s, below[0], below[1]) > addr;
+    return startsInside ? [overlap(addr, o, below[0], below[1]), ...objectsInside(s, addr, o)] : objectsInside(s, addr, o);
+  });
+};
+
+export const PSPACE_DISTINCT: InvariantCheck = { name: "pspace_distinct", full: pspaceDistinct, delta: pspaceDistinctDelta };
