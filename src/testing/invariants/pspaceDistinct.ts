@@ -25,8 +25,9 @@ export function objectsInside(s: KernelState, addr: PhysAddr, o: KernelObject): 
 export const pspaceDistinct: Invariant = (s) => [...s.objects].flatMap(([addr, o]) => objectsInside(s, addr, o));
 
 /**
- * Each changed object, and whether it starts inside the object below it: in the healthy state
- * before, only the nearest object below can reach past a new object's start.
+ * Each changed object, and whether it starts inside the nearest object below it. No farther one
+ * can reach it unchecked: that one would reach past the nearest one too, which is either changed
+ * (and checked here as itself) or was there before, when no two objects overlapped.
  */
 const pspaceDistinctDelta = (c: StateChange): Violation[] => {
   const s = c.after;
