@@ -12,7 +12,9 @@ import { INVARIANT_CHECKS, type Violation } from "./invariants.ts";
 export function checkTouched(before: KernelState, after: KernelState): Violation[] {
   if (before === after) return [];
   const change = new StateChange(before, after);
-  return INVARIANT_CHECKS.flatMap((c) => c.delta(change));
+  const out: Violation[] = [];
+  for (const c of INVARIANT_CHECKS) c.delta(change, out);
+  return out;
 }
 
 /** The names of the invariants (all of them are covered by checkTouched). */

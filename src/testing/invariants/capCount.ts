@@ -29,17 +29,21 @@ function tally(change: Map<number, number>, cap: Cap | undefined, by: number): v
 }
 
 /** The count's change per object equals the change in the caps naming it (the count was right before). */
-const capCountDelta = (c: StateChange): Violation[] => {
+const capCountDelta = (c: StateChange, out: Violation[]): void => {
   const change = new Map<number, number>();
   for (const slot of c.ctes) {
     tally(change, c.before.ctes.get(slot)?.cap, -1);
     tally(change, c.after.ctes.get(slot)?.cap, +1);
   }
   for (const addr of c.before.capCount.changedKeys(c.after.capCount)) if (!change.has(addr)) change.set(addr, 0);
-  return collect(change, ([addr, delta]) => {
-    const was = c.before.capCount.get(addr as PhysAddr) ?? 0;
-    return countMatches(addr, was + delta, c.after.capCount.get(addr as PhysAddr) ?? 0);
-  });
+  collect(
+    change,
+    ([addr, delta]) => {
+      const was = c.before.capCount.get(addr as PhysAddr) ?? 0;
+      return countMatches(addr, was + delta, c.after.capCount.get(addr as PhysAddr) ?? 0);
+    },
+    out,
+  );
 };
 
 export const CAP_COUNT: InvariantCheck = { name: "cap_count", full: capCountMatches, delta: capCountDelta };

@@ -18,6 +18,7 @@ export type Link = readonly [parent: SlotAddr, child: SlotAddr];
 
 const NO_ENTRIES = PMap.empty<number, number>();
 const NO_CHILDREN = PMap.empty<SlotAddr, true>();
+const TABLE_TYPES = ["PageDirectory", "PageTable"] as const;
 
 /**
  * What one transition changed, worked out once for every invariant's delta check. Two
@@ -35,6 +36,7 @@ export class StateChange {
   private changedEntries: readonly ChangedEntry[] | undefined;
   private changedLinks: readonly Link[] | undefined;
   private changedChildSets: readonly SlotAddr[] | undefined;
+  private asidTableChanged: boolean | undefined;
 
   constructor(
     readonly before: KernelState,
@@ -61,7 +63,7 @@ export class StateChange {
     for (const table of this.objects) {
       const a = this.before.objects.get(table);
       const b = this.after.objects.get(table);
-      for (const type of ["PageDirectory", "PageTable"] as const) {
+      for (const type of TABLE_TYPES) {
         if (a?.type !== type && b?.type !== type) continue;
         const was = a?.type === type ? a.entries : NO_ENTRIES;
         const now = b?.type === type ? b.entries : NO_ENTRIES;
@@ -69,6 +71,12 @@ export class StateChange {
       }
     }
     return (this.changedEntries = out);
+  }
+
+  /** Whether the ASID table, or an ASID pool (which it may name), changed. */
+  get asidTableTouched(): boolean {
+    return (this.asidTableChanged ??=
+      this.before.asidTable !== this.after.asidTable || this.objects.some((a) => this.before.objects.get(a)?.type === "ASIDPool" || this.after.objects.get(a)?.type === "ASIDPool"));
   }
 
   /** The parents whose child sets differ. */
@@ -128,5 +136,6 @@ export interface InvariantCheck {
   /** the l4v name (or capsim's, for capsim's own invariants) */
   readonly name: string;
   readonly full: Invariant;
-  readonly delta: (change: StateChange) => Violation[];
+  /** appends to `out` (one array for every invariant: a step's check allocates little) */
+  readonly delta: (change: StateChange, out: Violation[]) => void;
 }

@@ -15,6 +15,8 @@ export const descriptorsRoundTrip: Invariant = (s) =>
   [...s.objects].flatMap(([addr, o]) => (o.type === "PageDirectory" || o.type === "PageTable" ? collect(o.entries, ([i, w]) => wordRoundTrips(o.type, addr, i, w)) : []));
 
 /** The changed entries. */
-const descriptorsRoundTripDelta = (c: StateChange): Violation[] => collect(c.entries, (e) => (e.after === undefined ? undefined : wordRoundTrips(e.type, e.table, e.index, e.after)));
+const descriptorsRoundTripDelta = (c: StateChange, out: Violation[]): void => {
+  collect(c.entries, (e) => (e.after === undefined ? undefined : wordRoundTrips(e.type, e.table, e.index, e.after)), out);
+};
 
 export const DESCRIPTORS_ROUND_TRIP: InvariantCheck = { name: "descriptors_round_trip", full: descriptorsRoundTrip, delta: descriptorsRoundTripDelta };

@@ -22,11 +22,12 @@ export function sameKernelWindow(s: KernelState, global: PageDirectory, addr: Ph
 }
 
 /** Applies the rule to `objects` (of any type); a missing global directory is the one violation. */
-function checkDirectories(s: KernelState, objects: Iterable<readonly [PhysAddr, KernelObject]>): Violation[] {
-  if (s.globalPD === null) return [];
+function checkDirectories(s: KernelState, objects: Iterable<readonly [PhysAddr, KernelObject]>, out: Violation[] = []): Violation[] {
+  if (s.globalPD === null) return out;
   const global = s.objects.get(s.globalPD);
-  if (global?.type !== "PageDirectory") return [violation("equal_kernel_mappings", `the global page directory ${hex(s.globalPD)} is missing`, { globalPD: s.globalPD })];
-  return collect(objects, ([addr, o]) => sameKernelWindow(s, global, addr, o));
+  if (global?.type !== "PageDirectory") out.push(violation("equal_kernel_mappings", `the global page directory ${hex(s.globalPD)} is missing`, { globalPD: s.globalPD }));
+  else collect(objects, ([addr, o]) => sameKernelWindow(s, global, addr, o), out);
+  return out;
 }
 
 /**
@@ -36,11 +37,12 @@ function checkDirectories(s: KernelState, objects: Iterable<readonly [PhysAddr, 
 export const equalKernelMappings: Invariant = (s) => checkDirectories(s, s.objects);
 
 /** The changed directories; all of them when the global directory itself changed. */
-const equalKernelMappingsDelta = (c: StateChange): Violation[] => {
+const equalKernelMappingsDelta = (c: StateChange, out: Violation[]): void => {
   const g = c.after.globalPD;
-  if (g === null) return [];
-  if (c.before.globalPD !== g || c.objects.includes(g)) return equalKernelMappings(c.after);
-  return checkDirectories(c.after, c.objectEntries);
+  if (g === null) return;
+  if (c.before.globalPD !== g || c.objects.includes(g)) checkDirectories(c.after, c.after.objects, out);
+  // Most steps change no directory: skip even the lookup of the global one then.
+  else if (c.objectEntries.some(([, o]) => o.type === "PageDirectory")) checkDirectories(c.after, c.objectEntries, out);
 };
 
 export const EQUAL_KERNEL_MAPPINGS: InvariantCheck = { name: "equal_kernel_mappings", full: equalKernelMappings, delta: equalKernelMappingsDelta };

@@ -17,9 +17,9 @@ export const noUserMappingAboveUserTop: Invariant = (s) =>
   [...s.objects].flatMap(([pd, o]) => (o.type === "PageDirectory" ? collect(o.entries.range(userSlotsOf(s), 4096), ([i, w]) => kernelOwnsEntry(pd, i, w)) : []));
 
 /** The changed directory entries at or above USER_TOP. */
-const kernelMappingsDelta = (c: StateChange): Violation[] => {
+const kernelMappingsDelta = (c: StateChange, out: Violation[]): void => {
   const userSlots = userSlotsOf(c.after);
-  return collect(c.entries, (e) => (e.type === "PageDirectory" && e.index >= userSlots && e.after !== undefined ? kernelOwnsEntry(e.table, e.index, e.after) : undefined));
+  collect(c.entries, (e) => (e.type === "PageDirectory" && e.index >= userSlots && e.after !== undefined ? kernelOwnsEntry(e.table, e.index, e.after) : undefined), out);
 };
 
 export const KERNEL_MAPPINGS: InvariantCheck = { name: "kernel_mappings", full: noUserMappingAboveUserTop, delta: kernelMappingsDelta };

@@ -32,9 +32,10 @@ export function childLinkViolations(s: KernelState, parent: SlotAddr): Violation
 export const mdbChildrenLinked: Invariant = (s) => [...s.cdtChildren.keys()].flatMap((p) => childLinkViolations(s, p));
 
 /** The parents whose child sets or slots changed, and the links that may have. */
-const mdbCteAtDelta = (c: StateChange): Violation[] => [
-  ...collect(new Set([...c.childSets, ...c.ctes]), (p) => parentHoldsCap(c.after, p)),
-  ...c.links.flatMap(([p, child]) => childLinkViolation(c.after, p, child)),
-];
+const mdbCteAtDelta = (c: StateChange, out: Violation[]): void => {
+  collect(c.childSets, (p) => parentHoldsCap(c.after, p), out);
+  collect(c.ctes, (slot) => (c.childSets.includes(slot) ? undefined : parentHoldsCap(c.after, slot)), out);
+  for (const [p, child] of c.links) out.push(...childLinkViolation(c.after, p, child));
+};
 
 export const MDB_CTE_AT: InvariantCheck = { name: "mdb_cte_at", full: mdbChildrenLinked, delta: mdbCteAtDelta };

@@ -15,6 +15,8 @@ export function objectAligned(s: KernelState, addr: PhysAddr, o: KernelObject): 
 /** l4v pspace_aligned: every object starts at a multiple of its size. */
 export const pspaceAligned: Invariant = (s) => collect(s.objects, ([addr, o]) => objectAligned(s, addr, o));
 
-const pspaceAlignedDelta = (c: StateChange): Violation[] => collect(c.objectEntries, ([addr, o]) => objectAligned(c.after, addr, o));
+const pspaceAlignedDelta = (c: StateChange, out: Violation[]): void => {
+  collect(c.objectEntries, ([addr, o]) => objectAligned(c.after, addr, o), out);
+};
 
 export const PSPACE_ALIGNED: InvariantCheck = { name: "pspace_aligned", full: pspaceAligned, delta: pspaceAlignedDelta };

@@ -15,27 +15,30 @@ const overlap = (addr: PhysAddr, o: KernelObject, earlier: PhysAddr, e: KernelOb
  * pspace_distinct for one object: no other object starts inside it. Every overlap has an
  * object starting inside another, so applying this to every object finds them all.
  */
-export function objectsInside(s: KernelState, addr: PhysAddr, o: KernelObject): Violation[] {
-  const out: Violation[] = [];
+export function objectsInside(s: KernelState, addr: PhysAddr, o: KernelObject, out: Violation[] = []): Violation[] {
   for (const [next, n] of s.objects.range(addr + 1, endOf(s, addr, o))) out.push(overlap(next, n, addr, o));
   return out;
 }
 
 /** l4v pspace_distinct: no two objects overlap. */
-export const pspaceDistinct: Invariant = (s) => [...s.objects].flatMap(([addr, o]) => objectsInside(s, addr, o));
+export const pspaceDistinct: Invariant = (s) => {
+  const out: Violation[] = [];
+  for (const [addr, o] of s.objects) objectsInside(s, addr, o, out);
+  return out;
+};
 
 /**
  * Each changed object, and whether it starts inside the nearest object below it. No farther one
  * can reach it unchecked: that one would reach past the nearest one too, which is either changed
  * (and checked here as itself) or was there before, when no two objects overlapped.
  */
-const pspaceDistinctDelta = (c: StateChange): Violation[] => {
+const pspaceDistinctDelta = (c: StateChange, out: Violation[]): void => {
   const s = c.after;
-  return c.objectEntries.flatMap(([addr, o]) => {
+  for (const [addr, o] of c.objectEntries) {
     const below = s.objects.floor(addr - 1);
-    const startsInside = below !== undefined && endOf(s, below[0], below[1]) > addr;
-    return startsInside ? [overlap(addr, o, below[0], below[1]), ...objectsInside(s, addr, o)] : objectsInside(s, addr, o);
-  });
+    if (below !== undefined && endOf(s, below[0], below[1]) > addr) out.push(overlap(addr, o, below[0], below[1]));
+    objectsInside(s, addr, o, out);
+  }
 };
 
 export const PSPACE_DISTINCT: InvariantCheck = { name: "pspace_distinct", full: pspaceDistinct, delta: pspaceDistinctDelta };

@@ -31,6 +31,8 @@ export const tlbConsistent: Invariant = (s) => {
 };
 
 /** The whole TLB (a few lines at most), when it, the tables or the hardware ASIDs changed. */
-const tlbConsistentDelta = (c: StateChange): Violation[] => (c.before.tlb !== c.after.tlb || c.objects.length > 0 || c.before.hwASIDTable !== c.after.hwASIDTable ? tlbConsistent(c.after) : []);
+const tlbConsistentDelta = (c: StateChange, out: Violation[]): void => {
+  if (c.before.tlb !== c.after.tlb || c.objects.length > 0 || c.before.hwASIDTable !== c.after.hwASIDTable) out.push(...tlbConsistent(c.after));
+};
 
 export const TLB_CONSISTENT: InvariantCheck = { name: "tlb_consistent", full: tlbConsistent, delta: tlbConsistentDelta };

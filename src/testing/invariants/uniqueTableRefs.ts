@@ -23,10 +23,10 @@ export const uniqueTableRefs: Invariant = (s) => {
 };
 
 /** The whole check, only when a page table was linked into a directory below USER_TOP. */
-const uniqueTableRefsDelta = (c: StateChange): Violation[] => {
+const uniqueTableRefsDelta = (c: StateChange, out: Violation[]): void => {
   const userSlots = userSlotsOf(c.after);
   const linked = c.entries.some((e) => e.type === "PageDirectory" && e.index < userSlots && e.after !== undefined && decodePDE(e.after).kind === "Table");
-  return linked ? uniqueTableRefs(c.after) : [];
+  if (linked) out.push(...uniqueTableRefs(c.after));
 };
 
 export const UNIQUE_TABLE_REFS: InvariantCheck = { name: "unique_table_refs", full: uniqueTableRefs, delta: uniqueTableRefsDelta };

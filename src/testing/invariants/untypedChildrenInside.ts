@@ -27,14 +27,13 @@ export const untypedChildrenInside: Invariant = (s) => [...s.ctes].flatMap(([slo
  * and every child of an untyped cap whose range changed
  * (never in seL4, where a slot's untyped cap keeps its range; a broken transition could).
  */
-const untypedChildrenInsideDelta = (c: StateChange): Violation[] => [
-  ...c.links.flatMap(([p, child]) => (c.after.cdtChildren.get(p)?.has(child) ? untypedChildViolations(c.after, p, child) : [])),
-  ...c.ctes.flatMap((slot) => {
-    const u = c.after.ctes.get(slot)?.cap;
+const untypedChildrenInsideDelta = (c: StateChange, out: Violation[]): void => {
+  for (const [p, child] of c.links) if (c.after.cdtChildren.get(p)?.has(child)) out.push(...untypedChildViolations(c.after, p, child));
+  for (const [slot, cte] of c.cteEntries) {
+    const u = cte.cap;
     const b = c.before.ctes.get(slot)?.cap;
-    const moved = u?.type === "Untyped" && (b?.type !== "Untyped" || b.paddr !== u.paddr || b.sizeBits !== u.sizeBits);
-    return moved ? childrenOf(c.after, slot) : [];
-  }),
-];
+    if (u.type === "Untyped" && (b?.type !== "Untyped" || b.paddr !== u.paddr || b.sizeBits !== u.sizeBits)) out.push(...childrenOf(c.after, slot));
+  }
+};
 
 export const UNTYPED_CHILDREN_INSIDE: InvariantCheck = { name: "untyped_children_inside", full: untypedChildrenInside, delta: untypedChildrenInsideDelta };

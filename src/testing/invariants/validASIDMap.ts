@@ -2,7 +2,6 @@ import { hex, type ASID, type PhysAddr } from "../../model/addresses.ts";
 import type { KernelState } from "../../model/state.ts";
 import type { InvariantCheck, StateChange } from "./change.ts";
 import { asidsOfPD } from "./paging.ts";
-import { asidTableTouched } from "./validObjs.ts";
 import { violation, type Invariant, type Violation } from "./violation.ts";
 
 /** valid_asid_map for one page directory: it has at most one ASID, and is live. */
@@ -18,6 +17,8 @@ export function oneASIDPerPD(s: KernelState, pd: PhysAddr, asids: readonly ASID[
 export const validASIDMap: Invariant = (s) => [...asidsOfPD(s)].flatMap(([pd, asids]) => oneASIDPerPD(s, pd, asids));
 
 /** The whole map (it is small), when the ASID table or a pool changed. */
-const validASIDMapDelta = (c: StateChange): Violation[] => (asidTableTouched(c) ? validASIDMap(c.after) : []);
+const validASIDMapDelta = (c: StateChange, out: Violation[]): void => {
+  if (c.asidTableTouched) out.push(...validASIDMap(c.after));
+};
 
 export const VALID_ASID_MAP: InvariantCheck = { name: "valid_asid_map", full: validASIDMap, delta: validASIDMapDelta };

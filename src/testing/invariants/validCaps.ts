@@ -31,9 +31,9 @@ export const validCaps: Invariant = (s) => collect(s.ctes, ([slot, cte]) => capN
  * The changed slots' caps; and, since an unchanged slot may name a destroyed object, each
  * destroyed object that caps still name (the cap count, checked by cap_count, says how many).
  */
-const validCapsDelta = (c: StateChange): Violation[] => [
-  ...collect(c.cteEntries, ([slot, cte]) => capNamesLiveObject(c.after, slot, cte.cap)),
-  ...collect(c.objects, (addr) => (c.after.objects.has(addr) || (c.after.capCount.get(addr) ?? 0) === 0 ? undefined : violation("valid_caps", `the object at ${hex(addr)} was destroyed while caps still name it`, { object: addr, found: null }))),
-];
+const validCapsDelta = (c: StateChange, out: Violation[]): void => {
+  collect(c.cteEntries, ([slot, cte]) => capNamesLiveObject(c.after, slot, cte.cap), out);
+  collect(c.objects, (addr) => (c.after.objects.has(addr) || (c.after.capCount.get(addr) ?? 0) === 0 ? undefined : violation("valid_caps", `the object at ${hex(addr)} was destroyed while caps still name it`, { object: addr, found: null })), out);
+};
 
 export const VALID_CAPS: InvariantCheck = { name: "valid_caps", full: validCaps, delta: validCapsDelta };

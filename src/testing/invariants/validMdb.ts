@@ -21,6 +21,8 @@ export function parentCovers(s: KernelState, slot: SlotAddr, cte: CTE): Violatio
 export const cdtChildrenInsideParents: Invariant = (s) => collect(s.ctes, ([slot, cte]) => parentCovers(s, slot, cte));
 
 /** The changed slots against their parents. */
-const validMdbDelta = (c: StateChange): Violation[] => collect(c.cteEntries, ([slot, cte]) => parentCovers(c.after, slot, cte));
+const validMdbDelta = (c: StateChange, out: Violation[]): void => {
+  collect(c.cteEntries, ([slot, cte]) => parentCovers(c.after, slot, cte), out);
+};
 
 export const VALID_MDB: InvariantCheck = { name: "valid_mdb", full: cdtChildrenInsideParents, delta: validMdbDelta };

@@ -32,13 +32,10 @@ export function validASIDTable(s: KernelState): Violation[] {
 /** l4v valid_objs (the parts capsim's records can break): well-formed tables, and a valid ASID table. */
 export const validObjs: Invariant = (s) => [...[...s.objects].flatMap(([addr, o]) => validObject(addr, o)), ...validASIDTable(s)];
 
-/** Whether the ASID table, or a pool it may name, changed: what the ASID table's checks read. */
-export const asidTableTouched = (c: StateChange): boolean => c.before.asidTable !== c.after.asidTable || c.objects.some((a) => c.before.objects.get(a)?.type === "ASIDPool" || c.after.objects.get(a)?.type === "ASIDPool");
-
 /** The changed objects; the ASID table when it or a pool changed. */
-const validObjsDelta = (c: StateChange): Violation[] => [
-  ...c.objectEntries.flatMap(([addr, o]) => validObject(addr, o)),
-  ...(asidTableTouched(c) ? validASIDTable(c.after) : []),
-];
+const validObjsDelta = (c: StateChange, out: Violation[]): void => {
+  for (const [addr, o] of c.objectEntries) out.push(...validObject(addr, o));
+  if (c.asidTableTouched) out.push(...validASIDTable(c.after));
+};
 
 export const VALID_OBJS: InvariantCheck = { name: "valid_objs", full: validObjs, delta: validObjsDelta };

@@ -1,5 +1,5 @@
 import { hex, type ASID, type PhysAddr } from "../../model/addresses.ts";
-import type { Cap } from "../../model/caps.ts";
+import type { Cap, FrameSize } from "../../model/caps.ts";
 import { MiB } from "../../model/constants.ts";
 import { PMap } from "../../model/pmap.ts";
 import type { KernelState } from "../../model/state.ts";
@@ -64,9 +64,13 @@ function reach(leaves: ASIDLeaf[], asids: readonly ASID[] | undefined, pages: re
   for (const a of asids ?? []) for (const l of pages) leaves.push({ a, vbase: l.vbase, frame: l.frame, size: l.size });
 }
 
+/** Adds the one page mapped at `vaddr` as reached through each of `asids`. */
+function reachPage(leaves: ASIDLeaf[], asids: readonly ASID[] | undefined, vaddr: number, frame: PhysAddr, size: FrameSize): void {
+  for (const a of asids ?? []) leaves.push({ a, ...leafAt(vaddr, frame, size) });
+}
+
 /** The rule over `leaves`, each page reported once (a large page or supersection fills 16 entries). */
-function checkLeaves(claims: Claims, leaves: Iterable<ASIDLeaf>): Violation[] {
-  const out: Violation[] = [];
+function checkLeaves(claims: Claims, leaves: Iterable<ASIDLeaf>, out: Violation[] = []): Violation[] {
   const reported = new Set<string>();
   for (const l of leaves) {
     const v = leafClaimed(claims, l.a, l);
@@ -141,7 +145,7 @@ function stillMapped(s: KernelState, l: ASIDLeaf): boolean {
  * in brings every page it maps), those of a directory that gained an ASID, and those whose frame
  * cap lost or changed its record (checked only if still mapped).
  */
-function validVSLookupDelta(c: StateChange): Violation[] {
+function validVSLookupDelta(c: StateChange, out: Violation[]): void {
   const s = c.after;
   const userSlots = userSlotsOf(s);
   const asids = asidsOfPD(s);
@@ -155,18 +159,17 @@ function validVSLookupDelta(c: StateChange): Violation[] {
     if (e.type === "PageDirectory") {
       if (e.index >= userSlots) continue;
       const pde = decodePDE(e.after);
-      if (pde.kind === "Page") reach(leaves, asids.get(e.table), [leafAt(e.index * MiB, pde.paddr, pde.size)]);
+      if (pde.kind === "Page") reachPage(leaves, asids.get(e.table), e.index * MiB, pde.paddr, pde.size);
       else if (pde.kind === "Table") reach(leaves, asids.get(e.table), tableLeaves(s, pde.paddr, e.index));
     } else {
       const pte = decodePTE(e.after);
       if (pte.kind !== "Page") continue;
       const link = links.get(e.table);
-      if (link) reach(leaves, asids.get(link.pd), [leafAt(link.index * MiB + e.index * 4096, pte.paddr, pte.size)]);
+      if (link) reachPage(leaves, asids.get(link.pd), link.index * MiB + e.index * 4096, pte.paddr, pte.size);
     }
   }
-  for (const addr of c.objects) {
-    const o = s.objects.get(addr);
-    if (o?.type !== "ASIDPool") continue;
+  for (const [addr, o] of c.objectEntries) {
+    if (o.type !== "ASIDPool") continue;
     const old = c.before.objects.get(addr);
     const oldEntries = old?.type === "ASIDPool" ? old.entries : PMap.empty<number, PhysAddr>();
     const poolIndex = [...s.asidTable].find(([, pool]) => pool === addr)?.[0];
@@ -177,12 +180,13 @@ function validVSLookupDelta(c: StateChange): Violation[] {
       if (pd !== undefined) reach(leaves, [a], directoryLeaves(s, pd));
     }
   }
-  const lost: ASIDLeaf[] = [];
   for (const slot of c.ctes) {
     const was = c.before.ctes.get(slot)?.cap;
-    if (was?.type === "Frame" && was.mapping !== null) lost.push({ a: was.mapping.asid, vbase: was.mapping.vaddr, frame: was.paddr, size: was.size });
+    if (was?.type !== "Frame" || was.mapping === null) continue;
+    const lost: ASIDLeaf = { a: was.mapping.asid, vbase: was.mapping.vaddr, frame: was.paddr, size: was.size };
+    if (stillMapped(s, lost)) leaves.push(lost);
   }
-  return checkLeaves(claims, [...leaves, ...lost.filter((l) => stillMapped(s, l))]);
+  if (leaves.length > 0) checkLeaves(claims, leaves, out);
 }
 
 export const VALID_VS_LOOKUP: InvariantCheck = { name: "valid_vs_lookup", full: validVSLookup, delta: validVSLookupDelta };

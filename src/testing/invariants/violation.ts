@@ -16,9 +16,8 @@ export const violation = (invariant: string, message: string, details: Violation
 /** An invariant checker: returns the violations (none when it holds). */
 export type Invariant = (s: KernelState) => Violation[];
 
-/** The violations a one-item rule finds over `items` (how every full and delta check applies its rule). */
-export function collect<T>(items: Iterable<T>, rule: (item: T) => Violation | undefined): Violation[] {
-  const out: Violation[] = [];
+/** The violations a one-item rule finds over `items`, appended to `out` (how every full and delta check applies its rule). */
+export function collect<T>(items: Iterable<T>, rule: (item: T) => Violation | undefined, out: Violation[] = []): Violation[] {
   for (const item of items) {
     const v = rule(item);
     if (v !== undefined) out.push(v);
