@@ -23,9 +23,7 @@ import { checkTouched } from "../src/testing/incremental.ts";
 import { fuzzOpArbitrary } from "../src/testing/arbitraries.ts";
 import { applyFuzzOp, buildFuzzWorld, type FuzzOp } from "../src/testing/world.ts";
 import { resolve } from "../src/arch/aarch32/walk.ts";
-import { getCap } from "../src/kernel/cdt.ts";
-import { slotAddress } from "../src/kernel/cspace.ts";
-import type { CNodeCap, PageDirectoryCap } from "../src/model/caps.ts";
+import { capAt } from "../src/kernel/cspace.ts";
 
 const quick = process.argv.includes("--quick");
 const fuzzWorld = buildFuzzWorld();
@@ -101,8 +99,9 @@ function buildWorld(n: number) {
   const before = s;
   call(spareFrame, "ARMPageMap", [spareVaddr, 3, 3], [PD]);
   const mapped = s;
-  const cnode = (getCap(s, slotAddress(T, 0)) as CNodeCap).paddr;
-  const pd = (getCap(s, slotAddress(cnode, PD)) as PageDirectoryCap).paddr;
+  const pdCap = capAt(s, T, PD);
+  if (pdCap.type !== "PageDirectory") throw new Error("bench setup: the initial thread's VSpace slot holds no page directory cap");
+  const pd = pdCap.paddr;
   return { m, T, unmapped: before, mapped, spareFrame, sparePT, freeSlot, spareVaddr, big, frame, pd };
 }
 

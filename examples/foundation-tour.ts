@@ -3,7 +3,8 @@
  * of untyped memory, copy, map, delete and revoke caps, and watch the physical addresses.
  * Run it with `npm run example`.
  */
-import { callLibsel4, describeError, getCap, hex, INITIAL_CAP_SLOTS, resolve, slotAddress, type Cap, type CPtr, type InvokeResult, type KernelState, type PhysAddr, type VirtAddr } from "../src/index.ts";
+import { callLibsel4, describeError, hex, INITIAL_CAP_SLOTS, resolve, type Cap, type CPtr, type InvokeResult, type KernelState, type VirtAddr } from "../src/index.ts";
+import { capAt } from "../src/kernel/cspace.ts";
 import { boot } from "../src/boot/index.ts";
 import { objectTypeNumber, type ObjectTypeName } from "../src/arch/aarch32/objectTypes.ts";
 
@@ -18,8 +19,7 @@ const T = m.initThread;
 let s: KernelState = m.state;
 const CNODE = INITIAL_CAP_SLOTS.InitThreadCNode;
 const VSPACE = INITIAL_CAP_SLOTS.InitThreadVSpace;
-const cnode = (getCap(s, slotAddress(T, 0)) as { paddr: PhysAddr }).paddr;
-const cap = (slot: number): Cap => getCap(s, slotAddress(cnode, slot));
+const cap = (slot: number): Cap => capAt(s, T, slot);
 const where = (c: Cap) => ("paddr" in c ? hex(c.paddr) : "-");
 
 say(`RAM: ${hex(ram.base)}..${hex(ram.base + ram.size)} (64 MiB). The kernel and the initial thread's objects take the start;`);
@@ -28,8 +28,13 @@ m.bootInfo.untypedList.forEach((u, i) => say(`    slot ${m.bootInfo.untyped.star
 say(`Each block is a power of two, aligned to its own size. Free slots start at ${m.bootInfo.empty.start}.`);
 
 const U = m.bootInfo.untyped.start + m.bootInfo.untypedList.findIndex((u) => u.sizeBits >= 20);
-const { paddr: base, sizeBits } = cap(U) as { paddr: number; sizeBits: number };
-const freeIndex = () => (cap(U) as { freeIndex: number }).freeIndex;
+const untyped = () => {
+  const c = cap(U);
+  if (c.type !== "Untyped") throw new Error(`slot ${U} no longer holds an untyped cap`);
+  return c;
+};
+const { paddr: base, sizeBits } = untyped();
+const freeIndex = () => untyped().freeIndex;
 say(`\nWe use the untyped in slot ${U}: 2^${sizeBits} bytes at ${hex(base)}.`);
 
 function step(what: string, r: InvokeResult): boolean {
@@ -79,7 +84,9 @@ step(`Map the page table at ${hex(va)}`, callLibsel4(s, T, "seL4_ARM_PageTable_M
 step("Map the frame again", callLibsel4(s, T, "seL4_ARM_Page_Map", 102 as CPtr, { vspace: VSPACE, vaddr: va, rights: 3, attr: 3 }));
 step("Copy the frame cap into slot 110 (a cap tracks one mapping, so the copy starts unmapped)", callLibsel4(s, T, "seL4_CNode_Copy", CNODE as CPtr, { dest_index: 110, dest_depth: 32, src_root: CNODE, src_index: 102, src_depth: 32, rights: 15 }));
 step(`Map the copy read-only at ${hex(va + 0x1000)}: one frame, two virtual addresses`, callLibsel4(s, T, "seL4_ARM_Page_Map", 110 as CPtr, { vspace: VSPACE, vaddr: va + 0x1000, rights: 2, attr: 3 }));
-const pd = (cap(VSPACE) as { paddr: PhysAddr }).paddr;
+const vspace = cap(VSPACE);
+if (vspace.type !== "PageDirectory") throw new Error(`slot ${VSPACE} no longer holds a page directory cap`);
+const pd = vspace.paddr;
 const show = (v: number) => {
   const r = resolve(s, pd, v as VirtAddr);
   say(`    ${hex(v)} -> ${r.mapped ? `physical ${hex(r.paddr)} (${r.rights}; the entry is at ${hex(r.slot)}, inside the page table)` : `nothing (the walk stops at the ${r.level})`}`);

@@ -84,6 +84,11 @@ export function fuzzOpArbitrary(c: FuzzOpConstraints = {}): fc.Arbitrary<FuzzOp>
     { weight: 100 - bad, arbitrary: fc.integer({ min: 0, max: 15 }).map((i) => 0x10000000 + i * 0x100000 + 0x40) },
     { weight: Math.max(bad, 1), arbitrary: fc.constantFrom(0xe0000000, 0xdff00000, 0xfff00000) },
   );
+  // Reads where the maps land (pages of each size at 0x10000000 + k * size), off the page base.
+  const touchVaddr = fc.oneof(
+    { weight: 100 - bad, arbitrary: fc.tuple(fc.constantFrom(12, 16, 20, 24), fc.nat(15)).map(([bits, k]) => 0x10000000 + k * 2 ** bits + 0x40) },
+    { weight: Math.max(bad, 1), arbitrary: fc.constantFrom(0xdff00040, 0xe0000040, 0xf0000040) },
+  );
   return fc.oneof(
     { weight: 3, arbitrary: fc.record({ op: fc.constant("mapPT" as const), t: fc.nat(3), pd: fc.nat(1), vaddr: ptVaddr }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant("unmapPT" as const), t: fc.nat(3) }) },
@@ -101,6 +106,7 @@ export function fuzzOpArbitrary(c: FuzzOpConstraints = {}): fc.Arbitrary<FuzzOp>
     { weight: 3, arbitrary: fc.record({ op: fc.constant("unmap" as const), f: fc.nat(19) }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant("copy" as const), f: fc.nat(13), to: fc.nat(5) }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant("delete" as const), f: fc.integer({ min: 14, max: 19 }) }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant("touch" as const), vaddr: touchVaddr }) },
     { weight: 1, arbitrary: fc.constant({ op: "switch" as const }) },
   );
 }

@@ -5,6 +5,9 @@
  */
 export {
   INVARIANTS,
+  INVARIANT_CHECKS,
+  StateChange,
+  type InvariantCheck,
   checkAll,
   validCaps,
   pspaceAligned,

@@ -7,10 +7,10 @@ import { rootCNodeOf, slotAddress } from "../kernel/cspace.ts";
 import { callLibsel4 } from "../invocations/libsel4.ts";
 import type { InvokeResult } from "../model/message.ts";
 import type { KernelState } from "../model/state.ts";
-import { transition } from "../model/transition.ts";
 import { objectTypeNumber, type ObjectTypeName } from "../arch/index.ts";
-import { setVMRoot } from "../arch/index.ts";
 import { FRAME_SIZE_BITS } from "../arch/index.ts";
+import { userRead } from "../machine/access.ts";
+import { switchToThread } from "../machine/threads.ts";
 
 /**
  * A booted machine with a fixed cast of objects for random VSpace invocations: frames of every
@@ -42,6 +42,8 @@ export type FuzzOp =
   | { readonly op: "unmap"; readonly f: number }
   | { readonly op: "copy"; readonly f: number; readonly to: number }
   | { readonly op: "delete"; readonly f: number }
+  /** a one-byte user read at `vaddr`: it fills the TLB, so that tlb_consistent has lines to check */
+  | { readonly op: "touch"; readonly vaddr: number }
   | { readonly op: "switch" };
 
 const FRAME_PLAN: readonly [ObjectTypeName, number][] = [
@@ -126,8 +128,10 @@ export function applyFuzzOp(w: FuzzWorld, s: KernelState, o: FuzzOp): { state: K
       return inv("seL4_CNode_Copy", CNODE, { dest_index: at(w.spares, o.to).slot, dest_depth: 32, src_root: CNODE, src_index: at(w.frames, o.f).slot, src_depth: 32, rights: 0xf });
     case "delete":
       return inv("seL4_CNode_Delete", CNODE, { index: at(frameSlots(w), o.f).slot, depth: 32 });
+    case "touch":
+      return { state: userRead(s, o.vaddr as VirtAddr, 1).state };
     case "switch":
-      return { state: transition(s, (d) => setVMRoot(d, T)) };
+      return { state: switchToThread(s, T).state };
   }
 }
 
@@ -150,6 +154,11 @@ export function fuzzOpToStep(w: FuzzWorld, s: KernelState, o: FuzzOp, result: In
       return { invoke: "seL4_CNode_Copy", args: { dest: name(w.spares, o.to), src: name(w.frames, o.f), rights: 15 }, expect };
     case "delete":
       return { invoke: "seL4_CNode_Delete", args: { dest: name(frameSlots(w), o.f) }, expect };
+    case "touch": {
+      // The read is a query, so its outcome is recomputed here rather than carried in `result`.
+      const read = userRead(s, o.vaddr as VirtAddr, 1);
+      return { read: { vaddr: hexText(o.vaddr), length: 1 }, expect: read.ok ? "ok" : { fault: { kind: read.fault.kind, level: read.fault.level } } };
+    }
     case "switch":
       return { switch: { thread: "InitThreadTCB" } };
   }

@@ -1,16 +1,18 @@
 import { expect } from "chai";
 import { DEFAULT_CONFIG } from "../../src/arch/index.ts";
 import fc from "fast-check";
-import { pow2, type PhysAddr, type VirtAddr } from "../../src/model/addresses.ts";
+import { pow2, type VirtAddr } from "../../src/model/addresses.ts";
 import { boot } from "../../src/boot/boot.ts";
 import { INITIAL_CAP_SLOTS } from "../../src/boot/initialCaps.ts";
 import { PPTR_TOP } from "../../src/arch/aarch32/kernelWindow.ts";
 import { getCap } from "../../src/kernel/cdt.ts";
-import { slotAddress } from "../../src/kernel/cspace.ts";
+import { capAt, slotAddress } from "../../src/kernel/cspace.ts";
+import { TCB_SLOTS } from "../../src/model/constants.ts";
 import { objectSizeBits } from "../../src/kernel/store.ts";
 import { checkAll } from "../../src/testing/invariants.ts";
 import { decodePDE } from "../../src/arch/aarch32/entries.ts";
 import { resolve } from "../../src/arch/aarch32/walk.ts";
+import { capOf } from "../helpers/caps.ts";
 
 const maps = {
   "one small region": { ram: [{ base: 0x10000000, size: 32 * 2 ** 20 }] },
@@ -44,14 +46,14 @@ describe("boot (full)", () => {
       });
       it("the kernel window is identical in every page directory (except the hardware-ASID slot)", () => {
         const global = s.objects.get(s.globalPD!)!;
-        const user = s.objects.get((getCap(s, slotAddress(cnodeOf(), INITIAL_CAP_SLOTS.InitThreadVSpace)) as { paddr: PhysAddr }).paddr)!;
+        const user = s.objects.get(capOf(s, m.initThread, INITIAL_CAP_SLOTS.InitThreadVSpace, "PageDirectory").paddr)!;
         if (global.type !== "PageDirectory" || user.type !== "PageDirectory") expect.fail("missing PD");
         for (let i = userTop / 2 ** 20; i < 4096; i++) if (i !== 4080) expect(user.entries.get(i), `slot ${i}`).to.equal(global.entries.get(i));
       });
       it("the initial thread resolves its IPC buffer and bootinfo frames", () => {
         const pd = s.loadedVSpace!.pd;
-        const ipc = getCap(s, slotAddress(cnodeOf(), INITIAL_CAP_SLOTS.InitThreadIPCBuffer)) as { paddr: number };
-        const bi = getCap(s, slotAddress(cnodeOf(), INITIAL_CAP_SLOTS.BootInfoFrame)) as { paddr: number };
+        const ipc = capOf(s, m.initThread, INITIAL_CAP_SLOTS.InitThreadIPCBuffer, "Frame");
+        const bi = capOf(s, m.initThread, INITIAL_CAP_SLOTS.BootInfoFrame, "Frame");
         const r1 = resolve(s, pd, m.bootInfo.ipcBuffer);
         const r2 = resolve(s, pd, m.bootInfo.bootInfoFrame);
         expect(r1.mapped && r1.paddr).to.equal(ipc.paddr);
@@ -84,13 +86,10 @@ describe("boot (full)", () => {
         expect(b.userImageFrames.start).to.equal(b.userImagePaging.end);
         expect(b.untyped.start).to.equal(b.userImageFrames.end);
         expect(b.empty).to.deep.equal({ start: b.untyped.end, end: 2 ** b.initThreadCNodeSizeBits });
-        expect(getCap(s, slotAddress(cnodeOf(), 16)).type).to.equal("PageTable");
-        expect(getCap(s, slotAddress(cnodeOf(), b.userImageFrames.start)).type).to.equal("Frame");
-        expect(getCap(s, slotAddress(m.initThread, 4))).to.include({ type: "Frame", mapping: null });
+        expect(capAt(s, m.initThread, 16).type).to.equal("PageTable");
+        expect(capAt(s, m.initThread, b.userImageFrames.start).type).to.equal("Frame");
+        expect(getCap(s, slotAddress(m.initThread, TCB_SLOTS.tcbBuffer))).to.include({ type: "Frame", mapping: null });
       });
-      function cnodeOf(): PhysAddr {
-        return (getCap(s, slotAddress(m.initThread, 0)) as { paddr: PhysAddr }).paddr;
-      }
     });
   }
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { DEFAULT_CONFIG } from "../../src/arch/index.ts";
 import fc from "fast-check";
-import { pow2, type PhysAddr } from "../../src/model/addresses.ts";
+import { pow2 } from "../../src/model/addresses.ts";
 import { bootMinimal, type BootedMachine, type RamRegion } from "../../src/boot/minimal.ts";
 import { INITIAL_CAP_SLOTS } from "../../src/boot/initialCaps.ts";
 import { getCap, getCTE } from "../../src/kernel/cdt.ts";
@@ -9,6 +9,7 @@ import { slotAddress } from "../../src/kernel/cspace.ts";
 import { TCB_SLOTS } from "../../src/model/constants.ts";
 import { getObject, objectSizeBits } from "../../src/kernel/store.ts";
 import { checkAll } from "../../src/testing/invariants.ts";
+import { rootCNode } from "../helpers/caps.ts";
 
 type Span = readonly [number, number];
 
@@ -31,7 +32,7 @@ function freeRuns(m: BootedMachine, ram: readonly RamRegion[]): Span[] {
 /** Everything the minimal boot promises about its untypeds, for one RAM map. */
 function checkUntypeds(ram: readonly RamRegion[]): BootedMachine {
   const m = bootMinimal({ ram });
-  const cnode = (getCap(m.state, slotAddress(m.initThread, 0)) as { paddr: PhysAddr }).paddr;
+  const cnode = rootCNode(m.state, m.initThread);
   const runs = freeRuns(m, ram);
   const list = m.bootInfo.untypedList;
   // naturally aligned power-of-two blocks within [2^4, 2^29]
@@ -129,9 +130,10 @@ describe("minimal boot", () => {
     expect(at("ASIDControl")).to.deep.equal({ type: "ASIDControl" });
     const pool = at("InitThreadASIDPool");
     expect(pool).to.deep.include({ type: "ASIDPool", asidBase: 0 });
-    expect(m.state.asidTable.get(0)).to.equal((pool as { paddr: number }).paddr);
-    const poolObj = getObject(m.state, (pool as { paddr: PhysAddr }).paddr);
-    expect(poolObj?.type === "ASIDPool" && poolObj.entries.get(1)).to.equal((pd as { paddr: number }).paddr);
+    if (pool.type !== "ASIDPool" || pd.type !== "PageDirectory") return expect.fail("the initial ASID pool or page directory cap has the wrong type");
+    expect(m.state.asidTable.get(0)).to.equal(pool.paddr);
+    const poolObj = getObject(m.state, pool.paddr);
+    expect(poolObj?.type === "ASIDPool" && poolObj.entries.get(1)).to.equal(pd.paddr);
     for (const n of ["Null", "IRQControl", "IOPortControl", "IOSpace", "Domain", "SMMUSIDControl", "SMMUCBControl", "InitThreadSC", "SMC"] as const) expect(at(n).type, n).to.equal("Null");
     expect(m.bootInfo.untyped.start).to.equal(16);
     expect(m.state.currentThread).to.equal(m.initThread);

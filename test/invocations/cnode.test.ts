@@ -1,16 +1,14 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import type { PhysAddr } from "../../src/model/addresses.ts";
-import { getCap, descendantsOf } from "../../src/kernel/cdt.ts";
-import { slotAddress } from "../../src/kernel/cspace.ts";
-import type { KernelState } from "../../src/model/state.ts";
+import { descendantsOf } from "../../src/kernel/cdt.ts";
+import { capAt, slotAddress } from "../../src/kernel/cspace.ts";
 import { objectTypeNumber } from "../../src/arch/aarch32/objectTypes.ts";
+import { rootCNode } from "../helpers/caps.ts";
 import { bigUntyped, bootTestMachine, call, CNODE, expectError, expectOk, retype } from "../helpers/machine.ts";
 
 const m = bootTestMachine();
 const T = m.initThread;
-const cnode = (getCap(m.state, slotAddress(T, 0)) as { paddr: PhysAddr }).paddr;
-const capAt = (s: KernelState, i: number) => getCap(s, slotAddress(cnode, i));
+const cnode = rootCNode(m.state, T);
 const U = bigUntyped(m, 22);
 // slots 100.. hold: 100 a small frame, 101 an endpoint, 102 a page table, 103 an untyped child
 let base = retype(m, U, "seL4_ARM_SmallPageObject", 0, 100);
@@ -23,12 +21,12 @@ describe("CNode invocations", () => {
     it("copies a frame cap unmapped, as a child of the original", () => {
       const r = call(base, T, CNODE, "CNodeCopy", [200, 32, 100, 32, 0xf], [CNODE]);
       expectOk(r);
-      expect(capAt(r.state, 200)).to.deep.equal({ ...capAt(base, 100), mapping: null });
+      expect(capAt(r.state, T, 200)).to.deep.equal({ ...capAt(base, T, 100), mapping: null });
       expect(descendantsOf(r.state, slotAddress(cnode, 100))).to.deep.equal([slotAddress(cnode, 200)]);
     });
     it("masks rights: a copy with read only is a read-only frame cap", () => {
       const r = call(base, T, CNODE, "CNodeCopy", [200, 32, 100, 32, 2], [CNODE]);
-      expect(capAt(r.state, 200)).to.include({ vmRights: "VMReadOnly" });
+      expect(capAt(r.state, T, 200)).to.include({ vmRights: "VMReadOnly" });
     });
     it("TruncatedMessage with fewer than 2 words", () => expectError(base, call(base, T, CNODE, "CNodeCopy", [200]), { error: "TruncatedMessage" }));
     it("RangeError [1, 32] for a destination depth of 0", () => expectError(base, call(base, T, CNODE, "CNodeCopy", [200, 0, 100, 32, 15], [CNODE]), { error: "RangeError", rangeMin: 1, rangeMax: 32 }));
@@ -63,15 +61,15 @@ describe("CNode invocations", () => {
     it("Mint badges an endpoint; minting a badged one again gives IllegalOperation", () => {
       const r = call(base, T, CNODE, "CNodeMint", [200, 32, 101, 32, 15, 42], [CNODE]);
       expectOk(r);
-      expect(capAt(r.state, 200)).to.include({ badge: 42 });
+      expect(capAt(r.state, T, 200)).to.include({ badge: 42 });
       expectError(r.state, call(r.state, T, CNODE, "CNodeMint", [201, 32, 200, 32, 15, 7], [CNODE]), { error: "IllegalOperation" });
     });
     it("Mint needs 6 words", () => expectError(base, call(base, T, CNODE, "CNodeMint", [200, 32, 101, 32, 15], [CNODE]), { error: "TruncatedMessage" }));
     it("Move carries the cap and its children", () => {
       const r = call(base, T, CNODE, "CNodeMove", [200, 32, U, 32], [CNODE]);
       expectOk(r);
-      expect(capAt(r.state, U).type).to.equal("Null");
-      expect(capAt(r.state, 200).type).to.equal("Untyped");
+      expect(capAt(r.state, T, U).type).to.equal("Null");
+      expect(capAt(r.state, T, 200).type).to.equal("Untyped");
       expect(descendantsOf(r.state, slotAddress(cnode, 200)).length).to.equal(4);
     });
     it("Mutate sets a CNode's guard; mutating an endpoint's badge is IllegalOperation", () => {
@@ -82,9 +80,9 @@ describe("CNode invocations", () => {
     it("Rotate moves the pivot's cap to the destination and the source's to the pivot", () => {
       const r = call(base, T, CNODE, "CNodeRotate", [200, 32, 0, 103, 32, 0, 100, 32], [CNODE, CNODE]);
       expectOk(r);
-      expect(capAt(r.state, 200).type).to.equal("Untyped");
-      expect(capAt(r.state, 103).type).to.equal("Frame");
-      expect(capAt(r.state, 100).type).to.equal("Null");
+      expect(capAt(r.state, T, 200).type).to.equal("Untyped");
+      expect(capAt(r.state, T, 103).type).to.equal("Frame");
+      expect(capAt(r.state, T, 100).type).to.equal("Null");
     });
     it("Rotate: an endpoint cap cannot take new data while preserving its badge (IllegalOperation, as seL4's updateCapData)", () =>
       expectError(base, call(base, T, CNODE, "CNodeRotate", [200, 32, 0, 100, 32, 0, 101, 32], [CNODE, CNODE]), { error: "IllegalOperation" }));
@@ -103,7 +101,7 @@ describe("CNode invocations", () => {
     it("Revoke of an untyped removes every descendant and their objects", () => {
       const r = call(base, T, CNODE, "CNodeRevoke", [U, 32]);
       expectOk(r);
-      for (const i of [100, 101, 102, 103]) expect(capAt(r.state, i).type).to.equal("Null");
+      for (const i of [100, 101, 102, 103]) expect(capAt(r.state, T, i).type).to.equal("Null");
       expect(r.state.objects.size).to.equal(base.objects.size - 3);
     });
     it("an unknown label on a CNode cap is IllegalOperation", () => expectError(base, call(base, T, CNODE, "ARMPageMap", [0, 0]), { error: "IllegalOperation" }));

@@ -4,8 +4,7 @@ import { pow2, type PhysAddr } from "../../src/model/addresses.ts";
 import { boot } from "../../src/boot/boot.ts";
 import type { BootedMachine } from "../../src/boot/minimal.ts";
 import { getCap, getCTE } from "../../src/kernel/cdt.ts";
-import { slotAddress } from "../../src/kernel/cspace.ts";
-import type { Cap, UntypedCap } from "../../src/model/caps.ts";
+import { capAt, slotAddress } from "../../src/kernel/cspace.ts";
 import { readPhysical, writePhysical } from "../../src/machine/memory.ts";
 import { DEFAULT_CONFIG, objectSizeBitsOfType } from "../../src/arch/index.ts";
 import type { KernelState } from "../../src/model/state.ts";
@@ -13,16 +12,15 @@ import { getObject } from "../../src/kernel/store.ts";
 import { OBJECT_TYPES, objectTypeNumber, type ObjectTypeName } from "../../src/arch/aarch32/objectTypes.ts";
 import { pspaceDistinct, untypedChildrenInside } from "../../src/testing/invariants.ts";
 import { PD_ASID_SLOT } from "../../src/arch/aarch32/globalMappings.ts";
+import { capOf, paddrAt, rootSlot } from "../helpers/caps.ts";
 import { bigUntyped, bootTestMachine, call, CNODE, expectError, expectOk } from "../helpers/machine.ts";
 
 const m = bootTestMachine();
 const T = m.initThread;
 const s0 = m.state;
-const cnode = (getCap(s0, slotAddress(T, 0)) as { paddr: PhysAddr }).paddr;
-const slot = (i: number) => slotAddress(cnode, i);
-const capAt = (s: KernelState, i: number): Cap => getCap(s, slot(i));
+const slot = (i: number) => rootSlot(s0, T, i);
 const U = bigUntyped(m, 21); // a 2^21-byte untyped
-const uCap = capAt(s0, U) as UntypedCap;
+const uCap = capOf(s0, T, U, "Untyped");
 const FREE = m.bootInfo.empty.start; // first empty slot of the initial CNode
 const args = (type: ObjectTypeName | number, size: number, offset: number, count: number, depth = 0, index = 0) => [typeof type === "number" ? type : objectTypeNumber(type), size, index, depth, offset, count];
 const retype = (s: KernelState, u: number, a: number[], extra: number[] = [CNODE]) => call(s, T, u, "UntypedRetype", a, extra);
@@ -65,7 +63,7 @@ describe("Untyped_Retype: errors, in seL4's order, with seL4's fields", () => {
 
   it("a fixed-size object ignores size_bits below wordBits", () => {
     const s = ok(s0, U, args("seL4_TCBObject", 31, FREE, 1));
-    expect(capAt(s, U)).to.include({ freeIndex: 512 });
+    expect(capAt(s, T, U)).to.include({ freeIndex: 512 });
   });
 
   it("InvalidArgument 1 for a CNode of size 0 or an untyped below seL4_MinUntypedBits (before the destination checks)", () => {
@@ -116,14 +114,13 @@ describe("Untyped_Retype: errors, in seL4's order, with seL4's fields", () => {
     expectError(s1, retype(s1, U, args("seL4_ARM_SectionObject", 0, FREE + 1, 2)), { error: "NotEnoughMemory", memoryLeft: pow2(21) - 16 });
     // seL4 counts whole objects in the unaligned free bytes: one Section still fits, packed at the top
     const s2 = ok(s1, U, args("seL4_ARM_SectionObject", 0, FREE + 1, 1));
-    expect(capAt(s2, FREE + 1)).to.include({ paddr: uCap.paddr + pow2(20) });
-    expect(capAt(s2, U)).to.include({ freeIndex: pow2(21) });
+    expect(capAt(s2, T, FREE + 1)).to.include({ paddr: uCap.paddr + pow2(20) });
+    expect(capAt(s2, T, U)).to.include({ freeIndex: pow2(21) });
     expectError(s2, retype(s2, U, args("seL4_EndpointObject", 0, FREE + 2, 1)), { error: "NotEnoughMemory", memoryLeft: 0 });
   });
 
   describe("device untyped", () => {
     const dm = boot({ ram: [{ base: 0, size: 64 * 2 ** 20 }], devices: [{ base: 0x40000000, size: 2 ** 21 }] });
-    const dcnode = (getCap(dm.state, slotAddress(dm.initThread, 0)) as { paddr: PhysAddr }).paddr;
     const D = dm.bootInfo.untyped.start + dm.bootInfo.untypedList.findIndex((u) => u.isDevice);
     const dfree = dm.bootInfo.empty.start;
     const dcall = (s: KernelState, a: number[]) => call(s, dm.initThread, D, "UntypedRetype", a, [CNODE]);
@@ -140,11 +137,11 @@ describe("Untyped_Retype: errors, in seL4's order, with seL4's fields", () => {
     it("frames and untyped children carry the device flag", () => {
       const r = dcall(dm.state, args("seL4_ARM_SmallPageObject", 0, dfree, 2));
       expectOk(r);
-      expect(getCap(r.state, slotAddress(dcnode, dfree))).to.deep.equal({ type: "Frame", paddr: 0x40000000, size: "SmallPage", vmRights: "VMReadWrite", isDevice: true, mapping: null });
+      expect(capAt(r.state, dm.initThread, dfree)).to.deep.equal({ type: "Frame", paddr: 0x40000000, size: "SmallPage", vmRights: "VMReadWrite", isDevice: true, mapping: null });
       expect(getObject(r.state, 0x40001000 as PhysAddr)).to.deep.equal({ type: "Frame", paddr: 0x40001000, size: "SmallPage", isDevice: true });
       const r2 = dcall(r.state, args("seL4_UntypedObject", 16, dfree + 2, 1));
       expectOk(r2);
-      expect(getCap(r2.state, slotAddress(dcnode, dfree + 2))).to.deep.equal({ type: "Untyped", paddr: 0x40010000, sizeBits: 16, isDevice: true, freeIndex: 0 });
+      expect(capAt(r2.state, dm.initThread, dfree + 2)).to.deep.equal({ type: "Untyped", paddr: 0x40010000, sizeBits: 16, isDevice: true, freeIndex: 0 });
     });
 
     it("reset never clears device memory (seL4 does not touch it)", () => {
@@ -157,7 +154,7 @@ describe("Untyped_Retype: errors, in seL4's order, with seL4's fields", () => {
       })();
       const again = dcall(deleted, args("seL4_ARM_SmallPageObject", 0, dfree, 1));
       expectOk(again);
-      expect(getCap(again.state, slotAddress(dcnode, dfree))).to.include({ paddr: 0x40000000 });
+      expect(capAt(again.state, dm.initThread, dfree)).to.include({ paddr: 0x40000000 });
       expect([...readPhysical(again.state, 0x40000000 as PhysAddr, 3)]).to.deep.equal([1, 2, 3]);
     });
   });
@@ -181,18 +178,18 @@ describe("Untyped_Retype: success", () => {
       const bits = objectSizeBitsOfType(DEFAULT_CONFIG.sizes, type, userSize);
       const s = ok(s0, U, args(type, userSize, FREE, 2));
       for (const i of [0, 1]) {
-        const c = capAt(s, FREE + i) as Cap & { paddr: number };
-        expect(c.paddr, type).to.equal(uCap.paddr + i * pow2(bits));
+        const paddr = paddrAt(s, T, FREE + i);
+        expect(paddr, type).to.equal(uCap.paddr + i * pow2(bits));
         expect(getCTE(s, slot(FREE + i)), type).to.include({ parent: slot(U), original: true });
-        if (type !== "seL4_UntypedObject") expect(getObject(s, c.paddr as PhysAddr)?.paddr, type).to.equal(c.paddr);
+        if (type !== "seL4_UntypedObject") expect(getObject(s, paddr)?.paddr, type).to.equal(paddr);
       }
-      expect(capAt(s, U), type).to.deep.equal({ ...uCap, freeIndex: 2 * pow2(bits) });
+      expect(capAt(s, T, U), type).to.deep.equal({ ...uCap, freeIndex: 2 * pow2(bits) });
       expect(s.objects.size - s0.objects.size, type).to.equal(type === "seL4_UntypedObject" ? 0 : 2);
     }
     const big = bigUntyped(m, 25);
-    const bigCap = capAt(s0, big) as UntypedCap;
+    const bigCap = capOf(s0, T, big, "Untyped");
     const s = ok(s0, big, args("seL4_ARM_SuperSectionObject", 0, FREE, 2));
-    expect(capAt(s, FREE + 1)).to.deep.equal({ type: "Frame", paddr: bigCap.paddr + pow2(24), size: "SuperSection", vmRights: "VMReadWrite", isDevice: false, mapping: null });
+    expect(capAt(s, T, FREE + 1)).to.deep.equal({ type: "Frame", paddr: bigCap.paddr + pow2(24), size: "SuperSection", vmRights: "VMReadWrite", isDevice: false, mapping: null });
   });
 
   it("a new page directory holds the kernel's global entries and nothing else", () => {
@@ -208,7 +205,7 @@ describe("Untyped_Retype: success", () => {
 
   it("places the objects into a CNode named by node_index/node_depth", () => {
     const s1 = ok(s0, U, args("seL4_CapTableObject", 4, FREE, 1));
-    const sub = (capAt(s1, FREE) as { paddr: PhysAddr }).paddr;
+    const sub = capOf(s1, T, FREE, "CNode").paddr;
     const s2 = ok(s1, U, args("seL4_EndpointObject", 0, 14, 2, 32, FREE));
     expect(getCap(s2, slotAddress(sub, 14))).to.include({ type: "Endpoint", paddr: uCap.paddr + 256 });
     expect(getCap(s2, slotAddress(sub, 15))).to.include({ type: "Endpoint", paddr: uCap.paddr + 256 + 16 });
@@ -216,15 +213,15 @@ describe("Untyped_Retype: success", () => {
 
   it("aligns the first object up to its size and packs the rest after it (256 frames fill 2^20 exactly)", () => {
     const u20 = bigUntyped(m, 20);
-    const c20 = capAt(s0, u20) as UntypedCap;
+    const c20 = capOf(s0, T, u20, "Untyped");
     expect(c20.sizeBits).to.equal(21); // the 2^21 untyped is also the first of at least 2^20
     let s = ok(s0, u20, args("seL4_TCBObject", 0, FREE, 1)); // 512 bytes
     s = ok(s, u20, args("seL4_ARM_PageTableObject", 0, FREE + 1, 1)); // 1 KiB: aligned to 0x400
-    expect(capAt(s, FREE + 1)).to.include({ paddr: c20.paddr + 0x400 });
+    expect(capAt(s, T, FREE + 1)).to.include({ paddr: c20.paddr + 0x400 });
     s = ok(s, u20, args("seL4_ARM_SmallPageObject", 0, FREE + 2, 255)); // aligned to 0x1000
-    expect(capAt(s, FREE + 2)).to.include({ paddr: c20.paddr + 0x1000 });
-    expect(capAt(s, FREE + 256)).to.include({ paddr: c20.paddr + 0xff000 });
-    expect(capAt(s, u20)).to.include({ freeIndex: 0x100000 });
+    expect(capAt(s, T, FREE + 2)).to.include({ paddr: c20.paddr + 0x1000 });
+    expect(capAt(s, T, FREE + 256)).to.include({ paddr: c20.paddr + 0xff000 });
+    expect(capAt(s, T, u20)).to.include({ freeIndex: 0x100000 });
   });
 
   it("a copy of the untyped cap is a child: the original no longer resets, the copy does", () => {
@@ -234,7 +231,7 @@ describe("Untyped_Retype: success", () => {
     // boot untypeds start with a full free index, and with a child there is no reset
     expectError(r.state, retype(r.state, U, args("seL4_EndpointObject", 0, FREE + 1, 1)), { error: "NotEnoughMemory", memoryLeft: 0 });
     const s = ok(r.state, FREE, args("seL4_EndpointObject", 0, FREE + 1, 1));
-    expect(capAt(s, FREE + 1)).to.include({ paddr: uCap.paddr });
+    expect(capAt(s, T, FREE + 1)).to.include({ paddr: uCap.paddr });
     expect(getCTE(s, slot(FREE + 1))).to.deep.include({ parent: slot(FREE), original: true });
   });
 
@@ -244,14 +241,14 @@ describe("Untyped_Retype: success", () => {
     // a child is left: no reset, the memory stays and allocation continues
     s = del(s, FREE);
     s = ok(s, U, args("seL4_EndpointObject", 0, FREE, 1));
-    expect(capAt(s, FREE)).to.include({ paddr: uCap.paddr + 0x2000 });
+    expect(capAt(s, T, FREE)).to.include({ paddr: uCap.paddr + 0x2000 });
     expect(readPhysical(s, (uCap.paddr + 0x1ff0) as PhysAddr, 32).every((b) => b === 7)).to.equal(true);
     // all children gone: the next retype resets
     s = del(del(s, FREE), FREE + 1);
     const before = s;
     s = ok(s, U, args("seL4_ARM_SectionObject", 0, FREE, 1));
-    expect(capAt(s, FREE)).to.include({ paddr: uCap.paddr });
-    expect(capAt(s, U)).to.include({ freeIndex: pow2(20) });
+    expect(capAt(s, T, FREE)).to.include({ paddr: uCap.paddr });
+    expect(capAt(s, T, U)).to.include({ freeIndex: pow2(20) });
     expect(readPhysical(s, (uCap.paddr + 0x1ff0) as PhysAddr, 32).every((b) => b === 0)).to.equal(true);
     expect(readPhysical(before, (uCap.paddr + 0x1ff0) as PhysAddr, 32).every((b) => b === 7)).to.equal(true); // older states keep theirs
   });
@@ -295,7 +292,7 @@ const stats = { ok: 0, short: 0, nested: 0 };
 function runSteps(machine: BootedMachine, steps: readonly Step[]): void {
   const model = new Map<number, ModelUntyped>();
   for (let i = machine.bootInfo.untyped.start; i < machine.bootInfo.untyped.end; i++) {
-    const c = capAt(machine.state, i) as UntypedCap;
+    const c = capOf(machine.state, machine.initThread, i, "Untyped");
     model.set(i, { paddr: BigInt(c.paddr), sizeBits: c.sizeBits, freeIndex: BigInt(c.freeIndex), children: 0 });
   }
   // live objects made here: slot -> its untyped's slot, [start, end), and whether it is an untyped
@@ -329,14 +326,14 @@ function runSteps(machine: BootedMachine, steps: readonly Step[]): void {
     expectOk(r);
     s = r.state;
     expected.addrs.forEach((a, i) => {
-      expect(BigInt((capAt(s, dest + i) as { paddr: number }).paddr)).to.equal(a);
+      expect(BigInt(paddrAt(s, machine.initThread, dest + i))).to.equal(a);
       const untyped = st.type === "seL4_UntypedObject";
       live.set(dest + i, { parent: u, lo: a, hi: a + (1n << BigInt(bits)), untyped });
       if (untyped) model.set(dest + i, { paddr: a, sizeBits: bits, freeIndex: 0n, children: 0 });
     });
     mu.freeIndex = (expected.addrs[st.count - 1] as bigint) + (1n << BigInt(bits)) - mu.paddr;
     mu.children += st.count;
-    expect(BigInt((capAt(s, u) as UntypedCap).freeIndex)).to.equal(mu.freeIndex);
+    expect(BigInt(capOf(s, machine.initThread, u, "Untyped").freeIndex)).to.equal(mu.freeIndex);
     dest += st.count;
     stats.ok++;
   }

@@ -3,8 +3,6 @@ import fc from "fast-check";
 import type { CPtr, PhysAddr, VirtAddr } from "../../src/model/addresses.ts";
 import { boot } from "../../src/boot/boot.ts";
 import { INITIAL_CAP_SLOTS } from "../../src/boot/initialCaps.ts";
-import { getCap } from "../../src/kernel/cdt.ts";
-import { slotAddress } from "../../src/kernel/cspace.ts";
 import { callLibsel4 } from "../../src/invocations/libsel4.ts";
 import { kernelReadUser, userRead, userWrite } from "../../src/machine/access.ts";
 import { kernelRead, kernelWrite, readPhysical } from "../../src/machine/memory.ts";
@@ -13,6 +11,7 @@ import type { KernelState } from "../../src/model/state.ts";
 import { objectTypeNumber } from "../../src/arch/aarch32/objectTypes.ts";
 import { checkAll } from "../../src/testing/invariants.ts";
 import { resolve } from "../../src/arch/aarch32/walk.ts";
+import { capOf } from "../helpers/caps.ts";
 
 const m = boot({ ram: [{ base: 0, size: 256 * 2 ** 20 }] });
 const T = m.initThread;
@@ -34,7 +33,7 @@ s = ok(callLibsel4(s, T, "seL4_ARM_Page_Map", free as CPtr, { vspace: PD, vaddr:
 s = ok(callLibsel4(s, T, "seL4_ARM_Page_Map", (free + 1) as CPtr, { vspace: PD, vaddr: 0x40005000, rights: 3, attr: 3 }));
 s = ok(callLibsel4(s, T, "seL4_ARM_Page_Map", (free + 3) as CPtr, { vspace: PD, vaddr: 0x40009000, rights: 3, attr: 3 }));
 s = switchToThread(s, T).state;
-const frame = (getCap(s, slotAddress((getCap(s, slotAddress(T, 0)) as { paddr: PhysAddr }).paddr, free)) as { paddr: PhysAddr }).paddr;
+const frame = capOf(s, T, free, "Frame").paddr;
 const bytes = (...b: number[]) => new Uint8Array(b);
 
 describe("memory: physical, kernel window, and through a thread's address space", () => {
@@ -122,7 +121,7 @@ describe("TCB_SetSpace", () => {
     expect(trunc.reply.kind === "error" && trunc.reply.error.error).to.equal("TruncatedMessage");
     const good = callLibsel4(st, T, "seL4_TCB_SetSpace", (free + 10) as CPtr, { fault_ep: 0, cspace_root: C, cspace_root_data: 0, vspace_root: PD, vspace_root_data: 0 });
     st = ok(good);
-    const tcb = (getCap(st, slotAddress((getCap(st, slotAddress(T, 0)) as { paddr: PhysAddr }).paddr, free + 10)) as { paddr: PhysAddr }).paddr;
+    const tcb = capOf(st, T, free + 10, "TCB").paddr;
     const switched = switchToThread(st, tcb).state;
     expect(switched.loadedVSpace?.pd).to.equal(s.loadedVSpace?.pd);
     expect(checkAll(switched)).to.deep.equal([]);

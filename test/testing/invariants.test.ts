@@ -1,23 +1,28 @@
 import { expect } from "chai";
 import type { ASID, HWASID, PhysAddr } from "../../src/model/addresses.ts";
-import { getCap } from "../../src/kernel/cdt.ts";
-import { slotAddress } from "../../src/kernel/cspace.ts";
 import type { KernelState } from "../../src/model/state.ts";
 import { transition, type MutableState } from "../../src/model/transition.ts";
 import { checkTouched } from "../../src/testing/incremental.ts";
 import { INVARIANTS } from "../../src/testing/invariants.ts";
 import { encodePDE, encodePTE } from "../../src/arch/aarch32/entries.ts";
-import { makeWorld } from "../helpers/vspaceWorld.ts";
+import { buildFuzzWorld, type NamedSlot } from "../../src/testing/world.ts";
+import { capOf } from "../helpers/caps.ts";
 import { call, SLOT } from "../helpers/machine.ts";
 
-const w = makeWorld();
-const T = w.m.initThread;
-let s = call(w.state, T, 120, "ARMPageTableMap", [0x10000000, 3], [SLOT.InitThreadVSpace]).state;
-s = call(s, T, 100, "ARMPageMap", [0x10000000, 3, 3], [SLOT.InitThreadVSpace]).state;
-const cnode = (getCap(s, slotAddress(T, 0)) as { paddr: PhysAddr }).paddr;
-const pd = (getCap(s, slotAddress(cnode, SLOT.InitThreadVSpace)) as { paddr: PhysAddr }).paddr;
-const pt = (getCap(s, slotAddress(cnode, 120)) as { paddr: PhysAddr }).paddr;
-const frame = (getCap(s, slotAddress(cnode, 100)) as { paddr: PhysAddr }).paddr;
+const w = buildFuzzWorld();
+const T = w.machine.initThread;
+const named = (list: readonly NamedSlot[], name: string): number => {
+  const found = list.find((n) => n.name === name);
+  if (found === undefined) throw new Error(`the fuzz world has no ${name}`);
+  return found.slot;
+};
+const PT = named(w.tables, "pt0");
+const FRAME = named(w.frames, "smallpage0");
+let s = call(w.state, T, PT, "ARMPageTableMap", [0x10000000, 3], [SLOT.InitThreadVSpace]).state;
+s = call(s, T, FRAME, "ARMPageMap", [0x10000000, 3, 3], [SLOT.InitThreadVSpace]).state;
+const pd = capOf(s, T, SLOT.InitThreadVSpace, "PageDirectory").paddr;
+const pt = capOf(s, T, PT, "PageTable").paddr;
+const frame = capOf(s, T, FRAME, "Frame").paddr;
 
 /**
  * Break the state on purpose, outside the public API, and return which invariants complain;

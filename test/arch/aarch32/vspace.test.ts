@@ -1,13 +1,13 @@
 import { expect } from "chai";
 import type { PhysAddr, VirtAddr } from "../../../src/model/addresses.ts";
-import { getCap } from "../../../src/kernel/cdt.ts";
-import { slotAddress } from "../../../src/kernel/cspace.ts";
+import { capAt } from "../../../src/kernel/cspace.ts";
 import type { KernelState, MachineConfig } from "../../../src/model/state.ts";
 import { transition } from "../../../src/model/transition.ts";
 import { objectTypeNumber, type ObjectTypeName } from "../../../src/arch/aarch32/objectTypes.ts";
 import { mmuTranslate } from "../../../src/arch/aarch32/mmu.ts";
 import { setVMRoot } from "../../../src/arch/aarch32/vmRoot.ts";
 import { resolve } from "../../../src/arch/aarch32/walk.ts";
+import { capOf } from "../../helpers/caps.ts";
 import { bigUntyped, bootTestMachine, call, CNODE, expectError, expectOk, SLOT } from "../../helpers/machine.ts";
 
 const PD = SLOT.InitThreadVSpace;
@@ -32,9 +32,8 @@ function world(config: Partial<MachineConfig> = {}) {
   mk("seL4_ARM_PageTableObject", 110, 2);
   mk("seL4_ARM_PageDirectoryObject", 112, 1);
   mk("seL4_UntypedObject", 113, 1, 12);
-  const cnode = (getCap(s, slotAddress(T, 0)) as { paddr: PhysAddr }).paddr;
-  const cap = (st: KernelState, i: number) => getCap(st, slotAddress(cnode, i));
-  const pd = (cap(s, PD) as { paddr: PhysAddr }).paddr;
+  const cap = (st: KernelState, i: number) => capAt(st, T, i);
+  const pd = capOf(s, T, PD, "PageDirectory").paddr;
   return { m, T, s, cap, pd };
 }
 
@@ -72,7 +71,7 @@ describe("ARM VSpace invocations", () => {
       s = r.state;
       expect(resolve(s, pd, 0x10000000 as VirtAddr)).to.deep.equal({ mapped: false, level: "PageDirectory" });
       expect(cap(s, 110)).to.include({ mapping: null });
-      const pt = s.objects.get((cap(s, 110) as { paddr: PhysAddr }).paddr);
+      const pt = s.objects.get(capOf(s, T, 110, "PageTable").paddr);
       expect(pt?.type === "PageTable" && pt.entries.size).to.equal(0);
     });
     it("RevokeFirst when another cap to the table exists", () => {
@@ -112,7 +111,7 @@ describe("ARM VSpace invocations", () => {
       expectOk(r);
       const got = resolve(r.state, pd, 0x1001f000 as VirtAddr);
       expect(got.mapped && got.rights).to.equal("VMKernelOnly");
-      const pt = r.state.objects.get((cap(r.state, 110) as { paddr: PhysAddr }).paddr);
+      const pt = r.state.objects.get(capOf(r.state, T, 110, "PageTable").paddr);
       expect(pt?.type === "PageTable" && pt.entries.size).to.equal(16);
     });
   });
@@ -144,7 +143,7 @@ describe("ARM VSpace invocations", () => {
   describe("Page_Unmap, GetAddress, and deletion", () => {
     it("GetAddress returns the physical address, mapped or not", () => {
       const r = call(w.s, T, 100, "ARMPageGetAddress");
-      expect(expectOk(r).mrs).to.deep.equal([(cap(w.s, 100) as { paddr: number }).paddr]);
+      expect(expectOk(r).mrs).to.deep.equal([capOf(w.s, T, 100, "Frame").paddr]);
     });
     it("Unmap clears the entry and flushes the page from the TLB of a loaded address space", () => {
       let s = call(withPT, T, 100, "ARMPageMap", [0x10000000, RW, ATTR], [PD]).state;

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { readmeSnippet } from "./helpers/readme.ts";
+import { readmeSnippet } from "../helpers/readme.ts";
 
 describe("the README's commands work", () => {
   const readme = readFileSync("README.md", "utf8");
