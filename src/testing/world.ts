@@ -10,7 +10,7 @@ import type { KernelState } from "../model/state.ts";
 import { transition } from "../model/transition.ts";
 import { objectTypeNumber, type ObjectTypeName } from "../arch/index.ts";
 import { setVMRoot } from "../arch/index.ts";
-import { FRAME_SIZE_BITS } from "../arch/index.ts";
+import { frameBits } from "../arch/index.ts";
 
 /**
  * A booted machine with a fixed cast of objects for random VSpace invocations: frames of every
@@ -101,7 +101,7 @@ function cnodeOf(w: FuzzWorld, s: KernelState): PhysAddr {
 /** The virtual address a map op asks for: aligned to the frame's size in a shared window, or misaligned. */
 function mapVaddr(w: FuzzWorld, s: KernelState, o: Extract<FuzzOp, { op: "map" }>): number {
   const cap = getCap(s, slotAddress(cnodeOf(w, s), at(frameSlots(w), o.f).slot));
-  const bits = cap.type === "Frame" ? FRAME_SIZE_BITS[cap.size] : 12;
+  const bits = cap.type === "Frame" ? frameBits(cap.size) : 12;
   return 0x10000000 + o.slotIndex * 2 ** bits + (o.misalign ? 0x800 : 0);
 }
 

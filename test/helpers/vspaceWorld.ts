@@ -4,10 +4,10 @@ import { getCap } from "../../src/kernel/cdt.ts";
 import { slotAddress } from "../../src/kernel/cspace.ts";
 import { callLibsel4 } from "../../src/invocations/libsel4.ts";
 import type { InvokeResult } from "../../src/model/message.ts";
-import type { KernelState } from "../../src/model/state.ts";
 import { transition } from "../../src/model/transition.ts";
 import { mmuTranslate } from "../../src/arch/aarch32/mmu.ts";
 import { setVMRoot } from "../../src/arch/aarch32/vmRoot.ts";
+import { frameSizeBits, type KernelState } from "../../src/model/state.ts";
 import { bootTestMachine, CNODE, retype, SLOT, bigUntyped } from "./machine.ts";
 import type { BootedMachine } from "../../src/boot/minimal.ts";
 
@@ -86,7 +86,7 @@ export function apply(w: World, s: KernelState, o: Op): InvokeResult | { state: 
       // overlaps the page tables' megabytes, so that sizes collide; a few are misaligned.
       const slot = frameSlot(o.f);
       const cap = getCap(s, slotAddress(cnodeOf(w, s), slot));
-      const size = cap.type === "Frame" ? { SmallPage: 0x1000, LargePage: 0x10000, Section: 0x100000, SuperSection: 0x1000000 }[cap.size] : 0x1000;
+      const size = cap.type === "Frame" ? 2 ** frameSizeBits(s.config.sizes, cap.size) : 0x1000;
       const vaddr = 0x10000000 + o.slotIndex * size + (o.misalign ? 0x800 : 0);
       return callLibsel4(s, t, "seL4_ARM_Page_Map", slot as never, { vspace: w.pds[o.pd] as number, vaddr, rights: o.rights, attr: 3 });
     }
