@@ -59,3 +59,9 @@ export function frameSizeOfType(t: AnyObjectTypeName): Aarch64FrameSize | undefi
 
 /** log2 of a frame's bytes on AArch64 (12, 21, 30); ARM32's Section sizes cannot occur here. */
 export const frameBits = (size: FrameSize): number => frameSizeBits(AARCH64_SIZES, size);
+
+/** A frame size as AArch64 knows it; ARM32's Section sizes cannot occur on AArch64 (a capsim bug). */
+export function aarch64FrameSize(size: FrameSize): Aarch64FrameSize {
+  if (size === "Section" || size === "SuperSection") throw new Error(`capsim internal error: AArch64 has no ${size} frames`);
+  return size;
+}
