@@ -1,8 +1,10 @@
 /**
  * The architecture interface: everything outside `src/arch/` reaches an architecture only
- * through this module (a test checks it). Today one architecture is modelled, ARM 32-bit
- * (`arch/aarch32/`, the ARMv7 short-descriptor MMU); a second one goes beside it in its own
- * folder and is chosen here by `MachineConfig.arch`, so no other folder's logic changes.
+ * through this module (a test checks it). Two architectures sit beside each other: ARM 32-bit
+ * (`arch/aarch32/`, the ARMv7 short-descriptor MMU) and AArch64 (`arch/aarch64/`, VMSAv8-64
+ * with a 4 KiB granule). Code that serves both reaches an architecture through `archOf(config)`,
+ * which picks the record of `MachineConfig.arch`; the named exports further down are ARM32's
+ * own and serve ARM32-only tooling (the invariants, `show`, the ARM32 boot).
  *
  * What an architecture supplies:
  * - its configuration and sizes (KernelSizes) and its object types with libsel4's numbers;
@@ -13,11 +15,70 @@
  *   the TLB and the MMU, the VM root switch, the kernel window boot builds.
  */
 
+import type { PhysAddr } from "../model/addresses.ts";
+import type { Cap, FrameSize } from "../model/caps.ts";
+import type { FamilyTable } from "../model/family.ts";
+import type { AnyObjectTypeName } from "../model/objectTypes.ts";
+import type { ApiGeneration, ArchName, KernelSizes, KernelState, MachineConfig, SlotAddr } from "../model/state.ts";
+import type { MutableState } from "../model/transition.ts";
+import type { NewObject } from "../kernel/create.ts";
+import * as a32 from "./aarch32/index.ts";
+import * as a64 from "./aarch64/index.ts";
+
+/** Every decoded invocation of an architecture's caps (the trace format of a reply). */
+export type ArchInvocation = a32.Aarch32Invocation | a64.Aarch64Invocation;
+
+/**
+ * What generic code (Retype, TCB_SetSpace, finalisation, thread switch) asks of the running
+ * architecture: seL4's Arch_* entry points. One record per architecture, chosen by
+ * `archOf(config)`; a lookup of one property, so ARM32's hot path pays nothing measurable.
+ */
+export interface Arch {
+  readonly name: ArchName;
+  /** the object types in the current API's numbering (seL4_ObjectType) */
+  readonly objectTypes: readonly AnyObjectTypeName[];
+  /** seL4_ObjectTypeCount: Retype refuses numbers at or above it (InvalidArgument 0) */
+  readonly objectTypeCount: number;
+  objectTypeByNumber(n: number, api: ApiGeneration): AnyObjectTypeName | undefined;
+  /** the libsel4 number of a type, or -1 when this architecture has no such type */
+  objectTypeNumber(t: AnyObjectTypeName, api: ApiGeneration): number;
+  /** getObjectSize with Arch_getObjectSize */
+  objectSizeBitsOfType(sizes: KernelSizes, t: AnyObjectTypeName, userSize: number): number;
+  /** createObject with Arch_createObject */
+  createObject(s: KernelState, t: AnyObjectTypeName, paddr: PhysAddr, userSize: number, isDevice: boolean): NewObject;
+  /** the frame size a type makes, or undefined when it makes no frame */
+  frameSizeOfType(t: AnyObjectTypeName): FrameSize | undefined;
+  /** decodeARMMMUInvocation: the decoder of each of its cap types */
+  readonly families: FamilyTable<ArchInvocation>;
+  /** isValidVTableRoot */
+  isValidVTableRoot(cap: Cap): boolean;
+  /** what isValidVTableRoot asks for, in words */
+  readonly vtableRootDescription: string;
+  /** Arch_finaliseCap for its caps */
+  finaliseArchCap(s: MutableState, cap: Cap, slot: SlotAddr, isFinal: boolean): void;
+  /** setVMRoot: load the address space of `tcb` (or the fallback root when it has none) */
+  setVMRoot(s: MutableState, tcb: PhysAddr | null): void;
+  /** the cap types whose finalisation is the architecture's (the ones its families decode) */
+  readonly capTypes: readonly Cap["type"][];
+}
+
+const ARCHES: Readonly<Record<ArchName, Arch>> = { aarch32: a32.AARCH32_ARCH, aarch64: a64.AARCH64_ARCH };
+
+/** The architecture a machine runs: the record of `config.arch`. */
+export function archOf(config: MachineConfig): Arch {
+  return ARCHES[config.arch];
+}
+
+/** The default configuration of each architecture. */
+export const DEFAULT_CONFIGS: Readonly<Record<ArchName, MachineConfig>> = { aarch32: a32.AARCH32_DEFAULT_CONFIG, aarch64: a64.AARCH64_DEFAULT_CONFIG };
+
+// ARM32's own exports, for ARM32-only tooling.
 // Configuration, sizes and object types.
 export { AARCH32_DEFAULT_CONFIG as DEFAULT_CONFIG } from "./aarch32/config.ts";
 export { AARCH32_SIZES } from "./aarch32/constants.ts";
 export {
   FRAME_SIZE_BITS,
+  frameBits,
   FRAME_OBJECT_TYPE,
   OBJECT_TYPES,
   OBJECT_TYPE_COUNT,
@@ -29,7 +90,6 @@ export {
 export { createObject, objectSizeBitsOfType } from "./aarch32/objects.ts";
 
 // Invocations and finalisation of the architecture's caps.
-export { AARCH32_FAMILIES as ARCH_FAMILIES, type Aarch32Invocation as ArchInvocation } from "./aarch32/invocations/index.ts";
 export { isValidVTableRoot, VTABLE_ROOT_DESCRIPTION } from "./aarch32/invocations/guards.ts";
 export { finaliseArchCap } from "./aarch32/finalise.ts";
 

@@ -6,7 +6,7 @@ import type { CapOfType } from "../model/caps.ts";
 import type { KernelState } from "../model/state.ts";
 import { transitionWithEffects } from "../model/transition.ts";
 import type { Decoder, DecodedInvocation, InvocableCapType } from "../model/family.ts";
-import { FAMILIES, type Invocation } from "./families.ts";
+import { FAMILIES_BY_ARCH, type Invocation } from "./families.ts";
 import type { DecodeContext, ExtraCap, InvokeResult, Message } from "../model/message.ts";
 
 const NULL_CAP_INVOKED = invalidCapability(0, "the invoked slot holds the null cap");
@@ -16,7 +16,7 @@ const NULL_CAP_INVOKED = invalidCapability(0, "the invoked slot holds the null c
  * found in the family table. A cap type with no invocations in capsim is IllegalOperation.
  */
 function decodeInvocation<T extends InvocableCapType>(ctx: DecodeContext<CapOfType<T>>, type: T): Result<DecodedInvocation<Invocation>, SyscallError> {
-  const decoder: Decoder<T, Invocation> | undefined = FAMILIES[type];
+  const decoder: Decoder<T, Invocation> | undefined = FAMILIES_BY_ARCH[ctx.state.config.arch][type];
   if (decoder === undefined) return { ok: false, error: illegalOperation(`capsim does not model invocations of ${type} caps (${ctx.label})`) };
   return decoder(ctx);
 }

@@ -1,6 +1,6 @@
 import { finaliseGenericCap } from "../kernel/delete.ts";
 import type { Finaliser } from "../kernel/finalise.ts";
-import { finaliseArchCap } from "../arch/index.ts";
+import { archOf } from "../arch/index.ts";
 
 /**
  * seL4's finaliseCap: the architecture's caps go to its finaliser (finaliseArchCap: unmap,
@@ -12,8 +12,9 @@ export const finaliseCap: Finaliser = (s, cap, slot, isFinal) => {
     case "Frame":
     case "PageTable":
     case "PageDirectory":
+    case "VSpace":
     case "ASIDPool":
-      finaliseArchCap(s, cap, slot, isFinal);
+      archOf(s.config).finaliseArchCap(s, cap, slot, isFinal);
       return;
     default:
       finaliseGenericCap(s, cap, isFinal, finaliseCap);

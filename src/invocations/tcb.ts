@@ -11,7 +11,7 @@ import type { SlotAddr } from "../model/state.ts";
 import type { MutableState } from "../model/transition.ts";
 import type { InvocationFamily } from "../model/family.ts";
 import { finaliseCap } from "./finaliser.ts";
-import { isValidVTableRoot, VTABLE_ROOT_DESCRIPTION } from "../arch/index.ts";
+import { archOf } from "../arch/index.ts";
 import type { DecodeContext } from "../model/message.ts";
 
 /** A decoded TCB_SetSpace: the new CSpace and VSpace roots and where they were derived from. */
@@ -47,7 +47,8 @@ export function decodeTCBInvocation(ctx: DecodeContext<TCBCap>): Result<SetSpace
   const vDerived = deriveCap(ctx.state, v.slot, vData !== 0 ? updateCapData(false, vData, v.cap) : v.cap);
   if (!vDerived.ok) return vDerived;
   const vr = vDerived.value;
-  if (!isValidVTableRoot(vr)) return err(illegalOperation(`the VSpace root must be a valid VSpace root cap (${VTABLE_ROOT_DESCRIPTION})`));
+  const arch = archOf(ctx.state.config);
+  if (!arch.isValidVTableRoot(vr)) return err(illegalOperation(`the VSpace root must be a valid VSpace root cap (${arch.vtableRootDescription})`));
   return ok({ kind: "TCBSetSpace", tcbSlot: ctx.slot, tcb: ctx.cap, cRoot: cDerived.value, cRootSrc: c.slot, vRoot: vr, vRootSrc: v.slot });
 }
 

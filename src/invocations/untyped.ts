@@ -10,7 +10,8 @@ import { zeroPhysical } from "../kernel/physmem.ts";
 import type { SlotAddr } from "../model/state.ts";
 import { putObject } from "../kernel/store.ts";
 import type { MutableState } from "../model/transition.ts";
-import { createObject, frameSizeOfType, OBJECT_TYPE_COUNT, objectSizeBitsOfType, objectTypeByNumber, type ObjectTypeName } from "../arch/index.ts";
+import { archOf } from "../arch/index.ts";
+import type { AnyObjectTypeName } from "../model/objectTypes.ts";
 import type { InvocationFamily } from "../model/family.ts";
 import type { DecodeContext } from "../model/message.ts";
 
@@ -20,7 +21,7 @@ export interface RetypeInvocation {
   readonly untypedSlot: SlotAddr;
   /** reset the untyped first (no children left): its free index goes to 0 and its memory is zeroed */
   readonly reset: boolean;
-  readonly objectType: ObjectTypeName;
+  readonly objectType: AnyObjectTypeName;
   readonly userSize: number;
   /** the physical address of each new object, in order */
   readonly addresses: readonly PhysAddr[];
@@ -44,10 +45,11 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
   const root = ctx.extraCaps[0];
   if (args.length < 6 || root === undefined) return err(truncatedMessage("Untyped_Retype needs 6 message words and the root CNode as an extra cap"));
   const [typeNumber, userSize, nodeIndex, nodeDepth, nodeOffset, nodeWindow] = args as [number, number, number, number, number, number];
-  const objectType = objectTypeByNumber(typeNumber, state.config.api);
-  if (typeNumber >= OBJECT_TYPE_COUNT || objectType === undefined) return err(invalidArgument(0, `object type ${typeNumber} does not exist (there are ${OBJECT_TYPE_COUNT})`));
+  const arch = archOf(state.config);
+  const objectType = arch.objectTypeByNumber(typeNumber, state.config.api);
+  if (typeNumber >= arch.objectTypeCount || objectType === undefined) return err(invalidArgument(0, `object type ${typeNumber} does not exist (there are ${arch.objectTypeCount})`));
   const { wordBits, maxUntypedBits, minUntypedBits } = state.config.sizes;
-  const objectSize = objectSizeBitsOfType(state.config.sizes, objectType, userSize);
+  const objectSize = arch.objectSizeBitsOfType(state.config.sizes, objectType, userSize);
   // seL4 checks size_bits against the word size for every type, even those of fixed size.
   if (userSize >= wordBits || objectSize > maxUntypedBits) {
     const why =
@@ -91,7 +93,7 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
   if (Math.floor(freeBytes / pow2(objectSize)) < nodeWindow) {
     return err(notEnoughMemory(freeBytes, `${nodeWindow} objects of 2^${objectSize} bytes need more than the ${freeBytes} free bytes of this untyped`));
   }
-  if (untyped.isDevice && frameSizeOfType(objectType) === undefined && objectType !== "seL4_UntypedObject") {
+  if (untyped.isDevice && arch.frameSizeOfType(objectType) === undefined && objectType !== "seL4_UntypedObject") {
     return err(invalidArgument(1, "device memory can only be retyped into frames or smaller untypeds"));
   }
   const first = alignUp(untyped.paddr + freeIndex, objectSize);
@@ -130,8 +132,9 @@ function resetUntypedCap(s: MutableState, untyped: UntypedCap): void {
 export function performUntypedInvocation(s: MutableState, inv: RetypeInvocation): readonly number[] {
   if (inv.reset) resetUntypedCap(s, inv.untyped);
   updateCap(s, inv.untypedSlot, inv.newUntyped);
+  const arch = archOf(s.config);
   inv.addresses.forEach((addr, i) => {
-    const made = createObject(s, inv.objectType, addr, inv.userSize, inv.untyped.isDevice);
+    const made = arch.createObject(s, inv.objectType, addr, inv.userSize, inv.untyped.isDevice);
     if (made.object !== undefined) putObject(s, made.object);
     insertCap(s, made.cap, inv.destSlots[i] as SlotAddr, inv.untypedSlot, true);
   });

@@ -23,6 +23,8 @@ export function deriveCap(s: KernelState, slot: SlotAddr, cap: Cap): Result<Cap,
       return cap.mapping === null ? err(illegalOperation("a page table cap that is not mapped cannot be copied: map the table first")) : ok(cap);
     case "PageDirectory":
       return cap.mappedASID === null ? err(illegalOperation("a page directory cap without an ASID cannot be copied: assign it an ASID first")) : ok(cap);
+    case "VSpace":
+      return cap.mappedASID === null ? err(illegalOperation("a VSpace cap without an ASID cannot be copied: assign it an ASID first")) : ok(cap);
     default:
       return ok(cap);
   }

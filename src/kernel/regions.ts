@@ -1,7 +1,7 @@
 import { pow2 } from "../model/addresses.ts";
 import { objectSizeBitsOfCap } from "./capSize.ts";
 import type { Cap } from "../model/caps.ts";
-import type { KernelSizes } from "../model/state.ts";
+import { frameSizeBits, type KernelSizes } from "../model/state.ts";
 
 /**
  * seL4's sameRegionAs (src/object/objecttype.c and Arch_sameRegionAs): whether cap `b` names
@@ -19,8 +19,8 @@ export function sameRegionAs(sizes: KernelSizes, a: Cap, b: Cap): boolean {
     }
     case "Frame": {
       if (b.type !== "Frame") return false;
-      const aTop = a.paddr + pow2(sizes.frameBits[a.size]) - 1;
-      const bTop = b.paddr + pow2(sizes.frameBits[b.size]) - 1;
+      const aTop = a.paddr + pow2(frameSizeBits(sizes, a.size)) - 1;
+      const bTop = b.paddr + pow2(frameSizeBits(sizes, b.size)) - 1;
       return a.paddr <= b.paddr && aTop >= bTop;
     }
     case "CNode":
@@ -30,6 +30,7 @@ export function sameRegionAs(sizes: KernelSizes, a: Cap, b: Cap): boolean {
     case "Notification":
     case "PageTable":
     case "PageDirectory":
+    case "VSpace":
     case "ASIDPool":
       return b.type === a.type && b.paddr === a.paddr;
     case "ASIDControl":

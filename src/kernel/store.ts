@@ -1,7 +1,7 @@
 import type { PhysAddr } from "../model/addresses.ts";
 import { hex } from "../model/addresses.ts";
 import type { KernelObject, KernelObjectType, ObjectOfType } from "../model/objects.ts";
-import type { KernelSizes, KernelState } from "../model/state.ts";
+import { frameSizeBits, type KernelSizes, type KernelState } from "../model/state.ts";
 import type { MutableState } from "../model/transition.ts";
 
 /** The object at `paddr`, or undefined. */
@@ -47,11 +47,13 @@ export function objectSizeBits(sizes: KernelSizes, o: KernelObject): number {
     case "Notification":
       return sizes.notificationBits;
     case "PageDirectory":
+    case "VSpace":
       return sizes.vspaceRootBits;
     case "PageTable":
+    case "PageTable64":
       return sizes.pageTableBits;
     case "Frame":
-      return sizes.frameBits[o.size];
+      return frameSizeBits(sizes, o.size);
     case "ASIDPool":
       return sizes.asidPoolBits;
   }

@@ -1,7 +1,7 @@
 import type { PhysAddr } from "../model/addresses.ts";
 import type { KernelState } from "../model/state.ts";
 import { transitionWithEffects, type TransitionResult } from "../model/transition.ts";
-import { setVMRoot } from "../arch/index.ts";
+import { archOf } from "../arch/index.ts";
 
 /**
  * seL4's switchToThread on ARM (Arch_switchToThread -> setVMRoot): the thread becomes current
@@ -11,6 +11,6 @@ import { setVMRoot } from "../arch/index.ts";
 export function switchToThread(s: KernelState, tcb: PhysAddr): TransitionResult {
   return transitionWithEffects(s, (d) => {
     d.currentThread = tcb;
-    setVMRoot(d, tcb);
+    archOf(d.config).setVMRoot(d, tcb);
   });
 }

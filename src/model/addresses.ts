@@ -72,6 +72,10 @@ export function offsetIn(x: number, bits: number): number {
 export function bitField(x: number, lo: number, width: number): number {
   // The hot case (a 32-bit CPtr or address, a field narrower than 32 bits) in unsigned shifts.
   if (x >= 0 && x <= 0xffffffff && lo < 32 && width < 32) return (x >>> lo) & ((1 << width) - 1);
+  // x is below 2^53: a field that starts at or reaches past bit 53 (a 64-bit CNode guard) holds
+  // only what x has there, and 2^width need not be formed.
+  if (lo >= MAX_ADDRESS_BITS) return 0;
+  if (lo + width >= MAX_ADDRESS_BITS) return Math.floor(x / pow2(lo));
   return Math.floor(x / pow2(lo)) % pow2(width);
 }
 

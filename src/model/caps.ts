@@ -8,7 +8,16 @@ import type { ASID, PhysAddr, VirtAddr } from "./addresses.ts";
 
 /** The frame sizes of ARM 32-bit, smallest first (seL4's vm_page_size names). */
 export const FRAME_SIZES = ["SmallPage", "LargePage", "Section", "SuperSection"] as const;
-export type FrameSize = (typeof FRAME_SIZES)[number];
+/** ARM 32-bit's frame sizes: 4 KiB, 64 KiB, 1 MiB, 16 MiB. */
+export type Aarch32FrameSize = (typeof FRAME_SIZES)[number];
+/** AArch64's frame sizes, smallest first (seL4's ARMSmallPage, ARMLargePage, ARMHugePage): 4 KiB, 2 MiB, 1 GiB. */
+export const AARCH64_FRAME_SIZES = ["SmallPage", "LargePage", "HugePage"] as const;
+export type Aarch64FrameSize = (typeof AARCH64_FRAME_SIZES)[number];
+/**
+ * A frame size name of any architecture. A name does not fix a size: a LargePage is 64 KiB on
+ * ARM32 and 2 MiB on AArch64, so bytes come from the configuration (`frameSizeBits`).
+ */
+export type FrameSize = Aarch32FrameSize | Aarch64FrameSize;
 
 /** seL4_CapRights: the rights word of endpoint-like caps and the mask of Copy/Mint/Map. */
 export interface CapRights {
@@ -31,7 +40,7 @@ export function wordFromCapRights(r: CapRights): number {
   return (r.write ? 1 : 0) | (r.read ? 2 : 0) | (r.grant ? 4 : 0) | (r.grantReply ? 8 : 0);
 }
 
-/** The rights a frame cap grants to its mappings (seL4 `vm_rights`, ARM 32-bit numbering 0..3). */
+/** The rights a frame cap grants to its mappings (seL4 `vm_rights`; AArch64 has no VMNoAccess). */
 export type VMRights = "VMNoAccess" | "VMKernelOnly" | "VMReadOnly" | "VMReadWrite";
 
 /** Where a frame or page table is mapped: l4v's `capVPMappedAddress` / `capPTMappedAddress`. */
@@ -102,6 +111,17 @@ export interface PageDirectoryCap {
   /** The ASID assigned to this directory (seL4's capPDIsMapped / capPDMappedASID), or null. */
   readonly mappedASID: ASID | null;
 }
+/**
+ * AArch64's VSpace root (seL4's vspace_cap): the level-0 table. A cap type of its own rather than
+ * ARM32's PageDirectory cap, as in seL4, so that output and checks name what the kernel names;
+ * the shape is the same (the ASID ASIDPool_Assign gave it, or null).
+ */
+export interface VSpaceCap {
+  readonly type: "VSpace";
+  readonly paddr: PhysAddr;
+  /** capVSIsMapped / capVSMappedASID: the ASID assigned to this VSpace, or null */
+  readonly mappedASID: ASID | null;
+}
 export interface ASIDControlCap {
   readonly type: "ASIDControl";
 }
@@ -122,6 +142,7 @@ export type Cap =
   | FrameCap
   | PageTableCap
   | PageDirectoryCap
+  | VSpaceCap
   | ASIDControlCap
   | ASIDPoolCap;
 

@@ -55,13 +55,21 @@ export const INVOCATION_LABELS = [
   "ARMASIDPoolAssign",
   // seL4 10.x only (legacy API): removed in 11.0.0 when Map took over remapping.
   "ARMPageRemap",
+  // AArch64 only (XML64): the VSpace cache operations, where ARM32 has the PD ones.
+  "ARMVSpaceClean_Data",
+  "ARMVSpaceInvalidate_Data",
+  "ARMVSpaceCleanInvalidate_Data",
+  "ARMVSpaceUnify_Instruction",
 ] as const;
 
 export type InvocationLabel = (typeof INVOCATION_LABELS)[number];
 
-/** Label numbers of seL4 16.0.0 on this configuration (ARMPageRemap: its 10.1.1 place is not comparable). */
+/** Labels with no number in ARM32's 16.0.0 numbering: Remap (10.1.1 only) and AArch64's VSpace operations. */
+const NOT_ARM32 = new Set<string>(["ARMPageRemap", "ARMVSpaceClean_Data", "ARMVSpaceInvalidate_Data", "ARMVSpaceCleanInvalidate_Data", "ARMVSpaceUnify_Instruction"]);
+
+/** Label numbers of seL4 16.0.0 on ARM32 (non-MCS, no hypervisor, no SMMU), -1 for labels ARM32 lacks. */
 export const LABEL_NUMBERS: Readonly<Record<InvocationLabel, number>> = Object.fromEntries(
-  INVOCATION_LABELS.map((l, i) => [l, l === "ARMPageRemap" ? -1 : i]),
+  INVOCATION_LABELS.map((l, i) => [l, NOT_ARM32.has(l) ? -1 : i]),
 ) as Record<InvocationLabel, number>;
 
 export function isInvocationLabel(s: string): s is InvocationLabel {

@@ -1,6 +1,7 @@
 import type { PhysAddr, VirtAddr } from "./addresses.ts";
 import type { PMap } from "./pmap.ts";
 import type { FrameSize } from "./caps.ts";
+import type { Brand } from "./brand.ts";
 
 /**
  * The kernel objects that live in the object store, each at its physical address.
@@ -55,6 +56,33 @@ export interface PageTableObject {
   readonly entries: PMap<number, number>;
 }
 
+/**
+ * An AArch64 descriptor word: 64 bits, held as a bigint so that no bit is ever rounded away
+ * (a JS number keeps only 53). The brand keeps other bigints out of paging structures;
+ * `arch/aarch64/entries.ts` is the only place that makes or reads one.
+ */
+export type PTEWord = Brand<bigint, "PTEWord">;
+
+/** AArch64's VSpace root (level 0): 512 descriptors of 8 bytes, each for 512 GiB. */
+export interface VSpaceObject {
+  readonly type: "VSpace";
+  readonly paddr: PhysAddr;
+  /** slot index -> descriptor (only non-zero words are stored) */
+  readonly entries: PMap<number, PTEWord>;
+}
+
+/**
+ * AArch64's page table: 512 descriptors of 8 bytes. One object type serves levels 1, 2 and 3
+ * (seL4 13.0.0 on); the level is where PageTable_Map put it, not a property of the object.
+ * Named apart from ARM32's PageTable record because its words are 64-bit.
+ */
+export interface PageTable64Object {
+  readonly type: "PageTable64";
+  readonly paddr: PhysAddr;
+  /** slot index -> descriptor (only non-zero words are stored) */
+  readonly entries: PMap<number, PTEWord>;
+}
+
 /** A frame of physical memory that can be mapped. Its contents are physical memory. */
 export interface FrameObject {
   readonly type: "Frame";
@@ -78,6 +106,8 @@ export type KernelObject =
   | NotificationObject
   | PageDirectoryObject
   | PageTableObject
+  | VSpaceObject
+  | PageTable64Object
   | FrameObject
   | ASIDPoolObject;
 

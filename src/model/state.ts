@@ -56,11 +56,22 @@ export interface KernelSizes {
   readonly asidPoolBits: number;
   readonly minUntypedBits: number;
   readonly maxUntypedBits: number;
-  readonly frameBits: Readonly<Record<FrameSize, number>>;
+  /** log2 of each frame size's bytes, for the sizes this architecture has (read it with frameSizeBits) */
+  readonly frameBits: Readonly<Partial<Record<FrameSize, number>>>;
+}
+
+/**
+ * log2 of the bytes of a frame of `size` under these sizes. A size the architecture lacks is
+ * a capsim bug (no frame of that size can exist there), so it throws.
+ */
+export function frameSizeBits(sizes: KernelSizes, size: FrameSize): number {
+  const bits = sizes.frameBits[size];
+  if (bits === undefined) throw new Error(`capsim internal error: this architecture has no ${size} frames`);
+  return bits;
 }
 
 /** The architectures capsim models. */
-export type ArchName = "aarch32";
+export type ArchName = "aarch32" | "aarch64";
 
 /** The kernel's build-time configuration that the model depends on. */
 export interface MachineConfig {

@@ -4,7 +4,7 @@ import type { Cap } from "../model/caps.ts";
 import { findPDForASID } from "../arch/index.ts";
 import type { KernelState } from "../model/state.ts";
 import type { FrameSize } from "../model/caps.ts";
-import { FRAME_SIZE_BITS } from "../arch/index.ts";
+import { frameBits } from "../arch/index.ts";
 import { listDirectory, listTable } from "../arch/index.ts";
 
 /**
@@ -51,7 +51,7 @@ export function modelUnmapTable(model: MappingModel, cap: Cap): void {
 /** Record a new mapping in the model. */
 export function modelMap(model: MappingModel, a: ASID, vaddr: number, frame: PhysAddr, size: FrameSize): void {
   if (!model.has(a)) model.set(a, new Map());
-  model.get(a)!.set(vaddr - (vaddr % 2 ** FRAME_SIZE_BITS[size]), { frame, size });
+  model.get(a)!.set(vaddr - (vaddr % 2 ** frameBits(size)), { frame, size });
 }
 
 

@@ -8,7 +8,7 @@ import { callLibsel4 } from "../invocations/libsel4.ts";
 import type { InvokeResult } from "../model/message.ts";
 import type { KernelState } from "../model/state.ts";
 import { objectTypeNumber, type ObjectTypeName } from "../arch/index.ts";
-import { FRAME_SIZE_BITS } from "../arch/index.ts";
+import { frameBits } from "../arch/index.ts";
 import { userRead } from "../machine/access.ts";
 import { switchToThread } from "../machine/threads.ts";
 
@@ -103,7 +103,7 @@ function cnodeOf(w: FuzzWorld, s: KernelState): PhysAddr {
 /** The virtual address a map op asks for: aligned to the frame's size in a shared window, or misaligned. */
 function mapVaddr(w: FuzzWorld, s: KernelState, o: Extract<FuzzOp, { op: "map" }>): number {
   const cap = getCap(s, slotAddress(cnodeOf(w, s), at(frameSlots(w), o.f).slot));
-  const bits = cap.type === "Frame" ? FRAME_SIZE_BITS[cap.size] : 12;
+  const bits = cap.type === "Frame" ? frameBits(cap.size) : 12;
   return 0x10000000 + o.slotIndex * 2 ** bits + (o.misalign ? 0x800 : 0);
 }
 

@@ -1,4 +1,5 @@
 import type { KernelSizes } from "../../model/state.ts";
+import type { Aarch32FrameSize } from "../../model/caps.ts";
 
 /**
  * Sizes and constants of seL4 on ARM 32-bit without hypervisor extensions
@@ -36,5 +37,5 @@ export const AARCH32_SIZES: KernelSizes = {
   asidPoolBits: seL4_ASIDPoolBits,
   minUntypedBits: seL4_MinUntypedBits,
   maxUntypedBits: seL4_MaxUntypedBits,
-  frameBits: { SmallPage: 12, LargePage: 16, Section: 20, SuperSection: 24 },
+  frameBits: { SmallPage: 12, LargePage: 16, Section: 20, SuperSection: 24 } satisfies Record<Aarch32FrameSize, number>,
 };

@@ -39,6 +39,7 @@ export function createSafeMappingEntries(
   rights: VMRights,
   attributes: PageAttributes,
 ): Result<MappingEntries, SyscallError> {
+  if (size === "HugePage") throw new Error("capsim internal error: ARM32 has no HugePage frames");
   const count = SLOTS_PER_PAGE[size];
   if (size === "SmallPage" || size === "LargePage") {
     const slot = lookupPTSlot(s, pd, vaddr);

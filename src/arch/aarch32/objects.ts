@@ -1,23 +1,27 @@
 import type { PhysAddr } from "../../model/addresses.ts";
 import { PMap } from "../../model/pmap.ts";
-import type { KernelSizes, KernelState } from "../../model/state.ts";
+import { frameSizeBits, type KernelSizes, type KernelState } from "../../model/state.ts";
 import { createGenericObject, genericObjectSizeBits, isGenericObjectType, type NewObject } from "../../kernel/create.ts";
 import { copyGlobalMappings } from "./globalMappings.ts";
-import { frameSizeOfType, type ObjectTypeName } from "./objectTypes.ts";
+import type { AnyObjectTypeName } from "../../model/objectTypes.ts";
+import { frameSizeOfType } from "./objectTypes.ts";
 
 /**
  * seL4's getObjectSize with Arch_getObjectSize: log2 of the bytes one object of this type
  * takes; `userSize` matters only for untyped memory (its size bits) and CNodes (their radix).
  */
-export function objectSizeBitsOfType(sizes: KernelSizes, type: ObjectTypeName, userSize: number): number {
+export function objectSizeBitsOfType(sizes: KernelSizes, type: AnyObjectTypeName, userSize: number): number {
   if (isGenericObjectType(type)) return genericObjectSizeBits(sizes, type, userSize);
   switch (type) {
     case "seL4_ARM_PageDirectoryObject":
       return sizes.vspaceRootBits;
     case "seL4_ARM_PageTableObject":
       return sizes.pageTableBits;
-    default:
-      return sizes.frameBits[frameSizeOfType(type) ?? "SmallPage"];
+    default: {
+      const frameSize = frameSizeOfType(type);
+      if (frameSize === undefined) throw new Error(`capsim internal error: ARM32 has no ${type}`);
+      return frameSizeBits(sizes, frameSize);
+    }
   }
 }
 
@@ -26,7 +30,7 @@ export function objectSizeBitsOfType(sizes: KernelSizes, type: ObjectTypeName, u
  * Frames come out read-write and unmapped, page tables unmapped, page directories without an
  * ASID and with the kernel's global entries copied in (copyGlobalMappings).
  */
-export function createObject(s: KernelState, type: ObjectTypeName, paddr: PhysAddr, userSize: number, isDevice: boolean): NewObject {
+export function createObject(s: KernelState, type: AnyObjectTypeName, paddr: PhysAddr, userSize: number, isDevice: boolean): NewObject {
   if (isGenericObjectType(type)) return createGenericObject(type, paddr, userSize, isDevice);
   const frameSize = frameSizeOfType(type);
   if (frameSize !== undefined) {

@@ -1,4 +1,5 @@
 import { alignDown, type ASID, type HWASID, type VirtAddr } from "../../model/addresses.ts";
+import { frameBits } from "./objectTypes.ts";
 import type { TLBEntry } from "../../model/state.ts";
 import type { MutableState } from "../../model/transition.ts";
 
@@ -53,5 +54,5 @@ export function invalidateTranslationSingle(s: MutableState, hw: HWASID, a: ASID
 }
 
 function sizeBitsOfLine(line: TLBEntry): number {
-  return { SmallPage: 12, LargePage: 16, Section: 20, SuperSection: 24 }[line.size];
+  return frameBits(line.size);
 }

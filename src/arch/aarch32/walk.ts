@@ -5,8 +5,8 @@ import type { VMRights } from "../../model/caps.ts";
 import { seL4_PageDirEntryBits, seL4_PageDirIndexBits, seL4_PageTableIndexBits } from "./constants.ts";
 import type { KernelState } from "../../model/state.ts";
 import { objectOfType } from "../../kernel/store.ts";
-import type { FrameSize } from "../../model/caps.ts";
-import { FRAME_SIZE_BITS } from "./objectTypes.ts";
+import type { Aarch32FrameSize, FrameSize } from "../../model/caps.ts";
+import { frameBits } from "./objectTypes.ts";
 import { decodePDE, decodePTE, type Entry, type PageAttributes } from "./entries.ts";
 
 /** A slot of a paging structure: the table's physical address and the entry's index. */
@@ -16,7 +16,7 @@ export interface TableSlot {
 }
 
 /** How many consecutive slots a page of this size fills (16 for LargePage and SuperSection). */
-export const SLOTS_PER_PAGE: Readonly<Record<FrameSize, number>> = { SmallPage: 1, LargePage: 16, Section: 1, SuperSection: 16 };
+export const SLOTS_PER_PAGE: Readonly<Record<Aarch32FrameSize, number>> = { SmallPage: 1, LargePage: 16, Section: 1, SuperSection: 16 };
 
 /** The kernel-physical address of a table slot: table base + index * 4. */
 export function slotPhysAddr(slot: TableSlot): PhysAddr {
@@ -78,7 +78,7 @@ export interface Unresolved {
   readonly level: "PageDirectory" | "PageTable";
 }
 
-function firstOfGroup(slot: TableSlot, size: FrameSize): TableSlot {
+function firstOfGroup(slot: TableSlot, size: Aarch32FrameSize): TableSlot {
   const n = SLOTS_PER_PAGE[size];
   return { table: slot.table, index: slot.index - (slot.index % n) };
 }
@@ -103,7 +103,7 @@ export function resolve(s: KernelState, pd: PhysAddr, vaddr: VirtAddr): Resolved
     leaf = pde;
   }
   if (leaf.kind !== "Page") return { mapped: false, level: "PageTable" };
-  const bits = FRAME_SIZE_BITS[leaf.size];
+  const bits = frameBits(leaf.size);
   const offset = vaddr % 2 ** bits;
   return {
     mapped: true,

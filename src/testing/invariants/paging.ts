@@ -2,7 +2,7 @@ import type { ASID, PhysAddr } from "../../model/addresses.ts";
 import type { FrameSize } from "../../model/caps.ts";
 import { MiB } from "../../model/constants.ts";
 import type { KernelState } from "../../model/state.ts";
-import { ASID_POOL_SIZE, decodePDE, decodePTE, FRAME_SIZE_BITS } from "../../arch/index.ts";
+import { ASID_POOL_SIZE, decodePDE, decodePTE, frameBits } from "../../arch/index.ts";
 
 /*
  * What the paging invariants share: where user mappings end, the pages a table maps, and which
@@ -20,7 +20,7 @@ export interface Leaf {
 }
 
 /** The leaf of a page entry met at virtual address `vaddr` (a large page or supersection fills 16 entries; each gives the same leaf). */
-export const leafAt = (vaddr: number, frame: PhysAddr, size: FrameSize): Leaf => ({ vbase: vaddr - (vaddr % 2 ** FRAME_SIZE_BITS[size]), frame, size });
+export const leafAt = (vaddr: number, frame: PhysAddr, size: FrameSize): Leaf => ({ vbase: vaddr - (vaddr % 2 ** frameBits(size)), frame, size });
 
 /** The pages a page table maps, at the addresses they have when it sits in directory slot `pdIndex`. */
 export function tableLeaves(s: KernelState, pt: PhysAddr, pdIndex: number): Leaf[] {

@@ -6,7 +6,7 @@ import { maskVMRights } from "../../../kernel/rights.ts";
 import { capRightsFromWord, frameCapWithMapping, type FrameCap } from "../../../model/caps.ts";
 import type { SlotAddr } from "../../../model/state.ts";
 import type { MutableState } from "../../../model/transition.ts";
-import { FRAME_SIZE_BITS } from "../objectTypes.ts";
+import { frameBits } from "../objectTypes.ts";
 import { attributesFromWord } from "../entries.ts";
 import { createSafeMappingEntries, unmapPage, writeMapping, type MappingEntries } from "../mapping.ts";
 import type { InvocationFamily } from "../../../model/family.ts";
@@ -36,7 +36,7 @@ export type PageInvocation =
 
 /** The last byte a frame of this cap would reach at vaddr, computed in 32-bit wrapping arithmetic as seL4 does. */
 function lastByte32(vaddr: number, cap: FrameCap): number {
-  return (vaddr + pow2(FRAME_SIZE_BITS[cap.size]) - 1) % 2 ** 32;
+  return (vaddr + pow2(frameBits(cap.size)) - 1) % 2 ** 32;
 }
 
 function aboveUserTop(cap: FrameCap, vaddr: VirtAddr, userTop: VirtAddr): SyscallError {

@@ -2,7 +2,7 @@ import { hex, isAligned, type ASID, type PhysAddr, type VirtAddr } from "../../.
 import { alignmentError, failedLookup, invalidCapability, type SyscallError } from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import type { Cap, FrameSize, PageDirectoryCap } from "../../../model/caps.ts";
-import { FRAME_SIZE_BITS } from "../objectTypes.ts";
+import { frameBits } from "../objectTypes.ts";
 import { findPDForASID } from "../asid.ts";
 import type { KernelState } from "../../../model/state.ts";
 import type { ExtraCap } from "../../../model/message.ts";
@@ -46,6 +46,6 @@ export function findPDForVSpaceCap(s: KernelState, cap: AssignedPDCap, capNumber
 
 /** seL4's checkVPAlignment: a frame is mapped only at a multiple of its size, else AlignmentError. */
 export function checkVPAlignment(size: FrameSize, vaddr: VirtAddr): Result<void, SyscallError> {
-  const bits = FRAME_SIZE_BITS[size];
+  const bits = frameBits(size);
   return isAligned(vaddr, bits) ? ok(undefined) : err(alignmentError(`${hex(vaddr)} is not aligned to the ${size}'s size (2^${bits} bytes)`));
 }

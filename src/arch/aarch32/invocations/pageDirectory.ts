@@ -2,7 +2,7 @@ import { alignDown, hex, pow2, type PhysAddr, type VirtAddr } from "../../../mod
 import { illegalOperation, invalidArgument, invalidCapability, rangeError, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import type { PageDirectoryCap } from "../../../model/caps.ts";
-import { FRAME_SIZE_BITS } from "../objectTypes.ts";
+import { frameBits } from "../objectTypes.ts";
 import type { MutableState } from "../../../model/transition.ts";
 import { resolveVAddr } from "../walk.ts";
 import type { InvocationFamily } from "../../../model/family.ts";
@@ -41,7 +41,7 @@ export function decodePageDirectoryInvocation(ctx: DecodeContext<PageDirectoryCa
   if (!found.ok) return found;
   const page = resolveVAddr(state, found.value, start as VirtAddr);
   if (page === undefined) return ok({ kind: "PageDirectoryFlushNothing" });
-  const bits = FRAME_SIZE_BITS[page.size];
+  const bits = frameBits(page.size);
   const base = alignDown(start, bits);
   if (alignDown(end - 1, bits) !== base) {
     return err(rangeError(start, base + pow2(bits) - 1, `the range crosses the end of the ${page.size} mapped at ${hex(base)}: flush one page at a time`));

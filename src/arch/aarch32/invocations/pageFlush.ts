@@ -3,7 +3,7 @@ import { illegalOperation, invalidArgument, invalidCapability, truncatedMessage,
 import { err, ok, type Result } from "../../../model/result.ts";
 import type { FrameCap } from "../../../model/caps.ts";
 import type { MutableState } from "../../../model/transition.ts";
-import { FRAME_SIZE_BITS } from "../objectTypes.ts";
+import { frameBits } from "../objectTypes.ts";
 import { resolveVAddr } from "../walk.ts";
 import { setVMRoot, setVMRootForFlush } from "../vmRoot.ts";
 import type { InvocationLabel } from "../../../model/labels.ts";
@@ -55,7 +55,7 @@ export function decodePageFlush(ctx: DecodeContext<FrameCap>): Result<PageFlushI
       return err(invalidCapability(0, `the mapping this cap records at ${hex(cap.mapping.vaddr)} no longer holds this frame (it was unmapped or replaced): the cap is stale`));
     }
   }
-  const pageSize = pow2(FRAME_SIZE_BITS[cap.size]);
+  const pageSize = pow2(frameBits(cap.size));
   if (start >= pageSize || end > pageSize) return err(invalidArgument(0, `offsets must lie inside the ${cap.size} (${hex(pageSize)} bytes)`));
   return ok({
     kind: "PageFlush",

@@ -75,7 +75,7 @@ export function performPageTableInvocation(s: MutableState, inv: PageTableInvoca
   const cap = inv.cap;
   if (cap.mapping !== null) {
     unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
-    putObject(s, { ...objectOfType(s, cap.paddr, "PageTable"), entries: PMap.empty() });
+    putObject(s, { ...objectOfType(s, cap.paddr, "PageTable"), entries: PMap.empty<number, number>() });
     updateCap(s, inv.ptSlot, { ...cap, mapping: null });
   }
   return [];
