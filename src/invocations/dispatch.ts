@@ -9,6 +9,21 @@ import type { Decoder, DecodedInvocation, InvocableCapType } from "../model/fami
 import { FAMILIES_BY_ARCH, type Invocation } from "./families.ts";
 import type { DecodeContext, ExtraCap, InvokeResult, Message } from "../model/message.ts";
 
+let familyTables = FAMILIES_BY_ARCH;
+
+/**
+ * Test support only (not part of the package's surface): decode through other family tables,
+ * such as a deliberately broken family that shows the invariant checkers and `capsim fuzz`
+ * catch a real bug. Returns the tables it replaces, so a test can put them back. Nothing in
+ * capsim itself calls it: a broken transition is injected from outside, never switched on
+ * inside the kernel code.
+ */
+export function useFamilyTables(tables: typeof FAMILIES_BY_ARCH): typeof FAMILIES_BY_ARCH {
+  const before = familyTables;
+  familyTables = tables;
+  return before;
+}
+
 const NULL_CAP_INVOKED = invalidCapability(0, "the invoked slot holds the null cap");
 
 /**
@@ -16,7 +31,7 @@ const NULL_CAP_INVOKED = invalidCapability(0, "the invoked slot holds the null c
  * found in the family table. A cap type with no invocations in capsim is IllegalOperation.
  */
 function decodeInvocation<T extends InvocableCapType>(ctx: DecodeContext<CapOfType<T>>, type: T): Result<DecodedInvocation<Invocation>, SyscallError> {
-  const decoder: Decoder<T, Invocation> | undefined = FAMILIES_BY_ARCH[ctx.state.config.arch][type];
+  const decoder: Decoder<T, Invocation> | undefined = familyTables[ctx.state.config.arch][type];
   if (decoder === undefined) return { ok: false, error: illegalOperation(`capsim does not model invocations of ${type} caps (${ctx.label})`) };
   return decoder(ctx);
 }

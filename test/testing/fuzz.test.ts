@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { __setFaultInjection } from "../../src/model/faultInjection.ts";
+import { UNMAP_KEEPS_ENTRY, withFamilies } from "../support/faults.ts";
 import { fuzzCommand, shrinkSequence } from "../../src/cli/fuzz.ts";
 import { buildFuzzWorld, type FuzzOp } from "../../src/testing/world.ts";
 
@@ -57,13 +57,10 @@ describe("capsim fuzz (in process)", () => {
       { op: "unmap", f: 19 },
     ];
     expect(shrinkSequence(world, ops), "healthy").to.equal(undefined);
-    __setFaultInjection("unmap-keeps-entry");
-    try {
+    withFamilies(UNMAP_KEEPS_ENTRY, () => {
       const shrunk = shrinkSequence(world, ops);
       expect(shrunk?.ops).to.deep.equal([ops[1], ops[5]]);
       expect(shrunk?.violations.map((v) => v.invariant)).to.deep.equal(["valid_vs_lookup"]);
-    } finally {
-      __setFaultInjection(null);
-    }
+    });
   });
 });

@@ -8,7 +8,6 @@ import { objectOfType, putObject } from "../../kernel/store.ts";
 import type { MutableState } from "../../model/transition.ts";
 import type { FrameSize } from "../../model/caps.ts";
 import { findPDForASID } from "./asid.ts";
-import { faultInjected } from "../../model/faultInjection.ts";
 import { decodePDE, decodePTE, encodePDE, encodePTE, type PageAttributes, type PageEntry } from "./entries.ts";
 import { invalidateTLBByASID, invalidateTranslationASID, invalidateTranslationSingle } from "./tlb.ts";
 import { setVMRoot, setVMRootForFlush } from "./vmRoot.ts";
@@ -124,7 +123,6 @@ export function unmapPage(s: MutableState, size: FrameSize, a: ASID, vaddr: Virt
   const word = table.entries.get(slot.index) ?? 0;
   const entry = level === "PageTable" ? decodePTE(word) : decodePDE(word);
   if (entry.kind !== "Page" || entry.size !== size || entry.paddr !== frame) return;
-  if (faultInjected("unmap-keeps-entry")) return;
   writeEntriesOf(s, table, slot.index, SLOTS_PER_PAGE[size], 0);
   flushPage(s, pd.value, a, vaddr);
 }

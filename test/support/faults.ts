@@ -1,0 +1,37 @@
+import { decodeWith, type InvocationFamily } from "../../src/model/family.ts";
+import { frameCapWithMapping, type FrameCap } from "../../src/model/caps.ts";
+import { updateCap } from "../../src/kernel/cdt.ts";
+import { FAMILIES_BY_ARCH } from "../../src/invocations/families.ts";
+import { useFamilyTables } from "../../src/invocations/dispatch.ts";
+import { pageFamily, type PageInvocation } from "../../src/arch/aarch32/invocations/frame.ts";
+
+/**
+ * Deliberately broken transitions, injected as family wrappers (the kernel code has no fault
+ * switch): tests use them to show that the invariant checkers, the incremental check and
+ * `capsim fuzz` catch a real bug, and that fuzz's shrunk scenario replays it.
+ */
+
+/** ARM32's frame family with Page_Unmap broken: it clears the cap's mapping record but leaves the page-table entry. */
+const unmapKeepsEntryFamily: InvocationFamily<FrameCap, PageInvocation> = {
+  decode: pageFamily.decode,
+  perform: (s, inv) => {
+    if (inv.kind !== "PageUnmap") return pageFamily.perform(s, inv);
+    if (inv.cap.mapping !== null) updateCap(s, inv.frameSlot, frameCapWithMapping(inv.cap, null));
+    return [];
+  },
+};
+
+export const UNMAP_KEEPS_ENTRY: typeof FAMILIES_BY_ARCH = {
+  ...FAMILIES_BY_ARCH,
+  aarch32: { ...FAMILIES_BY_ARCH.aarch32, Frame: (ctx) => decodeWith(unmapKeepsEntryFamily, ctx) },
+};
+
+/** Runs `f` with the broken family tables (or the healthy ones when `tables` is null), then puts the previous ones back. */
+export function withFamilies<T>(tables: typeof FAMILIES_BY_ARCH | null, f: () => T): T {
+  const before = useFamilyTables(tables ?? FAMILIES_BY_ARCH);
+  try {
+    return f();
+  } finally {
+    useFamilyTables(before);
+  }
+}
