@@ -29,7 +29,8 @@ export function retainedBytes(roots: readonly unknown[], seen: Set<object> = new
     if (ArrayBuffer.isView(v)) continue;
     // Strings and numbers are either small integers or shared constants in this state; only
     // containers are followed.
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === "object" && child !== null) stack.push(child);
+    for (const child of Array.isArray(v) ? v : Object.values(v))
+      if (typeof child === "object" && child !== null) stack.push(child);
   }
   return bytes;
 }

@@ -59,9 +59,12 @@ function buildWorld(n: number) {
     if (r.reply.kind !== "ok") throw new Error(`bench setup: ${label} failed: ${JSON.stringify(r.reply)}`);
     s = r.state;
   };
-  const untypeds = m.bootInfo.untypedList.map((u, i) => ({ ...u, slot: m.bootInfo.untyped.start + i })).sort((a, b) => b.sizeBits - a.sizeBits);
+  const untypeds = m.bootInfo.untypedList
+    .map((u, i) => ({ ...u, slot: m.bootInfo.untyped.start + i }))
+    .sort((a, b) => b.sizeBits - a.sizeBits);
   const big = untypeds[0]!.slot;
-  const retype = (type: ObjectTypeName, dest: number, count: number) => call(big, "UntypedRetype", [objectTypeNumber(type), 0, 0, 0, dest, count], [CNODE]);
+  const retype = (type: ObjectTypeName, dest: number, count: number) =>
+    call(big, "UntypedRetype", [objectTypeNumber(type), 0, 0, 0, dest, count], [CNODE]);
   let next = m.bootInfo.empty.start;
   const frame = next++;
   retype("seL4_ARM_SmallPageObject", frame, 1);
@@ -100,7 +103,8 @@ function buildWorld(n: number) {
   call(spareFrame, "ARMPageMap", [spareVaddr, 3, 3], [PD]);
   const mapped = s;
   const pdCap = capAt(s, T, PD);
-  if (pdCap.type !== "PageDirectory") throw new Error("bench setup: the initial thread's VSpace slot holds no page directory cap");
+  if (pdCap.type !== "PageDirectory")
+    throw new Error("bench setup: the initial thread's VSpace slot holds no page directory cap");
   const pd = pdCap.paddr;
   return { m, T, unmapped: before, mapped, spareFrame, sparePT, freeSlot, spareVaddr, big, frame, pd };
 }
@@ -139,7 +143,11 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
     const w = buildWorld(n);
     const heap1 = heapAfterGC();
     // Messages are built once: the figures are the kernel's cost, not the caller's allocations.
-    const message = (label: InvocationLabel, args: number[], extra: number[] = []) => ({ label, args, extraCaps: extra as CPtr[] });
+    const message = (label: InvocationLabel, args: number[], extra: number[] = []) => ({
+      label,
+      args,
+      extraCaps: extra as CPtr[],
+    });
     const mapMsg = message("ARMPageMap", [w.spareVaddr, 3, 3], [PD]);
     const unmapMsg = message("ARMPageUnmap", []);
     {
@@ -152,12 +160,22 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
       const seen = new Set<object>();
       const one = retainedBytes([w.unmapped], seen);
       const extra = retainedBytes(states, seen);
-      memory.push({ size: n, heapBytesPerMapping: Math.round((heap1 - heap0) / n), bytesOfOneState: one, extraBytesFor1000States: extra, ratio1000States: (one + extra) / one });
+      memory.push({
+        size: n,
+        heapBytesPerMapping: Math.round((heap1 - heap0) / n),
+        bytesOfOneState: one,
+        extraBytesFor1000States: extra,
+        ratio1000States: (one + extra) / one,
+      });
     }
     const ptMapMsg = message("ARMPageTableMap", [0xd8000000, 3], [PD]);
     const copyMsg = message("CNodeCopy", [w.freeSlot, 32, w.frame, 32, 15], [CNODE]);
     const deleteMsg = message("CNodeDelete", [w.freeSlot, 32]);
-    const retypeMsg = message("UntypedRetype", [objectTypeNumber("seL4_ARM_SmallPageObject"), 0, 0, 0, w.freeSlot, 1], [CNODE]);
+    const retypeMsg = message(
+      "UntypedRetype",
+      [objectTypeNumber("seL4_ARM_SmallPageObject"), 0, 0, 0, w.freeSlot, 1],
+      [CNODE],
+    );
     const copied = invoke(w.unmapped, w.T, CNODE as CPtr, copyMsg).state;
     const T = w.T;
     // [name, operation, calls per sample]. A sub-microsecond call is below what a per-call timer
@@ -173,7 +191,11 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
       // The alternative transition engine, for the record: the same two calls through immer's produce.
       ["frame map, immer engine", withImmer(() => invoke(w.unmapped, T, w.spareFrame as CPtr, mapMsg)), BATCH],
       ["frame unmap, immer engine", withImmer(() => invoke(w.mapped, T, w.spareFrame as CPtr, unmapMsg)), BATCH],
-      ["map + incremental invariant check", () => checkTouched(w.unmapped, invoke(w.unmapped, T, w.spareFrame as CPtr, mapMsg).state), 1],
+      [
+        "map + incremental invariant check",
+        () => checkTouched(w.unmapped, invoke(w.unmapped, T, w.spareFrame as CPtr, mapMsg).state),
+        1,
+      ],
       // One `capsim fuzz` step: a random VSpace operation on the fuzz world, then the invariants
       // it touched (the fuzz world is fixed-size; this row shows the cost of a checked step).
       [
@@ -215,7 +237,11 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
       const t0 = process.hrtime.bigint();
       let k = 0;
       for (; k < 20; k++) checkAll(invoke(w.unmapped, w.T, w.spareFrame as CPtr, mapMsg).state);
-      rows.push({ op: "step + full invariant check", size: n, medianNs: Math.round(Number(process.hrtime.bigint() - t0) / k) });
+      rows.push({
+        op: "step + full invariant check",
+        size: n,
+        medianNs: Math.round(Number(process.hrtime.bigint() - t0) / k),
+      });
     }
   }
   return { rows, memory };
@@ -223,17 +249,36 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
 
 const { rows, memory } = await measure();
 const ops = [...new Set(rows.map((r) => r.op))];
-console.log(`capsim benchmark (${quick ? "quick" : "full"} mode; ns per operation: the best of ${ROUNDS} rounds of medians; sizes are live 4 KiB mappings)\n`);
-console.log(["operation".padEnd(34), ...SIZES.map((n) => `n=${n.toExponential(0)}`.padStart(10)), "  max/min"].join(""));
+console.log(
+  `capsim benchmark (${quick ? "quick" : "full"} mode; ns per operation: the best of ${ROUNDS} rounds of medians; sizes are live 4 KiB mappings)\n`,
+);
+console.log(
+  ["operation".padEnd(34), ...SIZES.map((n) => `n=${n.toExponential(0)}`.padStart(10)), "  max/min"].join(""),
+);
 const ratios: Record<string, number> = {};
 for (const op of ops) {
   const vals = SIZES.map((n) => rows.find((r) => r.op === op && r.size === n)?.medianNs);
   const known = vals.filter((v): v is number => v !== undefined);
   ratios[op] = known.length > 1 ? Math.max(...known) / Math.min(...known) : 1;
-  console.log([op.padEnd(34), ...vals.map((v) => (v === undefined ? "" : String(v)).padStart(10)), `  ${ratios[op]!.toFixed(2)}`].join(""));
+  console.log(
+    [
+      op.padEnd(34),
+      ...vals.map((v) => (v === undefined ? "" : String(v)).padStart(10)),
+      `  ${ratios[op]!.toFixed(2)}`,
+    ].join(""),
+  );
 }
 console.log(`\nmemory${gc ? "" : " (approximate: run with --expose-gc for exact figures)"}:`);
-console.log(["live mappings".padEnd(14), "heap/mapping".padStart(13), "one state".padStart(12), "counted/mapping".padStart(17), "1,000 states".padStart(14), "  (one + 1,000) / one"].join(""));
+console.log(
+  [
+    "live mappings".padEnd(14),
+    "heap/mapping".padStart(13),
+    "one state".padStart(12),
+    "counted/mapping".padStart(17),
+    "1,000 states".padStart(14),
+    "  (one + 1,000) / one",
+  ].join(""),
+);
 for (const m of memory) {
   console.log(
     [
@@ -248,5 +293,12 @@ for (const m of memory) {
 }
 const startup = measureStartup({ quick });
 printStartup(startup, quick);
-writeFileSync("bench/results.json", JSON.stringify({ mode: quick ? "quick" : "full", date: new Date().toISOString(), rows, ratios, memory, startup }, null, 2));
+writeFileSync(
+  "bench/results.json",
+  JSON.stringify(
+    { mode: quick ? "quick" : "full", date: new Date().toISOString(), rows, ratios, memory, startup },
+    null,
+    2,
+  ),
+);
 console.log("\nwritten to bench/results.json");

@@ -33,7 +33,11 @@ const COMMANDS: readonly { readonly command: string; readonly args: readonly str
   { command: "node -e 0", args: ["-e", "0"] },
   { command: "capsim --version", args: ["bin/capsim.js", "--version"], target: 3 },
   { command: "capsim --help", args: ["bin/capsim.js", "--help"] },
-  { command: "capsim run examples/01-map-a-frame.yaml", args: ["bin/capsim.js", "run", "examples/01-map-a-frame.yaml"], target: 5 },
+  {
+    command: "capsim run examples/01-map-a-frame.yaml",
+    args: ["bin/capsim.js", "run", "examples/01-map-a-frame.yaml"],
+    target: 5,
+  },
 ];
 
 function newestMtime(dir: string): number {
@@ -116,11 +120,33 @@ export function measureStartup(options: { readonly quick?: boolean } = {}): Star
 export function printStartup(rows: readonly StartupRow[], quick: boolean): void {
   console.log(`\nstartup (${quick ? 5 : 21} runs each, interleaved; the compiled CLI, node ${process.version}):\n`);
   const withCpu = rows.every((r) => r.cpuRatio !== undefined);
-  console.log(["command".padEnd(42), "median".padStart(9), "min".padStart(8), "  x node (median)", "  x node (min)", withCpu ? "  cpu median  x node (cpu)" : "", "  target (median)"].join(""));
+  console.log(
+    [
+      "command".padEnd(42),
+      "median".padStart(9),
+      "min".padStart(8),
+      "  x node (median)",
+      "  x node (min)",
+      withCpu ? "  cpu median  x node (cpu)" : "",
+      "  target (median)",
+    ].join(""),
+  );
   for (const r of rows) {
     const target = r.target === undefined ? "" : `  within ${r.target}x: ${r.ratio <= r.target ? "yes" : "NO"}`;
-    const cpuText = withCpu ? `${`${Math.round(r.cpuMedianMs ?? 0)} ms`.padStart(12)}${`${(r.cpuRatio ?? 0).toFixed(2)}x`.padStart(14)}` : "";
-    console.log([r.command.padEnd(42), `${r.medianMs} ms`.padStart(9), `${r.minMs} ms`.padStart(8), `${r.ratio.toFixed(2)}x`.padStart(17), `${r.minRatio.toFixed(2)}x`.padStart(14), cpuText, target].join(""));
+    const cpuText = withCpu
+      ? `${`${Math.round(r.cpuMedianMs ?? 0)} ms`.padStart(12)}${`${(r.cpuRatio ?? 0).toFixed(2)}x`.padStart(14)}`
+      : "";
+    console.log(
+      [
+        r.command.padEnd(42),
+        `${r.medianMs} ms`.padStart(9),
+        `${r.minMs} ms`.padStart(8),
+        `${r.ratio.toFixed(2)}x`.padStart(17),
+        `${r.minRatio.toFixed(2)}x`.padStart(14),
+        cpuText,
+        target,
+      ].join(""),
+    );
   }
 }
 

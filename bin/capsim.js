@@ -17,7 +17,9 @@ async function loadCli() {
     return await import("../dist/cli/main.js");
   } catch (e) {
     if (e?.code === "ERR_MODULE_NOT_FOUND" && String(e.message).includes("dist/cli/main.js")) {
-      console.error("capsim: the compiled CLI (dist/) is missing; in a checkout, run `npm run build` (`npm ci` runs it)");
+      console.error(
+        "capsim: the compiled CLI (dist/) is missing; in a checkout, run `npm run build` (`npm ci` runs it)",
+      );
       process.exit(2);
     }
     throw e;

@@ -2,7 +2,17 @@
  * capsim: seL4's capability object model and ARM 32-bit VSpace, as pure state transitions.
  * The public surface: boot a machine, invoke capabilities, query address spaces.
  */
-export { vaddr, paddr, cptr, asid, hex, type VirtAddr, type PhysAddr, type CPtr, type ASID } from "./model/addresses.ts";
+export {
+  vaddr,
+  paddr,
+  cptr,
+  asid,
+  hex,
+  type VirtAddr,
+  type PhysAddr,
+  type CPtr,
+  type ASID,
+} from "./model/addresses.ts";
 export { type SyscallError, type LookupFailure, describeError, errorReplyMRs, ERROR_CODES } from "./model/errors.ts";
 export { PMap } from "./model/pmap.ts";
 export { bootMinimal, type BootedMachine, type BootInfo, type RamRegion } from "./boot/minimal.ts";

@@ -70,7 +70,10 @@ export function archOf(config: MachineConfig): Arch {
 }
 
 /** The default configuration of each architecture. */
-export const DEFAULT_CONFIGS: Readonly<Record<ArchName, MachineConfig>> = { aarch32: a32.AARCH32_DEFAULT_CONFIG, aarch64: a64.AARCH64_DEFAULT_CONFIG };
+export const DEFAULT_CONFIGS: Readonly<Record<ArchName, MachineConfig>> = {
+  aarch32: a32.AARCH32_DEFAULT_CONFIG,
+  aarch64: a64.AARCH64_DEFAULT_CONFIG,
+};
 
 // ARM32's own exports, for ARM32-only tooling.
 // Configuration, sizes and object types.
@@ -95,9 +98,25 @@ export { finaliseArchCap } from "./aarch32/finalise.ts";
 
 // ASIDs, paging structures, the walk, the TLB and the MMU.
 export { ASID_POOL_SIZE, ASID_TABLE_SIZE, findPDForASID } from "./aarch32/asid.ts";
-export { decodePDE, decodePTE, encodePDE, encodePTE, type Entry, type PDE, type PTE, type PageAttributes } from "./aarch32/entries.ts";
+export {
+  decodePDE,
+  decodePTE,
+  encodePDE,
+  encodePTE,
+  type Entry,
+  type PDE,
+  type PTE,
+  type PageAttributes,
+} from "./aarch32/entries.ts";
 export { copyGlobalMappings } from "./aarch32/globalMappings.ts";
-export { listDirectory, listTable, resolve, type EntryRow, type ResolvedPage, type Unresolved } from "./aarch32/walk.ts";
+export {
+  listDirectory,
+  listTable,
+  resolve,
+  type EntryRow,
+  type ResolvedPage,
+  type Unresolved,
+} from "./aarch32/walk.ts";
 export { GLOBAL_TLB_TAG } from "./aarch32/tlb.ts";
 export { mmuTranslate } from "./aarch32/mmu.ts";
 export { setVMRoot } from "./aarch32/vmRoot.ts";

@@ -27,19 +27,34 @@ export type BootOptions = z.input<typeof BootOptionsSchema>;
 export function boot(input: BootOptions = { ram: [{ base: 0, size: 256 * 2 ** 20 }] }): FullyBootedMachine {
   const m = checkMemoryMap(parseBootOptions(BootOptionsSchema, input));
   const physBase = Math.min(...m.ram.map((r) => r.base));
-  if (m.kernelImageSize < KERNEL_PAGING_BYTES) throw new BootError("kernelImageSize", `the kernel image must hold its global page directory and page table (at least ${KERNEL_PAGING_BYTES / 1024} KiB)`);
+  if (m.kernelImageSize < KERNEL_PAGING_BYTES)
+    throw new BootError(
+      "kernelImageSize",
+      `the kernel image must hold its global page directory and page table (at least ${KERNEL_PAGING_BYTES / 1024} KiB)`,
+    );
   const kernelEnd = physBase + alignUp(m.kernelImageSize, 12);
 
   // The root task's image sits right after the kernel image.
   const uiSize = alignUp(m.userImage.size, 12);
   const firstRegion = m.ram.find((r) => r.base === physBase)!;
-  if (kernelEnd + uiSize > firstRegion.base + firstRegion.size) throw new BootError("userImage", `the user image (${hex(uiSize)} bytes) does not fit after the kernel image in ram[${m.ram.indexOf(firstRegion)}]`);
-  if (m.userImage.vbase % 4096 !== 0) throw new BootError("userImage.vbase", `${hex(m.userImage.vbase)} is not 4 KiB aligned`);
+  if (kernelEnd + uiSize > firstRegion.base + firstRegion.size)
+    throw new BootError(
+      "userImage",
+      `the user image (${hex(uiSize)} bytes) does not fit after the kernel image in ram[${m.ram.indexOf(firstRegion)}]`,
+    );
+  if (m.userImage.vbase % 4096 !== 0)
+    throw new BootError("userImage.vbase", `${hex(m.userImage.vbase)} is not 4 KiB aligned`);
   const image: UserImage = { physStart: kernelEnd, vStart: m.userImage.vbase, pages: uiSize / 4096 };
   const itEnd = itLayoutOf(image).itVReg.end;
-  if (itEnd >= m.userTop) throw new BootError("userImage", `the initial thread's virtual range ends at ${hex(itEnd)}, at or above USER_TOP ${hex(m.userTop)}`);
+  if (itEnd >= m.userTop)
+    throw new BootError(
+      "userImage",
+      `the initial thread's virtual range ends at ${hex(itEnd)}, at or above USER_TOP ${hex(m.userTop)}`,
+    );
 
-  const kernel = transition(emptyKernelState({ ...DEFAULT_CONFIG, api: m.api, userTop: m.userTop as VirtAddr }), (s) => mapKernelWindow(s, physBase, kernelEnd));
+  const kernel = transition(emptyKernelState({ ...DEFAULT_CONFIG, api: m.api, userTop: m.userTop as VirtAddr }), (s) =>
+    mapKernelWindow(s, physBase, kernelEnd),
+  );
   const free = subtract(listRAMRegions(m.ram), [[physBase, kernelEnd + uiSize]]);
   const rootserver = createRootserver(kernel, { cnodeSizeBits: m.cnodeSizeBits, image, devices: m.devices, free });
   return { ...rootserver, physBase };

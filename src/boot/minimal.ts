@@ -38,7 +38,10 @@ const MinimalBootOptionsSchema = z
       .number()
       .int()
       .min(Math.log2(seL4_NumInitialCaps), `the initial CNode must hold the ${seL4_NumInitialCaps} well-known slots`)
-      .max(DEFAULT_CONFIG.sizes.wordBits - DEFAULT_CONFIG.sizes.slotBits - 1, "seL4 requires CONFIG_ROOT_CNODE_SIZE_BITS < wordBits - slotBits")
+      .max(
+        DEFAULT_CONFIG.sizes.wordBits - DEFAULT_CONFIG.sizes.slotBits - 1,
+        "seL4 requires CONFIG_ROOT_CNODE_SIZE_BITS < wordBits - slotBits",
+      )
       .default(12),
     api: ApiGenerationSchema.optional(),
   })
@@ -59,7 +62,12 @@ export function bootMinimal(opts: MinimalBootOptions): BootedMachine {
   const o = parseBootOptions(MinimalBootOptionsSchema, opts);
   const config = o.config ?? DEFAULT_CONFIG;
   const kernel = emptyKernelState(o.api === undefined ? config : { ...config, api: o.api });
-  const { state, initThread, bootInfo } = createRootserver(kernel, { cnodeSizeBits: o.cnodeSizeBits, image: null, devices: [], free: listRAMRegions(o.ram) });
+  const { state, initThread, bootInfo } = createRootserver(kernel, {
+    cnodeSizeBits: o.cnodeSizeBits,
+    image: null,
+    devices: [],
+    free: listRAMRegions(o.ram),
+  });
   const { empty, untyped, untypedList, initThreadCNodeSizeBits } = bootInfo;
   return { state, initThread, bootInfo: { empty, untyped, untypedList, initThreadCNodeSizeBits } };
 }

@@ -4,7 +4,10 @@ import type { ApiGeneration, KernelSizes, MachineConfig } from "../model/state.t
 
 /** A boot failure: which boot option is wrong (a field path such as `ram[1]` or `userImage.vbase`), and why. */
 export class BootError extends Error {
-  constructor(readonly where: string, why: string) {
+  constructor(
+    readonly where: string,
+    why: string,
+  ) {
     super(`boot: ${where}: ${why}`);
     this.name = "BootError";
   }
@@ -30,7 +33,9 @@ export function parseBootOptions<S extends z.ZodType>(schema: S, input: unknown)
 }
 
 /** A region of physical memory: [base, base + size). */
-export const RegionSchema = z.object({ base: z.number().int().nonnegative(), size: z.number().int().positive() }).strict();
+export const RegionSchema = z
+  .object({ base: z.number().int().nonnegative(), size: z.number().int().positive() })
+  .strict();
 
 /** Which generation of seL4's VSpace API the booted kernel implements. */
 export const ApiGenerationSchema = z.enum(["current", "legacy"]) satisfies z.ZodType<ApiGeneration>;
@@ -59,6 +64,9 @@ export const MachineConfigSchema = z
     arch: z.literal("aarch32"),
     sizes: KernelSizesSchema,
     api: ApiGenerationSchema,
-    userTop: z.custom<VirtAddr>((v) => typeof v === "number" && Number.isInteger(v) && v > 0, "expected a positive whole number (USER_TOP)"),
+    userTop: z.custom<VirtAddr>(
+      (v) => typeof v === "number" && Number.isInteger(v) && v > 0,
+      "expected a positive whole number (USER_TOP)",
+    ),
   })
   .strict() satisfies z.ZodType<MachineConfig>;

@@ -36,7 +36,11 @@ export type Interval = readonly [number, number];
 export function subtract(ranges: readonly Interval[], taken: readonly Interval[]): Interval[] {
   let out: Interval[] = [...ranges];
   for (const [tlo, thi] of taken) {
-    out = out.flatMap(([lo, hi]): Interval[] => (thi <= lo || tlo >= hi ? [[lo, hi]] : [...(lo < tlo ? [[lo, tlo] as Interval] : []), ...(thi < hi ? [[thi, hi] as Interval] : [])]));
+    out = out.flatMap(([lo, hi]): Interval[] =>
+      thi <= lo || tlo >= hi
+        ? [[lo, hi]]
+        : [...(lo < tlo ? [[lo, tlo] as Interval] : []), ...(thi < hi ? [[thi, hi] as Interval] : [])],
+    );
   }
   return out.sort((a, b) => a[0] - b[0]);
 }
@@ -60,19 +64,32 @@ export interface RootserverRequest {
  * free range that holds them all (aligned to the biggest, so no object needs padding); returns
  * where each went and the free ranges left. Objects of equal size keep seL4's order.
  */
-export function placeRootserverObjects(sizes: KernelSizes, free: readonly Interval[], req: RootserverRequest): { placed: { kind: string; at: PhysAddr }[]; free: Interval[] } {
+export function placeRootserverObjects(
+  sizes: KernelSizes,
+  free: readonly Interval[],
+  req: RootserverRequest,
+): { placed: { kind: string; at: PhysAddr }[]; free: Interval[] } {
   const plan: { kind: string; bits: number }[] = [
     { kind: "CNode", bits: req.cnodeSizeBits + sizes.slotBits },
     { kind: "PageDirectory", bits: sizes.vspaceRootBits },
     { kind: "ASIDPool", bits: sizes.asidPoolBits },
-    ...(req.bootFrames ? [{ kind: "IPCBuffer", bits: seL4_PageBits }, { kind: "BootInfo", bits: seL4_PageBits }] : []),
+    ...(req.bootFrames
+      ? [
+          { kind: "IPCBuffer", bits: seL4_PageBits },
+          { kind: "BootInfo", bits: seL4_PageBits },
+        ]
+      : []),
     ...Array.from({ length: req.pageTables }, () => ({ kind: "PageTable", bits: sizes.pageTableBits })),
     { kind: "TCB", bits: sizes.tcbBits },
   ].sort((a, b) => b.bits - a.bits);
   const alignBits = plan[0]?.bits ?? 0;
   const needBytes = plan.reduce((n, o) => n + pow2(o.bits), 0);
   const home = free.find(([lo, hi]) => alignUp(lo, alignBits) + needBytes <= hi);
-  if (home === undefined) throw new BootError("ram", `no RAM region can hold the initial thread's objects (${hex(needBytes)} bytes, aligned to 2^${alignBits}) in its free memory: RAM is too small or too fragmented`);
+  if (home === undefined)
+    throw new BootError(
+      "ram",
+      `no RAM region can hold the initial thread's objects (${hex(needBytes)} bytes, aligned to 2^${alignBits}) in its free memory: RAM is too small or too fragmented`,
+    );
   const start = alignUp(home[0], alignBits);
   let cursor = start;
   const placed: { kind: string; at: PhysAddr }[] = [];
@@ -96,7 +113,11 @@ export interface RootserverMem {
 }
 
 /** Boot step (seL4's create_rootserver_objects): place the objects and name each one. */
-export function createRootserverObjects(sizes: KernelSizes, free: readonly Interval[], req: RootserverRequest): { rootserver: RootserverMem; free: Interval[] } {
+export function createRootserverObjects(
+  sizes: KernelSizes,
+  free: readonly Interval[],
+  req: RootserverRequest,
+): { rootserver: RootserverMem; free: Interval[] } {
   const { placed, free: left } = placeRootserverObjects(sizes, free, req);
   const all = (kind: string) => placed.filter((p) => p.kind === kind).map((p) => p.at);
   const one = (kind: string) => all(kind)[0] ?? null;
@@ -106,14 +127,29 @@ export function createRootserverObjects(sizes: KernelSizes, free: readonly Inter
     return at;
   };
   return {
-    rootserver: { cnode: must("CNode"), vspace: must("PageDirectory"), asidPool: must("ASIDPool"), ipcBuf: one("IPCBuffer"), bootInfo: one("BootInfo"), paging: all("PageTable"), tcb: must("TCB") },
+    rootserver: {
+      cnode: must("CNode"),
+      vspace: must("PageDirectory"),
+      asidPool: must("ASIDPool"),
+      ipcBuf: one("IPCBuffer"),
+      bootInfo: one("BootInfo"),
+      paging: all("PageTable"),
+      tcb: must("TCB"),
+    },
     free: left,
   };
 }
 
 /** Boot step (seL4's create_untypeds): device regions, then free RAM, as aligned power-of-two untypeds. */
-export function untypedsFor(sizes: KernelSizes, devices: readonly { base: number; size: number }[], free: readonly Interval[]): UntypedBlock[] {
-  return [...devices.flatMap((d) => splitIntoUntypeds(sizes, d.base, d.base + d.size, true)), ...free.flatMap(([lo, hi]) => splitIntoUntypeds(sizes, lo, hi, false))];
+export function untypedsFor(
+  sizes: KernelSizes,
+  devices: readonly { base: number; size: number }[],
+  free: readonly Interval[],
+): UntypedBlock[] {
+  return [
+    ...devices.flatMap((d) => splitIntoUntypeds(sizes, d.base, d.base + d.size, true)),
+    ...free.flatMap(([lo, hi]) => splitIntoUntypeds(sizes, lo, hi, false)),
+  ];
 }
 
 /** The root task's image: where it is in physical memory, where it is linked, how many 4 KiB pages. */
@@ -192,7 +228,13 @@ class SlotCursor {
 /** Boot step (seL4's create_root_cnode): the CNode whose guard makes every CPtr a plain slot index. */
 export function createRootCNode(s: MutableState, cnode: PhysAddr, cnodeSizeBits: number): CNodeCap {
   putObject(s, { type: "CNode", paddr: cnode, radixBits: cnodeSizeBits });
-  const cap: CNodeCap = { type: "CNode", paddr: cnode, radixBits: cnodeSizeBits, guardSize: s.config.sizes.wordBits - cnodeSizeBits, guard: 0 };
+  const cap: CNodeCap = {
+    type: "CNode",
+    paddr: cnode,
+    radixBits: cnodeSizeBits,
+    guardSize: s.config.sizes.wordBits - cnodeSizeBits,
+    guard: 0,
+  };
   insertCap(s, cap, slotAddress(cnode, INITIAL_CAP_SLOTS.InitThreadCNode), null, true);
   return cap;
 }
@@ -218,14 +260,21 @@ function createDataFrameCap(s: MutableState, vspace: PhysAddr, pptr: PhysAddr, v
  * Boot step (seL4's create_initial_thread): the TCB, its CSpace and VSpace roots copied from the
  * root CNode's slots, and its IPC-buffer slot a derived (so unmapped) copy of the buffer's cap.
  */
-export function createInitialThread(s: MutableState, tcb: PhysAddr, cnode: PhysAddr, ipcBufVPtr: VirtAddr, hasIPCBuffer: boolean): void {
+export function createInitialThread(
+  s: MutableState,
+  tcb: PhysAddr,
+  cnode: PhysAddr,
+  ipcBufVPtr: VirtAddr,
+  hasIPCBuffer: boolean,
+): void {
   putObject(s, { type: "TCB", paddr: tcb, ipcBuffer: ipcBufVPtr });
   const copy = (from: number, to: number) => {
     const src = slotAddress(cnode, from);
     const cte = s.ctes.get(src);
     if (cte === undefined) throw new Error(`capsim internal error: create_initial_thread found slot ${from} empty`);
     const derived = deriveCap(s, src, cte.cap);
-    if (!derived.ok) throw new Error(`capsim internal error: create_initial_thread cannot derive the cap in slot ${from}`);
+    if (!derived.ok)
+      throw new Error(`capsim internal error: create_initial_thread cannot derive the cap in slot ${from}`);
     cteInsert(s, derived.value, src, slotAddress(tcb, to));
   };
   copy(INITIAL_CAP_SLOTS.InitThreadCNode, TCB_SLOTS.tcbCTable);
@@ -237,7 +286,13 @@ export function createInitialThread(s: MutableState, tcb: PhysAddr, cnode: PhysA
 
 /** Boot untypeds start "full" (free index at the end): the first Retype resets them. */
 function untypedCap(u: UntypedBlock): Cap {
-  return { type: "Untyped", paddr: paddr(u.paddr), sizeBits: u.sizeBits, isDevice: u.isDevice, freeIndex: pow2(u.sizeBits) };
+  return {
+    type: "Untyped",
+    paddr: paddr(u.paddr),
+    sizeBits: u.sizeBits,
+    isDevice: u.isDevice,
+    freeIndex: pow2(u.sizeBits),
+  };
 }
 
 /** The slot regions boot hands out past the well-known slots, for bootinfo. */
@@ -249,7 +304,12 @@ interface ProvidedRegions {
 }
 
 /** Boot step (seL4's populate_bi_frame and bi_finalise): the bootinfo the initial thread reads. */
-export function populateBIFrame(cnodeSizeBits: number, layout: ItLayout | null, regions: ProvidedRegions, untypedList: readonly UntypedBlock[]): FullBootInfo {
+export function populateBIFrame(
+  cnodeSizeBits: number,
+  layout: ItLayout | null,
+  regions: ProvidedRegions,
+  untypedList: readonly UntypedBlock[],
+): FullBootInfo {
   return {
     nodeID: 0,
     numNodes: 1,
@@ -282,11 +342,16 @@ export function createRootserver(kernel: KernelState, spec: RootserverSpec): Roo
   const sizes = kernel.config.sizes;
   const layout = spec.image === null ? null : itLayoutOf(spec.image);
   const pageTables = layout === null ? 0 : archGetNPaging(layout.itVReg);
-  const { rootserver: rs, free } = createRootserverObjects(sizes, spec.free, { cnodeSizeBits: spec.cnodeSizeBits, pageTables, bootFrames: layout !== null });
+  const { rootserver: rs, free } = createRootserverObjects(sizes, spec.free, {
+    cnodeSizeBits: spec.cnodeSizeBits,
+    pageTables,
+    bootFrames: layout !== null,
+  });
   const untypeds = untypedsFor(sizes, spec.devices, free);
   const capacity = pow2(spec.cnodeSizeBits);
   const capsNeeded = seL4_NumInitialCaps + pageTables + (spec.image?.pages ?? 0) + untypeds.length;
-  if (capsNeeded > capacity) throw new BootError("cnodeSizeBits", `${capsNeeded} caps do not fit in a CNode of ${capacity} slots`);
+  if (capsNeeded > capacity)
+    throw new BootError("cnodeSizeBits", `${capsNeeded} caps do not fit in a CNode of ${capacity} slots`);
 
   let bootInfo: FullBootInfo | undefined;
   const state = transition(kernel, (s: MutableState) => {
@@ -298,7 +363,10 @@ export function createRootserver(kernel: KernelState, spec: RootserverSpec): Roo
     let userImageFrames = slots.provide([]);
     if (spec.image !== null && layout !== null && rs.ipcBuf !== null && rs.bootInfo !== null) {
       slots.write(INITIAL_CAP_SLOTS.BootInfoFrame, createDataFrameCap(s, rs.vspace, rs.bootInfo, layout.biFrameVPtr));
-      slots.write(INITIAL_CAP_SLOTS.InitThreadIPCBuffer, createDataFrameCap(s, rs.vspace, rs.ipcBuf, layout.ipcBufVPtr));
+      slots.write(
+        INITIAL_CAP_SLOTS.InitThreadIPCBuffer,
+        createDataFrameCap(s, rs.vspace, rs.ipcBuf, layout.ipcBufVPtr),
+      );
       userImageFrames = slots.provide(createFramesOfRegion(s, rs.vspace, spec.image));
     }
     const pool = createItASIDPool(s, rs.asidPool);
@@ -307,7 +375,12 @@ export function createRootserver(kernel: KernelState, spec: RootserverSpec): Roo
     writeItASIDPool(s, rs.asidPool, rs.vspace);
     createInitialThread(s, rs.tcb, rs.cnode, layout?.ipcBufVPtr ?? (0 as VirtAddr), rs.ipcBuf !== null);
     const untyped = slots.provide(untypeds.map(untypedCap));
-    bootInfo = populateBIFrame(spec.cnodeSizeBits, layout, { userImagePaging, userImageFrames, untyped, empty: { start: slots.slotPosCur, end: capacity } }, untypeds);
+    bootInfo = populateBIFrame(
+      spec.cnodeSizeBits,
+      layout,
+      { userImagePaging, userImageFrames, untyped, empty: { start: slots.slotPosCur, end: capacity } },
+      untypeds,
+    );
     // Only a thread with an image has anything to run: the minimal boot leaves the MMU unloaded.
     if (layout !== null) setVMRoot(s, rs.tcb);
   });

@@ -25,7 +25,10 @@ export function execute(args: ParsedArgs): number {
       const changes = describeChanges(report.states[s.index - 1]!, report.states[s.index]!, cnode, report.names);
       for (const c of changes) console.log(`    changed: ${c}`);
     }
-    for (const e of s.effects) console.log(`  effect: ${e.kind === "note" ? e.text : `${e.kind}${e.kind === "tlbFlushPage" ? ` ${hex(e.vaddr)}` : ""}: ${"why" in e ? e.why : ""}`}`);
+    for (const e of s.effects)
+      console.log(
+        `  effect: ${e.kind === "note" ? e.text : `${e.kind}${e.kind === "tlbFlushPage" ? ` ${hex(e.vaddr)}` : ""}: ${"why" in e ? e.why : ""}`}`,
+      );
     console.log(`  ${s.held ? "This is what the scenario expected." : `The scenario expected ${s.expected}.`}\n`);
   }
   return report.passed ? 0 : 1;

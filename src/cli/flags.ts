@@ -63,7 +63,10 @@ const flagsOf = (spec: CommandSpec): readonly FlagSpec[] => [...spec.flags, HELP
 function unknownFlag(spec: CommandSpec, written: string): UsageError {
   const long = flagsOf(spec).map((f) => `--${f.name}`);
   const suggestion = closest(written, long);
-  return new UsageError(spec.name, `unknown option ${written}${suggestion ? `; did you mean ${suggestion}?` : ""} (see capsim ${spec.name} --help)`);
+  return new UsageError(
+    spec.name,
+    `unknown option ${written}${suggestion ? `; did you mean ${suggestion}?` : ""} (see capsim ${spec.name} --help)`,
+  );
 }
 
 function findFlag(spec: CommandSpec, written: string): FlagSpec | undefined {
@@ -105,7 +108,8 @@ export function scanArgs(spec: CommandSpec, argv: readonly string[]): ParsedArgs
     } else if (eq > 0) flags[flagKey(flag.name)] = arg.slice(eq + 1);
     else {
       const next = argv[i + 1];
-      if (next === undefined || looksLikeFlag(next)) problems.push(new UsageError(spec.name, `--${flag.name} needs a value (${flag.value})`));
+      if (next === undefined || looksLikeFlag(next))
+        problems.push(new UsageError(spec.name, `--${flag.name} needs a value (${flag.value})`));
       else flags[flagKey(flag.name)] = (i++, next);
     }
   }
@@ -114,7 +118,12 @@ export function scanArgs(spec: CommandSpec, argv: readonly string[]): ParsedArgs
   if (first !== undefined) throw first;
   if (operands.length < spec.minOperands) throw new UsageError(spec.name, spec.operandsProblem);
   if (operands.length > spec.maxOperands) {
-    throw new UsageError(spec.name, spec.maxOperands === 0 ? `unexpected argument "${operands[0]}" (see capsim ${spec.name} --help)` : spec.operandsProblem);
+    throw new UsageError(
+      spec.name,
+      spec.maxOperands === 0
+        ? `unexpected argument "${operands[0]}" (see capsim ${spec.name} --help)`
+        : spec.operandsProblem,
+    );
   }
   return { help, flags, operands };
 }
@@ -123,7 +132,11 @@ export function scanArgs(spec: CommandSpec, argv: readonly string[]): ParsedArgs
  * Check the flags' values with the command's zod schema. A key the spec does not know is
  * refused here too, for callers that built the record themselves.
  */
-export function validateFlags<T>(spec: CommandSpec, schema: z.ZodType<T>, flags: Readonly<Record<string, string | true>>): T {
+export function validateFlags<T>(
+  spec: CommandSpec,
+  schema: z.ZodType<T>,
+  flags: Readonly<Record<string, string | true>>,
+): T {
   const byKey = new Map(spec.flags.map((f) => [flagKey(f.name), f]));
   const unknown = Object.keys(flags).find((k) => !byKey.has(k));
   if (unknown !== undefined) throw unknownFlag(spec, `--${unknown}`);
@@ -132,7 +145,10 @@ export function validateFlags<T>(spec: CommandSpec, schema: z.ZodType<T>, flags:
   const issue = parsed.error.issues[0];
   const key = String(issue?.path[0] ?? "");
   const flag = byKey.get(key);
-  throw new UsageError(spec.name, `--${flag?.name ?? key}${flag?.value ? ` ${String(flags[key] ?? "")}` : ""}: ${issue?.message ?? "invalid"}`);
+  throw new UsageError(
+    spec.name,
+    `--${flag?.name ?? key}${flag?.value ? ` ${String(flags[key] ?? "")}` : ""}: ${issue?.message ?? "invalid"}`,
+  );
 }
 
 /** A command's --help text. */
@@ -141,5 +157,7 @@ export function commandHelp(spec: CommandSpec): string {
   const width = Math.max(...flagsOf(spec).map((f) => label(f).length)) + 3;
   const options = flagsOf(spec).map((f) => `  ${label(f).padEnd(width)}${f.help}`);
   const usage = `usage: capsim ${spec.name}${spec.flags.length ? " [options]" : ""}${spec.operands ? ` ${spec.operands}` : ""}`;
-  return [usage, "", spec.summary, "", "options:", ...options, ...(spec.notes ?? []).flatMap((n) => ["", n])].join("\n");
+  return [usage, "", spec.summary, "", "options:", ...options, ...(spec.notes ?? []).flatMap((n) => ["", n])].join(
+    "\n",
+  );
 }

@@ -17,7 +17,11 @@ import { FUZZ } from "./specs.ts";
  * Run a sequence; the first violation found (checked incrementally after each step, fully at
  * the end). `onStep` counts the steps actually run, for the progress line.
  */
-function firstViolation(w: FuzzWorld, ops: readonly FuzzOp[], onStep: () => void = () => {}): { index: number; violations: Violation[] } | undefined {
+function firstViolation(
+  w: FuzzWorld,
+  ops: readonly FuzzOp[],
+  onStep: () => void = () => {},
+): { index: number; violations: Violation[] } | undefined {
   let s: KernelState = w.state;
   for (let i = 0; i < ops.length; i++) {
     const next = applyFuzzOp(w, s, ops[i] as FuzzOp).state;
@@ -37,12 +41,15 @@ function firstViolation(w: FuzzWorld, ops: readonly FuzzOp[], onStep: () => void
  * its array shrinker cannot do for a fixed-length run. Ops name caps by index into the world,
  * so a shorter sequence is still meaningful.
  */
-export function shrinkSequence(w: FuzzWorld, ops: readonly FuzzOp[]): { ops: FuzzOp[]; violations: Violation[] } | undefined {
+export function shrinkSequence(
+  w: FuzzWorld,
+  ops: readonly FuzzOp[],
+): { ops: FuzzOp[]; violations: Violation[] } | undefined {
   const first = firstViolation(w, ops);
   if (first === undefined) return undefined;
   const wanted = new Set(first.violations.map((v) => v.invariant));
   let best = { ops: ops.slice(0, first.index + 1), violations: first.violations };
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (let i = best.ops.length - 1; i >= 0; i--) {
       const fewer = [...best.ops.slice(0, i), ...best.ops.slice(i + 1)];
@@ -77,7 +84,8 @@ export const FuzzFlags = z.object({
 });
 type FuzzOptions = z.infer<typeof FuzzFlags>;
 
-const isArgv = (a: readonly string[] | Readonly<Record<string, string | true>>): a is readonly string[] => Array.isArray(a);
+const isArgv = (a: readonly string[] | Readonly<Record<string, string | true>>): a is readonly string[] =>
+  Array.isArray(a);
 
 /**
  * `capsim fuzz [--runs R] [--steps N] [--seed S] [--out DIR]` for callers outside the CLI:
@@ -106,7 +114,7 @@ export function execute(args: ParsedArgs): Promise<number> {
 
 /** `--runs` runs of `--steps` steps each, every invariant checked after every step. */
 async function fuzz({ steps, runs, out, ...opts }: FuzzOptions): Promise<number> {
-  const seed = opts.seed ?? (Date.now() % 2 ** 31);
+  const seed = opts.seed ?? Date.now() % 2 ** 31;
   const plan = `${runs} runs (--runs) x ${steps} steps each (--steps)`;
   console.error(`capsim fuzz: ${plan} = ${runs * steps} steps, seed ${seed}`);
   const world = buildFuzzWorld();
@@ -136,9 +144,13 @@ async function fuzz({ steps, runs, out, ...opts }: FuzzOptions): Promise<number>
   console.log(`after the setup (${world.setupSteps.length} steps), the sequence:`);
   shrunk.forEach((o, i) => {
     const { state, result } = applyFuzzOp(world, s, o);
-    console.log(`  ${i + 1}. ${stringify(fuzzOpToStep(world, s, o, result), { lineWidth: 0, collectionStyle: "flow" }).trim()}`);
+    console.log(
+      `  ${i + 1}. ${stringify(fuzzOpToStep(world, s, o, result), { lineWidth: 0, collectionStyle: "flow" }).trim()}`,
+    );
     s = state;
   });
-  console.log(`the shrunk sequence is the scenario ${file}\nreplay it:   capsim run --check-invariants ${file}\nreproduce:   capsim fuzz --seed ${seed} --runs ${runs} --steps ${steps}`);
+  console.log(
+    `the shrunk sequence is the scenario ${file}\nreplay it:   capsim run --check-invariants ${file}\nreproduce:   capsim fuzz --seed ${seed} --runs ${runs} --steps ${steps}`,
+  );
   return 1;
 }

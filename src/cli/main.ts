@@ -77,7 +77,10 @@ function unknownCommand(name: string): UsageError {
   const known = Object.keys(COMMAND_SPECS);
   const suggestion = closest(name, name.startsWith("-") ? ["--help", "--version"] : known);
   const what = name.startsWith("-") ? "option" : "command";
-  return new UsageError("", `unknown ${what} "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ""} (the commands are ${known.join(", ")}; see capsim --help)`);
+  return new UsageError(
+    "",
+    `unknown ${what} "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ""} (the commands are ${known.join(", ")}; see capsim --help)`,
+  );
 }
 
 /** The capsim command line; returns the exit code. */

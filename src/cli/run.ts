@@ -14,7 +14,9 @@ export const RunFlags = z.object({ json: z.boolean().default(false), checkInvari
 export function scenarioFiles(operands: readonly string[]): string[] {
   return operands.flatMap((p) => {
     if (!isDirectory(p)) return [p];
-    const files = readdirSync(p).filter((f) => f.endsWith(".yaml")).sort();
+    const files = readdirSync(p)
+      .filter((f) => f.endsWith(".yaml"))
+      .sort();
     if (files.length === 0) throw new UsageError(RUN.name, `the directory ${p} holds no *.yaml scenario files`);
     return files.map((f) => join(p, f));
   });
@@ -52,7 +54,13 @@ export function execute(args: ParsedArgs): number {
       const report = runScenario(loadScenarioFile(f), { checkInvariants });
       if (report.passed) passed++;
       else failed++;
-      if (json) out.push({ file: f, name: report.name, passed: report.passed, steps: report.steps.map(({ outcome, ...s }) => ({ ...s, outcome: jsonOutcome(outcome) })) });
+      if (json)
+        out.push({
+          file: f,
+          name: report.name,
+          passed: report.passed,
+          steps: report.steps.map(({ outcome, ...s }) => ({ ...s, outcome: jsonOutcome(outcome) })),
+        });
       else {
         console.log(`${report.passed ? paint.good("PASS") : paint.bad("FAIL")} ${f}: ${report.name}`);
         for (const s of report.steps) console.log(stepLine(s, paint));

@@ -5,12 +5,14 @@ import type { CommandSpec } from "./flags.ts";
  * these alone, so that neither needs the command's module; each module checks its own values.
  */
 
-const EXIT_STATUS = "exit status: 0 every expectation held, 1 an expectation failed, 2 a file is not a valid scenario or the command line is wrong";
+const EXIT_STATUS =
+  "exit status: 0 every expectation held, 1 an expectation failed, 2 a file is not a valid scenario or the command line is wrong";
 
 export const RUN: CommandSpec = {
   name: "run",
   brief: "run scenario files and check every expectation",
-  summary: "Run scenario files (SCENARIOS.md) and check every expectation. A directory runs the *.yaml files in it, in sorted order.",
+  summary:
+    "Run scenario files (SCENARIOS.md) and check every expectation. A directory runs the *.yaml files in it, in sorted order.",
   operands: "FILE|DIR...",
   minOperands: 1,
   maxOperands: Infinity,
@@ -51,7 +53,8 @@ export const SHOW: CommandSpec = {
 export const FUZZ: CommandSpec = {
   name: "fuzz",
   brief: "random VSpace invocations, every invariant checked after every step",
-  summary: "Random VSpace invocation sequences with every invariant checked after every step. A violation is shrunk and written as a scenario that `capsim run --check-invariants FILE` replays.",
+  summary:
+    "Random VSpace invocation sequences with every invariant checked after every step. A violation is shrunk and written as a scenario that `capsim run --check-invariants FILE` replays.",
   operands: "",
   minOperands: 0,
   maxOperands: 0,
@@ -62,7 +65,10 @@ export const FUZZ: CommandSpec = {
     { name: "seed", value: "S", help: "the random seed (default: from the clock; always printed, to repeat a run)" },
     { name: "out", value: "DIR", help: "where a violation's scenario is written (default capsim-fuzz)" },
   ],
-  notes: ["Example: --runs 100 --steps 200 checks 20000 steps in all.", "exit status: 0 nothing violated, 1 an invariant was violated, 2 the command line is wrong"],
+  notes: [
+    "Example: --runs 100 --steps 200 checks 20000 steps in all.",
+    "exit status: 0 nothing violated, 1 an invariant was violated, 2 the command line is wrong",
+  ],
 };
 
 export const COMMAND_SPECS = { run: RUN, explain: EXPLAIN, show: SHOW, fuzz: FUZZ } as const;

@@ -18,7 +18,14 @@ import type { DecodeContext } from "../model/message.ts";
 export type CNodeInvocation =
   | { readonly kind: "CNodeInsert"; readonly cap: Cap; readonly src: SlotAddr; readonly dest: SlotAddr }
   | { readonly kind: "CNodeMove"; readonly cap: Cap; readonly src: SlotAddr; readonly dest: SlotAddr }
-  | { readonly kind: "CNodeRotate"; readonly srcCap: Cap; readonly pivotCap: Cap; readonly src: SlotAddr; readonly pivot: SlotAddr; readonly dest: SlotAddr }
+  | {
+      readonly kind: "CNodeRotate";
+      readonly srcCap: Cap;
+      readonly pivotCap: Cap;
+      readonly src: SlotAddr;
+      readonly pivot: SlotAddr;
+      readonly dest: SlotAddr;
+    }
   | { readonly kind: "CNodeDelete"; readonly slot: SlotAddr }
   | { readonly kind: "CNodeRevoke"; readonly slot: SlotAddr };
 
@@ -32,16 +39,30 @@ const arg = (ctx: DecodeContext<CNodeCap>, i: number): number => ctx.args[i] as 
  */
 export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNodeInvocation, SyscallError> {
   const { label, args, state } = ctx;
-  const known = ["CNodeRevoke", "CNodeDelete", "CNodeCancelBadgedSends", "CNodeCopy", "CNodeMint", "CNodeMove", "CNodeMutate", "CNodeRotate", "CNodeSaveCaller"];
+  const known = [
+    "CNodeRevoke",
+    "CNodeDelete",
+    "CNodeCancelBadgedSends",
+    "CNodeCopy",
+    "CNodeMint",
+    "CNodeMove",
+    "CNodeMutate",
+    "CNodeRotate",
+    "CNodeSaveCaller",
+  ];
   if (!known.includes(label)) return err(illegalOperation(`${label} is not an invocation of a CNode cap`));
-  if (args.length < 2) return err(truncatedMessage(`${label} needs at least the destination index and depth (2 message words)`));
+  if (args.length < 2)
+    return err(truncatedMessage(`${label} needs at least the destination index and depth (2 message words)`));
   const dest = lookupTargetSlot(state, ctx.cap, arg(ctx, 0) as CPtr, arg(ctx, 1));
   if (!dest.ok) return dest;
   const destSlot = dest.value;
 
   if (label === "CNodeCopy" || label === "CNodeMint" || label === "CNodeMove" || label === "CNodeMutate") {
     const srcRoot = ctx.extraCaps[0];
-    if (args.length < 4 || srcRoot === undefined) return err(truncatedMessage(`${label} needs the source index and depth (4 words) and the source root as an extra cap`));
+    if (args.length < 4 || srcRoot === undefined)
+      return err(
+        truncatedMessage(`${label} needs the source index and depth (4 words) and the source root as an extra cap`),
+      );
     const empty = ensureEmptySlot(state, destSlot, "the destination slot");
     if (!empty.ok) return empty;
     const src = lookupSourceSlot(state, srcRoot.cap, arg(ctx, 2) as CPtr, arg(ctx, 3));
@@ -49,13 +70,24 @@ export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNod
     const srcSlot = src.value;
     const srcCap = getCap(state, srcSlot);
     if (srcCap.type === "Null") {
-      return err(failedLookup(true, { kind: "MissingCapability", bitsLeft: arg(ctx, 3) }, "the source slot is empty: there is no cap to copy or move"));
+      return err(
+        failedLookup(
+          true,
+          { kind: "MissingCapability", bitsLeft: arg(ctx, 3) },
+          "the source slot is empty: there is no cap to copy or move",
+        ),
+      );
     }
     let newCap: Cap;
     let isMove = false;
     if (label === "CNodeCopy" || label === "CNodeMint") {
       const need = label === "CNodeCopy" ? 5 : 6;
-      if (args.length < need) return err(truncatedMessage(`${label} needs ${need} message words (the rights${label === "CNodeMint" ? " and the badge" : ""})`));
+      if (args.length < need)
+        return err(
+          truncatedMessage(
+            `${label} needs ${need} message words (the rights${label === "CNodeMint" ? " and the badge" : ""})`,
+          ),
+        );
       const masked = maskCapRights(capRightsFromWord(arg(ctx, 4)), srcCap);
       const derived = deriveCap(state, srcSlot, masked);
       if (!derived.ok) return derived;
@@ -68,8 +100,15 @@ export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNod
       newCap = updateCapData(true, arg(ctx, 4), srcCap);
       isMove = true;
     }
-    if (newCap.type === "Null") return err(illegalOperation(`${label} would produce the null cap (the cap cannot be badged or given this guard)`));
-    return ok(isMove ? { kind: "CNodeMove", cap: newCap, src: srcSlot, dest: destSlot } : { kind: "CNodeInsert", cap: newCap, src: srcSlot, dest: destSlot });
+    if (newCap.type === "Null")
+      return err(
+        illegalOperation(`${label} would produce the null cap (the cap cannot be badged or given this guard)`),
+      );
+    return ok(
+      isMove
+        ? { kind: "CNodeMove", cap: newCap, src: srcSlot, dest: destSlot }
+        : { kind: "CNodeInsert", cap: newCap, src: srcSlot, dest: destSlot },
+    );
   }
   if (label === "CNodeRevoke") return ok({ kind: "CNodeRevoke", slot: destSlot });
   if (label === "CNodeDelete") return ok({ kind: "CNodeDelete", slot: destSlot });
@@ -77,26 +116,38 @@ export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNod
     const pivotRoot = ctx.extraCaps[0];
     const srcRoot = ctx.extraCaps[1];
     if (args.length < 8 || pivotRoot === undefined || srcRoot === undefined) {
-      return err(truncatedMessage("CNodeRotate needs 8 message words and two extra caps (the pivot root and the source root)"));
+      return err(
+        truncatedMessage("CNodeRotate needs 8 message words and two extra caps (the pivot root and the source root)"),
+      );
     }
     const src = lookupSourceSlot(state, srcRoot.cap, arg(ctx, 6) as CPtr, arg(ctx, 7));
     if (!src.ok) return src;
     const pivot = lookupPivotSlot(state, pivotRoot.cap, arg(ctx, 3) as CPtr, arg(ctx, 4));
     if (!pivot.ok) return pivot;
-    if (pivot.value === src.value || pivot.value === destSlot) return err(illegalOperation("the pivot slot must differ from the source and the destination"));
+    if (pivot.value === src.value || pivot.value === destSlot)
+      return err(illegalOperation("the pivot slot must differ from the source and the destination"));
     if (src.value !== destSlot) {
       const empty = ensureEmptySlot(state, destSlot, "the destination slot");
       if (!empty.ok) return empty;
     }
     const srcCap = getCap(state, src.value);
-    if (srcCap.type === "Null") return err(failedLookup(true, { kind: "MissingCapability", bitsLeft: arg(ctx, 7) }, "the source slot is empty"));
+    if (srcCap.type === "Null")
+      return err(failedLookup(true, { kind: "MissingCapability", bitsLeft: arg(ctx, 7) }, "the source slot is empty"));
     const pivotCap = getCap(state, pivot.value);
-    if (pivotCap.type === "Null") return err(failedLookup(false, { kind: "MissingCapability", bitsLeft: arg(ctx, 4) }, "the pivot slot is empty"));
+    if (pivotCap.type === "Null")
+      return err(failedLookup(false, { kind: "MissingCapability", bitsLeft: arg(ctx, 4) }, "the pivot slot is empty"));
     const newSrcCap = updateCapData(true, arg(ctx, 5), srcCap);
     const newPivotCap = updateCapData(true, arg(ctx, 2), pivotCap);
     if (newSrcCap.type === "Null") return err(illegalOperation("the source cap cannot take the new data word"));
     if (newPivotCap.type === "Null") return err(illegalOperation("the pivot cap cannot take the new data word"));
-    return ok({ kind: "CNodeRotate", srcCap: newSrcCap, pivotCap: newPivotCap, src: src.value, pivot: pivot.value, dest: destSlot });
+    return ok({
+      kind: "CNodeRotate",
+      srcCap: newSrcCap,
+      pivotCap: newPivotCap,
+      src: src.value,
+      pivot: pivot.value,
+      dest: destSlot,
+    });
   }
   // SaveCaller and CancelBadgedSends act on IPC state, which capsim does not model.
   return err(illegalOperation(`capsim does not model ${label} (it concerns IPC state)`));
@@ -130,4 +181,7 @@ export function performCNodeInvocation(s: MutableState, inv: CNodeInvocation): r
   return [];
 }
 
-export const cnodeFamily: InvocationFamily<CNodeCap, CNodeInvocation> = { decode: decodeCNodeInvocation, perform: performCNodeInvocation };
+export const cnodeFamily: InvocationFamily<CNodeCap, CNodeInvocation> = {
+  decode: decodeCNodeInvocation,
+  perform: performCNodeInvocation,
+};

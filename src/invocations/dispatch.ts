@@ -30,9 +30,13 @@ const NULL_CAP_INVOKED = invalidCapability(0, "the invoked slot holds the null c
  * seL4's decodeInvocation (src/object/objecttype.c): the decoder for the invoked cap's type,
  * found in the family table. A cap type with no invocations in capsim is IllegalOperation.
  */
-function decodeInvocation<T extends InvocableCapType>(ctx: DecodeContext<CapOfType<T>>, type: T): Result<DecodedInvocation<Invocation>, SyscallError> {
+function decodeInvocation<T extends InvocableCapType>(
+  ctx: DecodeContext<CapOfType<T>>,
+  type: T,
+): Result<DecodedInvocation<Invocation>, SyscallError> {
   const decoder: Decoder<T, Invocation> | undefined = familyTables[ctx.state.config.arch][type];
-  if (decoder === undefined) return { ok: false, error: illegalOperation(`capsim does not model invocations of ${type} caps (${ctx.label})`) };
+  if (decoder === undefined)
+    return { ok: false, error: illegalOperation(`capsim does not model invocations of ${type} caps (${ctx.label})`) };
   return decoder(ctx);
 }
 
@@ -49,19 +53,30 @@ function decodeInvocation<T extends InvocableCapType>(ctx: DecodeContext<CapOfTy
 export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message: Message): InvokeResult<Invocation> {
   const invoked = lookupCapAndSlot(state, thread, cptr);
   if (!invoked.ok) {
-    return { state, reply: { kind: "capFault", fault: { which: "invoked", index: 0, cptr, lookupFailure: invoked.error } } };
+    return {
+      state,
+      reply: { kind: "capFault", fault: { which: "invoked", index: 0, cptr, lookupFailure: invoked.error } },
+    };
   }
   const extraCaps: ExtraCap[] = [];
   for (let i = 0; i < message.extraCaps.length; i++) {
     const c = message.extraCaps[i] as CPtr;
     const found = lookupCapAndSlot(state, thread, c);
-    if (!found.ok) return { state, reply: { kind: "capFault", fault: { which: "extraCap", index: i, cptr: c, lookupFailure: found.error } } };
+    if (!found.ok)
+      return {
+        state,
+        reply: { kind: "capFault", fault: { which: "extraCap", index: i, cptr: c, lookupFailure: found.error } },
+      };
     extraCaps.push(found.value);
   }
   const cap = invoked.value.cap;
   // Invoking the null cap is InvalidCapability 0 (decodeInvocation's default case in seL4).
-  if (cap.type === "Null") return { state, reply: { kind: "error", error: NULL_CAP_INVOKED, mrs: errorReplyMRs(NULL_CAP_INVOKED) } };
-  const decoded = decodeInvocation({ state, thread, cap, slot: invoked.value.slot, label: message.label, args: message.args, extraCaps }, cap.type);
+  if (cap.type === "Null")
+    return { state, reply: { kind: "error", error: NULL_CAP_INVOKED, mrs: errorReplyMRs(NULL_CAP_INVOKED) } };
+  const decoded = decodeInvocation(
+    { state, thread, cap, slot: invoked.value.slot, label: message.label, args: message.args, extraCaps },
+    cap.type,
+  );
   if (!decoded.ok) return { state, reply: { kind: "error", error: decoded.error, mrs: errorReplyMRs(decoded.error) } };
   let mrs: readonly number[] = [];
   const next = transitionWithEffects(state, (draft) => {

@@ -33,13 +33,22 @@ export interface SetSpaceInvocation {
  * capsim models only SetSpace among the TCB invocations.
  */
 export function decodeTCBInvocation(ctx: DecodeContext<TCBCap>): Result<SetSpaceInvocation, SyscallError> {
-  if (ctx.label !== "TCBSetSpace") return err(illegalOperation(`capsim models only TCB_SetSpace among the TCB invocations, not ${ctx.label}`));
+  if (ctx.label !== "TCBSetSpace")
+    return err(illegalOperation(`capsim models only TCB_SetSpace among the TCB invocations, not ${ctx.label}`));
   const [c, v] = ctx.extraCaps;
-  if (ctx.args.length < 3 || c === undefined || v === undefined) return err(truncatedMessage("TCB_SetSpace needs 3 message words and two extra caps (CSpace root, VSpace root)"));
+  if (ctx.args.length < 3 || c === undefined || v === undefined)
+    return err(truncatedMessage("TCB_SetSpace needs 3 message words and two extra caps (CSpace root, VSpace root)"));
   const [, cData, vData] = ctx.args as [number, number, number];
   const tcb = ctx.cap.paddr;
-  if (slotCapLongRunningDelete(ctx.state, slotAddress(tcb, TCB_SLOTS.tcbCTable)) || slotCapLongRunningDelete(ctx.state, slotAddress(tcb, TCB_SLOTS.tcbVTable))) {
-    return err(illegalOperation("the thread's CSpace or VSpace slot holds the last cap to a CNode or TCB: deleting it could take long, so SetSpace refuses (delete it first)"));
+  if (
+    slotCapLongRunningDelete(ctx.state, slotAddress(tcb, TCB_SLOTS.tcbCTable)) ||
+    slotCapLongRunningDelete(ctx.state, slotAddress(tcb, TCB_SLOTS.tcbVTable))
+  ) {
+    return err(
+      illegalOperation(
+        "the thread's CSpace or VSpace slot holds the last cap to a CNode or TCB: deleting it could take long, so SetSpace refuses (delete it first)",
+      ),
+    );
   }
   const cDerived = deriveCap(ctx.state, c.slot, cData !== 0 ? updateCapData(false, cData, c.cap) : c.cap);
   if (!cDerived.ok) return cDerived;
@@ -48,8 +57,17 @@ export function decodeTCBInvocation(ctx: DecodeContext<TCBCap>): Result<SetSpace
   if (!vDerived.ok) return vDerived;
   const vr = vDerived.value;
   const arch = archOf(ctx.state.config);
-  if (!arch.isValidVTableRoot(vr)) return err(illegalOperation(`the VSpace root must be a valid VSpace root cap (${arch.vtableRootDescription})`));
-  return ok({ kind: "TCBSetSpace", tcbSlot: ctx.slot, tcb: ctx.cap, cRoot: cDerived.value, cRootSrc: c.slot, vRoot: vr, vRootSrc: v.slot });
+  if (!arch.isValidVTableRoot(vr))
+    return err(illegalOperation(`the VSpace root must be a valid VSpace root cap (${arch.vtableRootDescription})`));
+  return ok({
+    kind: "TCBSetSpace",
+    tcbSlot: ctx.slot,
+    tcb: ctx.cap,
+    cRoot: cDerived.value,
+    cRootSrc: c.slot,
+    vRoot: vr,
+    vRootSrc: v.slot,
+  });
 }
 
 /**
@@ -63,9 +81,16 @@ export function performTCBInvocation(s: MutableState, inv: SetSpaceInvocation): 
   ] as const) {
     const target = slotAddress(inv.tcb.paddr, index);
     cteDelete(s, target, finaliseCap);
-    if (sameObjectAs(s.config.sizes, cap, getCap(s, src)) && sameObjectAs(s.config.sizes, inv.tcb, getCap(s, inv.tcbSlot))) cteInsert(s, cap, src, target);
+    if (
+      sameObjectAs(s.config.sizes, cap, getCap(s, src)) &&
+      sameObjectAs(s.config.sizes, inv.tcb, getCap(s, inv.tcbSlot))
+    )
+      cteInsert(s, cap, src, target);
   }
   return [];
 }
 
-export const tcbFamily: InvocationFamily<TCBCap, SetSpaceInvocation> = { decode: decodeTCBInvocation, perform: performTCBInvocation };
+export const tcbFamily: InvocationFamily<TCBCap, SetSpaceInvocation> = {
+  decode: decodeTCBInvocation,
+  perform: performTCBInvocation,
+};

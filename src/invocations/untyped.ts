@@ -1,5 +1,13 @@
 import { alignUp, pow2, type CPtr, type PhysAddr } from "../model/addresses.ts";
-import { failedLookup, illegalOperation, invalidArgument, notEnoughMemory, rangeError, truncatedMessage, type SyscallError } from "../model/errors.ts";
+import {
+  failedLookup,
+  illegalOperation,
+  invalidArgument,
+  notEnoughMemory,
+  rangeError,
+  truncatedMessage,
+  type SyscallError,
+} from "../model/errors.ts";
 import { err, ok, type Result } from "../model/result.ts";
 import { getCap, hasChildren, insertCap, updateCap } from "../kernel/cdt.ts";
 import { ensureEmptySlot } from "../kernel/guards.ts";
@@ -41,13 +49,23 @@ export interface RetypeInvocation {
 export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<RetypeInvocation, SyscallError> {
   const { state, args } = ctx;
   const untyped = ctx.cap;
-  if (ctx.label !== "UntypedRetype") return err(illegalOperation(`${ctx.label} is not an invocation of an untyped cap`));
+  if (ctx.label !== "UntypedRetype")
+    return err(illegalOperation(`${ctx.label} is not an invocation of an untyped cap`));
   const root = ctx.extraCaps[0];
-  if (args.length < 6 || root === undefined) return err(truncatedMessage("Untyped_Retype needs 6 message words and the root CNode as an extra cap"));
-  const [typeNumber, userSize, nodeIndex, nodeDepth, nodeOffset, nodeWindow] = args as [number, number, number, number, number, number];
+  if (args.length < 6 || root === undefined)
+    return err(truncatedMessage("Untyped_Retype needs 6 message words and the root CNode as an extra cap"));
+  const [typeNumber, userSize, nodeIndex, nodeDepth, nodeOffset, nodeWindow] = args as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const arch = archOf(state.config);
   const objectType = arch.objectTypeByNumber(typeNumber, state.config.api);
-  if (typeNumber >= arch.objectTypeCount || objectType === undefined) return err(invalidArgument(0, `object type ${typeNumber} does not exist (there are ${arch.objectTypeCount})`));
+  if (typeNumber >= arch.objectTypeCount || objectType === undefined)
+    return err(invalidArgument(0, `object type ${typeNumber} does not exist (there are ${arch.objectTypeCount})`));
   const { wordBits, maxUntypedBits, minUntypedBits } = state.config.sizes;
   const objectSize = arch.objectSizeBitsOfType(state.config.sizes, objectType, userSize);
   // seL4 checks size_bits against the word size for every type, even those of fixed size.
@@ -58,7 +76,13 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
         : `the object would be 2^${objectSize} bytes; the most one Retype can make is 2^${maxUntypedBits}`;
     return err(rangeError(0, maxUntypedBits, why));
   }
-  if (objectType === "seL4_CapTableObject" && userSize === 0) return err(invalidArgument(1, "a CNode needs at least one radix bit (size_bits 0 makes a one-slot CNode, which seL4 refuses)"));
+  if (objectType === "seL4_CapTableObject" && userSize === 0)
+    return err(
+      invalidArgument(
+        1,
+        "a CNode needs at least one radix bit (size_bits 0 makes a one-slot CNode, which seL4 refuses)",
+      ),
+    );
   if (objectType === "seL4_UntypedObject" && userSize < minUntypedBits) {
     return err(invalidArgument(1, `an untyped object needs at least ${minUntypedBits} size bits`));
   }
@@ -71,14 +95,30 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
     destCNode = getCap(state, found.value);
   }
   if (destCNode.type !== "CNode") {
-    return err(failedLookup(false, { kind: "MissingCapability", bitsLeft: nodeDepth }, "the destination (root, node_index, node_depth) is not a CNode cap"));
+    return err(
+      failedLookup(
+        false,
+        { kind: "MissingCapability", bitsLeft: nodeDepth },
+        "the destination (root, node_index, node_depth) is not a CNode cap",
+      ),
+    );
   }
   const nodeSize = pow2(destCNode.radixBits);
-  if (nodeOffset > nodeSize - 1) return err(rangeError(0, nodeSize - 1, `node_offset ${nodeOffset} is past the destination CNode's last slot`));
+  if (nodeOffset > nodeSize - 1)
+    return err(rangeError(0, nodeSize - 1, `node_offset ${nodeOffset} is past the destination CNode's last slot`));
   if (nodeWindow < 1 || nodeWindow > CONFIG_RETYPE_FAN_OUT_LIMIT) {
-    return err(rangeError(1, CONFIG_RETYPE_FAN_OUT_LIMIT, `one Retype makes between 1 and ${CONFIG_RETYPE_FAN_OUT_LIMIT} objects, not ${nodeWindow}`));
+    return err(
+      rangeError(
+        1,
+        CONFIG_RETYPE_FAN_OUT_LIMIT,
+        `one Retype makes between 1 and ${CONFIG_RETYPE_FAN_OUT_LIMIT} objects, not ${nodeWindow}`,
+      ),
+    );
   }
-  if (nodeWindow > nodeSize - nodeOffset) return err(rangeError(1, nodeSize - nodeOffset, `${nodeWindow} objects from slot ${nodeOffset} run past the CNode's end`));
+  if (nodeWindow > nodeSize - nodeOffset)
+    return err(
+      rangeError(1, nodeSize - nodeOffset, `${nodeWindow} objects from slot ${nodeOffset} run past the CNode's end`),
+    );
   const destSlots: SlotAddr[] = [];
   for (let i = nodeOffset; i < nodeOffset + nodeWindow; i++) {
     const slot = slotAddress(destCNode.paddr, i);
@@ -91,7 +131,12 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
   const freeIndex = reset ? 0 : untyped.freeIndex;
   const freeBytes = pow2(untyped.sizeBits) - freeIndex;
   if (Math.floor(freeBytes / pow2(objectSize)) < nodeWindow) {
-    return err(notEnoughMemory(freeBytes, `${nodeWindow} objects of 2^${objectSize} bytes need more than the ${freeBytes} free bytes of this untyped`));
+    return err(
+      notEnoughMemory(
+        freeBytes,
+        `${nodeWindow} objects of 2^${objectSize} bytes need more than the ${freeBytes} free bytes of this untyped`,
+      ),
+    );
   }
   if (untyped.isDevice && arch.frameSizeOfType(objectType) === undefined && objectType !== "seL4_UntypedObject") {
     return err(invalidArgument(1, "device memory can only be retyped into frames or smaller untypeds"));
@@ -120,7 +165,10 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
  */
 function resetUntypedCap(s: MutableState, untyped: UntypedCap): void {
   if (untyped.isDevice || untyped.freeIndex === 0) return;
-  const used = untyped.sizeBits < CONFIG_RESET_CHUNK_BITS ? pow2(untyped.sizeBits) : alignUp(untyped.freeIndex, CONFIG_RESET_CHUNK_BITS);
+  const used =
+    untyped.sizeBits < CONFIG_RESET_CHUNK_BITS
+      ? pow2(untyped.sizeBits)
+      : alignUp(untyped.freeIndex, CONFIG_RESET_CHUNK_BITS);
   zeroPhysical(s, untyped.paddr, used);
 }
 
@@ -141,4 +189,7 @@ export function performUntypedInvocation(s: MutableState, inv: RetypeInvocation)
   return [];
 }
 
-export const untypedFamily: InvocationFamily<UntypedCap, RetypeInvocation> = { decode: decodeUntypedInvocation, perform: performUntypedInvocation };
+export const untypedFamily: InvocationFamily<UntypedCap, RetypeInvocation> = {
+  decode: decodeUntypedInvocation,
+  perform: performUntypedInvocation,
+};

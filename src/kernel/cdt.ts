@@ -70,7 +70,10 @@ function countCap(s: MutableState, cap: Cap, delta: number): void {
 
 function linkChild(s: MutableState, parent: SlotAddr | null, child: SlotAddr): void {
   if (parent === null) return;
-  s.cdtChildren = s.cdtChildren.set(parent, (s.cdtChildren.get(parent) ?? PMap.empty<SlotAddr, true>()).set(child, true));
+  s.cdtChildren = s.cdtChildren.set(
+    parent,
+    (s.cdtChildren.get(parent) ?? PMap.empty<SlotAddr, true>()).set(child, true),
+  );
 }
 
 function unlinkChild(s: MutableState, parent: SlotAddr | null, child: SlotAddr): void {
@@ -98,7 +101,14 @@ export function updateCap(s: MutableState, slot: SlotAddr, cap: Cap): void {
  * placed in the MDB list right after `after` (a fresh list when null, as boot's write_slot).
  * Retype (seL4's insertNewCap) puts its caps after the untyped, whose children they are.
  */
-export function insertCap(s: MutableState, cap: Cap, dest: SlotAddr, parent: SlotAddr | null, original: boolean, after: MDBPosition | null = positionOf(s, parent)): void {
+export function insertCap(
+  s: MutableState,
+  cap: Cap,
+  dest: SlotAddr,
+  parent: SlotAddr | null,
+  original: boolean,
+  after: MDBPosition | null = positionOf(s, parent),
+): void {
   if (s.ctes.has(dest)) throw new Error(`capsim internal error: insertCap into occupied slot ${hex(dest)}`);
   if (cap.type === "Null") return;
   const position: MDBPosition = { after, stamp: s.mdbStamp };
@@ -220,7 +230,9 @@ export function cteSwap(s: MutableState, cap1: Cap, slot1: SlotAddr, cap2: Cap, 
   const rename = (p: SlotAddr | null): SlotAddr | null => (p === slot1 ? slot2 : p === slot2 ? slot1 : p);
   const aParent = rename(a.parent);
   const bParent = rename(b.parent);
-  s.ctes = s.ctes.set(slot2, { cap: cap1, parent: aParent, original: a.original, position: a.position }).set(slot1, { cap: cap2, parent: bParent, original: b.original, position: b.position });
+  s.ctes = s.ctes
+    .set(slot2, { cap: cap1, parent: aParent, original: a.original, position: a.position })
+    .set(slot1, { cap: cap2, parent: bParent, original: b.original, position: b.position });
   countCap(s, cap1, +1);
   countCap(s, cap2, +1);
   linkChild(s, aParent, slot2);

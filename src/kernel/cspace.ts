@@ -30,7 +30,12 @@ export interface ResolvedSlot {
  * its radix bits (the slot index); the walk continues while bits remain and the slot found
  * holds another CNode cap.
  */
-export function resolveAddressBits(s: KernelState, nodeCap: Cap, capptr: CPtr, nBits: number): Result<ResolvedSlot, LookupFailure> {
+export function resolveAddressBits(
+  s: KernelState,
+  nodeCap: Cap,
+  capptr: CPtr,
+  nBits: number,
+): Result<ResolvedSlot, LookupFailure> {
   if (nodeCap.type !== "CNode") return err({ kind: "InvalidRoot" });
   let node = nodeCap;
   let n = nBits;
@@ -90,7 +95,11 @@ export function lookupSlot(s: KernelState, tcb: PhysAddr, capptr: CPtr): Result<
 }
 
 /** seL4's lookupCapAndSlot: the cap a thread's CPtr names, and its slot. */
-export function lookupCapAndSlot(s: KernelState, tcb: PhysAddr, capptr: CPtr): Result<{ cap: Cap; slot: SlotAddr }, LookupFailure> {
+export function lookupCapAndSlot(
+  s: KernelState,
+  tcb: PhysAddr,
+  capptr: CPtr,
+): Result<{ cap: Cap; slot: SlotAddr }, LookupFailure> {
   const r = lookupSlot(s, tcb, capptr);
   return r.ok ? ok({ cap: getCap(s, r.value), slot: r.value }) : r;
 }
@@ -112,28 +121,55 @@ function describeLookupFailure(f: LookupFailure): string {
  * seL4's lookupSlotForCNodeOp: find a slot by (root CNode cap, index, depth) for a CNode
  * operation or Retype. The lookup must use exactly `depth` bits.
  */
-export function lookupSlotForCNodeOp(s: KernelState, isSource: boolean, root: Cap, capptr: CPtr, depth: number): Result<SlotAddr, SyscallError> {
+export function lookupSlotForCNodeOp(
+  s: KernelState,
+  isSource: boolean,
+  root: Cap,
+  capptr: CPtr,
+  depth: number,
+): Result<SlotAddr, SyscallError> {
   const which = isSource ? "source" : "destination";
-  if (root.type !== "CNode") return err(failedLookup(isSource, { kind: "InvalidRoot" }, `the ${which} root is not a CNode cap`));
+  if (root.type !== "CNode")
+    return err(failedLookup(isSource, { kind: "InvalidRoot" }, `the ${which} root is not a CNode cap`));
   const wordBits = s.config.sizes.wordBits;
-  if (depth < 1 || depth > wordBits) return err(rangeError(1, wordBits, `the ${which} depth ${depth} is outside [1, ${wordBits}]`));
+  if (depth < 1 || depth > wordBits)
+    return err(rangeError(1, wordBits, `the ${which} depth ${depth} is outside [1, ${wordBits}]`));
   const r = resolveAddressBits(s, root, capptr, depth);
-  if (!r.ok) return err(failedLookup(isSource, r.error, `looking up the ${which} slot failed: ${describeLookupFailure(r.error)}`));
+  if (!r.ok)
+    return err(
+      failedLookup(isSource, r.error, `looking up the ${which} slot failed: ${describeLookupFailure(r.error)}`),
+    );
   if (r.value.bitsRemaining !== 0) {
     return err(
       // seL4: lookup_fault_depth_mismatch_new(0, bitsRemaining), whose fields are bitsFound then bitsLeft.
-      failedLookup(isSource, { kind: "DepthMismatch", bitsLeft: r.value.bitsRemaining, bitsFound: 0 }, `the ${which} lookup stopped at a slot that holds no CNode cap with ${r.value.bitsRemaining} bits unresolved`),
+      failedLookup(
+        isSource,
+        { kind: "DepthMismatch", bitsLeft: r.value.bitsRemaining, bitsFound: 0 },
+        `the ${which} lookup stopped at a slot that holds no CNode cap with ${r.value.bitsRemaining} bits unresolved`,
+      ),
     );
   }
   return ok(r.value.slot);
 }
 
 /** seL4's lookupTargetSlot. */
-export const lookupTargetSlot = (s: KernelState, root: Cap, capptr: CPtr, depth: number): Result<SlotAddr, SyscallError> =>
-  lookupSlotForCNodeOp(s, false, root, capptr, depth);
+export const lookupTargetSlot = (
+  s: KernelState,
+  root: Cap,
+  capptr: CPtr,
+  depth: number,
+): Result<SlotAddr, SyscallError> => lookupSlotForCNodeOp(s, false, root, capptr, depth);
 /** seL4's lookupSourceSlot. */
-export const lookupSourceSlot = (s: KernelState, root: Cap, capptr: CPtr, depth: number): Result<SlotAddr, SyscallError> =>
-  lookupSlotForCNodeOp(s, true, root, capptr, depth);
+export const lookupSourceSlot = (
+  s: KernelState,
+  root: Cap,
+  capptr: CPtr,
+  depth: number,
+): Result<SlotAddr, SyscallError> => lookupSlotForCNodeOp(s, true, root, capptr, depth);
 /** seL4's lookupPivotSlot. */
-export const lookupPivotSlot = (s: KernelState, root: Cap, capptr: CPtr, depth: number): Result<SlotAddr, SyscallError> =>
-  lookupSlotForCNodeOp(s, true, root, capptr, depth);
+export const lookupPivotSlot = (
+  s: KernelState,
+  root: Cap,
+  capptr: CPtr,
+  depth: number,
+): Result<SlotAddr, SyscallError> => lookupSlotForCNodeOp(s, true, root, capptr, depth);

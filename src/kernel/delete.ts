@@ -44,7 +44,8 @@ export function finaliseGenericCap(s: MutableState, cap: Cap, isFinal: boolean, 
       const cnode = getObjectOfType(s, cap.paddr, "CNode");
       if (cnode === undefined) return;
       removeObject(s, cap.paddr);
-      for (const [slot] of [...s.ctes.range(cap.paddr, slotAddress(cap.paddr, 2 ** cnode.radixBits))]) cteDelete(s, slot, finaliser);
+      for (const [slot] of [...s.ctes.range(cap.paddr, slotAddress(cap.paddr, 2 ** cnode.radixBits))])
+        cteDelete(s, slot, finaliser);
       return;
     }
     case "TCB": {

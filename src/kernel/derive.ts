@@ -16,15 +16,23 @@ import { NULL_CAP, type Cap } from "../model/caps.ts";
 export function deriveCap(s: KernelState, slot: SlotAddr, cap: Cap): Result<Cap, SyscallError> {
   switch (cap.type) {
     case "Untyped":
-      return hasChildren(s, slot) ? err(revokeFirst("an untyped cap with children cannot be copied: revoke it first")) : ok(cap);
+      return hasChildren(s, slot)
+        ? err(revokeFirst("an untyped cap with children cannot be copied: revoke it first"))
+        : ok(cap);
     case "Frame":
       return ok({ ...cap, mapping: null });
     case "PageTable":
-      return cap.mapping === null ? err(illegalOperation("a page table cap that is not mapped cannot be copied: map the table first")) : ok(cap);
+      return cap.mapping === null
+        ? err(illegalOperation("a page table cap that is not mapped cannot be copied: map the table first"))
+        : ok(cap);
     case "PageDirectory":
-      return cap.mappedASID === null ? err(illegalOperation("a page directory cap without an ASID cannot be copied: assign it an ASID first")) : ok(cap);
+      return cap.mappedASID === null
+        ? err(illegalOperation("a page directory cap without an ASID cannot be copied: assign it an ASID first"))
+        : ok(cap);
     case "VSpace":
-      return cap.mappedASID === null ? err(illegalOperation("a VSpace cap without an ASID cannot be copied: assign it an ASID first")) : ok(cap);
+      return cap.mappedASID === null
+        ? err(illegalOperation("a VSpace cap without an ASID cannot be copied: assign it an ASID first"))
+        : ok(cap);
     default:
       return ok(cap);
   }

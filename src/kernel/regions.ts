@@ -46,7 +46,8 @@ export function sameRegionAs(sizes: KernelSizes, a: Cap, b: Cap): boolean {
  */
 export function sameObjectAs(sizes: KernelSizes, a: Cap, b: Cap): boolean {
   if (a.type === "Untyped") return false;
-  if (a.type === "Frame" && b.type === "Frame") return a.paddr === b.paddr && a.size === b.size && a.isDevice === b.isDevice;
+  if (a.type === "Frame" && b.type === "Frame")
+    return a.paddr === b.paddr && a.size === b.size && a.isDevice === b.isDevice;
   return sameRegionAs(sizes, a, b);
 }
 
@@ -72,7 +73,13 @@ export function isCapRevocable(derived: Cap, src: Cap): boolean {
  * when the parent is an original that covers it, and (for badged endpoint-like caps) carries
  * the same badge.
  */
-export function isMDBParentOf(sizes: KernelSizes, parent: Cap, parentIsOriginal: boolean, child: Cap, childIsOriginal: boolean): boolean {
+export function isMDBParentOf(
+  sizes: KernelSizes,
+  parent: Cap,
+  parentIsOriginal: boolean,
+  child: Cap,
+  childIsOriginal: boolean,
+): boolean {
   if (!parentIsOriginal || !sameRegionAs(sizes, parent, child)) return false;
   if ((parent.type === "Endpoint" || parent.type === "Notification") && child.type === parent.type) {
     if (parent.badge === 0) return true;

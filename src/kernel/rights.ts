@@ -13,7 +13,12 @@ export function maskVMRights(vmRights: VMRights, mask: CapRights): VMRights {
 }
 
 function andRights(a: CapRights, b: CapRights): CapRights {
-  return { read: a.read && b.read, write: a.write && b.write, grant: a.grant && b.grant, grantReply: a.grantReply && b.grantReply };
+  return {
+    read: a.read && b.read,
+    write: a.write && b.write,
+    grant: a.grant && b.grant,
+    grantReply: a.grantReply && b.grantReply,
+  };
 }
 
 /**

@@ -10,7 +10,11 @@ export function getObject(s: KernelState, paddr: PhysAddr): KernelObject | undef
 }
 
 /** The object of type `type` at `paddr`, or undefined when there is none or it has another type. */
-export function getObjectOfType<T extends KernelObjectType>(s: KernelState, paddr: PhysAddr, type: T): ObjectOfType<T> | undefined {
+export function getObjectOfType<T extends KernelObjectType>(
+  s: KernelState,
+  paddr: PhysAddr,
+  type: T,
+): ObjectOfType<T> | undefined {
   const o = s.objects.get(paddr);
   return o !== undefined && o.type === type ? (o as ObjectOfType<T>) : undefined;
 }

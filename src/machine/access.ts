@@ -22,7 +22,9 @@ export interface VMFault {
   readonly why: string;
 }
 
-export type AccessResult<T> = { readonly ok: true; readonly state: KernelState; readonly value: T } | { readonly ok: false; readonly state: KernelState; readonly fault: VMFault };
+export type AccessResult<T> =
+  | { readonly ok: true; readonly state: KernelState; readonly value: T }
+  | { readonly ok: false; readonly state: KernelState; readonly fault: VMFault };
 
 const FSR = { translation: { section: 0x5, page: 0x7 }, permission: { section: 0xd, page: 0xf } } as const;
 
@@ -40,7 +42,18 @@ function translateUser(s: KernelState, v: VirtAddr, write: boolean): AccessResul
   const line = t.translation.line;
   const level = line.size === "Section" || line.size === "SuperSection" ? "section" : "page";
   const allowed = line.rights === "VMReadWrite" || (line.rights === "VMReadOnly" && !write);
-  if (!allowed) return { ok: false, state: t.state, fault: fault("permission", level, v, write, `a user ${write ? "write" : "read"} to ${hex(v)}, mapped ${line.rights}`) };
+  if (!allowed)
+    return {
+      ok: false,
+      state: t.state,
+      fault: fault(
+        "permission",
+        level,
+        v,
+        write,
+        `a user ${write ? "write" : "read"} to ${hex(v)}, mapped ${line.rights}`,
+      ),
+    };
   return { ok: true, state: t.state, value: t.translation.paddr as PhysAddr };
 }
 
@@ -48,7 +61,7 @@ function translateUser(s: KernelState, v: VirtAddr, write: boolean): AccessResul
 export function userRead(s: KernelState, vaddr: VirtAddr, length: number): AccessResult<Uint8Array> {
   const out = new Uint8Array(length);
   let state = s;
-  for (let i = 0; i < length; ) {
+  for (let i = 0; i < length;) {
     const v = (vaddr + i) as VirtAddr;
     const n = Math.min(length - i, 4096 - (v % 4096));
     const t = translateUser(state, v, false);
@@ -63,7 +76,7 @@ export function userRead(s: KernelState, vaddr: VirtAddr, length: number): Acces
 /** The current thread writing `data` at `vaddr` in its address space. */
 export function userWrite(s: KernelState, vaddr: VirtAddr, data: Uint8Array): AccessResult<null> {
   let state = s;
-  for (let i = 0; i < data.length; ) {
+  for (let i = 0; i < data.length;) {
     const v = (vaddr + i) as VirtAddr;
     const n = Math.min(data.length - i, 4096 - (v % 4096));
     const t = translateUser(state, v, true);
@@ -85,7 +98,7 @@ export function kernelReadUser(s: KernelState, tcb: PhysAddr, vaddr: VirtAddr, l
   const pd = findPDForASID(s, root.mappedASID);
   if (!pd.ok || pd.value !== root.paddr) return undefined;
   const out = new Uint8Array(length);
-  for (let i = 0; i < length; ) {
+  for (let i = 0; i < length;) {
     const v = (vaddr + i) as VirtAddr;
     const n = Math.min(length - i, 4096 - (v % 4096));
     const r = resolve(s, pd.value, v);

@@ -32,7 +32,12 @@ export type LookupFailure =
   | { readonly kind: "InvalidRoot" }
   | { readonly kind: "MissingCapability"; readonly bitsLeft: number }
   | { readonly kind: "DepthMismatch"; readonly bitsLeft: number; readonly bitsFound: number }
-  | { readonly kind: "GuardMismatch"; readonly bitsLeft: number; readonly guardFound: number; readonly bitsFound: number };
+  | {
+      readonly kind: "GuardMismatch";
+      readonly bitsLeft: number;
+      readonly guardFound: number;
+      readonly bitsFound: number;
+    };
 
 export const LOOKUP_FAILURE_CODES = {
   InvalidRoot: 1,
@@ -53,18 +58,39 @@ export type SyscallError =
   | ({ readonly error: "IllegalOperation" } & Why)
   | ({ readonly error: "RangeError"; readonly rangeMin: number; readonly rangeMax: number } & Why)
   | ({ readonly error: "AlignmentError" } & Why)
-  | ({ readonly error: "FailedLookup"; readonly failedLookupWasSource: boolean; readonly lookupFailure: LookupFailure } & Why)
+  | ({
+      readonly error: "FailedLookup";
+      readonly failedLookupWasSource: boolean;
+      readonly lookupFailure: LookupFailure;
+    } & Why)
   | ({ readonly error: "TruncatedMessage" } & Why)
   | ({ readonly error: "DeleteFirst" } & Why)
   | ({ readonly error: "RevokeFirst" } & Why)
   | ({ readonly error: "NotEnoughMemory"; readonly memoryLeft: number } & Why);
 
-export const invalidArgument = (argumentNumber: number, why: string): SyscallError => ({ error: "InvalidArgument", argumentNumber, why });
-export const invalidCapability = (invalidCapNumber: number, why: string): SyscallError => ({ error: "InvalidCapability", invalidCapNumber, why });
+export const invalidArgument = (argumentNumber: number, why: string): SyscallError => ({
+  error: "InvalidArgument",
+  argumentNumber,
+  why,
+});
+export const invalidCapability = (invalidCapNumber: number, why: string): SyscallError => ({
+  error: "InvalidCapability",
+  invalidCapNumber,
+  why,
+});
 export const illegalOperation = (why: string): SyscallError => ({ error: "IllegalOperation", why });
-export const rangeError = (rangeMin: number, rangeMax: number, why: string): SyscallError => ({ error: "RangeError", rangeMin, rangeMax, why });
+export const rangeError = (rangeMin: number, rangeMax: number, why: string): SyscallError => ({
+  error: "RangeError",
+  rangeMin,
+  rangeMax,
+  why,
+});
 export const alignmentError = (why: string): SyscallError => ({ error: "AlignmentError", why });
-export const failedLookup = (failedLookupWasSource: boolean, lookupFailure: LookupFailure, why: string): SyscallError => ({
+export const failedLookup = (
+  failedLookupWasSource: boolean,
+  lookupFailure: LookupFailure,
+  why: string,
+): SyscallError => ({
   error: "FailedLookup",
   failedLookupWasSource,
   lookupFailure,
@@ -73,7 +99,11 @@ export const failedLookup = (failedLookupWasSource: boolean, lookupFailure: Look
 export const truncatedMessage = (why: string): SyscallError => ({ error: "TruncatedMessage", why });
 export const deleteFirst = (why: string): SyscallError => ({ error: "DeleteFirst", why });
 export const revokeFirst = (why: string): SyscallError => ({ error: "RevokeFirst", why });
-export const notEnoughMemory = (memoryLeft: number, why: string): SyscallError => ({ error: "NotEnoughMemory", memoryLeft, why });
+export const notEnoughMemory = (memoryLeft: number, why: string): SyscallError => ({
+  error: "NotEnoughMemory",
+  memoryLeft,
+  why,
+});
 
 /**
  * The message registers of seL4's error reply (src/api/faults.c, setMRs_syscall_error):

@@ -37,7 +37,10 @@ class BoundInvocation<C extends Cap, I extends InvocationRecord> implements Deco
 }
 
 /** Decodes with a family and binds the result to the family's perform. */
-export function decodeWith<C extends Cap, I extends InvocationRecord>(family: InvocationFamily<C, I>, ctx: DecodeContext<C>): Result<DecodedInvocation<I>, SyscallError> {
+export function decodeWith<C extends Cap, I extends InvocationRecord>(
+  family: InvocationFamily<C, I>,
+  ctx: DecodeContext<C>,
+): Result<DecodedInvocation<I>, SyscallError> {
   const r = family.decode(ctx);
   if (!r.ok) return r;
   return { ok: true, value: new BoundInvocation(r.value, family) };
@@ -47,10 +50,14 @@ export function decodeWith<C extends Cap, I extends InvocationRecord>(family: In
 export type InvocableCapType = Exclude<CapType, "Null">;
 
 /** The decoder for one cap type. */
-export type Decoder<T extends InvocableCapType, I extends InvocationRecord = InvocationRecord> = (ctx: DecodeContext<CapOfType<T>>) => Result<DecodedInvocation<I>, SyscallError>;
+export type Decoder<T extends InvocableCapType, I extends InvocationRecord = InvocationRecord> = (
+  ctx: DecodeContext<CapOfType<T>>,
+) => Result<DecodedInvocation<I>, SyscallError>;
 
 /**
  * Which decoder handles each cap type: the dispatch table of seL4's decodeInvocation. A cap
  * type without an entry has no invocations in capsim.
  */
-export type FamilyTable<I extends InvocationRecord = InvocationRecord> = { readonly [T in InvocableCapType]?: Decoder<T, I> };
+export type FamilyTable<I extends InvocationRecord = InvocationRecord> = {
+  readonly [T in InvocableCapType]?: Decoder<T, I>;
+};

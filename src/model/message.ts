@@ -41,7 +41,13 @@ export interface DecodeContext<C extends Cap = Cap> {
  */
 export type Effect =
   | { readonly kind: "tlbFlushASID"; readonly asid: ASID; readonly hwASID: HWASID; readonly why: string }
-  | { readonly kind: "tlbFlushPage"; readonly asid: ASID; readonly hwASID: HWASID; readonly vaddr: VirtAddr; readonly why: string }
+  | {
+      readonly kind: "tlbFlushPage";
+      readonly asid: ASID;
+      readonly hwASID: HWASID;
+      readonly vaddr: VirtAddr;
+      readonly why: string;
+    }
   | { readonly kind: "tlbFlushAll"; readonly why: string }
   | {
       readonly kind: "cacheMaintenance";
@@ -76,7 +82,12 @@ export interface InvocationRecord {
 }
 
 export type Reply<I extends InvocationRecord = InvocationRecord> =
-  | { readonly kind: "ok"; readonly mrs: readonly number[]; readonly effects: readonly Effect[]; readonly invocation: I }
+  | {
+      readonly kind: "ok";
+      readonly mrs: readonly number[];
+      readonly effects: readonly Effect[];
+      readonly invocation: I;
+    }
   | { readonly kind: "error"; readonly error: SyscallError; readonly mrs: readonly number[] }
   | { readonly kind: "capFault"; readonly fault: CapFault };
 

@@ -48,7 +48,8 @@ function levelsFor(key: number): number {
 }
 
 function checkKey(key: number): void {
-  if (!Number.isSafeInteger(key) || key < 0) throw new RangeError(`PMap key must be a non-negative safe integer, got ${key}`);
+  if (!Number.isSafeInteger(key) || key < 0)
+    throw new RangeError(`PMap key must be a non-negative safe integer, got ${key}`);
 }
 
 const EMPTY_BRANCH: Branch = [0];
@@ -196,10 +197,18 @@ class RangeIterator implements IterableIterator<[number, unknown]> {
   }
 }
 
-const EMPTY_ITERATOR: IterableIterator<[number, unknown]> = [][Symbol.iterator]() as IterableIterator<[number, unknown]>;
+const EMPTY_ITERATOR: IterableIterator<[number, unknown]> = [][Symbol.iterator]() as IterableIterator<
+  [number, unknown]
+>;
 
 /** The entries with lo <= key < hi under `node`, whose first key is `prefix`. */
-function branchEntries(node: Branch, level: number, prefix: number, lo: number, hi: number): IterableIterator<[number, unknown]> {
+function branchEntries(
+  node: Branch,
+  level: number,
+  prefix: number,
+  lo: number,
+  hi: number,
+): IterableIterator<[number, unknown]> {
   return new RangeIterator(node, level, prefix, lo, hi);
 }
 
@@ -278,7 +287,7 @@ export class PMap<K extends number, V> {
    */
   private mayHold(key: number): boolean {
     // One test for the common case, a 32-bit integer; the full test otherwise.
-    if ((key >>> 0) !== key && !(Number.isSafeInteger(key) && key >= 0)) return false;
+    if (key >>> 0 !== key && !(Number.isSafeInteger(key) && key >= 0)) return false;
     return key < (DIGIT_WEIGHT[this.levels] ?? Infinity);
   }
 
@@ -381,7 +390,13 @@ export class PMap<K extends number, V> {
     // Lift the shallower trie to the other's height (its keys are all under digit 0), so
     // shared subtrees line up and are skipped.
     const levels = Math.max(this.levels, other.levels);
-    diffBranches(liftedRoot(this.root, this.levels, levels), liftedRoot(other.root, other.levels, levels), levels - 1, 0, out as number[]);
+    diffBranches(
+      liftedRoot(this.root, this.levels, levels),
+      liftedRoot(other.root, other.levels, levels),
+      levels - 1,
+      0,
+      out as number[],
+    );
     return out;
   }
 

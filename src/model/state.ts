@@ -145,7 +145,6 @@ export interface KernelState {
   readonly loadedVSpace: LoadedVSpace | null;
 }
 
-
 /** A machine with no objects and no caps: what boot starts from. */
 export function emptyKernelState(config: MachineConfig): KernelState {
   return {

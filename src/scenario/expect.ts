@@ -3,7 +3,15 @@ import type { SyscallError } from "../model/errors.ts";
 import type { Expect, Value } from "./schema.ts";
 import type { Outcome, Path } from "./steps/context.ts";
 
-const FIELD_ORDER = ["argumentNumber", "invalidCapNumber", "rangeMin", "rangeMax", "failedLookupWasSource", "bitsLeft", "memoryLeft"] as const;
+const FIELD_ORDER = [
+  "argumentNumber",
+  "invalidCapNumber",
+  "rangeMin",
+  "rangeMax",
+  "failedLookupWasSource",
+  "bitsLeft",
+  "memoryLeft",
+] as const;
 
 /**
  * The smallest number printed in hex among an error's range bounds: below it a bound is a count
@@ -41,7 +49,8 @@ function valueText(k: string, v: number | boolean | string): string {
 /** The error's fields under libsel4's names (bitsLeft from the lookup failure). */
 export function errorFields(e: SyscallError): Record<string, number | boolean> {
   const out: Record<string, number | boolean> = {};
-  for (const [k, v] of Object.entries(e)) if (k !== "error" && k !== "why" && k !== "lookupFailure") out[k] = v as number | boolean;
+  for (const [k, v] of Object.entries(e))
+    if (k !== "error" && k !== "why" && k !== "lookupFailure") out[k] = v as number | boolean;
   if (e.error === "FailedLookup" && "bitsLeft" in e.lookupFailure) out.bitsLeft = e.lookupFailure.bitsLeft;
   return out;
 }
@@ -59,13 +68,25 @@ export function describeOutcome(o: Outcome): string {
 }
 
 /** Whether an outcome meets the step's expectation, and the expectation in words. */
-export function checkExpectation(exp: Expect | undefined, o: Outcome, valueOf: (v: Value, sub: Path) => number): { held: boolean; expected?: string } {
-  if (exp === undefined) return o.kind === "ok" ? { held: true } : { held: false, expected: "success (a step without expect must not fail)" };
+export function checkExpectation(
+  exp: Expect | undefined,
+  o: Outcome,
+  valueOf: (v: Value, sub: Path) => number,
+): { held: boolean; expected?: string } {
+  if (exp === undefined)
+    return o.kind === "ok"
+      ? { held: true }
+      : { held: false, expected: "success (a step without expect must not fail)" };
   if (exp === "ok") return { held: o.kind === "ok", expected: "ok" };
   if ("fault" in exp) {
     const text = `a VM fault ${JSON.stringify(exp.fault)}`;
     if (o.kind !== "fault" || o.fault === undefined) return { held: false, expected: text };
-    for (const [k, want] of Object.entries(exp.fault)) if ((o.fault as unknown as Record<string, unknown>)[k] !== want) return { held: false, expected: `${text}, got ${k} = ${String((o.fault as unknown as Record<string, unknown>)[k])}` };
+    for (const [k, want] of Object.entries(exp.fault))
+      if ((o.fault as unknown as Record<string, unknown>)[k] !== want)
+        return {
+          held: false,
+          expected: `${text}, got ${k} = ${String((o.fault as unknown as Record<string, unknown>)[k])}`,
+        };
     return { held: true, expected: text };
   }
   if ("ok" in exp) {
@@ -74,7 +95,11 @@ export function checkExpectation(exp: Expect | undefined, o: Outcome, valueOf: (
       const got = o.values[k];
       const w = typeof want === "object" || typeof want === "number" ? valueOf(want as Value, ["ok", k]) : want;
       const norm = typeof w === "string" ? w.replace(/^VM/, "") : w;
-      if (got !== norm) return { held: false, expected: `${k} = ${valueText(k, w)}, got ${got === undefined ? "nothing" : valueText(k, got)}` };
+      if (got !== norm)
+        return {
+          held: false,
+          expected: `${k} = ${valueText(k, w)}, got ${got === undefined ? "nothing" : valueText(k, got)}`,
+        };
     }
     return { held: true, expected: `ok ${JSON.stringify(exp.ok)}` };
   }
@@ -87,7 +112,11 @@ export function checkExpectation(exp: Expect | undefined, o: Outcome, valueOf: (
     if (want === undefined) continue;
     const w = typeof want === "boolean" ? want : k === "failedLookupWasSource" ? want !== 0 : want;
     const got = f[k];
-    if (got !== w) return { held: false, expected: `${expectedText} with ${k}=${fieldText(k, w as number | boolean, f)}, got ${got === undefined ? "nothing" : fieldText(k, got, f)}` };
+    if (got !== w)
+      return {
+        held: false,
+        expected: `${expectedText} with ${k}=${fieldText(k, w as number | boolean, f)}, got ${got === undefined ? "nothing" : fieldText(k, got, f)}`,
+      };
   }
   return { held: true, expected: expectedText };
 }

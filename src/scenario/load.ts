@@ -45,7 +45,8 @@ function describeUnion(path: readonly (string | number)[]): string {
 
 function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
   let v: unknown = data;
-  for (const k of path) v = v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined;
+  for (const k of path)
+    v = v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined;
   return v;
 }
 
@@ -54,23 +55,49 @@ const STEP_KEYS = [...ACTIONS, "expect", "note", "cap", "args"];
 /** Parse and validate one scenario's text. Any problem is a ScenarioError naming the line. */
 export function loadScenarioText(file: string, text: string): Scenario {
   const src = parseSource(file, text);
-  if (src.data === null || typeof src.data !== "object" || Array.isArray(src.data)) fail(src, [], "a scenario is a map with name, steps and optionally arch, api, boot");
+  if (src.data === null || typeof src.data !== "object" || Array.isArray(src.data))
+    fail(src, [], "a scenario is a map with name, steps and optionally arch, api, boot");
   const header = ScenarioHeader.safeParse(src.data);
-  if (!header.success) zodFail(src, [], header.error, ["name", "arch", "api", "boot", "steps", "ram", "userTop", "cnodeSizeBits"]);
+  if (!header.success)
+    zodFail(src, [], header.error, ["name", "arch", "api", "boot", "steps", "ram", "userTop", "cnodeSizeBits"]);
   const steps: Step[] = [];
   const stepLines: number[] = [];
   header.data.steps.forEach((raw, i) => {
     const path = ["steps", i];
-    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) fail(src, path, "a step is a map with one action (invoke, retype, copy, delete, revoke, resolve, switch) and an optional expect");
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+      fail(
+        src,
+        path,
+        "a step is a map with one action (invoke, retype, copy, delete, revoke, resolve, switch) and an optional expect",
+      );
     const actions = ACTIONS.filter((a) => a in raw);
     if (actions.length === 0) {
       const key = Object.keys(raw)[0] ?? "";
       fail(src, path, `a step needs one action key (${ACTIONS.join(", ")})`, key ? closest(key, ACTIONS) : undefined);
     }
-    if (actions.length > 1) fail(src, [...path, actions[1] as string], `a step has exactly one action, this one has ${actions.join(" and ")}`);
+    if (actions.length > 1)
+      fail(
+        src,
+        [...path, actions[1] as string],
+        `a step has exactly one action, this one has ${actions.join(" and ")}`,
+      );
     const action = actions[0] as ActionKey;
     const parsed = STEP_SCHEMAS[action].safeParse(raw);
-    if (!parsed.success) zodFail(src, path, parsed.error, [...STEP_KEYS, "type", "as", "from", "size_bits", "count", "rights", "vspace", "vaddr", "thread", "paddrOf", "plus"]);
+    if (!parsed.success)
+      zodFail(src, path, parsed.error, [
+        ...STEP_KEYS,
+        "type",
+        "as",
+        "from",
+        "size_bits",
+        "count",
+        "rights",
+        "vspace",
+        "vaddr",
+        "thread",
+        "paddrOf",
+        "plus",
+      ]);
     steps.push(parsed.data as Step);
     stepLines.push(src.position(path).line);
   });

@@ -71,7 +71,8 @@ function isStepOf<K extends ActionKey>(step: Step, key: K): step is StepOf<K> {
 
 /** Runs the handler for the step's one action key (the loader has checked there is exactly one). */
 export function performStep(ctx: StepContext, step: Step): StepResult {
-  const perform = <K extends ActionKey>(key: K): StepResult | undefined => (isStepOf(step, key) ? STEP_HANDLERS[key](ctx, step) : undefined);
+  const perform = <K extends ActionKey>(key: K): StepResult | undefined =>
+    isStepOf(step, key) ? STEP_HANDLERS[key](ctx, step) : undefined;
   for (const key of ACTION_KEYS) {
     const result = perform(key);
     if (result !== undefined) return result;
@@ -91,7 +92,13 @@ export function runScenario(sc: Scenario, options: { readonly checkInvariants?: 
     states.push(state);
     const violations = options.checkInvariants ? checkAll(state) : [];
     const expectation = checkExpectation(step.expect, outcome, (v, sub) => run.valueOf(v, ["expect", ...sub]));
-    const check = violations.length === 0 ? expectation : { held: false, expected: `every invariant to hold; violated: ${violations.map((v) => `${v.invariant}: ${v.message}`).join("; ")}` };
+    const check =
+      violations.length === 0
+        ? expectation
+        : {
+            held: false,
+            expected: `every invariant to hold; violated: ${violations.map((v) => `${v.invariant}: ${v.message}`).join("; ")}`,
+          };
     return {
       index: index + 1,
       line: sc.stepLines[index] as number,
@@ -105,7 +112,15 @@ export function runScenario(sc: Scenario, options: { readonly checkInvariants?: 
       ...(step.note !== undefined ? { note: step.note } : {}),
     };
   });
-  return { file: sc.file, name: sc.header.name, steps: reports, passed: reports.every((r) => r.held), states, machine, names: run.names };
+  return {
+    file: sc.file,
+    name: sc.header.name,
+    steps: reports,
+    passed: reports.every((r) => r.held),
+    states,
+    machine,
+    names: run.names,
+  };
 }
 
 export { errorFields } from "./expect.ts";

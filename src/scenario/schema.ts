@@ -20,7 +20,10 @@ export function parseNumberText(v: string): number | undefined {
 export const NumberValue = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const n = typeof v === "number" ? v : parseNumberText(v);
   if (n === undefined || !Number.isSafeInteger(n) || n < 0) {
-    ctx.addIssue({ code: "custom", message: `expected a non-negative integer, hex (0x...) or a size like 4KiB, found ${JSON.stringify(v)}` });
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a non-negative integer, hex (0x...) or a size like 4KiB, found ${JSON.stringify(v)}`,
+    });
     return z.NEVER;
   }
   return n;
@@ -42,7 +45,12 @@ export const Boot = z.strictObject({
 });
 
 const FaultExpect = z.strictObject({
-  fault: z.strictObject({ kind: z.enum(["translation", "permission"]).optional(), level: z.enum(["section", "page"]).optional(), fsr: NumberValue.optional(), vaddr: NumberValue.optional() }),
+  fault: z.strictObject({
+    kind: z.enum(["translation", "permission"]).optional(),
+    level: z.enum(["section", "page"]).optional(),
+    fsr: NumberValue.optional(),
+    vaddr: NumberValue.optional(),
+  }),
 });
 
 const ErrorExpect = z.strictObject({
@@ -69,17 +77,37 @@ const Names = z.union([Name, z.array(Name).min(1)]);
 
 const common = { expect: Expect.optional(), note: z.string().optional() };
 
-export const InvokeStep = z.strictObject({ invoke: z.string(), cap: Name.optional(), args: z.record(z.string(), z.unknown()).optional(), ...common });
-export const RetypeStep = z.strictObject({
-  retype: z.strictObject({ type: z.string(), as: Names, from: Name.optional(), size_bits: NumberValue.optional(), count: NumberValue.optional() }),
+export const InvokeStep = z.strictObject({
+  invoke: z.string(),
+  cap: Name.optional(),
+  args: z.record(z.string(), z.unknown()).optional(),
   ...common,
 });
-export const CopyStep = z.strictObject({ copy: z.strictObject({ from: Name, as: Name, rights: z.string().optional() }), ...common });
+export const RetypeStep = z.strictObject({
+  retype: z.strictObject({
+    type: z.string(),
+    as: Names,
+    from: Name.optional(),
+    size_bits: NumberValue.optional(),
+    count: NumberValue.optional(),
+  }),
+  ...common,
+});
+export const CopyStep = z.strictObject({
+  copy: z.strictObject({ from: Name, as: Name, rights: z.string().optional() }),
+  ...common,
+});
 export const DeleteStep = z.strictObject({ delete: Name, ...common });
 export const RevokeStep = z.strictObject({ revoke: Name, ...common });
 export const ResolveStep = z.strictObject({ resolve: z.strictObject({ vspace: Name, vaddr: NumberValue }), ...common });
-export const ReadStep = z.strictObject({ read: z.strictObject({ vaddr: NumberValue, length: NumberValue.optional() }), ...common });
-export const WriteStep = z.strictObject({ write: z.strictObject({ vaddr: NumberValue, value: NumberValue.optional(), bytes: z.array(NumberValue).optional() }), ...common });
+export const ReadStep = z.strictObject({
+  read: z.strictObject({ vaddr: NumberValue, length: NumberValue.optional() }),
+  ...common,
+});
+export const WriteStep = z.strictObject({
+  write: z.strictObject({ vaddr: NumberValue, value: NumberValue.optional(), bytes: z.array(NumberValue).optional() }),
+  ...common,
+});
 export const SwitchStep = z.strictObject({ switch: z.strictObject({ thread: Name }), ...common });
 
 /** Each step has exactly one of these action keys. */

@@ -39,8 +39,15 @@ export function vaddrArbitrary(c: VaddrConstraints = {}): fc.Arbitrary<number> {
   const share = Math.round((c.misalignedShare ?? 0) * 100);
   if (unit === 1 || share <= 0) return aligned;
   // Off by 1 .. unit-1 bytes; it stays in range because the next aligned address does.
-  const misaligned = fc.tuple(fc.integer({ min: lo, max: Math.max(lo, Math.floor((below - unit) / unit)) }), fc.integer({ min: 1, max: unit - 1 })).map(([k, off]) => k * unit + off);
-  return share >= 100 ? misaligned : fc.oneof({ weight: 100 - share, arbitrary: aligned }, { weight: share, arbitrary: misaligned });
+  const misaligned = fc
+    .tuple(
+      fc.integer({ min: lo, max: Math.max(lo, Math.floor((below - unit) / unit)) }),
+      fc.integer({ min: 1, max: unit - 1 }),
+    )
+    .map(([k, off]) => k * unit + off);
+  return share >= 100
+    ? misaligned
+    : fc.oneof({ weight: 100 - share, arbitrary: aligned }, { weight: share, arbitrary: misaligned });
 }
 
 /** A seL4_CapRights word (R, W, G, P bits), mostly the common ones. */
@@ -65,7 +72,9 @@ export function attributesWordArbitrary(c: { readonly strayBits?: boolean } = {}
 }
 
 /** libsel4 object type names. */
-export function objectTypeArbitrary(c: { readonly only?: readonly ObjectTypeName[] } = {}): fc.Arbitrary<ObjectTypeName> {
+export function objectTypeArbitrary(
+  c: { readonly only?: readonly ObjectTypeName[] } = {},
+): fc.Arbitrary<ObjectTypeName> {
   return fc.constantFrom(...(c.only ?? OBJECT_TYPES));
 }
 
@@ -86,11 +95,19 @@ export function fuzzOpArbitrary(c: FuzzOpConstraints = {}): fc.Arbitrary<FuzzOp>
   );
   // Reads where the maps land (pages of each size at 0x10000000 + k * size), off the page base.
   const touchVaddr = fc.oneof(
-    { weight: 100 - bad, arbitrary: fc.tuple(fc.constantFrom(12, 16, 20, 24), fc.nat(15)).map(([bits, k]) => 0x10000000 + k * 2 ** bits + 0x40) },
+    {
+      weight: 100 - bad,
+      arbitrary: fc
+        .tuple(fc.constantFrom(12, 16, 20, 24), fc.nat(15))
+        .map(([bits, k]) => 0x10000000 + k * 2 ** bits + 0x40),
+    },
     { weight: Math.max(bad, 1), arbitrary: fc.constantFrom(0xdff00040, 0xe0000040, 0xf0000040) },
   );
   return fc.oneof(
-    { weight: 3, arbitrary: fc.record({ op: fc.constant("mapPT" as const), t: fc.nat(3), pd: fc.nat(1), vaddr: ptVaddr }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({ op: fc.constant("mapPT" as const), t: fc.nat(3), pd: fc.nat(1), vaddr: ptVaddr }),
+    },
     { weight: 1, arbitrary: fc.record({ op: fc.constant("unmapPT" as const), t: fc.nat(3) }) },
     {
       weight: 6,

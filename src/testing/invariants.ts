@@ -61,7 +61,9 @@ export const INVARIANT_CHECKS: readonly InvariantCheck[] = [
 ];
 
 /** Every invariant's full check, by name. */
-export const INVARIANTS: Readonly<Record<string, Invariant>> = Object.fromEntries(INVARIANT_CHECKS.map((c) => [c.name, c.full]));
+export const INVARIANTS: Readonly<Record<string, Invariant>> = Object.fromEntries(
+  INVARIANT_CHECKS.map((c) => [c.name, c.full]),
+);
 
 /** Runs every invariant; returns all violations. */
 export function checkAll(s: KernelState): Violation[] {

@@ -42,9 +42,7 @@ const CAP_PARAM_TYPE: Readonly<Record<string, Cap["type"]>> = {
 
 /** One argument: a live cap by type and rank, an empty slot by rank, or a plain word. */
 export type InvocationArg =
-  | { readonly cap: Cap["type"]; readonly k: number }
-  | { readonly empty: number }
-  | { readonly word: number };
+  { readonly cap: Cap["type"]; readonly k: number } | { readonly empty: number } | { readonly word: number };
 
 /** A libsel4 call on "the k-th live cap of its type", with arguments by libsel4's parameter names. */
 export interface LiveInvocation {
@@ -62,10 +60,26 @@ export interface InvocationConstraints {
   readonly userTop?: number;
 }
 
-const anyCapType = fc.constantFrom<Cap["type"]>("Untyped", "CNode", "TCB", "Endpoint", "Notification", "Frame", "PageTable", "PageDirectory", "ASIDControl", "ASIDPool", "Null");
+const anyCapType = fc.constantFrom<Cap["type"]>(
+  "Untyped",
+  "CNode",
+  "TCB",
+  "Endpoint",
+  "Notification",
+  "Frame",
+  "PageTable",
+  "PageDirectory",
+  "ASIDControl",
+  "ASIDPool",
+  "Null",
+);
 
 /** The good and the bad values of a parameter, by its libsel4 name. */
-function paramArbitrary(name: string, isCap: boolean, c: Required<Pick<InvocationConstraints, "userTop">>): { good: fc.Arbitrary<InvocationArg>; bad: fc.Arbitrary<InvocationArg> } {
+function paramArbitrary(
+  name: string,
+  isCap: boolean,
+  c: Required<Pick<InvocationConstraints, "userTop">>,
+): { good: fc.Arbitrary<InvocationArg>; bad: fc.Arbitrary<InvocationArg> } {
   // "the k-th" wraps around the caps of that type, so a wide k reaches all of them.
   const k = fc.nat(255);
   const word = (a: fc.Arbitrary<number>) => a.map((w): InvocationArg => ({ word: w }));
@@ -80,10 +94,22 @@ function paramArbitrary(name: string, isCap: boolean, c: Required<Pick<Invocatio
       return { good: k.map((n) => ({ empty: n })), bad: fc.oneof(fc.record({ cap: anyCapType, k }), badWord) };
     case "index":
       // a slot to operate on for Revoke/Delete, a destination for MakePool: both are useful.
-      return { good: fc.oneof(k.map((n) => ({ empty: n })), fc.record({ cap: anyCapType, k })), bad: badWord };
+      return {
+        good: fc.oneof(
+          k.map((n) => ({ empty: n })),
+          fc.record({ cap: anyCapType, k }),
+        ),
+        bad: badWord,
+      };
     case "src_index":
     case "pivot_index":
-      return { good: fc.record({ cap: anyCapType, k }), bad: fc.oneof(k.map((n) => ({ empty: n })), badWord) };
+      return {
+        good: fc.record({ cap: anyCapType, k }),
+        bad: fc.oneof(
+          k.map((n) => ({ empty: n })),
+          badWord,
+        ),
+      };
     case "dest_depth":
     case "src_depth":
     case "pivot_depth":
@@ -95,19 +121,40 @@ function paramArbitrary(name: string, isCap: boolean, c: Required<Pick<Invocatio
     case "vaddr":
       return {
         // A narrow window, so that page tables and pages land on each other's megabytes.
-        good: word(fc.oneof(...[12, 16, 20, 24].map((bits) => vaddrArbitrary({ alignedTo: bits, atLeast: 0x10000000, below: 0x10000000 + Math.max(2 ** 23, 2 ** (bits + 1)) })))),
-        bad: word(fc.oneof(vaddrArbitrary({ region: "kernel", userTop: c.userTop }), vaddrArbitrary({ alignedTo: 12, misalignedShare: 1, below: c.userTop }))),
+        good: word(
+          fc.oneof(
+            ...[12, 16, 20, 24].map((bits) =>
+              vaddrArbitrary({
+                alignedTo: bits,
+                atLeast: 0x10000000,
+                below: 0x10000000 + Math.max(2 ** 23, 2 ** (bits + 1)),
+              }),
+            ),
+          ),
+        ),
+        bad: word(
+          fc.oneof(
+            vaddrArbitrary({ region: "kernel", userTop: c.userTop }),
+            vaddrArbitrary({ alignedTo: 12, misalignedShare: 1, below: c.userTop }),
+          ),
+        ),
       };
     case "rights":
       return { good: word(rightsWordArbitrary()), bad: badWord };
     case "attr":
       return { good: word(fc.nat(7)), bad: badWord };
     case "type":
-      return { good: word(fc.nat(OBJECT_TYPES.length - 1)), bad: word(fc.integer({ min: OBJECT_TYPES.length, max: 64 })) };
+      return {
+        good: word(fc.nat(OBJECT_TYPES.length - 1)),
+        bad: word(fc.integer({ min: OBJECT_TYPES.length, max: 64 })),
+      };
     case "size_bits":
       return { good: word(fc.integer({ min: 4, max: 14 })), bad: word(fc.nat(40)) };
     case "num_objects":
-      return { good: word(fc.integer({ min: 1, max: 4 })), bad: word(fc.oneof(fc.constant(0), fc.integer({ min: 257, max: 5000 }))) };
+      return {
+        good: word(fc.integer({ min: 1, max: 4 })),
+        bad: word(fc.oneof(fc.constant(0), fc.integer({ min: 257, max: 5000 }))),
+      };
     case "start":
     case "end":
       return { good: word(vaddrArbitrary({ alignedTo: 12, atLeast: 0x10000000, below: 0x10100000 })), bad: badWord };
@@ -126,7 +173,11 @@ export function invocationArbitrary(c: InvocationConstraints = {}): fc.Arbitrary
   const userTop = c.userTop ?? 0xe0000000;
   const fns = c.only ?? Object.keys(LIBSEL4);
   const pick = (good: fc.Arbitrary<InvocationArg>, badArb: fc.Arbitrary<InvocationArg>) =>
-    bad <= 0 ? good : bad >= 100 ? badArb : fc.oneof({ weight: 100 - bad, arbitrary: good }, { weight: bad, arbitrary: badArb });
+    bad <= 0
+      ? good
+      : bad >= 100
+        ? badArb
+        : fc.oneof({ weight: 100 - bad, arbitrary: good }, { weight: bad, arbitrary: badArb });
   return fc.constantFrom(...fns).chain((fn) => {
     const spec = LIBSEL4[fn];
     const params: Record<string, fc.Arbitrary<InvocationArg>> = {};
@@ -138,13 +189,19 @@ export function invocationArbitrary(c: InvocationConstraints = {}): fc.Arbitrary
       const a = paramArbitrary(p, false, { userTop });
       params[p] = pick(a.good, a.bad);
     }
-    const service = pick(fc.nat(255).map((k) => ({ cap: serviceType(fn), k })), fc.record({ cap: anyCapType, k: fc.nat(255) })) as fc.Arbitrary<{ cap: Cap["type"]; k: number }>;
+    const service = pick(
+      fc.nat(255).map((k) => ({ cap: serviceType(fn), k })),
+      fc.record({ cap: anyCapType, k: fc.nat(255) }),
+    ) as fc.Arbitrary<{ cap: Cap["type"]; k: number }>;
     return fc.record({ fn: fc.constant(fn), service, args: fc.record(params) });
   });
 }
 
 /** The live caps and empty slots of a thread's CSpace root, by slot index (its CPtr). */
-export function cspaceCensus(s: KernelState, thread: PhysAddr): { byType: Map<Cap["type"], number[]>; empty: number[] } {
+export function cspaceCensus(
+  s: KernelState,
+  thread: PhysAddr,
+): { byType: Map<Cap["type"], number[]>; empty: number[] } {
   const root = threadCSpaceRoot(s, thread);
   const byType = new Map<Cap["type"], number[]>();
   const empty: number[] = [];
@@ -167,11 +224,17 @@ export function cspaceCensus(s: KernelState, thread: PhysAddr): { byType: Map<Ca
 }
 
 /** The CPtr and libsel4 parameters a LiveInvocation stands for in this state ("the k-th" wraps around). */
-export function resolveInvocation(s: KernelState, thread: PhysAddr, inv: LiveInvocation): { service: CPtr; params: Record<string, number> } {
+export function resolveInvocation(
+  s: KernelState,
+  thread: PhysAddr,
+  inv: LiveInvocation,
+): { service: CPtr; params: Record<string, number> } {
   const census = cspaceCensus(s, thread);
   // With no cap of the type, name an empty slot: the call then fails its lookup, as it should.
-  const nth = (list: readonly number[] | undefined, k: number) => (list && list.length > 0 ? (list[k % list.length] as number) : (census.empty[0] ?? 0));
-  const value = (a: InvocationArg): number => ("word" in a ? a.word : "empty" in a ? nth(census.empty, a.empty) : nth(census.byType.get(a.cap), a.k));
+  const nth = (list: readonly number[] | undefined, k: number) =>
+    list && list.length > 0 ? (list[k % list.length] as number) : (census.empty[0] ?? 0);
+  const value = (a: InvocationArg): number =>
+    "word" in a ? a.word : "empty" in a ? nth(census.empty, a.empty) : nth(census.byType.get(a.cap), a.k);
   const params: Record<string, number> = {};
   for (const [name, a] of Object.entries(inv.args)) params[name] = value(a);
   return { service: value(inv.service) as CPtr, params };

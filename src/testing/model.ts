@@ -26,7 +26,9 @@ export function concreteMappings(s: KernelState, asids: readonly ASID[]): Mappin
       const e = row.entry;
       if (e.kind === "Page") m.set(row.index * 2 ** 20, { frame: e.paddr, size: e.size });
       else if (e.kind === "Table" && s.objects.get(e.paddr)?.type === "PageTable") {
-        for (const t of listTable(s, e.paddr)) if (t.entry.kind === "Page") m.set(row.index * 2 ** 20 + t.index * 4096, { frame: t.entry.paddr, size: t.entry.size });
+        for (const t of listTable(s, e.paddr))
+          if (t.entry.kind === "Page")
+            m.set(row.index * 2 ** 20 + t.index * 4096, { frame: t.entry.paddr, size: t.entry.size });
       }
     }
   }
@@ -45,7 +47,13 @@ export function modelUnmap(model: MappingModel, cap: Cap): void {
 export function modelUnmapTable(model: MappingModel, cap: Cap): void {
   if (cap.type !== "PageTable" || cap.mapping === null) return;
   const m = model.get(cap.mapping.asid);
-  for (const v of [...(m?.keys() ?? [])]) if (v >= cap.mapping.vaddr && v < cap.mapping.vaddr + 2 ** 20 && (m!.get(v)!.size === "SmallPage" || m!.get(v)!.size === "LargePage")) m!.delete(v);
+  for (const v of [...(m?.keys() ?? [])])
+    if (
+      v >= cap.mapping.vaddr &&
+      v < cap.mapping.vaddr + 2 ** 20 &&
+      (m!.get(v)!.size === "SmallPage" || m!.get(v)!.size === "LargePage")
+    )
+      m!.delete(v);
 }
 
 /** Record a new mapping in the model. */
@@ -53,5 +61,3 @@ export function modelMap(model: MappingModel, a: ASID, vaddr: number, frame: Phy
   if (!model.has(a)) model.set(a, new Map());
   model.get(a)!.set(vaddr - (vaddr % 2 ** frameBits(size)), { frame, size });
 }
-
-

@@ -16,9 +16,22 @@ import { capOf } from "../helpers/caps.ts";
 
 const maps = {
   "one small region": { ram: [{ base: 0x10000000, size: 32 * 2 ** 20 }] },
-  "regions with holes": { ram: [{ base: 0x80000000, size: 0x4000000 }, { base: 0x90000000, size: 0x1000000 }, { base: 0x9f000000, size: 0x200000 }] },
-  "supersection-friendly, with a device region": { ram: [{ base: 0, size: 512 * 2 ** 20 }], devices: [{ base: 0x40000000, size: 0x100000 }] },
-  "small CNode and another USER_TOP": { ram: [{ base: 0x20000000, size: 0x3000000 }], cnodeSizeBits: 10, userTop: 0xa0000000 },
+  "regions with holes": {
+    ram: [
+      { base: 0x80000000, size: 0x4000000 },
+      { base: 0x90000000, size: 0x1000000 },
+      { base: 0x9f000000, size: 0x200000 },
+    ],
+  },
+  "supersection-friendly, with a device region": {
+    ram: [{ base: 0, size: 512 * 2 ** 20 }],
+    devices: [{ base: 0x40000000, size: 0x100000 }],
+  },
+  "small CNode and another USER_TOP": {
+    ram: [{ base: 0x20000000, size: 0x3000000 }],
+    cnodeSizeBits: 10,
+    userTop: 0xa0000000,
+  },
 };
 
 describe("boot (full)", () => {
@@ -48,7 +61,8 @@ describe("boot (full)", () => {
         const global = s.objects.get(s.globalPD!)!;
         const user = s.objects.get(capOf(s, m.initThread, INITIAL_CAP_SLOTS.InitThreadVSpace, "PageDirectory").paddr)!;
         if (global.type !== "PageDirectory" || user.type !== "PageDirectory") expect.fail("missing PD");
-        for (let i = userTop / 2 ** 20; i < 4096; i++) if (i !== 4080) expect(user.entries.get(i), `slot ${i}`).to.equal(global.entries.get(i));
+        for (let i = userTop / 2 ** 20; i < 4096; i++)
+          if (i !== 4080) expect(user.entries.get(i), `slot ${i}`).to.equal(global.entries.get(i));
       });
       it("the initial thread resolves its IPC buffer and bootinfo frames", () => {
         const pd = s.loadedVSpace!.pd;
@@ -61,9 +75,14 @@ describe("boot (full)", () => {
         expect(r1.mapped && r1.attributes.executeNever).to.equal(true);
       });
       it("bootinfo's untypeds cover exactly the free memory, without overlap", () => {
-        const used: [number, number][] = [...s.objects.values()].map((o) => [o.paddr, o.paddr + pow2(objectSizeBits(DEFAULT_CONFIG.sizes, o))]);
+        const used: [number, number][] = [...s.objects.values()].map((o) => [
+          o.paddr,
+          o.paddr + pow2(objectSizeBits(DEFAULT_CONFIG.sizes, o)),
+        ]);
         used.push([m.physBase, m.physBase + 2 ** 20]);
-        const pieces = m.bootInfo.untypedList.filter((u) => !u.isDevice).map((u) => [u.paddr, u.paddr + pow2(u.sizeBits)] as [number, number]);
+        const pieces = m.bootInfo.untypedList
+          .filter((u) => !u.isDevice)
+          .map((u) => [u.paddr, u.paddr + pow2(u.sizeBits)] as [number, number]);
         const all = [...pieces, ...used].sort((a, b) => a[0] - b[0]);
         const merged: [number, number][] = [];
         for (const [lo, hi] of all) {
@@ -78,7 +97,9 @@ describe("boot (full)", () => {
         }
         const ramTotal = map.ram.reduce((n, r) => n + r.size, 0);
         expect(merged.reduce((n, [lo, hi]) => n + hi - lo, 0)).to.equal(ramTotal);
-        expect(m.bootInfo.untypedList.filter((u) => u.isDevice).reduce((n, u) => n + pow2(u.sizeBits), 0)).to.equal(("devices" in map ? map.devices : []).reduce((n, d) => n + d.size, 0));
+        expect(m.bootInfo.untypedList.filter((u) => u.isDevice).reduce((n, u) => n + pow2(u.sizeBits), 0)).to.equal(
+          ("devices" in map ? map.devices : []).reduce((n, d) => n + d.size, 0),
+        );
       });
       it("puts caps in seL4's slot order", () => {
         const b = m.bootInfo;
@@ -97,24 +118,41 @@ describe("boot (full)", () => {
     expect(() => boot({ ram: [] })).to.throw(/at least one RAM region/);
     expect(() => boot({ ram: [{ base: 0x1000, size: 0x1000000 }] })).to.throw(/physBase.*16 MiB aligned/);
     expect(() => boot({ ram: [{ base: 0, size: 0x1000001 }] })).to.throw(/ram\[0\].*not 4 KiB aligned/);
-    expect(() => boot({ ram: [{ base: 0, size: 0x2000000 }, { base: 0x1000000, size: 0x1000000 }] })).to.throw(/ram\[1\]: overlaps ram\[0\]/);
-    expect(() => boot({ ram: [{ base: 0, size: 0x100000 }] })).to.throw(/no free RAM region can hold the initial thread's objects|does not fit/);
-    expect(() => boot({ ram: [{ base: 0, size: 0x1000000 }], kernelImageSize: 0x2000000 })).to.throw(/kernel image.*does not fit/);
-    expect(() => boot({ ram: [{ base: 0, size: 0x1000000 }], userImage: { size: 0x1000, vbase: 0xdffff000 } })).to.throw(/at or above USER_TOP/);
+    expect(() =>
+      boot({
+        ram: [
+          { base: 0, size: 0x2000000 },
+          { base: 0x1000000, size: 0x1000000 },
+        ],
+      }),
+    ).to.throw(/ram\[1\]: overlaps ram\[0\]/);
+    expect(() => boot({ ram: [{ base: 0, size: 0x100000 }] })).to.throw(
+      /no free RAM region can hold the initial thread's objects|does not fit/,
+    );
+    expect(() => boot({ ram: [{ base: 0, size: 0x1000000 }], kernelImageSize: 0x2000000 })).to.throw(
+      /kernel image.*does not fit/,
+    );
+    expect(() =>
+      boot({ ram: [{ base: 0, size: 0x1000000 }], userImage: { size: 0x1000, vbase: 0xdffff000 } }),
+    ).to.throw(/at or above USER_TOP/);
   });
 
   it("property: random valid memory maps boot with every invariant holding", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 15 }), fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 3 }), (start, sizes) => {
-        let base = start * 2 ** 24;
-        const ram = sizes.map((mb, i) => {
-          const r = { base, size: (i === 0 ? Math.max(mb, 4) : mb) * 2 ** 20 };
-          base += r.size + 2 ** 20;
-          return r;
-        });
-        const m = boot({ ram });
-        expect(checkAll(m.state)).to.deep.equal([]);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 15 }),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 3 }),
+        (start, sizes) => {
+          let base = start * 2 ** 24;
+          const ram = sizes.map((mb, i) => {
+            const r = { base, size: (i === 0 ? Math.max(mb, 4) : mb) * 2 ** 20 };
+            base += r.size + 2 ** 20;
+            return r;
+          });
+          const m = boot({ ram });
+          expect(checkAll(m.state)).to.deep.equal([]);
+        },
+      ),
       { numRuns: 30 },
     );
   });
@@ -123,16 +161,45 @@ describe("boot (full)", () => {
 describe("boot steps", () => {
   it("listRAMRegions sorts the regions as [start, end) ranges", async () => {
     const { listRAMRegions } = await import("../../src/boot/rootserver.ts");
-    expect(listRAMRegions([{ base: 0x2000000, size: 0x1000 }, { base: 0, size: 0x1000 }])).to.deep.equal([[0, 0x1000], [0x2000000, 0x2001000]]);
+    expect(
+      listRAMRegions([
+        { base: 0x2000000, size: 0x1000 },
+        { base: 0, size: 0x1000 },
+      ]),
+    ).to.deep.equal([
+      [0, 0x1000],
+      [0x2000000, 0x2001000],
+    ]);
   });
   it("placeRootserverObjects puts the objects biggest first, aligned, in the first range that holds them, and says what is left", async () => {
     const { placeRootserverObjects } = await import("../../src/boot/rootserver.ts");
-    const { placed, free } = placeRootserverObjects(DEFAULT_CONFIG.sizes, [[0x1000, 0x8000], [0x100000, 0x200000]], { cnodeSizeBits: 12, pageTables: 1, bootFrames: true });
+    const { placed, free } = placeRootserverObjects(
+      DEFAULT_CONFIG.sizes,
+      [
+        [0x1000, 0x8000],
+        [0x100000, 0x200000],
+      ],
+      { cnodeSizeBits: 12, pageTables: 1, bootFrames: true },
+    );
     expect(placed[0]).to.deep.equal({ kind: "CNode", at: 0x100000 });
-    expect(placed.map((p) => p.kind)).to.deep.equal(["CNode", "PageDirectory", "ASIDPool", "IPCBuffer", "BootInfo", "PageTable", "TCB"]);
+    expect(placed.map((p) => p.kind)).to.deep.equal([
+      "CNode",
+      "PageDirectory",
+      "ASIDPool",
+      "IPCBuffer",
+      "BootInfo",
+      "PageTable",
+      "TCB",
+    ]);
     for (const p of placed) expect(p.at % 2 ** 9).to.equal(0);
     expect(free[0]).to.deep.equal([0x1000, 0x8000]);
-    expect(() => placeRootserverObjects(DEFAULT_CONFIG.sizes, [[0, 0x8000]], { cnodeSizeBits: 12, pageTables: 1, bootFrames: true })).to.throw(/too small or too fragmented/);
+    expect(() =>
+      placeRootserverObjects(DEFAULT_CONFIG.sizes, [[0, 0x8000]], {
+        cnodeSizeBits: 12,
+        pageTables: 1,
+        bootFrames: true,
+      }),
+    ).to.throw(/too small or too fragmented/);
   });
   it("untypedsFor gives device regions first, then free RAM, in aligned blocks", async () => {
     const { untypedsFor } = await import("../../src/boot/rootserver.ts");

@@ -45,19 +45,83 @@ describe("boot options", () => {
 
   describe("validation errors name the field", () => {
     const cases: [string, () => unknown, string, RegExp][] = [
-      ["boot: an unknown API generation", () => boot({ ram: RAM, api: "newest" as "current" }), "api", /expected one of "current"\|"legacy"/],
-      ["boot: a misspelt option", () => boot({ ram: RAM, apii: "legacy" } as Parameters<typeof boot>[0]), "apii", /Unrecognized key/],
-      ["boot: a region's size", () => boot({ ram: [{ base: 0, size: -1 }] }), "ram[0].size", /expected number to be >0/],
-      ["boot: a nested unknown key", () => boot({ ram: RAM, userImage: { size: 0x1000, vbase: 0, entry: 0 } as { size: number; vbase: number } }), "userImage.entry", /Unrecognized key/],
+      [
+        "boot: an unknown API generation",
+        () => boot({ ram: RAM, api: "newest" as "current" }),
+        "api",
+        /expected one of "current"\|"legacy"/,
+      ],
+      [
+        "boot: a misspelt option",
+        () => boot({ ram: RAM, apii: "legacy" } as Parameters<typeof boot>[0]),
+        "apii",
+        /Unrecognized key/,
+      ],
+      [
+        "boot: a region's size",
+        () => boot({ ram: [{ base: 0, size: -1 }] }),
+        "ram[0].size",
+        /expected number to be >0/,
+      ],
+      [
+        "boot: a nested unknown key",
+        () => boot({ ram: RAM, userImage: { size: 0x1000, vbase: 0, entry: 0 } as { size: number; vbase: number } }),
+        "userImage.entry",
+        /Unrecognized key/,
+      ],
       ["bootMinimal: no RAM", () => bootMinimal({ ram: [] }), "ram", /no RAM region/],
-      ["bootMinimal: a CNode too small for the well-known slots", () => bootMinimal({ ram: RAM, cnodeSizeBits: 3 }), "cnodeSizeBits", /16 well-known slots/],
-      ["bootMinimal: a CNode beyond seL4's bound", () => bootMinimal({ ram: RAM, cnodeSizeBits: 28 }), "cnodeSizeBits", /CONFIG_ROOT_CNODE_SIZE_BITS/],
-      ["bootMinimal: a fractional CNode size", () => bootMinimal({ ram: RAM, cnodeSizeBits: 12.5 }), "cnodeSizeBits", /expected int/],
-      ["bootMinimal: an empty second region", () => bootMinimal({ ram: [...RAM, { base: 2 ** 28, size: 0 }] }), "ram[1].size", /expected number to be >0/],
-      ["bootMinimal: an unknown API generation", () => bootMinimal({ ram: RAM, api: "old" as "legacy" }), "api", /expected one of/],
-      ["bootMinimal: a config missing a size", () => bootMinimal({ ram: RAM, config: { ...DEFAULT_CONFIG, sizes: { ...DEFAULT_CONFIG.sizes, tcbBits: "9" as unknown as number } } }), "config.sizes.tcbBits", /expected number/],
-      ["bootMinimal: a config for another architecture", () => bootMinimal({ ram: RAM, config: { ...DEFAULT_CONFIG, arch: "riscv64" as "aarch32" } }), "config.arch", /aarch32/],
-      ["validateMemoryMap: a region's base", () => validateMemoryMap({ ram: [{ base: -4096, size: 4096 }] }), "ram[0].base", /expected number to be >=0/],
+      [
+        "bootMinimal: a CNode too small for the well-known slots",
+        () => bootMinimal({ ram: RAM, cnodeSizeBits: 3 }),
+        "cnodeSizeBits",
+        /16 well-known slots/,
+      ],
+      [
+        "bootMinimal: a CNode beyond seL4's bound",
+        () => bootMinimal({ ram: RAM, cnodeSizeBits: 28 }),
+        "cnodeSizeBits",
+        /CONFIG_ROOT_CNODE_SIZE_BITS/,
+      ],
+      [
+        "bootMinimal: a fractional CNode size",
+        () => bootMinimal({ ram: RAM, cnodeSizeBits: 12.5 }),
+        "cnodeSizeBits",
+        /expected int/,
+      ],
+      [
+        "bootMinimal: an empty second region",
+        () => bootMinimal({ ram: [...RAM, { base: 2 ** 28, size: 0 }] }),
+        "ram[1].size",
+        /expected number to be >0/,
+      ],
+      [
+        "bootMinimal: an unknown API generation",
+        () => bootMinimal({ ram: RAM, api: "old" as "legacy" }),
+        "api",
+        /expected one of/,
+      ],
+      [
+        "bootMinimal: a config missing a size",
+        () =>
+          bootMinimal({
+            ram: RAM,
+            config: { ...DEFAULT_CONFIG, sizes: { ...DEFAULT_CONFIG.sizes, tcbBits: "9" as unknown as number } },
+          }),
+        "config.sizes.tcbBits",
+        /expected number/,
+      ],
+      [
+        "bootMinimal: a config for another architecture",
+        () => bootMinimal({ ram: RAM, config: { ...DEFAULT_CONFIG, arch: "riscv64" as "aarch32" } }),
+        "config.arch",
+        /aarch32/,
+      ],
+      [
+        "validateMemoryMap: a region's base",
+        () => validateMemoryMap({ ram: [{ base: -4096, size: 4096 }] }),
+        "ram[0].base",
+        /expected number to be >=0/,
+      ],
     ];
     for (const [label, f, where, why] of cases) {
       it(label, () => {

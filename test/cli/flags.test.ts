@@ -18,8 +18,16 @@ const usage = (f: () => unknown): string => {
 
 describe("the CLI flag parser", () => {
   it("reads --name value, --name=value, switches, and operands in any order", () => {
-    expect(scanArgs(SHOW, ["f.yaml", "--at", "2", "--format=dot"])).to.deep.equal({ help: false, flags: { at: "2", format: "dot" }, operands: ["f.yaml"] });
-    expect(scanArgs(RUN, ["--check-invariants", "a.yaml", "--json", "b.yaml"])).to.deep.equal({ help: false, flags: { checkInvariants: true, json: true }, operands: ["a.yaml", "b.yaml"] });
+    expect(scanArgs(SHOW, ["f.yaml", "--at", "2", "--format=dot"])).to.deep.equal({
+      help: false,
+      flags: { at: "2", format: "dot" },
+      operands: ["f.yaml"],
+    });
+    expect(scanArgs(RUN, ["--check-invariants", "a.yaml", "--json", "b.yaml"])).to.deep.equal({
+      help: false,
+      flags: { checkInvariants: true, json: true },
+      operands: ["a.yaml", "b.yaml"],
+    });
   });
 
   it("takes a negative number as a value, and everything after -- as operands", () => {
@@ -28,7 +36,9 @@ describe("the CLI flag parser", () => {
   });
 
   it("an unknown flag is a usage error with a did-you-mean", () => {
-    expect(usage(() => scanArgs(RUN, ["--jsn", "a.yaml"]))).to.equal("capsim run: unknown option --jsn; did you mean --json? (see capsim run --help)");
+    expect(usage(() => scanArgs(RUN, ["--jsn", "a.yaml"]))).to.equal(
+      "capsim run: unknown option --jsn; did you mean --json? (see capsim run --help)",
+    );
     expect(usage(() => scanArgs(FUZZ, ["-x"]))).to.match(/^capsim fuzz: unknown option -x/);
   });
 
@@ -54,13 +64,22 @@ describe("the CLI flag parser", () => {
   });
 
   it("refuses a key its spec does not know even when the caller built the record", () => {
-    expect(usage(() => validateFlags(FUZZ, FuzzFlags, { stpes: "1" }))).to.match(/unknown option --stpes; did you mean --steps\?/);
+    expect(usage(() => validateFlags(FUZZ, FuzzFlags, { stpes: "1" }))).to.match(
+      /unknown option --stpes; did you mean --steps\?/,
+    );
   });
 
   it("every command's zod schema has exactly the flags its spec (and so its --help) lists", () => {
-    const schemas: Record<string, z.ZodObject> = { run: RunFlags, show: ShowFlags, fuzz: FuzzFlags, explain: z.object({}) };
+    const schemas: Record<string, z.ZodObject> = {
+      run: RunFlags,
+      show: ShowFlags,
+      fuzz: FuzzFlags,
+      explain: z.object({}),
+    };
     for (const spec of Object.values(COMMAND_SPECS) as CommandSpec[]) {
-      expect(Object.keys(schemas[spec.name]?.shape ?? {}).sort(), spec.name).to.deep.equal(spec.flags.map((f) => flagKey(f.name)).sort());
+      expect(Object.keys(schemas[spec.name]?.shape ?? {}).sort(), spec.name).to.deep.equal(
+        spec.flags.map((f) => flagKey(f.name)).sort(),
+      );
     }
   });
 

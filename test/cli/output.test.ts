@@ -8,7 +8,9 @@ describe("CLI output conventions (in process)", () => {
     expect(wantsColour({ isTTY: false }, {})).to.equal(false);
     expect(wantsColour({}, {})).to.equal(false);
     expect(wantsColour({ isTTY: true }, { NO_COLOR: "1" })).to.equal(false);
-    expect(wantsColour({ isTTY: true }, { NO_COLOR: "" }), "no-color.org: an empty NO_COLOR does not count").to.equal(true);
+    expect(wantsColour({ isTTY: true }, { NO_COLOR: "" }), "no-color.org: an empty NO_COLOR does not count").to.equal(
+      true,
+    );
     expect(palette({ isTTY: true }, {}).bad("FAIL")).to.equal("\x1b[31mFAIL\x1b[0m");
     expect(palette({ isTTY: false }, {}).bad("FAIL")).to.equal("FAIL");
   });
@@ -33,7 +35,8 @@ describe("CLI output conventions (in process)", () => {
     for (let r = 0; r < 10; r++) run(1024, 4000);
     p.finish();
     expect(written.length).to.be.within(3, 4);
-    for (const line of written) expect(line).to.match(/^capsim fuzz: run \d+ of 10, \d+ of 10240 steps \(\d+%\), \d+ steps\/s\n$/);
+    for (const line of written)
+      expect(line).to.match(/^capsim fuzz: run \d+ of 10, \d+ of 10240 steps \(\d+%\), \d+ steps\/s\n$/);
     expect(written.join("")).to.not.contain("\r");
   });
 

@@ -9,7 +9,10 @@ const capsim = (...args: string[]) => spawnSync(process.execPath, ["bin/capsim.j
 describe("the capsim command", () => {
   const tmp = mkdtempSync(join(tmpdir(), "capsim-"));
   const failing = join(tmp, "failing.yaml");
-  writeFileSync(failing, "name: expects the wrong thing\nsteps:\n  - retype: { type: seL4_ARM_SmallPageObject, as: f }\n    expect: { error: seL4_DeleteFirst }\n");
+  writeFileSync(
+    failing,
+    "name: expects the wrong thing\nsteps:\n  - retype: { type: seL4_ARM_SmallPageObject, as: f }\n    expect: { error: seL4_DeleteFirst }\n",
+  );
 
   it("run: exit 0 and the closing line when every expectation holds", () => {
     const r = capsim("run", "examples/01-map-a-frame.yaml", "examples/02-large-pages.yaml");
@@ -43,7 +46,9 @@ describe("the capsim command", () => {
     expect(r.status).to.equal(0);
     expect(r.stdout).to.match(/no page table for 0x10000000.*map a page table there first/);
     expect(r.stdout).to.match(/changed: PageDirectory 0x[0-9a-f]+ slot 256: invalid -> page table @0x[0-9a-f]+/);
-    expect(r.stdout).to.match(/changed: slot \d+ \(frame\): Frame SmallPage .* unmapped -> Frame SmallPage .* mapped ASID 1 at 0x10000000/);
+    expect(r.stdout).to.match(
+      /changed: slot \d+ \(frame\): Frame SmallPage .* unmapped -> Frame SmallPage .* mapped ASID 1 at 0x10000000/,
+    );
   });
 
   it("show prints the CSpace and the VSpace tree, and Graphviz with --format dot", () => {

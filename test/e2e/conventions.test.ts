@@ -4,7 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const capsim = (args: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(process.execPath, ["bin/capsim.js", ...args], { encoding: "utf8", env });
+const capsim = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
+  spawnSync(process.execPath, ["bin/capsim.js", ...args], { encoding: "utf8", env });
 const COMMANDS = ["run", "explain", "show", "fuzz"];
 const version = (JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version;
 
@@ -55,7 +56,10 @@ describe("capsim follows common CLI conventions", () => {
 
   it("a directory argument to run runs the *.yaml files in it, in sorted order", () => {
     const r = capsim(["run", "examples"]);
-    const expected = readdirSync("examples").filter((f) => f.endsWith(".yaml")).sort().map((f) => join("examples", f));
+    const expected = readdirSync("examples")
+      .filter((f) => f.endsWith(".yaml"))
+      .sort()
+      .map((f) => join("examples", f));
     expect(r.status, r.stderr).to.equal(0);
     expect([...r.stdout.matchAll(/^PASS (\S+):/gm)].map((m) => m[1])).to.deep.equal(expected);
     expect(r.stdout.trim().split("\n").pop()).to.equal(`${expected.length} passed, 0 failed`);
@@ -73,7 +77,10 @@ describe("capsim follows common CLI conventions", () => {
 
   it("no colour codes when stdout is not a terminal, with or without NO_COLOR", () => {
     const failing = join(tmp, "failing.yaml");
-    writeFileSync(failing, "name: f\nsteps:\n  - retype: { type: seL4_ARM_SmallPageObject, as: f }\n    expect: { error: seL4_DeleteFirst }\n");
+    writeFileSync(
+      failing,
+      "name: f\nsteps:\n  - retype: { type: seL4_ARM_SmallPageObject, as: f }\n    expect: { error: seL4_DeleteFirst }\n",
+    );
     for (const env of [process.env, { ...process.env, NO_COLOR: "1" }]) {
       const r = capsim(["run", failing, "examples/01-map-a-frame.yaml"], env);
       expect(r.status).to.equal(1);
@@ -85,7 +92,9 @@ describe("capsim follows common CLI conventions", () => {
     const r = capsim(["fuzz", "--runs", "3", "--steps", "20", "--seed", "5", "--out", tmp]);
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stderr).to.equal("capsim fuzz: 3 runs (--runs) x 20 steps each (--steps) = 60 steps, seed 5\n");
-    expect(r.stdout).to.equal("capsim fuzz: 3 runs, 60 steps, no invariant violated (seed 5): 3 runs (--runs) x 20 steps each (--steps)\n");
+    expect(r.stdout).to.equal(
+      "capsim fuzz: 3 runs, 60 steps, no invariant violated (seed 5): 3 runs (--runs) x 20 steps each (--steps)\n",
+    );
     const help = capsim(["fuzz", "--help"]).stdout;
     expect(help).to.match(/--runs R +how many runs/);
     expect(help).to.match(/--steps N +steps in each run .*R x N/);
@@ -102,13 +111,20 @@ describe("capsim follows common CLI conventions", () => {
     );
     const loaded = (args: string[]) => {
       writeFileSync(log, "");
-      const r = spawnSync(process.execPath, ["--import", hook, "bin/capsim.js", ...args], { encoding: "utf8", env: { ...process.env, CAPSIM_IMPORT_LOG: log } });
+      const r = spawnSync(process.execPath, ["--import", hook, "bin/capsim.js", ...args], {
+        encoding: "utf8",
+        env: { ...process.env, CAPSIM_IMPORT_LOG: log },
+      });
       expect(r.status, r.stderr).to.equal(0);
       return readFileSync(log, "utf8");
     };
-    const heavy = /\/src\/(kernel|arch|model|invocations|boot|machine|testing)\/|\/node_modules\/(zod|fast-check|yaml)\//;
-    for (const args of [["--help"], ["--version"], ["run", "--help"], ["fuzz", "--help"]]) expect(loaded(args), args.join(" ")).to.not.match(heavy);
-    expect(loaded(["run", "examples/01-map-a-frame.yaml"]), "the check itself sees a command's imports").to.match(heavy);
+    const heavy =
+      /\/src\/(kernel|arch|model|invocations|boot|machine|testing)\/|\/node_modules\/(zod|fast-check|yaml)\//;
+    for (const args of [["--help"], ["--version"], ["run", "--help"], ["fuzz", "--help"]])
+      expect(loaded(args), args.join(" ")).to.not.match(heavy);
+    expect(loaded(["run", "examples/01-map-a-frame.yaml"]), "the check itself sees a command's imports").to.match(
+      heavy,
+    );
   });
 });
 
@@ -125,7 +141,9 @@ describe("capsim prints numbers the way people read them, and names errors one w
 
   it("--json spells every error as libsel4 does, seL4_ prefix included, in result and outcome alike", () => {
     const r = capsim(["run", "--json", "examples"]);
-    const out = JSON.parse(r.stdout) as { scenarios: { steps: { result: string; outcome: { kind: string; error?: string } }[] }[] };
+    const out = JSON.parse(r.stdout) as {
+      scenarios: { steps: { result: string; outcome: { kind: string; error?: string } }[] }[];
+    };
     const errors = out.scenarios.flatMap((s) => s.steps).filter((s) => s.outcome.kind === "error");
     expect(errors.length).to.be.greaterThan(5);
     for (const s of errors) {

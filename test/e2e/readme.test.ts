@@ -28,7 +28,10 @@ describe("the README's commands work", () => {
     const dir = mkdtempSync(join(tmpdir(), "capsim-readme-"));
     try {
       const file = join(dir, "snippet.ts");
-      writeFileSync(file, snippet.replaceAll('from "capsim";', `from ${JSON.stringify(pathToFileURL(resolve("src/index.ts")).href)};`));
+      writeFileSync(
+        file,
+        snippet.replaceAll('from "capsim";', `from ${JSON.stringify(pathToFileURL(resolve("src/index.ts")).href)};`),
+      );
       const r = spawnSync(process.execPath, ["--import", "tsx", file], { encoding: "utf8" });
       expect(r.status, r.stderr).to.equal(0);
       expect(r.stdout).to.equal("ok\n");

@@ -35,6 +35,7 @@ export function capOf<T extends CapType>(s: KernelState, thread: PhysAddr, index
 /** The physical address the cap in slot `index` of `thread`'s root CNode names (an object, or an untyped's region); throws when it names none. */
 export function paddrAt(s: KernelState, thread: PhysAddr, index: number): PhysAddr {
   const cap = capAt(s, thread, index);
-  if (cap.type === "Null" || cap.type === "ASIDControl") throw new Error(`slot ${index} holds a ${cap.type} cap, which names no memory`);
+  if (cap.type === "Null" || cap.type === "ASIDControl")
+    throw new Error(`slot ${index} holds a ${cap.type} cap, which names no memory`);
   return cap.paddr;
 }

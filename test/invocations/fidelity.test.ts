@@ -27,25 +27,41 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
 
     it("destination: the walk reaches the ASID control cap with 8 bits left", () => {
       const r = call(s0, T, 300, "CNodeCopy", [(5 << 8) | 0x12, 20, 1, 32, 0xf], [CNODE]);
-      expectError(s0, r, { error: "FailedLookup", failedLookupWasSource: false, lookupFailure: { kind: "DepthMismatch", bitsLeft: 8, bitsFound: 0 } });
+      expectError(s0, r, {
+        error: "FailedLookup",
+        failedLookupWasSource: false,
+        lookupFailure: { kind: "DepthMismatch", bitsLeft: 8, bitsFound: 0 },
+      });
       expect(r.reply.kind === "error" && r.reply.mrs).to.deep.equal([0, 3, 8, 0]);
     });
 
     it("destination: an empty slot stops the walk the same way", () => {
       const r = call(s0, T, 300, "CNodeCopy", [(301 << 8) | 0x12, 20, 1, 32, 0xf], [CNODE]);
-      expectError(s0, r, { error: "FailedLookup", failedLookupWasSource: false, lookupFailure: { kind: "DepthMismatch", bitsLeft: 8, bitsFound: 0 } });
+      expectError(s0, r, {
+        error: "FailedLookup",
+        failedLookupWasSource: false,
+        lookupFailure: { kind: "DepthMismatch", bitsLeft: 8, bitsFound: 0 },
+      });
     });
 
     it("source: the walk reaches the TCB cap with 8 bits left", () => {
       const r = call(s0, T, CNODE, "CNodeCopy", [302, 32, 1 << 8, 20, 0xf], [300]);
-      expectError(s0, r, { error: "FailedLookup", failedLookupWasSource: true, lookupFailure: { kind: "DepthMismatch", bitsLeft: 8, bitsFound: 0 } });
+      expectError(s0, r, {
+        error: "FailedLookup",
+        failedLookupWasSource: true,
+        lookupFailure: { kind: "DepthMismatch", bitsLeft: 8, bitsFound: 0 },
+      });
       expect(r.reply.kind === "error" && r.reply.mrs).to.deep.equal([1, 3, 8, 0]);
     });
 
     it("Retype's destination node: the same fault, before the not-a-CNode check", () => {
       const u = bigUntyped(m, 12);
       const r = call(s0, T, u, "UntypedRetype", [objectTypeNumber("seL4_EndpointObject"), 0, 0x100, 20, 0, 1], [300]);
-      expectError(s0, r, { error: "FailedLookup", failedLookupWasSource: false, lookupFailure: { kind: "DepthMismatch", bitsLeft: 8, bitsFound: 0 } });
+      expectError(s0, r, {
+        error: "FailedLookup",
+        failedLookupWasSource: false,
+        lookupFailure: { kind: "DepthMismatch", bitsLeft: 8, bitsFound: 0 },
+      });
     });
 
     it("lookupSlot (the invoked cap) ignores leftover bits, as seL4's does", () => {
@@ -67,15 +83,30 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
     it("Copy: the source's free index goes to the end of the region; the copy keeps the old one and is the source's child", () => {
       const r = call(s0, T, CNODE, "CNodeCopy", [311, 32, U, 32, 0xf], [CNODE]);
       expectOk(r);
-      expect(capAt(r.state, U)).to.deep.equal({ type: "Untyped", paddr: P, sizeBits: uBits, isDevice: false, freeIndex: 2 ** uBits });
-      expect(capAt(r.state, 311)).to.deep.equal({ type: "Untyped", paddr: P, sizeBits: uBits, isDevice: false, freeIndex: 16 });
+      expect(capAt(r.state, U)).to.deep.equal({
+        type: "Untyped",
+        paddr: P,
+        sizeBits: uBits,
+        isDevice: false,
+        freeIndex: 2 ** uBits,
+      });
+      expect(capAt(r.state, 311)).to.deep.equal({
+        type: "Untyped",
+        paddr: P,
+        sizeBits: uBits,
+        isDevice: false,
+        freeIndex: 16,
+      });
       expect(childrenOf(r.state, slot(U))).to.deep.equal([slot(311)]);
     });
 
     it("then the source has no memory left and the copy allocates from the start (reset)", () => {
       const s1 = expectOkState(call(s0, T, CNODE, "CNodeCopy", [311, 32, U, 32, 0xf], [CNODE]));
       const ep = objectTypeNumber("seL4_EndpointObject");
-      expectError(s1, call(s1, T, U, "UntypedRetype", [ep, 0, 0, 0, 312, 1], [CNODE]), { error: "NotEnoughMemory", memoryLeft: 0 });
+      expectError(s1, call(s1, T, U, "UntypedRetype", [ep, 0, 0, 0, 312, 1], [CNODE]), {
+        error: "NotEnoughMemory",
+        memoryLeft: 0,
+      });
       const r = call(s1, T, 311, "UntypedRetype", [ep, 0, 0, 0, 312, 1], [CNODE]);
       expectOk(r);
       expect(capAt(r.state, 312)).to.include({ type: "Endpoint", paddr: P });
@@ -131,7 +162,9 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
     });
 
     it("the boot pool's cap is revocable: revoking it deletes its copies", () => {
-      const s1 = expectOkState(call(m.state, T, CNODE, "CNodeCopy", [330, 32, SLOT.InitThreadASIDPool, 32, 0xf], [CNODE]));
+      const s1 = expectOkState(
+        call(m.state, T, CNODE, "CNodeCopy", [330, 32, SLOT.InitThreadASIDPool, 32, 0xf], [CNODE]),
+      );
       const r = call(s1, T, CNODE, "CNodeRevoke", [SLOT.InitThreadASIDPool, 32]);
       expectOk(r);
       expect(capAt(r.state, 330).type).to.equal("Null");
@@ -146,18 +179,26 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
     const withFinal = expectOkState(call(s0, T, CNODE, "CNodeDelete", [331, 32]));
 
     it("the TCB's CSpace slot holds the last cap to a CNode: IllegalOperation, nothing deleted", () => {
-      expectError(withFinal, call(withFinal, T, 330, "TCBSetSpace", [0, 0, 0], [CNODE, SLOT.InitThreadVSpace]), { error: "IllegalOperation" });
+      expectError(withFinal, call(withFinal, T, 330, "TCBSetSpace", [0, 0, 0], [CNODE, SLOT.InitThreadVSpace]), {
+        error: "IllegalOperation",
+      });
     });
 
     it("the check comes before deriving the new roots (an untyped with children would be RevokeFirst)", () => {
       const withChild = retype({ state: withFinal, initThread: T }, U, "seL4_EndpointObject", 0, 332);
-      expectError(withChild, call(withChild, T, 330, "TCBSetSpace", [0, 0, 0], [U, SLOT.InitThreadVSpace]), { error: "IllegalOperation" });
+      expectError(withChild, call(withChild, T, 330, "TCBSetSpace", [0, 0, 0], [U, SLOT.InitThreadVSpace]), {
+        error: "IllegalOperation",
+      });
       const control = retype({ state: s0, initThread: T }, U, "seL4_EndpointObject", 0, 332);
-      expectError(control, call(control, T, 330, "TCBSetSpace", [0, 0, 0], [U, SLOT.InitThreadVSpace]), { error: "RevokeFirst" });
+      expectError(control, call(control, T, 330, "TCBSetSpace", [0, 0, 0], [U, SLOT.InitThreadVSpace]), {
+        error: "RevokeFirst",
+      });
     });
 
     it("TruncatedMessage still comes first", () => {
-      expectError(withFinal, call(withFinal, T, 330, "TCBSetSpace", [0, 0], [CNODE, SLOT.InitThreadVSpace]), { error: "TruncatedMessage" });
+      expectError(withFinal, call(withFinal, T, 330, "TCBSetSpace", [0, 0], [CNODE, SLOT.InitThreadVSpace]), {
+        error: "TruncatedMessage",
+      });
     });
 
     it("a CSpace slot whose CNode has other caps is fine", () => {
@@ -175,7 +216,11 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
       // untyped, so the list reads U, B, A, ... ; A' (353), a copy of A, goes right after A.
       s = retype({ state: s, initThread: T }, U, "seL4_ARM_SmallPageObject", 0, 351, 2);
       s = expectOkState(call(s, T, CNODE, "CNodeCopy", [353, 32, 351, 32, 0xf], [CNODE]));
-      for (const [frame, vaddr] of [[351, 0x20001000], [352, 0x20002000], [353, 0x20003000]] as const) {
+      for (const [frame, vaddr] of [
+        [351, 0x20001000],
+        [352, 0x20002000],
+        [353, 0x20003000],
+      ] as const) {
         s = expectOkState(call(s, T, frame, "ARMPageMap", [vaddr, 3, 3], [SLOT.InitThreadVSpace]));
       }
       const r = call(s, T, CNODE, "CNodeRevoke", [U, 32]);
@@ -216,12 +261,25 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
     };
     const { s: s0 } = setUp("current");
     const initPD = (capAt(m.state, SLOT.InitThreadVSpace) as { paddr: PhysAddr }).paddr;
-    const hwState = (s: KernelState) => ({ asidMap: s.asidMap.toJSON(), hwASIDTable: s.hwASIDTable.toJSON(), nextHWASID: s.nextHWASID, loadedVSpace: s.loadedVSpace });
-    const effectsOf = (r: ReturnType<typeof call>) => expectOk(r).effects.map((e) => ("why" in e ? Object.fromEntries(Object.entries(e).filter(([k]) => k !== "why")) : e));
+    const hwState = (s: KernelState) => ({
+      asidMap: s.asidMap.toJSON(),
+      hwASIDTable: s.hwASIDTable.toJSON(),
+      nextHWASID: s.nextHWASID,
+      loadedVSpace: s.loadedVSpace,
+    });
+    const effectsOf = (r: ReturnType<typeof call>) =>
+      expectOk(r).effects.map((e) =>
+        "why" in e ? Object.fromEntries(Object.entries(e).filter(([k]) => k !== "why")) : e,
+      );
 
     it("after boot and the setup, only ASID 1 holds a hardware ASID (0) and the initial directory is loaded", () => {
       expect(capAt(s0, 340)).to.include({ type: "PageDirectory", mappedASID: 2 });
-      expect(hwState(s0)).to.deep.equal({ asidMap: { 1: 0 }, hwASIDTable: { 0: 1 }, nextHWASID: 0, loadedVSpace: { pd: initPD, hwASID: 0 } });
+      expect(hwState(s0)).to.deep.equal({
+        asidMap: { 1: 0 },
+        hwASIDTable: { 0: 1 },
+        nextHWASID: 0,
+        loadedVSpace: { pd: initPD, hwASID: 0 },
+      });
     });
 
     for (const api of ["current", "legacy"] as const) {
@@ -229,14 +287,24 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
         const { s, T: t } = setUp(api);
         const r = call(s, t, 342, "ARMPageUnmap");
         expect(effectsOf(r)).to.deep.equal([{ kind: "tlbFlushPage", asid: 2, hwASID: 1, vaddr: 0x10000000 }]);
-        expect(hwState(r.state)).to.deep.equal({ asidMap: { 1: 0, 2: 1 }, hwASIDTable: { 0: 1, 1: 2 }, nextHWASID: 0, loadedVSpace: { pd: initPD, hwASID: 0 } });
+        expect(hwState(r.state)).to.deep.equal({
+          asidMap: { 1: 0, 2: 1 },
+          hwASIDTable: { 0: 1, 1: 2 },
+          nextHWASID: 0,
+          loadedVSpace: { pd: initPD, hwASID: 0 },
+        });
       });
     }
 
     it("deleting the mapped frame cap (Arch_finaliseCap -> unmapPage) does the same", () => {
       const r = call(s0, T, CNODE, "CNodeDelete", [342, 32]);
       expect(effectsOf(r)).to.deep.equal([{ kind: "tlbFlushPage", asid: 2, hwASID: 1, vaddr: 0x10000000 }]);
-      expect(hwState(r.state)).to.deep.equal({ asidMap: { 1: 0, 2: 1 }, hwASIDTable: { 0: 1, 1: 2 }, nextHWASID: 0, loadedVSpace: { pd: initPD, hwASID: 0 } });
+      expect(hwState(r.state)).to.deep.equal({
+        asidMap: { 1: 0, 2: 1 },
+        hwASIDTable: { 0: 1, 1: 2 },
+        nextHWASID: 0,
+        loadedVSpace: { pd: initPD, hwASID: 0 },
+      });
     });
 
     it("unmapPage that finds nothing to clear does not flush, so does not switch", () => {
@@ -259,7 +327,12 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
         const { s, T: t } = setUp(api);
         const r = call(s, t, 341, "ARMPageTableUnmap");
         expect(effectsOf(r)).to.deep.equal([{ kind: "tlbFlushASID", asid: 2, hwASID: 1 }]);
-        expect(hwState(r.state)).to.deep.equal({ asidMap: { 1: 0, 2: 1 }, hwASIDTable: { 0: 1, 1: 2 }, nextHWASID: 0, loadedVSpace: { pd: initPD, hwASID: 0 } });
+        expect(hwState(r.state)).to.deep.equal({
+          asidMap: { 1: 0, 2: 1 },
+          hwASIDTable: { 0: 1, 1: 2 },
+          nextHWASID: 0,
+          loadedVSpace: { pd: initPD, hwASID: 0 },
+        });
       });
     }
 
@@ -272,7 +345,12 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
     it("Page_Clean_Data over a page: switches (ASID 2 gets hardware ASID 1), no TLB effect, switches back", () => {
       const r = call(s0, T, 342, "ARMPageClean_Data", [0, 0x1000]);
       expect(effectsOf(r).map((e) => e.kind)).to.deep.equal(["cacheMaintenance"]);
-      expect(hwState(r.state)).to.deep.equal({ asidMap: { 1: 0, 2: 1 }, hwASIDTable: { 0: 1, 1: 2 }, nextHWASID: 0, loadedVSpace: { pd: initPD, hwASID: 0 } });
+      expect(hwState(r.state)).to.deep.equal({
+        asidMap: { 1: 0, 2: 1 },
+        hwASIDTable: { 0: 1, 1: 2 },
+        nextHWASID: 0,
+        loadedVSpace: { pd: initPD, hwASID: 0 },
+      });
     });
 
     it("a one-byte range does nothing at all (seL4 flushes only when start < end - 1): no switch, no allocation", () => {
@@ -286,7 +364,15 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
 
     it("PD_Clean_Data: switches over a mapped range; where nothing is mapped it returns before perform, with no allocation", () => {
       const r = call(s0, T, 340, "ARMPDClean_Data", [0x10000000, 0x10001000]);
-      expect(effectsOf(r)).to.deep.equal([{ kind: "cacheMaintenance", operation: "Clean_Data", vstart: 0x10000000, vend: 0x10000fff, pstart: (capAt(s0, 342) as { paddr: PhysAddr }).paddr }]);
+      expect(effectsOf(r)).to.deep.equal([
+        {
+          kind: "cacheMaintenance",
+          operation: "Clean_Data",
+          vstart: 0x10000000,
+          vend: 0x10000fff,
+          pstart: (capAt(s0, 342) as { paddr: PhysAddr }).paddr,
+        },
+      ]);
       expect(r.state.asidMap.toJSON()).to.deep.equal({ 1: 0, 2: 1 });
       expect(r.state.loadedVSpace).to.deep.equal({ pd: initPD, hwASID: 0 });
       const none = call(s0, T, 340, "ARMPDClean_Data", [0x20000000, 0x20001000]);
@@ -352,7 +438,8 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
     });
 
     it("11 is past seL4_ObjectTypeCount in both: InvalidArgument 0", () => {
-      for (const api of ["current", "legacy"] as const) expect(created(api, 11)).to.deep.include({ kind: "error", mrs: [0] });
+      for (const api of ["current", "legacy"] as const)
+        expect(created(api, 11)).to.deep.include({ kind: "error", mrs: [0] });
     });
   });
 });

@@ -22,8 +22,16 @@ const slot = (i: number) => rootSlot(s0, T, i);
 const U = bigUntyped(m, 21); // a 2^21-byte untyped
 const uCap = capOf(s0, T, U, "Untyped");
 const FREE = m.bootInfo.empty.start; // first empty slot of the initial CNode
-const args = (type: ObjectTypeName | number, size: number, offset: number, count: number, depth = 0, index = 0) => [typeof type === "number" ? type : objectTypeNumber(type), size, index, depth, offset, count];
-const retype = (s: KernelState, u: number, a: number[], extra: number[] = [CNODE]) => call(s, T, u, "UntypedRetype", a, extra);
+const args = (type: ObjectTypeName | number, size: number, offset: number, count: number, depth = 0, index = 0) => [
+  typeof type === "number" ? type : objectTypeNumber(type),
+  size,
+  index,
+  depth,
+  offset,
+  count,
+];
+const retype = (s: KernelState, u: number, a: number[], extra: number[] = [CNODE]) =>
+  call(s, T, u, "UntypedRetype", a, extra);
 const del = (s: KernelState, i: number) => {
   const r = call(s, T, CNODE, "CNodeDelete", [i, 32]);
   expectOk(r);
@@ -37,7 +45,10 @@ const ok = (s: KernelState, u: number, a: number[], extra: number[] = [CNODE]) =
 };
 
 describe("Untyped_Retype: errors, in seL4's order, with seL4's fields", () => {
-  it("IllegalOperation for any other label", () => expectError(s0, call(s0, T, U, "CNodeCopy", args("seL4_TCBObject", 0, FREE, 1), [CNODE]), { error: "IllegalOperation" }));
+  it("IllegalOperation for any other label", () =>
+    expectError(s0, call(s0, T, U, "CNodeCopy", args("seL4_TCBObject", 0, FREE, 1), [CNODE]), {
+      error: "IllegalOperation",
+    }));
 
   it("TruncatedMessage with fewer than 6 words, or without the root CNode", () => {
     expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, FREE, 1).slice(0, 5)), { error: "TruncatedMessage" });
@@ -46,7 +57,10 @@ describe("Untyped_Retype: errors, in seL4's order, with seL4's fields", () => {
   });
 
   it("InvalidArgument 0 for a type number at or above seL4_ObjectTypeCount (before the size check)", () => {
-    expectError(s0, retype(s0, U, args(OBJECT_TYPES.length, 0, FREE, 1)), { error: "InvalidArgument", argumentNumber: 0 });
+    expectError(s0, retype(s0, U, args(OBJECT_TYPES.length, 0, FREE, 1)), {
+      error: "InvalidArgument",
+      argumentNumber: 0,
+    });
     expectError(s0, retype(s0, U, args(0xffffffff, 99, FREE, 0)), { error: "InvalidArgument", argumentNumber: 0 });
   });
 
@@ -67,39 +81,96 @@ describe("Untyped_Retype: errors, in seL4's order, with seL4's fields", () => {
   });
 
   it("InvalidArgument 1 for a CNode of size 0 or an untyped below seL4_MinUntypedBits (before the destination checks)", () => {
-    expectError(s0, retype(s0, U, args("seL4_CapTableObject", 0, FREE, 1)), { error: "InvalidArgument", argumentNumber: 1 });
-    expectError(s0, retype(s0, U, args("seL4_UntypedObject", 3, FREE, 1)), { error: "InvalidArgument", argumentNumber: 1 });
-    expectError(s0, retype(s0, U, args("seL4_CapTableObject", 0, 99999, 0)), { error: "InvalidArgument", argumentNumber: 1 });
+    expectError(s0, retype(s0, U, args("seL4_CapTableObject", 0, FREE, 1)), {
+      error: "InvalidArgument",
+      argumentNumber: 1,
+    });
+    expectError(s0, retype(s0, U, args("seL4_UntypedObject", 3, FREE, 1)), {
+      error: "InvalidArgument",
+      argumentNumber: 1,
+    });
+    expectError(s0, retype(s0, U, args("seL4_CapTableObject", 0, 99999, 0)), {
+      error: "InvalidArgument",
+      argumentNumber: 1,
+    });
   });
 
   it("FailedLookup (MissingCapability, bits left = node_depth) when the destination is not a CNode", () => {
     // depth 0: the root cap itself must be a CNode
-    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, FREE, 1), [U]), { error: "FailedLookup", failedLookupWasSource: false, lookupFailure: { kind: "MissingCapability", bitsLeft: 0 } });
+    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, FREE, 1), [U]), {
+      error: "FailedLookup",
+      failedLookupWasSource: false,
+      lookupFailure: { kind: "MissingCapability", bitsLeft: 0 },
+    });
     // depth 32: the cap found at node_index must be a CNode (an untyped, an empty slot)
-    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, 0, 1, 32, U)), { error: "FailedLookup", failedLookupWasSource: false, lookupFailure: { kind: "MissingCapability", bitsLeft: 32 } });
-    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, 0, 1, 32, FREE)), { error: "FailedLookup", failedLookupWasSource: false, lookupFailure: { kind: "MissingCapability", bitsLeft: 32 } });
+    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, 0, 1, 32, U)), {
+      error: "FailedLookup",
+      failedLookupWasSource: false,
+      lookupFailure: { kind: "MissingCapability", bitsLeft: 32 },
+    });
+    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, 0, 1, 32, FREE)), {
+      error: "FailedLookup",
+      failedLookupWasSource: false,
+      lookupFailure: { kind: "MissingCapability", bitsLeft: 32 },
+    });
   });
 
   it("lookupTargetSlot's own errors for a non-zero node_depth", () => {
-    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, 0, 1, 33, CNODE)), { error: "RangeError", rangeMin: 1, rangeMax: 32 });
-    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, 0, 1, 32, CNODE), [U]), { error: "FailedLookup", failedLookupWasSource: false, lookupFailure: { kind: "InvalidRoot" } });
+    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, 0, 1, 33, CNODE)), {
+      error: "RangeError",
+      rangeMin: 1,
+      rangeMax: 32,
+    });
+    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, 0, 1, 32, CNODE), [U]), {
+      error: "FailedLookup",
+      failedLookupWasSource: false,
+      lookupFailure: { kind: "InvalidRoot" },
+    });
   });
 
   it("RangeError [0, slots-1] for node_offset past the destination CNode (checked before the count)", () => {
-    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, 4096, 1)), { error: "RangeError", rangeMin: 0, rangeMax: 4095 });
-    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, 5000, 0)), { error: "RangeError", rangeMin: 0, rangeMax: 4095 });
+    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, 4096, 1)), {
+      error: "RangeError",
+      rangeMin: 0,
+      rangeMax: 4095,
+    });
+    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, 5000, 0)), {
+      error: "RangeError",
+      rangeMin: 0,
+      rangeMax: 4095,
+    });
     const s = ok(s0, U, args("seL4_CapTableObject", 4, FREE, 1)); // a 16-slot CNode
-    expectError(s, retype(s, U, args("seL4_TCBObject", 0, 16, 1, 32, FREE)), { error: "RangeError", rangeMin: 0, rangeMax: 15 });
+    expectError(s, retype(s, U, args("seL4_TCBObject", 0, 16, 1, 32, FREE)), {
+      error: "RangeError",
+      rangeMin: 0,
+      rangeMax: 15,
+    });
   });
 
   it("RangeError [1, CONFIG_RETYPE_FAN_OUT_LIMIT] for a count of 0 or above 256", () => {
-    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, FREE, 0)), { error: "RangeError", rangeMin: 1, rangeMax: 256 });
-    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, FREE, 257)), { error: "RangeError", rangeMin: 1, rangeMax: 256 });
+    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, FREE, 0)), {
+      error: "RangeError",
+      rangeMin: 1,
+      rangeMax: 256,
+    });
+    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, FREE, 257)), {
+      error: "RangeError",
+      rangeMin: 1,
+      rangeMax: 256,
+    });
   });
 
   it("RangeError [1, slots-offset] for a window that runs past the CNode's end", () => {
-    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, 4090, 10)), { error: "RangeError", rangeMin: 1, rangeMax: 6 });
-    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, 4095, 2)), { error: "RangeError", rangeMin: 1, rangeMax: 1 });
+    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, 4090, 10)), {
+      error: "RangeError",
+      rangeMin: 1,
+      rangeMax: 6,
+    });
+    expectError(s0, retype(s0, U, args("seL4_TCBObject", 0, 4095, 2)), {
+      error: "RangeError",
+      rangeMin: 1,
+      rangeMax: 1,
+    });
   });
 
   it("DeleteFirst when any slot of the window holds a cap (before any memory check)", () => {
@@ -109,14 +180,23 @@ describe("Untyped_Retype: errors, in seL4's order, with seL4's fields", () => {
 
   it("NotEnoughMemory with memoryLeft = bytes from the (unaligned) free index to the end", () => {
     // no children: the untyped counts as empty, whatever its free index says
-    expectError(s0, retype(s0, U, args("seL4_ARM_SectionObject", 0, FREE, 3)), { error: "NotEnoughMemory", memoryLeft: pow2(21) });
+    expectError(s0, retype(s0, U, args("seL4_ARM_SectionObject", 0, FREE, 3)), {
+      error: "NotEnoughMemory",
+      memoryLeft: pow2(21),
+    });
     const s1 = ok(s0, U, args("seL4_EndpointObject", 0, FREE, 1)); // 16 bytes used
-    expectError(s1, retype(s1, U, args("seL4_ARM_SectionObject", 0, FREE + 1, 2)), { error: "NotEnoughMemory", memoryLeft: pow2(21) - 16 });
+    expectError(s1, retype(s1, U, args("seL4_ARM_SectionObject", 0, FREE + 1, 2)), {
+      error: "NotEnoughMemory",
+      memoryLeft: pow2(21) - 16,
+    });
     // seL4 counts whole objects in the unaligned free bytes: one Section still fits, packed at the top
     const s2 = ok(s1, U, args("seL4_ARM_SectionObject", 0, FREE + 1, 1));
     expect(capAt(s2, T, FREE + 1)).to.include({ paddr: uCap.paddr + pow2(20) });
     expect(capAt(s2, T, U)).to.include({ freeIndex: pow2(21) });
-    expectError(s2, retype(s2, U, args("seL4_EndpointObject", 0, FREE + 2, 1)), { error: "NotEnoughMemory", memoryLeft: 0 });
+    expectError(s2, retype(s2, U, args("seL4_EndpointObject", 0, FREE + 2, 1)), {
+      error: "NotEnoughMemory",
+      memoryLeft: 0,
+    });
   });
 
   describe("device untyped", () => {
@@ -126,22 +206,52 @@ describe("Untyped_Retype: errors, in seL4's order, with seL4's fields", () => {
     const dcall = (s: KernelState, a: number[]) => call(s, dm.initThread, D, "UntypedRetype", a, [CNODE]);
 
     it("InvalidArgument 1 for anything but frames or untyped, checked after the memory check", () => {
-      for (const t of ["seL4_TCBObject", "seL4_EndpointObject", "seL4_NotificationObject", "seL4_ARM_PageTableObject", "seL4_ARM_PageDirectoryObject"] as const) {
+      for (const t of [
+        "seL4_TCBObject",
+        "seL4_EndpointObject",
+        "seL4_NotificationObject",
+        "seL4_ARM_PageTableObject",
+        "seL4_ARM_PageDirectoryObject",
+      ] as const) {
         expectError(dm.state, dcall(dm.state, args(t, 0, dfree, 1)), { error: "InvalidArgument", argumentNumber: 1 });
       }
-      expectError(dm.state, dcall(dm.state, args("seL4_CapTableObject", 4, dfree, 1)), { error: "InvalidArgument", argumentNumber: 1 });
+      expectError(dm.state, dcall(dm.state, args("seL4_CapTableObject", 4, dfree, 1)), {
+        error: "InvalidArgument",
+        argumentNumber: 1,
+      });
       // a CNode too big for the untyped: the memory check comes first
-      expectError(dm.state, dcall(dm.state, args("seL4_CapTableObject", 20, dfree, 1)), { error: "NotEnoughMemory", memoryLeft: pow2(21) });
+      expectError(dm.state, dcall(dm.state, args("seL4_CapTableObject", 20, dfree, 1)), {
+        error: "NotEnoughMemory",
+        memoryLeft: pow2(21),
+      });
     });
 
     it("frames and untyped children carry the device flag", () => {
       const r = dcall(dm.state, args("seL4_ARM_SmallPageObject", 0, dfree, 2));
       expectOk(r);
-      expect(capAt(r.state, dm.initThread, dfree)).to.deep.equal({ type: "Frame", paddr: 0x40000000, size: "SmallPage", vmRights: "VMReadWrite", isDevice: true, mapping: null });
-      expect(getObject(r.state, 0x40001000 as PhysAddr)).to.deep.equal({ type: "Frame", paddr: 0x40001000, size: "SmallPage", isDevice: true });
+      expect(capAt(r.state, dm.initThread, dfree)).to.deep.equal({
+        type: "Frame",
+        paddr: 0x40000000,
+        size: "SmallPage",
+        vmRights: "VMReadWrite",
+        isDevice: true,
+        mapping: null,
+      });
+      expect(getObject(r.state, 0x40001000 as PhysAddr)).to.deep.equal({
+        type: "Frame",
+        paddr: 0x40001000,
+        size: "SmallPage",
+        isDevice: true,
+      });
       const r2 = dcall(r.state, args("seL4_UntypedObject", 16, dfree + 2, 1));
       expectOk(r2);
-      expect(capAt(r2.state, dm.initThread, dfree + 2)).to.deep.equal({ type: "Untyped", paddr: 0x40010000, sizeBits: 16, isDevice: true, freeIndex: 0 });
+      expect(capAt(r2.state, dm.initThread, dfree + 2)).to.deep.equal({
+        type: "Untyped",
+        paddr: 0x40010000,
+        sizeBits: 16,
+        isDevice: true,
+        freeIndex: 0,
+      });
     });
 
     it("reset never clears device memory (seL4 does not touch it)", () => {
@@ -189,7 +299,14 @@ describe("Untyped_Retype: success", () => {
     const big = bigUntyped(m, 25);
     const bigCap = capOf(s0, T, big, "Untyped");
     const s = ok(s0, big, args("seL4_ARM_SuperSectionObject", 0, FREE, 2));
-    expect(capAt(s, T, FREE + 1)).to.deep.equal({ type: "Frame", paddr: bigCap.paddr + pow2(24), size: "SuperSection", vmRights: "VMReadWrite", isDevice: false, mapping: null });
+    expect(capAt(s, T, FREE + 1)).to.deep.equal({
+      type: "Frame",
+      paddr: bigCap.paddr + pow2(24),
+      size: "SuperSection",
+      vmRights: "VMReadWrite",
+      isDevice: false,
+      mapping: null,
+    });
   });
 
   it("a new page directory holds the kernel's global entries and nothing else", () => {
@@ -229,7 +346,10 @@ describe("Untyped_Retype: success", () => {
     expectOk(r);
     expect(getCTE(r.state, slot(FREE))).to.deep.include({ parent: slot(U), original: true }); // untyped copies are revocable (isCapRevocable)
     // boot untypeds start with a full free index, and with a child there is no reset
-    expectError(r.state, retype(r.state, U, args("seL4_EndpointObject", 0, FREE + 1, 1)), { error: "NotEnoughMemory", memoryLeft: 0 });
+    expectError(r.state, retype(r.state, U, args("seL4_EndpointObject", 0, FREE + 1, 1)), {
+      error: "NotEnoughMemory",
+      memoryLeft: 0,
+    });
     const s = ok(r.state, FREE, args("seL4_EndpointObject", 0, FREE + 1, 1));
     expect(capAt(s, T, FREE + 1)).to.include({ paddr: uCap.paddr });
     expect(getCTE(s, slot(FREE + 1))).to.deep.include({ parent: slot(FREE), original: true });
@@ -277,9 +397,19 @@ function modelRetype(u: ModelUntyped, objectBits: number, count: number): { addr
 // Every type Retype can make: the property picks among all of them.
 const propertyTypes: readonly ObjectTypeName[] = OBJECT_TYPES;
 
-type Step = { kind: "retype"; type: ObjectTypeName; size: number; count: number; u: number } | { kind: "delete"; pick: number };
+type Step =
+  { kind: "retype"; type: ObjectTypeName; size: number; count: number; u: number } | { kind: "delete"; pick: number };
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("retype" as const), type: fc.constantFrom(...propertyTypes), size: fc.integer({ min: 4, max: 26 }), count: fc.integer({ min: 1, max: 5 }), u: fc.nat(64) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("retype" as const),
+      type: fc.constantFrom(...propertyTypes),
+      size: fc.integer({ min: 4, max: 26 }),
+      count: fc.integer({ min: 1, max: 5 }),
+      u: fc.nat(64),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("delete" as const), pick: fc.nat(1000) }) },
 );
 
@@ -319,7 +449,10 @@ function runSteps(machine: BootedMachine, steps: readonly Step[]): void {
     const expected = modelRetype(mu, bits, st.count);
     if ("memoryLeft" in expected) {
       stats.short++;
-      expect(r.reply.kind === "error" && r.reply.error).to.include({ error: "NotEnoughMemory", memoryLeft: Number(expected.memoryLeft) });
+      expect(r.reply.kind === "error" && r.reply.error).to.include({
+        error: "NotEnoughMemory",
+        memoryLeft: Number(expected.memoryLeft),
+      });
       expect(r.state).to.equal(s);
       continue;
     }
@@ -345,7 +478,10 @@ function runSteps(machine: BootedMachine, steps: readonly Step[]): void {
   };
   for (const [k, o] of live) {
     const parent = model.get(o.parent) as ModelUntyped;
-    expect(o.lo >= parent.paddr && o.hi <= parent.paddr + (1n << BigInt(parent.sizeBits)), `slot ${k} leaves its untyped`).to.equal(true);
+    expect(
+      o.lo >= parent.paddr && o.hi <= parent.paddr + (1n << BigInt(parent.sizeBits)),
+      `slot ${k} leaves its untyped`,
+    ).to.equal(true);
     for (const [k2, o2] of live) {
       if (k2 === k || o2.hi <= o.lo || o.hi <= o2.lo) continue;
       expect(ancestorOf(k, k2) || ancestorOf(k2, k), `slots ${k} and ${k2} overlap`).to.equal(true);
@@ -372,12 +508,17 @@ describe("Untyped_Retype: properties", () => {
     const word = fc.oneof(fc.nat(12), fc.nat(40), fc.constant(0xffffffff), fc.nat(5000));
     const s1 = ok(s0, U, args("seL4_EndpointObject", 0, FREE, 1));
     fc.assert(
-      fc.property(fc.array(word, { maxLength: 7 }), fc.constantFrom(U, CNODE, FREE, 1), fc.constantFrom<number[]>([CNODE], [], [U], [FREE]), (a, invoked, extra) => {
-        for (const s of [s0, s1]) {
-          const r = call(s, T, invoked, "UntypedRetype", a, extra);
-          if (r.reply.kind !== "ok") expect(r.state).to.equal(s);
-        }
-      }),
+      fc.property(
+        fc.array(word, { maxLength: 7 }),
+        fc.constantFrom(U, CNODE, FREE, 1),
+        fc.constantFrom<number[]>([CNODE], [], [U], [FREE]),
+        (a, invoked, extra) => {
+          for (const s of [s0, s1]) {
+            const r = call(s, T, invoked, "UntypedRetype", a, extra);
+            if (r.reply.kind !== "ok") expect(r.state).to.equal(s);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -24,8 +24,20 @@ describe("CSpace lookup (resolveAddressBits)", () => {
   it("agrees with a straightforward walk over random two-level CSpaces", () => {
     fc.assert(
       fc.property(cspace, fc.nat({ max: 0xffffffff }), fc.integer({ min: 1, max: 32 }), (c, cp, depth) => {
-        const root: CNodeCap = { type: "CNode", paddr: 0x100000 as PhysAddr, radixBits: c.radix1, guardSize: c.guardSize1, guard: c.guard1 % 2 ** c.guardSize1 };
-        const second: CNodeCap = { type: "CNode", paddr: 0x200000 as PhysAddr, radixBits: c.radix2, guardSize: c.guardSize2, guard: c.guard2 % 2 ** c.guardSize2 };
+        const root: CNodeCap = {
+          type: "CNode",
+          paddr: 0x100000 as PhysAddr,
+          radixBits: c.radix1,
+          guardSize: c.guardSize1,
+          guard: c.guard1 % 2 ** c.guardSize1,
+        };
+        const second: CNodeCap = {
+          type: "CNode",
+          paddr: 0x200000 as PhysAddr,
+          radixBits: c.radix2,
+          guardSize: c.guardSize2,
+          guard: c.guard2 % 2 ** c.guardSize2,
+        };
         const link = c.link % 2 ** c.radix1;
         const s: KernelState = transition(emptyKernelState(DEFAULT_CONFIG), (d) => {
           d.objects = PMap.empty();

@@ -72,7 +72,10 @@ describe("PMap", () => {
   });
 
   it("never truncates a fractional or out-of-range key onto a stored one", () => {
-    const p = PMap.from<number, string>([[1, "one"], [2 ** 40, "big"]]);
+    const p = PMap.from<number, string>([
+      [1, "one"],
+      [2 ** 40, "big"],
+    ]);
     for (const key of [1.5, 0.999, -1, 2 ** 40 + 0.5, Number.NaN, Infinity]) {
       expect(p.get(key), String(key)).to.equal(undefined);
       expect(p.has(key), String(key)).to.equal(false);
@@ -83,7 +86,10 @@ describe("PMap", () => {
 
 describe("PMap.changedKeys", () => {
   it("compares maps of different heights without listing the keys they share", () => {
-    const small = PMap.from<number, string>([[3, "a"], [40, "b"]]);
+    const small = PMap.from<number, string>([
+      [3, "a"],
+      [40, "b"],
+    ]);
     const tall = small.set(2 ** 45, "c");
     expect(small.changedKeys(tall)).to.deep.equal([2 ** 45]);
     expect(tall.changedKeys(small)).to.deep.equal([2 ** 45]);
@@ -93,13 +99,17 @@ describe("PMap.changedKeys", () => {
 
   it("lists exactly the keys whose values differ, in order", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(keyArb, fc.integer()), { maxLength: 60 }), fc.array(opArb, { maxLength: 20 }), (entries, ops) => {
-        const a = PMap.from(entries);
-        let b = a;
-        for (const op of ops) b = op.kind === "set" ? b.set(op.key, op.value) : b.delete(op.key);
-        const keys = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => x - y);
-        expect(a.changedKeys(b)).to.deep.equal(keys.filter((k) => a.get(k) !== b.get(k)));
-      }),
+      fc.property(
+        fc.array(fc.tuple(keyArb, fc.integer()), { maxLength: 60 }),
+        fc.array(opArb, { maxLength: 20 }),
+        (entries, ops) => {
+          const a = PMap.from(entries);
+          let b = a;
+          for (const op of ops) b = op.kind === "set" ? b.set(op.key, op.value) : b.delete(op.key);
+          const keys = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => x - y);
+          expect(a.changedKeys(b)).to.deep.equal(keys.filter((k) => a.get(k) !== b.get(k)));
+        },
+      ),
     );
   });
 });

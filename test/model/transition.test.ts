@@ -14,7 +14,6 @@ import { immerEngine, withEngine } from "../support/immerEngine.ts";
 import { applyInvocation, invocationArbitrary } from "../../src/testing/invocations.ts";
 import { buildFuzzWorld } from "../../src/testing/world.ts";
 
-
 /** Asserts two states hold equal values (PMaps compared on the keys whose values are not shared). */
 function expectEqualStates(a: KernelState, b: KernelState, where: string): void {
   for (const field of Object.keys(a) as (keyof KernelState)[]) {
@@ -22,7 +21,9 @@ function expectEqualStates(a: KernelState, b: KernelState, where: string): void 
     const y = b[field];
     if (x instanceof PMap && y instanceof PMap) {
       for (const k of (x as PMap<number, unknown>).changedKeys(y as PMap<number, unknown>)) {
-        expect((x as PMap<number, unknown>).get(k), `${where}: ${field}[${k}]`).to.deep.equal((y as PMap<number, unknown>).get(k));
+        expect((x as PMap<number, unknown>).get(k), `${where}: ${field}[${k}]`).to.deep.equal(
+          (y as PMap<number, unknown>).get(k),
+        );
       }
     } else {
       expect(x, `${where}: ${field}`).to.deep.equal(y);
@@ -33,7 +34,10 @@ function expectEqualStates(a: KernelState, b: KernelState, where: string): void 
 describe("transitions", () => {
   const fields = Object.keys(emptyKernelState(DEFAULT_CONFIG)) as (keyof KernelState)[];
 
-  for (const [name, engine] of [["root-copy", rootCopyEngine], ["immer", immerEngine]] as const) {
+  for (const [name, engine] of [
+    ["root-copy", rootCopyEngine],
+    ["immer", immerEngine],
+  ] as const) {
     it(`${name}: changing any one field gives a new state sharing every other field; changing nothing gives the same state`, () => {
       withEngine(engine, () => {
         const base = emptyKernelState(DEFAULT_CONFIG);
@@ -46,7 +50,8 @@ describe("transitions", () => {
           });
           expect(next, field).to.not.equal(base);
           expect(next[field], field).to.equal(marker);
-          for (const other of fields) if (other !== field) expect(next[other], `${field} then ${other}`).to.equal(base[other]);
+          for (const other of fields)
+            if (other !== field) expect(next[other], `${field} then ${other}`).to.equal(base[other]);
           expect(base[field], `${field} in the old state`).to.not.equal(marker);
         }
       });
@@ -73,7 +78,9 @@ describe("transitions", () => {
       expect(r.effects).to.deep.equal([{ kind: "note", text: "one" }]);
       expect(r.state.nextHWASID).to.equal(7);
       expect(Object.keys(r.state)).to.deep.equal(Object.keys(base));
-      const quiet = withEngine(engine, () => transitionWithEffects(base, (d) => void d.effects.push({ kind: "note", text: "only a note" })));
+      const quiet = withEngine(engine, () =>
+        transitionWithEffects(base, (d) => void d.effects.push({ kind: "note", text: "only a note" })),
+      );
       expect(quiet.state).to.equal(base);
       expect(quiet.effects).to.have.length(1);
     }
@@ -92,7 +99,8 @@ describe("transitions", () => {
     const fast = withEngine(rootCopyEngine, run);
     const reference = withEngine(immerEngine, run);
     expect(fast[1].tlb.size).to.be.greaterThan(m.state.tlb.size);
-    for (let i = 0; i < fast.length; i++) expectEqualStates(fast[i] as KernelState, reference[i] as KernelState, `transition ${i}`);
+    for (let i = 0; i < fast.length; i++)
+      expectEqualStates(fast[i] as KernelState, reference[i] as KernelState, `transition ${i}`);
   });
 
   it("both engines give equal states and replies over random libsel4 calls (immer is the reference)", () => {

@@ -29,6 +29,10 @@ describe("the scenario format's documentation", () => {
   it("examples/README.md lists every example, in order", () => {
     const index = readFileSync("examples/README.md", "utf8");
     const listed = [...index.matchAll(/^\| \d+ \| \[([^\]]+\.yaml)\]/gm)].map((m) => m[1]);
-    expect(listed).to.deep.equal(readdirSync("examples").filter((f) => f.endsWith(".yaml")).sort());
+    expect(listed).to.deep.equal(
+      readdirSync("examples")
+        .filter((f) => f.endsWith(".yaml"))
+        .sort(),
+    );
   });
 });

@@ -35,7 +35,9 @@ describe("the scenario step handlers", () => {
   });
 
   it("performStep dispatches on the step's action key", () => {
-    const { sc, run } = contextFor("  - resolve: { vspace: InitThreadVSpace, vaddr: 0x10000000 }\n  - switch: { thread: InitThreadTCB }\n");
+    const { sc, run } = contextFor(
+      "  - resolve: { vspace: InitThreadVSpace, vaddr: 0x10000000 }\n  - switch: { thread: InitThreadTCB }\n",
+    );
     const [resolve, sw] = sc.steps.map((s) => performStep(run, s));
     expect(resolve?.action).to.equal("resolve 0x10000000 in InitThreadVSpace");
     expect(resolve?.state, "a query changes nothing").to.equal(run.state);

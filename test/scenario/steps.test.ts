@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { loadScenarioText } from "../../src/scenario/load.ts";
 import { runScenario } from "../../src/scenario/run.ts";
 
-const run = (steps: string, header = "") => runScenario(loadScenarioText("t.yaml", `name: t\n${header}steps:\n${steps}`));
+const run = (steps: string, header = "") =>
+  runScenario(loadScenarioText("t.yaml", `name: t\n${header}steps:\n${steps}`));
 const held = (steps: string, header = "") => run(steps, header).steps.map((s) => s.held);
 
 describe("scenario steps and expectations", () => {
@@ -74,7 +75,18 @@ describe("scenario steps and expectations", () => {
     expect: { ok: { mapped: true } }
 `;
     const r = run(steps);
-    expect(r.steps.map((s) => s.held)).to.deep.equal([true, true, false, true, false, false, false, false, true, false]);
+    expect(r.steps.map((s) => s.held)).to.deep.equal([
+      true,
+      true,
+      false,
+      true,
+      false,
+      false,
+      false,
+      false,
+      true,
+      false,
+    ]);
     expect(r.steps[2]?.expected).to.match(/paddr = 0x[0-9a-f]+, got 0x/);
     expect(r.steps[4]?.expected).to.match(/bitsLeft=12, got 20/);
     expect(r.steps[7]?.expected).to.match(/must not fail/);

@@ -32,7 +32,12 @@ describe("capsim fuzz (in process)", () => {
   });
 
   it("also takes flags parsed by the CLI", async () => {
-    const r = await fuzz({ runs: "1", steps: "5", seed: "1", out: mkdtempSync(join(tmpdir(), "capsim-fuzz-ok-")) } as never);
+    const r = await fuzz({
+      runs: "1",
+      steps: "5",
+      seed: "1",
+      out: mkdtempSync(join(tmpdir(), "capsim-fuzz-ok-")),
+    } as never);
     expect(r.code).to.equal(0);
   });
 

@@ -6,7 +6,12 @@ import { vaddrArbitrary } from "../../src/testing/arbitraries.ts";
 import { checkTouched } from "../../src/testing/incremental.ts";
 import { checkAll } from "../../src/testing/invariants.ts";
 import { buildFuzzWorld } from "../../src/testing/world.ts";
-import { applyInvocation, cspaceCensus, invocationArbitrary, resolveInvocation } from "../../src/testing/invocations.ts";
+import {
+  applyInvocation,
+  cspaceCensus,
+  invocationArbitrary,
+  resolveInvocation,
+} from "../../src/testing/invocations.ts";
 
 describe("invocations over live caps", () => {
   const machine = boot({ ram: [{ base: 0, size: 256 * 2 ** 20 }] });
@@ -16,7 +21,11 @@ describe("invocations over live caps", () => {
     const census = cspaceCensus(machine.state, T);
     expect(census.byType.get("PageDirectory")).to.deep.equal([3]);
     expect(census.byType.get("ASIDControl")).to.deep.equal([5]);
-    const r = resolveInvocation(machine.state, T, { fn: "seL4_ARM_ASIDPool_Assign", service: { cap: "ASIDPool", k: 7 }, args: { vspace: { cap: "PageDirectory", k: 2 } } });
+    const r = resolveInvocation(machine.state, T, {
+      fn: "seL4_ARM_ASIDPool_Assign",
+      service: { cap: "ASIDPool", k: 7 },
+      args: { vspace: { cap: "PageDirectory", k: 2 } },
+    });
     expect(r).to.deep.equal({ service: 6, params: { vspace: 3 } });
     expect(census.empty).to.not.include(0);
     for (const e of census.empty) expect(census.byType.get("Null") ?? []).to.not.include(e);
@@ -48,8 +57,15 @@ describe("invocations over live caps", () => {
 
   it("addresses respect their constraints: region, alignment, deliberate misalignment", () => {
     fc.assert(fc.property(vaddrArbitrary({ region: "kernel" }), (v) => v >= 0xe0000000 && v < 2 ** 32));
-    fc.assert(fc.property(vaddrArbitrary({ region: "user", alignedTo: 20 }), (v) => v < 0xe0000000 && v % 2 ** 20 === 0));
-    fc.assert(fc.property(vaddrArbitrary({ region: "user", alignedTo: 12, misalignedShare: 1 }), (v) => v < 0xe0000000 && v % 4096 !== 0));
+    fc.assert(
+      fc.property(vaddrArbitrary({ region: "user", alignedTo: 20 }), (v) => v < 0xe0000000 && v % 2 ** 20 === 0),
+    );
+    fc.assert(
+      fc.property(
+        vaddrArbitrary({ region: "user", alignedTo: 12, misalignedShare: 1 }),
+        (v) => v < 0xe0000000 && v % 4096 !== 0,
+      ),
+    );
     expect(() => vaddrArbitrary({ region: "kernel", below: 0x1000 })).to.throw(RangeError);
   });
 });

@@ -14,15 +14,22 @@ describe("model-based testing over the simulator", () => {
 
   it("runs at least 10,000 random steps with the model and every touched invariant checked after each", () => {
     let steps = 0;
-    const counting = capsimCommands().map((a) => a.map((c) => {
-      const run = c.run.bind(c);
-      c.run = (m, r) => {
-        steps++;
-        run(m, r);
-      };
-      return c;
-    }));
-    fc.assert(fc.property(fc.commands(counting, { maxCommands: 250, size: "max" }), (cmds) => fc.modelRun(modelRunSetup(world), cmds)), { numRuns: 100, seed: SEED });
+    const counting = capsimCommands().map((a) =>
+      a.map((c) => {
+        const run = c.run.bind(c);
+        c.run = (m, r) => {
+          steps++;
+          run(m, r);
+        };
+        return c;
+      }),
+    );
+    fc.assert(
+      fc.property(fc.commands(counting, { maxCommands: 250, size: "max" }), (cmds) =>
+        fc.modelRun(modelRunSetup(world), cmds),
+      ),
+      { numRuns: 100, seed: SEED },
+    );
     expect(steps, `steps run with seed ${SEED}`).to.be.at.least(10000);
   });
 
@@ -30,7 +37,12 @@ describe("model-based testing over the simulator", () => {
     withFamilies(UNMAP_KEEPS_ENTRY, () => {
       // About 1 run in 150 maps a frame and then unmaps it, which is what the broken unmap needs;
       // the seed is one whose runs reach that early (seed 7 did before the touch op joined the ops).
-      const broken = fc.check(fc.property(fc.commands(capsimCommands(), { maxCommands: 60 }), (cmds) => fc.modelRun(modelRunSetup(world), cmds)), { numRuns: 200, seed: 15 });
+      const broken = fc.check(
+        fc.property(fc.commands(capsimCommands(), { maxCommands: 60 }), (cmds) =>
+          fc.modelRun(modelRunSetup(world), cmds),
+        ),
+        { numRuns: 200, seed: 15 },
+      );
       expect(broken.failed).to.equal(true);
       expect(String(broken.errorInstance)).to.match(/valid_vs_lookup|model/);
     });
@@ -38,6 +50,8 @@ describe("model-based testing over the simulator", () => {
 
   it("commands print as the operation they perform; arbitraries respect their constraints", () => {
     expect(new CapsimCommand({ op: "unmap", f: 3 }).toString()).to.equal('{"op":"unmap","f":3}');
-    fc.assert(fc.property(vaddrArbitrary({ alignedTo: 20, below: 0xe0000000 }), (v) => v % 2 ** 20 === 0 && v < 0xe0000000));
+    fc.assert(
+      fc.property(vaddrArbitrary({ alignedTo: 20, below: 0xe0000000 }), (v) => v % 2 ** 20 === 0 && v < 0xe0000000),
+    );
   });
 });

@@ -31,7 +31,8 @@ export function findPDForASID(s: KernelState, a: ASID): Result<PhysAddr, LookupF
   const poolAddr = poolForASID(s, a);
   if (poolAddr === undefined) return err({ kind: "InvalidRoot" });
   const pool = getObjectOfType(s, poolAddr, "ASIDPool");
-  if (pool === undefined) throw new Error(`capsim internal error: ASID table names ${hex(poolAddr)}, which is not an ASID pool`);
+  if (pool === undefined)
+    throw new Error(`capsim internal error: ASID table names ${hex(poolAddr)}, which is not an ASID pool`);
   const pd = pool.entries.get(asidLow(a));
   return pd === undefined ? err({ kind: "InvalidRoot" }) : ok(pd);
 }

@@ -47,7 +47,9 @@ export function mapKernelWindow(s: MutableState, physBase: number, kernelEnd: nu
 
 /** seL4's arch_get_n_paging: one page table per 1 MiB directory slot the range touches. */
 export function archGetNPaging(itVReg: VRegion): number {
-  return Math.floor((itVReg.end - 1) / 2 ** PD_ENTRY_SPAN_BITS) - Math.floor(itVReg.start / 2 ** PD_ENTRY_SPAN_BITS) + 1;
+  return (
+    Math.floor((itVReg.end - 1) / 2 ** PD_ENTRY_SPAN_BITS) - Math.floor(itVReg.start / 2 ** PD_ENTRY_SPAN_BITS) + 1
+  );
 }
 
 /** Caps for the initial thread's VSpace: the root, then its paging structures in address order. */
@@ -61,7 +63,12 @@ export interface ItAddressSpace {
  * entries, then a page table for each 1 MiB slot of `itVReg`, in order from `paging`. With no
  * range (the minimal boot) the directory has no page tables.
  */
-export function createItAddressSpace(s: MutableState, vspace: PhysAddr, paging: readonly PhysAddr[], itVReg: VRegion | null): ItAddressSpace {
+export function createItAddressSpace(
+  s: MutableState,
+  vspace: PhysAddr,
+  paging: readonly PhysAddr[],
+  itVReg: VRegion | null,
+): ItAddressSpace {
   let entries = copyGlobalMappings(s, PMap.empty());
   const pagingCaps: PageTableCap[] = [];
   if (itVReg !== null) {
@@ -69,7 +76,11 @@ export function createItAddressSpace(s: MutableState, vspace: PhysAddr, paging: 
     paging.forEach((pt, i) => {
       putObject(s, { type: "PageTable", paddr: pt, entries: PMap.empty() });
       entries = entries.set(firstSlot + i, encodePDE({ kind: "Table", paddr: pt, parityEnabled: false }));
-      pagingCaps.push({ type: "PageTable", paddr: pt, mapping: { asid: asid(IT_ASID), vaddr: ((firstSlot + i) * 2 ** PD_ENTRY_SPAN_BITS) as VirtAddr } });
+      pagingCaps.push({
+        type: "PageTable",
+        paddr: pt,
+        mapping: { asid: asid(IT_ASID), vaddr: ((firstSlot + i) * 2 ** PD_ENTRY_SPAN_BITS) as VirtAddr },
+      });
     });
   }
   putObject(s, { type: "PageDirectory", paddr: vspace, entries });
@@ -82,7 +93,14 @@ export function createItAddressSpace(s: MutableState, vspace: PhysAddr, paging: 
  */
 export function createItFrameCap(s: MutableState, pptr: PhysAddr, vptr: VirtAddr): FrameCap {
   putObject(s, { type: "Frame", paddr: pptr, size: "SmallPage", isDevice: false });
-  return { type: "Frame", paddr: pptr, size: "SmallPage", vmRights: "VMReadWrite", isDevice: false, mapping: { asid: asid(IT_ASID), vaddr: vptr } };
+  return {
+    type: "Frame",
+    paddr: pptr,
+    size: "SmallPage",
+    vmRights: "VMReadWrite",
+    isDevice: false,
+    mapping: { asid: asid(IT_ASID), vaddr: vptr },
+  };
 }
 
 /**
@@ -93,10 +111,18 @@ export function createItFrameCap(s: MutableState, pptr: PhysAddr, vptr: VirtAddr
 export function mapItFrameCap(s: MutableState, vspace: PhysAddr, cap: FrameCap, executable: boolean): void {
   if (cap.mapping === null) throw new Error("capsim internal error: map_it_frame_cap of an unmapped frame cap");
   const slot = lookupPTSlot(s, vspace, cap.mapping.vaddr);
-  if (!slot.ok) throw new Error(`capsim internal error: no page table under the initial thread's frame at ${cap.mapping.vaddr}`);
+  if (!slot.ok)
+    throw new Error(`capsim internal error: no page table under the initial thread's frame at ${cap.mapping.vaddr}`);
   const attributes: PageAttributes = { cacheable: true, parityEnabled: false, executeNever: !executable };
   const pt = objectOfType(s, slot.value.table, "PageTable");
-  const pte = encodePTE({ kind: "Page", size: "SmallPage", paddr: cap.paddr, rights: cap.vmRights, attributes, global: false });
+  const pte = encodePTE({
+    kind: "Page",
+    size: "SmallPage",
+    paddr: cap.paddr,
+    rights: cap.vmRights,
+    attributes,
+    global: false,
+  });
   putObject(s, { ...pt, entries: pt.entries.set(slot.value.index, pte) });
 }
 
@@ -118,4 +144,3 @@ export function writeItASIDPool(s: MutableState, pool: PhysAddr, vspace: PhysAdd
   putObject(s, { ...p, entries: p.entries.set(IT_ASID % 2 ** seL4_ASIDPoolIndexBits, vspace) });
   s.asidTable = s.asidTable.set(Math.floor(IT_ASID / 2 ** seL4_ASIDPoolIndexBits), pool);
 }
-

@@ -85,7 +85,11 @@ export function decodePDE(word: number): PDE {
         size: superSection ? "SuperSection" : "Section",
         paddr: ((superSection ? w & 0xff000000 : w & 0xfff00000) >>> 0) as PhysAddr,
         rights: RIGHTS_OF[(w >>> 10) & 3] as VMRights,
-        attributes: { cacheable: tex === CACHEABLE_TEX && (w & 4) !== 0, parityEnabled: ((w >>> 9) & 1) === 1, executeNever: ((w >>> 4) & 1) === 1 },
+        attributes: {
+          cacheable: tex === CACHEABLE_TEX && (w & 4) !== 0,
+          parityEnabled: ((w >>> 9) & 1) === 1,
+          executeNever: ((w >>> 4) & 1) === 1,
+        },
         global: ((w >>> 17) & 1) === 0,
       };
     }
@@ -106,7 +110,11 @@ export function decodePTE(word: number): PTE {
       size: "SmallPage",
       paddr: ((w & 0xfffff000) >>> 0) as PhysAddr,
       rights: RIGHTS_OF[(w >>> 4) & 3] as VMRights,
-      attributes: { cacheable: tex === CACHEABLE_TEX && (w & 4) !== 0, parityEnabled: false, executeNever: (w & 1) === 1 },
+      attributes: {
+        cacheable: tex === CACHEABLE_TEX && (w & 4) !== 0,
+        parityEnabled: false,
+        executeNever: (w & 1) === 1,
+      },
       global: ((w >>> 11) & 1) === 0,
     };
   }
@@ -117,7 +125,11 @@ export function decodePTE(word: number): PTE {
       size: "LargePage",
       paddr: ((w & 0xffff0000) >>> 0) as PhysAddr,
       rights: RIGHTS_OF[(w >>> 4) & 3] as VMRights,
-      attributes: { cacheable: tex === CACHEABLE_TEX && (w & 4) !== 0, parityEnabled: false, executeNever: ((w >>> 15) & 1) === 1 },
+      attributes: {
+        cacheable: tex === CACHEABLE_TEX && (w & 4) !== 0,
+        parityEnabled: false,
+        executeNever: ((w >>> 15) & 1) === 1,
+      },
       global: ((w >>> 11) & 1) === 0,
     };
   }

@@ -25,23 +25,52 @@ export interface KernelWindow {
  * supersections (16 identical entries) up to directory slot 4080, then 1 MiB sections up to
  * PPTR_TOP; the last slot points at the kernel's page table, which maps the vector page.
  */
-export function buildKernelWindow(physBase: number, userTop: number, globalPT: PhysAddr, vectorFrame: PhysAddr): KernelWindow {
+export function buildKernelWindow(
+  physBase: number,
+  userTop: number,
+  globalPT: PhysAddr,
+  vectorFrame: PhysAddr,
+): KernelWindow {
   let pd = PMap.empty<number, number>();
   const first = userTop / 2 ** 20;
   let idx = first;
   const physOf = (i: number) => physBase + (i - first) * 2 ** 20;
   while (idx + 16 <= PD_ASID_SLOT) {
-    const word = encodePDE({ kind: "Page", size: "SuperSection", paddr: physOf(idx) as PhysAddr, rights: "VMKernelOnly", attributes: KERNEL, global: true });
+    const word = encodePDE({
+      kind: "Page",
+      size: "SuperSection",
+      paddr: physOf(idx) as PhysAddr,
+      rights: "VMKernelOnly",
+      attributes: KERNEL,
+      global: true,
+    });
     for (let j = 0; j < 16; j++) pd = pd.set(idx + j, word);
     idx += 16;
   }
   for (; idx < PPTR_TOP / 2 ** 20; idx++) {
-    pd = pd.set(idx, encodePDE({ kind: "Page", size: "Section", paddr: physOf(idx) as PhysAddr, rights: "VMKernelOnly", attributes: KERNEL, global: true }));
+    pd = pd.set(
+      idx,
+      encodePDE({
+        kind: "Page",
+        size: "Section",
+        paddr: physOf(idx) as PhysAddr,
+        rights: "VMKernelOnly",
+        attributes: KERNEL,
+        global: true,
+      }),
+    );
   }
   pd = pd.set(PPTR_TOP / 2 ** 20, encodePDE({ kind: "Table", paddr: globalPT, parityEnabled: true }));
   const pt = PMap.empty<number, number>().set(
     (PPTR_VECTOR_TABLE % 2 ** 20) / 4096,
-    encodePTE({ kind: "Page", size: "SmallPage", paddr: vectorFrame, rights: "VMKernelOnly", attributes: { cacheable: true, parityEnabled: false, executeNever: false }, global: true }),
+    encodePTE({
+      kind: "Page",
+      size: "SmallPage",
+      paddr: vectorFrame,
+      rights: "VMKernelOnly",
+      attributes: { cacheable: true, parityEnabled: false, executeNever: false },
+      global: true,
+    }),
   );
   return { pdEntries: pd, ptEntries: pt, physStart: physBase, physEnd: physOf(PPTR_TOP / 2 ** 20) };
 }

@@ -43,28 +43,57 @@ export function createSafeMappingEntries(
   if (size === "SmallPage" || size === "LargePage") {
     const slot = lookupPTSlot(s, pd, vaddr);
     if (!slot.ok) {
-      return err(failedLookup(false, slot.error, `the page directory has no page table for ${hex(vaddr)} (slot ${lookupPDSlot(pd, vaddr).index}): map a page table there first`));
+      return err(
+        failedLookup(
+          false,
+          slot.error,
+          `the page directory has no page table for ${hex(vaddr)} (slot ${lookupPDSlot(pd, vaddr).index}): map a page table there first`,
+        ),
+      );
     }
     const table = objectOfType(s, slot.value.table, "PageTable");
     for (let i = 0; i < count; i++) {
       const existing = decodePTE(table.entries.get(slot.value.index + i) ?? 0);
       if (existing.kind === "Page" && existing.size !== size) {
-        return err(deleteFirst(`a ${existing.size} is already mapped at page-table slot ${slot.value.index + i}: unmap it before mapping a ${size} here`));
+        return err(
+          deleteFirst(
+            `a ${existing.size} is already mapped at page-table slot ${slot.value.index + i}: unmap it before mapping a ${size} here`,
+          ),
+        );
       }
     }
     // PTEs have no parity bit: ParityEnabled only affects section-sized entries.
-    return ok({ level: "PageTable", table: slot.value.table, firstIndex: slot.value.index, count, word: encodePTE(userPage(size, frame, rights, { ...attributes, parityEnabled: false })) });
+    return ok({
+      level: "PageTable",
+      table: slot.value.table,
+      firstIndex: slot.value.index,
+      count,
+      word: encodePTE(userPage(size, frame, rights, { ...attributes, parityEnabled: false })),
+    });
   }
   const first = lookupPDSlot(pd, vaddr);
   const dir = objectOfType(s, pd, "PageDirectory");
   for (let i = 0; i < count; i++) {
     const existing = decodePDE(dir.entries.get(first.index + i) ?? 0);
-    if (existing.kind === "Table") return err(deleteFirst(`directory slot ${first.index + i} holds a page table: unmap it before mapping a ${size} here`));
+    if (existing.kind === "Table")
+      return err(
+        deleteFirst(`directory slot ${first.index + i} holds a page table: unmap it before mapping a ${size} here`),
+      );
     if (existing.kind === "Page" && existing.size !== size) {
-      return err(deleteFirst(`a ${existing.size} is already mapped at directory slot ${first.index + i}: unmap it before mapping a ${size} here`));
+      return err(
+        deleteFirst(
+          `a ${existing.size} is already mapped at directory slot ${first.index + i}: unmap it before mapping a ${size} here`,
+        ),
+      );
     }
   }
-  return ok({ level: "PageDirectory", table: pd, firstIndex: first.index, count, word: encodePDE(userPage(size, frame, rights, attributes)) });
+  return ok({
+    level: "PageDirectory",
+    table: pd,
+    firstIndex: first.index,
+    count,
+    word: encodePDE(userPage(size, frame, rights, attributes)),
+  });
 }
 
 /**
@@ -72,20 +101,43 @@ export function createSafeMappingEntries(
  * spreading a record and adding a field it lacks takes V8's slow path (about 0.8 µs against 30 ns:
  * docs/performance.md).
  */
-function userPage<S extends FrameSize>(size: S, paddr: PhysAddr, rights: VMRights, attributes: PageAttributes): PageEntry<S> {
+function userPage<S extends FrameSize>(
+  size: S,
+  paddr: PhysAddr,
+  rights: VMRights,
+  attributes: PageAttributes,
+): PageEntry<S> {
   return { kind: "Page", size, paddr, rights, attributes, global: false };
 }
 
 /** Writes `word` (0 clears) into `count` consecutive slots of a table. */
-export function writeEntries(s: MutableState, level: "PageDirectory" | "PageTable", table: PhysAddr, firstIndex: number, count: number, word: number): void {
+export function writeEntries(
+  s: MutableState,
+  level: "PageDirectory" | "PageTable",
+  table: PhysAddr,
+  firstIndex: number,
+  count: number,
+  word: number,
+): void {
   writeEntriesOf(s, objectOfType(s, table, level), firstIndex, count, word);
 }
 
-function writeEntriesOf(s: MutableState, obj: PageTableObject | PageDirectoryObject, firstIndex: number, count: number, word: number): void {
+function writeEntriesOf(
+  s: MutableState,
+  obj: PageTableObject | PageDirectoryObject,
+  firstIndex: number,
+  count: number,
+  word: number,
+): void {
   let entries = obj.entries;
   for (let i = firstIndex; i < firstIndex + count; i++) entries = word === 0 ? entries.delete(i) : entries.set(i, word);
   // Field by field, not a spread: records of one type then share one shape (README, Performance).
-  putObject(s, obj.type === "PageTable" ? { type: "PageTable", paddr: obj.paddr, entries } : { type: "PageDirectory", paddr: obj.paddr, entries });
+  putObject(
+    s,
+    obj.type === "PageTable"
+      ? { type: "PageTable", paddr: obj.paddr, entries }
+      : { type: "PageDirectory", paddr: obj.paddr, entries },
+  );
 }
 
 /**

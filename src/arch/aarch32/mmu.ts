@@ -8,7 +8,13 @@ import { resolve } from "./walk.ts";
 /** What the MMU made of an access: a physical address, or a translation fault at a level. */
 export type Translation =
   | { readonly ok: true; readonly paddr: number; readonly line: TLBEntry; readonly fromTLB: boolean }
-  | { readonly ok: false; readonly fault: "translation"; readonly level: "PageDirectory" | "PageTable"; readonly vaddr: VirtAddr; readonly why: string };
+  | {
+      readonly ok: false;
+      readonly fault: "translation";
+      readonly level: "PageDirectory" | "PageTable";
+      readonly vaddr: VirtAddr;
+      readonly why: string;
+    };
 
 /**
  * The MMU translating `vaddr` in the loaded address space (TTBR0 and CONTEXTIDR): the TLB
@@ -17,13 +23,34 @@ export type Translation =
  */
 export function mmuTranslate(s: KernelState, vaddr: VirtAddr): { state: KernelState; translation: Translation } {
   const loaded = s.loadedVSpace;
-  if (loaded === null) return { state: s, translation: { ok: false, fault: "translation", level: "PageDirectory", vaddr, why: "no address space is loaded" } };
+  if (loaded === null)
+    return {
+      state: s,
+      translation: {
+        ok: false,
+        fault: "translation",
+        level: "PageDirectory",
+        vaddr,
+        why: "no address space is loaded",
+      },
+    };
   for (const tag of [loaded.hwASID, GLOBAL_TLB_TAG]) {
     const line = s.tlb.get(tlbKey(tag, vaddr));
-    if (line !== undefined) return { state: s, translation: { ok: true, paddr: line.pbase + (vaddr - line.vbase), line, fromTLB: true } };
+    if (line !== undefined)
+      return { state: s, translation: { ok: true, paddr: line.pbase + (vaddr - line.vbase), line, fromTLB: true } };
   }
   const r = resolve(s, loaded.pd, vaddr);
-  if (!r.mapped) return { state: s, translation: { ok: false, fault: "translation", level: r.level, vaddr, why: `no valid ${r.level} entry for ${hex(vaddr)}` } };
+  if (!r.mapped)
+    return {
+      state: s,
+      translation: {
+        ok: false,
+        fault: "translation",
+        level: r.level,
+        vaddr,
+        why: `no valid ${r.level} entry for ${hex(vaddr)}`,
+      },
+    };
   const line: TLBEntry = {
     vbase: r.vbase,
     pbase: r.frame,

@@ -16,7 +16,12 @@ export interface TableSlot {
 }
 
 /** How many consecutive slots a page of this size fills (16 for LargePage and SuperSection). */
-export const SLOTS_PER_PAGE: Readonly<Record<Aarch32FrameSize, number>> = { SmallPage: 1, LargePage: 16, Section: 1, SuperSection: 16 };
+export const SLOTS_PER_PAGE: Readonly<Record<Aarch32FrameSize, number>> = {
+  SmallPage: 1,
+  LargePage: 16,
+  Section: 1,
+  SuperSection: 16,
+};
 
 /** The kernel-physical address of a table slot: table base + index * 4. */
 export function slotPhysAddr(slot: TableSlot): PhysAddr {
@@ -121,7 +126,11 @@ export function resolve(s: KernelState, pd: PhysAddr, vaddr: VirtAddr): Resolved
 }
 
 /** seL4's resolveVAddr: the size and frame base of what is mapped at `v`, or undefined. */
-export function resolveVAddr(s: KernelState, pd: PhysAddr, v: VirtAddr): { size: FrameSize; frame: PhysAddr } | undefined {
+export function resolveVAddr(
+  s: KernelState,
+  pd: PhysAddr,
+  v: VirtAddr,
+): { size: FrameSize; frame: PhysAddr } | undefined {
   const r = resolve(s, pd, v);
   return r.mapped ? { size: r.size, frame: r.frame } : undefined;
 }
@@ -139,7 +148,12 @@ export interface EntryRow {
   readonly word: number;
 }
 
-function listEntries(entries: Iterable<[number, number]>, table: PhysAddr, decode: (w: number) => Entry, spanBits: number): EntryRow[] {
+function listEntries(
+  entries: Iterable<[number, number]>,
+  table: PhysAddr,
+  decode: (w: number) => Entry,
+  spanBits: number,
+): EntryRow[] {
   const rows: EntryRow[] = [];
   for (const [index, word] of entries) {
     const entry = decode(word);
@@ -150,7 +164,14 @@ function listEntries(entries: Iterable<[number, number]>, table: PhysAddr, decod
       rows[rows.length - 1] = { ...last, count: last.count + 1 };
       continue;
     }
-    rows.push({ index, count: 1, slot: slotPhysAddr({ table, index }), vaddrOffset: index * 2 ** spanBits, entry, word });
+    rows.push({
+      index,
+      count: 1,
+      slot: slotPhysAddr({ table, index }),
+      vaddrOffset: index * 2 ** spanBits,
+      entry,
+      word,
+    });
   }
   return rows;
 }
@@ -164,4 +185,3 @@ export function listDirectory(s: KernelState, pd: PhysAddr): EntryRow[] {
 export function listTable(s: KernelState, pt: PhysAddr): EntryRow[] {
   return listEntries(objectOfType(s, pt, "PageTable").entries.entries(), pt, decodePTE, 12);
 }
-

@@ -23,7 +23,8 @@ export function findVSpaceForASID(s: KernelState, a: ASID): Result<PhysAddr, Loo
   const poolAddr = s.asidTable.get(asidHigh(a));
   if (poolAddr === undefined) return err({ kind: "InvalidRoot" });
   const pool = getObjectOfType(s, poolAddr, "ASIDPool");
-  if (pool === undefined) throw new Error(`capsim internal error: ASID table names ${hex(poolAddr)}, which is not an ASID pool`);
+  if (pool === undefined)
+    throw new Error(`capsim internal error: ASID table names ${hex(poolAddr)}, which is not an ASID pool`);
   const root = pool.entries.get(asidLow(a));
   return root === undefined ? err({ kind: "InvalidRoot" }) : ok(root);
 }
@@ -31,5 +32,7 @@ export function findVSpaceForASID(s: KernelState, a: ASID): Result<PhysAddr, Loo
 /** findVSpaceForASID as decoders report it: FailedLookup, not the source, InvalidRoot. */
 export function findVSpaceForASIDOrFail(s: KernelState, a: ASID): Result<PhysAddr, SyscallError> {
   const r = findVSpaceForASID(s, a);
-  return r.ok ? r : err(failedLookup(false, r.error, `ASID ${a} names no VSpace any more (its pool or its entry has gone)`));
+  return r.ok
+    ? r
+    : err(failedLookup(false, r.error, `ASID ${a} names no VSpace any more (its pool or its entry has gone)`));
 }

@@ -126,7 +126,13 @@ export function encodePTE(e: PTE): PTEWord {
     case "Page": {
       const { hi, lo } = addressParts(e.paddr, ADDRESS_BITS_BELOW[e.size]);
       const attr = e.attributes.cacheable ? MAIR_NORMAL : MAIR_DEVICE_nGnRnE;
-      const low = lo | (e.global ? 0 : 1 << 11) | (1 << 10) | (AP_OF[e.rights] << 6) | (attr << 2) | (e.size === "SmallPage" ? 3 : 1);
+      const low =
+        lo |
+        (e.global ? 0 : 1 << 11) |
+        (1 << 10) |
+        (AP_OF[e.rights] << 6) |
+        (attr << 2) |
+        (e.size === "SmallPage" ? 3 : 1);
       const high = hi | (e.attributes.executeNever ? 1 << 22 : 0) | (e.size === "SmallPage" ? 1 << 26 : 0);
       return join(high, low);
     }

@@ -44,7 +44,8 @@ export function deleteASIDPool(s: MutableState, base: ASID, pool: PhysAddr): voi
 export function finaliseArchCap(s: MutableState, cap: Cap, _slot: SlotAddr, isFinal: boolean): void {
   switch (cap.type) {
     case "Frame":
-      if (cap.mapping !== null) unmapPage(s, aarch64FrameSize(cap.size), cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
+      if (cap.mapping !== null)
+        unmapPage(s, aarch64FrameSize(cap.size), cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
       break;
     case "PageTable":
       if (isFinal && cap.mapping !== null) unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);

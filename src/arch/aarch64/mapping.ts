@@ -13,13 +13,24 @@ import { decodePTE, type Level } from "./entries.ts";
 /** Writes `word` (the invalid word clears) into one slot of a VSpace or page table. */
 export function writePTE(s: MutableState, slot: TableSlot, word: PTEWord): void {
   const o = getObject(s, slot.table);
-  if (o === undefined || (o.type !== "VSpace" && o.type !== "PageTable64")) throw new Error(`capsim internal error: no AArch64 paging structure at ${slot.table}`);
+  if (o === undefined || (o.type !== "VSpace" && o.type !== "PageTable64"))
+    throw new Error(`capsim internal error: no AArch64 paging structure at ${slot.table}`);
   const entries = word === INVALID_WORD ? o.entries.delete(slot.index) : o.entries.set(slot.index, word);
-  putObject(s, o.type === "VSpace" ? { type: "VSpace", paddr: o.paddr, entries } : { type: "PageTable64", paddr: o.paddr, entries });
+  putObject(
+    s,
+    o.type === "VSpace"
+      ? { type: "VSpace", paddr: o.paddr, entries }
+      : { type: "PageTable64", paddr: o.paddr, entries },
+  );
 }
 
 /** makeUserPagePTE: the descriptor of a user mapping of `frame` (nG 1, AF 1, UXN from ExecuteNever). */
-export function makeUserPagePTE(size: Aarch64FrameSize, frame: PhysAddr, rights: VMRights, attributes: PageAttributes): PTEWord {
+export function makeUserPagePTE(
+  size: Aarch64FrameSize,
+  frame: PhysAddr,
+  rights: VMRights,
+  attributes: PageAttributes,
+): PTEWord {
   return encodePTE({ kind: "Page", size, paddr: frame, rights, attributes, global: false });
 }
 

@@ -31,10 +31,12 @@ export const OBJECT_TYPE_COUNT = OBJECT_TYPES.length;
  * The libsel4 number of a type, or -1. AArch64 has one numbering: `api: legacy` is refused at
  * configuration time (config.ts), so the generation is not consulted.
  */
-export const objectTypeNumber = (t: AnyObjectTypeName, _api: ApiGeneration = "current"): number => (OBJECT_TYPES as readonly AnyObjectTypeName[]).indexOf(t);
+export const objectTypeNumber = (t: AnyObjectTypeName, _api: ApiGeneration = "current"): number =>
+  (OBJECT_TYPES as readonly AnyObjectTypeName[]).indexOf(t);
 
 /** The object type with this libsel4 number, or undefined. */
-export const objectTypeByNumber = (n: number, _api: ApiGeneration = "current"): ObjectTypeName | undefined => OBJECT_TYPES[n];
+export const objectTypeByNumber = (n: number, _api: ApiGeneration = "current"): ObjectTypeName | undefined =>
+  OBJECT_TYPES[n];
 
 /** The frame object type that makes frames of each size. */
 export const FRAME_OBJECT_TYPE: Readonly<Record<Aarch64FrameSize, ObjectTypeName>> = {
@@ -62,6 +64,7 @@ export const frameBits = (size: FrameSize): number => frameSizeBits(AARCH64_SIZE
 
 /** A frame size as AArch64 knows it; ARM32's Section sizes cannot occur on AArch64 (a capsim bug). */
 export function aarch64FrameSize(size: FrameSize): Aarch64FrameSize {
-  if (size === "Section" || size === "SuperSection") throw new Error(`capsim internal error: AArch64 has no ${size} frames`);
+  if (size === "Section" || size === "SuperSection")
+    throw new Error(`capsim internal error: AArch64 has no ${size} frames`);
   return size;
 }

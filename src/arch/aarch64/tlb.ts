@@ -26,7 +26,10 @@ export function tlbKey(tag: number, vaddr: VirtAddr): number {
 export function invalidateTLBByASID(s: MutableState, a: ASID, why: string): void {
   const hw = (a % 256) as HWASID;
   s.tlb = s.tlb.deleteRange(hw * LINES_PER_ASID, (hw + 1) * LINES_PER_ASID);
-  const truncated = (hw as number) !== (a as number) ? ` (seL4 16.0.0 truncates the ASID to 8 bits here, issue #1735: hardware ASID ${hw} is flushed, ASID ${a}'s lines stay)` : "";
+  const truncated =
+    (hw as number) !== (a as number)
+      ? ` (seL4 16.0.0 truncates the ASID to 8 bits here, issue #1735: hardware ASID ${hw} is flushed, ASID ${a}'s lines stay)`
+      : "";
   s.effects.push({ kind: "tlbFlushASID", asid: a, hwASID: hw, why: why + truncated });
 }
 

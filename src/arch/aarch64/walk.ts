@@ -20,12 +20,14 @@ export function slotPhysAddr(slot: TableSlot): PhysAddr {
 /** The stored word of a slot of a VSpace or page table (the invalid word when absent). */
 export function readPTEWord(s: KernelState, slot: TableSlot): PTEWord {
   const o = getObject(s, slot.table);
-  if (o === undefined || (o.type !== "VSpace" && o.type !== "PageTable64")) throw new Error(`capsim internal error: no AArch64 paging structure at ${slot.table}`);
+  if (o === undefined || (o.type !== "VSpace" && o.type !== "PageTable64"))
+    throw new Error(`capsim internal error: no AArch64 paging structure at ${slot.table}`);
   return o.entries.get(slot.index) ?? INVALID_WORD;
 }
 
 /** GET_UPT_INDEX: the index the table at ARM level `level` takes from `v`. */
-export const uptIndex = (v: VirtAddr, level: Level): number => bitField(v, uptLevelShift(UPT_LEVELS - 1 - level), seL4_PageTableIndexBits);
+export const uptIndex = (v: VirtAddr, level: Level): number =>
+  bitField(v, uptLevelShift(UPT_LEVELS - 1 - level), seL4_PageTableIndexBits);
 
 /** What seL4's lookupPTSlot returns: the slot where the walk stopped and the bits it maps. */
 export interface PTSlot {
@@ -83,7 +85,8 @@ export interface Unresolved {
 export function resolve(s: KernelState, vspace: PhysAddr, vaddr: VirtAddr): ResolvedPage | Unresolved {
   const found = lookupPTSlot(s, vspace, vaddr);
   const e = found.pte;
-  if (e.kind !== "Page") return { mapped: false, level: found.level === 0 ? "VSpace" : "PageTable", armLevel: found.level };
+  if (e.kind !== "Page")
+    return { mapped: false, level: found.level === 0 ? "VSpace" : "PageTable", armLevel: found.level };
   const pageSize = 2 ** found.ptBitsLeft;
   const offset = vaddr % pageSize;
   return {
@@ -102,10 +105,15 @@ export function resolve(s: KernelState, vspace: PhysAddr, vaddr: VirtAddr): Reso
 }
 
 /** The valid entries of a VSpace or page table in slot order, decoded at `level`. */
-export function listTable(s: KernelState, table: PhysAddr, level: Level): { index: number; slot: PhysAddr; word: PTEWord; entry: PTE }[] {
+export function listTable(
+  s: KernelState,
+  table: PhysAddr,
+  level: Level,
+): { index: number; slot: PhysAddr; word: PTEWord; entry: PTE }[] {
   const o = getObject(s, table);
   if (o === undefined || (o.type !== "VSpace" && o.type !== "PageTable64")) return [];
   const rows: { index: number; slot: PhysAddr; word: PTEWord; entry: PTE }[] = [];
-  for (const [index, word] of o.entries.entries()) rows.push({ index, slot: slotPhysAddr({ table, index }), word, entry: decodePTE(word, level) });
+  for (const [index, word] of o.entries.entries())
+    rows.push({ index, slot: slotPhysAddr({ table, index }), word, entry: decodePTE(word, level) });
   return rows;
 }

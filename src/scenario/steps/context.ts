@@ -91,7 +91,8 @@ export class ScenarioRun implements StepContext {
   newSlot(name: string, sub: Path): number {
     const existing = this.names.get(name);
     if (existing !== undefined) return existing;
-    if (this.nextFree >= this.machine.bootInfo.empty.end) this.usage(sub, "the initial CNode has no free slot left for a new name");
+    if (this.nextFree >= this.machine.bootInfo.empty.end)
+      this.usage(sub, "the initial CNode has no free slot left for a new name");
     this.names.set(name, this.nextFree);
     return this.nextFree++;
   }
@@ -101,7 +102,10 @@ export class ScenarioRun implements StepContext {
     const cap = this.capNamed(v.paddrOf, [...sub, "paddrOf"]);
     // An untyped cap has no object of its own; its region's base is the address people mean.
     const base = capObjectAddress(cap) ?? (cap.type === "Untyped" ? cap.paddr : undefined);
-    return (base ?? this.usage([...sub, "paddrOf"], `"${v.paddrOf}" names no object with a physical address`)) + (v.plus ?? 0);
+    return (
+      (base ?? this.usage([...sub, "paddrOf"], `"${v.paddrOf}" names no object with a physical address`)) +
+      (v.plus ?? 0)
+    );
   }
 
   capNamed(name: string, sub: Path): Cap {
@@ -116,14 +120,29 @@ export function invocationResult(action: string, r: InvokeResult): StepResult {
   const reply = r.reply;
   if (reply.kind === "ok") {
     const mr0 = reply.mrs[0];
-    return { state: r.state, action, outcome: { kind: "ok", values: mr0 !== undefined ? { paddr: mr0, mr0 } : {} }, effects: reply.effects };
+    return {
+      state: r.state,
+      action,
+      outcome: { kind: "ok", values: mr0 !== undefined ? { paddr: mr0, mr0 } : {} },
+      effects: reply.effects,
+    };
   }
-  if (reply.kind === "error") return { state: r.state, action, outcome: { kind: "error", error: reply.error }, effects: [] };
+  if (reply.kind === "error")
+    return { state: r.state, action, outcome: { kind: "error", error: reply.error }, effects: [] };
   const f = reply.fault;
-  return { state: r.state, action, outcome: { kind: "fault", text: `cap fault: ${f.which} cptr ${f.cptr} did not resolve (${f.lookupFailure.kind})` }, effects: [] };
+  return {
+    state: r.state,
+    action,
+    outcome: { kind: "fault", text: `cap fault: ${f.which} cptr ${f.cptr} did not resolve (${f.lookupFailure.kind})` },
+    effects: [],
+  };
 }
 
 /** A user access's VM fault as a step outcome. */
 export function vmFaultOutcome(fault: VMFault): Outcome {
-  return { kind: "fault", text: `VM fault: ${fault.kind} fault (${fault.level}) at ${hex(fault.vaddr)}, FSR ${hex(fault.fsr)}: ${fault.why}`, fault };
+  return {
+    kind: "fault",
+    text: `VM fault: ${fault.kind} fault (${fault.level}) at ${hex(fault.vaddr)}, FSR ${hex(fault.fsr)}: ${fault.why}`,
+    fault,
+  };
 }

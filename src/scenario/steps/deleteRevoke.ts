@@ -9,7 +9,10 @@ function onNamedSlot(ctx: StepContext, verb: "delete" | "revoke", name: string):
   const slot = ctx.slotOf(name, [verb]);
   const fnName = verb === "delete" ? "seL4_CNode_Delete" : "seL4_CNode_Revoke";
   const cnode = INITIAL_CAP_SLOTS.InitThreadCNode as CPtr;
-  return invocationResult(`${verb} ${name}`, callLibsel4(ctx.state, ctx.thread, fnName, cnode, { index: slot, depth: 32 }));
+  return invocationResult(
+    `${verb} ${name}`,
+    callLibsel4(ctx.state, ctx.thread, fnName, cnode, { index: slot, depth: 32 }),
+  );
 }
 
 /** `delete: name`: seL4_CNode_Delete. */

@@ -12,17 +12,29 @@ import { invocationResult, type StepHandler } from "./context.ts";
  */
 export const retypeStep: StepHandler<"retype"> = (ctx, step) => {
   const r = step.retype;
-  if (!(OBJECT_TYPES as readonly string[]).includes(r.type)) ctx.usage(["retype", "type"], `unknown object type "${r.type}"`, closest(r.type, OBJECT_TYPES));
+  if (!(OBJECT_TYPES as readonly string[]).includes(r.type))
+    ctx.usage(["retype", "type"], `unknown object type "${r.type}"`, closest(r.type, OBJECT_TYPES));
   const type = r.type as ObjectTypeName;
   const asNames = Array.isArray(r.as) ? r.as : [r.as];
   const count = r.count ?? asNames.length;
-  if (asNames.length !== count) ctx.usage(["retype", "as"], `count is ${count} but ${asNames.length} name(s) are given`);
+  if (asNames.length !== count)
+    ctx.usage(["retype", "as"], `count is ${count} but ${asNames.length} name(s) are given`);
   const slots = asNames.map((n, i) => ctx.newSlot(n, ["retype", "as", ...(Array.isArray(r.as) ? [i] : [])]));
   const first = slots[0] as number;
-  if (slots.some((s, i) => s !== first + i)) ctx.usage(["retype", "as"], "the names of one retype must take consecutive free slots");
+  if (slots.some((s, i) => s !== first + i))
+    ctx.usage(["retype", "as"], "the names of one retype must take consecutive free slots");
   const { untypedList, untyped } = ctx.machine.bootInfo;
-  const sources = r.from !== undefined ? [ctx.slotOf(r.from, ["retype", "from"])] : untypedList.map((_, i) => untyped.start + i);
-  const params = { root: INITIAL_CAP_SLOTS.InitThreadCNode, type: objectTypeNumber(type, ctx.state.config.api), size_bits: r.size_bits ?? 0, node_index: 0, node_depth: 0, node_offset: first, num_objects: count };
+  const sources =
+    r.from !== undefined ? [ctx.slotOf(r.from, ["retype", "from"])] : untypedList.map((_, i) => untyped.start + i);
+  const params = {
+    root: INITIAL_CAP_SLOTS.InitThreadCNode,
+    type: objectTypeNumber(type, ctx.state.config.api),
+    size_bits: r.size_bits ?? 0,
+    node_index: 0,
+    node_depth: 0,
+    node_offset: first,
+    num_objects: count,
+  };
   let result: InvokeResult | undefined;
   for (const u of sources) {
     result = callLibsel4(ctx.state, ctx.thread, "seL4_Untyped_Retype", u as CPtr, params);

@@ -6,7 +6,11 @@ import { collect, violation, type Invariant, type Violation } from "./violation.
 /** cap_count for one object: the count capsim keeps equals the number of caps naming it. */
 export function countMatches(object: number, caps: number, count: number): Violation | undefined {
   if (caps === count) return undefined;
-  return violation("cap_count", `${caps} caps name the object at ${hex(object)}, but the cap count says ${count}`, { object, caps, count });
+  return violation("cap_count", `${caps} caps name the object at ${hex(object)}, but the cap count says ${count}`, {
+    object,
+    caps,
+    count,
+  });
 }
 
 /**
@@ -19,7 +23,9 @@ export const capCountMatches: Invariant = (s) => {
     const addr = capObjectAddress(cte.cap);
     if (addr !== undefined) counted.set(addr, (counted.get(addr) ?? 0) + 1);
   }
-  return collect(new Set<number>([...counted.keys(), ...s.capCount.keys()]), (addr) => countMatches(addr, counted.get(addr) ?? 0, s.capCount.get(addr as PhysAddr) ?? 0));
+  return collect(new Set<number>([...counted.keys(), ...s.capCount.keys()]), (addr) =>
+    countMatches(addr, counted.get(addr) ?? 0, s.capCount.get(addr as PhysAddr) ?? 0),
+  );
 };
 
 /** Adds `by` to the change of the object `cap` names, if it names one. */

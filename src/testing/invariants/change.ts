@@ -67,7 +67,8 @@ export class StateChange {
         if (a?.type !== type && b?.type !== type) continue;
         const was = a?.type === type ? a.entries : NO_ENTRIES;
         const now = b?.type === type ? b.entries : NO_ENTRIES;
-        for (const index of was.changedKeys(now)) out.push({ table, type, index, before: was.get(index), after: now.get(index) });
+        for (const index of was.changedKeys(now))
+          out.push({ table, type, index, before: was.get(index), after: now.get(index) });
       }
     }
     return (this.changedEntries = out);
@@ -76,7 +77,10 @@ export class StateChange {
   /** Whether the ASID table, or an ASID pool (which it may name), changed. */
   get asidTableTouched(): boolean {
     return (this.asidTableChanged ??=
-      this.before.asidTable !== this.after.asidTable || this.objects.some((a) => this.before.objects.get(a)?.type === "ASIDPool" || this.after.objects.get(a)?.type === "ASIDPool"));
+      this.before.asidTable !== this.after.asidTable ||
+      this.objects.some(
+        (a) => this.before.objects.get(a)?.type === "ASIDPool" || this.after.objects.get(a)?.type === "ASIDPool",
+      ));
   }
 
   /** The parents whose child sets differ. */

@@ -6,7 +6,9 @@ import { collect, violation, type Invariant, type Violation } from "./violation.
 /** mdb_cte_at for one parent slot: if the derivation tree lists children under it, it holds a cap. */
 export function parentHoldsCap(s: KernelState, parent: SlotAddr): Violation | undefined {
   if ((s.cdtChildren.get(parent)?.size ?? 0) === 0 || s.ctes.has(parent)) return undefined;
-  return violation("mdb_cte_at", `slot ${hex(parent)} is empty but the derivation tree still lists children under it`, { slot: parent });
+  return violation("mdb_cte_at", `slot ${hex(parent)} is empty but the derivation tree still lists children under it`, {
+    slot: parent,
+  });
 }
 
 /** mdb_cte_at for one link: if the tree lists `child` under `parent`, the child's slot holds a cap naming that parent. */
@@ -14,7 +16,13 @@ export function childLinkViolation(s: KernelState, parent: SlotAddr, child: Slot
   if (!s.cdtChildren.get(parent)?.has(child)) return [];
   const cte = s.ctes.get(child);
   if (cte?.parent === parent) return [];
-  return [violation("mdb_cte_at", `the derivation tree lists slot ${hex(child)} under ${hex(parent)}, but that slot ${cte ? `has parent ${cte.parent === null ? "none" : hex(cte.parent)}` : "is empty"}`, { slot: child, parent, actualParent: cte?.parent ?? null })];
+  return [
+    violation(
+      "mdb_cte_at",
+      `the derivation tree lists slot ${hex(child)} under ${hex(parent)}, but that slot ${cte ? `has parent ${cte.parent === null ? "none" : hex(cte.parent)}` : "is empty"}`,
+      { slot: child, parent, actualParent: cte?.parent ?? null },
+    ),
+  ];
 }
 
 /** The mdb_cte_at violations of one parent's child set. */

@@ -20,7 +20,11 @@ export interface Leaf {
 }
 
 /** The leaf of a page entry met at virtual address `vaddr` (a large page or supersection fills 16 entries; each gives the same leaf). */
-export const leafAt = (vaddr: number, frame: PhysAddr, size: FrameSize): Leaf => ({ vbase: vaddr - (vaddr % 2 ** frameBits(size)), frame, size });
+export const leafAt = (vaddr: number, frame: PhysAddr, size: FrameSize): Leaf => ({
+  vbase: vaddr - (vaddr % 2 ** frameBits(size)),
+  frame,
+  size,
+});
 
 /** The pages a page table maps, at the addresses they have when it sits in directory slot `pdIndex`. */
 export function tableLeaves(s: KernelState, pt: PhysAddr, pdIndex: number): Leaf[] {
@@ -48,7 +52,10 @@ export function directoryLeaves(s: KernelState, pd: PhysAddr): Leaf[] {
 }
 
 // Keyed by the ASID table; an entry holds while every pool it was built from is unchanged.
-const asidsCache = new WeakMap<object, { readonly pools: readonly unknown[]; readonly map: ReadonlyMap<PhysAddr, readonly ASID[]> }>();
+const asidsCache = new WeakMap<
+  object,
+  { readonly pools: readonly unknown[]; readonly map: ReadonlyMap<PhysAddr, readonly ASID[]> }
+>();
 
 /**
  * The ASIDs that name each page directory, through the ASID table and its pools (more than one

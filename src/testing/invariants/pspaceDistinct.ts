@@ -5,11 +5,17 @@ import { objectSizeBits } from "../../kernel/store.ts";
 import type { InvariantCheck, StateChange } from "./change.ts";
 import { violation, type Invariant, type Violation } from "./violation.ts";
 
-const endOf = (s: KernelState, addr: PhysAddr, o: KernelObject): number => addr + pow2(objectSizeBits(s.config.sizes, o));
+const endOf = (s: KernelState, addr: PhysAddr, o: KernelObject): number =>
+  addr + pow2(objectSizeBits(s.config.sizes, o));
 
 /** The violation of an object that starts inside an earlier one. */
 const overlap = (addr: PhysAddr, o: KernelObject, earlier: PhysAddr, e: KernelObject): Violation =>
-  violation("pspace_distinct", `${o.type} at ${hex(addr)} overlaps ${e.type} at ${hex(earlier)}`, { object: addr, type: o.type, other: earlier, otherType: e.type });
+  violation("pspace_distinct", `${o.type} at ${hex(addr)} overlaps ${e.type} at ${hex(earlier)}`, {
+    object: addr,
+    type: o.type,
+    other: earlier,
+    otherType: e.type,
+  });
 
 /**
  * pspace_distinct for one object: no other object starts inside it. Every overlap has an
@@ -41,4 +47,8 @@ const pspaceDistinctDelta = (c: StateChange, out: Violation[]): void => {
   }
 };
 
-export const PSPACE_DISTINCT: InvariantCheck = { name: "pspace_distinct", full: pspaceDistinct, delta: pspaceDistinctDelta };
+export const PSPACE_DISTINCT: InvariantCheck = {
+  name: "pspace_distinct",
+  full: pspaceDistinct,
+  delta: pspaceDistinctDelta,
+};

@@ -7,9 +7,22 @@ import { violation, type Invariant, type Violation } from "./violation.ts";
 /** valid_asid_map for one page directory: it has at most one ASID, and is live. */
 export function oneASIDPerPD(s: KernelState, pd: PhysAddr, asids: readonly ASID[]): Violation[] {
   const out: Violation[] = [];
-  if (asids.length > 1) out.push(violation("valid_asid_map", `page directory ${hex(pd)} has ASIDs ${asids.join(", ")}`, { pd, asids: asids.join(",") }));
+  if (asids.length > 1)
+    out.push(
+      violation("valid_asid_map", `page directory ${hex(pd)} has ASIDs ${asids.join(", ")}`, {
+        pd,
+        asids: asids.join(","),
+      }),
+    );
   const found = s.objects.get(pd)?.type;
-  if (found !== "PageDirectory") out.push(violation("valid_asid_map", `ASID ${asids[0]} names ${hex(pd)}, which is not a live page directory`, { asid: asids[0] ?? null, pd, found: found ?? null }));
+  if (found !== "PageDirectory")
+    out.push(
+      violation("valid_asid_map", `ASID ${asids[0]} names ${hex(pd)}, which is not a live page directory`, {
+        asid: asids[0] ?? null,
+        pd,
+        found: found ?? null,
+      }),
+    );
   return out;
 }
 

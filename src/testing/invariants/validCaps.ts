@@ -21,7 +21,11 @@ export function capNamesLiveObject(s: KernelState, slot: SlotAddr, cap: Cap): Vi
   if (addr === undefined) return undefined;
   const o = s.objects.get(addr);
   if (o !== undefined && o.type === CAP_OBJECT_TYPE[cap.type]) return undefined;
-  return violation("valid_caps", `slot ${hex(slot)}: ${cap.type} cap names ${o ? `a ${o.type}` : "nothing"} at ${hex(addr)}`, { slot, capType: cap.type, object: addr, found: o?.type ?? null });
+  return violation(
+    "valid_caps",
+    `slot ${hex(slot)}: ${cap.type} cap names ${o ? `a ${o.type}` : "nothing"} at ${hex(addr)}`,
+    { slot, capType: cap.type, object: addr, found: o?.type ?? null },
+  );
 }
 
 /** l4v valid_caps: every cap names a live object of its type. */
@@ -33,7 +37,17 @@ export const validCaps: Invariant = (s) => collect(s.ctes, ([slot, cte]) => capN
  */
 const validCapsDelta = (c: StateChange, out: Violation[]): void => {
   collect(c.cteEntries, ([slot, cte]) => capNamesLiveObject(c.after, slot, cte.cap), out);
-  collect(c.objects, (addr) => (c.after.objects.has(addr) || (c.after.capCount.get(addr) ?? 0) === 0 ? undefined : violation("valid_caps", `the object at ${hex(addr)} was destroyed while caps still name it`, { object: addr, found: null })), out);
+  collect(
+    c.objects,
+    (addr) =>
+      c.after.objects.has(addr) || (c.after.capCount.get(addr) ?? 0) === 0
+        ? undefined
+        : violation("valid_caps", `the object at ${hex(addr)} was destroyed while caps still name it`, {
+            object: addr,
+            found: null,
+          }),
+    out,
+  );
 };
 
 export const VALID_CAPS: InvariantCheck = { name: "valid_caps", full: validCaps, delta: validCapsDelta };

@@ -8,12 +8,27 @@ import { collect, violation, type Invariant, type Violation } from "./violation.
 export function parentCovers(s: KernelState, slot: SlotAddr, cte: CTE): Violation | undefined {
   if (cte.parent === null) return undefined;
   const parent = s.ctes.get(cte.parent);
-  if (parent === undefined) return violation("valid_mdb", `slot ${hex(slot)}'s parent ${hex(cte.parent)} is empty`, { slot, parent: cte.parent });
+  if (parent === undefined)
+    return violation("valid_mdb", `slot ${hex(slot)}'s parent ${hex(cte.parent)} is empty`, {
+      slot,
+      parent: cte.parent,
+    });
   // An ASID pool is made from an untyped without being inside it as an object of its size.
-  if (!sameRegionAs(s.config.sizes, parent.cap, cte.cap) && !(parent.cap.type === "Untyped" && cte.cap.type === "ASIDPool")) {
-    return violation("valid_mdb", `slot ${hex(slot)} (${cte.cap.type}) is not inside its parent ${parent.cap.type} at ${hex(cte.parent)}`, { slot, capType: cte.cap.type, parent: cte.parent, parentType: parent.cap.type });
+  if (
+    !sameRegionAs(s.config.sizes, parent.cap, cte.cap) &&
+    !(parent.cap.type === "Untyped" && cte.cap.type === "ASIDPool")
+  ) {
+    return violation(
+      "valid_mdb",
+      `slot ${hex(slot)} (${cte.cap.type}) is not inside its parent ${parent.cap.type} at ${hex(cte.parent)}`,
+      { slot, capType: cte.cap.type, parent: cte.parent, parentType: parent.cap.type },
+    );
   }
-  if (!s.cdtChildren.get(cte.parent)?.has(slot)) return violation("valid_mdb", `slot ${hex(slot)} is missing from its parent's child set`, { slot, parent: cte.parent });
+  if (!s.cdtChildren.get(cte.parent)?.has(slot))
+    return violation("valid_mdb", `slot ${hex(slot)} is missing from its parent's child set`, {
+      slot,
+      parent: cte.parent,
+    });
   return undefined;
 }
 

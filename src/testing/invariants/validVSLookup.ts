@@ -54,7 +54,11 @@ function claimsOf(s: KernelState, change?: StateChange): Claims {
  */
 export function leafClaimed(claims: Claims, a: ASID, leaf: Leaf): Violation | undefined {
   if ((claims.get(claimKey(a, leaf.vbase)) ?? []).includes(claimOf(leaf.frame, leaf.size))) return undefined;
-  return violation("valid_vs_lookup", `ASID ${a} maps ${leaf.size} ${hex(leaf.frame)} at ${hex(leaf.vbase)}, but no frame cap records it`, { asid: a, vaddr: leaf.vbase, frame: leaf.frame, size: leaf.size });
+  return violation(
+    "valid_vs_lookup",
+    `ASID ${a} maps ${leaf.size} ${hex(leaf.frame)} at ${hex(leaf.vbase)}, but no frame cap records it`,
+    { asid: a, vaddr: leaf.vbase, frame: leaf.frame, size: leaf.size },
+  );
 }
 
 type ASIDLeaf = { readonly a: ASID } & Leaf;
@@ -65,7 +69,13 @@ function reach(leaves: ASIDLeaf[], asids: readonly ASID[] | undefined, pages: re
 }
 
 /** Adds the one page mapped at `vaddr` as reached through each of `asids`. */
-function reachPage(leaves: ASIDLeaf[], asids: readonly ASID[] | undefined, vaddr: number, frame: PhysAddr, size: FrameSize): void {
+function reachPage(
+  leaves: ASIDLeaf[],
+  asids: readonly ASID[] | undefined,
+  vaddr: number,
+  frame: PhysAddr,
+  size: FrameSize,
+): void {
   for (const a of asids ?? []) leaves.push({ a, ...leafAt(vaddr, frame, size) });
 }
 
@@ -98,9 +108,16 @@ type TableLinks = PMap<PhysAddr, { readonly pd: PhysAddr; readonly index: number
 const linksCache = new WeakMap<object, TableLinks>();
 
 /** The links after directory `pd`'s slot `i` changed from word `before` to word `after`. */
-function relink(links: TableLinks, pd: PhysAddr, i: number, before: number | undefined, after: number | undefined): TableLinks {
+function relink(
+  links: TableLinks,
+  pd: PhysAddr,
+  i: number,
+  before: number | undefined,
+  after: number | undefined,
+): TableLinks {
   const old = before === undefined ? undefined : decodePDE(before);
-  if (old?.kind === "Table" && links.get(old.paddr)?.pd === pd && links.get(old.paddr)?.index === i) links = links.delete(old.paddr);
+  if (old?.kind === "Table" && links.get(old.paddr)?.pd === pd && links.get(old.paddr)?.index === i)
+    links = links.delete(old.paddr);
   const now = after === undefined ? undefined : decodePDE(after);
   return now?.kind === "Table" ? links.set(now.paddr, { pd, index: i }) : links;
 }
@@ -113,7 +130,8 @@ function tableLinksOf(s: KernelState, change?: StateChange): TableLinks {
   let links: TableLinks;
   if (change) {
     links = tableLinksOf(change.before);
-    for (const e of change.entries) if (e.type === "PageDirectory" && e.index < userSlots) links = relink(links, e.table, e.index, e.before, e.after);
+    for (const e of change.entries)
+      if (e.type === "PageDirectory" && e.index < userSlots) links = relink(links, e.table, e.index, e.before, e.after);
   } else {
     links = PMap.empty();
     for (const [addr, o] of s.objects) {
@@ -189,4 +207,8 @@ function validVSLookupDelta(c: StateChange, out: Violation[]): void {
   if (leaves.length > 0) checkLeaves(claims, leaves, out);
 }
 
-export const VALID_VS_LOOKUP: InvariantCheck = { name: "valid_vs_lookup", full: validVSLookup, delta: validVSLookupDelta };
+export const VALID_VS_LOOKUP: InvariantCheck = {
+  name: "valid_vs_lookup",
+  full: validVSLookup,
+  delta: validVSLookupDelta,
+};

@@ -12,7 +12,16 @@ describe("hardware ASIDs (getHWASID, findFreeHWASID)", () => {
     const first = transitionWithEffects(emptyKernelState(DEFAULT_CONFIG), (d) => {
       for (let a = 1; a <= 256; a++) expect(getHWASID(d, a as ASID)).to.equal(a - 1);
       expect(getHWASID(d, 5 as ASID)).to.equal(4);
-      d.tlb = d.tlb.set(tlbKey(0, 0x1000 as VirtAddr), { vbase: 0x1000 as never, pbase: 0 as never, size: "SmallPage", rights: "VMReadWrite", executeNever: false, cacheable: true, global: false, hwASID: 0 as HWASID });
+      d.tlb = d.tlb.set(tlbKey(0, 0x1000 as VirtAddr), {
+        vbase: 0x1000 as never,
+        pbase: 0 as never,
+        size: "SmallPage",
+        rights: "VMReadWrite",
+        executeNever: false,
+        cacheable: true,
+        global: false,
+        hwASID: 0 as HWASID,
+      });
     });
     expect(first.effects).to.deep.equal([]);
     const second = transitionWithEffects(first.state, (d) => {

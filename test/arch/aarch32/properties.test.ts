@@ -13,7 +13,8 @@ function rawWalk(s: KernelState, pd: PhysAddr, v: number): number | undefined {
   const dir = s.objects.get(pd);
   if (dir?.type !== "PageDirectory") return undefined;
   const pde = (dir.entries.get(Math.floor(v / 2 ** 20)) ?? 0) >>> 0;
-  if ((pde & 3) === 2) return (pde & (1 << 18) ? (pde & 0xff000000) + (v % 2 ** 24) : (pde & 0xfff00000) + (v % 2 ** 20)) >>> 0;
+  if ((pde & 3) === 2)
+    return (pde & (1 << 18) ? (pde & 0xff000000) + (v % 2 ** 24) : (pde & 0xfff00000) + (v % 2 ** 20)) >>> 0;
   if ((pde & 3) !== 1) return undefined;
   const pt = s.objects.get(((pde & 0xfffffc00) >>> 0) as PhysAddr);
   if (pt?.type !== "PageTable") return undefined;
@@ -45,17 +46,21 @@ describe("VSpace properties over random invocation sequences", () => {
 
   it("resolve agrees with an independent walk over the encoded descriptors", () => {
     fc.assert(
-      fc.property(fc.array(fuzzOpArbitrary(), { maxLength: 30 }), fc.array(fc.integer({ min: 0x10000000, max: 0x14ffffff }), { minLength: 1, maxLength: 20 }), (ops, probes) => {
-        let s = world.state;
-        for (const o of ops) s = applyFuzzOp(world, s, o).state;
-        for (const { slot } of world.vspaces) {
-          const pd = pdAt(s, slot);
-          for (const v of probes) {
-            const r = resolve(s, pd, v as VirtAddr);
-            expect(r.mapped ? r.paddr : undefined).to.equal(rawWalk(s, pd, v));
+      fc.property(
+        fc.array(fuzzOpArbitrary(), { maxLength: 30 }),
+        fc.array(fc.integer({ min: 0x10000000, max: 0x14ffffff }), { minLength: 1, maxLength: 20 }),
+        (ops, probes) => {
+          let s = world.state;
+          for (const o of ops) s = applyFuzzOp(world, s, o).state;
+          for (const { slot } of world.vspaces) {
+            const pd = pdAt(s, slot);
+            for (const v of probes) {
+              const r = resolve(s, pd, v as VirtAddr);
+              expect(r.mapped ? r.paddr : undefined).to.equal(rawWalk(s, pd, v));
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -66,12 +71,15 @@ describe("VSpace properties over random invocation sequences", () => {
         let s = world.state;
         for (const o of ops) s = applyFuzzOp(world, s, o).state;
         s = applyFuzzOp(world, s, { op: "switch" }).state;
-        for (let v = 0x10000000; v < 0x10400000; v += 0x10000) s = applyFuzzOp(world, s, { op: "touch", vaddr: v }).state;
+        for (let v = 0x10000000; v < 0x10400000; v += 0x10000)
+          s = applyFuzzOp(world, s, { op: "touch", vaddr: v }).state;
         const before = s;
         const r = applyFuzzOp(world, s, { op: "unmap", f });
         for (const [, line] of r.state.tlb) {
           const still = resolve(r.state, pdAt(r.state, world.vspaces[0]!.slot), line.vbase);
-          expect(still.mapped && still.frame === line.pbase, `stale TLB line for ${line.vbase.toString(16)}`).to.equal(true);
+          expect(still.mapped && still.frame === line.pbase, `stale TLB line for ${line.vbase.toString(16)}`).to.equal(
+            true,
+          );
         }
         expect(before).to.not.equal(undefined);
       }),

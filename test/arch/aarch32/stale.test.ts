@@ -33,27 +33,55 @@ describe("ARM VSpace invocations with stale caps", () => {
       const pool = d.objects.get(d.asidTable.get(0)!)!;
       if (pool.type === "ASIDPool") d.objects = d.objects.set(pool.paddr, { ...pool, entries: pool.entries.delete(2) });
     });
-    expectError(gone, call(gone, T, 102, "ARMPageMap", [0x10000000, 3, 3], [106]), { error: "FailedLookup", failedLookupWasSource: false, lookupFailure: { kind: "InvalidRoot" } });
-    expectError(gone, call(gone, T, 103, "ARMPageTableMap", [0x10000000, 3], [106]), { error: "FailedLookup", failedLookupWasSource: false, lookupFailure: { kind: "InvalidRoot" } });
-    expectError(gone, call(gone, T, 106, "ARMPDClean_Data", [0x1000, 0x2000]), { error: "FailedLookup", failedLookupWasSource: false, lookupFailure: { kind: "InvalidRoot" } });
+    expectError(gone, call(gone, T, 102, "ARMPageMap", [0x10000000, 3, 3], [106]), {
+      error: "FailedLookup",
+      failedLookupWasSource: false,
+      lookupFailure: { kind: "InvalidRoot" },
+    });
+    expectError(gone, call(gone, T, 103, "ARMPageTableMap", [0x10000000, 3], [106]), {
+      error: "FailedLookup",
+      failedLookupWasSource: false,
+      lookupFailure: { kind: "InvalidRoot" },
+    });
+    expectError(gone, call(gone, T, 106, "ARMPDClean_Data", [0x1000, 0x2000]), {
+      error: "FailedLookup",
+      failedLookupWasSource: false,
+      lookupFailure: { kind: "InvalidRoot" },
+    });
     // Reassigned to PD 101: the old cap now names the wrong directory.
     const reassigned = call(gone, T, SLOT.InitThreadASIDPool, "ARMASIDPoolAssign", [], [101]);
     expectOk(reassigned);
     const r = reassigned.state;
-    expectError(r, call(r, T, 102, "ARMPageMap", [0x10000000, 3, 3], [106]), { error: "InvalidCapability", invalidCapNumber: 1 });
-    expectError(r, call(r, T, 103, "ARMPageTableMap", [0x10000000, 3], [106]), { error: "InvalidCapability", invalidCapNumber: 1 });
-    expectError(r, call(r, T, 106, "ARMPDClean_Data", [0x1000, 0x2000]), { error: "InvalidCapability", invalidCapNumber: 0 });
+    expectError(r, call(r, T, 102, "ARMPageMap", [0x10000000, 3, 3], [106]), {
+      error: "InvalidCapability",
+      invalidCapNumber: 1,
+    });
+    expectError(r, call(r, T, 103, "ARMPageTableMap", [0x10000000, 3], [106]), {
+      error: "InvalidCapability",
+      invalidCapNumber: 1,
+    });
+    expectError(r, call(r, T, 106, "ARMPDClean_Data", [0x1000, 0x2000]), {
+      error: "InvalidCapability",
+      invalidCapNumber: 0,
+    });
   });
 
   it("Assign through a pool cap whose table slot is empty is FailedLookup; through one whose slot holds another pool, InvalidCapability 0", () => {
     const empty = transition(withStaleCopy, (d) => {
       d.asidTable = d.asidTable.delete(0);
     });
-    expectError(empty, call(empty, T, SLOT.InitThreadASIDPool, "ARMASIDPoolAssign", [], [101]), { error: "FailedLookup", failedLookupWasSource: false, lookupFailure: { kind: "InvalidRoot" } });
+    expectError(empty, call(empty, T, SLOT.InitThreadASIDPool, "ARMASIDPoolAssign", [], [101]), {
+      error: "FailedLookup",
+      failedLookupWasSource: false,
+      lookupFailure: { kind: "InvalidRoot" },
+    });
     const other = transition(withStaleCopy, (d) => {
       d.asidTable = d.asidTable.set(0, 0x1234000 as PhysAddr);
     });
-    expectError(other, call(other, T, SLOT.InitThreadASIDPool, "ARMASIDPoolAssign", [], [101]), { error: "InvalidCapability", invalidCapNumber: 0 });
+    expectError(other, call(other, T, SLOT.InitThreadASIDPool, "ARMASIDPoolAssign", [], [101]), {
+      error: "InvalidCapability",
+      invalidCapNumber: 0,
+    });
   });
 
   it("Assign into a full pool is DeleteFirst", () => {
@@ -68,8 +96,18 @@ describe("ARM VSpace invocations with stale caps", () => {
   });
 
   it("MakePool reports the destination lookup's errors", () => {
-    expectError(withStaleCopy, call(withStaleCopy, T, SLOT.ASIDControl, "ARMASIDControlMakePool", [130, 0], [104, CNODE]), { error: "RangeError", rangeMin: 1, rangeMax: 32 });
-    expectError(withStaleCopy, call(withStaleCopy, T, SLOT.ASIDControl, "ARMASIDControlMakePool", [130, 32], [104, 102]), { error: "FailedLookup", failedLookupWasSource: false, lookupFailure: { kind: "InvalidRoot" } });
-    expectError(withStaleCopy, call(withStaleCopy, T, SLOT.ASIDControl, "ARMPageMap", [130, 32], [104, CNODE]), { error: "IllegalOperation" });
+    expectError(
+      withStaleCopy,
+      call(withStaleCopy, T, SLOT.ASIDControl, "ARMASIDControlMakePool", [130, 0], [104, CNODE]),
+      { error: "RangeError", rangeMin: 1, rangeMax: 32 },
+    );
+    expectError(
+      withStaleCopy,
+      call(withStaleCopy, T, SLOT.ASIDControl, "ARMASIDControlMakePool", [130, 32], [104, 102]),
+      { error: "FailedLookup", failedLookupWasSource: false, lookupFailure: { kind: "InvalidRoot" } },
+    );
+    expectError(withStaleCopy, call(withStaleCopy, T, SLOT.ASIDControl, "ARMPageMap", [130, 32], [104, CNODE]), {
+      error: "IllegalOperation",
+    });
   });
 });

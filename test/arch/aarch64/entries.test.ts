@@ -71,12 +71,26 @@ describe("aarch64: descriptor codec", () => {
   });
 
   it("a user 4 KiB page: the word seL4 writes (RW, cacheable, executable) has the high address bits and bit 58", () => {
-    const w = encodePTE({ kind: "Page", size: "SmallPage", paddr: 0xffff_ffff_f000 as PhysAddr, rights: "VMReadWrite", attributes: { cacheable: true, executeNever: true }, global: false });
+    const w = encodePTE({
+      kind: "Page",
+      size: "SmallPage",
+      paddr: 0xffff_ffff_f000 as PhysAddr,
+      rights: "VMReadWrite",
+      attributes: { cacheable: true, executeNever: true },
+      global: false,
+    });
     expect(w).to.equal(0x0440_ffff_ffff_f000n | 0xc53n);
   });
 
   it("reads a block at level 0, a block at level 3 and the reserved type as invalid", () => {
-    const block = encodePTE({ kind: "Page", size: "LargePage", paddr: 0x200000 as PhysAddr, rights: "VMReadWrite", attributes: { cacheable: true, executeNever: false }, global: false });
+    const block = encodePTE({
+      kind: "Page",
+      size: "LargePage",
+      paddr: 0x200000 as PhysAddr,
+      rights: "VMReadWrite",
+      attributes: { cacheable: true, executeNever: false },
+      global: false,
+    });
     expect(decodePTE(block, 0).kind).to.equal("Invalid");
     expect(decodePTE(block, 3).kind).to.equal("Invalid");
     expect(decodePTE(2n as PTEWord, 1).kind).to.equal("Invalid");
@@ -84,7 +98,15 @@ describe("aarch64: descriptor codec", () => {
   });
 
   it("AP 2 reads as kernel-only (vmRightsFromPTE)", () => {
-    const w = (encodePTE({ kind: "Page", size: "SmallPage", paddr: 0x1000 as PhysAddr, rights: "VMKernelOnly", attributes: { cacheable: true, executeNever: false }, global: false }) | (2n << 6n)) as PTEWord;
+    const w = (encodePTE({
+      kind: "Page",
+      size: "SmallPage",
+      paddr: 0x1000 as PhysAddr,
+      rights: "VMKernelOnly",
+      attributes: { cacheable: true, executeNever: false },
+      global: false,
+    }) |
+      (2n << 6n)) as PTEWord;
     const e = decodePTE(w, 3);
     expect(e.kind === "Page" && e.rights).to.equal("VMKernelOnly");
   });

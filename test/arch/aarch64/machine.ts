@@ -44,17 +44,35 @@ export function aarch64Machine(): Machine {
     insertCap(d, { type: "TCB", paddr: tcb }, slotAddress(cnode, 1), null, true);
     insertCap(d, { type: "ASIDControl" }, slotAddress(cnode, ASID_CONTROL), null, true);
     insertCap(d, { type: "ASIDPool", paddr: pool, asidBase: asid(0) }, slotAddress(cnode, ASID_POOL), null, true);
-    insertCap(d, { type: "Untyped", paddr: paddr(UNTYPED_BASE), sizeBits: 32, isDevice: false, freeIndex: 0 }, slotAddress(cnode, UNTYPED), null, true);
+    insertCap(
+      d,
+      { type: "Untyped", paddr: paddr(UNTYPED_BASE), sizeBits: 32, isDevice: false, freeIndex: 0 },
+      slotAddress(cnode, UNTYPED),
+      null,
+      true,
+    );
   });
   return { state, thread: tcb };
 }
 
-export function call(m: Machine, cptr: number, label: InvocationLabel, args: number[] = [], extraCaps: number[] = []): InvokeResult {
+export function call(
+  m: Machine,
+  cptr: number,
+  label: InvocationLabel,
+  args: number[] = [],
+  extraCaps: number[] = [],
+): InvokeResult {
   return invoke(m.state, m.thread, cptr as CPtr, { label, args, extraCaps: extraCaps as CPtr[] });
 }
 
 /** Calls and asserts success; the machine with the new state. */
-export function ok(m: Machine, cptr: number, label: InvocationLabel, args: number[] = [], extraCaps: number[] = []): Machine {
+export function ok(
+  m: Machine,
+  cptr: number,
+  label: InvocationLabel,
+  args: number[] = [],
+  extraCaps: number[] = [],
+): Machine {
   const r = call(m, cptr, label, args, extraCaps);
   expectOk(r);
   return { state: r.state, thread: m.thread };

@@ -1,6 +1,11 @@
 import type { ASIDControlCap } from "../../../model/caps.ts";
 import type { InvocationFamily } from "../../../model/family.ts";
-import { decodeASIDControlInvocation, performASIDControlInvocation, type ASIDShape, type MakePoolInvocation } from "../../../kernel/asidControl.ts";
+import {
+  decodeASIDControlInvocation,
+  performASIDControlInvocation,
+  type ASIDShape,
+  type MakePoolInvocation,
+} from "../../../kernel/asidControl.ts";
 import { seL4_ASIDPoolBits } from "../constants.ts";
 import { ASID_POOL_SIZE, ASID_TABLE_SIZE } from "../asid.ts";
 

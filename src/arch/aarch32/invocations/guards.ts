@@ -21,15 +21,26 @@ export const VTABLE_ROOT_DESCRIPTION = "on ARM32, a page directory cap with an A
 /** seL4's isValidVTableRoot check on an extra cap: a page directory cap with an ASID, else InvalidCapability `capNumber`. */
 export function validPDCap(extra: ExtraCap | undefined, capNumber: number): Result<AssignedPDCap, SyscallError> {
   const cap = extra?.cap;
-  if (cap === undefined || cap.type !== "PageDirectory") return err(invalidCapability(capNumber, `extra cap ${capNumber - 1} must be a page directory cap, not ${cap?.type ?? "missing"}`));
-  if (cap.mappedASID === null) return err(invalidCapability(capNumber, "the page directory has no ASID: assign it one with ASIDPool_Assign first"));
+  if (cap === undefined || cap.type !== "PageDirectory")
+    return err(
+      invalidCapability(
+        capNumber,
+        `extra cap ${capNumber - 1} must be a page directory cap, not ${cap?.type ?? "missing"}`,
+      ),
+    );
+  if (cap.mappedASID === null)
+    return err(
+      invalidCapability(capNumber, "the page directory has no ASID: assign it one with ASIDPool_Assign first"),
+    );
   return ok({ type: "PageDirectory", paddr: cap.paddr, mappedASID: cap.mappedASID });
 }
 
 /** findPDForASID as decoders report it: FailedLookup (not the source) with InvalidRoot. */
 export function findPDForASIDOrFail(s: KernelState, a: ASID): Result<PhysAddr, SyscallError> {
   const pd = findPDForASID(s, a);
-  return pd.ok ? pd : err(failedLookup(false, pd.error, `ASID ${a} names no page directory any more (its pool or its entry has gone)`));
+  return pd.ok
+    ? pd
+    : err(failedLookup(false, pd.error, `ASID ${a} names no page directory any more (its pool or its entry has gone)`));
 }
 
 /**
@@ -38,14 +49,25 @@ export function findPDForASIDOrFail(s: KernelState, a: ASID): Result<PhysAddr, S
  * ASID names is the one the cap names (InvalidCapability `capNumber` when the cap is stale).
  * Gives the directory.
  */
-export function findPDForVSpaceCap(s: KernelState, cap: AssignedPDCap, capNumber: number): Result<PhysAddr, SyscallError> {
+export function findPDForVSpaceCap(
+  s: KernelState,
+  cap: AssignedPDCap,
+  capNumber: number,
+): Result<PhysAddr, SyscallError> {
   const found = findPDForASIDOrFail(s, cap.mappedASID);
   if (!found.ok || found.value === cap.paddr) return found;
-  return err(invalidCapability(capNumber, `ASID ${cap.mappedASID} now names the page directory at ${hex(found.value)}, not this one at ${hex(cap.paddr)}: the cap is stale`));
+  return err(
+    invalidCapability(
+      capNumber,
+      `ASID ${cap.mappedASID} now names the page directory at ${hex(found.value)}, not this one at ${hex(cap.paddr)}: the cap is stale`,
+    ),
+  );
 }
 
 /** seL4's checkVPAlignment: a frame is mapped only at a multiple of its size, else AlignmentError. */
 export function checkVPAlignment(size: FrameSize, vaddr: VirtAddr): Result<void, SyscallError> {
   const bits = frameBits(size);
-  return isAligned(vaddr, bits) ? ok(undefined) : err(alignmentError(`${hex(vaddr)} is not aligned to the ${size}'s size (2^${bits} bytes)`));
+  return isAligned(vaddr, bits)
+    ? ok(undefined)
+    : err(alignmentError(`${hex(vaddr)} is not aligned to the ${size}'s size (2^${bits} bytes)`));
 }

@@ -6,7 +6,8 @@ import { pageDirectoryFamily, type PageDirectoryInvocation } from "./pageDirecto
 import { pageTableFamily, type PageTableInvocation } from "./pageTable.ts";
 
 /** The decoded invocations of ARM32's caps. */
-export type Aarch32Invocation = PageInvocation | PageTableInvocation | PageDirectoryInvocation | MakePoolInvocation | AssignInvocation;
+export type Aarch32Invocation =
+  PageInvocation | PageTableInvocation | PageDirectoryInvocation | MakePoolInvocation | AssignInvocation;
 
 /** seL4's decodeARMMMUInvocation: the decoder of each ARM32 cap type. */
 export const AARCH32_FAMILIES: FamilyTable<Aarch32Invocation> = {

@@ -1,5 +1,11 @@
 import { hex, pow2, type ASID, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
-import { illegalOperation, invalidArgument, invalidCapability, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
+import {
+  illegalOperation,
+  invalidArgument,
+  invalidCapability,
+  truncatedMessage,
+  type SyscallError,
+} from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import type { FrameCap } from "../../../model/caps.ts";
 import type { MutableState } from "../../../model/transition.ts";
@@ -44,19 +50,29 @@ export function decodePageFlush(ctx: DecodeContext<FrameCap>): Result<PageFlushI
   if (operation === undefined) return err(illegalOperation(`${ctx.label} is not an invocation of a frame cap`));
   const { args, state, cap } = ctx;
   if (args.length < 2) return err(truncatedMessage(`Page_${operation} needs 2 message words (start and end offsets)`));
-  if (cap.mapping === null) return err(illegalOperation(`Page_${operation} needs a mapped frame: the cache works on the mapping's virtual addresses`));
+  if (cap.mapping === null)
+    return err(
+      illegalOperation(`Page_${operation} needs a mapped frame: the cache works on the mapping's virtual addresses`),
+    );
   const pd = findPDForASIDOrFail(state, cap.mapping.asid);
   if (!pd.ok) return pd;
   const [start, end] = args as [number, number];
-  if (end <= start) return err(invalidArgument(1, `the end offset ${hex(end)} must be greater than the start offset ${hex(start)}`));
+  if (end <= start)
+    return err(invalidArgument(1, `the end offset ${hex(end)} must be greater than the start offset ${hex(start)}`));
   if (state.config.api === "current") {
     const now = resolveVAddr(state, pd.value, cap.mapping.vaddr);
     if (now === undefined || now.size !== cap.size || now.frame !== cap.paddr) {
-      return err(invalidCapability(0, `the mapping this cap records at ${hex(cap.mapping.vaddr)} no longer holds this frame (it was unmapped or replaced): the cap is stale`));
+      return err(
+        invalidCapability(
+          0,
+          `the mapping this cap records at ${hex(cap.mapping.vaddr)} no longer holds this frame (it was unmapped or replaced): the cap is stale`,
+        ),
+      );
     }
   }
   const pageSize = pow2(frameBits(cap.size));
-  if (start >= pageSize || end > pageSize) return err(invalidArgument(0, `offsets must lie inside the ${cap.size} (${hex(pageSize)} bytes)`));
+  if (start >= pageSize || end > pageSize)
+    return err(invalidArgument(0, `offsets must lie inside the ${cap.size} (${hex(pageSize)} bytes)`));
   return ok({
     kind: "PageFlush",
     operation,
@@ -77,11 +93,21 @@ export function decodePageFlush(ctx: DecodeContext<FrameCap>): Result<PageFlushI
  */
 export function performPageFlush(s: MutableState, inv: PageFlushInvocation): readonly number[] {
   if (!(inv.vstart < inv.vend)) {
-    s.effects.push({ kind: "note", text: `seL4 flushes only ranges longer than one byte: ${inv.operation} of ${hex(inv.vstart)} alone does nothing` });
+    s.effects.push({
+      kind: "note",
+      text: `seL4 flushes only ranges longer than one byte: ${inv.operation} of ${hex(inv.vstart)} alone does nothing`,
+    });
     return [];
   }
   const rootSwitched = setVMRootForFlush(s, inv.pd, inv.asid);
-  s.effects.push({ kind: "cacheMaintenance", operation: inv.operation, vstart: inv.vstart, vend: inv.vend, pstart: inv.pstart, why: `${inv.operation} of ${hex(inv.vstart)}..${hex(inv.vend)}` });
+  s.effects.push({
+    kind: "cacheMaintenance",
+    operation: inv.operation,
+    vstart: inv.vstart,
+    vend: inv.vend,
+    pstart: inv.pstart,
+    why: `${inv.operation} of ${hex(inv.vstart)}..${hex(inv.vend)}`,
+  });
   if (rootSwitched) setVMRoot(s, s.currentThread);
   return [];
 }

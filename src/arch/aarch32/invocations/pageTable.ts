@@ -1,5 +1,13 @@
 import { alignDown, hex, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
-import { deleteFirst, illegalOperation, invalidArgument, invalidCapability, revokeFirst, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
+import {
+  deleteFirst,
+  illegalOperation,
+  invalidArgument,
+  invalidCapability,
+  revokeFirst,
+  truncatedMessage,
+  type SyscallError,
+} from "../../../model/errors.ts";
 import { PMap } from "../../../model/pmap.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import { isFinalCapability, updateCap } from "../../../kernel/cdt.ts";
@@ -37,28 +45,50 @@ export type PageTableInvocation =
 export function decodePageTableInvocation(ctx: DecodeContext<PageTableCap>): Result<PageTableInvocation, SyscallError> {
   const { state, args, cap } = ctx;
   if (ctx.label === "ARMPageTableUnmap") {
-    if (!isFinalCapability(state, ctx.slot)) return err(revokeFirst("other caps to this page table exist: delete them (or revoke) before unmapping it"));
+    if (!isFinalCapability(state, ctx.slot))
+      return err(revokeFirst("other caps to this page table exist: delete them (or revoke) before unmapping it"));
     return ok({ kind: "PageTableUnmap", ptSlot: ctx.slot, cap });
   }
-  if (ctx.label !== "ARMPageTableMap") return err(illegalOperation(`${ctx.label} is not an invocation of a page table cap`));
-  if (args.length < 2 || ctx.extraCaps.length < 1) return err(truncatedMessage("PageTable_Map needs 2 message words (vaddr, attr) and the page directory as an extra cap"));
-  if (cap.mapping !== null) return err(invalidCapability(0, `this page table is already mapped at ${hex(cap.mapping.vaddr)} (ASID ${cap.mapping.asid})`));
+  if (ctx.label !== "ARMPageTableMap")
+    return err(illegalOperation(`${ctx.label} is not an invocation of a page table cap`));
+  if (args.length < 2 || ctx.extraCaps.length < 1)
+    return err(
+      truncatedMessage("PageTable_Map needs 2 message words (vaddr, attr) and the page directory as an extra cap"),
+    );
+  if (cap.mapping !== null)
+    return err(
+      invalidCapability(0, `this page table is already mapped at ${hex(cap.mapping.vaddr)} (ASID ${cap.mapping.asid})`),
+    );
   const pdCap = validPDCap(ctx.extraCaps[0], 1);
   if (!pdCap.ok) return pdCap;
   const vaddr = args[0] as VirtAddr;
-  if (vaddr >= state.config.userTop) return err(invalidArgument(0, `${hex(vaddr)} is at or above USER_TOP (${hex(state.config.userTop)}): that part of every address space belongs to the kernel`));
+  if (vaddr >= state.config.userTop)
+    return err(
+      invalidArgument(
+        0,
+        `${hex(vaddr)} is at or above USER_TOP (${hex(state.config.userTop)}): that part of every address space belongs to the kernel`,
+      ),
+    );
   const found = findPDForVSpaceCap(state, pdCap.value, 1);
   if (!found.ok) return found;
   const slot = lookupPDSlot(found.value, vaddr);
   const existing = readPDE(state, slot);
   if (existing.kind !== "Invalid") {
-    return err(deleteFirst(`directory slot ${slot.index} (${hex(slot.index * 2 ** 20)}) already holds ${existing.kind === "Table" ? "a page table" : `a ${existing.size}`}: unmap it first`));
+    return err(
+      deleteFirst(
+        `directory slot ${slot.index} (${hex(slot.index * 2 ** 20)}) already holds ${existing.kind === "Table" ? "a page table" : `a ${existing.size}`}: unmap it first`,
+      ),
+    );
   }
   const parityEnabled = ((args[1] as number) & 2) !== 0;
   return ok({
     kind: "PageTableMap",
     ptSlot: ctx.slot,
-    cap: { type: "PageTable", paddr: cap.paddr, mapping: { asid: pdCap.value.mappedASID, vaddr: alignDown(vaddr, PD_ENTRY_SPAN_BITS) } },
+    cap: {
+      type: "PageTable",
+      paddr: cap.paddr,
+      mapping: { asid: pdCap.value.mappedASID, vaddr: alignDown(vaddr, PD_ENTRY_SPAN_BITS) },
+    },
     pd: found.value,
     pdIndex: slot.index,
     pde: encodePDE({ kind: "Table", paddr: cap.paddr, parityEnabled }),
@@ -81,4 +111,7 @@ export function performPageTableInvocation(s: MutableState, inv: PageTableInvoca
   return [];
 }
 
-export const pageTableFamily: InvocationFamily<PageTableCap, PageTableInvocation> = { decode: decodePageTableInvocation, perform: performPageTableInvocation };
+export const pageTableFamily: InvocationFamily<PageTableCap, PageTableInvocation> = {
+  decode: decodePageTableInvocation,
+  perform: performPageTableInvocation,
+};

@@ -33,6 +33,13 @@ export const VSPACE_FLUSH_LABELS: Partial<Record<InvocationLabel, CacheOperation
 
 /** The cache operation changes no modelled state; it is recorded for the learner. */
 export function performFlush(s: MutableState, inv: Aarch64FlushInvocation): readonly number[] {
-  s.effects.push({ kind: "cacheMaintenance", operation: inv.operation, vstart: inv.vstart, vend: inv.vend, pstart: inv.pstart, why: `${inv.operation} of ${hex(inv.vstart)}..${hex(inv.vend)}` });
+  s.effects.push({
+    kind: "cacheMaintenance",
+    operation: inv.operation,
+    vstart: inv.vstart,
+    vend: inv.vend,
+    pstart: inv.pstart,
+    why: `${inv.operation} of ${hex(inv.vstart)}..${hex(inv.vend)}`,
+  });
   return [];
 }

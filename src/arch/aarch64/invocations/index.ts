@@ -7,7 +7,8 @@ import { pageTableFamily, type Aarch64PageTableInvocation } from "./pageTable.ts
 import { vspaceFamily, type VSpaceInvocation } from "./vspace.ts";
 
 /** The decoded invocations of AArch64's caps. */
-export type Aarch64Invocation = Aarch64PageInvocation | Aarch64PageTableInvocation | VSpaceInvocation | MakePoolInvocation | Aarch64AssignInvocation;
+export type Aarch64Invocation =
+  Aarch64PageInvocation | Aarch64PageTableInvocation | VSpaceInvocation | MakePoolInvocation | Aarch64AssignInvocation;
 
 /** seL4's decodeARMMMUInvocation (V64): the decoder of each AArch64 cap type. */
 export const AARCH64_FAMILIES: FamilyTable<Aarch64Invocation> = {

@@ -1,5 +1,11 @@
 import { alignDown, hex, pow2, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
-import { illegalOperation, invalidArgument, rangeError, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
+import {
+  illegalOperation,
+  invalidArgument,
+  rangeError,
+  truncatedMessage,
+  type SyscallError,
+} from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import type { VSpaceCap } from "../../../model/caps.ts";
 import type { MutableState } from "../../../model/transition.ts";
@@ -35,10 +41,23 @@ export function decodeVSpaceInvocation(ctx: DecodeContext<VSpaceCap>): Result<VS
   const bits = found.ptBitsLeft;
   const base = alignDown(start, bits);
   if (alignDown(end - 1, bits) !== base) {
-    return err(rangeError(start, base + pow2(bits) - 1, `the range crosses the end of the ${found.pte.size} mapped at ${hex(base)}: flush one page at a time`));
+    return err(
+      rangeError(
+        start,
+        base + pow2(bits) - 1,
+        `the range crosses the end of the ${found.pte.size} mapped at ${hex(base)}: flush one page at a time`,
+      ),
+    );
   }
-  if (operation === "Invalidate_Data" && found.pte.rights !== "VMReadWrite") return err(illegalOperation("Invalidate_Data needs a read-write mapping at the start of the range"));
-  return ok({ kind: "Aarch64Flush", operation, vstart: start as VirtAddr, vend: (end - 1) as VirtAddr, pstart: (found.pte.paddr + (start - base)) as PhysAddr });
+  if (operation === "Invalidate_Data" && found.pte.rights !== "VMReadWrite")
+    return err(illegalOperation("Invalidate_Data needs a read-write mapping at the start of the range"));
+  return ok({
+    kind: "Aarch64Flush",
+    operation,
+    vstart: start as VirtAddr,
+    vend: (end - 1) as VirtAddr,
+    pstart: (found.pte.paddr + (start - base)) as PhysAddr,
+  });
 }
 
 export function performVSpaceInvocation(s: MutableState, inv: VSpaceInvocation): readonly number[] {
@@ -49,4 +68,7 @@ export function performVSpaceInvocation(s: MutableState, inv: VSpaceInvocation):
   return performFlush(s, inv);
 }
 
-export const vspaceFamily: InvocationFamily<VSpaceCap, VSpaceInvocation> = { decode: decodeVSpaceInvocation, perform: performVSpaceInvocation };
+export const vspaceFamily: InvocationFamily<VSpaceCap, VSpaceInvocation> = {
+  decode: decodeVSpaceInvocation,
+  perform: performVSpaceInvocation,
+};
