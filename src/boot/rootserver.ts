@@ -1,6 +1,6 @@
 import { alignUp, hex, paddr, pow2, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
 import type { Cap, CNodeCap, FrameCap } from "../model/caps.ts";
-import { seL4_NumInitialCaps, TCB_SLOTS } from "../model/constants.ts";
+import { numInitialCaps, TCB_SLOTS } from "../model/constants.ts";
 import type { KernelSizes, KernelState, SlotAddr } from "../model/state.ts";
 import { transition, type MutableState } from "../model/transition.ts";
 import { cteInsert, insertCap } from "../kernel/cdt.ts";
@@ -167,11 +167,13 @@ export interface Rootserver {
  * consecutive slots in the order it makes them, and bootinfo records each run as a region.
  */
 class SlotCursor {
-  private cur = seL4_NumInitialCaps;
+  private cur: number;
   constructor(
     private readonly s: MutableState,
     private readonly cnode: PhysAddr,
-  ) {}
+  ) {
+    this.cur = numInitialCaps(s.config.api);
+  }
   /** write_slot: a boot cap in a well-known slot. */
   write(index: number, cap: Cap): SlotAddr {
     const slot = slotAddress(this.cnode, index);
@@ -195,6 +197,16 @@ export function createRootCNode(s: MutableState, cnode: PhysAddr, cnodeSizeBits:
   const cap: CNodeCap = { type: "CNode", paddr: cnode, radixBits: cnodeSizeBits, guardSize: s.config.sizes.wordBits - cnodeSizeBits, guard: 0 };
   insertCap(s, cap, slotAddress(cnode, INITIAL_CAP_SLOTS.InitThreadCNode), null, true);
   return cap;
+}
+
+/** Boot step (seL4's create_domain_cap): the domain cap in its well-known slot. */
+function createDomainCap(slots: SlotCursor): void {
+  slots.write(INITIAL_CAP_SLOTS.Domain, { type: "Domain" });
+}
+
+/** Boot step (seL4's init_irqs, its cap part): the IRQ control cap. capsim keeps no interrupt state. */
+function initIRQs(slots: SlotCursor): void {
+  slots.write(INITIAL_CAP_SLOTS.IRQControl, { type: "IRQControl" });
 }
 
 /** seL4's create_frames_of_region: one mapped 4 KiB frame cap per page of the image, executable. */
@@ -270,7 +282,7 @@ export function populateBIFrame(cnodeSizeBits: number, layout: ItLayout | null, 
  * Build the root server in `kernel` (a state in which the kernel's own structures are set up),
  * in seL4's order, which is also the order of the slots past the well-known ones:
  * 1. create_rootserver_objects: place the objects in free RAM;
- * 2. create_root_cnode;
+ * 2. create_root_cnode, create_domain_cap (slot 11) and init_irqs (the IRQ control cap, slot 4);
  * 3. create_it_address_space: the directory (slot 3) and the image's page tables (userImagePaging);
  * 4. the bootinfo frame (slot 9), the IPC buffer (slot 10) and the image frames (userImageFrames);
  * 5. create_it_asid_pool (slots 5 and 6) and write_it_asid_pool;
@@ -285,13 +297,15 @@ export function createRootserver(kernel: KernelState, spec: RootserverSpec): Roo
   const { rootserver: rs, free } = createRootserverObjects(sizes, spec.free, { cnodeSizeBits: spec.cnodeSizeBits, pageTables, bootFrames: layout !== null });
   const untypeds = untypedsFor(sizes, spec.devices, free);
   const capacity = pow2(spec.cnodeSizeBits);
-  const capsNeeded = seL4_NumInitialCaps + pageTables + (spec.image?.pages ?? 0) + untypeds.length;
+  const capsNeeded = numInitialCaps(kernel.config.api) + pageTables + (spec.image?.pages ?? 0) + untypeds.length;
   if (capsNeeded > capacity) throw new BootError("cnodeSizeBits", `${capsNeeded} caps do not fit in a CNode of ${capacity} slots`);
 
   let bootInfo: FullBootInfo | undefined;
   const state = transition(kernel, (s: MutableState) => {
     const slots = new SlotCursor(s, rs.cnode);
     createRootCNode(s, rs.cnode, spec.cnodeSizeBits);
+    createDomainCap(slots);
+    initIRQs(slots);
     const vspace = createItAddressSpace(s, rs.vspace, rs.paging, layout?.itVReg ?? null);
     slots.write(INITIAL_CAP_SLOTS.InitThreadVSpace, vspace.vspaceCap);
     const userImagePaging = slots.provide(vspace.pagingCaps);

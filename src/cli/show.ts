@@ -44,6 +44,8 @@ export function capText(c: Cap): string {
       return `CNode @${hex(c.paddr)} radix ${c.radixBits} guard ${c.guard}/${c.guardSize}`;
     case "Null":
     case "ASIDControl":
+    case "IRQControl":
+    case "Domain":
       return c.type;
     default:
       return `${c.type} @${hex(c.paddr)}`;

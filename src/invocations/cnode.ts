@@ -1,5 +1,5 @@
 import type { CPtr } from "../model/addresses.ts";
-import { failedLookup, illegalOperation, truncatedMessage, type SyscallError } from "../model/errors.ts";
+import { failedLookup, illegalOperation, notModelled, truncatedMessage, type DecodeError } from "../model/errors.ts";
 import { err, ok, type Result } from "../model/result.ts";
 import { cteInsert, cteMove, cteSwap, getCap } from "../kernel/cdt.ts";
 import { ensureEmptySlot } from "../kernel/guards.ts";
@@ -30,7 +30,7 @@ const arg = (ctx: DecodeContext<CNodeCap>, i: number): number => ctx.args[i] as 
  * operation the source root (extra cap 0), DeleteFirst on an occupied destination, the
  * source lookup, an empty source (FailedLookup, source), and what deriving or mutating gives.
  */
-export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNodeInvocation, SyscallError> {
+export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNodeInvocation, DecodeError> {
   const { label, args, state } = ctx;
   const known = ["CNodeRevoke", "CNodeDelete", "CNodeCancelBadgedSends", "CNodeCopy", "CNodeMint", "CNodeMove", "CNodeMutate", "CNodeRotate", "CNodeSaveCaller"];
   if (!known.includes(label)) return err(illegalOperation(`${label} is not an invocation of a CNode cap`));
@@ -98,8 +98,20 @@ export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNod
     if (newPivotCap.type === "Null") return err(illegalOperation("the pivot cap cannot take the new data word"));
     return ok({ kind: "CNodeRotate", srcCap: newSrcCap, pivotCap: newPivotCap, src: src.value, pivot: pivot.value, dest: destSlot });
   }
-  // SaveCaller and CancelBadgedSends act on IPC state, which capsim does not model.
-  return err(illegalOperation(`capsim does not model ${label} (it concerns IPC state)`));
+  // SaveCaller and CancelBadgedSends act on IPC state, which capsim does not model; seL4's
+  // checks before that point still decide whether the call is refused.
+  if (label === "CNodeSaveCaller") {
+    const empty = ensureEmptySlot(state, destSlot, "the destination slot");
+    if (!empty.ok) return empty;
+  } else if (!hasCancelSendRights(getCap(state, destSlot))) {
+    return err(illegalOperation("CancelBadgedSends needs an endpoint cap with every right (read, write, grant, grant-reply) in the target slot"));
+  }
+  return err(notModelled(`capsim does not model ${label} (it acts on IPC state)`));
+}
+
+/** seL4's hasCancelSendRights: an endpoint cap with every right may cancel badged sends. */
+function hasCancelSendRights(cap: Cap): boolean {
+  return cap.type === "Endpoint" && cap.rights.read && cap.rights.write && cap.rights.grant && cap.rights.grantReply;
 }
 
 /** seL4's invokeCNodeInsert / Move / Rotate / Delete / Revoke. */

@@ -45,6 +45,13 @@ export const LIBSEL4: Readonly<Record<string, Libsel4Function>> = {
   seL4_ARM_PageDirectory_Unify_Instruction: { label: "ARMPDUnify_Instruction", caps: [], words: ["start", "end"] },
   seL4_ARM_ASIDControl_MakePool: { label: "ARMASIDControlMakePool", caps: ["untyped", "root"], words: ["index", "depth"] },
   seL4_TCB_SetSpace: { label: "TCBSetSpace", caps: ["cspace_root", "vspace_root"], words: ["fault_ep", "cspace_root_data", "vspace_root_data"] },
+  // Calls capsim does not model past seL4's first checks: here so that a scenario can make them.
+  seL4_TCB_Suspend: { label: "TCBSuspend", caps: [], words: [] },
+  seL4_TCB_Resume: { label: "TCBResume", caps: [], words: [] },
+  seL4_CNode_SaveCaller: { label: "CNodeSaveCaller", caps: [], words: ["index", "depth"] },
+  seL4_CNode_CancelBadgedSends: { label: "CNodeCancelBadgedSends", caps: [], words: ["index", "depth"] },
+  seL4_IRQControl_Get: { label: "IRQIssueIRQHandler", caps: ["root"], words: ["irq", "index", "depth"] },
+  seL4_DomainSet_Set: { label: "DomainSetSet", caps: ["thread"], words: ["domain"] },
   seL4_ARM_ASIDPool_Assign: { label: "ARMASIDPoolAssign", caps: ["vspace"], words: [] },
 };
 

@@ -105,6 +105,18 @@ export interface PageDirectoryCap {
 export interface ASIDControlCap {
   readonly type: "ASIDControl";
 }
+/**
+ * seL4's IRQ control cap (boot puts it in slot 4): it names no object. capsim models no
+ * interrupts, so its invocations answer "not modelled"; deriving it gives the null cap, so it
+ * cannot be copied (seL4's deriveCap).
+ */
+export interface IRQControlCap {
+  readonly type: "IRQControl";
+}
+/** seL4's domain cap (boot puts it in slot 11): it names no object; it derives as itself. */
+export interface DomainCap {
+  readonly type: "Domain";
+}
 export interface ASIDPoolCap {
   readonly type: "ASIDPool";
   readonly paddr: PhysAddr;
@@ -123,18 +135,30 @@ export type Cap =
   | PageTableCap
   | PageDirectoryCap
   | ASIDControlCap
-  | ASIDPoolCap;
+  | ASIDPoolCap
+  | IRQControlCap
+  | DomainCap;
 
 export type CapType = Cap["type"];
 export type CapOfType<T extends CapType> = Extract<Cap, { type: T }>;
 
 export const NULL_CAP: NullCap = { type: "Null" };
 
+/** The caps that name no memory at all: the null cap and the global control caps. */
+export type ObjectlessCap = NullCap | ASIDControlCap | IRQControlCap | DomainCap;
+
+/** Whether a cap names no memory (so it has no paddr). */
+export function isObjectlessCap(cap: Cap): cap is ObjectlessCap {
+  return cap.type === "Null" || cap.type === "ASIDControl" || cap.type === "IRQControl" || cap.type === "Domain";
+}
+
 /** The physical address of the object a cap names, or undefined for caps that name none. */
 export function capObjectAddress(cap: Cap): PhysAddr | undefined {
   switch (cap.type) {
     case "Null":
     case "ASIDControl":
+    case "IRQControl":
+    case "Domain":
     case "Untyped":
       return undefined;
     default:

@@ -8,8 +8,18 @@
 export const CONFIG_RETYPE_FAN_OUT_LIMIT = 256;
 /** CONFIG_RESET_CHUNK_BITS's default: resetting an untyped clears its used memory in 2^8-byte chunks. */
 export const CONFIG_RESET_CHUNK_BITS = 8;
-/** seL4_NumInitialCaps: the first slot of the initial CNode that boot hands out freely. */
+/**
+ * seL4_NumInitialCaps: the first slot of the initial CNode that boot hands out freely. 16 from
+ * seL4 13.0.0 (slots 12-15 are the SMMU, MCS and SMC caps); 12 in 10.1.1 (non-MCS), whose
+ * slots 0-11 are the same as today's, so the legacy boot's dynamic caps start at slot 12.
+ */
 export const seL4_NumInitialCaps = 16;
+export const seL4_NumInitialCaps_10_1_1 = 12;
+
+/** seL4_NumInitialCaps of the API generation the kernel implements. */
+export function numInitialCaps(api: "current" | "legacy"): number {
+  return api === "legacy" ? seL4_NumInitialCaps_10_1_1 : seL4_NumInitialCaps;
+}
 /** The initial thread's ASID (IT_ASID). */
 export const IT_ASID = 1;
 /** The TCB's own CTE slots (seL4 `tcb_cnode_index`). */

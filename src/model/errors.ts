@@ -76,6 +76,27 @@ export const revokeFirst = (why: string): SyscallError => ({ error: "RevokeFirst
 export const notEnoughMemory = (memoryLeft: number, why: string): SyscallError => ({ error: "NotEnoughMemory", memoryLeft, why });
 
 /**
+ * capsim's own answer where seL4 would act but capsim does not model what it would do (IPC,
+ * interrupts, scheduling domains, the TCB invocations other than SetSpace). It is not an seL4
+ * error and has no seL4 code, so a caller can tell "seL4 refused" from "capsim cannot say".
+ * seL4's own checks that come before the unmodelled part still run first.
+ */
+export interface NotModelled {
+  readonly notModelled: true;
+  /** what capsim does not model, in plain words */
+  readonly why: string;
+}
+
+export const notModelled = (why: string): NotModelled => ({ notModelled: true, why });
+
+/** What a decoder may answer instead of an invocation: seL4's error, or capsim's "not modelled". */
+export type DecodeError = SyscallError | NotModelled;
+
+export function isNotModelled(e: DecodeError): e is NotModelled {
+  return "notModelled" in e;
+}
+
+/**
  * The message registers of seL4's error reply (src/api/faults.c, setMRs_syscall_error):
  * what a real thread would read after the failed call.
  */

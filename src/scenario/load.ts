@@ -39,7 +39,7 @@ function zodFail(src: SourceFile, base: (string | number)[], error: z.ZodError, 
 
 function describeUnion(path: readonly (string | number)[]): string {
   const last = path[path.length - 1];
-  if (last === "expect") return `"ok", { ok: {...} } or { error: seL4_..., ...fields }`;
+  if (last === "expect") return `"ok", "not_modelled", { ok: {...} }, { error: seL4_..., ...fields } or { fault: {...} }`;
   return "a number (decimal, 0x hex, or a size like 4KiB) or { paddrOf: name }";
 }
 

@@ -1,7 +1,7 @@
 import { hex, pow2, type ASID, type HWASID, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
 import { objectSizeBitsOfCap } from "../kernel/capSize.ts";
 import { sameRegionAs } from "../kernel/regions.ts";
-import { capObjectAddress, type Cap } from "../model/caps.ts";
+import { capObjectAddress, isObjectlessCap, type Cap } from "../model/caps.ts";
 import { ASID_POOL_SIZE, ASID_TABLE_SIZE } from "../arch/index.ts";
 import type { KernelObject } from "../model/objects.ts";
 import type { KernelState, SlotAddr } from "../model/state.ts";
@@ -175,7 +175,7 @@ export const untypedChildrenInside: Invariant = (s) => {
 export function untypedChildViolations(s: KernelState, parent: SlotAddr, child: SlotAddr): Violation[] {
   const u = s.ctes.get(parent)?.cap;
   const c = s.ctes.get(child)?.cap;
-  if (u?.type !== "Untyped" || c === undefined || c.type === "Null" || c.type === "ASIDControl") return [];
+  if (u?.type !== "Untyped" || c === undefined || isObjectlessCap(c)) return [];
   const lo = u.paddr;
   const hi = lo + pow2(u.sizeBits);
   const bits = objectSizeBitsOfCap(s.config.sizes, c) ?? 0;

@@ -26,6 +26,8 @@ const SERVICE_TYPE: readonly [prefix: string, type: Cap["type"]][] = [
   ["seL4_ARM_ASIDControl_", "ASIDControl"],
   ["seL4_ARM_ASIDPool_", "ASIDPool"],
   ["seL4_TCB_", "TCB"],
+  ["seL4_IRQControl_", "IRQControl"],
+  ["seL4_DomainSet_", "Domain"],
 ];
 
 const serviceType = (fn: string): Cap["type"] => SERVICE_TYPE.find(([p]) => fn.startsWith(p))?.[1] ?? "Null";
@@ -39,6 +41,7 @@ const CAP_PARAM_TYPE: Readonly<Record<string, Cap["type"]>> = {
   vspace: "PageDirectory",
   vspace_root: "PageDirectory",
   untyped: "Untyped",
+  thread: "TCB",
 };
 
 /** One argument: a live cap by type and rank, an empty slot by rank, or a plain word. */
@@ -63,7 +66,7 @@ export interface InvocationConstraints {
   readonly userTop?: number;
 }
 
-const anyCapType = fc.constantFrom<Cap["type"]>("Untyped", "CNode", "TCB", "Endpoint", "Notification", "Frame", "PageTable", "PageDirectory", "ASIDControl", "ASIDPool", "Null");
+const anyCapType = fc.constantFrom<Cap["type"]>("Untyped", "CNode", "TCB", "Endpoint", "Notification", "Frame", "PageTable", "PageDirectory", "ASIDControl", "ASIDPool", "IRQControl", "Domain", "Null");
 
 /** The good and the bad values of a parameter, by its libsel4 name. */
 function paramArbitrary(name: string, isCap: boolean, c: Required<Pick<InvocationConstraints, "userTop">>): { good: fc.Arbitrary<InvocationArg>; bad: fc.Arbitrary<InvocationArg> } {

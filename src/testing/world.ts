@@ -135,7 +135,8 @@ const hexText = (n: number) => `0x${n.toString(16)}`;
 
 /** The scenario step (SCENARIOS.md) that performs `o`, expecting what it did in the original run. */
 export function fuzzOpToStep(w: FuzzWorld, s: KernelState, o: FuzzOp, result: InvokeResult | undefined): Record<string, unknown> {
-  const expect = result === undefined || result.reply.kind === "ok" ? "ok" : result.reply.kind === "error" ? { error: `seL4_${result.reply.error.error}` } : "ok";
+  const reply = result?.reply;
+  const expect = reply?.kind === "error" ? { error: `seL4_${reply.error.error}` } : reply?.kind === "notModelled" ? "not_modelled" : "ok";
   const name = (list: readonly NamedSlot[], i: number) => at(list, i).name;
   switch (o.op) {
     case "mapPT":

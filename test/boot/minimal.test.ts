@@ -132,7 +132,9 @@ describe("minimal boot", () => {
     expect(m.state.asidTable.get(0)).to.equal((pool as { paddr: number }).paddr);
     const poolObj = getObject(m.state, (pool as { paddr: PhysAddr }).paddr);
     expect(poolObj?.type === "ASIDPool" && poolObj.entries.get(1)).to.equal((pd as { paddr: number }).paddr);
-    for (const n of ["Null", "IRQControl", "IOPortControl", "IOSpace", "Domain", "SMMUSIDControl", "SMMUCBControl", "InitThreadSC", "SMC"] as const) expect(at(n).type, n).to.equal("Null");
+    expect(getCTE(m.state, slotAddress(cnode.paddr, INITIAL_CAP_SLOTS.IRQControl))).to.deep.equal({ cap: { type: "IRQControl" }, parent: null, original: true });
+    expect(getCTE(m.state, slotAddress(cnode.paddr, INITIAL_CAP_SLOTS.Domain))).to.deep.equal({ cap: { type: "Domain" }, parent: null, original: true });
+    for (const n of ["Null", "IOPortControl", "IOSpace", "SMMUSIDControl", "SMMUCBControl", "InitThreadSC", "SMC"] as const) expect(at(n).type, n).to.equal("Null");
     expect(m.bootInfo.untyped.start).to.equal(16);
     expect(m.state.currentThread).to.equal(m.initThread);
   });

@@ -99,4 +99,26 @@ describe("scenario steps and expectations", () => {
     expect(r.steps.map((s) => s.held)).to.deep.equal([true, true, true]);
     expect(r.machine.bootInfo.untypedList.some((u) => u.paddr >= 0x20000000)).to.equal(true);
   });
+
+  it("expect: not_modelled holds only for capsim's own answer, and is never an seL4 error", () => {
+    const r = run(`
+  - invoke: seL4_IRQControl_Get
+    cap: IRQControl
+    args: { irq: 27, root: InitThreadCNode, dest: irq_handler }
+    expect: not_modelled
+  - invoke: seL4_TCB_Suspend
+    cap: InitThreadTCB
+    expect: { error: seL4_IllegalOperation }
+  - copy: { from: IRQControl, as: irq_copy }
+    expect: not_modelled
+  - copy: { from: Domain, as: domain_copy }
+`);
+    expect(r.steps.map((s) => s.held)).to.deep.equal([true, false, false, true]);
+    expect(r.steps[0]?.outcome).to.deep.include({ kind: "notModelled" });
+    expect(r.steps[0]?.result).to.match(/^not modelled: capsim does not model interrupts/);
+    expect(r.steps[1]?.expected).to.equal("seL4_IllegalOperation");
+    expect(r.steps[1]?.why).to.match(/TCB_SetSpace/);
+    expect(r.steps[2]?.result).to.match(/^seL4_IllegalOperation/);
+    expect(r.steps[2]?.expected).to.match(/^not_modelled/);
+  });
 });

@@ -19,6 +19,9 @@ const DEST_PARAMETERS: Readonly<Record<string, (slot: number) => Record<string, 
   seL4_ARM_ASIDControl_MakePool: (slot) => ({ root: CNODE, index: slot, depth: WORD_DEPTH }),
   seL4_CNode_Delete: (slot) => ({ index: slot, depth: WORD_DEPTH }),
   seL4_CNode_Revoke: (slot) => ({ index: slot, depth: WORD_DEPTH }),
+  seL4_CNode_SaveCaller: (slot) => ({ index: slot, depth: WORD_DEPTH }),
+  seL4_CNode_CancelBadgedSends: (slot) => ({ index: slot, depth: WORD_DEPTH }),
+  seL4_IRQControl_Get: (slot) => ({ root: CNODE, index: slot, depth: WORD_DEPTH }),
 };
 const destParameters = (fnName: string, slot: number) => DEST_PARAMETERS[fnName]?.(slot) ?? { dest_index: slot, dest_depth: WORD_DEPTH };
 
