@@ -14,7 +14,7 @@
  */
 
 // Configuration, sizes and object types.
-export { AARCH32_DEFAULT_CONFIG as DEFAULT_CONFIG } from "./aarch32/config.ts";
+export { AARCH32_DEFAULT_CONFIG as DEFAULT_CONFIG, aarch32Config as buildConfig, defaultFPU, type BuildOptions } from "./aarch32/config.ts";
 export { AARCH32_SIZES } from "./aarch32/constants.ts";
 export {
   FRAME_SIZE_BITS,

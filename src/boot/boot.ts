@@ -1,8 +1,8 @@
 import { alignUp, hex, type VirtAddr } from "../model/addresses.ts";
 import { emptyKernelState } from "../model/state.ts";
 import { transition } from "../model/transition.ts";
-import { DEFAULT_CONFIG, KERNEL_PAGING_BYTES, mapKernelWindow } from "../arch/index.ts";
-import type { z } from "zod";
+import { buildConfig, DEFAULT_CONFIG, KERNEL_PAGING_BYTES, mapKernelWindow } from "../arch/index.ts";
+import { z } from "zod";
 import type { FullyBootedMachine } from "./bootInfo.ts";
 import { checkMemoryMap, MemoryMapSchema } from "./memoryMap.ts";
 import { ApiGenerationSchema, BootError, parseBootOptions } from "./options.ts";
@@ -10,8 +10,12 @@ import { createRootserver, itLayoutOf, listRAMRegions, subtract, type UserImage 
 
 export type { FullBootInfo, FullyBootedMachine } from "./bootInfo.ts";
 
-/** The full boot's options: the memory map, and the API generation the kernel implements (default "current"). */
-export const BootOptionsSchema = MemoryMapSchema.extend({ api: ApiGenerationSchema.default(DEFAULT_CONFIG.api) });
+/**
+ * The full boot's options: the memory map, the API generation the kernel implements (default
+ * "current"), and whether the build has the FPU (CONFIG_HAVE_FPU: 2^10-byte TCBs with it, 2^9
+ * without; default on for "current", off for "legacy", as each release's default build).
+ */
+export const BootOptionsSchema = MemoryMapSchema.extend({ api: ApiGenerationSchema.default(DEFAULT_CONFIG.api), fpu: z.boolean().optional() });
 
 export type BootOptions = z.input<typeof BootOptionsSchema>;
 
@@ -39,7 +43,8 @@ export function boot(input: BootOptions = { ram: [{ base: 0, size: 256 * 2 ** 20
   const itEnd = itLayoutOf(image).itVReg.end;
   if (itEnd >= m.userTop) throw new BootError("userImage", `the initial thread's virtual range ends at ${hex(itEnd)}, at or above USER_TOP ${hex(m.userTop)}`);
 
-  const kernel = transition(emptyKernelState({ ...DEFAULT_CONFIG, api: m.api, userTop: m.userTop as VirtAddr }), (s) => mapKernelWindow(s, physBase, kernelEnd));
+  const config = buildConfig({ api: m.api, userTop: m.userTop as VirtAddr, ...(m.fpu !== undefined ? { fpu: m.fpu } : {}) });
+  const kernel = transition(emptyKernelState(config), (s) => mapKernelWindow(s, physBase, kernelEnd));
   const free = subtract(listRAMRegions(m.ram), [[physBase, kernelEnd + uiSize]]);
   const rootserver = createRootserver(kernel, { cnodeSizeBits: m.cnodeSizeBits, image, devices: m.devices, free });
   return { ...rootserver, physBase };

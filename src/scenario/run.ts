@@ -50,6 +50,7 @@ function bootScenario(sc: Scenario): BootedMachine {
       ...(b.cnodeSizeBits !== undefined ? { cnodeSizeBits: b.cnodeSizeBits } : {}),
       ...(b.kernelImageSize !== undefined ? { kernelImageSize: b.kernelImageSize } : {}),
       ...(b.userImage ? { userImage: b.userImage } : {}),
+      ...(b.fpu !== undefined ? { fpu: b.fpu } : {}),
       api: h.api,
     });
     return booted;

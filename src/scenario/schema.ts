@@ -39,6 +39,8 @@ export const Boot = z.strictObject({
   cnodeSizeBits: z.number().int().min(8).max(20).optional(),
   kernelImageSize: NumberValue.optional(),
   userImage: z.strictObject({ size: NumberValue, vbase: NumberValue }).optional(),
+  /** CONFIG_HAVE_FPU: 2^10-byte TCBs with it, 2^9 without (default: on for api current, off for legacy) */
+  fpu: z.boolean().optional(),
 });
 
 const FaultExpect = z.strictObject({

@@ -149,7 +149,7 @@ describe("minimal boot", () => {
     // Regression: the minimal boot once placed the CNode first and ran past the end of RAM.
     const m = bootMinimal({ ram: [{ base: 0, size: 0x5800 }], cnodeSizeBits: 5 });
     const placed = [...m.state.objects.values()].map((o) => ({ type: o.type, at: o.paddr, end: o.paddr + pow2(objectSizeBits(DEFAULT_CONFIG.sizes, o)) }));
-    expect(placed.map((o) => [o.type, o.at])).to.deep.equal([["PageDirectory", 0], ["ASIDPool", 0x4000], ["CNode", 0x5000], ["TCB", 0x5200]]);
+    expect(placed.map((o) => [o.type, o.at])).to.deep.equal([["PageDirectory", 0], ["ASIDPool", 0x4000], ["TCB", 0x5000], ["CNode", 0x5400]]);
     for (const o of placed) expect(o.end, o.type).to.be.at.most(0x5800);
     expect(checkAll(m.state)).to.deep.equal([]);
   });

@@ -27,7 +27,7 @@ describe("root server builder steps", () => {
       expect(full.paging).to.deep.equal([0x17000, 0x17400]);
       const minimal = createRootserverObjects(SIZES, free, { cnodeSizeBits: 12, pageTables: 0, bootFrames: false });
       expect(minimal.rootserver).to.deep.equal({ cnode: 0, vspace: 0x10000, asidPool: 0x14000, ipcBuf: null, bootInfo: null, paging: [], tcb: 0x15000 });
-      expect(minimal.free).to.deep.equal([[0x15200, 16 * MiB]]);
+      expect(minimal.free).to.deep.equal([[0x15400, 16 * MiB]]);
     });
   });
 

@@ -186,6 +186,33 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
       for (const api of ["current", "legacy"] as const) expect(created(api, 11)).to.deep.include({ kind: "error", mrs: [0] });
     });
   });
+
+  describe("seL4_TCBBits is 10 in the default ARM32 build (CONFIG_HAVE_FPU; libsel4 sel4_arch/constants.h)", () => {
+    // A fresh 2^12 untyped at P in slot 350 (made by Retype, so its free index is 0).
+    const U = 350;
+    const fresh = retype(m, bigUntyped(m, 22), "seL4_UntypedObject", 12, U);
+    const P = (capAt(fresh, U) as { paddr: number }).paddr;
+    const TCB = objectTypeNumber("seL4_TCBObject", "current");
+    const EP = objectTypeNumber("seL4_EndpointObject", "current");
+
+    it("four TCBs fill 4 KiB: at P, P+0x400, P+0x800, P+0xC00, free index 4096", () => {
+      const s = expectOkState(call(fresh, T, U, "UntypedRetype", [TCB, 0, 0, 0, 360, 4], [CNODE]));
+      expect([360, 361, 362, 363].map((i) => (capAt(s, i) as { paddr: number }).paddr - P)).to.deep.equal([0, 0x400, 0x800, 0xc00]);
+      expect(capAt(s, U)).to.include({ freeIndex: 4096 });
+    });
+
+    it("five do not fit: NotEnoughMemory, memoryLeft 4096", () => {
+      expectError(fresh, call(fresh, T, U, "UntypedRetype", [TCB, 0, 0, 0, 360, 5], [CNODE]), { error: "NotEnoughMemory", memoryLeft: 4096 });
+    });
+
+    it("an endpoint, then a TCB: the TCB is aligned to P+0x400, free index 2048; three more do not fit (memoryLeft 2048)", () => {
+      const s1 = expectOkState(call(fresh, T, U, "UntypedRetype", [EP, 0, 0, 0, 360, 1], [CNODE]));
+      const s2 = expectOkState(call(s1, T, U, "UntypedRetype", [TCB, 0, 0, 0, 361, 1], [CNODE]));
+      expect((capAt(s2, 361) as { paddr: number }).paddr).to.equal(P + 0x400);
+      expect(capAt(s2, U)).to.include({ freeIndex: 2048 });
+      expectError(s2, call(s2, T, U, "UntypedRetype", [TCB, 0, 0, 0, 362, 3], [CNODE]), { error: "NotEnoughMemory", memoryLeft: 2048 });
+    });
+  });
 });
 
 function expectOkState(r: ReturnType<typeof call>): KernelState {

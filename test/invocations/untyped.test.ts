@@ -65,7 +65,7 @@ describe("Untyped_Retype: errors, in seL4's order, with seL4's fields", () => {
 
   it("a fixed-size object ignores size_bits below wordBits", () => {
     const s = ok(s0, U, args("seL4_TCBObject", 31, FREE, 1));
-    expect(capAt(s, U)).to.include({ freeIndex: 512 });
+    expect(capAt(s, U)).to.include({ freeIndex: 1024 });
   });
 
   it("InvalidArgument 1 for a CNode of size 0 or an untyped below seL4_MinUntypedBits (before the destination checks)", () => {

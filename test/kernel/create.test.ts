@@ -16,7 +16,7 @@ describe("object creation (seL4 createObject / Arch_createObject)", () => {
   it("getObjectSize: seL4's size of every object type on ARM 32-bit", () => {
     const expected: Record<ObjectTypeName, number> = {
       seL4_UntypedObject: 17, // the user's size bits
-      seL4_TCBObject: 9,
+      seL4_TCBObject: 10, // seL4 16.0.0's default ARM32 build has the FPU (CONFIG_HAVE_FPU)
       seL4_EndpointObject: 4,
       seL4_NotificationObject: 4,
       seL4_CapTableObject: 17 + 4, // 2^17 slots of 16 bytes

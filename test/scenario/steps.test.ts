@@ -9,7 +9,7 @@ describe("scenario steps and expectations", () => {
   it("invoke with libsel4 parameter names, slot shorthands (dest, src) and raw parameters", () => {
     const r = run(`
   - invoke: seL4_Untyped_Retype
-    cap: untyped[12]
+    cap: untyped[11]
     args: { type: seL4_EndpointObject, size_bits: 0, dest: ep }
   - invoke: seL4_CNode_Copy
     args: { dest: ep2, src: ep, rights: seL4_AllRights }
@@ -24,10 +24,10 @@ describe("scenario steps and expectations", () => {
   it("retype with count and names, copy with rights (a mint), delete and revoke", () => {
     expect(
       held(`
-  - retype: { type: seL4_ARM_SmallPageObject, count: 2, as: [a, b], from: "untyped[12]" }
+  - retype: { type: seL4_ARM_SmallPageObject, count: 2, as: [a, b], from: "untyped[11]" }
   - copy: { from: a, as: a_ro, rights: R }
   - delete: a_ro
-  - revoke: untyped[12]
+  - revoke: untyped[11]
   - delete: a
     expect: ok
 `),
