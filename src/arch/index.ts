@@ -54,6 +54,8 @@ export {
   KERNEL_PAGING_BYTES,
   mapItFrameCap,
   mapKernelWindow,
+  modeReservedRegion,
+  paddrTop,
   writeItASIDPool,
   type ItAddressSpace,
   type ItASIDPool,

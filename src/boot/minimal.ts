@@ -68,7 +68,8 @@ export function bootMinimal(opts: MinimalBootOptions): BootedMachine {
   const api = o.api ?? base.api;
   const tcbBits = o.fpu === undefined ? base.sizes.tcbBits : buildConfig({ api, fpu: o.fpu }).sizes.tcbBits;
   const kernel = emptyKernelState({ ...base, api, sizes: { ...base.sizes, tcbBits } });
-  const { state, initThread, bootInfo } = createRootserver(kernel, { cnodeSizeBits: o.cnodeSizeBits, image: null, devices: [], free: listRAMRegions(o.ram) });
+  // No kernel window, so no window limit and no reserved set: all RAM is free, and there are no device untypeds.
+  const { state, initThread, bootInfo } = createRootserver(kernel, { cnodeSizeBits: o.cnodeSizeBits, image: null, deviceRegions: [], bootMemReuse: [0, 0], free: listRAMRegions(o.ram) });
   const { empty, untyped, untypedList, initThreadCNodeSizeBits } = bootInfo;
   return { state, initThread, bootInfo: { empty, untyped, untypedList, initThreadCNodeSizeBits } };
 }

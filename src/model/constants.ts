@@ -20,6 +20,8 @@ export const seL4_NumInitialCaps_10_1_1 = 12;
 export function numInitialCaps(api: "current" | "legacy"): number {
   return api === "legacy" ? seL4_NumInitialCaps_10_1_1 : seL4_NumInitialCaps;
 }
+/** CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS's default (230 at 10.1.1 and 16.0.0): bootinfo's untypedList length. */
+export const CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS = 230;
 /** The initial thread's ASID (IT_ASID). */
 export const IT_ASID = 1;
 /** The TCB's own CTE slots (seL4 `tcb_cnode_index`). */

@@ -56,7 +56,7 @@ export function buildFuzzWorld(): FuzzWorld {
   // The same boot as a scenario file's default, so that a printed scenario replays exactly.
   const machine = boot({ ram: [{ base: 0, size: 256 * 2 ** 20 }] });
   const T = machine.initThread;
-  const uIndex = machine.bootInfo.untypedList.findIndex((u) => u.sizeBits >= 26);
+  const uIndex = machine.bootInfo.untypedList.findIndex((u) => u.sizeBits >= 26 && !u.isDevice);
   const untyped = machine.bootInfo.untyped.start + uIndex;
   let s = machine.state;
   let next = machine.bootInfo.empty.start;

@@ -20,14 +20,28 @@ function kernelWithWindow(): KernelState {
 
 describe("root server builder steps", () => {
   describe("create_rootserver_objects", () => {
-    it("names each object, with the frames and page tables only when asked for", () => {
+    it("names each object, with the frames and page tables only when asked for, at the top of the free memory", () => {
       const free = [[0, 16 * MiB]] as const;
-      const full = createRootserverObjects(SIZES, free, { cnodeSizeBits: 12, pageTables: 2, bootFrames: true }).rootserver;
-      expect(full).to.deep.include({ cnode: 0, vspace: 0x10000, asidPool: 0x14000, ipcBuf: 0x15000, bootInfo: 0x16000, tcb: 0x17800 });
-      expect(full.paging).to.deep.equal([0x17000, 0x17400]);
+      // 0x18000 bytes, aligned to 2^16: the block starts at 16 MiB - 0x20000
+      const full = createRootserverObjects(SIZES, free, { cnodeSizeBits: 12, pageTables: 2, bootFrames: true });
+      const B = 16 * MiB - 0x20000;
+      expect(full.rootserver).to.deep.include({ cnode: B, vspace: B + 0x10000, asidPool: B + 0x14000, ipcBuf: B + 0x15000, bootInfo: B + 0x16000, tcb: B + 0x17000 });
+      expect(full.rootserver.paging).to.deep.equal([B + 0x17400, B + 0x17800]);
+      expect(full.block).to.deep.equal([B, B + 0x17c00]);
+      expect(full.free).to.deep.equal([[0, B], [B + 0x17c00, 16 * MiB]]);
       const minimal = createRootserverObjects(SIZES, free, { cnodeSizeBits: 12, pageTables: 0, bootFrames: false });
-      expect(minimal.rootserver).to.deep.equal({ cnode: 0, vspace: 0x10000, asidPool: 0x14000, ipcBuf: null, bootInfo: null, paging: [], tcb: 0x15000 });
-      expect(minimal.free).to.deep.equal([[0x15400, 16 * MiB]]);
+      const M = 16 * MiB - 0x20000;
+      expect(minimal.rootserver).to.deep.equal({ cnode: M, vspace: M + 0x10000, asidPool: M + 0x14000, ipcBuf: null, bootInfo: null, paging: [], tcb: M + 0x15000 });
+      expect(minimal.free).to.deep.equal([[0, M], [M + 0x15400, 16 * MiB]]);
+    });
+
+    it("orders the objects as seL4 does: the larger of CNode and page directory first, the TCB before the page tables only when it is at least as big", async () => {
+      const { rootserverObjectOrder } = await import("../../src/boot/rootserver.ts");
+      const kinds = (sizes: typeof SIZES, cnodeSizeBits: number) => rootserverObjectOrder(sizes, { cnodeSizeBits, pageTables: 1, bootFrames: true }).map((o) => o.kind);
+      expect(kinds(SIZES, 12)).to.deep.equal(["CNode", "PageDirectory", "ASIDPool", "IPCBuffer", "BootInfo", "TCB", "PageTable"]);
+      // equal sizes (2^14): seL4's #if is strict, so the page directory comes first
+      expect(kinds(SIZES, 10)).to.deep.equal(["PageDirectory", "CNode", "ASIDPool", "IPCBuffer", "BootInfo", "TCB", "PageTable"]);
+      expect(kinds({ ...SIZES, tcbBits: 9 }, 12)).to.deep.equal(["CNode", "PageDirectory", "ASIDPool", "IPCBuffer", "BootInfo", "PageTable", "TCB"]);
     });
   });
 
@@ -73,12 +87,12 @@ describe("root server builder steps", () => {
   });
 
   describe("createRootserver", () => {
-    const spec: RootserverSpec = { cnodeSizeBits: 10, image: { physStart: MiB, vStart: 0x10000, pages: 3 }, devices: [{ base: 0x40000000, size: 0x2000 }], free: [[MiB + 0x3000, 32 * MiB]] };
+    const spec: RootserverSpec = { cnodeSizeBits: 10, image: { physStart: MiB, vStart: 0x10000, pages: 3 }, deviceRegions: [[0x40000000, 0x40002000]], bootMemReuse: [0, 0], free: [[MiB + 0x3000, 32 * MiB]] };
     const r = createRootserver(kernelWithWindow(), spec);
     const cnode = (getCap(r.state, slotAddress(r.initThread, TCB_SLOTS.tcbCTable)) as { paddr: PhysAddr }).paddr;
     const at = (i: number) => getCap(r.state, slotAddress(cnode, i));
 
-    it("hands out caps in seL4's order: paging, image frames, then untypeds (devices first), then empty", () => {
+    it("hands out caps in seL4's order: paging, image frames, then untypeds (device regions first), then empty", () => {
       const b = r.bootInfo;
       expect(b.userImagePaging).to.deep.equal({ start: 16, end: 17 });
       expect(b.userImageFrames).to.deep.equal({ start: 17, end: 20 });
@@ -113,7 +127,7 @@ describe("root server builder steps", () => {
     });
 
     it("without an image: no frames or page tables, an empty VSpace, nothing loaded", () => {
-      const m = createRootserver(emptyKernelState(DEFAULT_CONFIG), { cnodeSizeBits: 12, image: null, devices: [], free: [[0, 16 * MiB]] });
+      const m = createRootserver(emptyKernelState(DEFAULT_CONFIG), { cnodeSizeBits: 12, image: null, deviceRegions: [], bootMemReuse: [0, 0], free: [[0, 16 * MiB]] });
       const root = (getCap(m.state, slotAddress(m.initThread, TCB_SLOTS.tcbCTable)) as { paddr: PhysAddr }).paddr;
       for (const n of ["BootInfoFrame", "InitThreadIPCBuffer"] as const) expect(getCap(m.state, slotAddress(root, INITIAL_CAP_SLOTS[n])).type, n).to.equal("Null");
       expect(getCTE(m.state, slotAddress(m.initThread, TCB_SLOTS.tcbBuffer))).to.equal(undefined);

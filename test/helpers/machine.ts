@@ -48,9 +48,9 @@ export function retype(m: { state: KernelState; initThread: PhysAddr }, untyped:
   return r.state;
 }
 
-/** The index of the first boot untyped of at least 2^bits bytes. */
+/** The slot of the first boot RAM (non-device) untyped of at least 2^bits bytes. */
 export function bigUntyped(m: BootedMachine, bits: number): number {
-  const i = m.bootInfo.untypedList.findIndex((u) => u.sizeBits >= bits);
+  const i = m.bootInfo.untypedList.findIndex((u) => u.sizeBits >= bits && !u.isDevice);
   if (i < 0) throw new Error(`no untyped of 2^${bits} bytes`);
   return m.bootInfo.untyped.start + i;
 }

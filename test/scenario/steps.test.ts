@@ -1,15 +1,20 @@
 import { expect } from "chai";
 import { loadScenarioText } from "../../src/scenario/load.ts";
 import { runScenario } from "../../src/scenario/run.ts";
+import { getCap } from "../../src/kernel/cdt.ts";
+import { rootCNodeOf, slotAddress } from "../../src/kernel/cspace.ts";
+import type { PhysAddr } from "../../src/model/addresses.ts";
+import type { KernelState } from "../../src/model/state.ts";
 
 const run = (steps: string, header = "") => runScenario(loadScenarioText("t.yaml", `name: t\n${header}steps:\n${steps}`));
 const held = (steps: string, header = "") => run(steps, header).steps.map((s) => s.held);
 
 describe("scenario steps and expectations", () => {
   it("invoke with libsel4 parameter names, slot shorthands (dest, src) and raw parameters", () => {
+    // untyped[25]: the 2^26 RAM untyped at 0x4000000 (device untypeds come first in bootinfo)
     const r = run(`
   - invoke: seL4_Untyped_Retype
-    cap: untyped[11]
+    cap: untyped[25]
     args: { type: seL4_EndpointObject, size_bits: 0, dest: ep }
   - invoke: seL4_CNode_Copy
     args: { dest: ep2, src: ep, rights: seL4_AllRights }
@@ -24,10 +29,10 @@ describe("scenario steps and expectations", () => {
   it("retype with count and names, copy with rights (a mint), delete and revoke", () => {
     expect(
       held(`
-  - retype: { type: seL4_ARM_SmallPageObject, count: 2, as: [a, b], from: "untyped[11]" }
+  - retype: { type: seL4_ARM_SmallPageObject, count: 2, as: [a, b], from: "untyped[25]" }
   - copy: { from: a, as: a_ro, rights: R }
   - delete: a_ro
-  - revoke: untyped[11]
+  - revoke: untyped[25]
   - delete: a
     expect: ok
 `),
@@ -120,5 +125,15 @@ describe("scenario steps and expectations", () => {
     expect(r.steps[1]?.why).to.match(/TCB_SetSpace/);
     expect(r.steps[2]?.result).to.match(/^seL4_IllegalOperation/);
     expect(r.steps[2]?.expected).to.match(/^not_modelled/);
+  });
+
+  it("retype without from takes the first RAM untyped with room, never a device untyped (which bootinfo lists first)", () => {
+    const r = run("  - retype: { type: seL4_ARM_SmallPageObject, as: f }\n  - retype: { type: seL4_EndpointObject, as: e }\n");
+    expect(r.steps.map((s) => s.held)).to.deep.equal([true, true]);
+    const after = r.states[2] as KernelState;
+    const cnode = rootCNodeOf(after, r.machine.initThread) as PhysAddr;
+    expect(r.machine.bootInfo.untypedList[0]?.isDevice).to.equal(true);
+    expect(getCap(after, slotAddress(cnode, r.names.get("f") as number))).to.include({ type: "Frame", isDevice: false, paddr: 0x110000 });
+    expect(getCap(after, slotAddress(cnode, r.names.get("e") as number))).to.include({ type: "Endpoint", paddr: 0x111000 });
   });
 });

@@ -6,8 +6,8 @@ import type { MutableState } from "../../model/transition.ts";
 import { objectOfType, putObject } from "../../kernel/store.ts";
 import { seL4_ASIDPoolIndexBits, seL4_PageDirBits } from "./constants.ts";
 import { encodePDE, encodePTE, type PageAttributes } from "./entries.ts";
-import { copyGlobalMappings, PD_ENTRY_SPAN_BITS } from "./globalMappings.ts";
-import { buildKernelWindow } from "./kernelWindow.ts";
+import { copyGlobalMappings, PD_ASID_SLOT, PD_ENTRY_SPAN_BITS } from "./globalMappings.ts";
+import { buildKernelWindow, PPTR_TOP } from "./kernelWindow.ts";
 import { lookupPTSlot } from "./walk.ts";
 
 /**
@@ -43,6 +43,26 @@ export function mapKernelWindow(s: MutableState, physBase: number, kernelEnd: nu
   putObject(s, { type: "PageDirectory", paddr: globalPD, entries: window.pdEntries });
   putObject(s, { type: "PageTable", paddr: globalPT, entries: window.ptEntries });
   s.globalPD = globalPD;
+}
+
+/**
+ * PADDR_TOP: the physical address where the kernel window ends (PPTR_TOP - (PPTR_BASE - physBase)).
+ * RAM at or above it is outside the window: seL4's init_avail_reg drops it from free memory, and
+ * create_untypeds then hands it out as device untyped.
+ */
+export function paddrTop(physBase: number, userTop: number): number {
+  return physBase + PPTR_TOP - userTop;
+}
+
+/**
+ * ARM32's mode_reserved_region (include/arch/arm/arch/32/mode/kernel/vspace.h) as a physical
+ * range: the MiB of kernel window at directory slot PD_ASID_SLOT (kernel VA 0xff000000), which
+ * every page directory uses to hold its hardware ASID, so the window cannot use the memory behind
+ * it. arch_init_freemem reserves it whether or not RAM lies there.
+ */
+export function modeReservedRegion(physBase: number, userTop: number): readonly [number, number] {
+  const start = physBase + PD_ASID_SLOT * 2 ** PD_ENTRY_SPAN_BITS - userTop;
+  return [start, start + 2 ** PD_ENTRY_SPAN_BITS];
 }
 
 /** seL4's arch_get_n_paging: one page table per 1 MiB directory slot the range touches. */
