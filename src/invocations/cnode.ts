@@ -68,7 +68,10 @@ export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNod
       newCap = updateCapData(true, arg(ctx, 4), srcCap);
       isMove = true;
     }
-    if (newCap.type === "Null") return err(illegalOperation(`${label} would produce the null cap (the cap cannot be badged or given this guard)`));
+    if (newCap.type === "Null") {
+      const why = srcCap.type === "IRQControl" ? "the IRQ control cap cannot be copied: deriving it gives the null cap" : `${label} would produce the null cap (the cap cannot be badged or given this guard)`;
+      return err(illegalOperation(why));
+    }
     return ok(isMove ? { kind: "CNodeMove", cap: newCap, src: srcSlot, dest: destSlot } : { kind: "CNodeInsert", cap: newCap, src: srcSlot, dest: destSlot });
   }
   if (label === "CNodeRevoke") return ok({ kind: "CNodeRevoke", slot: destSlot });

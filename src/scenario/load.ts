@@ -56,7 +56,7 @@ export function loadScenarioText(file: string, text: string): Scenario {
   const src = parseSource(file, text);
   if (src.data === null || typeof src.data !== "object" || Array.isArray(src.data)) fail(src, [], "a scenario is a map with name, steps and optionally arch, api, boot");
   const header = ScenarioHeader.safeParse(src.data);
-  if (!header.success) zodFail(src, [], header.error, ["name", "arch", "api", "boot", "steps", "ram", "userTop", "cnodeSizeBits"]);
+  if (!header.success) zodFail(src, [], header.error, ["name", "arch", "api", "boot", "steps", "ram", "devices", "userTop", "cnodeSizeBits", "kernelImageSize", "userImage", "fpu"]);
   const steps: Step[] = [];
   const stepLines: number[] = [];
   header.data.steps.forEach((raw, i) => {

@@ -103,6 +103,16 @@ describe("scenario steps and expectations", () => {
     );
     expect(r.steps.map((s) => s.held)).to.deep.equal([true, true, true]);
     expect(r.machine.bootInfo.untypedList.some((u) => u.paddr >= 0x20000000)).to.equal(true);
+    // the legacy kernel names only 10.1.1's twelve well-known slots, and its TCBs are 2^9 bytes
+    expect(r.names.has("SMMUSIDControl")).to.equal(false);
+    expect(r.states[0]?.config.sizes.tcbBits).to.equal(9);
+  });
+
+  it("boot: fpu sets the TCB size for either API", () => {
+    const tcbBits = (header: string) => run("  - retype: { type: seL4_TCBObject, as: t }\n", header).states[0]?.config.sizes.tcbBits;
+    expect(tcbBits("")).to.equal(10);
+    expect(tcbBits("boot:\n  fpu: false\n")).to.equal(9);
+    expect(tcbBits("api: legacy\nboot:\n  fpu: true\n")).to.equal(10);
   });
 
   it("expect: not_modelled holds only for capsim's own answer, and is never an seL4 error", () => {
