@@ -18,7 +18,10 @@ function sizeOf(value: object): number {
 }
 
 /** Adds the bytes of everything reachable from `roots` that `seen` does not hold yet; returns them. */
-export function retainedBytes(roots: readonly unknown[], seen: Set<object> = new Set()): number {
+export function retainedBytes(
+  roots: readonly unknown[],
+  seen: Set<object> = new Set(),
+): number {
   let bytes = 0;
   const stack: unknown[] = [...roots];
   while (stack.length > 0) {
@@ -29,7 +32,8 @@ export function retainedBytes(roots: readonly unknown[], seen: Set<object> = new
     if (ArrayBuffer.isView(v)) continue;
     // Strings and numbers are either small integers or shared constants in this state; only
     // containers are followed.
-    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === "object" && child !== null) stack.push(child);
+    for (const child of Array.isArray(v) ? v : Object.values(v))
+      if (typeof child === "object" && child !== null) stack.push(child);
   }
   return bytes;
 }

@@ -16,12 +16,19 @@ import type { KernelState } from "../src/model/state.ts";
 import { immerEngine, withEngine } from "../test/support/immerEngine.ts";
 import { retainedBytes } from "./retained.ts";
 import { measureStartup, printStartup } from "./startup.ts";
-import { objectTypeNumber, type ObjectTypeName } from "../src/arch/aarch32/objectTypes.ts";
+import {
+  objectTypeNumber,
+  type ObjectTypeName,
+} from "../src/arch/aarch32/objectTypes.ts";
 import fc from "fast-check";
 import { checkAll } from "../src/testing/invariants.ts";
 import { checkTouched } from "../src/testing/incremental.ts";
 import { fuzzOpArbitrary } from "../src/testing/arbitraries.ts";
-import { applyFuzzOp, buildFuzzWorld, type FuzzOp } from "../src/testing/world.ts";
+import {
+  applyFuzzOp,
+  buildFuzzWorld,
+  type FuzzOp,
+} from "../src/testing/world.ts";
 import { resolve } from "../src/arch/aarch32/walk.ts";
 import { capAt } from "../src/kernel/cspace.ts";
 
@@ -51,17 +58,40 @@ const gc = (globalThis as { gc?: () => void }).gc;
 
 /** A booted machine with `n` live 4 KiB mappings (n copies of one frame cap, each mapped once). */
 function buildWorld(n: number) {
-  const m = bootMinimal({ ram: [{ base: 0, size: 512 * 2 ** 20 }], cnodeSizeBits: 21 });
+  const m = bootMinimal({
+    ram: [{ base: 0, size: 512 * 2 ** 20 }],
+    cnodeSizeBits: 21,
+  });
   const T = m.initThread;
   let s = m.state;
-  const call = (cptr: number, label: InvocationLabel, args: number[], extra: number[] = []) => {
-    const r = invoke(s, T, cptr as CPtr, { label, args, extraCaps: extra as CPtr[] });
-    if (r.reply.kind !== "ok") throw new Error(`bench setup: ${label} failed: ${JSON.stringify(r.reply)}`);
+  const call = (
+    cptr: number,
+    label: InvocationLabel,
+    args: number[],
+    extra: number[] = [],
+  ) => {
+    const r = invoke(s, T, cptr as CPtr, {
+      label,
+      args,
+      extraCaps: extra as CPtr[],
+    });
+    if (r.reply.kind !== "ok")
+      throw new Error(
+        `bench setup: ${label} failed: ${JSON.stringify(r.reply)}`,
+      );
     s = r.state;
   };
-  const untypeds = m.bootInfo.untypedList.map((u, i) => ({ ...u, slot: m.bootInfo.untyped.start + i })).sort((a, b) => b.sizeBits - a.sizeBits);
+  const untypeds = m.bootInfo.untypedList
+    .map((u, i) => ({ ...u, slot: m.bootInfo.untyped.start + i }))
+    .sort((a, b) => b.sizeBits - a.sizeBits);
   const big = untypeds[0]!.slot;
-  const retype = (type: ObjectTypeName, dest: number, count: number) => call(big, "UntypedRetype", [objectTypeNumber(type), 0, 0, 0, dest, count], [CNODE]);
+  const retype = (type: ObjectTypeName, dest: number, count: number) =>
+    call(
+      big,
+      "UntypedRetype",
+      [objectTypeNumber(type), 0, 0, 0, dest, count],
+      [CNODE],
+    );
   let next = m.bootInfo.empty.start;
   const frame = next++;
   retype("seL4_ARM_SmallPageObject", frame, 1);
@@ -78,12 +108,22 @@ function buildWorld(n: number) {
   for (let i = 0; i < n; i += 256) {
     const pt = next++;
     retype("seL4_ARM_PageTableObject", pt, 1);
-    call(pt, "ARMPageTableMap", [base + (i % perPD) * 4096, 3], [pds[Math.floor(i / perPD)]!]);
+    call(
+      pt,
+      "ARMPageTableMap",
+      [base + (i % perPD) * 4096, 3],
+      [pds[Math.floor(i / perPD)]!],
+    );
   }
   for (let i = 0; i < n; i++) {
     const copy = next++;
     call(CNODE, "CNodeCopy", [copy, 32, frame, 32, 15], [CNODE]);
-    call(copy, "ARMPageMap", [base + (i % perPD) * 4096, 3, 3], [pds[Math.floor(i / perPD)]!]);
+    call(
+      copy,
+      "ARMPageMap",
+      [base + (i % perPD) * 4096, 3, 3],
+      [pds[Math.floor(i / perPD)]!],
+    );
   }
   // Spare objects for the measured operations: an unmapped frame copy, a page table, an empty slot.
   const spareFrame = next++;
@@ -100,9 +140,24 @@ function buildWorld(n: number) {
   call(spareFrame, "ARMPageMap", [spareVaddr, 3, 3], [PD]);
   const mapped = s;
   const pdCap = capAt(s, T, PD);
-  if (pdCap.type !== "PageDirectory") throw new Error("bench setup: the initial thread's VSpace slot holds no page directory cap");
+  if (pdCap.type !== "PageDirectory")
+    throw new Error(
+      "bench setup: the initial thread's VSpace slot holds no page directory cap",
+    );
   const pd = pdCap.paddr;
-  return { m, T, unmapped: before, mapped, spareFrame, sparePT, freeSlot, spareVaddr, big, frame, pd };
+  return {
+    m,
+    T,
+    unmapped: before,
+    mapped,
+    spareFrame,
+    sparePT,
+    freeSlot,
+    spareVaddr,
+    big,
+    frame,
+    pd,
+  };
 }
 
 interface Row {
@@ -139,48 +194,118 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
     const w = buildWorld(n);
     const heap1 = heapAfterGC();
     // Messages are built once: the figures are the kernel's cost, not the caller's allocations.
-    const message = (label: InvocationLabel, args: number[], extra: number[] = []) => ({ label, args, extraCaps: extra as CPtr[] });
+    const message = (
+      label: InvocationLabel,
+      args: number[],
+      extra: number[] = [],
+    ) => ({ label, args, extraCaps: extra as CPtr[] });
     const mapMsg = message("ARMPageMap", [w.spareVaddr, 3, 3], [PD]);
     const unmapMsg = message("ARMPageUnmap", []);
     {
       const states: KernelState[] = [];
       let s = w.unmapped;
       for (let i = 0; i < 1000; i++) {
-        s = invoke(s, w.T, w.spareFrame as CPtr, i % 2 === 0 ? mapMsg : unmapMsg).state;
+        s = invoke(
+          s,
+          w.T,
+          w.spareFrame as CPtr,
+          i % 2 === 0 ? mapMsg : unmapMsg,
+        ).state;
         states.push(s);
       }
       const seen = new Set<object>();
       const one = retainedBytes([w.unmapped], seen);
       const extra = retainedBytes(states, seen);
-      memory.push({ size: n, heapBytesPerMapping: Math.round((heap1 - heap0) / n), bytesOfOneState: one, extraBytesFor1000States: extra, ratio1000States: (one + extra) / one });
+      memory.push({
+        size: n,
+        heapBytesPerMapping: Math.round((heap1 - heap0) / n),
+        bytesOfOneState: one,
+        extraBytesFor1000States: extra,
+        ratio1000States: (one + extra) / one,
+      });
     }
     const ptMapMsg = message("ARMPageTableMap", [0xd8000000, 3], [PD]);
-    const copyMsg = message("CNodeCopy", [w.freeSlot, 32, w.frame, 32, 15], [CNODE]);
+    const copyMsg = message(
+      "CNodeCopy",
+      [w.freeSlot, 32, w.frame, 32, 15],
+      [CNODE],
+    );
     const deleteMsg = message("CNodeDelete", [w.freeSlot, 32]);
-    const retypeMsg = message("UntypedRetype", [objectTypeNumber("seL4_ARM_SmallPageObject"), 0, 0, 0, w.freeSlot, 1], [CNODE]);
+    const retypeMsg = message(
+      "UntypedRetype",
+      [objectTypeNumber("seL4_ARM_SmallPageObject"), 0, 0, 0, w.freeSlot, 1],
+      [CNODE],
+    );
     const copied = invoke(w.unmapped, w.T, CNODE as CPtr, copyMsg).state;
     const T = w.T;
     // [name, operation, calls per sample]. A sub-microsecond call is below what a per-call timer
     // measures reliably, so those samples run BATCH calls and report the time of one.
     const tasks: [string, () => unknown, number][] = [
-      ["frame map (4 KiB)", () => invoke(w.unmapped, T, w.spareFrame as CPtr, mapMsg), BATCH],
-      ["frame unmap (4 KiB)", () => invoke(w.mapped, T, w.spareFrame as CPtr, unmapMsg), BATCH],
-      ["page table map", () => invoke(w.unmapped, T, w.sparePT as CPtr, ptMapMsg), BATCH],
-      ["CNode copy", () => invoke(w.unmapped, T, CNODE as CPtr, copyMsg), BATCH],
-      ["CNode delete", () => invoke(copied, T, CNODE as CPtr, deleteMsg), BATCH],
-      ["untyped retype (1 frame)", () => invoke(w.unmapped, T, w.big as CPtr, retypeMsg), BATCH],
-      ["resolve", () => resolve(w.mapped, w.pd, (w.spareVaddr + 0x123) as VirtAddr), BATCH],
+      [
+        "frame map (4 KiB)",
+        () => invoke(w.unmapped, T, w.spareFrame as CPtr, mapMsg),
+        BATCH,
+      ],
+      [
+        "frame unmap (4 KiB)",
+        () => invoke(w.mapped, T, w.spareFrame as CPtr, unmapMsg),
+        BATCH,
+      ],
+      [
+        "page table map",
+        () => invoke(w.unmapped, T, w.sparePT as CPtr, ptMapMsg),
+        BATCH,
+      ],
+      [
+        "CNode copy",
+        () => invoke(w.unmapped, T, CNODE as CPtr, copyMsg),
+        BATCH,
+      ],
+      [
+        "CNode delete",
+        () => invoke(copied, T, CNODE as CPtr, deleteMsg),
+        BATCH,
+      ],
+      [
+        "untyped retype (1 frame)",
+        () => invoke(w.unmapped, T, w.big as CPtr, retypeMsg),
+        BATCH,
+      ],
+      [
+        "resolve",
+        () => resolve(w.mapped, w.pd, (w.spareVaddr + 0x123) as VirtAddr),
+        BATCH,
+      ],
       // The alternative transition engine, for the record: the same two calls through immer's produce.
-      ["frame map, immer engine", withImmer(() => invoke(w.unmapped, T, w.spareFrame as CPtr, mapMsg)), BATCH],
-      ["frame unmap, immer engine", withImmer(() => invoke(w.mapped, T, w.spareFrame as CPtr, unmapMsg)), BATCH],
-      ["map + incremental invariant check", () => checkTouched(w.unmapped, invoke(w.unmapped, T, w.spareFrame as CPtr, mapMsg).state), 1],
+      [
+        "frame map, immer engine",
+        withImmer(() => invoke(w.unmapped, T, w.spareFrame as CPtr, mapMsg)),
+        BATCH,
+      ],
+      [
+        "frame unmap, immer engine",
+        withImmer(() => invoke(w.mapped, T, w.spareFrame as CPtr, unmapMsg)),
+        BATCH,
+      ],
+      [
+        "map + incremental invariant check",
+        () =>
+          checkTouched(
+            w.unmapped,
+            invoke(w.unmapped, T, w.spareFrame as CPtr, mapMsg).state,
+          ),
+        1,
+      ],
       // One `capsim fuzz` step: a random VSpace operation on the fuzz world, then the invariants
       // it touched (the fuzz world is fixed-size; this row shows the cost of a checked step).
       [
         "fuzz step (incremental check)",
         () => {
           const o = fuzzOps[fuzzIndex++ % fuzzOps.length] as FuzzOp;
-          checkTouched(fuzzWorld.state, applyFuzzOp(fuzzWorld, fuzzWorld.state, o).state);
+          checkTouched(
+            fuzzWorld.state,
+            applyFuzzOp(fuzzWorld, fuzzWorld.state, o).state,
+          );
         },
         1,
       ],
@@ -194,7 +319,10 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
     const best = new Map<string, number>();
     const discard = n === SIZES[0] ? 1 : 0;
     for (let round = 0; round < ROUNDS + discard; round++) {
-      const bench = new Bench({ time: quick && round >= discard ? 100 : 200, warmupTime: 100 });
+      const bench = new Bench({
+        time: quick && round >= discard ? 100 : 200,
+        warmupTime: 100,
+      });
       for (const [name, op, calls] of rotated(tasks, round * 4)) {
         bench.add(name, () => {
           for (let i = 0; i < calls; i++) op();
@@ -203,19 +331,28 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
       await bench.run();
       if (round < discard) continue;
       for (const t of bench.tasks) {
-        const median = t.result && "latency" in t.result ? (t.result.latency as { p50?: number }).p50 : undefined;
+        const median =
+          t.result && "latency" in t.result
+            ? (t.result.latency as { p50?: number }).p50
+            : undefined;
         const calls = tasks.find(([name]) => name === t.name)?.[2] ?? 1;
         const ns = ((median ?? NaN) * 1e6) / calls;
         best.set(t.name, Math.min(best.get(t.name) ?? Infinity, ns));
       }
     }
-    for (const [op] of tasks) rows.push({ op, size: n, medianNs: Math.round(best.get(op) ?? NaN) });
+    for (const [op] of tasks)
+      rows.push({ op, size: n, medianNs: Math.round(best.get(op) ?? NaN) });
     if (n === SIZES[0]) {
       // A full invariant check walks the whole state: shown once, at the smallest size, for scale.
       const t0 = process.hrtime.bigint();
       let k = 0;
-      for (; k < 20; k++) checkAll(invoke(w.unmapped, w.T, w.spareFrame as CPtr, mapMsg).state);
-      rows.push({ op: "step + full invariant check", size: n, medianNs: Math.round(Number(process.hrtime.bigint() - t0) / k) });
+      for (; k < 20; k++)
+        checkAll(invoke(w.unmapped, w.T, w.spareFrame as CPtr, mapMsg).state);
+      rows.push({
+        op: "step + full invariant check",
+        size: n,
+        medianNs: Math.round(Number(process.hrtime.bigint() - t0) / k),
+      });
     }
   }
   return { rows, memory };
@@ -223,17 +360,44 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
 
 const { rows, memory } = await measure();
 const ops = [...new Set(rows.map((r) => r.op))];
-console.log(`capsim benchmark (${quick ? "quick" : "full"} mode; ns per operation: the best of ${ROUNDS} rounds of medians; sizes are live 4 KiB mappings)\n`);
-console.log(["operation".padEnd(34), ...SIZES.map((n) => `n=${n.toExponential(0)}`.padStart(10)), "  max/min"].join(""));
+console.log(
+  `capsim benchmark (${quick ? "quick" : "full"} mode; ns per operation: the best of ${ROUNDS} rounds of medians; sizes are live 4 KiB mappings)\n`,
+);
+console.log(
+  [
+    "operation".padEnd(34),
+    ...SIZES.map((n) => `n=${n.toExponential(0)}`.padStart(10)),
+    "  max/min",
+  ].join(""),
+);
 const ratios: Record<string, number> = {};
 for (const op of ops) {
-  const vals = SIZES.map((n) => rows.find((r) => r.op === op && r.size === n)?.medianNs);
+  const vals = SIZES.map(
+    (n) => rows.find((r) => r.op === op && r.size === n)?.medianNs,
+  );
   const known = vals.filter((v): v is number => v !== undefined);
   ratios[op] = known.length > 1 ? Math.max(...known) / Math.min(...known) : 1;
-  console.log([op.padEnd(34), ...vals.map((v) => (v === undefined ? "" : String(v)).padStart(10)), `  ${ratios[op]!.toFixed(2)}`].join(""));
+  console.log(
+    [
+      op.padEnd(34),
+      ...vals.map((v) => (v === undefined ? "" : String(v)).padStart(10)),
+      `  ${ratios[op]!.toFixed(2)}`,
+    ].join(""),
+  );
 }
-console.log(`\nmemory${gc ? "" : " (approximate: run with --expose-gc for exact figures)"}:`);
-console.log(["live mappings".padEnd(14), "heap/mapping".padStart(13), "one state".padStart(12), "counted/mapping".padStart(17), "1,000 states".padStart(14), "  (one + 1,000) / one"].join(""));
+console.log(
+  `\nmemory${gc ? "" : " (approximate: run with --expose-gc for exact figures)"}:`,
+);
+console.log(
+  [
+    "live mappings".padEnd(14),
+    "heap/mapping".padStart(13),
+    "one state".padStart(12),
+    "counted/mapping".padStart(17),
+    "1,000 states".padStart(14),
+    "  (one + 1,000) / one",
+  ].join(""),
+);
 for (const m of memory) {
   console.log(
     [
@@ -248,5 +412,19 @@ for (const m of memory) {
 }
 const startup = measureStartup({ quick });
 printStartup(startup, quick);
-writeFileSync("bench/results.json", JSON.stringify({ mode: quick ? "quick" : "full", date: new Date().toISOString(), rows, ratios, memory, startup }, null, 2));
+writeFileSync(
+  "bench/results.json",
+  JSON.stringify(
+    {
+      mode: quick ? "quick" : "full",
+      date: new Date().toISOString(),
+      rows,
+      ratios,
+      memory,
+      startup,
+    },
+    null,
+    2,
+  ),
+);
 console.log("\nwritten to bench/results.json");

@@ -29,11 +29,23 @@ export interface StartupRow {
   readonly target?: number;
 }
 
-const COMMANDS: readonly { readonly command: string; readonly args: readonly string[]; readonly target?: number }[] = [
+const COMMANDS: readonly {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly target?: number;
+}[] = [
   { command: "node -e 0", args: ["-e", "0"] },
-  { command: "capsim --version", args: ["bin/capsim.js", "--version"], target: 3 },
+  {
+    command: "capsim --version",
+    args: ["bin/capsim.js", "--version"],
+    target: 3,
+  },
   { command: "capsim --help", args: ["bin/capsim.js", "--help"] },
-  { command: "capsim run examples/01-map-a-frame.yaml", args: ["bin/capsim.js", "run", "examples/01-map-a-frame.yaml"], target: 5 },
+  {
+    command: "capsim run examples/01-map-a-frame.yaml",
+    args: ["bin/capsim.js", "run", "examples/01-map-a-frame.yaml"],
+    target: 5,
+  },
 ];
 
 function newestMtime(dir: string): number {
@@ -50,9 +62,17 @@ function newestMtime(dir: string): number {
 /** Builds dist/ when it is missing or older than src/, so the figures are for the current code. */
 function ensureBuilt(): void {
   const main = join(ROOT, "dist/cli/main.js");
-  if (existsSync(main) && statSync(main).mtimeMs >= newestMtime(join(ROOT, "src"))) return;
+  if (
+    existsSync(main) &&
+    statSync(main).mtimeMs >= newestMtime(join(ROOT, "src"))
+  )
+    return;
   console.log("dist/ is missing or older than src/: npm run build");
-  const r = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit", shell: process.platform === "win32" });
+  const r = spawnSync("npm", ["run", "build"], {
+    cwd: ROOT,
+    stdio: "inherit",
+    shell: process.platform === "win32",
+  });
   if (r.status !== 0) throw new Error("npm run build failed");
 }
 
@@ -71,11 +91,15 @@ function childrenCpuMs(): number | undefined {
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+  return s.length % 2
+    ? (s[mid] as number)
+    : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 /** Times each command `rounds` times, interleaved, after one untimed warm-up run of each. */
-export function measureStartup(options: { readonly quick?: boolean } = {}): StartupRow[] {
+export function measureStartup(
+  options: { readonly quick?: boolean } = {},
+): StartupRow[] {
   ensureBuilt();
   const rounds = options.quick ? 5 : 21;
   const env = { ...process.env };
@@ -92,7 +116,11 @@ export function measureStartup(options: { readonly quick?: boolean } = {}): Star
       const c = COMMANDS[i]!;
       const c0 = childrenCpuMs();
       const t0 = performance.now();
-      const r = spawnSync(process.execPath, c.args, { cwd: ROOT, env, stdio: "ignore" });
+      const r = spawnSync(process.execPath, c.args, {
+        cwd: ROOT,
+        env,
+        stdio: "ignore",
+      });
       const ms = performance.now() - t0;
       const c1 = childrenCpuMs();
       if (r.error) throw r.error;
@@ -101,30 +129,69 @@ export function measureStartup(options: { readonly quick?: boolean } = {}): Star
       if (c0 !== undefined && c1 !== undefined) cpu[i]!.push(c1 - c0);
     }
   }
-  const base = { median: median(times[0]!), min: Math.min(...times[0]!), cpu: cpu[0]!.length ? median(cpu[0]!) : 0 };
+  const base = {
+    median: median(times[0]!),
+    min: Math.min(...times[0]!),
+    cpu: cpu[0]!.length ? median(cpu[0]!) : 0,
+  };
   return COMMANDS.map((c, i) => ({
     command: c.command,
     medianMs: Math.round(median(times[i]!)),
     minMs: Math.round(Math.min(...times[i]!)),
     ratio: median(times[i]!) / base.median,
     minRatio: Math.min(...times[i]!) / base.min,
-    ...(base.cpu > 0 ? { cpuMedianMs: median(cpu[i]!), cpuRatio: median(cpu[i]!) / base.cpu } : {}),
+    ...(base.cpu > 0
+      ? { cpuMedianMs: median(cpu[i]!), cpuRatio: median(cpu[i]!) / base.cpu }
+      : {}),
     ...(c.target !== undefined ? { target: c.target } : {}),
   }));
 }
 
-export function printStartup(rows: readonly StartupRow[], quick: boolean): void {
-  console.log(`\nstartup (${quick ? 5 : 21} runs each, interleaved; the compiled CLI, node ${process.version}):\n`);
+export function printStartup(
+  rows: readonly StartupRow[],
+  quick: boolean,
+): void {
+  console.log(
+    `\nstartup (${quick ? 5 : 21} runs each, interleaved; the compiled CLI, node ${process.version}):\n`,
+  );
   const withCpu = rows.every((r) => r.cpuRatio !== undefined);
-  console.log(["command".padEnd(42), "median".padStart(9), "min".padStart(8), "  x node (median)", "  x node (min)", withCpu ? "  cpu median  x node (cpu)" : "", "  target (median)"].join(""));
+  console.log(
+    [
+      "command".padEnd(42),
+      "median".padStart(9),
+      "min".padStart(8),
+      "  x node (median)",
+      "  x node (min)",
+      withCpu ? "  cpu median  x node (cpu)" : "",
+      "  target (median)",
+    ].join(""),
+  );
   for (const r of rows) {
-    const target = r.target === undefined ? "" : `  within ${r.target}x: ${r.ratio <= r.target ? "yes" : "NO"}`;
-    const cpuText = withCpu ? `${`${Math.round(r.cpuMedianMs ?? 0)} ms`.padStart(12)}${`${(r.cpuRatio ?? 0).toFixed(2)}x`.padStart(14)}` : "";
-    console.log([r.command.padEnd(42), `${r.medianMs} ms`.padStart(9), `${r.minMs} ms`.padStart(8), `${r.ratio.toFixed(2)}x`.padStart(17), `${r.minRatio.toFixed(2)}x`.padStart(14), cpuText, target].join(""));
+    const target =
+      r.target === undefined
+        ? ""
+        : `  within ${r.target}x: ${r.ratio <= r.target ? "yes" : "NO"}`;
+    const cpuText = withCpu
+      ? `${`${Math.round(r.cpuMedianMs ?? 0)} ms`.padStart(12)}${`${(r.cpuRatio ?? 0).toFixed(2)}x`.padStart(14)}`
+      : "";
+    console.log(
+      [
+        r.command.padEnd(42),
+        `${r.medianMs} ms`.padStart(9),
+        `${r.minMs} ms`.padStart(8),
+        `${r.ratio.toFixed(2)}x`.padStart(17),
+        `${r.minRatio.toFixed(2)}x`.padStart(14),
+        cpuText,
+        target,
+      ].join(""),
+    );
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (
+  process.argv[1] &&
+  import.meta.url === pathToFileURL(process.argv[1]).href
+) {
   const quick = process.argv.includes("--quick");
   printStartup(measureStartup({ quick }), quick);
 }

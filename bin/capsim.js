@@ -5,7 +5,9 @@
 // An installed package has no src/, so there the variable changes nothing.
 import { existsSync } from "node:fs";
 
-const fromSource = process.env.CAPSIM_FROM_SOURCE === "1" && existsSync(new URL("../src/cli/main.ts", import.meta.url));
+const fromSource =
+  process.env.CAPSIM_FROM_SOURCE === "1" &&
+  existsSync(new URL("../src/cli/main.ts", import.meta.url));
 
 async function loadCli() {
   if (fromSource) {
@@ -16,8 +18,13 @@ async function loadCli() {
   try {
     return await import("../dist/cli/main.js");
   } catch (e) {
-    if (e?.code === "ERR_MODULE_NOT_FOUND" && String(e.message).includes("dist/cli/main.js")) {
-      console.error("capsim: the compiled CLI (dist/) is missing; in a checkout, run `npm run build` (`npm ci` runs it)");
+    if (
+      e?.code === "ERR_MODULE_NOT_FOUND" &&
+      String(e.message).includes("dist/cli/main.js")
+    ) {
+      console.error(
+        "capsim: the compiled CLI (dist/) is missing; in a checkout, run `npm run build` (`npm ci` runs it)",
+      );
       process.exit(2);
     }
     throw e;

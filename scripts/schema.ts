@@ -9,9 +9,13 @@ import { pathToFileURL } from "node:url";
 import { scenarioJsonSchema } from "../src/scenario/jsonSchema.ts";
 
 export const SCHEMA_FILE = "schema/scenario.schema.json";
-export const schemaText = (): string => `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`;
+export const schemaText = (): string =>
+  `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`;
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (
+  process.argv[1] &&
+  import.meta.url === pathToFileURL(process.argv[1]).href
+) {
   writeFileSync(SCHEMA_FILE, schemaText());
   console.log(`written ${SCHEMA_FILE}`);
 }

@@ -2,20 +2,57 @@
  * capsim: seL4's capability object model and ARM 32-bit VSpace, as pure state transitions.
  * The public surface: boot a machine, invoke capabilities, query address spaces.
  */
-export { vaddr, paddr, cptr, asid, hex, type VirtAddr, type PhysAddr, type CPtr, type ASID } from "./model/addresses.ts";
-export { type SyscallError, type LookupFailure, describeError, errorReplyMRs, ERROR_CODES } from "./model/errors.ts";
+export {
+  vaddr,
+  paddr,
+  cptr,
+  asid,
+  hex,
+  type VirtAddr,
+  type PhysAddr,
+  type CPtr,
+  type ASID,
+} from "./model/addresses.ts";
+export {
+  type SyscallError,
+  type LookupFailure,
+  describeError,
+  errorReplyMRs,
+  ERROR_CODES,
+} from "./model/errors.ts";
 export { PMap } from "./model/pmap.ts";
-export { bootMinimal, type BootedMachine, type BootInfo, type RamRegion } from "./boot/minimal.ts";
+export {
+  bootMinimal,
+  type BootedMachine,
+  type BootInfo,
+  type RamRegion,
+} from "./boot/minimal.ts";
 export { INITIAL_CAP_SLOTS } from "./boot/initialCaps.ts";
 export { invoke } from "./invocations/dispatch.ts";
 export { callLibsel4, LIBSEL4 } from "./invocations/libsel4.ts";
 export type { Message, Reply, InvokeResult, Effect } from "./model/message.ts";
 export type { InvocationLabel } from "./model/labels.ts";
-export type { Cap, CapRights, VMRights, FrameCap, PageTableCap, PageDirectoryCap } from "./model/caps.ts";
+export type {
+  Cap,
+  CapRights,
+  VMRights,
+  FrameCap,
+  PageTableCap,
+  PageDirectoryCap,
+} from "./model/caps.ts";
 export { getCap } from "./kernel/cdt.ts";
 export { slotAddress, lookupCapAndSlot } from "./kernel/cspace.ts";
-export type { KernelState, MachineConfig, ApiGeneration } from "./model/state.ts";
-export { transition, transitionWithEffects, type MutableState, type TransitionResult } from "./model/transition.ts";
+export type {
+  KernelState,
+  MachineConfig,
+  ApiGeneration,
+} from "./model/state.ts";
+export {
+  transition,
+  transitionWithEffects,
+  type MutableState,
+  type TransitionResult,
+} from "./model/transition.ts";
 export {
   DEFAULT_CONFIG,
   resolve,

@@ -19,7 +19,14 @@ import type { PhysAddr } from "../model/addresses.ts";
 import type { Cap, FrameSize } from "../model/caps.ts";
 import type { FamilyTable } from "../model/family.ts";
 import type { AnyObjectTypeName } from "../model/objectTypes.ts";
-import type { ApiGeneration, ArchName, KernelSizes, KernelState, MachineConfig, SlotAddr } from "../model/state.ts";
+import type {
+  ApiGeneration,
+  ArchName,
+  KernelSizes,
+  KernelState,
+  MachineConfig,
+  SlotAddr,
+} from "../model/state.ts";
 import type { MutableState } from "../model/transition.ts";
 import type { NewObject } from "../kernel/create.ts";
 import * as a32 from "./aarch32/index.ts";
@@ -39,13 +46,26 @@ export interface Arch {
   readonly objectTypes: readonly AnyObjectTypeName[];
   /** seL4_ObjectTypeCount: Retype refuses numbers at or above it (InvalidArgument 0) */
   readonly objectTypeCount: number;
-  objectTypeByNumber(n: number, api: ApiGeneration): AnyObjectTypeName | undefined;
+  objectTypeByNumber(
+    n: number,
+    api: ApiGeneration,
+  ): AnyObjectTypeName | undefined;
   /** the libsel4 number of a type, or -1 when this architecture has no such type */
   objectTypeNumber(t: AnyObjectTypeName, api: ApiGeneration): number;
   /** getObjectSize with Arch_getObjectSize */
-  objectSizeBitsOfType(sizes: KernelSizes, t: AnyObjectTypeName, userSize: number): number;
+  objectSizeBitsOfType(
+    sizes: KernelSizes,
+    t: AnyObjectTypeName,
+    userSize: number,
+  ): number;
   /** createObject with Arch_createObject */
-  createObject(s: KernelState, t: AnyObjectTypeName, paddr: PhysAddr, userSize: number, isDevice: boolean): NewObject;
+  createObject(
+    s: KernelState,
+    t: AnyObjectTypeName,
+    paddr: PhysAddr,
+    userSize: number,
+    isDevice: boolean,
+  ): NewObject;
   /** the frame size a type makes, or undefined when it makes no frame */
   frameSizeOfType(t: AnyObjectTypeName): FrameSize | undefined;
   /** decodeARMMMUInvocation: the decoder of each of its cap types */
@@ -55,14 +75,22 @@ export interface Arch {
   /** what isValidVTableRoot asks for, in words */
   readonly vtableRootDescription: string;
   /** Arch_finaliseCap for its caps */
-  finaliseArchCap(s: MutableState, cap: Cap, slot: SlotAddr, isFinal: boolean): void;
+  finaliseArchCap(
+    s: MutableState,
+    cap: Cap,
+    slot: SlotAddr,
+    isFinal: boolean,
+  ): void;
   /** setVMRoot: load the address space of `tcb` (or the fallback root when it has none) */
   setVMRoot(s: MutableState, tcb: PhysAddr | null): void;
   /** the cap types whose finalisation is the architecture's (the ones its families decode) */
   readonly capTypes: readonly Cap["type"][];
 }
 
-const ARCHES: Readonly<Record<ArchName, Arch>> = { aarch32: a32.AARCH32_ARCH, aarch64: a64.AARCH64_ARCH };
+const ARCHES: Readonly<Record<ArchName, Arch>> = {
+  aarch32: a32.AARCH32_ARCH,
+  aarch64: a64.AARCH64_ARCH,
+};
 
 /** The architecture a machine runs: the record of `config.arch`. */
 export function archOf(config: MachineConfig): Arch {
@@ -70,11 +98,19 @@ export function archOf(config: MachineConfig): Arch {
 }
 
 /** The default configuration of each architecture. */
-export const DEFAULT_CONFIGS: Readonly<Record<ArchName, MachineConfig>> = { aarch32: a32.AARCH32_DEFAULT_CONFIG, aarch64: a64.AARCH64_DEFAULT_CONFIG };
+export const DEFAULT_CONFIGS: Readonly<Record<ArchName, MachineConfig>> = {
+  aarch32: a32.AARCH32_DEFAULT_CONFIG,
+  aarch64: a64.AARCH64_DEFAULT_CONFIG,
+};
 
 // ARM32's own exports, for ARM32-only tooling.
 // Configuration, sizes and object types.
-export { AARCH32_DEFAULT_CONFIG as DEFAULT_CONFIG } from "./aarch32/config.ts";
+export {
+  AARCH32_DEFAULT_CONFIG as DEFAULT_CONFIG,
+  aarch32Config as buildConfig,
+  defaultFPU,
+  type BuildOptions,
+} from "./aarch32/config.ts";
 export { AARCH32_SIZES } from "./aarch32/constants.ts";
 export {
   FRAME_SIZE_BITS,
@@ -90,14 +126,37 @@ export {
 export { createObject, objectSizeBitsOfType } from "./aarch32/objects.ts";
 
 // Invocations and finalisation of the architecture's caps.
-export { isValidVTableRoot, VTABLE_ROOT_DESCRIPTION } from "./aarch32/invocations/guards.ts";
+export {
+  isValidVTableRoot,
+  VTABLE_ROOT_DESCRIPTION,
+} from "./aarch32/invocations/guards.ts";
 export { finaliseArchCap } from "./aarch32/finalise.ts";
 
 // ASIDs, paging structures, the walk, the TLB and the MMU.
-export { ASID_POOL_SIZE, ASID_TABLE_SIZE, findPDForASID } from "./aarch32/asid.ts";
-export { decodePDE, decodePTE, encodePDE, encodePTE, type Entry, type PDE, type PTE, type PageAttributes } from "./aarch32/entries.ts";
+export {
+  ASID_POOL_SIZE,
+  ASID_TABLE_SIZE,
+  findPDForASID,
+} from "./aarch32/asid.ts";
+export {
+  decodePDE,
+  decodePTE,
+  encodePDE,
+  encodePTE,
+  type Entry,
+  type PDE,
+  type PTE,
+  type PageAttributes,
+} from "./aarch32/entries.ts";
 export { copyGlobalMappings } from "./aarch32/globalMappings.ts";
-export { listDirectory, listTable, resolve, type EntryRow, type ResolvedPage, type Unresolved } from "./aarch32/walk.ts";
+export {
+  listDirectory,
+  listTable,
+  resolve,
+  type EntryRow,
+  type ResolvedPage,
+  type Unresolved,
+} from "./aarch32/walk.ts";
 export { GLOBAL_TLB_TAG } from "./aarch32/tlb.ts";
 export { mmuTranslate } from "./aarch32/mmu.ts";
 export { setVMRoot } from "./aarch32/vmRoot.ts";
@@ -114,6 +173,8 @@ export {
   KERNEL_PAGING_BYTES,
   mapItFrameCap,
   mapKernelWindow,
+  modeReservedRegion,
+  paddrTop,
   writeItASIDPool,
   type ItAddressSpace,
   type ItASIDPool,

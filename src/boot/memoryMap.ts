@@ -1,6 +1,10 @@
 import { z } from "zod";
 import { hex } from "../model/addresses.ts";
-import { BootError, parseBootOptions, RegionSchema as Region } from "./options.ts";
+import {
+  BootError,
+  parseBootOptions,
+  RegionSchema as Region,
+} from "./options.ts";
 
 export { BootError } from "./options.ts";
 
@@ -13,9 +17,19 @@ export const MemoryMapSchema = z
     ram: z.array(Region).min(1, "the memory map needs at least one RAM region"),
     devices: z.array(Region).default([]),
     /** bytes of the kernel image at the start of the first RAM region (physBase); default 1 MiB */
-    kernelImageSize: z.number().int().positive().default(2 ** 20),
+    kernelImageSize: z
+      .number()
+      .int()
+      .positive()
+      .default(2 ** 20),
     /** the root task's image: its size in bytes and the virtual address it is linked at */
-    userImage: z.object({ size: z.number().int().positive(), vbase: z.number().int().nonnegative() }).strict().default({ size: 0x10000, vbase: 0x10000 }),
+    userImage: z
+      .object({
+        size: z.number().int().positive(),
+        vbase: z.number().int().nonnegative(),
+      })
+      .strict()
+      .default({ size: 0x10000, vbase: 0x10000 }),
     userTop: z.number().int().positive().default(0xe0000000),
     cnodeSizeBits: z.number().int().min(8).max(20).default(12),
   })
@@ -34,21 +48,48 @@ export function validateMemoryMap(input: MemoryMapInput): MemoryMap {
 
 /** The checks of a memory map that its shape cannot express: alignment, range, overlaps, physBase, USER_TOP. */
 export function checkMemoryMap<M extends MemoryMap>(m: M): M {
-  const all = [...m.ram.map((r, i) => ({ ...r, where: `ram[${i}]` })), ...m.devices.map((r, i) => ({ ...r, where: `devices[${i}]` }))];
+  const all = [
+    ...m.ram.map((r, i) => ({ ...r, where: `ram[${i}]` })),
+    ...m.devices.map((r, i) => ({ ...r, where: `devices[${i}]` })),
+  ];
   for (const r of all) {
-    if (r.base % PAGE !== 0 || r.size % PAGE !== 0) throw new BootError(r.where, `${hex(r.base)}+${hex(r.size)} is not 4 KiB aligned`);
-    if (r.base + r.size > PHYS_TOP) throw new BootError(r.where, `${hex(r.base)}+${hex(r.size)} runs past the 32-bit physical address space`);
+    if (r.base % PAGE !== 0 || r.size % PAGE !== 0)
+      throw new BootError(
+        r.where,
+        `${hex(r.base)}+${hex(r.size)} is not 4 KiB aligned`,
+      );
+    if (r.base + r.size > PHYS_TOP)
+      throw new BootError(
+        r.where,
+        `${hex(r.base)}+${hex(r.size)} runs past the 32-bit physical address space`,
+      );
   }
   const sorted = [...all].sort((a, b) => a.base - b.base);
   for (let i = 1; i < sorted.length; i++) {
     const a = sorted[i - 1]!;
     const b = sorted[i]!;
-    if (b.base < a.base + a.size) throw new BootError(b.where, `overlaps ${a.where} (${hex(a.base)}..${hex(a.base + a.size - 1)})`);
+    if (b.base < a.base + a.size)
+      throw new BootError(
+        b.where,
+        `overlaps ${a.where} (${hex(a.base)}..${hex(a.base + a.size - 1)})`,
+      );
   }
   const physBase = Math.min(...m.ram.map((r) => r.base));
-  if (physBase % 2 ** 24 !== 0) throw new BootError("ram", `the first RAM address (physBase) ${hex(physBase)} must be 16 MiB aligned, as seL4 requires for its kernel window`);
-  if (m.userTop % 2 ** 24 !== 0 || m.userTop >= 0xfff00000) throw new BootError("userTop", `${hex(m.userTop)} must be 16 MiB aligned and below 0xfff00000`);
+  if (physBase % 2 ** 24 !== 0)
+    throw new BootError(
+      "ram",
+      `the first RAM address (physBase) ${hex(physBase)} must be 16 MiB aligned, as seL4 requires for its kernel window`,
+    );
+  if (m.userTop % 2 ** 24 !== 0 || m.userTop >= 0xfff00000)
+    throw new BootError(
+      "userTop",
+      `${hex(m.userTop)} must be 16 MiB aligned and below 0xfff00000`,
+    );
   const first = m.ram.find((r) => r.base === physBase)!;
-  if (m.kernelImageSize > first.size) throw new BootError("kernelImageSize", `the kernel image (${hex(m.kernelImageSize)} bytes) does not fit in the first RAM region (${hex(first.size)} bytes)`);
+  if (m.kernelImageSize > first.size)
+    throw new BootError(
+      "kernelImageSize",
+      `the kernel image (${hex(m.kernelImageSize)} bytes) does not fit in the first RAM region (${hex(first.size)} bytes)`,
+    );
   return m;
 }

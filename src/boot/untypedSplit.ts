@@ -14,13 +14,19 @@ export interface UntypedBlock {
  * there, fits before `end`, and is at most 2^maxUntypedBits; blocks below
  * 2^minUntypedBits are dropped.
  */
-export function splitIntoUntypeds(sizes: KernelSizes, start: number, end: number, isDevice: boolean): UntypedBlock[] {
+export function splitIntoUntypeds(
+  sizes: KernelSizes,
+  start: number,
+  end: number,
+  isDevice: boolean,
+): UntypedBlock[] {
   const out: UntypedBlock[] = [];
   let p = start;
   while (p < end) {
     let bits = sizes.maxUntypedBits;
     while (bits > 0 && (p % pow2(bits) !== 0 || p + pow2(bits) > end)) bits--;
-    if (bits >= sizes.minUntypedBits) out.push({ paddr: p, sizeBits: bits, isDevice });
+    if (bits >= sizes.minUntypedBits)
+      out.push({ paddr: p, sizeBits: bits, isDevice });
     p += pow2(bits);
   }
   return out;

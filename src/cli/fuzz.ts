@@ -8,8 +8,20 @@ import type { InvokeResult } from "../model/message.ts";
 import { fuzzOpArbitrary } from "../testing/arbitraries.ts";
 import { checkTouched } from "../testing/incremental.ts";
 import { checkAll, type Violation } from "../testing/invariants.ts";
-import { applyFuzzOp, buildFuzzWorld, fuzzOpToStep, type FuzzOp, type FuzzWorld } from "../testing/world.ts";
-import { commandHelp, scanArgs, UsageError, validateFlags, type ParsedArgs } from "./flags.ts";
+import {
+  applyFuzzOp,
+  buildFuzzWorld,
+  fuzzOpToStep,
+  type FuzzOp,
+  type FuzzWorld,
+} from "../testing/world.ts";
+import {
+  commandHelp,
+  scanArgs,
+  UsageError,
+  validateFlags,
+  type ParsedArgs,
+} from "./flags.ts";
 import { FuzzProgress } from "./progress.ts";
 import { FUZZ } from "./specs.ts";
 
@@ -17,7 +29,11 @@ import { FUZZ } from "./specs.ts";
  * Run a sequence; the first violation found (checked incrementally after each step, fully at
  * the end). `onStep` counts the steps actually run, for the progress line.
  */
-function firstViolation(w: FuzzWorld, ops: readonly FuzzOp[], onStep: () => void = () => {}): { index: number; violations: Violation[] } | undefined {
+function firstViolation(
+  w: FuzzWorld,
+  ops: readonly FuzzOp[],
+  onStep: () => void = () => {},
+): { index: number; violations: Violation[] } | undefined {
   let s: KernelState = w.state;
   for (let i = 0; i < ops.length; i++) {
     const next = applyFuzzOp(w, s, ops[i] as FuzzOp).state;
@@ -37,18 +53,27 @@ function firstViolation(w: FuzzWorld, ops: readonly FuzzOp[], onStep: () => void
  * its array shrinker cannot do for a fixed-length run. Ops name caps by index into the world,
  * so a shorter sequence is still meaningful.
  */
-export function shrinkSequence(w: FuzzWorld, ops: readonly FuzzOp[]): { ops: FuzzOp[]; violations: Violation[] } | undefined {
+export function shrinkSequence(
+  w: FuzzWorld,
+  ops: readonly FuzzOp[],
+): { ops: FuzzOp[]; violations: Violation[] } | undefined {
   const first = firstViolation(w, ops);
   if (first === undefined) return undefined;
   const wanted = new Set(first.violations.map((v) => v.invariant));
-  let best = { ops: ops.slice(0, first.index + 1), violations: first.violations };
-  for (let changed = true; changed; ) {
+  let best = {
+    ops: ops.slice(0, first.index + 1),
+    violations: first.violations,
+  };
+  for (let changed = true; changed;) {
     changed = false;
     for (let i = best.ops.length - 1; i >= 0; i--) {
       const fewer = [...best.ops.slice(0, i), ...best.ops.slice(i + 1)];
       const found = firstViolation(w, fewer);
       if (found && found.violations.some((v) => wanted.has(v.invariant))) {
-        best = { ops: fewer.slice(0, found.index + 1), violations: found.violations };
+        best = {
+          ops: fewer.slice(0, found.index + 1),
+          violations: found.violations,
+        };
         changed = true;
         i = Math.min(i, best.ops.length);
       }
@@ -58,7 +83,11 @@ export function shrinkSequence(w: FuzzWorld, ops: readonly FuzzOp[]): { ops: Fuz
 }
 
 /** The scenario (SCENARIOS.md format) that replays `ops` from a fresh boot. */
-export function fuzzScenario(w: FuzzWorld, ops: readonly FuzzOp[], title: string): string {
+export function fuzzScenario(
+  w: FuzzWorld,
+  ops: readonly FuzzOp[],
+  title: string,
+): string {
   const steps: Record<string, unknown>[] = [...w.setupSteps];
   let s: KernelState = w.state;
   for (const o of ops) {
@@ -77,16 +106,22 @@ export const FuzzFlags = z.object({
 });
 type FuzzOptions = z.infer<typeof FuzzFlags>;
 
-const isArgv = (a: readonly string[] | Readonly<Record<string, string | true>>): a is readonly string[] => Array.isArray(a);
+const isArgv = (
+  a: readonly string[] | Readonly<Record<string, string | true>>,
+): a is readonly string[] => Array.isArray(a);
 
 /**
  * `capsim fuzz [--runs R] [--steps N] [--seed S] [--out DIR]` for callers outside the CLI:
  * takes the arguments after `fuzz` (or a record of flag values, which goes through the same
  * checks); returns the exit code: 0 nothing violated, 1 a violation, 2 bad usage.
  */
-export async function fuzzCommand(argv: readonly string[] | Readonly<Record<string, string | true>>): Promise<number> {
+export async function fuzzCommand(
+  argv: readonly string[] | Readonly<Record<string, string | true>>,
+): Promise<number> {
   try {
-    const args: ParsedArgs = isArgv(argv) ? scanArgs(FUZZ, argv) : { help: false, flags: argv, operands: [] };
+    const args: ParsedArgs = isArgv(argv)
+      ? scanArgs(FUZZ, argv)
+      : { help: false, flags: argv, operands: [] };
     if (args.help) {
       console.log(commandHelp(FUZZ));
       return 0;
@@ -105,40 +140,65 @@ export function execute(args: ParsedArgs): Promise<number> {
 }
 
 /** `--runs` runs of `--steps` steps each, every invariant checked after every step. */
-async function fuzz({ steps, runs, out, ...opts }: FuzzOptions): Promise<number> {
-  const seed = opts.seed ?? (Date.now() % 2 ** 31);
+async function fuzz({
+  steps,
+  runs,
+  out,
+  ...opts
+}: FuzzOptions): Promise<number> {
+  const seed = opts.seed ?? Date.now() % 2 ** 31;
   const plan = `${runs} runs (--runs) x ${steps} steps each (--steps)`;
   console.error(`capsim fuzz: ${plan} = ${runs * steps} steps, seed ${seed}`);
   const world = buildFuzzWorld();
   const progress = new FuzzProgress(process.stderr, runs, steps);
   // Every run is `steps` long; fast-check simplifies the steps' arguments, shrinkSequence drops steps.
   const result = fc.check(
-    fc.property(fc.array(fuzzOpArbitrary(), { minLength: steps, maxLength: steps }), (ops) => {
-      progress.startRun();
-      return firstViolation(world, ops, () => progress.step()) === undefined;
-    }),
+    fc.property(
+      fc.array(fuzzOpArbitrary(), { minLength: steps, maxLength: steps }),
+      (ops) => {
+        progress.startRun();
+        return firstViolation(world, ops, () => progress.step()) === undefined;
+      },
+    ),
     { seed, numRuns: runs },
   );
   progress.finish();
   if (!result.failed) {
-    console.log(`capsim fuzz: ${runs} runs, ${progress.steps} steps, no invariant violated (seed ${seed}): ${plan}`);
+    console.log(
+      `capsim fuzz: ${runs} runs, ${progress.steps} steps, no invariant violated (seed ${seed}): ${plan}`,
+    );
     return 0;
   }
-  const found = shrinkSequence(world, (result.counterexample?.[0] ?? []) as FuzzOp[]);
+  const found = shrinkSequence(
+    world,
+    (result.counterexample?.[0] ?? []) as FuzzOp[],
+  );
   const shrunk = found?.ops ?? [];
   mkdirSync(out, { recursive: true });
   const file = join(out, `violation-seed-${seed}.yaml`);
-  writeFileSync(file, fuzzScenario(world, shrunk, `capsim fuzz violation (seed ${seed})`));
-  console.log(`capsim fuzz: invariant violated after ${shrunk.length} steps (seed ${seed}):`);
-  for (const v of found?.violations ?? []) console.log(`  ${v.invariant}: ${v.message}`);
+  writeFileSync(
+    file,
+    fuzzScenario(world, shrunk, `capsim fuzz violation (seed ${seed})`),
+  );
+  console.log(
+    `capsim fuzz: invariant violated after ${shrunk.length} steps (seed ${seed}):`,
+  );
+  for (const v of found?.violations ?? [])
+    console.log(`  ${v.invariant}: ${v.message}`);
   // The steps after the world's setup, one per line, so the bug can be read without opening the file.
   let s: KernelState = world.state;
-  console.log(`after the setup (${world.setupSteps.length} steps), the sequence:`);
+  console.log(
+    `after the setup (${world.setupSteps.length} steps), the sequence:`,
+  );
   shrunk.forEach((o, i) => {
     const { state, result } = applyFuzzOp(world, s, o);
-    console.log(`  ${i + 1}. ${stringify(fuzzOpToStep(world, s, o, result), { lineWidth: 0, collectionStyle: "flow" }).trim()}`);
+    console.log(
+      `  ${i + 1}. ${stringify(fuzzOpToStep(world, s, o, result), { lineWidth: 0, collectionStyle: "flow" }).trim()}`,
+    );
     s = state;
   });
-  console.log(`the shrunk sequence is the scenario ${file}\nreplay it:   capsim run --check-invariants ${file}\nreproduce:   capsim fuzz --seed ${seed} --runs ${runs} --steps ${steps}`);
+  console.log(
+    `the shrunk sequence is the scenario ${file}\nreplay it:   capsim run --check-invariants ${file}\nreproduce:   capsim fuzz --seed ${seed} --runs ${runs} --steps ${steps}`,
+  );
   return 1;
 }

@@ -21,11 +21,13 @@ const COMMANDS: Readonly<Record<CommandName, () => Promise<CommandModule>>> = {
   fuzz: () => import("./fuzz.ts"),
 };
 
-const isCommandName = (name: string): name is CommandName => Object.hasOwn(COMMAND_SPECS, name);
+const isCommandName = (name: string): name is CommandName =>
+  Object.hasOwn(COMMAND_SPECS, name);
 
 function help(): string {
   const specs = Object.values(COMMAND_SPECS);
-  const label = (s: (typeof specs)[number]) => `${s.name}${s.operands ? ` ${s.operands}` : ""}`;
+  const label = (s: (typeof specs)[number]) =>
+    `${s.name}${s.operands ? ` ${s.operands}` : ""}`;
   const width = Math.max(...specs.map((s) => label(s).length)) + 3;
   return [
     "capsim: a simulator of seL4's capability and VSpace model",
@@ -42,8 +44,12 @@ function help(): string {
 }
 
 function version(): string {
-  const pkg: unknown = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
-  return pkg !== null && typeof pkg === "object" && "version" in pkg ? String(pkg.version) : "unknown";
+  const pkg: unknown = JSON.parse(
+    readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+  );
+  return pkg !== null && typeof pkg === "object" && "version" in pkg
+    ? String(pkg.version)
+    : "unknown";
 }
 
 /** `capsim help [COMMAND]`, `--help`, `--version`, or a command; returns the exit code. */
@@ -55,8 +61,11 @@ async function dispatch(argv: readonly string[]): Promise<number> {
   }
   if (first === "--help" || first === "-h" || first === "help") {
     const topic = rest[0];
-    if (topic !== undefined && !isCommandName(topic)) throw unknownCommand(topic);
-    console.log(topic === undefined ? help() : commandHelp(COMMAND_SPECS[topic]));
+    if (topic !== undefined && !isCommandName(topic))
+      throw unknownCommand(topic);
+    console.log(
+      topic === undefined ? help() : commandHelp(COMMAND_SPECS[topic]),
+    );
     return 0;
   }
   if (first === "--version" || first === "-V") {
@@ -75,9 +84,15 @@ async function dispatch(argv: readonly string[]): Promise<number> {
 
 function unknownCommand(name: string): UsageError {
   const known = Object.keys(COMMAND_SPECS);
-  const suggestion = closest(name, name.startsWith("-") ? ["--help", "--version"] : known);
+  const suggestion = closest(
+    name,
+    name.startsWith("-") ? ["--help", "--version"] : known,
+  );
   const what = name.startsWith("-") ? "option" : "command";
-  return new UsageError("", `unknown ${what} "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ""} (the commands are ${known.join(", ")}; see capsim --help)`);
+  return new UsageError(
+    "",
+    `unknown ${what} "${name}"${suggestion ? `; did you mean "${suggestion}"?` : ""} (the commands are ${known.join(", ")}; see capsim --help)`,
+  );
 }
 
 /** The capsim command line; returns the exit code. */

@@ -10,8 +10,13 @@ export interface Terminal {
 }
 
 /** no-color.org: NO_COLOR set to anything but the empty string turns colour off. */
-export function wantsColour(stream: Terminal, env: NodeJS.ProcessEnv = process.env): boolean {
-  return stream.isTTY === true && (env.NO_COLOR === undefined || env.NO_COLOR === "");
+export function wantsColour(
+  stream: Terminal,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
+  return (
+    stream.isTTY === true && (env.NO_COLOR === undefined || env.NO_COLOR === "")
+  );
 }
 
 export interface Palette {
@@ -22,8 +27,13 @@ export interface Palette {
 const sgr = (code: number) => (text: string) => `\x1b[${code}m${text}\x1b[0m`;
 const plain = (text: string) => text;
 
-export function palette(stream: Terminal, env: NodeJS.ProcessEnv = process.env): Palette {
-  return wantsColour(stream, env) ? { good: sgr(32), bad: sgr(31) } : { good: plain, bad: plain };
+export function palette(
+  stream: Terminal,
+  env: NodeJS.ProcessEnv = process.env,
+): Palette {
+  return wantsColour(stream, env)
+    ? { good: sgr(32), bad: sgr(31) }
+    : { good: plain, bad: plain };
 }
 
 /** Once the reader of stdout or stderr has gone, nothing more can be said: exit with the status so far. */

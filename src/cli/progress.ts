@@ -49,8 +49,11 @@ export class FuzzProgress {
   /** The display's text now. */
   line(): string {
     const total = this.runs * this.stepsPerRun;
-    const rate = Math.round((this.done * 1000) / Math.max(1, this.now() - this.t0));
-    if (this.done > total) return `capsim fuzz: shrinking a violation, ${this.done} steps so far, ${rate} steps/s`;
+    const rate = Math.round(
+      (this.done * 1000) / Math.max(1, this.now() - this.t0),
+    );
+    if (this.done > total)
+      return `capsim fuzz: shrinking a violation, ${this.done} steps so far, ${rate} steps/s`;
     const percent = Math.floor((100 * this.done) / total);
     return `capsim fuzz: run ${Math.min(this.runsStarted, this.runs)} of ${this.runs}, ${this.done} of ${total} steps (${percent}%), ${rate} steps/s`;
   }
@@ -60,7 +63,9 @@ export class FuzzProgress {
     if (now - this.last < (this.sink.isTTY ? TTY_PERIOD : LOG_PERIOD)) return;
     this.last = now;
     this.shown = true;
-    this.sink.write(this.sink.isTTY ? `\r${this.line()}\x1b[K` : `${this.line()}\n`);
+    this.sink.write(
+      this.sink.isTTY ? `\r${this.line()}\x1b[K` : `${this.line()}\n`,
+    );
   }
 
   /** Clears the terminal line, so the closing result stands alone. */

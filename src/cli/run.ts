@@ -8,14 +8,23 @@ import { UsageError, validateFlags, type ParsedArgs } from "./flags.ts";
 import { palette, type Palette } from "./output.ts";
 import { RUN } from "./specs.ts";
 
-export const RunFlags = z.object({ json: z.boolean().default(false), checkInvariants: z.boolean().default(false) });
+export const RunFlags = z.object({
+  json: z.boolean().default(false),
+  checkInvariants: z.boolean().default(false),
+});
 
 /** The files the operands name: a directory stands for the *.yaml files in it, sorted. */
 export function scenarioFiles(operands: readonly string[]): string[] {
   return operands.flatMap((p) => {
     if (!isDirectory(p)) return [p];
-    const files = readdirSync(p).filter((f) => f.endsWith(".yaml")).sort();
-    if (files.length === 0) throw new UsageError(RUN.name, `the directory ${p} holds no *.yaml scenario files`);
+    const files = readdirSync(p)
+      .filter((f) => f.endsWith(".yaml"))
+      .sort();
+    if (files.length === 0)
+      throw new UsageError(
+        RUN.name,
+        `the directory ${p} holds no *.yaml scenario files`,
+      );
     return files.map((f) => join(p, f));
   });
 }
@@ -30,13 +39,17 @@ function isDirectory(p: string): boolean {
 
 function stepLine(r: StepReport, paint: Palette): string {
   const mark = r.held ? "ok  " : paint.bad("FAIL");
-  const exp = r.held ? "" : `\n         expected ${r.expected ?? "?"}${r.why ? `\n         why: ${r.why}` : ""}`;
+  const exp = r.held
+    ? ""
+    : `\n         expected ${r.expected ?? "?"}${r.why ? `\n         why: ${r.why}` : ""}`;
   return `  ${mark} step ${r.index} (line ${r.line}) ${r.action}: ${r.result}${exp}`;
 }
 
 /** An outcome for --json, with the error named as libsel4 names it, as everywhere else in the output. */
 function jsonOutcome(o: Outcome): unknown {
-  return o.kind === "error" ? { kind: "error", ...o.error, error: `seL4_${o.error.error}` } : o;
+  return o.kind === "error"
+    ? { kind: "error", ...o.error, error: `seL4_${o.error.error}` }
+    : o;
 }
 
 /** `capsim run`: exit 0 every expectation held, 1 one failed, 2 a file is not a valid scenario. */
@@ -52,20 +65,40 @@ export function execute(args: ParsedArgs): number {
       const report = runScenario(loadScenarioFile(f), { checkInvariants });
       if (report.passed) passed++;
       else failed++;
-      if (json) out.push({ file: f, name: report.name, passed: report.passed, steps: report.steps.map(({ outcome, ...s }) => ({ ...s, outcome: jsonOutcome(outcome) })) });
+      if (json)
+        out.push({
+          file: f,
+          name: report.name,
+          passed: report.passed,
+          steps: report.steps.map(({ outcome, ...s }) => ({
+            ...s,
+            outcome: jsonOutcome(outcome),
+          })),
+        });
       else {
-        console.log(`${report.passed ? paint.good("PASS") : paint.bad("FAIL")} ${f}: ${report.name}`);
+        console.log(
+          `${report.passed ? paint.good("PASS") : paint.bad("FAIL")} ${f}: ${report.name}`,
+        );
         for (const s of report.steps) console.log(stepLine(s, paint));
       }
     } catch (e) {
       if (!(e instanceof ScenarioError)) throw e;
       invalid = true;
       failed++;
-      if (json) out.push({ file: f, invalid: true, error: e.message, line: e.line, column: e.column, field: e.field });
+      if (json)
+        out.push({
+          file: f,
+          invalid: true,
+          error: e.message,
+          line: e.line,
+          column: e.column,
+          field: e.field,
+        });
       else console.log(`${paint.bad("INVALID")} ${e.message}`);
     }
   }
-  if (json) console.log(JSON.stringify({ scenarios: out, passed, failed }, null, 2));
+  if (json)
+    console.log(JSON.stringify({ scenarios: out, passed, failed }, null, 2));
   else console.log(`${passed} passed, ${failed} failed`);
   return invalid ? 2 : failed > 0 ? 1 : 0;
 }

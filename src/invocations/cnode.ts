@@ -1,11 +1,21 @@
 import type { CPtr } from "../model/addresses.ts";
-import { failedLookup, illegalOperation, truncatedMessage, type SyscallError } from "../model/errors.ts";
+import {
+  failedLookup,
+  illegalOperation,
+  notModelled,
+  truncatedMessage,
+  type DecodeError,
+} from "../model/errors.ts";
 import { err, ok, type Result } from "../model/result.ts";
 import { cteInsert, cteMove, cteSwap, getCap } from "../kernel/cdt.ts";
 import { ensureEmptySlot } from "../kernel/guards.ts";
 import { cteDelete, cteRevoke } from "../kernel/delete.ts";
 import { deriveCap, updateCapData } from "../kernel/derive.ts";
-import { lookupPivotSlot, lookupSourceSlot, lookupTargetSlot } from "../kernel/cspace.ts";
+import {
+  lookupPivotSlot,
+  lookupSourceSlot,
+  lookupTargetSlot,
+} from "../kernel/cspace.ts";
 import { maskCapRights } from "../kernel/rights.ts";
 import { capRightsFromWord, type Cap, type CNodeCap } from "../model/caps.ts";
 import type { SlotAddr } from "../model/state.ts";
@@ -16,13 +26,31 @@ import type { DecodeContext } from "../model/message.ts";
 
 /** A decoded CNode invocation: plain data naming the slots and the caps to write. */
 export type CNodeInvocation =
-  | { readonly kind: "CNodeInsert"; readonly cap: Cap; readonly src: SlotAddr; readonly dest: SlotAddr }
-  | { readonly kind: "CNodeMove"; readonly cap: Cap; readonly src: SlotAddr; readonly dest: SlotAddr }
-  | { readonly kind: "CNodeRotate"; readonly srcCap: Cap; readonly pivotCap: Cap; readonly src: SlotAddr; readonly pivot: SlotAddr; readonly dest: SlotAddr }
+  | {
+      readonly kind: "CNodeInsert";
+      readonly cap: Cap;
+      readonly src: SlotAddr;
+      readonly dest: SlotAddr;
+    }
+  | {
+      readonly kind: "CNodeMove";
+      readonly cap: Cap;
+      readonly src: SlotAddr;
+      readonly dest: SlotAddr;
+    }
+  | {
+      readonly kind: "CNodeRotate";
+      readonly srcCap: Cap;
+      readonly pivotCap: Cap;
+      readonly src: SlotAddr;
+      readonly pivot: SlotAddr;
+      readonly dest: SlotAddr;
+    }
   | { readonly kind: "CNodeDelete"; readonly slot: SlotAddr }
   | { readonly kind: "CNodeRevoke"; readonly slot: SlotAddr };
 
-const arg = (ctx: DecodeContext<CNodeCap>, i: number): number => ctx.args[i] as number;
+const arg = (ctx: DecodeContext<CNodeCap>, i: number): number =>
+  ctx.args[i] as number;
 
 /**
  * seL4's decodeCNodeInvocation (src/object/cnode.c), checks in seL4's order:
@@ -30,80 +58,224 @@ const arg = (ctx: DecodeContext<CNodeCap>, i: number): number => ctx.args[i] as 
  * operation the source root (extra cap 0), DeleteFirst on an occupied destination, the
  * source lookup, an empty source (FailedLookup, source), and what deriving or mutating gives.
  */
-export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNodeInvocation, SyscallError> {
+export function decodeCNodeInvocation(
+  ctx: DecodeContext<CNodeCap>,
+): Result<CNodeInvocation, DecodeError> {
   const { label, args, state } = ctx;
-  const known = ["CNodeRevoke", "CNodeDelete", "CNodeCancelBadgedSends", "CNodeCopy", "CNodeMint", "CNodeMove", "CNodeMutate", "CNodeRotate", "CNodeSaveCaller"];
-  if (!known.includes(label)) return err(illegalOperation(`${label} is not an invocation of a CNode cap`));
-  if (args.length < 2) return err(truncatedMessage(`${label} needs at least the destination index and depth (2 message words)`));
-  const dest = lookupTargetSlot(state, ctx.cap, arg(ctx, 0) as CPtr, arg(ctx, 1));
+  const known = [
+    "CNodeRevoke",
+    "CNodeDelete",
+    "CNodeCancelBadgedSends",
+    "CNodeCopy",
+    "CNodeMint",
+    "CNodeMove",
+    "CNodeMutate",
+    "CNodeRotate",
+    "CNodeSaveCaller",
+  ];
+  if (!known.includes(label))
+    return err(
+      illegalOperation(`${label} is not an invocation of a CNode cap`),
+    );
+  if (args.length < 2)
+    return err(
+      truncatedMessage(
+        `${label} needs at least the destination index and depth (2 message words)`,
+      ),
+    );
+  const dest = lookupTargetSlot(
+    state,
+    ctx.cap,
+    arg(ctx, 0) as CPtr,
+    arg(ctx, 1),
+  );
   if (!dest.ok) return dest;
   const destSlot = dest.value;
 
-  if (label === "CNodeCopy" || label === "CNodeMint" || label === "CNodeMove" || label === "CNodeMutate") {
+  if (
+    label === "CNodeCopy" ||
+    label === "CNodeMint" ||
+    label === "CNodeMove" ||
+    label === "CNodeMutate"
+  ) {
     const srcRoot = ctx.extraCaps[0];
-    if (args.length < 4 || srcRoot === undefined) return err(truncatedMessage(`${label} needs the source index and depth (4 words) and the source root as an extra cap`));
+    if (args.length < 4 || srcRoot === undefined)
+      return err(
+        truncatedMessage(
+          `${label} needs the source index and depth (4 words) and the source root as an extra cap`,
+        ),
+      );
     const empty = ensureEmptySlot(state, destSlot, "the destination slot");
     if (!empty.ok) return empty;
-    const src = lookupSourceSlot(state, srcRoot.cap, arg(ctx, 2) as CPtr, arg(ctx, 3));
+    const src = lookupSourceSlot(
+      state,
+      srcRoot.cap,
+      arg(ctx, 2) as CPtr,
+      arg(ctx, 3),
+    );
     if (!src.ok) return src;
     const srcSlot = src.value;
     const srcCap = getCap(state, srcSlot);
     if (srcCap.type === "Null") {
-      return err(failedLookup(true, { kind: "MissingCapability", bitsLeft: arg(ctx, 3) }, "the source slot is empty: there is no cap to copy or move"));
+      return err(
+        failedLookup(
+          true,
+          { kind: "MissingCapability", bitsLeft: arg(ctx, 3) },
+          "the source slot is empty: there is no cap to copy or move",
+        ),
+      );
     }
     let newCap: Cap;
     let isMove = false;
     if (label === "CNodeCopy" || label === "CNodeMint") {
       const need = label === "CNodeCopy" ? 5 : 6;
-      if (args.length < need) return err(truncatedMessage(`${label} needs ${need} message words (the rights${label === "CNodeMint" ? " and the badge" : ""})`));
+      if (args.length < need)
+        return err(
+          truncatedMessage(
+            `${label} needs ${need} message words (the rights${label === "CNodeMint" ? " and the badge" : ""})`,
+          ),
+        );
       const masked = maskCapRights(capRightsFromWord(arg(ctx, 4)), srcCap);
       const derived = deriveCap(state, srcSlot, masked);
       if (!derived.ok) return derived;
-      newCap = label === "CNodeMint" ? updateCapData(false, arg(ctx, 5), derived.value) : derived.value;
+      newCap =
+        label === "CNodeMint"
+          ? updateCapData(false, arg(ctx, 5), derived.value)
+          : derived.value;
     } else if (label === "CNodeMove") {
       newCap = srcCap;
       isMove = true;
     } else {
-      if (args.length < 5) return err(truncatedMessage("CNodeMutate needs 5 message words (the new data word)"));
+      if (args.length < 5)
+        return err(
+          truncatedMessage(
+            "CNodeMutate needs 5 message words (the new data word)",
+          ),
+        );
       newCap = updateCapData(true, arg(ctx, 4), srcCap);
       isMove = true;
     }
-    if (newCap.type === "Null") return err(illegalOperation(`${label} would produce the null cap (the cap cannot be badged or given this guard)`));
-    return ok(isMove ? { kind: "CNodeMove", cap: newCap, src: srcSlot, dest: destSlot } : { kind: "CNodeInsert", cap: newCap, src: srcSlot, dest: destSlot });
+    if (newCap.type === "Null") {
+      const why =
+        srcCap.type === "IRQControl"
+          ? "the IRQ control cap cannot be copied: deriving it gives the null cap"
+          : `${label} would produce the null cap (the cap cannot be badged or given this guard)`;
+      return err(illegalOperation(why));
+    }
+    return ok(
+      isMove
+        ? { kind: "CNodeMove", cap: newCap, src: srcSlot, dest: destSlot }
+        : { kind: "CNodeInsert", cap: newCap, src: srcSlot, dest: destSlot },
+    );
   }
-  if (label === "CNodeRevoke") return ok({ kind: "CNodeRevoke", slot: destSlot });
-  if (label === "CNodeDelete") return ok({ kind: "CNodeDelete", slot: destSlot });
+  if (label === "CNodeRevoke")
+    return ok({ kind: "CNodeRevoke", slot: destSlot });
+  if (label === "CNodeDelete")
+    return ok({ kind: "CNodeDelete", slot: destSlot });
   if (label === "CNodeRotate") {
     const pivotRoot = ctx.extraCaps[0];
     const srcRoot = ctx.extraCaps[1];
     if (args.length < 8 || pivotRoot === undefined || srcRoot === undefined) {
-      return err(truncatedMessage("CNodeRotate needs 8 message words and two extra caps (the pivot root and the source root)"));
+      return err(
+        truncatedMessage(
+          "CNodeRotate needs 8 message words and two extra caps (the pivot root and the source root)",
+        ),
+      );
     }
-    const src = lookupSourceSlot(state, srcRoot.cap, arg(ctx, 6) as CPtr, arg(ctx, 7));
+    const src = lookupSourceSlot(
+      state,
+      srcRoot.cap,
+      arg(ctx, 6) as CPtr,
+      arg(ctx, 7),
+    );
     if (!src.ok) return src;
-    const pivot = lookupPivotSlot(state, pivotRoot.cap, arg(ctx, 3) as CPtr, arg(ctx, 4));
+    const pivot = lookupPivotSlot(
+      state,
+      pivotRoot.cap,
+      arg(ctx, 3) as CPtr,
+      arg(ctx, 4),
+    );
     if (!pivot.ok) return pivot;
-    if (pivot.value === src.value || pivot.value === destSlot) return err(illegalOperation("the pivot slot must differ from the source and the destination"));
+    if (pivot.value === src.value || pivot.value === destSlot)
+      return err(
+        illegalOperation(
+          "the pivot slot must differ from the source and the destination",
+        ),
+      );
     if (src.value !== destSlot) {
       const empty = ensureEmptySlot(state, destSlot, "the destination slot");
       if (!empty.ok) return empty;
     }
     const srcCap = getCap(state, src.value);
-    if (srcCap.type === "Null") return err(failedLookup(true, { kind: "MissingCapability", bitsLeft: arg(ctx, 7) }, "the source slot is empty"));
+    if (srcCap.type === "Null")
+      return err(
+        failedLookup(
+          true,
+          { kind: "MissingCapability", bitsLeft: arg(ctx, 7) },
+          "the source slot is empty",
+        ),
+      );
     const pivotCap = getCap(state, pivot.value);
-    if (pivotCap.type === "Null") return err(failedLookup(false, { kind: "MissingCapability", bitsLeft: arg(ctx, 4) }, "the pivot slot is empty"));
+    if (pivotCap.type === "Null")
+      return err(
+        failedLookup(
+          false,
+          { kind: "MissingCapability", bitsLeft: arg(ctx, 4) },
+          "the pivot slot is empty",
+        ),
+      );
     const newSrcCap = updateCapData(true, arg(ctx, 5), srcCap);
     const newPivotCap = updateCapData(true, arg(ctx, 2), pivotCap);
-    if (newSrcCap.type === "Null") return err(illegalOperation("the source cap cannot take the new data word"));
-    if (newPivotCap.type === "Null") return err(illegalOperation("the pivot cap cannot take the new data word"));
-    return ok({ kind: "CNodeRotate", srcCap: newSrcCap, pivotCap: newPivotCap, src: src.value, pivot: pivot.value, dest: destSlot });
+    if (newSrcCap.type === "Null")
+      return err(
+        illegalOperation("the source cap cannot take the new data word"),
+      );
+    if (newPivotCap.type === "Null")
+      return err(
+        illegalOperation("the pivot cap cannot take the new data word"),
+      );
+    return ok({
+      kind: "CNodeRotate",
+      srcCap: newSrcCap,
+      pivotCap: newPivotCap,
+      src: src.value,
+      pivot: pivot.value,
+      dest: destSlot,
+    });
   }
-  // SaveCaller and CancelBadgedSends act on IPC state, which capsim does not model.
-  return err(illegalOperation(`capsim does not model ${label} (it concerns IPC state)`));
+  // SaveCaller and CancelBadgedSends act on IPC state, which capsim does not model; seL4's
+  // checks before that point still decide whether the call is refused.
+  if (label === "CNodeSaveCaller") {
+    const empty = ensureEmptySlot(state, destSlot, "the destination slot");
+    if (!empty.ok) return empty;
+  } else if (!hasCancelSendRights(getCap(state, destSlot))) {
+    return err(
+      illegalOperation(
+        "CancelBadgedSends needs an endpoint cap with every right (read, write, grant, grant-reply) in the target slot",
+      ),
+    );
+  }
+  return err(
+    notModelled(`capsim does not model ${label} (it acts on IPC state)`),
+  );
+}
+
+/** seL4's hasCancelSendRights: an endpoint cap with every right may cancel badged sends. */
+function hasCancelSendRights(cap: Cap): boolean {
+  return (
+    cap.type === "Endpoint" &&
+    cap.rights.read &&
+    cap.rights.write &&
+    cap.rights.grant &&
+    cap.rights.grantReply
+  );
 }
 
 /** seL4's invokeCNodeInsert / Move / Rotate / Delete / Revoke. */
-export function performCNodeInvocation(s: MutableState, inv: CNodeInvocation): readonly number[] {
+export function performCNodeInvocation(
+  s: MutableState,
+  inv: CNodeInvocation,
+): readonly number[] {
   switch (inv.kind) {
     case "CNodeInsert":
       cteInsert(s, inv.cap, inv.src, inv.dest);
@@ -130,4 +302,7 @@ export function performCNodeInvocation(s: MutableState, inv: CNodeInvocation): r
   return [];
 }
 
-export const cnodeFamily: InvocationFamily<CNodeCap, CNodeInvocation> = { decode: decodeCNodeInvocation, perform: performCNodeInvocation };
+export const cnodeFamily: InvocationFamily<CNodeCap, CNodeInvocation> = {
+  decode: decodeCNodeInvocation,
+  perform: performCNodeInvocation,
+};

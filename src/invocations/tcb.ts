@@ -1,4 +1,9 @@
-import { illegalOperation, truncatedMessage, type SyscallError } from "../model/errors.ts";
+import {
+  illegalOperation,
+  notModelled,
+  truncatedMessage,
+  type DecodeError,
+} from "../model/errors.ts";
 import { err, ok, type Result } from "../model/result.ts";
 import { cteInsert, getCap, slotCapLongRunningDelete } from "../kernel/cdt.ts";
 import { cteDelete } from "../kernel/delete.ts";
@@ -30,42 +35,102 @@ export interface SetSpaceInvocation {
  * VSpace root data; extra cap 0 the CSpace root, extra cap 1 the VSpace root. Each root is
  * re-badged/guarded with its data word when non-zero, then derived; the CSpace root must be a
  * CNode cap and the VSpace root a page directory cap with an ASID, else IllegalOperation.
- * capsim models only SetSpace among the TCB invocations.
+ * capsim models only SetSpace among the TCB invocations: another TCB label is "not modelled",
+ * and a label that is not a TCB invocation at all is seL4's IllegalOperation.
  */
-export function decodeTCBInvocation(ctx: DecodeContext<TCBCap>): Result<SetSpaceInvocation, SyscallError> {
-  if (ctx.label !== "TCBSetSpace") return err(illegalOperation(`capsim models only TCB_SetSpace among the TCB invocations, not ${ctx.label}`));
+export function decodeTCBInvocation(
+  ctx: DecodeContext<TCBCap>,
+): Result<SetSpaceInvocation, DecodeError> {
+  if (ctx.label !== "TCBSetSpace") {
+    if (ctx.label.startsWith("TCB"))
+      return err(
+        notModelled(
+          `capsim models only TCB_SetSpace among the TCB invocations, not ${ctx.label}`,
+        ),
+      );
+    return err(
+      illegalOperation(`${ctx.label} is not an invocation of a TCB cap`),
+    );
+  }
   const [c, v] = ctx.extraCaps;
-  if (ctx.args.length < 3 || c === undefined || v === undefined) return err(truncatedMessage("TCB_SetSpace needs 3 message words and two extra caps (CSpace root, VSpace root)"));
+  if (ctx.args.length < 3 || c === undefined || v === undefined)
+    return err(
+      truncatedMessage(
+        "TCB_SetSpace needs 3 message words and two extra caps (CSpace root, VSpace root)",
+      ),
+    );
   const [, cData, vData] = ctx.args as [number, number, number];
   const tcb = ctx.cap.paddr;
-  if (slotCapLongRunningDelete(ctx.state, slotAddress(tcb, TCB_SLOTS.tcbCTable)) || slotCapLongRunningDelete(ctx.state, slotAddress(tcb, TCB_SLOTS.tcbVTable))) {
-    return err(illegalOperation("the thread's CSpace or VSpace slot holds the last cap to a CNode or TCB: deleting it could take long, so SetSpace refuses (delete it first)"));
+  if (
+    slotCapLongRunningDelete(
+      ctx.state,
+      slotAddress(tcb, TCB_SLOTS.tcbCTable),
+    ) ||
+    slotCapLongRunningDelete(ctx.state, slotAddress(tcb, TCB_SLOTS.tcbVTable))
+  ) {
+    return err(
+      illegalOperation(
+        "the thread's CSpace or VSpace slot holds the last cap to a CNode or TCB: deleting it could take long, so SetSpace refuses (delete it first)",
+      ),
+    );
   }
-  const cDerived = deriveCap(ctx.state, c.slot, cData !== 0 ? updateCapData(false, cData, c.cap) : c.cap);
+  const cDerived = deriveCap(
+    ctx.state,
+    c.slot,
+    cData !== 0 ? updateCapData(false, cData, c.cap) : c.cap,
+  );
   if (!cDerived.ok) return cDerived;
-  if (cDerived.value.type !== "CNode") return err(illegalOperation("the CSpace root must be a CNode cap"));
-  const vDerived = deriveCap(ctx.state, v.slot, vData !== 0 ? updateCapData(false, vData, v.cap) : v.cap);
+  if (cDerived.value.type !== "CNode")
+    return err(illegalOperation("the CSpace root must be a CNode cap"));
+  const vDerived = deriveCap(
+    ctx.state,
+    v.slot,
+    vData !== 0 ? updateCapData(false, vData, v.cap) : v.cap,
+  );
   if (!vDerived.ok) return vDerived;
   const vr = vDerived.value;
   const arch = archOf(ctx.state.config);
-  if (!arch.isValidVTableRoot(vr)) return err(illegalOperation(`the VSpace root must be a valid VSpace root cap (${arch.vtableRootDescription})`));
-  return ok({ kind: "TCBSetSpace", tcbSlot: ctx.slot, tcb: ctx.cap, cRoot: cDerived.value, cRootSrc: c.slot, vRoot: vr, vRootSrc: v.slot });
+  if (!arch.isValidVTableRoot(vr))
+    return err(
+      illegalOperation(
+        `the VSpace root must be a valid VSpace root cap (${arch.vtableRootDescription})`,
+      ),
+    );
+  return ok({
+    kind: "TCBSetSpace",
+    tcbSlot: ctx.slot,
+    tcb: ctx.cap,
+    cRoot: cDerived.value,
+    cRootSrc: c.slot,
+    vRoot: vr,
+    vRootSrc: v.slot,
+  });
 }
 
 /**
  * seL4's invokeTCB_ThreadControl for the space fields: the old roots are deleted, and the new
  * ones inserted as derived copies, if their sources still hold the same objects afterwards.
  */
-export function performTCBInvocation(s: MutableState, inv: SetSpaceInvocation): readonly number[] {
+export function performTCBInvocation(
+  s: MutableState,
+  inv: SetSpaceInvocation,
+): readonly number[] {
   for (const [index, cap, src] of [
     [TCB_SLOTS.tcbCTable, inv.cRoot, inv.cRootSrc],
     [TCB_SLOTS.tcbVTable, inv.vRoot, inv.vRootSrc],
   ] as const) {
     const target = slotAddress(inv.tcb.paddr, index);
     cteDelete(s, target, finaliseCap);
-    if (sameObjectAs(s.config.sizes, cap, getCap(s, src)) && sameObjectAs(s.config.sizes, inv.tcb, getCap(s, inv.tcbSlot))) cteInsert(s, cap, src, target);
+    if (
+      sameObjectAs(s.config.sizes, cap, getCap(s, src)) &&
+      sameObjectAs(s.config.sizes, inv.tcb, getCap(s, inv.tcbSlot))
+    )
+      cteInsert(s, cap, src, target);
   }
   return [];
 }
 
-export const tcbFamily: InvocationFamily<TCBCap, SetSpaceInvocation> = { decode: decodeTCBInvocation, perform: performTCBInvocation };
+export const tcbFamily: InvocationFamily<TCBCap, SetSpaceInvocation> = {
+  decode: decodeTCBInvocation,
+  perform: performTCBInvocation,
+};

@@ -1,11 +1,22 @@
 import { alignUp, pow2, type CPtr, type PhysAddr } from "../model/addresses.ts";
-import { failedLookup, illegalOperation, invalidArgument, notEnoughMemory, rangeError, truncatedMessage, type SyscallError } from "../model/errors.ts";
+import {
+  failedLookup,
+  illegalOperation,
+  invalidArgument,
+  notEnoughMemory,
+  rangeError,
+  truncatedMessage,
+  type SyscallError,
+} from "../model/errors.ts";
 import { err, ok, type Result } from "../model/result.ts";
 import { getCap, hasChildren, insertCap, updateCap } from "../kernel/cdt.ts";
 import { ensureEmptySlot } from "../kernel/guards.ts";
 import { lookupTargetSlot, slotAddress } from "../kernel/cspace.ts";
 import type { Cap, UntypedCap } from "../model/caps.ts";
-import { CONFIG_RESET_CHUNK_BITS, CONFIG_RETYPE_FAN_OUT_LIMIT } from "../model/constants.ts";
+import {
+  CONFIG_RESET_CHUNK_BITS,
+  CONFIG_RETYPE_FAN_OUT_LIMIT,
+} from "../model/constants.ts";
 import { zeroPhysical } from "../kernel/physmem.ts";
 import type { SlotAddr } from "../model/state.ts";
 import { putObject } from "../kernel/store.ts";
@@ -38,18 +49,39 @@ export interface RetypeInvocation {
  * MR0 type, MR1 size_bits, MR2 node_index, MR3 node_depth, MR4 node_offset, MR5 node_window
  * (the object count); extra cap 0 is the root CNode the destination is looked up from.
  */
-export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<RetypeInvocation, SyscallError> {
+export function decodeUntypedInvocation(
+  ctx: DecodeContext<UntypedCap>,
+): Result<RetypeInvocation, SyscallError> {
   const { state, args } = ctx;
   const untyped = ctx.cap;
-  if (ctx.label !== "UntypedRetype") return err(illegalOperation(`${ctx.label} is not an invocation of an untyped cap`));
+  if (ctx.label !== "UntypedRetype")
+    return err(
+      illegalOperation(`${ctx.label} is not an invocation of an untyped cap`),
+    );
   const root = ctx.extraCaps[0];
-  if (args.length < 6 || root === undefined) return err(truncatedMessage("Untyped_Retype needs 6 message words and the root CNode as an extra cap"));
-  const [typeNumber, userSize, nodeIndex, nodeDepth, nodeOffset, nodeWindow] = args as [number, number, number, number, number, number];
+  if (args.length < 6 || root === undefined)
+    return err(
+      truncatedMessage(
+        "Untyped_Retype needs 6 message words and the root CNode as an extra cap",
+      ),
+    );
+  const [typeNumber, userSize, nodeIndex, nodeDepth, nodeOffset, nodeWindow] =
+    args as [number, number, number, number, number, number];
   const arch = archOf(state.config);
   const objectType = arch.objectTypeByNumber(typeNumber, state.config.api);
-  if (typeNumber >= arch.objectTypeCount || objectType === undefined) return err(invalidArgument(0, `object type ${typeNumber} does not exist (there are ${arch.objectTypeCount})`));
+  if (typeNumber >= arch.objectTypeCount || objectType === undefined)
+    return err(
+      invalidArgument(
+        0,
+        `object type ${typeNumber} does not exist (there are ${arch.objectTypeCount})`,
+      ),
+    );
   const { wordBits, maxUntypedBits, minUntypedBits } = state.config.sizes;
-  const objectSize = arch.objectSizeBitsOfType(state.config.sizes, objectType, userSize);
+  const objectSize = arch.objectSizeBitsOfType(
+    state.config.sizes,
+    objectType,
+    userSize,
+  );
   // seL4 checks size_bits against the word size for every type, even those of fixed size.
   if (userSize >= wordBits || objectSize > maxUntypedBits) {
     const why =
@@ -58,27 +90,69 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
         : `the object would be 2^${objectSize} bytes; the most one Retype can make is 2^${maxUntypedBits}`;
     return err(rangeError(0, maxUntypedBits, why));
   }
-  if (objectType === "seL4_CapTableObject" && userSize === 0) return err(invalidArgument(1, "a CNode needs at least one radix bit (size_bits 0 makes a one-slot CNode, which seL4 refuses)"));
+  if (objectType === "seL4_CapTableObject" && userSize === 0)
+    return err(
+      invalidArgument(
+        1,
+        "a CNode needs at least one radix bit (size_bits 0 makes a one-slot CNode, which seL4 refuses)",
+      ),
+    );
   if (objectType === "seL4_UntypedObject" && userSize < minUntypedBits) {
-    return err(invalidArgument(1, `an untyped object needs at least ${minUntypedBits} size bits`));
+    return err(
+      invalidArgument(
+        1,
+        `an untyped object needs at least ${minUntypedBits} size bits`,
+      ),
+    );
   }
   let destCNode: Cap;
   if (nodeDepth === 0) {
     destCNode = root.cap;
   } else {
-    const found = lookupTargetSlot(state, root.cap, nodeIndex as CPtr, nodeDepth);
+    const found = lookupTargetSlot(
+      state,
+      root.cap,
+      nodeIndex as CPtr,
+      nodeDepth,
+    );
     if (!found.ok) return found;
     destCNode = getCap(state, found.value);
   }
   if (destCNode.type !== "CNode") {
-    return err(failedLookup(false, { kind: "MissingCapability", bitsLeft: nodeDepth }, "the destination (root, node_index, node_depth) is not a CNode cap"));
+    return err(
+      failedLookup(
+        false,
+        { kind: "MissingCapability", bitsLeft: nodeDepth },
+        "the destination (root, node_index, node_depth) is not a CNode cap",
+      ),
+    );
   }
   const nodeSize = pow2(destCNode.radixBits);
-  if (nodeOffset > nodeSize - 1) return err(rangeError(0, nodeSize - 1, `node_offset ${nodeOffset} is past the destination CNode's last slot`));
+  if (nodeOffset > nodeSize - 1)
+    return err(
+      rangeError(
+        0,
+        nodeSize - 1,
+        `node_offset ${nodeOffset} is past the destination CNode's last slot`,
+      ),
+    );
   if (nodeWindow < 1 || nodeWindow > CONFIG_RETYPE_FAN_OUT_LIMIT) {
-    return err(rangeError(1, CONFIG_RETYPE_FAN_OUT_LIMIT, `one Retype makes between 1 and ${CONFIG_RETYPE_FAN_OUT_LIMIT} objects, not ${nodeWindow}`));
+    return err(
+      rangeError(
+        1,
+        CONFIG_RETYPE_FAN_OUT_LIMIT,
+        `one Retype makes between 1 and ${CONFIG_RETYPE_FAN_OUT_LIMIT} objects, not ${nodeWindow}`,
+      ),
+    );
   }
-  if (nodeWindow > nodeSize - nodeOffset) return err(rangeError(1, nodeSize - nodeOffset, `${nodeWindow} objects from slot ${nodeOffset} run past the CNode's end`));
+  if (nodeWindow > nodeSize - nodeOffset)
+    return err(
+      rangeError(
+        1,
+        nodeSize - nodeOffset,
+        `${nodeWindow} objects from slot ${nodeOffset} run past the CNode's end`,
+      ),
+    );
   const destSlots: SlotAddr[] = [];
   for (let i = nodeOffset; i < nodeOffset + nodeWindow; i++) {
     const slot = slotAddress(destCNode.paddr, i);
@@ -91,13 +165,29 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
   const freeIndex = reset ? 0 : untyped.freeIndex;
   const freeBytes = pow2(untyped.sizeBits) - freeIndex;
   if (Math.floor(freeBytes / pow2(objectSize)) < nodeWindow) {
-    return err(notEnoughMemory(freeBytes, `${nodeWindow} objects of 2^${objectSize} bytes need more than the ${freeBytes} free bytes of this untyped`));
+    return err(
+      notEnoughMemory(
+        freeBytes,
+        `${nodeWindow} objects of 2^${objectSize} bytes need more than the ${freeBytes} free bytes of this untyped`,
+      ),
+    );
   }
-  if (untyped.isDevice && arch.frameSizeOfType(objectType) === undefined && objectType !== "seL4_UntypedObject") {
-    return err(invalidArgument(1, "device memory can only be retyped into frames or smaller untypeds"));
+  if (
+    untyped.isDevice &&
+    arch.frameSizeOfType(objectType) === undefined &&
+    objectType !== "seL4_UntypedObject"
+  ) {
+    return err(
+      invalidArgument(
+        1,
+        "device memory can only be retyped into frames or smaller untypeds",
+      ),
+    );
   }
   const first = alignUp(untyped.paddr + freeIndex, objectSize);
-  const addresses = destSlots.map((_, i) => (first + i * pow2(objectSize)) as PhysAddr);
+  const addresses = destSlots.map(
+    (_, i) => (first + i * pow2(objectSize)) as PhysAddr,
+  );
   return ok({
     kind: "UntypedRetype",
     untypedSlot: ctx.slot,
@@ -107,7 +197,10 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
     addresses,
     destSlots,
     untyped,
-    newUntyped: { ...untyped, freeIndex: first - untyped.paddr + nodeWindow * pow2(objectSize) },
+    newUntyped: {
+      ...untyped,
+      freeIndex: first - untyped.paddr + nodeWindow * pow2(objectSize),
+    },
   });
 }
 
@@ -120,7 +213,10 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
  */
 function resetUntypedCap(s: MutableState, untyped: UntypedCap): void {
   if (untyped.isDevice || untyped.freeIndex === 0) return;
-  const used = untyped.sizeBits < CONFIG_RESET_CHUNK_BITS ? pow2(untyped.sizeBits) : alignUp(untyped.freeIndex, CONFIG_RESET_CHUNK_BITS);
+  const used =
+    untyped.sizeBits < CONFIG_RESET_CHUNK_BITS
+      ? pow2(untyped.sizeBits)
+      : alignUp(untyped.freeIndex, CONFIG_RESET_CHUNK_BITS);
   zeroPhysical(s, untyped.paddr, used);
 }
 
@@ -129,16 +225,28 @@ function resetUntypedCap(s: MutableState, untyped: UntypedCap): void {
  * index past the new objects, then create each object and insert its cap as an original child
  * of the untyped. New objects are not zeroed here: seL4 relies on the reset above.
  */
-export function performUntypedInvocation(s: MutableState, inv: RetypeInvocation): readonly number[] {
+export function performUntypedInvocation(
+  s: MutableState,
+  inv: RetypeInvocation,
+): readonly number[] {
   if (inv.reset) resetUntypedCap(s, inv.untyped);
   updateCap(s, inv.untypedSlot, inv.newUntyped);
   const arch = archOf(s.config);
   inv.addresses.forEach((addr, i) => {
-    const made = arch.createObject(s, inv.objectType, addr, inv.userSize, inv.untyped.isDevice);
+    const made = arch.createObject(
+      s,
+      inv.objectType,
+      addr,
+      inv.userSize,
+      inv.untyped.isDevice,
+    );
     if (made.object !== undefined) putObject(s, made.object);
     insertCap(s, made.cap, inv.destSlots[i] as SlotAddr, inv.untypedSlot, true);
   });
   return [];
 }
 
-export const untypedFamily: InvocationFamily<UntypedCap, RetypeInvocation> = { decode: decodeUntypedInvocation, perform: performUntypedInvocation };
+export const untypedFamily: InvocationFamily<UntypedCap, RetypeInvocation> = {
+  decode: decodeUntypedInvocation,
+  perform: performUntypedInvocation,
+};

@@ -1,5 +1,16 @@
-import { asid as toASID, pow2, type CPtr, type PhysAddr } from "../model/addresses.ts";
-import { deleteFirst, illegalOperation, invalidCapability, truncatedMessage, type SyscallError } from "../model/errors.ts";
+import {
+  asid as toASID,
+  pow2,
+  type CPtr,
+  type PhysAddr,
+} from "../model/addresses.ts";
+import {
+  deleteFirst,
+  illegalOperation,
+  invalidCapability,
+  truncatedMessage,
+  type SyscallError,
+} from "../model/errors.ts";
 import { PMap } from "../model/pmap.ts";
 import { err, ok, type Result } from "../model/result.ts";
 import { cteInsert, updateCap } from "./cdt.ts";
@@ -36,11 +47,24 @@ export interface MakePoolInvocation {
  * untyped, cap1 = the root CNode, MR0 = index, MR1 = depth of the destination slot. The first
  * check is for a free slot in the 128-entry ASID table, before the untyped is even looked at.
  */
-export function decodeASIDControlInvocation(ctx: DecodeContext<ASIDControlCap>, shape: ASIDShape): Result<MakePoolInvocation, SyscallError> {
+export function decodeASIDControlInvocation(
+  ctx: DecodeContext<ASIDControlCap>,
+  shape: ASIDShape,
+): Result<MakePoolInvocation, SyscallError> {
   const { tableSize: ASID_TABLE_SIZE, poolBits: seL4_ASIDPoolBits } = shape;
-  if (ctx.label !== "ARMASIDControlMakePool") return err(illegalOperation(`${ctx.label} is not an invocation of the ASID control cap`));
+  if (ctx.label !== "ARMASIDControlMakePool")
+    return err(
+      illegalOperation(
+        `${ctx.label} is not an invocation of the ASID control cap`,
+      ),
+    );
   const [untyped, root] = ctx.extraCaps;
-  if (ctx.args.length < 2 || untyped === undefined || root === undefined) return err(truncatedMessage("ASIDControl_MakePool needs 2 message words (index, depth) and two extra caps (untyped, root CNode)"));
+  if (ctx.args.length < 2 || untyped === undefined || root === undefined)
+    return err(
+      truncatedMessage(
+        "ASIDControl_MakePool needs 2 message words (index, depth) and two extra caps (untyped, root CNode)",
+      ),
+    );
   const { state } = ctx;
   let tableIndex = -1;
   for (let i = 0; i < ASID_TABLE_SIZE; i++) {
@@ -49,23 +73,57 @@ export function decodeASIDControlInvocation(ctx: DecodeContext<ASIDControlCap>, 
       break;
     }
   }
-  if (tableIndex < 0) return err(deleteFirst(`all ${ASID_TABLE_SIZE} ASID pools exist already: delete one first`));
+  if (tableIndex < 0)
+    return err(
+      deleteFirst(
+        `all ${ASID_TABLE_SIZE} ASID pools exist already: delete one first`,
+      ),
+    );
   const ut = untyped.cap;
-  if (ut.type !== "Untyped" || ut.sizeBits !== seL4_ASIDPoolBits || ut.isDevice) {
-    return err(invalidCapability(1, `an ASID pool is made from a non-device untyped of exactly 4 KiB (2^${seL4_ASIDPoolBits} bytes)`));
+  if (
+    ut.type !== "Untyped" ||
+    ut.sizeBits !== seL4_ASIDPoolBits ||
+    ut.isDevice
+  ) {
+    return err(
+      invalidCapability(
+        1,
+        `an ASID pool is made from a non-device untyped of exactly 4 KiB (2^${seL4_ASIDPoolBits} bytes)`,
+      ),
+    );
   }
-  const childless = ensureNoChildren(state, untyped.slot, "the untyped has children: revoke it first, the pool takes all its memory");
+  const childless = ensureNoChildren(
+    state,
+    untyped.slot,
+    "the untyped has children: revoke it first, the pool takes all its memory",
+  );
   if (!childless.ok) return childless;
-  const dest = lookupTargetSlot(state, root.cap, ctx.args[0] as CPtr, ctx.args[1] as number);
+  const dest = lookupTargetSlot(
+    state,
+    root.cap,
+    ctx.args[0] as CPtr,
+    ctx.args[1] as number,
+  );
   if (!dest.ok) return dest;
   const empty = ensureEmptySlot(state, dest.value, "the destination slot");
   if (!empty.ok) return empty;
   const full: UntypedCap = { ...ut, freeIndex: pow2(ut.sizeBits) };
-  return ok({ kind: "ASIDControlMakePool", untypedSlot: untyped.slot, untyped: full, pool: ut.paddr, dest: dest.value, tableIndex });
+  return ok({
+    kind: "ASIDControlMakePool",
+    untypedSlot: untyped.slot,
+    untyped: full,
+    pool: ut.paddr,
+    dest: dest.value,
+    tableIndex,
+  });
 }
 
 /** seL4's performASIDControlInvocation: the pool takes the whole untyped and a slot of the ASID table. */
-export function performASIDControlInvocation(s: MutableState, inv: MakePoolInvocation, shape: ASIDShape): readonly number[] {
+export function performASIDControlInvocation(
+  s: MutableState,
+  inv: MakePoolInvocation,
+  shape: ASIDShape,
+): readonly number[] {
   const ASID_POOL_SIZE = shape.poolSize;
   updateCap(s, inv.untypedSlot, inv.untyped);
   zeroPhysical(s, inv.pool, pow2(inv.untyped.sizeBits));
@@ -73,8 +131,16 @@ export function performASIDControlInvocation(s: MutableState, inv: MakePoolInvoc
   // seL4 inserts the pool cap with cteInsert: a child of the untyped, but not revocable
   // (Arch_isCapRevocable is false for ASID pool caps), so its copies are its siblings and
   // revoking it deletes nothing. The boot pool's cap, written by boot, is revocable.
-  cteInsert(s, { type: "ASIDPool", paddr: inv.pool, asidBase: toASID(inv.tableIndex * ASID_POOL_SIZE) }, inv.untypedSlot, inv.dest);
+  cteInsert(
+    s,
+    {
+      type: "ASIDPool",
+      paddr: inv.pool,
+      asidBase: toASID(inv.tableIndex * ASID_POOL_SIZE),
+    },
+    inv.untypedSlot,
+    inv.dest,
+  );
   s.asidTable = s.asidTable.set(inv.tableIndex, inv.pool);
   return [];
 }
-

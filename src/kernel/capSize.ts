@@ -8,12 +8,17 @@ import type { KernelSizes } from "../model/state.ts";
  * naming no memory. An untyped cap carries its own size; every other cap has the same type name
  * and size fields (radix, frame size) as the object record it names, so the object's rule serves.
  */
-export function objectSizeBitsOfCap(sizes: KernelSizes, cap: Cap): number | undefined {
+export function objectSizeBitsOfCap(
+  sizes: KernelSizes,
+  cap: Cap,
+): number | undefined {
   switch (cap.type) {
     case "Untyped":
       return cap.sizeBits;
     case "Null":
     case "ASIDControl":
+    case "IRQControl":
+    case "Domain":
       return undefined;
     default:
       return objectSizeBits(sizes, cap as unknown as KernelObject);

@@ -1,6 +1,11 @@
 import { hex } from "../model/addresses.ts";
 import { PMap } from "../model/pmap.ts";
-import type { CTE, KernelState, MDBPosition, SlotAddr } from "../model/state.ts";
+import type {
+  CTE,
+  KernelState,
+  MDBPosition,
+  SlotAddr,
+} from "../model/state.ts";
 import type { MutableState } from "../model/transition.ts";
 import { isCapRevocable, isMDBParentOf } from "./regions.ts";
 import { capObjectAddress, NULL_CAP, type Cap } from "../model/caps.ts";
@@ -68,29 +73,54 @@ function countCap(s: MutableState, cap: Cap, delta: number): void {
   s.capCount = n === 0 ? s.capCount.delete(addr) : s.capCount.set(addr, n);
 }
 
-function linkChild(s: MutableState, parent: SlotAddr | null, child: SlotAddr): void {
+function linkChild(
+  s: MutableState,
+  parent: SlotAddr | null,
+  child: SlotAddr,
+): void {
   if (parent === null) return;
-  s.cdtChildren = s.cdtChildren.set(parent, (s.cdtChildren.get(parent) ?? PMap.empty<SlotAddr, true>()).set(child, true));
+  s.cdtChildren = s.cdtChildren.set(
+    parent,
+    (s.cdtChildren.get(parent) ?? PMap.empty<SlotAddr, true>()).set(
+      child,
+      true,
+    ),
+  );
 }
 
-function unlinkChild(s: MutableState, parent: SlotAddr | null, child: SlotAddr): void {
+function unlinkChild(
+  s: MutableState,
+  parent: SlotAddr | null,
+  child: SlotAddr,
+): void {
   if (parent === null) return;
   const set = s.cdtChildren.get(parent);
   if (set === undefined) return;
   const rest = set.delete(child);
-  s.cdtChildren = rest.size === 0 ? s.cdtChildren.delete(parent) : s.cdtChildren.set(parent, rest);
+  s.cdtChildren =
+    rest.size === 0
+      ? s.cdtChildren.delete(parent)
+      : s.cdtChildren.set(parent, rest);
 }
 
 /** Replaces the cap in an occupied slot, keeping its place in the tree (seL4 writes cte->cap). */
 export function updateCap(s: MutableState, slot: SlotAddr, cap: Cap): void {
   const cte = s.ctes.get(slot);
-  if (cte === undefined) throw new Error(`capsim internal error: updateCap on empty slot ${hex(slot)}`);
+  if (cte === undefined)
+    throw new Error(
+      `capsim internal error: updateCap on empty slot ${hex(slot)}`,
+    );
   // Rewriting a cap in place (a mapping record, a free index) rarely changes which object it names.
   if (capObjectAddress(cte.cap) !== capObjectAddress(cap)) {
     countCap(s, cte.cap, -1);
     countCap(s, cap, +1);
   }
-  s.ctes = s.ctes.set(slot, { cap, parent: cte.parent, original: cte.original, position: cte.position });
+  s.ctes = s.ctes.set(slot, {
+    cap,
+    parent: cte.parent,
+    original: cte.original,
+    position: cte.position,
+  });
 }
 
 /**
@@ -98,8 +128,18 @@ export function updateCap(s: MutableState, slot: SlotAddr, cap: Cap): void {
  * placed in the MDB list right after `after` (a fresh list when null, as boot's write_slot).
  * Retype (seL4's insertNewCap) puts its caps after the untyped, whose children they are.
  */
-export function insertCap(s: MutableState, cap: Cap, dest: SlotAddr, parent: SlotAddr | null, original: boolean, after: MDBPosition | null = positionOf(s, parent)): void {
-  if (s.ctes.has(dest)) throw new Error(`capsim internal error: insertCap into occupied slot ${hex(dest)}`);
+export function insertCap(
+  s: MutableState,
+  cap: Cap,
+  dest: SlotAddr,
+  parent: SlotAddr | null,
+  original: boolean,
+  after: MDBPosition | null = positionOf(s, parent),
+): void {
+  if (s.ctes.has(dest))
+    throw new Error(
+      `capsim internal error: insertCap into occupied slot ${hex(dest)}`,
+    );
   if (cap.type === "Null") return;
   const position: MDBPosition = { after, stamp: s.mdbStamp };
   s.mdbStamp = s.mdbStamp + 1;
@@ -143,11 +183,27 @@ function chainOf(p: MDBPosition): MDBPosition[] {
  * The new cap is a child of `src` when `src` is an original that covers it; otherwise it
  * becomes a sibling of `src` (seL4 places it right after `src` in the MDB, outside src's subtree).
  */
-export function cteInsert(s: MutableState, newCap: Cap, src: SlotAddr, dest: SlotAddr): void {
+export function cteInsert(
+  s: MutableState,
+  newCap: Cap,
+  src: SlotAddr,
+  dest: SlotAddr,
+): void {
   const srcCTE = s.ctes.get(src);
-  if (srcCTE === undefined) throw new Error(`capsim internal error: cteInsert from empty slot ${hex(src)}`);
+  if (srcCTE === undefined)
+    throw new Error(
+      `capsim internal error: cteInsert from empty slot ${hex(src)}`,
+    );
   const original = isCapRevocable(newCap, srcCTE.cap);
-  const parent = isMDBParentOf(s.config.sizes, srcCTE.cap, srcCTE.original, newCap, original) ? src : srcCTE.parent;
+  const parent = isMDBParentOf(
+    s.config.sizes,
+    srcCTE.cap,
+    srcCTE.original,
+    newCap,
+    original,
+  )
+    ? src
+    : srcCTE.parent;
   setUntypedCapAsFull(s, srcCTE.cap, newCap, src);
   insertCap(s, newCap, dest, parent, original, srcCTE.position);
 }
@@ -158,9 +214,15 @@ export function cteInsert(s: MutableState, newCap: Cap, src: SlotAddr, dest: Slo
  * the copy can never both allocate the same bytes; only the copy, whose free index is the
  * source's old one, goes on allocating. Move, Mutate and Rotate do not go through cteInsert.
  */
-function setUntypedCapAsFull(s: MutableState, srcCap: Cap, newCap: Cap, src: SlotAddr): void {
+function setUntypedCapAsFull(
+  s: MutableState,
+  srcCap: Cap,
+  newCap: Cap,
+  src: SlotAddr,
+): void {
   if (srcCap.type !== "Untyped" || newCap.type !== "Untyped") return;
-  if (srcCap.paddr !== newCap.paddr || srcCap.sizeBits !== newCap.sizeBits) return;
+  if (srcCap.paddr !== newCap.paddr || srcCap.sizeBits !== newCap.sizeBits)
+    return;
   updateCap(s, src, { ...srcCap, freeIndex: 2 ** srcCap.sizeBits });
 }
 
@@ -169,7 +231,10 @@ function setUntypedCapAsFull(s: MutableState, srcCap: Cap, newCap: Cap, src: Slo
  * preemptible delete (it is the last cap to a CNode or a TCB; seL4's zombies too, which capsim
  * does not model). TCB_SetSpace refuses to replace such a cap.
  */
-export function slotCapLongRunningDelete(s: KernelState, slot: SlotAddr): boolean {
+export function slotCapLongRunningDelete(
+  s: KernelState,
+  slot: SlotAddr,
+): boolean {
   const cap = getCap(s, slot);
   if (cap.type !== "CNode" && cap.type !== "TCB") return false;
   return isFinalCapability(s, slot);
@@ -179,9 +244,17 @@ export function slotCapLongRunningDelete(s: KernelState, slot: SlotAddr): boolea
  * seL4's cteMove: moves the cap in `src` to the empty slot `dest` as `newCap`, keeping its
  * place in the derivation tree: its parent, its original bit and its children all follow it.
  */
-export function cteMove(s: MutableState, newCap: Cap, src: SlotAddr, dest: SlotAddr): void {
+export function cteMove(
+  s: MutableState,
+  newCap: Cap,
+  src: SlotAddr,
+  dest: SlotAddr,
+): void {
   const cte = s.ctes.get(src);
-  if (cte === undefined) throw new Error(`capsim internal error: cteMove from empty slot ${hex(src)}`);
+  if (cte === undefined)
+    throw new Error(
+      `capsim internal error: cteMove from empty slot ${hex(src)}`,
+    );
   if (src === dest) {
     updateCap(s, src, newCap);
     return;
@@ -192,12 +265,22 @@ export function cteMove(s: MutableState, newCap: Cap, src: SlotAddr, dest: SlotA
   unlinkChild(s, cte.parent, src);
   s.cdtChildren = s.cdtChildren.delete(src);
   const parent = cte.parent === src ? dest : cte.parent;
-  s.ctes = s.ctes.set(dest, { cap: newCap, parent, original: cte.original, position: cte.position });
+  s.ctes = s.ctes.set(dest, {
+    cap: newCap,
+    parent,
+    original: cte.original,
+    position: cte.position,
+  });
   countCap(s, newCap, +1);
   linkChild(s, parent, dest);
   for (const c of children) {
     const child = s.ctes.get(c) as CTE;
-    s.ctes = s.ctes.set(c, { cap: child.cap, parent: dest, original: child.original, position: child.position });
+    s.ctes = s.ctes.set(c, {
+      cap: child.cap,
+      parent: dest,
+      original: child.original,
+      position: child.position,
+    });
     linkChild(s, dest, c);
   }
 }
@@ -206,10 +289,17 @@ export function cteMove(s: MutableState, newCap: Cap, src: SlotAddr, dest: SlotA
  * seL4's cteSwap: exchanges the caps in two occupied slots (as `cap1` moved to slot2 and
  * `cap2` to slot1), each keeping its place in the derivation tree.
  */
-export function cteSwap(s: MutableState, cap1: Cap, slot1: SlotAddr, cap2: Cap, slot2: SlotAddr): void {
+export function cteSwap(
+  s: MutableState,
+  cap1: Cap,
+  slot1: SlotAddr,
+  cap2: Cap,
+  slot2: SlotAddr,
+): void {
   const a = s.ctes.get(slot1);
   const b = s.ctes.get(slot2);
-  if (a === undefined || b === undefined) throw new Error("capsim internal error: cteSwap needs two occupied slots");
+  if (a === undefined || b === undefined)
+    throw new Error("capsim internal error: cteSwap needs two occupied slots");
   const aChildren = childrenOf(s, slot1);
   const bChildren = childrenOf(s, slot2);
   unlinkChild(s, a.parent, slot1);
@@ -217,10 +307,23 @@ export function cteSwap(s: MutableState, cap1: Cap, slot1: SlotAddr, cap2: Cap, 
   s.cdtChildren = s.cdtChildren.delete(slot1).delete(slot2);
   countCap(s, a.cap, -1);
   countCap(s, b.cap, -1);
-  const rename = (p: SlotAddr | null): SlotAddr | null => (p === slot1 ? slot2 : p === slot2 ? slot1 : p);
+  const rename = (p: SlotAddr | null): SlotAddr | null =>
+    p === slot1 ? slot2 : p === slot2 ? slot1 : p;
   const aParent = rename(a.parent);
   const bParent = rename(b.parent);
-  s.ctes = s.ctes.set(slot2, { cap: cap1, parent: aParent, original: a.original, position: a.position }).set(slot1, { cap: cap2, parent: bParent, original: b.original, position: b.position });
+  s.ctes = s.ctes
+    .set(slot2, {
+      cap: cap1,
+      parent: aParent,
+      original: a.original,
+      position: a.position,
+    })
+    .set(slot1, {
+      cap: cap2,
+      parent: bParent,
+      original: b.original,
+      position: b.position,
+    });
   countCap(s, cap1, +1);
   countCap(s, cap2, +1);
   linkChild(s, aParent, slot2);

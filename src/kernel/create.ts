@@ -4,16 +4,28 @@ import type { KernelObject } from "../model/objects.ts";
 import type { KernelSizes } from "../model/state.ts";
 
 /** The object types every architecture has, by libsel4's names (numbers 0-4 everywhere). */
-export const GENERIC_OBJECT_TYPES = ["seL4_UntypedObject", "seL4_TCBObject", "seL4_EndpointObject", "seL4_NotificationObject", "seL4_CapTableObject"] as const;
+export const GENERIC_OBJECT_TYPES = [
+  "seL4_UntypedObject",
+  "seL4_TCBObject",
+  "seL4_EndpointObject",
+  "seL4_NotificationObject",
+  "seL4_CapTableObject",
+] as const;
 export type GenericObjectType = (typeof GENERIC_OBJECT_TYPES)[number];
 
-export const isGenericObjectType = (t: string): t is GenericObjectType => (GENERIC_OBJECT_TYPES as readonly string[]).includes(t);
+export const isGenericObjectType = (t: string): t is GenericObjectType =>
+  (GENERIC_OBJECT_TYPES as readonly string[]).includes(t);
 
 /**
  * A notification cap has only seL4's CanSend and CanReceive bits (write and read here): it
  * has no grant bits, so a new one starts with exactly those two.
  */
-export const NOTIFICATION_RIGHTS: CapRights = { read: true, write: true, grant: false, grantReply: false };
+export const NOTIFICATION_RIGHTS: CapRights = {
+  read: true,
+  write: true,
+  grant: false,
+  grantReply: false,
+};
 
 /** What creating one object makes: its record (none for untyped memory) and its first cap. */
 export interface NewObject {
@@ -25,7 +37,11 @@ export interface NewObject {
  * seL4's getObjectSize for the generic types: log2 of the bytes one object takes; `userSize`
  * is an untyped's size bits or a CNode's radix. The architecture answers for its own types.
  */
-export function genericObjectSizeBits(sizes: KernelSizes, type: GenericObjectType, userSize: number): number {
+export function genericObjectSizeBits(
+  sizes: KernelSizes,
+  type: GenericObjectType,
+  userSize: number,
+): number {
   switch (type) {
     case "seL4_UntypedObject":
       return userSize;
@@ -45,17 +61,54 @@ export function genericObjectSizeBits(sizes: KernelSizes, type: GenericObjectTyp
  * CNode caps come with no guard, untyped children with all their memory free, endpoint caps
  * with badge 0 and every right, notification caps with badge 0, send and receive.
  */
-export function createGenericObject(type: GenericObjectType, paddr: PhysAddr, userSize: number, isDevice: boolean): NewObject {
+export function createGenericObject(
+  type: GenericObjectType,
+  paddr: PhysAddr,
+  userSize: number,
+  isDevice: boolean,
+): NewObject {
   switch (type) {
     case "seL4_UntypedObject":
-      return { object: undefined, cap: { type: "Untyped", paddr, sizeBits: userSize, isDevice, freeIndex: 0 } };
+      return {
+        object: undefined,
+        cap: {
+          type: "Untyped",
+          paddr,
+          sizeBits: userSize,
+          isDevice,
+          freeIndex: 0,
+        },
+      };
     case "seL4_CapTableObject":
-      return { object: { type: "CNode", paddr, radixBits: userSize }, cap: { type: "CNode", paddr, radixBits: userSize, guardSize: 0, guard: 0 } };
+      return {
+        object: { type: "CNode", paddr, radixBits: userSize },
+        cap: {
+          type: "CNode",
+          paddr,
+          radixBits: userSize,
+          guardSize: 0,
+          guard: 0,
+        },
+      };
     case "seL4_TCBObject":
-      return { object: { type: "TCB", paddr, ipcBuffer: 0 as VirtAddr }, cap: { type: "TCB", paddr } };
+      return {
+        object: { type: "TCB", paddr, ipcBuffer: 0 as VirtAddr },
+        cap: { type: "TCB", paddr },
+      };
     case "seL4_EndpointObject":
-      return { object: { type: "Endpoint", paddr }, cap: { type: "Endpoint", paddr, badge: 0, rights: ALL_RIGHTS } };
+      return {
+        object: { type: "Endpoint", paddr },
+        cap: { type: "Endpoint", paddr, badge: 0, rights: ALL_RIGHTS },
+      };
     case "seL4_NotificationObject":
-      return { object: { type: "Notification", paddr }, cap: { type: "Notification", paddr, badge: 0, rights: NOTIFICATION_RIGHTS } };
+      return {
+        object: { type: "Notification", paddr },
+        cap: {
+          type: "Notification",
+          paddr,
+          badge: 0,
+          rights: NOTIFICATION_RIGHTS,
+        },
+      };
   }
 }

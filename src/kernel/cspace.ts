@@ -1,5 +1,10 @@
 import { bitField, type CPtr, type PhysAddr } from "../model/addresses.ts";
-import { failedLookup, rangeError, type LookupFailure, type SyscallError } from "../model/errors.ts";
+import {
+  failedLookup,
+  rangeError,
+  type LookupFailure,
+  type SyscallError,
+} from "../model/errors.ts";
 import { err, ok, type Result } from "../model/result.ts";
 import { TCB_SLOTS } from "../model/constants.ts";
 import type { KernelState, SlotAddr } from "../model/state.ts";
@@ -30,7 +35,12 @@ export interface ResolvedSlot {
  * its radix bits (the slot index); the walk continues while bits remain and the slot found
  * holds another CNode cap.
  */
-export function resolveAddressBits(s: KernelState, nodeCap: Cap, capptr: CPtr, nBits: number): Result<ResolvedSlot, LookupFailure> {
+export function resolveAddressBits(
+  s: KernelState,
+  nodeCap: Cap,
+  capptr: CPtr,
+  nBits: number,
+): Result<ResolvedSlot, LookupFailure> {
   if (nodeCap.type !== "CNode") return err({ kind: "InvalidRoot" });
   let node = nodeCap;
   let n = nBits;
@@ -38,11 +48,18 @@ export function resolveAddressBits(s: KernelState, nodeCap: Cap, capptr: CPtr, n
     const radixBits = node.radixBits;
     const guardBits = node.guardSize;
     const levelBits = radixBits + guardBits;
-    const guard = guardBits > n ? -1 : bitField(capptr, n - guardBits, guardBits);
+    const guard =
+      guardBits > n ? -1 : bitField(capptr, n - guardBits, guardBits);
     if (guardBits > n || guard !== node.guard) {
-      return err({ kind: "GuardMismatch", bitsLeft: n, guardFound: node.guard, bitsFound: guardBits });
+      return err({
+        kind: "GuardMismatch",
+        bitsLeft: n,
+        guardFound: node.guard,
+        bitsFound: guardBits,
+      });
     }
-    if (levelBits > n) return err({ kind: "DepthMismatch", bitsLeft: n, bitsFound: levelBits });
+    if (levelBits > n)
+      return err({ kind: "DepthMismatch", bitsLeft: n, bitsFound: levelBits });
     const index = bitField(capptr, n - levelBits, radixBits);
     const slot = slotAddress(node.paddr, index);
     if (n === levelBits) return ok({ slot, bitsRemaining: 0 });
@@ -59,7 +76,10 @@ export function threadCSpaceRoot(s: KernelState, tcb: PhysAddr): Cap {
 }
 
 /** The CNode at the root of a thread's CSpace, or undefined when its tcbCTable slot holds no CNode cap. */
-export function rootCNodeOf(s: KernelState, tcb: PhysAddr): PhysAddr | undefined {
+export function rootCNodeOf(
+  s: KernelState,
+  tcb: PhysAddr,
+): PhysAddr | undefined {
   const root = threadCSpaceRoot(s, tcb);
   return root.type === "CNode" ? root.paddr : undefined;
 }
@@ -69,7 +89,11 @@ export function rootCNodeOf(s: KernelState, tcb: PhysAddr): PhysAddr | undefined
  * names in a thread whose CSpace is a single CNode, as the initial thread's is), or undefined
  * when the thread has no root CNode.
  */
-export function rootSlotOf(s: KernelState, tcb: PhysAddr, index: number): SlotAddr | undefined {
+export function rootSlotOf(
+  s: KernelState,
+  tcb: PhysAddr,
+  index: number,
+): SlotAddr | undefined {
   const cnode = rootCNodeOf(s, tcb);
   return cnode === undefined ? undefined : slotAddress(cnode, index);
 }
@@ -84,13 +108,26 @@ export function capAt(s: KernelState, tcb: PhysAddr, index: number): Cap {
  * seL4's lookupSlot: resolve a CPtr through a thread's whole CSpace (32 bits deep). As in seL4,
  * bits left over when the walk stops at a non-CNode cap are ignored.
  */
-export function lookupSlot(s: KernelState, tcb: PhysAddr, capptr: CPtr): Result<SlotAddr, LookupFailure> {
-  const r = resolveAddressBits(s, threadCSpaceRoot(s, tcb), capptr, s.config.sizes.wordBits);
+export function lookupSlot(
+  s: KernelState,
+  tcb: PhysAddr,
+  capptr: CPtr,
+): Result<SlotAddr, LookupFailure> {
+  const r = resolveAddressBits(
+    s,
+    threadCSpaceRoot(s, tcb),
+    capptr,
+    s.config.sizes.wordBits,
+  );
   return r.ok ? ok(r.value.slot) : r;
 }
 
 /** seL4's lookupCapAndSlot: the cap a thread's CPtr names, and its slot. */
-export function lookupCapAndSlot(s: KernelState, tcb: PhysAddr, capptr: CPtr): Result<{ cap: Cap; slot: SlotAddr }, LookupFailure> {
+export function lookupCapAndSlot(
+  s: KernelState,
+  tcb: PhysAddr,
+  capptr: CPtr,
+): Result<{ cap: Cap; slot: SlotAddr }, LookupFailure> {
   const r = lookupSlot(s, tcb, capptr);
   return r.ok ? ok({ cap: getCap(s, r.value), slot: r.value }) : r;
 }
@@ -112,28 +149,78 @@ function describeLookupFailure(f: LookupFailure): string {
  * seL4's lookupSlotForCNodeOp: find a slot by (root CNode cap, index, depth) for a CNode
  * operation or Retype. The lookup must use exactly `depth` bits.
  */
-export function lookupSlotForCNodeOp(s: KernelState, isSource: boolean, root: Cap, capptr: CPtr, depth: number): Result<SlotAddr, SyscallError> {
+export function lookupSlotForCNodeOp(
+  s: KernelState,
+  isSource: boolean,
+  root: Cap,
+  capptr: CPtr,
+  depth: number,
+): Result<SlotAddr, SyscallError> {
   const which = isSource ? "source" : "destination";
-  if (root.type !== "CNode") return err(failedLookup(isSource, { kind: "InvalidRoot" }, `the ${which} root is not a CNode cap`));
+  if (root.type !== "CNode")
+    return err(
+      failedLookup(
+        isSource,
+        { kind: "InvalidRoot" },
+        `the ${which} root is not a CNode cap`,
+      ),
+    );
   const wordBits = s.config.sizes.wordBits;
-  if (depth < 1 || depth > wordBits) return err(rangeError(1, wordBits, `the ${which} depth ${depth} is outside [1, ${wordBits}]`));
+  if (depth < 1 || depth > wordBits)
+    return err(
+      rangeError(
+        1,
+        wordBits,
+        `the ${which} depth ${depth} is outside [1, ${wordBits}]`,
+      ),
+    );
   const r = resolveAddressBits(s, root, capptr, depth);
-  if (!r.ok) return err(failedLookup(isSource, r.error, `looking up the ${which} slot failed: ${describeLookupFailure(r.error)}`));
+  if (!r.ok)
+    return err(
+      failedLookup(
+        isSource,
+        r.error,
+        `looking up the ${which} slot failed: ${describeLookupFailure(r.error)}`,
+      ),
+    );
   if (r.value.bitsRemaining !== 0) {
     return err(
       // seL4: lookup_fault_depth_mismatch_new(0, bitsRemaining), whose fields are bitsFound then bitsLeft.
-      failedLookup(isSource, { kind: "DepthMismatch", bitsLeft: r.value.bitsRemaining, bitsFound: 0 }, `the ${which} lookup stopped at a slot that holds no CNode cap with ${r.value.bitsRemaining} bits unresolved`),
+      failedLookup(
+        isSource,
+        {
+          kind: "DepthMismatch",
+          bitsLeft: r.value.bitsRemaining,
+          bitsFound: 0,
+        },
+        `the ${which} lookup stopped at a slot that holds no CNode cap with ${r.value.bitsRemaining} bits unresolved`,
+      ),
     );
   }
   return ok(r.value.slot);
 }
 
 /** seL4's lookupTargetSlot. */
-export const lookupTargetSlot = (s: KernelState, root: Cap, capptr: CPtr, depth: number): Result<SlotAddr, SyscallError> =>
+export const lookupTargetSlot = (
+  s: KernelState,
+  root: Cap,
+  capptr: CPtr,
+  depth: number,
+): Result<SlotAddr, SyscallError> =>
   lookupSlotForCNodeOp(s, false, root, capptr, depth);
 /** seL4's lookupSourceSlot. */
-export const lookupSourceSlot = (s: KernelState, root: Cap, capptr: CPtr, depth: number): Result<SlotAddr, SyscallError> =>
+export const lookupSourceSlot = (
+  s: KernelState,
+  root: Cap,
+  capptr: CPtr,
+  depth: number,
+): Result<SlotAddr, SyscallError> =>
   lookupSlotForCNodeOp(s, true, root, capptr, depth);
 /** seL4's lookupPivotSlot. */
-export const lookupPivotSlot = (s: KernelState, root: Cap, capptr: CPtr, depth: number): Result<SlotAddr, SyscallError> =>
+export const lookupPivotSlot = (
+  s: KernelState,
+  root: Cap,
+  capptr: CPtr,
+  depth: number,
+): Result<SlotAddr, SyscallError> =>
   lookupSlotForCNodeOp(s, true, root, capptr, depth);

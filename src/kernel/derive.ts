@@ -1,4 +1,8 @@
-import { illegalOperation, revokeFirst, type SyscallError } from "../model/errors.ts";
+import {
+  illegalOperation,
+  revokeFirst,
+  type SyscallError,
+} from "../model/errors.ts";
 import { err, ok, type Result } from "../model/result.ts";
 import type { KernelState, SlotAddr } from "../model/state.ts";
 import { hasChildren } from "./cdt.ts";
@@ -9,22 +13,53 @@ import { NULL_CAP, type Cap } from "../model/caps.ts";
  * CNode Copy and Mint place in the destination.
  * - an untyped cap with children cannot be copied (RevokeFirst), as seL4's ensureNoChildren;
  * - a frame copy starts unmapped: each frame cap tracks one mapping of its own;
+ * - an IRQ control cap derives to the null cap, so Copy and Mint refuse it (there is one);
  * - a page table cap that is not mapped, or a page directory cap without an ASID, cannot be
  *   copied (IllegalOperation): seL4 keeps each such object reachable through one cap until it is
  *   placed in an address space.
  */
-export function deriveCap(s: KernelState, slot: SlotAddr, cap: Cap): Result<Cap, SyscallError> {
+export function deriveCap(
+  s: KernelState,
+  slot: SlotAddr,
+  cap: Cap,
+): Result<Cap, SyscallError> {
   switch (cap.type) {
     case "Untyped":
-      return hasChildren(s, slot) ? err(revokeFirst("an untyped cap with children cannot be copied: revoke it first")) : ok(cap);
+      return hasChildren(s, slot)
+        ? err(
+            revokeFirst(
+              "an untyped cap with children cannot be copied: revoke it first",
+            ),
+          )
+        : ok(cap);
+    case "IRQControl":
+      return ok(NULL_CAP);
     case "Frame":
       return ok({ ...cap, mapping: null });
     case "PageTable":
-      return cap.mapping === null ? err(illegalOperation("a page table cap that is not mapped cannot be copied: map the table first")) : ok(cap);
+      return cap.mapping === null
+        ? err(
+            illegalOperation(
+              "a page table cap that is not mapped cannot be copied: map the table first",
+            ),
+          )
+        : ok(cap);
     case "PageDirectory":
-      return cap.mappedASID === null ? err(illegalOperation("a page directory cap without an ASID cannot be copied: assign it an ASID first")) : ok(cap);
+      return cap.mappedASID === null
+        ? err(
+            illegalOperation(
+              "a page directory cap without an ASID cannot be copied: assign it an ASID first",
+            ),
+          )
+        : ok(cap);
     case "VSpace":
-      return cap.mappedASID === null ? err(illegalOperation("a VSpace cap without an ASID cannot be copied: assign it an ASID first")) : ok(cap);
+      return cap.mappedASID === null
+        ? err(
+            illegalOperation(
+              "a VSpace cap without an ASID cannot be copied: assign it an ASID first",
+            ),
+          )
+        : ok(cap);
     default:
       return ok(cap);
   }
@@ -42,7 +77,8 @@ export function updateCapData(preserve: boolean, data: number, cap: Cap): Cap {
   switch (cap.type) {
     case "Endpoint":
     case "Notification":
-      if (!preserve && cap.badge === 0) return { ...cap, badge: data % 2 ** 28 };
+      if (!preserve && cap.badge === 0)
+        return { ...cap, badge: data % 2 ** 28 };
       return NULL_CAP;
     case "CNode": {
       const guardSize = Math.floor(data / 8) % 32;

@@ -8,4 +8,9 @@ import type { MutableState } from "../model/transition.ts";
  * `src/caps/` cannot import the VSpace code (the VSpace code imports caps), so the
  * dispatcher composes the generic part here with the ARM part and passes it in.
  */
-export type Finaliser = (s: MutableState, cap: Cap, slot: SlotAddr, isFinal: boolean) => void;
+export type Finaliser = (
+  s: MutableState,
+  cap: Cap,
+  slot: SlotAddr,
+  isFinal: boolean,
+) => void;

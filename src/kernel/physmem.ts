@@ -8,7 +8,11 @@ export const MEMORY_PAGE_BYTES = 4096;
  * an untyped or creates a frame. Whole pages are dropped from the sparse store (an absent
  * page reads as zero); a partly covered page is copied and cleared, so older states keep theirs.
  */
-export function zeroPhysical(s: MutableState, start: number, length: number): void {
+export function zeroPhysical(
+  s: MutableState,
+  start: number,
+  length: number,
+): void {
   if (s.memory.isEmpty || length <= 0) return;
   const end = start + length;
   const firstPage = Math.floor(start / MEMORY_PAGE_BYTES);

@@ -1,6 +1,6 @@
 import { pow2 } from "../model/addresses.ts";
 import { objectSizeBitsOfCap } from "./capSize.ts";
-import type { Cap } from "../model/caps.ts";
+import { isObjectlessCap, type Cap } from "../model/caps.ts";
 import { frameSizeBits, type KernelSizes } from "../model/state.ts";
 
 /**
@@ -12,7 +12,7 @@ export function sameRegionAs(sizes: KernelSizes, a: Cap, b: Cap): boolean {
   switch (a.type) {
     case "Untyped": {
       const bBits = objectSizeBitsOfCap(sizes, b);
-      if (bBits === undefined || b.type === "Null" || b.type === "ASIDControl") return false;
+      if (bBits === undefined || isObjectlessCap(b)) return false;
       const bBase = b.paddr;
       const bTop = bBase + pow2(bBits) - 1;
       return a.paddr <= bBase && bTop <= a.paddr + pow2(a.sizeBits) - 1;
@@ -24,7 +24,9 @@ export function sameRegionAs(sizes: KernelSizes, a: Cap, b: Cap): boolean {
       return a.paddr <= b.paddr && aTop >= bTop;
     }
     case "CNode":
-      return b.type === "CNode" && a.paddr === b.paddr && a.radixBits === b.radixBits;
+      return (
+        b.type === "CNode" && a.paddr === b.paddr && a.radixBits === b.radixBits
+      );
     case "TCB":
     case "Endpoint":
     case "Notification":
@@ -33,8 +35,11 @@ export function sameRegionAs(sizes: KernelSizes, a: Cap, b: Cap): boolean {
     case "VSpace":
     case "ASIDPool":
       return b.type === a.type && b.paddr === a.paddr;
+    // The control caps name no object: each is "the same region" only as its own kind.
     case "ASIDControl":
-      return b.type === "ASIDControl";
+    case "IRQControl":
+    case "Domain":
+      return b.type === a.type;
     case "Null":
       return false;
   }
@@ -45,8 +50,12 @@ export function sameRegionAs(sizes: KernelSizes, a: Cap, b: Cap): boolean {
  * (so they never make another cap non-final); frames must match in base, size and device flag.
  */
 export function sameObjectAs(sizes: KernelSizes, a: Cap, b: Cap): boolean {
-  if (a.type === "Untyped") return false;
-  if (a.type === "Frame" && b.type === "Frame") return a.paddr === b.paddr && a.size === b.size && a.isDevice === b.isDevice;
+  // An IRQ control cap is never "the same object" as another cap, as seL4's sameObjectAs says.
+  if (a.type === "Untyped" || a.type === "IRQControl") return false;
+  if (a.type === "Frame" && b.type === "Frame")
+    return (
+      a.paddr === b.paddr && a.size === b.size && a.isDevice === b.isDevice
+    );
   return sameRegionAs(sizes, a, b);
 }
 
@@ -72,9 +81,18 @@ export function isCapRevocable(derived: Cap, src: Cap): boolean {
  * when the parent is an original that covers it, and (for badged endpoint-like caps) carries
  * the same badge.
  */
-export function isMDBParentOf(sizes: KernelSizes, parent: Cap, parentIsOriginal: boolean, child: Cap, childIsOriginal: boolean): boolean {
+export function isMDBParentOf(
+  sizes: KernelSizes,
+  parent: Cap,
+  parentIsOriginal: boolean,
+  child: Cap,
+  childIsOriginal: boolean,
+): boolean {
   if (!parentIsOriginal || !sameRegionAs(sizes, parent, child)) return false;
-  if ((parent.type === "Endpoint" || parent.type === "Notification") && child.type === parent.type) {
+  if (
+    (parent.type === "Endpoint" || parent.type === "Notification") &&
+    child.type === parent.type
+  ) {
     if (parent.badge === 0) return true;
     // A cap minted with a fresh badge is "first badged" (an original): never a child of another badged cap.
     return parent.badge === child.badge && !childIsOriginal;

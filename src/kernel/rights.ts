@@ -8,12 +8,18 @@ import type { Cap, CapRights, VMRights } from "../model/caps.ts";
 export function maskVMRights(vmRights: VMRights, mask: CapRights): VMRights {
   if (vmRights === "VMNoAccess") return "VMNoAccess";
   if (vmRights === "VMReadOnly" && mask.read) return "VMReadOnly";
-  if (vmRights === "VMReadWrite" && mask.read) return mask.write ? "VMReadWrite" : "VMReadOnly";
+  if (vmRights === "VMReadWrite" && mask.read)
+    return mask.write ? "VMReadWrite" : "VMReadOnly";
   return "VMKernelOnly";
 }
 
 function andRights(a: CapRights, b: CapRights): CapRights {
-  return { read: a.read && b.read, write: a.write && b.write, grant: a.grant && b.grant, grantReply: a.grantReply && b.grantReply };
+  return {
+    read: a.read && b.read,
+    write: a.write && b.write,
+    grant: a.grant && b.grant,
+    grantReply: a.grantReply && b.grantReply,
+  };
 }
 
 /**

@@ -1,27 +1,51 @@
 import type { PhysAddr } from "../model/addresses.ts";
 import { hex } from "../model/addresses.ts";
-import type { KernelObject, KernelObjectType, ObjectOfType } from "../model/objects.ts";
-import { frameSizeBits, type KernelSizes, type KernelState } from "../model/state.ts";
+import type {
+  KernelObject,
+  KernelObjectType,
+  ObjectOfType,
+} from "../model/objects.ts";
+import {
+  frameSizeBits,
+  type KernelSizes,
+  type KernelState,
+} from "../model/state.ts";
 import type { MutableState } from "../model/transition.ts";
 
 /** The object at `paddr`, or undefined. */
-export function getObject(s: KernelState, paddr: PhysAddr): KernelObject | undefined {
+export function getObject(
+  s: KernelState,
+  paddr: PhysAddr,
+): KernelObject | undefined {
   return s.objects.get(paddr);
 }
 
 /** The object of type `type` at `paddr`, or undefined when there is none or it has another type. */
-export function getObjectOfType<T extends KernelObjectType>(s: KernelState, paddr: PhysAddr, type: T): ObjectOfType<T> | undefined {
+export function getObjectOfType<T extends KernelObjectType>(
+  s: KernelState,
+  paddr: PhysAddr,
+  type: T,
+): ObjectOfType<T> | undefined {
   const o = s.objects.get(paddr);
-  return o !== undefined && o.type === type ? (o as ObjectOfType<T>) : undefined;
+  return o !== undefined && o.type === type
+    ? (o as ObjectOfType<T>)
+    : undefined;
 }
 
 /**
  * The object of type `type` at `paddr`. A missing object here is a bug in capsim (a cap or
  * entry points at nothing), not a user error, so it throws.
  */
-export function objectOfType<T extends KernelObjectType>(s: KernelState, paddr: PhysAddr, type: T): ObjectOfType<T> {
+export function objectOfType<T extends KernelObjectType>(
+  s: KernelState,
+  paddr: PhysAddr,
+  type: T,
+): ObjectOfType<T> {
   const o = getObjectOfType(s, paddr, type);
-  if (o === undefined) throw new Error(`capsim internal error: no ${type} object at ${hex(paddr)}`);
+  if (o === undefined)
+    throw new Error(
+      `capsim internal error: no ${type} object at ${hex(paddr)}`,
+    );
   return o;
 }
 

@@ -8,9 +8,13 @@ import { resolve } from "../arch/index.ts";
  * Physical memory contents: sparse, by 4 KiB page; an untouched page reads as zero. A write
  * copies the page it changes, so older states keep what they had.
  */
-export function readPhysical(s: KernelState, p: PhysAddr, length: number): Uint8Array {
+export function readPhysical(
+  s: KernelState,
+  p: PhysAddr,
+  length: number,
+): Uint8Array {
   const out = new Uint8Array(length);
-  for (let i = 0; i < length; ) {
+  for (let i = 0; i < length;) {
     const addr = p + i;
     const page = Math.floor(addr / MEMORY_PAGE_BYTES);
     const off = addr % MEMORY_PAGE_BYTES;
@@ -23,9 +27,13 @@ export function readPhysical(s: KernelState, p: PhysAddr, length: number): Uint8
 }
 
 /** Physical memory with `data` written at `p`. */
-export function writePhysical(s: KernelState, p: PhysAddr, data: Uint8Array): KernelState {
+export function writePhysical(
+  s: KernelState,
+  p: PhysAddr,
+  data: Uint8Array,
+): KernelState {
   return transition(s, (d) => {
-    for (let i = 0; i < data.length; ) {
+    for (let i = 0; i < data.length;) {
       const addr = p + i;
       const page = Math.floor(addr / MEMORY_PAGE_BYTES);
       const off = addr % MEMORY_PAGE_BYTES;
@@ -45,19 +53,33 @@ export function writePhysical(s: KernelState, p: PhysAddr, data: Uint8Array): Ke
  * (the design notes' "direct phys access for kernel"): a walk of the global page directory.
  */
 export function kernelWindowToPhysical(s: KernelState, kv: VirtAddr): PhysAddr {
-  if (s.globalPD === null) throw new Error("no kernel window: this machine was booted without one (use boot(), not bootMinimal())");
-  if (kv < s.config.userTop) throw new Error(`${hex(kv)} is below USER_TOP (${hex(s.config.userTop)}): not a kernel window address`);
+  if (s.globalPD === null)
+    throw new Error(
+      "no kernel window: this machine was booted without one (use boot(), not bootMinimal())",
+    );
+  if (kv < s.config.userTop)
+    throw new Error(
+      `${hex(kv)} is below USER_TOP (${hex(s.config.userTop)}): not a kernel window address`,
+    );
   const r = resolve(s, s.globalPD, kv);
   if (!r.mapped) throw new Error(`the kernel window does not map ${hex(kv)}`);
   return r.paddr;
 }
 
 /** The kernel reading physical memory through its window. */
-export function kernelRead(s: KernelState, kv: VirtAddr, length: number): Uint8Array {
+export function kernelRead(
+  s: KernelState,
+  kv: VirtAddr,
+  length: number,
+): Uint8Array {
   return readPhysical(s, kernelWindowToPhysical(s, kv), length);
 }
 
 /** The kernel writing physical memory through its window. */
-export function kernelWrite(s: KernelState, kv: VirtAddr, data: Uint8Array): KernelState {
+export function kernelWrite(
+  s: KernelState,
+  kv: VirtAddr,
+  data: Uint8Array,
+): KernelState {
   return writePhysical(s, kernelWindowToPhysical(s, kv), data);
 }

@@ -21,15 +21,19 @@ const POW2: readonly number[] = Array.from({ length: 54 }, (_, i) => 2 ** i);
 
 function checkedAddress(n: number, what: string): number {
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw new RangeError(`${what} must be a non-negative integer below 2^53, got ${n}`);
+    throw new RangeError(
+      `${what} must be a non-negative integer below 2^53, got ${n}`,
+    );
   }
   return n;
 }
 
 /** Brands a number as a virtual address (throws on a negative or non-integer value). */
-export const vaddr = (n: number): VirtAddr => checkedAddress(n, "a virtual address") as VirtAddr;
+export const vaddr = (n: number): VirtAddr =>
+  checkedAddress(n, "a virtual address") as VirtAddr;
 /** Brands a number as a physical address (throws on a negative or non-integer value). */
-export const paddr = (n: number): PhysAddr => checkedAddress(n, "a physical address") as PhysAddr;
+export const paddr = (n: number): PhysAddr =>
+  checkedAddress(n, "a physical address") as PhysAddr;
 /** Brands a number as a capability pointer. */
 export const cptr = (n: number): CPtr => checkedAddress(n, "a CPtr") as CPtr;
 /** Brands a number as an seL4 ASID. */
@@ -38,7 +42,8 @@ export const asid = (n: number): ASID => checkedAddress(n, "an ASID") as ASID;
 /** 2^bits, exact for bits in [0, 53]. */
 export function pow2(bits: number): number {
   const p = POW2[bits];
-  if (p === undefined) throw new RangeError(`bit count ${bits} is outside [0, 53]`);
+  if (p === undefined)
+    throw new RangeError(`bit count ${bits} is outside [0, 53]`);
   return p;
 }
 
@@ -71,7 +76,8 @@ export function offsetIn(x: number, bits: number): number {
 /** Bits [lo, lo+width) of `x` as a number: the index a paging level takes from an address. */
 export function bitField(x: number, lo: number, width: number): number {
   // The hot case (a 32-bit CPtr or address, a field narrower than 32 bits) in unsigned shifts.
-  if (x >= 0 && x <= 0xffffffff && lo < 32 && width < 32) return (x >>> lo) & ((1 << width) - 1);
+  if (x >= 0 && x <= 0xffffffff && lo < 32 && width < 32)
+    return (x >>> lo) & ((1 << width) - 1);
   // x is below 2^53: a field that starts at or reaches past bit 53 (a 64-bit CNode guard) holds
   // only what x has there, and 2^width need not be formed.
   if (lo >= MAX_ADDRESS_BITS) return 0;
@@ -80,7 +86,11 @@ export function bitField(x: number, lo: number, width: number): number {
 }
 
 /** The index that a paging level of 2^indexBits entries, each spanning 2^shift bytes, takes from `x`. */
-export function levelIndex(x: VirtAddr, shift: number, indexBits: number): number {
+export function levelIndex(
+  x: VirtAddr,
+  shift: number,
+  indexBits: number,
+): number {
   return bitField(x, shift, indexBits);
 }
 
@@ -90,7 +100,12 @@ export function testBit(x: number, n: number): boolean {
 }
 
 /** `x` with bits [lo, lo+width) replaced by `value` (which must fit in width bits). */
-export function withBitField(x: number, lo: number, width: number, value: number): number {
+export function withBitField(
+  x: number,
+  lo: number,
+  width: number,
+  value: number,
+): number {
   const cleared = x - bitField(x, lo, width) * pow2(lo);
   return cleared + (value % pow2(width)) * pow2(lo);
 }

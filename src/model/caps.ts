@@ -7,11 +7,20 @@ import type { ASID, PhysAddr, VirtAddr } from "./addresses.ts";
  */
 
 /** The frame sizes of ARM 32-bit, smallest first (seL4's vm_page_size names). */
-export const FRAME_SIZES = ["SmallPage", "LargePage", "Section", "SuperSection"] as const;
+export const FRAME_SIZES = [
+  "SmallPage",
+  "LargePage",
+  "Section",
+  "SuperSection",
+] as const;
 /** ARM 32-bit's frame sizes: 4 KiB, 64 KiB, 1 MiB, 16 MiB. */
 export type Aarch32FrameSize = (typeof FRAME_SIZES)[number];
 /** AArch64's frame sizes, smallest first (seL4's ARMSmallPage, ARMLargePage, ARMHugePage): 4 KiB, 2 MiB, 1 GiB. */
-export const AARCH64_FRAME_SIZES = ["SmallPage", "LargePage", "HugePage"] as const;
+export const AARCH64_FRAME_SIZES = [
+  "SmallPage",
+  "LargePage",
+  "HugePage",
+] as const;
 export type Aarch64FrameSize = (typeof AARCH64_FRAME_SIZES)[number];
 /**
  * A frame size name of any architecture. A name does not fix a size: a LargePage is 64 KiB on
@@ -27,21 +36,42 @@ export interface CapRights {
   readonly grantReply: boolean;
 }
 
-export const ALL_RIGHTS: CapRights = { read: true, write: true, grant: true, grantReply: true };
-export const NO_RIGHTS: CapRights = { read: false, write: false, grant: false, grantReply: false };
+export const ALL_RIGHTS: CapRights = {
+  read: true,
+  write: true,
+  grant: true,
+  grantReply: true,
+};
+export const NO_RIGHTS: CapRights = {
+  read: false,
+  write: false,
+  grant: false,
+  grantReply: false,
+};
 
 /** The seL4_CapRights word: bit0 write, bit1 read, bit2 grant, bit3 grant-reply. */
 export function capRightsFromWord(w: number): CapRights {
-  return { write: (w & 1) !== 0, read: (w & 2) !== 0, grant: (w & 4) !== 0, grantReply: (w & 8) !== 0 };
+  return {
+    write: (w & 1) !== 0,
+    read: (w & 2) !== 0,
+    grant: (w & 4) !== 0,
+    grantReply: (w & 8) !== 0,
+  };
 }
 
 /** The seL4_CapRights word of a rights record. */
 export function wordFromCapRights(r: CapRights): number {
-  return (r.write ? 1 : 0) | (r.read ? 2 : 0) | (r.grant ? 4 : 0) | (r.grantReply ? 8 : 0);
+  return (
+    (r.write ? 1 : 0) |
+    (r.read ? 2 : 0) |
+    (r.grant ? 4 : 0) |
+    (r.grantReply ? 8 : 0)
+  );
 }
 
 /** The rights a frame cap grants to its mappings (seL4 `vm_rights`; AArch64 has no VMNoAccess). */
-export type VMRights = "VMNoAccess" | "VMKernelOnly" | "VMReadOnly" | "VMReadWrite";
+export type VMRights =
+  "VMNoAccess" | "VMKernelOnly" | "VMReadOnly" | "VMReadWrite";
 
 /** Where a frame or page table is mapped: l4v's `capVPMappedAddress` / `capPTMappedAddress`. */
 export interface MappingRecord {
@@ -96,8 +126,18 @@ export interface FrameCap {
  * A frame cap with its mapping record replaced. Field by field rather than a spread: every
  * frame cap then has one shape, which keeps the map/unmap path monomorphic (README, Performance).
  */
-export function frameCapWithMapping(cap: FrameCap, mapping: MappingRecord | null): FrameCap {
-  return { type: "Frame", paddr: cap.paddr, size: cap.size, vmRights: cap.vmRights, isDevice: cap.isDevice, mapping };
+export function frameCapWithMapping(
+  cap: FrameCap,
+  mapping: MappingRecord | null,
+): FrameCap {
+  return {
+    type: "Frame",
+    paddr: cap.paddr,
+    size: cap.size,
+    vmRights: cap.vmRights,
+    isDevice: cap.isDevice,
+    mapping,
+  };
 }
 export interface PageTableCap {
   readonly type: "PageTable";
@@ -125,6 +165,18 @@ export interface VSpaceCap {
 export interface ASIDControlCap {
   readonly type: "ASIDControl";
 }
+/**
+ * seL4's IRQ control cap (boot puts it in slot 4): it names no object. capsim models no
+ * interrupts, so its invocations answer "not modelled"; deriving it gives the null cap, so it
+ * cannot be copied (seL4's deriveCap).
+ */
+export interface IRQControlCap {
+  readonly type: "IRQControl";
+}
+/** seL4's domain cap (boot puts it in slot 11): it names no object; it derives as itself. */
+export interface DomainCap {
+  readonly type: "Domain";
+}
 export interface ASIDPoolCap {
   readonly type: "ASIDPool";
   readonly paddr: PhysAddr;
@@ -144,18 +196,36 @@ export type Cap =
   | PageDirectoryCap
   | VSpaceCap
   | ASIDControlCap
-  | ASIDPoolCap;
+  | ASIDPoolCap
+  | IRQControlCap
+  | DomainCap;
 
 export type CapType = Cap["type"];
 export type CapOfType<T extends CapType> = Extract<Cap, { type: T }>;
 
 export const NULL_CAP: NullCap = { type: "Null" };
 
+/** The caps that name no memory at all: the null cap and the global control caps. */
+export type ObjectlessCap =
+  NullCap | ASIDControlCap | IRQControlCap | DomainCap;
+
+/** Whether a cap names no memory (so it has no paddr). */
+export function isObjectlessCap(cap: Cap): cap is ObjectlessCap {
+  return (
+    cap.type === "Null" ||
+    cap.type === "ASIDControl" ||
+    cap.type === "IRQControl" ||
+    cap.type === "Domain"
+  );
+}
+
 /** The physical address of the object a cap names, or undefined for caps that name none. */
 export function capObjectAddress(cap: Cap): PhysAddr | undefined {
   switch (cap.type) {
     case "Null":
     case "ASIDControl":
+    case "IRQControl":
+    case "Domain":
     case "Untyped":
       return undefined;
     default:

@@ -1,5 +1,5 @@
 import type { Cap, CapOfType, CapType } from "./caps.ts";
-import type { SyscallError } from "./errors.ts";
+import type { DecodeError } from "./errors.ts";
 import type { Result } from "./result.ts";
 import type { MutableState } from "./transition.ts";
 import type { DecodeContext, InvocationRecord } from "./message.ts";
@@ -14,19 +14,24 @@ import type { DecodeContext, InvocationRecord } from "./message.ts";
  *   reply's message words and records what it did to the TLB and caches on the draft.
  */
 export interface InvocationFamily<C extends Cap, I extends InvocationRecord> {
-  readonly decode: (ctx: DecodeContext<C>) => Result<I, SyscallError>;
+  readonly decode: (ctx: DecodeContext<C>) => Result<I, DecodeError>;
   readonly perform: (s: MutableState, inv: I) => readonly number[];
 }
 
 /** A decoded invocation bound to its family's perform, so the dispatcher needs no type switch. */
-export interface DecodedInvocation<I extends InvocationRecord = InvocationRecord> {
+export interface DecodedInvocation<
+  I extends InvocationRecord = InvocationRecord,
+> {
   readonly invocation: I;
   perform(s: MutableState): readonly number[];
 }
 
 // A class rather than a closure per invocation: the dispatcher's hot path allocates one small
 // object here, and tools that wrap named closures (tsx's keepNames) cost nothing.
-class BoundInvocation<C extends Cap, I extends InvocationRecord> implements DecodedInvocation<I> {
+class BoundInvocation<
+  C extends Cap,
+  I extends InvocationRecord,
+> implements DecodedInvocation<I> {
   constructor(
     readonly invocation: I,
     private readonly family: InvocationFamily<C, I>,
@@ -37,7 +42,10 @@ class BoundInvocation<C extends Cap, I extends InvocationRecord> implements Deco
 }
 
 /** Decodes with a family and binds the result to the family's perform. */
-export function decodeWith<C extends Cap, I extends InvocationRecord>(family: InvocationFamily<C, I>, ctx: DecodeContext<C>): Result<DecodedInvocation<I>, SyscallError> {
+export function decodeWith<C extends Cap, I extends InvocationRecord>(
+  family: InvocationFamily<C, I>,
+  ctx: DecodeContext<C>,
+): Result<DecodedInvocation<I>, DecodeError> {
   const r = family.decode(ctx);
   if (!r.ok) return r;
   return { ok: true, value: new BoundInvocation(r.value, family) };
@@ -47,10 +55,17 @@ export function decodeWith<C extends Cap, I extends InvocationRecord>(family: In
 export type InvocableCapType = Exclude<CapType, "Null">;
 
 /** The decoder for one cap type. */
-export type Decoder<T extends InvocableCapType, I extends InvocationRecord = InvocationRecord> = (ctx: DecodeContext<CapOfType<T>>) => Result<DecodedInvocation<I>, SyscallError>;
+export type Decoder<
+  T extends InvocableCapType,
+  I extends InvocationRecord = InvocationRecord,
+> = (
+  ctx: DecodeContext<CapOfType<T>>,
+) => Result<DecodedInvocation<I>, DecodeError>;
 
 /**
  * Which decoder handles each cap type: the dispatch table of seL4's decodeInvocation. A cap
  * type without an entry has no invocations in capsim.
  */
-export type FamilyTable<I extends InvocationRecord = InvocationRecord> = { readonly [T in InvocableCapType]?: Decoder<T, I> };
+export type FamilyTable<I extends InvocationRecord = InvocationRecord> = {
+  readonly [T in InvocableCapType]?: Decoder<T, I>;
+};

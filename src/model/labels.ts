@@ -65,12 +65,19 @@ export const INVOCATION_LABELS = [
 export type InvocationLabel = (typeof INVOCATION_LABELS)[number];
 
 /** Labels with no number in ARM32's 16.0.0 numbering: Remap (10.1.1 only) and AArch64's VSpace operations. */
-const NOT_ARM32 = new Set<string>(["ARMPageRemap", "ARMVSpaceClean_Data", "ARMVSpaceInvalidate_Data", "ARMVSpaceCleanInvalidate_Data", "ARMVSpaceUnify_Instruction"]);
+const NOT_ARM32 = new Set<string>([
+  "ARMPageRemap",
+  "ARMVSpaceClean_Data",
+  "ARMVSpaceInvalidate_Data",
+  "ARMVSpaceCleanInvalidate_Data",
+  "ARMVSpaceUnify_Instruction",
+]);
 
 /** Label numbers of seL4 16.0.0 on ARM32 (non-MCS, no hypervisor, no SMMU), -1 for labels ARM32 lacks. */
-export const LABEL_NUMBERS: Readonly<Record<InvocationLabel, number>> = Object.fromEntries(
-  INVOCATION_LABELS.map((l, i) => [l, NOT_ARM32.has(l) ? -1 : i]),
-) as Record<InvocationLabel, number>;
+export const LABEL_NUMBERS: Readonly<Record<InvocationLabel, number>> =
+  Object.fromEntries(
+    INVOCATION_LABELS.map((l, i) => [l, NOT_ARM32.has(l) ? -1 : i]),
+  ) as Record<InvocationLabel, number>;
 
 export function isInvocationLabel(s: string): s is InvocationLabel {
   return (INVOCATION_LABELS as readonly string[]).includes(s);

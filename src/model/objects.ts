@@ -114,4 +114,7 @@ export type KernelObject =
 export type KernelObjectType = KernelObject["type"];
 
 /** The object record of a given type. */
-export type ObjectOfType<T extends KernelObjectType> = Extract<KernelObject, { type: T }>;
+export type ObjectOfType<T extends KernelObjectType> = Extract<
+  KernelObject,
+  { type: T }
+>;

@@ -16,7 +16,10 @@
 
 const BITS = 5;
 const WIDTH = 1 << BITS;
-const DIGIT_WEIGHT: readonly number[] = Array.from({ length: 12 }, (_, level) => 2 ** (level * BITS));
+const DIGIT_WEIGHT: readonly number[] = Array.from(
+  { length: 12 },
+  (_, level) => 2 ** (level * BITS),
+);
 
 /**
  * A trie node, as one array: element 0 is the bitmap (bit d set when a child for digit d is
@@ -37,18 +40,26 @@ function popcount(x: number): number {
 function digitOf(key: number, level: number): number {
   // Keys below 2^32 (all of a 32-bit machine's addresses) take the fast unsigned shift;
   // above that, division by a power of two and remainder stay exact up to 2^53.
-  if (key <= 0xffffffff) return level < 7 ? (key >>> (level * BITS)) & (WIDTH - 1) : 0;
+  if (key <= 0xffffffff)
+    return level < 7 ? (key >>> (level * BITS)) & (WIDTH - 1) : 0;
   return Math.floor(key / (DIGIT_WEIGHT[level] as number)) % WIDTH;
 }
 
 function levelsFor(key: number): number {
   let levels = 1;
-  while (levels < DIGIT_WEIGHT.length && key >= (DIGIT_WEIGHT[levels] as number)) levels++;
+  while (
+    levels < DIGIT_WEIGHT.length &&
+    key >= (DIGIT_WEIGHT[levels] as number)
+  )
+    levels++;
   return levels;
 }
 
 function checkKey(key: number): void {
-  if (!Number.isSafeInteger(key) || key < 0) throw new RangeError(`PMap key must be a non-negative safe integer, got ${key}`);
+  if (!Number.isSafeInteger(key) || key < 0)
+    throw new RangeError(
+      `PMap key must be a non-negative safe integer, got ${key}`,
+    );
 }
 
 const EMPTY_BRANCH: Branch = [0];
@@ -80,7 +91,12 @@ function branchHas(node: Branch, level: number, key: number): boolean {
 let keyAdded = false;
 
 /** Returns the new branch (the same one when nothing changed); sets keyAdded. */
-function branchSet(node: Branch, level: number, key: number, value: unknown): Branch {
+function branchSet(
+  node: Branch,
+  level: number,
+  key: number,
+  value: unknown,
+): Branch {
   const bitmap = node[0] as number;
   const bit = 1 << digitOf(key, level);
   const pos = 1 + popcount(bitmap & (bit - 1));
@@ -153,11 +169,22 @@ class RangeIterator implements IterableIterator<[number, unknown]> {
   }
 
   /** Points the frame at `at` to the first digit of `node` that can reach `lo`, skipping those below. */
-  private startAt(at: number, node: Branch, level: number, prefix: number): void {
+  private startAt(
+    at: number,
+    node: Branch,
+    level: number,
+    prefix: number,
+  ): void {
     const weight = DIGIT_WEIGHT[level] as number;
-    const digit = this.lo > prefix ? Math.min(WIDTH, Math.floor((this.lo - prefix) / weight)) : 0;
+    const digit =
+      this.lo > prefix
+        ? Math.min(WIDTH, Math.floor((this.lo - prefix) / weight))
+        : 0;
     this.stack[at + 1] = digit;
-    this.stack[at + 2] = digit >= WIDTH ? 1 : 1 + popcount((node[0] as number) & ((1 << digit) - 1));
+    this.stack[at + 2] =
+      digit >= WIDTH
+        ? 1
+        : 1 + popcount((node[0] as number) & ((1 << digit) - 1));
   }
 
   next(): IteratorResult<[number, unknown]> {
@@ -196,14 +223,27 @@ class RangeIterator implements IterableIterator<[number, unknown]> {
   }
 }
 
-const EMPTY_ITERATOR: IterableIterator<[number, unknown]> = [][Symbol.iterator]() as IterableIterator<[number, unknown]>;
+const EMPTY_ITERATOR: IterableIterator<[number, unknown]> = [][
+  Symbol.iterator
+]() as IterableIterator<[number, unknown]>;
 
 /** The entries with lo <= key < hi under `node`, whose first key is `prefix`. */
-function branchEntries(node: Branch, level: number, prefix: number, lo: number, hi: number): IterableIterator<[number, unknown]> {
+function branchEntries(
+  node: Branch,
+  level: number,
+  prefix: number,
+  lo: number,
+  hi: number,
+): IterableIterator<[number, unknown]> {
   return new RangeIterator(node, level, prefix, lo, hi);
 }
 
-function branchFloor(node: Branch, level: number, prefix: number, key: number): [number, unknown] | undefined {
+function branchFloor(
+  node: Branch,
+  level: number,
+  prefix: number,
+  key: number,
+): [number, unknown] | undefined {
   const weight = DIGIT_WEIGHT[level] as number;
   const bitmap = node[0] as number;
   const top = Math.min(WIDTH - 1, Math.floor((key - prefix) / weight));
@@ -219,7 +259,13 @@ function branchFloor(node: Branch, level: number, prefix: number, key: number): 
   return undefined;
 }
 
-function diffBranches(a: Branch, b: Branch, level: number, prefix: number, out: number[]): void {
+function diffBranches(
+  a: Branch,
+  b: Branch,
+  level: number,
+  prefix: number,
+  out: number[],
+): void {
   if (a === b) return;
   const weight = DIGIT_WEIGHT[level] as number;
   const bitmapA = a[0] as number;
@@ -236,8 +282,17 @@ function diffBranches(a: Branch, b: Branch, level: number, prefix: number, out: 
     if (inA && inB && ca === cb) continue;
     const start = prefix + (31 - Math.clz32(bit)) * weight;
     if (level === 0) out.push(start);
-    else if (inA && inB) diffBranches(ca as Branch, cb as Branch, level - 1, start, out);
-    else for (const [k] of branchEntries((ca ?? cb) as Branch, level - 1, start, 0, Infinity)) out.push(k);
+    else if (inA && inB)
+      diffBranches(ca as Branch, cb as Branch, level - 1, start, out);
+    else
+      for (const [k] of branchEntries(
+        (ca ?? cb) as Branch,
+        level - 1,
+        start,
+        0,
+        Infinity,
+      ))
+        out.push(k);
   }
 }
 
@@ -266,7 +321,9 @@ export class PMap<K extends number, V> {
   }
 
   /** A map holding these entries (later duplicates win). */
-  static from<K extends number, V>(entries: Iterable<readonly [K, V]>): PMap<K, V> {
+  static from<K extends number, V>(
+    entries: Iterable<readonly [K, V]>,
+  ): PMap<K, V> {
     let m = PMap.empty<K, V>();
     for (const [k, v] of entries) m = m.set(k, v);
     return m;
@@ -278,7 +335,8 @@ export class PMap<K extends number, V> {
    */
   private mayHold(key: number): boolean {
     // One test for the common case, a 32-bit integer; the full test otherwise.
-    if ((key >>> 0) !== key && !(Number.isSafeInteger(key) && key >= 0)) return false;
+    if (key >>> 0 !== key && !(Number.isSafeInteger(key) && key >= 0))
+      return false;
     return key < (DIGIT_WEIGHT[this.levels] ?? Infinity);
   }
 
@@ -321,7 +379,11 @@ export class PMap<K extends number, V> {
     // branchDelete hands back the very same root when the key is absent.
     const root = branchDelete(this.root, this.levels - 1, key);
     if (root === this.root) return this;
-    return new PMap<K, V>(root, bitmapOf(root) === 0 ? 1 : this.levels, this.size - 1);
+    return new PMap<K, V>(
+      root,
+      bitmapOf(root) === 0 ? 1 : this.levels,
+      this.size - 1,
+    );
   }
 
   /** Entries in ascending key order. */
@@ -332,7 +394,13 @@ export class PMap<K extends number, V> {
   /** Entries with lo <= key < hi, in ascending key order. */
   range(lo: K | number, hi: K | number): IterableIterator<[K, V]> {
     if (this.size === 0) return EMPTY_ITERATOR as IterableIterator<[K, V]>;
-    return branchEntries(this.root, this.levels - 1, 0, lo, hi) as IterableIterator<[K, V]>;
+    return branchEntries(
+      this.root,
+      this.levels - 1,
+      0,
+      lo,
+      hi,
+    ) as IterableIterator<[K, V]>;
   }
 
   /** Keys in ascending order. */
@@ -352,7 +420,8 @@ export class PMap<K extends number, V> {
   /** The entry with the greatest key <= `key`, or undefined. */
   floor(key: K | number): [K, V] | undefined {
     if (key < 0) return undefined;
-    return branchFloor(this.root, this.levels - 1, 0, key) as [K, V] | undefined;
+    return branchFloor(this.root, this.levels - 1, 0, key) as
+      [K, V] | undefined;
   }
 
   /** The first entry (smallest key), or undefined. */
@@ -368,7 +437,10 @@ export class PMap<K extends number, V> {
 
   /** A map without the keys in [lo, hi). */
   deleteRange(lo: K | number, hi: K | number): PMap<K, V> {
-    return [...this.range(lo, hi)].reduce<PMap<K, V>>((m, [k]) => m.delete(k), this);
+    return [...this.range(lo, hi)].reduce<PMap<K, V>>(
+      (m, [k]) => m.delete(k),
+      this,
+    );
   }
 
   /**
@@ -381,7 +453,13 @@ export class PMap<K extends number, V> {
     // Lift the shallower trie to the other's height (its keys are all under digit 0), so
     // shared subtrees line up and are skipped.
     const levels = Math.max(this.levels, other.levels);
-    diffBranches(liftedRoot(this.root, this.levels, levels), liftedRoot(other.root, other.levels, levels), levels - 1, 0, out as number[]);
+    diffBranches(
+      liftedRoot(this.root, this.levels, levels),
+      liftedRoot(other.root, other.levels, levels),
+      levels - 1,
+      0,
+      out as number[],
+    );
     return out;
   }
 

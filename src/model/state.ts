@@ -66,7 +66,10 @@ export interface KernelSizes {
  */
 export function frameSizeBits(sizes: KernelSizes, size: FrameSize): number {
   const bits = sizes.frameBits[size];
-  if (bits === undefined) throw new Error(`capsim internal error: this architecture has no ${size} frames`);
+  if (bits === undefined)
+    throw new Error(
+      `capsim internal error: this architecture has no ${size} frames`,
+    );
   return bits;
 }
 
@@ -144,7 +147,6 @@ export interface KernelState {
   /** what TTBR0/CONTEXTIDR hold now, or null before any address space is loaded */
   readonly loadedVSpace: LoadedVSpace | null;
 }
-
 
 /** A machine with no objects and no caps: what boot starts from. */
 export function emptyKernelState(config: MachineConfig): KernelState {

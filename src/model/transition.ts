@@ -9,10 +9,15 @@ import type { KernelState } from "./state.ts";
  * a new record, a new number); it never mutates a PMap or a record in place (their types are
  * readonly and PMap has no mutators).
  */
-export type MutableState = { -readonly [K in keyof KernelState]: KernelState[K] } & { readonly effects: Effect[] };
+export type MutableState = {
+  -readonly [K in keyof KernelState]: KernelState[K];
+} & { readonly effects: Effect[] };
 
 /** How a recipe is turned into a new state: the state and the effects the recipe recorded. */
-export type TransitionEngine = (state: KernelState, recipe: (draft: MutableState) => void) => TransitionResult;
+export type TransitionEngine = (
+  state: KernelState,
+  recipe: (draft: MutableState) => void,
+) => TransitionResult;
 
 export interface TransitionResult {
   readonly state: KernelState;
@@ -101,7 +106,10 @@ function unchanged(d: MutableState, s: KernelState): boolean {
 export const rootCopyEngine: TransitionEngine = (state, recipe) => {
   const draft = draftOf(state);
   recipe(draft);
-  return { state: unchanged(draft, state) ? state : stateOf(draft), effects: draft.effects };
+  return {
+    state: unchanged(draft, state) ? state : stateOf(draft),
+    effects: draft.effects,
+  };
 };
 
 let engine: TransitionEngine = rootCopyEngine;
@@ -121,11 +129,17 @@ export function useTransitionEngine(next: TransitionEngine): TransitionEngine {
  * Applies a change to the kernel state as a pure transition: `recipe` edits a draft and the
  * result is a new state sharing everything it did not touch, with the effects it recorded.
  */
-export function transitionWithEffects(state: KernelState, recipe: (draft: MutableState) => void): TransitionResult {
+export function transitionWithEffects(
+  state: KernelState,
+  recipe: (draft: MutableState) => void,
+): TransitionResult {
   return engine(state, recipe);
 }
 
 /** A transition whose effects nobody reads (boot, memory writes, TLB fills). */
-export function transition(state: KernelState, recipe: (draft: MutableState) => void): KernelState {
+export function transition(
+  state: KernelState,
+  recipe: (draft: MutableState) => void,
+): KernelState {
   return engine(state, recipe).state;
 }

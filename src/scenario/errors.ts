@@ -11,7 +11,9 @@ export class ScenarioError extends Error {
     readonly problem: string,
     readonly suggestion?: string,
   ) {
-    super(`${file}:${line}:${column}: ${field ? `${field}: ` : ""}${problem}${suggestion ? `; did you mean "${suggestion}"?` : ""}`);
+    super(
+      `${file}:${line}:${column}: ${field ? `${field}: ` : ""}${problem}${suggestion ? `; did you mean "${suggestion}"?` : ""}`,
+    );
     this.name = "ScenarioError";
   }
 }
@@ -24,7 +26,11 @@ function distance(a: string, b: string): number {
     d[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const tmp = d[j] as number;
-      d[j] = Math.min((d[j] as number) + 1, (d[j - 1] as number) + 1, prev + (a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1));
+      d[j] = Math.min(
+        (d[j] as number) + 1,
+        (d[j - 1] as number) + 1,
+        prev + (a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1),
+      );
       prev = tmp;
     }
   }
@@ -32,7 +38,10 @@ function distance(a: string, b: string): number {
 }
 
 /** The closest of `candidates` to `word`, if it is close enough to be a likely typo. */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
+export function closest(
+  word: string,
+  candidates: Iterable<string>,
+): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
@@ -42,5 +51,7 @@ export function closest(word: string, candidates: Iterable<string>): string | un
       best = c;
     }
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3))
+    ? best
+    : undefined;
 }

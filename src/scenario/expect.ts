@@ -3,7 +3,15 @@ import type { SyscallError } from "../model/errors.ts";
 import type { Expect, Value } from "./schema.ts";
 import type { Outcome, Path } from "./steps/context.ts";
 
-const FIELD_ORDER = ["argumentNumber", "invalidCapNumber", "rangeMin", "rangeMax", "failedLookupWasSource", "bitsLeft", "memoryLeft"] as const;
+const FIELD_ORDER = [
+  "argumentNumber",
+  "invalidCapNumber",
+  "rangeMin",
+  "rangeMax",
+  "failedLookupWasSource",
+  "bitsLeft",
+  "memoryLeft",
+] as const;
 
 /**
  * The smallest number printed in hex among an error's range bounds: below it a bound is a count
@@ -23,11 +31,21 @@ export function sizeText(bytes: number): string {
 }
 
 /** One error field for people: addresses and byte counts in hex, counts and numbers of bits in decimal. */
-function fieldText(k: string, v: number | boolean, f: Readonly<Record<string, number | boolean>>): string {
+function fieldText(
+  k: string,
+  v: number | boolean,
+  f: Readonly<Record<string, number | boolean>>,
+): string {
   if (typeof v !== "number") return String(v);
   if (k === "memoryLeft") return hex(v);
-  const bounds = [f.rangeMin, f.rangeMax].filter((b): b is number => typeof b === "number");
-  if ((k === "rangeMin" || k === "rangeMax") && bounds.some((b) => b >= ADDRESS_LIKE)) return hex(v);
+  const bounds = [f.rangeMin, f.rangeMax].filter(
+    (b): b is number => typeof b === "number",
+  );
+  if (
+    (k === "rangeMin" || k === "rangeMax") &&
+    bounds.some((b) => b >= ADDRESS_LIKE)
+  )
+    return hex(v);
   return String(v);
 }
 
@@ -41,8 +59,11 @@ function valueText(k: string, v: number | boolean | string): string {
 /** The error's fields under libsel4's names (bitsLeft from the lookup failure). */
 export function errorFields(e: SyscallError): Record<string, number | boolean> {
   const out: Record<string, number | boolean> = {};
-  for (const [k, v] of Object.entries(e)) if (k !== "error" && k !== "why" && k !== "lookupFailure") out[k] = v as number | boolean;
-  if (e.error === "FailedLookup" && "bitsLeft" in e.lookupFailure) out.bitsLeft = e.lookupFailure.bitsLeft;
+  for (const [k, v] of Object.entries(e))
+    if (k !== "error" && k !== "why" && k !== "lookupFailure")
+      out[k] = v as number | boolean;
+  if (e.error === "FailedLookup" && "bitsLeft" in e.lookupFailure)
+    out.bitsLeft = e.lookupFailure.bitsLeft;
   return out;
 }
 
@@ -50,44 +71,88 @@ export function errorFields(e: SyscallError): Record<string, number | boolean> {
 export function describeOutcome(o: Outcome): string {
   if (o.kind === "error") {
     const f = errorFields(o.error);
-    const parts = FIELD_ORDER.flatMap((k) => (f[k] === undefined ? [] : [`${k}=${fieldText(k, f[k], f)}`]));
+    const parts = FIELD_ORDER.flatMap((k) =>
+      f[k] === undefined ? [] : [`${k}=${fieldText(k, f[k], f)}`],
+    );
     return `seL4_${o.error.error}${parts.length ? ` (${parts.join(", ")})` : ""}`;
   }
   if (o.kind === "fault") return o.text;
-  const vals = Object.entries(o.values).map(([k, v]) => `${k}=${valueText(k, v)}`);
+  if (o.kind === "notModelled") return `not modelled: ${o.why}`;
+  const vals = Object.entries(o.values).map(
+    ([k, v]) => `${k}=${valueText(k, v)}`,
+  );
   return `ok${vals.length ? ` (${vals.join(", ")})` : ""}`;
 }
 
 /** Whether an outcome meets the step's expectation, and the expectation in words. */
-export function checkExpectation(exp: Expect | undefined, o: Outcome, valueOf: (v: Value, sub: Path) => number): { held: boolean; expected?: string } {
-  if (exp === undefined) return o.kind === "ok" ? { held: true } : { held: false, expected: "success (a step without expect must not fail)" };
+export function checkExpectation(
+  exp: Expect | undefined,
+  o: Outcome,
+  valueOf: (v: Value, sub: Path) => number,
+): { held: boolean; expected?: string } {
+  if (exp === undefined)
+    return o.kind === "ok"
+      ? { held: true }
+      : {
+          held: false,
+          expected: "success (a step without expect must not fail)",
+        };
   if (exp === "ok") return { held: o.kind === "ok", expected: "ok" };
+  if (exp === "not_modelled")
+    return {
+      held: o.kind === "notModelled",
+      expected: "not_modelled (capsim does not model this call)",
+    };
   if ("fault" in exp) {
     const text = `a VM fault ${JSON.stringify(exp.fault)}`;
-    if (o.kind !== "fault" || o.fault === undefined) return { held: false, expected: text };
-    for (const [k, want] of Object.entries(exp.fault)) if ((o.fault as unknown as Record<string, unknown>)[k] !== want) return { held: false, expected: `${text}, got ${k} = ${String((o.fault as unknown as Record<string, unknown>)[k])}` };
+    if (o.kind !== "fault" || o.fault === undefined)
+      return { held: false, expected: text };
+    for (const [k, want] of Object.entries(exp.fault))
+      if ((o.fault as unknown as Record<string, unknown>)[k] !== want)
+        return {
+          held: false,
+          expected: `${text}, got ${k} = ${String((o.fault as unknown as Record<string, unknown>)[k])}`,
+        };
     return { held: true, expected: text };
   }
   if ("ok" in exp) {
-    if (o.kind !== "ok") return { held: false, expected: `ok ${JSON.stringify(exp.ok)}` };
+    if (o.kind !== "ok")
+      return { held: false, expected: `ok ${JSON.stringify(exp.ok)}` };
     for (const [k, want] of Object.entries(exp.ok)) {
       const got = o.values[k];
-      const w = typeof want === "object" || typeof want === "number" ? valueOf(want as Value, ["ok", k]) : want;
+      const w =
+        typeof want === "object" || typeof want === "number"
+          ? valueOf(want as Value, ["ok", k])
+          : want;
       const norm = typeof w === "string" ? w.replace(/^VM/, "") : w;
-      if (got !== norm) return { held: false, expected: `${k} = ${valueText(k, w)}, got ${got === undefined ? "nothing" : valueText(k, got)}` };
+      if (got !== norm)
+        return {
+          held: false,
+          expected: `${k} = ${valueText(k, w)}, got ${got === undefined ? "nothing" : valueText(k, got)}`,
+        };
     }
     return { held: true, expected: `ok ${JSON.stringify(exp.ok)}` };
   }
   const wantName = exp.error.replace(/^seL4_/, "");
   const expectedText = `seL4_${wantName}`;
-  if (o.kind !== "error" || o.error.error !== wantName) return { held: false, expected: expectedText };
+  if (o.kind !== "error" || o.error.error !== wantName)
+    return { held: false, expected: expectedText };
   const f = errorFields(o.error);
   for (const k of FIELD_ORDER) {
     const want = (exp as Record<string, unknown>)[k];
     if (want === undefined) continue;
-    const w = typeof want === "boolean" ? want : k === "failedLookupWasSource" ? want !== 0 : want;
+    const w =
+      typeof want === "boolean"
+        ? want
+        : k === "failedLookupWasSource"
+          ? want !== 0
+          : want;
     const got = f[k];
-    if (got !== w) return { held: false, expected: `${expectedText} with ${k}=${fieldText(k, w as number | boolean, f)}, got ${got === undefined ? "nothing" : fieldText(k, got, f)}` };
+    if (got !== w)
+      return {
+        held: false,
+        expected: `${expectedText} with ${k}=${fieldText(k, w as number | boolean, f)}, got ${got === undefined ? "nothing" : fieldText(k, got, f)}`,
+      };
   }
   return { held: true, expected: expectedText };
 }

@@ -2,7 +2,15 @@ import { z } from "zod";
 import { OBJECT_TYPES } from "../arch/index.ts";
 import { LIBSEL4 } from "../invocations/libsel4.ts";
 import { ERROR_CODES } from "../model/errors.ts";
-import { Boot, Expect, NumberValue, ScenarioHeader, STEP_SCHEMAS, Value } from "./schema.ts";
+import {
+  Boot,
+  ErrorExpect,
+  Expect,
+  NumberValue,
+  ScenarioHeader,
+  STEP_SCHEMAS,
+  Value,
+} from "./schema.ts";
 
 /**
  * The scenario format as a JSON Schema (draft-07), generated from the zod schemas in schema.ts
@@ -15,30 +23,62 @@ import { Boot, Expect, NumberValue, ScenarioHeader, STEP_SCHEMAS, Value } from "
  */
 
 /** What an editor shows on hover, and a definition name for each schema used in several places. */
-const EDITOR_DOCS = z.registry<{ id?: string; title?: string; description: string }>();
-EDITOR_DOCS.add(NumberValue, { id: "number", description: "A non-negative integer: decimal, hex (0x10000000) or a size with a binary suffix (4KiB, 1MiB, 16MiB, 1GiB)." });
-EDITOR_DOCS.add(Value, { id: "value", description: "A number, or the physical address of a named object: { paddrOf: name, plus: offset }." });
+const EDITOR_DOCS = z.registry<{
+  id?: string;
+  title?: string;
+  description: string;
+}>();
+EDITOR_DOCS.add(NumberValue, {
+  id: "number",
+  description:
+    "A non-negative integer: decimal, hex (0x10000000) or a size with a binary suffix (4KiB, 1MiB, 16MiB, 1GiB).",
+});
+EDITOR_DOCS.add(Value, {
+  id: "value",
+  description:
+    "A number, or the physical address of a named object: { paddrOf: name, plus: offset }.",
+});
 EDITOR_DOCS.add(Expect, {
   id: "expect",
-  description: "What the step must return: ok; { ok: { key: value } } (only the keys given are compared); { error: seL4_..., field: value }; or, for read and write, { fault: { kind, level, fsr, vaddr } }. Without expect, the step must succeed.",
+  description:
+    "What the step must return: ok; { ok: { key: value } } (only the keys given are compared); { error: seL4_..., field: value }; or, for read and write, { fault: { kind, level, fsr, vaddr } }. Without expect, the step must succeed.",
 });
-EDITOR_DOCS.add(Boot, { id: "boot", description: "The memory map to boot from; the default is one RAM region of 256 MiB at 0x0." });
+EDITOR_DOCS.add(Boot, {
+  id: "boot",
+  description:
+    "The memory map to boot from; the default is one RAM region of 256 MiB at 0x0.",
+});
 const STEP_DOCS: Readonly<Record<keyof typeof STEP_SCHEMAS, string>> = {
-  invoke: "Any kernel invocation, by its libsel4 name; cap names the invoked capability, args takes libsel4's parameter names (dest, src and pivot take slot names).",
-  retype: "Retype from the first RAM untyped with room (or from: a named one) into the next free slots, naming the new caps.",
+  invoke:
+    "Any kernel invocation, by its libsel4 name; cap names the invoked capability, args takes libsel4's parameter names (dest, src and pivot take slot names).",
+  retype:
+    "Retype from the first RAM untyped with room (or from: a named one) into the next free slots, naming the new caps.",
   copy: "Copy a cap into a new named slot; with rights, a mint.",
   delete: "seL4_CNode_Delete on the named slot.",
   revoke: "seL4_CNode_Revoke on the named slot.",
-  resolve: "Walk a page directory's tables for a virtual address, as the MMU would. Returns mapped, paddr, pageSize, size, rights, slot; or mapped: false and level.",
-  switch: "Make a thread current, loading its address space as seL4's setVMRoot does. Returns pd and hwASID.",
+  resolve:
+    "Walk a page directory's tables for a virtual address, as the MMU would. Returns mapped, paddr, pageSize, size, rights, slot; or mapped: false and level.",
+  switch:
+    "Make a thread current, loading its address space as seL4's setVMRoot does. Returns pd and hwASID.",
   read: "Read length bytes (default 4) at a virtual address through the current thread's address space. Returns value and bytes, or a VM fault.",
-  write: "Write a 32-bit value (little-endian) or a list of bytes at a virtual address through the current thread's address space. Returns nothing, or a VM fault.",
+  write:
+    "Write a 32-bit value (little-endian) or a list of bytes at a virtual address through the current thread's address space. Returns nothing, or a VM fault.",
 };
-for (const [action, schema] of Object.entries(STEP_SCHEMAS)) EDITOR_DOCS.add(schema, { id: `${action}Step`, description: STEP_DOCS[action as keyof typeof STEP_SCHEMAS] });
+for (const [action, schema] of Object.entries(STEP_SCHEMAS))
+  EDITOR_DOCS.add(schema, {
+    id: `${action}Step`,
+    description: STEP_DOCS[action as keyof typeof STEP_SCHEMAS],
+  });
 
 /** The whole file: the header with its steps, each one of the step kinds. */
-const ScenarioFile = ScenarioHeader.extend({ steps: z.array(z.union(Object.values(STEP_SCHEMAS))).min(1) });
-EDITOR_DOCS.add(ScenarioFile, { title: "capsim scenario", description: "A capsim scenario: boot a simulated seL4 machine, perform steps, check what each returned. See docs/scenarios.md." });
+const ScenarioFile = ScenarioHeader.extend({
+  steps: z.array(z.union(Object.values(STEP_SCHEMAS))).min(1),
+});
+EDITOR_DOCS.add(ScenarioFile, {
+  title: "capsim scenario",
+  description:
+    "A capsim scenario: boot a simulated seL4 machine, perform steps, check what each returned. See docs/scenarios.md.",
+});
 
 const NUMBER_TEXT = "^(0x[0-9a-fA-F]+|[0-9]+|[0-9]+ *(KiB|MiB|GiB))$";
 const ERROR_NAMES = Object.keys(ERROR_CODES).filter((e) => e !== "NoError");
@@ -62,8 +102,8 @@ function refine(zodSchema: unknown, json: JsonObject): void {
   }
 }
 
-/** The `error` key of an error expectation (Expect's third member). */
-const ERROR_SCHEMA = (Expect.options[2] as z.ZodObject<{ error: z.ZodString }>).shape.error;
+/** The `error` key of an error expectation. */
+const ERROR_SCHEMA = ErrorExpect.shape.error;
 
 /** The scenario format as a JSON Schema object, ready for JSON.stringify. */
 export function scenarioJsonSchema(): JsonObject {

@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import { closest, ScenarioError } from "./errors.ts";
-import { ACTION_KEYS as ACTIONS, ScenarioHeader, STEP_SCHEMAS, type ActionKey, type Step } from "./schema.ts";
+import {
+  ACTION_KEYS as ACTIONS,
+  ScenarioHeader,
+  STEP_SCHEMAS,
+  type ActionKey,
+  type Step,
+} from "./schema.ts";
 import { parseSource, type SourceFile } from "./source.ts";
 
 /** A validated scenario: its header, its steps, and where each step sits in the file. */
@@ -14,16 +20,35 @@ export interface Scenario {
   readonly stepLines: readonly number[];
 }
 
-function fail(src: SourceFile, path: (string | number)[], problem: string, suggestion?: string): never {
+function fail(
+  src: SourceFile,
+  path: (string | number)[],
+  problem: string,
+  suggestion?: string,
+): never {
   const pos = src.position(path);
-  throw new ScenarioError(src.file, pos.line, pos.column, pathText(path), problem, suggestion);
+  throw new ScenarioError(
+    src.file,
+    pos.line,
+    pos.column,
+    pathText(path),
+    problem,
+    suggestion,
+  );
 }
 
 function pathText(path: readonly (string | number)[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+  return path
+    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`))
+    .join("");
 }
 
-function zodFail(src: SourceFile, base: (string | number)[], error: z.ZodError, known: readonly string[]): never {
+function zodFail(
+  src: SourceFile,
+  base: (string | number)[],
+  error: z.ZodError,
+  known: readonly string[],
+): never {
   const issue = error.issues[0];
   if (!issue) fail(src, base, "invalid");
   const path = [...base, ...(issue.path as (string | number)[])];
@@ -32,20 +57,29 @@ function zodFail(src: SourceFile, base: (string | number)[], error: z.ZodError, 
     fail(src, [...path, key], `unknown key "${key}"`, closest(key, known));
   }
   if (issue.code === "invalid_union") {
-    fail(src, path, `expected ${describeUnion(path)}, found ${JSON.stringify(valueAt(src.data, path))}`);
+    fail(
+      src,
+      path,
+      `expected ${describeUnion(path)}, found ${JSON.stringify(valueAt(src.data, path))}`,
+    );
   }
   fail(src, path, issue.message);
 }
 
 function describeUnion(path: readonly (string | number)[]): string {
   const last = path[path.length - 1];
-  if (last === "expect") return `"ok", { ok: {...} } or { error: seL4_..., ...fields }`;
+  if (last === "expect")
+    return `"ok", "not_modelled", { ok: {...} }, { error: seL4_..., ...fields } or { fault: {...} }`;
   return "a number (decimal, 0x hex, or a size like 4KiB) or { paddrOf: name }";
 }
 
 function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
   let v: unknown = data;
-  for (const k of path) v = v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined;
+  for (const k of path)
+    v =
+      v !== null && typeof v === "object"
+        ? (v as Record<string | number, unknown>)[k]
+        : undefined;
   return v;
 }
 
@@ -54,23 +88,75 @@ const STEP_KEYS = [...ACTIONS, "expect", "note", "cap", "args"];
 /** Parse and validate one scenario's text. Any problem is a ScenarioError naming the line. */
 export function loadScenarioText(file: string, text: string): Scenario {
   const src = parseSource(file, text);
-  if (src.data === null || typeof src.data !== "object" || Array.isArray(src.data)) fail(src, [], "a scenario is a map with name, steps and optionally arch, api, boot");
+  if (
+    src.data === null ||
+    typeof src.data !== "object" ||
+    Array.isArray(src.data)
+  )
+    fail(
+      src,
+      [],
+      "a scenario is a map with name, steps and optionally arch, api, boot",
+    );
   const header = ScenarioHeader.safeParse(src.data);
-  if (!header.success) zodFail(src, [], header.error, ["name", "arch", "api", "boot", "steps", "ram", "userTop", "cnodeSizeBits"]);
+  if (!header.success)
+    zodFail(src, [], header.error, [
+      "name",
+      "arch",
+      "api",
+      "boot",
+      "steps",
+      "ram",
+      "devices",
+      "userTop",
+      "cnodeSizeBits",
+      "kernelImageSize",
+      "userImage",
+      "fpu",
+    ]);
   const steps: Step[] = [];
   const stepLines: number[] = [];
   header.data.steps.forEach((raw, i) => {
     const path = ["steps", i];
-    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) fail(src, path, "a step is a map with one action (invoke, retype, copy, delete, revoke, resolve, switch) and an optional expect");
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+      fail(
+        src,
+        path,
+        "a step is a map with one action (invoke, retype, copy, delete, revoke, resolve, switch) and an optional expect",
+      );
     const actions = ACTIONS.filter((a) => a in raw);
     if (actions.length === 0) {
       const key = Object.keys(raw)[0] ?? "";
-      fail(src, path, `a step needs one action key (${ACTIONS.join(", ")})`, key ? closest(key, ACTIONS) : undefined);
+      fail(
+        src,
+        path,
+        `a step needs one action key (${ACTIONS.join(", ")})`,
+        key ? closest(key, ACTIONS) : undefined,
+      );
     }
-    if (actions.length > 1) fail(src, [...path, actions[1] as string], `a step has exactly one action, this one has ${actions.join(" and ")}`);
+    if (actions.length > 1)
+      fail(
+        src,
+        [...path, actions[1] as string],
+        `a step has exactly one action, this one has ${actions.join(" and ")}`,
+      );
     const action = actions[0] as ActionKey;
     const parsed = STEP_SCHEMAS[action].safeParse(raw);
-    if (!parsed.success) zodFail(src, path, parsed.error, [...STEP_KEYS, "type", "as", "from", "size_bits", "count", "rights", "vspace", "vaddr", "thread", "paddrOf", "plus"]);
+    if (!parsed.success)
+      zodFail(src, path, parsed.error, [
+        ...STEP_KEYS,
+        "type",
+        "as",
+        "from",
+        "size_bits",
+        "count",
+        "rights",
+        "vspace",
+        "vaddr",
+        "thread",
+        "paddrOf",
+        "plus",
+      ]);
     steps.push(parsed.data as Step);
     stepLines.push(src.position(path).line);
   });
@@ -83,7 +169,13 @@ export function loadScenarioFile(file: string): Scenario {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new ScenarioError(file, 0, 0, "", `cannot read the file: ${(e as Error).message}`);
+    throw new ScenarioError(
+      file,
+      0,
+      0,
+      "",
+      `cannot read the file: ${(e as Error).message}`,
+    );
   }
   return loadScenarioText(file, text);
 }

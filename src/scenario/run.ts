@@ -2,14 +2,26 @@ import { describeError } from "../model/errors.ts";
 import { boot } from "../boot/boot.ts";
 import type { BootedMachine } from "../boot/minimal.ts";
 import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
+import { numInitialCaps } from "../model/constants.ts";
 import type { Effect } from "../model/message.ts";
 import type { KernelState } from "../model/state.ts";
 import { checkAll } from "../testing/invariants.ts";
 import { ScenarioError } from "./errors.ts";
 import { checkExpectation, describeOutcome } from "./expect.ts";
 import type { Scenario } from "./load.ts";
-import { ACTION_KEYS, type ActionKey, type Step, type StepOf } from "./schema.ts";
-import { ScenarioRun, STEP_HANDLERS, type Outcome, type StepContext, type StepResult } from "./steps/index.ts";
+import {
+  ACTION_KEYS,
+  type ActionKey,
+  type Step,
+  type StepOf,
+} from "./schema.ts";
+import {
+  ScenarioRun,
+  STEP_HANDLERS,
+  type Outcome,
+  type StepContext,
+  type StepResult,
+} from "./steps/index.ts";
 
 /** What one step did and whether its expectation held. */
 export interface StepReport {
@@ -46,22 +58,43 @@ function bootScenario(sc: Scenario): BootedMachine {
       ram: b.ram ?? [{ base: 0, size: 256 * 2 ** 20 }],
       ...(b.devices ? { devices: b.devices } : {}),
       ...(b.userTop !== undefined ? { userTop: b.userTop } : {}),
-      ...(b.cnodeSizeBits !== undefined ? { cnodeSizeBits: b.cnodeSizeBits } : {}),
-      ...(b.kernelImageSize !== undefined ? { kernelImageSize: b.kernelImageSize } : {}),
+      ...(b.cnodeSizeBits !== undefined
+        ? { cnodeSizeBits: b.cnodeSizeBits }
+        : {}),
+      ...(b.kernelImageSize !== undefined
+        ? { kernelImageSize: b.kernelImageSize }
+        : {}),
       ...(b.userImage ? { userImage: b.userImage } : {}),
+      ...(b.fpu !== undefined ? { fpu: b.fpu } : {}),
       api: h.api,
     });
     return booted;
   } catch (e) {
     const pos = sc.source.position(["boot"]);
-    throw new ScenarioError(sc.file, pos.line, pos.column, "boot", (e as Error).message.replace(/^boot: /, ""));
+    throw new ScenarioError(
+      sc.file,
+      pos.line,
+      pos.column,
+      "boot",
+      (e as Error).message.replace(/^boot: /, ""),
+    );
   }
 }
 
-/** Seeds the names of SCENARIOS.md: seL4's initial caps without the seL4_Cap prefix, and untyped[i] in bootinfo order. */
+/**
+ * Seeds the names of SCENARIOS.md: seL4's initial caps without the seL4_Cap prefix, and
+ * untyped[i] in bootinfo order. The legacy kernel has only the first 12 well-known slots.
+ */
 function initialNames(machine: BootedMachine): Map<string, number> {
-  const names = new Map<string, number>(Object.entries(INITIAL_CAP_SLOTS).filter(([n]) => n !== "Null"));
-  machine.bootInfo.untypedList.forEach((_, i) => names.set(`untyped[${i}]`, machine.bootInfo.untyped.start + i));
+  const wellKnown = numInitialCaps(machine.state.config.api);
+  const names = new Map<string, number>(
+    Object.entries(INITIAL_CAP_SLOTS).filter(
+      ([n, slot]) => n !== "Null" && slot < wellKnown,
+    ),
+  );
+  machine.bootInfo.untypedList.forEach((_, i) =>
+    names.set(`untyped[${i}]`, machine.bootInfo.untyped.start + i),
+  );
   return names;
 }
 
@@ -71,16 +104,22 @@ function isStepOf<K extends ActionKey>(step: Step, key: K): step is StepOf<K> {
 
 /** Runs the handler for the step's one action key (the loader has checked there is exactly one). */
 export function performStep(ctx: StepContext, step: Step): StepResult {
-  const perform = <K extends ActionKey>(key: K): StepResult | undefined => (isStepOf(step, key) ? STEP_HANDLERS[key](ctx, step) : undefined);
+  const perform = <K extends ActionKey>(key: K): StepResult | undefined =>
+    isStepOf(step, key) ? STEP_HANDLERS[key](ctx, step) : undefined;
   for (const key of ACTION_KEYS) {
     const result = perform(key);
     if (result !== undefined) return result;
   }
-  throw new Error(`a step with no action key reached the runner: ${JSON.stringify(step)}`);
+  throw new Error(
+    `a step with no action key reached the runner: ${JSON.stringify(step)}`,
+  );
 }
 
 /** Runs one validated scenario: boots, performs each step, checks each expectation. */
-export function runScenario(sc: Scenario, options: { readonly checkInvariants?: boolean } = {}): ScenarioReport {
+export function runScenario(
+  sc: Scenario,
+  options: { readonly checkInvariants?: boolean } = {},
+): ScenarioReport {
   const machine = bootScenario(sc);
   const run = new ScenarioRun(sc, machine, initialNames(machine));
   const states: KernelState[] = [run.state];
@@ -90,8 +129,16 @@ export function runScenario(sc: Scenario, options: { readonly checkInvariants?: 
     run.state = state;
     states.push(state);
     const violations = options.checkInvariants ? checkAll(state) : [];
-    const expectation = checkExpectation(step.expect, outcome, (v, sub) => run.valueOf(v, ["expect", ...sub]));
-    const check = violations.length === 0 ? expectation : { held: false, expected: `every invariant to hold; violated: ${violations.map((v) => `${v.invariant}: ${v.message}`).join("; ")}` };
+    const expectation = checkExpectation(step.expect, outcome, (v, sub) =>
+      run.valueOf(v, ["expect", ...sub]),
+    );
+    const check =
+      violations.length === 0
+        ? expectation
+        : {
+            held: false,
+            expected: `every invariant to hold; violated: ${violations.map((v) => `${v.invariant}: ${v.message}`).join("; ")}`,
+          };
     return {
       index: index + 1,
       line: sc.stepLines[index] as number,
@@ -100,12 +147,24 @@ export function runScenario(sc: Scenario, options: { readonly checkInvariants?: 
       outcome,
       held: check.held,
       ...(check.expected !== undefined ? { expected: check.expected } : {}),
-      ...(outcome.kind === "error" ? { why: outcome.error.why } : {}),
+      ...(outcome.kind === "error"
+        ? { why: outcome.error.why }
+        : outcome.kind === "notModelled"
+          ? { why: outcome.why }
+          : {}),
       effects,
       ...(step.note !== undefined ? { note: step.note } : {}),
     };
   });
-  return { file: sc.file, name: sc.header.name, steps: reports, passed: reports.every((r) => r.held), states, machine, names: run.names };
+  return {
+    file: sc.file,
+    name: sc.header.name,
+    steps: reports,
+    passed: reports.every((r) => r.held),
+    states,
+    machine,
+    names: run.names,
+  };
 }
 
 export { errorFields } from "./expect.ts";

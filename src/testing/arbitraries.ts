@@ -34,38 +34,75 @@ export function vaddrArbitrary(c: VaddrConstraints = {}): fc.Arbitrary<number> {
   const unit = 2 ** (c.alignedTo ?? 0);
   const lo = Math.ceil(from / unit);
   const hi = Math.floor((below - 1) / unit);
-  if (hi < lo) throw new RangeError(`vaddrArbitrary: no 2^${c.alignedTo ?? 0}-aligned address in [${from}, ${below})`);
+  if (hi < lo)
+    throw new RangeError(
+      `vaddrArbitrary: no 2^${c.alignedTo ?? 0}-aligned address in [${from}, ${below})`,
+    );
   const aligned = fc.integer({ min: lo, max: hi }).map((k) => k * unit);
   const share = Math.round((c.misalignedShare ?? 0) * 100);
   if (unit === 1 || share <= 0) return aligned;
   // Off by 1 .. unit-1 bytes; it stays in range because the next aligned address does.
-  const misaligned = fc.tuple(fc.integer({ min: lo, max: Math.max(lo, Math.floor((below - unit) / unit)) }), fc.integer({ min: 1, max: unit - 1 })).map(([k, off]) => k * unit + off);
-  return share >= 100 ? misaligned : fc.oneof({ weight: 100 - share, arbitrary: aligned }, { weight: share, arbitrary: misaligned });
+  const misaligned = fc
+    .tuple(
+      fc.integer({
+        min: lo,
+        max: Math.max(lo, Math.floor((below - unit) / unit)),
+      }),
+      fc.integer({ min: 1, max: unit - 1 }),
+    )
+    .map(([k, off]) => k * unit + off);
+  return share >= 100
+    ? misaligned
+    : fc.oneof(
+        { weight: 100 - share, arbitrary: aligned },
+        { weight: share, arbitrary: misaligned },
+      );
 }
 
 /** A seL4_CapRights word (R, W, G, P bits), mostly the common ones. */
 export function rightsWordArbitrary(): fc.Arbitrary<number> {
-  return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(3, 2) }, { weight: 1, arbitrary: fc.nat(15) });
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(3, 2) },
+    { weight: 1, arbitrary: fc.nat(15) },
+  );
 }
 
 /** VM rights as a frame cap holds them. */
 export function vmRightsArbitrary(): fc.Arbitrary<VMRights> {
-  return fc.constantFrom<VMRights>("VMNoAccess", "VMKernelOnly", "VMReadOnly", "VMReadWrite");
+  return fc.constantFrom<VMRights>(
+    "VMNoAccess",
+    "VMKernelOnly",
+    "VMReadOnly",
+    "VMReadWrite",
+  );
 }
 
 /** Page attributes (seL4_ARM_VMAttributes). */
 export function attributesArbitrary(): fc.Arbitrary<PageAttributes> {
-  return fc.record({ cacheable: fc.boolean(), parityEnabled: fc.boolean(), executeNever: fc.boolean() });
+  return fc.record({
+    cacheable: fc.boolean(),
+    parityEnabled: fc.boolean(),
+    executeNever: fc.boolean(),
+  });
 }
 
 /** A seL4_ARM_VMAttributes word (PageCacheable, ParityEnabled, ExecuteNever bits), with stray high bits now and then. */
-export function attributesWordArbitrary(c: { readonly strayBits?: boolean } = {}): fc.Arbitrary<number> {
+export function attributesWordArbitrary(
+  c: { readonly strayBits?: boolean } = {},
+): fc.Arbitrary<number> {
   const word = fc.nat(7);
-  return c.strayBits ? fc.oneof({ weight: 9, arbitrary: word }, { weight: 1, arbitrary: fc.nat(2 ** 32 - 1) }) : word;
+  return c.strayBits
+    ? fc.oneof(
+        { weight: 9, arbitrary: word },
+        { weight: 1, arbitrary: fc.nat(2 ** 32 - 1) },
+      )
+    : word;
 }
 
 /** libsel4 object type names. */
-export function objectTypeArbitrary(c: { readonly only?: readonly ObjectTypeName[] } = {}): fc.Arbitrary<ObjectTypeName> {
+export function objectTypeArbitrary(
+  c: { readonly only?: readonly ObjectTypeName[] } = {},
+): fc.Arbitrary<ObjectTypeName> {
   return fc.constantFrom(...(c.only ?? OBJECT_TYPES));
 }
 
@@ -78,20 +115,52 @@ export interface FuzzOpConstraints {
  * VSpace operations over a FuzzWorld, naming "the k-th frame cap" etc., so that most generated
  * calls reach deep checks rather than the first one.
  */
-export function fuzzOpArbitrary(c: FuzzOpConstraints = {}): fc.Arbitrary<FuzzOp> {
+export function fuzzOpArbitrary(
+  c: FuzzOpConstraints = {},
+): fc.Arbitrary<FuzzOp> {
   const bad = Math.round((c.badShare ?? 0.1) * 100);
   const ptVaddr = fc.oneof(
-    { weight: 100 - bad, arbitrary: fc.integer({ min: 0, max: 15 }).map((i) => 0x10000000 + i * 0x100000 + 0x40) },
-    { weight: Math.max(bad, 1), arbitrary: fc.constantFrom(0xe0000000, 0xdff00000, 0xfff00000) },
+    {
+      weight: 100 - bad,
+      arbitrary: fc
+        .integer({ min: 0, max: 15 })
+        .map((i) => 0x10000000 + i * 0x100000 + 0x40),
+    },
+    {
+      weight: Math.max(bad, 1),
+      arbitrary: fc.constantFrom(0xe0000000, 0xdff00000, 0xfff00000),
+    },
   );
   // Reads where the maps land (pages of each size at 0x10000000 + k * size), off the page base.
   const touchVaddr = fc.oneof(
-    { weight: 100 - bad, arbitrary: fc.tuple(fc.constantFrom(12, 16, 20, 24), fc.nat(15)).map(([bits, k]) => 0x10000000 + k * 2 ** bits + 0x40) },
-    { weight: Math.max(bad, 1), arbitrary: fc.constantFrom(0xdff00040, 0xe0000040, 0xf0000040) },
+    {
+      weight: 100 - bad,
+      arbitrary: fc
+        .tuple(fc.constantFrom(12, 16, 20, 24), fc.nat(15))
+        .map(([bits, k]) => 0x10000000 + k * 2 ** bits + 0x40),
+    },
+    {
+      weight: Math.max(bad, 1),
+      arbitrary: fc.constantFrom(0xdff00040, 0xe0000040, 0xf0000040),
+    },
   );
   return fc.oneof(
-    { weight: 3, arbitrary: fc.record({ op: fc.constant("mapPT" as const), t: fc.nat(3), pd: fc.nat(1), vaddr: ptVaddr }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant("unmapPT" as const), t: fc.nat(3) }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        op: fc.constant("mapPT" as const),
+        t: fc.nat(3),
+        pd: fc.nat(1),
+        vaddr: ptVaddr,
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant("unmapPT" as const),
+        t: fc.nat(3),
+      }),
+    },
     {
       weight: 6,
       arbitrary: fc.record({
@@ -103,10 +172,35 @@ export function fuzzOpArbitrary(c: FuzzOpConstraints = {}): fc.Arbitrary<FuzzOp>
         rights: rightsWordArbitrary(),
       }),
     },
-    { weight: 3, arbitrary: fc.record({ op: fc.constant("unmap" as const), f: fc.nat(19) }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant("copy" as const), f: fc.nat(13), to: fc.nat(5) }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant("delete" as const), f: fc.integer({ min: 14, max: 19 }) }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant("touch" as const), vaddr: touchVaddr }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        op: fc.constant("unmap" as const),
+        f: fc.nat(19),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant("copy" as const),
+        f: fc.nat(13),
+        to: fc.nat(5),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant("delete" as const),
+        f: fc.integer({ min: 14, max: 19 }),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant("touch" as const),
+        vaddr: touchVaddr,
+      }),
+    },
     { weight: 1, arbitrary: fc.constant({ op: "switch" as const }) },
   );
 }

@@ -5,7 +5,13 @@ import { checkTouched } from "./incremental.ts";
 import { fuzzOpArbitrary, type FuzzOpConstraints } from "./arbitraries.ts";
 import { violation, type Violation } from "./invariants.ts";
 import { capAt } from "../kernel/cspace.ts";
-import { concreteMappings, modelMap, modelUnmap, modelUnmapTable, type MappingModel } from "./model.ts";
+import {
+  concreteMappings,
+  modelMap,
+  modelUnmap,
+  modelUnmapTable,
+  type MappingModel,
+} from "./model.ts";
 import { applyFuzzOp, type FuzzOp, type FuzzWorld } from "./world.ts";
 
 /** The real system of the model-based tests: the world and its current kernel state. */
@@ -27,9 +33,15 @@ export class InvariantViolation extends Error {
   }
 }
 
-const asidsOf = (r: RealMachine): ASID[] => r.world.vspaces.map((v) => capAt(r.state, r.world.machine.initThread, v.slot)).flatMap((c) => (c.type === "PageDirectory" && c.mappedASID !== null ? [c.mappedASID] : []));
+const asidsOf = (r: RealMachine): ASID[] =>
+  r.world.vspaces
+    .map((v) => capAt(r.state, r.world.machine.initThread, v.slot))
+    .flatMap((c) =>
+      c.type === "PageDirectory" && c.mappedASID !== null ? [c.mappedASID] : [],
+    );
 
-const frameSlot = (w: FuzzWorld, i: number) => [...w.frames, ...w.spares][i % (w.frames.length + w.spares.length)]!.slot;
+const frameSlot = (w: FuzzWorld, i: number) =>
+  [...w.frames, ...w.spares][i % (w.frames.length + w.spares.length)]!.slot;
 
 /**
  * One capsim invocation as a fast-check command: run it on the real machine, update the
@@ -46,24 +58,57 @@ export class CapsimCommand implements fc.Command<Model, RealMachine> {
     const before = real.state;
     const T = w.machine.initThread;
     const o = this.op;
-    const capBefore = o.op === "unmap" || o.op === "delete" || o.op === "map" ? capAt(before, T, frameSlot(w, o.f)) : o.op === "unmapPT" ? capAt(before, T, w.tables[o.t % w.tables.length]!.slot) : undefined;
+    const capBefore =
+      o.op === "unmap" || o.op === "delete" || o.op === "map"
+        ? capAt(before, T, frameSlot(w, o.f))
+        : o.op === "unmapPT"
+          ? capAt(before, T, w.tables[o.t % w.tables.length]!.slot)
+          : undefined;
     const { state, result } = applyFuzzOp(w, before, o);
     real.state = state;
-    if (result && result.reply.kind !== "ok" && state !== before) throw new InvariantViolation([violation("failed_call_unchanged", `${this.toString()} failed but changed the state`, { op: this.toString() })]);
+    if (result && result.reply.kind !== "ok" && state !== before)
+      throw new InvariantViolation([
+        violation(
+          "failed_call_unchanged",
+          `${this.toString()} failed but changed the state`,
+          { op: this.toString() },
+        ),
+      ]);
     if (!result || result.reply.kind === "ok") {
-      if ((o.op === "unmap" || o.op === "delete") && capBefore) modelUnmap(model.mappings, capBefore);
-      if (o.op === "unmapPT" && capBefore) modelUnmapTable(model.mappings, capBefore);
+      if ((o.op === "unmap" || o.op === "delete") && capBefore)
+        modelUnmap(model.mappings, capBefore);
+      if (o.op === "unmapPT" && capBefore)
+        modelUnmapTable(model.mappings, capBefore);
       if (o.op === "map") {
         const after = capAt(state, T, frameSlot(w, o.f));
-        if (after.type === "Frame" && after.mapping) modelMap(model.mappings, after.mapping.asid, after.mapping.vaddr, after.paddr, after.size);
+        if (after.type === "Frame" && after.mapping)
+          modelMap(
+            model.mappings,
+            after.mapping.asid,
+            after.mapping.vaddr,
+            after.paddr,
+            after.size,
+          );
       }
     }
     const violations = checkTouched(before, state);
     const concrete = concreteMappings(state, asidsOf(real));
     for (const [a, m] of concrete) {
       const want = model.mappings.get(a) ?? new Map();
-      const same = m.size === want.size && [...m].every(([v, e]) => want.get(v)?.frame === e.frame && want.get(v)?.size === e.size);
-      if (!same) violations.push(violation("model", `ASID ${a}: the tables map ${JSON.stringify([...m])}, the model ${JSON.stringify([...want])}`, { asid: a }));
+      const same =
+        m.size === want.size &&
+        [...m].every(
+          ([v, e]) =>
+            want.get(v)?.frame === e.frame && want.get(v)?.size === e.size,
+        );
+      if (!same)
+        violations.push(
+          violation(
+            "model",
+            `ASID ${a}: the tables map ${JSON.stringify([...m])}, the model ${JSON.stringify([...want])}`,
+            { asid: a },
+          ),
+        );
     }
     if (violations.length > 0) throw new InvariantViolation(violations);
   }
@@ -73,14 +118,21 @@ export class CapsimCommand implements fc.Command<Model, RealMachine> {
 }
 
 /** Commands over a FuzzWorld, for `fc.commands([...capsimCommands(), ...yours])`. */
-export function capsimCommands(c: FuzzOpConstraints = {}): fc.Arbitrary<fc.Command<Model, RealMachine>>[] {
+export function capsimCommands(
+  c: FuzzOpConstraints = {},
+): fc.Arbitrary<fc.Command<Model, RealMachine>>[] {
   return [fuzzOpArbitrary(c).map((op) => new CapsimCommand(op))];
 }
 
 /** The setup fc.modelRun needs: a fresh model and the real machine at the world's start. */
-export function modelRunSetup(world: FuzzWorld): () => { model: Model; real: RealMachine } {
+export function modelRunSetup(
+  world: FuzzWorld,
+): () => { model: Model; real: RealMachine } {
   return () => {
     const real: RealMachine = { world, state: world.state };
-    return { model: { mappings: concreteMappings(world.state, asidsOf(real)) }, real };
+    return {
+      model: { mappings: concreteMappings(world.state, asidsOf(real)) },
+      real,
+    };
   };
 }

@@ -9,7 +9,10 @@ import { INVARIANT_CHECKS, type Violation } from "./invariants.ts";
  */
 
 /** Check only the invariants and the places a transition could have broken (the state before holding them all). */
-export function checkTouched(before: KernelState, after: KernelState): Violation[] {
+export function checkTouched(
+  before: KernelState,
+  after: KernelState,
+): Violation[] {
   if (before === after) return [];
   const change = new StateChange(before, after);
   const out: Violation[] = [];
@@ -18,6 +21,9 @@ export function checkTouched(before: KernelState, after: KernelState): Violation
 }
 
 /** The names of the invariants (all of them are covered by checkTouched). */
-export function touchedInvariants(before: KernelState, after: KernelState): string[] {
+export function touchedInvariants(
+  before: KernelState,
+  after: KernelState,
+): string[] {
   return before === after ? [] : INVARIANT_CHECKS.map((c) => c.name);
 }

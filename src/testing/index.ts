@@ -35,8 +35,40 @@ export {
   type ViolationDetails,
 } from "./invariants.ts";
 export { checkTouched, touchedInvariants } from "./incremental.ts";
-export { vaddrArbitrary, rightsWordArbitrary, vmRightsArbitrary, attributesArbitrary, attributesWordArbitrary, objectTypeArbitrary, fuzzOpArbitrary, type VaddrConstraints, type FuzzOpConstraints } from "./arbitraries.ts";
-export { buildFuzzWorld, applyFuzzOp, fuzzOpToStep, type FuzzWorld, type FuzzOp, type NamedSlot } from "./world.ts";
-export { CapsimCommand, capsimCommands, modelRunSetup, InvariantViolation, type Model, type RealMachine } from "./commands.ts";
+export {
+  vaddrArbitrary,
+  rightsWordArbitrary,
+  vmRightsArbitrary,
+  attributesArbitrary,
+  attributesWordArbitrary,
+  objectTypeArbitrary,
+  fuzzOpArbitrary,
+  type VaddrConstraints,
+  type FuzzOpConstraints,
+} from "./arbitraries.ts";
+export {
+  buildFuzzWorld,
+  applyFuzzOp,
+  fuzzOpToStep,
+  type FuzzWorld,
+  type FuzzOp,
+  type NamedSlot,
+} from "./world.ts";
+export {
+  CapsimCommand,
+  capsimCommands,
+  modelRunSetup,
+  InvariantViolation,
+  type Model,
+  type RealMachine,
+} from "./commands.ts";
 export { concreteMappings, type MappingModel } from "./model.ts";
-export { invocationArbitrary, resolveInvocation, applyInvocation, cspaceCensus, type LiveInvocation, type InvocationArg, type InvocationConstraints } from "./invocations.ts";
+export {
+  invocationArbitrary,
+  resolveInvocation,
+  applyInvocation,
+  cspaceCensus,
+  type LiveInvocation,
+  type InvocationArg,
+  type InvocationConstraints,
+} from "./invocations.ts";

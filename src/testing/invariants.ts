@@ -23,16 +23,32 @@ import type { Invariant, Violation } from "./invariants/violation.ts";
  * transition changed, for checkTouched).
  */
 
-export { violation, type Invariant, type Violation, type ViolationDetails } from "./invariants/violation.ts";
+export {
+  violation,
+  type Invariant,
+  type Violation,
+  type ViolationDetails,
+} from "./invariants/violation.ts";
 export { StateChange, type InvariantCheck } from "./invariants/change.ts";
 export { validCaps } from "./invariants/validCaps.ts";
 export { pspaceAligned } from "./invariants/pspaceAligned.ts";
 export { pspaceDistinct } from "./invariants/pspaceDistinct.ts";
-export { validObjs, validObject, validASIDTable } from "./invariants/validObjs.ts";
+export {
+  validObjs,
+  validObject,
+  validASIDTable,
+} from "./invariants/validObjs.ts";
 export { cdtChildrenInsideParents } from "./invariants/validMdb.ts";
-export { mdbChildrenLinked, childLinkViolations, childLinkViolation } from "./invariants/mdbCteAt.ts";
+export {
+  mdbChildrenLinked,
+  childLinkViolations,
+  childLinkViolation,
+} from "./invariants/mdbCteAt.ts";
 export { capCountMatches } from "./invariants/capCount.ts";
-export { untypedChildrenInside, untypedChildViolations } from "./invariants/untypedChildrenInside.ts";
+export {
+  untypedChildrenInside,
+  untypedChildViolations,
+} from "./invariants/untypedChildrenInside.ts";
 export { validASIDMap } from "./invariants/validASIDMap.ts";
 export { uniqueTableRefs } from "./invariants/uniqueTableRefs.ts";
 export { noUserMappingAboveUserTop } from "./invariants/kernelMappings.ts";
@@ -61,7 +77,8 @@ export const INVARIANT_CHECKS: readonly InvariantCheck[] = [
 ];
 
 /** Every invariant's full check, by name. */
-export const INVARIANTS: Readonly<Record<string, Invariant>> = Object.fromEntries(INVARIANT_CHECKS.map((c) => [c.name, c.full]));
+export const INVARIANTS: Readonly<Record<string, Invariant>> =
+  Object.fromEntries(INVARIANT_CHECKS.map((c) => [c.name, c.full]));
 
 /** Runs every invariant; returns all violations. */
 export function checkAll(s: KernelState): Violation[] {

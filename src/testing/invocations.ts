@@ -25,9 +25,12 @@ const SERVICE_TYPE: readonly [prefix: string, type: Cap["type"]][] = [
   ["seL4_ARM_ASIDControl_", "ASIDControl"],
   ["seL4_ARM_ASIDPool_", "ASIDPool"],
   ["seL4_TCB_", "TCB"],
+  ["seL4_IRQControl_", "IRQControl"],
+  ["seL4_DomainSet_", "Domain"],
 ];
 
-const serviceType = (fn: string): Cap["type"] => SERVICE_TYPE.find(([p]) => fn.startsWith(p))?.[1] ?? "Null";
+const serviceType = (fn: string): Cap["type"] =>
+  SERVICE_TYPE.find(([p]) => fn.startsWith(p))?.[1] ?? "Null";
 
 /** The type a cap parameter should have, by its libsel4 name. */
 const CAP_PARAM_TYPE: Readonly<Record<string, Cap["type"]>> = {
@@ -38,6 +41,7 @@ const CAP_PARAM_TYPE: Readonly<Record<string, Cap["type"]>> = {
   vspace: "PageDirectory",
   vspace_root: "PageDirectory",
   untyped: "Untyped",
+  thread: "TCB",
 };
 
 /** One argument: a live cap by type and rank, an empty slot by rank, or a plain word. */
@@ -62,28 +66,65 @@ export interface InvocationConstraints {
   readonly userTop?: number;
 }
 
-const anyCapType = fc.constantFrom<Cap["type"]>("Untyped", "CNode", "TCB", "Endpoint", "Notification", "Frame", "PageTable", "PageDirectory", "ASIDControl", "ASIDPool", "Null");
+const anyCapType = fc.constantFrom<Cap["type"]>(
+  "Untyped",
+  "CNode",
+  "TCB",
+  "Endpoint",
+  "Notification",
+  "Frame",
+  "PageTable",
+  "PageDirectory",
+  "ASIDControl",
+  "ASIDPool",
+  "IRQControl",
+  "Domain",
+  "Null",
+);
 
 /** The good and the bad values of a parameter, by its libsel4 name. */
-function paramArbitrary(name: string, isCap: boolean, c: Required<Pick<InvocationConstraints, "userTop">>): { good: fc.Arbitrary<InvocationArg>; bad: fc.Arbitrary<InvocationArg> } {
+function paramArbitrary(
+  name: string,
+  isCap: boolean,
+  c: Required<Pick<InvocationConstraints, "userTop">>,
+): { good: fc.Arbitrary<InvocationArg>; bad: fc.Arbitrary<InvocationArg> } {
   // "the k-th" wraps around the caps of that type, so a wide k reaches all of them.
   const k = fc.nat(255);
-  const word = (a: fc.Arbitrary<number>) => a.map((w): InvocationArg => ({ word: w }));
+  const word = (a: fc.Arbitrary<number>) =>
+    a.map((w): InvocationArg => ({ word: w }));
   const badWord = word(fc.nat(2 ** 32 - 1));
   if (isCap) {
     const type = CAP_PARAM_TYPE[name] ?? "Null";
-    return { good: k.map((n) => ({ cap: type, k: n })), bad: fc.record({ cap: anyCapType, k }) };
+    return {
+      good: k.map((n) => ({ cap: type, k: n })),
+      bad: fc.record({ cap: anyCapType, k }),
+    };
   }
   switch (name) {
     case "dest_index":
     case "node_offset":
-      return { good: k.map((n) => ({ empty: n })), bad: fc.oneof(fc.record({ cap: anyCapType, k }), badWord) };
+      return {
+        good: k.map((n) => ({ empty: n })),
+        bad: fc.oneof(fc.record({ cap: anyCapType, k }), badWord),
+      };
     case "index":
       // a slot to operate on for Revoke/Delete, a destination for MakePool: both are useful.
-      return { good: fc.oneof(k.map((n) => ({ empty: n })), fc.record({ cap: anyCapType, k })), bad: badWord };
+      return {
+        good: fc.oneof(
+          k.map((n) => ({ empty: n })),
+          fc.record({ cap: anyCapType, k }),
+        ),
+        bad: badWord,
+      };
     case "src_index":
     case "pivot_index":
-      return { good: fc.record({ cap: anyCapType, k }), bad: fc.oneof(k.map((n) => ({ empty: n })), badWord) };
+      return {
+        good: fc.record({ cap: anyCapType, k }),
+        bad: fc.oneof(
+          k.map((n) => ({ empty: n })),
+          badWord,
+        ),
+      };
     case "dest_depth":
     case "src_depth":
     case "pivot_depth":
@@ -95,22 +136,61 @@ function paramArbitrary(name: string, isCap: boolean, c: Required<Pick<Invocatio
     case "vaddr":
       return {
         // A narrow window, so that page tables and pages land on each other's megabytes.
-        good: word(fc.oneof(...[12, 16, 20, 24].map((bits) => vaddrArbitrary({ alignedTo: bits, atLeast: 0x10000000, below: 0x10000000 + Math.max(2 ** 23, 2 ** (bits + 1)) })))),
-        bad: word(fc.oneof(vaddrArbitrary({ region: "kernel", userTop: c.userTop }), vaddrArbitrary({ alignedTo: 12, misalignedShare: 1, below: c.userTop }))),
+        good: word(
+          fc.oneof(
+            ...[12, 16, 20, 24].map((bits) =>
+              vaddrArbitrary({
+                alignedTo: bits,
+                atLeast: 0x10000000,
+                below: 0x10000000 + Math.max(2 ** 23, 2 ** (bits + 1)),
+              }),
+            ),
+          ),
+        ),
+        bad: word(
+          fc.oneof(
+            vaddrArbitrary({ region: "kernel", userTop: c.userTop }),
+            vaddrArbitrary({
+              alignedTo: 12,
+              misalignedShare: 1,
+              below: c.userTop,
+            }),
+          ),
+        ),
       };
     case "rights":
       return { good: word(rightsWordArbitrary()), bad: badWord };
     case "attr":
       return { good: word(fc.nat(7)), bad: badWord };
     case "type":
-      return { good: word(fc.nat(OBJECT_TYPES.length - 1)), bad: word(fc.integer({ min: OBJECT_TYPES.length, max: 64 })) };
+      return {
+        good: word(fc.nat(OBJECT_TYPES.length - 1)),
+        bad: word(fc.integer({ min: OBJECT_TYPES.length, max: 64 })),
+      };
     case "size_bits":
-      return { good: word(fc.integer({ min: 4, max: 14 })), bad: word(fc.nat(40)) };
+      return {
+        good: word(fc.integer({ min: 4, max: 14 })),
+        bad: word(fc.nat(40)),
+      };
     case "num_objects":
-      return { good: word(fc.integer({ min: 1, max: 4 })), bad: word(fc.oneof(fc.constant(0), fc.integer({ min: 257, max: 5000 }))) };
+      return {
+        good: word(fc.integer({ min: 1, max: 4 })),
+        bad: word(
+          fc.oneof(fc.constant(0), fc.integer({ min: 257, max: 5000 })),
+        ),
+      };
     case "start":
     case "end":
-      return { good: word(vaddrArbitrary({ alignedTo: 12, atLeast: 0x10000000, below: 0x10100000 })), bad: badWord };
+      return {
+        good: word(
+          vaddrArbitrary({
+            alignedTo: 12,
+            atLeast: 0x10000000,
+            below: 0x10100000,
+          }),
+        ),
+        bad: badWord,
+      };
     case "start_offset":
     case "end_offset":
       return { good: word(fc.nat(4096)), bad: badWord };
@@ -121,12 +201,24 @@ function paramArbitrary(name: string, isCap: boolean, c: Required<Pick<Invocatio
 }
 
 /** libsel4 invocations over live caps, with a tunable share of deliberately bad arguments. */
-export function invocationArbitrary(c: InvocationConstraints = {}): fc.Arbitrary<LiveInvocation> {
+export function invocationArbitrary(
+  c: InvocationConstraints = {},
+): fc.Arbitrary<LiveInvocation> {
   const bad = Math.round((c.badShare ?? 0.1) * 100);
   const userTop = c.userTop ?? 0xe0000000;
   const fns = c.only ?? Object.keys(LIBSEL4);
-  const pick = (good: fc.Arbitrary<InvocationArg>, badArb: fc.Arbitrary<InvocationArg>) =>
-    bad <= 0 ? good : bad >= 100 ? badArb : fc.oneof({ weight: 100 - bad, arbitrary: good }, { weight: bad, arbitrary: badArb });
+  const pick = (
+    good: fc.Arbitrary<InvocationArg>,
+    badArb: fc.Arbitrary<InvocationArg>,
+  ) =>
+    bad <= 0
+      ? good
+      : bad >= 100
+        ? badArb
+        : fc.oneof(
+            { weight: 100 - bad, arbitrary: good },
+            { weight: bad, arbitrary: badArb },
+          );
   return fc.constantFrom(...fns).chain((fn) => {
     const spec = LIBSEL4[fn];
     const params: Record<string, fc.Arbitrary<InvocationArg>> = {};
@@ -138,13 +230,19 @@ export function invocationArbitrary(c: InvocationConstraints = {}): fc.Arbitrary
       const a = paramArbitrary(p, false, { userTop });
       params[p] = pick(a.good, a.bad);
     }
-    const service = pick(fc.nat(255).map((k) => ({ cap: serviceType(fn), k })), fc.record({ cap: anyCapType, k: fc.nat(255) })) as fc.Arbitrary<{ cap: Cap["type"]; k: number }>;
+    const service = pick(
+      fc.nat(255).map((k) => ({ cap: serviceType(fn), k })),
+      fc.record({ cap: anyCapType, k: fc.nat(255) }),
+    ) as fc.Arbitrary<{ cap: Cap["type"]; k: number }>;
     return fc.record({ fn: fc.constant(fn), service, args: fc.record(params) });
   });
 }
 
 /** The live caps and empty slots of a thread's CSpace root, by slot index (its CPtr). */
-export function cspaceCensus(s: KernelState, thread: PhysAddr): { byType: Map<Cap["type"], number[]>; empty: number[] } {
+export function cspaceCensus(
+  s: KernelState,
+  thread: PhysAddr,
+): { byType: Map<Cap["type"], number[]>; empty: number[] } {
   const root = threadCSpaceRoot(s, thread);
   const byType = new Map<Cap["type"], number[]>();
   const empty: number[] = [];
@@ -153,9 +251,13 @@ export function cspaceCensus(s: KernelState, thread: PhysAddr): { byType: Map<Ca
   const first = slotAddress(root.paddr, 0);
   let expected = 0;
   const takeEmpty = (upTo: number) => {
-    for (; expected < upTo && empty.length < 16; expected++) empty.push(expected);
+    for (; expected < upTo && empty.length < 16; expected++)
+      empty.push(expected);
   };
-  for (const [addr, cte] of s.ctes.range(first, slotAddress(root.paddr, size))) {
+  for (const [addr, cte] of s.ctes.range(
+    first,
+    slotAddress(root.paddr, size),
+  )) {
     const index = (addr - first) / 2 ** 4;
     takeEmpty(index);
     expected = index + 1;
@@ -167,18 +269,34 @@ export function cspaceCensus(s: KernelState, thread: PhysAddr): { byType: Map<Ca
 }
 
 /** The CPtr and libsel4 parameters a LiveInvocation stands for in this state ("the k-th" wraps around). */
-export function resolveInvocation(s: KernelState, thread: PhysAddr, inv: LiveInvocation): { service: CPtr; params: Record<string, number> } {
+export function resolveInvocation(
+  s: KernelState,
+  thread: PhysAddr,
+  inv: LiveInvocation,
+): { service: CPtr; params: Record<string, number> } {
   const census = cspaceCensus(s, thread);
   // With no cap of the type, name an empty slot: the call then fails its lookup, as it should.
-  const nth = (list: readonly number[] | undefined, k: number) => (list && list.length > 0 ? (list[k % list.length] as number) : (census.empty[0] ?? 0));
-  const value = (a: InvocationArg): number => ("word" in a ? a.word : "empty" in a ? nth(census.empty, a.empty) : nth(census.byType.get(a.cap), a.k));
+  const nth = (list: readonly number[] | undefined, k: number) =>
+    list && list.length > 0
+      ? (list[k % list.length] as number)
+      : (census.empty[0] ?? 0);
+  const value = (a: InvocationArg): number =>
+    "word" in a
+      ? a.word
+      : "empty" in a
+        ? nth(census.empty, a.empty)
+        : nth(census.byType.get(a.cap), a.k);
   const params: Record<string, number> = {};
   for (const [name, a] of Object.entries(inv.args)) params[name] = value(a);
   return { service: value(inv.service) as CPtr, params };
 }
 
 /** Make the call a LiveInvocation stands for, as the given thread. */
-export function applyInvocation(s: KernelState, thread: PhysAddr, inv: LiveInvocation): InvokeResult {
+export function applyInvocation(
+  s: KernelState,
+  thread: PhysAddr,
+  inv: LiveInvocation,
+): InvokeResult {
   const { service, params } = resolveInvocation(s, thread, inv);
   return callLibsel4(s, thread, inv.fn, service, params);
 }

@@ -11,10 +11,16 @@ import { listDirectory, listTable } from "../arch/index.ts";
  * The abstract model of the model-based tests: the live mappings of each ASID as a plain map,
  * "ASID -> virtual base -> frame and size", with none of the tables, slots or descriptors.
  */
-export type MappingModel = Map<ASID, Map<number, { frame: PhysAddr; size: FrameSize }>>;
+export type MappingModel = Map<
+  ASID,
+  Map<number, { frame: PhysAddr; size: FrameSize }>
+>;
 
 /** The mappings the concrete tables hold, per ASID, in the model's shape. */
-export function concreteMappings(s: KernelState, asids: readonly ASID[]): MappingModel {
+export function concreteMappings(
+  s: KernelState,
+  asids: readonly ASID[],
+): MappingModel {
   const out: MappingModel = new Map();
   for (const a of asids) {
     const m = new Map<number, { frame: PhysAddr; size: FrameSize }>();
@@ -24,9 +30,18 @@ export function concreteMappings(s: KernelState, asids: readonly ASID[]): Mappin
     for (const row of listDirectory(s, pd.value)) {
       if (row.index * 2 ** 20 >= s.config.userTop) continue;
       const e = row.entry;
-      if (e.kind === "Page") m.set(row.index * 2 ** 20, { frame: e.paddr, size: e.size });
-      else if (e.kind === "Table" && s.objects.get(e.paddr)?.type === "PageTable") {
-        for (const t of listTable(s, e.paddr)) if (t.entry.kind === "Page") m.set(row.index * 2 ** 20 + t.index * 4096, { frame: t.entry.paddr, size: t.entry.size });
+      if (e.kind === "Page")
+        m.set(row.index * 2 ** 20, { frame: e.paddr, size: e.size });
+      else if (
+        e.kind === "Table" &&
+        s.objects.get(e.paddr)?.type === "PageTable"
+      ) {
+        for (const t of listTable(s, e.paddr))
+          if (t.entry.kind === "Page")
+            m.set(row.index * 2 ** 20 + t.index * 4096, {
+              frame: t.entry.paddr,
+              size: t.entry.size,
+            });
       }
     }
   }
@@ -38,20 +53,31 @@ export function modelUnmap(model: MappingModel, cap: Cap): void {
   if (cap.type !== "Frame" || cap.mapping === null) return;
   const m = model.get(cap.mapping.asid);
   const e = m?.get(cap.mapping.vaddr);
-  if (e && e.frame === cap.paddr && e.size === cap.size) m!.delete(cap.mapping.vaddr);
+  if (e && e.frame === cap.paddr && e.size === cap.size)
+    m!.delete(cap.mapping.vaddr);
 }
 
 /** Remove everything a page table mapped, when the table leaves its directory. */
 export function modelUnmapTable(model: MappingModel, cap: Cap): void {
   if (cap.type !== "PageTable" || cap.mapping === null) return;
   const m = model.get(cap.mapping.asid);
-  for (const v of [...(m?.keys() ?? [])]) if (v >= cap.mapping.vaddr && v < cap.mapping.vaddr + 2 ** 20 && (m!.get(v)!.size === "SmallPage" || m!.get(v)!.size === "LargePage")) m!.delete(v);
+  for (const v of [...(m?.keys() ?? [])])
+    if (
+      v >= cap.mapping.vaddr &&
+      v < cap.mapping.vaddr + 2 ** 20 &&
+      (m!.get(v)!.size === "SmallPage" || m!.get(v)!.size === "LargePage")
+    )
+      m!.delete(v);
 }
 
 /** Record a new mapping in the model. */
-export function modelMap(model: MappingModel, a: ASID, vaddr: number, frame: PhysAddr, size: FrameSize): void {
+export function modelMap(
+  model: MappingModel,
+  a: ASID,
+  vaddr: number,
+  frame: PhysAddr,
+  size: FrameSize,
+): void {
   if (!model.has(a)) model.set(a, new Map());
   model.get(a)!.set(vaddr - (vaddr % 2 ** frameBits(size)), { frame, size });
 }
-
-

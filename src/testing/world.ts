@@ -36,9 +36,21 @@ export interface NamedSlot {
 
 /** A VSpace operation over a FuzzWorld: plain data, so it shrinks, prints and replays. */
 export type FuzzOp =
-  | { readonly op: "mapPT"; readonly t: number; readonly pd: number; readonly vaddr: number }
+  | {
+      readonly op: "mapPT";
+      readonly t: number;
+      readonly pd: number;
+      readonly vaddr: number;
+    }
   | { readonly op: "unmapPT"; readonly t: number }
-  | { readonly op: "map"; readonly f: number; readonly pd: number; readonly slotIndex: number; readonly misalign: boolean; readonly rights: number }
+  | {
+      readonly op: "map";
+      readonly f: number;
+      readonly pd: number;
+      readonly slotIndex: number;
+      readonly misalign: boolean;
+      readonly rights: number;
+    }
   | { readonly op: "unmap"; readonly f: number }
   | { readonly op: "copy"; readonly f: number; readonly to: number }
   | { readonly op: "delete"; readonly f: number }
@@ -58,33 +70,96 @@ export function buildFuzzWorld(): FuzzWorld {
   // The same boot as a scenario file's default, so that a printed scenario replays exactly.
   const machine = boot({ ram: [{ base: 0, size: 256 * 2 ** 20 }] });
   const T = machine.initThread;
-  const uIndex = machine.bootInfo.untypedList.findIndex((u) => u.sizeBits >= 26);
+  const uIndex = machine.bootInfo.untypedList.findIndex(
+    (u) => u.sizeBits >= 26 && !u.isDevice,
+  );
   const untyped = machine.bootInfo.untyped.start + uIndex;
   let s = machine.state;
   let next = machine.bootInfo.empty.start;
   const setupSteps: Record<string, unknown>[] = [];
   const ok = (r: InvokeResult) => {
-    if (r.reply.kind !== "ok") throw new Error(`capsim internal error: building the fuzz world failed: ${JSON.stringify(r.reply)}`);
+    if (r.reply.kind !== "ok")
+      throw new Error(
+        `capsim internal error: building the fuzz world failed: ${JSON.stringify(r.reply)}`,
+      );
     s = r.state;
   };
-  const make = (type: ObjectTypeName, prefix: string, count: number): NamedSlot[] => {
-    const named = Array.from({ length: count }, (_, i) => ({ name: `${prefix}${i}`, slot: next + i }));
-    ok(callLibsel4(s, T, "seL4_Untyped_Retype", untyped as CPtr, { root: INITIAL_CAP_SLOTS.InitThreadCNode, type: objectTypeNumber(type), size_bits: 0, node_index: 0, node_depth: 0, node_offset: next, num_objects: count }));
-    setupSteps.push({ retype: { type, count, as: named.map((n) => n.name), from: `untyped[${uIndex}]` } });
+  const make = (
+    type: ObjectTypeName,
+    prefix: string,
+    count: number,
+  ): NamedSlot[] => {
+    const named = Array.from({ length: count }, (_, i) => ({
+      name: `${prefix}${i}`,
+      slot: next + i,
+    }));
+    ok(
+      callLibsel4(s, T, "seL4_Untyped_Retype", untyped as CPtr, {
+        root: INITIAL_CAP_SLOTS.InitThreadCNode,
+        type: objectTypeNumber(type),
+        size_bits: 0,
+        node_index: 0,
+        node_depth: 0,
+        node_offset: next,
+        num_objects: count,
+      }),
+    );
+    setupSteps.push({
+      retype: {
+        type,
+        count,
+        as: named.map((n) => n.name),
+        from: `untyped[${uIndex}]`,
+      },
+    });
     next += count;
     return named;
   };
   const frames: NamedSlot[] = [];
-  for (const [type, count] of FRAME_PLAN) frames.push(...make(type, `${type.replace(/^seL4_ARM_|Object$/g, "").toLowerCase()}`, count));
+  for (const [type, count] of FRAME_PLAN)
+    frames.push(
+      ...make(
+        type,
+        `${type.replace(/^seL4_ARM_|Object$/g, "").toLowerCase()}`,
+        count,
+      ),
+    );
   const tables = make("seL4_ARM_PageTableObject", "pt", 4);
   const [pd1] = make("seL4_ARM_PageDirectoryObject", "pd", 1);
-  ok(callLibsel4(s, T, "seL4_ARM_ASIDPool_Assign", INITIAL_CAP_SLOTS.InitThreadASIDPool as CPtr, { vspace: pd1!.slot }));
-  setupSteps.push({ invoke: "seL4_ARM_ASIDPool_Assign", cap: "InitThreadASIDPool", args: { vspace: pd1!.name } });
-  const spares = Array.from({ length: 6 }, (_, i) => ({ name: `copy${i}`, slot: next + i }));
+  ok(
+    callLibsel4(
+      s,
+      T,
+      "seL4_ARM_ASIDPool_Assign",
+      INITIAL_CAP_SLOTS.InitThreadASIDPool as CPtr,
+      { vspace: pd1!.slot },
+    ),
+  );
+  setupSteps.push({
+    invoke: "seL4_ARM_ASIDPool_Assign",
+    cap: "InitThreadASIDPool",
+    args: { vspace: pd1!.name },
+  });
+  const spares = Array.from({ length: 6 }, (_, i) => ({
+    name: `copy${i}`,
+    slot: next + i,
+  }));
   // Deleting an empty slot succeeds and does nothing; in a scenario it also gives the spare
   // slots their names, in the same order as here.
-  for (const sp of spares) setupSteps.push({ invoke: "seL4_CNode_Delete", args: { dest: sp.name } });
-  return { machine, state: s, frames, tables, vspaces: [{ name: "InitThreadVSpace", slot: INITIAL_CAP_SLOTS.InitThreadVSpace }, pd1!], spares, setupSteps };
+  for (const sp of spares)
+    setupSteps.push({ invoke: "seL4_CNode_Delete", args: { dest: sp.name } });
+  return {
+    machine,
+    state: s,
+    frames,
+    tables,
+    vspaces: [
+      { name: "InitThreadVSpace", slot: INITIAL_CAP_SLOTS.InitThreadVSpace },
+      pd1!,
+    ],
+    spares,
+    setupSteps,
+  };
 }
 
 const at = <T>(list: readonly T[], i: number): T => list[i % list.length] as T;
@@ -96,19 +171,33 @@ function frameSlots(w: FuzzWorld): NamedSlot[] {
 
 function cnodeOf(w: FuzzWorld, s: KernelState): PhysAddr {
   const cnode = rootCNodeOf(s, w.machine.initThread);
-  if (cnode === undefined) throw new Error("capsim internal error: the fuzz world's thread lost its root CNode");
+  if (cnode === undefined)
+    throw new Error(
+      "capsim internal error: the fuzz world's thread lost its root CNode",
+    );
   return cnode;
 }
 
 /** The virtual address a map op asks for: aligned to the frame's size in a shared window, or misaligned. */
-function mapVaddr(w: FuzzWorld, s: KernelState, o: Extract<FuzzOp, { op: "map" }>): number {
-  const cap = getCap(s, slotAddress(cnodeOf(w, s), at(frameSlots(w), o.f).slot));
+function mapVaddr(
+  w: FuzzWorld,
+  s: KernelState,
+  o: Extract<FuzzOp, { op: "map" }>,
+): number {
+  const cap = getCap(
+    s,
+    slotAddress(cnodeOf(w, s), at(frameSlots(w), o.f).slot),
+  );
   const bits = cap.type === "Frame" ? frameBits(cap.size) : 12;
   return 0x10000000 + o.slotIndex * 2 ** bits + (o.misalign ? 0x800 : 0);
 }
 
 /** Apply one operation to a state of this world. */
-export function applyFuzzOp(w: FuzzWorld, s: KernelState, o: FuzzOp): { state: KernelState; result?: InvokeResult } {
+export function applyFuzzOp(
+  w: FuzzWorld,
+  s: KernelState,
+  o: FuzzOp,
+): { state: KernelState; result?: InvokeResult } {
   const T = w.machine.initThread;
   const CNODE = INITIAL_CAP_SLOTS.InitThreadCNode;
   const inv = (name: string, cptr: number, params: Record<string, number>) => {
@@ -117,17 +206,36 @@ export function applyFuzzOp(w: FuzzWorld, s: KernelState, o: FuzzOp): { state: K
   };
   switch (o.op) {
     case "mapPT":
-      return inv("seL4_ARM_PageTable_Map", at(w.tables, o.t).slot, { vspace: at(w.vspaces, o.pd).slot, vaddr: o.vaddr, attr: 3 });
+      return inv("seL4_ARM_PageTable_Map", at(w.tables, o.t).slot, {
+        vspace: at(w.vspaces, o.pd).slot,
+        vaddr: o.vaddr,
+        attr: 3,
+      });
     case "unmapPT":
       return inv("seL4_ARM_PageTable_Unmap", at(w.tables, o.t).slot, {});
     case "map":
-      return inv("seL4_ARM_Page_Map", at(frameSlots(w), o.f).slot, { vspace: at(w.vspaces, o.pd).slot, vaddr: mapVaddr(w, s, o), rights: o.rights, attr: 3 });
+      return inv("seL4_ARM_Page_Map", at(frameSlots(w), o.f).slot, {
+        vspace: at(w.vspaces, o.pd).slot,
+        vaddr: mapVaddr(w, s, o),
+        rights: o.rights,
+        attr: 3,
+      });
     case "unmap":
       return inv("seL4_ARM_Page_Unmap", at(frameSlots(w), o.f).slot, {});
     case "copy":
-      return inv("seL4_CNode_Copy", CNODE, { dest_index: at(w.spares, o.to).slot, dest_depth: 32, src_root: CNODE, src_index: at(w.frames, o.f).slot, src_depth: 32, rights: 0xf });
+      return inv("seL4_CNode_Copy", CNODE, {
+        dest_index: at(w.spares, o.to).slot,
+        dest_depth: 32,
+        src_root: CNODE,
+        src_index: at(w.frames, o.f).slot,
+        src_depth: 32,
+        rights: 0xf,
+      });
     case "delete":
-      return inv("seL4_CNode_Delete", CNODE, { index: at(frameSlots(w), o.f).slot, depth: 32 });
+      return inv("seL4_CNode_Delete", CNODE, {
+        index: at(frameSlots(w), o.f).slot,
+        depth: 32,
+      });
     case "touch":
       return { state: userRead(s, o.vaddr as VirtAddr, 1).state };
     case "switch":
@@ -138,26 +246,81 @@ export function applyFuzzOp(w: FuzzWorld, s: KernelState, o: FuzzOp): { state: K
 const hexText = (n: number) => `0x${n.toString(16)}`;
 
 /** The scenario step (SCENARIOS.md) that performs `o`, expecting what it did in the original run. */
-export function fuzzOpToStep(w: FuzzWorld, s: KernelState, o: FuzzOp, result: InvokeResult | undefined): Record<string, unknown> {
-  const expect = result === undefined || result.reply.kind === "ok" ? "ok" : result.reply.kind === "error" ? { error: `seL4_${result.reply.error.error}` } : "ok";
+export function fuzzOpToStep(
+  w: FuzzWorld,
+  s: KernelState,
+  o: FuzzOp,
+  result: InvokeResult | undefined,
+): Record<string, unknown> {
+  const reply = result?.reply;
+  const expect =
+    reply?.kind === "error"
+      ? { error: `seL4_${reply.error.error}` }
+      : reply?.kind === "notModelled"
+        ? "not_modelled"
+        : "ok";
   const name = (list: readonly NamedSlot[], i: number) => at(list, i).name;
   switch (o.op) {
     case "mapPT":
-      return { invoke: "seL4_ARM_PageTable_Map", cap: name(w.tables, o.t), args: { vspace: name(w.vspaces, o.pd), vaddr: hexText(o.vaddr), attr: 3 }, expect };
+      return {
+        invoke: "seL4_ARM_PageTable_Map",
+        cap: name(w.tables, o.t),
+        args: {
+          vspace: name(w.vspaces, o.pd),
+          vaddr: hexText(o.vaddr),
+          attr: 3,
+        },
+        expect,
+      };
     case "unmapPT":
-      return { invoke: "seL4_ARM_PageTable_Unmap", cap: name(w.tables, o.t), expect };
+      return {
+        invoke: "seL4_ARM_PageTable_Unmap",
+        cap: name(w.tables, o.t),
+        expect,
+      };
     case "map":
-      return { invoke: "seL4_ARM_Page_Map", cap: name(frameSlots(w), o.f), args: { vspace: name(w.vspaces, o.pd), vaddr: hexText(mapVaddr(w, s, o)), rights: o.rights, attr: 3 }, expect };
+      return {
+        invoke: "seL4_ARM_Page_Map",
+        cap: name(frameSlots(w), o.f),
+        args: {
+          vspace: name(w.vspaces, o.pd),
+          vaddr: hexText(mapVaddr(w, s, o)),
+          rights: o.rights,
+          attr: 3,
+        },
+        expect,
+      };
     case "unmap":
-      return { invoke: "seL4_ARM_Page_Unmap", cap: name(frameSlots(w), o.f), expect };
+      return {
+        invoke: "seL4_ARM_Page_Unmap",
+        cap: name(frameSlots(w), o.f),
+        expect,
+      };
     case "copy":
-      return { invoke: "seL4_CNode_Copy", args: { dest: name(w.spares, o.to), src: name(w.frames, o.f), rights: 15 }, expect };
+      return {
+        invoke: "seL4_CNode_Copy",
+        args: {
+          dest: name(w.spares, o.to),
+          src: name(w.frames, o.f),
+          rights: 15,
+        },
+        expect,
+      };
     case "delete":
-      return { invoke: "seL4_CNode_Delete", args: { dest: name(frameSlots(w), o.f) }, expect };
+      return {
+        invoke: "seL4_CNode_Delete",
+        args: { dest: name(frameSlots(w), o.f) },
+        expect,
+      };
     case "touch": {
       // The read is a query, so its outcome is recomputed here rather than carried in `result`.
       const read = userRead(s, o.vaddr as VirtAddr, 1);
-      return { read: { vaddr: hexText(o.vaddr), length: 1 }, expect: read.ok ? "ok" : { fault: { kind: read.fault.kind, level: read.fault.level } } };
+      return {
+        read: { vaddr: hexText(o.vaddr), length: 1 },
+        expect: read.ok
+          ? "ok"
+          : { fault: { kind: read.fault.kind, level: read.fault.level } },
+      };
     }
     case "switch":
       return { switch: { thread: "InitThreadTCB" } };

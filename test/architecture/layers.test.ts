@@ -12,20 +12,37 @@ import { fileURLToPath } from "node:url";
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), "../../src");
 
 /** Lowest first. Folders on one line share a rank and may not import each other. */
-const LAYERS: readonly (readonly string[])[] = [["model"], ["kernel"], ["arch"], ["invocations"], ["boot", "machine"], ["testing"], ["scenario"], ["cli"]];
-const rankOf = (folder: string): number => LAYERS.findIndex((l) => l.includes(folder));
+const LAYERS: readonly (readonly string[])[] = [
+  ["model"],
+  ["kernel"],
+  ["arch"],
+  ["invocations"],
+  ["boot", "machine"],
+  ["testing"],
+  ["scenario"],
+  ["cli"],
+];
+const rankOf = (folder: string): number =>
+  LAYERS.findIndex((l) => l.includes(folder));
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
-    return statSync(p).isDirectory() ? sourceFiles(p) : p.endsWith(".ts") ? [p] : [];
+    return statSync(p).isDirectory()
+      ? sourceFiles(p)
+      : p.endsWith(".ts")
+        ? [p]
+        : [];
   });
 }
 
 /** The relative import specifiers of a module (static, dynamic and re-exports). */
 export function importsOf(text: string): string[] {
   const specs: string[] = [];
-  for (const m of text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)["'](\.{1,2}\/[^"']+)["']/g)) specs.push(m[1] as string);
+  for (const m of text.matchAll(
+    /(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)["'](\.{1,2}\/[^"']+)["']/g,
+  ))
+    specs.push(m[1] as string);
   return specs;
 }
 
@@ -37,7 +54,10 @@ interface Edge {
 /** Every import edge between files under src/, as paths relative to src/. */
 function edges(): Edge[] {
   return sourceFiles(SRC).flatMap((file) =>
-    importsOf(readFileSync(file, "utf8")).map((spec) => ({ from: relative(SRC, file), to: relative(SRC, resolve(dirname(file), spec)) })),
+    importsOf(readFileSync(file, "utf8")).map((spec) => ({
+      from: relative(SRC, file),
+      to: relative(SRC, resolve(dirname(file), spec)),
+    })),
   );
 }
 
@@ -49,14 +69,23 @@ export function layerViolation(e: Edge): string | null {
   if (fromParts.length === 1) return null; // src/index.ts: the package's public surface, above every layer
   if (toParts.length === 1) return `${e.from} imports the package root ${e.to}`;
   const [from, to] = [fromParts[0] as string, toParts[0] as string];
-  if (to === "arch" && from !== "arch" && e.to !== "arch/index.ts") return `${e.from} imports ${e.to}: outside arch/, an architecture is reached only through arch/index.ts`;
-  if (from === "arch" && to === "arch" && fromParts[1] !== toParts[1] && toParts[1] !== "index.ts" && fromParts[1] !== "index.ts")
+  if (to === "arch" && from !== "arch" && e.to !== "arch/index.ts")
+    return `${e.from} imports ${e.to}: outside arch/, an architecture is reached only through arch/index.ts`;
+  if (
+    from === "arch" &&
+    to === "arch" &&
+    fromParts[1] !== toParts[1] &&
+    toParts[1] !== "index.ts" &&
+    fromParts[1] !== "index.ts"
+  )
     return `${e.from} imports ${e.to}: one architecture never imports another`;
   if (from === to) return null;
   const [rf, rt] = [rankOf(from), rankOf(to)];
-  if (rf < 0) return `${e.from} is in a folder that has no layer (add it to docs/architecture.md and this test)`;
+  if (rf < 0)
+    return `${e.from} is in a folder that has no layer (add it to docs/architecture.md and this test)`;
   if (rt < 0) return `${e.to} is in a folder that has no layer`;
-  if (rt >= rf) return `${e.from} (layer ${from}) imports ${e.to} (layer ${to}): imports go only to lower layers`;
+  if (rt >= rf)
+    return `${e.from} (layer ${from}) imports ${e.to} (layer ${to}): imports go only to lower layers`;
   return null;
 }
 
@@ -69,17 +98,43 @@ describe("architecture: the layer rule", () => {
   });
 
   it("the rule catches an upward import, a same-rank import, a reach into an architecture and an escape from src/", () => {
-    expect(layerViolation({ from: "model/state.ts", to: "kernel/cdt.ts" })).to.match(/imports go only to lower layers/);
-    expect(layerViolation({ from: "boot/boot.ts", to: "machine/threads.ts" })).to.match(/imports go only to lower layers/);
-    expect(layerViolation({ from: "invocations/untyped.ts", to: "arch/aarch32/walk.ts" })).to.match(/only through arch\/index.ts/);
-    expect(layerViolation({ from: "arch/aarch64/walk.ts", to: "arch/aarch32/walk.ts" })).to.match(/never imports another/);
-    expect(layerViolation({ from: "cli/main.ts", to: "../test/helpers/machine.ts" })).to.match(/outside src/);
-    expect(layerViolation({ from: "cli/main.ts", to: "scenario/run.ts" })).to.equal(null);
-    expect(layerViolation({ from: "invocations/untyped.ts", to: "arch/index.ts" })).to.equal(null);
+    expect(
+      layerViolation({ from: "model/state.ts", to: "kernel/cdt.ts" }),
+    ).to.match(/imports go only to lower layers/);
+    expect(
+      layerViolation({ from: "boot/boot.ts", to: "machine/threads.ts" }),
+    ).to.match(/imports go only to lower layers/);
+    expect(
+      layerViolation({
+        from: "invocations/untyped.ts",
+        to: "arch/aarch32/walk.ts",
+      }),
+    ).to.match(/only through arch\/index.ts/);
+    expect(
+      layerViolation({
+        from: "arch/aarch64/walk.ts",
+        to: "arch/aarch32/walk.ts",
+      }),
+    ).to.match(/never imports another/);
+    expect(
+      layerViolation({ from: "cli/main.ts", to: "../test/helpers/machine.ts" }),
+    ).to.match(/outside src/);
+    expect(
+      layerViolation({ from: "cli/main.ts", to: "scenario/run.ts" }),
+    ).to.equal(null);
+    expect(
+      layerViolation({ from: "invocations/untyped.ts", to: "arch/index.ts" }),
+    ).to.equal(null);
   });
 
   it("finds static, dynamic and re-export imports", () => {
     const text = `import { a } from "./a.ts";\nimport type { B } from "../b.ts";\nexport { c } from "./c.ts";\nconst d = await import("./d.ts");\nimport "./e.ts";`;
-    expect(importsOf(text)).to.deep.equal(["./a.ts", "../b.ts", "./c.ts", "./d.ts", "./e.ts"]);
+    expect(importsOf(text)).to.deep.equal([
+      "./a.ts",
+      "../b.ts",
+      "./c.ts",
+      "./d.ts",
+      "./e.ts",
+    ]);
   });
 });

@@ -8,8 +8,13 @@ describe("CLI output conventions (in process)", () => {
     expect(wantsColour({ isTTY: false }, {})).to.equal(false);
     expect(wantsColour({}, {})).to.equal(false);
     expect(wantsColour({ isTTY: true }, { NO_COLOR: "1" })).to.equal(false);
-    expect(wantsColour({ isTTY: true }, { NO_COLOR: "" }), "no-color.org: an empty NO_COLOR does not count").to.equal(true);
-    expect(palette({ isTTY: true }, {}).bad("FAIL")).to.equal("\x1b[31mFAIL\x1b[0m");
+    expect(
+      wantsColour({ isTTY: true }, { NO_COLOR: "" }),
+      "no-color.org: an empty NO_COLOR does not count",
+    ).to.equal(true);
+    expect(palette({ isTTY: true }, {}).bad("FAIL")).to.equal(
+      "\x1b[31mFAIL\x1b[0m",
+    );
     expect(palette({ isTTY: false }, {}).bad("FAIL")).to.equal("FAIL");
   });
 
@@ -17,7 +22,12 @@ describe("CLI output conventions (in process)", () => {
   function driven(isTTY: boolean) {
     const written: string[] = [];
     let now = 0;
-    const p = new FuzzProgress({ isTTY, write: (t: string) => written.push(t) }, 10, 1024, () => now);
+    const p = new FuzzProgress(
+      { isTTY, write: (t: string) => written.push(t) },
+      10,
+      1024,
+      () => now,
+    );
     const run = (steps: number, ms: number) => {
       p.startRun();
       for (let i = 0; i < steps; i++) {
@@ -33,7 +43,10 @@ describe("CLI output conventions (in process)", () => {
     for (let r = 0; r < 10; r++) run(1024, 4000);
     p.finish();
     expect(written.length).to.be.within(3, 4);
-    for (const line of written) expect(line).to.match(/^capsim fuzz: run \d+ of 10, \d+ of 10240 steps \(\d+%\), \d+ steps\/s\n$/);
+    for (const line of written)
+      expect(line).to.match(
+        /^capsim fuzz: run \d+ of 10, \d+ of 10240 steps \(\d+%\), \d+ steps\/s\n$/,
+      );
     expect(written.join("")).to.not.contain("\r");
   });
 
@@ -42,7 +55,11 @@ describe("CLI output conventions (in process)", () => {
     for (let r = 0; r < 10; r++) run(1024, 4000);
     p.finish();
     expect(written.length).to.be.greaterThan(20);
-    expect(written.slice(0, -1).every((w) => w.startsWith("\r") && !w.includes("\n"))).to.equal(true);
+    expect(
+      written
+        .slice(0, -1)
+        .every((w) => w.startsWith("\r") && !w.includes("\n")),
+    ).to.equal(true);
     expect(written.at(-1)).to.equal("\r\x1b[K");
   });
 });

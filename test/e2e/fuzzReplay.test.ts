@@ -8,16 +8,51 @@ describe("capsim fuzz finds a broken transition and its scenario replays it", ()
   it("capsim fuzz's shrunk scenario replays to the same violation, and passes once the transition is healthy", () => {
     const out = mkdtempSync(join(tmpdir(), "capsim-fuzz-"));
     // The broken Page_Unmap is preloaded into the spawned processes (they run src/ through tsx).
-    const broken = ["--import", "tsx", "--import", "./test/support/injectUnmapKeepsEntry.ts"];
-    const fuzz = spawnSync(process.execPath, [...broken, "bin/capsim.js", "fuzz", "--runs", "100", "--steps", "40", "--seed", "3", "--out", out], { encoding: "utf8" });
+    const broken = [
+      "--import",
+      "tsx",
+      "--import",
+      "./test/support/injectUnmapKeepsEntry.ts",
+    ];
+    const fuzz = spawnSync(
+      process.execPath,
+      [
+        ...broken,
+        "bin/capsim.js",
+        "fuzz",
+        "--runs",
+        "100",
+        "--steps",
+        "40",
+        "--seed",
+        "3",
+        "--out",
+        out,
+      ],
+      { encoding: "utf8" },
+    );
     expect(fuzz.status, fuzz.stdout + fuzz.stderr).to.equal(1);
-    const file = /the shrunk sequence is the scenario (\S+)/.exec(fuzz.stdout)?.[1] as string;
-    const violation = /^ {2}(valid_vs_lookup: .*)$/m.exec(fuzz.stdout)?.[1] as string;
-    expect(readFileSync(file, "utf8")).to.match(/^name: capsim fuzz violation/m);
-    const replay = spawnSync(process.execPath, [...broken, "bin/capsim.js", "run", "--check-invariants", file], { encoding: "utf8" });
+    const file = /the shrunk sequence is the scenario (\S+)/.exec(
+      fuzz.stdout,
+    )?.[1] as string;
+    const violation = /^ {2}(valid_vs_lookup: .*)$/m.exec(
+      fuzz.stdout,
+    )?.[1] as string;
+    expect(readFileSync(file, "utf8")).to.match(
+      /^name: capsim fuzz violation/m,
+    );
+    const replay = spawnSync(
+      process.execPath,
+      [...broken, "bin/capsim.js", "run", "--check-invariants", file],
+      { encoding: "utf8" },
+    );
     expect(replay.status).to.equal(1);
     expect(replay.stdout).to.contain(violation);
-    const healthy = spawnSync(process.execPath, ["bin/capsim.js", "run", "--check-invariants", file], { encoding: "utf8" });
+    const healthy = spawnSync(
+      process.execPath,
+      ["bin/capsim.js", "run", "--check-invariants", file],
+      { encoding: "utf8" },
+    );
     expect(healthy.status, healthy.stdout).to.equal(0);
   });
 });

@@ -1,6 +1,13 @@
 import { expect } from "chai";
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,14 +26,26 @@ const env = { ...process.env };
 delete env.CAPSIM_FROM_SOURCE;
 delete env.NODE_OPTIONS;
 
-function run(cmd: string, args: readonly string[], cwd: string): SpawnSyncReturns<string> {
-  const r = spawnSync(cmd, args, { cwd, env, encoding: "utf8", shell: process.platform === "win32" && cmd === NPM });
+function run(
+  cmd: string,
+  args: readonly string[],
+  cwd: string,
+): SpawnSyncReturns<string> {
+  const r = spawnSync(cmd, args, {
+    cwd,
+    env,
+    encoding: "utf8",
+    shell: process.platform === "win32" && cmd === NPM,
+  });
   if (r.error) throw r.error;
   return r;
 }
 
 function ok(r: SpawnSyncReturns<string>, what: string): string {
-  expect(r.status, `${what} exited ${String(r.status)}\n${r.stdout}\n${r.stderr}`).to.equal(0);
+  expect(
+    r.status,
+    `${what} exited ${String(r.status)}\n${r.stdout}\n${r.stderr}`,
+  ).to.equal(0);
   return r.stdout;
 }
 
@@ -41,11 +60,46 @@ describe("the npm package, installed as a user installs it", function () {
     consumer = join(work, "consumer");
     mkdirSync(consumer);
     ok(run(NPM, ["run", "build"], ROOT), "npm run build");
-    const pack = JSON.parse(ok(run(NPM, ["pack", "--ignore-scripts", "--json", "--pack-destination", work], ROOT), "npm pack")) as { filename: string; files: { path: string }[] }[];
+    const pack = JSON.parse(
+      ok(
+        run(
+          NPM,
+          ["pack", "--ignore-scripts", "--json", "--pack-destination", work],
+          ROOT,
+        ),
+        "npm pack",
+      ),
+    ) as { filename: string; files: { path: string }[] }[];
     const tarball = join(work, pack[0]!.filename);
     packed = pack[0]!.files.map((f) => f.path);
-    writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "capsim-consumer", version: "1.0.0", private: true, type: "module" }, null, 2));
-    ok(run(NPM, ["install", "--omit=dev", "--no-audit", "--no-fund", "--prefer-offline", tarball], consumer), "npm install of the tarball");
+    writeFileSync(
+      join(consumer, "package.json"),
+      JSON.stringify(
+        {
+          name: "capsim-consumer",
+          version: "1.0.0",
+          private: true,
+          type: "module",
+        },
+        null,
+        2,
+      ),
+    );
+    ok(
+      run(
+        NPM,
+        [
+          "install",
+          "--omit=dev",
+          "--no-audit",
+          "--no-fund",
+          "--prefer-offline",
+          tarball,
+        ],
+        consumer,
+      ),
+      "npm install of the tarball",
+    );
   });
 
   after(() => {
@@ -53,11 +107,35 @@ describe("the npm package, installed as a user installs it", function () {
   });
 
   it("ships the compiled package, its docs and examples, and no tests, benchmarks or sources", () => {
-    for (const f of ["package.json", "README.md", "LICENSE", "bin/capsim.js", "dist/index.js", "dist/index.d.ts", "dist/index.js.map", "dist/testing/index.d.ts", "dist/scenario/index.js", "dist/cli/main.js", "examples/01-map-a-frame.yaml", "examples/README.md", "docs/scenarios.md", "schema/scenario.schema.json"]) {
+    for (const f of [
+      "package.json",
+      "README.md",
+      "LICENSE",
+      "bin/capsim.js",
+      "dist/index.js",
+      "dist/index.d.ts",
+      "dist/index.js.map",
+      "dist/testing/index.d.ts",
+      "dist/scenario/index.js",
+      "dist/cli/main.js",
+      "examples/01-map-a-frame.yaml",
+      "examples/README.md",
+      "docs/scenarios.md",
+      "schema/scenario.schema.json",
+    ]) {
       expect(packed, f).to.include(f);
     }
-    expect(packed.filter((f) => /^(src|test|bench|scripts|\.ci)\/|^tsconfig|^\.mocharc|(?<!\.d)\.ts$/.test(f))).to.deep.equal([]);
-    expect(existsSync(join(consumer, "node_modules/tsx")), "tsx is a development tool, not installed for users").to.equal(false);
+    expect(
+      packed.filter((f) =>
+        /^(src|test|bench|scripts|\.ci)\/|^tsconfig|^\.mocharc|(?<!\.d)\.ts$/.test(
+          f,
+        ),
+      ),
+    ).to.deep.equal([]);
+    expect(
+      existsSync(join(consumer, "node_modules/tsx")),
+      "tsx is a development tool, not installed for users",
+    ).to.equal(false);
   });
 
   it("plain node imports capsim, capsim/testing, capsim/scenario and the scenario JSON Schema", () => {
@@ -76,18 +154,39 @@ describe("the npm package, installed as a user installs it", function () {
         "console.log(`schema: ${schema.title}`);",
       ].join("\n"),
     );
-    const out = ok(run(process.execPath, ["plain.mjs"], consumer), "node plain.mjs");
+    const out = ok(
+      run(process.execPath, ["plain.mjs"], consumer),
+      "node plain.mjs",
+    );
     expect(out).to.match(/^reply ok; violations 0; thread 0x/m);
     expect(out).to.match(/^scenario passed: true$/m);
     expect(out).to.match(/^schema: capsim scenario$/m);
   });
 
   it("the installed capsim command runs an example, and answers --help (CAPSIM_FROM_SOURCE changes nothing without src/)", () => {
-    const bin = join(consumer, "node_modules/.bin", process.platform === "win32" ? "capsim.cmd" : "capsim");
-    const r = spawnSync(bin, ["run", "node_modules/capsim/examples/01-map-a-frame.yaml"], { cwd: consumer, env, encoding: "utf8", shell: process.platform === "win32" });
+    const bin = join(
+      consumer,
+      "node_modules/.bin",
+      process.platform === "win32" ? "capsim.cmd" : "capsim",
+    );
+    const r = spawnSync(
+      bin,
+      ["run", "node_modules/capsim/examples/01-map-a-frame.yaml"],
+      {
+        cwd: consumer,
+        env,
+        encoding: "utf8",
+        shell: process.platform === "win32",
+      },
+    );
     expect(r.status, r.stdout + r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^1 passed, 0 failed$/m);
-    const help = spawnSync(bin, ["--help"], { cwd: consumer, env: { ...env, CAPSIM_FROM_SOURCE: "1" }, encoding: "utf8", shell: process.platform === "win32" });
+    const help = spawnSync(bin, ["--help"], {
+      cwd: consumer,
+      env: { ...env, CAPSIM_FROM_SOURCE: "1" },
+      encoding: "utf8",
+      shell: process.platform === "win32",
+    });
     expect(help.status, help.stderr).to.equal(0);
     expect(help.stdout).to.match(/^usage: capsim <command>/m);
     expect(help.stdout).to.match(/^ {2}run FILE\|DIR\.\.\./m);
@@ -135,8 +234,21 @@ describe("the npm package, installed as a user installs it", function () {
         "export const all = [succeeded, found.mapped, violations.length, arb, report.passed] as const;",
       ].join("\n"),
     );
-    writeFileSync(join(consumer, "readme-snippet.ts"), readmeSnippet(readFileSync(join(ROOT, "README.md"), "utf8")));
-    ok(run(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "."], consumer), "tsc in the consumer");
-    ok(run(process.execPath, ["out/readme-snippet.js"], consumer), "the README's snippet, compiled");
+    writeFileSync(
+      join(consumer, "readme-snippet.ts"),
+      readmeSnippet(readFileSync(join(ROOT, "README.md"), "utf8")),
+    );
+    ok(
+      run(
+        process.execPath,
+        [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "."],
+        consumer,
+      ),
+      "tsc in the consumer",
+    );
+    ok(
+      run(process.execPath, ["out/readme-snippet.js"], consumer),
+      "the README's snippet, compiled",
+    );
   });
 });

@@ -16,8 +16,12 @@ describe("the README's commands work", () => {
   });
 
   it("the scenario command passes", () => {
-    const file = /npx capsim run (examples\/\S+\.yaml)/.exec(block)?.[1] as string;
-    const r = spawnSync(process.execPath, ["bin/capsim.js", "run", file], { encoding: "utf8" });
+    const file = /npx capsim run (examples\/\S+\.yaml)/.exec(
+      block,
+    )?.[1] as string;
+    const r = spawnSync(process.execPath, ["bin/capsim.js", "run", file], {
+      encoding: "utf8",
+    });
     expect(r.status, r.stdout + r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^1 passed, 0 failed$/m);
   });
@@ -28,8 +32,16 @@ describe("the README's commands work", () => {
     const dir = mkdtempSync(join(tmpdir(), "capsim-readme-"));
     try {
       const file = join(dir, "snippet.ts");
-      writeFileSync(file, snippet.replaceAll('from "capsim";', `from ${JSON.stringify(pathToFileURL(resolve("src/index.ts")).href)};`));
-      const r = spawnSync(process.execPath, ["--import", "tsx", file], { encoding: "utf8" });
+      writeFileSync(
+        file,
+        snippet.replaceAll(
+          'from "capsim";',
+          `from ${JSON.stringify(pathToFileURL(resolve("src/index.ts")).href)};`,
+        ),
+      );
+      const r = spawnSync(process.execPath, ["--import", "tsx", file], {
+        encoding: "utf8",
+      });
       expect(r.status, r.stderr).to.equal(0);
       expect(r.stdout).to.equal("ok\n");
     } finally {
@@ -38,7 +50,11 @@ describe("the README's commands work", () => {
   });
 
   it("the foundation tour example runs", () => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", "examples/foundation-tour.ts"], { encoding: "utf8" });
+    const r = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "examples/foundation-tour.ts"],
+      { encoding: "utf8" },
+    );
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/Revoke the untyped/);
   });

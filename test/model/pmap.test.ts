@@ -2,11 +2,20 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { PMap } from "../../src/model/pmap.ts";
 
-type Op = { kind: "set"; key: number; value: number } | { kind: "delete"; key: number };
+type Op =
+  { kind: "set"; key: number; value: number } | { kind: "delete"; key: number };
 
-const keyArb = fc.oneof(fc.nat({ max: 100 }), fc.nat({ max: 2 ** 32 }), fc.maxSafeNat());
+const keyArb = fc.oneof(
+  fc.nat({ max: 100 }),
+  fc.nat({ max: 2 ** 32 }),
+  fc.maxSafeNat(),
+);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant("set" as const), key: keyArb, value: fc.integer() }),
+  fc.record({
+    kind: fc.constant("set" as const),
+    key: keyArb,
+    value: fc.integer(),
+  }),
   fc.record({ kind: fc.constant("delete" as const), key: keyArb }),
 );
 
@@ -35,26 +44,39 @@ describe("PMap", () => {
 
   it("never changes an old version when a new one is made", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(keyArb, fc.integer()), { maxLength: 100 }), keyArb, (entries, extra) => {
-        const before = PMap.from(entries);
-        const snapshot = [...before.entries()];
-        before.set(extra, 42).delete(entries[0]?.[0] ?? 0);
-        expect([...before.entries()]).to.deep.equal(snapshot);
-      }),
+      fc.property(
+        fc.array(fc.tuple(keyArb, fc.integer()), { maxLength: 100 }),
+        keyArb,
+        (entries, extra) => {
+          const before = PMap.from(entries);
+          const snapshot = [...before.entries()];
+          before.set(extra, 42).delete(entries[0]?.[0] ?? 0);
+          expect([...before.entries()]).to.deep.equal(snapshot);
+        },
+      ),
     );
   });
 
   it("answers floor and range queries like a sorted list", () => {
     fc.assert(
-      fc.property(fc.uniqueArray(keyArb, { maxLength: 100 }), keyArb, keyArb, (keys, a, b) => {
-        const p = PMap.from(keys.map((k) => [k, k] as const));
-        const sorted = [...keys].sort((x, y) => x - y);
-        const below = sorted.filter((k) => k <= a);
-        expect(p.floor(a)?.[0]).to.equal(below[below.length - 1]);
-        const [lo, hi] = a <= b ? [a, b] : [b, a];
-        expect([...p.range(lo, hi)].map(([k]) => k)).to.deep.equal(sorted.filter((k) => k >= lo && k < hi));
-        expect([...p.deleteRange(lo, hi).keys()]).to.deep.equal(sorted.filter((k) => k < lo || k >= hi));
-      }),
+      fc.property(
+        fc.uniqueArray(keyArb, { maxLength: 100 }),
+        keyArb,
+        keyArb,
+        (keys, a, b) => {
+          const p = PMap.from(keys.map((k) => [k, k] as const));
+          const sorted = [...keys].sort((x, y) => x - y);
+          const below = sorted.filter((k) => k <= a);
+          expect(p.floor(a)?.[0]).to.equal(below[below.length - 1]);
+          const [lo, hi] = a <= b ? [a, b] : [b, a];
+          expect([...p.range(lo, hi)].map(([k]) => k)).to.deep.equal(
+            sorted.filter((k) => k >= lo && k < hi),
+          );
+          expect([...p.deleteRange(lo, hi).keys()]).to.deep.equal(
+            sorted.filter((k) => k < lo || k >= hi),
+          );
+        },
+      ),
     );
   });
 
@@ -72,7 +94,10 @@ describe("PMap", () => {
   });
 
   it("never truncates a fractional or out-of-range key onto a stored one", () => {
-    const p = PMap.from<number, string>([[1, "one"], [2 ** 40, "big"]]);
+    const p = PMap.from<number, string>([
+      [1, "one"],
+      [2 ** 40, "big"],
+    ]);
     for (const key of [1.5, 0.999, -1, 2 ** 40 + 0.5, Number.NaN, Infinity]) {
       expect(p.get(key), String(key)).to.equal(undefined);
       expect(p.has(key), String(key)).to.equal(false);
@@ -83,7 +108,10 @@ describe("PMap", () => {
 
 describe("PMap.changedKeys", () => {
   it("compares maps of different heights without listing the keys they share", () => {
-    const small = PMap.from<number, string>([[3, "a"], [40, "b"]]);
+    const small = PMap.from<number, string>([
+      [3, "a"],
+      [40, "b"],
+    ]);
     const tall = small.set(2 ** 45, "c");
     expect(small.changedKeys(tall)).to.deep.equal([2 ** 45]);
     expect(tall.changedKeys(small)).to.deep.equal([2 ** 45]);
@@ -93,13 +121,22 @@ describe("PMap.changedKeys", () => {
 
   it("lists exactly the keys whose values differ, in order", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(keyArb, fc.integer()), { maxLength: 60 }), fc.array(opArb, { maxLength: 20 }), (entries, ops) => {
-        const a = PMap.from(entries);
-        let b = a;
-        for (const op of ops) b = op.kind === "set" ? b.set(op.key, op.value) : b.delete(op.key);
-        const keys = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => x - y);
-        expect(a.changedKeys(b)).to.deep.equal(keys.filter((k) => a.get(k) !== b.get(k)));
-      }),
+      fc.property(
+        fc.array(fc.tuple(keyArb, fc.integer()), { maxLength: 60 }),
+        fc.array(opArb, { maxLength: 20 }),
+        (entries, ops) => {
+          const a = PMap.from(entries);
+          let b = a;
+          for (const op of ops)
+            b = op.kind === "set" ? b.set(op.key, op.value) : b.delete(op.key);
+          const keys = [...new Set([...a.keys(), ...b.keys()])].sort(
+            (x, y) => x - y,
+          );
+          expect(a.changedKeys(b)).to.deep.equal(
+            keys.filter((k) => a.get(k) !== b.get(k)),
+          );
+        },
+      ),
     );
   });
 });

@@ -9,20 +9,35 @@ import { writePhysical } from "../../src/machine/memory.ts";
 import { switchToThread } from "../../src/machine/threads.ts";
 import { mmuTranslate } from "../../src/arch/aarch32/mmu.ts";
 import { emptyKernelState, type KernelState } from "../../src/model/state.ts";
-import { rootCopyEngine, transition, transitionWithEffects } from "../../src/model/transition.ts";
+import {
+  rootCopyEngine,
+  transition,
+  transitionWithEffects,
+} from "../../src/model/transition.ts";
 import { immerEngine, withEngine } from "../support/immerEngine.ts";
-import { applyInvocation, invocationArbitrary } from "../../src/testing/invocations.ts";
+import {
+  applyInvocation,
+  invocationArbitrary,
+} from "../../src/testing/invocations.ts";
 import { buildFuzzWorld } from "../../src/testing/world.ts";
 
-
 /** Asserts two states hold equal values (PMaps compared on the keys whose values are not shared). */
-function expectEqualStates(a: KernelState, b: KernelState, where: string): void {
+function expectEqualStates(
+  a: KernelState,
+  b: KernelState,
+  where: string,
+): void {
   for (const field of Object.keys(a) as (keyof KernelState)[]) {
     const x = a[field];
     const y = b[field];
     if (x instanceof PMap && y instanceof PMap) {
-      for (const k of (x as PMap<number, unknown>).changedKeys(y as PMap<number, unknown>)) {
-        expect((x as PMap<number, unknown>).get(k), `${where}: ${field}[${k}]`).to.deep.equal((y as PMap<number, unknown>).get(k));
+      for (const k of (x as PMap<number, unknown>).changedKeys(
+        y as PMap<number, unknown>,
+      )) {
+        expect(
+          (x as PMap<number, unknown>).get(k),
+          `${where}: ${field}[${k}]`,
+        ).to.deep.equal((y as PMap<number, unknown>).get(k));
       }
     } else {
       expect(x, `${where}: ${field}`).to.deep.equal(y);
@@ -31,14 +46,21 @@ function expectEqualStates(a: KernelState, b: KernelState, where: string): void 
 }
 
 describe("transitions", () => {
-  const fields = Object.keys(emptyKernelState(DEFAULT_CONFIG)) as (keyof KernelState)[];
+  const fields = Object.keys(
+    emptyKernelState(DEFAULT_CONFIG),
+  ) as (keyof KernelState)[];
 
-  for (const [name, engine] of [["root-copy", rootCopyEngine], ["immer", immerEngine]] as const) {
+  for (const [name, engine] of [
+    ["root-copy", rootCopyEngine],
+    ["immer", immerEngine],
+  ] as const) {
     it(`${name}: changing any one field gives a new state sharing every other field; changing nothing gives the same state`, () => {
       withEngine(engine, () => {
         const base = emptyKernelState(DEFAULT_CONFIG);
         expect(transition(base, () => {})).to.equal(base);
-        expect(transition(base, (d) => void (d.objects = base.objects))).to.equal(base);
+        expect(
+          transition(base, (d) => void (d.objects = base.objects)),
+        ).to.equal(base);
         for (const field of fields) {
           const marker = { changed: field };
           const next = transition(base, (d) => {
@@ -46,7 +68,11 @@ describe("transitions", () => {
           });
           expect(next, field).to.not.equal(base);
           expect(next[field], field).to.equal(marker);
-          for (const other of fields) if (other !== field) expect(next[other], `${field} then ${other}`).to.equal(base[other]);
+          for (const other of fields)
+            if (other !== field)
+              expect(next[other], `${field} then ${other}`).to.equal(
+                base[other],
+              );
           expect(base[field], `${field} in the old state`).to.not.equal(marker);
         }
       });
@@ -56,8 +82,12 @@ describe("transitions", () => {
   it("the immer engine hands the recipe the fields of an immer draft; the root-copy engine a plain copy", () => {
     const base = emptyKernelState(DEFAULT_CONFIG);
     const seen: boolean[] = [];
-    withEngine(immerEngine, () => transition(base, (d) => void seen.push(isDraft(d.config))));
-    withEngine(rootCopyEngine, () => transition(base, (d) => void seen.push(isDraft(d.config) || d === base)));
+    withEngine(immerEngine, () =>
+      transition(base, (d) => void seen.push(isDraft(d.config))),
+    );
+    withEngine(rootCopyEngine, () =>
+      transition(base, (d) => void seen.push(isDraft(d.config) || d === base)),
+    );
     expect(seen).to.deep.equal([true, false]);
   });
 
@@ -73,7 +103,12 @@ describe("transitions", () => {
       expect(r.effects).to.deep.equal([{ kind: "note", text: "one" }]);
       expect(r.state.nextHWASID).to.equal(7);
       expect(Object.keys(r.state)).to.deep.equal(Object.keys(base));
-      const quiet = withEngine(engine, () => transitionWithEffects(base, (d) => void d.effects.push({ kind: "note", text: "only a note" })));
+      const quiet = withEngine(engine, () =>
+        transitionWithEffects(
+          base,
+          (d) => void d.effects.push({ kind: "note", text: "only a note" }),
+        ),
+      );
       expect(quiet.state).to.equal(base);
       expect(quiet.effects).to.have.length(1);
     }
@@ -92,25 +127,42 @@ describe("transitions", () => {
     const fast = withEngine(rootCopyEngine, run);
     const reference = withEngine(immerEngine, run);
     expect(fast[1].tlb.size).to.be.greaterThan(m.state.tlb.size);
-    for (let i = 0; i < fast.length; i++) expectEqualStates(fast[i] as KernelState, reference[i] as KernelState, `transition ${i}`);
+    for (let i = 0; i < fast.length; i++)
+      expectEqualStates(
+        fast[i] as KernelState,
+        reference[i] as KernelState,
+        `transition ${i}`,
+      );
   });
 
   it("both engines give equal states and replies over random libsel4 calls (immer is the reference)", () => {
     const start = buildFuzzWorld();
     const T = start.machine.initThread;
     fc.assert(
-      fc.property(fc.array(invocationArbitrary({ badShare: 0.1 }), { minLength: 1, maxLength: 40 }), (invs) => {
-        let s: KernelState = start.state;
-        for (const inv of invs) {
-          const fast = withEngine(rootCopyEngine, () => applyInvocation(s, T, inv));
-          const reference = withEngine(immerEngine, () => applyInvocation(s, T, inv));
-          const where = JSON.stringify(inv);
-          expect(fast.reply, where).to.deep.equal(reference.reply);
-          expect(fast.state === s, `${where}: unchanged`).to.equal(reference.state === s);
-          expectEqualStates(fast.state, reference.state, where);
-          s = fast.state;
-        }
-      }),
+      fc.property(
+        fc.array(invocationArbitrary({ badShare: 0.1 }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        (invs) => {
+          let s: KernelState = start.state;
+          for (const inv of invs) {
+            const fast = withEngine(rootCopyEngine, () =>
+              applyInvocation(s, T, inv),
+            );
+            const reference = withEngine(immerEngine, () =>
+              applyInvocation(s, T, inv),
+            );
+            const where = JSON.stringify(inv);
+            expect(fast.reply, where).to.deep.equal(reference.reply);
+            expect(fast.state === s, `${where}: unchanged`).to.equal(
+              reference.state === s,
+            );
+            expectEqualStates(fast.state, reference.state, where);
+            s = fast.state;
+          }
+        },
+      ),
       { numRuns: 40 },
     );
   });

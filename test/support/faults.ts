@@ -3,7 +3,10 @@ import { frameCapWithMapping, type FrameCap } from "../../src/model/caps.ts";
 import { updateCap } from "../../src/kernel/cdt.ts";
 import { FAMILIES_BY_ARCH } from "../../src/invocations/families.ts";
 import { useFamilyTables } from "../../src/invocations/dispatch.ts";
-import { pageFamily, type PageInvocation } from "../../src/arch/aarch32/invocations/frame.ts";
+import {
+  pageFamily,
+  type PageInvocation,
+} from "../../src/arch/aarch32/invocations/frame.ts";
 
 /**
  * Deliberately broken transitions, injected as family wrappers (the kernel code has no fault
@@ -16,18 +19,25 @@ const unmapKeepsEntryFamily: InvocationFamily<FrameCap, PageInvocation> = {
   decode: pageFamily.decode,
   perform: (s, inv) => {
     if (inv.kind !== "PageUnmap") return pageFamily.perform(s, inv);
-    if (inv.cap.mapping !== null) updateCap(s, inv.frameSlot, frameCapWithMapping(inv.cap, null));
+    if (inv.cap.mapping !== null)
+      updateCap(s, inv.frameSlot, frameCapWithMapping(inv.cap, null));
     return [];
   },
 };
 
 export const UNMAP_KEEPS_ENTRY: typeof FAMILIES_BY_ARCH = {
   ...FAMILIES_BY_ARCH,
-  aarch32: { ...FAMILIES_BY_ARCH.aarch32, Frame: (ctx) => decodeWith(unmapKeepsEntryFamily, ctx) },
+  aarch32: {
+    ...FAMILIES_BY_ARCH.aarch32,
+    Frame: (ctx) => decodeWith(unmapKeepsEntryFamily, ctx),
+  },
 };
 
 /** Runs `f` with the broken family tables (or the healthy ones when `tables` is null), then puts the previous ones back. */
-export function withFamilies<T>(tables: typeof FAMILIES_BY_ARCH | null, f: () => T): T {
+export function withFamilies<T>(
+  tables: typeof FAMILIES_BY_ARCH | null,
+  f: () => T,
+): T {
   const before = useFamilyTables(tables ?? FAMILIES_BY_ARCH);
   try {
     return f();

@@ -1,6 +1,10 @@
 import { Immer } from "immer";
 import type { Effect } from "../../src/model/message.ts";
-import { useTransitionEngine, type MutableState, type TransitionEngine } from "../../src/model/transition.ts";
+import {
+  useTransitionEngine,
+  type MutableState,
+  type TransitionEngine,
+} from "../../src/model/transition.ts";
 
 // A private instance: capsim never changes the settings of an immer its host program shares.
 // Records and PMaps are immutable by construction, so deep freezing would only cost time.
@@ -21,7 +25,11 @@ interface DraftView {
   effects: Effect[];
 }
 let viewPrototype: object | undefined;
-function viewOf(state: object, draft: Record<string, unknown>, effects: Effect[]): DraftView {
+function viewOf(
+  state: object,
+  draft: Record<string, unknown>,
+  effects: Effect[],
+): DraftView {
   let proto = viewPrototype;
   if (proto === undefined) {
     // Every state has the same root fields, so one prototype serves every transition.

@@ -7,7 +7,9 @@ import { fuzzCommand, shrinkSequence } from "../../src/cli/fuzz.ts";
 import { buildFuzzWorld, type FuzzOp } from "../../src/testing/world.ts";
 
 /** Run fuzzCommand with console output captured. */
-async function fuzz(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+async function fuzz(
+  argv: string[],
+): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const log = console.log;
@@ -15,7 +17,11 @@ async function fuzz(argv: string[]): Promise<{ code: number; out: string; err: s
   console.log = (...a: unknown[]) => void out.push(a.join(" "));
   console.error = (...a: unknown[]) => void err.push(a.join(" "));
   try {
-    return { code: await fuzzCommand(argv), out: out.join("\n"), err: err.join("\n") };
+    return {
+      code: await fuzzCommand(argv),
+      out: out.join("\n"),
+      err: err.join("\n"),
+    };
   } finally {
     console.log = log;
     console.error = error;
@@ -25,14 +31,29 @@ async function fuzz(argv: string[]): Promise<{ code: number; out: string; err: s
 describe("capsim fuzz (in process)", () => {
   it("takes its arguments as argv, runs, and reports the seed when nothing is violated", async () => {
     const out = mkdtempSync(join(tmpdir(), "capsim-fuzz-ok-"));
-    const r = await fuzz(["--runs", "3", "--steps=30", "--seed", "42", "--out", out]);
+    const r = await fuzz([
+      "--runs",
+      "3",
+      "--steps=30",
+      "--seed",
+      "42",
+      "--out",
+      out,
+    ]);
     expect(r.code, r.out + r.err).to.equal(0);
-    expect(r.out).to.match(/3 runs, \d+ steps, no invariant violated \(seed 42\)/);
+    expect(r.out).to.match(
+      /3 runs, \d+ steps, no invariant violated \(seed 42\)/,
+    );
     expect(readdirSync(out)).to.deep.equal([]);
   });
 
   it("also takes flags parsed by the CLI", async () => {
-    const r = await fuzz({ runs: "1", steps: "5", seed: "1", out: mkdtempSync(join(tmpdir(), "capsim-fuzz-ok-")) } as never);
+    const r = await fuzz({
+      runs: "1",
+      steps: "5",
+      seed: "1",
+      out: mkdtempSync(join(tmpdir(), "capsim-fuzz-ok-")),
+    } as never);
     expect(r.code).to.equal(0);
   });
 
@@ -60,7 +81,9 @@ describe("capsim fuzz (in process)", () => {
     withFamilies(UNMAP_KEEPS_ENTRY, () => {
       const shrunk = shrinkSequence(world, ops);
       expect(shrunk?.ops).to.deep.equal([ops[1], ops[5]]);
-      expect(shrunk?.violations.map((v) => v.invariant)).to.deep.equal(["valid_vs_lookup"]);
+      expect(shrunk?.violations.map((v) => v.invariant)).to.deep.equal([
+        "valid_vs_lookup",
+      ]);
     });
   });
 });

@@ -13,17 +13,25 @@ describe("incremental invariant checking", () => {
     for (const tables of [null, UNMAP_KEEPS_ENTRY]) {
       withFamilies(tables, () =>
         fc.assert(
-          fc.property(fc.array(fuzzOpArbitrary({ badShare: 0.2 }), { maxLength: 40 }), (ops) => {
-            let s = world.state;
-            for (const o of ops) {
-              const next = applyFuzzOp(world, s, o).state;
-              const full = checkAll(next).map((v) => v.invariant);
-              const incremental = checkTouched(s, next).map((v) => v.invariant);
-              expect([...new Set(incremental)].sort(), JSON.stringify(o)).to.deep.equal([...new Set(full)].sort());
-              if (full.length > 0) return; // a broken state stays broken: compare only the first break
-              s = next;
-            }
-          }),
+          fc.property(
+            fc.array(fuzzOpArbitrary({ badShare: 0.2 }), { maxLength: 40 }),
+            (ops) => {
+              let s = world.state;
+              for (const o of ops) {
+                const next = applyFuzzOp(world, s, o).state;
+                const full = checkAll(next).map((v) => v.invariant);
+                const incremental = checkTouched(s, next).map(
+                  (v) => v.invariant,
+                );
+                expect(
+                  [...new Set(incremental)].sort(),
+                  JSON.stringify(o),
+                ).to.deep.equal([...new Set(full)].sort());
+                if (full.length > 0) return; // a broken state stays broken: compare only the first break
+                s = next;
+              }
+            },
+          ),
           { numRuns: 150 },
         ),
       );

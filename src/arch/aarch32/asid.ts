@@ -27,11 +27,17 @@ export function poolForASID(s: KernelState, a: ASID): PhysAddr | undefined {
  * or the lookup failure InvalidRoot when the ASID table has no pool for it or the pool's
  * entry is empty.
  */
-export function findPDForASID(s: KernelState, a: ASID): Result<PhysAddr, LookupFailure> {
+export function findPDForASID(
+  s: KernelState,
+  a: ASID,
+): Result<PhysAddr, LookupFailure> {
   const poolAddr = poolForASID(s, a);
   if (poolAddr === undefined) return err({ kind: "InvalidRoot" });
   const pool = getObjectOfType(s, poolAddr, "ASIDPool");
-  if (pool === undefined) throw new Error(`capsim internal error: ASID table names ${hex(poolAddr)}, which is not an ASID pool`);
+  if (pool === undefined)
+    throw new Error(
+      `capsim internal error: ASID table names ${hex(poolAddr)}, which is not an ASID pool`,
+    );
   const pd = pool.entries.get(asidLow(a));
   return pd === undefined ? err({ kind: "InvalidRoot" }) : ok(pd);
 }

@@ -1,4 +1,8 @@
-import { asid as toASID, type ASID, type PhysAddr } from "../../model/addresses.ts";
+import {
+  asid as toASID,
+  type ASID,
+  type PhysAddr,
+} from "../../model/addresses.ts";
 import type { MutableState } from "../../model/transition.ts";
 import { getObjectOfType, putObject } from "../../kernel/store.ts";
 import { invalidateTLBByASID } from "./tlb.ts";
@@ -27,7 +31,11 @@ export function deleteASID(s: MutableState, a: ASID, pd: PhysAddr): void {
  * seL4's deleteASIDPool: when the last cap to a pool goes, and the ASID table still holds it:
  * flush and release every ASID in it, empty the table slot, reload the current address space.
  */
-export function deleteASIDPool(s: MutableState, base: ASID, pool: PhysAddr): void {
+export function deleteASIDPool(
+  s: MutableState,
+  base: ASID,
+  pool: PhysAddr,
+): void {
   if (s.asidTable.get(asidHigh(base)) !== pool) return;
   const obj = getObjectOfType(s, pool, "ASIDPool");
   for (const [low] of obj?.entries.entries() ?? []) {

@@ -1,13 +1,29 @@
-import { alignDown, asid, paddr, type PhysAddr, type VirtAddr } from "../../model/addresses.ts";
+import {
+  alignDown,
+  asid,
+  paddr,
+  type PhysAddr,
+  type VirtAddr,
+} from "../../model/addresses.ts";
 import { PMap } from "../../model/pmap.ts";
-import type { ASIDControlCap, ASIDPoolCap, FrameCap, PageDirectoryCap, PageTableCap } from "../../model/caps.ts";
+import type {
+  ASIDControlCap,
+  ASIDPoolCap,
+  FrameCap,
+  PageDirectoryCap,
+  PageTableCap,
+} from "../../model/caps.ts";
 import { IT_ASID } from "../../model/constants.ts";
 import type { MutableState } from "../../model/transition.ts";
 import { objectOfType, putObject } from "../../kernel/store.ts";
 import { seL4_ASIDPoolIndexBits, seL4_PageDirBits } from "./constants.ts";
 import { encodePDE, encodePTE, type PageAttributes } from "./entries.ts";
-import { copyGlobalMappings, PD_ENTRY_SPAN_BITS } from "./globalMappings.ts";
-import { buildKernelWindow } from "./kernelWindow.ts";
+import {
+  copyGlobalMappings,
+  PD_ASID_SLOT,
+  PD_ENTRY_SPAN_BITS,
+} from "./globalMappings.ts";
+import { buildKernelWindow, PPTR_TOP } from "./kernelWindow.ts";
 import { lookupPTSlot } from "./walk.ts";
 
 /**
@@ -35,19 +51,65 @@ export interface VRegion {
  * page table and the vector frame sit in the last KERNEL_PAGING_BYTES of the kernel image, which
  * ends at `kernelEnd`. Sets armKSGlobalPD.
  */
-export function mapKernelWindow(s: MutableState, physBase: number, kernelEnd: number): void {
-  const globalPD = paddr(alignDown(kernelEnd - KERNEL_PAGING_BYTES, seL4_PageDirBits));
+export function mapKernelWindow(
+  s: MutableState,
+  physBase: number,
+  kernelEnd: number,
+): void {
+  const globalPD = paddr(
+    alignDown(kernelEnd - KERNEL_PAGING_BYTES, seL4_PageDirBits),
+  );
   const globalPT = paddr(globalPD + 0x4000);
   const vectorFrame = paddr(globalPD + 0x5000);
-  const window = buildKernelWindow(physBase, s.config.userTop, globalPT, vectorFrame);
-  putObject(s, { type: "PageDirectory", paddr: globalPD, entries: window.pdEntries });
-  putObject(s, { type: "PageTable", paddr: globalPT, entries: window.ptEntries });
+  const window = buildKernelWindow(
+    physBase,
+    s.config.userTop,
+    globalPT,
+    vectorFrame,
+  );
+  putObject(s, {
+    type: "PageDirectory",
+    paddr: globalPD,
+    entries: window.pdEntries,
+  });
+  putObject(s, {
+    type: "PageTable",
+    paddr: globalPT,
+    entries: window.ptEntries,
+  });
   s.globalPD = globalPD;
+}
+
+/**
+ * PADDR_TOP: the physical address where the kernel window ends (PPTR_TOP - (PPTR_BASE - physBase)).
+ * RAM at or above it is outside the window: seL4's init_avail_reg drops it from free memory, and
+ * create_untypeds then hands it out as device untyped.
+ */
+export function paddrTop(physBase: number, userTop: number): number {
+  return physBase + PPTR_TOP - userTop;
+}
+
+/**
+ * ARM32's mode_reserved_region (include/arch/arm/arch/32/mode/kernel/vspace.h) as a physical
+ * range: the MiB of kernel window at directory slot PD_ASID_SLOT (kernel VA 0xff000000), which
+ * every page directory uses to hold its hardware ASID, so the window cannot use the memory behind
+ * it. arch_init_freemem reserves it whether or not RAM lies there.
+ */
+export function modeReservedRegion(
+  physBase: number,
+  userTop: number,
+): readonly [number, number] {
+  const start = physBase + PD_ASID_SLOT * 2 ** PD_ENTRY_SPAN_BITS - userTop;
+  return [start, start + 2 ** PD_ENTRY_SPAN_BITS];
 }
 
 /** seL4's arch_get_n_paging: one page table per 1 MiB directory slot the range touches. */
 export function archGetNPaging(itVReg: VRegion): number {
-  return Math.floor((itVReg.end - 1) / 2 ** PD_ENTRY_SPAN_BITS) - Math.floor(itVReg.start / 2 ** PD_ENTRY_SPAN_BITS) + 1;
+  return (
+    Math.floor((itVReg.end - 1) / 2 ** PD_ENTRY_SPAN_BITS) -
+    Math.floor(itVReg.start / 2 ** PD_ENTRY_SPAN_BITS) +
+    1
+  );
 }
 
 /** Caps for the initial thread's VSpace: the root, then its paging structures in address order. */
@@ -61,28 +123,66 @@ export interface ItAddressSpace {
  * entries, then a page table for each 1 MiB slot of `itVReg`, in order from `paging`. With no
  * range (the minimal boot) the directory has no page tables.
  */
-export function createItAddressSpace(s: MutableState, vspace: PhysAddr, paging: readonly PhysAddr[], itVReg: VRegion | null): ItAddressSpace {
+export function createItAddressSpace(
+  s: MutableState,
+  vspace: PhysAddr,
+  paging: readonly PhysAddr[],
+  itVReg: VRegion | null,
+): ItAddressSpace {
   let entries = copyGlobalMappings(s, PMap.empty());
   const pagingCaps: PageTableCap[] = [];
   if (itVReg !== null) {
     const firstSlot = Math.floor(itVReg.start / 2 ** PD_ENTRY_SPAN_BITS);
     paging.forEach((pt, i) => {
       putObject(s, { type: "PageTable", paddr: pt, entries: PMap.empty() });
-      entries = entries.set(firstSlot + i, encodePDE({ kind: "Table", paddr: pt, parityEnabled: false }));
-      pagingCaps.push({ type: "PageTable", paddr: pt, mapping: { asid: asid(IT_ASID), vaddr: ((firstSlot + i) * 2 ** PD_ENTRY_SPAN_BITS) as VirtAddr } });
+      entries = entries.set(
+        firstSlot + i,
+        encodePDE({ kind: "Table", paddr: pt, parityEnabled: false }),
+      );
+      pagingCaps.push({
+        type: "PageTable",
+        paddr: pt,
+        mapping: {
+          asid: asid(IT_ASID),
+          vaddr: ((firstSlot + i) * 2 ** PD_ENTRY_SPAN_BITS) as VirtAddr,
+        },
+      });
     });
   }
   putObject(s, { type: "PageDirectory", paddr: vspace, entries });
-  return { vspaceCap: { type: "PageDirectory", paddr: vspace, mappedASID: asid(IT_ASID) }, pagingCaps };
+  return {
+    vspaceCap: {
+      type: "PageDirectory",
+      paddr: vspace,
+      mappedASID: asid(IT_ASID),
+    },
+    pagingCaps,
+  };
 }
 
 /**
  * seL4's create_it_frame_cap for a 4 KiB frame mapped at `vptr` in the initial thread's ASID.
  * capsim keeps frames as objects, so the frame object is recorded here too.
  */
-export function createItFrameCap(s: MutableState, pptr: PhysAddr, vptr: VirtAddr): FrameCap {
-  putObject(s, { type: "Frame", paddr: pptr, size: "SmallPage", isDevice: false });
-  return { type: "Frame", paddr: pptr, size: "SmallPage", vmRights: "VMReadWrite", isDevice: false, mapping: { asid: asid(IT_ASID), vaddr: vptr } };
+export function createItFrameCap(
+  s: MutableState,
+  pptr: PhysAddr,
+  vptr: VirtAddr,
+): FrameCap {
+  putObject(s, {
+    type: "Frame",
+    paddr: pptr,
+    size: "SmallPage",
+    isDevice: false,
+  });
+  return {
+    type: "Frame",
+    paddr: pptr,
+    size: "SmallPage",
+    vmRights: "VMReadWrite",
+    isDevice: false,
+    mapping: { asid: asid(IT_ASID), vaddr: vptr },
+  };
 }
 
 /**
@@ -90,13 +190,35 @@ export function createItFrameCap(s: MutableState, pptr: PhysAddr, vptr: VirtAddr
  * create_it_address_space put under its address. The image is executable; the IPC buffer and
  * bootinfo frame are not.
  */
-export function mapItFrameCap(s: MutableState, vspace: PhysAddr, cap: FrameCap, executable: boolean): void {
-  if (cap.mapping === null) throw new Error("capsim internal error: map_it_frame_cap of an unmapped frame cap");
+export function mapItFrameCap(
+  s: MutableState,
+  vspace: PhysAddr,
+  cap: FrameCap,
+  executable: boolean,
+): void {
+  if (cap.mapping === null)
+    throw new Error(
+      "capsim internal error: map_it_frame_cap of an unmapped frame cap",
+    );
   const slot = lookupPTSlot(s, vspace, cap.mapping.vaddr);
-  if (!slot.ok) throw new Error(`capsim internal error: no page table under the initial thread's frame at ${cap.mapping.vaddr}`);
-  const attributes: PageAttributes = { cacheable: true, parityEnabled: false, executeNever: !executable };
+  if (!slot.ok)
+    throw new Error(
+      `capsim internal error: no page table under the initial thread's frame at ${cap.mapping.vaddr}`,
+    );
+  const attributes: PageAttributes = {
+    cacheable: true,
+    parityEnabled: false,
+    executeNever: !executable,
+  };
   const pt = objectOfType(s, slot.value.table, "PageTable");
-  const pte = encodePTE({ kind: "Page", size: "SmallPage", paddr: cap.paddr, rights: cap.vmRights, attributes, global: false });
+  const pte = encodePTE({
+    kind: "Page",
+    size: "SmallPage",
+    paddr: cap.paddr,
+    rights: cap.vmRights,
+    attributes,
+    global: false,
+  });
   putObject(s, { ...pt, entries: pt.entries.set(slot.value.index, pte) });
 }
 
@@ -109,13 +231,25 @@ export interface ItASIDPool {
 /** seL4's create_it_asid_pool: the pool covering ASIDs from 0, and the ASID control cap. */
 export function createItASIDPool(s: MutableState, pool: PhysAddr): ItASIDPool {
   putObject(s, { type: "ASIDPool", paddr: pool, entries: PMap.empty() });
-  return { asidPoolCap: { type: "ASIDPool", paddr: pool, asidBase: asid(0) }, asidControlCap: { type: "ASIDControl" } };
+  return {
+    asidPoolCap: { type: "ASIDPool", paddr: pool, asidBase: asid(0) },
+    asidControlCap: { type: "ASIDControl" },
+  };
 }
 
 /** seL4's write_it_asid_pool: the initial thread's directory under IT_ASID, and the pool in the ASID table. */
-export function writeItASIDPool(s: MutableState, pool: PhysAddr, vspace: PhysAddr): void {
+export function writeItASIDPool(
+  s: MutableState,
+  pool: PhysAddr,
+  vspace: PhysAddr,
+): void {
   const p = objectOfType(s, pool, "ASIDPool");
-  putObject(s, { ...p, entries: p.entries.set(IT_ASID % 2 ** seL4_ASIDPoolIndexBits, vspace) });
-  s.asidTable = s.asidTable.set(Math.floor(IT_ASID / 2 ** seL4_ASIDPoolIndexBits), pool);
+  putObject(s, {
+    ...p,
+    entries: p.entries.set(IT_ASID % 2 ** seL4_ASIDPoolIndexBits, vspace),
+  });
+  s.asidTable = s.asidTable.set(
+    Math.floor(IT_ASID / 2 ** seL4_ASIDPoolIndexBits),
+    pool,
+  );
 }
-

@@ -55,17 +55,33 @@ export const INVALID_ENTRY: InvalidEntry = { kind: "Invalid" };
 
 /** seL4_ARM_VMAttributes word: bit 0 PageCacheable, bit 1 ParityEnabled, bit 2 ExecuteNever. */
 export function attributesFromWord(w: number): PageAttributes {
-  return { cacheable: (w & 1) !== 0, parityEnabled: (w & 2) !== 0, executeNever: (w & 4) !== 0 };
+  return {
+    cacheable: (w & 1) !== 0,
+    parityEnabled: (w & 2) !== 0,
+    executeNever: (w & 4) !== 0,
+  };
 }
 /** The seL4_ARM_VMAttributes word of a set of attributes. */
 export function wordFromAttributes(a: PageAttributes): number {
-  return (a.cacheable ? 1 : 0) | (a.parityEnabled ? 2 : 0) | (a.executeNever ? 4 : 0);
+  return (
+    (a.cacheable ? 1 : 0) | (a.parityEnabled ? 2 : 0) | (a.executeNever ? 4 : 0)
+  );
 }
 /** seL4_ARM_Default_VMAttributes: cacheable, parity, executable. */
 export const DEFAULT_ATTRIBUTES: PageAttributes = attributesFromWord(3);
 
-const AP_OF: Readonly<Record<VMRights, number>> = { VMNoAccess: 0, VMKernelOnly: 1, VMReadOnly: 2, VMReadWrite: 3 };
-const RIGHTS_OF: readonly VMRights[] = ["VMNoAccess", "VMKernelOnly", "VMReadOnly", "VMReadWrite"];
+const AP_OF: Readonly<Record<VMRights, number>> = {
+  VMNoAccess: 0,
+  VMKernelOnly: 1,
+  VMReadOnly: 2,
+  VMReadWrite: 3,
+};
+const RIGHTS_OF: readonly VMRights[] = [
+  "VMNoAccess",
+  "VMKernelOnly",
+  "VMReadOnly",
+  "VMReadWrite",
+];
 
 // Memory type (seL4 makeUserPDE/PTE): cacheable is TEX=0b101 with B=1 (write-back), otherwise
 // strongly ordered (TEX=0, C=0, B=0) and shareable.
@@ -76,16 +92,25 @@ export function decodePDE(word: number): PDE {
   const w = word >>> 0;
   switch (w & 3) {
     case 1:
-      return { kind: "Table", paddr: ((w & 0xfffffc00) >>> 0) as PhysAddr, parityEnabled: ((w >>> 9) & 1) === 1 };
+      return {
+        kind: "Table",
+        paddr: ((w & 0xfffffc00) >>> 0) as PhysAddr,
+        parityEnabled: ((w >>> 9) & 1) === 1,
+      };
     case 2: {
       const superSection = ((w >>> 18) & 1) === 1;
       const tex = (w >>> 12) & 7;
       return {
         kind: "Page",
         size: superSection ? "SuperSection" : "Section",
-        paddr: ((superSection ? w & 0xff000000 : w & 0xfff00000) >>> 0) as PhysAddr,
+        paddr: ((superSection ? w & 0xff000000 : w & 0xfff00000) >>>
+          0) as PhysAddr,
         rights: RIGHTS_OF[(w >>> 10) & 3] as VMRights,
-        attributes: { cacheable: tex === CACHEABLE_TEX && (w & 4) !== 0, parityEnabled: ((w >>> 9) & 1) === 1, executeNever: ((w >>> 4) & 1) === 1 },
+        attributes: {
+          cacheable: tex === CACHEABLE_TEX && (w & 4) !== 0,
+          parityEnabled: ((w >>> 9) & 1) === 1,
+          executeNever: ((w >>> 4) & 1) === 1,
+        },
         global: ((w >>> 17) & 1) === 0,
       };
     }
@@ -106,7 +131,11 @@ export function decodePTE(word: number): PTE {
       size: "SmallPage",
       paddr: ((w & 0xfffff000) >>> 0) as PhysAddr,
       rights: RIGHTS_OF[(w >>> 4) & 3] as VMRights,
-      attributes: { cacheable: tex === CACHEABLE_TEX && (w & 4) !== 0, parityEnabled: false, executeNever: (w & 1) === 1 },
+      attributes: {
+        cacheable: tex === CACHEABLE_TEX && (w & 4) !== 0,
+        parityEnabled: false,
+        executeNever: (w & 1) === 1,
+      },
       global: ((w >>> 11) & 1) === 0,
     };
   }
@@ -117,7 +146,11 @@ export function decodePTE(word: number): PTE {
       size: "LargePage",
       paddr: ((w & 0xffff0000) >>> 0) as PhysAddr,
       rights: RIGHTS_OF[(w >>> 4) & 3] as VMRights,
-      attributes: { cacheable: tex === CACHEABLE_TEX && (w & 4) !== 0, parityEnabled: false, executeNever: ((w >>> 15) & 1) === 1 },
+      attributes: {
+        cacheable: tex === CACHEABLE_TEX && (w & 4) !== 0,
+        parityEnabled: false,
+        executeNever: ((w >>> 15) & 1) === 1,
+      },
       global: ((w >>> 11) & 1) === 0,
     };
   }
@@ -130,12 +163,16 @@ export function encodePDE(e: PDE): number {
     case "Invalid":
       return 0;
     case "Table":
-      return ((e.paddr & 0xfffffc00) | (e.parityEnabled ? 1 << 9 : 0) | 1) >>> 0;
+      return (
+        ((e.paddr & 0xfffffc00) | (e.parityEnabled ? 1 << 9 : 0) | 1) >>> 0
+      );
     case "Page": {
       const a = e.attributes;
       const mem = a.cacheable ? (CACHEABLE_TEX << 12) | (1 << 2) : 1 << 16;
       return (
-        ((e.size === "SuperSection" ? (e.paddr & 0xff000000) | (1 << 18) : e.paddr & 0xfff00000) |
+        ((e.size === "SuperSection"
+          ? (e.paddr & 0xff000000) | (1 << 18)
+          : e.paddr & 0xfff00000) |
           (e.global ? 0 : 1 << 17) |
           mem |
           (AP_OF[e.rights] << 10) |
@@ -159,10 +196,26 @@ export function encodePTE(e: PTE): number {
       const ap = AP_OF[e.rights] << 4;
       if (e.size === "SmallPage") {
         const mem = a.cacheable ? (CACHEABLE_TEX << 6) | (1 << 2) : 1 << 10;
-        return ((e.paddr & 0xfffff000) | ng | mem | ap | 2 | (a.executeNever ? 1 : 0)) >>> 0;
+        return (
+          ((e.paddr & 0xfffff000) |
+            ng |
+            mem |
+            ap |
+            2 |
+            (a.executeNever ? 1 : 0)) >>>
+          0
+        );
       }
       const mem = a.cacheable ? (CACHEABLE_TEX << 12) | (1 << 2) : 1 << 10;
-      return ((e.paddr & 0xffff0000) | (a.executeNever ? 1 << 15 : 0) | ng | mem | ap | 1) >>> 0;
+      return (
+        ((e.paddr & 0xffff0000) |
+          (a.executeNever ? 1 << 15 : 0) |
+          ng |
+          mem |
+          ap |
+          1) >>>
+        0
+      );
     }
   }
 }

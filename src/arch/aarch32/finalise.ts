@@ -13,16 +13,24 @@ import { unmapPage, unmapPageTable } from "./mapping.ts";
  * - the last ASID pool cap releases the pool's ASIDs and its table slot.
  * The object leaves the store when its last cap goes.
  */
-export function finaliseArchCap(s: MutableState, cap: Cap, _slot: SlotAddr, isFinal: boolean): void {
+export function finaliseArchCap(
+  s: MutableState,
+  cap: Cap,
+  _slot: SlotAddr,
+  isFinal: boolean,
+): void {
   switch (cap.type) {
     case "Frame":
-      if (cap.mapping !== null) unmapPage(s, cap.size, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
+      if (cap.mapping !== null)
+        unmapPage(s, cap.size, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
       break;
     case "PageTable":
-      if (isFinal && cap.mapping !== null) unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
+      if (isFinal && cap.mapping !== null)
+        unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
       break;
     case "PageDirectory":
-      if (isFinal && cap.mappedASID !== null) deleteASID(s, cap.mappedASID, cap.paddr);
+      if (isFinal && cap.mappedASID !== null)
+        deleteASID(s, cap.mappedASID, cap.paddr);
       break;
     case "ASIDPool":
       if (isFinal) deleteASIDPool(s, cap.asidBase, cap.paddr);

@@ -16,13 +16,19 @@ export const PD_ASID_SLOT = 4080;
  * slot of USER_TOP up to the last, except the hardware-ASID slot. Before boot builds the
  * global directory there is nothing to copy.
  */
-export function copyGlobalMappings(s: KernelState, entries: PMap<number, number>): PMap<number, number> {
+export function copyGlobalMappings(
+  s: KernelState,
+  entries: PMap<number, number>,
+): PMap<number, number> {
   if (s.globalPD === null) return entries;
   const global = getObjectOfType(s, s.globalPD, "PageDirectory");
   if (global === undefined) return entries;
   let out = entries;
   const first = Math.floor(s.config.userTop / 2 ** PD_ENTRY_SPAN_BITS);
-  for (const [index, word] of global.entries.range(first, 2 ** seL4_PageDirIndexBits)) {
+  for (const [index, word] of global.entries.range(
+    first,
+    2 ** seL4_PageDirIndexBits,
+  )) {
     if (index !== PD_ASID_SLOT) out = out.set(index, word);
   }
   return out;

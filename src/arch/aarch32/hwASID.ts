@@ -34,7 +34,12 @@ export function findFreeHWASID(s: MutableState): HWASID {
   const hw = s.nextHWASID;
   const victim = s.hwASIDTable.get(hw) as ASID;
   invalidateASID(s, victim);
-  invalidateTranslationASID(s, hw, victim, `hardware ASID ${hw} is taken from ASID ${victim}: all ${HW_ASID_COUNT} were in use`);
+  invalidateTranslationASID(
+    s,
+    hw,
+    victim,
+    `hardware ASID ${hw} is taken from ASID ${victim}: all ${HW_ASID_COUNT} were in use`,
+  );
   s.hwASIDTable = s.hwASIDTable.delete(hw);
   s.nextHWASID = ((hw + 1) % HW_ASID_COUNT) as HWASID;
   return hw;

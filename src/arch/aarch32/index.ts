@@ -1,9 +1,21 @@
 import type { Cap } from "../../model/caps.ts";
 import { AARCH32_DEFAULT_CONFIG } from "./config.ts";
 import { finaliseArchCap } from "./finalise.ts";
-import { AARCH32_FAMILIES, type Aarch32Invocation } from "./invocations/index.ts";
-import { isValidVTableRoot, VTABLE_ROOT_DESCRIPTION } from "./invocations/guards.ts";
-import { frameSizeOfType, OBJECT_TYPE_COUNT, OBJECT_TYPES, objectTypeByNumber, objectTypeNumber } from "./objectTypes.ts";
+import {
+  AARCH32_FAMILIES,
+  type Aarch32Invocation,
+} from "./invocations/index.ts";
+import {
+  isValidVTableRoot,
+  VTABLE_ROOT_DESCRIPTION,
+} from "./invocations/guards.ts";
+import {
+  frameSizeOfType,
+  OBJECT_TYPE_COUNT,
+  OBJECT_TYPES,
+  objectTypeByNumber,
+  objectTypeNumber,
+} from "./objectTypes.ts";
 import { createObject, objectSizeBitsOfType } from "./objects.ts";
 import { setVMRoot } from "./vmRoot.ts";
 

@@ -8,7 +8,11 @@ export const PPTR_TOP = 0xfff00000;
 /** The vector table's virtual address (PPTR_VECTOR_TABLE). */
 export const PPTR_VECTOR_TABLE = 0xffff0000;
 
-const KERNEL: PageAttributes = { cacheable: true, parityEnabled: true, executeNever: false };
+const KERNEL: PageAttributes = {
+  cacheable: true,
+  parityEnabled: true,
+  executeNever: false,
+};
 
 /** The kernel's global page directory and page table, as map_kernel_window fills them. */
 export interface KernelWindow {
@@ -25,23 +29,64 @@ export interface KernelWindow {
  * supersections (16 identical entries) up to directory slot 4080, then 1 MiB sections up to
  * PPTR_TOP; the last slot points at the kernel's page table, which maps the vector page.
  */
-export function buildKernelWindow(physBase: number, userTop: number, globalPT: PhysAddr, vectorFrame: PhysAddr): KernelWindow {
+export function buildKernelWindow(
+  physBase: number,
+  userTop: number,
+  globalPT: PhysAddr,
+  vectorFrame: PhysAddr,
+): KernelWindow {
   let pd = PMap.empty<number, number>();
   const first = userTop / 2 ** 20;
   let idx = first;
   const physOf = (i: number) => physBase + (i - first) * 2 ** 20;
   while (idx + 16 <= PD_ASID_SLOT) {
-    const word = encodePDE({ kind: "Page", size: "SuperSection", paddr: physOf(idx) as PhysAddr, rights: "VMKernelOnly", attributes: KERNEL, global: true });
+    const word = encodePDE({
+      kind: "Page",
+      size: "SuperSection",
+      paddr: physOf(idx) as PhysAddr,
+      rights: "VMKernelOnly",
+      attributes: KERNEL,
+      global: true,
+    });
     for (let j = 0; j < 16; j++) pd = pd.set(idx + j, word);
     idx += 16;
   }
   for (; idx < PPTR_TOP / 2 ** 20; idx++) {
-    pd = pd.set(idx, encodePDE({ kind: "Page", size: "Section", paddr: physOf(idx) as PhysAddr, rights: "VMKernelOnly", attributes: KERNEL, global: true }));
+    pd = pd.set(
+      idx,
+      encodePDE({
+        kind: "Page",
+        size: "Section",
+        paddr: physOf(idx) as PhysAddr,
+        rights: "VMKernelOnly",
+        attributes: KERNEL,
+        global: true,
+      }),
+    );
   }
-  pd = pd.set(PPTR_TOP / 2 ** 20, encodePDE({ kind: "Table", paddr: globalPT, parityEnabled: true }));
+  pd = pd.set(
+    PPTR_TOP / 2 ** 20,
+    encodePDE({ kind: "Table", paddr: globalPT, parityEnabled: true }),
+  );
   const pt = PMap.empty<number, number>().set(
     (PPTR_VECTOR_TABLE % 2 ** 20) / 4096,
-    encodePTE({ kind: "Page", size: "SmallPage", paddr: vectorFrame, rights: "VMKernelOnly", attributes: { cacheable: true, parityEnabled: false, executeNever: false }, global: true }),
+    encodePTE({
+      kind: "Page",
+      size: "SmallPage",
+      paddr: vectorFrame,
+      rights: "VMKernelOnly",
+      attributes: {
+        cacheable: true,
+        parityEnabled: false,
+        executeNever: false,
+      },
+      global: true,
+    }),
   );
-  return { pdEntries: pd, ptEntries: pt, physStart: physBase, physEnd: physOf(PPTR_TOP / 2 ** 20) };
+  return {
+    pdEntries: pd,
+    ptEntries: pt,
+    physStart: physBase,
+    physEnd: physOf(PPTR_TOP / 2 ** 20),
+  };
 }

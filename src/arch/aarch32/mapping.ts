@@ -1,17 +1,46 @@
-import { hex, type ASID, type PhysAddr, type VirtAddr } from "../../model/addresses.ts";
-import { deleteFirst, failedLookup, type SyscallError } from "../../model/errors.ts";
+import {
+  hex,
+  type ASID,
+  type PhysAddr,
+  type VirtAddr,
+} from "../../model/addresses.ts";
+import {
+  deleteFirst,
+  failedLookup,
+  type SyscallError,
+} from "../../model/errors.ts";
 import { err, ok, type Result } from "../../model/result.ts";
 import type { VMRights } from "../../model/caps.ts";
-import type { PageDirectoryObject, PageTableObject } from "../../model/objects.ts";
+import type {
+  PageDirectoryObject,
+  PageTableObject,
+} from "../../model/objects.ts";
 import type { KernelState } from "../../model/state.ts";
 import { objectOfType, putObject } from "../../kernel/store.ts";
 import type { MutableState } from "../../model/transition.ts";
 import type { FrameSize } from "../../model/caps.ts";
 import { findPDForASID } from "./asid.ts";
-import { decodePDE, decodePTE, encodePDE, encodePTE, type PageAttributes, type PageEntry } from "./entries.ts";
-import { invalidateTLBByASID, invalidateTranslationASID, invalidateTranslationSingle } from "./tlb.ts";
+import {
+  decodePDE,
+  decodePTE,
+  encodePDE,
+  encodePTE,
+  type PageAttributes,
+  type PageEntry,
+} from "./entries.ts";
+import {
+  invalidateTLBByASID,
+  invalidateTranslationASID,
+  invalidateTranslationSingle,
+} from "./tlb.ts";
 import { setVMRoot, setVMRootForFlush } from "./vmRoot.ts";
-import { lookupPDSlot, lookupPTSlot, readPDE, SLOTS_PER_PAGE, type TableSlot } from "./walk.ts";
+import {
+  lookupPDSlot,
+  lookupPTSlot,
+  readPDE,
+  SLOTS_PER_PAGE,
+  type TableSlot,
+} from "./walk.ts";
 
 /** The entries a mapping writes: one word, into 1 or 16 consecutive slots of one table. */
 export interface MappingEntries {
@@ -38,33 +67,67 @@ export function createSafeMappingEntries(
   rights: VMRights,
   attributes: PageAttributes,
 ): Result<MappingEntries, SyscallError> {
-  if (size === "HugePage") throw new Error("capsim internal error: ARM32 has no HugePage frames");
+  if (size === "HugePage")
+    throw new Error("capsim internal error: ARM32 has no HugePage frames");
   const count = SLOTS_PER_PAGE[size];
   if (size === "SmallPage" || size === "LargePage") {
     const slot = lookupPTSlot(s, pd, vaddr);
     if (!slot.ok) {
-      return err(failedLookup(false, slot.error, `the page directory has no page table for ${hex(vaddr)} (slot ${lookupPDSlot(pd, vaddr).index}): map a page table there first`));
+      return err(
+        failedLookup(
+          false,
+          slot.error,
+          `the page directory has no page table for ${hex(vaddr)} (slot ${lookupPDSlot(pd, vaddr).index}): map a page table there first`,
+        ),
+      );
     }
     const table = objectOfType(s, slot.value.table, "PageTable");
     for (let i = 0; i < count; i++) {
       const existing = decodePTE(table.entries.get(slot.value.index + i) ?? 0);
       if (existing.kind === "Page" && existing.size !== size) {
-        return err(deleteFirst(`a ${existing.size} is already mapped at page-table slot ${slot.value.index + i}: unmap it before mapping a ${size} here`));
+        return err(
+          deleteFirst(
+            `a ${existing.size} is already mapped at page-table slot ${slot.value.index + i}: unmap it before mapping a ${size} here`,
+          ),
+        );
       }
     }
     // PTEs have no parity bit: ParityEnabled only affects section-sized entries.
-    return ok({ level: "PageTable", table: slot.value.table, firstIndex: slot.value.index, count, word: encodePTE(userPage(size, frame, rights, { ...attributes, parityEnabled: false })) });
+    return ok({
+      level: "PageTable",
+      table: slot.value.table,
+      firstIndex: slot.value.index,
+      count,
+      word: encodePTE(
+        userPage(size, frame, rights, { ...attributes, parityEnabled: false }),
+      ),
+    });
   }
   const first = lookupPDSlot(pd, vaddr);
   const dir = objectOfType(s, pd, "PageDirectory");
   for (let i = 0; i < count; i++) {
     const existing = decodePDE(dir.entries.get(first.index + i) ?? 0);
-    if (existing.kind === "Table") return err(deleteFirst(`directory slot ${first.index + i} holds a page table: unmap it before mapping a ${size} here`));
+    if (existing.kind === "Table")
+      return err(
+        deleteFirst(
+          `directory slot ${first.index + i} holds a page table: unmap it before mapping a ${size} here`,
+        ),
+      );
     if (existing.kind === "Page" && existing.size !== size) {
-      return err(deleteFirst(`a ${existing.size} is already mapped at directory slot ${first.index + i}: unmap it before mapping a ${size} here`));
+      return err(
+        deleteFirst(
+          `a ${existing.size} is already mapped at directory slot ${first.index + i}: unmap it before mapping a ${size} here`,
+        ),
+      );
     }
   }
-  return ok({ level: "PageDirectory", table: pd, firstIndex: first.index, count, word: encodePDE(userPage(size, frame, rights, attributes)) });
+  return ok({
+    level: "PageDirectory",
+    table: pd,
+    firstIndex: first.index,
+    count,
+    word: encodePDE(userPage(size, frame, rights, attributes)),
+  });
 }
 
 /**
@@ -72,30 +135,60 @@ export function createSafeMappingEntries(
  * spreading a record and adding a field it lacks takes V8's slow path (about 0.8 µs against 30 ns:
  * docs/performance.md).
  */
-function userPage<S extends FrameSize>(size: S, paddr: PhysAddr, rights: VMRights, attributes: PageAttributes): PageEntry<S> {
+function userPage<S extends FrameSize>(
+  size: S,
+  paddr: PhysAddr,
+  rights: VMRights,
+  attributes: PageAttributes,
+): PageEntry<S> {
   return { kind: "Page", size, paddr, rights, attributes, global: false };
 }
 
 /** Writes `word` (0 clears) into `count` consecutive slots of a table. */
-export function writeEntries(s: MutableState, level: "PageDirectory" | "PageTable", table: PhysAddr, firstIndex: number, count: number, word: number): void {
+export function writeEntries(
+  s: MutableState,
+  level: "PageDirectory" | "PageTable",
+  table: PhysAddr,
+  firstIndex: number,
+  count: number,
+  word: number,
+): void {
   writeEntriesOf(s, objectOfType(s, table, level), firstIndex, count, word);
 }
 
-function writeEntriesOf(s: MutableState, obj: PageTableObject | PageDirectoryObject, firstIndex: number, count: number, word: number): void {
+function writeEntriesOf(
+  s: MutableState,
+  obj: PageTableObject | PageDirectoryObject,
+  firstIndex: number,
+  count: number,
+  word: number,
+): void {
   let entries = obj.entries;
-  for (let i = firstIndex; i < firstIndex + count; i++) entries = word === 0 ? entries.delete(i) : entries.set(i, word);
+  for (let i = firstIndex; i < firstIndex + count; i++)
+    entries = word === 0 ? entries.delete(i) : entries.set(i, word);
   // Field by field, not a spread: records of one type then share one shape (README, Performance).
-  putObject(s, obj.type === "PageTable" ? { type: "PageTable", paddr: obj.paddr, entries } : { type: "PageDirectory", paddr: obj.paddr, entries });
+  putObject(
+    s,
+    obj.type === "PageTable"
+      ? { type: "PageTable", paddr: obj.paddr, entries }
+      : { type: "PageDirectory", paddr: obj.paddr, entries },
+  );
 }
 
 /**
  * seL4's performPageInvocationMapPTE/PDE minus the cap update: write the entries, and flush
  * the ASID's TLB lines when the first slot was already valid (a remap or an overwrite).
  */
-export function writeMapping(s: MutableState, a: ASID, m: MappingEntries): void {
+export function writeMapping(
+  s: MutableState,
+  a: ASID,
+  m: MappingEntries,
+): void {
   const table = objectOfType(s, m.table, m.level);
   const first = table.entries.get(m.firstIndex) ?? 0;
-  const wasValid = first !== 0 && (m.level === "PageTable" ? decodePTE : decodePDE)(first).kind !== "Invalid";
+  const wasValid =
+    first !== 0 &&
+    (m.level === "PageTable" ? decodePTE : decodePDE)(first).kind !== "Invalid";
   writeEntriesOf(s, table, m.firstIndex, m.count, m.word);
   if (wasValid) invalidateTLBByASID(s, a, "a valid entry was overwritten");
 }
@@ -105,7 +198,13 @@ export function writeMapping(s: MutableState, a: ASID, m: MappingEntries): void 
  * if it is still there (the ASID still names a directory, the slot holds a page of this exact
  * size, and it points at this frame); then flushPage. Otherwise nothing: no flush, no switch.
  */
-export function unmapPage(s: MutableState, size: FrameSize, a: ASID, vaddr: VirtAddr, frame: PhysAddr): void {
+export function unmapPage(
+  s: MutableState,
+  size: FrameSize,
+  a: ASID,
+  vaddr: VirtAddr,
+  frame: PhysAddr,
+): void {
   const pd = findPDForASID(s, a);
   if (!pd.ok) return;
   let slot: TableSlot;
@@ -122,7 +221,8 @@ export function unmapPage(s: MutableState, size: FrameSize, a: ASID, vaddr: Virt
   const table = objectOfType(s, slot.table, level);
   const word = table.entries.get(slot.index) ?? 0;
   const entry = level === "PageTable" ? decodePTE(word) : decodePDE(word);
-  if (entry.kind !== "Page" || entry.size !== size || entry.paddr !== frame) return;
+  if (entry.kind !== "Page" || entry.size !== size || entry.paddr !== frame)
+    return;
   writeEntriesOf(s, table, slot.index, SLOTS_PER_PAGE[size], 0);
   flushPage(s, pd.value, a, vaddr);
 }
@@ -134,7 +234,12 @@ export function unmapPage(s: MutableState, size: FrameSize, a: ASID, vaddr: Virt
  * holds a hardware ASID: when it did not switch and the ASID holds none, the TLB has no line
  * of it and nothing happens.
  */
-export function flushPage(s: MutableState, pd: PhysAddr, a: ASID, vaddr: VirtAddr): void {
+export function flushPage(
+  s: MutableState,
+  pd: PhysAddr,
+  a: ASID,
+  vaddr: VirtAddr,
+): void {
   const rootSwitched = setVMRootForFlush(s, pd, a);
   const hw = s.asidMap.get(a);
   if (hw === undefined) return;
@@ -158,7 +263,12 @@ export function flushTable(s: MutableState, pd: PhysAddr, a: ASID): void {
  * seL4's pageTableMapped: the directory of ASID `a`, when its slot for `vaddr` still points at
  * page table `pt`; otherwise undefined.
  */
-export function pageTableMapped(s: KernelState, a: ASID, vaddr: VirtAddr, pt: PhysAddr): PhysAddr | undefined {
+export function pageTableMapped(
+  s: KernelState,
+  a: ASID,
+  vaddr: VirtAddr,
+  pt: PhysAddr,
+): PhysAddr | undefined {
   const pd = findPDForASID(s, a);
   if (!pd.ok) return undefined;
   const pde = readPDE(s, lookupPDSlot(pd.value, vaddr));
@@ -166,7 +276,12 @@ export function pageTableMapped(s: KernelState, a: ASID, vaddr: VirtAddr, pt: Ph
 }
 
 /** seL4's unmapPageTable: remove `pt` from its directory slot if it is still there, then flushTable. */
-export function unmapPageTable(s: MutableState, a: ASID, vaddr: VirtAddr, pt: PhysAddr): void {
+export function unmapPageTable(
+  s: MutableState,
+  a: ASID,
+  vaddr: VirtAddr,
+  pt: PhysAddr,
+): void {
   const pd = pageTableMapped(s, a, vaddr, pt);
   if (pd === undefined) return;
   const slot = lookupPDSlot(pd, vaddr);

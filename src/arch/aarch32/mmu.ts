@@ -7,23 +7,66 @@ import { resolve } from "./walk.ts";
 
 /** What the MMU made of an access: a physical address, or a translation fault at a level. */
 export type Translation =
-  | { readonly ok: true; readonly paddr: number; readonly line: TLBEntry; readonly fromTLB: boolean }
-  | { readonly ok: false; readonly fault: "translation"; readonly level: "PageDirectory" | "PageTable"; readonly vaddr: VirtAddr; readonly why: string };
+  | {
+      readonly ok: true;
+      readonly paddr: number;
+      readonly line: TLBEntry;
+      readonly fromTLB: boolean;
+    }
+  | {
+      readonly ok: false;
+      readonly fault: "translation";
+      readonly level: "PageDirectory" | "PageTable";
+      readonly vaddr: VirtAddr;
+      readonly why: string;
+    };
 
 /**
  * The MMU translating `vaddr` in the loaded address space (TTBR0 and CONTEXTIDR): the TLB
  * first (a line tagged with the current hardware ASID, or a global line), else a table walk
  * that fills the TLB. Returns the state with the TLB as the access left it.
  */
-export function mmuTranslate(s: KernelState, vaddr: VirtAddr): { state: KernelState; translation: Translation } {
+export function mmuTranslate(
+  s: KernelState,
+  vaddr: VirtAddr,
+): { state: KernelState; translation: Translation } {
   const loaded = s.loadedVSpace;
-  if (loaded === null) return { state: s, translation: { ok: false, fault: "translation", level: "PageDirectory", vaddr, why: "no address space is loaded" } };
+  if (loaded === null)
+    return {
+      state: s,
+      translation: {
+        ok: false,
+        fault: "translation",
+        level: "PageDirectory",
+        vaddr,
+        why: "no address space is loaded",
+      },
+    };
   for (const tag of [loaded.hwASID, GLOBAL_TLB_TAG]) {
     const line = s.tlb.get(tlbKey(tag, vaddr));
-    if (line !== undefined) return { state: s, translation: { ok: true, paddr: line.pbase + (vaddr - line.vbase), line, fromTLB: true } };
+    if (line !== undefined)
+      return {
+        state: s,
+        translation: {
+          ok: true,
+          paddr: line.pbase + (vaddr - line.vbase),
+          line,
+          fromTLB: true,
+        },
+      };
   }
   const r = resolve(s, loaded.pd, vaddr);
-  if (!r.mapped) return { state: s, translation: { ok: false, fault: "translation", level: r.level, vaddr, why: `no valid ${r.level} entry for ${hex(vaddr)}` } };
+  if (!r.mapped)
+    return {
+      state: s,
+      translation: {
+        ok: false,
+        fault: "translation",
+        level: r.level,
+        vaddr,
+        why: `no valid ${r.level} entry for ${hex(vaddr)}`,
+      },
+    };
   const line: TLBEntry = {
     vbase: r.vbase,
     pbase: r.frame,
@@ -38,7 +81,15 @@ export function mmuTranslate(s: KernelState, vaddr: VirtAddr): { state: KernelSt
   const state = transition(s, (d) => {
     d.tlb = d.tlb.set(key, line);
   });
-  return { state, translation: { ok: true, paddr: r.frame + (vaddr - r.vbase), line, fromTLB: false } };
+  return {
+    state,
+    translation: {
+      ok: true,
+      paddr: r.frame + (vaddr - r.vbase),
+      line,
+      fromTLB: false,
+    },
+  };
 }
 
 /** The bytes a TLB line covers. */

@@ -1,4 +1,8 @@
-import { FRAME_SIZES, type Aarch32FrameSize, type FrameSize } from "../../model/caps.ts";
+import {
+  FRAME_SIZES,
+  type Aarch32FrameSize,
+  type FrameSize,
+} from "../../model/caps.ts";
 import { frameSizeBits, type ApiGeneration } from "../../model/state.ts";
 import type { AnyObjectTypeName } from "../../model/objectTypes.ts";
 import { AARCH32_SIZES } from "./constants.ts";
@@ -46,24 +50,41 @@ const LEGACY_OBJECT_TYPES: readonly ObjectTypeName[] = [
   "seL4_ARM_PageDirectoryObject",
 ];
 
-const NUMBERING: Readonly<Record<ApiGeneration, readonly ObjectTypeName[]>> = { current: OBJECT_TYPES, legacy: LEGACY_OBJECT_TYPES };
+const NUMBERING: Readonly<Record<ApiGeneration, readonly ObjectTypeName[]>> = {
+  current: OBJECT_TYPES,
+  legacy: LEGACY_OBJECT_TYPES,
+};
 
 /** The libsel4 number of an object type, in the numbering of an API generation (current by default). */
-export const objectTypeNumber = (t: AnyObjectTypeName, api: ApiGeneration = "current"): number => (NUMBERING[api] as readonly AnyObjectTypeName[]).indexOf(t);
+export const objectTypeNumber = (
+  t: AnyObjectTypeName,
+  api: ApiGeneration = "current",
+): number => (NUMBERING[api] as readonly AnyObjectTypeName[]).indexOf(t);
 
 /** The object type with this libsel4 number in an API generation's numbering, or undefined. */
-export const objectTypeByNumber = (n: number, api: ApiGeneration = "current"): ObjectTypeName | undefined => NUMBERING[api][n];
+export const objectTypeByNumber = (
+  n: number,
+  api: ApiGeneration = "current",
+): ObjectTypeName | undefined => NUMBERING[api][n];
 
 /** The four frame sizes of ARM 32-bit, smallest first. */
 
 /** log2 of each frame size's bytes (seL4_PageBits, seL4_LargePageBits, seL4_SectionBits, seL4_SuperSectionBits). */
-export const FRAME_SIZE_BITS: Readonly<Record<Aarch32FrameSize, number>> = { SmallPage: 12, LargePage: 16, Section: 20, SuperSection: 24 };
+export const FRAME_SIZE_BITS: Readonly<Record<Aarch32FrameSize, number>> = {
+  SmallPage: 12,
+  LargePage: 16,
+  Section: 20,
+  SuperSection: 24,
+};
 
 /** log2 of a frame's bytes; AArch64's HugePage cannot occur on ARM32 (frameSizeBits throws). */
-export const frameBits = (size: FrameSize): number => frameSizeBits(AARCH32_SIZES, size);
+export const frameBits = (size: FrameSize): number =>
+  frameSizeBits(AARCH32_SIZES, size);
 
 /** The frame object type that makes frames of this size. */
-export const FRAME_OBJECT_TYPE: Readonly<Record<Aarch32FrameSize, ObjectTypeName>> = {
+export const FRAME_OBJECT_TYPE: Readonly<
+  Record<Aarch32FrameSize, ObjectTypeName>
+> = {
   SmallPage: "seL4_ARM_SmallPageObject",
   LargePage: "seL4_ARM_LargePageObject",
   Section: "seL4_ARM_SectionObject",
@@ -71,6 +92,8 @@ export const FRAME_OBJECT_TYPE: Readonly<Record<Aarch32FrameSize, ObjectTypeName
 };
 
 /** The frame size an object type makes, or undefined when it makes no frame. */
-export function frameSizeOfType(t: AnyObjectTypeName): Aarch32FrameSize | undefined {
+export function frameSizeOfType(
+  t: AnyObjectTypeName,
+): Aarch32FrameSize | undefined {
   return FRAME_SIZES.find((s) => FRAME_OBJECT_TYPE[s] === t);
 }

@@ -1,7 +1,16 @@
 import type { PhysAddr } from "../../model/addresses.ts";
 import { PMap } from "../../model/pmap.ts";
-import { frameSizeBits, type KernelSizes, type KernelState } from "../../model/state.ts";
-import { createGenericObject, genericObjectSizeBits, isGenericObjectType, type NewObject } from "../../kernel/create.ts";
+import {
+  frameSizeBits,
+  type KernelSizes,
+  type KernelState,
+} from "../../model/state.ts";
+import {
+  createGenericObject,
+  genericObjectSizeBits,
+  isGenericObjectType,
+  type NewObject,
+} from "../../kernel/create.ts";
 import { copyGlobalMappings } from "./globalMappings.ts";
 import type { AnyObjectTypeName } from "../../model/objectTypes.ts";
 import { frameSizeOfType } from "./objectTypes.ts";
@@ -10,8 +19,13 @@ import { frameSizeOfType } from "./objectTypes.ts";
  * seL4's getObjectSize with Arch_getObjectSize: log2 of the bytes one object of this type
  * takes; `userSize` matters only for untyped memory (its size bits) and CNodes (their radix).
  */
-export function objectSizeBitsOfType(sizes: KernelSizes, type: AnyObjectTypeName, userSize: number): number {
-  if (isGenericObjectType(type)) return genericObjectSizeBits(sizes, type, userSize);
+export function objectSizeBitsOfType(
+  sizes: KernelSizes,
+  type: AnyObjectTypeName,
+  userSize: number,
+): number {
+  if (isGenericObjectType(type))
+    return genericObjectSizeBits(sizes, type, userSize);
   switch (type) {
     case "seL4_ARM_PageDirectoryObject":
       return sizes.vspaceRootBits;
@@ -19,7 +33,8 @@ export function objectSizeBitsOfType(sizes: KernelSizes, type: AnyObjectTypeName
       return sizes.pageTableBits;
     default: {
       const frameSize = frameSizeOfType(type);
-      if (frameSize === undefined) throw new Error(`capsim internal error: ARM32 has no ${type}`);
+      if (frameSize === undefined)
+        throw new Error(`capsim internal error: ARM32 has no ${type}`);
       return frameSizeBits(sizes, frameSize);
     }
   }
@@ -30,17 +45,44 @@ export function objectSizeBitsOfType(sizes: KernelSizes, type: AnyObjectTypeName
  * Frames come out read-write and unmapped, page tables unmapped, page directories without an
  * ASID and with the kernel's global entries copied in (copyGlobalMappings).
  */
-export function createObject(s: KernelState, type: AnyObjectTypeName, paddr: PhysAddr, userSize: number, isDevice: boolean): NewObject {
-  if (isGenericObjectType(type)) return createGenericObject(type, paddr, userSize, isDevice);
+export function createObject(
+  s: KernelState,
+  type: AnyObjectTypeName,
+  paddr: PhysAddr,
+  userSize: number,
+  isDevice: boolean,
+): NewObject {
+  if (isGenericObjectType(type))
+    return createGenericObject(type, paddr, userSize, isDevice);
   const frameSize = frameSizeOfType(type);
   if (frameSize !== undefined) {
-    return { object: { type: "Frame", paddr, size: frameSize, isDevice }, cap: { type: "Frame", paddr, size: frameSize, vmRights: "VMReadWrite", isDevice, mapping: null } };
+    return {
+      object: { type: "Frame", paddr, size: frameSize, isDevice },
+      cap: {
+        type: "Frame",
+        paddr,
+        size: frameSize,
+        vmRights: "VMReadWrite",
+        isDevice,
+        mapping: null,
+      },
+    };
   }
   switch (type) {
     case "seL4_ARM_PageDirectoryObject":
-      return { object: { type: "PageDirectory", paddr, entries: copyGlobalMappings(s, PMap.empty()) }, cap: { type: "PageDirectory", paddr, mappedASID: null } };
+      return {
+        object: {
+          type: "PageDirectory",
+          paddr,
+          entries: copyGlobalMappings(s, PMap.empty()),
+        },
+        cap: { type: "PageDirectory", paddr, mappedASID: null },
+      };
     case "seL4_ARM_PageTableObject":
-      return { object: { type: "PageTable", paddr, entries: PMap.empty() }, cap: { type: "PageTable", paddr, mapping: null } };
+      return {
+        object: { type: "PageTable", paddr, entries: PMap.empty() },
+        cap: { type: "PageTable", paddr, mapping: null },
+      };
     default:
       throw new Error(`capsim internal error: no creation rule for ${type}`);
   }

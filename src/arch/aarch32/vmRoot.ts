@@ -28,11 +28,15 @@ function armv_contextSwitch(s: MutableState, pd: PhysAddr, a: ASID): void {
 export function setVMRoot(s: MutableState, tcb: PhysAddr | null): void {
   // seL4 loads the global directory without touching CONTEXTIDR: the hardware ASID stays as it was.
   const loadGlobal = () => {
-    s.loadedVSpace = s.globalPD === null ? null : { pd: s.globalPD, hwASID: s.loadedVSpace?.hwASID ?? NO_HW_ASID_YET };
+    s.loadedVSpace =
+      s.globalPD === null
+        ? null
+        : { pd: s.globalPD, hwASID: s.loadedVSpace?.hwASID ?? NO_HW_ASID_YET };
   };
   if (tcb === null) return loadGlobal();
   const root = getCap(s, slotAddress(tcb, TCB_SLOTS.tcbVTable));
-  if (root.type !== "PageDirectory" || root.mappedASID === null) return loadGlobal();
+  if (root.type !== "PageDirectory" || root.mappedASID === null)
+    return loadGlobal();
   const found = findPDForASID(s, root.mappedASID);
   if (!found.ok || found.value !== root.paddr) return loadGlobal();
   armv_contextSwitch(s, root.paddr, root.mappedASID);
@@ -46,11 +50,23 @@ export function setVMRoot(s: MutableState, tcb: PhysAddr | null): void {
  * directory. Returns whether it switched; the caller then switches back with setVMRoot. The
  * switch allocates the target ASID a hardware ASID, which it keeps afterwards.
  */
-export function setVMRootForFlush(s: MutableState, pd: PhysAddr, a: ASID): boolean {
+export function setVMRootForFlush(
+  s: MutableState,
+  pd: PhysAddr,
+  a: ASID,
+): boolean {
   // seL4 always has a current thread; capsim's state may have none, and then no root names pd.
   if (s.currentThread !== null) {
-    const threadRoot = getCap(s, slotAddress(s.currentThread, TCB_SLOTS.tcbVTable));
-    if (threadRoot.type === "PageDirectory" && threadRoot.mappedASID !== null && threadRoot.paddr === pd) return false;
+    const threadRoot = getCap(
+      s,
+      slotAddress(s.currentThread, TCB_SLOTS.tcbVTable),
+    );
+    if (
+      threadRoot.type === "PageDirectory" &&
+      threadRoot.mappedASID !== null &&
+      threadRoot.paddr === pd
+    )
+      return false;
   }
   armv_contextSwitch(s, pd, a);
   return true;

@@ -1,13 +1,26 @@
-import { bitField, type PhysAddr, type VirtAddr } from "../../model/addresses.ts";
+import {
+  bitField,
+  type PhysAddr,
+  type VirtAddr,
+} from "../../model/addresses.ts";
 import type { LookupFailure } from "../../model/errors.ts";
 import { err, ok, type Result } from "../../model/result.ts";
 import type { VMRights } from "../../model/caps.ts";
-import { seL4_PageDirEntryBits, seL4_PageDirIndexBits, seL4_PageTableIndexBits } from "./constants.ts";
+import {
+  seL4_PageDirEntryBits,
+  seL4_PageDirIndexBits,
+  seL4_PageTableIndexBits,
+} from "./constants.ts";
 import type { KernelState } from "../../model/state.ts";
 import { objectOfType } from "../../kernel/store.ts";
 import type { Aarch32FrameSize, FrameSize } from "../../model/caps.ts";
 import { frameBits } from "./objectTypes.ts";
-import { decodePDE, decodePTE, type Entry, type PageAttributes } from "./entries.ts";
+import {
+  decodePDE,
+  decodePTE,
+  type Entry,
+  type PageAttributes,
+} from "./entries.ts";
 
 /** A slot of a paging structure: the table's physical address and the entry's index. */
 export interface TableSlot {
@@ -16,7 +29,12 @@ export interface TableSlot {
 }
 
 /** How many consecutive slots a page of this size fills (16 for LargePage and SuperSection). */
-export const SLOTS_PER_PAGE: Readonly<Record<Aarch32FrameSize, number>> = { SmallPage: 1, LargePage: 16, Section: 1, SuperSection: 16 };
+export const SLOTS_PER_PAGE: Readonly<Record<Aarch32FrameSize, number>> = {
+  SmallPage: 1,
+  LargePage: 16,
+  Section: 1,
+  SuperSection: 16,
+};
 
 /** The kernel-physical address of a table slot: table base + index * 4. */
 export function slotPhysAddr(slot: TableSlot): PhysAddr {
@@ -30,26 +48,38 @@ export function lookupPDSlot(pd: PhysAddr, v: VirtAddr): TableSlot {
 
 /** The raw word in a directory slot (0 when absent). */
 export function readPDEWord(s: KernelState, slot: TableSlot): number {
-  return objectOfType(s, slot.table, "PageDirectory").entries.get(slot.index) ?? 0;
+  return (
+    objectOfType(s, slot.table, "PageDirectory").entries.get(slot.index) ?? 0
+  );
 }
 /** The raw word in a page-table slot (0 when absent). */
 export function readPTEWord(s: KernelState, slot: TableSlot): number {
   return objectOfType(s, slot.table, "PageTable").entries.get(slot.index) ?? 0;
 }
 /** The decoded entry in a directory slot. */
-export const readPDE = (s: KernelState, slot: TableSlot): Entry => decodePDE(readPDEWord(s, slot));
+export const readPDE = (s: KernelState, slot: TableSlot): Entry =>
+  decodePDE(readPDEWord(s, slot));
 /** The decoded entry in a page-table slot. */
-export const readPTE = (s: KernelState, slot: TableSlot): Entry => decodePTE(readPTEWord(s, slot));
+export const readPTE = (s: KernelState, slot: TableSlot): Entry =>
+  decodePTE(readPTEWord(s, slot));
 
 /**
  * seL4's lookupPTSlot: the page-table slot for `v`, through the directory entry for `v`. When
  * that entry is not a page table, the lookup fails with MissingCapability, 20 bits left (the
  * bits a page table would have resolved): the FailedLookup that Page_Map reports.
  */
-export function lookupPTSlot(s: KernelState, pd: PhysAddr, v: VirtAddr): Result<TableSlot, LookupFailure> {
+export function lookupPTSlot(
+  s: KernelState,
+  pd: PhysAddr,
+  v: VirtAddr,
+): Result<TableSlot, LookupFailure> {
   const pde = readPDE(s, lookupPDSlot(pd, v));
-  if (pde.kind !== "Table") return err({ kind: "MissingCapability", bitsLeft: 20 });
-  return ok({ table: pde.paddr, index: bitField(v, 12, seL4_PageTableIndexBits) });
+  if (pde.kind !== "Table")
+    return err({ kind: "MissingCapability", bitsLeft: 20 });
+  return ok({
+    table: pde.paddr,
+    index: bitField(v, 12, seL4_PageTableIndexBits),
+  });
 }
 
 /** What the MMU finds for a virtual address: the page, its entry and where that entry lives. */
@@ -88,14 +118,21 @@ function firstOfGroup(slot: TableSlot, size: Aarch32FrameSize): TableSlot {
  * (the design notes' "resolve VA to PA"): the physical address, the page and the slot
  * holding its leaf entry, or the level where the walk found an invalid entry.
  */
-export function resolve(s: KernelState, pd: PhysAddr, vaddr: VirtAddr): ResolvedPage | Unresolved {
+export function resolve(
+  s: KernelState,
+  pd: PhysAddr,
+  vaddr: VirtAddr,
+): ResolvedPage | Unresolved {
   const pdSlot = lookupPDSlot(pd, vaddr);
   const pde = readPDE(s, pdSlot);
   let leaf: Entry;
   let slot: TableSlot;
   if (pde.kind === "Invalid") return { mapped: false, level: "PageDirectory" };
   if (pde.kind === "Table") {
-    slot = { table: pde.paddr, index: bitField(vaddr, 12, seL4_PageTableIndexBits) };
+    slot = {
+      table: pde.paddr,
+      index: bitField(vaddr, 12, seL4_PageTableIndexBits),
+    };
     leaf = readPTE(s, slot);
     if (leaf.kind !== "Page") return { mapped: false, level: "PageTable" };
   } else {
@@ -121,7 +158,11 @@ export function resolve(s: KernelState, pd: PhysAddr, vaddr: VirtAddr): Resolved
 }
 
 /** seL4's resolveVAddr: the size and frame base of what is mapped at `v`, or undefined. */
-export function resolveVAddr(s: KernelState, pd: PhysAddr, v: VirtAddr): { size: FrameSize; frame: PhysAddr } | undefined {
+export function resolveVAddr(
+  s: KernelState,
+  pd: PhysAddr,
+  v: VirtAddr,
+): { size: FrameSize; frame: PhysAddr } | undefined {
   const r = resolve(s, pd, v);
   return r.mapped ? { size: r.size, frame: r.frame } : undefined;
 }
@@ -139,29 +180,56 @@ export interface EntryRow {
   readonly word: number;
 }
 
-function listEntries(entries: Iterable<[number, number]>, table: PhysAddr, decode: (w: number) => Entry, spanBits: number): EntryRow[] {
+function listEntries(
+  entries: Iterable<[number, number]>,
+  table: PhysAddr,
+  decode: (w: number) => Entry,
+  spanBits: number,
+): EntryRow[] {
   const rows: EntryRow[] = [];
   for (const [index, word] of entries) {
     const entry = decode(word);
     if (entry.kind === "Invalid") continue;
     const last = rows[rows.length - 1];
     const groupSize = entry.kind === "Page" ? SLOTS_PER_PAGE[entry.size] : 1;
-    if (last && groupSize > 1 && last.word === word && last.index + last.count === index && last.count < groupSize) {
+    if (
+      last &&
+      groupSize > 1 &&
+      last.word === word &&
+      last.index + last.count === index &&
+      last.count < groupSize
+    ) {
       rows[rows.length - 1] = { ...last, count: last.count + 1 };
       continue;
     }
-    rows.push({ index, count: 1, slot: slotPhysAddr({ table, index }), vaddrOffset: index * 2 ** spanBits, entry, word });
+    rows.push({
+      index,
+      count: 1,
+      slot: slotPhysAddr({ table, index }),
+      vaddrOffset: index * 2 ** spanBits,
+      entry,
+      word,
+    });
   }
   return rows;
 }
 
 /** The valid entries of a page directory, decoded, in slot order. */
 export function listDirectory(s: KernelState, pd: PhysAddr): EntryRow[] {
-  return listEntries(objectOfType(s, pd, "PageDirectory").entries.entries(), pd, decodePDE, 20);
+  return listEntries(
+    objectOfType(s, pd, "PageDirectory").entries.entries(),
+    pd,
+    decodePDE,
+    20,
+  );
 }
 
 /** The valid entries of a page table, decoded, in slot order. */
 export function listTable(s: KernelState, pt: PhysAddr): EntryRow[] {
-  return listEntries(objectOfType(s, pt, "PageTable").entries.entries(), pt, decodePTE, 12);
+  return listEntries(
+    objectOfType(s, pt, "PageTable").entries.entries(),
+    pt,
+    decodePTE,
+    12,
+  );
 }
-

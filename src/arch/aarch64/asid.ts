@@ -1,5 +1,9 @@
 import { hex, type ASID, type PhysAddr } from "../../model/addresses.ts";
-import { failedLookup, type LookupFailure, type SyscallError } from "../../model/errors.ts";
+import {
+  failedLookup,
+  type LookupFailure,
+  type SyscallError,
+} from "../../model/errors.ts";
 import { err, ok, type Result } from "../../model/result.ts";
 import type { KernelState } from "../../model/state.ts";
 import { getObjectOfType } from "../../kernel/store.ts";
@@ -19,17 +23,34 @@ export const asidLow = (a: ASID): number => a % ASID_POOL_SIZE;
  * seL4's findVSpaceForASID (V64, through findMapForASID): the VSpace an ASID names, or the
  * lookup failure InvalidRoot when its pool or its asid_map entry is missing.
  */
-export function findVSpaceForASID(s: KernelState, a: ASID): Result<PhysAddr, LookupFailure> {
+export function findVSpaceForASID(
+  s: KernelState,
+  a: ASID,
+): Result<PhysAddr, LookupFailure> {
   const poolAddr = s.asidTable.get(asidHigh(a));
   if (poolAddr === undefined) return err({ kind: "InvalidRoot" });
   const pool = getObjectOfType(s, poolAddr, "ASIDPool");
-  if (pool === undefined) throw new Error(`capsim internal error: ASID table names ${hex(poolAddr)}, which is not an ASID pool`);
+  if (pool === undefined)
+    throw new Error(
+      `capsim internal error: ASID table names ${hex(poolAddr)}, which is not an ASID pool`,
+    );
   const root = pool.entries.get(asidLow(a));
   return root === undefined ? err({ kind: "InvalidRoot" }) : ok(root);
 }
 
 /** findVSpaceForASID as decoders report it: FailedLookup, not the source, InvalidRoot. */
-export function findVSpaceForASIDOrFail(s: KernelState, a: ASID): Result<PhysAddr, SyscallError> {
+export function findVSpaceForASIDOrFail(
+  s: KernelState,
+  a: ASID,
+): Result<PhysAddr, SyscallError> {
   const r = findVSpaceForASID(s, a);
-  return r.ok ? r : err(failedLookup(false, r.error, `ASID ${a} names no VSpace any more (its pool or its entry has gone)`));
+  return r.ok
+    ? r
+    : err(
+        failedLookup(
+          false,
+          r.error,
+          `ASID ${a} names no VSpace any more (its pool or its entry has gone)`,
+        ),
+      );
 }

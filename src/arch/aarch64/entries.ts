@@ -58,13 +58,32 @@ export const MAIR_DEVICE_nGnRnE = 0;
 export const MAIR_NORMAL = 4;
 
 /** AP[2:1] of each right (APFromVMRights): RW 1 (EL0 rw), RO 3 (EL0 r), KernelOnly 0 (EL1 rw only). */
-const AP_OF: Readonly<Record<VMRights, number>> = { VMReadWrite: 1, VMReadOnly: 3, VMKernelOnly: 0, VMNoAccess: 0 };
+const AP_OF: Readonly<Record<VMRights, number>> = {
+  VMReadWrite: 1,
+  VMReadOnly: 3,
+  VMKernelOnly: 0,
+  VMNoAccess: 0,
+};
 /** vmRightsFromPTE: AP 0 and 2 are kernel-only. */
-const RIGHTS_OF: readonly VMRights[] = ["VMKernelOnly", "VMReadWrite", "VMKernelOnly", "VMReadOnly"];
+const RIGHTS_OF: readonly VMRights[] = [
+  "VMKernelOnly",
+  "VMReadWrite",
+  "VMKernelOnly",
+  "VMReadOnly",
+];
 
 /** Which frame a block or page descriptor maps at each level (4 KiB granule). */
-const SIZE_AT_LEVEL: readonly (Aarch64FrameSize | undefined)[] = [undefined, "HugePage", "LargePage", "SmallPage"];
-const ADDRESS_BITS_BELOW: Readonly<Record<Aarch64FrameSize, number>> = { SmallPage: 12, LargePage: 21, HugePage: 30 };
+const SIZE_AT_LEVEL: readonly (Aarch64FrameSize | undefined)[] = [
+  undefined,
+  "HugePage",
+  "LargePage",
+  "SmallPage",
+];
+const ADDRESS_BITS_BELOW: Readonly<Record<Aarch64FrameSize, number>> = {
+  SmallPage: 12,
+  LargePage: 21,
+  HugePage: 30,
+};
 
 const TWO_32 = 2 ** 32;
 const LO_MASK = 0xffffffffn;
@@ -75,7 +94,10 @@ function join(hi: number, lo: number): PTEWord {
 }
 
 /** Bits [47:12] of a physical address as the (hi, lo) parts of a descriptor, cleared below `lowBits`. */
-function addressParts(paddr: number, lowBits: number): { hi: number; lo: number } {
+function addressParts(
+  paddr: number,
+  lowBits: number,
+): { hi: number; lo: number } {
   const base = paddr - (paddr % 2 ** lowBits);
   const hi = Math.floor(base / TWO_32) & 0xffff;
   const lo = (base % TWO_32) >>> 0;
@@ -94,17 +116,24 @@ export function decodePTE(word: PTEWord, level: Level): PTE {
   const type = lo & 3;
   const is4k = ((hi >>> 26) & 1) === 1;
   const addr = (hi & 0xffff) * TWO_32 + ((lo & 0xfffff000) >>> 0);
-  if (type === 3 && !is4k) return level < 3 ? { kind: "Table", paddr: addr as PhysAddr } : INVALID_ENTRY;
+  if (type === 3 && !is4k)
+    return level < 3
+      ? { kind: "Table", paddr: addr as PhysAddr }
+      : INVALID_ENTRY;
   let size: Aarch64FrameSize | undefined;
   if (type === 3 && is4k) size = level === 3 ? "SmallPage" : undefined;
-  else if (type === 1) size = level === 1 || level === 2 ? SIZE_AT_LEVEL[level] : undefined;
+  else if (type === 1)
+    size = level === 1 || level === 2 ? SIZE_AT_LEVEL[level] : undefined;
   if (size === undefined) return INVALID_ENTRY;
   return {
     kind: "Page",
     size,
     paddr: (addr - (addr % 2 ** ADDRESS_BITS_BELOW[size])) as PhysAddr,
     rights: RIGHTS_OF[(lo >>> 6) & 3] as VMRights,
-    attributes: { cacheable: ((lo >>> 2) & 7) === MAIR_NORMAL, executeNever: ((hi >>> 22) & 1) === 1 },
+    attributes: {
+      cacheable: ((lo >>> 2) & 7) === MAIR_NORMAL,
+      executeNever: ((hi >>> 22) & 1) === 1,
+    },
     global: ((lo >>> 11) & 1) === 0,
   };
 }
@@ -126,15 +155,25 @@ export function encodePTE(e: PTE): PTEWord {
     case "Page": {
       const { hi, lo } = addressParts(e.paddr, ADDRESS_BITS_BELOW[e.size]);
       const attr = e.attributes.cacheable ? MAIR_NORMAL : MAIR_DEVICE_nGnRnE;
-      const low = lo | (e.global ? 0 : 1 << 11) | (1 << 10) | (AP_OF[e.rights] << 6) | (attr << 2) | (e.size === "SmallPage" ? 3 : 1);
-      const high = hi | (e.attributes.executeNever ? 1 << 22 : 0) | (e.size === "SmallPage" ? 1 << 26 : 0);
+      const low =
+        lo |
+        (e.global ? 0 : 1 << 11) |
+        (1 << 10) |
+        (AP_OF[e.rights] << 6) |
+        (attr << 2) |
+        (e.size === "SmallPage" ? 3 : 1);
+      const high =
+        hi |
+        (e.attributes.executeNever ? 1 << 22 : 0) |
+        (e.size === "SmallPage" ? 1 << 26 : 0);
       return join(high, low);
     }
   }
 }
 
 /** The frame size a page descriptor at `level` maps, or undefined where none can be. */
-export const frameSizeAtLevel = (level: Level): Aarch64FrameSize | undefined => SIZE_AT_LEVEL[level];
+export const frameSizeAtLevel = (level: Level): Aarch64FrameSize | undefined =>
+  SIZE_AT_LEVEL[level];
 
 /** Whether a word holds anything seL4 considers valid (pte_ptr_get_valid: not pte_invalid). */
 export const isValidWord = (w: PTEWord): boolean => (w & 1n) === 1n;

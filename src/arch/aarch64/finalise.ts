@@ -1,7 +1,15 @@
-import { asid as toASID, type ASID, type PhysAddr } from "../../model/addresses.ts";
+import {
+  asid as toASID,
+  type ASID,
+  type PhysAddr,
+} from "../../model/addresses.ts";
 import type { Cap } from "../../model/caps.ts";
 import type { SlotAddr } from "../../model/state.ts";
-import { getObjectOfType, putObject, removeObject } from "../../kernel/store.ts";
+import {
+  getObjectOfType,
+  putObject,
+  removeObject,
+} from "../../kernel/store.ts";
 import type { MutableState } from "../../model/transition.ts";
 import { asidHigh, asidLow, ASID_POOL_SIZE } from "./asid.ts";
 import { unmapPage, unmapPageTable } from "./mapping.ts";
@@ -20,12 +28,20 @@ export function deleteASID(s: MutableState, a: ASID, vspace: PhysAddr): void {
   const pool = getObjectOfType(s, poolAddr, "ASIDPool");
   if (pool === undefined || pool.entries.get(asidLow(a)) !== vspace) return;
   invalidateTLBByASID(s, a, `ASID ${a} was deleted with its VSpace`);
-  putObject(s, { type: "ASIDPool", paddr: pool.paddr, entries: pool.entries.delete(asidLow(a)) });
+  putObject(s, {
+    type: "ASIDPool",
+    paddr: pool.paddr,
+    entries: pool.entries.delete(asidLow(a)),
+  });
   setVMRoot(s, s.currentThread);
 }
 
 /** seL4's deleteASIDPool (V64): flush every assigned ASID of the pool, empty its table slot, reload the address space. */
-export function deleteASIDPool(s: MutableState, base: ASID, pool: PhysAddr): void {
+export function deleteASIDPool(
+  s: MutableState,
+  base: ASID,
+  pool: PhysAddr,
+): void {
   if (s.asidTable.get(asidHigh(base)) !== pool) return;
   const obj = getObjectOfType(s, pool, "ASIDPool");
   for (const [low] of obj?.entries.entries() ?? []) {
@@ -41,16 +57,30 @@ export function deleteASIDPool(s: MutableState, base: ASID, pool: PhysAddr): voi
  * the final page-table cap unmaps the table (no zeroing); the final assigned VSpace cap releases
  * its ASID (deleteASID); the final pool cap releases the pool (deleteASIDPool).
  */
-export function finaliseArchCap(s: MutableState, cap: Cap, _slot: SlotAddr, isFinal: boolean): void {
+export function finaliseArchCap(
+  s: MutableState,
+  cap: Cap,
+  _slot: SlotAddr,
+  isFinal: boolean,
+): void {
   switch (cap.type) {
     case "Frame":
-      if (cap.mapping !== null) unmapPage(s, aarch64FrameSize(cap.size), cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
+      if (cap.mapping !== null)
+        unmapPage(
+          s,
+          aarch64FrameSize(cap.size),
+          cap.mapping.asid,
+          cap.mapping.vaddr,
+          cap.paddr,
+        );
       break;
     case "PageTable":
-      if (isFinal && cap.mapping !== null) unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
+      if (isFinal && cap.mapping !== null)
+        unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
       break;
     case "VSpace":
-      if (isFinal && cap.mappedASID !== null) deleteASID(s, cap.mappedASID, cap.paddr);
+      if (isFinal && cap.mappedASID !== null)
+        deleteASID(s, cap.mappedASID, cap.paddr);
       break;
     case "ASIDPool":
       if (isFinal) deleteASIDPool(s, cap.asidBase, cap.paddr);

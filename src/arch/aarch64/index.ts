@@ -1,10 +1,19 @@
 import type { Cap } from "../../model/caps.ts";
-import { AARCH64_FAMILIES, type Aarch64Invocation } from "./invocations/index.ts";
+import {
+  AARCH64_FAMILIES,
+  type Aarch64Invocation,
+} from "./invocations/index.ts";
 import { finaliseArchCap } from "./finalise.ts";
 import { setVMRoot } from "./vmRoot.ts";
 import { isValidNativeRoot } from "./invocations/guards.ts";
 import { AARCH64_DEFAULT_CONFIG } from "./config.ts";
-import { frameSizeOfType, OBJECT_TYPE_COUNT, OBJECT_TYPES, objectTypeByNumber, objectTypeNumber } from "./objectTypes.ts";
+import {
+  frameSizeOfType,
+  OBJECT_TYPE_COUNT,
+  OBJECT_TYPES,
+  objectTypeByNumber,
+  objectTypeNumber,
+} from "./objectTypes.ts";
 import { createObject, objectSizeBitsOfType } from "./objects.ts";
 
 export { AARCH64_DEFAULT_CONFIG };

@@ -4,23 +4,55 @@ import type { PTEWord } from "../../model/objects.ts";
 import { getObject, putObject } from "../../kernel/store.ts";
 import type { MutableState } from "../../model/transition.ts";
 import { findVSpaceForASID } from "./asid.ts";
-import { encodePTE, INVALID_WORD, isValidWord, type PageAttributes } from "./entries.ts";
+import {
+  encodePTE,
+  INVALID_WORD,
+  isValidWord,
+  type PageAttributes,
+} from "./entries.ts";
 import { frameBits } from "./objectTypes.ts";
 import { invalidateTLBByASID, invalidateTLBByASIDVA } from "./tlb.ts";
 import { lookupPTSlot, readPTEWord, uptIndex, type TableSlot } from "./walk.ts";
 import { decodePTE, type Level } from "./entries.ts";
 
 /** Writes `word` (the invalid word clears) into one slot of a VSpace or page table. */
-export function writePTE(s: MutableState, slot: TableSlot, word: PTEWord): void {
+export function writePTE(
+  s: MutableState,
+  slot: TableSlot,
+  word: PTEWord,
+): void {
   const o = getObject(s, slot.table);
-  if (o === undefined || (o.type !== "VSpace" && o.type !== "PageTable64")) throw new Error(`capsim internal error: no AArch64 paging structure at ${slot.table}`);
-  const entries = word === INVALID_WORD ? o.entries.delete(slot.index) : o.entries.set(slot.index, word);
-  putObject(s, o.type === "VSpace" ? { type: "VSpace", paddr: o.paddr, entries } : { type: "PageTable64", paddr: o.paddr, entries });
+  if (o === undefined || (o.type !== "VSpace" && o.type !== "PageTable64"))
+    throw new Error(
+      `capsim internal error: no AArch64 paging structure at ${slot.table}`,
+    );
+  const entries =
+    word === INVALID_WORD
+      ? o.entries.delete(slot.index)
+      : o.entries.set(slot.index, word);
+  putObject(
+    s,
+    o.type === "VSpace"
+      ? { type: "VSpace", paddr: o.paddr, entries }
+      : { type: "PageTable64", paddr: o.paddr, entries },
+  );
 }
 
 /** makeUserPagePTE: the descriptor of a user mapping of `frame` (nG 1, AF 1, UXN from ExecuteNever). */
-export function makeUserPagePTE(size: Aarch64FrameSize, frame: PhysAddr, rights: VMRights, attributes: PageAttributes): PTEWord {
-  return encodePTE({ kind: "Page", size, paddr: frame, rights, attributes, global: false });
+export function makeUserPagePTE(
+  size: Aarch64FrameSize,
+  frame: PhysAddr,
+  rights: VMRights,
+  attributes: PageAttributes,
+): PTEWord {
+  return encodePTE({
+    kind: "Page",
+    size,
+    paddr: frame,
+    rights,
+    attributes,
+    global: false,
+  });
 }
 
 /**
@@ -28,10 +60,17 @@ export function makeUserPagePTE(size: Aarch64FrameSize, frame: PhysAddr, rights:
  * held a valid entry (a remap or an overwrite of a same-size page) flush that page from the TLB
  * by ASID and address.
  */
-export function writeMapping(s: MutableState, a: ASID, vaddr: VirtAddr, slot: TableSlot, word: PTEWord): void {
+export function writeMapping(
+  s: MutableState,
+  a: ASID,
+  vaddr: VirtAddr,
+  slot: TableSlot,
+  word: PTEWord,
+): void {
   const wasValid = isValidWord(readPTEWord(s, slot));
   writePTE(s, slot, word);
-  if (wasValid) invalidateTLBByASIDVA(s, a, vaddr, "a valid entry was overwritten");
+  if (wasValid)
+    invalidateTLBByASIDVA(s, a, vaddr, "a valid entry was overwritten");
 }
 
 /**
@@ -39,7 +78,13 @@ export function writeMapping(s: MutableState, a: ASID, vaddr: VirtAddr, slot: Ta
  * if it is still there (the ASID names a VSpace, the walk stops at this size, the slot holds a
  * page, and it maps this frame), then flush it by ASID and address. Otherwise nothing.
  */
-export function unmapPage(s: MutableState, size: Aarch64FrameSize, a: ASID, vaddr: VirtAddr, frame: PhysAddr): void {
+export function unmapPage(
+  s: MutableState,
+  size: Aarch64FrameSize,
+  a: ASID,
+  vaddr: VirtAddr,
+  frame: PhysAddr,
+): void {
   const root = findVSpaceForASID(s, a);
   if (!root.ok) return;
   const found = lookupPTSlot(s, root.value, vaddr);
@@ -54,7 +99,12 @@ export function unmapPage(s: MutableState, size: Aarch64FrameSize, a: ASID, vadd
  * table reached is `pt`; a slot that holds no table on the way means `pt` is not mapped there
  * (nothing happens). When found, its parent slot is cleared and the whole ASID flushed.
  */
-export function unmapPageTable(s: MutableState, a: ASID, vaddr: VirtAddr, pt: PhysAddr): void {
+export function unmapPageTable(
+  s: MutableState,
+  a: ASID,
+  vaddr: VirtAddr,
+  pt: PhysAddr,
+): void {
   const root = findVSpaceForASID(s, a);
   if (!root.ok) return;
   let table = root.value;

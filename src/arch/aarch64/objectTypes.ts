@@ -31,20 +31,30 @@ export const OBJECT_TYPE_COUNT = OBJECT_TYPES.length;
  * The libsel4 number of a type, or -1. AArch64 has one numbering: `api: legacy` is refused at
  * configuration time (config.ts), so the generation is not consulted.
  */
-export const objectTypeNumber = (t: AnyObjectTypeName, _api: ApiGeneration = "current"): number => (OBJECT_TYPES as readonly AnyObjectTypeName[]).indexOf(t);
+export const objectTypeNumber = (
+  t: AnyObjectTypeName,
+  _api: ApiGeneration = "current",
+): number => (OBJECT_TYPES as readonly AnyObjectTypeName[]).indexOf(t);
 
 /** The object type with this libsel4 number, or undefined. */
-export const objectTypeByNumber = (n: number, _api: ApiGeneration = "current"): ObjectTypeName | undefined => OBJECT_TYPES[n];
+export const objectTypeByNumber = (
+  n: number,
+  _api: ApiGeneration = "current",
+): ObjectTypeName | undefined => OBJECT_TYPES[n];
 
 /** The frame object type that makes frames of each size. */
-export const FRAME_OBJECT_TYPE: Readonly<Record<Aarch64FrameSize, ObjectTypeName>> = {
+export const FRAME_OBJECT_TYPE: Readonly<
+  Record<Aarch64FrameSize, ObjectTypeName>
+> = {
   SmallPage: "seL4_ARM_SmallPageObject",
   LargePage: "seL4_ARM_LargePageObject",
   HugePage: "seL4_ARM_HugePageObject",
 };
 
 /** The frame size an object type makes, or undefined when it makes no frame. */
-export function frameSizeOfType(t: AnyObjectTypeName): Aarch64FrameSize | undefined {
+export function frameSizeOfType(
+  t: AnyObjectTypeName,
+): Aarch64FrameSize | undefined {
   switch (t) {
     case "seL4_ARM_SmallPageObject":
       return "SmallPage";
@@ -58,10 +68,12 @@ export function frameSizeOfType(t: AnyObjectTypeName): Aarch64FrameSize | undefi
 }
 
 /** log2 of a frame's bytes on AArch64 (12, 21, 30); ARM32's Section sizes cannot occur here. */
-export const frameBits = (size: FrameSize): number => frameSizeBits(AARCH64_SIZES, size);
+export const frameBits = (size: FrameSize): number =>
+  frameSizeBits(AARCH64_SIZES, size);
 
 /** A frame size as AArch64 knows it; ARM32's Section sizes cannot occur on AArch64 (a capsim bug). */
 export function aarch64FrameSize(size: FrameSize): Aarch64FrameSize {
-  if (size === "Section" || size === "SuperSection") throw new Error(`capsim internal error: AArch64 has no ${size} frames`);
+  if (size === "Section" || size === "SuperSection")
+    throw new Error(`capsim internal error: AArch64 has no ${size} frames`);
   return size;
 }

@@ -2,13 +2,27 @@ import type { PhysAddr } from "../../model/addresses.ts";
 import { PMap } from "../../model/pmap.ts";
 import type { AnyObjectTypeName } from "../../model/objectTypes.ts";
 import type { PTEWord } from "../../model/objects.ts";
-import { frameSizeBits, type KernelSizes, type KernelState } from "../../model/state.ts";
-import { createGenericObject, genericObjectSizeBits, isGenericObjectType, type NewObject } from "../../kernel/create.ts";
+import {
+  frameSizeBits,
+  type KernelSizes,
+  type KernelState,
+} from "../../model/state.ts";
+import {
+  createGenericObject,
+  genericObjectSizeBits,
+  isGenericObjectType,
+  type NewObject,
+} from "../../kernel/create.ts";
 import { frameSizeOfType } from "./objectTypes.ts";
 
 /** seL4's getObjectSize with AArch64's Arch_getObjectSize (OT64). */
-export function objectSizeBitsOfType(sizes: KernelSizes, type: AnyObjectTypeName, userSize: number): number {
-  if (isGenericObjectType(type)) return genericObjectSizeBits(sizes, type, userSize);
+export function objectSizeBitsOfType(
+  sizes: KernelSizes,
+  type: AnyObjectTypeName,
+  userSize: number,
+): number {
+  if (isGenericObjectType(type))
+    return genericObjectSizeBits(sizes, type, userSize);
   switch (type) {
     case "seL4_ARM_VSpaceObject":
       return sizes.vspaceRootBits;
@@ -16,7 +30,8 @@ export function objectSizeBitsOfType(sizes: KernelSizes, type: AnyObjectTypeName
       return sizes.pageTableBits;
     default: {
       const frameSize = frameSizeOfType(type);
-      if (frameSize === undefined) throw new Error(`capsim internal error: AArch64 has no ${type}`);
+      if (frameSize === undefined)
+        throw new Error(`capsim internal error: AArch64 has no ${type}`);
       return frameSizeBits(sizes, frameSize);
     }
   }
@@ -27,17 +42,48 @@ export function objectSizeBitsOfType(sizes: KernelSizes, type: AnyObjectTypeName
  * page tables unmapped, a VSpace without an ASID and EMPTY: no kernel entries are copied in,
  * because the kernel lives behind TTBR1 (there is no copyGlobalMappings on AArch64).
  */
-export function createObject(_s: KernelState, type: AnyObjectTypeName, paddr: PhysAddr, userSize: number, isDevice: boolean): NewObject {
-  if (isGenericObjectType(type)) return createGenericObject(type, paddr, userSize, isDevice);
+export function createObject(
+  _s: KernelState,
+  type: AnyObjectTypeName,
+  paddr: PhysAddr,
+  userSize: number,
+  isDevice: boolean,
+): NewObject {
+  if (isGenericObjectType(type))
+    return createGenericObject(type, paddr, userSize, isDevice);
   const frameSize = frameSizeOfType(type);
   if (frameSize !== undefined) {
-    return { object: { type: "Frame", paddr, size: frameSize, isDevice }, cap: { type: "Frame", paddr, size: frameSize, vmRights: "VMReadWrite", isDevice, mapping: null } };
+    return {
+      object: { type: "Frame", paddr, size: frameSize, isDevice },
+      cap: {
+        type: "Frame",
+        paddr,
+        size: frameSize,
+        vmRights: "VMReadWrite",
+        isDevice,
+        mapping: null,
+      },
+    };
   }
   switch (type) {
     case "seL4_ARM_VSpaceObject":
-      return { object: { type: "VSpace", paddr, entries: PMap.empty<number, PTEWord>() }, cap: { type: "VSpace", paddr, mappedASID: null } };
+      return {
+        object: {
+          type: "VSpace",
+          paddr,
+          entries: PMap.empty<number, PTEWord>(),
+        },
+        cap: { type: "VSpace", paddr, mappedASID: null },
+      };
     case "seL4_ARM_PageTableObject":
-      return { object: { type: "PageTable64", paddr, entries: PMap.empty<number, PTEWord>() }, cap: { type: "PageTable", paddr, mapping: null } };
+      return {
+        object: {
+          type: "PageTable64",
+          paddr,
+          entries: PMap.empty<number, PTEWord>(),
+        },
+        cap: { type: "PageTable", paddr, mapping: null },
+      };
     default:
       throw new Error(`capsim internal error: AArch64 has no ${type}`);
   }

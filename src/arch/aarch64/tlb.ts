@@ -1,4 +1,9 @@
-import { alignDown, type ASID, type HWASID, type VirtAddr } from "../../model/addresses.ts";
+import {
+  alignDown,
+  type ASID,
+  type HWASID,
+  type VirtAddr,
+} from "../../model/addresses.ts";
 import type { MutableState } from "../../model/transition.ts";
 
 /**
@@ -23,11 +28,23 @@ export function tlbKey(tag: number, vaddr: VirtAddr): number {
  * fixed after 16.0.0 by PR #1741). capsim models what 16.0.0 does: the lines of ASID & 0xff go,
  * the lines of a >= 256 stay, and the effect says so.
  */
-export function invalidateTLBByASID(s: MutableState, a: ASID, why: string): void {
+export function invalidateTLBByASID(
+  s: MutableState,
+  a: ASID,
+  why: string,
+): void {
   const hw = (a % 256) as HWASID;
   s.tlb = s.tlb.deleteRange(hw * LINES_PER_ASID, (hw + 1) * LINES_PER_ASID);
-  const truncated = (hw as number) !== (a as number) ? ` (seL4 16.0.0 truncates the ASID to 8 bits here, issue #1735: hardware ASID ${hw} is flushed, ASID ${a}'s lines stay)` : "";
-  s.effects.push({ kind: "tlbFlushASID", asid: a, hwASID: hw, why: why + truncated });
+  const truncated =
+    (hw as number) !== (a as number)
+      ? ` (seL4 16.0.0 truncates the ASID to 8 bits here, issue #1735: hardware ASID ${hw} is flushed, ASID ${a}'s lines stay)`
+      : "";
+  s.effects.push({
+    kind: "tlbFlushASID",
+    asid: a,
+    hwASID: hw,
+    why: why + truncated,
+  });
 }
 
 /**
@@ -35,15 +52,31 @@ export function invalidateTLBByASID(s: MutableState, a: ASID, why: string): void
  * ASID `a` whose page covers `vaddr`, whatever its size. Not truncated: the operand is built
  * from the full 16-bit ASID.
  */
-export function invalidateTLBByASIDVA(s: MutableState, a: ASID, vaddr: VirtAddr, why: string): void {
+export function invalidateTLBByASIDVA(
+  s: MutableState,
+  a: ASID,
+  vaddr: VirtAddr,
+  why: string,
+): void {
   const hw = a as number as HWASID;
   // A line covering vaddr was filled by an access inside its page, at most 1 GiB away.
   const base = alignDown(vaddr, 30);
   let tlb = s.tlb;
-  for (const [key, line] of s.tlb.range(tlbKey(hw, base), tlbKey(hw, (base + 2 ** 30) as VirtAddr))) {
-    const bits = line.size === "HugePage" ? 30 : line.size === "LargePage" ? 21 : 12;
-    if (line.vbase <= vaddr && vaddr < line.vbase + 2 ** bits) tlb = tlb.delete(key);
+  for (const [key, line] of s.tlb.range(
+    tlbKey(hw, base),
+    tlbKey(hw, (base + 2 ** 30) as VirtAddr),
+  )) {
+    const bits =
+      line.size === "HugePage" ? 30 : line.size === "LargePage" ? 21 : 12;
+    if (line.vbase <= vaddr && vaddr < line.vbase + 2 ** bits)
+      tlb = tlb.delete(key);
   }
   s.tlb = tlb;
-  s.effects.push({ kind: "tlbFlushPage", asid: a, hwASID: hw, vaddr: alignDown(vaddr, 12), why });
+  s.effects.push({
+    kind: "tlbFlushPage",
+    asid: a,
+    hwASID: hw,
+    vaddr: alignDown(vaddr, 12),
+    why,
+  });
 }

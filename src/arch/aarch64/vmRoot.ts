@@ -14,12 +14,16 @@ import { findVSpaceForASID } from "./asid.ts";
  */
 export function setVMRoot(s: MutableState, tcb: PhysAddr | null): void {
   const loadGlobal = () => {
-    s.loadedVSpace = s.globalPD === null ? null : { pd: s.globalPD, hwASID: 0 as HWASID };
+    s.loadedVSpace =
+      s.globalPD === null ? null : { pd: s.globalPD, hwASID: 0 as HWASID };
   };
   if (tcb === null) return loadGlobal();
   const root = getCap(s, slotAddress(tcb, TCB_SLOTS.tcbVTable));
   if (root.type !== "VSpace" || root.mappedASID === null) return loadGlobal();
   const found = findVSpaceForASID(s, root.mappedASID);
   if (!found.ok || found.value !== root.paddr) return loadGlobal();
-  s.loadedVSpace = { pd: root.paddr, hwASID: root.mappedASID as number as HWASID };
+  s.loadedVSpace = {
+    pd: root.paddr,
+    hwASID: root.mappedASID as number as HWASID,
+  };
 }

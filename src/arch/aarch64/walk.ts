@@ -1,10 +1,25 @@
-import { bitField, type PhysAddr, type VirtAddr } from "../../model/addresses.ts";
+import {
+  bitField,
+  type PhysAddr,
+  type VirtAddr,
+} from "../../model/addresses.ts";
 import type { Aarch64FrameSize, VMRights } from "../../model/caps.ts";
 import type { PTEWord } from "../../model/objects.ts";
 import type { KernelState } from "../../model/state.ts";
 import { getObject } from "../../kernel/store.ts";
-import { seL4_PageTableEntryBits, seL4_PageTableIndexBits, uptLevelShift, UPT_LEVELS } from "./constants.ts";
-import { decodePTE, INVALID_WORD, type Level, type PageAttributes, type PTE } from "./entries.ts";
+import {
+  seL4_PageTableEntryBits,
+  seL4_PageTableIndexBits,
+  uptLevelShift,
+  UPT_LEVELS,
+} from "./constants.ts";
+import {
+  decodePTE,
+  INVALID_WORD,
+  type Level,
+  type PageAttributes,
+  type PTE,
+} from "./entries.ts";
 
 /** A slot of a paging structure: the table's physical address and the entry's index. */
 export interface TableSlot {
@@ -20,12 +35,16 @@ export function slotPhysAddr(slot: TableSlot): PhysAddr {
 /** The stored word of a slot of a VSpace or page table (the invalid word when absent). */
 export function readPTEWord(s: KernelState, slot: TableSlot): PTEWord {
   const o = getObject(s, slot.table);
-  if (o === undefined || (o.type !== "VSpace" && o.type !== "PageTable64")) throw new Error(`capsim internal error: no AArch64 paging structure at ${slot.table}`);
+  if (o === undefined || (o.type !== "VSpace" && o.type !== "PageTable64"))
+    throw new Error(
+      `capsim internal error: no AArch64 paging structure at ${slot.table}`,
+    );
   return o.entries.get(slot.index) ?? INVALID_WORD;
 }
 
 /** GET_UPT_INDEX: the index the table at ARM level `level` takes from `v`. */
-export const uptIndex = (v: VirtAddr, level: Level): number => bitField(v, uptLevelShift(UPT_LEVELS - 1 - level), seL4_PageTableIndexBits);
+export const uptIndex = (v: VirtAddr, level: Level): number =>
+  bitField(v, uptLevelShift(UPT_LEVELS - 1 - level), seL4_PageTableIndexBits);
 
 /** What seL4's lookupPTSlot returns: the slot where the walk stopped and the bits it maps. */
 export interface PTSlot {
@@ -42,7 +61,11 @@ export interface PTSlot {
  * level is left. Never fails: the slot may be invalid or hold a page, and `ptBitsLeft` tells
  * which level it is on (the bitsLeft of Page_Map's FailedLookup).
  */
-export function lookupPTSlot(s: KernelState, vspace: PhysAddr, v: VirtAddr): PTSlot {
+export function lookupPTSlot(
+  s: KernelState,
+  vspace: PhysAddr,
+  v: VirtAddr,
+): PTSlot {
   let level: Level = 0;
   let slot: TableSlot = { table: vspace, index: uptIndex(v, 0) };
   let pte = decodePTE(readPTEWord(s, slot), 0);
@@ -51,7 +74,12 @@ export function lookupPTSlot(s: KernelState, vspace: PhysAddr, v: VirtAddr): PTS
     slot = { table: pte.paddr, index: uptIndex(v, level) };
     pte = decodePTE(readPTEWord(s, slot), level);
   }
-  return { slot, ptBitsLeft: uptLevelShift(UPT_LEVELS - 1 - level), level, pte };
+  return {
+    slot,
+    ptBitsLeft: uptLevelShift(UPT_LEVELS - 1 - level),
+    level,
+    pte,
+  };
 }
 
 /** What the MMU finds for a virtual address: the page, its entry and where that entry lives. */
@@ -80,10 +108,19 @@ export interface Unresolved {
 }
 
 /** Translate `vaddr` as the MMU's stage-1 walk from `vspace` would. */
-export function resolve(s: KernelState, vspace: PhysAddr, vaddr: VirtAddr): ResolvedPage | Unresolved {
+export function resolve(
+  s: KernelState,
+  vspace: PhysAddr,
+  vaddr: VirtAddr,
+): ResolvedPage | Unresolved {
   const found = lookupPTSlot(s, vspace, vaddr);
   const e = found.pte;
-  if (e.kind !== "Page") return { mapped: false, level: found.level === 0 ? "VSpace" : "PageTable", armLevel: found.level };
+  if (e.kind !== "Page")
+    return {
+      mapped: false,
+      level: found.level === 0 ? "VSpace" : "PageTable",
+      armLevel: found.level,
+    };
   const pageSize = 2 ** found.ptBitsLeft;
   const offset = vaddr % pageSize;
   return {
@@ -102,10 +139,22 @@ export function resolve(s: KernelState, vspace: PhysAddr, vaddr: VirtAddr): Reso
 }
 
 /** The valid entries of a VSpace or page table in slot order, decoded at `level`. */
-export function listTable(s: KernelState, table: PhysAddr, level: Level): { index: number; slot: PhysAddr; word: PTEWord; entry: PTE }[] {
+export function listTable(
+  s: KernelState,
+  table: PhysAddr,
+  level: Level,
+): { index: number; slot: PhysAddr; word: PTEWord; entry: PTE }[] {
   const o = getObject(s, table);
-  if (o === undefined || (o.type !== "VSpace" && o.type !== "PageTable64")) return [];
-  const rows: { index: number; slot: PhysAddr; word: PTEWord; entry: PTE }[] = [];
-  for (const [index, word] of o.entries.entries()) rows.push({ index, slot: slotPhysAddr({ table, index }), word, entry: decodePTE(word, level) });
+  if (o === undefined || (o.type !== "VSpace" && o.type !== "PageTable64"))
+    return [];
+  const rows: { index: number; slot: PhysAddr; word: PTEWord; entry: PTE }[] =
+    [];
+  for (const [index, word] of o.entries.entries())
+    rows.push({
+      index,
+      slot: slotPhysAddr({ table, index }),
+      word,
+      entry: decodePTE(word, level),
+    });
   return rows;
 }

@@ -10,17 +10,43 @@ export const readStep: StepHandler<"read"> = (ctx, step) => {
   const length = step.read.length ?? WORD_BYTES;
   const r = userRead(ctx.state, v, length);
   const outcome = r.ok
-    ? { kind: "ok" as const, values: { value: r.value.reduce((n, byte, i) => n + byte * 2 ** (8 * i), 0), bytes: [...r.value].map((x) => x.toString(16).padStart(2, "0")).join(" ") } }
+    ? {
+        kind: "ok" as const,
+        values: {
+          value: r.value.reduce((n, byte, i) => n + byte * 2 ** (8 * i), 0),
+          bytes: [...r.value]
+            .map((x) => x.toString(16).padStart(2, "0"))
+            .join(" "),
+        },
+      }
     : vmFaultOutcome(r.fault);
-  return { state: r.state, action: `read ${length} bytes at ${hex(v)}`, outcome, effects: [] };
+  return {
+    state: r.state,
+    action: `read ${length} bytes at ${hex(v)}`,
+    outcome,
+    effects: [],
+  };
 };
 
 /** `write: { vaddr, value | bytes }`: a user store; `value` is written as one little-endian word. */
 export const writeStep: StepHandler<"write"> = (ctx, step) => {
   const w = step.write;
   const v = w.vaddr as VirtAddr;
-  const data = w.bytes ? new Uint8Array(w.bytes) : new Uint8Array([0, 1, 2, 3].map((i) => Math.floor((w.value ?? 0) / 2 ** (8 * i)) % 256));
+  const data = w.bytes
+    ? new Uint8Array(w.bytes)
+    : new Uint8Array(
+        [0, 1, 2, 3].map(
+          (i) => Math.floor((w.value ?? 0) / 2 ** (8 * i)) % 256,
+        ),
+      );
   const r = userWrite(ctx.state, v, data);
-  const outcome = r.ok ? { kind: "ok" as const, values: {} } : vmFaultOutcome(r.fault);
-  return { state: r.state, action: `write ${data.length} bytes at ${hex(v)}`, outcome, effects: [] };
+  const outcome = r.ok
+    ? { kind: "ok" as const, values: {} }
+    : vmFaultOutcome(r.fault);
+  return {
+    state: r.state,
+    action: `write ${data.length} bytes at ${hex(v)}`,
+    outcome,
+    effects: [],
+  };
 };

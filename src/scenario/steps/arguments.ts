@@ -1,22 +1,50 @@
 import { wordFromCapRights, type CapRights } from "../../model/caps.ts";
-import { OBJECT_TYPES, objectTypeNumber, type ObjectTypeName } from "../../arch/index.ts";
+import {
+  OBJECT_TYPES,
+  objectTypeNumber,
+  type ObjectTypeName,
+} from "../../arch/index.ts";
 import { closest } from "../errors.ts";
 import type { Value } from "../schema.ts";
 import type { Path, StepContext } from "./context.ts";
 
-const RIGHT_NAMES: Readonly<Record<string, number>> = { seL4_AllRights: 0xf, seL4_ReadWrite: 3, seL4_CanRead: 2, seL4_CanWrite: 1, seL4_NoRights: 0 };
-const ATTR_BITS: Readonly<Record<string, number>> = { PageCacheable: 1, ParityEnabled: 2, ExecuteNever: 4 };
+const RIGHT_NAMES: Readonly<Record<string, number>> = {
+  seL4_AllRights: 0xf,
+  seL4_ReadWrite: 3,
+  seL4_CanRead: 2,
+  seL4_CanWrite: 1,
+  seL4_NoRights: 0,
+};
+const ATTR_BITS: Readonly<Record<string, number>> = {
+  PageCacheable: 1,
+  ParityEnabled: 2,
+  ExecuteNever: 4,
+};
 /** seL4_ARM_Default_VMAttributes: cacheable and parity-enabled. */
 const DEFAULT_VM_ATTRIBUTES = 3;
 
 /** A rights word from letters (RWGP), one of seL4's rights names, or a number. */
 export function rightsWord(ctx: StepContext, raw: unknown, sub: Path): number {
   if (typeof raw === "number") return raw;
-  if (typeof raw !== "string") return ctx.usage(sub, `expected rights such as RW or seL4_ReadWrite, found ${JSON.stringify(raw)}`);
+  if (typeof raw !== "string")
+    return ctx.usage(
+      sub,
+      `expected rights such as RW or seL4_ReadWrite, found ${JSON.stringify(raw)}`,
+    );
   const named = RIGHT_NAMES[raw];
   if (named !== undefined) return named;
-  if (!/^[RWGP]*$/.test(raw)) return ctx.usage(sub, `expected rights letters from R, W, G, P or one of ${Object.keys(RIGHT_NAMES).join(", ")}, found "${raw}"`, closest(raw, Object.keys(RIGHT_NAMES)));
-  const r: CapRights = { read: raw.includes("R"), write: raw.includes("W"), grant: raw.includes("G"), grantReply: raw.includes("P") };
+  if (!/^[RWGP]*$/.test(raw))
+    return ctx.usage(
+      sub,
+      `expected rights letters from R, W, G, P or one of ${Object.keys(RIGHT_NAMES).join(", ")}, found "${raw}"`,
+      closest(raw, Object.keys(RIGHT_NAMES)),
+    );
+  const r: CapRights = {
+    read: raw.includes("R"),
+    write: raw.includes("W"),
+    grant: raw.includes("G"),
+    grantReply: raw.includes("P"),
+  };
   return wordFromCapRights(r);
 }
 
@@ -29,7 +57,11 @@ function attributesWord(ctx: StepContext, raw: unknown, sub: Path): number {
   list.forEach((a, i) => {
     const bit = typeof a === "string" ? ATTR_BITS[a] : undefined;
     if (bit === undefined) {
-      ctx.usage([...sub, ...(Array.isArray(raw) ? [i] : [])], `unknown attribute ${JSON.stringify(a)} (PageCacheable, ParityEnabled, ExecuteNever, or default)`, typeof a === "string" ? closest(a, Object.keys(ATTR_BITS)) : undefined);
+      ctx.usage(
+        [...sub, ...(Array.isArray(raw) ? [i] : [])],
+        `unknown attribute ${JSON.stringify(a)} (PageCacheable, ParityEnabled, ExecuteNever, or default)`,
+        typeof a === "string" ? closest(a, Object.keys(ATTR_BITS)) : undefined,
+      );
     }
     w |= bit;
   });
@@ -39,21 +71,43 @@ function attributesWord(ctx: StepContext, raw: unknown, sub: Path): number {
 /** An object type number from libsel4's type name, or a number. */
 function objectTypeWord(ctx: StepContext, raw: unknown, sub: Path): number {
   if (typeof raw === "number") return raw;
-  if (typeof raw !== "string" || !(OBJECT_TYPES as readonly string[]).includes(raw)) return ctx.usage(sub, `unknown object type ${JSON.stringify(raw)}`, typeof raw === "string" ? closest(raw, OBJECT_TYPES) : undefined);
+  if (
+    typeof raw !== "string" ||
+    !(OBJECT_TYPES as readonly string[]).includes(raw)
+  )
+    return ctx.usage(
+      sub,
+      `unknown object type ${JSON.stringify(raw)}`,
+      typeof raw === "string" ? closest(raw, OBJECT_TYPES) : undefined,
+    );
   return objectTypeNumber(raw as ObjectTypeName, ctx.state.config.api);
 }
 
 /** One message word of an invocation, read the way its libsel4 parameter `key` is written. */
-export function wordArgument(ctx: StepContext, key: string, raw: unknown, sub: Path): number {
+export function wordArgument(
+  ctx: StepContext,
+  key: string,
+  raw: unknown,
+  sub: Path,
+): number {
   if (key === "rights") return rightsWord(ctx, raw, sub);
   if (key === "attr") return attributesWord(ctx, raw, sub);
   if (key === "type") return objectTypeWord(ctx, raw, sub);
   if (typeof raw === "boolean") return raw ? 1 : 0;
-  if (typeof raw === "number" && Number.isSafeInteger(raw) && raw >= 0) return raw;
+  if (typeof raw === "number" && Number.isSafeInteger(raw) && raw >= 0)
+    return raw;
   if (typeof raw === "string") {
-    const n = /^0x[0-9a-f]+$/i.test(raw) ? parseInt(raw, 16) : /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
+    const n = /^0x[0-9a-f]+$/i.test(raw)
+      ? parseInt(raw, 16)
+      : /^[0-9]+$/.test(raw)
+        ? Number(raw)
+        : NaN;
     if (!Number.isNaN(n)) return n;
   }
-  if (raw !== null && typeof raw === "object" && "paddrOf" in raw) return ctx.valueOf(raw as Value, sub);
-  return ctx.usage(sub, `expected a number for ${key}, found ${JSON.stringify(raw)}`);
+  if (raw !== null && typeof raw === "object" && "paddrOf" in raw)
+    return ctx.valueOf(raw as Value, sub);
+  return ctx.usage(
+    sub,
+    `expected a number for ${key}, found ${JSON.stringify(raw)}`,
+  );
 }

@@ -16,9 +16,14 @@ export type Path = readonly (string | number)[];
 
 /** The outcome of a step, compared against its expectation. */
 export type Outcome =
-  | { readonly kind: "ok"; readonly values: Readonly<Record<string, number | boolean | string>> }
+  | {
+      readonly kind: "ok";
+      readonly values: Readonly<Record<string, number | boolean | string>>;
+    }
   | { readonly kind: "error"; readonly error: SyscallError }
-  | { readonly kind: "fault"; readonly text: string; readonly fault?: VMFault };
+  | { readonly kind: "fault"; readonly text: string; readonly fault?: VMFault }
+  /** capsim's own answer, not seL4's: what the call would do is outside capsim's model */
+  | { readonly kind: "notModelled"; readonly why: string };
 
 /** What a handler did: the state after the step, and what to report. */
 export interface StepResult {
@@ -48,7 +53,10 @@ export interface StepContext {
 }
 
 /** One action's handler: ~20 lines that turn a validated step into a StepResult. */
-export type StepHandler<K extends ActionKey> = (ctx: StepContext, step: StepOf<K>) => StepResult;
+export type StepHandler<K extends ActionKey> = (
+  ctx: StepContext,
+  step: StepOf<K>,
+) => StepResult;
 
 /**
  * The state of one scenario run as its steps see it. The driver moves `state` on after each
@@ -80,18 +88,33 @@ export class ScenarioRun implements StepContext {
   usage(sub: Path, problem: string, suggestion?: string): never {
     const path = [...this.stepPath, ...sub];
     const pos = this.scenario.source.position(path);
-    throw new ScenarioError(this.scenario.file, pos.line, pos.column, pathText(path), problem, suggestion);
+    throw new ScenarioError(
+      this.scenario.file,
+      pos.line,
+      pos.column,
+      pathText(path),
+      problem,
+      suggestion,
+    );
   }
 
   slotOf(name: string, sub: Path): number {
     const slot = this.names.get(name);
-    return slot ?? this.usage(sub, `no capability is named "${name}"`, closest(name, this.names.keys()));
+    return (
+      slot ??
+      this.usage(
+        sub,
+        `no capability is named "${name}"`,
+        closest(name, this.names.keys()),
+      )
+    );
   }
 
   newSlot(name: string, sub: Path): number {
     const existing = this.names.get(name);
     if (existing !== undefined) return existing;
-    if (this.nextFree >= this.machine.bootInfo.empty.end) this.usage(sub, "the initial CNode has no free slot left for a new name");
+    if (this.nextFree >= this.machine.bootInfo.empty.end)
+      this.usage(sub, "the initial CNode has no free slot left for a new name");
     this.names.set(name, this.nextFree);
     return this.nextFree++;
   }
@@ -100,13 +123,21 @@ export class ScenarioRun implements StepContext {
     if (typeof v === "number") return v;
     const cap = this.capNamed(v.paddrOf, [...sub, "paddrOf"]);
     // An untyped cap has no object of its own; its region's base is the address people mean.
-    const base = capObjectAddress(cap) ?? (cap.type === "Untyped" ? cap.paddr : undefined);
-    return (base ?? this.usage([...sub, "paddrOf"], `"${v.paddrOf}" names no object with a physical address`)) + (v.plus ?? 0);
+    const base =
+      capObjectAddress(cap) ?? (cap.type === "Untyped" ? cap.paddr : undefined);
+    return (
+      (base ??
+        this.usage(
+          [...sub, "paddrOf"],
+          `"${v.paddrOf}" names no object with a physical address`,
+        )) + (v.plus ?? 0)
+    );
   }
 
   capNamed(name: string, sub: Path): Cap {
     const cnode = rootCNodeOf(this.state, this.thread);
-    if (cnode === undefined) throw new Error("the initial thread has lost its CSpace root");
+    if (cnode === undefined)
+      throw new Error("the initial thread has lost its CSpace root");
     return getCap(this.state, slotAddress(cnode, this.slotOf(name, sub)));
   }
 }
@@ -116,14 +147,47 @@ export function invocationResult(action: string, r: InvokeResult): StepResult {
   const reply = r.reply;
   if (reply.kind === "ok") {
     const mr0 = reply.mrs[0];
-    return { state: r.state, action, outcome: { kind: "ok", values: mr0 !== undefined ? { paddr: mr0, mr0 } : {} }, effects: reply.effects };
+    return {
+      state: r.state,
+      action,
+      outcome: {
+        kind: "ok",
+        values: mr0 !== undefined ? { paddr: mr0, mr0 } : {},
+      },
+      effects: reply.effects,
+    };
   }
-  if (reply.kind === "error") return { state: r.state, action, outcome: { kind: "error", error: reply.error }, effects: [] };
+  if (reply.kind === "error")
+    return {
+      state: r.state,
+      action,
+      outcome: { kind: "error", error: reply.error },
+      effects: [],
+    };
+  if (reply.kind === "notModelled")
+    return {
+      state: r.state,
+      action,
+      outcome: { kind: "notModelled", why: reply.why },
+      effects: [],
+    };
   const f = reply.fault;
-  return { state: r.state, action, outcome: { kind: "fault", text: `cap fault: ${f.which} cptr ${f.cptr} did not resolve (${f.lookupFailure.kind})` }, effects: [] };
+  return {
+    state: r.state,
+    action,
+    outcome: {
+      kind: "fault",
+      text: `cap fault: ${f.which} cptr ${f.cptr} did not resolve (${f.lookupFailure.kind})`,
+    },
+    effects: [],
+  };
 }
 
 /** A user access's VM fault as a step outcome. */
 export function vmFaultOutcome(fault: VMFault): Outcome {
-  return { kind: "fault", text: `VM fault: ${fault.kind} fault (${fault.level}) at ${hex(fault.vaddr)}, FSR ${hex(fault.fsr)}: ${fault.why}`, fault };
+  return {
+    kind: "fault",
+    text: `VM fault: ${fault.kind} fault (${fault.level}) at ${hex(fault.vaddr)}, FSR ${hex(fault.fsr)}: ${fault.why}`,
+    fault,
+  };
 }

@@ -1,19 +1,35 @@
 import type { CPtr } from "../../model/addresses.ts";
 import { INITIAL_CAP_SLOTS } from "../../boot/initialCaps.ts";
 import { callLibsel4 } from "../../invocations/libsel4.ts";
-import { invocationResult, type StepContext, type StepResult } from "./context.ts";
+import {
+  invocationResult,
+  type StepContext,
+  type StepResult,
+} from "./context.ts";
 import type { StepHandler } from "./context.ts";
 
 /** seL4_CNode_Delete or seL4_CNode_Revoke on a named slot of the initial CNode. */
-function onNamedSlot(ctx: StepContext, verb: "delete" | "revoke", name: string): StepResult {
+function onNamedSlot(
+  ctx: StepContext,
+  verb: "delete" | "revoke",
+  name: string,
+): StepResult {
   const slot = ctx.slotOf(name, [verb]);
   const fnName = verb === "delete" ? "seL4_CNode_Delete" : "seL4_CNode_Revoke";
   const cnode = INITIAL_CAP_SLOTS.InitThreadCNode as CPtr;
-  return invocationResult(`${verb} ${name}`, callLibsel4(ctx.state, ctx.thread, fnName, cnode, { index: slot, depth: 32 }));
+  return invocationResult(
+    `${verb} ${name}`,
+    callLibsel4(ctx.state, ctx.thread, fnName, cnode, {
+      index: slot,
+      depth: 32,
+    }),
+  );
 }
 
 /** `delete: name`: seL4_CNode_Delete. */
-export const deleteStep: StepHandler<"delete"> = (ctx, step) => onNamedSlot(ctx, "delete", step.delete);
+export const deleteStep: StepHandler<"delete"> = (ctx, step) =>
+  onNamedSlot(ctx, "delete", step.delete);
 
 /** `revoke: name`: seL4_CNode_Revoke. */
-export const revokeStep: StepHandler<"revoke"> = (ctx, step) => onNamedSlot(ctx, "revoke", step.revoke);
+export const revokeStep: StepHandler<"revoke"> = (ctx, step) =>
+  onNamedSlot(ctx, "revoke", step.revoke);

@@ -2,32 +2,75 @@ import type { CPtr } from "../../model/addresses.ts";
 import type { InvokeResult } from "../../model/message.ts";
 import { INITIAL_CAP_SLOTS } from "../../boot/initialCaps.ts";
 import { callLibsel4 } from "../../invocations/libsel4.ts";
-import { OBJECT_TYPES, objectTypeNumber, type ObjectTypeName } from "../../arch/index.ts";
+import {
+  OBJECT_TYPES,
+  objectTypeNumber,
+  type ObjectTypeName,
+} from "../../arch/index.ts";
 import { closest } from "../errors.ts";
 import { invocationResult, type StepHandler } from "./context.ts";
 
 /**
  * `retype: { type, as, from?, size_bits?, count? }`: seL4_Untyped_Retype into consecutive
- * free slots. Without `from`, the untypeds are tried in bootinfo order until one has room.
+ * free slots. Without `from`, the RAM untypeds are tried in bootinfo order until one has room:
+ * device untypeds come first in bootinfo but cannot hold kernel objects, and a frame from one is
+ * device memory, which is rarely what a scenario means.
  */
 export const retypeStep: StepHandler<"retype"> = (ctx, step) => {
   const r = step.retype;
-  if (!(OBJECT_TYPES as readonly string[]).includes(r.type)) ctx.usage(["retype", "type"], `unknown object type "${r.type}"`, closest(r.type, OBJECT_TYPES));
+  if (!(OBJECT_TYPES as readonly string[]).includes(r.type))
+    ctx.usage(
+      ["retype", "type"],
+      `unknown object type "${r.type}"`,
+      closest(r.type, OBJECT_TYPES),
+    );
   const type = r.type as ObjectTypeName;
   const asNames = Array.isArray(r.as) ? r.as : [r.as];
   const count = r.count ?? asNames.length;
-  if (asNames.length !== count) ctx.usage(["retype", "as"], `count is ${count} but ${asNames.length} name(s) are given`);
-  const slots = asNames.map((n, i) => ctx.newSlot(n, ["retype", "as", ...(Array.isArray(r.as) ? [i] : [])]));
+  if (asNames.length !== count)
+    ctx.usage(
+      ["retype", "as"],
+      `count is ${count} but ${asNames.length} name(s) are given`,
+    );
+  const slots = asNames.map((n, i) =>
+    ctx.newSlot(n, ["retype", "as", ...(Array.isArray(r.as) ? [i] : [])]),
+  );
   const first = slots[0] as number;
-  if (slots.some((s, i) => s !== first + i)) ctx.usage(["retype", "as"], "the names of one retype must take consecutive free slots");
+  if (slots.some((s, i) => s !== first + i))
+    ctx.usage(
+      ["retype", "as"],
+      "the names of one retype must take consecutive free slots",
+    );
   const { untypedList, untyped } = ctx.machine.bootInfo;
-  const sources = r.from !== undefined ? [ctx.slotOf(r.from, ["retype", "from"])] : untypedList.map((_, i) => untyped.start + i);
-  const params = { root: INITIAL_CAP_SLOTS.InitThreadCNode, type: objectTypeNumber(type, ctx.state.config.api), size_bits: r.size_bits ?? 0, node_index: 0, node_depth: 0, node_offset: first, num_objects: count };
+  const sources =
+    r.from !== undefined
+      ? [ctx.slotOf(r.from, ["retype", "from"])]
+      : untypedList.flatMap((u, i) => (u.isDevice ? [] : [untyped.start + i]));
+  const params = {
+    root: INITIAL_CAP_SLOTS.InitThreadCNode,
+    type: objectTypeNumber(type, ctx.state.config.api),
+    size_bits: r.size_bits ?? 0,
+    node_index: 0,
+    node_depth: 0,
+    node_offset: first,
+    num_objects: count,
+  };
   let result: InvokeResult | undefined;
   for (const u of sources) {
-    result = callLibsel4(ctx.state, ctx.thread, "seL4_Untyped_Retype", u as CPtr, params);
-    const full = result.reply.kind === "error" && result.reply.error.error === "NotEnoughMemory";
+    result = callLibsel4(
+      ctx.state,
+      ctx.thread,
+      "seL4_Untyped_Retype",
+      u as CPtr,
+      params,
+    );
+    const full =
+      result.reply.kind === "error" &&
+      result.reply.error.error === "NotEnoughMemory";
     if (!full || r.from !== undefined) break;
   }
-  return invocationResult(`retype ${count} ${type} as ${asNames.join(", ")}`, result as InvokeResult);
+  return invocationResult(
+    `retype ${count} ${type} as ${asNames.join(", ")}`,
+    result as InvokeResult,
+  );
 };

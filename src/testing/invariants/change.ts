@@ -32,7 +32,8 @@ export class StateChange {
   /** the objects that differ (created, destroyed or written) */
   readonly objects: readonly PhysAddr[];
   private liveCTEs: readonly (readonly [SlotAddr, CTE])[] | undefined;
-  private liveObjects: readonly (readonly [PhysAddr, KernelObject])[] | undefined;
+  private liveObjects:
+    readonly (readonly [PhysAddr, KernelObject])[] | undefined;
   private changedEntries: readonly ChangedEntry[] | undefined;
   private changedLinks: readonly Link[] | undefined;
   private changedChildSets: readonly SlotAddr[] | undefined;
@@ -67,7 +68,14 @@ export class StateChange {
         if (a?.type !== type && b?.type !== type) continue;
         const was = a?.type === type ? a.entries : NO_ENTRIES;
         const now = b?.type === type ? b.entries : NO_ENTRIES;
-        for (const index of was.changedKeys(now)) out.push({ table, type, index, before: was.get(index), after: now.get(index) });
+        for (const index of was.changedKeys(now))
+          out.push({
+            table,
+            type,
+            index,
+            before: was.get(index),
+            after: now.get(index),
+          });
       }
     }
     return (this.changedEntries = out);
@@ -76,12 +84,19 @@ export class StateChange {
   /** Whether the ASID table, or an ASID pool (which it may name), changed. */
   get asidTableTouched(): boolean {
     return (this.asidTableChanged ??=
-      this.before.asidTable !== this.after.asidTable || this.objects.some((a) => this.before.objects.get(a)?.type === "ASIDPool" || this.after.objects.get(a)?.type === "ASIDPool"));
+      this.before.asidTable !== this.after.asidTable ||
+      this.objects.some(
+        (a) =>
+          this.before.objects.get(a)?.type === "ASIDPool" ||
+          this.after.objects.get(a)?.type === "ASIDPool",
+      ));
   }
 
   /** The parents whose child sets differ. */
   get childSets(): readonly SlotAddr[] {
-    return (this.changedChildSets ??= this.before.cdtChildren.changedKeys(this.after.cdtChildren));
+    return (this.changedChildSets ??= this.before.cdtChildren.changedKeys(
+      this.after.cdtChildren,
+    ));
   }
 
   /**
@@ -109,7 +124,10 @@ export class StateChange {
 }
 
 /** The keys among `keys` that `map` holds, with their values. */
-function held<K extends number, V>(keys: readonly K[], map: PMap<K, V>): (readonly [K, V])[] {
+function held<K extends number, V>(
+  keys: readonly K[],
+  map: PMap<K, V>,
+): (readonly [K, V])[] {
   const out: (readonly [K, V])[] = [];
   for (const k of keys) {
     const v = map.get(k);
@@ -120,7 +138,12 @@ function held<K extends number, V>(keys: readonly K[], map: PMap<K, V>): (readon
 
 // Module-level rather than a closure in `links`: tsx wraps each named closure it creates at run
 // time (keepNames), which costs more than the rest of a small step's check.
-function addLink(out: Link[], seen: Set<string>, parent: SlotAddr, child: SlotAddr): void {
+function addLink(
+  out: Link[],
+  seen: Set<string>,
+  parent: SlotAddr,
+  child: SlotAddr,
+): void {
   const key = `${parent}:${child}`;
   if (seen.has(key)) return;
   seen.add(key);

@@ -2,7 +2,12 @@ import type { ASID, PhysAddr } from "../../model/addresses.ts";
 import type { FrameSize } from "../../model/caps.ts";
 import { MiB } from "../../model/constants.ts";
 import type { KernelState } from "../../model/state.ts";
-import { ASID_POOL_SIZE, decodePDE, decodePTE, frameBits } from "../../arch/index.ts";
+import {
+  ASID_POOL_SIZE,
+  decodePDE,
+  decodePTE,
+  frameBits,
+} from "../../arch/index.ts";
 
 /*
  * What the paging invariants share: where user mappings end, the pages a table maps, and which
@@ -10,7 +15,8 @@ import { ASID_POOL_SIZE, decodePDE, decodePTE, frameBits } from "../../arch/inde
  */
 
 /** The number of page-directory slots below USER_TOP. */
-export const userSlotsOf = (s: KernelState): number => Math.floor(s.config.userTop / MiB);
+export const userSlotsOf = (s: KernelState): number =>
+  Math.floor(s.config.userTop / MiB);
 
 /** One page as the tables map it: its virtual base (the page's own alignment), frame and size. */
 export interface Leaf {
@@ -20,16 +26,25 @@ export interface Leaf {
 }
 
 /** The leaf of a page entry met at virtual address `vaddr` (a large page or supersection fills 16 entries; each gives the same leaf). */
-export const leafAt = (vaddr: number, frame: PhysAddr, size: FrameSize): Leaf => ({ vbase: vaddr - (vaddr % 2 ** frameBits(size)), frame, size });
+export const leafAt = (
+  vaddr: number,
+  frame: PhysAddr,
+  size: FrameSize,
+): Leaf => ({ vbase: vaddr - (vaddr % 2 ** frameBits(size)), frame, size });
 
 /** The pages a page table maps, at the addresses they have when it sits in directory slot `pdIndex`. */
-export function tableLeaves(s: KernelState, pt: PhysAddr, pdIndex: number): Leaf[] {
+export function tableLeaves(
+  s: KernelState,
+  pt: PhysAddr,
+  pdIndex: number,
+): Leaf[] {
   const t = s.objects.get(pt);
   if (t?.type !== "PageTable") return [];
   const out: Leaf[] = [];
   for (const [j, w] of t.entries) {
     const e = decodePTE(w);
-    if (e.kind === "Page") out.push(leafAt(pdIndex * MiB + j * 4096, e.paddr, e.size));
+    if (e.kind === "Page")
+      out.push(leafAt(pdIndex * MiB + j * 4096, e.paddr, e.size));
   }
   return out;
 }
@@ -48,18 +63,27 @@ export function directoryLeaves(s: KernelState, pd: PhysAddr): Leaf[] {
 }
 
 // Keyed by the ASID table; an entry holds while every pool it was built from is unchanged.
-const asidsCache = new WeakMap<object, { readonly pools: readonly unknown[]; readonly map: ReadonlyMap<PhysAddr, readonly ASID[]> }>();
+const asidsCache = new WeakMap<
+  object,
+  {
+    readonly pools: readonly unknown[];
+    readonly map: ReadonlyMap<PhysAddr, readonly ASID[]>;
+  }
+>();
 
 /**
  * The ASIDs that name each page directory, through the ASID table and its pools (more than one
  * only in a broken state). Kept per ASID table, so consecutive states usually share it.
  */
-export function asidsOfPD(s: KernelState): ReadonlyMap<PhysAddr, readonly ASID[]> {
+export function asidsOfPD(
+  s: KernelState,
+): ReadonlyMap<PhysAddr, readonly ASID[]> {
   const hit = asidsCache.get(s.asidTable);
   if (hit !== undefined) {
     let i = 0;
     let same = true;
-    for (const [, pool] of s.asidTable) if (s.objects.get(pool) !== hit.pools[i++]) same = false;
+    for (const [, pool] of s.asidTable)
+      if (s.objects.get(pool) !== hit.pools[i++]) same = false;
     if (same) return hit.map;
   }
   const map = new Map<PhysAddr, ASID[]>();

@@ -15,7 +15,14 @@ export const uniqueTableRefs: Invariant = (s) => {
       if (e.kind !== "Table") continue;
       const here = `${hex(pd)}[${i}]`;
       const other = seen.get(e.paddr);
-      if (other !== undefined) out.push(violation("unique_table_refs", `page table ${hex(e.paddr)} is mapped at ${other} and ${here}`, { pt: e.paddr, pd, index: i, other }));
+      if (other !== undefined)
+        out.push(
+          violation(
+            "unique_table_refs",
+            `page table ${hex(e.paddr)} is mapped at ${other} and ${here}`,
+            { pt: e.paddr, pd, index: i, other },
+          ),
+        );
       seen.set(e.paddr, here);
     }
   }
@@ -25,8 +32,18 @@ export const uniqueTableRefs: Invariant = (s) => {
 /** The whole check, only when a page table was linked into a directory below USER_TOP. */
 const uniqueTableRefsDelta = (c: StateChange, out: Violation[]): void => {
   const userSlots = userSlotsOf(c.after);
-  const linked = c.entries.some((e) => e.type === "PageDirectory" && e.index < userSlots && e.after !== undefined && decodePDE(e.after).kind === "Table");
+  const linked = c.entries.some(
+    (e) =>
+      e.type === "PageDirectory" &&
+      e.index < userSlots &&
+      e.after !== undefined &&
+      decodePDE(e.after).kind === "Table",
+  );
   if (linked) out.push(...uniqueTableRefs(c.after));
 };
 
-export const UNIQUE_TABLE_REFS: InvariantCheck = { name: "unique_table_refs", full: uniqueTableRefs, delta: uniqueTableRefsDelta };
+export const UNIQUE_TABLE_REFS: InvariantCheck = {
+  name: "unique_table_refs",
+  full: uniqueTableRefs,
+  delta: uniqueTableRefsDelta,
+};

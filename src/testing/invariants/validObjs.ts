@@ -3,10 +3,19 @@ import type { KernelObject } from "../../model/objects.ts";
 import type { KernelState } from "../../model/state.ts";
 import { ASID_POOL_SIZE, ASID_TABLE_SIZE } from "../../arch/index.ts";
 import type { InvariantCheck, StateChange } from "./change.ts";
-import { collect, violation, type Invariant, type Violation } from "./violation.ts";
+import {
+  collect,
+  violation,
+  type Invariant,
+  type Violation,
+} from "./violation.ts";
 
 /** How many entries each kind of table has (PD 4096, PT 256, ASID pool 1024). */
-const TABLE_ENTRIES: Partial<Record<KernelObject["type"], number>> = { PageDirectory: 4096, PageTable: 256, ASIDPool: ASID_POOL_SIZE };
+const TABLE_ENTRIES: Partial<Record<KernelObject["type"], number>> = {
+  PageDirectory: 4096,
+  PageTable: 256,
+  ASIDPool: ASID_POOL_SIZE,
+};
 
 /** valid_objs for one object: its table entries sit at indices it has, and hold 32-bit words. */
 export function validObject(addr: PhysAddr, o: KernelObject): Violation[] {
@@ -15,7 +24,14 @@ export function validObject(addr: PhysAddr, o: KernelObject): Violation[] {
   const out: Violation[] = [];
   for (const [i, v] of o.entries as Iterable<[number, number]>) {
     const wordOK = Number.isInteger(v) && v >= 0 && v < 2 ** 32;
-    if (!Number.isInteger(i) || i < 0 || i >= size || !wordOK) out.push(violation("valid_objs", `${o.type} ${hex(addr)} has entry [${i}] = ${v}; it has ${size} entries of 32-bit words`, { object: addr, type: o.type, index: i, value: v }));
+    if (!Number.isInteger(i) || i < 0 || i >= size || !wordOK)
+      out.push(
+        violation(
+          "valid_objs",
+          `${o.type} ${hex(addr)} has entry [${i}] = ${v}; it has ${size} entries of 32-bit words`,
+          { object: addr, type: o.type, index: i, value: v },
+        ),
+      );
   }
   return out;
 }
@@ -24,13 +40,21 @@ export function validObject(addr: PhysAddr, o: KernelObject): Violation[] {
 export function validASIDTable(s: KernelState): Violation[] {
   return collect(s.asidTable, ([index, pool]) => {
     const o = s.objects.get(pool);
-    if (index >= 0 && index < ASID_TABLE_SIZE && o?.type === "ASIDPool") return undefined;
-    return violation("valid_objs", `ASID table entry ${index} names ${o ? `a ${o.type}` : "nothing"} at ${hex(pool)}; it should name a live ASID pool`, { index, object: pool, found: o?.type ?? null });
+    if (index >= 0 && index < ASID_TABLE_SIZE && o?.type === "ASIDPool")
+      return undefined;
+    return violation(
+      "valid_objs",
+      `ASID table entry ${index} names ${o ? `a ${o.type}` : "nothing"} at ${hex(pool)}; it should name a live ASID pool`,
+      { index, object: pool, found: o?.type ?? null },
+    );
   });
 }
 
 /** l4v valid_objs (the parts capsim's records can break): well-formed tables, and a valid ASID table. */
-export const validObjs: Invariant = (s) => [...[...s.objects].flatMap(([addr, o]) => validObject(addr, o)), ...validASIDTable(s)];
+export const validObjs: Invariant = (s) => [
+  ...[...s.objects].flatMap(([addr, o]) => validObject(addr, o)),
+  ...validASIDTable(s),
+];
 
 /** The changed objects; the ASID table when it or a pool changed. */
 const validObjsDelta = (c: StateChange, out: Violation[]): void => {
@@ -38,4 +62,8 @@ const validObjsDelta = (c: StateChange, out: Violation[]): void => {
   if (c.asidTableTouched) out.push(...validASIDTable(c.after));
 };
 
-export const VALID_OBJS: InvariantCheck = { name: "valid_objs", full: validObjs, delta: validObjsDelta };
+export const VALID_OBJS: InvariantCheck = {
+  name: "valid_objs",
+  full: validObjs,
+  delta: validObjsDelta,
+};

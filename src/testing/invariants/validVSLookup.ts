@@ -5,7 +5,14 @@ import { PMap } from "../../model/pmap.ts";
 import type { KernelState } from "../../model/state.ts";
 import { ASID_POOL_SIZE, decodePDE, decodePTE } from "../../arch/index.ts";
 import type { InvariantCheck, StateChange } from "./change.ts";
-import { asidsOfPD, directoryLeaves, leafAt, tableLeaves, userSlotsOf, type Leaf } from "./paging.ts";
+import {
+  asidsOfPD,
+  directoryLeaves,
+  leafAt,
+  tableLeaves,
+  userSlotsOf,
+  type Leaf,
+} from "./paging.ts";
 import { violation, type Invariant, type Violation } from "./violation.ts";
 
 /**
@@ -18,14 +25,21 @@ const claimsCache = new WeakMap<object, Claims>();
 const claimKey = (a: number, vbase: number) => a * 2 ** 32 + vbase;
 const claimOf = (frame: number, size: string) => `${frame}:${size}`;
 
-function frameClaim(c: Cap | undefined): { key: number; what: string } | undefined {
+function frameClaim(
+  c: Cap | undefined,
+): { key: number; what: string } | undefined {
   if (c?.type !== "Frame" || c.mapping === null) return undefined;
-  return { key: claimKey(c.mapping.asid, c.mapping.vaddr), what: claimOf(c.paddr, c.size) };
+  return {
+    key: claimKey(c.mapping.asid, c.mapping.vaddr),
+    what: claimOf(c.paddr, c.size),
+  };
 }
 
 function withClaim(claims: Claims, c: Cap | undefined): Claims {
   const now = frameClaim(c);
-  return now ? claims.set(now.key, [...(claims.get(now.key) ?? []), now.what]) : claims;
+  return now
+    ? claims.set(now.key, [...(claims.get(now.key) ?? []), now.what])
+    : claims;
 }
 
 /** The claims of `s`; from those of the state before `change` and its changed slots, when given. */
@@ -39,7 +53,9 @@ function claimsOf(s: KernelState, change?: StateChange): Claims {
       if (old) {
         const rest = [...(claims.get(old.key) ?? [])];
         rest.splice(rest.indexOf(old.what), 1);
-        claims = rest.length ? claims.set(old.key, rest) : claims.delete(old.key);
+        claims = rest.length
+          ? claims.set(old.key, rest)
+          : claims.delete(old.key);
       }
       claims = withClaim(claims, s.ctes.get(slot)?.cap);
     }
@@ -52,25 +68,55 @@ function claimsOf(s: KernelState, change?: StateChange): Claims {
  * valid_vs_lookup for one page reachable through ASID `a`: a frame cap records that ASID,
  * virtual base, frame and size.
  */
-export function leafClaimed(claims: Claims, a: ASID, leaf: Leaf): Violation | undefined {
-  if ((claims.get(claimKey(a, leaf.vbase)) ?? []).includes(claimOf(leaf.frame, leaf.size))) return undefined;
-  return violation("valid_vs_lookup", `ASID ${a} maps ${leaf.size} ${hex(leaf.frame)} at ${hex(leaf.vbase)}, but no frame cap records it`, { asid: a, vaddr: leaf.vbase, frame: leaf.frame, size: leaf.size });
+export function leafClaimed(
+  claims: Claims,
+  a: ASID,
+  leaf: Leaf,
+): Violation | undefined {
+  if (
+    (claims.get(claimKey(a, leaf.vbase)) ?? []).includes(
+      claimOf(leaf.frame, leaf.size),
+    )
+  )
+    return undefined;
+  return violation(
+    "valid_vs_lookup",
+    `ASID ${a} maps ${leaf.size} ${hex(leaf.frame)} at ${hex(leaf.vbase)}, but no frame cap records it`,
+    { asid: a, vaddr: leaf.vbase, frame: leaf.frame, size: leaf.size },
+  );
 }
 
 type ASIDLeaf = { readonly a: ASID } & Leaf;
 
 /** Adds `pages` as reached through each of `asids`. */
-function reach(leaves: ASIDLeaf[], asids: readonly ASID[] | undefined, pages: readonly Leaf[]): void {
-  for (const a of asids ?? []) for (const l of pages) leaves.push({ a, vbase: l.vbase, frame: l.frame, size: l.size });
+function reach(
+  leaves: ASIDLeaf[],
+  asids: readonly ASID[] | undefined,
+  pages: readonly Leaf[],
+): void {
+  for (const a of asids ?? [])
+    for (const l of pages)
+      leaves.push({ a, vbase: l.vbase, frame: l.frame, size: l.size });
 }
 
 /** Adds the one page mapped at `vaddr` as reached through each of `asids`. */
-function reachPage(leaves: ASIDLeaf[], asids: readonly ASID[] | undefined, vaddr: number, frame: PhysAddr, size: FrameSize): void {
-  for (const a of asids ?? []) leaves.push({ a, ...leafAt(vaddr, frame, size) });
+function reachPage(
+  leaves: ASIDLeaf[],
+  asids: readonly ASID[] | undefined,
+  vaddr: number,
+  frame: PhysAddr,
+  size: FrameSize,
+): void {
+  for (const a of asids ?? [])
+    leaves.push({ a, ...leafAt(vaddr, frame, size) });
 }
 
 /** The rule over `leaves`, each page reported once (a large page or supersection fills 16 entries). */
-function checkLeaves(claims: Claims, leaves: Iterable<ASIDLeaf>, out: Violation[] = []): Violation[] {
+function checkLeaves(
+  claims: Claims,
+  leaves: Iterable<ASIDLeaf>,
+  out: Violation[] = [],
+): Violation[] {
   const reported = new Set<string>();
   for (const l of leaves) {
     const v = leafClaimed(claims, l.a, l);
@@ -89,18 +135,33 @@ function checkLeaves(claims: Claims, leaves: Iterable<ASIDLeaf>, out: Violation[
  */
 export const validVSLookup: Invariant = (s) => {
   const leaves: ASIDLeaf[] = [];
-  for (const [pd, asids] of asidsOfPD(s)) reach(leaves, asids, directoryLeaves(s, pd));
+  for (const [pd, asids] of asidsOfPD(s))
+    reach(leaves, asids, directoryLeaves(s, pd));
   return checkLeaves(claimsOf(s), leaves);
 };
 
 /** Where each page table is linked in: page table -> (directory, slot), as a persistent index kept per object store. */
-type TableLinks = PMap<PhysAddr, { readonly pd: PhysAddr; readonly index: number }>;
+type TableLinks = PMap<
+  PhysAddr,
+  { readonly pd: PhysAddr; readonly index: number }
+>;
 const linksCache = new WeakMap<object, TableLinks>();
 
 /** The links after directory `pd`'s slot `i` changed from word `before` to word `after`. */
-function relink(links: TableLinks, pd: PhysAddr, i: number, before: number | undefined, after: number | undefined): TableLinks {
+function relink(
+  links: TableLinks,
+  pd: PhysAddr,
+  i: number,
+  before: number | undefined,
+  after: number | undefined,
+): TableLinks {
   const old = before === undefined ? undefined : decodePDE(before);
-  if (old?.kind === "Table" && links.get(old.paddr)?.pd === pd && links.get(old.paddr)?.index === i) links = links.delete(old.paddr);
+  if (
+    old?.kind === "Table" &&
+    links.get(old.paddr)?.pd === pd &&
+    links.get(old.paddr)?.index === i
+  )
+    links = links.delete(old.paddr);
   const now = after === undefined ? undefined : decodePDE(after);
   return now?.kind === "Table" ? links.set(now.paddr, { pd, index: i }) : links;
 }
@@ -113,12 +174,15 @@ function tableLinksOf(s: KernelState, change?: StateChange): TableLinks {
   let links: TableLinks;
   if (change) {
     links = tableLinksOf(change.before);
-    for (const e of change.entries) if (e.type === "PageDirectory" && e.index < userSlots) links = relink(links, e.table, e.index, e.before, e.after);
+    for (const e of change.entries)
+      if (e.type === "PageDirectory" && e.index < userSlots)
+        links = relink(links, e.table, e.index, e.before, e.after);
   } else {
     links = PMap.empty();
     for (const [addr, o] of s.objects) {
       if (o.type !== "PageDirectory") continue;
-      for (const [i, w] of o.entries.range(0, userSlots)) links = relink(links, addr, i, undefined, w);
+      for (const [i, w] of o.entries.range(0, userSlots))
+        links = relink(links, addr, i, undefined, w);
     }
   }
   linksCache.set(s.objects, links);
@@ -127,8 +191,13 @@ function tableLinksOf(s: KernelState, change?: StateChange): TableLinks {
 
 /** Whether ASID `l.a` still reaches exactly that page (a lost claim matters only while it does). */
 function stillMapped(s: KernelState, l: ASIDLeaf): boolean {
-  const pool = s.objects.get(s.asidTable.get(Math.floor(l.a / ASID_POOL_SIZE)) ?? (-1 as PhysAddr));
-  const pd = pool?.type === "ASIDPool" ? pool.entries.get(l.a % ASID_POOL_SIZE) : undefined;
+  const pool = s.objects.get(
+    s.asidTable.get(Math.floor(l.a / ASID_POOL_SIZE)) ?? (-1 as PhysAddr),
+  );
+  const pd =
+    pool?.type === "ASIDPool"
+      ? pool.entries.get(l.a % ASID_POOL_SIZE)
+      : undefined;
   const dir = pd === undefined ? undefined : s.objects.get(pd);
   if (dir?.type !== "PageDirectory") return false;
   const pde = decodePDE(dir.entries.get(Math.floor(l.vbase / MiB)) ?? 0);
@@ -159,19 +228,35 @@ function validVSLookupDelta(c: StateChange, out: Violation[]): void {
     if (e.type === "PageDirectory") {
       if (e.index >= userSlots) continue;
       const pde = decodePDE(e.after);
-      if (pde.kind === "Page") reachPage(leaves, asids.get(e.table), e.index * MiB, pde.paddr, pde.size);
-      else if (pde.kind === "Table") reach(leaves, asids.get(e.table), tableLeaves(s, pde.paddr, e.index));
+      if (pde.kind === "Page")
+        reachPage(
+          leaves,
+          asids.get(e.table),
+          e.index * MiB,
+          pde.paddr,
+          pde.size,
+        );
+      else if (pde.kind === "Table")
+        reach(leaves, asids.get(e.table), tableLeaves(s, pde.paddr, e.index));
     } else {
       const pte = decodePTE(e.after);
       if (pte.kind !== "Page") continue;
       const link = links.get(e.table);
-      if (link) reachPage(leaves, asids.get(link.pd), link.index * MiB + e.index * 4096, pte.paddr, pte.size);
+      if (link)
+        reachPage(
+          leaves,
+          asids.get(link.pd),
+          link.index * MiB + e.index * 4096,
+          pte.paddr,
+          pte.size,
+        );
     }
   }
   for (const [addr, o] of c.objectEntries) {
     if (o.type !== "ASIDPool") continue;
     const old = c.before.objects.get(addr);
-    const oldEntries = old?.type === "ASIDPool" ? old.entries : PMap.empty<number, PhysAddr>();
+    const oldEntries =
+      old?.type === "ASIDPool" ? old.entries : PMap.empty<number, PhysAddr>();
     const poolIndex = [...s.asidTable].find(([, pool]) => pool === addr)?.[0];
     if (poolIndex === undefined) continue;
     for (const low of oldEntries.changedKeys(o.entries)) {
@@ -183,10 +268,19 @@ function validVSLookupDelta(c: StateChange, out: Violation[]): void {
   for (const slot of c.ctes) {
     const was = c.before.ctes.get(slot)?.cap;
     if (was?.type !== "Frame" || was.mapping === null) continue;
-    const lost: ASIDLeaf = { a: was.mapping.asid, vbase: was.mapping.vaddr, frame: was.paddr, size: was.size };
+    const lost: ASIDLeaf = {
+      a: was.mapping.asid,
+      vbase: was.mapping.vaddr,
+      frame: was.paddr,
+      size: was.size,
+    };
     if (stillMapped(s, lost)) leaves.push(lost);
   }
   if (leaves.length > 0) checkLeaves(claims, leaves, out);
 }
 
-export const VALID_VS_LOOKUP: InvariantCheck = { name: "valid_vs_lookup", full: validVSLookup, delta: validVSLookupDelta };
+export const VALID_VS_LOOKUP: InvariantCheck = {
+  name: "valid_vs_lookup",
+  full: validVSLookup,
+  delta: validVSLookupDelta,
+};

@@ -2,22 +2,58 @@ import { expect } from "chai";
 import fc from "fast-check";
 import type { PhysAddr } from "../../../src/model/addresses.ts";
 import type { VMRights } from "../../../src/model/caps.ts";
-import { decodePDE, decodePTE, encodePDE, encodePTE, type PDE } from "../../../src/arch/aarch32/entries.ts";
+import {
+  decodePDE,
+  decodePTE,
+  encodePDE,
+  encodePTE,
+  type PDE,
+} from "../../../src/arch/aarch32/entries.ts";
 
-const rights = fc.constantFrom<VMRights>("VMNoAccess", "VMKernelOnly", "VMReadOnly", "VMReadWrite");
-const attrs = fc.record({ cacheable: fc.boolean(), parityEnabled: fc.boolean(), executeNever: fc.boolean() });
-const aligned = (bits: number) => fc.nat({ max: 2 ** (32 - bits) - 1 }).map((n) => (n * 2 ** bits) as PhysAddr);
+const rights = fc.constantFrom<VMRights>(
+  "VMNoAccess",
+  "VMKernelOnly",
+  "VMReadOnly",
+  "VMReadWrite",
+);
+const attrs = fc.record({
+  cacheable: fc.boolean(),
+  parityEnabled: fc.boolean(),
+  executeNever: fc.boolean(),
+});
+const aligned = (bits: number) =>
+  fc.nat({ max: 2 ** (32 - bits) - 1 }).map((n) => (n * 2 ** bits) as PhysAddr);
 
 describe("the entry model: ARMv7 short descriptors", () => {
   it("a directory entry survives encode then decode (tables, sections, supersections)", () => {
     const pde: fc.Arbitrary<PDE> = fc.oneof(
-      fc.record({ kind: fc.constant("Table" as const), paddr: aligned(10), parityEnabled: fc.boolean() }),
-      fc.record({ kind: fc.constant("Page" as const), size: fc.constant("Section" as const), paddr: aligned(20), rights, attributes: attrs, global: fc.boolean() }),
-      fc.record({ kind: fc.constant("Page" as const), size: fc.constant("SuperSection" as const), paddr: aligned(24), rights, attributes: attrs, global: fc.boolean() }),
+      fc.record({
+        kind: fc.constant("Table" as const),
+        paddr: aligned(10),
+        parityEnabled: fc.boolean(),
+      }),
+      fc.record({
+        kind: fc.constant("Page" as const),
+        size: fc.constant("Section" as const),
+        paddr: aligned(20),
+        rights,
+        attributes: attrs,
+        global: fc.boolean(),
+      }),
+      fc.record({
+        kind: fc.constant("Page" as const),
+        size: fc.constant("SuperSection" as const),
+        paddr: aligned(24),
+        rights,
+        attributes: attrs,
+        global: fc.boolean(),
+      }),
     );
-    fc.assert(fc.property(pde, (e) => {
-      expect(decodePDE(encodePDE(e))).to.deep.equal(e);
-    }));
+    fc.assert(
+      fc.property(pde, (e) => {
+        expect(decodePDE(encodePDE(e))).to.deep.equal(e);
+      }),
+    );
   });
 
   it("a page-table entry survives encode then decode, except the parity bit PTEs do not have", () => {
@@ -29,9 +65,14 @@ describe("the entry model: ARMv7 short descriptors", () => {
       attributes: attrs,
       global: fc.boolean(),
     });
-    fc.assert(fc.property(pte, (e) => {
-      expect(decodePTE(encodePTE(e))).to.deep.equal({ ...e, attributes: { ...e.attributes, parityEnabled: false } });
-    }));
+    fc.assert(
+      fc.property(pte, (e) => {
+        expect(decodePTE(encodePTE(e))).to.deep.equal({
+          ...e,
+          attributes: { ...e.attributes, parityEnabled: false },
+        });
+      }),
+    );
   });
 
   it("decodes every word to exactly one kind, and re-encodes valid words it produced itself", () => {
@@ -48,7 +89,14 @@ describe("the entry model: ARMv7 short descriptors", () => {
   });
 
   it("matches seL4's layout for a user section: AP, TEX/B, nG, XN, P", () => {
-    const w = encodePDE({ kind: "Page", size: "Section", paddr: 0x10000000 as PhysAddr, rights: "VMReadWrite", attributes: { cacheable: true, parityEnabled: true, executeNever: true }, global: false });
+    const w = encodePDE({
+      kind: "Page",
+      size: "Section",
+      paddr: 0x10000000 as PhysAddr,
+      rights: "VMReadWrite",
+      attributes: { cacheable: true, parityEnabled: true, executeNever: true },
+      global: false,
+    });
     expect(w & 3).to.equal(2); // section
     expect((w >>> 10) & 3).to.equal(3); // AP: user read-write
     expect((w >>> 12) & 7).to.equal(5); // TEX 0b101

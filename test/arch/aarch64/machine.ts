@@ -1,4 +1,9 @@
-import { asid, paddr, type CPtr, type PhysAddr } from "../../../src/model/addresses.ts";
+import {
+  asid,
+  paddr,
+  type CPtr,
+  type PhysAddr,
+} from "../../../src/model/addresses.ts";
 import { PMap } from "../../../src/model/pmap.ts";
 import { insertCap } from "../../../src/kernel/cdt.ts";
 import { slotAddress } from "../../../src/kernel/cspace.ts";
@@ -7,10 +12,16 @@ import { invoke } from "../../../src/invocations/dispatch.ts";
 import { TCB_SLOTS } from "../../../src/model/constants.ts";
 import type { InvocationLabel } from "../../../src/model/labels.ts";
 import type { InvokeResult } from "../../../src/model/message.ts";
-import { emptyKernelState, type KernelState } from "../../../src/model/state.ts";
+import {
+  emptyKernelState,
+  type KernelState,
+} from "../../../src/model/state.ts";
 import { transition } from "../../../src/model/transition.ts";
 import { AARCH64_DEFAULT_CONFIG } from "../../../src/arch/aarch64/config.ts";
-import { objectTypeNumber, type ObjectTypeName } from "../../../src/arch/aarch64/objectTypes.ts";
+import {
+  objectTypeNumber,
+  type ObjectTypeName,
+} from "../../../src/arch/aarch64/objectTypes.ts";
 import { expectOk } from "../../helpers/machine.ts";
 
 /**
@@ -38,31 +49,95 @@ export function aarch64Machine(): Machine {
     putObject(d, { type: "TCB", paddr: tcb, ipcBuffer: 0 as never });
     putObject(d, { type: "ASIDPool", paddr: pool, entries: PMap.empty() });
     d.asidTable = d.asidTable.set(0, pool);
-    const cnodeCap = { type: "CNode", paddr: cnode, radixBits: 8, guardSize: 64 - 8, guard: 0 } as const;
+    const cnodeCap = {
+      type: "CNode",
+      paddr: cnode,
+      radixBits: 8,
+      guardSize: 64 - 8,
+      guard: 0,
+    } as const;
     insertCap(d, cnodeCap, slotAddress(cnode, CNODE), null, true);
     insertCap(d, cnodeCap, slotAddress(tcb, TCB_SLOTS.tcbCTable), null, false);
-    insertCap(d, { type: "TCB", paddr: tcb }, slotAddress(cnode, 1), null, true);
-    insertCap(d, { type: "ASIDControl" }, slotAddress(cnode, ASID_CONTROL), null, true);
-    insertCap(d, { type: "ASIDPool", paddr: pool, asidBase: asid(0) }, slotAddress(cnode, ASID_POOL), null, true);
-    insertCap(d, { type: "Untyped", paddr: paddr(UNTYPED_BASE), sizeBits: 32, isDevice: false, freeIndex: 0 }, slotAddress(cnode, UNTYPED), null, true);
+    insertCap(
+      d,
+      { type: "TCB", paddr: tcb },
+      slotAddress(cnode, 1),
+      null,
+      true,
+    );
+    insertCap(
+      d,
+      { type: "ASIDControl" },
+      slotAddress(cnode, ASID_CONTROL),
+      null,
+      true,
+    );
+    insertCap(
+      d,
+      { type: "ASIDPool", paddr: pool, asidBase: asid(0) },
+      slotAddress(cnode, ASID_POOL),
+      null,
+      true,
+    );
+    insertCap(
+      d,
+      {
+        type: "Untyped",
+        paddr: paddr(UNTYPED_BASE),
+        sizeBits: 32,
+        isDevice: false,
+        freeIndex: 0,
+      },
+      slotAddress(cnode, UNTYPED),
+      null,
+      true,
+    );
   });
   return { state, thread: tcb };
 }
 
-export function call(m: Machine, cptr: number, label: InvocationLabel, args: number[] = [], extraCaps: number[] = []): InvokeResult {
-  return invoke(m.state, m.thread, cptr as CPtr, { label, args, extraCaps: extraCaps as CPtr[] });
+export function call(
+  m: Machine,
+  cptr: number,
+  label: InvocationLabel,
+  args: number[] = [],
+  extraCaps: number[] = [],
+): InvokeResult {
+  return invoke(m.state, m.thread, cptr as CPtr, {
+    label,
+    args,
+    extraCaps: extraCaps as CPtr[],
+  });
 }
 
 /** Calls and asserts success; the machine with the new state. */
-export function ok(m: Machine, cptr: number, label: InvocationLabel, args: number[] = [], extraCaps: number[] = []): Machine {
+export function ok(
+  m: Machine,
+  cptr: number,
+  label: InvocationLabel,
+  args: number[] = [],
+  extraCaps: number[] = [],
+): Machine {
   const r = call(m, cptr, label, args, extraCaps);
   expectOk(r);
   return { state: r.state, thread: m.thread };
 }
 
 /** Retype `count` objects into slots from `dest`. */
-export function retype(m: Machine, type: ObjectTypeName, dest: number, count = 1, untyped = UNTYPED): Machine {
-  return ok(m, untyped, "UntypedRetype", [objectTypeNumber(type), 0, 0, 0, dest, count], [CNODE]);
+export function retype(
+  m: Machine,
+  type: ObjectTypeName,
+  dest: number,
+  count = 1,
+  untyped = UNTYPED,
+): Machine {
+  return ok(
+    m,
+    untyped,
+    "UntypedRetype",
+    [objectTypeNumber(type), 0, 0, 0, dest, count],
+    [CNODE],
+  );
 }
 
 /** A machine with a VSpace in slot 20 assigned ASID 1, page tables in 30.., small pages in 40.., large in 50.., huge in 60. */

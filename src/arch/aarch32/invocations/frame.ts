@@ -1,18 +1,48 @@
-import { hex, pow2, type ASID, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
-import { illegalOperation, invalidArgument, invalidCapability, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
+import {
+  hex,
+  pow2,
+  type ASID,
+  type PhysAddr,
+  type VirtAddr,
+} from "../../../model/addresses.ts";
+import {
+  illegalOperation,
+  invalidArgument,
+  invalidCapability,
+  truncatedMessage,
+  type SyscallError,
+} from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import { updateCap } from "../../../kernel/cdt.ts";
 import { maskVMRights } from "../../../kernel/rights.ts";
-import { capRightsFromWord, frameCapWithMapping, type FrameCap } from "../../../model/caps.ts";
+import {
+  capRightsFromWord,
+  frameCapWithMapping,
+  type FrameCap,
+} from "../../../model/caps.ts";
 import type { SlotAddr } from "../../../model/state.ts";
 import type { MutableState } from "../../../model/transition.ts";
 import { frameBits } from "../objectTypes.ts";
 import { attributesFromWord } from "../entries.ts";
-import { createSafeMappingEntries, unmapPage, writeMapping, type MappingEntries } from "../mapping.ts";
+import {
+  createSafeMappingEntries,
+  unmapPage,
+  writeMapping,
+  type MappingEntries,
+} from "../mapping.ts";
 import type { InvocationFamily } from "../../../model/family.ts";
 import type { DecodeContext } from "../../../model/message.ts";
-import { checkVPAlignment, findPDForASIDOrFail, findPDForVSpaceCap, validPDCap } from "./guards.ts";
-import { decodePageFlush, performPageFlush, type PageFlushInvocation } from "./pageFlush.ts";
+import {
+  checkVPAlignment,
+  findPDForASIDOrFail,
+  findPDForVSpaceCap,
+  validPDCap,
+} from "./guards.ts";
+import {
+  decodePageFlush,
+  performPageFlush,
+  type PageFlushInvocation,
+} from "./pageFlush.ts";
 
 export type PageInvocation =
   | {
@@ -30,7 +60,11 @@ export type PageInvocation =
       readonly asid: ASID;
       readonly entries: MappingEntries;
     }
-  | { readonly kind: "PageUnmap"; readonly frameSlot: SlotAddr; readonly cap: FrameCap }
+  | {
+      readonly kind: "PageUnmap";
+      readonly frameSlot: SlotAddr;
+      readonly cap: FrameCap;
+    }
   | { readonly kind: "PageGetAddress"; readonly paddr: PhysAddr }
   | PageFlushInvocation;
 
@@ -39,8 +73,15 @@ function lastByte32(vaddr: number, cap: FrameCap): number {
   return (vaddr + pow2(frameBits(cap.size)) - 1) % 2 ** 32;
 }
 
-function aboveUserTop(cap: FrameCap, vaddr: VirtAddr, userTop: VirtAddr): SyscallError {
-  return invalidArgument(0, `a ${cap.size} at ${hex(vaddr)} would reach ${hex(lastByte32(vaddr, cap))}, at or above USER_TOP (${hex(userTop)}), the kernel's part of the address space`);
+function aboveUserTop(
+  cap: FrameCap,
+  vaddr: VirtAddr,
+  userTop: VirtAddr,
+): SyscallError {
+  return invalidArgument(
+    0,
+    `a ${cap.size} at ${hex(vaddr)} would reach ${hex(lastByte32(vaddr, cap))}, at or above USER_TOP (${hex(userTop)}), the kernel's part of the address space`,
+  );
 }
 
 /** What the end of Page_Map and Page_Remap works on, once the directory is known. */
@@ -52,18 +93,43 @@ interface MapRequest {
 }
 
 /** The checks Page_Map and Page_Remap share, in seL4's order: maskVMRights, checkVPAlignment, createSafeMappingEntries. */
-function mappingEntriesFor(ctx: DecodeContext<FrameCap>, req: MapRequest): Result<MappingEntries, SyscallError> {
+function mappingEntriesFor(
+  ctx: DecodeContext<FrameCap>,
+  req: MapRequest,
+): Result<MappingEntries, SyscallError> {
   const cap = ctx.cap;
-  const vmRights = maskVMRights(cap.vmRights, capRightsFromWord(req.rightsWord));
+  const vmRights = maskVMRights(
+    cap.vmRights,
+    capRightsFromWord(req.rightsWord),
+  );
   const aligned = checkVPAlignment(cap.size, req.vaddr);
   if (!aligned.ok) return aligned;
-  return createSafeMappingEntries(ctx.state, req.pd, req.vaddr, cap.size, cap.paddr, vmRights, attributesFromWord(req.attrWord));
+  return createSafeMappingEntries(
+    ctx.state,
+    req.pd,
+    req.vaddr,
+    cap.size,
+    cap.paddr,
+    vmRights,
+    attributesFromWord(req.attrWord),
+  );
 }
 
-function pageMap(ctx: DecodeContext<FrameCap>, asid: ASID, req: MapRequest): Result<PageInvocation, SyscallError> {
+function pageMap(
+  ctx: DecodeContext<FrameCap>,
+  asid: ASID,
+  req: MapRequest,
+): Result<PageInvocation, SyscallError> {
   const entries = mappingEntriesFor(ctx, req);
   if (!entries.ok) return entries;
-  return ok({ kind: "PageMap", frameSlot: ctx.slot, cap: frameCapWithMapping(ctx.cap, { asid, vaddr: req.vaddr }), asid, vaddr: req.vaddr, entries: entries.value });
+  return ok({
+    kind: "PageMap",
+    frameSlot: ctx.slot,
+    cap: frameCapWithMapping(ctx.cap, { asid, vaddr: req.vaddr }),
+    asid,
+    vaddr: req.vaddr,
+    entries: entries.value,
+  });
 }
 
 /**
@@ -72,24 +138,46 @@ function pageMap(ctx: DecodeContext<FrameCap>, asid: ASID, req: MapRequest): Res
  * mapped again at the same ASID and vaddr, which changes rights and attributes in place; seL4
  * 10.x refused any mapped cap and checked USER_TOP after the ASID lookup.
  */
-function decodePageMap(ctx: DecodeContext<FrameCap>): Result<PageInvocation, SyscallError> {
+function decodePageMap(
+  ctx: DecodeContext<FrameCap>,
+): Result<PageInvocation, SyscallError> {
   const { state, args, cap } = ctx;
-  if (args.length < 3 || ctx.extraCaps.length < 1) return err(truncatedMessage("Page_Map needs 3 message words (vaddr, rights, attr) and the page directory as an extra cap"));
+  if (args.length < 3 || ctx.extraCaps.length < 1)
+    return err(
+      truncatedMessage(
+        "Page_Map needs 3 message words (vaddr, rights, attr) and the page directory as an extra cap",
+      ),
+    );
   const vaddr = args[0] as VirtAddr;
   const userTop = state.config.userTop;
   const legacy = state.config.api === "legacy";
   if (legacy && cap.mapping !== null) {
-    return err(invalidCapability(0, `this frame cap already maps ${hex(cap.mapping.vaddr)}: seL4 10.x needs Page_Remap to change a mapping, or a copy of the cap to map the frame again`));
+    return err(
+      invalidCapability(
+        0,
+        `this frame cap already maps ${hex(cap.mapping.vaddr)}: seL4 10.x needs Page_Remap to change a mapping, or a copy of the cap to map the frame again`,
+      ),
+    );
   }
   const pdCap = validPDCap(ctx.extraCaps[0], 1);
   if (!pdCap.ok) return pdCap;
   if (!legacy) {
     if (cap.mapping !== null) {
       if (cap.mapping.asid !== pdCap.value.mappedASID) {
-        return err(invalidCapability(1, `this frame cap already maps the frame in ASID ${cap.mapping.asid}; a cap tracks one mapping: copy the cap to map the frame into another address space`));
+        return err(
+          invalidCapability(
+            1,
+            `this frame cap already maps the frame in ASID ${cap.mapping.asid}; a cap tracks one mapping: copy the cap to map the frame into another address space`,
+          ),
+        );
       }
       if (cap.mapping.vaddr !== vaddr) {
-        return err(invalidArgument(0, `this frame cap already maps the frame at ${hex(cap.mapping.vaddr)}; a cap tracks one mapping: copy the cap to map the frame a second time`));
+        return err(
+          invalidArgument(
+            0,
+            `this frame cap already maps the frame at ${hex(cap.mapping.vaddr)}; a cap tracks one mapping: copy the cap to map the frame a second time`,
+          ),
+        );
       }
     } else if (lastByte32(vaddr, cap) >= userTop) {
       return err(aboveUserTop(cap, vaddr, userTop));
@@ -97,35 +185,77 @@ function decodePageMap(ctx: DecodeContext<FrameCap>): Result<PageInvocation, Sys
   }
   const pd = findPDForVSpaceCap(state, pdCap.value, 1);
   if (!pd.ok) return pd;
-  if (legacy && lastByte32(vaddr, cap) >= userTop) return err(aboveUserTop(cap, vaddr, userTop));
-  return pageMap(ctx, pdCap.value.mappedASID, { pd: pd.value, vaddr, rightsWord: args[1] as number, attrWord: args[2] as number });
+  if (legacy && lastByte32(vaddr, cap) >= userTop)
+    return err(aboveUserTop(cap, vaddr, userTop));
+  return pageMap(ctx, pdCap.value.mappedASID, {
+    pd: pd.value,
+    vaddr,
+    rightsWord: args[1] as number,
+    attrWord: args[2] as number,
+  });
 }
 
 /** seL4 10.x's Page_Remap: new rights and attributes for the mapping the cap records (cap0 = page directory, MR0 rights, MR1 attr). */
-function decodePageRemap(ctx: DecodeContext<FrameCap>): Result<PageInvocation, SyscallError> {
+function decodePageRemap(
+  ctx: DecodeContext<FrameCap>,
+): Result<PageInvocation, SyscallError> {
   const { state, args, cap } = ctx;
-  if (args.length < 2 || ctx.extraCaps.length < 1) return err(truncatedMessage("Page_Remap needs 2 message words (rights, attr) and the page directory as an extra cap"));
+  if (args.length < 2 || ctx.extraCaps.length < 1)
+    return err(
+      truncatedMessage(
+        "Page_Remap needs 2 message words (rights, attr) and the page directory as an extra cap",
+      ),
+    );
   const pdCap = validPDCap(ctx.extraCaps[0], 1);
   if (!pdCap.ok) return pdCap;
-  if (cap.mapping === null) return err(invalidCapability(0, "this frame cap is not mapped: there is nothing to remap"));
+  if (cap.mapping === null)
+    return err(
+      invalidCapability(
+        0,
+        "this frame cap is not mapped: there is nothing to remap",
+      ),
+    );
   const found = findPDForASIDOrFail(state, cap.mapping.asid);
   if (!found.ok) return found;
-  if (found.value !== pdCap.value.paddr || pdCap.value.mappedASID !== cap.mapping.asid) {
-    return err(invalidCapability(1, "the page directory given is not the one this frame cap's mapping is in"));
+  if (
+    found.value !== pdCap.value.paddr ||
+    pdCap.value.mappedASID !== cap.mapping.asid
+  ) {
+    return err(
+      invalidCapability(
+        1,
+        "the page directory given is not the one this frame cap's mapping is in",
+      ),
+    );
   }
-  const entries = mappingEntriesFor(ctx, { pd: found.value, vaddr: cap.mapping.vaddr, rightsWord: args[0] as number, attrWord: args[1] as number });
+  const entries = mappingEntriesFor(ctx, {
+    pd: found.value,
+    vaddr: cap.mapping.vaddr,
+    rightsWord: args[0] as number,
+    attrWord: args[1] as number,
+  });
   if (!entries.ok) return entries;
-  return ok({ kind: "PageRemap", asid: cap.mapping.asid, entries: entries.value });
+  return ok({
+    kind: "PageRemap",
+    asid: cap.mapping.asid,
+    entries: entries.value,
+  });
 }
 
 /** seL4's decodeARMFrameInvocation: dispatch on the label. */
-export function decodeFrameInvocation(ctx: DecodeContext<FrameCap>): Result<PageInvocation, SyscallError> {
+export function decodeFrameInvocation(
+  ctx: DecodeContext<FrameCap>,
+): Result<PageInvocation, SyscallError> {
   switch (ctx.label) {
     case "ARMPageMap":
       return decodePageMap(ctx);
     case "ARMPageRemap":
       if (ctx.state.config.api === "legacy") return decodePageRemap(ctx);
-      return err(illegalOperation("Page_Remap was removed in seL4 11.0.0: call Page_Map again at the same address to change rights or attributes"));
+      return err(
+        illegalOperation(
+          "Page_Remap was removed in seL4 11.0.0: call Page_Map again at the same address to change rights or attributes",
+        ),
+      );
     case "ARMPageUnmap":
       return ok({ kind: "PageUnmap", frameSlot: ctx.slot, cap: ctx.cap });
     case "ARMPageGetAddress":
@@ -136,7 +266,10 @@ export function decodeFrameInvocation(ctx: DecodeContext<FrameCap>): Result<Page
 }
 
 /** seL4's performPageInvocation*: map (and record it in the cap), unmap (always clears the cap), get address. */
-export function performPageInvocation(s: MutableState, inv: PageInvocation): readonly number[] {
+export function performPageInvocation(
+  s: MutableState,
+  inv: PageInvocation,
+): readonly number[] {
   switch (inv.kind) {
     case "PageMap":
       updateCap(s, inv.frameSlot, inv.cap);
@@ -160,4 +293,7 @@ export function performPageInvocation(s: MutableState, inv: PageInvocation): rea
   }
 }
 
-export const pageFamily: InvocationFamily<FrameCap, PageInvocation> = { decode: decodeFrameInvocation, perform: performPageInvocation };
+export const pageFamily: InvocationFamily<FrameCap, PageInvocation> = {
+  decode: decodeFrameInvocation,
+  perform: performPageInvocation,
+};

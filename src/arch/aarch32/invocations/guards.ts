@@ -1,5 +1,16 @@
-import { hex, isAligned, type ASID, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
-import { alignmentError, failedLookup, invalidCapability, type SyscallError } from "../../../model/errors.ts";
+import {
+  hex,
+  isAligned,
+  type ASID,
+  type PhysAddr,
+  type VirtAddr,
+} from "../../../model/addresses.ts";
+import {
+  alignmentError,
+  failedLookup,
+  invalidCapability,
+  type SyscallError,
+} from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import type { Cap, FrameSize, PageDirectoryCap } from "../../../model/caps.ts";
 import { frameBits } from "../objectTypes.ts";
@@ -16,20 +27,51 @@ export function isValidVTableRoot(cap: Cap): cap is AssignedPDCap {
 }
 
 /** What isValidVTableRoot asks for, in words, for error messages outside the architecture. */
-export const VTABLE_ROOT_DESCRIPTION = "on ARM32, a page directory cap with an ASID";
+export const VTABLE_ROOT_DESCRIPTION =
+  "on ARM32, a page directory cap with an ASID";
 
 /** seL4's isValidVTableRoot check on an extra cap: a page directory cap with an ASID, else InvalidCapability `capNumber`. */
-export function validPDCap(extra: ExtraCap | undefined, capNumber: number): Result<AssignedPDCap, SyscallError> {
+export function validPDCap(
+  extra: ExtraCap | undefined,
+  capNumber: number,
+): Result<AssignedPDCap, SyscallError> {
   const cap = extra?.cap;
-  if (cap === undefined || cap.type !== "PageDirectory") return err(invalidCapability(capNumber, `extra cap ${capNumber - 1} must be a page directory cap, not ${cap?.type ?? "missing"}`));
-  if (cap.mappedASID === null) return err(invalidCapability(capNumber, "the page directory has no ASID: assign it one with ASIDPool_Assign first"));
-  return ok({ type: "PageDirectory", paddr: cap.paddr, mappedASID: cap.mappedASID });
+  if (cap === undefined || cap.type !== "PageDirectory")
+    return err(
+      invalidCapability(
+        capNumber,
+        `extra cap ${capNumber - 1} must be a page directory cap, not ${cap?.type ?? "missing"}`,
+      ),
+    );
+  if (cap.mappedASID === null)
+    return err(
+      invalidCapability(
+        capNumber,
+        "the page directory has no ASID: assign it one with ASIDPool_Assign first",
+      ),
+    );
+  return ok({
+    type: "PageDirectory",
+    paddr: cap.paddr,
+    mappedASID: cap.mappedASID,
+  });
 }
 
 /** findPDForASID as decoders report it: FailedLookup (not the source) with InvalidRoot. */
-export function findPDForASIDOrFail(s: KernelState, a: ASID): Result<PhysAddr, SyscallError> {
+export function findPDForASIDOrFail(
+  s: KernelState,
+  a: ASID,
+): Result<PhysAddr, SyscallError> {
   const pd = findPDForASID(s, a);
-  return pd.ok ? pd : err(failedLookup(false, pd.error, `ASID ${a} names no page directory any more (its pool or its entry has gone)`));
+  return pd.ok
+    ? pd
+    : err(
+        failedLookup(
+          false,
+          pd.error,
+          `ASID ${a} names no page directory any more (its pool or its entry has gone)`,
+        ),
+      );
 }
 
 /**
@@ -38,14 +80,32 @@ export function findPDForASIDOrFail(s: KernelState, a: ASID): Result<PhysAddr, S
  * ASID names is the one the cap names (InvalidCapability `capNumber` when the cap is stale).
  * Gives the directory.
  */
-export function findPDForVSpaceCap(s: KernelState, cap: AssignedPDCap, capNumber: number): Result<PhysAddr, SyscallError> {
+export function findPDForVSpaceCap(
+  s: KernelState,
+  cap: AssignedPDCap,
+  capNumber: number,
+): Result<PhysAddr, SyscallError> {
   const found = findPDForASIDOrFail(s, cap.mappedASID);
   if (!found.ok || found.value === cap.paddr) return found;
-  return err(invalidCapability(capNumber, `ASID ${cap.mappedASID} now names the page directory at ${hex(found.value)}, not this one at ${hex(cap.paddr)}: the cap is stale`));
+  return err(
+    invalidCapability(
+      capNumber,
+      `ASID ${cap.mappedASID} now names the page directory at ${hex(found.value)}, not this one at ${hex(cap.paddr)}: the cap is stale`,
+    ),
+  );
 }
 
 /** seL4's checkVPAlignment: a frame is mapped only at a multiple of its size, else AlignmentError. */
-export function checkVPAlignment(size: FrameSize, vaddr: VirtAddr): Result<void, SyscallError> {
+export function checkVPAlignment(
+  size: FrameSize,
+  vaddr: VirtAddr,
+): Result<void, SyscallError> {
   const bits = frameBits(size);
-  return isAligned(vaddr, bits) ? ok(undefined) : err(alignmentError(`${hex(vaddr)} is not aligned to the ${size}'s size (2^${bits} bytes)`));
+  return isAligned(vaddr, bits)
+    ? ok(undefined)
+    : err(
+        alignmentError(
+          `${hex(vaddr)} is not aligned to the ${size}'s size (2^${bits} bytes)`,
+        ),
+      );
 }

@@ -1,5 +1,18 @@
-import { alignDown, hex, pow2, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
-import { illegalOperation, invalidArgument, invalidCapability, rangeError, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
+import {
+  alignDown,
+  hex,
+  pow2,
+  type PhysAddr,
+  type VirtAddr,
+} from "../../../model/addresses.ts";
+import {
+  illegalOperation,
+  invalidArgument,
+  invalidCapability,
+  rangeError,
+  truncatedMessage,
+  type SyscallError,
+} from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import type { PageDirectoryCap } from "../../../model/caps.ts";
 import { frameBits } from "../objectTypes.ts";
@@ -9,10 +22,15 @@ import type { InvocationFamily } from "../../../model/family.ts";
 import type { InvocationLabel } from "../../../model/labels.ts";
 import type { DecodeContext } from "../../../model/message.ts";
 import { findPDForVSpaceCap, validPDCap } from "./guards.ts";
-import { performPageFlush, type CacheOperation, type PageFlushInvocation } from "./pageFlush.ts";
+import {
+  performPageFlush,
+  type CacheOperation,
+  type PageFlushInvocation,
+} from "./pageFlush.ts";
 
 /** A PD cache operation: the same flush record as a frame's, or nothing when nothing is mapped at start. */
-export type PageDirectoryInvocation = PageFlushInvocation | { readonly kind: "PageDirectoryFlushNothing" };
+export type PageDirectoryInvocation =
+  PageFlushInvocation | { readonly kind: "PageDirectoryFlushNothing" };
 
 const PD_FLUSH_LABELS: Partial<Record<InvocationLabel, CacheOperation>> = {
   ARMPDClean_Data: "Clean_Data",
@@ -26,17 +44,44 @@ const PD_FLUSH_LABELS: Partial<Record<InvocationLabel, CacheOperation>> = {
  * address space. The range must lie below USER_TOP and inside the one frame mapped at its start;
  * when nothing is mapped at the start there is nothing cached, and the call succeeds doing nothing.
  */
-export function decodePageDirectoryInvocation(ctx: DecodeContext<PageDirectoryCap>): Result<PageDirectoryInvocation, SyscallError> {
+export function decodePageDirectoryInvocation(
+  ctx: DecodeContext<PageDirectoryCap>,
+): Result<PageDirectoryInvocation, SyscallError> {
   const operation = PD_FLUSH_LABELS[ctx.label];
-  if (operation === undefined) return err(illegalOperation(`${ctx.label} is not an invocation of a page directory cap`));
+  if (operation === undefined)
+    return err(
+      illegalOperation(
+        `${ctx.label} is not an invocation of a page directory cap`,
+      ),
+    );
   const { args, state } = ctx;
-  if (args.length < 2) return err(truncatedMessage(`PageDirectory_${operation} needs 2 message words (start and end)`));
+  if (args.length < 2)
+    return err(
+      truncatedMessage(
+        `PageDirectory_${operation} needs 2 message words (start and end)`,
+      ),
+    );
   const [start, end] = args as [number, number];
-  if (end <= start) return err(invalidArgument(1, `the end ${hex(end)} must be greater than the start ${hex(start)}`));
+  if (end <= start)
+    return err(
+      invalidArgument(
+        1,
+        `the end ${hex(end)} must be greater than the start ${hex(start)}`,
+      ),
+    );
   const userTop = state.config.userTop;
-  if (start >= userTop || end > userTop) return err(illegalOperation(`the range must lie below USER_TOP (${hex(userTop)})`));
+  if (start >= userTop || end > userTop)
+    return err(
+      illegalOperation(`the range must lie below USER_TOP (${hex(userTop)})`),
+    );
   const pdCap = validPDCap({ cap: ctx.cap, slot: ctx.slot }, 0);
-  if (!pdCap.ok) return err(invalidCapability(0, "this page directory has no ASID: assign it one first"));
+  if (!pdCap.ok)
+    return err(
+      invalidCapability(
+        0,
+        "this page directory has no ASID: assign it one first",
+      ),
+    );
   const found = findPDForVSpaceCap(state, pdCap.value, 0);
   if (!found.ok) return found;
   const page = resolveVAddr(state, found.value, start as VirtAddr);
@@ -44,17 +89,43 @@ export function decodePageDirectoryInvocation(ctx: DecodeContext<PageDirectoryCa
   const bits = frameBits(page.size);
   const base = alignDown(start, bits);
   if (alignDown(end - 1, bits) !== base) {
-    return err(rangeError(start, base + pow2(bits) - 1, `the range crosses the end of the ${page.size} mapped at ${hex(base)}: flush one page at a time`));
+    return err(
+      rangeError(
+        start,
+        base + pow2(bits) - 1,
+        `the range crosses the end of the ${page.size} mapped at ${hex(base)}: flush one page at a time`,
+      ),
+    );
   }
-  return ok({ kind: "PageFlush", operation, pd: found.value, asid: pdCap.value.mappedASID, vstart: start as VirtAddr, vend: (end - 1) as VirtAddr, pstart: (page.frame + (start - base)) as PhysAddr });
+  return ok({
+    kind: "PageFlush",
+    operation,
+    pd: found.value,
+    asid: pdCap.value.mappedASID,
+    vstart: start as VirtAddr,
+    vend: (end - 1) as VirtAddr,
+    pstart: (page.frame + (start - base)) as PhysAddr,
+  });
 }
 
-export function performPageDirectoryInvocation(s: MutableState, inv: PageDirectoryInvocation): readonly number[] {
+export function performPageDirectoryInvocation(
+  s: MutableState,
+  inv: PageDirectoryInvocation,
+): readonly number[] {
   if (inv.kind === "PageDirectoryFlushNothing") {
-    s.effects.push({ kind: "note", text: "nothing is mapped at the start of the range: there is nothing to flush" });
+    s.effects.push({
+      kind: "note",
+      text: "nothing is mapped at the start of the range: there is nothing to flush",
+    });
     return [];
   }
   return performPageFlush(s, inv);
 }
 
-export const pageDirectoryFamily: InvocationFamily<PageDirectoryCap, PageDirectoryInvocation> = { decode: decodePageDirectoryInvocation, perform: performPageDirectoryInvocation };
+export const pageDirectoryFamily: InvocationFamily<
+  PageDirectoryCap,
+  PageDirectoryInvocation
+> = {
+  decode: decodePageDirectoryInvocation,
+  perform: performPageDirectoryInvocation,
+};

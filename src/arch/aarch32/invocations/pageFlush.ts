@@ -1,5 +1,17 @@
-import { hex, pow2, type ASID, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
-import { illegalOperation, invalidArgument, invalidCapability, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
+import {
+  hex,
+  pow2,
+  type ASID,
+  type PhysAddr,
+  type VirtAddr,
+} from "../../../model/addresses.ts";
+import {
+  illegalOperation,
+  invalidArgument,
+  invalidCapability,
+  truncatedMessage,
+  type SyscallError,
+} from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import type { FrameCap } from "../../../model/caps.ts";
 import type { MutableState } from "../../../model/transition.ts";
@@ -10,7 +22,11 @@ import type { InvocationLabel } from "../../../model/labels.ts";
 import type { DecodeContext } from "../../../model/message.ts";
 import { findPDForASIDOrFail } from "./guards.ts";
 
-export type CacheOperation = "Clean_Data" | "Invalidate_Data" | "CleanInvalidate_Data" | "Unify_Instruction";
+export type CacheOperation =
+  | "Clean_Data"
+  | "Invalidate_Data"
+  | "CleanInvalidate_Data"
+  | "Unify_Instruction";
 
 /**
  * A cache maintenance operation over [vstart, vend] (inclusive, as seL4's decoders pass
@@ -39,24 +55,56 @@ const PAGE_FLUSH_LABELS: Partial<Record<InvocationLabel, CacheOperation>> = {
  * ASID. seL4 16.0.0 added a check that the mapping the cap records still holds this frame; the
  * legacy (10.x) API, like 11.0-15.0, has no such check.
  */
-export function decodePageFlush(ctx: DecodeContext<FrameCap>): Result<PageFlushInvocation, SyscallError> {
+export function decodePageFlush(
+  ctx: DecodeContext<FrameCap>,
+): Result<PageFlushInvocation, SyscallError> {
   const operation = PAGE_FLUSH_LABELS[ctx.label];
-  if (operation === undefined) return err(illegalOperation(`${ctx.label} is not an invocation of a frame cap`));
+  if (operation === undefined)
+    return err(
+      illegalOperation(`${ctx.label} is not an invocation of a frame cap`),
+    );
   const { args, state, cap } = ctx;
-  if (args.length < 2) return err(truncatedMessage(`Page_${operation} needs 2 message words (start and end offsets)`));
-  if (cap.mapping === null) return err(illegalOperation(`Page_${operation} needs a mapped frame: the cache works on the mapping's virtual addresses`));
+  if (args.length < 2)
+    return err(
+      truncatedMessage(
+        `Page_${operation} needs 2 message words (start and end offsets)`,
+      ),
+    );
+  if (cap.mapping === null)
+    return err(
+      illegalOperation(
+        `Page_${operation} needs a mapped frame: the cache works on the mapping's virtual addresses`,
+      ),
+    );
   const pd = findPDForASIDOrFail(state, cap.mapping.asid);
   if (!pd.ok) return pd;
   const [start, end] = args as [number, number];
-  if (end <= start) return err(invalidArgument(1, `the end offset ${hex(end)} must be greater than the start offset ${hex(start)}`));
+  if (end <= start)
+    return err(
+      invalidArgument(
+        1,
+        `the end offset ${hex(end)} must be greater than the start offset ${hex(start)}`,
+      ),
+    );
   if (state.config.api === "current") {
     const now = resolveVAddr(state, pd.value, cap.mapping.vaddr);
     if (now === undefined || now.size !== cap.size || now.frame !== cap.paddr) {
-      return err(invalidCapability(0, `the mapping this cap records at ${hex(cap.mapping.vaddr)} no longer holds this frame (it was unmapped or replaced): the cap is stale`));
+      return err(
+        invalidCapability(
+          0,
+          `the mapping this cap records at ${hex(cap.mapping.vaddr)} no longer holds this frame (it was unmapped or replaced): the cap is stale`,
+        ),
+      );
     }
   }
   const pageSize = pow2(frameBits(cap.size));
-  if (start >= pageSize || end > pageSize) return err(invalidArgument(0, `offsets must lie inside the ${cap.size} (${hex(pageSize)} bytes)`));
+  if (start >= pageSize || end > pageSize)
+    return err(
+      invalidArgument(
+        0,
+        `offsets must lie inside the ${cap.size} (${hex(pageSize)} bytes)`,
+      ),
+    );
   return ok({
     kind: "PageFlush",
     operation,
@@ -75,13 +123,26 @@ export function decodePageFlush(ctx: DecodeContext<FrameCap>): Result<PageFlushI
  * all this only when start < end in its inclusive terms: a one-byte range does nothing at all.
  * The cache itself is not modelled; the operation is recorded for the learner.
  */
-export function performPageFlush(s: MutableState, inv: PageFlushInvocation): readonly number[] {
+export function performPageFlush(
+  s: MutableState,
+  inv: PageFlushInvocation,
+): readonly number[] {
   if (!(inv.vstart < inv.vend)) {
-    s.effects.push({ kind: "note", text: `seL4 flushes only ranges longer than one byte: ${inv.operation} of ${hex(inv.vstart)} alone does nothing` });
+    s.effects.push({
+      kind: "note",
+      text: `seL4 flushes only ranges longer than one byte: ${inv.operation} of ${hex(inv.vstart)} alone does nothing`,
+    });
     return [];
   }
   const rootSwitched = setVMRootForFlush(s, inv.pd, inv.asid);
-  s.effects.push({ kind: "cacheMaintenance", operation: inv.operation, vstart: inv.vstart, vend: inv.vend, pstart: inv.pstart, why: `${inv.operation} of ${hex(inv.vstart)}..${hex(inv.vend)}` });
+  s.effects.push({
+    kind: "cacheMaintenance",
+    operation: inv.operation,
+    vstart: inv.vstart,
+    vend: inv.vend,
+    pstart: inv.pstart,
+    why: `${inv.operation} of ${hex(inv.vstart)}..${hex(inv.vend)}`,
+  });
   if (rootSwitched) setVMRoot(s, s.currentThread);
   return [];
 }

@@ -1,5 +1,18 @@
-import { alignDown, hex, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
-import { deleteFirst, illegalOperation, invalidArgument, invalidCapability, revokeFirst, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
+import {
+  alignDown,
+  hex,
+  type PhysAddr,
+  type VirtAddr,
+} from "../../../model/addresses.ts";
+import {
+  deleteFirst,
+  illegalOperation,
+  invalidArgument,
+  invalidCapability,
+  revokeFirst,
+  truncatedMessage,
+  type SyscallError,
+} from "../../../model/errors.ts";
 import { PMap } from "../../../model/pmap.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import { isFinalCapability, updateCap } from "../../../kernel/cdt.ts";
@@ -25,7 +38,11 @@ export type PageTableInvocation =
       readonly pdIndex: number;
       readonly pde: number;
     }
-  | { readonly kind: "PageTableUnmap"; readonly ptSlot: SlotAddr; readonly cap: PageTableCap };
+  | {
+      readonly kind: "PageTableUnmap";
+      readonly ptSlot: SlotAddr;
+      readonly cap: PageTableCap;
+    };
 
 /**
  * seL4's decodeARMPageTableInvocation (src/arch/arm/32/kernel/vspace.c). Unmap: only the last
@@ -34,31 +51,69 @@ export type PageTableInvocation =
  * names it, vaddr must lie below USER_TOP, and the directory slot must be empty. The vaddr need
  * not be aligned: the table covers the whole 1 MiB around it.
  */
-export function decodePageTableInvocation(ctx: DecodeContext<PageTableCap>): Result<PageTableInvocation, SyscallError> {
+export function decodePageTableInvocation(
+  ctx: DecodeContext<PageTableCap>,
+): Result<PageTableInvocation, SyscallError> {
   const { state, args, cap } = ctx;
   if (ctx.label === "ARMPageTableUnmap") {
-    if (!isFinalCapability(state, ctx.slot)) return err(revokeFirst("other caps to this page table exist: delete them (or revoke) before unmapping it"));
+    if (!isFinalCapability(state, ctx.slot))
+      return err(
+        revokeFirst(
+          "other caps to this page table exist: delete them (or revoke) before unmapping it",
+        ),
+      );
     return ok({ kind: "PageTableUnmap", ptSlot: ctx.slot, cap });
   }
-  if (ctx.label !== "ARMPageTableMap") return err(illegalOperation(`${ctx.label} is not an invocation of a page table cap`));
-  if (args.length < 2 || ctx.extraCaps.length < 1) return err(truncatedMessage("PageTable_Map needs 2 message words (vaddr, attr) and the page directory as an extra cap"));
-  if (cap.mapping !== null) return err(invalidCapability(0, `this page table is already mapped at ${hex(cap.mapping.vaddr)} (ASID ${cap.mapping.asid})`));
+  if (ctx.label !== "ARMPageTableMap")
+    return err(
+      illegalOperation(`${ctx.label} is not an invocation of a page table cap`),
+    );
+  if (args.length < 2 || ctx.extraCaps.length < 1)
+    return err(
+      truncatedMessage(
+        "PageTable_Map needs 2 message words (vaddr, attr) and the page directory as an extra cap",
+      ),
+    );
+  if (cap.mapping !== null)
+    return err(
+      invalidCapability(
+        0,
+        `this page table is already mapped at ${hex(cap.mapping.vaddr)} (ASID ${cap.mapping.asid})`,
+      ),
+    );
   const pdCap = validPDCap(ctx.extraCaps[0], 1);
   if (!pdCap.ok) return pdCap;
   const vaddr = args[0] as VirtAddr;
-  if (vaddr >= state.config.userTop) return err(invalidArgument(0, `${hex(vaddr)} is at or above USER_TOP (${hex(state.config.userTop)}): that part of every address space belongs to the kernel`));
+  if (vaddr >= state.config.userTop)
+    return err(
+      invalidArgument(
+        0,
+        `${hex(vaddr)} is at or above USER_TOP (${hex(state.config.userTop)}): that part of every address space belongs to the kernel`,
+      ),
+    );
   const found = findPDForVSpaceCap(state, pdCap.value, 1);
   if (!found.ok) return found;
   const slot = lookupPDSlot(found.value, vaddr);
   const existing = readPDE(state, slot);
   if (existing.kind !== "Invalid") {
-    return err(deleteFirst(`directory slot ${slot.index} (${hex(slot.index * 2 ** 20)}) already holds ${existing.kind === "Table" ? "a page table" : `a ${existing.size}`}: unmap it first`));
+    return err(
+      deleteFirst(
+        `directory slot ${slot.index} (${hex(slot.index * 2 ** 20)}) already holds ${existing.kind === "Table" ? "a page table" : `a ${existing.size}`}: unmap it first`,
+      ),
+    );
   }
   const parityEnabled = ((args[1] as number) & 2) !== 0;
   return ok({
     kind: "PageTableMap",
     ptSlot: ctx.slot,
-    cap: { type: "PageTable", paddr: cap.paddr, mapping: { asid: pdCap.value.mappedASID, vaddr: alignDown(vaddr, PD_ENTRY_SPAN_BITS) } },
+    cap: {
+      type: "PageTable",
+      paddr: cap.paddr,
+      mapping: {
+        asid: pdCap.value.mappedASID,
+        vaddr: alignDown(vaddr, PD_ENTRY_SPAN_BITS),
+      },
+    },
     pd: found.value,
     pdIndex: slot.index,
     pde: encodePDE({ kind: "Table", paddr: cap.paddr, parityEnabled }),
@@ -66,7 +121,10 @@ export function decodePageTableInvocation(ctx: DecodeContext<PageTableCap>): Res
 }
 
 /** seL4's performPageTableInvocationMap / Unmap. Unmap also zeroes the whole table. */
-export function performPageTableInvocation(s: MutableState, inv: PageTableInvocation): readonly number[] {
+export function performPageTableInvocation(
+  s: MutableState,
+  inv: PageTableInvocation,
+): readonly number[] {
   if (inv.kind === "PageTableMap") {
     updateCap(s, inv.ptSlot, inv.cap);
     writeEntries(s, "PageDirectory", inv.pd, inv.pdIndex, 1, inv.pde);
@@ -75,10 +133,16 @@ export function performPageTableInvocation(s: MutableState, inv: PageTableInvoca
   const cap = inv.cap;
   if (cap.mapping !== null) {
     unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
-    putObject(s, { ...objectOfType(s, cap.paddr, "PageTable"), entries: PMap.empty<number, number>() });
+    putObject(s, {
+      ...objectOfType(s, cap.paddr, "PageTable"),
+      entries: PMap.empty<number, number>(),
+    });
     updateCap(s, inv.ptSlot, { ...cap, mapping: null });
   }
   return [];
 }
 
-export const pageTableFamily: InvocationFamily<PageTableCap, PageTableInvocation> = { decode: decodePageTableInvocation, perform: performPageTableInvocation };
+export const pageTableFamily: InvocationFamily<
+  PageTableCap,
+  PageTableInvocation
+> = { decode: decodePageTableInvocation, perform: performPageTableInvocation };

@@ -1,5 +1,16 @@
-import { asid as toASID, type ASID, type PhysAddr } from "../../../model/addresses.ts";
-import { deleteFirst, failedLookup, illegalOperation, invalidCapability, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
+import {
+  asid as toASID,
+  type ASID,
+  type PhysAddr,
+} from "../../../model/addresses.ts";
+import {
+  deleteFirst,
+  failedLookup,
+  illegalOperation,
+  invalidCapability,
+  truncatedMessage,
+  type SyscallError,
+} from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import { updateCap } from "../../../kernel/cdt.ts";
 import type { ASIDPoolCap, VSpaceCap } from "../../../model/caps.ts";
@@ -23,33 +34,81 @@ export interface Aarch64AssignInvocation {
  * seL4_ARM_ASIDPool_Assign (V64 decodeARMMMUInvocation, pool case): the VSpace in cap 1 gets the
  * lowest free ASID of this pool (never ASID 0), so a freed ASID is the next one handed out.
  */
-export function decodeASIDPoolInvocation(ctx: DecodeContext<ASIDPoolCap>): Result<Aarch64AssignInvocation, SyscallError> {
-  if (ctx.label !== "ARMASIDPoolAssign") return err(illegalOperation(`${ctx.label} is not an invocation of an ASID pool cap`));
+export function decodeASIDPoolInvocation(
+  ctx: DecodeContext<ASIDPoolCap>,
+): Result<Aarch64AssignInvocation, SyscallError> {
+  if (ctx.label !== "ARMASIDPoolAssign")
+    return err(
+      illegalOperation(`${ctx.label} is not an invocation of an ASID pool cap`),
+    );
   const target = ctx.extraCaps[0];
-  if (target === undefined) return err(truncatedMessage("ASIDPool_Assign needs the VSpace as an extra cap"));
+  if (target === undefined)
+    return err(
+      truncatedMessage("ASIDPool_Assign needs the VSpace as an extra cap"),
+    );
   const vs = target.cap;
   if (vs.type !== "VSpace" || vs.mappedASID !== null) {
-    return err(invalidCapability(1, vs.type !== "VSpace" ? `cap 1 must be a VSpace cap, not ${vs.type}` : `this VSpace already has ASID ${vs.mappedASID}`));
+    return err(
+      invalidCapability(
+        1,
+        vs.type !== "VSpace"
+          ? `cap 1 must be a VSpace cap, not ${vs.type}`
+          : `this VSpace already has ASID ${vs.mappedASID}`,
+      ),
+    );
   }
   const cap = ctx.cap;
   const inTable = ctx.state.asidTable.get(asidHigh(cap.asidBase));
-  if (inTable === undefined) return err(failedLookup(false, { kind: "InvalidRoot" }, "the ASID table no longer holds this pool"));
-  if (inTable !== cap.paddr) return err(invalidCapability(0, "the ASID table slot of this cap's ASIDs holds another pool: the cap is stale"));
+  if (inTable === undefined)
+    return err(
+      failedLookup(
+        false,
+        { kind: "InvalidRoot" },
+        "the ASID table no longer holds this pool",
+      ),
+    );
+  if (inTable !== cap.paddr)
+    return err(
+      invalidCapability(
+        0,
+        "the ASID table slot of this cap's ASIDs holds another pool: the cap is stale",
+      ),
+    );
   const pool = objectOfType(ctx.state, cap.paddr, "ASIDPool");
   for (let i = 0; i < ASID_POOL_SIZE; i++) {
     if (cap.asidBase + i !== 0 && !pool.entries.has(i)) {
       const asid = toASID(cap.asidBase + i);
-      return ok({ kind: "Aarch64ASIDPoolAssign", pool: cap.paddr, vspaceSlot: target.slot, vspaceCap: { type: "VSpace", paddr: vs.paddr, mappedASID: asid }, asid });
+      return ok({
+        kind: "Aarch64ASIDPoolAssign",
+        pool: cap.paddr,
+        vspaceSlot: target.slot,
+        vspaceCap: { type: "VSpace", paddr: vs.paddr, mappedASID: asid },
+        asid,
+      });
     }
   }
-  return err(deleteFirst(`all ${ASID_POOL_SIZE} ASIDs of this pool are in use: delete a VSpace that has one`));
+  return err(
+    deleteFirst(
+      `all ${ASID_POOL_SIZE} ASIDs of this pool are in use: delete a VSpace that has one`,
+    ),
+  );
 }
 
-export function performASIDPoolInvocation(s: MutableState, inv: Aarch64AssignInvocation): readonly number[] {
+export function performASIDPoolInvocation(
+  s: MutableState,
+  inv: Aarch64AssignInvocation,
+): readonly number[] {
   const pool = objectOfType(s, inv.pool, "ASIDPool");
-  putObject(s, { type: "ASIDPool", paddr: pool.paddr, entries: pool.entries.set(asidLow(inv.asid), inv.vspaceCap.paddr) });
+  putObject(s, {
+    type: "ASIDPool",
+    paddr: pool.paddr,
+    entries: pool.entries.set(asidLow(inv.asid), inv.vspaceCap.paddr),
+  });
   updateCap(s, inv.vspaceSlot, inv.vspaceCap);
   return [];
 }
 
-export const asidPoolFamily: InvocationFamily<ASIDPoolCap, Aarch64AssignInvocation> = { decode: decodeASIDPoolInvocation, perform: performASIDPoolInvocation };
+export const asidPoolFamily: InvocationFamily<
+  ASIDPoolCap,
+  Aarch64AssignInvocation
+> = { decode: decodeASIDPoolInvocation, perform: performASIDPoolInvocation };

@@ -2,7 +2,11 @@ import { hex, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
 import type { InvocationLabel } from "../../../model/labels.ts";
 import type { MutableState } from "../../../model/transition.ts";
 
-export type CacheOperation = "Clean_Data" | "Invalidate_Data" | "CleanInvalidate_Data" | "Unify_Instruction";
+export type CacheOperation =
+  | "Clean_Data"
+  | "Invalidate_Data"
+  | "CleanInvalidate_Data"
+  | "Unify_Instruction";
 
 /**
  * A cache maintenance operation over the user range [vstart, vend] (inclusive) of ASID `asid`,
@@ -17,14 +21,18 @@ export interface Aarch64FlushInvocation {
   readonly pstart: PhysAddr;
 }
 
-export const PAGE_FLUSH_LABELS: Partial<Record<InvocationLabel, CacheOperation>> = {
+export const PAGE_FLUSH_LABELS: Partial<
+  Record<InvocationLabel, CacheOperation>
+> = {
   ARMPageClean_Data: "Clean_Data",
   ARMPageInvalidate_Data: "Invalidate_Data",
   ARMPageCleanInvalidate_Data: "CleanInvalidate_Data",
   ARMPageUnify_Instruction: "Unify_Instruction",
 };
 
-export const VSPACE_FLUSH_LABELS: Partial<Record<InvocationLabel, CacheOperation>> = {
+export const VSPACE_FLUSH_LABELS: Partial<
+  Record<InvocationLabel, CacheOperation>
+> = {
   ARMVSpaceClean_Data: "Clean_Data",
   ARMVSpaceInvalidate_Data: "Invalidate_Data",
   ARMVSpaceCleanInvalidate_Data: "CleanInvalidate_Data",
@@ -32,7 +40,17 @@ export const VSPACE_FLUSH_LABELS: Partial<Record<InvocationLabel, CacheOperation
 };
 
 /** The cache operation changes no modelled state; it is recorded for the learner. */
-export function performFlush(s: MutableState, inv: Aarch64FlushInvocation): readonly number[] {
-  s.effects.push({ kind: "cacheMaintenance", operation: inv.operation, vstart: inv.vstart, vend: inv.vend, pstart: inv.pstart, why: `${inv.operation} of ${hex(inv.vstart)}..${hex(inv.vend)}` });
+export function performFlush(
+  s: MutableState,
+  inv: Aarch64FlushInvocation,
+): readonly number[] {
+  s.effects.push({
+    kind: "cacheMaintenance",
+    operation: inv.operation,
+    vstart: inv.vstart,
+    vend: inv.vend,
+    pstart: inv.pstart,
+    why: `${inv.operation} of ${hex(inv.vstart)}..${hex(inv.vend)}`,
+  });
   return [];
 }

@@ -1,9 +1,26 @@
-import { hex, pow2, type ASID, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
-import { failedLookup, illegalOperation, invalidArgument, invalidCapability, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
+import {
+  hex,
+  pow2,
+  type ASID,
+  type PhysAddr,
+  type VirtAddr,
+} from "../../../model/addresses.ts";
+import {
+  failedLookup,
+  illegalOperation,
+  invalidArgument,
+  invalidCapability,
+  truncatedMessage,
+  type SyscallError,
+} from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import { updateCap } from "../../../kernel/cdt.ts";
 import { maskVMRights } from "../../../kernel/rights.ts";
-import { capRightsFromWord, frameCapWithMapping, type FrameCap } from "../../../model/caps.ts";
+import {
+  capRightsFromWord,
+  frameCapWithMapping,
+  type FrameCap,
+} from "../../../model/caps.ts";
 import type { PTEWord } from "../../../model/objects.ts";
 import type { SlotAddr } from "../../../model/state.ts";
 import type { MutableState } from "../../../model/transition.ts";
@@ -14,8 +31,16 @@ import { attributesFromWord } from "../entries.ts";
 import { makeUserPagePTE, unmapPage, writeMapping } from "../mapping.ts";
 import { aarch64FrameSize, frameBits } from "../objectTypes.ts";
 import { lookupPTSlot, type TableSlot } from "../walk.ts";
-import { PAGE_FLUSH_LABELS, performFlush, type Aarch64FlushInvocation } from "./flush.ts";
-import { checkVPAlignment, findVSpaceForCap, validVSpaceCap } from "./guards.ts";
+import {
+  PAGE_FLUSH_LABELS,
+  performFlush,
+  type Aarch64FlushInvocation,
+} from "./flush.ts";
+import {
+  checkVPAlignment,
+  findVSpaceForCap,
+  validVSpaceCap,
+} from "./guards.ts";
 
 export type Aarch64PageInvocation =
   | {
@@ -28,7 +53,11 @@ export type Aarch64PageInvocation =
       readonly slot: TableSlot;
       readonly pte: PTEWord;
     }
-  | { readonly kind: "Aarch64PageUnmap"; readonly frameSlot: SlotAddr; readonly cap: FrameCap }
+  | {
+      readonly kind: "Aarch64PageUnmap";
+      readonly frameSlot: SlotAddr;
+      readonly cap: FrameCap;
+    }
   | { readonly kind: "Aarch64PageGetAddress"; readonly paddr: PhysAddr }
   | Aarch64FlushInvocation;
 
@@ -38,12 +67,22 @@ export type Aarch64PageInvocation =
  * the mapped-cap and USER_TOP checks; a walk that stops at another size is FailedLookup with the
  * walk's bitsLeft (never DeleteFirst), and a page of the same size there is overwritten.
  */
-function decodePageMap(ctx: DecodeContext<FrameCap>): Result<Aarch64PageInvocation, SyscallError> {
+function decodePageMap(
+  ctx: DecodeContext<FrameCap>,
+): Result<Aarch64PageInvocation, SyscallError> {
   const { state, args, cap } = ctx;
-  if (args.length < 3 || ctx.extraCaps.length < 1) return err(truncatedMessage("Page_Map needs 3 message words (vaddr, rights, attr) and the VSpace as an extra cap"));
+  if (args.length < 3 || ctx.extraCaps.length < 1)
+    return err(
+      truncatedMessage(
+        "Page_Map needs 3 message words (vaddr, rights, attr) and the VSpace as an extra cap",
+      ),
+    );
   const vaddr = args[0] as VirtAddr;
   const size = aarch64FrameSize(cap.size);
-  const vmRights = maskVMRights(cap.vmRights, capRightsFromWord(args[1] as number));
+  const vmRights = maskVMRights(
+    cap.vmRights,
+    capRightsFromWord(args[1] as number),
+  );
   const attributes = attributesFromWord(args[2] as number);
   const vspaceCap = validVSpaceCap(ctx.extraCaps[0]?.cap, 1);
   if (!vspaceCap.ok) return vspaceCap;
@@ -54,10 +93,27 @@ function decodePageMap(ctx: DecodeContext<FrameCap>): Result<Aarch64PageInvocati
   if (!aligned.ok) return aligned;
   const bits = frameBits(size);
   if (cap.mapping !== null) {
-    if (cap.mapping.asid !== asid) return err(invalidCapability(1, `this frame cap already maps the frame in ASID ${cap.mapping.asid}; a cap tracks one mapping: copy the cap to map the frame into another VSpace`));
-    if (cap.mapping.vaddr !== vaddr) return err(invalidArgument(0, `this frame cap already maps the frame at ${hex(cap.mapping.vaddr)}; a cap tracks one mapping: copy the cap to map the frame a second time`));
+    if (cap.mapping.asid !== asid)
+      return err(
+        invalidCapability(
+          1,
+          `this frame cap already maps the frame in ASID ${cap.mapping.asid}; a cap tracks one mapping: copy the cap to map the frame into another VSpace`,
+        ),
+      );
+    if (cap.mapping.vaddr !== vaddr)
+      return err(
+        invalidArgument(
+          0,
+          `this frame cap already maps the frame at ${hex(cap.mapping.vaddr)}; a cap tracks one mapping: copy the cap to map the frame a second time`,
+        ),
+      );
   } else if (vaddr + pow2(bits) - 1 > state.config.userTop) {
-    return err(invalidArgument(0, `a ${size} at ${hex(vaddr)} would reach ${hex(vaddr + pow2(bits) - 1)}, above USER_TOP (${hex(state.config.userTop)}, the last user address)`));
+    return err(
+      invalidArgument(
+        0,
+        `a ${size} at ${hex(vaddr)} would reach ${hex(vaddr + pow2(bits) - 1)}, above USER_TOP (${hex(state.config.userTop)}, the last user address)`,
+      ),
+    );
   }
   const found = lookupPTSlot(state, root.value, vaddr);
   if (found.ptBitsLeft !== bits) {
@@ -69,7 +125,15 @@ function decodePageMap(ctx: DecodeContext<FrameCap>): Result<Aarch64PageInvocati
       ),
     );
   }
-  return ok({ kind: "Aarch64PageMap", frameSlot: ctx.slot, cap: frameCapWithMapping(cap, { asid, vaddr }), asid, vaddr, slot: found.slot, pte: makeUserPagePTE(size, cap.paddr, vmRights, attributes) });
+  return ok({
+    kind: "Aarch64PageMap",
+    frameSlot: ctx.slot,
+    cap: frameCapWithMapping(cap, { asid, vaddr }),
+    asid,
+    vaddr,
+    slot: found.slot,
+    pte: makeUserPagePTE(size, cap.paddr, vmRights, attributes),
+  });
 }
 
 /**
@@ -77,36 +141,88 @@ function decodePageMap(ctx: DecodeContext<FrameCap>): Result<Aarch64PageInvocati
  * offsets in the frame. AArch64 checks the range before the stale-mapping check (ARM32 the
  * other way round), and Invalidate_Data needs a read-write mapping (13.0.0 on).
  */
-function decodePageFlush(ctx: DecodeContext<FrameCap>): Result<Aarch64PageInvocation, SyscallError> {
+function decodePageFlush(
+  ctx: DecodeContext<FrameCap>,
+): Result<Aarch64PageInvocation, SyscallError> {
   const operation = PAGE_FLUSH_LABELS[ctx.label];
-  if (operation === undefined) return err(illegalOperation(`${ctx.label} is not an invocation of a frame cap`));
+  if (operation === undefined)
+    return err(
+      illegalOperation(`${ctx.label} is not an invocation of a frame cap`),
+    );
   const { args, state, cap } = ctx;
-  if (args.length < 2) return err(truncatedMessage(`Page_${operation} needs 2 message words (start and end offsets)`));
-  if (cap.mapping === null) return err(illegalOperation(`Page_${operation} needs a mapped frame: the cache works on the mapping's virtual addresses`));
+  if (args.length < 2)
+    return err(
+      truncatedMessage(
+        `Page_${operation} needs 2 message words (start and end offsets)`,
+      ),
+    );
+  if (cap.mapping === null)
+    return err(
+      illegalOperation(
+        `Page_${operation} needs a mapped frame: the cache works on the mapping's virtual addresses`,
+      ),
+    );
   const root = findVSpaceForASIDOrFail(state, cap.mapping.asid);
   if (!root.ok) return root;
   const [start, end] = args as [number, number];
-  if (end <= start) return err(invalidArgument(1, `the end offset ${hex(end)} must be greater than the start offset ${hex(start)}`));
+  if (end <= start)
+    return err(
+      invalidArgument(
+        1,
+        `the end offset ${hex(end)} must be greater than the start offset ${hex(start)}`,
+      ),
+    );
   const size = aarch64FrameSize(cap.size);
   const pageSize = pow2(frameBits(size));
-  if (start >= pageSize || end > pageSize) return err(invalidArgument(0, `offsets must lie inside the ${size} (${hex(pageSize)} bytes)`));
+  if (start >= pageSize || end > pageSize)
+    return err(
+      invalidArgument(
+        0,
+        `offsets must lie inside the ${size} (${hex(pageSize)} bytes)`,
+      ),
+    );
   const found = lookupPTSlot(state, root.value, cap.mapping.vaddr);
-  if (found.ptBitsLeft !== frameBits(size) || found.pte.kind !== "Page" || found.pte.paddr !== cap.paddr) {
-    return err(invalidCapability(0, `the mapping this cap records at ${hex(cap.mapping.vaddr)} no longer holds this frame (it was unmapped or replaced): the cap is stale`));
+  if (
+    found.ptBitsLeft !== frameBits(size) ||
+    found.pte.kind !== "Page" ||
+    found.pte.paddr !== cap.paddr
+  ) {
+    return err(
+      invalidCapability(
+        0,
+        `the mapping this cap records at ${hex(cap.mapping.vaddr)} no longer holds this frame (it was unmapped or replaced): the cap is stale`,
+      ),
+    );
   }
   if (operation === "Invalidate_Data" && found.pte.rights !== "VMReadWrite") {
-    return err(illegalOperation("Invalidate_Data needs a read-write mapping: invalidating a page the caller cannot write would discard data it could not have written"));
+    return err(
+      illegalOperation(
+        "Invalidate_Data needs a read-write mapping: invalidating a page the caller cannot write would discard data it could not have written",
+      ),
+    );
   }
-  return ok({ kind: "Aarch64Flush", operation, vstart: (cap.mapping.vaddr + start) as VirtAddr, vend: (cap.mapping.vaddr + end - 1) as VirtAddr, pstart: (cap.paddr + start) as PhysAddr });
+  return ok({
+    kind: "Aarch64Flush",
+    operation,
+    vstart: (cap.mapping.vaddr + start) as VirtAddr,
+    vend: (cap.mapping.vaddr + end - 1) as VirtAddr,
+    pstart: (cap.paddr + start) as PhysAddr,
+  });
 }
 
 /** seL4's decodeARMFrameInvocation (V64): dispatch on the label. */
-export function decodeFrameInvocation(ctx: DecodeContext<FrameCap>): Result<Aarch64PageInvocation, SyscallError> {
+export function decodeFrameInvocation(
+  ctx: DecodeContext<FrameCap>,
+): Result<Aarch64PageInvocation, SyscallError> {
   switch (ctx.label) {
     case "ARMPageMap":
       return decodePageMap(ctx);
     case "ARMPageUnmap":
-      return ok({ kind: "Aarch64PageUnmap", frameSlot: ctx.slot, cap: ctx.cap });
+      return ok({
+        kind: "Aarch64PageUnmap",
+        frameSlot: ctx.slot,
+        cap: ctx.cap,
+      });
     case "ARMPageGetAddress":
       return ok({ kind: "Aarch64PageGetAddress", paddr: ctx.cap.paddr });
     default:
@@ -115,7 +231,10 @@ export function decodeFrameInvocation(ctx: DecodeContext<FrameCap>): Result<Aarc
 }
 
 /** performPageInvocationMap / Unmap / GetAddress / performPageFlush. */
-export function performFrameInvocation(s: MutableState, inv: Aarch64PageInvocation): readonly number[] {
+export function performFrameInvocation(
+  s: MutableState,
+  inv: Aarch64PageInvocation,
+): readonly number[] {
   switch (inv.kind) {
     case "Aarch64PageMap":
       updateCap(s, inv.frameSlot, inv.cap);
@@ -123,7 +242,14 @@ export function performFrameInvocation(s: MutableState, inv: Aarch64PageInvocati
       return [];
     case "Aarch64PageUnmap": {
       const cap = inv.cap;
-      if (cap.mapping !== null) unmapPage(s, aarch64FrameSize(cap.size), cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
+      if (cap.mapping !== null)
+        unmapPage(
+          s,
+          aarch64FrameSize(cap.size),
+          cap.mapping.asid,
+          cap.mapping.vaddr,
+          cap.paddr,
+        );
       updateCap(s, inv.frameSlot, frameCapWithMapping(cap, null));
       return [];
     }
@@ -134,4 +260,7 @@ export function performFrameInvocation(s: MutableState, inv: Aarch64PageInvocati
   }
 }
 
-export const frameFamily: InvocationFamily<FrameCap, Aarch64PageInvocation> = { decode: decodeFrameInvocation, perform: performFrameInvocation };
+export const frameFamily: InvocationFamily<FrameCap, Aarch64PageInvocation> = {
+  decode: decodeFrameInvocation,
+  perform: performFrameInvocation,
+};

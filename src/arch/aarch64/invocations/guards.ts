@@ -1,5 +1,15 @@
-import { hex, isAligned, type ASID, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
-import { alignmentError, invalidCapability, type SyscallError } from "../../../model/errors.ts";
+import {
+  hex,
+  isAligned,
+  type ASID,
+  type PhysAddr,
+  type VirtAddr,
+} from "../../../model/addresses.ts";
+import {
+  alignmentError,
+  invalidCapability,
+  type SyscallError,
+} from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import type { Aarch64FrameSize, Cap, VSpaceCap } from "../../../model/caps.ts";
 import type { KernelState } from "../../../model/state.ts";
@@ -10,14 +20,31 @@ import { frameBits } from "../objectTypes.ts";
 export type AssignedVSpaceCap = VSpaceCap & { readonly mappedASID: ASID };
 
 /** seL4's isValidNativeRoot (V64): a VSpace cap with capVSIsMapped. A page-table cap never is. */
-export function isValidNativeRoot(cap: Cap | undefined): cap is AssignedVSpaceCap {
+export function isValidNativeRoot(
+  cap: Cap | undefined,
+): cap is AssignedVSpaceCap {
   return cap !== undefined && cap.type === "VSpace" && cap.mappedASID !== null;
 }
 
 /** isValidNativeRoot on cap `capNumber`, else InvalidCapability `capNumber`. */
-export function validVSpaceCap(cap: Cap | undefined, capNumber: number): Result<AssignedVSpaceCap, SyscallError> {
-  if (cap === undefined || cap.type !== "VSpace") return err(invalidCapability(capNumber, `cap ${capNumber} must be a VSpace cap, not ${cap?.type ?? "missing"}`));
-  if (cap.mappedASID === null) return err(invalidCapability(capNumber, "the VSpace has no ASID: assign it one with ASIDPool_Assign first"));
+export function validVSpaceCap(
+  cap: Cap | undefined,
+  capNumber: number,
+): Result<AssignedVSpaceCap, SyscallError> {
+  if (cap === undefined || cap.type !== "VSpace")
+    return err(
+      invalidCapability(
+        capNumber,
+        `cap ${capNumber} must be a VSpace cap, not ${cap?.type ?? "missing"}`,
+      ),
+    );
+  if (cap.mappedASID === null)
+    return err(
+      invalidCapability(
+        capNumber,
+        "the VSpace has no ASID: assign it one with ASIDPool_Assign first",
+      ),
+    );
   return ok({ type: "VSpace", paddr: cap.paddr, mappedASID: cap.mappedASID });
 }
 
@@ -25,14 +52,32 @@ export function validVSpaceCap(cap: Cap | undefined, capNumber: number): Result<
  * The two checks every AArch64 decoder makes on an assigned VSpace cap, in order:
  * findVSpaceForASID (FailedLookup), then that the ASID still names this VSpace (InvalidCapability).
  */
-export function findVSpaceForCap(s: KernelState, cap: AssignedVSpaceCap, capNumber: number): Result<PhysAddr, SyscallError> {
+export function findVSpaceForCap(
+  s: KernelState,
+  cap: AssignedVSpaceCap,
+  capNumber: number,
+): Result<PhysAddr, SyscallError> {
   const found = findVSpaceForASIDOrFail(s, cap.mappedASID);
   if (!found.ok || found.value === cap.paddr) return found;
-  return err(invalidCapability(capNumber, `ASID ${cap.mappedASID} now names the VSpace at ${hex(found.value)}, not this one at ${hex(cap.paddr)}: the cap is stale`));
+  return err(
+    invalidCapability(
+      capNumber,
+      `ASID ${cap.mappedASID} now names the VSpace at ${hex(found.value)}, not this one at ${hex(cap.paddr)}: the cap is stale`,
+    ),
+  );
 }
 
 /** seL4's checkVPAlignment: a frame is mapped only at a multiple of its size. */
-export function checkVPAlignment(size: Aarch64FrameSize, vaddr: VirtAddr): Result<void, SyscallError> {
+export function checkVPAlignment(
+  size: Aarch64FrameSize,
+  vaddr: VirtAddr,
+): Result<void, SyscallError> {
   const bits = frameBits(size);
-  return isAligned(vaddr, bits) ? ok(undefined) : err(alignmentError(`${hex(vaddr)} is not aligned to the ${size}'s size (2^${bits} bytes)`));
+  return isAligned(vaddr, bits)
+    ? ok(undefined)
+    : err(
+        alignmentError(
+          `${hex(vaddr)} is not aligned to the ${size}'s size (2^${bits} bytes)`,
+        ),
+      );
 }

@@ -1,5 +1,18 @@
-import { alignDown, hex, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
-import { deleteFirst, illegalOperation, invalidArgument, invalidCapability, revokeFirst, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
+import {
+  alignDown,
+  hex,
+  type PhysAddr,
+  type VirtAddr,
+} from "../../../model/addresses.ts";
+import {
+  deleteFirst,
+  illegalOperation,
+  invalidArgument,
+  invalidCapability,
+  revokeFirst,
+  truncatedMessage,
+  type SyscallError,
+} from "../../../model/errors.ts";
 import { PMap } from "../../../model/pmap.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import { isFinalCapability, updateCap } from "../../../kernel/cdt.ts";
@@ -24,7 +37,11 @@ export type Aarch64PageTableInvocation =
       readonly slot: TableSlot;
       readonly pte: PTEWord;
     }
-  | { readonly kind: "Aarch64PageTableUnmap"; readonly ptSlot: SlotAddr; readonly cap: PageTableCap };
+  | {
+      readonly kind: "Aarch64PageTableUnmap";
+      readonly ptSlot: SlotAddr;
+      readonly cap: PageTableCap;
+    };
 
 /**
  * seL4's decodeARMPageTableInvocation (V64). Unmap: only the final cap (RevokeFirst). Map (cap1 =
@@ -32,19 +49,46 @@ export type Aarch64PageTableInvocation =
  * for vaddr, at whatever level that is; DeleteFirst only when the walk reaches a level-3 table or
  * stops at a page. No alignment check: the cap records vaddr rounded down to the slot's span.
  */
-export function decodePageTableInvocation(ctx: DecodeContext<PageTableCap>): Result<Aarch64PageTableInvocation, SyscallError> {
+export function decodePageTableInvocation(
+  ctx: DecodeContext<PageTableCap>,
+): Result<Aarch64PageTableInvocation, SyscallError> {
   const { state, cap } = ctx;
   if (ctx.label === "ARMPageTableUnmap") {
-    if (!isFinalCapability(state, ctx.slot)) return err(revokeFirst("other caps to this page table exist: only the last one may unmap it (delete or revoke the others)"));
+    if (!isFinalCapability(state, ctx.slot))
+      return err(
+        revokeFirst(
+          "other caps to this page table exist: only the last one may unmap it (delete or revoke the others)",
+        ),
+      );
     return ok({ kind: "Aarch64PageTableUnmap", ptSlot: ctx.slot, cap });
   }
-  if (ctx.label !== "ARMPageTableMap") return err(illegalOperation(`${ctx.label} is not an invocation of a page table cap`));
-  if (ctx.args.length < 2 || ctx.extraCaps.length < 1) return err(truncatedMessage("PageTable_Map needs 2 message words (vaddr, attr) and the VSpace as an extra cap"));
-  if (cap.mapping !== null) return err(invalidCapability(0, `this page table is already mapped at ${hex(cap.mapping.vaddr)} in ASID ${cap.mapping.asid}: unmap it first`));
+  if (ctx.label !== "ARMPageTableMap")
+    return err(
+      illegalOperation(`${ctx.label} is not an invocation of a page table cap`),
+    );
+  if (ctx.args.length < 2 || ctx.extraCaps.length < 1)
+    return err(
+      truncatedMessage(
+        "PageTable_Map needs 2 message words (vaddr, attr) and the VSpace as an extra cap",
+      ),
+    );
+  if (cap.mapping !== null)
+    return err(
+      invalidCapability(
+        0,
+        `this page table is already mapped at ${hex(cap.mapping.vaddr)} in ASID ${cap.mapping.asid}: unmap it first`,
+      ),
+    );
   const vspaceCap = validVSpaceCap(ctx.extraCaps[0]?.cap, 1);
   if (!vspaceCap.ok) return vspaceCap;
   const vaddr = ctx.args[0] as VirtAddr;
-  if (vaddr > state.config.userTop) return err(invalidArgument(0, `${hex(vaddr)} is above USER_TOP (${hex(state.config.userTop)}, the last user address)`));
+  if (vaddr > state.config.userTop)
+    return err(
+      invalidArgument(
+        0,
+        `${hex(vaddr)} is above USER_TOP (${hex(state.config.userTop)}, the last user address)`,
+      ),
+    );
   const root = findVSpaceForCap(state, vspaceCap.value, 1);
   if (!root.ok) return root;
   const found = lookupPTSlot(state, root.value, vaddr);
@@ -57,12 +101,28 @@ export function decodePageTableInvocation(ctx: DecodeContext<PageTableCap>): Res
       ),
     );
   }
-  const mapped: PageTableCap = { type: "PageTable", paddr: cap.paddr, mapping: { asid: vspaceCap.value.mappedASID, vaddr: alignDown(vaddr, found.ptBitsLeft) } };
-  return ok({ kind: "Aarch64PageTableMap", ptSlot: ctx.slot, cap: mapped, slot: found.slot, pte: encodePTE({ kind: "Table", paddr: cap.paddr }) });
+  const mapped: PageTableCap = {
+    type: "PageTable",
+    paddr: cap.paddr,
+    mapping: {
+      asid: vspaceCap.value.mappedASID,
+      vaddr: alignDown(vaddr, found.ptBitsLeft),
+    },
+  };
+  return ok({
+    kind: "Aarch64PageTableMap",
+    ptSlot: ctx.slot,
+    cap: mapped,
+    slot: found.slot,
+    pte: encodePTE({ kind: "Table", paddr: cap.paddr }),
+  });
 }
 
 /** performPageTableInvocationMap / Unmap (Unmap zeroes the table: clearMemory_PT). */
-export function performPageTableInvocation(s: MutableState, inv: Aarch64PageTableInvocation): readonly number[] {
+export function performPageTableInvocation(
+  s: MutableState,
+  inv: Aarch64PageTableInvocation,
+): readonly number[] {
   if (inv.kind === "Aarch64PageTableMap") {
     updateCap(s, inv.ptSlot, inv.cap);
     writePTE(s, inv.slot, inv.pte);
@@ -71,10 +131,21 @@ export function performPageTableInvocation(s: MutableState, inv: Aarch64PageTabl
   const cap = inv.cap;
   if (cap.mapping !== null) {
     unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
-    putObject(s, { type: "PageTable64", paddr: cap.paddr as PhysAddr, entries: PMap.empty<number, PTEWord>() });
+    putObject(s, {
+      type: "PageTable64",
+      paddr: cap.paddr as PhysAddr,
+      entries: PMap.empty<number, PTEWord>(),
+    });
   }
-  updateCap(s, inv.ptSlot, { type: "PageTable", paddr: cap.paddr, mapping: null });
+  updateCap(s, inv.ptSlot, {
+    type: "PageTable",
+    paddr: cap.paddr,
+    mapping: null,
+  });
   return [];
 }
 
-export const pageTableFamily: InvocationFamily<PageTableCap, Aarch64PageTableInvocation> = { decode: decodePageTableInvocation, perform: performPageTableInvocation };
+export const pageTableFamily: InvocationFamily<
+  PageTableCap,
+  Aarch64PageTableInvocation
+> = { decode: decodePageTableInvocation, perform: performPageTableInvocation };

@@ -1,31 +1,69 @@
-import { alignDown, hex, pow2, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
-import { illegalOperation, invalidArgument, rangeError, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
+import {
+  alignDown,
+  hex,
+  pow2,
+  type PhysAddr,
+  type VirtAddr,
+} from "../../../model/addresses.ts";
+import {
+  illegalOperation,
+  invalidArgument,
+  rangeError,
+  truncatedMessage,
+  type SyscallError,
+} from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import type { VSpaceCap } from "../../../model/caps.ts";
 import type { MutableState } from "../../../model/transition.ts";
 import type { InvocationFamily } from "../../../model/family.ts";
 import type { DecodeContext } from "../../../model/message.ts";
 import { lookupPTSlot } from "../walk.ts";
-import { performFlush, VSPACE_FLUSH_LABELS, type Aarch64FlushInvocation } from "./flush.ts";
+import {
+  performFlush,
+  VSPACE_FLUSH_LABELS,
+  type Aarch64FlushInvocation,
+} from "./flush.ts";
 import { findVSpaceForCap, validVSpaceCap } from "./guards.ts";
 
 /** A VSpace cache operation: a flush, or nothing when no page is mapped at the start. */
-export type VSpaceInvocation = Aarch64FlushInvocation | { readonly kind: "VSpaceFlushNothing" };
+export type VSpaceInvocation =
+  Aarch64FlushInvocation | { readonly kind: "VSpaceFlushNothing" };
 
 /**
  * seL4's decodeARMVSpaceRootInvocation (V64): cache maintenance over [MR0, MR1). Only `end` is
  * tested against USER_TOP (inclusive, so the last user byte cannot be named); a hole at `start`
  * is success doing nothing; the range must stay inside the page mapped at `start`.
  */
-export function decodeVSpaceInvocation(ctx: DecodeContext<VSpaceCap>): Result<VSpaceInvocation, SyscallError> {
+export function decodeVSpaceInvocation(
+  ctx: DecodeContext<VSpaceCap>,
+): Result<VSpaceInvocation, SyscallError> {
   const operation = VSPACE_FLUSH_LABELS[ctx.label];
-  if (operation === undefined) return err(illegalOperation(`${ctx.label} is not an invocation of a VSpace cap`));
+  if (operation === undefined)
+    return err(
+      illegalOperation(`${ctx.label} is not an invocation of a VSpace cap`),
+    );
   const { args, state } = ctx;
-  if (args.length < 2) return err(truncatedMessage(`VSpace_${operation} needs 2 message words (start and end)`));
+  if (args.length < 2)
+    return err(
+      truncatedMessage(
+        `VSpace_${operation} needs 2 message words (start and end)`,
+      ),
+    );
   const [start, end] = args as [number, number];
-  if (end <= start) return err(invalidArgument(1, `the end ${hex(end)} must be greater than the start ${hex(start)}`));
+  if (end <= start)
+    return err(
+      invalidArgument(
+        1,
+        `the end ${hex(end)} must be greater than the start ${hex(start)}`,
+      ),
+    );
   const userTop = state.config.userTop;
-  if (end > userTop) return err(illegalOperation(`the end ${hex(end)} is above USER_TOP (${hex(userTop)})`));
+  if (end > userTop)
+    return err(
+      illegalOperation(
+        `the end ${hex(end)} is above USER_TOP (${hex(userTop)})`,
+      ),
+    );
   const vspaceCap = validVSpaceCap(ctx.cap, 0);
   if (!vspaceCap.ok) return vspaceCap;
   const root = findVSpaceForCap(state, vspaceCap.value, 0);
@@ -35,18 +73,44 @@ export function decodeVSpaceInvocation(ctx: DecodeContext<VSpaceCap>): Result<VS
   const bits = found.ptBitsLeft;
   const base = alignDown(start, bits);
   if (alignDown(end - 1, bits) !== base) {
-    return err(rangeError(start, base + pow2(bits) - 1, `the range crosses the end of the ${found.pte.size} mapped at ${hex(base)}: flush one page at a time`));
+    return err(
+      rangeError(
+        start,
+        base + pow2(bits) - 1,
+        `the range crosses the end of the ${found.pte.size} mapped at ${hex(base)}: flush one page at a time`,
+      ),
+    );
   }
-  if (operation === "Invalidate_Data" && found.pte.rights !== "VMReadWrite") return err(illegalOperation("Invalidate_Data needs a read-write mapping at the start of the range"));
-  return ok({ kind: "Aarch64Flush", operation, vstart: start as VirtAddr, vend: (end - 1) as VirtAddr, pstart: (found.pte.paddr + (start - base)) as PhysAddr });
+  if (operation === "Invalidate_Data" && found.pte.rights !== "VMReadWrite")
+    return err(
+      illegalOperation(
+        "Invalidate_Data needs a read-write mapping at the start of the range",
+      ),
+    );
+  return ok({
+    kind: "Aarch64Flush",
+    operation,
+    vstart: start as VirtAddr,
+    vend: (end - 1) as VirtAddr,
+    pstart: (found.pte.paddr + (start - base)) as PhysAddr,
+  });
 }
 
-export function performVSpaceInvocation(s: MutableState, inv: VSpaceInvocation): readonly number[] {
+export function performVSpaceInvocation(
+  s: MutableState,
+  inv: VSpaceInvocation,
+): readonly number[] {
   if (inv.kind === "VSpaceFlushNothing") {
-    s.effects.push({ kind: "note", text: "nothing is mapped at the start of the range: there is nothing to flush" });
+    s.effects.push({
+      kind: "note",
+      text: "nothing is mapped at the start of the range: there is nothing to flush",
+    });
     return [];
   }
   return performFlush(s, inv);
 }
 
-export const vspaceFamily: InvocationFamily<VSpaceCap, VSpaceInvocation> = { decode: decodeVSpaceInvocation, perform: performVSpaceInvocation };
+export const vspaceFamily: InvocationFamily<VSpaceCap, VSpaceInvocation> = {
+  decode: decodeVSpaceInvocation,
+  perform: performVSpaceInvocation,
+};
