@@ -51,11 +51,18 @@ const gc = (globalThis as { gc?: () => void }).gc;
 
 /** A booted machine with `n` live 4 KiB mappings (n copies of one frame cap, each mapped once). */
 function buildWorld(n: number) {
-  const m = bootMinimal({ ram: [{ base: 0, size: 512 * 2 ** 20 }], cnodeSizeBits: 21 });
+  const m = bootMinimal({
+    ram: [{ base: 0, size: 512 * 2 ** 20 }],
+    cnodeSizeBits: 21,
+  });
   const T = m.initThread;
   let s = m.state;
   const call = (cptr: number, label: InvocationLabel, args: number[], extra: number[] = []) => {
-    const r = invoke(s, T, cptr as CPtr, { label, args, extraCaps: extra as CPtr[] });
+    const r = invoke(s, T, cptr as CPtr, {
+      label,
+      args,
+      extraCaps: extra as CPtr[],
+    });
     if (r.reply.kind !== "ok") throw new Error(`bench setup: ${label} failed: ${JSON.stringify(r.reply)}`);
     s = r.state;
   };
@@ -106,7 +113,19 @@ function buildWorld(n: number) {
   if (pdCap.type !== "PageDirectory")
     throw new Error("bench setup: the initial thread's VSpace slot holds no page directory cap");
   const pd = pdCap.paddr;
-  return { m, T, unmapped: before, mapped, spareFrame, sparePT, freeSlot, spareVaddr, big, frame, pd };
+  return {
+    m,
+    T,
+    unmapped: before,
+    mapped,
+    spareFrame,
+    sparePT,
+    freeSlot,
+    spareVaddr,
+    big,
+    frame,
+    pd,
+  };
 }
 
 interface Row {
@@ -216,7 +235,10 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
     const best = new Map<string, number>();
     const discard = n === SIZES[0] ? 1 : 0;
     for (let round = 0; round < ROUNDS + discard; round++) {
-      const bench = new Bench({ time: quick && round >= discard ? 100 : 200, warmupTime: 100 });
+      const bench = new Bench({
+        time: quick && round >= discard ? 100 : 200,
+        warmupTime: 100,
+      });
       for (const [name, op, calls] of rotated(tasks, round * 4)) {
         bench.add(name, () => {
           for (let i = 0; i < calls; i++) op();
@@ -296,7 +318,14 @@ printStartup(startup, quick);
 writeFileSync(
   "bench/results.json",
   JSON.stringify(
-    { mode: quick ? "quick" : "full", date: new Date().toISOString(), rows, ratios, memory, startup },
+    {
+      mode: quick ? "quick" : "full",
+      date: new Date().toISOString(),
+      rows,
+      ratios,
+      memory,
+      startup,
+    },
     null,
     2,
   ),

@@ -29,9 +29,17 @@ export interface StartupRow {
   readonly target?: number;
 }
 
-const COMMANDS: readonly { readonly command: string; readonly args: readonly string[]; readonly target?: number }[] = [
+const COMMANDS: readonly {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly target?: number;
+}[] = [
   { command: "node -e 0", args: ["-e", "0"] },
-  { command: "capsim --version", args: ["bin/capsim.js", "--version"], target: 3 },
+  {
+    command: "capsim --version",
+    args: ["bin/capsim.js", "--version"],
+    target: 3,
+  },
   { command: "capsim --help", args: ["bin/capsim.js", "--help"] },
   {
     command: "capsim run examples/01-map-a-frame.yaml",
@@ -56,7 +64,11 @@ function ensureBuilt(): void {
   const main = join(ROOT, "dist/cli/main.js");
   if (existsSync(main) && statSync(main).mtimeMs >= newestMtime(join(ROOT, "src"))) return;
   console.log("dist/ is missing or older than src/: npm run build");
-  const r = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit", shell: process.platform === "win32" });
+  const r = spawnSync("npm", ["run", "build"], {
+    cwd: ROOT,
+    stdio: "inherit",
+    shell: process.platform === "win32",
+  });
   if (r.status !== 0) throw new Error("npm run build failed");
 }
 
@@ -96,7 +108,11 @@ export function measureStartup(options: { readonly quick?: boolean } = {}): Star
       const c = COMMANDS[i]!;
       const c0 = childrenCpuMs();
       const t0 = performance.now();
-      const r = spawnSync(process.execPath, c.args, { cwd: ROOT, env, stdio: "ignore" });
+      const r = spawnSync(process.execPath, c.args, {
+        cwd: ROOT,
+        env,
+        stdio: "ignore",
+      });
       const ms = performance.now() - t0;
       const c1 = childrenCpuMs();
       if (r.error) throw r.error;
@@ -105,7 +121,11 @@ export function measureStartup(options: { readonly quick?: boolean } = {}): Star
       if (c0 !== undefined && c1 !== undefined) cpu[i]!.push(c1 - c0);
     }
   }
-  const base = { median: median(times[0]!), min: Math.min(...times[0]!), cpu: cpu[0]!.length ? median(cpu[0]!) : 0 };
+  const base = {
+    median: median(times[0]!),
+    min: Math.min(...times[0]!),
+    cpu: cpu[0]!.length ? median(cpu[0]!) : 0,
+  };
   return COMMANDS.map((c, i) => ({
     command: c.command,
     medianMs: Math.round(median(times[i]!)),

@@ -114,15 +114,29 @@ heading("4. Map, copy, delete");
 const va = 0x10000000;
 step(
   `Map the frame in slot 102 at ${hex(va)}: no page table covers that address yet`,
-  callLibsel4(s, T, "seL4_ARM_Page_Map", 102 as CPtr, { vspace: VSPACE, vaddr: va, rights: 3, attr: 3 }),
+  callLibsel4(s, T, "seL4_ARM_Page_Map", 102 as CPtr, {
+    vspace: VSPACE,
+    vaddr: va,
+    rights: 3,
+    attr: 3,
+  }),
 );
 step(
   `Map the page table at ${hex(va)}`,
-  callLibsel4(s, T, "seL4_ARM_PageTable_Map", 105 as CPtr, { vspace: VSPACE, vaddr: va, attr: 3 }),
+  callLibsel4(s, T, "seL4_ARM_PageTable_Map", 105 as CPtr, {
+    vspace: VSPACE,
+    vaddr: va,
+    attr: 3,
+  }),
 );
 step(
   "Map the frame again",
-  callLibsel4(s, T, "seL4_ARM_Page_Map", 102 as CPtr, { vspace: VSPACE, vaddr: va, rights: 3, attr: 3 }),
+  callLibsel4(s, T, "seL4_ARM_Page_Map", 102 as CPtr, {
+    vspace: VSPACE,
+    vaddr: va,
+    rights: 3,
+    attr: 3,
+  }),
 );
 step(
   "Copy the frame cap into slot 110 (a cap tracks one mapping, so the copy starts unmapped)",
@@ -137,7 +151,12 @@ step(
 );
 step(
   `Map the copy read-only at ${hex(va + 0x1000)}: one frame, two virtual addresses`,
-  callLibsel4(s, T, "seL4_ARM_Page_Map", 110 as CPtr, { vspace: VSPACE, vaddr: va + 0x1000, rights: 2, attr: 3 }),
+  callLibsel4(s, T, "seL4_ARM_Page_Map", 110 as CPtr, {
+    vspace: VSPACE,
+    vaddr: va + 0x1000,
+    rights: 2,
+    attr: 3,
+  }),
 );
 const vspace = cap(VSPACE);
 if (vspace.type !== "PageDirectory") throw new Error(`slot ${VSPACE} no longer holds a page directory cap`);
@@ -152,7 +171,10 @@ show(va + 0x10);
 show(va + 0x1010);
 step(
   "Delete the copy: its mapping goes with it",
-  callLibsel4(s, T, "seL4_CNode_Delete", CNODE as CPtr, { index: 110, depth: 32 }),
+  callLibsel4(s, T, "seL4_CNode_Delete", CNODE as CPtr, {
+    index: 110,
+    depth: 32,
+  }),
 );
 show(va + 0x1010);
 show(va + 0x10);
@@ -161,7 +183,10 @@ show(va + 0x10);
 heading("5. Revoke and reuse");
 step(
   "Revoke the untyped: every object made from it is destroyed",
-  callLibsel4(s, T, "seL4_CNode_Revoke", CNODE as CPtr, { index: U, depth: 32 }),
+  callLibsel4(s, T, "seL4_CNode_Revoke", CNODE as CPtr, {
+    index: U,
+    depth: 32,
+  }),
 );
 say(`    slots 100-105 now hold: ${[100, 101, 102, 103, 104, 105].map((i) => cap(i).type).join(", ")}`);
 show(va + 0x10);

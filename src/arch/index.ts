@@ -62,7 +62,10 @@ export interface Arch {
   readonly capTypes: readonly Cap["type"][];
 }
 
-const ARCHES: Readonly<Record<ArchName, Arch>> = { aarch32: a32.AARCH32_ARCH, aarch64: a64.AARCH64_ARCH };
+const ARCHES: Readonly<Record<ArchName, Arch>> = {
+  aarch32: a32.AARCH32_ARCH,
+  aarch64: a64.AARCH64_ARCH,
+};
 
 /** The architecture a machine runs: the record of `config.arch`. */
 export function archOf(config: MachineConfig): Arch {
@@ -77,7 +80,12 @@ export const DEFAULT_CONFIGS: Readonly<Record<ArchName, MachineConfig>> = {
 
 // ARM32's own exports, for ARM32-only tooling.
 // Configuration, sizes and object types.
-export { AARCH32_DEFAULT_CONFIG as DEFAULT_CONFIG } from "./aarch32/config.ts";
+export {
+  AARCH32_DEFAULT_CONFIG as DEFAULT_CONFIG,
+  aarch32Config as buildConfig,
+  defaultFPU,
+  type BuildOptions,
+} from "./aarch32/config.ts";
 export { AARCH32_SIZES } from "./aarch32/constants.ts";
 export {
   FRAME_SIZE_BITS,
@@ -133,6 +141,8 @@ export {
   KERNEL_PAGING_BYTES,
   mapItFrameCap,
   mapKernelWindow,
+  modeReservedRegion,
+  paddrTop,
   writeItASIDPool,
   type ItAddressSpace,
   type ItASIDPool,

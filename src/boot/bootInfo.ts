@@ -35,8 +35,19 @@ export interface BootedMachine {
   readonly bootInfo: BootInfo;
 }
 
+/** Where a full boot put things in physical memory: what bootinfo does not say but a reader may want. */
+export interface PhysicalLayout {
+  /** PADDR_TOP: where the kernel window ends; RAM at or above it became device untyped */
+  readonly paddrTop: number;
+  /** the reserved regions, [start, end) ascending: the kernel image, the user image, ARM32's mode-reserved MiB */
+  readonly reserved: readonly (readonly [number, number])[];
+  /** the block holding the root server's objects (seL4's rootserver_mem) */
+  readonly rootserver: readonly [number, number];
+}
+
 /** A machine booted the way seL4 boots: kernel window, initial thread's VSpace, untypeds. */
 export interface FullyBootedMachine extends BootedMachine {
   readonly bootInfo: FullBootInfo;
   readonly physBase: number;
+  readonly layout: PhysicalLayout;
 }

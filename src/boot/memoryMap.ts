@@ -20,7 +20,10 @@ export const MemoryMapSchema = z
       .default(2 ** 20),
     /** the root task's image: its size in bytes and the virtual address it is linked at */
     userImage: z
-      .object({ size: z.number().int().positive(), vbase: z.number().int().nonnegative() })
+      .object({
+        size: z.number().int().positive(),
+        vbase: z.number().int().nonnegative(),
+      })
       .strict()
       .default({ size: 0x10000, vbase: 0x10000 }),
     userTop: z.number().int().positive().default(0xe0000000),

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { CPtr } from "../model/addresses.ts";
 import { seL4_NumInitialCaps } from "../model/constants.ts";
 import { emptyKernelState, type ApiGeneration, type MachineConfig } from "../model/state.ts";
-import { DEFAULT_CONFIG } from "../arch/index.ts";
+import { buildConfig, DEFAULT_CONFIG } from "../arch/index.ts";
 import type { BootedMachine } from "./bootInfo.ts";
 import { ApiGenerationSchema, MachineConfigSchema, parseBootOptions, RegionSchema } from "./options.ts";
 import { createRootserver, listRAMRegions } from "./rootserver.ts";
@@ -23,6 +23,11 @@ export interface MinimalBootOptions {
   readonly cnodeSizeBits?: number;
   /** the API generation the kernel implements; replaces `config.api` when given */
   readonly api?: ApiGeneration;
+  /**
+   * CONFIG_HAVE_FPU (2^10-byte TCBs with it, 2^9 without); replaces `config.sizes.tcbBits` when
+   * given. Without a config, the default is the API generation's default build (on for current).
+   */
+  readonly fpu?: boolean;
 }
 
 /**
@@ -44,6 +49,7 @@ const MinimalBootOptionsSchema = z
       )
       .default(12),
     api: ApiGenerationSchema.optional(),
+    fpu: z.boolean().optional(),
   })
   .strict();
 
@@ -60,14 +66,27 @@ export function initialSlotCPtr(index: number): CPtr {
  */
 export function bootMinimal(opts: MinimalBootOptions): BootedMachine {
   const o = parseBootOptions(MinimalBootOptionsSchema, opts);
-  const config = o.config ?? DEFAULT_CONFIG;
-  const kernel = emptyKernelState(o.api === undefined ? config : { ...config, api: o.api });
+  // An explicit config's sizes stand as given unless `fpu` says otherwise.
+  const base = o.config ?? buildConfig(o.api !== undefined ? { api: o.api } : {});
+  const api = o.api ?? base.api;
+  const tcbBits = o.fpu === undefined ? base.sizes.tcbBits : buildConfig({ api, fpu: o.fpu }).sizes.tcbBits;
+  const kernel = emptyKernelState({
+    ...base,
+    api,
+    sizes: { ...base.sizes, tcbBits },
+  });
+  // No kernel window, so no window limit and no reserved set: all RAM is free, and there are no device untypeds.
   const { state, initThread, bootInfo } = createRootserver(kernel, {
     cnodeSizeBits: o.cnodeSizeBits,
     image: null,
-    devices: [],
+    deviceRegions: [],
+    bootMemReuse: [0, 0],
     free: listRAMRegions(o.ram),
   });
   const { empty, untyped, untypedList, initThreadCNodeSizeBits } = bootInfo;
-  return { state, initThread, bootInfo: { empty, untyped, untypedList, initThreadCNodeSizeBits } };
+  return {
+    state,
+    initThread,
+    bootInfo: { empty, untyped, untypedList, initThreadCNodeSizeBits },
+  };
 }

@@ -34,7 +34,10 @@ export function parseBootOptions<S extends z.ZodType>(schema: S, input: unknown)
 
 /** A region of physical memory: [base, base + size). */
 export const RegionSchema = z
-  .object({ base: z.number().int().nonnegative(), size: z.number().int().positive() })
+  .object({
+    base: z.number().int().nonnegative(),
+    size: z.number().int().positive(),
+  })
   .strict();
 
 /** Which generation of seL4's VSpace API the booted kernel implements. */
@@ -54,7 +57,14 @@ const KernelSizesSchema = z
     asidPoolBits: bits,
     minUntypedBits: bits,
     maxUntypedBits: bits,
-    frameBits: z.object({ SmallPage: bits, LargePage: bits, Section: bits, SuperSection: bits }).strict(),
+    frameBits: z
+      .object({
+        SmallPage: bits,
+        LargePage: bits,
+        Section: bits,
+        SuperSection: bits,
+      })
+      .strict(),
   })
   .strict() satisfies z.ZodType<KernelSizes>;
 

@@ -1,6 +1,6 @@
-import { alignUp, hex, paddr, pow2, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
+import { alignDown, alignUp, hex, paddr, pow2, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
 import type { Cap, CNodeCap, FrameCap } from "../model/caps.ts";
-import { seL4_NumInitialCaps, TCB_SLOTS } from "../model/constants.ts";
+import { CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS, numInitialCaps, TCB_SLOTS } from "../model/constants.ts";
 import type { KernelSizes, KernelState, SlotAddr } from "../model/state.ts";
 import { transition, type MutableState } from "../model/transition.ts";
 import { cteInsert, insertCap } from "../kernel/cdt.ts";
@@ -59,45 +59,97 @@ export interface RootserverRequest {
   readonly bootFrames: boolean;
 }
 
+/** One root-server object as seL4's alloc_rootserver_obj takes it: what it is and log2 of its size. */
+interface RootserverObject {
+  readonly kind: "CNode" | "PageDirectory" | "ASIDPool" | "IPCBuffer" | "BootInfo" | "PageTable" | "TCB";
+  readonly bits: number;
+}
+
 /**
- * seL4's alloc_rootserver_obj sequence: the objects biggest first, contiguously from the first
- * free range that holds them all (aligned to the biggest, so no object needs padding); returns
- * where each went and the free ranges left. Objects of equal size keep seL4's order.
+ * seL4's create_rootserver_objects order: the larger of the root CNode and the VSpace root first
+ * (the VSpace root when they are equal), the ASID pool, the IPC buffer, the bootinfo frame, then
+ * the TCB before the page tables when seL4_TCBBits >= seL4_PageTableBits (ARM32 with the FPU),
+ * otherwise after them.
+ */
+export function rootserverObjectOrder(sizes: KernelSizes, req: RootserverRequest): RootserverObject[] {
+  const cnode: RootserverObject = {
+    kind: "CNode",
+    bits: req.cnodeSizeBits + sizes.slotBits,
+  };
+  const vspace: RootserverObject = {
+    kind: "PageDirectory",
+    bits: sizes.vspaceRootBits,
+  };
+  const tcb: RootserverObject = { kind: "TCB", bits: sizes.tcbBits };
+  const paging = Array.from({ length: req.pageTables }, (): RootserverObject => ({
+    kind: "PageTable",
+    bits: sizes.pageTableBits,
+  }));
+  return [
+    ...(cnode.bits > vspace.bits ? [cnode, vspace] : [vspace, cnode]),
+    { kind: "ASIDPool", bits: sizes.asidPoolBits },
+    ...(req.bootFrames
+      ? ([
+          { kind: "IPCBuffer", bits: seL4_PageBits },
+          { kind: "BootInfo", bits: seL4_PageBits },
+        ] as const)
+      : []),
+    ...(tcb.bits >= sizes.pageTableBits ? [tcb, ...paging] : [...paging, tcb]),
+  ];
+}
+
+/**
+ * Where each object goes from the start of the block, and the block's size (seL4's
+ * calculate_rootserver_size). seL4 bumps a cursor and relies on the order to keep every object
+ * aligned; capsim aligns the cursor too, which only matters for the minimal boot's CNodes below
+ * 4 KiB (seL4 requires CONFIG_ROOT_CNODE_SIZE_BITS >= 8).
+ */
+function layOut(order: readonly RootserverObject[]): {
+  offsets: number[];
+  size: number;
+} {
+  let cursor = 0;
+  const offsets = order.map((o) => {
+    const at = alignUp(cursor, o.bits);
+    cursor = at + pow2(o.bits);
+    return at;
+  });
+  return { offsets, size: cursor };
+}
+
+/**
+ * seL4's init_freemem placement and alloc_rootserver_obj: the block goes in the highest free
+ * region that holds it, at the highest position there aligned to its largest object
+ * (rootserver_max_size_bits); the region keeps what lies below and above the block. Returns
+ * where each object went, the block, and the free regions left (ascending, empty ones dropped).
  */
 export function placeRootserverObjects(
   sizes: KernelSizes,
   free: readonly Interval[],
   req: RootserverRequest,
-): { placed: { kind: string; at: PhysAddr }[]; free: Interval[] } {
-  const plan: { kind: string; bits: number }[] = [
-    { kind: "CNode", bits: req.cnodeSizeBits + sizes.slotBits },
-    { kind: "PageDirectory", bits: sizes.vspaceRootBits },
-    { kind: "ASIDPool", bits: sizes.asidPoolBits },
-    ...(req.bootFrames
-      ? [
-          { kind: "IPCBuffer", bits: seL4_PageBits },
-          { kind: "BootInfo", bits: seL4_PageBits },
-        ]
-      : []),
-    ...Array.from({ length: req.pageTables }, () => ({ kind: "PageTable", bits: sizes.pageTableBits })),
-    { kind: "TCB", bits: sizes.tcbBits },
-  ].sort((a, b) => b.bits - a.bits);
-  const alignBits = plan[0]?.bits ?? 0;
-  const needBytes = plan.reduce((n, o) => n + pow2(o.bits), 0);
-  const home = free.find(([lo, hi]) => alignUp(lo, alignBits) + needBytes <= hi);
-  if (home === undefined)
-    throw new BootError(
-      "ram",
-      `no RAM region can hold the initial thread's objects (${hex(needBytes)} bytes, aligned to 2^${alignBits}) in its free memory: RAM is too small or too fragmented`,
-    );
-  const start = alignUp(home[0], alignBits);
-  let cursor = start;
-  const placed: { kind: string; at: PhysAddr }[] = [];
-  for (const o of plan) {
-    placed.push({ kind: o.kind, at: paddr(cursor) });
-    cursor += pow2(o.bits);
+): {
+  placed: { kind: RootserverObject["kind"]; at: PhysAddr }[];
+  block: Interval;
+  free: Interval[];
+} {
+  const order = rootserverObjectOrder(sizes, req);
+  const maxBits = Math.max(...order.map((o) => o.bits));
+  const { offsets, size } = layOut(order);
+  for (let i = free.length - 1; i >= 0; i--) {
+    const [lo, hi] = free[i] as Interval;
+    const start = alignDown(hi - size, maxBits);
+    if (hi - size < 0 || start < lo) continue;
+    const block: Interval = [start, start + size];
+    const placed = order.map((o, k) => ({
+      kind: o.kind,
+      at: paddr(start + (offsets[k] as number)),
+    }));
+    return { placed, block, free: subtract(free, [block]) };
   }
-  return { placed, free: subtract(free, [[start, cursor]]) };
+  throw new BootError(
+    "ram",
+    `no RAM region can hold the initial thread's objects (${hex(size)} bytes, aligned to 2^${maxBits}) in its free memory: RAM is too small or too fragmented`,
+  );
 }
 
 /** Where the root server's objects are: seL4's rootserver_mem_t. */
@@ -117,8 +169,8 @@ export function createRootserverObjects(
   sizes: KernelSizes,
   free: readonly Interval[],
   req: RootserverRequest,
-): { rootserver: RootserverMem; free: Interval[] } {
-  const { placed, free: left } = placeRootserverObjects(sizes, free, req);
+): { rootserver: RootserverMem; block: Interval; free: Interval[] } {
+  const { placed, block, free: left } = placeRootserverObjects(sizes, free, req);
   const all = (kind: string) => placed.filter((p) => p.kind === kind).map((p) => p.at);
   const one = (kind: string) => all(kind)[0] ?? null;
   const must = (kind: string) => {
@@ -136,20 +188,31 @@ export function createRootserverObjects(
       paging: all("PageTable"),
       tcb: must("TCB"),
     },
+    block,
     free: left,
   };
 }
 
-/** Boot step (seL4's create_untypeds): device regions, then free RAM, as aligned power-of-two untypeds. */
-export function untypedsFor(
+/**
+ * Boot step (seL4 16.0.0's create_untypeds), in its order: device untypeds for every region
+ * outside the reserved set (ascending), then the kernel image's boot-only part, then the free RAM
+ * left after the root server (ascending). Each region is cut as create_untypeds_for_region cuts
+ * it. Past CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS untypeds seL4 only logs: they get no cap and no
+ * bootinfo entry.
+ */
+export function createUntypeds(
   sizes: KernelSizes,
-  devices: readonly { base: number; size: number }[],
+  deviceRegions: readonly Interval[],
+  bootMemReuse: Interval,
   free: readonly Interval[],
 ): UntypedBlock[] {
-  return [
-    ...devices.flatMap((d) => splitIntoUntypeds(sizes, d.base, d.base + d.size, true)),
-    ...free.flatMap(([lo, hi]) => splitIntoUntypeds(sizes, lo, hi, false)),
+  const ram = (r: Interval) => splitIntoUntypeds(sizes, r[0], r[1], false);
+  const all = [
+    ...deviceRegions.flatMap(([lo, hi]) => splitIntoUntypeds(sizes, lo, hi, true)),
+    ...ram(bootMemReuse),
+    ...free.flatMap(ram),
   ];
+  return all.slice(0, CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS);
 }
 
 /** The root task's image: where it is in physical memory, where it is linked, how many 4 KiB pages. */
@@ -174,10 +237,18 @@ export interface ItLayout {
 /** The initial thread's virtual layout for an image (no extra bootinfo: capsim passes no DTB). */
 export function itLayoutOf(image: UserImage): ItLayout {
   const page = pow2(seL4_PageBits);
-  const uiVReg = { start: image.vStart, end: image.vStart + image.pages * page };
+  const uiVReg = {
+    start: image.vStart,
+    end: image.vStart + image.pages * page,
+  };
   const ipcBufVPtr = uiVReg.end as VirtAddr;
   const biFrameVPtr = (ipcBufVPtr + page) as VirtAddr;
-  return { uiVReg, ipcBufVPtr, biFrameVPtr, itVReg: { start: uiVReg.start, end: biFrameVPtr + page } };
+  return {
+    uiVReg,
+    ipcBufVPtr,
+    biFrameVPtr,
+    itVReg: { start: uiVReg.start, end: biFrameVPtr + page },
+  };
 }
 
 /** What one boot asks of the root server builder. */
@@ -185,17 +256,25 @@ export interface RootserverSpec {
   readonly cnodeSizeBits: number;
   /** the root task's image, or null: the minimal boot gives the initial thread an empty VSpace and no frames */
   readonly image: UserImage | null;
-  /** device regions: they become device untypeds, ahead of RAM */
-  readonly devices: readonly { base: number; size: number }[];
-  /** the RAM not taken by the kernel and the image, sorted */
+  /**
+   * the physical regions outside seL4's reserved set (ndks_boot.reserved: the kernel and user
+   * images, the mode-reserved MiB, all RAM in the kernel window), ascending: they become device
+   * untypeds. The minimal boot, which has no kernel window, passes none.
+   */
+  readonly deviceRegions: readonly Interval[];
+  /** the kernel image's boot-only part, reused as RAM (get_p_reg_kernel_img_boot); capsim's is empty */
+  readonly bootMemReuse: Interval;
+  /** the free RAM (ndks_boot.freemem): in the kernel window, not reserved; ascending */
   readonly free: readonly Interval[];
 }
 
-/** The built root server: the state, its TCB and its bootinfo. */
+/** The built root server: the state, its TCB, its bootinfo, and where its objects are. */
 export interface Rootserver {
   readonly state: KernelState;
   readonly initThread: PhysAddr;
   readonly bootInfo: FullBootInfo;
+  /** the physical block holding the root server's objects (seL4's rootserver_mem) */
+  readonly rootserverMem: Interval;
 }
 
 /**
@@ -203,11 +282,13 @@ export interface Rootserver {
  * consecutive slots in the order it makes them, and bootinfo records each run as a region.
  */
 class SlotCursor {
-  private cur = seL4_NumInitialCaps;
+  private cur: number;
   constructor(
     private readonly s: MutableState,
     private readonly cnode: PhysAddr,
-  ) {}
+  ) {
+    this.cur = numInitialCaps(s.config.api);
+  }
   /** write_slot: a boot cap in a well-known slot. */
   write(index: number, cap: Cap): SlotAddr {
     const slot = slotAddress(this.cnode, index);
@@ -237,6 +318,16 @@ export function createRootCNode(s: MutableState, cnode: PhysAddr, cnodeSizeBits:
   };
   insertCap(s, cap, slotAddress(cnode, INITIAL_CAP_SLOTS.InitThreadCNode), null, true);
   return cap;
+}
+
+/** Boot step (seL4's create_domain_cap): the domain cap in its well-known slot. */
+function createDomainCap(slots: SlotCursor): void {
+  slots.write(INITIAL_CAP_SLOTS.Domain, { type: "Domain" });
+}
+
+/** Boot step (seL4's init_irqs, its cap part): the IRQ control cap. capsim keeps no interrupt state. */
+function initIRQs(slots: SlotCursor): void {
+  slots.write(INITIAL_CAP_SLOTS.IRQControl, { type: "IRQControl" });
 }
 
 /** seL4's create_frames_of_region: one mapped 4 KiB frame cap per page of the image, executable. */
@@ -330,26 +421,30 @@ export function populateBIFrame(
  * Build the root server in `kernel` (a state in which the kernel's own structures are set up),
  * in seL4's order, which is also the order of the slots past the well-known ones:
  * 1. create_rootserver_objects: place the objects in free RAM;
- * 2. create_root_cnode;
+ * 2. create_root_cnode, create_domain_cap (slot 11) and init_irqs (the IRQ control cap, slot 4);
  * 3. create_it_address_space: the directory (slot 3) and the image's page tables (userImagePaging);
  * 4. the bootinfo frame (slot 9), the IPC buffer (slot 10) and the image frames (userImageFrames);
  * 5. create_it_asid_pool (slots 5 and 6) and write_it_asid_pool;
  * 6. create_initial_thread (slot 1);
- * 7. create_untypeds: device regions, then free RAM (untyped);
+ * 7. create_untypeds: device regions, the kernel's boot-only memory, then free RAM (untyped);
  * 8. populate_bi_frame and bi_finalise (empty), then load the initial thread's VSpace.
  */
 export function createRootserver(kernel: KernelState, spec: RootserverSpec): Rootserver {
   const sizes = kernel.config.sizes;
   const layout = spec.image === null ? null : itLayoutOf(spec.image);
   const pageTables = layout === null ? 0 : archGetNPaging(layout.itVReg);
-  const { rootserver: rs, free } = createRootserverObjects(sizes, spec.free, {
+  const {
+    rootserver: rs,
+    block,
+    free,
+  } = createRootserverObjects(sizes, spec.free, {
     cnodeSizeBits: spec.cnodeSizeBits,
     pageTables,
     bootFrames: layout !== null,
   });
-  const untypeds = untypedsFor(sizes, spec.devices, free);
+  const untypeds = createUntypeds(sizes, spec.deviceRegions, spec.bootMemReuse, free);
   const capacity = pow2(spec.cnodeSizeBits);
-  const capsNeeded = seL4_NumInitialCaps + pageTables + (spec.image?.pages ?? 0) + untypeds.length;
+  const capsNeeded = numInitialCaps(kernel.config.api) + pageTables + (spec.image?.pages ?? 0) + untypeds.length;
   if (capsNeeded > capacity)
     throw new BootError("cnodeSizeBits", `${capsNeeded} caps do not fit in a CNode of ${capacity} slots`);
 
@@ -357,6 +452,8 @@ export function createRootserver(kernel: KernelState, spec: RootserverSpec): Roo
   const state = transition(kernel, (s: MutableState) => {
     const slots = new SlotCursor(s, rs.cnode);
     createRootCNode(s, rs.cnode, spec.cnodeSizeBits);
+    createDomainCap(slots);
+    initIRQs(slots);
     const vspace = createItAddressSpace(s, rs.vspace, rs.paging, layout?.itVReg ?? null);
     slots.write(INITIAL_CAP_SLOTS.InitThreadVSpace, vspace.vspaceCap);
     const userImagePaging = slots.provide(vspace.pagingCaps);
@@ -378,12 +475,17 @@ export function createRootserver(kernel: KernelState, spec: RootserverSpec): Roo
     bootInfo = populateBIFrame(
       spec.cnodeSizeBits,
       layout,
-      { userImagePaging, userImageFrames, untyped, empty: { start: slots.slotPosCur, end: capacity } },
+      {
+        userImagePaging,
+        userImageFrames,
+        untyped,
+        empty: { start: slots.slotPosCur, end: capacity },
+      },
       untypeds,
     );
     // Only a thread with an image has anything to run: the minimal boot leaves the MMU unloaded.
     if (layout !== null) setVMRoot(s, rs.tcb);
   });
   if (bootInfo === undefined) throw new Error("capsim internal error: the root server's transition did not run");
-  return { state, initThread: rs.tcb, bootInfo };
+  return { state, initThread: rs.tcb, bootInfo, rootserverMem: block };
 }

@@ -18,6 +18,11 @@ export function execute(args: ParsedArgs): number {
       console.log(`  The kernel checked the call in seL4's order and refused it at this check:`);
       console.log(`    ${s.result}: ${s.outcome.error.why}`);
       console.log(`  A failed invocation changes nothing: the state is exactly as before.`);
+    } else if (s.outcome.kind === "notModelled") {
+      console.log(`  capsim stops here: ${s.outcome.why}.`);
+      console.log(
+        `  This is not an seL4 error: seL4's checks before this point passed, and what seL4 would do next is outside capsim's model. The state is unchanged.`,
+      );
     } else if (s.outcome.kind === "fault") {
       console.log(`  ${s.outcome.text}`);
     } else {

@@ -53,7 +53,11 @@ export class UsageError extends Error {
   }
 }
 
-export const HELP_FLAG: FlagSpec = { name: "help", short: "h", help: "show this help" };
+export const HELP_FLAG: FlagSpec = {
+  name: "help",
+  short: "h",
+  help: "show this help",
+};
 
 /** "check-invariants" -> "checkInvariants": the key zod schemas use. */
 export const flagKey = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -48,14 +48,20 @@ export function shrinkSequence(
   const first = firstViolation(w, ops);
   if (first === undefined) return undefined;
   const wanted = new Set(first.violations.map((v) => v.invariant));
-  let best = { ops: ops.slice(0, first.index + 1), violations: first.violations };
+  let best = {
+    ops: ops.slice(0, first.index + 1),
+    violations: first.violations,
+  };
   for (let changed = true; changed;) {
     changed = false;
     for (let i = best.ops.length - 1; i >= 0; i--) {
       const fewer = [...best.ops.slice(0, i), ...best.ops.slice(i + 1)];
       const found = firstViolation(w, fewer);
       if (found && found.violations.some((v) => wanted.has(v.invariant))) {
-        best = { ops: fewer.slice(0, found.index + 1), violations: found.violations };
+        best = {
+          ops: fewer.slice(0, found.index + 1),
+          violations: found.violations,
+        };
         changed = true;
         i = Math.min(i, best.ops.length);
       }

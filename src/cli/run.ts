@@ -8,7 +8,10 @@ import { UsageError, validateFlags, type ParsedArgs } from "./flags.ts";
 import { palette, type Palette } from "./output.ts";
 import { RUN } from "./specs.ts";
 
-export const RunFlags = z.object({ json: z.boolean().default(false), checkInvariants: z.boolean().default(false) });
+export const RunFlags = z.object({
+  json: z.boolean().default(false),
+  checkInvariants: z.boolean().default(false),
+});
 
 /** The files the operands name: a directory stands for the *.yaml files in it, sorted. */
 export function scenarioFiles(operands: readonly string[]): string[] {
@@ -59,7 +62,10 @@ export function execute(args: ParsedArgs): number {
           file: f,
           name: report.name,
           passed: report.passed,
-          steps: report.steps.map(({ outcome, ...s }) => ({ ...s, outcome: jsonOutcome(outcome) })),
+          steps: report.steps.map(({ outcome, ...s }) => ({
+            ...s,
+            outcome: jsonOutcome(outcome),
+          })),
         });
       else {
         console.log(`${report.passed ? paint.good("PASS") : paint.bad("FAIL")} ${f}: ${report.name}`);
@@ -69,7 +75,15 @@ export function execute(args: ParsedArgs): number {
       if (!(e instanceof ScenarioError)) throw e;
       invalid = true;
       failed++;
-      if (json) out.push({ file: f, invalid: true, error: e.message, line: e.line, column: e.column, field: e.field });
+      if (json)
+        out.push({
+          file: f,
+          invalid: true,
+          error: e.message,
+          line: e.line,
+          column: e.column,
+          field: e.field,
+        });
       else console.log(`${paint.bad("INVALID")} ${e.message}`);
     }
   }

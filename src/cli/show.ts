@@ -50,6 +50,8 @@ export function capText(c: Cap): string {
       return `CNode @${hex(c.paddr)} radix ${c.radixBits} guard ${c.guard}/${c.guardSize}`;
     case "Null":
     case "ASIDControl":
+    case "IRQControl":
+    case "Domain":
       return c.type;
     default:
       return `${c.type} @${hex(c.paddr)}`;
@@ -172,7 +174,10 @@ export function describeChanges(
         const row = (a.type === "PageDirectory" ? listDirectory : listTable)(
           {
             ...after,
-            objects: after.objects.set(addr, { ...b, entries: b.entries.deleteRange(0, 4096).set(first, w ?? 0) }),
+            objects: after.objects.set(addr, {
+              ...b,
+              entries: b.entries.deleteRange(0, 4096).set(first, w ?? 0),
+            }),
           },
           addr,
         )[0];

@@ -19,7 +19,10 @@ export const RUN: CommandSpec = {
   operandsProblem: "name at least one scenario file",
   flags: [
     { name: "json", help: "print the report as JSON on stdout" },
-    { name: "check-invariants", help: "also check every invariant after every step" },
+    {
+      name: "check-invariants",
+      help: "also check every invariant after every step",
+    },
   ],
   notes: ["Results go to stdout, one line per step and a closing line `N passed, M failed`.", EXIT_STATUS],
 };
@@ -45,8 +48,16 @@ export const SHOW: CommandSpec = {
   maxOperands: 1,
   operandsProblem: "name exactly one scenario file",
   flags: [
-    { name: "at", value: "STEP", help: "the state after this step; 0 is straight after boot (default: the last step)" },
-    { name: "format", value: "text|dot", help: "text (default), or Graphviz dot" },
+    {
+      name: "at",
+      value: "STEP",
+      help: "the state after this step; 0 is straight after boot (default: the last step)",
+    },
+    {
+      name: "format",
+      value: "text|dot",
+      help: "text (default), or Graphviz dot",
+    },
   ],
 };
 
@@ -60,10 +71,26 @@ export const FUZZ: CommandSpec = {
   maxOperands: 0,
   operandsProblem: "takes no file",
   flags: [
-    { name: "runs", value: "R", help: "how many runs, each from a fresh boot (default 100)" },
-    { name: "steps", value: "N", help: "steps in each run (default 200): the total is R x N steps" },
-    { name: "seed", value: "S", help: "the random seed (default: from the clock; always printed, to repeat a run)" },
-    { name: "out", value: "DIR", help: "where a violation's scenario is written (default capsim-fuzz)" },
+    {
+      name: "runs",
+      value: "R",
+      help: "how many runs, each from a fresh boot (default 100)",
+    },
+    {
+      name: "steps",
+      value: "N",
+      help: "steps in each run (default 200): the total is R x N steps",
+    },
+    {
+      name: "seed",
+      value: "S",
+      help: "the random seed (default: from the clock; always printed, to repeat a run)",
+    },
+    {
+      name: "out",
+      value: "DIR",
+      help: "where a violation's scenario is written (default capsim-fuzz)",
+    },
   ],
   notes: [
     "Example: --runs 100 --steps 200 checks 20000 steps in all.",
@@ -71,5 +98,10 @@ export const FUZZ: CommandSpec = {
   ],
 };
 
-export const COMMAND_SPECS = { run: RUN, explain: EXPLAIN, show: SHOW, fuzz: FUZZ } as const;
+export const COMMAND_SPECS = {
+  run: RUN,
+  explain: EXPLAIN,
+  show: SHOW,
+  fuzz: FUZZ,
+} as const;
 export type CommandName = keyof typeof COMMAND_SPECS;

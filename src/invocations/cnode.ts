@@ -1,5 +1,5 @@
 import type { CPtr } from "../model/addresses.ts";
-import { failedLookup, illegalOperation, truncatedMessage, type SyscallError } from "../model/errors.ts";
+import { failedLookup, illegalOperation, notModelled, truncatedMessage, type DecodeError } from "../model/errors.ts";
 import { err, ok, type Result } from "../model/result.ts";
 import { cteInsert, cteMove, cteSwap, getCap } from "../kernel/cdt.ts";
 import { ensureEmptySlot } from "../kernel/guards.ts";
@@ -16,8 +16,18 @@ import type { DecodeContext } from "../model/message.ts";
 
 /** A decoded CNode invocation: plain data naming the slots and the caps to write. */
 export type CNodeInvocation =
-  | { readonly kind: "CNodeInsert"; readonly cap: Cap; readonly src: SlotAddr; readonly dest: SlotAddr }
-  | { readonly kind: "CNodeMove"; readonly cap: Cap; readonly src: SlotAddr; readonly dest: SlotAddr }
+  | {
+      readonly kind: "CNodeInsert";
+      readonly cap: Cap;
+      readonly src: SlotAddr;
+      readonly dest: SlotAddr;
+    }
+  | {
+      readonly kind: "CNodeMove";
+      readonly cap: Cap;
+      readonly src: SlotAddr;
+      readonly dest: SlotAddr;
+    }
   | {
       readonly kind: "CNodeRotate";
       readonly srcCap: Cap;
@@ -37,7 +47,7 @@ const arg = (ctx: DecodeContext<CNodeCap>, i: number): number => ctx.args[i] as 
  * operation the source root (extra cap 0), DeleteFirst on an occupied destination, the
  * source lookup, an empty source (FailedLookup, source), and what deriving or mutating gives.
  */
-export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNodeInvocation, SyscallError> {
+export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNodeInvocation, DecodeError> {
   const { label, args, state } = ctx;
   const known = [
     "CNodeRevoke",
@@ -100,10 +110,13 @@ export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNod
       newCap = updateCapData(true, arg(ctx, 4), srcCap);
       isMove = true;
     }
-    if (newCap.type === "Null")
-      return err(
-        illegalOperation(`${label} would produce the null cap (the cap cannot be badged or given this guard)`),
-      );
+    if (newCap.type === "Null") {
+      const why =
+        srcCap.type === "IRQControl"
+          ? "the IRQ control cap cannot be copied: deriving it gives the null cap"
+          : `${label} would produce the null cap (the cap cannot be badged or given this guard)`;
+      return err(illegalOperation(why));
+    }
     return ok(
       isMove
         ? { kind: "CNodeMove", cap: newCap, src: srcSlot, dest: destSlot }
@@ -149,8 +162,24 @@ export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNod
       dest: destSlot,
     });
   }
-  // SaveCaller and CancelBadgedSends act on IPC state, which capsim does not model.
-  return err(illegalOperation(`capsim does not model ${label} (it concerns IPC state)`));
+  // SaveCaller and CancelBadgedSends act on IPC state, which capsim does not model; seL4's
+  // checks before that point still decide whether the call is refused.
+  if (label === "CNodeSaveCaller") {
+    const empty = ensureEmptySlot(state, destSlot, "the destination slot");
+    if (!empty.ok) return empty;
+  } else if (!hasCancelSendRights(getCap(state, destSlot))) {
+    return err(
+      illegalOperation(
+        "CancelBadgedSends needs an endpoint cap with every right (read, write, grant, grant-reply) in the target slot",
+      ),
+    );
+  }
+  return err(notModelled(`capsim does not model ${label} (it acts on IPC state)`));
+}
+
+/** seL4's hasCancelSendRights: an endpoint cap with every right may cancel badged sends. */
+function hasCancelSendRights(cap: Cap): boolean {
+  return cap.type === "Endpoint" && cap.rights.read && cap.rights.write && cap.rights.grant && cap.rights.grantReply;
 }
 
 /** seL4's invokeCNodeInsert / Move / Rotate / Delete / Revoke. */

@@ -1,5 +1,5 @@
 import type { CPtr, PhysAddr } from "../model/addresses.ts";
-import { errorReplyMRs, illegalOperation, invalidCapability, type SyscallError } from "../model/errors.ts";
+import { errorReplyMRs, invalidCapability, isNotModelled, notModelled, type DecodeError } from "../model/errors.ts";
 import type { Result } from "../model/result.ts";
 import { lookupCapAndSlot } from "../kernel/cspace.ts";
 import type { CapOfType } from "../model/caps.ts";
@@ -28,15 +28,19 @@ const NULL_CAP_INVOKED = invalidCapability(0, "the invoked slot holds the null c
 
 /**
  * seL4's decodeInvocation (src/object/objecttype.c): the decoder for the invoked cap's type,
- * found in the family table. A cap type with no invocations in capsim is IllegalOperation.
+ * found in the family table. Every cap type boot or Retype can make has an entry; one without
+ * would be a cap capsim holds but cannot say anything about, so it is "not modelled".
  */
 function decodeInvocation<T extends InvocableCapType>(
   ctx: DecodeContext<CapOfType<T>>,
   type: T,
-): Result<DecodedInvocation<Invocation>, SyscallError> {
+): Result<DecodedInvocation<Invocation>, DecodeError> {
   const decoder: Decoder<T, Invocation> | undefined = familyTables[ctx.state.config.arch][type];
   if (decoder === undefined)
-    return { ok: false, error: illegalOperation(`capsim does not model invocations of ${type} caps (${ctx.label})`) };
+    return {
+      ok: false,
+      error: notModelled(`capsim does not model invocations of ${type} caps (${ctx.label})`),
+    };
   return decoder(ctx);
 }
 
@@ -48,14 +52,23 @@ function decodeInvocation<T extends InvocableCapType>(
  * 2. decode: every check, in seL4's order, on the unchanged state;
  * 3. perform: the changes, as one transition (objects/transition.ts) that cannot fail;
  * 4. reply.
- * When the call fails, the returned state is the very same object as `state`.
+ * When the call fails, or capsim does not model what it would do, the returned state is the
+ * very same object as `state`.
  */
 export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message: Message): InvokeResult<Invocation> {
   const invoked = lookupCapAndSlot(state, thread, cptr);
   if (!invoked.ok) {
     return {
       state,
-      reply: { kind: "capFault", fault: { which: "invoked", index: 0, cptr, lookupFailure: invoked.error } },
+      reply: {
+        kind: "capFault",
+        fault: {
+          which: "invoked",
+          index: 0,
+          cptr,
+          lookupFailure: invoked.error,
+        },
+      },
     };
   }
   const extraCaps: ExtraCap[] = [];
@@ -65,22 +78,61 @@ export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message
     if (!found.ok)
       return {
         state,
-        reply: { kind: "capFault", fault: { which: "extraCap", index: i, cptr: c, lookupFailure: found.error } },
+        reply: {
+          kind: "capFault",
+          fault: {
+            which: "extraCap",
+            index: i,
+            cptr: c,
+            lookupFailure: found.error,
+          },
+        },
       };
     extraCaps.push(found.value);
   }
   const cap = invoked.value.cap;
   // Invoking the null cap is InvalidCapability 0 (decodeInvocation's default case in seL4).
   if (cap.type === "Null")
-    return { state, reply: { kind: "error", error: NULL_CAP_INVOKED, mrs: errorReplyMRs(NULL_CAP_INVOKED) } };
+    return {
+      state,
+      reply: {
+        kind: "error",
+        error: NULL_CAP_INVOKED,
+        mrs: errorReplyMRs(NULL_CAP_INVOKED),
+      },
+    };
   const decoded = decodeInvocation(
-    { state, thread, cap, slot: invoked.value.slot, label: message.label, args: message.args, extraCaps },
+    {
+      state,
+      thread,
+      cap,
+      slot: invoked.value.slot,
+      label: message.label,
+      args: message.args,
+      extraCaps,
+    },
     cap.type,
   );
-  if (!decoded.ok) return { state, reply: { kind: "error", error: decoded.error, mrs: errorReplyMRs(decoded.error) } };
+  if (!decoded.ok) {
+    const e = decoded.error;
+    return {
+      state,
+      reply: isNotModelled(e)
+        ? { kind: "notModelled", why: e.why }
+        : { kind: "error", error: e, mrs: errorReplyMRs(e) },
+    };
+  }
   let mrs: readonly number[] = [];
   const next = transitionWithEffects(state, (draft) => {
     mrs = decoded.value.perform(draft);
   });
-  return { state: next.state, reply: { kind: "ok", mrs, effects: next.effects, invocation: decoded.value.invocation } };
+  return {
+    state: next.state,
+    reply: {
+      kind: "ok",
+      mrs,
+      effects: next.effects,
+      invocation: decoded.value.invocation,
+    },
+  };
 }

@@ -22,8 +22,16 @@ export const LIBSEL4: Readonly<Record<string, Libsel4Function>> = {
     caps: ["root"],
     words: ["type", "size_bits", "node_index", "node_depth", "node_offset", "num_objects"],
   },
-  seL4_CNode_Revoke: { label: "CNodeRevoke", caps: [], words: ["index", "depth"] },
-  seL4_CNode_Delete: { label: "CNodeDelete", caps: [], words: ["index", "depth"] },
+  seL4_CNode_Revoke: {
+    label: "CNodeRevoke",
+    caps: [],
+    words: ["index", "depth"],
+  },
+  seL4_CNode_Delete: {
+    label: "CNodeDelete",
+    caps: [],
+    words: ["index", "depth"],
+  },
   seL4_CNode_Copy: {
     label: "CNodeCopy",
     caps: ["src_root"],
@@ -58,14 +66,34 @@ export const LIBSEL4: Readonly<Record<string, Libsel4Function>> = {
       "src_depth",
     ],
   },
-  seL4_ARM_PageTable_Map: { label: "ARMPageTableMap", caps: ["vspace"], words: ["vaddr", "attr"] },
+  seL4_ARM_PageTable_Map: {
+    label: "ARMPageTableMap",
+    caps: ["vspace"],
+    words: ["vaddr", "attr"],
+  },
   seL4_ARM_PageTable_Unmap: { label: "ARMPageTableUnmap", caps: [], words: [] },
-  seL4_ARM_Page_Map: { label: "ARMPageMap", caps: ["vspace"], words: ["vaddr", "rights", "attr"] },
-  seL4_ARM_Page_Remap: { label: "ARMPageRemap", caps: ["vspace"], words: ["rights", "attr"] },
+  seL4_ARM_Page_Map: {
+    label: "ARMPageMap",
+    caps: ["vspace"],
+    words: ["vaddr", "rights", "attr"],
+  },
+  seL4_ARM_Page_Remap: {
+    label: "ARMPageRemap",
+    caps: ["vspace"],
+    words: ["rights", "attr"],
+  },
   seL4_ARM_Page_Unmap: { label: "ARMPageUnmap", caps: [], words: [] },
   seL4_ARM_Page_GetAddress: { label: "ARMPageGetAddress", caps: [], words: [] },
-  seL4_ARM_Page_Clean_Data: { label: "ARMPageClean_Data", caps: [], words: ["start_offset", "end_offset"] },
-  seL4_ARM_Page_Invalidate_Data: { label: "ARMPageInvalidate_Data", caps: [], words: ["start_offset", "end_offset"] },
+  seL4_ARM_Page_Clean_Data: {
+    label: "ARMPageClean_Data",
+    caps: [],
+    words: ["start_offset", "end_offset"],
+  },
+  seL4_ARM_Page_Invalidate_Data: {
+    label: "ARMPageInvalidate_Data",
+    caps: [],
+    words: ["start_offset", "end_offset"],
+  },
   seL4_ARM_Page_CleanInvalidate_Data: {
     label: "ARMPageCleanInvalidate_Data",
     caps: [],
@@ -76,14 +104,26 @@ export const LIBSEL4: Readonly<Record<string, Libsel4Function>> = {
     caps: [],
     words: ["start_offset", "end_offset"],
   },
-  seL4_ARM_PageDirectory_Clean_Data: { label: "ARMPDClean_Data", caps: [], words: ["start", "end"] },
-  seL4_ARM_PageDirectory_Invalidate_Data: { label: "ARMPDInvalidate_Data", caps: [], words: ["start", "end"] },
+  seL4_ARM_PageDirectory_Clean_Data: {
+    label: "ARMPDClean_Data",
+    caps: [],
+    words: ["start", "end"],
+  },
+  seL4_ARM_PageDirectory_Invalidate_Data: {
+    label: "ARMPDInvalidate_Data",
+    caps: [],
+    words: ["start", "end"],
+  },
   seL4_ARM_PageDirectory_CleanInvalidate_Data: {
     label: "ARMPDCleanInvalidate_Data",
     caps: [],
     words: ["start", "end"],
   },
-  seL4_ARM_PageDirectory_Unify_Instruction: { label: "ARMPDUnify_Instruction", caps: [], words: ["start", "end"] },
+  seL4_ARM_PageDirectory_Unify_Instruction: {
+    label: "ARMPDUnify_Instruction",
+    caps: [],
+    words: ["start", "end"],
+  },
   seL4_ARM_ASIDControl_MakePool: {
     label: "ARMASIDControlMakePool",
     caps: ["untyped", "root"],
@@ -94,7 +134,34 @@ export const LIBSEL4: Readonly<Record<string, Libsel4Function>> = {
     caps: ["cspace_root", "vspace_root"],
     words: ["fault_ep", "cspace_root_data", "vspace_root_data"],
   },
-  seL4_ARM_ASIDPool_Assign: { label: "ARMASIDPoolAssign", caps: ["vspace"], words: [] },
+  // Calls capsim does not model past seL4's first checks: here so that a scenario can make them.
+  seL4_TCB_Suspend: { label: "TCBSuspend", caps: [], words: [] },
+  seL4_TCB_Resume: { label: "TCBResume", caps: [], words: [] },
+  seL4_CNode_SaveCaller: {
+    label: "CNodeSaveCaller",
+    caps: [],
+    words: ["index", "depth"],
+  },
+  seL4_CNode_CancelBadgedSends: {
+    label: "CNodeCancelBadgedSends",
+    caps: [],
+    words: ["index", "depth"],
+  },
+  seL4_IRQControl_Get: {
+    label: "IRQIssueIRQHandler",
+    caps: ["root"],
+    words: ["irq", "index", "depth"],
+  },
+  seL4_DomainSet_Set: {
+    label: "DomainSetSet",
+    caps: ["thread"],
+    words: ["domain"],
+  },
+  seL4_ARM_ASIDPool_Assign: {
+    label: "ARMASIDPoolAssign",
+    caps: ["vspace"],
+    words: [],
+  },
 };
 
 export type Libsel4Name = keyof typeof LIBSEL4;

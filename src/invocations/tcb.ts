@@ -1,4 +1,4 @@
-import { illegalOperation, truncatedMessage, type SyscallError } from "../model/errors.ts";
+import { illegalOperation, notModelled, truncatedMessage, type DecodeError } from "../model/errors.ts";
 import { err, ok, type Result } from "../model/result.ts";
 import { cteInsert, getCap, slotCapLongRunningDelete } from "../kernel/cdt.ts";
 import { cteDelete } from "../kernel/delete.ts";
@@ -30,11 +30,15 @@ export interface SetSpaceInvocation {
  * VSpace root data; extra cap 0 the CSpace root, extra cap 1 the VSpace root. Each root is
  * re-badged/guarded with its data word when non-zero, then derived; the CSpace root must be a
  * CNode cap and the VSpace root a page directory cap with an ASID, else IllegalOperation.
- * capsim models only SetSpace among the TCB invocations.
+ * capsim models only SetSpace among the TCB invocations: another TCB label is "not modelled",
+ * and a label that is not a TCB invocation at all is seL4's IllegalOperation.
  */
-export function decodeTCBInvocation(ctx: DecodeContext<TCBCap>): Result<SetSpaceInvocation, SyscallError> {
-  if (ctx.label !== "TCBSetSpace")
-    return err(illegalOperation(`capsim models only TCB_SetSpace among the TCB invocations, not ${ctx.label}`));
+export function decodeTCBInvocation(ctx: DecodeContext<TCBCap>): Result<SetSpaceInvocation, DecodeError> {
+  if (ctx.label !== "TCBSetSpace") {
+    if (ctx.label.startsWith("TCB"))
+      return err(notModelled(`capsim models only TCB_SetSpace among the TCB invocations, not ${ctx.label}`));
+    return err(illegalOperation(`${ctx.label} is not an invocation of a TCB cap`));
+  }
   const [c, v] = ctx.extraCaps;
   if (ctx.args.length < 3 || c === undefined || v === undefined)
     return err(truncatedMessage("TCB_SetSpace needs 3 message words and two extra caps (CSpace root, VSpace root)"));

@@ -152,7 +152,10 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
     addresses,
     destSlots,
     untyped,
-    newUntyped: { ...untyped, freeIndex: first - untyped.paddr + nodeWindow * pow2(objectSize) },
+    newUntyped: {
+      ...untyped,
+      freeIndex: first - untyped.paddr + nodeWindow * pow2(objectSize),
+    },
   });
 }
 

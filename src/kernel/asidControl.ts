@@ -110,7 +110,11 @@ export function performASIDControlInvocation(
   // revoking it deletes nothing. The boot pool's cap, written by boot, is revocable.
   cteInsert(
     s,
-    { type: "ASIDPool", paddr: inv.pool, asidBase: toASID(inv.tableIndex * ASID_POOL_SIZE) },
+    {
+      type: "ASIDPool",
+      paddr: inv.pool,
+      asidBase: toASID(inv.tableIndex * ASID_POOL_SIZE),
+    },
     inv.untypedSlot,
     inv.dest,
   );

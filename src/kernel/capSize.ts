@@ -14,6 +14,8 @@ export function objectSizeBitsOfCap(sizes: KernelSizes, cap: Cap): number | unde
       return cap.sizeBits;
     case "Null":
     case "ASIDControl":
+    case "IRQControl":
+    case "Domain":
       return undefined;
     default:
       return objectSizeBits(sizes, cap as unknown as KernelObject);

@@ -93,7 +93,12 @@ export function updateCap(s: MutableState, slot: SlotAddr, cap: Cap): void {
     countCap(s, cte.cap, -1);
     countCap(s, cap, +1);
   }
-  s.ctes = s.ctes.set(slot, { cap, parent: cte.parent, original: cte.original, position: cte.position });
+  s.ctes = s.ctes.set(slot, {
+    cap,
+    parent: cte.parent,
+    original: cte.original,
+    position: cte.position,
+  });
 }
 
 /**
@@ -202,12 +207,22 @@ export function cteMove(s: MutableState, newCap: Cap, src: SlotAddr, dest: SlotA
   unlinkChild(s, cte.parent, src);
   s.cdtChildren = s.cdtChildren.delete(src);
   const parent = cte.parent === src ? dest : cte.parent;
-  s.ctes = s.ctes.set(dest, { cap: newCap, parent, original: cte.original, position: cte.position });
+  s.ctes = s.ctes.set(dest, {
+    cap: newCap,
+    parent,
+    original: cte.original,
+    position: cte.position,
+  });
   countCap(s, newCap, +1);
   linkChild(s, parent, dest);
   for (const c of children) {
     const child = s.ctes.get(c) as CTE;
-    s.ctes = s.ctes.set(c, { cap: child.cap, parent: dest, original: child.original, position: child.position });
+    s.ctes = s.ctes.set(c, {
+      cap: child.cap,
+      parent: dest,
+      original: child.original,
+      position: child.position,
+    });
     linkChild(s, dest, c);
   }
 }
@@ -231,8 +246,18 @@ export function cteSwap(s: MutableState, cap1: Cap, slot1: SlotAddr, cap2: Cap, 
   const aParent = rename(a.parent);
   const bParent = rename(b.parent);
   s.ctes = s.ctes
-    .set(slot2, { cap: cap1, parent: aParent, original: a.original, position: a.position })
-    .set(slot1, { cap: cap2, parent: bParent, original: b.original, position: b.position });
+    .set(slot2, {
+      cap: cap1,
+      parent: aParent,
+      original: a.original,
+      position: a.position,
+    })
+    .set(slot1, {
+      cap: cap2,
+      parent: bParent,
+      original: b.original,
+      position: b.position,
+    });
   countCap(s, cap1, +1);
   countCap(s, cap2, +1);
   linkChild(s, aParent, slot2);

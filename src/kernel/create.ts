@@ -20,7 +20,12 @@ export const isGenericObjectType = (t: string): t is GenericObjectType =>
  * A notification cap has only seL4's CanSend and CanReceive bits (write and read here): it
  * has no grant bits, so a new one starts with exactly those two.
  */
-export const NOTIFICATION_RIGHTS: CapRights = { read: true, write: true, grant: false, grantReply: false };
+export const NOTIFICATION_RIGHTS: CapRights = {
+  read: true,
+  write: true,
+  grant: false,
+  grantReply: false,
+};
 
 /** What creating one object makes: its record (none for untyped memory) and its first cap. */
 export interface NewObject {
@@ -60,20 +65,46 @@ export function createGenericObject(
 ): NewObject {
   switch (type) {
     case "seL4_UntypedObject":
-      return { object: undefined, cap: { type: "Untyped", paddr, sizeBits: userSize, isDevice, freeIndex: 0 } };
+      return {
+        object: undefined,
+        cap: {
+          type: "Untyped",
+          paddr,
+          sizeBits: userSize,
+          isDevice,
+          freeIndex: 0,
+        },
+      };
     case "seL4_CapTableObject":
       return {
         object: { type: "CNode", paddr, radixBits: userSize },
-        cap: { type: "CNode", paddr, radixBits: userSize, guardSize: 0, guard: 0 },
+        cap: {
+          type: "CNode",
+          paddr,
+          radixBits: userSize,
+          guardSize: 0,
+          guard: 0,
+        },
       };
     case "seL4_TCBObject":
-      return { object: { type: "TCB", paddr, ipcBuffer: 0 as VirtAddr }, cap: { type: "TCB", paddr } };
+      return {
+        object: { type: "TCB", paddr, ipcBuffer: 0 as VirtAddr },
+        cap: { type: "TCB", paddr },
+      };
     case "seL4_EndpointObject":
-      return { object: { type: "Endpoint", paddr }, cap: { type: "Endpoint", paddr, badge: 0, rights: ALL_RIGHTS } };
+      return {
+        object: { type: "Endpoint", paddr },
+        cap: { type: "Endpoint", paddr, badge: 0, rights: ALL_RIGHTS },
+      };
     case "seL4_NotificationObject":
       return {
         object: { type: "Notification", paddr },
-        cap: { type: "Notification", paddr, badge: 0, rights: NOTIFICATION_RIGHTS },
+        cap: {
+          type: "Notification",
+          paddr,
+          badge: 0,
+          rights: NOTIFICATION_RIGHTS,
+        },
       };
   }
 }

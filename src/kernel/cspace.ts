@@ -45,7 +45,12 @@ export function resolveAddressBits(
     const levelBits = radixBits + guardBits;
     const guard = guardBits > n ? -1 : bitField(capptr, n - guardBits, guardBits);
     if (guardBits > n || guard !== node.guard) {
-      return err({ kind: "GuardMismatch", bitsLeft: n, guardFound: node.guard, bitsFound: guardBits });
+      return err({
+        kind: "GuardMismatch",
+        bitsLeft: n,
+        guardFound: node.guard,
+        bitsFound: guardBits,
+      });
     }
     if (levelBits > n) return err({ kind: "DepthMismatch", bitsLeft: n, bitsFound: levelBits });
     const index = bitField(capptr, n - levelBits, radixBits);
@@ -144,7 +149,11 @@ export function lookupSlotForCNodeOp(
       // seL4: lookup_fault_depth_mismatch_new(0, bitsRemaining), whose fields are bitsFound then bitsLeft.
       failedLookup(
         isSource,
-        { kind: "DepthMismatch", bitsLeft: r.value.bitsRemaining, bitsFound: 0 },
+        {
+          kind: "DepthMismatch",
+          bitsLeft: r.value.bitsRemaining,
+          bitsFound: 0,
+        },
         `the ${which} lookup stopped at a slot that holds no CNode cap with ${r.value.bitsRemaining} bits unresolved`,
       ),
     );

@@ -27,7 +27,10 @@ export function cteDelete(s: MutableState, slot: SlotAddr, finaliser: Finaliser)
  * its own descendants. The cap in `slot` itself stays.
  */
 export function cteRevoke(s: MutableState, slot: SlotAddr, finaliser: Finaliser): void {
-  const descendants = descendantsOf(s, slot).map((d) => ({ slot: d, position: (s.ctes.get(d) as CTE).position }));
+  const descendants = descendantsOf(s, slot).map((d) => ({
+    slot: d,
+    position: (s.ctes.get(d) as CTE).position,
+  }));
   descendants.sort((a, b) => comparePositions(a.position, b.position));
   for (const d of descendants) cteDelete(s, d.slot, finaliser);
 }

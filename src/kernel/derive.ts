@@ -9,6 +9,7 @@ import { NULL_CAP, type Cap } from "../model/caps.ts";
  * CNode Copy and Mint place in the destination.
  * - an untyped cap with children cannot be copied (RevokeFirst), as seL4's ensureNoChildren;
  * - a frame copy starts unmapped: each frame cap tracks one mapping of its own;
+ * - an IRQ control cap derives to the null cap, so Copy and Mint refuse it (there is one);
  * - a page table cap that is not mapped, or a page directory cap without an ASID, cannot be
  *   copied (IllegalOperation): seL4 keeps each such object reachable through one cap until it is
  *   placed in an address space.
@@ -19,6 +20,8 @@ export function deriveCap(s: KernelState, slot: SlotAddr, cap: Cap): Result<Cap,
       return hasChildren(s, slot)
         ? err(revokeFirst("an untyped cap with children cannot be copied: revoke it first"))
         : ok(cap);
+    case "IRQControl":
+      return ok(NULL_CAP);
     case "Frame":
       return ok({ ...cap, mapping: null });
     case "PageTable":

@@ -1,6 +1,6 @@
 import { pow2 } from "../model/addresses.ts";
 import { objectSizeBitsOfCap } from "./capSize.ts";
-import type { Cap } from "../model/caps.ts";
+import { isObjectlessCap, type Cap } from "../model/caps.ts";
 import { frameSizeBits, type KernelSizes } from "../model/state.ts";
 
 /**
@@ -12,7 +12,7 @@ export function sameRegionAs(sizes: KernelSizes, a: Cap, b: Cap): boolean {
   switch (a.type) {
     case "Untyped": {
       const bBits = objectSizeBitsOfCap(sizes, b);
-      if (bBits === undefined || b.type === "Null" || b.type === "ASIDControl") return false;
+      if (bBits === undefined || isObjectlessCap(b)) return false;
       const bBase = b.paddr;
       const bTop = bBase + pow2(bBits) - 1;
       return a.paddr <= bBase && bTop <= a.paddr + pow2(a.sizeBits) - 1;
@@ -33,8 +33,11 @@ export function sameRegionAs(sizes: KernelSizes, a: Cap, b: Cap): boolean {
     case "VSpace":
     case "ASIDPool":
       return b.type === a.type && b.paddr === a.paddr;
+    // The control caps name no object: each is "the same region" only as its own kind.
     case "ASIDControl":
-      return b.type === "ASIDControl";
+    case "IRQControl":
+    case "Domain":
+      return b.type === a.type;
     case "Null":
       return false;
   }
@@ -45,7 +48,8 @@ export function sameRegionAs(sizes: KernelSizes, a: Cap, b: Cap): boolean {
  * (so they never make another cap non-final); frames must match in base, size and device flag.
  */
 export function sameObjectAs(sizes: KernelSizes, a: Cap, b: Cap): boolean {
-  if (a.type === "Untyped") return false;
+  // An IRQ control cap is never "the same object" as another cap, as seL4's sameObjectAs says.
+  if (a.type === "Untyped" || a.type === "IRQControl") return false;
   if (a.type === "Frame" && b.type === "Frame")
     return a.paddr === b.paddr && a.size === b.size && a.isDevice === b.isDevice;
   return sameRegionAs(sizes, a, b);

@@ -24,12 +24,26 @@ export interface VMFault {
 
 export type AccessResult<T> =
   | { readonly ok: true; readonly state: KernelState; readonly value: T }
-  | { readonly ok: false; readonly state: KernelState; readonly fault: VMFault };
+  | {
+      readonly ok: false;
+      readonly state: KernelState;
+      readonly fault: VMFault;
+    };
 
-const FSR = { translation: { section: 0x5, page: 0x7 }, permission: { section: 0xd, page: 0xf } } as const;
+const FSR = {
+  translation: { section: 0x5, page: 0x7 },
+  permission: { section: 0xd, page: 0xf },
+} as const;
 
 function fault(kind: VMFault["kind"], level: VMFault["level"], vaddr: VirtAddr, write: boolean, why: string): VMFault {
-  return { kind, level, fsr: FSR[kind][level] + (write ? 0x800 : 0), vaddr, write, why };
+  return {
+    kind,
+    level,
+    fsr: FSR[kind][level] + (write ? 0x800 : 0),
+    vaddr,
+    write,
+    why,
+  };
 }
 
 /** Translate one user access in the loaded address space, through the TLB (filling it on a miss), checking rights. */
@@ -37,7 +51,11 @@ function translateUser(s: KernelState, v: VirtAddr, write: boolean): AccessResul
   const t = mmuTranslate(s, v);
   if (!t.translation.ok) {
     const level = t.translation.level === "PageDirectory" ? "section" : "page";
-    return { ok: false, state: t.state, fault: fault("translation", level, v, write, t.translation.why) };
+    return {
+      ok: false,
+      state: t.state,
+      fault: fault("translation", level, v, write, t.translation.why),
+    };
   }
   const line = t.translation.line;
   const level = line.size === "Section" || line.size === "SuperSection" ? "section" : "page";

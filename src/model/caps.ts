@@ -27,12 +27,27 @@ export interface CapRights {
   readonly grantReply: boolean;
 }
 
-export const ALL_RIGHTS: CapRights = { read: true, write: true, grant: true, grantReply: true };
-export const NO_RIGHTS: CapRights = { read: false, write: false, grant: false, grantReply: false };
+export const ALL_RIGHTS: CapRights = {
+  read: true,
+  write: true,
+  grant: true,
+  grantReply: true,
+};
+export const NO_RIGHTS: CapRights = {
+  read: false,
+  write: false,
+  grant: false,
+  grantReply: false,
+};
 
 /** The seL4_CapRights word: bit0 write, bit1 read, bit2 grant, bit3 grant-reply. */
 export function capRightsFromWord(w: number): CapRights {
-  return { write: (w & 1) !== 0, read: (w & 2) !== 0, grant: (w & 4) !== 0, grantReply: (w & 8) !== 0 };
+  return {
+    write: (w & 1) !== 0,
+    read: (w & 2) !== 0,
+    grant: (w & 4) !== 0,
+    grantReply: (w & 8) !== 0,
+  };
 }
 
 /** The seL4_CapRights word of a rights record. */
@@ -97,7 +112,14 @@ export interface FrameCap {
  * frame cap then has one shape, which keeps the map/unmap path monomorphic (README, Performance).
  */
 export function frameCapWithMapping(cap: FrameCap, mapping: MappingRecord | null): FrameCap {
-  return { type: "Frame", paddr: cap.paddr, size: cap.size, vmRights: cap.vmRights, isDevice: cap.isDevice, mapping };
+  return {
+    type: "Frame",
+    paddr: cap.paddr,
+    size: cap.size,
+    vmRights: cap.vmRights,
+    isDevice: cap.isDevice,
+    mapping,
+  };
 }
 export interface PageTableCap {
   readonly type: "PageTable";
@@ -125,6 +147,18 @@ export interface VSpaceCap {
 export interface ASIDControlCap {
   readonly type: "ASIDControl";
 }
+/**
+ * seL4's IRQ control cap (boot puts it in slot 4): it names no object. capsim models no
+ * interrupts, so its invocations answer "not modelled"; deriving it gives the null cap, so it
+ * cannot be copied (seL4's deriveCap).
+ */
+export interface IRQControlCap {
+  readonly type: "IRQControl";
+}
+/** seL4's domain cap (boot puts it in slot 11): it names no object; it derives as itself. */
+export interface DomainCap {
+  readonly type: "Domain";
+}
 export interface ASIDPoolCap {
   readonly type: "ASIDPool";
   readonly paddr: PhysAddr;
@@ -144,18 +178,30 @@ export type Cap =
   | PageDirectoryCap
   | VSpaceCap
   | ASIDControlCap
-  | ASIDPoolCap;
+  | ASIDPoolCap
+  | IRQControlCap
+  | DomainCap;
 
 export type CapType = Cap["type"];
 export type CapOfType<T extends CapType> = Extract<Cap, { type: T }>;
 
 export const NULL_CAP: NullCap = { type: "Null" };
 
+/** The caps that name no memory at all: the null cap and the global control caps. */
+export type ObjectlessCap = NullCap | ASIDControlCap | IRQControlCap | DomainCap;
+
+/** Whether a cap names no memory (so it has no paddr). */
+export function isObjectlessCap(cap: Cap): cap is ObjectlessCap {
+  return cap.type === "Null" || cap.type === "ASIDControl" || cap.type === "IRQControl" || cap.type === "Domain";
+}
+
 /** The physical address of the object a cap names, or undefined for caps that name none. */
 export function capObjectAddress(cap: Cap): PhysAddr | undefined {
   switch (cap.type) {
     case "Null":
     case "ASIDControl":
+    case "IRQControl":
+    case "Domain":
     case "Untyped":
       return undefined;
     default:

@@ -31,7 +31,11 @@ export type ErrorName = Exclude<keyof typeof ERROR_CODES, "NoError">;
 export type LookupFailure =
   | { readonly kind: "InvalidRoot" }
   | { readonly kind: "MissingCapability"; readonly bitsLeft: number }
-  | { readonly kind: "DepthMismatch"; readonly bitsLeft: number; readonly bitsFound: number }
+  | {
+      readonly kind: "DepthMismatch";
+      readonly bitsLeft: number;
+      readonly bitsFound: number;
+    }
   | {
       readonly kind: "GuardMismatch";
       readonly bitsLeft: number;
@@ -53,10 +57,20 @@ interface Why {
 
 /** A system-call error, as seL4's decode stage returns it. */
 export type SyscallError =
-  | ({ readonly error: "InvalidArgument"; readonly argumentNumber: number } & Why)
-  | ({ readonly error: "InvalidCapability"; readonly invalidCapNumber: number } & Why)
+  | ({
+      readonly error: "InvalidArgument";
+      readonly argumentNumber: number;
+    } & Why)
+  | ({
+      readonly error: "InvalidCapability";
+      readonly invalidCapNumber: number;
+    } & Why)
   | ({ readonly error: "IllegalOperation" } & Why)
-  | ({ readonly error: "RangeError"; readonly rangeMin: number; readonly rangeMax: number } & Why)
+  | ({
+      readonly error: "RangeError";
+      readonly rangeMin: number;
+      readonly rangeMax: number;
+    } & Why)
   | ({ readonly error: "AlignmentError" } & Why)
   | ({
       readonly error: "FailedLookup";
@@ -78,14 +92,20 @@ export const invalidCapability = (invalidCapNumber: number, why: string): Syscal
   invalidCapNumber,
   why,
 });
-export const illegalOperation = (why: string): SyscallError => ({ error: "IllegalOperation", why });
+export const illegalOperation = (why: string): SyscallError => ({
+  error: "IllegalOperation",
+  why,
+});
 export const rangeError = (rangeMin: number, rangeMax: number, why: string): SyscallError => ({
   error: "RangeError",
   rangeMin,
   rangeMax,
   why,
 });
-export const alignmentError = (why: string): SyscallError => ({ error: "AlignmentError", why });
+export const alignmentError = (why: string): SyscallError => ({
+  error: "AlignmentError",
+  why,
+});
 export const failedLookup = (
   failedLookupWasSource: boolean,
   lookupFailure: LookupFailure,
@@ -96,14 +116,47 @@ export const failedLookup = (
   lookupFailure,
   why,
 });
-export const truncatedMessage = (why: string): SyscallError => ({ error: "TruncatedMessage", why });
-export const deleteFirst = (why: string): SyscallError => ({ error: "DeleteFirst", why });
-export const revokeFirst = (why: string): SyscallError => ({ error: "RevokeFirst", why });
+export const truncatedMessage = (why: string): SyscallError => ({
+  error: "TruncatedMessage",
+  why,
+});
+export const deleteFirst = (why: string): SyscallError => ({
+  error: "DeleteFirst",
+  why,
+});
+export const revokeFirst = (why: string): SyscallError => ({
+  error: "RevokeFirst",
+  why,
+});
 export const notEnoughMemory = (memoryLeft: number, why: string): SyscallError => ({
   error: "NotEnoughMemory",
   memoryLeft,
   why,
 });
+
+/**
+ * capsim's own answer where seL4 would act but capsim does not model what it would do (IPC,
+ * interrupts, scheduling domains, the TCB invocations other than SetSpace). It is not an seL4
+ * error and has no seL4 code, so a caller can tell "seL4 refused" from "capsim cannot say".
+ * seL4's own checks that come before the unmodelled part still run first.
+ */
+export interface NotModelled {
+  readonly notModelled: true;
+  /** what capsim does not model, in plain words */
+  readonly why: string;
+}
+
+export const notModelled = (why: string): NotModelled => ({
+  notModelled: true,
+  why,
+});
+
+/** What a decoder may answer instead of an invocation: seL4's error, or capsim's "not modelled". */
+export type DecodeError = SyscallError | NotModelled;
+
+export function isNotModelled(e: DecodeError): e is NotModelled {
+  return "notModelled" in e;
+}
 
 /**
  * The message registers of seL4's error reply (src/api/faults.c, setMRs_syscall_error):

@@ -1,5 +1,5 @@
 import type { Cap, CapOfType, CapType } from "./caps.ts";
-import type { SyscallError } from "./errors.ts";
+import type { DecodeError } from "./errors.ts";
 import type { Result } from "./result.ts";
 import type { MutableState } from "./transition.ts";
 import type { DecodeContext, InvocationRecord } from "./message.ts";
@@ -14,7 +14,7 @@ import type { DecodeContext, InvocationRecord } from "./message.ts";
  *   reply's message words and records what it did to the TLB and caches on the draft.
  */
 export interface InvocationFamily<C extends Cap, I extends InvocationRecord> {
-  readonly decode: (ctx: DecodeContext<C>) => Result<I, SyscallError>;
+  readonly decode: (ctx: DecodeContext<C>) => Result<I, DecodeError>;
   readonly perform: (s: MutableState, inv: I) => readonly number[];
 }
 
@@ -40,7 +40,7 @@ class BoundInvocation<C extends Cap, I extends InvocationRecord> implements Deco
 export function decodeWith<C extends Cap, I extends InvocationRecord>(
   family: InvocationFamily<C, I>,
   ctx: DecodeContext<C>,
-): Result<DecodedInvocation<I>, SyscallError> {
+): Result<DecodedInvocation<I>, DecodeError> {
   const r = family.decode(ctx);
   if (!r.ok) return r;
   return { ok: true, value: new BoundInvocation(r.value, family) };
@@ -52,7 +52,7 @@ export type InvocableCapType = Exclude<CapType, "Null">;
 /** The decoder for one cap type. */
 export type Decoder<T extends InvocableCapType, I extends InvocationRecord = InvocationRecord> = (
   ctx: DecodeContext<CapOfType<T>>,
-) => Result<DecodedInvocation<I>, SyscallError>;
+) => Result<DecodedInvocation<I>, DecodeError>;
 
 /**
  * Which decoder handles each cap type: the dispatch table of seL4's decodeInvocation. A cap

@@ -40,7 +40,12 @@ export interface DecodeContext<C extends Cap = Cap> {
  * what the TLB lost, which cache lines a maintenance operation touched.
  */
 export type Effect =
-  | { readonly kind: "tlbFlushASID"; readonly asid: ASID; readonly hwASID: HWASID; readonly why: string }
+  | {
+      readonly kind: "tlbFlushASID";
+      readonly asid: ASID;
+      readonly hwASID: HWASID;
+      readonly why: string;
+    }
   | {
       readonly kind: "tlbFlushPage";
       readonly asid: ASID;
@@ -74,13 +79,10 @@ export interface CapFault {
  * The kernel's answer to an invocation:
  * - ok: seL4_NoError, with the reply's message words (e.g. Page_GetAddress's physical address);
  * - error: a system-call error, exactly as seL4's decode returned it, and the reply words seL4 sets;
- * - capFault: a CPtr did not resolve; seL4 sends a cap fault to the thread's fault handler instead of replying.
+ * - capFault: a CPtr did not resolve; seL4 sends a cap fault to the thread's fault handler instead of replying;
+ * - notModelled: capsim's own answer, not seL4's: every check seL4 makes first passed, and what
+ *   seL4 would do next (IPC, interrupts, domains, ...) is outside capsim's model. The state is unchanged.
  */
-/** What every decoded invocation record has: its kind, named after l4v's invocation constructors. */
-export interface InvocationRecord {
-  readonly kind: string;
-}
-
 export type Reply<I extends InvocationRecord = InvocationRecord> =
   | {
       readonly kind: "ok";
@@ -88,8 +90,18 @@ export type Reply<I extends InvocationRecord = InvocationRecord> =
       readonly effects: readonly Effect[];
       readonly invocation: I;
     }
-  | { readonly kind: "error"; readonly error: SyscallError; readonly mrs: readonly number[] }
-  | { readonly kind: "capFault"; readonly fault: CapFault };
+  | {
+      readonly kind: "error";
+      readonly error: SyscallError;
+      readonly mrs: readonly number[];
+    }
+  | { readonly kind: "capFault"; readonly fault: CapFault }
+  | { readonly kind: "notModelled"; readonly why: string };
+
+/** What every decoded invocation record has: its kind, named after l4v's invocation constructors. */
+export interface InvocationRecord {
+  readonly kind: string;
+}
 
 /** The result of one invocation: the next state (the very same object when it failed) and the reply. */
 export interface InvokeResult<I extends InvocationRecord = InvocationRecord> {

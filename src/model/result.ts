@@ -2,6 +2,9 @@
 export type Result<T, E> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
 
 /** A successful Result. */
-export const ok = <T>(value: T): { readonly ok: true; readonly value: T } => ({ ok: true, value });
+export const ok = <T>(value: T): { readonly ok: true; readonly value: T } => ({
+  ok: true,
+  value,
+});
 /** A failed Result. */
 export const err = <E>(error: E): { readonly ok: false; readonly error: E } => ({ ok: false, error });

@@ -9,7 +9,9 @@ import type { KernelState } from "./state.ts";
  * a new record, a new number); it never mutates a PMap or a record in place (their types are
  * readonly and PMap has no mutators).
  */
-export type MutableState = { -readonly [K in keyof KernelState]: KernelState[K] } & { readonly effects: Effect[] };
+export type MutableState = {
+  -readonly [K in keyof KernelState]: KernelState[K];
+} & { readonly effects: Effect[] };
 
 /** How a recipe is turned into a new state: the state and the effects the recipe recorded. */
 export type TransitionEngine = (state: KernelState, recipe: (draft: MutableState) => void) => TransitionResult;
@@ -101,7 +103,10 @@ function unchanged(d: MutableState, s: KernelState): boolean {
 export const rootCopyEngine: TransitionEngine = (state, recipe) => {
   const draft = draftOf(state);
   recipe(draft);
-  return { state: unchanged(draft, state) ? state : stateOf(draft), effects: draft.effects };
+  return {
+    state: unchanged(draft, state) ? state : stateOf(draft),
+    effects: draft.effects,
+  };
 };
 
 let engine: TransitionEngine = rootCopyEngine;

@@ -63,6 +63,7 @@ export function describeOutcome(o: Outcome): string {
     return `seL4_${o.error.error}${parts.length ? ` (${parts.join(", ")})` : ""}`;
   }
   if (o.kind === "fault") return o.text;
+  if (o.kind === "notModelled") return `not modelled: ${o.why}`;
   const vals = Object.entries(o.values).map(([k, v]) => `${k}=${valueText(k, v)}`);
   return `ok${vals.length ? ` (${vals.join(", ")})` : ""}`;
 }
@@ -76,8 +77,16 @@ export function checkExpectation(
   if (exp === undefined)
     return o.kind === "ok"
       ? { held: true }
-      : { held: false, expected: "success (a step without expect must not fail)" };
+      : {
+          held: false,
+          expected: "success (a step without expect must not fail)",
+        };
   if (exp === "ok") return { held: o.kind === "ok", expected: "ok" };
+  if (exp === "not_modelled")
+    return {
+      held: o.kind === "notModelled",
+      expected: "not_modelled (capsim does not model this call)",
+    };
   if ("fault" in exp) {
     const text = `a VM fault ${JSON.stringify(exp.fault)}`;
     if (o.kind !== "fault" || o.fault === undefined) return { held: false, expected: text };

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { OBJECT_TYPES } from "../arch/index.ts";
 import { LIBSEL4 } from "../invocations/libsel4.ts";
 import { ERROR_CODES } from "../model/errors.ts";
-import { Boot, Expect, NumberValue, ScenarioHeader, STEP_SCHEMAS, Value } from "./schema.ts";
+import { Boot, ErrorExpect, Expect, NumberValue, ScenarioHeader, STEP_SCHEMAS, Value } from "./schema.ts";
 
 /**
  * The scenario format as a JSON Schema (draft-07), generated from the zod schemas in schema.ts
@@ -15,7 +15,11 @@ import { Boot, Expect, NumberValue, ScenarioHeader, STEP_SCHEMAS, Value } from "
  */
 
 /** What an editor shows on hover, and a definition name for each schema used in several places. */
-const EDITOR_DOCS = z.registry<{ id?: string; title?: string; description: string }>();
+const EDITOR_DOCS = z.registry<{
+  id?: string;
+  title?: string;
+  description: string;
+}>();
 EDITOR_DOCS.add(NumberValue, {
   id: "number",
   description:
@@ -50,10 +54,15 @@ const STEP_DOCS: Readonly<Record<keyof typeof STEP_SCHEMAS, string>> = {
     "Write a 32-bit value (little-endian) or a list of bytes at a virtual address through the current thread's address space. Returns nothing, or a VM fault.",
 };
 for (const [action, schema] of Object.entries(STEP_SCHEMAS))
-  EDITOR_DOCS.add(schema, { id: `${action}Step`, description: STEP_DOCS[action as keyof typeof STEP_SCHEMAS] });
+  EDITOR_DOCS.add(schema, {
+    id: `${action}Step`,
+    description: STEP_DOCS[action as keyof typeof STEP_SCHEMAS],
+  });
 
 /** The whole file: the header with its steps, each one of the step kinds. */
-const ScenarioFile = ScenarioHeader.extend({ steps: z.array(z.union(Object.values(STEP_SCHEMAS))).min(1) });
+const ScenarioFile = ScenarioHeader.extend({
+  steps: z.array(z.union(Object.values(STEP_SCHEMAS))).min(1),
+});
 EDITOR_DOCS.add(ScenarioFile, {
   title: "capsim scenario",
   description:
@@ -82,8 +91,8 @@ function refine(zodSchema: unknown, json: JsonObject): void {
   }
 }
 
-/** The `error` key of an error expectation (Expect's third member). */
-const ERROR_SCHEMA = (Expect.options[2] as z.ZodObject<{ error: z.ZodString }>).shape.error;
+/** The `error` key of an error expectation. */
+const ERROR_SCHEMA = ErrorExpect.shape.error;
 
 /** The scenario format as a JSON Schema object, ready for JSON.stringify. */
 export function scenarioJsonSchema(): JsonObject {

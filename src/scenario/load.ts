@@ -39,7 +39,8 @@ function zodFail(src: SourceFile, base: (string | number)[], error: z.ZodError, 
 
 function describeUnion(path: readonly (string | number)[]): string {
   const last = path[path.length - 1];
-  if (last === "expect") return `"ok", { ok: {...} } or { error: seL4_..., ...fields }`;
+  if (last === "expect")
+    return `"ok", "not_modelled", { ok: {...} }, { error: seL4_..., ...fields } or { fault: {...} }`;
   return "a number (decimal, 0x hex, or a size like 4KiB) or { paddrOf: name }";
 }
 
@@ -59,7 +60,20 @@ export function loadScenarioText(file: string, text: string): Scenario {
     fail(src, [], "a scenario is a map with name, steps and optionally arch, api, boot");
   const header = ScenarioHeader.safeParse(src.data);
   if (!header.success)
-    zodFail(src, [], header.error, ["name", "arch", "api", "boot", "steps", "ram", "userTop", "cnodeSizeBits"]);
+    zodFail(src, [], header.error, [
+      "name",
+      "arch",
+      "api",
+      "boot",
+      "steps",
+      "ram",
+      "devices",
+      "userTop",
+      "cnodeSizeBits",
+      "kernelImageSize",
+      "userImage",
+      "fpu",
+    ]);
   const steps: Step[] = [];
   const stepLines: number[] = [];
   header.data.steps.forEach((raw, i) => {

@@ -2,6 +2,7 @@ import { describeError } from "../model/errors.ts";
 import { boot } from "../boot/boot.ts";
 import type { BootedMachine } from "../boot/minimal.ts";
 import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
+import { numInitialCaps } from "../model/constants.ts";
 import type { Effect } from "../model/message.ts";
 import type { KernelState } from "../model/state.ts";
 import { checkAll } from "../testing/invariants.ts";
@@ -49,6 +50,7 @@ function bootScenario(sc: Scenario): BootedMachine {
       ...(b.cnodeSizeBits !== undefined ? { cnodeSizeBits: b.cnodeSizeBits } : {}),
       ...(b.kernelImageSize !== undefined ? { kernelImageSize: b.kernelImageSize } : {}),
       ...(b.userImage ? { userImage: b.userImage } : {}),
+      ...(b.fpu !== undefined ? { fpu: b.fpu } : {}),
       api: h.api,
     });
     return booted;
@@ -58,9 +60,15 @@ function bootScenario(sc: Scenario): BootedMachine {
   }
 }
 
-/** Seeds the names of SCENARIOS.md: seL4's initial caps without the seL4_Cap prefix, and untyped[i] in bootinfo order. */
+/**
+ * Seeds the names of SCENARIOS.md: seL4's initial caps without the seL4_Cap prefix, and
+ * untyped[i] in bootinfo order. The legacy kernel has only the first 12 well-known slots.
+ */
 function initialNames(machine: BootedMachine): Map<string, number> {
-  const names = new Map<string, number>(Object.entries(INITIAL_CAP_SLOTS).filter(([n]) => n !== "Null"));
+  const wellKnown = numInitialCaps(machine.state.config.api);
+  const names = new Map<string, number>(
+    Object.entries(INITIAL_CAP_SLOTS).filter(([n, slot]) => n !== "Null" && slot < wellKnown),
+  );
   machine.bootInfo.untypedList.forEach((_, i) => names.set(`untyped[${i}]`, machine.bootInfo.untyped.start + i));
   return names;
 }
@@ -107,7 +115,11 @@ export function runScenario(sc: Scenario, options: { readonly checkInvariants?: 
       outcome,
       held: check.held,
       ...(check.expected !== undefined ? { expected: check.expected } : {}),
-      ...(outcome.kind === "error" ? { why: outcome.error.why } : {}),
+      ...(outcome.kind === "error"
+        ? { why: outcome.error.why }
+        : outcome.kind === "notModelled"
+          ? { why: outcome.why }
+          : {}),
       effects,
       ...(step.note !== undefined ? { note: step.note } : {}),
     };

@@ -6,13 +6,20 @@ export interface SourceFile {
   readonly file: string;
   readonly data: unknown;
   /** line and column (1-based) of the value at `path`, or of its nearest enclosing value */
-  position(path: readonly (string | number)[]): { line: number; column: number };
+  position(path: readonly (string | number)[]): {
+    line: number;
+    column: number;
+  };
 }
 
 /** Parse YAML (JSON is YAML too) keeping source positions. A syntax error is a ScenarioError with its line. */
 export function parseSource(file: string, text: string): SourceFile {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
   const first = doc.errors[0];
   if (first) {
     const pos = lineCounter.linePos(first.pos[0]);

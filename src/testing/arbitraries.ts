@@ -41,7 +41,10 @@ export function vaddrArbitrary(c: VaddrConstraints = {}): fc.Arbitrary<number> {
   // Off by 1 .. unit-1 bytes; it stays in range because the next aligned address does.
   const misaligned = fc
     .tuple(
-      fc.integer({ min: lo, max: Math.max(lo, Math.floor((below - unit) / unit)) }),
+      fc.integer({
+        min: lo,
+        max: Math.max(lo, Math.floor((below - unit) / unit)),
+      }),
       fc.integer({ min: 1, max: unit - 1 }),
     )
     .map(([k, off]) => k * unit + off);
@@ -62,7 +65,11 @@ export function vmRightsArbitrary(): fc.Arbitrary<VMRights> {
 
 /** Page attributes (seL4_ARM_VMAttributes). */
 export function attributesArbitrary(): fc.Arbitrary<PageAttributes> {
-  return fc.record({ cacheable: fc.boolean(), parityEnabled: fc.boolean(), executeNever: fc.boolean() });
+  return fc.record({
+    cacheable: fc.boolean(),
+    parityEnabled: fc.boolean(),
+    executeNever: fc.boolean(),
+  });
 }
 
 /** A seL4_ARM_VMAttributes word (PageCacheable, ParityEnabled, ExecuteNever bits), with stray high bits now and then. */
@@ -90,8 +97,14 @@ export interface FuzzOpConstraints {
 export function fuzzOpArbitrary(c: FuzzOpConstraints = {}): fc.Arbitrary<FuzzOp> {
   const bad = Math.round((c.badShare ?? 0.1) * 100);
   const ptVaddr = fc.oneof(
-    { weight: 100 - bad, arbitrary: fc.integer({ min: 0, max: 15 }).map((i) => 0x10000000 + i * 0x100000 + 0x40) },
-    { weight: Math.max(bad, 1), arbitrary: fc.constantFrom(0xe0000000, 0xdff00000, 0xfff00000) },
+    {
+      weight: 100 - bad,
+      arbitrary: fc.integer({ min: 0, max: 15 }).map((i) => 0x10000000 + i * 0x100000 + 0x40),
+    },
+    {
+      weight: Math.max(bad, 1),
+      arbitrary: fc.constantFrom(0xe0000000, 0xdff00000, 0xfff00000),
+    },
   );
   // Reads where the maps land (pages of each size at 0x10000000 + k * size), off the page base.
   const touchVaddr = fc.oneof(
@@ -101,14 +114,28 @@ export function fuzzOpArbitrary(c: FuzzOpConstraints = {}): fc.Arbitrary<FuzzOp>
         .tuple(fc.constantFrom(12, 16, 20, 24), fc.nat(15))
         .map(([bits, k]) => 0x10000000 + k * 2 ** bits + 0x40),
     },
-    { weight: Math.max(bad, 1), arbitrary: fc.constantFrom(0xdff00040, 0xe0000040, 0xf0000040) },
+    {
+      weight: Math.max(bad, 1),
+      arbitrary: fc.constantFrom(0xdff00040, 0xe0000040, 0xf0000040),
+    },
   );
   return fc.oneof(
     {
       weight: 3,
-      arbitrary: fc.record({ op: fc.constant("mapPT" as const), t: fc.nat(3), pd: fc.nat(1), vaddr: ptVaddr }),
+      arbitrary: fc.record({
+        op: fc.constant("mapPT" as const),
+        t: fc.nat(3),
+        pd: fc.nat(1),
+        vaddr: ptVaddr,
+      }),
     },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant("unmapPT" as const), t: fc.nat(3) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant("unmapPT" as const),
+        t: fc.nat(3),
+      }),
+    },
     {
       weight: 6,
       arbitrary: fc.record({
@@ -120,10 +147,35 @@ export function fuzzOpArbitrary(c: FuzzOpConstraints = {}): fc.Arbitrary<FuzzOp>
         rights: rightsWordArbitrary(),
       }),
     },
-    { weight: 3, arbitrary: fc.record({ op: fc.constant("unmap" as const), f: fc.nat(19) }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant("copy" as const), f: fc.nat(13), to: fc.nat(5) }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant("delete" as const), f: fc.integer({ min: 14, max: 19 }) }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant("touch" as const), vaddr: touchVaddr }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        op: fc.constant("unmap" as const),
+        f: fc.nat(19),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant("copy" as const),
+        f: fc.nat(13),
+        to: fc.nat(5),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant("delete" as const),
+        f: fc.integer({ min: 14, max: 19 }),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant("touch" as const),
+        vaddr: touchVaddr,
+      }),
+    },
     { weight: 1, arbitrary: fc.constant({ op: "switch" as const }) },
   );
 }

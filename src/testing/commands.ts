@@ -103,6 +103,9 @@ export function capsimCommands(c: FuzzOpConstraints = {}): fc.Arbitrary<fc.Comma
 export function modelRunSetup(world: FuzzWorld): () => { model: Model; real: RealMachine } {
   return () => {
     const real: RealMachine = { world, state: world.state };
-    return { model: { mappings: concreteMappings(world.state, asidsOf(real)) }, real };
+    return {
+      model: { mappings: concreteMappings(world.state, asidsOf(real)) },
+      real,
+    };
   };
 }

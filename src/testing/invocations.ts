@@ -25,6 +25,8 @@ const SERVICE_TYPE: readonly [prefix: string, type: Cap["type"]][] = [
   ["seL4_ARM_ASIDControl_", "ASIDControl"],
   ["seL4_ARM_ASIDPool_", "ASIDPool"],
   ["seL4_TCB_", "TCB"],
+  ["seL4_IRQControl_", "IRQControl"],
+  ["seL4_DomainSet_", "Domain"],
 ];
 
 const serviceType = (fn: string): Cap["type"] => SERVICE_TYPE.find(([p]) => fn.startsWith(p))?.[1] ?? "Null";
@@ -38,6 +40,7 @@ const CAP_PARAM_TYPE: Readonly<Record<string, Cap["type"]>> = {
   vspace: "PageDirectory",
   vspace_root: "PageDirectory",
   untyped: "Untyped",
+  thread: "TCB",
 };
 
 /** One argument: a live cap by type and rank, an empty slot by rank, or a plain word. */
@@ -71,6 +74,8 @@ const anyCapType = fc.constantFrom<Cap["type"]>(
   "PageDirectory",
   "ASIDControl",
   "ASIDPool",
+  "IRQControl",
+  "Domain",
   "Null",
 );
 
@@ -86,12 +91,18 @@ function paramArbitrary(
   const badWord = word(fc.nat(2 ** 32 - 1));
   if (isCap) {
     const type = CAP_PARAM_TYPE[name] ?? "Null";
-    return { good: k.map((n) => ({ cap: type, k: n })), bad: fc.record({ cap: anyCapType, k }) };
+    return {
+      good: k.map((n) => ({ cap: type, k: n })),
+      bad: fc.record({ cap: anyCapType, k }),
+    };
   }
   switch (name) {
     case "dest_index":
     case "node_offset":
-      return { good: k.map((n) => ({ empty: n })), bad: fc.oneof(fc.record({ cap: anyCapType, k }), badWord) };
+      return {
+        good: k.map((n) => ({ empty: n })),
+        bad: fc.oneof(fc.record({ cap: anyCapType, k }), badWord),
+      };
     case "index":
       // a slot to operate on for Revoke/Delete, a destination for MakePool: both are useful.
       return {
@@ -135,7 +146,11 @@ function paramArbitrary(
         bad: word(
           fc.oneof(
             vaddrArbitrary({ region: "kernel", userTop: c.userTop }),
-            vaddrArbitrary({ alignedTo: 12, misalignedShare: 1, below: c.userTop }),
+            vaddrArbitrary({
+              alignedTo: 12,
+              misalignedShare: 1,
+              below: c.userTop,
+            }),
           ),
         ),
       };
@@ -149,7 +164,10 @@ function paramArbitrary(
         bad: word(fc.integer({ min: OBJECT_TYPES.length, max: 64 })),
       };
     case "size_bits":
-      return { good: word(fc.integer({ min: 4, max: 14 })), bad: word(fc.nat(40)) };
+      return {
+        good: word(fc.integer({ min: 4, max: 14 })),
+        bad: word(fc.nat(40)),
+      };
     case "num_objects":
       return {
         good: word(fc.integer({ min: 1, max: 4 })),
@@ -157,7 +175,16 @@ function paramArbitrary(
       };
     case "start":
     case "end":
-      return { good: word(vaddrArbitrary({ alignedTo: 12, atLeast: 0x10000000, below: 0x10100000 })), bad: badWord };
+      return {
+        good: word(
+          vaddrArbitrary({
+            alignedTo: 12,
+            atLeast: 0x10000000,
+            below: 0x10100000,
+          }),
+        ),
+        bad: badWord,
+      };
     case "start_offset":
     case "end_offset":
       return { good: word(fc.nat(4096)), bad: badWord };

@@ -28,7 +28,10 @@ export function concreteMappings(s: KernelState, asids: readonly ASID[]): Mappin
       else if (e.kind === "Table" && s.objects.get(e.paddr)?.type === "PageTable") {
         for (const t of listTable(s, e.paddr))
           if (t.entry.kind === "Page")
-            m.set(row.index * 2 ** 20 + t.index * 4096, { frame: t.entry.paddr, size: t.entry.size });
+            m.set(row.index * 2 ** 20 + t.index * 4096, {
+              frame: t.entry.paddr,
+              size: t.entry.size,
+            });
       }
     }
   }

@@ -36,7 +36,12 @@ export interface NamedSlot {
 
 /** A VSpace operation over a FuzzWorld: plain data, so it shrinks, prints and replays. */
 export type FuzzOp =
-  | { readonly op: "mapPT"; readonly t: number; readonly pd: number; readonly vaddr: number }
+  | {
+      readonly op: "mapPT";
+      readonly t: number;
+      readonly pd: number;
+      readonly vaddr: number;
+    }
   | { readonly op: "unmapPT"; readonly t: number }
   | {
       readonly op: "map";
@@ -65,7 +70,7 @@ export function buildFuzzWorld(): FuzzWorld {
   // The same boot as a scenario file's default, so that a printed scenario replays exactly.
   const machine = boot({ ram: [{ base: 0, size: 256 * 2 ** 20 }] });
   const T = machine.initThread;
-  const uIndex = machine.bootInfo.untypedList.findIndex((u) => u.sizeBits >= 26);
+  const uIndex = machine.bootInfo.untypedList.findIndex((u) => u.sizeBits >= 26 && !u.isDevice);
   const untyped = machine.bootInfo.untyped.start + uIndex;
   let s = machine.state;
   let next = machine.bootInfo.empty.start;
@@ -76,7 +81,10 @@ export function buildFuzzWorld(): FuzzWorld {
     s = r.state;
   };
   const make = (type: ObjectTypeName, prefix: string, count: number): NamedSlot[] => {
-    const named = Array.from({ length: count }, (_, i) => ({ name: `${prefix}${i}`, slot: next + i }));
+    const named = Array.from({ length: count }, (_, i) => ({
+      name: `${prefix}${i}`,
+      slot: next + i,
+    }));
     ok(
       callLibsel4(s, T, "seL4_Untyped_Retype", untyped as CPtr, {
         root: INITIAL_CAP_SLOTS.InitThreadCNode,
@@ -88,7 +96,14 @@ export function buildFuzzWorld(): FuzzWorld {
         num_objects: count,
       }),
     );
-    setupSteps.push({ retype: { type, count, as: named.map((n) => n.name), from: `untyped[${uIndex}]` } });
+    setupSteps.push({
+      retype: {
+        type,
+        count,
+        as: named.map((n) => n.name),
+        from: `untyped[${uIndex}]`,
+      },
+    });
     next += count;
     return named;
   };
@@ -100,8 +115,15 @@ export function buildFuzzWorld(): FuzzWorld {
   ok(
     callLibsel4(s, T, "seL4_ARM_ASIDPool_Assign", INITIAL_CAP_SLOTS.InitThreadASIDPool as CPtr, { vspace: pd1!.slot }),
   );
-  setupSteps.push({ invoke: "seL4_ARM_ASIDPool_Assign", cap: "InitThreadASIDPool", args: { vspace: pd1!.name } });
-  const spares = Array.from({ length: 6 }, (_, i) => ({ name: `copy${i}`, slot: next + i }));
+  setupSteps.push({
+    invoke: "seL4_ARM_ASIDPool_Assign",
+    cap: "InitThreadASIDPool",
+    args: { vspace: pd1!.name },
+  });
+  const spares = Array.from({ length: 6 }, (_, i) => ({
+    name: `copy${i}`,
+    slot: next + i,
+  }));
   // Deleting an empty slot succeeds and does nothing; in a scenario it also gives the spare
   // slots their names, in the same order as here.
   for (const sp of spares) setupSteps.push({ invoke: "seL4_CNode_Delete", args: { dest: sp.name } });
@@ -172,7 +194,10 @@ export function applyFuzzOp(w: FuzzWorld, s: KernelState, o: FuzzOp): { state: K
         rights: 0xf,
       });
     case "delete":
-      return inv("seL4_CNode_Delete", CNODE, { index: at(frameSlots(w), o.f).slot, depth: 32 });
+      return inv("seL4_CNode_Delete", CNODE, {
+        index: at(frameSlots(w), o.f).slot,
+        depth: 32,
+      });
     case "touch":
       return { state: userRead(s, o.vaddr as VirtAddr, 1).state };
     case "switch":
@@ -189,11 +214,12 @@ export function fuzzOpToStep(
   o: FuzzOp,
   result: InvokeResult | undefined,
 ): Record<string, unknown> {
+  const reply = result?.reply;
   const expect =
-    result === undefined || result.reply.kind === "ok"
-      ? "ok"
-      : result.reply.kind === "error"
-        ? { error: `seL4_${result.reply.error.error}` }
+    reply?.kind === "error"
+      ? { error: `seL4_${reply.error.error}` }
+      : reply?.kind === "notModelled"
+        ? "not_modelled"
         : "ok";
   const name = (list: readonly NamedSlot[], i: number) => at(list, i).name;
   switch (o.op) {
@@ -201,28 +227,53 @@ export function fuzzOpToStep(
       return {
         invoke: "seL4_ARM_PageTable_Map",
         cap: name(w.tables, o.t),
-        args: { vspace: name(w.vspaces, o.pd), vaddr: hexText(o.vaddr), attr: 3 },
+        args: {
+          vspace: name(w.vspaces, o.pd),
+          vaddr: hexText(o.vaddr),
+          attr: 3,
+        },
         expect,
       };
     case "unmapPT":
-      return { invoke: "seL4_ARM_PageTable_Unmap", cap: name(w.tables, o.t), expect };
+      return {
+        invoke: "seL4_ARM_PageTable_Unmap",
+        cap: name(w.tables, o.t),
+        expect,
+      };
     case "map":
       return {
         invoke: "seL4_ARM_Page_Map",
         cap: name(frameSlots(w), o.f),
-        args: { vspace: name(w.vspaces, o.pd), vaddr: hexText(mapVaddr(w, s, o)), rights: o.rights, attr: 3 },
+        args: {
+          vspace: name(w.vspaces, o.pd),
+          vaddr: hexText(mapVaddr(w, s, o)),
+          rights: o.rights,
+          attr: 3,
+        },
         expect,
       };
     case "unmap":
-      return { invoke: "seL4_ARM_Page_Unmap", cap: name(frameSlots(w), o.f), expect };
+      return {
+        invoke: "seL4_ARM_Page_Unmap",
+        cap: name(frameSlots(w), o.f),
+        expect,
+      };
     case "copy":
       return {
         invoke: "seL4_CNode_Copy",
-        args: { dest: name(w.spares, o.to), src: name(w.frames, o.f), rights: 15 },
+        args: {
+          dest: name(w.spares, o.to),
+          src: name(w.frames, o.f),
+          rights: 15,
+        },
         expect,
       };
     case "delete":
-      return { invoke: "seL4_CNode_Delete", args: { dest: name(frameSlots(w), o.f) }, expect };
+      return {
+        invoke: "seL4_CNode_Delete",
+        args: { dest: name(frameSlots(w), o.f) },
+        expect,
+      };
     case "touch": {
       // The read is a query, so its outcome is recomputed here rather than carried in `result`.
       const read = userRead(s, o.vaddr as VirtAddr, 1);

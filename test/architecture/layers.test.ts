@@ -93,12 +93,18 @@ describe("architecture: the layer rule", () => {
     expect(layerViolation({ from: "boot/boot.ts", to: "machine/threads.ts" })).to.match(
       /imports go only to lower layers/,
     );
-    expect(layerViolation({ from: "invocations/untyped.ts", to: "arch/aarch32/walk.ts" })).to.match(
-      /only through arch\/index.ts/,
-    );
-    expect(layerViolation({ from: "arch/aarch64/walk.ts", to: "arch/aarch32/walk.ts" })).to.match(
-      /never imports another/,
-    );
+    expect(
+      layerViolation({
+        from: "invocations/untyped.ts",
+        to: "arch/aarch32/walk.ts",
+      }),
+    ).to.match(/only through arch\/index.ts/);
+    expect(
+      layerViolation({
+        from: "arch/aarch64/walk.ts",
+        to: "arch/aarch32/walk.ts",
+      }),
+    ).to.match(/never imports another/);
     expect(layerViolation({ from: "cli/main.ts", to: "../test/helpers/machine.ts" })).to.match(/outside src/);
     expect(layerViolation({ from: "cli/main.ts", to: "scenario/run.ts" })).to.equal(null);
     expect(layerViolation({ from: "invocations/untyped.ts", to: "arch/index.ts" })).to.equal(null);

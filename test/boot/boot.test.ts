@@ -1,14 +1,13 @@
 import { expect } from "chai";
 import { DEFAULT_CONFIG } from "../../src/arch/index.ts";
 import fc from "fast-check";
-import { pow2, type VirtAddr } from "../../src/model/addresses.ts";
-import { boot } from "../../src/boot/boot.ts";
+import { pow2, type PhysAddr, type VirtAddr } from "../../src/model/addresses.ts";
+import { boot, type FullyBootedMachine } from "../../src/boot/boot.ts";
 import { INITIAL_CAP_SLOTS } from "../../src/boot/initialCaps.ts";
 import { PPTR_TOP } from "../../src/arch/aarch32/kernelWindow.ts";
 import { getCap } from "../../src/kernel/cdt.ts";
 import { capAt, slotAddress } from "../../src/kernel/cspace.ts";
 import { TCB_SLOTS } from "../../src/model/constants.ts";
-import { objectSizeBits } from "../../src/kernel/store.ts";
 import { checkAll } from "../../src/testing/invariants.ts";
 import { decodePDE } from "../../src/arch/aarch32/entries.ts";
 import { resolve } from "../../src/arch/aarch32/walk.ts";
@@ -23,7 +22,7 @@ const maps = {
       { base: 0x9f000000, size: 0x200000 },
     ],
   },
-  "supersection-friendly, with a device region": {
+  "supersection-friendly, with a device region, RAM past PADDR_TOP": {
     ram: [{ base: 0, size: 512 * 2 ** 20 }],
     devices: [{ base: 0x40000000, size: 0x100000 }],
   },
@@ -74,39 +73,18 @@ describe("boot (full)", () => {
         expect(r2.mapped && r2.paddr).to.equal(bi.paddr);
         expect(r1.mapped && r1.attributes.executeNever).to.equal(true);
       });
-      it("bootinfo's untypeds cover exactly the free memory, without overlap", () => {
-        const used: [number, number][] = [...s.objects.values()].map((o) => [
-          o.paddr,
-          o.paddr + pow2(objectSizeBits(DEFAULT_CONFIG.sizes, o)),
-        ]);
-        used.push([m.physBase, m.physBase + 2 ** 20]);
-        const pieces = m.bootInfo.untypedList
-          .filter((u) => !u.isDevice)
-          .map((u) => [u.paddr, u.paddr + pow2(u.sizeBits)] as [number, number]);
-        const all = [...pieces, ...used].sort((a, b) => a[0] - b[0]);
-        const merged: [number, number][] = [];
-        for (const [lo, hi] of all) {
-          const last = merged[merged.length - 1];
-          if (last && lo < last[1]) {
-            // only kernel-image internals (global PD/PT) may nest inside the kernel image
-            expect(lo >= m.physBase && hi <= m.physBase + 2 ** 20, `overlap at ${lo.toString(16)}`).to.equal(true);
-            continue;
-          }
-          if (last && lo === last[1]) last[1] = hi;
-          else merged.push([lo, hi]);
-        }
-        const ramTotal = map.ram.reduce((n, r) => n + r.size, 0);
-        expect(merged.reduce((n, [lo, hi]) => n + hi - lo, 0)).to.equal(ramTotal);
-        expect(m.bootInfo.untypedList.filter((u) => u.isDevice).reduce((n, u) => n + pow2(u.sizeBits), 0)).to.equal(
-          ("devices" in map ? map.devices : []).reduce((n, d) => n + d.size, 0),
-        );
+      it("untypeds as seL4 16.0.0 makes them: devices first, no RAM untyped past PADDR_TOP, tiling [0, 2^32) with the reserved regions and the root server", () => {
+        expect(untypedLayoutProblems(m)).to.deep.equal([]);
       });
       it("puts caps in seL4's slot order", () => {
         const b = m.bootInfo;
         expect(b.userImagePaging.start).to.equal(16);
         expect(b.userImageFrames.start).to.equal(b.userImagePaging.end);
         expect(b.untyped.start).to.equal(b.userImageFrames.end);
-        expect(b.empty).to.deep.equal({ start: b.untyped.end, end: 2 ** b.initThreadCNodeSizeBits });
+        expect(b.empty).to.deep.equal({
+          start: b.untyped.end,
+          end: 2 ** b.initThreadCNodeSizeBits,
+        });
         expect(capAt(s, m.initThread, 16).type).to.equal("PageTable");
         expect(capAt(s, m.initThread, b.userImageFrames.start).type).to.equal("Frame");
         expect(getCap(s, slotAddress(m.initThread, TCB_SLOTS.tcbBuffer))).to.include({ type: "Frame", mapping: null });
@@ -133,7 +111,10 @@ describe("boot (full)", () => {
       /kernel image.*does not fit/,
     );
     expect(() =>
-      boot({ ram: [{ base: 0, size: 0x1000000 }], userImage: { size: 0x1000, vbase: 0xdffff000 } }),
+      boot({
+        ram: [{ base: 0, size: 0x1000000 }],
+        userImage: { size: 0x1000, vbase: 0xdffff000 },
+      }),
     ).to.throw(/at or above USER_TOP/);
   });
 
@@ -141,20 +122,131 @@ describe("boot (full)", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 15 }),
-        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.integer({ min: 1, max: 64 }), {
+          minLength: 1,
+          maxLength: 3,
+        }),
         (start, sizes) => {
           let base = start * 2 ** 24;
           const ram = sizes.map((mb, i) => {
-            const r = { base, size: (i === 0 ? Math.max(mb, 4) : mb) * 2 ** 20 };
+            const r = {
+              base,
+              size: (i === 0 ? Math.max(mb, 4) : mb) * 2 ** 20,
+            };
             base += r.size + 2 ** 20;
             return r;
           });
           const m = boot({ ram });
           expect(checkAll(m.state)).to.deep.equal([]);
+          expect(untypedLayoutProblems(m)).to.deep.equal([]);
         },
       ),
       { numRuns: 30 },
     );
+  });
+});
+
+describe("boot lays memory out as seL4 16.0.0 does (src/kernel/boot.c init_freemem, create_rootserver_objects, create_untypeds)", () => {
+  // Expected values worked out from seL4's source, not from capsim: RAM [0, 256 MiB), a 1 MiB
+  // kernel image, a 64 KiB user image linked at 0x10000, USER_TOP 0xe0000000, radix 12, FPU on.
+  const blocks = (m: FullyBootedMachine) =>
+    m.bootInfo.untypedList.map((u) => [u.paddr, u.sizeBits, u.isDevice] as const);
+  const dev = (paddr: number, bits: number) => [paddr, bits, true] as const;
+  const ram = (paddr: number, bits: number) => [paddr, bits, false] as const;
+  const m = boot({ ram: [{ base: 0, size: 0x10000000 }] });
+  const cnode = (getCap(m.state, slotAddress(m.initThread, 0)) as { paddr: PhysAddr }).paddr;
+  const paddrIn = (slot: number) => (getCap(m.state, slotAddress(cnode, slot)) as { paddr: number }).paddr;
+
+  it("puts the root server at the top of the highest free region: CNode, PD, pool, IPC buffer, bootinfo, TCB, then the page table", () => {
+    expect(m.layout.rootserver).to.deep.equal([0x0ffe0000, 0x0fff7800]);
+    expect(cnode).to.equal(0x0ffe0000);
+    expect(paddrIn(INITIAL_CAP_SLOTS.InitThreadVSpace)).to.equal(0x0fff0000);
+    expect(paddrIn(INITIAL_CAP_SLOTS.InitThreadASIDPool)).to.equal(0x0fff4000);
+    expect(paddrIn(INITIAL_CAP_SLOTS.InitThreadIPCBuffer)).to.equal(0x0fff5000);
+    expect(paddrIn(INITIAL_CAP_SLOTS.BootInfoFrame)).to.equal(0x0fff6000);
+    expect(m.initThread).to.equal(0x0fff7000);
+    expect(paddrIn(m.bootInfo.userImagePaging.start)).to.equal(0x0fff7400);
+  });
+
+  it("lists device untypeds for all of [0, 2^32) outside the reserved set (slots 33-47), then free RAM ascending (48-69)", () => {
+    expect(m.bootInfo.untyped).to.deep.equal({ start: 33, end: 70 });
+    expect(m.bootInfo.empty).to.deep.equal({ start: 70, end: 4096 });
+    expect(blocks(m)).to.deep.equal([
+      dev(0x10000000, 27),
+      dev(0x18000000, 26),
+      dev(0x1c000000, 25),
+      dev(0x1e000000, 24),
+      // [0x1f000000, 0x1f100000) is the mode-reserved MiB (kernel VA 0xff000000): no untyped
+      dev(0x1f100000, 20),
+      dev(0x1f200000, 21),
+      dev(0x1f400000, 22),
+      dev(0x1f800000, 23),
+      dev(0x20000000, 29),
+      dev(0x40000000, 29),
+      dev(0x60000000, 29),
+      dev(0x80000000, 29),
+      dev(0xa0000000, 29),
+      dev(0xc0000000, 29),
+      dev(0xe0000000, 29),
+      ram(0x110000, 16),
+      ram(0x120000, 17),
+      ram(0x140000, 18),
+      ram(0x180000, 19),
+      ram(0x200000, 21),
+      ram(0x400000, 22),
+      ram(0x800000, 23),
+      ram(0x1000000, 24),
+      ram(0x2000000, 25),
+      ram(0x4000000, 26),
+      ram(0x8000000, 26),
+      ram(0xc000000, 25),
+      ram(0xe000000, 24),
+      ram(0xf000000, 23),
+      ram(0xf800000, 22),
+      ram(0xfc00000, 21),
+      ram(0xfe00000, 20),
+      ram(0xff00000, 19),
+      ram(0xff80000, 18),
+      ram(0xffc0000, 17),
+      ram(0xfff7800, 11),
+      ram(0xfff8000, 15),
+    ]);
+    expect(m.layout.reserved).to.deep.equal([
+      [0, 0x100000],
+      [0x100000, 0x110000],
+      [0x1f000000, 0x1f100000],
+    ]);
+  });
+
+  it("makes RAM beyond the kernel window (PADDR_TOP 0x1ff00000) device untyped, and places the root server below it", () => {
+    const big = boot({ ram: [{ base: 0, size: 0x30000000 }] });
+    expect(big.layout.paddrTop).to.equal(0x1ff00000);
+    const b = blocks(big);
+    expect(b.slice(0, 8)).to.deep.equal([
+      dev(0x1ff00000, 20),
+      ...[1, 2, 3, 4, 5, 6, 7].map((k) => dev(k * 0x20000000, 29)),
+    ]);
+    expect(b[8]).to.deep.equal(ram(0x110000, 16));
+    expect(big.bootInfo.untyped.start + 8).to.equal(41);
+    expect(b.some(([p, bits]) => p < 0x1f100000 && p + 2 ** bits > 0x1f000000)).to.equal(false);
+    expect(big.layout.rootserver[0]).to.equal(0x1fee0000);
+  });
+
+  it("without the FPU the TCB (2^9) goes after the page table, and the block is 0x200 shorter", () => {
+    const noFPU = boot({ ram: [{ base: 0, size: 0x10000000 }], fpu: false });
+    expect(noFPU.layout.rootserver).to.deep.equal([0x0ffe0000, 0x0fff7600]);
+    expect(noFPU.initThread).to.equal(0x0fff7400);
+  });
+
+  it("the memory map's declared devices change nothing: every address outside RAM and the reserved set is device untyped already", () => {
+    const withDevices = boot({
+      ram: [{ base: 0, size: 0x10000000 }],
+      devices: [
+        { base: 0x40000000, size: 0x100000 },
+        { base: 0x10000000, size: 0x1000 },
+      ],
+    });
+    expect(withDevices.bootInfo).to.deep.equal(m.bootInfo);
   });
 });
 
@@ -171,28 +263,34 @@ describe("boot steps", () => {
       [0x2000000, 0x2001000],
     ]);
   });
-  it("placeRootserverObjects puts the objects biggest first, aligned, in the first range that holds them, and says what is left", async () => {
+  it("placeRootserverObjects takes the highest free range that holds the objects, at its top aligned position, and says what is left", async () => {
     const { placeRootserverObjects } = await import("../../src/boot/rootserver.ts");
-    const { placed, free } = placeRootserverObjects(
+    const { placed, block, free } = placeRootserverObjects(
       DEFAULT_CONFIG.sizes,
       [
         [0x1000, 0x8000],
         [0x100000, 0x200000],
+        [0x300000, 0x310000],
       ],
       { cnodeSizeBits: 12, pageTables: 1, bootFrames: true },
     );
-    expect(placed[0]).to.deep.equal({ kind: "CNode", at: 0x100000 });
-    expect(placed.map((p) => p.kind)).to.deep.equal([
-      "CNode",
-      "PageDirectory",
-      "ASIDPool",
-      "IPCBuffer",
-      "BootInfo",
-      "PageTable",
-      "TCB",
+    // 0x17800 bytes do not fit in the highest range (64 KiB), so the next one down: 0x200000 - 0x17800, rounded down to 2^16
+    expect(block).to.deep.equal([0x1e0000, 0x1f7800]);
+    expect(placed.map((p) => [p.kind, p.at])).to.deep.equal([
+      ["CNode", 0x1e0000],
+      ["PageDirectory", 0x1f0000],
+      ["ASIDPool", 0x1f4000],
+      ["IPCBuffer", 0x1f5000],
+      ["BootInfo", 0x1f6000],
+      ["TCB", 0x1f7000],
+      ["PageTable", 0x1f7400],
     ]);
-    for (const p of placed) expect(p.at % 2 ** 9).to.equal(0);
-    expect(free[0]).to.deep.equal([0x1000, 0x8000]);
+    expect(free).to.deep.equal([
+      [0x1000, 0x8000],
+      [0x100000, 0x1e0000],
+      [0x1f7800, 0x200000],
+      [0x300000, 0x310000],
+    ]);
     expect(() =>
       placeRootserverObjects(DEFAULT_CONFIG.sizes, [[0, 0x8000]], {
         cnodeSizeBits: 12,
@@ -201,14 +299,60 @@ describe("boot steps", () => {
       }),
     ).to.throw(/too small or too fragmented/);
   });
-  it("untypedsFor gives device regions first, then free RAM, in aligned blocks", async () => {
-    const { untypedsFor } = await import("../../src/boot/rootserver.ts");
-    const u = untypedsFor(DEFAULT_CONFIG.sizes, [{ base: 0x40000000, size: 0x3000 }], [[0x1000, 0x4000]]);
+  it("createUntypeds gives device regions first, then the boot-only kernel memory, then free RAM, in aligned blocks", async () => {
+    const { createUntypeds } = await import("../../src/boot/rootserver.ts");
+    const u = createUntypeds(
+      DEFAULT_CONFIG.sizes,
+      [[0x40000000, 0x40003000]],
+      [0x800000, 0x801000],
+      [[0x1000, 0x4000]],
+    );
     expect(u).to.deep.equal([
       { paddr: 0x40000000, sizeBits: 13, isDevice: true },
       { paddr: 0x40002000, sizeBits: 12, isDevice: true },
+      { paddr: 0x800000, sizeBits: 12, isDevice: false },
       { paddr: 0x1000, sizeBits: 12, isDevice: false },
       { paddr: 0x2000, sizeBits: 13, isDevice: false },
     ]);
+    // CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS: seL4 gives no cap past the 230th
+    const many = createUntypeds(
+      DEFAULT_CONFIG.sizes,
+      Array.from({ length: 300 }, (_, i) => [i * 0x2000, i * 0x2000 + 0x1000] as const),
+      [0, 0],
+      [],
+    );
+    expect(many.length).to.equal(230);
   });
 });
+
+/**
+ * What seL4 16.0.0's create_untypeds guarantees of the untyped list, as problems found: every
+ * device entry comes before every RAM entry; no RAM entry lies at or above PADDR_TOP; and the
+ * untypeds, the reserved regions and the root server's block tile [0, 2^32) without overlap,
+ * apart from fragments under 2^4 bytes that no untyped can describe.
+ */
+function untypedLayoutProblems(m: FullyBootedMachine): string[] {
+  const problems: string[] = [];
+  const list = m.bootInfo.untypedList;
+  const firstRAM = list.findIndex((u) => !u.isDevice);
+  if (firstRAM >= 0 && list.slice(firstRAM).some((u) => u.isDevice))
+    problems.push("a device untyped after a RAM untyped");
+  for (const u of list)
+    if (!u.isDevice && u.paddr + pow2(u.sizeBits) > m.layout.paddrTop)
+      problems.push(`RAM untyped ${u.paddr.toString(16)} reaches past PADDR_TOP`);
+  const pieces = [
+    ...list.map((u) => [u.paddr, u.paddr + pow2(u.sizeBits)] as const),
+    ...m.layout.reserved,
+    m.layout.rootserver,
+  ]
+    .filter(([lo, hi]) => lo < hi)
+    .sort((a, b) => a[0] - b[0]);
+  let at = 0;
+  for (const [lo, hi] of pieces) {
+    if (lo < at) problems.push(`overlap at ${lo.toString(16)}`);
+    else if (lo - at >= 16) problems.push(`gap [${at.toString(16)}, ${lo.toString(16)})`);
+    at = Math.max(at, hi);
+  }
+  if (2 ** 32 - at >= 16) problems.push(`gap [${at.toString(16)}, 2^32)`);
+  return problems;
+}

@@ -76,7 +76,10 @@ function checkUntypeds(ram: readonly RamRegion[]): BootedMachine {
     });
   });
   expect(m.bootInfo.untyped.end - m.bootInfo.untyped.start).to.equal(list.length);
-  expect(m.bootInfo.empty).to.deep.equal({ start: m.bootInfo.untyped.end, end: 4096 });
+  expect(m.bootInfo.empty).to.deep.equal({
+    start: m.bootInfo.untyped.end,
+    end: 4096,
+  });
   return m;
 }
 
@@ -102,7 +105,10 @@ describe("minimal boot", () => {
   }
 
   it("property: the same holds for random page-aligned RAM maps with holes", () => {
-    const region = fc.record({ gapPages: fc.nat(0x4000), sizePages: fc.integer({ min: 1, max: 0x8000 }) });
+    const region = fc.record({
+      gapPages: fc.nat(0x4000),
+      sizePages: fc.integer({ min: 1, max: 0x8000 }),
+    });
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 0x10000 }),
@@ -145,7 +151,10 @@ describe("minimal boot", () => {
     const at = (n: keyof typeof INITIAL_CAP_SLOTS) => getCap(m.state, slotAddress(cnode.paddr, INITIAL_CAP_SLOTS[n]));
     expect(cnode).to.deep.include({ radixBits: 12, guardSize: 20, guard: 0 });
     expect(at("InitThreadCNode")).to.deep.equal(cnode);
-    expect(at("InitThreadTCB")).to.deep.equal({ type: "TCB", paddr: m.initThread });
+    expect(at("InitThreadTCB")).to.deep.equal({
+      type: "TCB",
+      paddr: m.initThread,
+    });
     const pd = at("InitThreadVSpace");
     expect(pd).to.deep.include({ type: "PageDirectory", mappedASID: 1 });
     expect(getCap(m.state, slotAddress(m.initThread, TCB_SLOTS.tcbVTable))).to.deep.equal(pd);
@@ -157,12 +166,20 @@ describe("minimal boot", () => {
     expect(m.state.asidTable.get(0)).to.equal(pool.paddr);
     const poolObj = getObject(m.state, pool.paddr);
     expect(poolObj?.type === "ASIDPool" && poolObj.entries.get(1)).to.equal(pd.paddr);
+    expect(getCTE(m.state, slotAddress(cnode.paddr, INITIAL_CAP_SLOTS.IRQControl))).to.deep.include({
+      cap: { type: "IRQControl" },
+      parent: null,
+      original: true,
+    });
+    expect(getCTE(m.state, slotAddress(cnode.paddr, INITIAL_CAP_SLOTS.Domain))).to.deep.include({
+      cap: { type: "Domain" },
+      parent: null,
+      original: true,
+    });
     for (const n of [
       "Null",
-      "IRQControl",
       "IOPortControl",
       "IOSpace",
-      "Domain",
       "SMMUSIDControl",
       "SMMUCBControl",
       "InitThreadSC",
@@ -188,9 +205,13 @@ describe("minimal boot", () => {
     expect(() => bootMinimal({ ram: [] })).to.throw(/no RAM region/);
   });
 
-  it("places the initial objects biggest first, inside RAM, when the CNode is smaller than the page directory", () => {
-    // Regression: the minimal boot once placed the CNode first and ran past the end of RAM.
-    const m = bootMinimal({ ram: [{ base: 0, size: 0x5800 }], cnodeSizeBits: 5 });
+  it("places the initial objects in seL4's order, each aligned, inside RAM, when the CNode is smaller than the page directory", () => {
+    // Regression: the minimal boot once placed the CNode first and ran past the end of RAM. A
+    // CNode below 4 KiB (which seL4 itself refuses) leaves padding before the 4 KiB pool.
+    const m = bootMinimal({
+      ram: [{ base: 0, size: 0x6400 }],
+      cnodeSizeBits: 5,
+    });
     const placed = [...m.state.objects.values()].map((o) => ({
       type: o.type,
       at: o.paddr,
@@ -198,16 +219,19 @@ describe("minimal boot", () => {
     }));
     expect(placed.map((o) => [o.type, o.at])).to.deep.equal([
       ["PageDirectory", 0],
-      ["ASIDPool", 0x4000],
-      ["CNode", 0x5000],
-      ["TCB", 0x5200],
+      ["CNode", 0x4000],
+      ["ASIDPool", 0x5000],
+      ["TCB", 0x6000],
     ]);
-    for (const o of placed) expect(o.end, o.type).to.be.at.most(0x5800);
+    for (const o of placed) expect(o.end, o.type).to.be.at.most(0x6400);
     expect(checkAll(m.state)).to.deep.equal([]);
   });
 
   it("refuses more untypeds than the initial CNode has slots", () => {
-    const ram = Array.from({ length: 40 }, (_, i) => ({ base: i * 0x200000, size: 0x101000 }));
+    const ram = Array.from({ length: 40 }, (_, i) => ({
+      base: i * 0x200000,
+      size: 0x101000,
+    }));
     expect(() => bootMinimal({ ram, cnodeSizeBits: 5 })).to.throw(/do not fit in a CNode of 32 slots/);
   });
 });

@@ -25,14 +25,49 @@ describe("boot options", () => {
       expect(bootMinimal({ ram: RAM }).state.config.api).to.equal("current");
     });
 
-    it("boot with api 'legacy' builds the same machine with the legacy API", () => {
+    it("boot with api 'legacy' and the FPU builds the same objects with the legacy API, its caps from 10.1.1's seL4_NumInitialCaps (12)", () => {
       const current = boot({ ram: RAM });
-      const legacy = boot({ ram: RAM, api: "legacy" });
-      expect(legacy.state.config).to.deep.equal({ ...current.state.config, api: "legacy" });
+      const legacy = boot({ ram: RAM, api: "legacy", fpu: true });
+      expect(legacy.state.config).to.deep.equal({
+        ...current.state.config,
+        api: "legacy",
+      });
       expect([...legacy.state.objects.entries()]).to.deep.equal([...current.state.objects.entries()]);
-      expect([...legacy.state.ctes.entries()]).to.deep.equal([...current.state.ctes.entries()]);
-      expect(legacy.bootInfo).to.deep.equal(current.bootInfo);
+      const shift = (r: { start: number; end: number }) => ({
+        start: r.start - 4,
+        end: r.end - 4,
+      });
+      const c = current.bootInfo;
+      expect(legacy.bootInfo).to.deep.equal({
+        ...c,
+        userImagePaging: shift(c.userImagePaging),
+        userImageFrames: shift(c.userImageFrames),
+        untyped: shift(c.untyped),
+        empty: { start: c.empty.start - 4, end: c.empty.end },
+      });
+      expect(legacy.bootInfo.userImagePaging.start).to.equal(12);
       expect(checkAll(legacy.state)).to.deep.equal([]);
+    });
+
+    it("fpu: TCBs are 2^10 bytes with the FPU and 2^9 without; the default is on for current and off for legacy", () => {
+      expect(boot({ ram: RAM }).state.config.sizes.tcbBits).to.equal(10);
+      expect(boot({ ram: RAM, fpu: false }).state.config.sizes.tcbBits).to.equal(9);
+      expect(boot({ ram: RAM, api: "legacy" }).state.config.sizes.tcbBits).to.equal(9);
+      expect(boot({ ram: RAM, api: "legacy", fpu: true }).state.config.sizes.tcbBits).to.equal(10);
+      expect(bootMinimal({ ram: RAM }).state.config.sizes.tcbBits).to.equal(10);
+      expect(bootMinimal({ ram: RAM, api: "legacy" }).state.config.sizes.tcbBits).to.equal(9);
+      expect(bootMinimal({ ram: RAM, fpu: false }).state.config.sizes.tcbBits).to.equal(9);
+      // an explicit config's sizes stand, unless fpu says otherwise
+      expect(
+        bootMinimal({ ram: RAM, config: { ...DEFAULT_CONFIG, api: "legacy" } }).state.config.sizes.tcbBits,
+      ).to.equal(10);
+      expect(bootMinimal({ ram: RAM, config: DEFAULT_CONFIG, fpu: false }).state.config.sizes.tcbBits).to.equal(9);
+      const noFPU = boot({ ram: RAM, fpu: false });
+      expect(noFPU.state.config.sizes).to.deep.equal({
+        ...DEFAULT_CONFIG.sizes,
+        tcbBits: 9,
+      });
+      expect(checkAll(noFPU.state)).to.deep.equal([]);
     });
 
     it("bootMinimal's api replaces the api of the config it is given", () => {
@@ -65,7 +100,14 @@ describe("boot options", () => {
       ],
       [
         "boot: a nested unknown key",
-        () => boot({ ram: RAM, userImage: { size: 0x1000, vbase: 0, entry: 0 } as { size: number; vbase: number } }),
+        () =>
+          boot({
+            ram: RAM,
+            userImage: { size: 0x1000, vbase: 0, entry: 0 } as {
+              size: number;
+              vbase: number;
+            },
+          }),
         "userImage.entry",
         /Unrecognized key/,
       ],
@@ -105,14 +147,24 @@ describe("boot options", () => {
         () =>
           bootMinimal({
             ram: RAM,
-            config: { ...DEFAULT_CONFIG, sizes: { ...DEFAULT_CONFIG.sizes, tcbBits: "9" as unknown as number } },
+            config: {
+              ...DEFAULT_CONFIG,
+              sizes: {
+                ...DEFAULT_CONFIG.sizes,
+                tcbBits: "9" as unknown as number,
+              },
+            },
           }),
         "config.sizes.tcbBits",
         /expected number/,
       ],
       [
         "bootMinimal: a config for another architecture",
-        () => bootMinimal({ ram: RAM, config: { ...DEFAULT_CONFIG, arch: "riscv64" as "aarch32" } }),
+        () =>
+          bootMinimal({
+            ram: RAM,
+            config: { ...DEFAULT_CONFIG, arch: "riscv64" as "aarch32" },
+          }),
         "config.arch",
         /aarch32/,
       ],

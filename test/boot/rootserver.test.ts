@@ -35,33 +35,86 @@ function kernelWithWindow(): KernelState {
 
 describe("root server builder steps", () => {
   describe("create_rootserver_objects", () => {
-    it("names each object, with the frames and page tables only when asked for", () => {
+    it("names each object, with the frames and page tables only when asked for, at the top of the free memory", () => {
       const free = [[0, 16 * MiB]] as const;
+      // 0x18000 bytes, aligned to 2^16: the block starts at 16 MiB - 0x20000
       const full = createRootserverObjects(SIZES, free, {
         cnodeSizeBits: 12,
         pageTables: 2,
         bootFrames: true,
-      }).rootserver;
-      expect(full).to.deep.include({
-        cnode: 0,
-        vspace: 0x10000,
-        asidPool: 0x14000,
-        ipcBuf: 0x15000,
-        bootInfo: 0x16000,
-        tcb: 0x17800,
       });
-      expect(full.paging).to.deep.equal([0x17000, 0x17400]);
-      const minimal = createRootserverObjects(SIZES, free, { cnodeSizeBits: 12, pageTables: 0, bootFrames: false });
+      const B = 16 * MiB - 0x20000;
+      expect(full.rootserver).to.deep.include({
+        cnode: B,
+        vspace: B + 0x10000,
+        asidPool: B + 0x14000,
+        ipcBuf: B + 0x15000,
+        bootInfo: B + 0x16000,
+        tcb: B + 0x17000,
+      });
+      expect(full.rootserver.paging).to.deep.equal([B + 0x17400, B + 0x17800]);
+      expect(full.block).to.deep.equal([B, B + 0x17c00]);
+      expect(full.free).to.deep.equal([
+        [0, B],
+        [B + 0x17c00, 16 * MiB],
+      ]);
+      const minimal = createRootserverObjects(SIZES, free, {
+        cnodeSizeBits: 12,
+        pageTables: 0,
+        bootFrames: false,
+      });
+      const M = 16 * MiB - 0x20000;
       expect(minimal.rootserver).to.deep.equal({
-        cnode: 0,
-        vspace: 0x10000,
-        asidPool: 0x14000,
+        cnode: M,
+        vspace: M + 0x10000,
+        asidPool: M + 0x14000,
         ipcBuf: null,
         bootInfo: null,
         paging: [],
-        tcb: 0x15000,
+        tcb: M + 0x15000,
       });
-      expect(minimal.free).to.deep.equal([[0x15200, 16 * MiB]]);
+      expect(minimal.free).to.deep.equal([
+        [0, M],
+        [M + 0x15400, 16 * MiB],
+      ]);
+    });
+
+    it("orders the objects as seL4 does: the larger of CNode and page directory first, the TCB before the page tables only when it is at least as big", async () => {
+      const { rootserverObjectOrder } = await import("../../src/boot/rootserver.ts");
+      const kinds = (sizes: typeof SIZES, cnodeSizeBits: number) =>
+        rootserverObjectOrder(sizes, {
+          cnodeSizeBits,
+          pageTables: 1,
+          bootFrames: true,
+        }).map((o) => o.kind);
+      expect(kinds(SIZES, 12)).to.deep.equal([
+        "CNode",
+        "PageDirectory",
+        "ASIDPool",
+        "IPCBuffer",
+        "BootInfo",
+        "TCB",
+        "PageTable",
+      ]);
+      // equal sizes (2^14): seL4's #if is strict, so the page directory comes first
+      expect(kinds(SIZES, 10)).to.deep.equal([
+        "PageDirectory",
+        "CNode",
+        "ASIDPool",
+        "IPCBuffer",
+        "BootInfo",
+        "TCB",
+        "PageTable",
+      ]);
+      expect(kinds({ ...SIZES, tcbBits: 9 }, 12)).to.deep.equal([
+        "CNode",
+        "PageDirectory",
+        "ASIDPool",
+        "IPCBuffer",
+        "BootInfo",
+        "PageTable",
+        "TCB",
+      ]);
     });
   });
 
@@ -88,18 +141,29 @@ describe("root server builder steps", () => {
       const pts = [paddr(4 * MiB + 0x4000), paddr(4 * MiB + 0x4400)];
       let caps: ReturnType<typeof createItAddressSpace> | undefined;
       const s = transition(kernelWithWindow(), (d) => {
-        caps = createItAddressSpace(d, pd, pts, { start: 0xff000, end: 0x102000 });
+        caps = createItAddressSpace(d, pd, pts, {
+          start: 0xff000,
+          end: 0x102000,
+        });
         mapItFrameCap(d, pd, createItFrameCap(d, paddr(5 * MiB), 0xff000 as VirtAddr), true);
         mapItFrameCap(d, pd, createItFrameCap(d, paddr(5 * MiB + 0x1000), 0x101000 as VirtAddr), false);
       });
-      expect(caps?.vspaceCap).to.deep.equal({ type: "PageDirectory", paddr: pd, mappedASID: 1 });
+      expect(caps?.vspaceCap).to.deep.equal({
+        type: "PageDirectory",
+        paddr: pd,
+        mappedASID: 1,
+      });
       expect(caps?.pagingCaps.map((c) => c.mapping)).to.deep.equal([
         { asid: 1, vaddr: 0 },
         { asid: 1, vaddr: MiB },
       ]);
       const dir = s.objects.get(pd);
       if (dir?.type !== "PageDirectory") return expect.fail("no initial page directory");
-      expect(decodePDE(dir.entries.get(0) ?? 0)).to.deep.equal({ kind: "Table", paddr: pts[0], parityEnabled: false });
+      expect(decodePDE(dir.entries.get(0) ?? 0)).to.deep.equal({
+        kind: "Table",
+        paddr: pts[0],
+        parityEnabled: false,
+      });
       const global = s.globalPD === null ? undefined : s.objects.get(s.globalPD);
       if (global?.type !== "PageDirectory") return expect.fail("no global page directory");
       expect(dir.entries.get(0xe00)).to.be.a("number").and.equal(global.entries.get(0xe00));
@@ -119,14 +183,19 @@ describe("root server builder steps", () => {
     const spec: RootserverSpec = {
       cnodeSizeBits: 10,
       image: { physStart: MiB, vStart: 0x10000, pages: 3 },
-      devices: [{ base: 0x40000000, size: 0x2000 }],
+      deviceRegions: [[0x40000000, 0x40002000]],
+      bootMemReuse: [0, 0],
       free: [[MiB + 0x3000, 32 * MiB]],
     };
     const r = createRootserver(kernelWithWindow(), spec);
-    const cnode = (getCap(r.state, slotAddress(r.initThread, TCB_SLOTS.tcbCTable)) as { paddr: PhysAddr }).paddr;
+    const cnode = (
+      getCap(r.state, slotAddress(r.initThread, TCB_SLOTS.tcbCTable)) as {
+        paddr: PhysAddr;
+      }
+    ).paddr;
     const at = (i: number) => getCap(r.state, slotAddress(cnode, i));
 
-    it("hands out caps in seL4's order: paging, image frames, then untypeds (devices first), then empty", () => {
+    it("hands out caps in seL4's order: paging, image frames, then untypeds (device regions first), then empty", () => {
       const b = r.bootInfo;
       expect(b.userImagePaging).to.deep.equal({ start: 16, end: 17 });
       expect(b.userImageFrames).to.deep.equal({ start: 17, end: 20 });
@@ -143,8 +212,17 @@ describe("root server builder steps", () => {
           mapping: { asid: 1, vaddr: 0x10000 + k * 0x1000 },
         })),
       );
-      expect(b.untypedList[0]).to.deep.equal({ paddr: 0x40000000, sizeBits: 13, isDevice: true });
-      expect(at(20)).to.deep.include({ type: "Untyped", paddr: 0x40000000, isDevice: true, freeIndex: 0x2000 });
+      expect(b.untypedList[0]).to.deep.equal({
+        paddr: 0x40000000,
+        sizeBits: 13,
+        isDevice: true,
+      });
+      expect(at(20)).to.deep.include({
+        type: "Untyped",
+        paddr: 0x40000000,
+        isDevice: true,
+        freeIndex: 0x2000,
+      });
       expect(
         b.untypedList.every(
           (u, i) =>
@@ -156,7 +234,10 @@ describe("root server builder steps", () => {
     });
 
     it("fills the well-known slots and gives the TCB copies of its roots and a derived IPC-buffer cap", () => {
-      expect(at(INITIAL_CAP_SLOTS.InitThreadTCB)).to.deep.equal({ type: "TCB", paddr: r.initThread });
+      expect(at(INITIAL_CAP_SLOTS.InitThreadTCB)).to.deep.equal({
+        type: "TCB",
+        paddr: r.initThread,
+      });
       expect(at(INITIAL_CAP_SLOTS.InitThreadCNode)).to.deep.equal({
         type: "CNode",
         paddr: cnode,
@@ -172,8 +253,13 @@ describe("root server builder steps", () => {
         type: "Frame",
         mapping: { asid: 1, vaddr: 0x13000 },
       });
-      expect(at(INITIAL_CAP_SLOTS.ASIDControl)).to.deep.equal({ type: "ASIDControl" });
-      expect(at(INITIAL_CAP_SLOTS.InitThreadASIDPool)).to.deep.include({ type: "ASIDPool", asidBase: 0 });
+      expect(at(INITIAL_CAP_SLOTS.ASIDControl)).to.deep.equal({
+        type: "ASIDControl",
+      });
+      expect(at(INITIAL_CAP_SLOTS.InitThreadASIDPool)).to.deep.include({
+        type: "ASIDPool",
+        asidBase: 0,
+      });
       const tcbSlot = (i: number) => getCTE(r.state, slotAddress(r.initThread, i));
       expect(tcbSlot(TCB_SLOTS.tcbCTable)).to.deep.include({
         parent: slotAddress(cnode, INITIAL_CAP_SLOTS.InitThreadCNode),
@@ -183,8 +269,14 @@ describe("root server builder steps", () => {
         parent: slotAddress(cnode, INITIAL_CAP_SLOTS.InitThreadVSpace),
         original: false,
       });
-      expect(tcbSlot(TCB_SLOTS.tcbBuffer)?.cap).to.deep.include({ type: "Frame", mapping: null });
-      expect(r.state.objects.get(r.initThread)).to.deep.include({ type: "TCB", ipcBuffer: 0x13000 });
+      expect(tcbSlot(TCB_SLOTS.tcbBuffer)?.cap).to.deep.include({
+        type: "Frame",
+        mapping: null,
+      });
+      expect(r.state.objects.get(r.initThread)).to.deep.include({
+        type: "TCB",
+        ipcBuffer: 0x13000,
+      });
     });
 
     it("loads the initial thread's VSpace and keeps every invariant", () => {
@@ -197,10 +289,15 @@ describe("root server builder steps", () => {
       const m = createRootserver(emptyKernelState(DEFAULT_CONFIG), {
         cnodeSizeBits: 12,
         image: null,
-        devices: [],
+        deviceRegions: [],
+        bootMemReuse: [0, 0],
         free: [[0, 16 * MiB]],
       });
-      const root = (getCap(m.state, slotAddress(m.initThread, TCB_SLOTS.tcbCTable)) as { paddr: PhysAddr }).paddr;
+      const root = (
+        getCap(m.state, slotAddress(m.initThread, TCB_SLOTS.tcbCTable)) as {
+          paddr: PhysAddr;
+        }
+      ).paddr;
       for (const n of ["BootInfoFrame", "InitThreadIPCBuffer"] as const)
         expect(getCap(m.state, slotAddress(root, INITIAL_CAP_SLOTS[n])).type, n).to.equal("Null");
       expect(getCTE(m.state, slotAddress(m.initThread, TCB_SLOTS.tcbBuffer))).to.equal(undefined);

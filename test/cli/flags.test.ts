@@ -31,7 +31,9 @@ describe("the CLI flag parser", () => {
   });
 
   it("takes a negative number as a value, and everything after -- as operands", () => {
-    expect(scanArgs(FUZZ, ["--seed", "-5"]).flags).to.deep.equal({ seed: "-5" });
+    expect(scanArgs(FUZZ, ["--seed", "-5"]).flags).to.deep.equal({
+      seed: "-5",
+    });
     expect(scanArgs(RUN, ["--", "--json"]).operands).to.deep.equal(["--json"]);
   });
 
@@ -57,8 +59,14 @@ describe("the CLI flag parser", () => {
   });
 
   it("validates values with the command's zod schema, with defaults, naming the flag in errors", () => {
-    expect(validateFlags(FUZZ, FuzzFlags, { steps: "30" })).to.deep.equal({ steps: 30, runs: 100, out: "capsim-fuzz" });
-    expect(validateFlags(SHOW, ShowFlags, {})).to.deep.equal({ format: "text" });
+    expect(validateFlags(FUZZ, FuzzFlags, { steps: "30" })).to.deep.equal({
+      steps: 30,
+      runs: 100,
+      out: "capsim-fuzz",
+    });
+    expect(validateFlags(SHOW, ShowFlags, {})).to.deep.equal({
+      format: "text",
+    });
     expect(usage(() => validateFlags(SHOW, ShowFlags, { format: "svg" }))).to.match(/^capsim show: --format svg: /);
     expect(usage(() => validateFlags(FUZZ, FuzzFlags, { steps: "0" }))).to.match(/^capsim fuzz: --steps 0: /);
   });

@@ -36,9 +36,31 @@ describe("the capsim command", () => {
 
   it("run --json prints the same as JSON", () => {
     const r = capsim("run", "--json", "examples/03-alignment.yaml");
-    const out = JSON.parse(r.stdout) as { passed: number; scenarios: { steps: { held: boolean }[] }[] };
+    const out = JSON.parse(r.stdout) as {
+      passed: number;
+      scenarios: { steps: { held: boolean }[] }[];
+    };
     expect(out.passed).to.equal(1);
     expect(out.scenarios[0]?.steps.every((s) => s.held)).to.equal(true);
+  });
+
+  it("run --json and explain show capsim's own 'not modelled' answer apart from seL4's errors", () => {
+    const file = join(tmp, "not-modelled.yaml");
+    writeFileSync(
+      file,
+      "name: not modelled\nsteps:\n  - invoke: seL4_TCB_Suspend\n    cap: InitThreadTCB\n    expect: not_modelled\n",
+    );
+    const r = capsim("run", "--json", file);
+    expect(r.status, r.stdout + r.stderr).to.equal(0);
+    const out = JSON.parse(r.stdout) as {
+      scenarios: { steps: { held: boolean; outcome: unknown }[] }[];
+    };
+    expect(out.scenarios[0]?.steps[0]?.outcome).to.deep.equal({
+      kind: "notModelled",
+      why: "capsim models only TCB_SetSpace among the TCB invocations, not TCBSuspend",
+    });
+    const e = capsim("explain", file);
+    expect(e.stdout).to.match(/capsim stops here: capsim models only TCB_SetSpace.*\n.*not an seL4 error/);
   });
 
   it("explain narrates why a step failed", () => {

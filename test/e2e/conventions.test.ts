@@ -5,7 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const capsim = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
-  spawnSync(process.execPath, ["bin/capsim.js", ...args], { encoding: "utf8", env });
+  spawnSync(process.execPath, ["bin/capsim.js", ...args], {
+    encoding: "utf8",
+    env,
+  });
 const COMMANDS = ["run", "explain", "show", "fuzz"];
 const version = (JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version;
 
@@ -66,7 +69,10 @@ describe("capsim follows common CLI conventions", () => {
   });
 
   it("a closed pipe ends the command quietly: no EPIPE stack trace", () => {
-    const sh = (cmd: string) => spawnSync("bash", ["-c", `${cmd}; exit \${PIPESTATUS[0]}`], { encoding: "utf8" });
+    const sh = (cmd: string) =>
+      spawnSync("bash", ["-c", `${cmd}; exit \${PIPESTATUS[0]}`], {
+        encoding: "utf8",
+      });
     const closed = sh(`"${process.execPath}" bin/capsim.js run examples | true`);
     expect(closed.stderr).to.equal("");
     expect(closed.status).to.equal(0);
@@ -142,7 +148,9 @@ describe("capsim prints numbers the way people read them, and names errors one w
   it("--json spells every error as libsel4 does, seL4_ prefix included, in result and outcome alike", () => {
     const r = capsim(["run", "--json", "examples"]);
     const out = JSON.parse(r.stdout) as {
-      scenarios: { steps: { result: string; outcome: { kind: string; error?: string } }[] }[];
+      scenarios: {
+        steps: { result: string; outcome: { kind: string; error?: string } }[];
+      }[];
     };
     const errors = out.scenarios.flatMap((s) => s.steps).filter((s) => s.outcome.kind === "error");
     expect(errors.length).to.be.greaterThan(5);

@@ -20,7 +20,12 @@ delete env.CAPSIM_FROM_SOURCE;
 delete env.NODE_OPTIONS;
 
 function run(cmd: string, args: readonly string[], cwd: string): SpawnSyncReturns<string> {
-  const r = spawnSync(cmd, args, { cwd, env, encoding: "utf8", shell: process.platform === "win32" && cmd === NPM });
+  const r = spawnSync(cmd, args, {
+    cwd,
+    env,
+    encoding: "utf8",
+    shell: process.platform === "win32" && cmd === NPM,
+  });
   if (r.error) throw r.error;
   return r;
 }
@@ -48,7 +53,16 @@ describe("the npm package, installed as a user installs it", function () {
     packed = pack[0]!.files.map((f) => f.path);
     writeFileSync(
       join(consumer, "package.json"),
-      JSON.stringify({ name: "capsim-consumer", version: "1.0.0", private: true, type: "module" }, null, 2),
+      JSON.stringify(
+        {
+          name: "capsim-consumer",
+          version: "1.0.0",
+          private: true,
+          type: "module",
+        },
+        null,
+        2,
+      ),
     );
     ok(
       run(NPM, ["install", "--omit=dev", "--no-audit", "--no-fund", "--prefer-offline", tarball], consumer),

@@ -17,7 +17,9 @@ describe("the README's commands work", () => {
 
   it("the scenario command passes", () => {
     const file = /npx capsim run (examples\/\S+\.yaml)/.exec(block)?.[1] as string;
-    const r = spawnSync(process.execPath, ["bin/capsim.js", "run", file], { encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["bin/capsim.js", "run", file], {
+      encoding: "utf8",
+    });
     expect(r.status, r.stdout + r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^1 passed, 0 failed$/m);
   });
@@ -32,7 +34,9 @@ describe("the README's commands work", () => {
         file,
         snippet.replaceAll('from "capsim";', `from ${JSON.stringify(pathToFileURL(resolve("src/index.ts")).href)};`),
       );
-      const r = spawnSync(process.execPath, ["--import", "tsx", file], { encoding: "utf8" });
+      const r = spawnSync(process.execPath, ["--import", "tsx", file], {
+        encoding: "utf8",
+      });
       expect(r.status, r.stderr).to.equal(0);
       expect(r.stdout).to.equal("ok\n");
     } finally {

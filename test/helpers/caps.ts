@@ -1,5 +1,5 @@
 import type { PhysAddr } from "../../src/model/addresses.ts";
-import type { Cap, CapOfType, CapType } from "../../src/model/caps.ts";
+import { isObjectlessCap, type Cap, type CapOfType, type CapType } from "../../src/model/caps.ts";
 import type { KernelState, SlotAddr } from "../../src/model/state.ts";
 import { capAt, rootCNodeOf, rootSlotOf } from "../../src/kernel/cspace.ts";
 
@@ -35,7 +35,6 @@ export function capOf<T extends CapType>(s: KernelState, thread: PhysAddr, index
 /** The physical address the cap in slot `index` of `thread`'s root CNode names (an object, or an untyped's region); throws when it names none. */
 export function paddrAt(s: KernelState, thread: PhysAddr, index: number): PhysAddr {
   const cap = capAt(s, thread, index);
-  if (cap.type === "Null" || cap.type === "ASIDControl")
-    throw new Error(`slot ${index} holds a ${cap.type} cap, which names no memory`);
+  if (isObjectlessCap(cap)) throw new Error(`slot ${index} holds a ${cap.type} cap, which names no memory`);
   return cap.paddr;
 }

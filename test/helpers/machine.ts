@@ -28,7 +28,11 @@ export function call(
   args: number[] = [],
   extraCaps: number[] = [],
 ): InvokeResult {
-  return invoke(state, thread, cptr as CPtr, { label, args, extraCaps: extraCaps as CPtr[] });
+  return invoke(state, thread, cptr as CPtr, {
+    label,
+    args,
+    extraCaps: extraCaps as CPtr[],
+  });
 }
 
 /** Asserts the call succeeded and returns its reply. */
@@ -37,7 +41,9 @@ export function expectOk(r: InvokeResult): Extract<Reply, { kind: "ok" }> {
   return r.reply as Extract<Reply, { kind: "ok" }>;
 }
 
-type ErrorFields = { [K in keyof SyscallError]?: unknown } & { error: SyscallError["error"] };
+type ErrorFields = { [K in keyof SyscallError]?: unknown } & {
+  error: SyscallError["error"];
+};
 
 /** Asserts the call failed with exactly these fields (all but `why`) and left the state object untouched. */
 export function expectError(
@@ -77,9 +83,9 @@ export function retype(
   return r.state;
 }
 
-/** The index of the first boot untyped of at least 2^bits bytes. */
+/** The slot of the first boot RAM (non-device) untyped of at least 2^bits bytes. */
 export function bigUntyped(m: BootedMachine, bits: number): number {
-  const i = m.bootInfo.untypedList.findIndex((u) => u.sizeBits >= bits);
+  const i = m.bootInfo.untypedList.findIndex((u) => u.sizeBits >= bits && !u.isDevice);
   if (i < 0) throw new Error(`no untyped of 2^${bits} bytes`);
   return m.bootInfo.untyped.start + i;
 }

@@ -21,7 +21,10 @@ describe("CNode invocations", () => {
     it("copies a frame cap unmapped, as a child of the original", () => {
       const r = call(base, T, CNODE, "CNodeCopy", [200, 32, 100, 32, 0xf], [CNODE]);
       expectOk(r);
-      expect(capAt(r.state, T, 200)).to.deep.equal({ ...capAt(base, T, 100), mapping: null });
+      expect(capAt(r.state, T, 200)).to.deep.equal({
+        ...capAt(base, T, 100),
+        mapping: null,
+      });
       expect(descendantsOf(r.state, slotAddress(cnode, 100))).to.deep.equal([slotAddress(cnode, 200)]);
     });
     it("masks rights: a copy with read only is a read-only frame cap", () => {
@@ -29,7 +32,9 @@ describe("CNode invocations", () => {
       expect(capAt(r.state, T, 200)).to.include({ vmRights: "VMReadOnly" });
     });
     it("TruncatedMessage with fewer than 2 words", () =>
-      expectError(base, call(base, T, CNODE, "CNodeCopy", [200]), { error: "TruncatedMessage" }));
+      expectError(base, call(base, T, CNODE, "CNodeCopy", [200]), {
+        error: "TruncatedMessage",
+      }));
     it("RangeError [1, 32] for a destination depth of 0", () =>
       expectError(base, call(base, T, CNODE, "CNodeCopy", [200, 0, 100, 32, 15], [CNODE]), {
         error: "RangeError",
@@ -40,13 +45,23 @@ describe("CNode invocations", () => {
       expectError(base, call(base, T, CNODE, "CNodeCopy", [0xffffffff, 32, 100, 32, 15], [CNODE]), {
         error: "FailedLookup",
         failedLookupWasSource: false,
-        lookupFailure: { kind: "GuardMismatch", bitsLeft: 32, guardFound: 0, bitsFound: 20 },
+        lookupFailure: {
+          kind: "GuardMismatch",
+          bitsLeft: 32,
+          guardFound: 0,
+          bitsFound: 20,
+        },
       }));
     it("FailedLookup DepthMismatch when the depth leaves bits unresolved", () =>
       expectError(base, call(base, T, CNODE, "CNodeCopy", [200, 16, 100, 32, 15], [CNODE]), {
         error: "FailedLookup",
         failedLookupWasSource: false,
-        lookupFailure: { kind: "GuardMismatch", bitsLeft: 16, guardFound: 0, bitsFound: 20 },
+        lookupFailure: {
+          kind: "GuardMismatch",
+          bitsLeft: 16,
+          guardFound: 0,
+          bitsFound: 20,
+        },
       }));
     it("TruncatedMessage without the source root", () =>
       expectError(base, call(base, T, CNODE, "CNodeCopy", [200, 32, 100, 32, 15]), { error: "TruncatedMessage" }));
@@ -136,7 +151,9 @@ describe("CNode invocations", () => {
       expect(r.state.objects.size).to.equal(base.objects.size - 3);
     });
     it("an unknown label on a CNode cap is IllegalOperation", () =>
-      expectError(base, call(base, T, CNODE, "ARMPageMap", [0, 0]), { error: "IllegalOperation" }));
+      expectError(base, call(base, T, CNODE, "ARMPageMap", [0, 0]), {
+        error: "IllegalOperation",
+      }));
   });
 
   it("property: revoking any cap leaves none of its descendants, and a failed call leaves the identical state", () => {

@@ -123,7 +123,10 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
     it("Move does not (cteMove never marks)", () => {
       const r = call(s0, T, CNODE, "CNodeMove", [313, 32, U, 32], [CNODE]);
       expectOk(r);
-      expect(capAt(r.state, 313)).to.include({ type: "Untyped", freeIndex: 16 });
+      expect(capAt(r.state, 313)).to.include({
+        type: "Untyped",
+        freeIndex: 16,
+      });
       expect(capAt(r.state, U).type).to.equal("Null");
     });
   });
@@ -133,7 +136,10 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
     const s0 = expectOkState(call(u12, T, SLOT.ASIDControl, "ARMASIDControlMakePool", [321, 32], [320, CNODE]));
 
     it("MakePool puts a non-original pool cap under the untyped; its copies are its siblings", () => {
-      expect(getCTE(s0, slot(321))).to.deep.include({ parent: slot(320), original: false });
+      expect(getCTE(s0, slot(321))).to.deep.include({
+        parent: slot(320),
+        original: false,
+      });
       expect(capAt(s0, 321)).to.include({ type: "ASIDPool", asidBase: 1024 });
       const s1 = expectOkState(call(s0, T, CNODE, "CNodeCopy", [322, 32, 321, 32, 0xf], [CNODE]));
       expect(childrenOf(s1, slot(321))).to.deep.equal([]);
@@ -144,7 +150,10 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
       const s1 = expectOkState(call(s0, T, CNODE, "CNodeCopy", [322, 32, 321, 32, 0xf], [CNODE]));
       const r = call(s1, T, CNODE, "CNodeRevoke", [321, 32]);
       expectOk(r);
-      expect(capAt(r.state, 322)).to.include({ type: "ASIDPool", asidBase: 1024 });
+      expect(capAt(r.state, 322)).to.include({
+        type: "ASIDPool",
+        asidBase: 1024,
+      });
       expect(r.state.asidTable.get(1)).to.equal(s0.asidTable.get(1));
     });
 
@@ -158,7 +167,10 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
       expect(capAt(r.state, 320)).to.include({ freeIndex: 4096 });
       const again = call(r.state, T, SLOT.ASIDControl, "ARMASIDControlMakePool", [323, 32], [320, CNODE]);
       expectOk(again);
-      expect(capAt(again.state, 323)).to.include({ type: "ASIDPool", asidBase: 1024 });
+      expect(capAt(again.state, 323)).to.include({
+        type: "ASIDPool",
+        asidBase: 1024,
+      });
     });
 
     it("the boot pool's cap is revocable: revoking it deletes its copies", () => {
@@ -273,7 +285,10 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
       );
 
     it("after boot and the setup, only ASID 1 holds a hardware ASID (0) and the initial directory is loaded", () => {
-      expect(capAt(s0, 340)).to.include({ type: "PageDirectory", mappedASID: 2 });
+      expect(capAt(s0, 340)).to.include({
+        type: "PageDirectory",
+        mappedASID: 2,
+      });
       expect(hwState(s0)).to.deep.equal({
         asidMap: { 1: 0 },
         hwASIDTable: { 0: 1 },
@@ -391,7 +406,10 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
       expect(s2.loadedVSpace).to.deep.equal({ pd: s2.globalPD, hwASID: 0 });
       const r = call(s2, T, 342, "ARMPageUnmap");
       expect(effectsOf(r)).to.deep.equal([{ kind: "tlbFlushPage", asid: 2, hwASID: 1, vaddr: 0x10000000 }]);
-      expect(r.state.loadedVSpace).to.deep.equal({ pd: s2.globalPD, hwASID: 1 });
+      expect(r.state.loadedVSpace).to.deep.equal({
+        pd: s2.globalPD,
+        hwASID: 1,
+      });
     });
 
     it("all 256 hardware ASIDs taken: the switch steals the current thread's, and the switch back steals the next one", () => {
@@ -426,20 +444,61 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
     };
 
     it("legacy (10.1.1-12.1.0): SmallPage 5 ... PageTable 9, PageDirectory 10", () => {
-      expect(created("legacy", 5)).to.include({ type: "Frame", size: "SmallPage" });
+      expect(created("legacy", 5)).to.include({
+        type: "Frame",
+        size: "SmallPage",
+      });
       expect(created("legacy", 9)).to.include({ type: "PageTable" });
       expect(created("legacy", 10)).to.include({ type: "PageDirectory" });
     });
 
     it("current (13.0.0 on): PageDirectory 5, SmallPage 6 ... PageTable 10", () => {
       expect(created("current", 5)).to.include({ type: "PageDirectory" });
-      expect(created("current", 6)).to.include({ type: "Frame", size: "SmallPage" });
+      expect(created("current", 6)).to.include({
+        type: "Frame",
+        size: "SmallPage",
+      });
       expect(created("current", 10)).to.include({ type: "PageTable" });
     });
 
     it("11 is past seL4_ObjectTypeCount in both: InvalidArgument 0", () => {
       for (const api of ["current", "legacy"] as const)
         expect(created(api, 11)).to.deep.include({ kind: "error", mrs: [0] });
+    });
+  });
+
+  describe("seL4_TCBBits is 10 in the default ARM32 build (CONFIG_HAVE_FPU; libsel4 sel4_arch/constants.h)", () => {
+    // A fresh 2^12 untyped at P in slot 350 (made by Retype, so its free index is 0).
+    const U = 350;
+    const fresh = retype(m, bigUntyped(m, 22), "seL4_UntypedObject", 12, U);
+    const P = (capAt(fresh, U) as { paddr: number }).paddr;
+    const TCB = objectTypeNumber("seL4_TCBObject", "current");
+    const EP = objectTypeNumber("seL4_EndpointObject", "current");
+
+    it("four TCBs fill 4 KiB: at P, P+0x400, P+0x800, P+0xC00, free index 4096", () => {
+      const s = expectOkState(call(fresh, T, U, "UntypedRetype", [TCB, 0, 0, 0, 360, 4], [CNODE]));
+      expect([360, 361, 362, 363].map((i) => (capAt(s, i) as { paddr: number }).paddr - P)).to.deep.equal([
+        0, 0x400, 0x800, 0xc00,
+      ]);
+      expect(capAt(s, U)).to.include({ freeIndex: 4096 });
+    });
+
+    it("five do not fit: NotEnoughMemory, memoryLeft 4096", () => {
+      expectError(fresh, call(fresh, T, U, "UntypedRetype", [TCB, 0, 0, 0, 360, 5], [CNODE]), {
+        error: "NotEnoughMemory",
+        memoryLeft: 4096,
+      });
+    });
+
+    it("an endpoint, then a TCB: the TCB is aligned to P+0x400, free index 2048; three more do not fit (memoryLeft 2048)", () => {
+      const s1 = expectOkState(call(fresh, T, U, "UntypedRetype", [EP, 0, 0, 0, 360, 1], [CNODE]));
+      const s2 = expectOkState(call(s1, T, U, "UntypedRetype", [TCB, 0, 0, 0, 361, 1], [CNODE]));
+      expect((capAt(s2, 361) as { paddr: number }).paddr).to.equal(P + 0x400);
+      expect(capAt(s2, U)).to.include({ freeIndex: 2048 });
+      expectError(s2, call(s2, T, U, "UntypedRetype", [TCB, 0, 0, 0, 362, 3], [CNODE]), {
+        error: "NotEnoughMemory",
+        memoryLeft: 2048,
+      });
     });
   });
 });

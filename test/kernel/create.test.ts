@@ -16,7 +16,7 @@ describe("object creation (seL4 createObject / Arch_createObject)", () => {
   it("getObjectSize: seL4's size of every object type on ARM 32-bit", () => {
     const expected: Record<ObjectTypeName, number> = {
       seL4_UntypedObject: 17, // the user's size bits
-      seL4_TCBObject: 9,
+      seL4_TCBObject: 10, // seL4 16.0.0's default ARM32 build has the FPU (CONFIG_HAVE_FPU)
       seL4_EndpointObject: 4,
       seL4_NotificationObject: 4,
       seL4_CapTableObject: 17 + 4, // 2^17 slots of 16 bytes
@@ -51,14 +51,24 @@ describe("object creation (seL4 createObject / Arch_createObject)", () => {
       freeIndex: 0,
     });
     expect(cap("seL4_TCBObject")).to.deep.equal({ type: "TCB", paddr: at });
-    expect(cap("seL4_EndpointObject")).to.deep.equal({ type: "Endpoint", paddr: at, badge: 0, rights: ALL_RIGHTS });
+    expect(cap("seL4_EndpointObject")).to.deep.equal({
+      type: "Endpoint",
+      paddr: at,
+      badge: 0,
+      rights: ALL_RIGHTS,
+    });
     expect(cap("seL4_NotificationObject")).to.deep.equal({
       type: "Notification",
       paddr: at,
       badge: 0,
       rights: NOTIFICATION_RIGHTS,
     });
-    expect(NOTIFICATION_RIGHTS).to.deep.equal({ read: true, write: true, grant: false, grantReply: false });
+    expect(NOTIFICATION_RIGHTS).to.deep.equal({
+      read: true,
+      write: true,
+      grant: false,
+      grantReply: false,
+    });
     expect(cap("seL4_CapTableObject", 6)).to.deep.equal({
       type: "CNode",
       paddr: at,
@@ -66,8 +76,16 @@ describe("object creation (seL4 createObject / Arch_createObject)", () => {
       guardSize: 0,
       guard: 0,
     });
-    expect(cap("seL4_ARM_PageDirectoryObject")).to.deep.equal({ type: "PageDirectory", paddr: at, mappedASID: null });
-    expect(cap("seL4_ARM_PageTableObject")).to.deep.equal({ type: "PageTable", paddr: at, mapping: null });
+    expect(cap("seL4_ARM_PageDirectoryObject")).to.deep.equal({
+      type: "PageDirectory",
+      paddr: at,
+      mappedASID: null,
+    });
+    expect(cap("seL4_ARM_PageTableObject")).to.deep.equal({
+      type: "PageTable",
+      paddr: at,
+      mapping: null,
+    });
     expect(cap("seL4_ARM_SmallPageObject")).to.deep.equal({
       type: "Frame",
       paddr: at,
@@ -90,8 +108,16 @@ describe("object creation (seL4 createObject / Arch_createObject)", () => {
     const obj = (t: ObjectTypeName, userSize = 0) =>
       createObject(emptyKernelState(DEFAULT_CONFIG), t, at, userSize, false).object;
     expect(obj("seL4_UntypedObject", 12)).to.equal(undefined);
-    expect(obj("seL4_TCBObject")).to.deep.equal({ type: "TCB", paddr: at, ipcBuffer: 0 });
-    expect(obj("seL4_CapTableObject", 3)).to.deep.equal({ type: "CNode", paddr: at, radixBits: 3 });
+    expect(obj("seL4_TCBObject")).to.deep.equal({
+      type: "TCB",
+      paddr: at,
+      ipcBuffer: 0,
+    });
+    expect(obj("seL4_CapTableObject", 3)).to.deep.equal({
+      type: "CNode",
+      paddr: at,
+      radixBits: 3,
+    });
     expect(obj("seL4_ARM_LargePageObject")).to.deep.equal({
       type: "Frame",
       paddr: at,
@@ -122,7 +148,11 @@ describe("copyGlobalMappings", () => {
       d.config = { ...d.config, userTop: userTop as VirtAddr };
       let entries = PMap.empty<number, number>();
       for (const [i, w] of words) entries = entries.set(i, w);
-      d.objects = d.objects.set(globalAt, { type: "PageDirectory", paddr: globalAt, entries });
+      d.objects = d.objects.set(globalAt, {
+        type: "PageDirectory",
+        paddr: globalAt,
+        entries,
+      });
       d.globalPD = globalAt;
     });
   }

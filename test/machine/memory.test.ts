@@ -66,13 +66,36 @@ s = ok(
     rights: 2,
   }),
 );
-s = ok(callLibsel4(s, T, "seL4_ARM_PageTable_Map", (free + 2) as CPtr, { vspace: PD, vaddr: 0x40000000, attr: 3 }));
-s = ok(callLibsel4(s, T, "seL4_ARM_Page_Map", free as CPtr, { vspace: PD, vaddr: 0x40000000, rights: 3, attr: 3 }));
 s = ok(
-  callLibsel4(s, T, "seL4_ARM_Page_Map", (free + 1) as CPtr, { vspace: PD, vaddr: 0x40005000, rights: 3, attr: 3 }),
+  callLibsel4(s, T, "seL4_ARM_PageTable_Map", (free + 2) as CPtr, {
+    vspace: PD,
+    vaddr: 0x40000000,
+    attr: 3,
+  }),
 );
 s = ok(
-  callLibsel4(s, T, "seL4_ARM_Page_Map", (free + 3) as CPtr, { vspace: PD, vaddr: 0x40009000, rights: 3, attr: 3 }),
+  callLibsel4(s, T, "seL4_ARM_Page_Map", free as CPtr, {
+    vspace: PD,
+    vaddr: 0x40000000,
+    rights: 3,
+    attr: 3,
+  }),
+);
+s = ok(
+  callLibsel4(s, T, "seL4_ARM_Page_Map", (free + 1) as CPtr, {
+    vspace: PD,
+    vaddr: 0x40005000,
+    rights: 3,
+    attr: 3,
+  }),
+);
+s = ok(
+  callLibsel4(s, T, "seL4_ARM_Page_Map", (free + 3) as CPtr, {
+    vspace: PD,
+    vaddr: 0x40009000,
+    rights: 3,
+    attr: 3,
+  }),
 );
 s = switchToThread(s, T).state;
 const frame = capOf(s, T, free, "Frame").paddr;
@@ -101,11 +124,23 @@ describe("memory: physical, kernel window, and through a thread's address space"
       vaddr: 0x50000000,
     });
     const noPage = userRead(s, 0x40001000 as VirtAddr, 1);
-    expect(!noPage.ok && noPage.fault).to.include({ kind: "translation", level: "page", fsr: 0x7 });
+    expect(!noPage.ok && noPage.fault).to.include({
+      kind: "translation",
+      level: "page",
+      fsr: 0x7,
+    });
     const readOnly = userWrite(s, 0x40009000 as VirtAddr, bytes(1));
-    expect(!readOnly.ok && readOnly.fault).to.include({ kind: "permission", level: "page", fsr: 0x80f, write: true });
+    expect(!readOnly.ok && readOnly.fault).to.include({
+      kind: "permission",
+      level: "page",
+      fsr: 0x80f,
+      write: true,
+    });
     const kernel = userRead(s, 0xe0000000 as VirtAddr, 1);
-    expect(!kernel.ok && kernel.fault).to.include({ kind: "permission", level: "section" });
+    expect(!kernel.ok && kernel.fault).to.include({
+      kind: "permission",
+      level: "section",
+    });
   });
 
   it("property: a write through any alias is read back through every alias and by the kernel", () => {
@@ -113,7 +148,10 @@ describe("memory: physical, kernel window, and through a thread's address space"
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 4092 }),
-        fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.integer({ min: 0, max: 255 }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
         alias,
         (off, data, readVia) => {
           const w = userWrite(s, (0x40000000 + off) as VirtAddr, new Uint8Array(data));
@@ -140,8 +178,14 @@ describe("memory: physical, kernel window, and through a thread's address space"
         c: fc.constantFrom(free, free + 1, free + 3),
         v: fc.integer({ min: 0, max: 15 }),
       }),
-      fc.record({ k: fc.constant("unmap" as const), c: fc.constantFrom(free, free + 1, free + 3) }),
-      fc.record({ k: fc.constant("read" as const), v: fc.integer({ min: 0, max: 15 }) }),
+      fc.record({
+        k: fc.constant("unmap" as const),
+        c: fc.constantFrom(free, free + 1, free + 3),
+      }),
+      fc.record({
+        k: fc.constant("read" as const),
+        v: fc.integer({ min: 0, max: 15 }),
+      }),
       fc.constant({ k: "switch" as const }),
     );
     fc.assert(
@@ -205,7 +249,10 @@ describe("TCB_SetSpace", () => {
     });
     expect(bad.reply.kind === "error" && bad.reply.error.error).to.equal("IllegalOperation");
     expect(bad.state).to.equal(st);
-    const trunc = callLibsel4(st, T, "seL4_TCB_SetSpace", (free + 10) as CPtr, { fault_ep: 0, cspace_root: C });
+    const trunc = callLibsel4(st, T, "seL4_TCB_SetSpace", (free + 10) as CPtr, {
+      fault_ep: 0,
+      cspace_root: C,
+    });
     expect(trunc.reply.kind === "error" && trunc.reply.error.error).to.equal("TruncatedMessage");
     const good = callLibsel4(st, T, "seL4_TCB_SetSpace", (free + 10) as CPtr, {
       fault_ep: 0,
@@ -223,7 +270,10 @@ describe("TCB_SetSpace", () => {
 
   it("a thread whose VSpace has lost its ASID runs on the global page directory and faults on user addresses", () => {
     let st = ok(
-      callLibsel4(s, T, "seL4_CNode_Delete", C as CPtr, { index: INITIAL_CAP_SLOTS.InitThreadASIDPool, depth: 32 }),
+      callLibsel4(s, T, "seL4_CNode_Delete", C as CPtr, {
+        index: INITIAL_CAP_SLOTS.InitThreadASIDPool,
+        depth: 32,
+      }),
     );
     st = switchToThread(st, T).state;
     expect(st.loadedVSpace?.pd).to.equal(st.globalPD);

@@ -6,7 +6,11 @@ type Op = { kind: "set"; key: number; value: number } | { kind: "delete"; key: n
 
 const keyArb = fc.oneof(fc.nat({ max: 100 }), fc.nat({ max: 2 ** 32 }), fc.maxSafeNat());
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant("set" as const), key: keyArb, value: fc.integer() }),
+  fc.record({
+    kind: fc.constant("set" as const),
+    key: keyArb,
+    value: fc.integer(),
+  }),
   fc.record({ kind: fc.constant("delete" as const), key: keyArb }),
 );
 

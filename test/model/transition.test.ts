@@ -107,18 +107,24 @@ describe("transitions", () => {
     const start = buildFuzzWorld();
     const T = start.machine.initThread;
     fc.assert(
-      fc.property(fc.array(invocationArbitrary({ badShare: 0.1 }), { minLength: 1, maxLength: 40 }), (invs) => {
-        let s: KernelState = start.state;
-        for (const inv of invs) {
-          const fast = withEngine(rootCopyEngine, () => applyInvocation(s, T, inv));
-          const reference = withEngine(immerEngine, () => applyInvocation(s, T, inv));
-          const where = JSON.stringify(inv);
-          expect(fast.reply, where).to.deep.equal(reference.reply);
-          expect(fast.state === s, `${where}: unchanged`).to.equal(reference.state === s);
-          expectEqualStates(fast.state, reference.state, where);
-          s = fast.state;
-        }
-      }),
+      fc.property(
+        fc.array(invocationArbitrary({ badShare: 0.1 }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        (invs) => {
+          let s: KernelState = start.state;
+          for (const inv of invs) {
+            const fast = withEngine(rootCopyEngine, () => applyInvocation(s, T, inv));
+            const reference = withEngine(immerEngine, () => applyInvocation(s, T, inv));
+            const where = JSON.stringify(inv);
+            expect(fast.reply, where).to.deep.equal(reference.reply);
+            expect(fast.state === s, `${where}: unchanged`).to.equal(reference.state === s);
+            expectEqualStates(fast.state, reference.state, where);
+            s = fast.state;
+          }
+        },
+      ),
       { numRuns: 40 },
     );
   });

@@ -11,9 +11,11 @@ import { SCHEMA_FILE, schemaText } from "../../scripts/schema.ts";
  */
 describe("the scenario JSON Schema", () => {
   const committed = readFileSync(SCHEMA_FILE, "utf8");
-  const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(
-    JSON.parse(committed) as object,
-  );
+  const validate = new Ajv({
+    allErrors: true,
+    strict: true,
+    allowUnionTypes: true,
+  }).compile(JSON.parse(committed) as object);
   const valid = [
     ...readdirSync("examples")
       .filter((f) => f.endsWith(".yaml"))

@@ -23,7 +23,10 @@ const unmapKeepsEntryFamily: InvocationFamily<FrameCap, PageInvocation> = {
 
 export const UNMAP_KEEPS_ENTRY: typeof FAMILIES_BY_ARCH = {
   ...FAMILIES_BY_ARCH,
-  aarch32: { ...FAMILIES_BY_ARCH.aarch32, Frame: (ctx) => decodeWith(unmapKeepsEntryFamily, ctx) },
+  aarch32: {
+    ...FAMILIES_BY_ARCH.aarch32,
+    Frame: (ctx) => decodeWith(unmapKeepsEntryFamily, ctx),
+  },
 };
 
 /** Runs `f` with the broken family tables (or the healthy ones when `tables` is null), then puts the previous ones back. */

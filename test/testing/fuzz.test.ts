@@ -15,7 +15,11 @@ async function fuzz(argv: string[]): Promise<{ code: number; out: string; err: s
   console.log = (...a: unknown[]) => void out.push(a.join(" "));
   console.error = (...a: unknown[]) => void err.push(a.join(" "));
   try {
-    return { code: await fuzzCommand(argv), out: out.join("\n"), err: err.join("\n") };
+    return {
+      code: await fuzzCommand(argv),
+      out: out.join("\n"),
+      err: err.join("\n"),
+    };
   } finally {
     console.log = log;
     console.error = error;

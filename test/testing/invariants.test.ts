@@ -59,27 +59,47 @@ describe("each invariant catches its violation (and only the ones that follow fr
   it("pspace_aligned: an object not aligned to its size", () => {
     expect(
       broken(
-        (d) => (d.objects = d.objects.set(0x7ff00004 as PhysAddr, { type: "Endpoint", paddr: 0x7ff00004 as PhysAddr })),
+        (d) =>
+          (d.objects = d.objects.set(0x7ff00004 as PhysAddr, {
+            type: "Endpoint",
+            paddr: 0x7ff00004 as PhysAddr,
+          })),
       ),
     ).to.deep.equal(["pspace_aligned"]);
   });
   it("violations carry the values that show them, as details", () => {
     const bad = transition(s, (d) => (d.objects = d.objects.delete(frame)));
     const [v] = INVARIANTS.valid_caps!(bad);
-    expect(v?.details).to.deep.include({ capType: "Frame", object: frame, found: null });
+    expect(v?.details).to.deep.include({
+      capType: "Frame",
+      object: frame,
+      found: null,
+    });
   });
   it("valid_mdb: a cap whose parent slot is empty", () => {
     const child = [...s.ctes].find(([, c]) => c.parent !== null)!;
-    expect(broken((d) => (d.ctes = d.ctes.set(child[0], { ...child[1], parent: 0x7fff0 as never })))).to.include(
-      "valid_mdb",
-    );
+    expect(
+      broken(
+        (d) =>
+          (d.ctes = d.ctes.set(child[0], {
+            ...child[1],
+            parent: 0x7fff0 as never,
+          })),
+      ),
+    ).to.include("valid_mdb");
   });
   it("untyped_children_inside: an object outside its untyped", () => {
     const [slot, cte] = [...s.ctes].find(([, c]) => c.cap.type === "Frame" && c.parent !== null)!;
     expect(
       broken(
         (d) =>
-          (d.ctes = d.ctes.set(slot, { ...cte, cap: { ...(cte.cap as never as object), paddr: 0xf0000000 } as never })),
+          (d.ctes = d.ctes.set(slot, {
+            ...cte,
+            cap: {
+              ...(cte.cap as never as object),
+              paddr: 0xf0000000,
+            } as never,
+          })),
       ),
     ).to.include("untyped_children_inside");
   });
@@ -88,7 +108,10 @@ describe("each invariant catches its violation (and only the ones that follow fr
       broken((d) => {
         const pool = d.objects.get(d.asidTable.get(0)!)!;
         if (pool.type === "ASIDPool")
-          d.objects = d.objects.set(pool.paddr, { ...pool, entries: pool.entries.set(7, pd) });
+          d.objects = d.objects.set(pool.paddr, {
+            ...pool,
+            entries: pool.entries.set(7, pd),
+          });
       }),
     ).to.include("valid_asid_map");
   });
@@ -108,7 +131,11 @@ describe("each invariant catches its violation (and only the ones that follow fr
             size: "Section",
             paddr: 0x100000 as PhysAddr,
             rights: "VMReadWrite",
-            attributes: { cacheable: true, parityEnabled: false, executeNever: false },
+            attributes: {
+              cacheable: true,
+              parityEnabled: false,
+              executeNever: false,
+            },
             global: false,
           }),
         ),
@@ -129,7 +156,11 @@ describe("each invariant catches its violation (and only the ones that follow fr
                 size: "SmallPage",
                 paddr: 0x5000 as PhysAddr,
                 rights: "VMReadOnly",
-                attributes: { cacheable: true, parityEnabled: false, executeNever: false },
+                attributes: {
+                  cacheable: true,
+                  parityEnabled: false,
+                  executeNever: false,
+                },
                 global: false,
               }),
             ),
@@ -161,7 +192,11 @@ describe("each invariant catches its violation (and only the ones that follow fr
     expect(
       broken((d) => {
         const t = d.objects.get(pt)!;
-        if (t.type === "PageTable") d.objects = d.objects.set(pt, { ...t, entries: t.entries.set(256, 0) });
+        if (t.type === "PageTable")
+          d.objects = d.objects.set(pt, {
+            ...t,
+            entries: t.entries.set(256, 0),
+          });
       }),
     ).to.deep.equal(["valid_objs"]);
     expect(broken((d) => (d.asidTable = d.asidTable.set(9, frame)))).to.deep.equal(["valid_objs"]);
@@ -184,5 +219,9 @@ describe("each invariant catches its violation (and only the ones that follow fr
 
 function setPDE(d: MutableState, index: number, word: number): void {
   const o = d.objects.get(pd)!;
-  if (o.type === "PageDirectory") d.objects = d.objects.set(pd, { ...o, entries: o.entries.set(index, word) });
+  if (o.type === "PageDirectory")
+    d.objects = d.objects.set(pd, {
+      ...o,
+      entries: o.entries.set(index, word),
+    });
 }

@@ -37,18 +37,24 @@ describe("invocations over live caps", () => {
     let calls = 0;
     let succeeded = 0;
     fc.assert(
-      fc.property(fc.array(invocationArbitrary({ badShare: 0.1 }), { minLength: 1, maxLength: 60 }), (invs) => {
-        let s: KernelState = start;
-        for (const inv of invs) {
-          const r = applyInvocation(s, T, inv);
-          calls++;
-          if (r.reply.kind === "error") expect(r.state, JSON.stringify(inv)).to.equal(s);
-          else succeeded++;
-          expect(checkTouched(s, r.state), JSON.stringify(inv)).to.deep.equal([]);
-          s = r.state;
-        }
-        expect(checkAll(s)).to.deep.equal([]);
-      }),
+      fc.property(
+        fc.array(invocationArbitrary({ badShare: 0.1 }), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        (invs) => {
+          let s: KernelState = start;
+          for (const inv of invs) {
+            const r = applyInvocation(s, T, inv);
+            calls++;
+            if (r.reply.kind === "error") expect(r.state, JSON.stringify(inv)).to.equal(s);
+            else succeeded++;
+            expect(checkTouched(s, r.state), JSON.stringify(inv)).to.deep.equal([]);
+            s = r.state;
+          }
+          expect(checkAll(s)).to.deep.equal([]);
+        },
+      ),
       { numRuns: 60 },
     );
     // The arguments come from live caps, so a fair share of calls get through every check.

@@ -6,8 +6,8 @@ import type { MutableState } from "../../model/transition.ts";
 import { objectOfType, putObject } from "../../kernel/store.ts";
 import { seL4_ASIDPoolIndexBits, seL4_PageDirBits } from "./constants.ts";
 import { encodePDE, encodePTE, type PageAttributes } from "./entries.ts";
-import { copyGlobalMappings, PD_ENTRY_SPAN_BITS } from "./globalMappings.ts";
-import { buildKernelWindow } from "./kernelWindow.ts";
+import { copyGlobalMappings, PD_ASID_SLOT, PD_ENTRY_SPAN_BITS } from "./globalMappings.ts";
+import { buildKernelWindow, PPTR_TOP } from "./kernelWindow.ts";
 import { lookupPTSlot } from "./walk.ts";
 
 /**
@@ -40,9 +40,37 @@ export function mapKernelWindow(s: MutableState, physBase: number, kernelEnd: nu
   const globalPT = paddr(globalPD + 0x4000);
   const vectorFrame = paddr(globalPD + 0x5000);
   const window = buildKernelWindow(physBase, s.config.userTop, globalPT, vectorFrame);
-  putObject(s, { type: "PageDirectory", paddr: globalPD, entries: window.pdEntries });
-  putObject(s, { type: "PageTable", paddr: globalPT, entries: window.ptEntries });
+  putObject(s, {
+    type: "PageDirectory",
+    paddr: globalPD,
+    entries: window.pdEntries,
+  });
+  putObject(s, {
+    type: "PageTable",
+    paddr: globalPT,
+    entries: window.ptEntries,
+  });
   s.globalPD = globalPD;
+}
+
+/**
+ * PADDR_TOP: the physical address where the kernel window ends (PPTR_TOP - (PPTR_BASE - physBase)).
+ * RAM at or above it is outside the window: seL4's init_avail_reg drops it from free memory, and
+ * create_untypeds then hands it out as device untyped.
+ */
+export function paddrTop(physBase: number, userTop: number): number {
+  return physBase + PPTR_TOP - userTop;
+}
+
+/**
+ * ARM32's mode_reserved_region (include/arch/arm/arch/32/mode/kernel/vspace.h) as a physical
+ * range: the MiB of kernel window at directory slot PD_ASID_SLOT (kernel VA 0xff000000), which
+ * every page directory uses to hold its hardware ASID, so the window cannot use the memory behind
+ * it. arch_init_freemem reserves it whether or not RAM lies there.
+ */
+export function modeReservedRegion(physBase: number, userTop: number): readonly [number, number] {
+  const start = physBase + PD_ASID_SLOT * 2 ** PD_ENTRY_SPAN_BITS - userTop;
+  return [start, start + 2 ** PD_ENTRY_SPAN_BITS];
 }
 
 /** seL4's arch_get_n_paging: one page table per 1 MiB directory slot the range touches. */
@@ -79,12 +107,22 @@ export function createItAddressSpace(
       pagingCaps.push({
         type: "PageTable",
         paddr: pt,
-        mapping: { asid: asid(IT_ASID), vaddr: ((firstSlot + i) * 2 ** PD_ENTRY_SPAN_BITS) as VirtAddr },
+        mapping: {
+          asid: asid(IT_ASID),
+          vaddr: ((firstSlot + i) * 2 ** PD_ENTRY_SPAN_BITS) as VirtAddr,
+        },
       });
     });
   }
   putObject(s, { type: "PageDirectory", paddr: vspace, entries });
-  return { vspaceCap: { type: "PageDirectory", paddr: vspace, mappedASID: asid(IT_ASID) }, pagingCaps };
+  return {
+    vspaceCap: {
+      type: "PageDirectory",
+      paddr: vspace,
+      mappedASID: asid(IT_ASID),
+    },
+    pagingCaps,
+  };
 }
 
 /**
@@ -92,7 +130,12 @@ export function createItAddressSpace(
  * capsim keeps frames as objects, so the frame object is recorded here too.
  */
 export function createItFrameCap(s: MutableState, pptr: PhysAddr, vptr: VirtAddr): FrameCap {
-  putObject(s, { type: "Frame", paddr: pptr, size: "SmallPage", isDevice: false });
+  putObject(s, {
+    type: "Frame",
+    paddr: pptr,
+    size: "SmallPage",
+    isDevice: false,
+  });
   return {
     type: "Frame",
     paddr: pptr,
@@ -113,7 +156,11 @@ export function mapItFrameCap(s: MutableState, vspace: PhysAddr, cap: FrameCap, 
   const slot = lookupPTSlot(s, vspace, cap.mapping.vaddr);
   if (!slot.ok)
     throw new Error(`capsim internal error: no page table under the initial thread's frame at ${cap.mapping.vaddr}`);
-  const attributes: PageAttributes = { cacheable: true, parityEnabled: false, executeNever: !executable };
+  const attributes: PageAttributes = {
+    cacheable: true,
+    parityEnabled: false,
+    executeNever: !executable,
+  };
   const pt = objectOfType(s, slot.value.table, "PageTable");
   const pte = encodePTE({
     kind: "Page",
@@ -135,12 +182,18 @@ export interface ItASIDPool {
 /** seL4's create_it_asid_pool: the pool covering ASIDs from 0, and the ASID control cap. */
 export function createItASIDPool(s: MutableState, pool: PhysAddr): ItASIDPool {
   putObject(s, { type: "ASIDPool", paddr: pool, entries: PMap.empty() });
-  return { asidPoolCap: { type: "ASIDPool", paddr: pool, asidBase: asid(0) }, asidControlCap: { type: "ASIDControl" } };
+  return {
+    asidPoolCap: { type: "ASIDPool", paddr: pool, asidBase: asid(0) },
+    asidControlCap: { type: "ASIDControl" },
+  };
 }
 
 /** seL4's write_it_asid_pool: the initial thread's directory under IT_ASID, and the pool in the ASID table. */
 export function writeItASIDPool(s: MutableState, pool: PhysAddr, vspace: PhysAddr): void {
   const p = objectOfType(s, pool, "ASIDPool");
-  putObject(s, { ...p, entries: p.entries.set(IT_ASID % 2 ** seL4_ASIDPoolIndexBits, vspace) });
+  putObject(s, {
+    ...p,
+    entries: p.entries.set(IT_ASID % 2 ** seL4_ASIDPoolIndexBits, vspace),
+  });
   s.asidTable = s.asidTable.set(Math.floor(IT_ASID / 2 ** seL4_ASIDPoolIndexBits), pool);
 }

@@ -7,7 +7,13 @@ import type { Aarch32FrameSize } from "../../model/caps.ts";
  */
 export const seL4_WordBits = 32;
 export const seL4_SlotBits = 4; // a CTE is 16 bytes
-export const seL4_TCBBits = 9; // without FPU state
+/**
+ * seL4_TCBBits: 10 when the kernel saves FPU state in the TCB (CONFIG_HAVE_FPU, on by default for
+ * ARM32 from seL4 13.0.0: KernelAArch32FPUEnableContextSwitch), 9 without. The FPU registers
+ * (264 bytes of user_fpu_state_t) change no other object's size.
+ */
+export const seL4_TCBBits = 10;
+export const seL4_TCBBits_NoFPU = 9;
 export const seL4_EndpointBits = 4;
 export const seL4_NotificationBits = 4;
 export const seL4_PageTableBits = 10;
@@ -37,5 +43,10 @@ export const AARCH32_SIZES: KernelSizes = {
   asidPoolBits: seL4_ASIDPoolBits,
   minUntypedBits: seL4_MinUntypedBits,
   maxUntypedBits: seL4_MaxUntypedBits,
-  frameBits: { SmallPage: 12, LargePage: 16, Section: 20, SuperSection: 24 } satisfies Record<Aarch32FrameSize, number>,
+  frameBits: {
+    SmallPage: 12,
+    LargePage: 16,
+    Section: 20,
+    SuperSection: 24,
+  } satisfies Record<Aarch32FrameSize, number>,
 };

@@ -55,7 +55,11 @@ export const INVALID_ENTRY: InvalidEntry = { kind: "Invalid" };
 
 /** seL4_ARM_VMAttributes word: bit 0 PageCacheable, bit 1 ParityEnabled, bit 2 ExecuteNever. */
 export function attributesFromWord(w: number): PageAttributes {
-  return { cacheable: (w & 1) !== 0, parityEnabled: (w & 2) !== 0, executeNever: (w & 4) !== 0 };
+  return {
+    cacheable: (w & 1) !== 0,
+    parityEnabled: (w & 2) !== 0,
+    executeNever: (w & 4) !== 0,
+  };
 }
 /** The seL4_ARM_VMAttributes word of a set of attributes. */
 export function wordFromAttributes(a: PageAttributes): number {
@@ -64,7 +68,12 @@ export function wordFromAttributes(a: PageAttributes): number {
 /** seL4_ARM_Default_VMAttributes: cacheable, parity, executable. */
 export const DEFAULT_ATTRIBUTES: PageAttributes = attributesFromWord(3);
 
-const AP_OF: Readonly<Record<VMRights, number>> = { VMNoAccess: 0, VMKernelOnly: 1, VMReadOnly: 2, VMReadWrite: 3 };
+const AP_OF: Readonly<Record<VMRights, number>> = {
+  VMNoAccess: 0,
+  VMKernelOnly: 1,
+  VMReadOnly: 2,
+  VMReadWrite: 3,
+};
 const RIGHTS_OF: readonly VMRights[] = ["VMNoAccess", "VMKernelOnly", "VMReadOnly", "VMReadWrite"];
 
 // Memory type (seL4 makeUserPDE/PTE): cacheable is TEX=0b101 with B=1 (write-back), otherwise
@@ -76,7 +85,11 @@ export function decodePDE(word: number): PDE {
   const w = word >>> 0;
   switch (w & 3) {
     case 1:
-      return { kind: "Table", paddr: ((w & 0xfffffc00) >>> 0) as PhysAddr, parityEnabled: ((w >>> 9) & 1) === 1 };
+      return {
+        kind: "Table",
+        paddr: ((w & 0xfffffc00) >>> 0) as PhysAddr,
+        parityEnabled: ((w >>> 9) & 1) === 1,
+      };
     case 2: {
       const superSection = ((w >>> 18) & 1) === 1;
       const tex = (w >>> 12) & 7;

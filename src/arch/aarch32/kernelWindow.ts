@@ -8,7 +8,11 @@ export const PPTR_TOP = 0xfff00000;
 /** The vector table's virtual address (PPTR_VECTOR_TABLE). */
 export const PPTR_VECTOR_TABLE = 0xffff0000;
 
-const KERNEL: PageAttributes = { cacheable: true, parityEnabled: true, executeNever: false };
+const KERNEL: PageAttributes = {
+  cacheable: true,
+  parityEnabled: true,
+  executeNever: false,
+};
 
 /** The kernel's global page directory and page table, as map_kernel_window fills them. */
 export interface KernelWindow {
@@ -68,9 +72,18 @@ export function buildKernelWindow(
       size: "SmallPage",
       paddr: vectorFrame,
       rights: "VMKernelOnly",
-      attributes: { cacheable: true, parityEnabled: false, executeNever: false },
+      attributes: {
+        cacheable: true,
+        parityEnabled: false,
+        executeNever: false,
+      },
       global: true,
     }),
   );
-  return { pdEntries: pd, ptEntries: pt, physStart: physBase, physEnd: physOf(PPTR_TOP / 2 ** 20) };
+  return {
+    pdEntries: pd,
+    ptEntries: pt,
+    physStart: physBase,
+    physEnd: physOf(PPTR_TOP / 2 ** 20),
+  };
 }

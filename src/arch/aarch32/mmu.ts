@@ -7,7 +7,12 @@ import { resolve } from "./walk.ts";
 
 /** What the MMU made of an access: a physical address, or a translation fault at a level. */
 export type Translation =
-  | { readonly ok: true; readonly paddr: number; readonly line: TLBEntry; readonly fromTLB: boolean }
+  | {
+      readonly ok: true;
+      readonly paddr: number;
+      readonly line: TLBEntry;
+      readonly fromTLB: boolean;
+    }
   | {
       readonly ok: false;
       readonly fault: "translation";
@@ -37,7 +42,15 @@ export function mmuTranslate(s: KernelState, vaddr: VirtAddr): { state: KernelSt
   for (const tag of [loaded.hwASID, GLOBAL_TLB_TAG]) {
     const line = s.tlb.get(tlbKey(tag, vaddr));
     if (line !== undefined)
-      return { state: s, translation: { ok: true, paddr: line.pbase + (vaddr - line.vbase), line, fromTLB: true } };
+      return {
+        state: s,
+        translation: {
+          ok: true,
+          paddr: line.pbase + (vaddr - line.vbase),
+          line,
+          fromTLB: true,
+        },
+      };
   }
   const r = resolve(s, loaded.pd, vaddr);
   if (!r.mapped)
@@ -65,7 +78,15 @@ export function mmuTranslate(s: KernelState, vaddr: VirtAddr): { state: KernelSt
   const state = transition(s, (d) => {
     d.tlb = d.tlb.set(key, line);
   });
-  return { state, translation: { ok: true, paddr: r.frame + (vaddr - r.vbase), line, fromTLB: false } };
+  return {
+    state,
+    translation: {
+      ok: true,
+      paddr: r.frame + (vaddr - r.vbase),
+      line,
+      fromTLB: false,
+    },
+  };
 }
 
 /** The bytes a TLB line covers. */

@@ -47,13 +47,24 @@ export function createObject(
   if (frameSize !== undefined) {
     return {
       object: { type: "Frame", paddr, size: frameSize, isDevice },
-      cap: { type: "Frame", paddr, size: frameSize, vmRights: "VMReadWrite", isDevice, mapping: null },
+      cap: {
+        type: "Frame",
+        paddr,
+        size: frameSize,
+        vmRights: "VMReadWrite",
+        isDevice,
+        mapping: null,
+      },
     };
   }
   switch (type) {
     case "seL4_ARM_PageDirectoryObject":
       return {
-        object: { type: "PageDirectory", paddr, entries: copyGlobalMappings(s, PMap.empty()) },
+        object: {
+          type: "PageDirectory",
+          paddr,
+          entries: copyGlobalMappings(s, PMap.empty()),
+        },
         cap: { type: "PageDirectory", paddr, mappedASID: null },
       };
     case "seL4_ARM_PageTableObject":

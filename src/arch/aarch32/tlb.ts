@@ -50,7 +50,13 @@ export function invalidateTranslationSingle(s: MutableState, hw: HWASID, a: ASID
   s.tlb = tlb;
   // The page's address is a field of the effect; `why` stays a constant string, so the hot
   // path formats nothing (explain prints both).
-  s.effects.push({ kind: "tlbFlushPage", asid: a, hwASID: hw, vaddr: alignDown(vaddr, 12), why });
+  s.effects.push({
+    kind: "tlbFlushPage",
+    asid: a,
+    hwASID: hw,
+    vaddr: alignDown(vaddr, 12),
+    why,
+  });
 }
 
 function sizeBitsOfLine(line: TLBEntry): number {

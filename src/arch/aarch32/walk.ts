@@ -54,7 +54,10 @@ export const readPTE = (s: KernelState, slot: TableSlot): Entry => decodePTE(rea
 export function lookupPTSlot(s: KernelState, pd: PhysAddr, v: VirtAddr): Result<TableSlot, LookupFailure> {
   const pde = readPDE(s, lookupPDSlot(pd, v));
   if (pde.kind !== "Table") return err({ kind: "MissingCapability", bitsLeft: 20 });
-  return ok({ table: pde.paddr, index: bitField(v, 12, seL4_PageTableIndexBits) });
+  return ok({
+    table: pde.paddr,
+    index: bitField(v, 12, seL4_PageTableIndexBits),
+  });
 }
 
 /** What the MMU finds for a virtual address: the page, its entry and where that entry lives. */
@@ -100,7 +103,10 @@ export function resolve(s: KernelState, pd: PhysAddr, vaddr: VirtAddr): Resolved
   let slot: TableSlot;
   if (pde.kind === "Invalid") return { mapped: false, level: "PageDirectory" };
   if (pde.kind === "Table") {
-    slot = { table: pde.paddr, index: bitField(vaddr, 12, seL4_PageTableIndexBits) };
+    slot = {
+      table: pde.paddr,
+      index: bitField(vaddr, 12, seL4_PageTableIndexBits),
+    };
     leaf = readPTE(s, slot);
     if (leaf.kind !== "Page") return { mapped: false, level: "PageTable" };
   } else {

@@ -52,8 +52,9 @@ export const AARCH64_SIZES: KernelSizes = {
   asidPoolBits: seL4_ASIDPoolBits,
   minUntypedBits: seL4_MinUntypedBits,
   maxUntypedBits: seL4_MaxUntypedBits,
-  frameBits: { SmallPage: seL4_PageBits, LargePage: seL4_LargePageBits, HugePage: seL4_HugePageBits } satisfies Record<
-    Aarch64FrameSize,
-    number
-  >,
+  frameBits: {
+    SmallPage: seL4_PageBits,
+    LargePage: seL4_LargePageBits,
+    HugePage: seL4_HugePageBits,
+  } satisfies Record<Aarch64FrameSize, number>,
 };

@@ -58,13 +58,22 @@ export const MAIR_DEVICE_nGnRnE = 0;
 export const MAIR_NORMAL = 4;
 
 /** AP[2:1] of each right (APFromVMRights): RW 1 (EL0 rw), RO 3 (EL0 r), KernelOnly 0 (EL1 rw only). */
-const AP_OF: Readonly<Record<VMRights, number>> = { VMReadWrite: 1, VMReadOnly: 3, VMKernelOnly: 0, VMNoAccess: 0 };
+const AP_OF: Readonly<Record<VMRights, number>> = {
+  VMReadWrite: 1,
+  VMReadOnly: 3,
+  VMKernelOnly: 0,
+  VMNoAccess: 0,
+};
 /** vmRightsFromPTE: AP 0 and 2 are kernel-only. */
 const RIGHTS_OF: readonly VMRights[] = ["VMKernelOnly", "VMReadWrite", "VMKernelOnly", "VMReadOnly"];
 
 /** Which frame a block or page descriptor maps at each level (4 KiB granule). */
 const SIZE_AT_LEVEL: readonly (Aarch64FrameSize | undefined)[] = [undefined, "HugePage", "LargePage", "SmallPage"];
-const ADDRESS_BITS_BELOW: Readonly<Record<Aarch64FrameSize, number>> = { SmallPage: 12, LargePage: 21, HugePage: 30 };
+const ADDRESS_BITS_BELOW: Readonly<Record<Aarch64FrameSize, number>> = {
+  SmallPage: 12,
+  LargePage: 21,
+  HugePage: 30,
+};
 
 const TWO_32 = 2 ** 32;
 const LO_MASK = 0xffffffffn;
@@ -104,7 +113,10 @@ export function decodePTE(word: PTEWord, level: Level): PTE {
     size,
     paddr: (addr - (addr % 2 ** ADDRESS_BITS_BELOW[size])) as PhysAddr,
     rights: RIGHTS_OF[(lo >>> 6) & 3] as VMRights,
-    attributes: { cacheable: ((lo >>> 2) & 7) === MAIR_NORMAL, executeNever: ((hi >>> 22) & 1) === 1 },
+    attributes: {
+      cacheable: ((lo >>> 2) & 7) === MAIR_NORMAL,
+      executeNever: ((hi >>> 22) & 1) === 1,
+    },
     global: ((lo >>> 11) & 1) === 0,
   };
 }

@@ -20,7 +20,11 @@ export function deleteASID(s: MutableState, a: ASID, vspace: PhysAddr): void {
   const pool = getObjectOfType(s, poolAddr, "ASIDPool");
   if (pool === undefined || pool.entries.get(asidLow(a)) !== vspace) return;
   invalidateTLBByASID(s, a, `ASID ${a} was deleted with its VSpace`);
-  putObject(s, { type: "ASIDPool", paddr: pool.paddr, entries: pool.entries.delete(asidLow(a)) });
+  putObject(s, {
+    type: "ASIDPool",
+    paddr: pool.paddr,
+    entries: pool.entries.delete(asidLow(a)),
+  });
   setVMRoot(s, s.currentThread);
 }
 

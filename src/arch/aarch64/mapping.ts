@@ -31,7 +31,14 @@ export function makeUserPagePTE(
   rights: VMRights,
   attributes: PageAttributes,
 ): PTEWord {
-  return encodePTE({ kind: "Page", size, paddr: frame, rights, attributes, global: false });
+  return encodePTE({
+    kind: "Page",
+    size,
+    paddr: frame,
+    rights,
+    attributes,
+    global: false,
+  });
 }
 
 /**

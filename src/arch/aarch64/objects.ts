@@ -44,18 +44,33 @@ export function createObject(
   if (frameSize !== undefined) {
     return {
       object: { type: "Frame", paddr, size: frameSize, isDevice },
-      cap: { type: "Frame", paddr, size: frameSize, vmRights: "VMReadWrite", isDevice, mapping: null },
+      cap: {
+        type: "Frame",
+        paddr,
+        size: frameSize,
+        vmRights: "VMReadWrite",
+        isDevice,
+        mapping: null,
+      },
     };
   }
   switch (type) {
     case "seL4_ARM_VSpaceObject":
       return {
-        object: { type: "VSpace", paddr, entries: PMap.empty<number, PTEWord>() },
+        object: {
+          type: "VSpace",
+          paddr,
+          entries: PMap.empty<number, PTEWord>(),
+        },
         cap: { type: "VSpace", paddr, mappedASID: null },
       };
     case "seL4_ARM_PageTableObject":
       return {
-        object: { type: "PageTable64", paddr, entries: PMap.empty<number, PTEWord>() },
+        object: {
+          type: "PageTable64",
+          paddr,
+          entries: PMap.empty<number, PTEWord>(),
+        },
         cap: { type: "PageTable", paddr, mapping: null },
       };
     default:

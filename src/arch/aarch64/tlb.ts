@@ -30,7 +30,12 @@ export function invalidateTLBByASID(s: MutableState, a: ASID, why: string): void
     (hw as number) !== (a as number)
       ? ` (seL4 16.0.0 truncates the ASID to 8 bits here, issue #1735: hardware ASID ${hw} is flushed, ASID ${a}'s lines stay)`
       : "";
-  s.effects.push({ kind: "tlbFlushASID", asid: a, hwASID: hw, why: why + truncated });
+  s.effects.push({
+    kind: "tlbFlushASID",
+    asid: a,
+    hwASID: hw,
+    why: why + truncated,
+  });
 }
 
 /**
@@ -48,5 +53,11 @@ export function invalidateTLBByASIDVA(s: MutableState, a: ASID, vaddr: VirtAddr,
     if (line.vbase <= vaddr && vaddr < line.vbase + 2 ** bits) tlb = tlb.delete(key);
   }
   s.tlb = tlb;
-  s.effects.push({ kind: "tlbFlushPage", asid: a, hwASID: hw, vaddr: alignDown(vaddr, 12), why });
+  s.effects.push({
+    kind: "tlbFlushPage",
+    asid: a,
+    hwASID: hw,
+    vaddr: alignDown(vaddr, 12),
+    why,
+  });
 }

@@ -21,5 +21,8 @@ export function setVMRoot(s: MutableState, tcb: PhysAddr | null): void {
   if (root.type !== "VSpace" || root.mappedASID === null) return loadGlobal();
   const found = findVSpaceForASID(s, root.mappedASID);
   if (!found.ok || found.value !== root.paddr) return loadGlobal();
-  s.loadedVSpace = { pd: root.paddr, hwASID: root.mappedASID as number as HWASID };
+  s.loadedVSpace = {
+    pd: root.paddr,
+    hwASID: root.mappedASID as number as HWASID,
+  };
 }

@@ -53,7 +53,12 @@ export function lookupPTSlot(s: KernelState, vspace: PhysAddr, v: VirtAddr): PTS
     slot = { table: pte.paddr, index: uptIndex(v, level) };
     pte = decodePTE(readPTEWord(s, slot), level);
   }
-  return { slot, ptBitsLeft: uptLevelShift(UPT_LEVELS - 1 - level), level, pte };
+  return {
+    slot,
+    ptBitsLeft: uptLevelShift(UPT_LEVELS - 1 - level),
+    level,
+    pte,
+  };
 }
 
 /** What the MMU finds for a virtual address: the page, its entry and where that entry lives. */
@@ -86,7 +91,11 @@ export function resolve(s: KernelState, vspace: PhysAddr, vaddr: VirtAddr): Reso
   const found = lookupPTSlot(s, vspace, vaddr);
   const e = found.pte;
   if (e.kind !== "Page")
-    return { mapped: false, level: found.level === 0 ? "VSpace" : "PageTable", armLevel: found.level };
+    return {
+      mapped: false,
+      level: found.level === 0 ? "VSpace" : "PageTable",
+      armLevel: found.level,
+    };
   const pageSize = 2 ** found.ptBitsLeft;
   const offset = vaddr % pageSize;
   return {
@@ -114,6 +123,11 @@ export function listTable(
   if (o === undefined || (o.type !== "VSpace" && o.type !== "PageTable64")) return [];
   const rows: { index: number; slot: PhysAddr; word: PTEWord; entry: PTE }[] = [];
   for (const [index, word] of o.entries.entries())
-    rows.push({ index, slot: slotPhysAddr({ table, index }), word, entry: decodePTE(word, level) });
+    rows.push({
+      index,
+      slot: slotPhysAddr({ table, index }),
+      word,
+      entry: decodePTE(word, level),
+    });
   return rows;
 }

@@ -18,7 +18,12 @@ export const readStep: StepHandler<"read"> = (ctx, step) => {
         },
       }
     : vmFaultOutcome(r.fault);
-  return { state: r.state, action: `read ${length} bytes at ${hex(v)}`, outcome, effects: [] };
+  return {
+    state: r.state,
+    action: `read ${length} bytes at ${hex(v)}`,
+    outcome,
+    effects: [],
+  };
 };
 
 /** `write: { vaddr, value | bytes }`: a user store; `value` is written as one little-endian word. */
@@ -30,5 +35,10 @@ export const writeStep: StepHandler<"write"> = (ctx, step) => {
     : new Uint8Array([0, 1, 2, 3].map((i) => Math.floor((w.value ?? 0) / 2 ** (8 * i)) % 256));
   const r = userWrite(ctx.state, v, data);
   const outcome = r.ok ? { kind: "ok" as const, values: {} } : vmFaultOutcome(r.fault);
-  return { state: r.state, action: `write ${data.length} bytes at ${hex(v)}`, outcome, effects: [] };
+  return {
+    state: r.state,
+    action: `write ${data.length} bytes at ${hex(v)}`,
+    outcome,
+    effects: [],
+  };
 };

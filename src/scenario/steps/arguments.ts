@@ -11,7 +11,11 @@ const RIGHT_NAMES: Readonly<Record<string, number>> = {
   seL4_CanWrite: 1,
   seL4_NoRights: 0,
 };
-const ATTR_BITS: Readonly<Record<string, number>> = { PageCacheable: 1, ParityEnabled: 2, ExecuteNever: 4 };
+const ATTR_BITS: Readonly<Record<string, number>> = {
+  PageCacheable: 1,
+  ParityEnabled: 2,
+  ExecuteNever: 4,
+};
 /** seL4_ARM_Default_VMAttributes: cacheable and parity-enabled. */
 const DEFAULT_VM_ATTRIBUTES = 3;
 

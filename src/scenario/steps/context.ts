@@ -16,9 +16,14 @@ export type Path = readonly (string | number)[];
 
 /** The outcome of a step, compared against its expectation. */
 export type Outcome =
-  | { readonly kind: "ok"; readonly values: Readonly<Record<string, number | boolean | string>> }
+  | {
+      readonly kind: "ok";
+      readonly values: Readonly<Record<string, number | boolean | string>>;
+    }
   | { readonly kind: "error"; readonly error: SyscallError }
-  | { readonly kind: "fault"; readonly text: string; readonly fault?: VMFault };
+  | { readonly kind: "fault"; readonly text: string; readonly fault?: VMFault }
+  /** capsim's own answer, not seL4's: what the call would do is outside capsim's model */
+  | { readonly kind: "notModelled"; readonly why: string };
 
 /** What a handler did: the state after the step, and what to report. */
 export interface StepResult {
@@ -123,17 +128,35 @@ export function invocationResult(action: string, r: InvokeResult): StepResult {
     return {
       state: r.state,
       action,
-      outcome: { kind: "ok", values: mr0 !== undefined ? { paddr: mr0, mr0 } : {} },
+      outcome: {
+        kind: "ok",
+        values: mr0 !== undefined ? { paddr: mr0, mr0 } : {},
+      },
       effects: reply.effects,
     };
   }
   if (reply.kind === "error")
-    return { state: r.state, action, outcome: { kind: "error", error: reply.error }, effects: [] };
+    return {
+      state: r.state,
+      action,
+      outcome: { kind: "error", error: reply.error },
+      effects: [],
+    };
+  if (reply.kind === "notModelled")
+    return {
+      state: r.state,
+      action,
+      outcome: { kind: "notModelled", why: reply.why },
+      effects: [],
+    };
   const f = reply.fault;
   return {
     state: r.state,
     action,
-    outcome: { kind: "fault", text: `cap fault: ${f.which} cptr ${f.cptr} did not resolve (${f.lookupFailure.kind})` },
+    outcome: {
+      kind: "fault",
+      text: `cap fault: ${f.which} cptr ${f.cptr} did not resolve (${f.lookupFailure.kind})`,
+    },
     effects: [],
   };
 }

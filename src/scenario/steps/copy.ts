@@ -14,7 +14,15 @@ export const copyStep: StepHandler<"copy"> = (ctx, step) => {
   const dest = ctx.newSlot(c.as, ["copy", "as"]);
   const mint = c.rights !== undefined;
   const rights = mint ? rightsWord(ctx, c.rights, ["copy", "rights"]) : ALL_RIGHTS;
-  const params = { dest_index: dest, dest_depth: 32, src_root: CNODE, src_index: src, src_depth: 32, rights, badge: 0 };
+  const params = {
+    dest_index: dest,
+    dest_depth: 32,
+    src_root: CNODE,
+    src_index: src,
+    src_depth: 32,
+    rights,
+    badge: 0,
+  };
   const result = callLibsel4(
     ctx.state,
     ctx.thread,

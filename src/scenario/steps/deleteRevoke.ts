@@ -11,7 +11,10 @@ function onNamedSlot(ctx: StepContext, verb: "delete" | "revoke", name: string):
   const cnode = INITIAL_CAP_SLOTS.InitThreadCNode as CPtr;
   return invocationResult(
     `${verb} ${name}`,
-    callLibsel4(ctx.state, ctx.thread, fnName, cnode, { index: slot, depth: 32 }),
+    callLibsel4(ctx.state, ctx.thread, fnName, cnode, {
+      index: slot,
+      depth: 32,
+    }),
   );
 }
 

@@ -15,13 +15,32 @@ const SLOT_KEYS = ["dest", "src", "pivot"];
  * slot its own way; the default is CNode_Copy/Mint/Move/Mutate's dest_index and dest_depth.
  */
 const DEST_PARAMETERS: Readonly<Record<string, (slot: number) => Record<string, number>>> = {
-  seL4_Untyped_Retype: (slot) => ({ root: CNODE, node_index: 0, node_depth: 0, node_offset: slot }),
-  seL4_ARM_ASIDControl_MakePool: (slot) => ({ root: CNODE, index: slot, depth: WORD_DEPTH }),
+  seL4_Untyped_Retype: (slot) => ({
+    root: CNODE,
+    node_index: 0,
+    node_depth: 0,
+    node_offset: slot,
+  }),
+  seL4_ARM_ASIDControl_MakePool: (slot) => ({
+    root: CNODE,
+    index: slot,
+    depth: WORD_DEPTH,
+  }),
   seL4_CNode_Delete: (slot) => ({ index: slot, depth: WORD_DEPTH }),
   seL4_CNode_Revoke: (slot) => ({ index: slot, depth: WORD_DEPTH }),
+  seL4_CNode_SaveCaller: (slot) => ({ index: slot, depth: WORD_DEPTH }),
+  seL4_CNode_CancelBadgedSends: (slot) => ({ index: slot, depth: WORD_DEPTH }),
+  seL4_IRQControl_Get: (slot) => ({
+    root: CNODE,
+    index: slot,
+    depth: WORD_DEPTH,
+  }),
 };
 const destParameters = (fnName: string, slot: number) =>
-  DEST_PARAMETERS[fnName]?.(slot) ?? { dest_index: slot, dest_depth: WORD_DEPTH };
+  DEST_PARAMETERS[fnName]?.(slot) ?? {
+    dest_index: slot,
+    dest_depth: WORD_DEPTH,
+  };
 
 /** `dest`, `src` or `pivot`: one name standing for libsel4's root/index/depth parameters. */
 function slotParameters(
@@ -33,7 +52,11 @@ function slotParameters(
 ): Record<string, number> {
   if (typeof raw !== "string") ctx.usage(sub, `expected a slot name, found ${JSON.stringify(raw)}`);
   if (key === "dest") return destParameters(fnName, ctx.newSlot(raw, sub));
-  return { [`${key}_root`]: CNODE, [`${key}_index`]: ctx.slotOf(raw, sub), [`${key}_depth`]: WORD_DEPTH };
+  return {
+    [`${key}_root`]: CNODE,
+    [`${key}_index`]: ctx.slotOf(raw, sub),
+    [`${key}_depth`]: WORD_DEPTH,
+  };
 }
 
 /** `invoke: seL4_...`: any invocation by its libsel4 name, with libsel4's parameter names. */

@@ -23,5 +23,10 @@ export const resolveStep: StepHandler<"resolve"> = (ctx, step) => {
         },
       }
     : { kind: "ok", values: { mapped: false, level: r.level } };
-  return { state: ctx.state, action: `resolve ${hex(v)} in ${vspace}`, outcome, effects: [] };
+  return {
+    state: ctx.state,
+    action: `resolve ${hex(v)} in ${vspace}`,
+    outcome,
+    effects: [],
+  };
 };

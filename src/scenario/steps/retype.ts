@@ -8,7 +8,9 @@ import { invocationResult, type StepHandler } from "./context.ts";
 
 /**
  * `retype: { type, as, from?, size_bits?, count? }`: seL4_Untyped_Retype into consecutive
- * free slots. Without `from`, the untypeds are tried in bootinfo order until one has room.
+ * free slots. Without `from`, the RAM untypeds are tried in bootinfo order until one has room:
+ * device untypeds come first in bootinfo but cannot hold kernel objects, and a frame from one is
+ * device memory, which is rarely what a scenario means.
  */
 export const retypeStep: StepHandler<"retype"> = (ctx, step) => {
   const r = step.retype;
@@ -25,7 +27,9 @@ export const retypeStep: StepHandler<"retype"> = (ctx, step) => {
     ctx.usage(["retype", "as"], "the names of one retype must take consecutive free slots");
   const { untypedList, untyped } = ctx.machine.bootInfo;
   const sources =
-    r.from !== undefined ? [ctx.slotOf(r.from, ["retype", "from"])] : untypedList.map((_, i) => untyped.start + i);
+    r.from !== undefined
+      ? [ctx.slotOf(r.from, ["retype", "from"])]
+      : untypedList.flatMap((u, i) => (u.isDevice ? [] : [untyped.start + i]));
   const params = {
     root: INITIAL_CAP_SLOTS.InitThreadCNode,
     type: objectTypeNumber(type, ctx.state.config.api),

@@ -11,7 +11,10 @@ export const switchStep: StepHandler<"switch"> = (ctx, step) => {
   return {
     state,
     action: `switch to ${name}`,
-    outcome: { kind: "ok", values: { pd: loaded?.pd ?? -1, hwASID: loaded?.hwASID ?? -1 } },
+    outcome: {
+      kind: "ok",
+      values: { pd: loaded?.pd ?? -1, hwASID: loaded?.hwASID ?? -1 },
+    },
     effects,
   };
 };

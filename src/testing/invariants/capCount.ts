@@ -52,4 +52,8 @@ const capCountDelta = (c: StateChange, out: Violation[]): void => {
   );
 };
 
-export const CAP_COUNT: InvariantCheck = { name: "cap_count", full: capCountMatches, delta: capCountDelta };
+export const CAP_COUNT: InvariantCheck = {
+  name: "cap_count",
+  full: capCountMatches,
+  delta: capCountDelta,
+};

@@ -68,7 +68,13 @@ export class StateChange {
         const was = a?.type === type ? a.entries : NO_ENTRIES;
         const now = b?.type === type ? b.entries : NO_ENTRIES;
         for (const index of was.changedKeys(now))
-          out.push({ table, type, index, before: was.get(index), after: now.get(index) });
+          out.push({
+            table,
+            type,
+            index,
+            before: was.get(index),
+            after: now.get(index),
+          });
       }
     }
     return (this.changedEntries = out);

@@ -23,7 +23,12 @@ export function sameKernelWindow(
       return violation(
         "equal_kernel_mappings",
         `page directory ${hex(addr)} slot ${i} differs from the global directory's`,
-        { pd: addr, index: i, word: o.entries.get(i) ?? 0, global: global.entries.get(i) ?? 0 },
+        {
+          pd: addr,
+          index: i,
+          word: o.entries.get(i) ?? 0,
+          global: global.entries.get(i) ?? 0,
+        },
       );
     }
   }

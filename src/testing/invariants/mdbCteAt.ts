@@ -46,4 +46,8 @@ const mdbCteAtDelta = (c: StateChange, out: Violation[]): void => {
   for (const [p, child] of c.links) out.push(...childLinkViolation(c.after, p, child));
 };
 
-export const MDB_CTE_AT: InvariantCheck = { name: "mdb_cte_at", full: mdbChildrenLinked, delta: mdbCteAtDelta };
+export const MDB_CTE_AT: InvariantCheck = {
+  name: "mdb_cte_at",
+  full: mdbChildrenLinked,
+  delta: mdbCteAtDelta,
+};

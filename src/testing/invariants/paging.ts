@@ -54,7 +54,10 @@ export function directoryLeaves(s: KernelState, pd: PhysAddr): Leaf[] {
 // Keyed by the ASID table; an entry holds while every pool it was built from is unchanged.
 const asidsCache = new WeakMap<
   object,
-  { readonly pools: readonly unknown[]; readonly map: ReadonlyMap<PhysAddr, readonly ASID[]> }
+  {
+    readonly pools: readonly unknown[];
+    readonly map: ReadonlyMap<PhysAddr, readonly ASID[]>;
+  }
 >();
 
 /**

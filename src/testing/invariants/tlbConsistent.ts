@@ -31,7 +31,12 @@ export function lineAgrees(
   return violation(
     "tlb_consistent",
     `the TLB line for ${hex(vaddr)} (hardware ASID ${tag}) says ${hex(line.pbase)} ${line.size} ${line.rights}; the tables say ${r.mapped ? `${hex(r.frame)} ${r.size} ${r.rights}` : "unmapped"}`,
-    { hwASID: tag, vaddr, pbase: line.pbase, tableFrame: r.mapped ? r.frame : null },
+    {
+      hwASID: tag,
+      vaddr,
+      pbase: line.pbase,
+      tableFrame: r.mapped ? r.frame : null,
+    },
   );
 }
 

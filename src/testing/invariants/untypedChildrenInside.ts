@@ -1,6 +1,7 @@
 import { hex, pow2 } from "../../model/addresses.ts";
 import type { KernelState, SlotAddr } from "../../model/state.ts";
 import { objectSizeBitsOfCap } from "../../kernel/capSize.ts";
+import { isObjectlessCap } from "../../model/caps.ts";
 import type { InvariantCheck, StateChange } from "./change.ts";
 import { violation, type Invariant, type Violation } from "./violation.ts";
 
@@ -8,7 +9,7 @@ import { violation, type Invariant, type Violation } from "./violation.ts";
 export function untypedChildViolations(s: KernelState, parent: SlotAddr, child: SlotAddr): Violation[] {
   const u = s.ctes.get(parent)?.cap;
   const c = s.ctes.get(child)?.cap;
-  if (u?.type !== "Untyped" || c === undefined || c.type === "Null" || c.type === "ASIDControl") return [];
+  if (u?.type !== "Untyped" || c === undefined || isObjectlessCap(c)) return [];
   const lo = u.paddr;
   const hi = lo + pow2(u.sizeBits);
   const bits = objectSizeBitsOfCap(s.config.sizes, c) ?? 0;
@@ -17,7 +18,14 @@ export function untypedChildViolations(s: KernelState, parent: SlotAddr, child: 
     violation(
       "untyped_children_inside",
       `${c.type} at ${hex(c.paddr)} lies outside its untyped [${hex(lo)}, ${hex(hi)})`,
-      { slot: child, capType: c.type, object: c.paddr, untypedSlot: parent, untypedBase: lo, untypedEnd: hi },
+      {
+        slot: child,
+        capType: c.type,
+        object: c.paddr,
+        untypedSlot: parent,
+        untypedBase: lo,
+        untypedEnd: hi,
+      },
     ),
   ];
 }

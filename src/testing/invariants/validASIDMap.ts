@@ -34,4 +34,8 @@ const validASIDMapDelta = (c: StateChange, out: Violation[]): void => {
   if (c.asidTableTouched) out.push(...validASIDMap(c.after));
 };
 
-export const VALID_ASID_MAP: InvariantCheck = { name: "valid_asid_map", full: validASIDMap, delta: validASIDMapDelta };
+export const VALID_ASID_MAP: InvariantCheck = {
+  name: "valid_asid_map",
+  full: validASIDMap,
+  delta: validASIDMapDelta,
+};

@@ -50,4 +50,8 @@ const validCapsDelta = (c: StateChange, out: Violation[]): void => {
   );
 };
 
-export const VALID_CAPS: InvariantCheck = { name: "valid_caps", full: validCaps, delta: validCapsDelta };
+export const VALID_CAPS: InvariantCheck = {
+  name: "valid_caps",
+  full: validCaps,
+  delta: validCapsDelta,
+};

@@ -21,7 +21,12 @@ export function parentCovers(s: KernelState, slot: SlotAddr, cte: CTE): Violatio
     return violation(
       "valid_mdb",
       `slot ${hex(slot)} (${cte.cap.type}) is not inside its parent ${parent.cap.type} at ${hex(cte.parent)}`,
-      { slot, capType: cte.cap.type, parent: cte.parent, parentType: parent.cap.type },
+      {
+        slot,
+        capType: cte.cap.type,
+        parent: cte.parent,
+        parentType: parent.cap.type,
+      },
     );
   }
   if (!s.cdtChildren.get(cte.parent)?.has(slot))
@@ -40,4 +45,8 @@ const validMdbDelta = (c: StateChange, out: Violation[]): void => {
   collect(c.cteEntries, ([slot, cte]) => parentCovers(c.after, slot, cte), out);
 };
 
-export const VALID_MDB: InvariantCheck = { name: "valid_mdb", full: cdtChildrenInsideParents, delta: validMdbDelta };
+export const VALID_MDB: InvariantCheck = {
+  name: "valid_mdb",
+  full: cdtChildrenInsideParents,
+  delta: validMdbDelta,
+};

@@ -56,4 +56,8 @@ const validObjsDelta = (c: StateChange, out: Violation[]): void => {
   if (c.asidTableTouched) out.push(...validASIDTable(c.after));
 };
 
-export const VALID_OBJS: InvariantCheck = { name: "valid_objs", full: validObjs, delta: validObjsDelta };
+export const VALID_OBJS: InvariantCheck = {
+  name: "valid_objs",
+  full: validObjs,
+  delta: validObjsDelta,
+};

@@ -20,7 +20,10 @@ const claimOf = (frame: number, size: string) => `${frame}:${size}`;
 
 function frameClaim(c: Cap | undefined): { key: number; what: string } | undefined {
   if (c?.type !== "Frame" || c.mapping === null) return undefined;
-  return { key: claimKey(c.mapping.asid, c.mapping.vaddr), what: claimOf(c.paddr, c.size) };
+  return {
+    key: claimKey(c.mapping.asid, c.mapping.vaddr),
+    what: claimOf(c.paddr, c.size),
+  };
 }
 
 function withClaim(claims: Claims, c: Cap | undefined): Claims {
@@ -201,7 +204,12 @@ function validVSLookupDelta(c: StateChange, out: Violation[]): void {
   for (const slot of c.ctes) {
     const was = c.before.ctes.get(slot)?.cap;
     if (was?.type !== "Frame" || was.mapping === null) continue;
-    const lost: ASIDLeaf = { a: was.mapping.asid, vbase: was.mapping.vaddr, frame: was.paddr, size: was.size };
+    const lost: ASIDLeaf = {
+      a: was.mapping.asid,
+      vbase: was.mapping.vaddr,
+      frame: was.paddr,
+      size: was.size,
+    };
     if (stillMapped(s, lost)) leaves.push(lost);
   }
   if (leaves.length > 0) checkLeaves(claims, leaves, out);

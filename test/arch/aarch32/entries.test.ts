@@ -5,13 +5,21 @@ import type { VMRights } from "../../../src/model/caps.ts";
 import { decodePDE, decodePTE, encodePDE, encodePTE, type PDE } from "../../../src/arch/aarch32/entries.ts";
 
 const rights = fc.constantFrom<VMRights>("VMNoAccess", "VMKernelOnly", "VMReadOnly", "VMReadWrite");
-const attrs = fc.record({ cacheable: fc.boolean(), parityEnabled: fc.boolean(), executeNever: fc.boolean() });
+const attrs = fc.record({
+  cacheable: fc.boolean(),
+  parityEnabled: fc.boolean(),
+  executeNever: fc.boolean(),
+});
 const aligned = (bits: number) => fc.nat({ max: 2 ** (32 - bits) - 1 }).map((n) => (n * 2 ** bits) as PhysAddr);
 
 describe("the entry model: ARMv7 short descriptors", () => {
   it("a directory entry survives encode then decode (tables, sections, supersections)", () => {
     const pde: fc.Arbitrary<PDE> = fc.oneof(
-      fc.record({ kind: fc.constant("Table" as const), paddr: aligned(10), parityEnabled: fc.boolean() }),
+      fc.record({
+        kind: fc.constant("Table" as const),
+        paddr: aligned(10),
+        parityEnabled: fc.boolean(),
+      }),
       fc.record({
         kind: fc.constant("Page" as const),
         size: fc.constant("Section" as const),
@@ -47,7 +55,10 @@ describe("the entry model: ARMv7 short descriptors", () => {
     });
     fc.assert(
       fc.property(pte, (e) => {
-        expect(decodePTE(encodePTE(e))).to.deep.equal({ ...e, attributes: { ...e.attributes, parityEnabled: false } });
+        expect(decodePTE(encodePTE(e))).to.deep.equal({
+          ...e,
+          attributes: { ...e.attributes, parityEnabled: false },
+        });
       }),
     );
   });

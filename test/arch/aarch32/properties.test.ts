@@ -48,7 +48,10 @@ describe("VSpace properties over random invocation sequences", () => {
     fc.assert(
       fc.property(
         fc.array(fuzzOpArbitrary(), { maxLength: 30 }),
-        fc.array(fc.integer({ min: 0x10000000, max: 0x14ffffff }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.integer({ min: 0x10000000, max: 0x14ffffff }), {
+          minLength: 1,
+          maxLength: 20,
+        }),
         (ops, probes) => {
           let s = world.state;
           for (const o of ops) s = applyFuzzOp(world, s, o).state;

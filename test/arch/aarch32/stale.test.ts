@@ -31,7 +31,11 @@ describe("ARM VSpace invocations with stale caps", () => {
     // Release ASID 2 as deleteASID does when a directory's last cap goes: empty its pool entry.
     const gone = transition(withStaleCopy, (d) => {
       const pool = d.objects.get(d.asidTable.get(0)!)!;
-      if (pool.type === "ASIDPool") d.objects = d.objects.set(pool.paddr, { ...pool, entries: pool.entries.delete(2) });
+      if (pool.type === "ASIDPool")
+        d.objects = d.objects.set(pool.paddr, {
+          ...pool,
+          entries: pool.entries.delete(2),
+        });
     });
     expectError(gone, call(gone, T, 102, "ARMPageMap", [0x10000000, 3, 3], [106]), {
       error: "FailedLookup",
@@ -104,7 +108,11 @@ describe("ARM VSpace invocations with stale caps", () => {
     expectError(
       withStaleCopy,
       call(withStaleCopy, T, SLOT.ASIDControl, "ARMASIDControlMakePool", [130, 32], [104, 102]),
-      { error: "FailedLookup", failedLookupWasSource: false, lookupFailure: { kind: "InvalidRoot" } },
+      {
+        error: "FailedLookup",
+        failedLookupWasSource: false,
+        lookupFailure: { kind: "InvalidRoot" },
+      },
     );
     expectError(withStaleCopy, call(withStaleCopy, T, SLOT.ASIDControl, "ARMPageMap", [130, 32], [104, CNODE]), {
       error: "IllegalOperation",

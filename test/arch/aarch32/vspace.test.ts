@@ -48,11 +48,18 @@ describe("ARM VSpace invocations", () => {
     it("points the directory slot at the table and records the 1 MiB base in the cap", () => {
       const r = call(w.s, T, 110, "ARMPageTableMap", [0x10012345, ATTR], [PD]);
       expectOk(r);
-      expect(cap(r.state, 110)).to.deep.include({ mapping: { asid: 1, vaddr: 0x10000000 } });
-      expect(resolve(r.state, pd, 0x10000000 as VirtAddr)).to.deep.equal({ mapped: false, level: "PageTable" });
+      expect(cap(r.state, 110)).to.deep.include({
+        mapping: { asid: 1, vaddr: 0x10000000 },
+      });
+      expect(resolve(r.state, pd, 0x10000000 as VirtAddr)).to.deep.equal({
+        mapped: false,
+        level: "PageTable",
+      });
     });
     it("IllegalOperation for a foreign label", () =>
-      expectError(w.s, call(w.s, T, 110, "ARMPageMap", [0, 0, 0], [PD]), { error: "IllegalOperation" }));
+      expectError(w.s, call(w.s, T, 110, "ARMPageMap", [0, 0, 0], [PD]), {
+        error: "IllegalOperation",
+      }));
     it("TruncatedMessage", () =>
       expectError(w.s, call(w.s, T, 110, "ARMPageTableMap", [0x10000000], [PD]), { error: "TruncatedMessage" }));
     it("InvalidCapability 0 when already mapped", () =>
@@ -92,14 +99,19 @@ describe("ARM VSpace invocations", () => {
       const r = call(s, T, 110, "ARMPageTableUnmap");
       expectOk(r);
       s = r.state;
-      expect(resolve(s, pd, 0x10000000 as VirtAddr)).to.deep.equal({ mapped: false, level: "PageDirectory" });
+      expect(resolve(s, pd, 0x10000000 as VirtAddr)).to.deep.equal({
+        mapped: false,
+        level: "PageDirectory",
+      });
       expect(cap(s, 110)).to.include({ mapping: null });
       const pt = s.objects.get(capOf(s, T, 110, "PageTable").paddr);
       expect(pt?.type === "PageTable" && pt.entries.size).to.equal(0);
     });
     it("RevokeFirst when another cap to the table exists", () => {
       const r = call(withPT, T, CNODE, "CNodeCopy", [120, 32, 110, 32, 15], [CNODE]);
-      expectError(r.state, call(r.state, T, 110, "ARMPageTableUnmap"), { error: "RevokeFirst" });
+      expectError(r.state, call(r.state, T, 110, "ARMPageTableUnmap"), {
+        error: "RevokeFirst",
+      });
     });
   });
 
@@ -211,7 +223,9 @@ describe("ARM VSpace invocations", () => {
         expectOk(call(s, T, 130, "ARMASIDPoolAssign", [], [112])) &&
         call(s, T, 130, "ARMASIDPoolAssign", [], [112]).state;
       s = call(s, T, 105, "ARMPageMap", [0x30000000, RW, ATTR], [112]).state;
-      expect(cap(s, 105)).to.deep.include({ mapping: { asid: 1024, vaddr: 0x30000000 } });
+      expect(cap(s, 105)).to.deep.include({
+        mapping: { asid: 1024, vaddr: 0x30000000 },
+      });
       s = call(s, T, CNODE, "CNodeDelete", [112, 32]).state;
       expectError(s, call(s, T, 105, "ARMPageClean_Data", [0, 64]), {
         error: "FailedLookup",
@@ -280,8 +294,12 @@ describe("ARM VSpace invocations", () => {
         vstart: 0x30000010,
         vend: 0x3000001f,
       });
-      expectError(mapped, call(mapped, T, 105, "ARMPageClean_Data", [0x10]), { error: "TruncatedMessage" });
-      expectError(w.s, call(w.s, T, 105, "ARMPageClean_Data", [0, 0x10]), { error: "IllegalOperation" });
+      expectError(mapped, call(mapped, T, 105, "ARMPageClean_Data", [0x10]), {
+        error: "TruncatedMessage",
+      });
+      expectError(w.s, call(w.s, T, 105, "ARMPageClean_Data", [0, 0x10]), {
+        error: "IllegalOperation",
+      });
       expectError(mapped, call(mapped, T, 105, "ARMPageClean_Data", [0x10, 0x10]), {
         error: "InvalidArgument",
         argumentNumber: 1,

@@ -10,7 +10,11 @@ import type { Aarch64FrameSize, VMRights } from "../../../src/model/caps.ts";
  * (seL4 structures.bf, vspace.c makeUserPagePTE): [1:0] type, [4:2] AttrIndx, [7:6] AP, 10 AF,
  * 11 nG, [47:12] address, 54 UXN, 58 the 4 KiB-page tag.
  */
-const AP: Record<string, bigint> = { VMReadWrite: 1n, VMReadOnly: 3n, VMKernelOnly: 0n };
+const AP: Record<string, bigint> = {
+  VMReadWrite: 1n,
+  VMReadOnly: 3n,
+  VMKernelOnly: 0n,
+};
 function reference(e: PTE): bigint {
   if (e.kind === "Invalid") return 0n;
   const addr = BigInt(e.paddr) & 0x0000_ffff_ffff_f000n;
@@ -28,8 +32,16 @@ function reference(e: PTE): bigint {
   );
 }
 
-const LEVEL_OF: Record<Aarch64FrameSize, Level> = { SmallPage: 3, LargePage: 2, HugePage: 1 };
-const BITS: Record<Aarch64FrameSize, number> = { SmallPage: 12, LargePage: 21, HugePage: 30 };
+const LEVEL_OF: Record<Aarch64FrameSize, Level> = {
+  SmallPage: 3,
+  LargePage: 2,
+  HugePage: 1,
+};
+const BITS: Record<Aarch64FrameSize, number> = {
+  SmallPage: 12,
+  LargePage: 21,
+  HugePage: 30,
+};
 const pageArb = fc
   .record({
     size: fc.constantFrom<Aarch64FrameSize>("SmallPage", "LargePage", "HugePage"),
@@ -41,7 +53,14 @@ const pageArb = fc
   })
   .map(({ size, frame, rights, cacheable, executeNever, global }) => {
     const paddr = (frame * 4096 - ((frame * 4096) % 2 ** BITS[size])) as PhysAddr;
-    const e: PTE = { kind: "Page", size, paddr, rights, attributes: { cacheable, executeNever }, global };
+    const e: PTE = {
+      kind: "Page",
+      size,
+      paddr,
+      rights,
+      attributes: { cacheable, executeNever },
+      global,
+    };
     return e;
   });
 

@@ -38,7 +38,13 @@ export function aarch64Machine(): Machine {
     putObject(d, { type: "TCB", paddr: tcb, ipcBuffer: 0 as never });
     putObject(d, { type: "ASIDPool", paddr: pool, entries: PMap.empty() });
     d.asidTable = d.asidTable.set(0, pool);
-    const cnodeCap = { type: "CNode", paddr: cnode, radixBits: 8, guardSize: 64 - 8, guard: 0 } as const;
+    const cnodeCap = {
+      type: "CNode",
+      paddr: cnode,
+      radixBits: 8,
+      guardSize: 64 - 8,
+      guard: 0,
+    } as const;
     insertCap(d, cnodeCap, slotAddress(cnode, CNODE), null, true);
     insertCap(d, cnodeCap, slotAddress(tcb, TCB_SLOTS.tcbCTable), null, false);
     insertCap(d, { type: "TCB", paddr: tcb }, slotAddress(cnode, 1), null, true);
@@ -46,7 +52,13 @@ export function aarch64Machine(): Machine {
     insertCap(d, { type: "ASIDPool", paddr: pool, asidBase: asid(0) }, slotAddress(cnode, ASID_POOL), null, true);
     insertCap(
       d,
-      { type: "Untyped", paddr: paddr(UNTYPED_BASE), sizeBits: 32, isDevice: false, freeIndex: 0 },
+      {
+        type: "Untyped",
+        paddr: paddr(UNTYPED_BASE),
+        sizeBits: 32,
+        isDevice: false,
+        freeIndex: 0,
+      },
       slotAddress(cnode, UNTYPED),
       null,
       true,
@@ -62,7 +74,11 @@ export function call(
   args: number[] = [],
   extraCaps: number[] = [],
 ): InvokeResult {
-  return invoke(m.state, m.thread, cptr as CPtr, { label, args, extraCaps: extraCaps as CPtr[] });
+  return invoke(m.state, m.thread, cptr as CPtr, {
+    label,
+    args,
+    extraCaps: extraCaps as CPtr[],
+  });
 }
 
 /** Calls and asserts success; the machine with the new state. */

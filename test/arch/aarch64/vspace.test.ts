@@ -58,15 +58,22 @@ describe("aarch64: PageTable_Map and Unmap (§5.1, §5.2, §6)", () => {
     ] as const) {
       m = ok(m, slot, "ARMPageTableMap", [V, ATTR], [VS]);
       const c = cap(m, slot);
-      expect(c.type === "PageTable" && c.mapping).to.deep.equal({ asid: 1, vaddr: V - (V % round) });
+      expect(c.type === "PageTable" && c.mapping).to.deep.equal({
+        asid: 1,
+        vaddr: V - (V % round),
+      });
     }
     expect(lookupPTSlot(m.state, root(m), V as VirtAddr).ptBitsLeft).to.equal(12);
-    expectError(m.state, call(m, 33, "ARMPageTableMap", [V, ATTR], [VS]), { error: "DeleteFirst" });
+    expectError(m.state, call(m, 33, "ARMPageTableMap", [V, ATTR], [VS]), {
+      error: "DeleteFirst",
+    });
   });
 
   it("checks in order: Truncated, mapped cap InvalidCapability 0, root InvalidCapability 1, vaddr > USER_TOP InvalidArgument 0", () => {
     let m = withVSpace();
-    expectError(m.state, call(m, 30, "ARMPageTableMap", [V], [VS]), { error: "TruncatedMessage" });
+    expectError(m.state, call(m, 30, "ARMPageTableMap", [V], [VS]), {
+      error: "TruncatedMessage",
+    });
     expectError(m.state, call(m, 30, "ARMPageTableMap", [V, ATTR], [21]), {
       error: "InvalidCapability",
       invalidCapNumber: 1,
@@ -102,12 +109,17 @@ describe("aarch64: PageTable_Map and Unmap (§5.1, §5.2, §6)", () => {
     m = ok(m, 32, "ARMPageTableMap", [V, ATTR], [VS]);
     m = ok(m, 40, "ARMPageMap", [V, RW, ATTR], [VS]);
     const copy = ok(m, CNODE, "CNodeCopy", [70, 64, 31, 64, 0xf], [CNODE]);
-    expectError(copy.state, call(copy, 31, "ARMPageTableUnmap"), { error: "RevokeFirst" });
+    expectError(copy.state, call(copy, 31, "ARMPageTableUnmap"), {
+      error: "RevokeFirst",
+    });
     const r = call(m, 31, "ARMPageTableUnmap");
     const reply = expectOk(r);
     expect(reply.effects.map((e) => e.kind)).to.include("tlbFlushASID");
     const after = { state: r.state, thread: m.thread };
-    expect(resolve(after.state, root(after), V as VirtAddr)).to.deep.include({ mapped: false, armLevel: 1 });
+    expect(resolve(after.state, root(after), V as VirtAddr)).to.deep.include({
+      mapped: false,
+      armLevel: 1,
+    });
     const c31 = cap(after, 31);
     const t = c31.type === "PageTable" ? after.state.objects.get(c31.paddr) : undefined;
     expect(t?.type === "PageTable64" && t.entries.size).to.equal(0);
@@ -210,7 +222,9 @@ describe("aarch64: Page_Map (§5.3, §6)", () => {
     ).to.deep.equal([V]);
     m = { state: r.state, thread: m.thread };
     const f41 = cap(m, 41);
-    expect(resolve(m.state, root(m), V as VirtAddr)).to.deep.include({ frame: f41.type === "Frame" ? f41.paddr : -1 });
+    expect(resolve(m.state, root(m), V as VirtAddr)).to.deep.include({
+      frame: f41.type === "Frame" ? f41.paddr : -1,
+    });
     // The stale cap's flush is InvalidCapability 0, after the range check (§5.6).
     expectError(m.state, call(m, 40, "ARMPageClean_Data", [0, 0x2000]), {
       error: "InvalidArgument",
@@ -236,15 +250,26 @@ describe("aarch64: frame and VSpace cache operations (§5.5-5.7)", () => {
 
   it("Page flush: order Truncated, unmapped IllegalOperation, end <= start InvalidArgument 1, range InvalidArgument 0; whole frame ok", () => {
     const m = mapped(RW);
-    expectError(m.state, call(m, 40, "ARMPageClean_Data", [0]), { error: "TruncatedMessage" });
-    expectError(m.state, call(m, 41, "ARMPageClean_Data", [0, 1]), { error: "IllegalOperation" });
-    expectError(m.state, call(m, 40, "ARMPageClean_Data", [8, 8]), { error: "InvalidArgument", argumentNumber: 1 });
+    expectError(m.state, call(m, 40, "ARMPageClean_Data", [0]), {
+      error: "TruncatedMessage",
+    });
+    expectError(m.state, call(m, 41, "ARMPageClean_Data", [0, 1]), {
+      error: "IllegalOperation",
+    });
+    expectError(m.state, call(m, 40, "ARMPageClean_Data", [8, 8]), {
+      error: "InvalidArgument",
+      argumentNumber: 1,
+    });
     expectError(m.state, call(m, 40, "ARMPageClean_Data", [0x1000, 0x1001]), {
       error: "InvalidArgument",
       argumentNumber: 0,
     });
     const reply = expectOk(call(m, 40, "ARMPageCleanInvalidate_Data", [0, 0x1000]));
-    expect(reply.effects[0]).to.deep.include({ kind: "cacheMaintenance", vstart: V, vend: V + 0xfff });
+    expect(reply.effects[0]).to.deep.include({
+      kind: "cacheMaintenance",
+      vstart: V,
+      vend: V + 0xfff,
+    });
     const addr = expectOk(call(m, 40, "ARMPageGetAddress"));
     const f = cap(m, 40);
     expect(addr.mrs).to.deep.equal([f.type === "Frame" ? f.paddr : -1]);
@@ -252,7 +277,9 @@ describe("aarch64: frame and VSpace cache operations (§5.5-5.7)", () => {
 
   it("Invalidate_Data needs a read-write mapping (IllegalOperation on a read-only one), for pages and VSpaces", () => {
     const m = mapped(2 /* read only */);
-    expectError(m.state, call(m, 40, "ARMPageInvalidate_Data", [0, 0x100]), { error: "IllegalOperation" });
+    expectError(m.state, call(m, 40, "ARMPageInvalidate_Data", [0, 0x100]), {
+      error: "IllegalOperation",
+    });
     expectOk(call(m, 40, "ARMPageClean_Data", [0, 0x100]));
     expectError(m.state, call(m, VS, "ARMVSpaceInvalidate_Data", [V, V + 0x100]), { error: "IllegalOperation" });
   });
@@ -262,7 +289,10 @@ describe("aarch64: frame and VSpace cache operations (§5.5-5.7)", () => {
     expectError(m.state, call(m, VS, "ARMVSpaceClean_Data", [0x7ffffffff000, 0x800000000000]), {
       error: "IllegalOperation",
     });
-    expectError(m.state, call(m, VS, "ARMVSpaceClean_Data", [V, V]), { error: "InvalidArgument", argumentNumber: 1 });
+    expectError(m.state, call(m, VS, "ARMVSpaceClean_Data", [V, V]), {
+      error: "InvalidArgument",
+      argumentNumber: 1,
+    });
     expect(expectOk(call(m, VS, "ARMVSpaceClean_Data", [0x20000000, 0x7fff00000000])).effects[0]?.kind).to.equal(
       "note",
     );
@@ -275,7 +305,9 @@ describe("aarch64: frame and VSpace cache operations (§5.5-5.7)", () => {
       error: "InvalidCapability",
       invalidCapNumber: 0,
     });
-    expectError(m.state, call(m, 40, "ARMVSpaceClean_Data", [V, V + 1]), { error: "IllegalOperation" });
+    expectError(m.state, call(m, 40, "ARMVSpaceClean_Data", [V, V + 1]), {
+      error: "IllegalOperation",
+    });
   });
 });
 
@@ -288,7 +320,9 @@ describe("aarch64: ASIDs, deletion and the TLB (§2.6, §5.8, §5.9, §8, §9)",
       error: "InvalidCapability",
       invalidCapNumber: 1,
     });
-    expectError(m.state, call(m, ASID_POOL, "ARMASIDPoolAssign", [], []), { error: "TruncatedMessage" });
+    expectError(m.state, call(m, ASID_POOL, "ARMASIDPoolAssign", [], []), {
+      error: "TruncatedMessage",
+    });
     m = retype(m, "seL4_ARM_VSpaceObject", 100, 150);
     m = retype(m, "seL4_ARM_VSpaceObject", 250, 5);
     for (let i = 0; i < 150; i++) m = ok(m, ASID_POOL, "ARMASIDPoolAssign", [], [100 + i]);
@@ -331,7 +365,9 @@ describe("aarch64: ASIDs, deletion and the TLB (§2.6, §5.8, §5.9, §8, §9)",
   it("TCB_SetSpace accepts an assigned VSpace and refuses an unassigned one", () => {
     const m = withVSpace();
     expectOk(call(m, 1, "TCBSetSpace", [0, 0, 0], [CNODE, VS]));
-    expectError(m.state, call(m, 1, "TCBSetSpace", [0, 0, 0], [CNODE, 21]), { error: "IllegalOperation" });
+    expectError(m.state, call(m, 1, "TCBSetSpace", [0, 0, 0], [CNODE, 21]), {
+      error: "IllegalOperation",
+    });
   });
 
   it("the by-ASID flush truncates ASIDs >= 256 to 8 bits, as seL4 16.0.0 does (issue #1735)", () => {
@@ -353,6 +389,10 @@ describe("aarch64: ASIDs, deletion and the TLB (§2.6, §5.8, §5.9, §8, §9)",
     const r = transitionWithEffects(withLines, (d) => invalidateTLBByASID(d, asid(300), "test"));
     expect(r.state.tlb.has(tlbKey(300, 0 as VirtAddr))).to.equal(true);
     expect(r.state.tlb.has(tlbKey(44, 0 as VirtAddr))).to.equal(false);
-    expect(r.effects[0]).to.deep.include({ kind: "tlbFlushASID", asid: 300, hwASID: 44 });
+    expect(r.effects[0]).to.deep.include({
+      kind: "tlbFlushASID",
+      asid: 300,
+      hwASID: 44,
+    });
   });
 });

@@ -12,7 +12,11 @@ import { ASID_POOL_SIZE, ASID_TABLE_SIZE } from "../asid.ts";
 export type { MakePoolInvocation };
 
 /** ARM32's ASIDs: 128 pools of 1024. */
-const SHAPE: ASIDShape = { tableSize: ASID_TABLE_SIZE, poolSize: ASID_POOL_SIZE, poolBits: seL4_ASIDPoolBits };
+const SHAPE: ASIDShape = {
+  tableSize: ASID_TABLE_SIZE,
+  poolSize: ASID_POOL_SIZE,
+  poolBits: seL4_ASIDPoolBits,
+};
 
 /** seL4's ASIDControl_MakePool on ARM32 (kernel/asidControl.ts with ARM32's ASID layout). */
 export const asidControlFamily: InvocationFamily<ASIDControlCap, MakePoolInvocation> = {

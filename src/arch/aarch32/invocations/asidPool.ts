@@ -72,7 +72,10 @@ export function decodeASIDPoolInvocation(ctx: DecodeContext<ASIDPoolCap>): Resul
 
 export function performASIDPoolInvocation(s: MutableState, inv: AssignInvocation): readonly number[] {
   const pool = objectOfType(s, inv.pool, "ASIDPool");
-  putObject(s, { ...pool, entries: pool.entries.set(inv.asid % ASID_POOL_SIZE, inv.pd) });
+  putObject(s, {
+    ...pool,
+    entries: pool.entries.set(inv.asid % ASID_POOL_SIZE, inv.pd),
+  });
   updateCap(s, inv.pdSlot, inv.pdCap);
   return [];
 }

@@ -36,7 +36,11 @@ export type PageInvocation =
       readonly asid: ASID;
       readonly entries: MappingEntries;
     }
-  | { readonly kind: "PageUnmap"; readonly frameSlot: SlotAddr; readonly cap: FrameCap }
+  | {
+      readonly kind: "PageUnmap";
+      readonly frameSlot: SlotAddr;
+      readonly cap: FrameCap;
+    }
   | { readonly kind: "PageGetAddress"; readonly paddr: PhysAddr }
   | PageFlushInvocation;
 
@@ -170,7 +174,11 @@ function decodePageRemap(ctx: DecodeContext<FrameCap>): Result<PageInvocation, S
     attrWord: args[1] as number,
   });
   if (!entries.ok) return entries;
-  return ok({ kind: "PageRemap", asid: cap.mapping.asid, entries: entries.value });
+  return ok({
+    kind: "PageRemap",
+    asid: cap.mapping.asid,
+    entries: entries.value,
+  });
 }
 
 /** seL4's decodeARMFrameInvocation: dispatch on the label. */

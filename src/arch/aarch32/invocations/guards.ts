@@ -32,7 +32,11 @@ export function validPDCap(extra: ExtraCap | undefined, capNumber: number): Resu
     return err(
       invalidCapability(capNumber, "the page directory has no ASID: assign it one with ASIDPool_Assign first"),
     );
-  return ok({ type: "PageDirectory", paddr: cap.paddr, mappedASID: cap.mappedASID });
+  return ok({
+    type: "PageDirectory",
+    paddr: cap.paddr,
+    mappedASID: cap.mappedASID,
+  });
 }
 
 /** findPDForASID as decoders report it: FailedLookup (not the source) with InvalidRoot. */

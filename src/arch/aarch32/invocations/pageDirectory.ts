@@ -76,7 +76,10 @@ export function decodePageDirectoryInvocation(
 
 export function performPageDirectoryInvocation(s: MutableState, inv: PageDirectoryInvocation): readonly number[] {
   if (inv.kind === "PageDirectoryFlushNothing") {
-    s.effects.push({ kind: "note", text: "nothing is mapped at the start of the range: there is nothing to flush" });
+    s.effects.push({
+      kind: "note",
+      text: "nothing is mapped at the start of the range: there is nothing to flush",
+    });
     return [];
   }
   return performPageFlush(s, inv);

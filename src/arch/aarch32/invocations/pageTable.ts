@@ -33,7 +33,11 @@ export type PageTableInvocation =
       readonly pdIndex: number;
       readonly pde: number;
     }
-  | { readonly kind: "PageTableUnmap"; readonly ptSlot: SlotAddr; readonly cap: PageTableCap };
+  | {
+      readonly kind: "PageTableUnmap";
+      readonly ptSlot: SlotAddr;
+      readonly cap: PageTableCap;
+    };
 
 /**
  * seL4's decodeARMPageTableInvocation (src/arch/arm/32/kernel/vspace.c). Unmap: only the last
@@ -87,7 +91,10 @@ export function decodePageTableInvocation(ctx: DecodeContext<PageTableCap>): Res
     cap: {
       type: "PageTable",
       paddr: cap.paddr,
-      mapping: { asid: pdCap.value.mappedASID, vaddr: alignDown(vaddr, PD_ENTRY_SPAN_BITS) },
+      mapping: {
+        asid: pdCap.value.mappedASID,
+        vaddr: alignDown(vaddr, PD_ENTRY_SPAN_BITS),
+      },
     },
     pd: found.value,
     pdIndex: slot.index,
@@ -105,7 +112,10 @@ export function performPageTableInvocation(s: MutableState, inv: PageTableInvoca
   const cap = inv.cap;
   if (cap.mapping !== null) {
     unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
-    putObject(s, { ...objectOfType(s, cap.paddr, "PageTable"), entries: PMap.empty<number, number>() });
+    putObject(s, {
+      ...objectOfType(s, cap.paddr, "PageTable"),
+      entries: PMap.empty<number, number>(),
+    });
     updateCap(s, inv.ptSlot, { ...cap, mapping: null });
   }
   return [];

@@ -12,7 +12,11 @@ import { ASID_POOL_SIZE, ASID_TABLE_SIZE } from "../asid.ts";
 export type { MakePoolInvocation };
 
 /** AArch64's ASIDs: 128 pools of 512 (asidLowBits 9). */
-const SHAPE: ASIDShape = { tableSize: ASID_TABLE_SIZE, poolSize: ASID_POOL_SIZE, poolBits: seL4_ASIDPoolBits };
+const SHAPE: ASIDShape = {
+  tableSize: ASID_TABLE_SIZE,
+  poolSize: ASID_POOL_SIZE,
+  poolBits: seL4_ASIDPoolBits,
+};
 
 /** seL4's ASIDControl_MakePool on AArch64 (kernel/asidControl.ts with AArch64's ASID layout). */
 export const asidControlFamily: InvocationFamily<ASIDControlCap, MakePoolInvocation> = {

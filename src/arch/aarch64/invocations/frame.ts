@@ -35,7 +35,11 @@ export type Aarch64PageInvocation =
       readonly slot: TableSlot;
       readonly pte: PTEWord;
     }
-  | { readonly kind: "Aarch64PageUnmap"; readonly frameSlot: SlotAddr; readonly cap: FrameCap }
+  | {
+      readonly kind: "Aarch64PageUnmap";
+      readonly frameSlot: SlotAddr;
+      readonly cap: FrameCap;
+    }
   | { readonly kind: "Aarch64PageGetAddress"; readonly paddr: PhysAddr }
   | Aarch64FlushInvocation;
 
@@ -159,7 +163,11 @@ export function decodeFrameInvocation(ctx: DecodeContext<FrameCap>): Result<Aarc
     case "ARMPageMap":
       return decodePageMap(ctx);
     case "ARMPageUnmap":
-      return ok({ kind: "Aarch64PageUnmap", frameSlot: ctx.slot, cap: ctx.cap });
+      return ok({
+        kind: "Aarch64PageUnmap",
+        frameSlot: ctx.slot,
+        cap: ctx.cap,
+      });
     case "ARMPageGetAddress":
       return ok({ kind: "Aarch64PageGetAddress", paddr: ctx.cap.paddr });
     default:

@@ -32,7 +32,11 @@ export type Aarch64PageTableInvocation =
       readonly slot: TableSlot;
       readonly pte: PTEWord;
     }
-  | { readonly kind: "Aarch64PageTableUnmap"; readonly ptSlot: SlotAddr; readonly cap: PageTableCap };
+  | {
+      readonly kind: "Aarch64PageTableUnmap";
+      readonly ptSlot: SlotAddr;
+      readonly cap: PageTableCap;
+    };
 
 /**
  * seL4's decodeARMPageTableInvocation (V64). Unmap: only the final cap (RevokeFirst). Map (cap1 =
@@ -86,7 +90,10 @@ export function decodePageTableInvocation(
   const mapped: PageTableCap = {
     type: "PageTable",
     paddr: cap.paddr,
-    mapping: { asid: vspaceCap.value.mappedASID, vaddr: alignDown(vaddr, found.ptBitsLeft) },
+    mapping: {
+      asid: vspaceCap.value.mappedASID,
+      vaddr: alignDown(vaddr, found.ptBitsLeft),
+    },
   };
   return ok({
     kind: "Aarch64PageTableMap",
@@ -107,9 +114,17 @@ export function performPageTableInvocation(s: MutableState, inv: Aarch64PageTabl
   const cap = inv.cap;
   if (cap.mapping !== null) {
     unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
-    putObject(s, { type: "PageTable64", paddr: cap.paddr as PhysAddr, entries: PMap.empty<number, PTEWord>() });
+    putObject(s, {
+      type: "PageTable64",
+      paddr: cap.paddr as PhysAddr,
+      entries: PMap.empty<number, PTEWord>(),
+    });
   }
-  updateCap(s, inv.ptSlot, { type: "PageTable", paddr: cap.paddr, mapping: null });
+  updateCap(s, inv.ptSlot, {
+    type: "PageTable",
+    paddr: cap.paddr,
+    mapping: null,
+  });
   return [];
 }
 

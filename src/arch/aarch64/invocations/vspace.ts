@@ -62,7 +62,10 @@ export function decodeVSpaceInvocation(ctx: DecodeContext<VSpaceCap>): Result<VS
 
 export function performVSpaceInvocation(s: MutableState, inv: VSpaceInvocation): readonly number[] {
   if (inv.kind === "VSpaceFlushNothing") {
-    s.effects.push({ kind: "note", text: "nothing is mapped at the start of the range: there is nothing to flush" });
+    s.effects.push({
+      kind: "note",
+      text: "nothing is mapped at the start of the range: there is nothing to flush",
+    });
     return [];
   }
   return performFlush(s, inv);
