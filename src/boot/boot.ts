@@ -1,3 +1,4 @@
+import { MiB } from "../model/constants.ts";
 import { alignUp, hex, type VirtAddr } from "../model/addresses.ts";
 import { emptyKernelState } from "../model/state.ts";
 import { transition } from "../model/transition.ts";
@@ -41,7 +42,7 @@ export type BootOptions = z.input<typeof BootOptionsSchema>;
  * 4. build the root server in the RAM left (src/boot/rootserver.ts): its objects, its VSpace with
  *    the image mapped, its caps in seL4's slot order, the untypeds and bootinfo.
  */
-export function boot(input: BootOptions = { ram: [{ base: 0, size: 256 * 2 ** 20 }] }): FullyBootedMachine {
+export function boot(input: BootOptions = { ram: [{ base: 0, size: 256 * MiB }] }): FullyBootedMachine {
   const m = checkMemoryMap(parseBootOptions(BootOptionsSchema, input));
   const physBase = Math.min(...m.ram.map((r) => r.base));
   if (m.kernelImageSize < KERNEL_PAGING_BYTES)

@@ -2,7 +2,7 @@ import { describeError } from "../model/errors.ts";
 import { boot } from "../boot/boot.ts";
 import type { BootedMachine } from "../boot/minimal.ts";
 import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
-import { numInitialCaps } from "../model/constants.ts";
+import { MiB, numInitialCaps } from "../model/constants.ts";
 import type { Effect } from "../model/message.ts";
 import type { KernelState } from "../model/state.ts";
 import { checkAll } from "../testing/invariants.ts";
@@ -44,7 +44,7 @@ function bootScenario(sc: Scenario): BootedMachine {
   const b = h.boot ?? {};
   try {
     const booted = boot({
-      ram: b.ram ?? [{ base: 0, size: 256 * 2 ** 20 }],
+      ram: b.ram ?? [{ base: 0, size: 256 * MiB }],
       ...(b.devices ? { devices: b.devices } : {}),
       ...(b.userTop !== undefined ? { userTop: b.userTop } : {}),
       ...(b.cnodeSizeBits !== undefined ? { cnodeSizeBits: b.cnodeSizeBits } : {}),

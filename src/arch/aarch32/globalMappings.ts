@@ -5,6 +5,8 @@ import { getObjectOfType } from "../../kernel/store.ts";
 
 /** Page-directory entries each map 1 MiB: the PD index of an address is its top 12 bits. */
 export const PD_ENTRY_SPAN_BITS = 20;
+/** The bytes of virtual space one page-directory entry maps: a section, 1 MiB. */
+export const PD_ENTRY_SPAN = 2 ** PD_ENTRY_SPAN_BITS;
 /**
  * PD_ASID_SLOT: entry 4080 (0xff000000 >> 20) of every user page directory stores its hardware
  * ASID, so it is never copied from the global directory.

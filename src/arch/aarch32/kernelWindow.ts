@@ -1,7 +1,7 @@
 import type { PhysAddr } from "../../model/addresses.ts";
 import { PMap } from "../../model/pmap.ts";
 import { encodePDE, encodePTE, type PageAttributes } from "./entries.ts";
-import { PD_ASID_SLOT } from "./globalMappings.ts";
+import { PD_ASID_SLOT, PD_ENTRY_SPAN } from "./globalMappings.ts";
 
 /** PPTR_TOP: where the kernel's window onto physical memory ends; the last 1 MiB is the kernel's own page table. */
 export const PPTR_TOP = 0xfff00000;
@@ -36,9 +36,9 @@ export function buildKernelWindow(
   vectorFrame: PhysAddr,
 ): KernelWindow {
   let pd = PMap.empty<number, number>();
-  const first = userTop / 2 ** 20;
+  const first = userTop / PD_ENTRY_SPAN;
   let idx = first;
-  const physOf = (i: number) => physBase + (i - first) * 2 ** 20;
+  const physOf = (i: number) => physBase + (i - first) * PD_ENTRY_SPAN;
   while (idx + 16 <= PD_ASID_SLOT) {
     const word = encodePDE({
       kind: "Page",
@@ -51,7 +51,7 @@ export function buildKernelWindow(
     for (let j = 0; j < 16; j++) pd = pd.set(idx + j, word);
     idx += 16;
   }
-  for (; idx < PPTR_TOP / 2 ** 20; idx++) {
+  for (; idx < PPTR_TOP / PD_ENTRY_SPAN; idx++) {
     pd = pd.set(
       idx,
       encodePDE({
@@ -64,9 +64,9 @@ export function buildKernelWindow(
       }),
     );
   }
-  pd = pd.set(PPTR_TOP / 2 ** 20, encodePDE({ kind: "Table", paddr: globalPT, parityEnabled: true }));
+  pd = pd.set(PPTR_TOP / PD_ENTRY_SPAN, encodePDE({ kind: "Table", paddr: globalPT, parityEnabled: true }));
   const pt = PMap.empty<number, number>().set(
-    (PPTR_VECTOR_TABLE % 2 ** 20) / 4096,
+    (PPTR_VECTOR_TABLE % PD_ENTRY_SPAN) / 4096,
     encodePTE({
       kind: "Page",
       size: "SmallPage",
@@ -84,6 +84,6 @@ export function buildKernelWindow(
     pdEntries: pd,
     ptEntries: pt,
     physStart: physBase,
-    physEnd: physOf(PPTR_TOP / 2 ** 20),
+    physEnd: physOf(PPTR_TOP / PD_ENTRY_SPAN),
   };
 }

@@ -21,7 +21,7 @@ import { lookupPDSlot, readPDE } from "../walk.ts";
 import type { InvocationFamily } from "../../../model/family.ts";
 import type { DecodeContext } from "../../../model/message.ts";
 import { findPDForVSpaceCap, validPDCap } from "./guards.ts";
-import { PD_ENTRY_SPAN_BITS } from "../globalMappings.ts";
+import { PD_ENTRY_SPAN, PD_ENTRY_SPAN_BITS } from "../globalMappings.ts";
 
 export type PageTableInvocation =
   | {
@@ -80,7 +80,7 @@ export function decodePageTableInvocation(ctx: DecodeContext<PageTableCap>): Res
   if (existing.kind !== "Invalid") {
     return err(
       deleteFirst(
-        `directory slot ${slot.index} (${hex(slot.index * 2 ** 20)}) already holds ${existing.kind === "Table" ? "a page table" : `a ${existing.size}`}: unmap it first`,
+        `directory slot ${slot.index} (${hex(slot.index * PD_ENTRY_SPAN)}) already holds ${existing.kind === "Table" ? "a page table" : `a ${existing.size}`}: unmap it first`,
       ),
     );
   }
