@@ -7,6 +7,8 @@ import type { KernelState, SlotAddr } from "../model/state.ts";
 import { objectSizeBits } from "../kernel/store.ts";
 import { FRAME_SIZE_BITS } from "../arch/index.ts";
 import { decodePDE, decodePTE, encodePDE, encodePTE } from "../arch/index.ts";
+import { capsInsideSlotsTouched } from "./capsInsideSlots.ts";
+import { validMappingRecordsTouched } from "./mappingRecords.ts";
 import { childLinkViolation, equalKernelMappings, INVARIANTS, tlbConsistent, uniqueTableRefs, validASIDMap, validASIDTable, validObject, untypedChildViolations, violation, type Violation } from "./invariants.ts";
 
 /**
@@ -23,7 +25,8 @@ const claimsCache = new WeakMap<object, Claims>();
 const claimKey = (a: number, vbase: number) => a * 2 ** 32 + vbase;
 
 function frameClaim(c: Cap | undefined): { key: number; what: string } | undefined {
-  if (c?.type !== "Frame" || c.mapping === null) return undefined;
+  // A record that is no 32-bit address claims nothing (valid_mapping_records reports it), and would be no key.
+  if (c?.type !== "Frame" || c.mapping === null || !(c.mapping.vaddr >= 0 && c.mapping.vaddr < 2 ** 32) || !Number.isSafeInteger(c.mapping.asid)) return undefined;
   return { key: claimKey(c.mapping.asid, c.mapping.vaddr), what: `${c.paddr}:${c.size}` };
 }
 
@@ -272,6 +275,7 @@ export function checkTouched(before: KernelState, after: KernelState): Violation
     out.push(violation("valid_vs_lookup", `ASID ${l.a} maps ${l.size} ${hex(l.frame)} at ${hex(l.vbase)}, but no frame cap records it`, { asid: l.a, vaddr: l.vbase, frame: l.frame, size: l.size }));
   }
 
+  out.push(...capsInsideSlotsTouched(before, after, changedCtes, changedObjs), ...validMappingRecordsTouched(after, changedCtes));
   if (linkedTable) out.push(...uniqueTableRefs(after));
   if (before.asidTable !== after.asidTable || changedObjs.some((a) => after.objects.get(a)?.type === "ASIDPool" || before.objects.get(a)?.type === "ASIDPool")) out.push(...validASIDMap(after));
   if (before.tlb !== after.tlb || changedObjs.length > 0 || before.hwASIDTable !== after.hwASIDTable) out.push(...tlbConsistent(after));

@@ -31,6 +31,8 @@ export {
   type Violation,
   type ViolationDetails,
 } from "./invariants.ts";
+export { capsInsideSlots, slotViolations } from "./capsInsideSlots.ts";
+export { validMappingRecords, mappingRecordViolations } from "./mappingRecords.ts";
 export { checkTouched, touchedInvariants } from "./incremental.ts";
 export { vaddrArbitrary, rightsWordArbitrary, vmRightsArbitrary, attributesArbitrary, attributesWordArbitrary, objectTypeArbitrary, fuzzOpArbitrary, type VaddrConstraints, type FuzzOpConstraints } from "./arbitraries.ts";
 export { buildFuzzWorld, applyFuzzOp, fuzzOpToStep, type FuzzWorld, type FuzzOp, type NamedSlot } from "./world.ts";

@@ -9,6 +9,8 @@ import { objectSizeBits } from "../kernel/store.ts";
 import { decodePDE, decodePTE, encodePDE, encodePTE, type Entry } from "../arch/index.ts";
 import { GLOBAL_TLB_TAG } from "../arch/index.ts";
 import { resolve } from "../arch/index.ts";
+import { capsInsideSlots } from "./capsInsideSlots.ts";
+import { validMappingRecords } from "./mappingRecords.ts";
 
 /** One broken invariant: which, what is wrong, and the values that show it. */
 export interface Violation {
@@ -352,6 +354,8 @@ export const INVARIANTS: Readonly<Record<string, Invariant>> = {
   tlb_consistent: tlbConsistent,
   descriptors_round_trip: descriptorsRoundTrip,
   equal_kernel_mappings: equalKernelMappings,
+  caps_inside_slots: capsInsideSlots,
+  valid_mapping_records: validMappingRecords,
 };
 
 /** Runs every invariant; returns all violations. */
