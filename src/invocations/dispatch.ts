@@ -7,7 +7,8 @@ import type { KernelState } from "../model/state.ts";
 import { transitionWithEffects } from "../model/transition.ts";
 import type { Decoder, DecodedInvocation, InvocableCapType } from "../model/family.ts";
 import { FAMILIES, type Invocation } from "./families.ts";
-import type { DecodeContext, ExtraCap, InvokeResult, Message } from "../model/message.ts";
+import { registerWord, type DecodeContext, type ExtraCap, type InvokeResult, type Message } from "../model/message.ts";
+import { faultInjected } from "../model/faultInjection.ts";
 
 const NULL_CAP_INVOKED = invalidCapability(0, "the invoked slot holds the null cap");
 
@@ -22,6 +23,25 @@ function decodeInvocation<T extends InvocableCapType>(ctx: DecodeContext<CapOfTy
 }
 
 /**
+ * `xs` as 32-bit registers hold them (registerWord), the same array when every one already is a
+ * word: the common case costs one comparison per word and no allocation.
+ */
+function registerWords<T extends number>(xs: readonly T[], what: string): readonly T[] {
+  if (!Array.isArray(xs)) throw new TypeError(`message.${what} must be an array of 32-bit words`);
+  let out: T[] | undefined;
+  for (let i = 0; i < xs.length; i++) {
+    const x: unknown = xs[i];
+    if (typeof x === "number" && x >>> 0 === x) {
+      out?.push(x as T);
+      continue;
+    }
+    out ??= xs.slice(0, i);
+    out.push(registerWord(x, `${what}[${i}]`) as T);
+  }
+  return out ?? xs;
+}
+
+/**
  * Invoke a capability as `thread` would with seL4_Call: `state + invocation -> new state + reply`.
  *
  * 1. look up the invoked CPtr and each extra cap's CPtr in the thread's CSpace (a failure is a
@@ -30,15 +50,24 @@ function decodeInvocation<T extends InvocableCapType>(ctx: DecodeContext<CapOfTy
  * 3. perform: the changes, as one transition (objects/transition.ts) that cannot fail;
  * 4. reply.
  * When the call fails, the returned state is the very same object as `state`.
+ *
+ * The message is what seL4's registers would carry (docs/api.md): the CPtr, each word and each
+ * extra cap's CPtr is reduced mod 2^32 as a 32-bit register holds it (-1 arrives as 0xffffffff);
+ * a value that is not a safe integer (NaN, 0.5, Infinity, a string) is thrown back as a
+ * MessageWordError naming it, since no register could hold it and seL4 has no reply for it.
  */
 export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message: Message): InvokeResult<Invocation> {
+  if (faultInjected("invoke-throws")) throw new Error("injected fault: invoke-throws");
+  cptr = registerWord(cptr, "cptr") as CPtr;
+  const args = registerWords(message.args, "args");
+  const extraCapPtrs = registerWords(message.extraCaps, "extraCaps");
   const invoked = lookupCapAndSlot(state, thread, cptr);
   if (!invoked.ok) {
     return { state, reply: { kind: "capFault", fault: { which: "invoked", index: 0, cptr, lookupFailure: invoked.error } } };
   }
   const extraCaps: ExtraCap[] = [];
-  for (let i = 0; i < message.extraCaps.length; i++) {
-    const c = message.extraCaps[i] as CPtr;
+  for (let i = 0; i < extraCapPtrs.length; i++) {
+    const c = extraCapPtrs[i] as CPtr;
     const found = lookupCapAndSlot(state, thread, c);
     if (!found.ok) return { state, reply: { kind: "capFault", fault: { which: "extraCap", index: i, cptr: c, lookupFailure: found.error } } };
     extraCaps.push(found.value);
@@ -46,7 +75,7 @@ export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message
   const cap = invoked.value.cap;
   // Invoking the null cap is InvalidCapability 0 (decodeInvocation's default case in seL4).
   if (cap.type === "Null") return { state, reply: { kind: "error", error: NULL_CAP_INVOKED, mrs: errorReplyMRs(NULL_CAP_INVOKED) } };
-  const decoded = decodeInvocation({ state, thread, cap, slot: invoked.value.slot, label: message.label, args: message.args, extraCaps }, cap.type);
+  const decoded = decodeInvocation({ state, thread, cap, slot: invoked.value.slot, label: message.label, args, extraCaps }, cap.type);
   if (!decoded.ok) return { state, reply: { kind: "error", error: decoded.error, mrs: errorReplyMRs(decoded.error) } };
   let mrs: readonly number[] = [];
   const next = transitionWithEffects(state, (draft) => {

@@ -6,8 +6,9 @@
  *
  * Faults:
  * - "unmap-keeps-entry": Page_Unmap clears the cap's record but leaves the page-table entry.
+ * - "invoke-throws": every invocation throws, as a bug in capsim would (the CLI's internal-error path).
  */
-export type InjectedFault = "unmap-keeps-entry";
+export type InjectedFault = "unmap-keeps-entry" | "invoke-throws";
 
 let injected: InjectedFault | null = (process.env.CAPSIM_INJECT_FAULT as InjectedFault | undefined) ?? null;
 

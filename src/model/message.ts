@@ -70,6 +70,31 @@ export interface CapFault {
  * - error: a system-call error, exactly as seL4's decode returned it, and the reply words seL4 sets;
  * - capFault: a CPtr did not resolve; seL4 sends a cap fault to the thread's fault handler instead of replying.
  */
+/**
+ * A message the kernel could not have been sent: a word or CPtr that is not an integer, so no
+ * 32-bit register holds it. Thrown by `invoke`, never replied: seL4 has no error for this,
+ * because on the hardware it cannot happen. `argument` names it: "cptr", "args[2]", "extraCaps[0]".
+ */
+export class MessageWordError extends RangeError {
+  constructor(
+    readonly argument: string,
+    readonly value: unknown,
+  ) {
+    super(`${argument} must be an integer (a 32-bit register's word), got ${typeof value === "number" ? String(value) : typeof value}`);
+    this.name = "MessageWordError";
+  }
+}
+
+/**
+ * `n` as a 32-bit register holds it: a safe integer reduced mod 2^32 (so -1 is 0xffffffff, as
+ * seL4 sees it); anything else is a MessageWordError naming `argument`.
+ */
+export function registerWord(n: unknown, argument: string): number {
+  // ToUint32 (`>>> 0`) is exactly the reduction mod 2^32 for an integer; past 2^53 a number is no longer the integer it was written as.
+  if (typeof n === "number" && Number.isSafeInteger(n)) return n >>> 0;
+  throw new MessageWordError(argument, n);
+}
+
 /** What every decoded invocation record has: its kind, named after l4v's invocation constructors. */
 export interface InvocationRecord {
   readonly kind: string;
