@@ -6,6 +6,7 @@ import { DEFAULT_CONFIG } from "../arch/index.ts";
 import type { BootedMachine } from "./bootInfo.ts";
 import { ApiGenerationSchema, MachineConfigSchema, parseBootOptions, RegionSchema } from "./options.ts";
 import { createRootserver, listRAMRegions } from "./rootserver.ts";
+import { checkRegions } from "./memoryMap.ts";
 
 export type { BootedMachine, BootInfo, SlotRegion } from "./bootInfo.ts";
 
@@ -57,6 +58,8 @@ export function initialSlotCPtr(index: number): CPtr {
  */
 export function bootMinimal(opts: MinimalBootOptions): BootedMachine {
   const o = parseBootOptions(MinimalBootOptionsSchema, opts);
+  // Overlapping regions would hand out the same memory twice; a region past 2^32 is memory a 32-bit kernel cannot address.
+  checkRegions(o.ram.map((r, i) => ({ ...r, where: `ram[${i}]` })));
   const config = o.config ?? DEFAULT_CONFIG;
   const kernel = emptyKernelState(o.api === undefined ? config : { ...config, api: o.api });
   const { state, initThread, bootInfo } = createRootserver(kernel, { cnodeSizeBits: o.cnodeSizeBits, image: null, devices: [], free: listRAMRegions(o.ram) });
