@@ -54,6 +54,7 @@ export function describeOutcome(o: Outcome): string {
     return `seL4_${o.error.error}${parts.length ? ` (${parts.join(", ")})` : ""}`;
   }
   if (o.kind === "fault") return o.text;
+  if (o.kind === "internal") return `internal error: ${o.message}`;
   const vals = Object.entries(o.values).map(([k, v]) => `${k}=${valueText(k, v)}`);
   return `ok${vals.length ? ` (${vals.join(", ")})` : ""}`;
 }
@@ -71,7 +72,7 @@ export function checkExpectation(exp: Expect | undefined, o: Outcome, valueOf: (
   if ("ok" in exp) {
     if (o.kind !== "ok") return { held: false, expected: `ok ${JSON.stringify(exp.ok)}` };
     for (const [k, want] of Object.entries(exp.ok)) {
-      const got = o.values[k];
+      const got = Object.hasOwn(o.values, k) ? o.values[k] : undefined;
       const w = typeof want === "object" || typeof want === "number" ? valueOf(want as Value, ["ok", k]) : want;
       const norm = typeof w === "string" ? w.replace(/^VM/, "") : w;
       if (got !== norm) return { held: false, expected: `${k} = ${valueText(k, w)}, got ${got === undefined ? "nothing" : valueText(k, got)}` };

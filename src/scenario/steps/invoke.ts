@@ -1,7 +1,7 @@
 import type { CPtr } from "../../model/addresses.ts";
 import { INITIAL_CAP_SLOTS } from "../../boot/initialCaps.ts";
-import { callLibsel4, LIBSEL4 } from "../../invocations/libsel4.ts";
-import { closest } from "../errors.ts";
+import { callLibsel4, libsel4Function, LIBSEL4 } from "../../invocations/libsel4.ts";
+import { closest, shown } from "../errors.ts";
 import { wordArgument } from "./arguments.ts";
 import { invocationResult, type StepContext, type StepHandler } from "./context.ts";
 
@@ -20,11 +20,11 @@ const DEST_PARAMETERS: Readonly<Record<string, (slot: number) => Record<string, 
   seL4_CNode_Delete: (slot) => ({ index: slot, depth: WORD_DEPTH }),
   seL4_CNode_Revoke: (slot) => ({ index: slot, depth: WORD_DEPTH }),
 };
-const destParameters = (fnName: string, slot: number) => DEST_PARAMETERS[fnName]?.(slot) ?? { dest_index: slot, dest_depth: WORD_DEPTH };
+const destParameters = (fnName: string, slot: number) => (Object.hasOwn(DEST_PARAMETERS, fnName) ? DEST_PARAMETERS[fnName]?.(slot) : undefined) ?? { dest_index: slot, dest_depth: WORD_DEPTH };
 
 /** `dest`, `src` or `pivot`: one name standing for libsel4's root/index/depth parameters. */
 function slotParameters(ctx: StepContext, fnName: string, key: string, raw: unknown, sub: string[]): Record<string, number> {
-  if (typeof raw !== "string") ctx.usage(sub, `expected a slot name, found ${JSON.stringify(raw)}`);
+  if (typeof raw !== "string") ctx.usage(sub, `expected a slot name, found ${shown(raw)}`);
   if (key === "dest") return destParameters(fnName, ctx.newSlot(raw, sub));
   return { [`${key}_root`]: CNODE, [`${key}_index`]: ctx.slotOf(raw, sub), [`${key}_depth`]: WORD_DEPTH };
 }
@@ -32,7 +32,7 @@ function slotParameters(ctx: StepContext, fnName: string, key: string, raw: unkn
 /** `invoke: seL4_...`: any invocation by its libsel4 name, with libsel4's parameter names. */
 export const invokeStep: StepHandler<"invoke"> = (ctx, step) => {
   const fnName = step.invoke;
-  const fn = LIBSEL4[fnName] ?? ctx.usage(["invoke"], `unknown invocation "${fnName}"`, closest(fnName, Object.keys(LIBSEL4)));
+  const fn = libsel4Function(fnName) ?? ctx.usage(["invoke"], `unknown invocation "${fnName}"`, closest(fnName, Object.keys(LIBSEL4)));
   // CNode operations act on the initial thread's own CNode unless told otherwise.
   const capName = step.cap ?? (fnName.startsWith("seL4_CNode_") ? "InitThreadCNode" : ctx.usage([], `${fnName} needs "cap:", the capability to invoke`));
   const service = ctx.slotOf(capName, ["cap"]);
@@ -42,7 +42,7 @@ export const invokeStep: StepHandler<"invoke"> = (ctx, step) => {
     const sub = ["args", key];
     if (!allowed.includes(key)) ctx.usage(sub, `${fnName} has no parameter "${key}" (it takes ${[...fn.caps, ...fn.words].join(", ") || "none"})`, closest(key, allowed));
     if (SLOT_KEYS.includes(key)) Object.assign(params, slotParameters(ctx, fnName, key, raw, sub));
-    else if (fn.caps.includes(key)) params[key] = typeof raw === "string" ? ctx.slotOf(raw, sub) : ctx.usage(sub, `expected a capability name, found ${JSON.stringify(raw)}`);
+    else if (fn.caps.includes(key)) params[key] = typeof raw === "string" ? ctx.slotOf(raw, sub) : ctx.usage(sub, `expected a capability name, found ${shown(raw)}`);
     else params[key] = wordArgument(ctx, key, raw, sub);
   }
   // A retype into a named slot makes one object unless the step says how many.
