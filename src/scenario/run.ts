@@ -38,8 +38,27 @@ export interface ScenarioReport {
   readonly names: ReadonlyMap<string, number>;
 }
 
+/**
+ * Machines booted lately, by their options. Boot is a pure function of its options and a
+ * booted machine is immutable, so scenarios with the same header share one: most files use the
+ * default machine, and booting it was most of the cost of running a small file.
+ */
+const recentBoots = new Map<string, BootedMachine>();
+const RECENT_BOOTS = 8;
+
 /** Boots the machine the scenario's header describes; a boot the options make impossible is a usage error at `boot`. */
 function bootScenario(sc: Scenario): BootedMachine {
+  const h = sc.header;
+  const key = JSON.stringify([h.boot ?? null, h.api ?? null]);
+  const known = recentBoots.get(key);
+  if (known !== undefined) return known;
+  const booted = bootFresh(sc);
+  if (recentBoots.size >= RECENT_BOOTS) recentBoots.delete(recentBoots.keys().next().value as string);
+  recentBoots.set(key, booted);
+  return booted;
+}
+
+function bootFresh(sc: Scenario): BootedMachine {
   const h = sc.header;
   const b = h.boot ?? {};
   try {

@@ -10,11 +10,12 @@ export interface SourceFile {
 }
 
 /**
- * The largest scenario file capsim reads, in characters. yaml parses about 1 MB/s and a run keeps
- * every state, so a bound here is what keeps a stray file from taking minutes and gigabytes;
- * the largest example is a few KB.
+ * The largest scenario file capsim reads, in characters: about 4,000 steps. yaml parses well
+ * under 1 MB/s and a run keeps every state, so this bound keeps any file under a second or two
+ * and a few hundred MB (50 MB files took minutes and ran out of memory); the largest example is
+ * a few KB.
  */
-export const MAX_FILE_CHARS = 2 ** 20;
+export const MAX_FILE_CHARS = 2 ** 18;
 /** The longest line: a flow-style step is about 100 characters, a 4 KiB `write` of bytes about 25,000. */
 export const MAX_LINE_CHARS = 2 ** 15;
 /**
