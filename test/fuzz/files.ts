@@ -1,11 +1,12 @@
 /**
  * The long hostile-file campaign: `npm run fuzz:files -- --cases N --seed S [--out DIR]
- * [--timeout-ms T] [--slow-ms S] [--from I]`. Cases run in a worker thread, one at a time, under a watchdog:
+ * [--timeout-ms T] [--slow-ms S] [--from I] [--minutes M]`. Cases run in a worker thread, one at a time, under a watchdog:
  * a case over the time limit is a hang (the worker is ended and a new one goes on from the next
  * case), a worker that runs out of its 2 GB heap is an out-of-memory. Each defect's input is
  * saved to DIR (default fuzz-out/) as <kind>-<seed>-<case>.yaml; a case that answers but takes
  * over S ms (default 2000) is counted as slow and saved too. Prints the counts, the slowest
- * cases and the process's peak RSS; exits 1 when there was any defect.
+ * cases and the process's peak RSS; exits 1 when there was any defect. With --minutes, no case
+ * starts after M minutes and the figures are for the cases run.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -39,6 +40,7 @@ if (!isMainThread) {
   const from = flag("from", 0);
   const timeoutMs = flag("timeout-ms", 10_000);
   const slowMs = flag("slow-ms", 2000);
+  const budgetMs = flag("minutes", 0) * 60_000 || Infinity;
   const outAt = process.argv.indexOf("--out");
   const out = outAt < 0 ? "fuzz-out" : (process.argv[outAt + 1] ?? "fuzz-out");
   const counts = new Map<string, number>();
@@ -84,6 +86,10 @@ if (!isMainThread) {
         slowest.push({ index: m.index, ms: m.ms, name: hostileCase(seed, m.index).name });
         slowest.sort((a, b) => b.ms - a.ms).splice(5);
         if ((m.index + 1) % 1000 === 0) console.log(`${m.index + 1} cases, ${Math.round((performance.now() - started) / 1000)} s`);
+        if (performance.now() - started > budgetMs) {
+          void worker.terminate();
+          resolve(cases);
+        }
       });
       worker.on("error", (e) => {
         clearTimeout(timer);
@@ -103,7 +109,8 @@ if (!isMainThread) {
   while (next < cases) next = await runFrom(next);
   const seconds = (performance.now() - started) / 1000;
   const defects = [...counts].filter(([k]) => DEFECTS.has(k as Verdict["kind"]) || k === "hang" || k === "oom").reduce((n, [, v]) => n + v, 0);
-  console.log(`seed ${seed}, cases ${from}..${cases - 1}: ${JSON.stringify(Object.fromEntries(counts))} in ${seconds.toFixed(0)} s`);
+  const total = [...counts].filter(([k]) => k !== "slow").reduce((n, [, v]) => n + v, 0);
+  console.log(`seed ${seed}, cases ${from}..${from + total - 1}: ${JSON.stringify(Object.fromEntries(counts))} in ${seconds.toFixed(0)} s`);
   console.log(`slowest: ${slowest.map((s) => `${s.index} ${Math.round(s.ms)} ms (${s.name})`).join("; ")}`);
   console.log(`peak RSS of this process (worker included): ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
   process.exitCode = defects > 0 ? 1 : 0;
