@@ -41,10 +41,11 @@ export interface ScenarioReport {
 /**
  * Machines booted lately, by their options. Boot is a pure function of its options and a
  * booted machine is immutable, so scenarios with the same header share one: most files use the
- * default machine, and booting it was most of the cost of running a small file.
+ * default machine, and booting it was most of the cost of running a small file. Two, because a
+ * machine with a large user image holds a large state.
  */
 const recentBoots = new Map<string, BootedMachine>();
-const RECENT_BOOTS = 8;
+const RECENT_BOOTS = 2;
 
 /** Boots the machine the scenario's header describes; a boot the options make impossible is a usage error at `boot`. */
 function bootScenario(sc: Scenario): BootedMachine {

@@ -92,7 +92,8 @@ export function parseSource(file: string, text: string): SourceFile {
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    // logLevel "error": yaml would print a process warning for a key that is a list or map; such a key is reported as an unknown key instead.
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: "error" });
   } catch (e) {
     throw new ScenarioError(file, 1, 1, "", `not valid YAML: ${yamlProblem(e)}`);
   }

@@ -31,6 +31,6 @@ describe("hostile scenario files (a standing campaign)", () => {
     }
     expect(defects).to.deep.equal([]);
     // Even on a busy machine the budget covers a meaningful share of the campaign.
-    expect(ran).to.be.greaterThan(Math.min(CASES, 200));
+    expect(ran).to.be.greaterThan(Math.min(CASES, 50));
   });
 });
