@@ -42,18 +42,14 @@ export function validateMemoryMap(input: MemoryMapInput): MemoryMap {
   return checkMemoryMap(parseBootOptions(MemoryMapSchema, input));
 }
 
-/** The checks of a memory map that its shape cannot express: alignment, range, overlaps, physBase, USER_TOP. */
-export function checkMemoryMap<M extends MemoryMap>(m: M): M {
-  const all = [
-    ...m.ram.map((r, i) => ({ ...r, where: `ram[${i}]` })),
-    ...m.devices.map((r, i) => ({ ...r, where: `devices[${i}]` })),
-  ];
-  for (const r of all) {
-    if (r.base % PAGE !== 0 || r.size % PAGE !== 0)
-      throw new BootError(r.where, `${hex(r.base)}+${hex(r.size)} is not 4 KiB aligned`);
+/** Regions with the option path each came from (`ram[1]`), for errors. */
+export type NamedRegion = { readonly base: number; readonly size: number; readonly where: string };
+
+/** The checks every boot makes of its regions: inside the 32-bit physical address space, and no two overlapping. */
+export function checkRegions(all: readonly NamedRegion[]): void {
+  for (const r of all)
     if (r.base + r.size > PHYS_TOP)
       throw new BootError(r.where, `${hex(r.base)}+${hex(r.size)} runs past the 32-bit physical address space`);
-  }
   const sorted = [...all].sort((a, b) => a.base - b.base);
   for (let i = 1; i < sorted.length; i++) {
     const a = sorted[i - 1]!;
@@ -61,6 +57,18 @@ export function checkMemoryMap<M extends MemoryMap>(m: M): M {
     if (b.base < a.base + a.size)
       throw new BootError(b.where, `overlaps ${a.where} (${hex(a.base)}..${hex(a.base + a.size - 1)})`);
   }
+}
+
+/** The checks of a memory map that its shape cannot express: alignment, range, overlaps, physBase, USER_TOP. */
+export function checkMemoryMap<M extends MemoryMap>(m: M): M {
+  const all = [
+    ...m.ram.map((r, i) => ({ ...r, where: `ram[${i}]` })),
+    ...m.devices.map((r, i) => ({ ...r, where: `devices[${i}]` })),
+  ];
+  for (const r of all)
+    if (r.base % PAGE !== 0 || r.size % PAGE !== 0)
+      throw new BootError(r.where, `${hex(r.base)}+${hex(r.size)} is not 4 KiB aligned`);
+  checkRegions(all);
   const physBase = Math.min(...m.ram.map((r) => r.base));
   if (physBase % 2 ** 24 !== 0)
     throw new BootError(

@@ -6,6 +6,7 @@ import { buildConfig, DEFAULT_CONFIG } from "../arch/index.ts";
 import type { BootedMachine } from "./bootInfo.ts";
 import { ApiGenerationSchema, MachineConfigSchema, parseBootOptions, RegionSchema } from "./options.ts";
 import { createRootserver, listRAMRegions } from "./rootserver.ts";
+import { checkRegions } from "./memoryMap.ts";
 
 export type { BootedMachine, BootInfo, SlotRegion } from "./bootInfo.ts";
 
@@ -66,6 +67,8 @@ export function initialSlotCPtr(index: number): CPtr {
  */
 export function bootMinimal(opts: MinimalBootOptions): BootedMachine {
   const o = parseBootOptions(MinimalBootOptionsSchema, opts);
+  // Overlapping regions would hand out the same memory twice; a region past 2^32 is memory a 32-bit kernel cannot address.
+  checkRegions(o.ram.map((r, i) => ({ ...r, where: `ram[${i}]` })));
   // An explicit config's sizes stand as given unless `fpu` says otherwise.
   const base = o.config ?? buildConfig(o.api !== undefined ? { api: o.api } : {});
   const api = o.api ?? base.api;

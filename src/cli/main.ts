@@ -93,6 +93,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.error(e.message);
       return 2;
     }
-    throw e;
+    // Anything else is capsim's own bug: say so, with the stack for the report, and keep it apart from 1 and 2.
+    console.error(
+      `capsim: internal error (a bug in capsim; please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+    );
+    return 3;
   }
 }

@@ -44,17 +44,26 @@ function jsonOutcome(o: Outcome): unknown {
   return o.kind === "error" ? { kind: "error", ...o.error, error: `seL4_${o.error.error}` } : o;
 }
 
-/** `capsim run`: exit 0 every expectation held, 1 one failed, 2 a file is not a valid scenario. */
+/** The text of something thrown, for a person or a JSON reader: capsim's bug, reported without a stack trace. */
+const thrownText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+
+/**
+ * `capsim run`: exit 0 every expectation held, 1 one failed, 2 a file is not a valid scenario,
+ * 3 capsim failed internally on a file (a bug in capsim, not in the file). Each file is run
+ * whatever happened to the ones before it, so the summary and --json's document are always whole.
+ */
 export function execute(args: ParsedArgs): number {
   const { json, checkInvariants } = validateFlags(RUN, RunFlags, args.flags);
   const paint = palette(process.stdout);
   let passed = 0;
   let failed = 0;
   let invalid = false;
+  let internal = false;
   const out: unknown[] = [];
   for (const f of scenarioFiles(args.operands)) {
     try {
       const report = runScenario(loadScenarioFile(f), { checkInvariants });
+      if (report.steps.some((s) => s.outcome.kind === "internal")) internal = true;
       if (report.passed) passed++;
       else failed++;
       if (json)
@@ -72,7 +81,16 @@ export function execute(args: ParsedArgs): number {
         for (const s of report.steps) console.log(stepLine(s, paint));
       }
     } catch (e) {
-      if (!(e instanceof ScenarioError)) throw e;
+      if (!(e instanceof ScenarioError)) {
+        internal = true;
+        failed++;
+        if (json) out.push({ file: f, internalError: thrownText(e) });
+        else
+          console.log(
+            `${paint.bad("INTERNAL ERROR")} ${f}: ${thrownText(e)} (a bug in capsim: please report it with this file)`,
+          );
+        continue;
+      }
       invalid = true;
       failed++;
       if (json)
@@ -89,5 +107,5 @@ export function execute(args: ParsedArgs): number {
   }
   if (json) console.log(JSON.stringify({ scenarios: out, passed, failed }, null, 2));
   else console.log(`${passed} passed, ${failed} failed`);
-  return invalid ? 2 : failed > 0 ? 1 : 0;
+  return internal ? 3 : invalid ? 2 : failed > 0 ? 1 : 0;
 }

@@ -6,7 +6,7 @@ import type { CommandSpec } from "./flags.ts";
  */
 
 const EXIT_STATUS =
-  "exit status: 0 every expectation held, 1 an expectation failed, 2 a file is not a valid scenario or the command line is wrong";
+  "exit status: 0 every expectation held, 1 an expectation failed, 2 a file is not a valid scenario or the command line is wrong, 3 capsim failed internally (a bug in capsim; the file and the error are reported)";
 
 export const RUN: CommandSpec = {
   name: "run",

@@ -7,7 +7,7 @@ import type { KernelState } from "../model/state.ts";
 import { transitionWithEffects } from "../model/transition.ts";
 import type { Decoder, DecodedInvocation, InvocableCapType } from "../model/family.ts";
 import { FAMILIES_BY_ARCH, type Invocation } from "./families.ts";
-import type { DecodeContext, ExtraCap, InvokeResult, Message } from "../model/message.ts";
+import { registerWord, type DecodeContext, type ExtraCap, type InvokeResult, type Message } from "../model/message.ts";
 
 let familyTables = FAMILIES_BY_ARCH;
 
@@ -45,6 +45,25 @@ function decodeInvocation<T extends InvocableCapType>(
 }
 
 /**
+ * `xs` as 32-bit registers hold them (registerWord), the same array when every one already is a
+ * word: the common case costs one comparison per word and no allocation.
+ */
+function registerWords<T extends number>(xs: readonly T[], what: string, wordBits: number): readonly T[] {
+  if (!Array.isArray(xs)) throw new TypeError(`message.${what} must be an array of 32-bit words`);
+  let out: T[] | undefined;
+  for (let i = 0; i < xs.length; i++) {
+    const x: unknown = xs[i];
+    if (typeof x === "number" && (wordBits === 32 ? x >>> 0 === x : Number.isSafeInteger(x) && x >= 0)) {
+      out?.push(x as T);
+      continue;
+    }
+    out ??= xs.slice(0, i);
+    out.push(registerWord(x, `${what}[${i}]`, wordBits) as T);
+  }
+  return out ?? xs;
+}
+
+/**
  * Invoke a capability as `thread` would with seL4_Call: `state + invocation -> new state + reply`.
  *
  * 1. look up the invoked CPtr and each extra cap's CPtr in the thread's CSpace (a failure is a
@@ -54,8 +73,18 @@ function decodeInvocation<T extends InvocableCapType>(
  * 4. reply.
  * When the call fails, or capsim does not model what it would do, the returned state is the
  * very same object as `state`.
+ *
+ * The message is what seL4's registers would carry (docs/api.md): the CPtr, each word and each
+ * extra cap's CPtr is reduced mod 2^32 as a 32-bit register holds it (-1 arrives as 0xffffffff;
+ * on a 64-bit architecture a non-negative safe integer passes as it is and a negative one is refused);
+ * a value that is not a safe integer (NaN, 0.5, Infinity, a string) is thrown back as a
+ * MessageWordError naming it, since no register could hold it and seL4 has no reply for it.
  */
 export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message: Message): InvokeResult<Invocation> {
+  const wordBits = state.config.sizes.wordBits;
+  cptr = registerWord(cptr, "cptr", wordBits) as CPtr;
+  const args = registerWords(message.args, "args", wordBits);
+  const extraCapPtrs = registerWords(message.extraCaps, "extraCaps", wordBits);
   const invoked = lookupCapAndSlot(state, thread, cptr);
   if (!invoked.ok) {
     return {
@@ -72,8 +101,8 @@ export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message
     };
   }
   const extraCaps: ExtraCap[] = [];
-  for (let i = 0; i < message.extraCaps.length; i++) {
-    const c = message.extraCaps[i] as CPtr;
+  for (let i = 0; i < extraCapPtrs.length; i++) {
+    const c = extraCapPtrs[i] as CPtr;
     const found = lookupCapAndSlot(state, thread, c);
     if (!found.ok)
       return {
@@ -102,15 +131,7 @@ export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message
       },
     };
   const decoded = decodeInvocation(
-    {
-      state,
-      thread,
-      cap,
-      slot: invoked.value.slot,
-      label: message.label,
-      args: message.args,
-      extraCaps,
-    },
+    { state, thread, cap, slot: invoked.value.slot, label: message.label, args, extraCaps },
     cap.type,
   );
   if (!decoded.ok) {

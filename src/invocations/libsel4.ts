@@ -166,6 +166,11 @@ export const LIBSEL4: Readonly<Record<string, Libsel4Function>> = {
 
 export type Libsel4Name = keyof typeof LIBSEL4;
 
+/** libsel4's function called `name`, if there is one; names found only on Object.prototype (toString, constructor) are not functions. */
+export function libsel4Function(name: string): Libsel4Function | undefined {
+  return Object.hasOwn(LIBSEL4, name) ? LIBSEL4[name] : undefined;
+}
+
 /**
  * Call a libsel4 function by name on `service`, with its parameters by libsel4's names (caps as
  * CPtrs, words as numbers). A parameter left out is not sent, which is how a test makes a
@@ -178,7 +183,7 @@ export function callLibsel4(
   service: CPtr,
   params: Readonly<Record<string, number>>,
 ): InvokeResult {
-  const fn = LIBSEL4[name];
+  const fn = libsel4Function(name);
   if (fn === undefined) throw new Error(`unknown libsel4 function ${name}`);
   const extraCaps: CPtr[] = [];
   for (const c of fn.caps) {

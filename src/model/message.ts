@@ -83,6 +83,38 @@ export interface CapFault {
  * - notModelled: capsim's own answer, not seL4's: every check seL4 makes first passed, and what
  *   seL4 would do next (IPC, interrupts, domains, ...) is outside capsim's model. The state is unchanged.
  */
+/**
+ * A message the kernel could not have been sent: a word or CPtr that is not an integer, so no
+ * 32-bit register holds it. Thrown by `invoke`, never replied: seL4 has no error for this,
+ * because on the hardware it cannot happen. `argument` names it: "cptr", "args[2]", "extraCaps[0]".
+ */
+export class MessageWordError extends RangeError {
+  constructor(
+    readonly argument: string,
+    readonly value: unknown,
+  ) {
+    super(
+      `${argument} must be an integer (a 32-bit register's word), got ${typeof value === "number" ? String(value) : typeof value}`,
+    );
+    this.name = "MessageWordError";
+  }
+}
+
+/**
+ * `n` as a 32-bit register holds it: a safe integer reduced mod 2^32 (so -1 is 0xffffffff, as
+ * seL4 sees it); anything else is a MessageWordError naming `argument`.
+ */
+export function registerWord(n: unknown, argument: string, wordBits = 32): number {
+  // ToUint32 (`>>> 0`) is exactly the reduction mod 2^32 for an integer; past 2^53 a number is no longer the integer it was written as.
+  if (typeof n === "number" && Number.isSafeInteger(n)) {
+    if (wordBits === 32) return n >>> 0;
+    // A 64-bit register holds every non-negative safe integer as it is; a negative one would be
+    // 2^64 + n, which no JavaScript number holds exactly, so it is refused rather than rounded.
+    if (n >= 0) return n;
+  }
+  throw new MessageWordError(argument, n);
+}
+
 export type Reply<I extends InvocationRecord = InvocationRecord> =
   | {
       readonly kind: "ok";

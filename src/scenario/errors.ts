@@ -12,11 +12,39 @@ export class ScenarioError extends Error {
     readonly suggestion?: string,
   ) {
     super(
-      `${file}:${line}:${column}: ${field ? `${field}: ` : ""}${problem}${suggestion ? `; did you mean "${suggestion}"?` : ""}`,
+      `${file}:${line}:${column}: ${field ? `${shortened(field)}: ` : ""}${shortened(problem)}${suggestion ? `; did you mean "${suggestion}"?` : ""}`,
     );
     this.name = "ScenarioError";
   }
 }
+
+/** The longest message part printed whole: a problem quoting a megabyte of the file must not print it back. */
+const MAX_SHOWN = 400;
+
+/** `text`, or its start and end around a count of what was left out. */
+function shortened(text: string): string {
+  if (text.length <= MAX_SHOWN) return text;
+  const keep = MAX_SHOWN / 2;
+  return `${text.slice(0, keep)} ...(${text.length - 2 * keep} characters)... ${text.slice(-keep)}`;
+}
+
+/**
+ * A value from the file as a message quotes it: JSON, cut short. JSON.stringify itself would
+ * throw on a value nested thousands deep, and print megabytes for a big one.
+ */
+export function shown(v: unknown, depth = 0): string {
+  if (typeof v === "string") return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}...` : v);
+  if (v === null || typeof v !== "object") return String(v);
+  if (depth >= 2) return Array.isArray(v) ? "[...]" : "{...}";
+  const entries = Array.isArray(v)
+    ? v.map((x) => shown(x, depth + 1))
+    : Object.entries(v).map(([k, x]) => `${shown(k)}:${shown(x, depth + 1)}`);
+  const inner = entries.length > 4 ? [...entries.slice(0, 4), "..."] : entries;
+  return Array.isArray(v) ? `[${inner.join(",")}]` : `{${inner.join(",")}}`;
+}
+
+/** Words longer than this get no suggestion: Levenshtein costs their length times each candidate's, and no typo is that long. */
+const MAX_SUGGESTED_WORD = 64;
 
 /** Levenshtein distance, for "did you mean" suggestions. */
 function distance(a: string, b: string): number {
@@ -39,9 +67,11 @@ function distance(a: string, b: string): number {
 
 /** The closest of `candidates` to `word`, if it is close enough to be a likely typo. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  if (word.length > MAX_SUGGESTED_WORD) return undefined;
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
+    if (c.length > MAX_SUGGESTED_WORD) continue;
     const dd = distance(word, c);
     if (dd < bestD) {
       bestD = dd;

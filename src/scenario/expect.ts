@@ -64,6 +64,7 @@ export function describeOutcome(o: Outcome): string {
   }
   if (o.kind === "fault") return o.text;
   if (o.kind === "notModelled") return `not modelled: ${o.why}`;
+  if (o.kind === "internal") return `internal error: ${o.message}`;
   const vals = Object.entries(o.values).map(([k, v]) => `${k}=${valueText(k, v)}`);
   return `ok${vals.length ? ` (${vals.join(", ")})` : ""}`;
 }
@@ -101,7 +102,7 @@ export function checkExpectation(
   if ("ok" in exp) {
     if (o.kind !== "ok") return { held: false, expected: `ok ${JSON.stringify(exp.ok)}` };
     for (const [k, want] of Object.entries(exp.ok)) {
-      const got = o.values[k];
+      const got = Object.hasOwn(o.values, k) ? o.values[k] : undefined;
       const w = typeof want === "object" || typeof want === "number" ? valueOf(want as Value, ["ok", k]) : want;
       const norm = typeof w === "string" ? w.replace(/^VM/, "") : w;
       if (got !== norm)

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { z } from "zod";
-import { closest, ScenarioError } from "./errors.ts";
+import { closest, ScenarioError, shown } from "./errors.ts";
 import { ACTION_KEYS as ACTIONS, ScenarioHeader, STEP_SCHEMAS, type ActionKey, type Step } from "./schema.ts";
 import { parseSource, type SourceFile } from "./source.ts";
 
@@ -32,7 +32,7 @@ function zodFail(src: SourceFile, base: (string | number)[], error: z.ZodError, 
     fail(src, [...path, key], `unknown key "${key}"`, closest(key, known));
   }
   if (issue.code === "invalid_union") {
-    fail(src, path, `expected ${describeUnion(path)}, found ${JSON.stringify(valueAt(src.data, path))}`);
+    fail(src, path, `expected ${describeUnion(path)}, found ${shown(valueAt(src.data, path))}`);
   }
   fail(src, path, issue.message);
 }

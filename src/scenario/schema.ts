@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { shown } from "./errors.ts";
 
 /**
  * The scenario file format (../shared/SCENARIOS.md) as zod schemas. Objects are strict: an
@@ -26,12 +27,23 @@ export const NumberValue = z.union([z.number(), z.string()]).transform((v, ctx) 
   if (n === undefined || !Number.isSafeInteger(n) || n < 0) {
     ctx.addIssue({
       code: "custom",
-      message: `expected a non-negative integer, hex (0x...) or a size like 4KiB, found ${JSON.stringify(v)}`,
+      message: `expected a non-negative integer, hex (0x...) or a size like 4KiB, found ${shown(v)}`,
     });
     return z.NEVER;
   }
   return n;
 });
+
+/** 2^32: the message registers, addresses and CPtrs of ARM32 seL4 are 32-bit words. */
+export const WORD_LIMIT = 2 ** 32;
+/** The most bytes one read or write step moves: one small page. A step's result lists every byte, so this bounds the output too. */
+export const MAX_ACCESS_BYTES = 4096;
+
+/** A number that a 32-bit register can hold: what an address, a CPtr or a message word may be. */
+export const WordValue = NumberValue.refine((n) => n < WORD_LIMIT, {
+  message: `expected a 32-bit word (at most 0xffffffff)`,
+});
+const ByteValue = NumberValue.refine((n) => n < 256, { message: "expected a byte (at most 0xff)" });
 
 /** A number, or the physical address of a named object (plus an offset). */
 export const Value = z.union([NumberValue, z.strictObject({ paddrOf: z.string(), plus: NumberValue.optional() })]);
@@ -98,8 +110,8 @@ export const RetypeStep = z.strictObject({
     type: z.string(),
     as: Names,
     from: Name.optional(),
-    size_bits: NumberValue.optional(),
-    count: NumberValue.optional(),
+    size_bits: WordValue.optional(),
+    count: WordValue.optional(),
   }),
   ...common,
 });
@@ -109,26 +121,25 @@ export const CopyStep = z.strictObject({
 });
 export const DeleteStep = z.strictObject({ delete: Name, ...common });
 export const RevokeStep = z.strictObject({ revoke: Name, ...common });
-export const ResolveStep = z.strictObject({
-  resolve: z.strictObject({ vspace: Name, vaddr: NumberValue }),
-  ...common,
-});
+export const ResolveStep = z.strictObject({ resolve: z.strictObject({ vspace: Name, vaddr: WordValue }), ...common });
 export const ReadStep = z.strictObject({
-  read: z.strictObject({ vaddr: NumberValue, length: NumberValue.optional() }),
+  read: z.strictObject({
+    vaddr: WordValue,
+    length: NumberValue.refine((n) => n >= 1 && n <= MAX_ACCESS_BYTES, {
+      message: `expected a length from 1 to ${MAX_ACCESS_BYTES} bytes`,
+    }).optional(),
+  }),
   ...common,
 });
 export const WriteStep = z.strictObject({
   write: z.strictObject({
-    vaddr: NumberValue,
-    value: NumberValue.optional(),
-    bytes: z.array(NumberValue).optional(),
+    vaddr: WordValue,
+    value: WordValue.optional(),
+    bytes: z.array(ByteValue).max(MAX_ACCESS_BYTES).optional(),
   }),
   ...common,
 });
-export const SwitchStep = z.strictObject({
-  switch: z.strictObject({ thread: Name }),
-  ...common,
-});
+export const SwitchStep = z.strictObject({ switch: z.strictObject({ thread: Name }), ...common });
 
 /** Each step has exactly one of these action keys. */
 export const STEP_SCHEMAS = {

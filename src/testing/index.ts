@@ -34,6 +34,8 @@ export {
   type Violation,
   type ViolationDetails,
 } from "./invariants.ts";
+export { capsInsideSlots, slotViolations } from "./invariants/capsInsideSlots.ts";
+export { validMappingRecords, mappingRecordViolations } from "./invariants/validMappingRecords.ts";
 export { checkTouched, touchedInvariants } from "./incremental.ts";
 export {
   vaddrArbitrary,

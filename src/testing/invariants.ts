@@ -15,6 +15,8 @@ import { VALID_CAPS } from "./invariants/validCaps.ts";
 import { VALID_MDB } from "./invariants/validMdb.ts";
 import { VALID_OBJS } from "./invariants/validObjs.ts";
 import { VALID_VS_LOOKUP } from "./invariants/validVSLookup.ts";
+import { CAPS_INSIDE_SLOTS } from "./invariants/capsInsideSlots.ts";
+import { VALID_MAPPING_RECORDS } from "./invariants/validMappingRecords.ts";
 import type { Invariant, Violation } from "./invariants/violation.ts";
 
 /*
@@ -40,6 +42,8 @@ export { validVSLookup } from "./invariants/validVSLookup.ts";
 export { tlbConsistent } from "./invariants/tlbConsistent.ts";
 export { descriptorsRoundTrip } from "./invariants/descriptorsRoundTrip.ts";
 export { equalKernelMappings } from "./invariants/equalKernelMappings.ts";
+export { capsInsideSlots, slotViolations } from "./invariants/capsInsideSlots.ts";
+export { validMappingRecords, mappingRecordViolations } from "./invariants/validMappingRecords.ts";
 
 /** Every invariant, as its full and delta checks, in the order checkAll reports them. */
 export const INVARIANT_CHECKS: readonly InvariantCheck[] = [
@@ -58,6 +62,8 @@ export const INVARIANT_CHECKS: readonly InvariantCheck[] = [
   TLB_CONSISTENT,
   DESCRIPTORS_ROUND_TRIP,
   EQUAL_KERNEL_MAPPINGS,
+  CAPS_INSIDE_SLOTS,
+  VALID_MAPPING_RECORDS,
 ];
 
 /** Every invariant's full check, by name. */

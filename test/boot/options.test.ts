@@ -169,6 +169,42 @@ describe("boot options", () => {
         /aarch32/,
       ],
       [
+        "bootMinimal: a region of size Infinity (it never returned)",
+        () => bootMinimal({ ram: [{ base: 0, size: Infinity }] }),
+        "ram[0].size",
+        /expected number/,
+      ],
+      [
+        "bootMinimal: two identical regions",
+        () => bootMinimal({ ram: [...RAM, ...RAM] }),
+        "ram[1]",
+        /overlaps ram\[0\]/,
+      ],
+      [
+        "bootMinimal: overlapping regions",
+        () =>
+          bootMinimal({
+            ram: [
+              { base: 0x100000, size: 2 ** 26 },
+              { base: 0, size: 2 ** 21 },
+            ],
+          }),
+        "ram[0]",
+        /overlaps ram\[1\]/,
+      ],
+      [
+        "bootMinimal: a region at 2^32",
+        () => bootMinimal({ ram: [{ base: 2 ** 32, size: 2 ** 20 }] }),
+        "ram[0]",
+        /past the 32-bit physical address space/,
+      ],
+      [
+        "bootMinimal: 1 TiB of RAM",
+        () => bootMinimal({ ram: [{ base: 0, size: 2 ** 40 }] }),
+        "ram[0]",
+        /past the 32-bit physical address space/,
+      ],
+      [
         "validateMemoryMap: a region's base",
         () => validateMemoryMap({ ram: [{ base: -4096, size: 4096 }] }),
         "ram[0].base",

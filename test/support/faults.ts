@@ -29,6 +29,15 @@ export const UNMAP_KEEPS_ENTRY: typeof FAMILIES_BY_ARCH = {
   },
 };
 
+/** Every decoder throws, as a bug in capsim would: how the tests show that an internal error is its own outcome. */
+const throwing = (): never => {
+  throw new Error("injected fault: invoke-throws");
+};
+export const INVOKE_THROWS: typeof FAMILIES_BY_ARCH = {
+  aarch32: Object.fromEntries(Object.keys(FAMILIES_BY_ARCH.aarch32).map((type) => [type, throwing])),
+  aarch64: Object.fromEntries(Object.keys(FAMILIES_BY_ARCH.aarch64).map((type) => [type, throwing])),
+};
+
 /** Runs `f` with the broken family tables (or the healthy ones when `tables` is null), then puts the previous ones back. */
 export function withFamilies<T>(tables: typeof FAMILIES_BY_ARCH | null, f: () => T): T {
   const before = useFamilyTables(tables ?? FAMILIES_BY_ARCH);

@@ -9,21 +9,12 @@ export const readStep: StepHandler<"read"> = (ctx, step) => {
   const v = step.read.vaddr as VirtAddr;
   const length = step.read.length ?? WORD_BYTES;
   const r = userRead(ctx.state, v, length);
-  const outcome = r.ok
-    ? {
-        kind: "ok" as const,
-        values: {
-          value: r.value.reduce((n, byte, i) => n + byte * 2 ** (8 * i), 0),
-          bytes: [...r.value].map((x) => x.toString(16).padStart(2, "0")).join(" "),
-        },
-      }
-    : vmFaultOutcome(r.fault);
-  return {
-    state: r.state,
-    action: `read ${length} bytes at ${hex(v)}`,
-    outcome,
-    effects: [],
-  };
+  const bytes = Array.from(r.ok ? r.value : [], (x) => x.toString(16).padStart(2, "0")).join(" ");
+  // A value is a word: past four bytes it would stop being a number a register holds.
+  const value: Record<string, number> =
+    r.ok && length <= WORD_BYTES ? { value: r.value.reduce((n, byte, i) => n + byte * 2 ** (8 * i), 0) } : {};
+  const outcome = r.ok ? { kind: "ok" as const, values: { ...value, bytes } } : vmFaultOutcome(r.fault);
+  return { state: r.state, action: `read ${length} bytes at ${hex(v)}`, outcome, effects: [] };
 };
 
 /** `write: { vaddr, value | bytes }`: a user store; `value` is written as one little-endian word. */

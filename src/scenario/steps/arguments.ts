@@ -1,7 +1,7 @@
 import { wordFromCapRights, type CapRights } from "../../model/caps.ts";
 import { OBJECT_TYPES, objectTypeNumber, type ObjectTypeName } from "../../arch/index.ts";
-import { closest } from "../errors.ts";
-import type { Value } from "../schema.ts";
+import { closest, shown } from "../errors.ts";
+import { WORD_LIMIT, type Value } from "../schema.ts";
 import type { Path, StepContext } from "./context.ts";
 
 const RIGHT_NAMES: Readonly<Record<string, number>> = {
@@ -19,17 +19,27 @@ const ATTR_BITS: Readonly<Record<string, number>> = {
 /** seL4_ARM_Default_VMAttributes: cacheable and parity-enabled. */
 const DEFAULT_VM_ATTRIBUTES = 3;
 
+/**
+ * A number written for a message word, checked: seL4's message registers are 32-bit, so a
+ * value a register cannot hold is the file's mistake, reported at its line (the kernel API
+ * would reduce it mod 2^32, which is never what a file meant).
+ */
+function checkedWord(ctx: StepContext, n: number, sub: Path, what: string): number {
+  if (Number.isSafeInteger(n) && n >= 0 && n < WORD_LIMIT) return n;
+  return ctx.usage(sub, `${what} must be a 32-bit word (an integer from 0 to 0xffffffff), found ${shown(n)}`);
+}
+
 /** A rights word from letters (RWGP), one of seL4's rights names, or a number. */
 export function rightsWord(ctx: StepContext, raw: unknown, sub: Path): number {
-  if (typeof raw === "number") return raw;
+  if (typeof raw === "number") return checkedWord(ctx, raw, sub, "rights");
   if (typeof raw !== "string")
-    return ctx.usage(sub, `expected rights such as RW or seL4_ReadWrite, found ${JSON.stringify(raw)}`);
-  const named = RIGHT_NAMES[raw];
+    return ctx.usage(sub, `expected rights such as RW or seL4_ReadWrite, found ${shown(raw)}`);
+  const named = Object.hasOwn(RIGHT_NAMES, raw) ? RIGHT_NAMES[raw] : undefined;
   if (named !== undefined) return named;
   if (!/^[RWGP]*$/.test(raw))
     return ctx.usage(
       sub,
-      `expected rights letters from R, W, G, P or one of ${Object.keys(RIGHT_NAMES).join(", ")}, found "${raw}"`,
+      `expected rights letters from R, W, G, P or one of ${Object.keys(RIGHT_NAMES).join(", ")}, found ${shown(raw)}`,
       closest(raw, Object.keys(RIGHT_NAMES)),
     );
   const r: CapRights = {
@@ -43,16 +53,16 @@ export function rightsWord(ctx: StepContext, raw: unknown, sub: Path): number {
 
 /** A VM attributes word from a list of attribute names, `default`, or a number. */
 function attributesWord(ctx: StepContext, raw: unknown, sub: Path): number {
-  if (typeof raw === "number") return raw;
+  if (typeof raw === "number") return checkedWord(ctx, raw, sub, "attr");
   if (raw === "default") return DEFAULT_VM_ATTRIBUTES;
   const list: readonly unknown[] = Array.isArray(raw) ? raw : [raw];
   let w = 0;
   list.forEach((a, i) => {
-    const bit = typeof a === "string" ? ATTR_BITS[a] : undefined;
+    const bit = typeof a === "string" && Object.hasOwn(ATTR_BITS, a) ? ATTR_BITS[a] : undefined;
     if (bit === undefined) {
       ctx.usage(
         [...sub, ...(Array.isArray(raw) ? [i] : [])],
-        `unknown attribute ${JSON.stringify(a)} (PageCacheable, ParityEnabled, ExecuteNever, or default)`,
+        `unknown attribute ${shown(a)} (PageCacheable, ParityEnabled, ExecuteNever, or default)`,
         typeof a === "string" ? closest(a, Object.keys(ATTR_BITS)) : undefined,
       );
     }
@@ -63,11 +73,11 @@ function attributesWord(ctx: StepContext, raw: unknown, sub: Path): number {
 
 /** An object type number from libsel4's type name, or a number. */
 function objectTypeWord(ctx: StepContext, raw: unknown, sub: Path): number {
-  if (typeof raw === "number") return raw;
+  if (typeof raw === "number") return checkedWord(ctx, raw, sub, "type");
   if (typeof raw !== "string" || !(OBJECT_TYPES as readonly string[]).includes(raw))
     return ctx.usage(
       sub,
-      `unknown object type ${JSON.stringify(raw)}`,
+      `unknown object type ${shown(raw)}`,
       typeof raw === "string" ? closest(raw, OBJECT_TYPES) : undefined,
     );
   return objectTypeNumber(raw as ObjectTypeName, ctx.state.config.api);
@@ -79,11 +89,12 @@ export function wordArgument(ctx: StepContext, key: string, raw: unknown, sub: P
   if (key === "attr") return attributesWord(ctx, raw, sub);
   if (key === "type") return objectTypeWord(ctx, raw, sub);
   if (typeof raw === "boolean") return raw ? 1 : 0;
-  if (typeof raw === "number" && Number.isSafeInteger(raw) && raw >= 0) return raw;
+  if (typeof raw === "number") return checkedWord(ctx, raw, sub, key);
   if (typeof raw === "string") {
     const n = /^0x[0-9a-f]+$/i.test(raw) ? parseInt(raw, 16) : /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isNaN(n)) return n;
+    if (!Number.isNaN(n)) return checkedWord(ctx, n, sub, key);
   }
-  if (raw !== null && typeof raw === "object" && "paddrOf" in raw) return ctx.valueOf(raw as Value, sub);
-  return ctx.usage(sub, `expected a number for ${key}, found ${JSON.stringify(raw)}`);
+  if (raw !== null && typeof raw === "object" && "paddrOf" in raw)
+    return checkedWord(ctx, ctx.valueOf(raw as Value, sub), sub, key);
+  return ctx.usage(sub, `expected a number for ${key}, found ${shown(raw)}`);
 }

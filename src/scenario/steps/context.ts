@@ -7,7 +7,7 @@ import { rootCNodeOf, slotAddress } from "../../kernel/cspace.ts";
 import { capObjectAddress, type Cap } from "../../model/caps.ts";
 import type { Effect, InvokeResult } from "../../model/message.ts";
 import type { KernelState } from "../../model/state.ts";
-import { closest, ScenarioError } from "../errors.ts";
+import { closest, ScenarioError, shown } from "../errors.ts";
 import { pathText, type Scenario } from "../load.ts";
 import type { ActionKey, StepOf, Value } from "../schema.ts";
 
@@ -23,7 +23,21 @@ export type Outcome =
   | { readonly kind: "error"; readonly error: SyscallError }
   | { readonly kind: "fault"; readonly text: string; readonly fault?: VMFault }
   /** capsim's own answer, not seL4's: what the call would do is outside capsim's model */
-  | { readonly kind: "notModelled"; readonly why: string };
+  | { readonly kind: "notModelled"; readonly why: string }
+  /** capsim itself failed (a bug): the message of what was thrown; no expectation holds against it */
+  | { readonly kind: "internal"; readonly message: string };
+
+/**
+ * Thrown by a step helper when the machine answers the step with an outcome instead of the
+ * values the handler asked for: the initial thread has lost its CSpace root, so a name it
+ * looks up is a cap fault, as any lookup of that thread's would be in seL4.
+ */
+export class StepOutcome extends Error {
+  constructor(readonly outcome: Outcome) {
+    super(outcome.kind === "fault" ? outcome.text : outcome.kind);
+    this.name = "StepOutcome";
+  }
+}
 
 /** What a handler did: the state after the step, and what to report. */
 export interface StepResult {
@@ -104,6 +118,8 @@ export class ScenarioRun implements StepContext {
 
   valueOf(v: Value, sub: Path): number {
     if (typeof v === "number") return v;
+    if (typeof v.paddrOf !== "string")
+      return this.usage([...sub, "paddrOf"], `expected a capability name, found ${shown(v.paddrOf)}`);
     const cap = this.capNamed(v.paddrOf, [...sub, "paddrOf"]);
     // An untyped cap has no object of its own; its region's base is the address people mean.
     const base = capObjectAddress(cap) ?? (cap.type === "Untyped" ? cap.paddr : undefined);
@@ -115,7 +131,10 @@ export class ScenarioRun implements StepContext {
 
   capNamed(name: string, sub: Path): Cap {
     const cnode = rootCNodeOf(this.state, this.thread);
-    if (cnode === undefined) throw new Error("the initial thread has lost its CSpace root");
+    if (cnode === undefined) {
+      const text = `cap fault: the initial thread has no CSpace root (its CNode cap was deleted or revoked), so "${name}" names nothing (InvalidRoot)`;
+      throw new StepOutcome({ kind: "fault", text });
+    }
     return getCap(this.state, slotAddress(cnode, this.slotOf(name, sub)));
   }
 }

@@ -21,4 +21,11 @@ export const STEP_HANDLERS: { readonly [K in ActionKey]: StepHandler<K> } = {
   write: writeStep,
 };
 
-export { ScenarioRun, type Outcome, type StepContext, type StepHandler, type StepResult } from "./context.ts";
+export {
+  ScenarioRun,
+  StepOutcome,
+  type Outcome,
+  type StepContext,
+  type StepHandler,
+  type StepResult,
+} from "./context.ts";

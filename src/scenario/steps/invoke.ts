@@ -1,7 +1,7 @@
 import type { CPtr } from "../../model/addresses.ts";
 import { INITIAL_CAP_SLOTS } from "../../boot/initialCaps.ts";
-import { callLibsel4, LIBSEL4 } from "../../invocations/libsel4.ts";
-import { closest } from "../errors.ts";
+import { callLibsel4, libsel4Function, LIBSEL4 } from "../../invocations/libsel4.ts";
+import { closest, shown } from "../errors.ts";
 import { wordArgument } from "./arguments.ts";
 import { invocationResult, type StepContext, type StepHandler } from "./context.ts";
 
@@ -37,7 +37,7 @@ const DEST_PARAMETERS: Readonly<Record<string, (slot: number) => Record<string, 
   }),
 };
 const destParameters = (fnName: string, slot: number) =>
-  DEST_PARAMETERS[fnName]?.(slot) ?? {
+  (Object.hasOwn(DEST_PARAMETERS, fnName) ? DEST_PARAMETERS[fnName]?.(slot) : undefined) ?? {
     dest_index: slot,
     dest_depth: WORD_DEPTH,
   };
@@ -50,7 +50,7 @@ function slotParameters(
   raw: unknown,
   sub: string[],
 ): Record<string, number> {
-  if (typeof raw !== "string") ctx.usage(sub, `expected a slot name, found ${JSON.stringify(raw)}`);
+  if (typeof raw !== "string") ctx.usage(sub, `expected a slot name, found ${shown(raw)}`);
   if (key === "dest") return destParameters(fnName, ctx.newSlot(raw, sub));
   return {
     [`${key}_root`]: CNODE,
@@ -63,7 +63,8 @@ function slotParameters(
 export const invokeStep: StepHandler<"invoke"> = (ctx, step) => {
   const fnName = step.invoke;
   const fn =
-    LIBSEL4[fnName] ?? ctx.usage(["invoke"], `unknown invocation "${fnName}"`, closest(fnName, Object.keys(LIBSEL4)));
+    libsel4Function(fnName) ??
+    ctx.usage(["invoke"], `unknown invocation "${fnName}"`, closest(fnName, Object.keys(LIBSEL4)));
   // CNode operations act on the initial thread's own CNode unless told otherwise.
   const capName =
     step.cap ??
@@ -86,7 +87,7 @@ export const invokeStep: StepHandler<"invoke"> = (ctx, step) => {
       params[key] =
         typeof raw === "string"
           ? ctx.slotOf(raw, sub)
-          : ctx.usage(sub, `expected a capability name, found ${JSON.stringify(raw)}`);
+          : ctx.usage(sub, `expected a capability name, found ${shown(raw)}`);
     else params[key] = wordArgument(ctx, key, raw, sub);
   }
   // A retype into a named slot (`dest: name`) makes one object unless the step says how many.

@@ -20,6 +20,9 @@ const claimOf = (frame: number, size: string) => `${frame}:${size}`;
 
 function frameClaim(c: Cap | undefined): { key: number; what: string } | undefined {
   if (c?.type !== "Frame" || c.mapping === null) return undefined;
+  // A record that is no 32-bit address claims nothing (valid_mapping_records reports it) and would be no key.
+  const { asid, vaddr } = c.mapping;
+  if (!Number.isSafeInteger(asid) || !Number.isSafeInteger(vaddr) || vaddr < 0 || vaddr >= 2 ** 32) return undefined;
   return {
     key: claimKey(c.mapping.asid, c.mapping.vaddr),
     what: claimOf(c.paddr, c.size),

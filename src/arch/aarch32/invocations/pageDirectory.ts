@@ -36,7 +36,8 @@ const PD_FLUSH_LABELS: Partial<Record<InvocationLabel, CacheOperation>> = {
 export function decodePageDirectoryInvocation(
   ctx: DecodeContext<PageDirectoryCap>,
 ): Result<PageDirectoryInvocation, SyscallError> {
-  const operation = PD_FLUSH_LABELS[ctx.label];
+  // An own-property lookup: a label such as "toString" must not find Object.prototype's function.
+  const operation = Object.hasOwn(PD_FLUSH_LABELS, ctx.label) ? PD_FLUSH_LABELS[ctx.label] : undefined;
   if (operation === undefined)
     return err(illegalOperation(`${ctx.label} is not an invocation of a page directory cap`));
   const { args, state } = ctx;

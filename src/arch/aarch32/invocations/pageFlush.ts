@@ -46,7 +46,8 @@ const PAGE_FLUSH_LABELS: Partial<Record<InvocationLabel, CacheOperation>> = {
  * legacy (10.x) API, like 11.0-15.0, has no such check.
  */
 export function decodePageFlush(ctx: DecodeContext<FrameCap>): Result<PageFlushInvocation, SyscallError> {
-  const operation = PAGE_FLUSH_LABELS[ctx.label];
+  // An own-property lookup: a label such as "toString" must not find Object.prototype's function.
+  const operation = Object.hasOwn(PAGE_FLUSH_LABELS, ctx.label) ? PAGE_FLUSH_LABELS[ctx.label] : undefined;
   if (operation === undefined) return err(illegalOperation(`${ctx.label} is not an invocation of a frame cap`));
   const { args, state, cap } = ctx;
   if (args.length < 2) return err(truncatedMessage(`Page_${operation} needs 2 message words (start and end offsets)`));

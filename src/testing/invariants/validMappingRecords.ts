@@ -1,0 +1,58 @@
+import { hex, type PhysAddr } from "../../model/addresses.ts";
+import { ASID_POOL_SIZE, ASID_TABLE_SIZE, frameBits } from "../../arch/index.ts";
+import type { Cap } from "../../model/caps.ts";
+import type { KernelState, SlotAddr } from "../../model/state.ts";
+import type { InvariantCheck } from "./change.ts";
+import type { Invariant, Violation, ViolationDetails } from "./violation.ts";
+
+const violation = (message: string, details: ViolationDetails): Violation => ({
+  invariant: "valid_mapping_records",
+  message,
+  details,
+});
+
+/** log2 of a page table's span: a mapped table's record is the base of its 1 MiB directory slot. */
+const TABLE_SPAN_BITS = 20;
+
+/**
+ * l4v valid_cap for a mapped frame or page-table cap (ARM's `Some (asid, vref)` case): the ASID
+ * is a real one (not 0, below 2^17) and the recorded address is an integer aligned to what is
+ * mapped and below USER_TOP, so below 2^32. A record is not required to be one the tables still
+ * hold: seL4 leaves it in place when the page table or the directory under it goes away (a
+ * stale cap, which Page_Map and the flushes of 16.0.0 check for); valid_vs_lookup covers the
+ * other direction (every entry the tables hold is recorded by a cap). Page_Map at a vaddr of
+ * 2^32 or more broke this: the entry went to the address mod 2^32, the record kept the rest.
+ */
+export function mappingRecordViolations(s: KernelState, slot: SlotAddr, cap: Cap): Violation[] {
+  if ((cap.type !== "Frame" && cap.type !== "PageTable") || cap.mapping === null) return [];
+  const { asid, vaddr } = cap.mapping;
+  const alignBits = cap.type === "Frame" ? frameBits(cap.size) : TABLE_SPAN_BITS;
+  const asidOK = Number.isInteger(asid) && asid > 0 && asid < ASID_TABLE_SIZE * ASID_POOL_SIZE;
+  const vaddrOK = Number.isSafeInteger(vaddr) && vaddr >= 0 && vaddr % 2 ** alignBits === 0 && vaddr < s.config.userTop;
+  if (asidOK && vaddrOK) return [];
+  const shown = (n: number) => (Number.isSafeInteger(n) ? hex(n) : String(n));
+  return [
+    violation(
+      `slot ${hex(slot)}: the ${cap.type} cap records a mapping at ${shown(vaddr)} in ASID ${asid}; a record is a live ASID and a ${2 ** alignBits}-aligned address below USER_TOP (${hex(s.config.userTop)})`,
+      { slot, capType: cap.type, asid, vaddr, object: cap.paddr as PhysAddr },
+    ),
+  ];
+}
+
+/** Every frame and page-table cap's mapping record is one seL4 could hold. */
+export const validMappingRecords: Invariant = (s) =>
+  [...s.ctes].flatMap(([slot, cte]) => mappingRecordViolations(s, slot, cte.cap));
+
+/** The same, for the slots a transition changed (a record changes only with its cap). */
+export function validMappingRecordsTouched(after: KernelState, changedCtes: readonly SlotAddr[]): Violation[] {
+  return changedCtes.flatMap((slot) => {
+    const cte = after.ctes.get(slot);
+    return cte === undefined ? [] : mappingRecordViolations(after, slot, cte.cap);
+  });
+}
+
+export const VALID_MAPPING_RECORDS: InvariantCheck = {
+  name: "valid_mapping_records",
+  full: validMappingRecords,
+  delta: (change, out) => void out.push(...validMappingRecordsTouched(change.after, change.ctes)),
+};

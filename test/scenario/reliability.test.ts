@@ -1,0 +1,170 @@
+import { expect } from "chai";
+import { loadScenarioText } from "../../src/scenario/load.ts";
+import { runScenario } from "../../src/scenario/run.ts";
+import { closest, ScenarioError } from "../../src/scenario/errors.ts";
+import { looksLikeBracketName, MAX_FILE_CHARS, MAX_LINE_CHARS } from "../../src/scenario/source.ts";
+
+/** The usage error a text must raise, with its line; anything else thrown fails the test. */
+function usageError(text: string): ScenarioError {
+  try {
+    runScenario(loadScenarioText("t.yaml", text));
+  } catch (e) {
+    if (e instanceof ScenarioError) return e;
+    throw e;
+  }
+  return expect.fail("the file was accepted");
+}
+
+const run = (text: string) => runScenario(loadScenarioText("t.yaml", text));
+const timed = <T>(f: () => T): { value: T; ms: number } => {
+  const t0 = performance.now();
+  const value = f();
+  return { value, ms: performance.now() - t0 };
+};
+
+describe("scenario files: the reliability review's defects (issue 17)", () => {
+  describe("names found on Object.prototype are not names", () => {
+    for (const name of ["toString", "constructor", "__proto__", "hasOwnProperty", "valueOf"]) {
+      it(`invoke: ${name} is an unknown invocation`, () => {
+        const e = usageError(`name: x\nsteps:\n  - invoke: ${name}\n    cap: InitThreadTCB\n`);
+        expect(e.line).to.equal(3);
+        expect(e.message).to.match(/unknown invocation/);
+      });
+    }
+    it("rights: constructor and attr: [hasOwnProperty] are refused, not taken as no rights", () => {
+      expect(
+        usageError("name: x\nsteps:\n  - copy: { from: InitThreadTCB, as: t, rights: constructor }\n").message,
+      ).to.match(/copy\.rights: expected rights letters/);
+      const e = usageError(
+        "name: x\nsteps:\n  - invoke: seL4_ARM_Page_Map\n    cap: InitThreadTCB\n    args: { vspace: InitThreadVSpace, vaddr: 0x10000, rights: RW, attr: [hasOwnProperty] }\n",
+      );
+      expect(e.line).to.equal(5);
+      expect(e.message).to.match(/unknown attribute "hasOwnProperty"/);
+    });
+    it("an expectation naming toString is a value the step does not have", () => {
+      const r = run(
+        "name: x\nsteps:\n  - resolve: { vspace: InitThreadVSpace, vaddr: 0x10000 }\n    expect: { ok: { toString: 1 } }\n",
+      );
+      expect(r.steps[0]?.held).to.equal(false);
+      expect(r.steps[0]?.expected).to.match(/got nothing/);
+    });
+  });
+
+  describe("YAML aliases", () => {
+    it("an alias with no anchor is a usage error at the alias", () => {
+      const e = usageError("name: x\nsteps: *nope\n");
+      expect([e.line, e.column]).to.deep.equal([2, 8]);
+      expect(e.message).to.match(/alias \*nope has no anchor/);
+    });
+    it("one anchor used 150 times is ordinary use", () => {
+      const steps =
+        "  - resolve: { vspace: &pd InitThreadVSpace, vaddr: 0x10000 }\n" +
+        "  - resolve: { vspace: *pd, vaddr: 0x10000 }\n".repeat(150);
+      expect(run(`name: x\nsteps:\n${steps}`).passed).to.equal(true);
+    });
+    it("an alias bomb (billion laughs) is a usage error at an alias, quickly", () => {
+      const levels = [
+        "a: &a [x,x,x,x,x,x,x,x,x]",
+        ...["b", "c", "d", "e", "f", "g", "h"].map(
+          (k, i) => `${k}: &${k} [${Array(9).fill(`*${"abcdefg"[i]}`).join(",")}]`,
+        ),
+      ];
+      const { value: e, ms } = timed(() => usageError(`name: x\n${levels.join("\n")}\nsteps: []\n`));
+      expect(e.message).to.match(/aliases expand to more than/);
+      expect(e.line).to.be.within(3, 10);
+      expect(ms).to.be.below(2000);
+    });
+  });
+
+  it("a step after the initial thread lost its CSpace root is a cap fault, not a crash", () => {
+    const r = run(
+      "name: x\nsteps: [ { revoke: InitThreadCNode }, { resolve: { vspace: InitThreadVSpace, vaddr: 0x10000 } }, { switch: { thread: InitThreadTCB } }, { invoke: seL4_ARM_Page_GetAddress, cap: InitThreadIPCBuffer } ]\n",
+    );
+    expect(r.steps.map((s) => s.outcome.kind)).to.deep.equal(["ok", "fault", "fault", "fault"]);
+    expect(r.steps[1]?.result).to.match(/no CSpace root.*InvalidRoot/);
+    expect(r.states[2]).to.equal(r.states[1]);
+  });
+
+  describe("bounded reads, writes and numbers", () => {
+    it("a read longer than a page, or a byte above 0xff, is a usage error", () => {
+      expect(usageError("name: x\nsteps:\n  - read: { vaddr: 0x10000, length: 4294967297 }\n").message).to.match(
+        /read\.length: expected a length from 1 to 4096/,
+      );
+      expect(usageError("name: x\nsteps:\n  - write: { vaddr: 0x10000, bytes: [1, 256] }\n").message).to.match(
+        /bytes\[1\]: expected a byte/,
+      );
+    });
+    it("a page-sized read lists its bytes and gives no value (a value is one word)", () => {
+      const r = run(
+        "name: x\nsteps:\n  - switch: { thread: InitThreadTCB }\n  - read: { vaddr: 0x10000, length: 4096 }\n  - read: { vaddr: 0x10000 }\n",
+      );
+      const [, page, word] = r.steps.map((s) => s.outcome);
+      expect(page?.kind === "ok" && page.values.value).to.equal(undefined);
+      expect(page?.kind === "ok" && String(page.values.bytes).split(" ")).to.have.length(4096);
+      expect(word?.kind === "ok" && typeof word.values.value).to.equal("number");
+    });
+    for (const [what, text] of [
+      [
+        "a vaddr of 2^32 or more in a message word",
+        "  - retype: { type: seL4_ARM_SmallPageObject, as: f }\n  - invoke: seL4_ARM_Page_Map\n    cap: f\n    args: { vspace: InitThreadVSpace, vaddr: 0x110000000, rights: RW, attr: default }\n",
+      ],
+      [
+        "the same in decimal",
+        "  - retype: { type: seL4_ARM_SmallPageObject, as: f }\n  - invoke: seL4_ARM_Page_Map\n    cap: f\n    args: { vspace: InitThreadVSpace, vaddr: 4294967296, rights: RW, attr: default }\n",
+      ],
+      [
+        "a NaN rights number",
+        "  - invoke: seL4_CNode_Mint\n    args: { dest: t, src: InitThreadTCB, rights: .nan, badge: 0 }\n",
+      ],
+      [
+        "a fractional attr",
+        "  - retype: { type: seL4_ARM_SmallPageObject, as: f }\n  - invoke: seL4_ARM_Page_Map\n    cap: f\n    args: { vspace: InitThreadVSpace, vaddr: 0x10000000, rights: RW, attr: 1.5 }\n",
+      ],
+      ["a resolve at 2^32", "  - resolve: { vspace: InitThreadVSpace, vaddr: 0x100000000 }\n"],
+    ] as const) {
+      it(`${what} is a usage error with its line`, () => {
+        const e = usageError(`name: x\nsteps:\n${text}`);
+        expect(e.message).to.match(/32-bit word|expected/);
+        expect(e.line).to.be.greaterThan(2);
+      });
+    }
+  });
+
+  describe("linear time on long input", () => {
+    it("a long line of { is refused as nested too deeply; the bracket hint is linear (it was quadratic: 43 s at 200 KB)", () => {
+      const e = usageError(`name: x\nsteps: [${"{".repeat(MAX_LINE_CHARS - 20)}\n`);
+      expect(e.message).to.match(/not valid YAML: the file nests .* too deeply/);
+      const { value, ms } = timed(() => looksLikeBracketName("{".repeat(200_000)));
+      expect([value, ms < 1000]).to.deep.equal([false, true]);
+      expect(looksLikeBracketName("- { resolve: untyped[3] }")).to.equal(true);
+      expect(looksLikeBracketName("- { a: 1 } untyped[3]")).to.equal(false);
+    });
+    it("a line or a file past the limits is refused at once, naming the line", () => {
+      const long = timed(() => usageError(`name: x\nsteps:\n  - invoke: ${"a".repeat(MAX_LINE_CHARS)}\n`));
+      expect([long.value.line, long.ms < 1000]).to.deep.equal([3, true]);
+      expect(long.value.message).to.match(/line is longer than capsim reads/);
+      const big = usageError(
+        `name: x\nsteps:\n${"  - resolve: { vspace: InitThreadVSpace, vaddr: 0x10000 }\n".repeat(MAX_FILE_CHARS / 50)}`,
+      );
+      expect(big.message).to.match(/file is longer than capsim reads/);
+      expect(big.line).to.be.greaterThan(1000);
+    });
+    it("a long unknown name gets no suggestion, quickly, and the message does not repeat it whole", () => {
+      const name = "x".repeat(30000);
+      const { value: e, ms } = timed(() =>
+        usageError(`name: x\nsteps:\n  - invoke: ${name}\n    cap: InitThreadTCB\n`),
+      );
+      expect(ms).to.be.below(1000);
+      expect(e.message.length).to.be.below(1000);
+      expect(closest(name, ["seL4_ARM_Page_Map"])).to.equal(undefined);
+      expect(closest("seL4_ARM_Page_Mapp", ["seL4_ARM_Page_Map"])).to.equal("seL4_ARM_Page_Map");
+    });
+    it("a value nested thousands deep is quoted briefly, not stringified whole", () => {
+      const e = usageError(
+        `name: x\nsteps:\n  - invoke: seL4_ARM_Page_Map\n    cap: InitThreadTCB\n    args: { vspace: InitThreadVSpace, vaddr: ${"[".repeat(400)}${"]".repeat(400)} }\n`,
+      );
+      expect(e.message).to.match(/vaddr/);
+      expect(e.message.length).to.be.below(1000);
+    });
+  });
+});
