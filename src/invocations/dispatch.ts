@@ -22,12 +22,22 @@ function decodeInvocation<T extends InvocableCapType>(ctx: DecodeContext<CapOfTy
   return decoder(ctx);
 }
 
+/** Whether every element already is a 32-bit word: the common case, kept to one tight loop. */
+function allWords(xs: readonly unknown[]): boolean {
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    if (typeof x !== "number" || x >>> 0 !== x) return false;
+  }
+  return true;
+}
+
 /**
  * `xs` as 32-bit registers hold them (registerWord), the same array when every one already is a
  * word: the common case costs one comparison per word and no allocation.
  */
 function registerWords<T extends number>(xs: readonly T[], what: string): readonly T[] {
   if (!Array.isArray(xs)) throw new TypeError(`message.${what} must be an array of 32-bit words`);
+  if (allWords(xs)) return xs;
   let out: T[] | undefined;
   for (let i = 0; i < xs.length; i++) {
     const x: unknown = xs[i];
@@ -58,7 +68,7 @@ function registerWords<T extends number>(xs: readonly T[], what: string): readon
  */
 export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message: Message): InvokeResult<Invocation> {
   if (faultInjected("invoke-throws")) throw new Error("injected fault: invoke-throws");
-  cptr = registerWord(cptr, "cptr") as CPtr;
+  if (cptr >>> 0 !== cptr) cptr = registerWord(cptr, "cptr") as CPtr;
   const args = registerWords(message.args, "args");
   const extraCapPtrs = registerWords(message.extraCaps, "extraCaps");
   const invoked = lookupCapAndSlot(state, thread, cptr);
