@@ -44,12 +44,22 @@ function decodeInvocation<T extends InvocableCapType>(
   return decoder(ctx);
 }
 
+/** Whether every element already is a 32-bit word: the common case, kept to one tight loop. */
+function allWords(xs: readonly unknown[]): boolean {
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    if (typeof x !== "number" || x >>> 0 !== x) return false;
+  }
+  return true;
+}
+
 /**
  * `xs` as 32-bit registers hold them (registerWord), the same array when every one already is a
  * word: the common case costs one comparison per word and no allocation.
  */
 function registerWords<T extends number>(xs: readonly T[], what: string, wordBits: number): readonly T[] {
   if (!Array.isArray(xs)) throw new TypeError(`message.${what} must be an array of 32-bit words`);
+  if (wordBits === 32 && allWords(xs)) return xs;
   let out: T[] | undefined;
   for (let i = 0; i < xs.length; i++) {
     const x: unknown = xs[i];
@@ -82,7 +92,7 @@ function registerWords<T extends number>(xs: readonly T[], what: string, wordBit
  */
 export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message: Message): InvokeResult<Invocation> {
   const wordBits = state.config.sizes.wordBits;
-  cptr = registerWord(cptr, "cptr", wordBits) as CPtr;
+  if (wordBits !== 32 || cptr >>> 0 !== cptr) cptr = registerWord(cptr, "cptr", wordBits) as CPtr;
   const args = registerWords(message.args, "args", wordBits);
   const extraCapPtrs = registerWords(message.extraCaps, "extraCaps", wordBits);
   const invoked = lookupCapAndSlot(state, thread, cptr);
