@@ -35,6 +35,7 @@ export {
   type ViolationDetails,
 } from "./invariants.ts";
 export { capsInsideSlots, slotViolations } from "./invariants/capsInsideSlots.ts";
+export { untypedInc } from "./invariants/untypedInc.ts";
 export { validMappingRecords, mappingRecordViolations } from "./invariants/validMappingRecords.ts";
 export { checkTouched, touchedInvariants } from "./incremental.ts";
 export {

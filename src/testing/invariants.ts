@@ -16,6 +16,7 @@ import { VALID_MDB } from "./invariants/validMdb.ts";
 import { VALID_OBJS } from "./invariants/validObjs.ts";
 import { VALID_VS_LOOKUP } from "./invariants/validVSLookup.ts";
 import { CAPS_INSIDE_SLOTS } from "./invariants/capsInsideSlots.ts";
+import { UNTYPED_INC } from "./invariants/untypedInc.ts";
 import { VALID_MAPPING_RECORDS } from "./invariants/validMappingRecords.ts";
 import type { Invariant, Violation } from "./invariants/violation.ts";
 
@@ -43,6 +44,7 @@ export { tlbConsistent } from "./invariants/tlbConsistent.ts";
 export { descriptorsRoundTrip } from "./invariants/descriptorsRoundTrip.ts";
 export { equalKernelMappings } from "./invariants/equalKernelMappings.ts";
 export { capsInsideSlots, slotViolations } from "./invariants/capsInsideSlots.ts";
+export { untypedInc } from "./invariants/untypedInc.ts";
 export { validMappingRecords, mappingRecordViolations } from "./invariants/validMappingRecords.ts";
 
 /** Every invariant, as its full and delta checks, in the order checkAll reports them. */
@@ -64,6 +66,7 @@ export const INVARIANT_CHECKS: readonly InvariantCheck[] = [
   EQUAL_KERNEL_MAPPINGS,
   CAPS_INSIDE_SLOTS,
   VALID_MAPPING_RECORDS,
+  UNTYPED_INC,
 ];
 
 /** Every invariant's full check, by name. */
