@@ -1,19 +1,12 @@
-import { asid as toASID, type ASID, type PhysAddr } from "../../../model/addresses.ts";
-import {
-  deleteFirst,
-  failedLookup,
-  illegalOperation,
-  invalidCapability,
-  truncatedMessage,
-  type SyscallError,
-} from "../../../model/errors.ts";
+import { type ASID, type PhysAddr } from "../../../model/addresses.ts";
+import { illegalOperation, invalidCapability, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import { updateCap } from "../../../kernel/cdt.ts";
+import { findFreeASIDInPool, writeASIDPoolEntry } from "../../../kernel/asidPool.ts";
 import type { ASIDPoolCap, PageDirectoryCap } from "../../../model/caps.ts";
 import type { SlotAddr } from "../../../model/state.ts";
-import { objectOfType, putObject } from "../../../kernel/store.ts";
 import type { MutableState } from "../../../model/transition.ts";
-import { ASID_POOL_SIZE, asidHigh } from "../asid.ts";
+import { ASID_POOL_SIZE } from "../asid.ts";
 import type { InvocationFamily } from "../../../model/family.ts";
 import type { DecodeContext } from "../../../model/message.ts";
 
@@ -47,35 +40,20 @@ export function decodeASIDPoolInvocation(ctx: DecodeContext<ASIDPoolCap>): Resul
       ),
     );
   }
-  const cap = ctx.cap;
-  const inTable = ctx.state.asidTable.get(asidHigh(cap.asidBase));
-  if (inTable === undefined)
-    return err(failedLookup(false, { kind: "InvalidRoot" }, "the ASID table no longer holds this pool"));
-  if (inTable !== cap.paddr)
-    return err(invalidCapability(0, "the ASID table slot of this cap's ASIDs holds another pool: the cap is stale"));
-  const pool = objectOfType(ctx.state, cap.paddr, "ASIDPool");
-  for (let i = 0; i < ASID_POOL_SIZE; i++) {
-    if (cap.asidBase + i !== 0 && !pool.entries.has(i)) {
-      const asid = toASID(cap.asidBase + i);
-      return ok({
-        kind: "ASIDPoolAssign",
-        pool: cap.paddr,
-        pdSlot: target.slot,
-        pd: pdCap.paddr,
-        pdCap: { type: "PageDirectory", paddr: pdCap.paddr, mappedASID: asid },
-        asid,
-      });
-    }
-  }
-  return err(deleteFirst(`all ASIDs of this pool are in use: delete a page directory that has one`));
+  const asid = findFreeASIDInPool(ctx.state, ctx.cap, ASID_POOL_SIZE, "page directory");
+  if (!asid.ok) return asid;
+  return ok({
+    kind: "ASIDPoolAssign",
+    pool: ctx.cap.paddr,
+    pdSlot: target.slot,
+    pd: pdCap.paddr,
+    pdCap: { type: "PageDirectory", paddr: pdCap.paddr, mappedASID: asid.value },
+    asid: asid.value,
+  });
 }
 
 export function performASIDPoolInvocation(s: MutableState, inv: AssignInvocation): readonly number[] {
-  const pool = objectOfType(s, inv.pool, "ASIDPool");
-  putObject(s, {
-    ...pool,
-    entries: pool.entries.set(inv.asid % ASID_POOL_SIZE, inv.pd),
-  });
+  writeASIDPoolEntry(s, inv.pool, ASID_POOL_SIZE, inv.asid, inv.pd);
   updateCap(s, inv.pdSlot, inv.pdCap);
   return [];
 }

@@ -1,21 +1,14 @@
-import { asid as toASID, type ASID, type PhysAddr } from "../../../model/addresses.ts";
-import {
-  deleteFirst,
-  failedLookup,
-  illegalOperation,
-  invalidCapability,
-  truncatedMessage,
-  type SyscallError,
-} from "../../../model/errors.ts";
+import { type ASID, type PhysAddr } from "../../../model/addresses.ts";
+import { illegalOperation, invalidCapability, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import { updateCap } from "../../../kernel/cdt.ts";
+import { findFreeASIDInPool, writeASIDPoolEntry } from "../../../kernel/asidPool.ts";
 import type { ASIDPoolCap, VSpaceCap } from "../../../model/caps.ts";
 import type { SlotAddr } from "../../../model/state.ts";
-import { objectOfType, putObject } from "../../../kernel/store.ts";
 import type { MutableState } from "../../../model/transition.ts";
 import type { InvocationFamily } from "../../../model/family.ts";
 import type { DecodeContext } from "../../../model/message.ts";
-import { ASID_POOL_SIZE, asidHigh, asidLow } from "../asid.ts";
+import { ASID_POOL_SIZE } from "../asid.ts";
 
 export interface Aarch64AssignInvocation {
   readonly kind: "Aarch64ASIDPoolAssign";
@@ -48,35 +41,19 @@ export function decodeASIDPoolInvocation(
       ),
     );
   }
-  const cap = ctx.cap;
-  const inTable = ctx.state.asidTable.get(asidHigh(cap.asidBase));
-  if (inTable === undefined)
-    return err(failedLookup(false, { kind: "InvalidRoot" }, "the ASID table no longer holds this pool"));
-  if (inTable !== cap.paddr)
-    return err(invalidCapability(0, "the ASID table slot of this cap's ASIDs holds another pool: the cap is stale"));
-  const pool = objectOfType(ctx.state, cap.paddr, "ASIDPool");
-  for (let i = 0; i < ASID_POOL_SIZE; i++) {
-    if (cap.asidBase + i !== 0 && !pool.entries.has(i)) {
-      const asid = toASID(cap.asidBase + i);
-      return ok({
-        kind: "Aarch64ASIDPoolAssign",
-        pool: cap.paddr,
-        vspaceSlot: target.slot,
-        vspaceCap: { type: "VSpace", paddr: vs.paddr, mappedASID: asid },
-        asid,
-      });
-    }
-  }
-  return err(deleteFirst(`all ${ASID_POOL_SIZE} ASIDs of this pool are in use: delete a VSpace that has one`));
+  const asid = findFreeASIDInPool(ctx.state, ctx.cap, ASID_POOL_SIZE, "VSpace");
+  if (!asid.ok) return asid;
+  return ok({
+    kind: "Aarch64ASIDPoolAssign",
+    pool: ctx.cap.paddr,
+    vspaceSlot: target.slot,
+    vspaceCap: { type: "VSpace", paddr: vs.paddr, mappedASID: asid.value },
+    asid: asid.value,
+  });
 }
 
 export function performASIDPoolInvocation(s: MutableState, inv: Aarch64AssignInvocation): readonly number[] {
-  const pool = objectOfType(s, inv.pool, "ASIDPool");
-  putObject(s, {
-    type: "ASIDPool",
-    paddr: pool.paddr,
-    entries: pool.entries.set(asidLow(inv.asid), inv.vspaceCap.paddr),
-  });
+  writeASIDPoolEntry(s, inv.pool, ASID_POOL_SIZE, inv.asid, inv.vspaceCap.paddr);
   updateCap(s, inv.vspaceSlot, inv.vspaceCap);
   return [];
 }

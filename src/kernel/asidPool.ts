@@ -1,0 +1,38 @@
+import { asid as toASID, type ASID, type PhysAddr } from "../model/addresses.ts";
+import { deleteFirst, failedLookup, invalidCapability, type SyscallError } from "../model/errors.ts";
+import { err, ok, type Result } from "../model/result.ts";
+import type { ASIDPoolCap } from "../model/caps.ts";
+import type { KernelState } from "../model/state.ts";
+import type { MutableState } from "../model/transition.ts";
+import { objectOfType, putObject } from "./store.ts";
+
+/**
+ * What ASIDPool_Assign checks of the pool cap, the same on every ARM architecture (seL4's
+ * decodeARMMMUInvocation, pool case): the ASID table still holds a pool at the cap's index
+ * (else FailedLookup), the very pool the cap names (else InvalidCapability 0, the cap is
+ * stale), and the pool has a free ASID; the lowest free one is handed out, never ASID 0.
+ * `what` names the VSpace root kind for the DeleteFirst message.
+ */
+export function findFreeASIDInPool(
+  s: KernelState,
+  cap: ASIDPoolCap,
+  poolSize: number,
+  what: string,
+): Result<ASID, SyscallError> {
+  const inTable = s.asidTable.get(Math.floor(cap.asidBase / poolSize));
+  if (inTable === undefined)
+    return err(failedLookup(false, { kind: "InvalidRoot" }, "the ASID table no longer holds this pool"));
+  if (inTable !== cap.paddr)
+    return err(invalidCapability(0, "the ASID table slot of this cap's ASIDs holds another pool: the cap is stale"));
+  const pool = objectOfType(s, cap.paddr, "ASIDPool");
+  for (let i = 0; i < poolSize; i++) {
+    if (cap.asidBase + i !== 0 && !pool.entries.has(i)) return ok(toASID(cap.asidBase + i));
+  }
+  return err(deleteFirst(`all ${poolSize} ASIDs of this pool are in use: delete a ${what} that has one`));
+}
+
+/** ASIDPool_Assign's perform, the pool part: the ASID's entry names the VSpace root. */
+export function writeASIDPoolEntry(s: MutableState, pool: PhysAddr, poolSize: number, a: ASID, root: PhysAddr): void {
+  const p = objectOfType(s, pool, "ASIDPool");
+  putObject(s, { type: "ASIDPool", paddr: p.paddr, entries: p.entries.set(a % poolSize, root) });
+}
