@@ -1,5 +1,5 @@
 import type { PhysAddr, VirtAddr } from "../model/addresses.ts";
-import { ALL_RIGHTS, type Cap, type CapRights } from "../model/caps.ts";
+import { ALL_RIGHTS, type Cap, type CapRights, type FrameSize } from "../model/caps.ts";
 import type { KernelObject } from "../model/objects.ts";
 import type { KernelSizes } from "../model/state.ts";
 
@@ -107,4 +107,15 @@ export function createGenericObject(
         },
       };
   }
+}
+
+/**
+ * A new frame, as every ARM architecture's Arch_createObject makes it: its record, and an
+ * original cap that is read-write and unmapped. The size name is the architecture's.
+ */
+export function createFrame(paddr: PhysAddr, size: FrameSize, isDevice: boolean): NewObject {
+  return {
+    object: { type: "Frame", paddr, size, isDevice },
+    cap: { type: "Frame", paddr, size, vmRights: "VMReadWrite", isDevice, mapping: null },
+  };
 }

@@ -4,6 +4,7 @@ import type { AnyObjectTypeName } from "../../model/objectTypes.ts";
 import type { PTEWord } from "../../model/objects.ts";
 import { frameSizeBits, type KernelSizes, type KernelState } from "../../model/state.ts";
 import {
+  createFrame,
   createGenericObject,
   genericObjectSizeBits,
   isGenericObjectType,
@@ -41,19 +42,7 @@ export function createObject(
 ): NewObject {
   if (isGenericObjectType(type)) return createGenericObject(type, paddr, userSize, isDevice);
   const frameSize = frameSizeOfType(type);
-  if (frameSize !== undefined) {
-    return {
-      object: { type: "Frame", paddr, size: frameSize, isDevice },
-      cap: {
-        type: "Frame",
-        paddr,
-        size: frameSize,
-        vmRights: "VMReadWrite",
-        isDevice,
-        mapping: null,
-      },
-    };
-  }
+  if (frameSize !== undefined) return createFrame(paddr, frameSize, isDevice);
   switch (type) {
     case "seL4_ARM_VSpaceObject":
       return {
