@@ -1,5 +1,4 @@
 import { z } from "zod";
-import type { CPtr } from "../model/addresses.ts";
 import { seL4_NumInitialCaps } from "../model/constants.ts";
 import { emptyKernelState, type ApiGeneration, type MachineConfig } from "../model/state.ts";
 import { buildConfig, DEFAULT_CONFIG } from "../arch/index.ts";
@@ -53,11 +52,6 @@ const MinimalBootOptionsSchema = z
     fpu: z.boolean().optional(),
   })
   .strict();
-
-/** The CPtr of slot `index` of the initial thread's CNode (its guard makes every CPtr a plain slot index). */
-export function initialSlotCPtr(index: number): CPtr {
-  return index as CPtr;
-}
 
 /**
  * A minimal boot: carve the initial thread's objects (CNode, page directory with ASID 1 in the

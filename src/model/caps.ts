@@ -33,12 +33,6 @@ export const ALL_RIGHTS: CapRights = {
   grant: true,
   grantReply: true,
 };
-export const NO_RIGHTS: CapRights = {
-  read: false,
-  write: false,
-  grant: false,
-  grantReply: false,
-};
 
 /** The seL4_CapRights word: bit0 write, bit1 read, bit2 grant, bit3 grant-reply. */
 export function capRightsFromWord(w: number): CapRights {

@@ -194,9 +194,6 @@ export function lookupFailureMRs(f: LookupFailure): number[] {
   }
 }
 
-/** The libsel4 name of an error: `seL4_FailedLookup` and so on. */
-export const libsel4ErrorName = (e: ErrorName): `seL4_${ErrorName}` => `seL4_${e}`;
-
 /** One line for a person: the error, its fields, and why. */
 export function describeError(e: SyscallError): string {
   const { error, why, ...fields } = e;

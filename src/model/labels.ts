@@ -77,7 +77,3 @@ const NOT_ARM32 = new Set<string>([
 export const LABEL_NUMBERS: Readonly<Record<InvocationLabel, number>> = Object.fromEntries(
   INVOCATION_LABELS.map((l, i) => [l, NOT_ARM32.has(l) ? -1 : i]),
 ) as Record<InvocationLabel, number>;
-
-export function isInvocationLabel(s: string): s is InvocationLabel {
-  return (INVOCATION_LABELS as readonly string[]).includes(s);
-}

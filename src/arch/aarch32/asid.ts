@@ -9,8 +9,6 @@ import { getObjectOfType } from "../../kernel/store.ts";
 export const ASID_POOL_SIZE = 2 ** seL4_ASIDPoolIndexBits;
 /** The number of pools the ASID table holds (2^asidHighBits). */
 export const ASID_TABLE_SIZE = 2 ** seL4_NumASIDPoolsBits;
-/** The largest ASID. */
-export const ASID_MAX = ASID_POOL_SIZE * ASID_TABLE_SIZE - 1;
 
 /** seL4's ASID_HIGH: the ASID table index that picks an ASID's pool. */
 export const asidHigh = (a: ASID): number => Math.floor(a / ASID_POOL_SIZE);

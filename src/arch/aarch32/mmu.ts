@@ -1,7 +1,6 @@
 import { hex, type VirtAddr } from "../../model/addresses.ts";
 import type { KernelState, TLBEntry } from "../../model/state.ts";
 import { transition } from "../../model/transition.ts";
-import { frameBits } from "./objectTypes.ts";
 import { GLOBAL_TLB_TAG, tlbKey } from "./tlb.ts";
 import { resolve } from "./walk.ts";
 
@@ -88,6 +87,3 @@ export function mmuTranslate(s: KernelState, vaddr: VirtAddr): { state: KernelSt
     },
   };
 }
-
-/** The bytes a TLB line covers. */
-export const lineBytes = (line: TLBEntry): number => 2 ** frameBits(line.size);

@@ -17,11 +17,6 @@ export function tlbKey(tag: number, vaddr: VirtAddr): number {
   return tag * LINES_PER_ASID + Math.floor(vaddr / 4096);
 }
 
-/** The lines of one tag (a hardware ASID, or the global range). */
-export function tlbLinesOf(s: { tlb: MutableState["tlb"] }, tag: number): IterableIterator<[number, TLBEntry]> {
-  return s.tlb.range(tag * LINES_PER_ASID, (tag + 1) * LINES_PER_ASID);
-}
-
 /** seL4's invalidateTranslationASID (TLBIASID): drop every line tagged with `hwASID`; `a` is the seL4 ASID holding it, for the effect. */
 export function invalidateTranslationASID(s: MutableState, hwASID: HWASID, a: ASID, why: string): void {
   s.tlb = s.tlb.deleteRange(hwASID * LINES_PER_ASID, (hwASID + 1) * LINES_PER_ASID);
