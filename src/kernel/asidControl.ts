@@ -17,6 +17,7 @@ import type { SlotAddr } from "../model/state.ts";
 import { putObject } from "./store.ts";
 import type { MutableState } from "../model/transition.ts";
 import type { DecodeContext } from "../model/message.ts";
+import type { InvocationFamily } from "../model/family.ts";
 
 /** The ASID layout of an architecture: pools in the ASID table, ASIDs per pool, log2 of a pool's bytes. */
 export interface ASIDShape {
@@ -120,4 +121,12 @@ export function performASIDControlInvocation(
   );
   s.asidTable = s.asidTable.set(inv.tableIndex, inv.pool);
   return [];
+}
+
+/** ASIDControl_MakePool's family for an architecture's ASID layout: every ARM architecture's is this one. */
+export function asidControlFamilyFor(shape: ASIDShape): InvocationFamily<ASIDControlCap, MakePoolInvocation> {
+  return {
+    decode: (ctx) => decodeASIDControlInvocation(ctx, shape),
+    perform: (s, inv) => performASIDControlInvocation(s, inv, shape),
+  };
 }
