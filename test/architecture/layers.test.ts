@@ -18,9 +18,10 @@ const LAYERS: readonly (readonly string[])[] = [
   ["arch"],
   ["invocations"],
   ["boot", "machine"],
-  ["testing"],
+  ["testing", "views", "capdl"],
   ["scenario"],
-  ["cli"],
+  ["sel4test"],
+  ["cli", "playground"],
 ];
 const rankOf = (folder: string): number => LAYERS.findIndex((l) => l.includes(folder));
 
