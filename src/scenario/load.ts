@@ -32,7 +32,12 @@ function zodFail(src: SourceFile, base: (string | number)[], error: z.ZodError, 
     fail(src, [...path, key], `unknown key "${key}"`, closest(key, known));
   }
   if (issue.code === "invalid_union") {
-    fail(src, path, `expected ${describeUnion(path)}, found ${shown(valueAt(src.data, path))}`);
+    const found = valueAt(src.data, path);
+    fail(
+      src,
+      path,
+      `expected ${describeUnion(path)}, ${found === undefined ? "but it is missing" : `found ${shown(found)}`}`,
+    );
   }
   fail(src, path, issue.message);
 }
@@ -41,6 +46,9 @@ function describeUnion(path: readonly (string | number)[]): string {
   const last = path[path.length - 1];
   if (last === "expect")
     return `"ok", "not_modelled", { ok: {...} }, { error: seL4_..., ...fields } or { fault: {...} }`;
+  // retype's `as` is the only union of names; every other union outside `expect` is a Value.
+  if (last === "as") return "a name for the new object, or a list of names, one per object (as: [a, b])";
+  if (last === "failedLookupWasSource") return "true, false, 1 or 0";
   return "a number (decimal, 0x hex, or a size like 4KiB) or { paddrOf: name }";
 }
 

@@ -33,6 +33,8 @@ describe("scenario files: malformed input gets a specific error with its line", 
     ["missing-name.yaml", 1, /name/],
     ["bad-attribute.yaml", 6, /unknown attribute "PageCachable" .*; did you mean "PageCacheable"\?/],
     ["unquoted-bracket-name.yaml", 3, /quote names with brackets/],
+    ["retype-without-as.yaml", 4, /steps\[0\]\.retype\.as: expected a name for the new object, .*but it is missing/],
+    ["retype-as-number.yaml", 4, /steps\[0\]\.retype\.as: expected a name for the new object, .*found 5/],
     ["bad-object-type.yaml", 3, /unknown object type "seL4_ARM_SmallPage"; did you mean "seL4_ARM_SmallPageObject"\?/],
   ];
   for (const [file, line, message] of cases) {
