@@ -1,8 +1,10 @@
 /**
  * The long hostile-file campaign: `npm run fuzz:files -- --cases N --seed S [--out DIR]
- * [--timeout-ms T] [--slow-ms S] [--from I] [--minutes M]`. Cases run in a worker thread, one at a time, under a watchdog:
- * a case over the time limit is a hang (the worker is ended and a new one goes on from the next
- * case), a worker that runs out of its 2 GB heap is an out-of-memory. Each defect's input is
+ * [--timeout-ms T] [--slow-ms S] [--from I] [--minutes M] [--heap-mb H]`. Cases run in a worker thread, one at a time,
+ * under a watchdog: a case over the time limit is a hang (the worker is ended and a new one goes on
+ * from the next case), a worker that runs out of its heap (H MB, default 320) is an out-of-memory.
+ * The heap cap is the memory target made a check: with a 2 GB cap the worker's heap grew lazily
+ * towards it between collections and the peak RSS said nothing about what any input needed. Each defect's input is
  * saved to DIR (default fuzz-out/) as <kind>-<seed>-<case>.yaml; a case that answers but takes
  * over S ms (default 2000) is counted as slow and saved too. Prints the counts, the slowest
  * cases and the process's peak RSS; exits 1 when there was any defect. With --minutes, no case
@@ -42,6 +44,7 @@ if (!isMainThread) {
   const from = flag("from", 0);
   const timeoutMs = flag("timeout-ms", 10_000);
   const slowMs = flag("slow-ms", 2000);
+  const heapMb = flag("heap-mb", 320);
   const budgetMs = flag("minutes", 0) * 60_000 || Infinity;
   const outAt = process.argv.indexOf("--out");
   const out = outAt < 0 ? "fuzz-out" : (process.argv[outAt + 1] ?? "fuzz-out");
@@ -64,7 +67,7 @@ if (!isMainThread) {
       const worker = new Worker(boot, {
         eval: true,
         workerData: { seed, from: first, to: cases } satisfies Job,
-        resourceLimits: { maxOldGenerationSizeMb: 2048 },
+        resourceLimits: { maxOldGenerationSizeMb: heapMb },
       });
       let current = first;
       let begun = false;
