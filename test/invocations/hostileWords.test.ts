@@ -31,6 +31,13 @@ const HOSTILE = [
   2 ** 31,
 ];
 
+/**
+ * The campaign's size: 40 sequences in `npm test`; the long mode sets CAPSIM_HOSTILE_API_RUNS
+ * (about 65,000 sequences make 10^6 calls) and CAPSIM_HOSTILE_API_SEED, and prints the count.
+ */
+const RUNS = Number(process.env.CAPSIM_HOSTILE_API_RUNS ?? 40);
+const SEED = Number(process.env.CAPSIM_HOSTILE_API_SEED ?? 17);
+
 /** The reply as data, without the `why` texts (which may quote the word as written). */
 const replyShape = (r: InvokeResult) => JSON.stringify(r.reply, (k, v: unknown) => (k === "why" ? undefined : v));
 
@@ -47,6 +54,7 @@ describe("hostile words at the kernel API (a standing campaign)", () => {
     });
     let thrown = 0;
     let reduced = 0;
+    let callCount = 0;
     fc.assert(
       fc.property(fc.array(hostileCall, { minLength: 1, maxLength: 30 }), (calls) => {
         let s: KernelState = world.state;
@@ -62,6 +70,7 @@ describe("hostile words at the kernel API (a standing campaign)", () => {
             target === undefined || target === "service" ? params : { ...params, [target]: v };
           const serviceWith = (v: number) => (target === "service" ? (v as CPtr) : service);
           const what = `${inv.fn} ${target ?? ""}=${value}`;
+          callCount++;
           if (target !== undefined && !Number.isSafeInteger(value)) {
             expect(() => callLibsel4(s, T, inv.fn, serviceWith(value), withValue(value)), what).to.throw(
               MessageWordError,
@@ -81,8 +90,10 @@ describe("hostile words at the kernel API (a standing campaign)", () => {
         }
         expect(checkAll(s)).to.deep.equal([]);
       }),
-      { numRuns: 40, seed: 17 },
+      { numRuns: RUNS, seed: SEED },
     );
+    if (process.env.CAPSIM_HOSTILE_API_RUNS !== undefined)
+      console.log(`      ${callCount} calls (${thrown} refused words, ${reduced} reduced mod 2^32), seed ${SEED}`);
     expect(thrown).to.be.greaterThan(0);
     expect(reduced).to.be.greaterThan(0);
   });
