@@ -196,3 +196,12 @@ export {
   PADDR_TOP as AARCH64_PADDR_TOP,
   PADDR_USER_DEVICE_TOP as AARCH64_PADDR_USER_DEVICE_TOP,
 } from "./aarch64/boot.ts";
+export { findVSpaceForASID } from "./aarch64/asid.ts";
+export { resolve as resolveAarch64, listTable as listTableAarch64 } from "./aarch64/walk.ts";
+export { translateUserAccess as translateUserAccessAarch64, dataAbortESR } from "./aarch64/mmu.ts";
+export {
+  kernelTablesOf as aarch64KernelTablesOf,
+  kernelTranslate as aarch64KernelTranslate,
+  ptrFromPAddr as aarch64PtrFromPAddr,
+  PPTR_BASE as AARCH64_PPTR_BASE,
+} from "./aarch64/kernelWindow.ts";
