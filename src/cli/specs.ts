@@ -39,6 +39,13 @@ export const EXPLAIN: CommandSpec = {
   notes: [EXIT_STATUS],
 };
 
+/** --at STEP: which state of a scenario a command reads (show, export). */
+const AT_FLAG = {
+  name: "at",
+  value: "STEP",
+  help: "the state after this step; 0 is straight after boot (default: the last step)",
+};
+
 export const SHOW: CommandSpec = {
   name: "show",
   brief: "the CSpace and every VSpace after a step",
@@ -48,11 +55,7 @@ export const SHOW: CommandSpec = {
   maxOperands: 1,
   operandsProblem: "name exactly one scenario file",
   flags: [
-    {
-      name: "at",
-      value: "STEP",
-      help: "the state after this step; 0 is straight after boot (default: the last step)",
-    },
+    AT_FLAG,
     {
       name: "format",
       value: "text|dot",
@@ -98,10 +101,57 @@ export const FUZZ: CommandSpec = {
   ],
 };
 
+export const EXPORT: CommandSpec = {
+  name: "export",
+  brief: "a scenario's state as a capDL spec (or the initializer's JSON, or dot)",
+  summary:
+    "Write the state after a step of a scenario as capDL: every object, every CNode and TCB slot, table slots from the hardware entries, ASID pools, untyped covers and the CDT (docs/capdl.md).",
+  operands: "FILE",
+  minOperands: 1,
+  maxOperands: 1,
+  operandsProblem: "name exactly one scenario file",
+  flags: [
+    AT_FLAG,
+    {
+      name: "format",
+      value: "capdl|json|dot",
+      help: "capdl (default): the capDL tool's normal form; json: rust-sel4 capDL initializer's spec; dot: Graphviz",
+    },
+  ],
+  notes: ["The spec goes to stdout; what a format cannot say goes to stderr."],
+};
+
+export const IMPORT: CommandSpec = {
+  name: "import",
+  brief: "replay a capDL spec through the kernel: would seL4 build this system?",
+  summary:
+    "Read a capDL spec (arch arm11), check it as the capDL tool does, boot a machine, bind the spec's boot objects and replay the spec as invocations in a loader's order; stop at the first one seL4 refuses (docs/capdl.md).",
+  operands: "FILE",
+  minOperands: 1,
+  maxOperands: 1,
+  operandsProblem: "name exactly one capDL file",
+  flags: [
+    {
+      name: "boot",
+      value: "SCENARIO",
+      help: "boot the machine this scenario file's boot block describes (default: one large enough for the spec)",
+    },
+    {
+      name: "scenario",
+      value: "OUT",
+      help: "also write the replay as a scenario file that capsim run, explain and show step through",
+    },
+  ],
+  notes: [
+    "exit status: 0 seL4 built the whole spec, 1 seL4 refused an invocation (reported with the spec line), 2 the spec is not valid capDL or the command line is wrong",
+  ],
+};
+
 export const COMMAND_SPECS = {
   run: RUN,
   explain: EXPLAIN,
   show: SHOW,
   fuzz: FUZZ,
+  export: EXPORT,
 } as const;
 export type CommandName = keyof typeof COMMAND_SPECS;

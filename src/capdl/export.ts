@@ -1,0 +1,447 @@
+import { hex, type PhysAddr } from "../model/addresses.ts";
+import type { Cap as KCap, VMRights } from "../model/caps.ts";
+import type { KernelObject } from "../model/objects.ts";
+import { frameSizeBits, type KernelState, type SlotAddr } from "../model/state.ts";
+import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
+import type { BootedMachine } from "../boot/minimal.ts";
+import type { BootInfo, FullBootInfo } from "../boot/bootInfo.ts";
+import { ASID_POOL_SIZE, listDirectory, listTable, type EntryRow } from "../arch/index.ts";
+import { slotAddress } from "../kernel/cspace.ts";
+import { getCap } from "../kernel/cdt.ts";
+import { CapdlError } from "./lexer.ts";
+import { printCapdl } from "./print.ts";
+import {
+  capRefKey,
+  idKey,
+  RIGHT_G,
+  RIGHT_R,
+  RIGHT_W,
+  type Cap,
+  type CapRef,
+  type KObject,
+  type Model,
+  type ObjEntry,
+  type ObjID,
+  type Slots,
+} from "./model.ts";
+
+/**
+ * A capsim state as a capDL model (ARM32, `arch arm11`). One capDL object per kernel object
+ * that some cap names, and one `ut` per untyped region a cap names; CNode and TCB slots are the
+ * caps as they are; page-directory and page-table slots are read from the hardware entries
+ * (one slot per large page or supersection, at its first index; nothing at or above the user
+ * top, so no kernel window); ASID pools list their page directories by low ASID; the CDT is
+ * capsim's derivation tree. What capDL cannot say (the untyped watermark, device memory) goes
+ * into `notes`, which the text form prints as comments.
+ */
+
+export interface ExportOptions {
+  /** The machine as booted: its root task's objects get the reserved names that import binds. */
+  readonly boot?: BootedMachine;
+  /** Scenario names: name -> slot index in the initial thread's CNode. */
+  readonly names?: ReadonlyMap<string, number>;
+}
+
+export interface CapdlExport {
+  readonly model: Model;
+  /** What capDL has no field for, as sentences (the text form prints them as `--` comments). */
+  readonly notes: readonly string[];
+}
+
+/** The reserved names of the root task's objects, which `capsim import` binds instead of creating. */
+export const BOOT_NAMES = {
+  cnode: "init_cnode",
+  tcb: "init_tcb",
+  vspace: "init_pd",
+  asidPool: "init_asid_pool",
+  ipcBuffer: "init_ipc_buffer",
+  bootInfo: "init_bootinfo",
+  untyped: "init_untyped_",
+  imageFrame: "init_image_frame_",
+  imagePT: "init_image_pt_",
+} as const;
+
+const IDENT = /^[A-Za-z][A-Za-z0-9\-_@.]*$/;
+/** Words a name must not be: the control caps and the symbolic TCB slots read as something else. */
+const NOT_NAMES = new Set([
+  "objects",
+  "caps",
+  "asid_control",
+  "irq_control",
+  "io_space_master",
+  "domain",
+  "sched_control",
+  "cspace",
+  "vspace",
+  "reply_slot",
+  "caller_slot",
+  "ipc_buffer_slot",
+  "fault_ep_slot",
+  "sc_slot",
+  "temp_fault_ep_slot",
+  "bound_notification",
+  "bound_vcpu",
+]);
+
+const KIND_PREFIX: Record<KernelObject["type"], string> = {
+  CNode: "cnode",
+  TCB: "tcb",
+  Endpoint: "ep",
+  Notification: "notification",
+  PageDirectory: "pd",
+  PageTable: "pt",
+  VSpace: "vspace",
+  PageTable64: "pt",
+  Frame: "frame",
+  ASIDPool: "asid_pool",
+};
+
+const utKey = (paddr: number, bits: number): string => `${paddr}/${bits}`;
+
+function vmRightsBits(r: VMRights): number {
+  return r === "VMReadWrite" ? RIGHT_R | RIGHT_W : r === "VMReadOnly" ? RIGHT_R : 0;
+}
+
+const splitASID = (asid: number): readonly [number, number] => [
+  Math.floor(asid / ASID_POOL_SIZE),
+  asid % ASID_POOL_SIZE,
+];
+
+export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExport {
+  if (s.config.arch !== "aarch32")
+    throw new CapdlError(
+      `capsim exports ARM32 states only (this state is ${s.config.arch})`,
+      null,
+      "AArch64 export comes with AArch64 boot",
+    );
+  const notes: string[] = [];
+  const sizes = s.config.sizes;
+  const userTopIndex = s.config.userTop / 2 ** 20;
+
+  // The objects some cap names (the global PD, the idle thread and other kernel-only objects have none).
+  const live = [...s.objects.values()].filter((o) => (s.capCount.get(o.paddr) ?? 0) > 0);
+  const utRegions = new Map<string, { paddr: number; bits: number; isDevice: boolean; freeIndex: number }>();
+  for (const [, cte] of s.ctes) {
+    const c = cte.cap;
+    if (c.type !== "Untyped") continue;
+    const k = utKey(c.paddr, c.sizeBits);
+    const known = utRegions.get(k);
+    // Copies of one untyped share a region; the highest watermark is the one that holds.
+    if (!known || known.freeIndex < c.freeIndex)
+      utRegions.set(k, { paddr: c.paddr, bits: c.sizeBits, isDevice: c.isDevice, freeIndex: c.freeIndex });
+  }
+
+  // Names: reserved names for boot objects, scenario names where unique, kind@paddr otherwise.
+  const nameOf = new Map<string, string>();
+  const objKey = (paddr: number, type: string): string => `${type}@${paddr}`;
+  const taken = new Set<string>();
+  const give = (key: string, name: string): void => {
+    if (nameOf.has(key) || taken.has(name)) return;
+    nameOf.set(key, name);
+    taken.add(name);
+  };
+  const keyOfCap = (c: KCap): string | null => {
+    if (c.type === "Untyped") return objKey(c.paddr, `ut${c.sizeBits}`);
+    if (c.type === "Null" || c.type === "ASIDControl" || c.type === "IRQControl" || c.type === "Domain") return null;
+    const o = s.objects.get(c.paddr);
+    return o ? objKey(o.paddr, o.type) : null;
+  };
+  if (opts.boot) {
+    const b = opts.boot;
+    const bootCap = (slot: number): KCap => getCap(b.state, slotAddress(rootCNodeAddr(b), slot));
+    const reserve = (slot: number, name: string): void => {
+      const k = keyOfCap(bootCap(slot));
+      if (k) give(k, name);
+    };
+    reserve(INITIAL_CAP_SLOTS.InitThreadCNode, BOOT_NAMES.cnode);
+    reserve(INITIAL_CAP_SLOTS.InitThreadTCB, BOOT_NAMES.tcb);
+    reserve(INITIAL_CAP_SLOTS.InitThreadVSpace, BOOT_NAMES.vspace);
+    reserve(INITIAL_CAP_SLOTS.InitThreadASIDPool, BOOT_NAMES.asidPool);
+    reserve(INITIAL_CAP_SLOTS.InitThreadIPCBuffer, BOOT_NAMES.ipcBuffer);
+    reserve(INITIAL_CAP_SLOTS.BootInfoFrame, BOOT_NAMES.bootInfo);
+    b.bootInfo.untypedList.forEach((u, i) => give(objKey(u.paddr, `ut${u.sizeBits}`), `${BOOT_NAMES.untyped}${i}`));
+    const bi = b.bootInfo;
+    if (isFullBootInfo(bi)) {
+      for (let i = bi.userImageFrames.start; i < bi.userImageFrames.end; i++)
+        reserve(i, `${BOOT_NAMES.imageFrame}${i - bi.userImageFrames.start}`);
+      for (let i = bi.userImagePaging.start; i < bi.userImagePaging.end; i++)
+        reserve(i, `${BOOT_NAMES.imagePT}${i - bi.userImagePaging.start}`);
+    }
+  }
+  if (opts.names && opts.boot) {
+    const root = rootCNodeAddr(opts.boot);
+    const bySlot = [...opts.names].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+    const users = new Map<string, number>();
+    for (const [name] of bySlot) users.set(name, (users.get(name) ?? 0) + 1);
+    for (const [name, slot] of bySlot) {
+      if (!IDENT.test(name) || NOT_NAMES.has(name) || (users.get(name) ?? 0) > 1) continue;
+      const k = keyOfCap(getCap(s, slotAddress(root, slot)));
+      if (k) give(k, name);
+    }
+  }
+  const idOf = (key: string, fallback: string): ObjID => {
+    if (!nameOf.has(key)) give(key, fallback);
+    return { name: nameOf.get(key) ?? fallback, index: null };
+  };
+  const objID = (o: KernelObject): ObjID => idOf(objKey(o.paddr, o.type), `${KIND_PREFIX[o.type]}@${hex(o.paddr)}`);
+  const utID = (paddr: number, bits: number): ObjID =>
+    idOf(objKey(paddr, `ut${bits}`), `untyped@${hex(paddr)}@${bits}`);
+
+  // Objects.
+  const objects = new Map<string, ObjEntry>();
+  const put = (id: ObjID, obj: KObject): void => void objects.set(idKey(id), { id, obj, pos: null });
+  const slotsByAddr = new Map<PhysAddr, Slots>();
+  for (const o of live) {
+    const id = objID(o);
+    switch (o.type) {
+      case "CNode":
+      case "TCB": {
+        const slots: Slots = new Map();
+        slotsByAddr.set(o.paddr, slots);
+        put(
+          id,
+          o.type === "CNode"
+            ? { kind: "cnode", slots, bits: o.radixBits }
+            : {
+                kind: "tcb",
+                slots,
+                faultEp: null,
+                extra:
+                  o.ipcBuffer !== 0
+                    ? {
+                        addr: o.ipcBuffer,
+                        ip: null,
+                        sp: null,
+                        prio: null,
+                        maxPrio: null,
+                        affinity: 0,
+                        resume: null,
+                        fpuDisabled: null,
+                      }
+                    : null,
+                dom: 0,
+                init: [],
+              },
+        );
+        break;
+      }
+      case "Endpoint":
+      case "Notification":
+        put(id, { kind: o.type === "Endpoint" ? "ep" : "notification" });
+        break;
+      case "PageDirectory":
+      case "PageTable":
+        put(id, { kind: o.type === "PageDirectory" ? "pd" : "pt", slots: new Map() });
+        break;
+      case "ASIDPool":
+        put(id, { kind: "asid_pool", slots: new Map(), asidHigh: null });
+        break;
+      case "Frame":
+        put(id, { kind: "frame", sizeBits: frameSizeBits(sizes, o.size), paddr: o.paddr, fill: null });
+        if (o.isDevice)
+          notes.push(`${idKey(id)} is device memory (capDL has no flag for it; import finds it by paddr)`);
+        break;
+      default:
+        throw new CapdlError(`capsim cannot export a ${o.type} object`, null);
+    }
+  }
+  for (const u of utRegions.values()) {
+    const id = utID(u.paddr, u.bits);
+    put(id, { kind: "ut", bits: u.bits, paddr: u.paddr });
+    if (u.isDevice) notes.push(`${idKey(id)} is device untyped memory (capDL has no flag for it)`);
+    if (u.freeIndex > 0)
+      notes.push(`${idKey(id)} has its watermark at +${hex(u.freeIndex)} (capDL records only what it covers)`);
+  }
+
+  // Covers: each object (and untyped) in the smallest untyped region holding it, in address order.
+  const regions = [...utRegions.values()].sort((a, b) => a.bits - b.bits);
+  const covers = new Map<string, { ut: ObjID; children: ObjID[] }>();
+  const coverAt = (paddr: number, bits: number, id: ObjID): void => {
+    const u = regions.find(
+      (r) => r.paddr <= paddr && paddr + 2 ** bits <= r.paddr + 2 ** r.bits && !(r.paddr === paddr && r.bits === bits),
+    );
+    if (!u) return;
+    const ut = utID(u.paddr, u.bits);
+    const c = covers.get(idKey(ut)) ?? { ut, children: [] };
+    c.children.push(id);
+    covers.set(idKey(ut), c);
+  };
+  const placed = [
+    ...live.map((o) => ({ paddr: o.paddr as number, bits: objectBits(s, o), id: objID(o) })),
+    ...[...utRegions.values()].map((u) => ({ paddr: u.paddr, bits: u.bits, id: utID(u.paddr, u.bits) })),
+  ].sort((a, b) => a.paddr - b.paddr || b.bits - a.bits);
+  for (const p of placed) coverAt(p.paddr, p.bits, p.id);
+
+  // ASID pools: asid_high from the ASID table, PDs at their low ASID.
+  const pdOfASID = new Map<number, PhysAddr>();
+  for (const [high, poolAddr] of s.asidTable) {
+    const pool = s.objects.get(poolAddr);
+    if (pool?.type !== "ASIDPool") continue;
+    const id = objID(pool);
+    const slots: Slots = new Map();
+    for (const [low, pd] of pool.entries) {
+      pdOfASID.set(high * ASID_POOL_SIZE + low, pd);
+      const pdo = s.objects.get(pd);
+      if (pdo) slots.set(low, { cap: { kind: "pd", obj: objID(pdo), asid: null }, pos: null });
+    }
+    put(id, { kind: "asid_pool", slots, asidHigh: high });
+  }
+
+  // Caps in CNodes and TCBs, as they are.
+  const containerOfSlot = new Map<SlotAddr, CapRef>();
+  for (const o of live) {
+    if (o.type !== "CNode" && o.type !== "TCB") continue;
+    const count = o.type === "CNode" ? 2 ** o.radixBits : 5;
+    for (const [addr, cte] of s.ctes.range(o.paddr, slotAddress(o.paddr, count))) {
+      const index = (addr - o.paddr) / 16;
+      containerOfSlot.set(addr, { obj: objID(o), slot: index });
+      const c = capOf(cte.cap);
+      // The tool allows `mapping:` only on frame caps in CNodes.
+      const cap = c && c.kind === "frame" && o.type === "TCB" ? { ...c, mapping: null } : c;
+      if (cap) slotsByAddr.get(o.paddr)?.set(index, { cap, pos: null });
+    }
+  }
+
+  function capOf(c: KCap): Cap | null {
+    switch (c.type) {
+      case "Null":
+        return null;
+      case "ASIDControl":
+        return { kind: "asid_control" };
+      case "IRQControl":
+        return { kind: "irq_control" };
+      case "Domain":
+        return { kind: "domain" };
+      case "Untyped":
+        return { kind: "ut", obj: utID(c.paddr, c.sizeBits) };
+    }
+    const o = s.objects.get(c.paddr);
+    if (!o) return null;
+    const obj = objID(o);
+    switch (c.type) {
+      case "CNode":
+        return { kind: "cnode", obj, guard: c.guard, guardSize: c.guardSize };
+      case "TCB":
+        return { kind: "tcb", obj };
+      case "Endpoint":
+      case "Notification": {
+        const r =
+          (c.rights.read ? RIGHT_R : 0) |
+          (c.rights.write ? RIGHT_W : 0) |
+          (c.rights.grant ? RIGHT_G : 0) |
+          (c.rights.grantReply ? 8 : 0);
+        return { kind: c.type === "Endpoint" ? "ep" : "notification", obj, badge: c.badge, rights: r };
+      }
+      case "Frame":
+        return {
+          kind: "frame",
+          obj,
+          rights: vmRightsBits(c.vmRights),
+          asid: c.mapping ? splitASID(c.mapping.asid) : null,
+          cached: true,
+          mapping: c.mapping ? mappingSlot(c.mapping.asid, c.mapping.vaddr, c.size) : null,
+        };
+      case "PageTable":
+        return { kind: "pt", obj, asid: c.mapping ? splitASID(c.mapping.asid) : null };
+      case "PageDirectory":
+        return { kind: "pd", obj, asid: c.mappedASID === null ? null : splitASID(c.mappedASID) };
+      case "ASIDPool":
+        return { kind: "asid_pool", obj };
+      default:
+        throw new CapdlError(`capsim cannot export a ${c.type} cap`, null);
+    }
+  }
+
+  // Which table slot a mapped frame cap maps: its PT (or its PD for sections), read from the hardware.
+  function mappingSlot(asid: number, vaddr: number, size: string): CapRef | null {
+    const pdAddr = pdOfASID.get(asid);
+    const pd = pdAddr === undefined ? undefined : s.objects.get(pdAddr);
+    if (pd?.type !== "PageDirectory") return null;
+    const pdIndex = Math.floor(vaddr / 2 ** 20);
+    if (size === "Section" || size === "SuperSection") return { obj: objID(pd), slot: pdIndex };
+    const row = listDirectory(s, pd.paddr).find((r) => r.index === pdIndex);
+    if (row?.entry.kind !== "Table") return null;
+    const pt = s.objects.get(row.entry.paddr);
+    return pt ? { obj: objID(pt), slot: Math.floor(vaddr / 4096) % 256 } : null;
+  }
+
+  // Table slots from the hardware entries.
+  const tableCap = (row: EntryRow): Cap | null => {
+    const e = row.entry;
+    if (e.kind === "Invalid") return null;
+    const target = s.objects.get(e.paddr);
+    if (!target) return null;
+    if (e.kind === "Table") return { kind: "pt", obj: objID(target), asid: null };
+    const rights = vmRightsBits(e.rights) | (e.attributes.executeNever ? 0 : RIGHT_G);
+    return { kind: "frame", obj: objID(target), rights, asid: null, cached: e.attributes.cacheable, mapping: null };
+  };
+  for (const o of live) {
+    if (o.type !== "PageDirectory" && o.type !== "PageTable") continue;
+    const entry = objects.get(idKey(objID(o)));
+    if (!entry || !("slots" in entry.obj)) continue;
+    const rows = o.type === "PageDirectory" ? listDirectory(s, o.paddr) : listTable(s, o.paddr);
+    for (const row of rows) {
+      if (row.entry.kind === "Page" && row.entry.global) continue;
+      if (o.type === "PageDirectory" && row.index >= userTopIndex) continue;
+      const cap = tableCap(row);
+      if (cap) entry.obj.slots.set(row.index, { cap, pos: null });
+    }
+  }
+
+  // The CDT, between slots that are exported.
+  const cdt = new Map<string, { child: CapRef; parent: CapRef }>();
+  for (const [addr, cte] of s.ctes) {
+    if (cte.parent === null) continue;
+    const child = containerOfSlot.get(addr);
+    const parent = containerOfSlot.get(cte.parent);
+    if (child && parent) cdt.set(capRefKey(child), { child, parent });
+  }
+
+  const model: Model = {
+    arch: "arm11",
+    objects,
+    irqNode: new Map(),
+    cdt,
+    covers: new Map([...covers].map(([k, v]) => [k, { ut: v.ut, children: v.children }])),
+    domains: null,
+    warnings: [],
+  };
+  return { model, notes };
+}
+
+function objectBits(s: KernelState, o: KernelObject): number {
+  const z = s.config.sizes;
+  switch (o.type) {
+    case "CNode":
+      return o.radixBits + z.slotBits;
+    case "TCB":
+      return z.tcbBits;
+    case "Endpoint":
+      return z.endpointBits;
+    case "Notification":
+      return z.notificationBits;
+    case "PageDirectory":
+      return z.vspaceRootBits;
+    case "PageTable":
+      return z.pageTableBits;
+    case "ASIDPool":
+      return z.asidPoolBits;
+    case "Frame":
+      return frameSizeBits(z, o.size);
+    default:
+      return 0;
+  }
+}
+
+function rootCNodeAddr(b: BootedMachine): PhysAddr {
+  const c = getCap(b.state, slotAddress(b.initThread, 0));
+  if (c.type !== "CNode") throw new Error("capsim internal error: the initial thread has no CSpace root");
+  return c.paddr;
+}
+
+const isFullBootInfo = (bi: BootInfo): bi is FullBootInfo => "userImageFrames" in bi && "userImagePaging" in bi;
+
+/** The export as capDL text: notes as comments, then the tool's normal form. */
+export function exportText(e: CapdlExport): string {
+  return `${e.notes.map((n) => `-- ${n}\n`).join("")}${printCapdl(e.model)}`;
+}

@@ -1,0 +1,115 @@
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { loadScenarioFile } from "../../src/scenario/load.ts";
+import { runScenario } from "../../src/scenario/run.ts";
+import { exportCapdl, exportText } from "../../src/capdl/export.ts";
+import { toInitializerJson } from "../../src/capdl/json.ts";
+import { toDot } from "../../src/capdl/dot.ts";
+import { printCapdl, readCapdl } from "../../src/capdl/index.ts";
+import type { Model } from "../../src/capdl/model.ts";
+
+/** Export of capsim states: what it writes, that the capDL tool's checks accept it, and the JSON's ordering rules. */
+function exported(file: string, at?: number): { text: string; model: Model } {
+  const r = runScenario(loadScenarioFile(file));
+  const state = r.states[at ?? r.states.length - 1];
+  if (!state) throw new Error("no such step");
+  const e = exportCapdl(state, { boot: r.machine, names: r.names });
+  return { text: exportText(e), model: e.model };
+}
+
+interface JsonSpecShape {
+  objects: { name: string; object: unknown }[];
+  root_objects: { start: number; end: number };
+  untyped_covers: { parent: number; children: { start: number; end: number } }[];
+  asid_slots: number[];
+}
+
+const paddrOfJson = (o: unknown): number | null => {
+  if (o === null || typeof o !== "object") return null;
+  const inner = "Frame" in o ? o.Frame : "Untyped" in o ? o.Untyped : null;
+  return inner !== null && typeof inner === "object" && "paddr" in inner && typeof inner.paddr === "number"
+    ? inner.paddr
+    : null;
+};
+
+describe("capDL export", () => {
+  const examples = readdirSync("examples").filter((f) => f.endsWith(".yaml"));
+  for (const f of examples)
+    describe(f, () => {
+      const { text, model } = exported(`examples/${f}`);
+      it("passes the capDL tool's checks and prints as a parse-print fixpoint", () => {
+        const once = printCapdl(readCapdl(text));
+        expect(printCapdl(readCapdl(once))).to.equal(once);
+      });
+      it("JSON: roots first, with paddr ascending; covers contiguous after them; pools by asid_high from 1", () => {
+        const spec = toInitializerJson(model).spec as unknown as JsonSpecShape;
+        const { start, end } = spec.root_objects;
+        expect(start).to.equal(0);
+        const roots = spec.objects.slice(start, end).map((o) => paddrOfJson(o.object));
+        const firstNull = roots.indexOf(null);
+        const withPaddr = (firstNull < 0 ? roots : roots.slice(0, firstNull)) as number[];
+        expect(roots.slice(withPaddr.length).every((p) => p === null)).to.equal(true);
+        expect(withPaddr).to.deep.equal([...withPaddr].sort((a, b) => a - b));
+        let next = end;
+        for (const c of spec.untyped_covers) {
+          expect(c.children.start).to.equal(next);
+          next = c.children.end;
+        }
+        expect(next).to.equal(spec.objects.length);
+        expect(spec.asid_slots.length).to.be.at.most(spec.objects.length);
+      });
+    });
+
+  it("writes one table slot per large page and supersection, at its first index, and no kernel window", () => {
+    const { text } = exported("examples/02-large-pages.yaml");
+    expect(text).to.match(/pt \{16: large \(RWX\)\}/);
+    expect(text).to.match(/1040: super \(RWX\)/);
+    const pd = /init_pd \{([^}]*)\}/.exec(text)?.[1] ?? "";
+    expect(pd).not.to.match(/\b(1041|1055): /);
+    const slots = [...pd.matchAll(/(\d+): /g)].map((m) => Number(m[1]));
+    expect(slots.length).to.be.greaterThan(0);
+    expect(Math.max(...slots)).to.be.below(0xe00);
+  });
+
+  it("names objects by the scenario's names, boot objects by reserved names, the rest kind@paddr", () => {
+    const { text } = exported("examples/02-large-pages.yaml");
+    expect(text).to.contain("large = frame (64k, paddr: 0x");
+    expect(text).to.contain("init_cnode = cnode (12 bits)");
+    expect(text).to.contain("init_asid_pool = asid_pool (asid_high: 0x0)");
+    expect(text).to.match(/71: large \(RW, asid: \(0x0, 0x1\), mapping: \(pt, 16\)\)/);
+  });
+
+  it("writes the CDT and notes what capDL cannot say as comments", () => {
+    const { text } = exported("examples/02-large-pages.yaml");
+    expect(text).to.match(/\(init_cnode, 2\) \{\(init_tcb, 0\)\}/);
+    expect(text).to.match(/^-- init_untyped_\d+ has its watermark at/m);
+  });
+
+  it("the state after boot (--at 0) has only boot objects", () => {
+    const { model } = exported("examples/09-asid-pools.yaml", 0);
+    const names = [...model.objects.values()].map((e) => e.id.name);
+    expect(names.every((n) => n.startsWith("init_"))).to.equal(true);
+  });
+
+  it("dot: a record node per object and an edge per cap", () => {
+    const { model } = exported("examples/01-map-a-frame.yaml");
+    const dot = toDot(model);
+    expect(dot).to.match(/^digraph "capdl" \{/);
+    expect(dot).to.contain('"init_tcb":"t0":s -> "init_cnode":Object;');
+  });
+
+  it("capsim export: formats and a refused format", () => {
+    const capsim = (...a: string[]) =>
+      spawnSync(process.execPath, ["bin/capsim.js", ...a], {
+        encoding: "utf8",
+        env: { ...process.env, CAPSIM_FROM_SOURCE: "1" },
+      });
+    const ok = capsim("export", "examples/01-map-a-frame.yaml", "--at", "1");
+    expect(ok.status).to.equal(0);
+    expect(ok.stdout).to.contain("arch arm11");
+    const bad = capsim("export", "examples/01-map-a-frame.yaml", "--format", "xml");
+    expect(bad.status).to.equal(2);
+    expect(bad.stderr).to.contain("the formats are capdl, json, dot");
+  });
+});
