@@ -117,10 +117,14 @@ async function fuzz(opts: FuzzOptions): Promise<number> {
   return failure ? 1 : 0;
 }
 
-/** Steps a worker thread must have ahead of it to repay its start (loading capsim, building the world). */
-const STEPS_PER_WORKER = 10_000;
+/**
+ * Steps a worker thread must have ahead of it to repay its start: loading capsim, building the
+ * world, and above all the JIT's warm-up, which costs a fresh thread its first 20,000 or so
+ * steps at several times the steady cost (docs/performance.md).
+ */
+const STEPS_PER_WORKER = 50_000;
 
-/** The machine's cores, but no more threads than the campaign has 10,000s of steps. */
+/** The machine's cores, but no more threads than the campaign has 50,000s of steps. */
 const defaultWorkers = (totalSteps: number) =>
   Math.max(1, Math.min(availableParallelism(), Math.floor(totalSteps / STEPS_PER_WORKER)));
 
