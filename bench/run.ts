@@ -16,6 +16,7 @@ import type { KernelState } from "../src/model/state.ts";
 import { immerEngine, withEngine } from "../test/support/immerEngine.ts";
 import { retainedBytes } from "./retained.ts";
 import { measureStartup, printStartup } from "./startup.ts";
+import { measureFuzz, printFuzz } from "./fuzz.ts";
 import { objectTypeNumber, type ObjectTypeName } from "../src/arch/aarch32/objectTypes.ts";
 import fc from "fast-check";
 import { checkAll } from "../src/testing/invariants.ts";
@@ -315,6 +316,8 @@ for (const m of memory) {
 }
 const startup = measureStartup({ quick });
 printStartup(startup, quick);
+const fuzz = await measureFuzz({ quick });
+printFuzz(fuzz);
 writeFileSync(
   "bench/results.json",
   JSON.stringify(
@@ -325,6 +328,7 @@ writeFileSync(
       ratios,
       memory,
       startup,
+      fuzz,
     },
     null,
     2,

@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 export interface StartupRow {
   readonly command: string;
@@ -60,7 +60,7 @@ function newestMtime(dir: string): number {
 }
 
 /** Builds dist/ when it is missing or older than src/, so the figures are for the current code. */
-function ensureBuilt(): void {
+export function ensureBuilt(): void {
   const main = join(ROOT, "dist/cli/main.js");
   if (existsSync(main) && statSync(main).mtimeMs >= newestMtime(join(ROOT, "src"))) return;
   console.log("dist/ is missing or older than src/: npm run build");
@@ -73,7 +73,7 @@ function ensureBuilt(): void {
 }
 
 /** CPU milliseconds used by this process's waited-for children so far (Linux), else undefined. */
-function childrenCpuMs(): number | undefined {
+export function childrenCpuMs(): number | undefined {
   try {
     const stat = readFileSync("/proc/self/stat", "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

@@ -1,92 +1,38 @@
-import fc from "fast-check";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { stringify } from "yaml";
 import { z } from "zod";
-import type { KernelState } from "../model/state.ts";
-import type { InvokeResult } from "../model/message.ts";
-import { fuzzOpArbitrary } from "../testing/arbitraries.ts";
-import { checkTouched } from "../testing/incremental.ts";
-import { checkAll, type Violation } from "../testing/invariants.ts";
-import { applyFuzzOp, buildFuzzWorld, fuzzOpToStep, type FuzzOp, type FuzzWorld } from "../testing/world.ts";
+import { buildFuzzWorld } from "../testing/world.ts";
 import { commandHelp, scanArgs, UsageError, validateFlags, type ParsedArgs } from "./flags.ts";
+import { runPart } from "./fuzzPool.ts";
+import { shardRuns, type RunFailure } from "./fuzzRuns.ts";
+import { mergeSummaries, readSummary, SUMMARY_FORMAT, type FailureSummary, type FuzzSummary } from "./fuzzSummary.ts";
 import { FuzzProgress } from "./progress.ts";
 import { FUZZ } from "./specs.ts";
 
-/**
- * Run a sequence; the first violation found (checked incrementally after each step, fully at
- * the end). `onStep` counts the steps actually run, for the progress line.
- */
-function firstViolation(
-  w: FuzzWorld,
-  ops: readonly FuzzOp[],
-  onStep: () => void = () => {},
-): { index: number; violations: Violation[] } | undefined {
-  let s: KernelState = w.state;
-  for (let i = 0; i < ops.length; i++) {
-    const next = applyFuzzOp(w, s, ops[i] as FuzzOp).state;
-    onStep();
-    const v = checkTouched(s, next);
-    if (v.length > 0) return { index: i, violations: v };
-    s = next;
-  }
-  const v = checkAll(s);
-  return v.length > 0 ? { index: ops.length - 1, violations: v } : undefined;
-}
+export { shrinkSequence, fuzzScenario } from "./fuzzRuns.ts";
 
-/**
- * Shorten a failing sequence: cut it after its first violation, then drop every step whose
- * removal still breaks one of the same invariants, until none can go. fast-check has already
- * simplified each step's arguments; this removes the steps the violation does not need, which
- * its array shrinker cannot do for a fixed-length run. Ops name caps by index into the world,
- * so a shorter sequence is still meaningful.
- */
-export function shrinkSequence(
-  w: FuzzWorld,
-  ops: readonly FuzzOp[],
-): { ops: FuzzOp[]; violations: Violation[] } | undefined {
-  const first = firstViolation(w, ops);
-  if (first === undefined) return undefined;
-  const wanted = new Set(first.violations.map((v) => v.invariant));
-  let best = {
-    ops: ops.slice(0, first.index + 1),
-    violations: first.violations,
-  };
-  for (let changed = true; changed;) {
-    changed = false;
-    for (let i = best.ops.length - 1; i >= 0; i--) {
-      const fewer = [...best.ops.slice(0, i), ...best.ops.slice(i + 1)];
-      const found = firstViolation(w, fewer);
-      if (found && found.violations.some((v) => wanted.has(v.invariant))) {
-        best = {
-          ops: fewer.slice(0, found.index + 1),
-          violations: found.violations,
-        };
-        changed = true;
-        i = Math.min(i, best.ops.length);
-      }
-    }
-  }
-  return best;
-}
-
-/** The scenario (SCENARIOS.md format) that replays `ops` from a fresh boot. */
-export function fuzzScenario(w: FuzzWorld, ops: readonly FuzzOp[], title: string): string {
-  const steps: Record<string, unknown>[] = [...w.setupSteps];
-  let s: KernelState = w.state;
-  for (const o of ops) {
-    const { state, result } = applyFuzzOp(w, s, o);
-    steps.push(fuzzOpToStep(w, s, o, result as InvokeResult | undefined));
-    s = state;
-  }
-  return `# Written by capsim fuzz. Replay with: capsim run --check-invariants FILE\n${stringify({ name: title, steps }, { lineWidth: 0 })}`;
-}
+/** `I/N`: shard I (1-based) of N. */
+const Shard = z
+  .string()
+  .regex(/^\d+\/\d+$/, "write the shard as I/N, e.g. 2/4 for the second of four")
+  .transform((text) => {
+    const [index, count] = text.split("/").map(Number) as [number, number];
+    return { index, count };
+  })
+  .refine((s) => s.count >= 1 && s.count <= 100000, "the shard count N must be from 1 to 100000")
+  .refine((s) => s.index >= 1 && s.index <= s.count, "the shard index I must be from 1 to N");
 
 export const FuzzFlags = z.object({
   steps: z.coerce.number().int().min(1).max(100000).default(200),
   runs: z.coerce.number().int().min(1).max(100000).default(100),
   seed: z.coerce.number().int().optional(),
   out: z.string().default("capsim-fuzz"),
+  workers: z.coerce.number().int().min(1, "at least 1 worker").max(1024).optional(),
+  shard: Shard.optional(),
+  summary: z.string().optional(),
+  json: z.literal(true).optional(),
+  merge: z.literal(true).optional(),
 });
 type FuzzOptions = z.infer<typeof FuzzFlags>;
 
@@ -94,7 +40,8 @@ const isArgv = (a: readonly string[] | Readonly<Record<string, string | true>>):
   Array.isArray(a);
 
 /**
- * `capsim fuzz [--runs R] [--steps N] [--seed S] [--out DIR]` for callers outside the CLI:
+ * `capsim fuzz [--runs R] [--steps N] [--seed S] [--out DIR] [--workers W] [--shard I/N]
+ * [--summary FILE] [--json]`, or `capsim fuzz --merge FILE...`, for callers outside the CLI:
  * takes the arguments after `fuzz` (or a record of flag values, which goes through the same
  * checks); returns the exit code: 0 nothing violated, 1 a violation, 2 bad usage.
  */
@@ -115,48 +62,128 @@ export async function fuzzCommand(argv: readonly string[] | Readonly<Record<stri
 
 /** The fuzz command, given its scanned command line. */
 export function execute(args: ParsedArgs): Promise<number> {
-  return fuzz(validateFlags(FUZZ, FuzzFlags, args.flags));
+  const options = validateFlags(FUZZ, FuzzFlags, args.flags);
+  if (options.merge) return Promise.resolve(merge(options, args));
+  const stray = args.operands[0];
+  if (stray !== undefined)
+    throw new UsageError("fuzz", `unexpected argument "${stray}" (only --merge takes files; see capsim fuzz --help)`);
+  return fuzz(options);
 }
 
-/** `--runs` runs of `--steps` steps each, every invariant checked after every step. */
-async function fuzz({ steps, runs, out, ...opts }: FuzzOptions): Promise<number> {
+/** `--runs` runs of `--steps` steps each (or shard I of N of them), every invariant checked after every step. */
+async function fuzz(opts: FuzzOptions): Promise<number> {
+  const { steps, runs, out } = opts;
   const seed = opts.seed ?? Date.now() % 2 ** 31;
+  const shard = opts.shard;
+  const indices = shard ? shardRuns(runs, shard.index - 1, shard.count) : Array.from({ length: runs }, (_, i) => i);
+  // Under --json stdout holds the summary alone; the human-readable lines go to stderr.
+  const say = opts.json ? console.error : console.log;
   const plan = `${runs} runs (--runs) x ${steps} steps each (--steps)`;
-  console.error(`capsim fuzz: ${plan} = ${runs * steps} steps, seed ${seed}`);
-  const world = buildFuzzWorld();
-  const progress = new FuzzProgress(process.stderr, runs, steps);
-  // Every run is `steps` long; fast-check simplifies the steps' arguments, shrinkSequence drops steps.
-  const result = fc.check(
-    fc.property(fc.array(fuzzOpArbitrary(), { minLength: steps, maxLength: steps }), (ops) => {
-      progress.startRun();
-      return firstViolation(world, ops, () => progress.step()) === undefined;
-    }),
-    { seed, numRuns: runs },
-  );
-  progress.finish();
-  if (!result.failed) {
-    console.log(`capsim fuzz: ${runs} runs, ${progress.steps} steps, no invariant violated (seed ${seed}): ${plan}`);
-    return 0;
-  }
-  const found = shrinkSequence(world, (result.counterexample?.[0] ?? []) as FuzzOp[]);
-  const shrunk = found?.ops ?? [];
-  mkdirSync(out, { recursive: true });
-  const file = join(out, `violation-seed-${seed}.yaml`);
-  writeFileSync(file, fuzzScenario(world, shrunk, `capsim fuzz violation (seed ${seed})`));
-  console.log(`capsim fuzz: invariant violated after ${shrunk.length} steps (seed ${seed}):`);
-  for (const v of found?.violations ?? []) console.log(`  ${v.invariant}: ${v.message}`);
-  // The steps after the world's setup, one per line, so the bug can be read without opening the file.
-  let s: KernelState = world.state;
-  console.log(`after the setup (${world.setupSteps.length} steps), the sequence:`);
-  shrunk.forEach((o, i) => {
-    const { state, result } = applyFuzzOp(world, s, o);
-    console.log(
-      `  ${i + 1}. ${stringify(fuzzOpToStep(world, s, o, result), { lineWidth: 0, collectionStyle: "flow" }).trim()}`,
-    );
-    s = state;
+  const slice = shard ? `, shard ${shard.index}/${shard.count}: ${indices.length} of the runs` : "";
+  console.error(`capsim fuzz: ${plan} = ${runs * steps} steps, seed ${seed}${slice}`);
+  const progress = new FuzzProgress(process.stderr, indices.length, steps);
+  const result = await runPart({
+    seed,
+    steps,
+    runs: indices,
+    workers: opts.workers ?? defaultWorkers(indices.length * steps),
+    world: buildFuzzWorld,
+    onRun: () => progress.startRun(),
+    onSteps: (n) => progress.advance(n),
   });
-  console.log(
-    `the shrunk sequence is the scenario ${file}\nreplay it:   capsim run --check-invariants ${file}\nreproduce:   capsim fuzz --seed ${seed} --runs ${runs} --steps ${steps}`,
+  progress.finish();
+  const failure = result.failure;
+  const failures: FailureSummary[] = [];
+  if (failure) {
+    mkdirSync(out, { recursive: true });
+    const file = join(out, `violation-seed-${failure.seed}.yaml`);
+    writeFileSync(file, failure.scenario);
+    failures.push(failureSummary(failure, file, steps));
+    printFailure(say, failure, file, steps, seed);
+  } else
+    say(
+      `capsim fuzz: ${result.runsRun} runs, ${result.stepsRun} steps, no invariant violated (seed ${seed})${slice}: ${plan}`,
+    );
+  writeSummary(opts, {
+    format: SUMMARY_FORMAT,
+    seed,
+    runs,
+    steps,
+    shard: shard ?? null,
+    runsRun: result.runsRun,
+    stepsRun: result.stepsRun,
+    failures,
+  });
+  return failure ? 1 : 0;
+}
+
+/**
+ * Steps a worker thread must have ahead of it to repay its start: loading capsim, building the
+ * world, and above all the JIT's warm-up, which costs a fresh thread its first 20,000 or so
+ * steps at several times the steady cost (docs/performance.md).
+ */
+const STEPS_PER_WORKER = 50_000;
+
+/** The machine's cores, but no more threads than the campaign has 50,000s of steps. */
+const defaultWorkers = (totalSteps: number) =>
+  Math.max(1, Math.min(availableParallelism(), Math.floor(totalSteps / STEPS_PER_WORKER)));
+
+const replayCommand = (seed: number, steps: number) => `capsim fuzz --seed ${seed} --runs 1 --steps ${steps}`;
+
+function failureSummary(f: RunFailure, file: string, steps: number): FailureSummary {
+  return {
+    run: f.run,
+    seed: f.seed,
+    violations: [...f.violations],
+    shrunkSteps: f.stepLines.length,
+    scenario: file,
+    replay: replayCommand(f.seed, steps),
+  };
+}
+
+function printFailure(say: (text: string) => void, f: RunFailure, file: string, steps: number, campaign: number): void {
+  say(
+    `capsim fuzz: invariant violated after ${f.stepLines.length} steps (seed ${f.seed}: run ${f.run + 1} of the campaign with seed ${campaign}):`,
   );
-  return 1;
+  for (const v of f.violations) say(`  ${v.invariant}: ${v.message}`);
+  // The steps after the world's setup, one per line, so the bug can be read without opening the file.
+  say(`after the setup (${f.setupSteps} steps), the sequence:`);
+  f.stepLines.forEach((line, i) => say(`  ${i + 1}. ${line}`));
+  say(
+    `the shrunk sequence is the scenario ${file}\nreplay it:   capsim run --check-invariants ${file}\nreproduce:   ${replayCommand(f.seed, steps)}`,
+  );
+}
+
+function writeSummary(opts: FuzzOptions, summary: FuzzSummary): void {
+  const text = JSON.stringify(summary, null, 2);
+  if (opts.summary !== undefined) writeFileSync(opts.summary, `${text}\n`);
+  if (opts.json) console.log(text);
+}
+
+/** `--merge FILE...`: one campaign's result from its shards' summaries. */
+function merge(opts: FuzzOptions, args: ParsedArgs): number {
+  const files = args.operands;
+  const campaignFlags = ["runs", "steps", "seed", "out", "workers", "shard"].filter((k) => k in args.flags);
+  if (campaignFlags.length > 0)
+    throw new UsageError(
+      "fuzz",
+      `--merge reads the campaign from the summaries; it takes no --${campaignFlags.join(", --")}`,
+    );
+  if (files.length === 0) throw new UsageError("fuzz", "--merge: name the shards' summary files");
+  const merged = mergeSummaries(files.map((file) => ({ file, summary: readSummary(file) })));
+  const say = opts.json ? console.error : console.log;
+  const plan = `${merged.runs} runs x ${merged.steps} steps, seed ${merged.seed}`;
+  say(
+    `capsim fuzz: merged ${files.length} summar${files.length === 1 ? "y" : "ies"} of the campaign ${plan}: ${merged.runsRun} runs, ${merged.stepsRun} steps run`,
+  );
+  if (merged.failures.length === 0) say("capsim fuzz: no invariant violated");
+  for (const f of merged.failures) {
+    say(`capsim fuzz: run ${f.run + 1} (seed ${f.seed}) violated ${f.violations.map((v) => v.invariant).join(", ")}`);
+    for (const v of f.violations) say(`  ${v.invariant}: ${v.message}`);
+    say(
+      `  shrunk scenario: ${f.scenario}\n  replay it:       capsim run --check-invariants ${f.scenario}\n  reproduce:       ${f.replay}`,
+    );
+  }
+  writeSummary(opts, merged);
+  return merged.failures.length > 0 ? 1 : 0;
 }

@@ -46,6 +46,13 @@ export class FuzzProgress {
     if (this.done % 256 === 0) this.update();
   }
 
+  /** `n` steps at once (reported by a worker thread). */
+  advance(n: number): void {
+    if (n === 1) return this.step();
+    this.done += n;
+    this.update();
+  }
+
   /** The display's text now. */
   line(): string {
     const total = this.runs * this.stepsPerRun;

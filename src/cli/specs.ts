@@ -71,7 +71,8 @@ export const FUZZ: CommandSpec = {
     "Random VSpace invocation sequences with every invariant checked after every step. A violation is shrunk and written as a scenario that `capsim run --check-invariants FILE` replays.",
   operands: "",
   minOperands: 0,
-  maxOperands: 0,
+  // the summary files of --merge
+  maxOperands: Infinity,
   operandsProblem: "takes no file",
   flags: [
     {
@@ -94,10 +95,32 @@ export const FUZZ: CommandSpec = {
       value: "DIR",
       help: "where a violation's scenario is written (default capsim-fuzz)",
     },
+    {
+      name: "workers",
+      value: "W",
+      help: "worker threads running runs side by side (default: the machine's cores, at most one per 50000 steps)",
+    },
+    {
+      name: "shard",
+      value: "I/N",
+      help: "run only shard I of N (1-based): every N-th run of the campaign, from run I",
+    },
+    {
+      name: "summary",
+      value: "FILE",
+      help: "also write the result as a JSON summary to FILE (what --merge reads)",
+    },
+    { name: "json", help: "print the JSON summary on stdout (the other lines go to stderr)" },
+    {
+      name: "merge",
+      help: "capsim fuzz --merge FILE...: combine the shards' summaries into the campaign's result",
+    },
   ],
   notes: [
     "Example: --runs 100 --steps 200 checks 20000 steps in all.",
-    "exit status: 0 nothing violated, 1 an invariant was violated, 2 the command line is wrong",
+    "Each run has its own seed, derived from the campaign's seed and the run's number (run 1's seed is the campaign's), so the runs of one campaign come out the same on any number of workers or machines; a failing run is reported with its seed, and `capsim fuzz --seed SEED --runs 1 --steps N` replays it alone.",
+    "Across machines: run `capsim fuzz --seed S --shard I/N --summary shard-I.json` for I = 1..N, then `capsim fuzz --merge shard-*.json`.",
+    "exit status: 0 nothing violated, 1 an invariant was violated, 2 the command line or a summary file is wrong",
   ],
 };
 

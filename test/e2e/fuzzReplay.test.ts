@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FuzzSummary } from "../../src/cli/fuzzSummary.ts";
 
 describe("capsim fuzz finds a broken transition and its scenario replays it", () => {
   it("capsim fuzz's shrunk scenario replays to the same violation, and passes once the transition is healthy", () => {
@@ -27,5 +28,22 @@ describe("capsim fuzz finds a broken transition and its scenario replays it", ()
       encoding: "utf8",
     });
     expect(healthy.status, healthy.stdout).to.equal(0);
+  });
+
+  it("worker threads run the same transition and report the same first failure as one thread", () => {
+    const out = mkdtempSync(join(tmpdir(), "capsim-fuzz-"));
+    const broken = ["--import", "tsx", "--import", "./test/support/injectUnmapKeepsEntry.ts"];
+    const campaign = ["fuzz", "--runs", "12", "--steps", "40", "--seed", "3", "--out", out, "--json"];
+    const run = (workers: string) => {
+      const r = spawnSync(process.execPath, [...broken, "bin/capsim.js", ...campaign, "--workers", workers], {
+        encoding: "utf8",
+      });
+      expect(r.status, r.stderr).to.equal(1);
+      return FuzzSummary.parse(JSON.parse(r.stdout));
+    };
+    const one = run("1");
+    const two = run("2");
+    expect(one.failures).to.have.length(1);
+    expect(two.failures).to.deep.equal(one.failures);
   });
 });

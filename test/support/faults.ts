@@ -47,3 +47,13 @@ export function withFamilies<T>(tables: typeof FAMILIES_BY_ARCH | null, f: () =>
     useFamilyTables(before);
   }
 }
+
+/** withFamilies for an asynchronous `f`: the tables are put back once its promise settles. */
+export async function withFamiliesAsync<T>(tables: typeof FAMILIES_BY_ARCH | null, f: () => Promise<T>): Promise<T> {
+  const before = useFamilyTables(tables ?? FAMILIES_BY_ARCH);
+  try {
+    return await f();
+  } finally {
+    useFamilyTables(before);
+  }
+}

@@ -1,9 +1,12 @@
 import { expect } from "chai";
-import { mkdtempSync, readdirSync } from "node:fs";
+import fc from "fast-check";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { UNMAP_KEEPS_ENTRY, withFamilies } from "../support/faults.ts";
+import { UNMAP_KEEPS_ENTRY, withFamilies, withFamiliesAsync } from "../support/faults.ts";
 import { fuzzCommand, shrinkSequence } from "../../src/cli/fuzz.ts";
+import { runSeed, shardRuns } from "../../src/cli/fuzzRuns.ts";
+import { FuzzSummary } from "../../src/cli/fuzzSummary.ts";
 import { buildFuzzWorld, type FuzzOp } from "../../src/testing/world.ts";
 
 /** Run fuzzCommand with console output captured. */
@@ -71,5 +74,139 @@ describe("capsim fuzz (in process)", () => {
       expect(shrunk?.ops).to.deep.equal([ops[1], ops[5]]);
       expect(shrunk?.violations.map((v) => v.invariant)).to.deep.equal(["valid_vs_lookup"]);
     });
+  });
+});
+
+describe("capsim fuzz campaigns: runs, shards, workers, merge", () => {
+  const dir = () => mkdtempSync(join(tmpdir(), "capsim-fuzz-shards-"));
+  const readJSON = (file: string): FuzzSummary => FuzzSummary.parse(JSON.parse(readFileSync(file, "utf8")));
+
+  /** Run a campaign whole and as `count` shards; both summaries, and the merge's exit code and output. */
+  async function wholeAndShards(campaign: string[], count: number) {
+    const d = dir();
+    const whole = await fuzz([...campaign, "--workers", "1", "--out", d, "--summary", join(d, "whole.json")]);
+    const files: string[] = [];
+    for (let i = 1; i <= count; i++) {
+      const file = join(d, `shard-${i}.json`);
+      await fuzz([...campaign, "--workers", "1", "--out", d, "--shard", `${i}/${count}`, "--summary", file]);
+      files.push(file);
+    }
+    const merged = await fuzz(["--merge", ...files.reverse(), "--summary", join(d, "merged.json")]);
+    return {
+      whole,
+      wholeSummary: readJSON(join(d, "whole.json")),
+      shards: files.map(readJSON),
+      merged,
+      mergedSummary: readJSON(join(d, "merged.json")),
+      files,
+    };
+  }
+
+  it("shards are disjoint and together are the campaign's runs", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 40 }), (runs, count) => {
+        const all = Array.from({ length: count }, (_, i) => shardRuns(runs, i, count)).flat();
+        expect(all.length).to.equal(runs);
+        expect([...all].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: runs }, (_, i) => i));
+      }),
+    );
+  });
+
+  it("run 0 keeps the campaign's seed; the other runs' seeds are distinct 31-bit integers", () => {
+    expect(runSeed(1234, 0)).to.equal(1234);
+    const seeds = Array.from({ length: 5000 }, (_, i) => runSeed(1234, i));
+    expect(new Set(seeds).size).to.equal(seeds.length);
+    for (const s of seeds) expect(s >= 0 && s < 2 ** 31 && Number.isInteger(s), String(s)).to.equal(true);
+  });
+
+  it("a healthy campaign's shards merge into the single-machine summary", async () => {
+    const r = await wholeAndShards(["--runs", "7", "--steps", "25", "--seed", "11"], 3);
+    expect(r.whole.code, r.whole.err).to.equal(0);
+    expect(r.merged.code, r.merged.err).to.equal(0);
+    expect(r.shards.map((s) => s.shard)).to.deep.equal([
+      { index: 3, count: 3 },
+      { index: 2, count: 3 },
+      { index: 1, count: 3 },
+    ]);
+    expect(r.shards.map((s) => s.runsRun)).to.deep.equal([2, 2, 3]);
+    expect(r.mergedSummary).to.deep.equal(r.wholeSummary);
+    expect(r.wholeSummary).to.include({ runsRun: 7, stepsRun: 175 });
+    expect(r.merged.out).to.contain("no invariant violated");
+  });
+
+  it("with a broken transition, the merge reports each shard's failure; the first is the single machine's, and replays alone from its seed", async () => {
+    const r = await withFamiliesAsync(UNMAP_KEEPS_ENTRY, () =>
+      wholeAndShards(["--runs", "12", "--steps", "40", "--seed", "3"], 2),
+    );
+    expect(r.whole.code).to.equal(1);
+    expect(r.merged.code).to.equal(1);
+    const first = r.wholeSummary.failures;
+    expect(first.length).to.equal(1);
+    expect(r.mergedSummary.failures[0]).to.deep.equal(first[0]);
+    for (const f of r.mergedSummary.failures) {
+      expect(r.merged.out).to.contain(`(seed ${f.seed})`);
+      expect(r.merged.out).to.contain(f.scenario);
+      expect(r.merged.out).to.contain(f.replay);
+    }
+    const failure = first[0]!;
+    const d = dir();
+    const replay = await withFamiliesAsync(UNMAP_KEEPS_ENTRY, () =>
+      fuzz(["--seed", String(failure.seed), "--runs", "1", "--steps", "40", "--workers", "1", "--out", d, "--json"]),
+    );
+    expect(replay.code).to.equal(1);
+    const again = FuzzSummary.parse(JSON.parse(replay.out)).failures[0];
+    expect(again?.violations).to.deep.equal(failure.violations);
+    expect(readFileSync(again?.scenario ?? "", "utf8")).to.equal(readFileSync(failure.scenario, "utf8"));
+  });
+
+  it("bad shard, worker and summary values are usage errors that say what is wrong", async () => {
+    const d = dir();
+    expect((await fuzz(["--shard", "3/2"])).err).to.equal(
+      "capsim fuzz: --shard 3/2: the shard index I must be from 1 to N",
+    );
+    expect((await fuzz(["--shard", "0/2"])).code).to.equal(2);
+    expect((await fuzz(["--shard", "two"])).err).to.match(/--shard two: write the shard as I\/N/);
+    expect((await fuzz(["--workers", "0"])).err).to.equal("capsim fuzz: --workers 0: at least 1 worker");
+    expect((await fuzz(["--merge"])).err).to.match(/--merge: name the shards' summary files/);
+    expect((await fuzz(["--merge", "--runs", "3", "x.json"])).err).to.match(/it takes no --runs/);
+    const write = (name: string, text: string) => {
+      writeFileSync(join(d, name), text);
+      return join(d, name);
+    };
+    const notJSON = write("a.json", "{ not json");
+    expect((await fuzz(["--merge", notJSON])).err).to.contain(`${notJSON} is not JSON`);
+    expect((await fuzz(["--merge", join(d, "missing.json")])).err).to.contain("cannot read");
+    const other = write("b.json", JSON.stringify({ format: "capsim-fuzz-summary/9" }));
+    expect((await fuzz(["--merge", other])).err).to.contain('in format "capsim-fuzz-summary/9"');
+    const good = {
+      format: "capsim-fuzz-summary/1",
+      seed: 1,
+      runs: 4,
+      steps: 10,
+      shard: { index: 1, count: 2 },
+      runsRun: 2,
+      stepsRun: 20,
+      failures: [],
+    };
+    const noSteps = write("c.json", JSON.stringify({ ...good, steps: undefined }));
+    expect((await fuzz(["--merge", noSteps])).err).to.match(/is not a capsim fuzz summary: at steps: /);
+    const s1 = write("s1.json", JSON.stringify(good));
+    expect((await fuzz(["--merge", s1])).err).to.contain("shard 2/2 missing");
+    expect((await fuzz(["--merge", s1, s1])).err).to.contain("are both shard 1/2");
+    const s2 = write("s2.json", JSON.stringify({ ...good, seed: 2, shard: { index: 2, count: 2 } }));
+    expect((await fuzz(["--merge", s1, s2])).err).to.contain("is from another campaign: seed 2");
+    const s3 = write("s3.json", JSON.stringify({ ...good, shard: { index: 3, count: 2 } }));
+    const bad = await fuzz(["--merge", s3]);
+    expect(bad.code).to.equal(2);
+    expect(bad.err).to.contain("at shard: the shard's index is above its count");
+  });
+
+  it("--workers 2 gives the same summary as one thread (with a failure: test/e2e/fuzzReplay.test.ts)", async () => {
+    const d = dir();
+    const campaign = ["--runs", "6", "--steps", "30", "--seed", "21", "--out", d, "--json"];
+    const one = await fuzz([...campaign, "--workers", "1"]);
+    const two = await fuzz([...campaign, "--workers", "2"]);
+    expect(two.code, two.err).to.equal(0);
+    expect(JSON.parse(two.out)).to.deep.equal(JSON.parse(one.out));
   });
 });

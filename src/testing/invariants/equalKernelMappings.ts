@@ -10,6 +10,26 @@ type PageDirectory = Extract<KernelObject, { type: "PageDirectory" }>;
 /** arch's PD_ASID_SLOT (not exported past arch/): the one kernel-window slot a directory does not copy from the global one. */
 const PD_ASID_SLOT = 4080;
 
+/** equal_kernel_mappings for one kernel-window slot `i` of directory `addr`, which holds `word` (undefined: empty). */
+function sameKernelSlot(
+  global: PageDirectory,
+  addr: PhysAddr,
+  i: number,
+  word: number | undefined,
+): Violation | undefined {
+  if (i === PD_ASID_SLOT || word === global.entries.get(i)) return undefined;
+  return violation(
+    "equal_kernel_mappings",
+    `page directory ${hex(addr)} slot ${i} differs from the global directory's`,
+    {
+      pd: addr,
+      index: i,
+      word: word ?? 0,
+      global: global.entries.get(i) ?? 0,
+    },
+  );
+}
+
 /** equal_kernel_mappings for one directory: its slots from USER_TOP up equal the global directory's (the first that differs is reported). */
 export function sameKernelWindow(
   s: KernelState,
@@ -19,18 +39,8 @@ export function sameKernelWindow(
 ): Violation | undefined {
   if (o.type !== "PageDirectory" || addr === s.globalPD) return undefined;
   for (let i = userSlotsOf(s); i < 4096; i++) {
-    if (i !== PD_ASID_SLOT && o.entries.get(i) !== global.entries.get(i)) {
-      return violation(
-        "equal_kernel_mappings",
-        `page directory ${hex(addr)} slot ${i} differs from the global directory's`,
-        {
-          pd: addr,
-          index: i,
-          word: o.entries.get(i) ?? 0,
-          global: global.entries.get(i) ?? 0,
-        },
-      );
-    }
+    const v = sameKernelSlot(global, addr, i, o.entries.get(i));
+    if (v !== undefined) return v;
   }
   return undefined;
 }
@@ -59,13 +69,38 @@ function checkDirectories(
  */
 export const equalKernelMappings: Invariant = (s) => checkDirectories(s, s.objects);
 
-/** The changed directories; all of them when the global directory itself changed. */
+/**
+ * Every directory when the global directory itself changed; else a new directory whole, and
+ * only the changed kernel-window slots of one that was a directory before (checking a whole
+ * window on every map costs more than the map).
+ */
 const equalKernelMappingsDelta = (c: StateChange, out: Violation[]): void => {
   const g = c.after.globalPD;
   if (g === null) return;
-  if (c.before.globalPD !== g || c.objects.includes(g)) checkDirectories(c.after, c.after.objects, out);
+  if (c.before.globalPD !== g || c.objects.includes(g)) {
+    checkDirectories(c.after, c.after.objects, out);
+    return;
+  }
   // Most steps change no directory: skip even the lookup of the global one then.
-  else if (c.objectEntries.some(([, o]) => o.type === "PageDirectory")) checkDirectories(c.after, c.objectEntries, out);
+  if (!c.objectEntries.some(([, o]) => o.type === "PageDirectory")) return;
+  checkDirectories(
+    c.after,
+    c.objectEntries.filter(([addr]) => c.before.objects.get(addr)?.type !== "PageDirectory"),
+    out,
+  );
+  const global = c.after.objects.get(g);
+  if (global?.type !== "PageDirectory") return;
+  const userSlots = userSlotsOf(c.after);
+  for (const e of c.entries) {
+    if (e.type !== "PageDirectory" || e.index < userSlots || e.table === g) continue;
+    if (
+      c.before.objects.get(e.table)?.type !== "PageDirectory" ||
+      c.after.objects.get(e.table)?.type !== "PageDirectory"
+    )
+      continue;
+    const v = sameKernelSlot(global, e.table, e.index, e.after);
+    if (v !== undefined) out.push(v);
+  }
 };
 
 export const EQUAL_KERNEL_MAPPINGS: InvariantCheck = {

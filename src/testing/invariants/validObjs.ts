@@ -12,23 +12,33 @@ const TABLE_ENTRIES: Partial<Record<KernelObject["type"], number>> = {
   ASIDPool: ASID_POOL_SIZE,
 };
 
+/** valid_objs for one table entry: it sits at an index the table has, and holds a 32-bit word. */
+function tableEntryViolation(
+  addr: PhysAddr,
+  type: KernelObject["type"],
+  size: number,
+  i: number,
+  v: number,
+): Violation | undefined {
+  const wordOK = Number.isInteger(v) && v >= 0 && v < 2 ** 32;
+  if (Number.isInteger(i) && i >= 0 && i < size && wordOK) return undefined;
+  return violation(
+    "valid_objs",
+    `${type} ${hex(addr)} has entry [${i}] = ${v}; it has ${size} entries of 32-bit words`,
+    {
+      object: addr,
+      type,
+      index: i,
+      value: v,
+    },
+  );
+}
+
 /** valid_objs for one object: its table entries sit at indices it has, and hold 32-bit words. */
 export function validObject(addr: PhysAddr, o: KernelObject): Violation[] {
   const size = TABLE_ENTRIES[o.type];
   if (size === undefined || !("entries" in o)) return [];
-  const out: Violation[] = [];
-  for (const [i, v] of o.entries as Iterable<[number, number]>) {
-    const wordOK = Number.isInteger(v) && v >= 0 && v < 2 ** 32;
-    if (!Number.isInteger(i) || i < 0 || i >= size || !wordOK)
-      out.push(
-        violation(
-          "valid_objs",
-          `${o.type} ${hex(addr)} has entry [${i}] = ${v}; it has ${size} entries of 32-bit words`,
-          { object: addr, type: o.type, index: i, value: v },
-        ),
-      );
-  }
-  return out;
+  return collect(o.entries as Iterable<[number, number]>, ([i, v]) => tableEntryViolation(addr, o.type, size, i, v));
 }
 
 /** valid_asid_table: the ASID table's indices are pool numbers, and each names a live ASID pool. */
@@ -50,9 +60,18 @@ export const validObjs: Invariant = (s) => [
   ...validASIDTable(s),
 ];
 
-/** The changed objects; the ASID table when it or a pool changed. */
+/**
+ * The changed entries of page directories and tables (a table's creation changes all of its
+ * entries); every other changed object whole; the ASID table when it or a pool changed.
+ */
 const validObjsDelta = (c: StateChange, out: Violation[]): void => {
-  for (const [addr, o] of c.objectEntries) out.push(...validObject(addr, o));
+  for (const [addr, o] of c.objectEntries)
+    if (o.type !== "PageDirectory" && o.type !== "PageTable") out.push(...validObject(addr, o));
+  for (const e of c.entries) {
+    if (e.after === undefined) continue;
+    const v = tableEntryViolation(e.table, e.type, TABLE_ENTRIES[e.type] ?? 0, e.index, e.after);
+    if (v !== undefined) out.push(v);
+  }
   if (c.asidTableTouched) out.push(...validASIDTable(c.after));
 };
 

@@ -1,0 +1,184 @@
+import fc from "fast-check";
+import { stringify } from "yaml";
+import type { KernelState } from "../model/state.ts";
+import type { InvokeResult } from "../model/message.ts";
+import { fuzzOpArbitrary } from "../testing/arbitraries.ts";
+import { checkTouched } from "../testing/incremental.ts";
+import { checkAll, type Violation } from "../testing/invariants.ts";
+import { applyFuzzOp, fuzzOpToStep, type FuzzOp, type FuzzWorld } from "../testing/world.ts";
+
+/*
+ * One fuzz campaign is `runs` independent runs of `steps` steps. Run i draws its operations from
+ * its own seed, derived from the campaign's seed and i alone, so that runs can go to any worker
+ * thread or machine in any order and a campaign split into shards is the same campaign. Run 0's
+ * seed is the campaign's, so `capsim fuzz --seed S --runs 1` replays a run whose seed is S.
+ */
+
+/** A full invariant check (checkAll) after every this many steps of a run, besides the one at its end. */
+export const FULL_CHECK_EVERY = 1000;
+
+/** The seed of run `index` of the campaign with seed `seed`: a 31-bit integer, `seed` itself for run 0. */
+export function runSeed(seed: number, index: number): number {
+  if (index === 0) return seed;
+  // splitmix32's finaliser over the pair: neighbouring indices get unrelated seeds.
+  let h = (Math.imul(seed | 0, 0x9e3779b9) + Math.imul(index, 0x85ebca6b)) | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x21f0aaad);
+  h = Math.imul(h ^ (h >>> 15), 0x735a2d97);
+  return (h ^ (h >>> 15)) >>> 1;
+}
+
+/** The run indices of shard `index` of `count` (0-based): every count-th run, so shards get equal shares. */
+export function shardRuns(runs: number, index: number, count: number): number[] {
+  const out: number[] = [];
+  for (let i = index; i < runs; i += count) out.push(i);
+  return out;
+}
+
+/** What made a run fail: the step after which an invariant broke (the last step for the closing full check). */
+export interface RunViolation {
+  readonly index: number;
+  readonly violations: Violation[];
+}
+
+/**
+ * Run a sequence; the first violation found, checked incrementally after every step, fully
+ * after every FULL_CHECK_EVERY steps and at the end. `onStep` counts the steps actually run.
+ */
+export function firstViolation(
+  w: FuzzWorld,
+  ops: readonly FuzzOp[],
+  onStep: () => void = () => {},
+): RunViolation | undefined {
+  let s: KernelState = w.state;
+  for (let i = 0; i < ops.length; i++) {
+    const next = applyFuzzOp(w, s, ops[i] as FuzzOp).state;
+    onStep();
+    const v = checkTouched(s, next);
+    if (v.length > 0) return { index: i, violations: v };
+    s = next;
+    if ((i + 1) % FULL_CHECK_EVERY === 0 && i + 1 < ops.length) {
+      const full = checkAll(s);
+      if (full.length > 0) return { index: i, violations: full };
+    }
+  }
+  const v = checkAll(s);
+  return v.length > 0 ? { index: ops.length - 1, violations: v } : undefined;
+}
+
+/**
+ * Shorten a failing sequence: cut it after its first violation, then drop every step whose
+ * removal still breaks one of the same invariants, until none can go. fast-check has already
+ * simplified each step's arguments; this removes the steps the violation does not need, which
+ * its array shrinker cannot do for a fixed-length run. Ops name caps by index into the world,
+ * so a shorter sequence is still meaningful.
+ */
+export function shrinkSequence(
+  w: FuzzWorld,
+  ops: readonly FuzzOp[],
+): { ops: FuzzOp[]; violations: Violation[] } | undefined {
+  const first = firstViolation(w, ops);
+  if (first === undefined) return undefined;
+  const wanted = new Set(first.violations.map((v) => v.invariant));
+  let best = {
+    ops: ops.slice(0, first.index + 1),
+    violations: first.violations,
+  };
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let i = best.ops.length - 1; i >= 0; i--) {
+      const fewer = [...best.ops.slice(0, i), ...best.ops.slice(i + 1)];
+      const found = firstViolation(w, fewer);
+      if (found && found.violations.some((v) => wanted.has(v.invariant))) {
+        best = {
+          ops: fewer.slice(0, found.index + 1),
+          violations: found.violations,
+        };
+        changed = true;
+        i = Math.min(i, best.ops.length);
+      }
+    }
+  }
+  return best;
+}
+
+/** The scenario (SCENARIOS.md format) that replays `ops` from a fresh boot. */
+export function fuzzScenario(w: FuzzWorld, ops: readonly FuzzOp[], title: string): string {
+  const steps: Record<string, unknown>[] = [...w.setupSteps];
+  let s: KernelState = w.state;
+  for (const o of ops) {
+    const { state, result } = applyFuzzOp(w, s, o);
+    steps.push(fuzzOpToStep(w, s, o, result as InvokeResult | undefined));
+    s = state;
+  }
+  return `# Written by capsim fuzz. Replay with: capsim run --check-invariants FILE\n${stringify({ name: title, steps }, { lineWidth: 0 })}`;
+}
+
+/** A failed run, shrunk, as plain data (it crosses from a worker thread to the main one). */
+export interface RunFailure {
+  /** the run's index in its campaign */
+  readonly run: number;
+  /** the run's own seed: `capsim fuzz --seed SEED --runs 1 --steps N` replays the run alone */
+  readonly seed: number;
+  readonly violations: readonly { readonly invariant: string; readonly message: string }[];
+  /** how many steps build the world, before the shrunk sequence */
+  readonly setupSteps: number;
+  /** the shrunk sequence's steps after the world's setup, one scenario step per line */
+  readonly stepLines: readonly string[];
+  /** the shrunk sequence as a scenario file's text */
+  readonly scenario: string;
+}
+
+/** How one run ended: its steps run (shrinking not counted), and its failure, shrunk. */
+export interface RunOutcome {
+  readonly run: number;
+  readonly steps: number;
+  readonly failure?: RunFailure;
+}
+
+/**
+ * Run `index` of a campaign: `steps` operations drawn by fast-check from the run's seed, every
+ * invariant checked as firstViolation does. A failing run is shrunk twice: fast-check simplifies
+ * the steps' arguments, then shrinkSequence drops the steps the violation does not need.
+ */
+export function fuzzRun(
+  w: FuzzWorld,
+  campaignSeed: number,
+  index: number,
+  steps: number,
+  onStep: () => void,
+): RunOutcome {
+  const seed = runSeed(campaignSeed, index);
+  let counted = 0;
+  let first = true;
+  const result = fc.check(
+    fc.property(fc.array(fuzzOpArbitrary(), { minLength: steps, maxLength: steps }), (ops) => {
+      // Only the run itself counts as steps run; fast-check's shrinking replays shorter variants.
+      const step = first ? () => (counted++, onStep()) : onStep;
+      first = false;
+      return firstViolation(w, ops, step) === undefined;
+    }),
+    { seed, numRuns: 1 },
+  );
+  if (!result.failed) return { run: index, steps: counted };
+  const found = shrinkSequence(w, (result.counterexample?.[0] ?? []) as FuzzOp[]);
+  const shrunk = found?.ops ?? [];
+  const stepLines: string[] = [];
+  let s: KernelState = w.state;
+  for (const o of shrunk) {
+    const { state, result: r } = applyFuzzOp(w, s, o);
+    stepLines.push(stringify(fuzzOpToStep(w, s, o, r), { lineWidth: 0, collectionStyle: "flow" }).trim());
+    s = state;
+  }
+  return {
+    run: index,
+    steps: counted,
+    failure: {
+      run: index,
+      seed,
+      violations: (found?.violations ?? []).map((v) => ({ invariant: v.invariant, message: v.message })),
+      setupSteps: w.setupSteps.length,
+      stepLines,
+      scenario: fuzzScenario(w, shrunk, `capsim fuzz violation (seed ${seed})`),
+    },
+  };
+}
