@@ -53,6 +53,22 @@ function longLine(text: string): number | undefined {
 /** The line of character `offset`. */
 const lineAt = (text: string, offset: number): number => text.slice(0, offset).split("\n").length;
 
+/**
+ * Runs yaml with V8's default stack-trace depth. yaml recurses once per nesting level, so a
+ * deeply nested file ends in a stack overflow that it reports as an error; a host that sets
+ * `Error.stackTraceLimit = Infinity` (mocha does) makes V8 record every frame of every error on
+ * the way, which turned a 6 KB file's 0.3 s into 23 s.
+ */
+function withShortStackTraces<T>(f: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = Math.min(limit, 10);
+  try {
+    return f();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Why yaml could not build the data: too deep for the parser's recursion, or a message of its own. */
 function yamlProblem(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
@@ -64,7 +80,7 @@ function yamlProblem(e: unknown): string {
 /** The plain data of the document; an alias yaml cannot expand is a ScenarioError at the alias. */
 function toData(file: string, doc: Document.Parsed, lineCounter: LineCounter): unknown {
   try {
-    return doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION });
+    return withShortStackTraces(() => doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION }));
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     // yaml finds these only while building the data, so look for the alias it stopped at.
@@ -113,7 +129,9 @@ export function parseSource(file: string, text: string): SourceFile {
   let doc: Document.Parsed;
   try {
     // logLevel "error": yaml would print a process warning for a key that is a list or map; such a key is reported as an unknown key instead.
-    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: "error" });
+    doc = withShortStackTraces(() =>
+      parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: "error" }),
+    );
   } catch (e) {
     throw new ScenarioError(file, 1, 1, "", `not valid YAML: ${yamlProblem(e)}`);
   }

@@ -139,6 +139,17 @@ describe("scenario files: the reliability review's defects (issue 17)", () => {
       expect(looksLikeBracketName("- { resolve: untyped[3] }")).to.equal(true);
       expect(looksLikeBracketName("- { a: 1 } untyped[3]")).to.equal(false);
     });
+    it("deep nesting is parsed with V8's default stack-trace depth, and the host's own limit is restored", () => {
+      const before = Error.stackTraceLimit;
+      Error.stackTraceLimit = Infinity;
+      try {
+        const e = usageError(`name: x\nsteps:\n  - ${"{a: ".repeat(3000)}\n`);
+        expect(e.message).to.match(/not valid YAML: the file nests .* too deeply/);
+        expect(Error.stackTraceLimit).to.equal(Infinity);
+      } finally {
+        Error.stackTraceLimit = before;
+      }
+    });
     it("a line or a file past the limits is refused at once, naming the line", () => {
       const long = timed(() => usageError(`name: x\nsteps:\n  - invoke: ${"a".repeat(MAX_LINE_CHARS)}\n`));
       expect([long.value.line, long.ms < 1000]).to.deep.equal([3, true]);
