@@ -17,7 +17,7 @@ const Shard = z
   .string()
   .regex(/^\d+\/\d+$/, "write the shard as I/N, e.g. 2/4 for the second of four")
   .transform((text) => {
-    const [index, count] = text.split("/").map(Number) as [number, number];
+    const [index = 0, count = 0] = text.split("/").map(Number);
     return { index, count };
   })
   .refine((s) => s.count >= 1 && s.count <= 100000, "the shard count N must be from 1 to 100000")

@@ -14,7 +14,9 @@ const PROGRESS_EVERY = 4096;
 
 const port = parentPort;
 if (port === null) throw new Error("capsim internal error: fuzzWorker.ts runs only as a worker thread");
-const { seed, steps } = workerData as WorkerSetup;
+// Set by fuzzPool.ts, which types it.
+const setup: WorkerSetup = workerData;
+const { seed, steps } = setup;
 const world = buildFuzzWorld();
 let unreported = 0;
 const post = (m: FromWorker) => port.postMessage(m);
