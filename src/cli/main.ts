@@ -19,6 +19,8 @@ const COMMANDS: Readonly<Record<CommandName, () => Promise<CommandModule>>> = {
   explain: () => import("./explain.ts"),
   show: () => import("./show.ts"),
   fuzz: () => import("./fuzz.ts"),
+  export: () => import("./exportSel4test.ts"),
+  compare: () => import("./compare.ts"),
 };
 
 const isCommandName = (name: string): name is CommandName => Object.hasOwn(COMMAND_SPECS, name);

@@ -98,10 +98,55 @@ export const FUZZ: CommandSpec = {
   ],
 };
 
+export const EXPORT: CommandSpec = {
+  name: "export",
+  brief: "write scenarios in another format (sel4test: a C test for the real kernel)",
+  summary:
+    "Write scenario files in another format. --format sel4test writes one C file for sel4test's test application, one test per scenario, on stdout (docs/real-kernel.md). A directory stands for the *.yaml files in it, in sorted order.",
+  operands: "FILE|DIR...",
+  minOperands: 1,
+  maxOperands: Infinity,
+  operandsProblem: "name at least one scenario file",
+  flags: [
+    { name: "format", value: "FORMAT", help: "sel4test" },
+    {
+      name: "name",
+      value: "PREFIX",
+      help: "sel4test: the start of every test's name (default CAPSIM); a test is PREFIX_ and the file's name",
+    },
+  ],
+  notes: [
+    "exit status: 0 written, 2 a file is not a valid scenario or the command line is wrong, 3 capsim failed internally",
+  ],
+};
+
+export const COMPARE: CommandSpec = {
+  name: "compare",
+  brief: "the real kernel's replies (a sel4test log) beside capsim's",
+  summary:
+    "Read the lines a test made by `capsim export --format sel4test` printed in a serial log, and print, step by step, the real kernel's reply beside capsim's answer (docs/real-kernel.md).",
+  operands: "FILE.yaml LOG",
+  minOperands: 2,
+  maxOperands: 2,
+  operandsProblem: "name one scenario file and one log file",
+  flags: [
+    {
+      name: "name",
+      value: "PREFIX",
+      help: "the prefix the test was exported with (default CAPSIM)",
+    },
+  ],
+  notes: [
+    "exit status: 0 every step the kernel answered agrees with capsim, 1 a step differs, 2 bad input (an invalid scenario, an unreadable or garbled log, or a log without every step's reply), 3 capsim failed internally",
+  ],
+};
+
 export const COMMAND_SPECS = {
   run: RUN,
   explain: EXPLAIN,
   show: SHOW,
   fuzz: FUZZ,
+  export: EXPORT,
+  compare: COMPARE,
 } as const;
 export type CommandName = keyof typeof COMMAND_SPECS;
