@@ -41,6 +41,6 @@ describe("sel4test export: golden files of the generated C", () => {
     expect(new Set(tests).size).to.equal(tests.length);
     expect(c).to.match(/No test: api: legacy follows seL4 10\.1\.1/);
     // The helpers appear once, however many tests the file holds.
-    expect(c.match(/^static void capsim_call\(/gm)).to.have.length(1);
+    expect(c.match(/^static inline void capsim_call\(/gm)).to.have.length(1);
   });
 });

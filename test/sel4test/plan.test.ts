@@ -141,6 +141,23 @@ steps:
     expect(c).to.include('capsim_expect_mr(&cs, 0, "paddr", paddr_frame);');
   });
 
+  it("a physical address only a step that is not run would check is neither read nor declared (no unused variable)", () => {
+    const c = exportSel4test([
+      {
+        file: "unused.yaml",
+        text: `name: unused
+steps:
+  - retype: { type: seL4_ARM_SmallPageObject, as: frame }
+  - invoke: seL4_ARM_Page_GetAddress
+    cap: "untyped[0]"
+    expect: { ok: { paddr: { paddrOf: frame } } }
+`,
+      },
+    ]);
+    expect(c).to.include("seL4_CPtr cap_frame = capsim_slot(&cs);");
+    expect(c).not.to.match(/^\s+[^*\s].*paddr_frame/m);
+  });
+
   it("a legacy-API file has no test", () => {
     const p = planScenario({
       file: "legacy.yaml",

@@ -38,7 +38,7 @@ typedef struct {
     int setup_failed;
 } capsim_t;
 
-static const char *capsim_error_name(seL4_Word error)
+static inline const char *capsim_error_name(seL4_Word error)
 {
     static const char *const names[] = {
         "seL4_NoError", "seL4_InvalidArgument", "seL4_InvalidCapability", "seL4_IllegalOperation",
@@ -48,7 +48,7 @@ static const char *capsim_error_name(seL4_Word error)
     return error < sizeof(names) / sizeof(names[0]) ? names[error] : "seL4_UnknownError";
 }
 
-static capsim_t capsim_begin(env_t env, const char *test, int steps)
+static inline capsim_t capsim_begin(env_t env, const char *test, int steps)
 {
     capsim_t cs = { .env = env, .test = test };
     printf("capsim: %s begin steps=%d\n", test, steps);
@@ -56,19 +56,19 @@ static capsim_t capsim_begin(env_t env, const char *test, int steps)
 }
 
 /* The scenario's addresses assume one seL4_UserTop; say which this kernel has. */
-static void capsim_user_top(capsim_t *cs, unsigned long long kernel, unsigned long long scenario)
+static inline void capsim_user_top(capsim_t *cs, unsigned long long kernel, unsigned long long scenario)
 {
     printf("capsim: %s userTop=0x%llx scenario=0x%llx%s\n", cs->test, kernel, scenario,
            kernel == scenario ? "" : " (steps at addresses between the two answer differently)");
 }
 
-static void capsim_setup_failed(capsim_t *cs, const char *what)
+static inline void capsim_setup_failed(capsim_t *cs, const char *what)
 {
     printf("capsim: %s step %d setup failed: %s\n", cs->test, cs->step, what);
     cs->setup_failed = 1;
 }
 
-static int capsim_end(capsim_t *cs)
+static inline int capsim_end(capsim_t *cs)
 {
     printf("capsim: %s end failures=%d%s\n", cs->test, cs->failures, cs->setup_failed ? " setup-failed" : "");
     test_check(cs->failures == 0 && !cs->setup_failed);
@@ -78,7 +78,7 @@ static int capsim_end(capsim_t *cs)
 #define CAPSIM_SETUP_OK(cs) do { if ((cs)->setup_failed) return capsim_end(cs); } while (0)
 
 /* A free slot of the test's CNode, for a name the scenario gives. */
-static seL4_CPtr capsim_slot(capsim_t *cs)
+static inline seL4_CPtr capsim_slot(capsim_t *cs)
 {
     seL4_CPtr slot = 0;
     if (vka_cspace_alloc(&cs->env->vka, &slot) != 0) {
@@ -87,7 +87,7 @@ static seL4_CPtr capsim_slot(capsim_t *cs)
     return slot;
 }
 
-static seL4_CPtr capsim_fresh_object(capsim_t *cs, seL4_Word type, seL4_Word size_bits)
+static inline seL4_CPtr capsim_fresh_object(capsim_t *cs, seL4_Word type, seL4_Word size_bits)
 {
     vka_object_t object = {0};
     if (vka_alloc_object(&cs->env->vka, type, size_bits, &object) != 0) {
@@ -97,7 +97,7 @@ static seL4_CPtr capsim_fresh_object(capsim_t *cs, seL4_Word type, seL4_Word siz
 }
 
 /* The scenario's InitThreadVSpace: a fresh VSpace root with an ASID from the test's pool. */
-static seL4_CPtr capsim_fresh_vspace(capsim_t *cs, seL4_Word type)
+static inline seL4_CPtr capsim_fresh_vspace(capsim_t *cs, seL4_Word type)
 {
     seL4_CPtr vspace = capsim_fresh_object(cs, type, 0);
     if (!cs->setup_failed && seL4_ARM_ASIDPool_Assign(cs->env->asid_pool, vspace) != seL4_NoError) {
@@ -107,10 +107,10 @@ static seL4_CPtr capsim_fresh_vspace(capsim_t *cs, seL4_Word type)
 }
 
 /* A fresh untyped of exactly the size of count objects (count rounded up to a power of two). */
-static seL4_CPtr capsim_untyped_for(capsim_t *cs, seL4_Word type, seL4_Word size_bits, seL4_Word count)
+static inline seL4_CPtr capsim_untyped_for(capsim_t *cs, seL4_Word type, seL4_Word size_bits, seL4_Word count)
 {
     seL4_Word bits = vka_get_object_size(type, size_bits);
-    while (((seL4_Word)1 << (bits - vka_get_object_size(type, size_bits))) < count) {
+    for (seL4_Word n = 1; n < count; n *= 2) {
         bits++;
     }
     if (bits < seL4_MinUntypedBits) {
@@ -127,7 +127,7 @@ static seL4_CPtr capsim_untyped_for(capsim_t *cs, seL4_Word type, seL4_Word size
 }
 
 /* One retype makes its objects in consecutive slots; the names were given slots in order. */
-static void capsim_consecutive(capsim_t *cs, int n, const seL4_CPtr *slots)
+static inline void capsim_consecutive(capsim_t *cs, int n, const seL4_CPtr *slots)
 {
     for (int i = 1; i < n; i++) {
         if (slots[i] != slots[0] + i) {
@@ -137,7 +137,7 @@ static void capsim_consecutive(capsim_t *cs, int n, const seL4_CPtr *slots)
     }
 }
 
-static seL4_Word capsim_frame_paddr(capsim_t *cs, seL4_CPtr frame)
+static inline seL4_Word capsim_frame_paddr(capsim_t *cs, seL4_CPtr frame)
 {
     seL4_ARM_Page_GetAddress_t address = seL4_ARM_Page_GetAddress(frame);
     if (address.error != seL4_NoError) {
@@ -148,7 +148,7 @@ static seL4_Word capsim_frame_paddr(capsim_t *cs, seL4_CPtr frame)
 }
 
 /* An untyped's address: a 4 KiB probe frame at its start, deleted again, which leaves the untyped unused. */
-static seL4_Word capsim_untyped_paddr(capsim_t *cs, seL4_CPtr untyped)
+static inline seL4_Word capsim_untyped_paddr(capsim_t *cs, seL4_CPtr untyped)
 {
     seL4_CPtr probe = capsim_slot(cs);
     seL4_Word paddr = 0;
@@ -169,7 +169,7 @@ static seL4_Word capsim_untyped_paddr(capsim_t *cs, seL4_CPtr untyped)
  * error, and the error's fields from message registers 0-3 (seL4 sets no registers for
  * errors without fields: those print none).
  */
-static void capsim_call(capsim_t *cs, int line, seL4_CPtr service, seL4_Word label, seL4_Word caps, seL4_Word words)
+static inline void capsim_call(capsim_t *cs, int line, seL4_CPtr service, seL4_Word label, seL4_Word caps, seL4_Word words)
 {
     seL4_MessageInfo_t reply = seL4_Call(service, seL4_MessageInfo_new(label, 0, caps, words));
     cs->label = label;
@@ -215,7 +215,7 @@ static void capsim_call(capsim_t *cs, int line, seL4_CPtr service, seL4_Word lab
     printf("\n");
 }
 
-static void capsim_expect_error(capsim_t *cs, seL4_Word error)
+static inline void capsim_expect_error(capsim_t *cs, seL4_Word error)
 {
     cs->error_as_expected = cs->error == error;
     if (!cs->error_as_expected) {
@@ -226,7 +226,7 @@ static void capsim_expect_error(capsim_t *cs, seL4_Word error)
 }
 
 /* A field of the expected error (or of a success's reply), checked only when the error was the expected one. */
-static void capsim_expect_mr(capsim_t *cs, int mr, const char *field, seL4_Word value)
+static inline void capsim_expect_mr(capsim_t *cs, int mr, const char *field, seL4_Word value)
 {
     if (cs->error_as_expected && cs->mr[mr] != value) {
         printf("capsim: %s step %d expectation failed: %s (MR%d) is 0x%llx, the scenario expects 0x%llx\n", cs->test,
@@ -242,7 +242,7 @@ static void capsim_expect_mr(capsim_t *cs, int mr, const char *field, seL4_Word 
  * (PageTable_Map: InvalidArgument 0), so search for the lowest MiB it refuses, with a VSpace
  * and a page table of the search's own, freed afterwards.
  */
-static seL4_Word capsim_user_top_aarch32(capsim_t *cs)
+static inline seL4_Word capsim_user_top_aarch32(capsim_t *cs)
 {
     vka_object_t pd = {0}, pt = {0};
     if (vka_alloc_object(&cs->env->vka, seL4_ARM_PageDirectoryObject, 0, &pd) != 0
@@ -269,7 +269,7 @@ static seL4_Word capsim_user_top_aarch32(capsim_t *cs)
 #endif
 
 #if defined(CONFIG_ARCH_AARCH64)
-static seL4_Word capsim_user_top_aarch64(capsim_t *cs)
+static inline seL4_Word capsim_user_top_aarch64(capsim_t *cs)
 {
     (void)cs;
     return seL4_UserTop;
