@@ -408,6 +408,10 @@ class Planner {
         throw new Skip(`${k}: ${String(v)} numbers a slot of capsim's initial CNode; the test's CNode is another`);
     if (Object.hasOwn(args, "fault_ep") && args.fault_ep !== 0)
       throw new Skip("fault_ep numbers a slot of capsim's initial CNode; the test's CNode is another");
+    if (step.invoke.startsWith("seL4_CNode_") && capName !== "InitThreadCNode" && args.dest !== undefined)
+      throw new Skip(
+        `dest names a slot by its number in capsim's initial CNode, and here indexes ${capName}; the test's numbers are others`,
+      );
     if (this.sendable.has(capName))
       throw new Skip(
         `${capName} is an endpoint cap with the write right: a seL4_Call on it waits for a receiver and the test would block`,

@@ -80,6 +80,15 @@ describe("sel4test export: how a scenario maps onto a test process", () => {
     expect(reasons(steps)[1]).to.match(/^node_offset: 200 numbers a slot of capsim's initial CNode/);
     expect(reasons(steps)[2]).to.match(/boot maps the initial thread's image near 0x0 in InitThreadVSpace/);
     expect(reasons(steps)[3]).to.match(/depends on capsim's boot memory/);
+    const other = plan(`  - retype: { type: seL4_CapTableObject, size_bits: 4, as: cnode }
+  - invoke: seL4_CNode_Copy
+    cap: cnode
+    args: { dest: copy, src: cnode, rights: RW }
+    expect: { error: seL4_FailedLookup }
+`);
+    expect(reasons(other)[1]).to.match(
+      /^dest names a slot by its number in capsim's initial CNode, and here indexes cnode/,
+    );
   });
 
   it("what would block or break the test process is not run: a call on a sendable endpoint, deleting its own CNode cap", () => {
