@@ -133,11 +133,23 @@ export function compareWithLog(
         kernel: replyText(logged.error, logged.fields),
         why: "capsim stopped before this step",
       };
+    const verdict = judge(logged, capsim.outcome);
+    const top = test?.userTop;
+    // A difference at an address between the two USER_TOPs has its likely cause at hand.
+    const between =
+      verdict.verdict === "differ" &&
+      top !== undefined &&
+      s.vaddr !== undefined &&
+      BigInt(s.vaddr) >= (top.kernel < top.scenario ? top.kernel : top.scenario) &&
+      BigInt(s.vaddr) < (top.kernel < top.scenario ? top.scenario : top.kernel);
     return {
       ...base,
       kernel: replyText(logged.error, logged.fields),
       capsim: capsimText(capsim.outcome),
-      ...judge(logged, capsim.outcome),
+      ...verdict,
+      ...(between
+        ? { why: `${verdict.why ?? ""}; its address lies between the kernel's USER_TOP and the scenario's` }
+        : {}),
     };
   });
   for (const r of rows) counts[r.verdict]++;

@@ -55,6 +55,8 @@ export interface RunStep extends StepBase {
   readonly remarks: readonly string[];
   /** C statements after the call: reading the physical address of what it made */
   readonly after: readonly string[];
+  /** the virtual address the call names (vaddr, or a VSpace cache operation's start), for the USER_TOP note */
+  readonly vaddr?: number;
 }
 
 export interface SkipStep extends StepBase {
@@ -621,7 +623,10 @@ class Planner {
         });
       }
     }
-    return { setup, call, checks, remarks, after };
+    const args = "invoke" in step ? (step.args ?? {}) : {};
+    const raw = args.vaddr ?? args.start;
+    const vaddr = typeof raw === "number" ? raw : typeof raw === "string" ? parseNumberText(raw) : undefined;
+    return { setup, call, checks, remarks, after, ...(vaddr !== undefined ? { vaddr } : {}) };
   }
 }
 

@@ -49,6 +49,9 @@ describe("capsim compare: the real kernel's log beside capsim's answers", () => 
     const differ = r.rows.filter((row) => row.verdict === "differ");
     expect(differ.map((row) => row.index)).to.deep.equal([3, 7]);
     expect(differ[0]).to.include({ kernel: "seL4_InvalidArgument (argumentNumber=0)", capsim: "seL4_NoError" });
+    expect(differ[0]?.why).to.equal(
+      "the errors differ; its address lies between the kernel's USER_TOP and the scenario's",
+    );
   });
 
   it("a field that differs is a difference even when the error agrees", () => {
