@@ -5,7 +5,7 @@ import { UsageError, validateFlags, type ParsedArgs } from "./flags.ts";
 import { palette, type Palette } from "./output.ts";
 import { COMPARE } from "./specs.ts";
 
-const CompareFlags = z.object({
+export const CompareFlags = z.object({
   name: z
     .string()
     .regex(PREFIX_PATTERN, "a test name prefix is a letter, then up to 15 letters, digits or underscores")
