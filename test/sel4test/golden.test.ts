@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { exportSel4test } from "../../src/sel4test/index.ts";
+import { LOGGED_FIELDS } from "../../src/sel4test/log.ts";
 
 /**
  * The generated C of several examples, kept as a golden file (one file, as a user would export them): seL4 engineers read these, so a
@@ -40,6 +41,10 @@ describe("sel4test export: golden files of the generated C", () => {
     expect(tests).to.have.length(files.length - legacy.length);
     expect(new Set(tests).size).to.equal(tests.length);
     expect(c).to.match(/No test: api: legacy follows seL4 10\.1\.1/);
+    // What the C prints is what capsim compare reads: the step line, and every field by its name.
+    expect(c).to.include('printf("capsim: %s step %d line %d: %s", cs->test, cs->step, line');
+    for (const field of LOGGED_FIELDS)
+      expect(c, field).to.match(new RegExp(`printf\\(" ([a-zA-Z]+=(0x%llx|%llu) )*${field}=`));
     // The helpers appear once, however many tests the file holds.
     expect(c.match(/^static inline void capsim_call\(/gm)).to.have.length(1);
   });
