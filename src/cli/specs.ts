@@ -126,22 +126,30 @@ export const FUZZ: CommandSpec = {
 
 export const EXPORT: CommandSpec = {
   name: "export",
-  brief: "a scenario's state as a capDL spec (or the initializer's JSON, or dot)",
+  brief: "a scenario's state as capDL (or the initializer's JSON, or dot), or scenarios as a sel4test test",
   summary:
-    "Write the state after a step of a scenario as capDL: every object, every CNode and TCB slot, table slots from the hardware entries, ASID pools, untyped covers and the CDT (docs/capdl.md).",
-  operands: "FILE",
+    "Write the state after a step of a scenario as capDL: every object, every CNode and TCB slot, table slots from the hardware entries, ASID pools, untyped covers and the CDT (docs/capdl.md). With --format sel4test, write scenario files (a directory stands for the *.yaml files in it, in sorted order) as one C file for sel4test's test application, one test per scenario, to run them on the real kernel (docs/real-kernel.md).",
+  operands: "FILE|DIR...",
   minOperands: 1,
-  maxOperands: 1,
-  operandsProblem: "name exactly one scenario file",
+  maxOperands: Infinity,
+  operandsProblem: "name a scenario file (several, or directories, with --format sel4test)",
   flags: [
     AT_FLAG,
     {
       name: "format",
-      value: "capdl|json|dot",
-      help: "capdl (default): the capDL tool's normal form; json: rust-sel4 capDL initializer's spec; dot: Graphviz",
+      value: "capdl|json|dot|sel4test",
+      help: "capdl (default): the capDL tool's normal form; json: rust-sel4 capDL initializer's spec; dot: Graphviz; sel4test: a C test for the real kernel",
+    },
+    {
+      name: "name",
+      value: "PREFIX",
+      help: "sel4test: the start of every test's name (default CAPSIM); a test is PREFIX_ and the file's name",
     },
   ],
-  notes: ["The spec goes to stdout; what a format cannot say goes to stderr."],
+  notes: [
+    "The output goes to stdout; what a format cannot say goes to stderr.",
+    "exit status: 0 written, 2 a file is not a valid scenario or the command line is wrong, 3 capsim failed internally",
+  ],
 };
 
 export const IMPORT: CommandSpec = {
@@ -170,11 +178,33 @@ export const IMPORT: CommandSpec = {
   ],
 };
 
+export const COMPARE: CommandSpec = {
+  name: "compare",
+  brief: "the real kernel's replies (a sel4test log) beside capsim's",
+  summary:
+    "Read the lines a test made by `capsim export --format sel4test` printed in a serial log, and print, step by step, the real kernel's reply beside capsim's answer (docs/real-kernel.md).",
+  operands: "FILE.yaml LOG",
+  minOperands: 2,
+  maxOperands: 2,
+  operandsProblem: "name one scenario file and one log file",
+  flags: [
+    {
+      name: "name",
+      value: "PREFIX",
+      help: "the prefix the test was exported with (default CAPSIM)",
+    },
+  ],
+  notes: [
+    "exit status: 0 every step the kernel answered agrees with capsim, 1 a step differs, 2 bad input (an invalid scenario, an unreadable or garbled log, or a log without every step's reply), 3 capsim failed internally",
+  ],
+};
+
 export const COMMAND_SPECS = {
   run: RUN,
   explain: EXPLAIN,
   show: SHOW,
   fuzz: FUZZ,
   export: EXPORT,
+  compare: COMPARE,
 } as const;
 export type CommandName = keyof typeof COMMAND_SPECS;
