@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<CommandName, () => Promise<CommandModule>>> = {
   show: () => import("./show.ts"),
   fuzz: () => import("./fuzz.ts"),
   export: () => import("./export.ts"),
+  import: () => import("./import.ts"),
 };
 
 const isCommandName = (name: string): name is CommandName => Object.hasOwn(COMMAND_SPECS, name);

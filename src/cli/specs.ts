@@ -153,5 +153,6 @@ export const COMMAND_SPECS = {
   show: SHOW,
   fuzz: FUZZ,
   export: EXPORT,
+  import: IMPORT,
 } as const;
 export type CommandName = keyof typeof COMMAND_SPECS;

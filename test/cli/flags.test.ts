@@ -6,6 +6,7 @@ import { RunFlags } from "../../src/cli/run.ts";
 import { ShowFlags } from "../../src/cli/show.ts";
 import { FuzzFlags } from "../../src/cli/fuzz.ts";
 import { ExportFlags } from "../../src/cli/export.ts";
+import { ImportFlags } from "../../src/cli/import.ts";
 
 const usage = (f: () => unknown): string => {
   try {
@@ -85,6 +86,7 @@ describe("the CLI flag parser", () => {
       fuzz: FuzzFlags,
       explain: z.object({}),
       export: ExportFlags,
+      import: ImportFlags,
     };
     for (const spec of Object.values(COMMAND_SPECS) as CommandSpec[]) {
       expect(Object.keys(schemas[spec.name]?.shape ?? {}).sort(), spec.name).to.deep.equal(
