@@ -607,6 +607,18 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     "ParityEnabled",
     ...(c.rights & RIGHT_G ? [] : ["ExecuteNever"]),
   ];
+  // Where the root CNode of the spec holds a frame only as mapped caps, the original cap itself
+  // does one of those mappings (as the root task's own caps are); every other mapping is a copy's.
+  const rootEntry = entries.find((e) => e.id.name === BOOT_NAMES.cnode && e.id.index === null);
+  const rootCaps = rootEntry && hasSlots(rootEntry.obj) ? [...rootEntry.obj.slots.values()].map((s) => s.cap) : [];
+  const originalMaps = new Set<string>();
+  const byOriginalFrame = new Set<string>();
+  for (const c of rootCaps) {
+    if (c.kind !== "frame" || !c.mapping || byOriginalFrame.has(idKey(c.obj))) continue;
+    if (rootCaps.some((d) => d.kind === "frame" && !d.mapping && idKey(d.obj) === idKey(c.obj))) continue;
+    byOriginalFrame.add(idKey(c.obj));
+    originalMaps.add(`${idKey(c.obj)}>${idKey(c.mapping.obj)}#${c.mapping.slot}`);
+  }
   const mapFrame = (
     c: Cap & { kind: "frame" },
     pd: string,
@@ -616,8 +628,10 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     pos: Pos | null,
   ): boolean => {
     const frame = nameOf(c.obj);
-    const copy = r.fresh(`${frame}@0x${vaddr.toString(16)}`);
-    if (!r.run({ copy: { from: frame, as: copy } }, `seL4_CNode_Copy(${frame}) -> ${copy}`, pos)) return false;
+    const byOriginal = originalMaps.has(`${idKey(c.obj)}>${idKey(container)}#${slot}`);
+    const copy = byOriginal ? frame : r.fresh(`${frame}@0x${vaddr.toString(16)}`);
+    if (!byOriginal && !r.run({ copy: { from: frame, as: copy } }, `seL4_CNode_Copy(${frame}) -> ${copy}`, pos))
+      return false;
     // The C loader upgrades write-only to read-write: seL4 would make it kernel-only.
     const rights = c.rights & RIGHT_W ? "RW" : c.rights & RIGHT_R ? "R" : "";
     const attr = attrsOf(c);
