@@ -108,3 +108,13 @@ describe("capDL import", () => {
     }
   });
 });
+
+describe("capDL import example", () => {
+  it("examples/two-address-spaces.cdl imports with no refusal and shares its frame", () => {
+    const res = importCapdl(readCapdl(readFileSync("examples/two-address-spaces.cdl", "utf8")));
+    expect(refusalText(res)).to.equal("");
+    const text = exportText(exportCapdl(res.state));
+    expect(text).to.match(/\{16: frame@0x[0-9a-f]+ \(RW\)\}|16: frame@0x[0-9a-f]+ \(RW\)/);
+    expect(text).to.match(/\{32: frame@0x[0-9a-f]+ \(R\)\}/);
+  });
+});
