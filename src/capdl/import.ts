@@ -493,8 +493,9 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     if (from === null) {
       r.refuse(
         `create ${showID(e.id)}`,
-        `no boot untyped holds ${paddrOf(e) >= 0 ? `paddr 0x${paddrOf(e).toString(16)}` : "it"}`,
+        `no boot untyped of this machine holds ${paddrOf(e) >= 0 ? `paddr 0x${paddrOf(e).toString(16)}` : "it"} (boot a machine whose memory map has it: --boot SCENARIO)`,
         e.pos,
+        "capsim",
       );
       going = false;
       break;

@@ -143,7 +143,7 @@ export const IMPORT: CommandSpec = {
     },
   ],
   notes: [
-    "exit status: 0 seL4 built the whole spec, 1 seL4 refused an invocation (reported with the spec line), 2 the spec is not valid capDL or the command line is wrong",
+    "exit status: 0 seL4 built the whole spec, 1 the replay stopped: seL4 refused an invocation, or capsim cannot replay what the spec asks (reported with the spec line), 2 the spec is not valid capDL or the command line is wrong",
   ],
 };
 
