@@ -43,3 +43,15 @@ export {
   type PDE,
   type PTE,
 } from "./arch/index.ts";
+export { readCapdl, parseCapdl, printCapdl, CapdlError, modelValue, type Model as CapdlModel } from "./capdl/index.ts";
+export { exportCapdl, exportText as exportCapdlText, type ExportOptions, type CapdlExport } from "./capdl/export.ts";
+export { toInitializerJson } from "./capdl/json.ts";
+export { toDot as capdlToDot } from "./capdl/dot.ts";
+export {
+  importCapdl,
+  refusalText,
+  ImportError,
+  type ImportResult,
+  type ImportRefusal,
+  type ImportOptions,
+} from "./capdl/import.ts";

@@ -7,7 +7,7 @@ import type { BootedMachine } from "../boot/minimal.ts";
 import type { BootInfo, FullBootInfo } from "../boot/bootInfo.ts";
 import { ASID_POOL_SIZE, listDirectory, listTable, type EntryRow } from "../arch/index.ts";
 import { slotAddress } from "../kernel/cspace.ts";
-import { getCap } from "../kernel/cdt.ts";
+import { getCap, hasChildren } from "../kernel/cdt.ts";
 import { CapdlError } from "./lexer.ts";
 import { printCapdl } from "./print.ts";
 import {
@@ -121,14 +121,16 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
   // The objects some cap names (the global PD, the idle thread and other kernel-only objects have none).
   const live = [...s.objects.values()].filter((o) => (s.capCount.get(o.paddr) ?? 0) > 0);
   const utRegions = new Map<string, { paddr: number; bits: number; isDevice: boolean; freeIndex: number }>();
-  for (const [, cte] of s.ctes) {
+  for (const [addr, cte] of s.ctes) {
     const c = cte.cap;
     if (c.type !== "Untyped") continue;
+    // An untyped with no children starts again from its base on its next Retype (seL4 resets it).
+    const freeIndex = hasChildren(s, addr) ? c.freeIndex : 0;
     const k = utKey(c.paddr, c.sizeBits);
     const known = utRegions.get(k);
     // Copies of one untyped share a region; the highest watermark is the one that holds.
-    if (!known || known.freeIndex < c.freeIndex)
-      utRegions.set(k, { paddr: c.paddr, bits: c.sizeBits, isDevice: c.isDevice, freeIndex: c.freeIndex });
+    if (!known || known.freeIndex < freeIndex)
+      utRegions.set(k, { paddr: c.paddr, bits: c.sizeBits, isDevice: c.isDevice, freeIndex });
   }
 
   // Names: reserved names for boot objects, scenario names where unique, kind@paddr otherwise.

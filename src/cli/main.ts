@@ -21,6 +21,7 @@ const COMMANDS: Readonly<Record<CommandName, () => Promise<CommandModule>>> = {
   fuzz: () => import("./fuzz.ts"),
   export: () => import("./export.ts"),
   compare: () => import("./compare.ts"),
+  import: () => import("./import.ts"),
 };
 
 const isCommandName = (name: string): name is CommandName => Object.hasOwn(COMMAND_SPECS, name);

@@ -174,7 +174,7 @@ export const IMPORT: CommandSpec = {
     },
   ],
   notes: [
-    "exit status: 0 seL4 built the whole spec, 1 seL4 refused an invocation (reported with the spec line), 2 the spec is not valid capDL or the command line is wrong",
+    "exit status: 0 seL4 built the whole spec, 1 the replay stopped: seL4 refused an invocation, or capsim cannot replay what the spec asks (reported with the spec line), 2 the spec is not valid capDL or the command line is wrong",
   ],
 };
 
@@ -206,5 +206,6 @@ export const COMMAND_SPECS = {
   fuzz: FUZZ,
   export: EXPORT,
   compare: COMPARE,
+  import: IMPORT,
 } as const;
 export type CommandName = keyof typeof COMMAND_SPECS;

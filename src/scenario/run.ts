@@ -1,5 +1,5 @@
 import { describeError } from "../model/errors.ts";
-import { boot } from "../boot/boot.ts";
+import { boot, type BootOptions } from "../boot/boot.ts";
 import { BootError } from "../boot/options.ts";
 import type { BootedMachine } from "../boot/minimal.ts";
 import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
@@ -67,21 +67,25 @@ function bootScenario(sc: Scenario): BootedMachine {
   return booted;
 }
 
-function bootFresh(sc: Scenario): BootedMachine {
+/** The boot options a scenario's header describes, with the defaults `capsim run` applies. */
+export function scenarioBootOptions(sc: Scenario): BootOptions {
   const h = sc.header;
   const b = h.boot ?? {};
+  return {
+    ram: b.ram ?? [{ base: 0, size: 256 * MiB }],
+    ...(b.devices ? { devices: b.devices } : {}),
+    ...(b.userTop !== undefined ? { userTop: b.userTop } : {}),
+    ...(b.cnodeSizeBits !== undefined ? { cnodeSizeBits: b.cnodeSizeBits } : {}),
+    ...(b.kernelImageSize !== undefined ? { kernelImageSize: b.kernelImageSize } : {}),
+    ...(b.userImage ? { userImage: b.userImage } : {}),
+    ...(b.fpu !== undefined ? { fpu: b.fpu } : {}),
+    api: h.api,
+  };
+}
+
+function bootFresh(sc: Scenario): BootedMachine {
   try {
-    const booted = boot({
-      ram: b.ram ?? [{ base: 0, size: 256 * MiB }],
-      ...(b.devices ? { devices: b.devices } : {}),
-      ...(b.userTop !== undefined ? { userTop: b.userTop } : {}),
-      ...(b.cnodeSizeBits !== undefined ? { cnodeSizeBits: b.cnodeSizeBits } : {}),
-      ...(b.kernelImageSize !== undefined ? { kernelImageSize: b.kernelImageSize } : {}),
-      ...(b.userImage ? { userImage: b.userImage } : {}),
-      ...(b.fpu !== undefined ? { fpu: b.fpu } : {}),
-      api: h.api,
-    });
-    return booted;
+    return boot(scenarioBootOptions(sc));
   } catch (e) {
     if (!(e instanceof BootError)) throw e;
     const pos = sc.source.position(["boot"]);

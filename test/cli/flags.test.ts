@@ -7,6 +7,7 @@ import { ShowFlags } from "../../src/cli/show.ts";
 import { FuzzFlags } from "../../src/cli/fuzz.ts";
 import { ExportFlags } from "../../src/cli/export.ts";
 import { CompareFlags } from "../../src/cli/compare.ts";
+import { ImportFlags } from "../../src/cli/import.ts";
 
 const usage = (f: () => unknown): string => {
   try {
@@ -88,6 +89,7 @@ describe("the CLI flag parser", () => {
       explain: z.object({}),
       export: ExportFlags,
       compare: CompareFlags,
+      import: ImportFlags,
     };
     for (const spec of Object.values(COMMAND_SPECS) as CommandSpec[]) {
       expect(Object.keys(schemas[spec.name]?.shape ?? {}).sort(), spec.name).to.deep.equal(

@@ -1,0 +1,795 @@
+import type { CPtr, PhysAddr, VirtAddr } from "../model/addresses.ts";
+import { wordFromCapRights } from "../model/caps.ts";
+import { MiB, numInitialCaps } from "../model/constants.ts";
+import { describeError } from "../model/errors.ts";
+import type { KernelState, SlotAddr } from "../model/state.ts";
+import { getCap, hasChildren } from "../kernel/cdt.ts";
+import { slotAddress } from "../kernel/cspace.ts";
+import { callLibsel4 } from "../invocations/libsel4.ts";
+import { objectTypeNumber, resolve, type ObjectTypeName } from "../arch/index.ts";
+import { boot, type BootOptions, type FullyBootedMachine } from "../boot/boot.ts";
+import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
+import { CapdlError, type Pos } from "./lexer.ts";
+import { BOOT_NAMES } from "./export.ts";
+import {
+  capObj,
+  compareObjID,
+  hasSlots,
+  idKey,
+  RIGHT_G,
+  RIGHT_P,
+  RIGHT_R,
+  RIGHT_W,
+  showID,
+  type Cap,
+  type KObject,
+  type Model,
+  type ObjEntry,
+  type ObjID,
+} from "./model.ts";
+
+/**
+ * Import by replay (ARM32): boot a machine, bind the spec's boot objects (the reserved `init_…`
+ * names that export writes) to the booted ones, then build the rest with real invocations in
+ * the order rust-sel4's capDL initializer uses, each through the normal dispatcher so every
+ * seL4 check applies: create objects with Untyped_Retype (covers in order, filler untypeds up
+ * to a paddr), make ASID pools in asid_high order, assign ASIDs and compare them with the
+ * spec's, map page tables then frames (each frame through a fresh copy), give TCBs their
+ * CSpace and VSpace (TCB_SetSpace, the TCB invocation capsim models), and fill CNodes by mint
+ * (or move, for a frame cap that names its mapping). The replay stops at the first invocation
+ * seL4 refuses. Every step is also a scenario step, so the replay can be written as a
+ * scenario file that `capsim run` steps through to the same state.
+ */
+
+/** One step of the replay, in the scenario file format (SCENARIOS.md). */
+export type ScenarioStep =
+  | { retype: { type: ObjectTypeName; as: string; from: string; size_bits?: number }; note?: string }
+  | { copy: { from: string; as: string }; note?: string }
+  | { invoke: string; cap: string; args: Record<string, string | number | string[]>; note?: string };
+
+export interface ImportStep {
+  readonly step: ScenarioStep;
+  /** The spec text that asked for it. */
+  readonly pos: Pos | null;
+  /** What it does, for people. */
+  readonly what: string;
+}
+
+export interface ImportRefusal {
+  /** 1-based step number in `steps`. */
+  readonly step: number;
+  readonly what: string;
+  /** seL4's error with its fields, or what capsim found wrong. */
+  readonly error: string;
+  readonly pos: Pos | null;
+  /** "seL4": the kernel refused, or would hand out something else than the spec says; "capsim": capsim cannot replay it. */
+  readonly by: "seL4" | "capsim";
+}
+
+export interface ImportResult {
+  readonly machine: FullyBootedMachine;
+  readonly bootOptions: BootOptions;
+  readonly state: KernelState;
+  readonly steps: readonly ImportStep[];
+  readonly refusal: ImportRefusal | null;
+  readonly notes: readonly string[];
+}
+
+export interface ImportOptions {
+  /** The machine to boot (default: RAM from 0 large enough for every paddr in the spec, at least 256 MiB). */
+  readonly boot?: BootOptions;
+}
+
+const CNODE_SLOT = INITIAL_CAP_SLOTS.InitThreadCNode;
+const WORD_DEPTH = 32;
+const ALL = 0xf;
+const ATTR = { PageCacheable: 1, ParityEnabled: 2, ExecuteNever: 4 } as const;
+
+const FRAME_TYPES: Readonly<Record<number, ObjectTypeName>> = {
+  12: "seL4_ARM_SmallPageObject",
+  16: "seL4_ARM_LargePageObject",
+  20: "seL4_ARM_SectionObject",
+  24: "seL4_ARM_SuperSectionObject",
+};
+
+/** Why a spec cannot be replayed at all (before any invocation). */
+export class ImportError extends CapdlError {}
+
+function rightsLetters(r: number, keep: number): string {
+  const k = r & keep;
+  return `${k & RIGHT_R ? "R" : ""}${k & RIGHT_W ? "W" : ""}${k & RIGHT_G ? "G" : ""}${k & RIGHT_P ? "P" : ""}`;
+}
+
+function rightsFromLetters(s: string): number {
+  return wordFromCapRights({
+    read: s.includes("R"),
+    write: s.includes("W"),
+    grant: s.includes("G"),
+    grantReply: s.includes("P"),
+  });
+}
+
+/** The default machine for a spec: RAM from 0 that holds every paddr it names (at least 256 MiB). */
+export function bootOptionsFor(m: Model): BootOptions {
+  let top = 256 * MiB;
+  for (const { id, obj } of m.objects.values()) {
+    // Boot objects are bound to the booted ones, not made: they do not size the machine.
+    if (id.name.startsWith("init_")) continue;
+    const end =
+      obj.kind === "ut" && obj.paddr !== null && obj.bits !== null
+        ? obj.paddr + 2 ** obj.bits
+        : obj.kind === "frame" && obj.paddr !== null
+          ? obj.paddr + 2 ** obj.sizeBits
+          : 0;
+    top = Math.max(top, Math.ceil(end / (16 * MiB)) * 16 * MiB);
+  }
+  return { ram: [{ base: 0, size: Math.min(top, 0xf0000000) }] };
+}
+
+/** Replays the steps against a machine, as the scenario runner would. */
+class Replay {
+  readonly names = new Map<string, number>();
+  private nextFree: number;
+  state: KernelState;
+  readonly steps: ImportStep[] = [];
+  refusal: ImportRefusal | null = null;
+
+  constructor(readonly machine: FullyBootedMachine) {
+    this.state = machine.state;
+    const wellKnown = numInitialCaps(machine.state.config.api);
+    for (const [n, slot] of Object.entries(INITIAL_CAP_SLOTS))
+      if (n !== "Null" && slot < wellKnown) this.names.set(n, slot);
+    machine.bootInfo.untypedList.forEach((_, i) => this.names.set(`untyped[${i}]`, machine.bootInfo.untyped.start + i));
+    this.nextFree = machine.bootInfo.empty.start;
+  }
+
+  private slot(name: string): number {
+    const s = this.names.get(name);
+    if (s === undefined) throw new Error(`capsim internal error: import names no slot ${name}`);
+    return s;
+  }
+  private newSlot(name: string): number {
+    const known = this.names.get(name);
+    if (known !== undefined) return known;
+    if (this.nextFree >= this.machine.bootInfo.empty.end)
+      throw new ImportError(
+        "the initial CNode has no free slot left",
+        null,
+        "boot with a larger initial CNode (--boot with cnodeSizeBits)",
+      );
+    this.names.set(name, this.nextFree);
+    return this.nextFree++;
+  }
+  /** A name not used yet, for a new slot. */
+  fresh(base: string): string {
+    let n = base;
+    for (let i = 2; this.names.has(n); i++) n = `${base}~${i}`;
+    return n;
+  }
+  slotAddr(name: string): SlotAddr {
+    return slotAddress(this.rootCNode(), this.slot(name));
+  }
+  capAt(name: string): ReturnType<typeof getCap> {
+    return getCap(this.state, this.slotAddr(name));
+  }
+  rootCNode(): PhysAddr {
+    const c = getCap(this.state, slotAddress(this.machine.initThread, 0));
+    if (c.type !== "CNode") throw new Error("capsim internal error: the initial thread has no CSpace root");
+    return c.paddr;
+  }
+
+  /** Run one step; false when seL4 refused it (the refusal is recorded and the state kept). */
+  run(step: ScenarioStep, what: string, pos: Pos | null): boolean {
+    if (this.refusal) return false;
+    this.steps.push({ step, what, pos });
+    let fn: string;
+    let service: number;
+    const params: Record<string, number> = {};
+    if ("retype" in step) {
+      const r = step.retype;
+      fn = "seL4_Untyped_Retype";
+      service = this.slot(r.from);
+      Object.assign(params, {
+        root: CNODE_SLOT,
+        type: objectTypeNumber(r.type, this.state.config.api),
+        size_bits: r.size_bits ?? 0,
+        node_index: 0,
+        node_depth: 0,
+        node_offset: this.newSlot(r.as),
+        num_objects: 1,
+      });
+    } else if ("copy" in step) {
+      fn = "seL4_CNode_Copy";
+      service = CNODE_SLOT;
+      const src = this.slot(step.copy.from);
+      Object.assign(params, {
+        dest_index: this.newSlot(step.copy.as),
+        dest_depth: WORD_DEPTH,
+        src_root: CNODE_SLOT,
+        src_index: src,
+        src_depth: WORD_DEPTH,
+        rights: ALL,
+        badge: 0,
+      });
+    } else {
+      fn = step.invoke;
+      service = this.slot(step.cap);
+      for (const [k, v] of Object.entries(step.args)) {
+        if (k === "src" && typeof v === "string")
+          Object.assign(params, { src_root: CNODE_SLOT, src_index: this.slot(v), src_depth: WORD_DEPTH });
+        else if (k === "dest" && typeof v === "string")
+          Object.assign(
+            params,
+            fn === "seL4_ARM_ASIDControl_MakePool"
+              ? { root: CNODE_SLOT, index: this.newSlot(v), depth: WORD_DEPTH }
+              : { dest_index: this.newSlot(v), dest_depth: WORD_DEPTH },
+          );
+        else if (k === "rights" && typeof v === "string") params.rights = rightsFromLetters(v);
+        else if (k === "attr" && Array.isArray(v))
+          params.attr = v.reduce((w, a) => w | (ATTR[a as keyof typeof ATTR] ?? 0), 0);
+        else if (typeof v === "string") params[k] = this.slot(v);
+        else if (typeof v === "number") params[k] = v;
+      }
+    }
+    const result = callLibsel4(this.state, this.machine.initThread, fn, service as CPtr, params);
+    const reply = result.reply;
+    if (reply.kind === "ok") {
+      this.state = result.state;
+      return true;
+    }
+    this.refusal = {
+      step: this.steps.length,
+      what,
+      error:
+        reply.kind === "error"
+          ? describeError(reply.error)
+          : reply.kind === "notModelled"
+            ? `not modelled by capsim: ${reply.why}`
+            : `a cap fault: ${JSON.stringify(reply.fault)}`,
+      pos,
+      by: reply.kind === "error" ? "seL4" : "capsim",
+    };
+    return false;
+  }
+
+  /** A refusal that is capsim's finding about the spec, not an seL4 error (a placement or an ASID seL4 would not give). */
+  refuse(what: string, error: string, pos: Pos | null, by: "seL4" | "capsim" = "seL4"): false {
+    if (!this.refusal) this.refusal = { step: this.steps.length, what, error, pos, by };
+    return false;
+  }
+}
+
+export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
+  if (m.arch === "aarch64")
+    throw new ImportError(
+      "capsim cannot import an aarch64 spec yet: AArch64 import needs AArch64 boot, which capsim does not have",
+      null,
+      "the spec parses and checks (capsim export/print read it); import arm11 specs",
+    );
+  if (m.arch !== "arm11")
+    throw new ImportError(
+      `capsim imports arm11 specs only, not ${m.arch}`,
+      null,
+      "capsim models 32-bit ARM (arm11) and AArch64",
+    );
+  const bootOptions = opts.boot ?? bootOptionsFor(m);
+  const machine = boot(bootOptions);
+  const r = new Replay(machine);
+  const notes: string[] = [];
+  const sizes = machine.state.config.sizes;
+  const entries = [...m.objects.values()].sort((a, b) => compareObjID(a.id, b.id));
+  const entry = (id: ObjID): ObjEntry | undefined => m.objects.get(idKey(id));
+
+  // Bind the boot objects: each reserved name stands for a booted object's cap.
+  const capName = new Map<string, string>();
+  const bound = new Set<string>();
+  const bind = (key: string, name: string): void => {
+    capName.set(key, name);
+    bound.add(key);
+  };
+  for (const e of entries) {
+    const n = e.id.name;
+    const k = idKey(e.id);
+    if (e.id.index !== null) continue;
+    if (n === BOOT_NAMES.cnode) bind(k, "InitThreadCNode");
+    else if (n === BOOT_NAMES.tcb) bind(k, "InitThreadTCB");
+    else if (n === BOOT_NAMES.vspace) bind(k, "InitThreadVSpace");
+    else if (n === BOOT_NAMES.ipcBuffer) bind(k, "InitThreadIPCBuffer");
+    else if (n === BOOT_NAMES.bootInfo) bind(k, "BootInfoFrame");
+    else if (n === BOOT_NAMES.asidPool || (e.obj.kind === "asid_pool" && e.obj.asidHigh === 0))
+      bind(k, "InitThreadASIDPool");
+    else if (n.startsWith(BOOT_NAMES.untyped)) {
+      const i = Number(n.slice(BOOT_NAMES.untyped.length));
+      if (Number.isInteger(i) && i < machine.bootInfo.untypedList.length) bind(k, `untyped[${i}]`);
+    } else if (n.startsWith(BOOT_NAMES.imageFrame) || n.startsWith(BOOT_NAMES.imagePT)) {
+      const frame = n.startsWith(BOOT_NAMES.imageFrame);
+      const i = Number(n.slice((frame ? BOOT_NAMES.imageFrame : BOOT_NAMES.imagePT).length));
+      const region = frame ? machine.bootInfo.userImageFrames : machine.bootInfo.userImagePaging;
+      if (Number.isInteger(i) && region.start + i < region.end) {
+        r.names.set(n, region.start + i);
+        bind(k, n);
+      }
+    }
+  }
+  const nameOf = (id: ObjID): string => capName.get(idKey(id)) ?? showID(id);
+
+  const skipped = (o: KObject): boolean =>
+    (o.kind === "cnode" && o.bits === 0) || o.kind === "arm_irq" || o.kind === "arm_sgi_signal";
+  for (const e of entries)
+    if (skipped(e.obj))
+      notes.push(`${showID(e.id)}: capsim models no interrupts; the object and caps to it are left out`);
+  if (m.irqNode.size > 0)
+    notes.push("irq maps: capsim models no interrupts (IRQControl_Get is not modelled); left out");
+
+  // --- objects ---------------------------------------------------------------------------------
+  const covered = new Set<string>();
+  for (const c of m.covers.values()) for (const x of c.children) covered.add(idKey(x));
+  const pools: ObjEntry[] = [];
+  const utCap = (name: string): { paddr: number; bits: number; freeIndex: number } | null => {
+    const c = r.capAt(name);
+    // seL4 resets an untyped with no children on its next Retype (boot untypeds start "full").
+    const freeIndex = c.type === "Untyped" && hasChildren(r.state, r.slotAddr(name)) ? c.freeIndex : 0;
+    return c.type === "Untyped" ? { paddr: c.paddr, bits: c.sizeBits, freeIndex } : null;
+  };
+  const objBits = (o: KObject): number | null => {
+    switch (o.kind) {
+      case "ut":
+        return o.bits;
+      case "frame":
+        return o.sizeBits;
+      case "cnode":
+        return o.bits + sizes.slotBits;
+      case "tcb":
+        return sizes.tcbBits;
+      case "ep":
+        return sizes.endpointBits;
+      case "notification":
+        return sizes.notificationBits;
+      case "pd":
+        return sizes.vspaceRootBits;
+      case "pt":
+        return sizes.pageTableBits;
+      case "asid_pool":
+        return sizes.asidPoolBits;
+      default:
+        return null;
+    }
+  };
+  /** Filler untypeds move `from`'s watermark up to `target` (rust-sel4's initializer does the same). */
+  const fillTo = (from: string, target: number, pos: Pos | null): boolean => {
+    for (let n = 0; ; n++) {
+      const u = utCap(from);
+      if (!u) return false;
+      const at = u.paddr + u.freeIndex;
+      if (at >= target) return true;
+      let k = sizes.minUntypedBits;
+      while (k + 1 <= sizes.maxUntypedBits && at % 2 ** (k + 1) === 0 && at + 2 ** (k + 1) <= target) k++;
+      if (at % 2 ** k !== 0 || at + 2 ** k > target) {
+        // The watermark sits where no untyped of the smallest size can step exactly; let seL4 align the next one.
+        k = sizes.minUntypedBits;
+      }
+      const name = r.fresh(`filler@0x${at.toString(16)}`);
+      if (
+        !r.run(
+          { retype: { type: "seL4_UntypedObject", as: name, from, size_bits: k } },
+          `retype a ${k}-bit filler untyped from ${from} to reach 0x${target.toString(16)}`,
+          pos,
+        )
+      )
+        return false;
+      if (n > 4096) return r.refuse("fillers", "capsim gave up moving the watermark", pos, "capsim");
+    }
+  };
+  const create = (e: ObjEntry, from: string): boolean => {
+    const o = e.obj;
+    const name = r.fresh(showID(e.id));
+    capName.set(idKey(e.id), name);
+    const pos = e.pos;
+    const paddr = o.kind === "frame" || o.kind === "ut" ? o.paddr : null;
+    if (paddr !== null && !fillTo(from, paddr, pos)) return false;
+    let type: ObjectTypeName;
+    let size: number | undefined;
+    switch (o.kind) {
+      case "ut":
+        if (o.bits === null)
+          return r.refuse(
+            `create ${showID(e.id)}`,
+            "capDL gives this untyped no size; capsim cannot make it",
+            pos,
+            "capsim",
+          );
+        type = "seL4_UntypedObject";
+        size = o.bits;
+        break;
+      case "frame": {
+        const t = FRAME_TYPES[o.sizeBits];
+        if (!t)
+          return r.refuse(`create ${showID(e.id)}`, `ARM32 has no ${o.sizeBits}-bit frames (4k, 64k, 1M, 16M)`, pos);
+        type = t;
+        break;
+      }
+      case "cnode":
+        type = "seL4_CapTableObject";
+        size = o.bits;
+        break;
+      case "tcb":
+        type = "seL4_TCBObject";
+        break;
+      case "ep":
+        type = "seL4_EndpointObject";
+        break;
+      case "notification":
+        type = "seL4_NotificationObject";
+        break;
+      case "pd":
+        type = "seL4_ARM_PageDirectoryObject";
+        break;
+      case "pt":
+        type = "seL4_ARM_PageTableObject";
+        break;
+      case "asid_pool":
+        // The pool's memory: an untyped of the pool's size, made into a pool by MakePool later.
+        pools.push(e);
+        type = "seL4_UntypedObject";
+        size = sizes.asidPoolBits;
+        capName.set(idKey(e.id), r.fresh(`${showID(e.id)}_memory`));
+        break;
+      default:
+        return r.refuse(`create ${showID(e.id)}`, `capsim cannot create a ${o.kind} object`, pos, "capsim");
+    }
+    const as = capName.get(idKey(e.id)) ?? name;
+    const ok = r.run(
+      { retype: { type, as, from, ...(size !== undefined ? { size_bits: size } : {}) } },
+      `seL4_Untyped_Retype(${from}, ${type}${size !== undefined ? `, size_bits=${size}` : ""}) -> ${as}`,
+      pos,
+    );
+    if (!ok) return false;
+    if (paddr !== null) {
+      const c = r.capAt(as);
+      const got = c.type === "Untyped" || c.type === "Frame" ? c.paddr : null;
+      if (got !== paddr)
+        return r.refuse(
+          `create ${showID(e.id)}`,
+          `seL4 placed it at 0x${(got ?? 0).toString(16)}, the spec says paddr 0x${paddr.toString(16)} (the untyped's watermark was past it)`,
+          pos,
+        );
+    }
+    // What this untyped covers, in cover order.
+    if (o.kind === "ut") {
+      for (const child of m.covers.get(idKey(e.id))?.children ?? []) {
+        const ce = entry(child);
+        if (!ce || bound.has(idKey(child)) || skipped(ce.obj)) continue;
+        if (!create(ce, as)) return false;
+      }
+    }
+    return true;
+  };
+  const roots = entries.filter((e) => !covered.has(idKey(e.id)) && !bound.has(idKey(e.id)) && !skipped(e.obj));
+  const boundUntypeds = entries.filter((e) => bound.has(idKey(e.id)) && e.obj.kind === "ut");
+  // Bound untypeds first: what they cover is carved out of them.
+  const ordered = [
+    ...roots
+      .filter((e) => (e.obj.kind === "ut" || e.obj.kind === "frame") && e.obj.paddr !== null)
+      .sort((a, b) => paddrOf(a) - paddrOf(b)),
+    ...roots
+      .filter((e) => !((e.obj.kind === "ut" || e.obj.kind === "frame") && e.obj.paddr !== null))
+      .sort((a, b) => (objBits(b.obj) ?? 0) - (objBits(a.obj) ?? 0) || compareObjID(a.id, b.id)),
+  ];
+  let going = true;
+  for (const u of boundUntypeds) {
+    if (!going) break;
+    for (const child of m.covers.get(idKey(u.id))?.children ?? []) {
+      const ce = entry(child);
+      if (!ce || bound.has(idKey(child)) || skipped(ce.obj)) continue;
+      if (!create(ce, nameOf(u.id))) {
+        going = false;
+        break;
+      }
+    }
+  }
+  for (const e of ordered) {
+    if (!going) break;
+    const from = sourceFor(e);
+    if (from === null) {
+      r.refuse(
+        `create ${showID(e.id)}`,
+        `no boot untyped of this machine holds ${paddrOf(e) >= 0 ? `paddr 0x${paddrOf(e).toString(16)}` : "it"} (boot a machine whose memory map has it: --boot SCENARIO)`,
+        e.pos,
+        "capsim",
+      );
+      going = false;
+      break;
+    }
+    going = create(e, from);
+  }
+  function paddrOf(e: ObjEntry): number {
+    return (e.obj.kind === "ut" || e.obj.kind === "frame") && e.obj.paddr !== null ? e.obj.paddr : -1;
+  }
+  /** The boot untyped to take a root object from: the one holding its paddr, else the first RAM one with room. */
+  function sourceFor(e: ObjEntry): string | null {
+    const list = machine.bootInfo.untypedList;
+    const bits = objBits(e.obj) ?? 0;
+    const p = paddrOf(e);
+    const order = list
+      .map((u, i) => ({ u, i, cap: utCap(`untyped[${i}]`) }))
+      .sort((a, b) => b.u.sizeBits - a.u.sizeBits || a.i - b.i);
+    for (const { u, i, cap } of order) {
+      if (!cap) continue;
+      if (p >= 0) {
+        if (u.paddr <= p && p + 2 ** bits <= u.paddr + 2 ** u.sizeBits) return `untyped[${i}]`;
+        continue;
+      }
+      if (u.isDevice) continue;
+      const at = Math.ceil((cap.paddr + cap.freeIndex) / 2 ** bits) * 2 ** bits;
+      if (at + 2 ** bits <= cap.paddr + 2 ** cap.bits) return `untyped[${i}]`;
+    }
+    if (p >= 0) return null;
+    const ram = order.find((o) => !o.u.isDevice);
+    return ram ? `untyped[${ram.i}]` : null;
+  }
+
+  // --- ASID pools, in asid_high order (seL4 gives the first free pool index) ---------------------
+  if (going) {
+    const byHigh = [...pools].sort((a, b) => highOf(a) - highOf(b) || compareObjID(a.id, b.id));
+    byHigh.forEach((p, i) => {
+      if (!going) return;
+      const want = highOf(p);
+      if (want !== Infinity && want !== i + 1) {
+        going = r.refuse(
+          `seL4_ARM_ASIDControl_MakePool for ${showID(p.id)}`,
+          `capDL accepts asid_high ${want}; seL4 hands out the first free pool index, which is ${i + 1}`,
+          p.pos,
+        );
+        return;
+      }
+      const mem = nameOf(p.id);
+      const name = r.fresh(showID(p.id));
+      going = r.run(
+        { invoke: "seL4_ARM_ASIDControl_MakePool", cap: "ASIDControl", args: { untyped: mem, dest: name } },
+        `seL4_ARM_ASIDControl_MakePool(ASIDControl, untyped=${mem}) -> ${name}`,
+        p.pos,
+      );
+      capName.set(idKey(p.id), name);
+    });
+  }
+  function highOf(e: ObjEntry): number {
+    return e.obj.kind === "asid_pool" && e.obj.asidHigh !== null ? e.obj.asidHigh : Infinity;
+  }
+
+  // --- ASIDs -------------------------------------------------------------------------------------
+  const expectedASID = new Map<string, { asid: readonly [number, number]; pos: Pos | null }>();
+  for (const e of entries)
+    if (hasSlots(e.obj))
+      for (const s of e.obj.slots.values())
+        if (s.cap.kind === "pd" && s.cap.asid && !expectedASID.has(idKey(s.cap.obj)))
+          expectedASID.set(idKey(s.cap.obj), { asid: s.cap.asid, pos: s.pos });
+  const assignOrder: { pd: ObjID; pool: string; low: number | null; high: number | null; pos: Pos | null }[] = [];
+  const inPool = new Set<string>();
+  for (const e of entries) {
+    if (e.obj.kind !== "asid_pool") continue;
+    for (const [low, s] of [...e.obj.slots.entries()].sort((a, b) => a[0] - b[0])) {
+      const pd = capObj(s.cap);
+      if (!pd || inPool.has(idKey(pd))) continue;
+      inPool.add(idKey(pd));
+      assignOrder.push({ pd, pool: nameOf(e.id), low, high: e.obj.asidHigh, pos: s.pos });
+    }
+  }
+  for (const e of entries)
+    if (e.obj.kind === "pd" && !inPool.has(idKey(e.id)))
+      assignOrder.push({ pd: e.id, pool: "InitThreadASIDPool", low: null, high: null, pos: e.pos });
+  for (const a of assignOrder) {
+    if (!going) break;
+    if (bound.has(idKey(a.pd))) continue;
+    const pdName = nameOf(a.pd);
+    going = r.run(
+      { invoke: "seL4_ARM_ASIDPool_Assign", cap: a.pool, args: { vspace: pdName } },
+      `seL4_ARM_ASIDPool_Assign(${a.pool}, vspace=${pdName})`,
+      a.pos,
+    );
+    if (!going) break;
+    const c = r.capAt(pdName);
+    const got = c.type === "PageDirectory" && c.mappedASID !== null ? c.mappedASID : -1;
+    const gotPair: readonly [number, number] = [Math.floor(got / 1024), got % 1024];
+    const want = a.low !== null && a.high !== null ? ([a.high, a.low] as const) : null;
+    const fromCap = expectedASID.get(idKey(a.pd));
+    for (const w of [want ? { asid: want, pos: a.pos } : null, fromCap ?? null])
+      if (going && w && (w.asid[0] !== gotPair[0] || w.asid[1] !== gotPair[1]))
+        going = r.refuse(
+          `seL4_ARM_ASIDPool_Assign(${a.pool}, vspace=${pdName})`,
+          `capDL accepts ASID (0x${w.asid[0].toString(16)}, 0x${w.asid[1].toString(16)}) for ${showID(a.pd)}; seL4 hands out the first free ASID, (0x${gotPair[0].toString(16)}, 0x${gotPair[1].toString(16)})`,
+          w.pos,
+        );
+  }
+
+  // --- mappings: page tables, then frames, each frame through a fresh copy -------------------------
+  const mappingCopy = new Map<string, string>();
+  const attrsOf = (c: Cap & { kind: "frame" }): string[] => [
+    ...(c.cached ? ["PageCacheable"] : []),
+    "ParityEnabled",
+    ...(c.rights & RIGHT_G ? [] : ["ExecuteNever"]),
+  ];
+  // Where the root CNode of the spec holds a frame only as mapped caps, the original cap itself
+  // does one of those mappings (as the root task's own caps are); every other mapping is a copy's.
+  const rootEntry = entries.find((e) => e.id.name === BOOT_NAMES.cnode && e.id.index === null);
+  const rootCaps = rootEntry && hasSlots(rootEntry.obj) ? [...rootEntry.obj.slots.values()].map((s) => s.cap) : [];
+  const originalMaps = new Set<string>();
+  const byOriginalFrame = new Set<string>();
+  for (const c of rootCaps) {
+    if (c.kind !== "frame" || !c.mapping || byOriginalFrame.has(idKey(c.obj))) continue;
+    if (rootCaps.some((d) => d.kind === "frame" && !d.mapping && idKey(d.obj) === idKey(c.obj))) continue;
+    byOriginalFrame.add(idKey(c.obj));
+    originalMaps.add(`${idKey(c.obj)}>${idKey(c.mapping.obj)}#${c.mapping.slot}`);
+  }
+  const mapFrame = (
+    c: Cap & { kind: "frame" },
+    pd: string,
+    vaddr: number,
+    container: ObjID,
+    slot: number,
+    pos: Pos | null,
+  ): boolean => {
+    const frame = nameOf(c.obj);
+    const byOriginal = originalMaps.has(`${idKey(c.obj)}>${idKey(container)}#${slot}`);
+    const copy = byOriginal ? frame : r.fresh(`${frame}@0x${vaddr.toString(16)}`);
+    if (!byOriginal && !r.run({ copy: { from: frame, as: copy } }, `seL4_CNode_Copy(${frame}) -> ${copy}`, pos))
+      return false;
+    // The C loader upgrades write-only to read-write: seL4 would make it kernel-only.
+    const rights = c.rights & RIGHT_W ? "RW" : c.rights & RIGHT_R ? "R" : "";
+    const attr = attrsOf(c);
+    mappingCopy.set(`${idKey(container)}#${slot}`, copy);
+    return r.run(
+      { invoke: "seL4_ARM_Page_Map", cap: copy, args: { vspace: pd, vaddr, rights, attr } },
+      `seL4_ARM_Page_Map(${copy}, ${pd}, vaddr=0x${vaddr.toString(16)}, ${rights || "no rights"}, ${attr.join("|")})`,
+      pos,
+    );
+  };
+  const pds = entries.filter((e) => e.obj.kind === "pd");
+  /** In a bound (booted) directory, what boot mapped already is there: only the rest is replayed. */
+  const present = (pd: ObjEntry, vaddr: number, table: boolean): boolean => {
+    if (!bound.has(idKey(pd.id))) return false;
+    const c = r.capAt(nameOf(pd.id));
+    if (c.type !== "PageDirectory") return false;
+    if (table) {
+      const pdo = r.state.objects.get(c.paddr);
+      return pdo?.type === "PageDirectory" && pdo.entries.get(Math.floor(vaddr / 2 ** 20)) !== undefined;
+    }
+    return resolve(r.state, c.paddr, vaddr as VirtAddr).mapped;
+  };
+  for (const pd of pds) {
+    if (!going || !hasSlots(pd.obj)) continue;
+    const pdName = nameOf(pd.id);
+    for (const [slot, s] of [...pd.obj.slots.entries()].sort((a, b) => a[0] - b[0])) {
+      if (!going) break;
+      const vaddr = slot * 2 ** 20;
+      if (present(pd, vaddr, s.cap.kind === "pt")) continue;
+      if (s.cap.kind === "pt") {
+        const pt = nameOf(s.cap.obj);
+        going = r.run(
+          {
+            invoke: "seL4_ARM_PageTable_Map",
+            cap: pt,
+            args: { vspace: pdName, vaddr, attr: ["PageCacheable", "ParityEnabled"] },
+          },
+          `seL4_ARM_PageTable_Map(${pt}, ${pdName}, vaddr=0x${vaddr.toString(16)})`,
+          s.pos,
+        );
+      } else if (s.cap.kind === "frame") going = mapFrame(s.cap, pdName, vaddr, pd.id, slot, s.pos);
+    }
+  }
+  for (const pd of pds) {
+    if (!going || !hasSlots(pd.obj)) continue;
+    const pdName = nameOf(pd.id);
+    for (const [pdSlot, s] of [...pd.obj.slots.entries()].sort((a, b) => a[0] - b[0])) {
+      if (!going) break;
+      if (s.cap.kind !== "pt") continue;
+      const pt = entry(s.cap.obj);
+      if (!pt || !hasSlots(pt.obj)) continue;
+      for (const [ptSlot, fs] of [...pt.obj.slots.entries()].sort((a, b) => a[0] - b[0])) {
+        if (!going) break;
+        const vaddr = pdSlot * 2 ** 20 + ptSlot * 2 ** 12;
+        if (fs.cap.kind === "frame" && !present(pd, vaddr, false))
+          going = mapFrame(fs.cap, pdName, vaddr, pt.id, ptSlot, fs.pos);
+      }
+    }
+  }
+
+  // --- TCBs: the CSpace and VSpace roots (capsim models TCB_SetSpace, not Configure) ---------------
+  for (const e of entries) {
+    if (!going || e.obj.kind !== "tcb" || bound.has(idKey(e.id))) continue;
+    const cs = e.obj.slots.get(0);
+    const vs = e.obj.slots.get(1);
+    if (e.obj.slots.has(4))
+      notes.push(`${showID(e.id)}: capsim does not model TCB_SetIPCBuffer; its IPC buffer slot stays empty`);
+    if (!cs || !vs || cs.cap.kind !== "cnode" || vs.cap.kind !== "pd") continue;
+    const tcb = nameOf(e.id);
+    const data = cs.cap.guard * 256 + cs.cap.guardSize * 8;
+    going = r.run(
+      {
+        invoke: "seL4_TCB_SetSpace",
+        cap: tcb,
+        args: {
+          fault_ep: e.obj.faultEp ?? 0,
+          cspace_root: nameOf(cs.cap.obj),
+          cspace_root_data: data,
+          vspace_root: nameOf(vs.cap.obj),
+          vspace_root_data: 0,
+        },
+      },
+      `seL4_TCB_SetSpace(${tcb}, cspace=${nameOf(cs.cap.obj)} guard ${cs.cap.guard}/${cs.cap.guardSize}, vspace=${nameOf(vs.cap.obj)})`,
+      cs.pos,
+    );
+  }
+
+  // --- CNodes: mint from the originals; a frame cap that names its mapping takes the mapping's copy --
+  const claimed = new Set<string>();
+  const controlName: Readonly<Record<string, string>> = {
+    asid_control: "ASIDControl",
+    irq_control: "IRQControl",
+    domain: "Domain",
+  };
+  for (const e of entries) {
+    if (!going || e.obj.kind !== "cnode" || e.obj.bits === 0) continue;
+    const isRoot = bound.has(idKey(e.id));
+    const cn = nameOf(e.id);
+    const bits = e.obj.bits;
+    for (const [slot, s] of [...e.obj.slots.entries()].sort((a, b) => a[0] - b[0])) {
+      if (!going) break;
+      const c = s.cap;
+      const target = capObj(c);
+      if (target && (!entry(target) || skipped((entry(target) as ObjEntry).obj))) continue;
+      if (c.kind === "sched_control" || c.kind === "io_space_master" || c.kind === "null") continue;
+      const dest = (n: string): Record<string, string | number> =>
+        isRoot ? { dest: r.fresh(n) } : { dest_index: slot, dest_depth: bits };
+      if (c.kind === "frame" && c.mapping) {
+        const copy = mappingCopy.get(`${idKey(c.mapping.obj)}#${c.mapping.slot}`);
+        if (copy && !claimed.has(copy)) {
+          claimed.add(copy);
+          if (isRoot) continue; // the mapping's copy already sits in the root CNode
+          going = r.run(
+            { invoke: "seL4_CNode_Move", cap: cn, args: { ...dest(copy), src: copy } },
+            `seL4_CNode_Move(${cn}, slot ${slot}) <- ${copy}`,
+            s.pos,
+          );
+          continue;
+        }
+      }
+      const src = target ? nameOf(target) : (controlName[c.kind] ?? "");
+      if (!src) continue;
+      if (isRoot) {
+        // The root CNode holds the originals already: one cap per object is there; extra caps are minted.
+        const plain = !("badge" in c && c.badge) && !(c.kind === "cnode" && (c.guard || c.guardSize));
+        if (bound.has(target ? idKey(target) : "") && r.names.get(src) === slot) continue;
+        if (plain && !claimed.has(src)) {
+          claimed.add(src);
+          continue;
+        }
+      }
+      const rights = "rights" in c ? rightsLetters(c.rights, c.kind === "frame" ? RIGHT_R | RIGHT_W : ALL) : "RWGP";
+      const badge = "badge" in c ? c.badge : c.kind === "cnode" ? c.guard * 256 + c.guardSize * 8 : 0;
+      const move = c.kind === "irq_control";
+      going = r.run(
+        move
+          ? { invoke: "seL4_CNode_Move", cap: cn, args: { ...dest(src), src } }
+          : { invoke: "seL4_CNode_Mint", cap: cn, args: { ...dest(src), src, rights, badge } },
+        `${move ? "seL4_CNode_Move" : "seL4_CNode_Mint"}(${cn}, slot ${slot}) <- ${src}${move ? "" : ` rights ${rights || "none"} badge ${badge}`}`,
+        s.pos,
+      );
+    }
+  }
+  if (m.cdt.size > 0)
+    notes.push(
+      "cdt: the replay's derivation tree is what seL4 makes (originals from Retype, copies below them), not written step by step",
+    );
+
+  return { machine, bootOptions, state: r.state, steps: r.steps, refusal: r.refusal, notes };
+}
+
+/** The report of a refusal, for people: the step, the invocation, seL4's answer and the spec line. */
+export function refusalText(res: ImportResult, file = ""): string {
+  const f = res.refusal;
+  if (!f) return "";
+  const where = f.pos ? `${file ? `${file}:` : ""}line ${f.pos.line}, column ${f.pos.column}` : file || "the spec";
+  const verdict =
+    f.by === "seL4" ? "capDL accepts this; seL4 refuses it." : "capDL accepts this; capsim cannot replay it.";
+  return `step ${f.step}: ${f.what}\n  ${f.error}\n  from ${where}\n${verdict}`;
+}
