@@ -113,7 +113,8 @@ export function archBootOf(config: MachineConfig): ArchBoot {
 /** The object type libsel4 names `name` on this machine's architecture, aliases included; undefined if none. */
 export function objectTypeNamed(config: MachineConfig, name: string): AnyObjectTypeName | undefined {
   const arch = archOf(config);
-  if ((arch.objectTypes as readonly string[]).includes(name)) return arch.objectTypes.find((t) => t === name);
+  const own = arch.objectTypes.find((t) => t === name);
+  if (own !== undefined) return own;
   return Object.hasOwn(arch.objectTypeAliases, name) ? arch.objectTypeAliases[name] : undefined;
 }
 

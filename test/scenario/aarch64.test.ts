@@ -101,6 +101,13 @@ describe("scenario files on aarch64", () => {
     expect(usage("  - resolve: { vspace: InitThreadTCB, vaddr: 0 }\n").message).to.match(/TCB cap, not a VSpace/);
   });
 
+  it("switch loads the thread's VSpace with its ASID as the hardware ASID", () => {
+    const r = run("  - switch: { thread: InitThreadTCB }\n");
+    expect(held(r)).to.deep.equal([]);
+    const vs = r.machine.state.loadedVSpace;
+    expect(r.steps[0]!.outcome).to.deep.equal({ kind: "ok", values: { pd: vs?.pd, hwASID: 1 } });
+  });
+
   it("reads and writes fault with the ESR", () => {
     const r = run(
       "  - read: { vaddr: 0x40000000 }\n    expect: { fault: { kind: translation, level: 1, esr: 0x92000005, vaddr: 0x40000000 } }\n",
