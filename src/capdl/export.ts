@@ -112,7 +112,7 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
     throw new CapdlError(
       `capsim exports ARM32 states only (this state is ${s.config.arch})`,
       null,
-      "AArch64 export comes with AArch64 boot",
+      "capDL export covers ARM32 (arm11) states so far",
     );
   const notes: string[] = [];
   const sizes = s.config.sizes;

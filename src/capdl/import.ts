@@ -262,7 +262,7 @@ class Replay {
 export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
   if (m.arch === "aarch64")
     throw new ImportError(
-      "capsim cannot import an aarch64 spec yet: AArch64 import needs AArch64 boot, which capsim does not have",
+      "capsim cannot import an aarch64 spec yet: the replay's object placement and table mapping are written for ARM32's two levels",
       null,
       "the spec parses and checks (capsim export/print read it); import arm11 specs",
     );
@@ -271,6 +271,12 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
       `capsim imports arm11 specs only, not ${m.arch}`,
       null,
       "capsim models 32-bit ARM (arm11) and AArch64",
+    );
+  if (opts.boot !== undefined && "arch" in opts.boot && opts.boot.arch === "aarch64")
+    throw new ImportError(
+      "the spec is arm11 (32-bit ARM) but the boot options describe an aarch64 machine",
+      null,
+      "give --boot a scenario without `arch: aarch64`, or leave --boot out",
     );
   const bootOptions = opts.boot ?? bootOptionsFor(m);
   const machine = boot(bootOptions);

@@ -54,14 +54,14 @@ function longLine(text: string): number | undefined {
 const lineAt = (text: string, offset: number): number => text.slice(0, offset).split("\n").length;
 
 /**
- * Runs yaml with V8's default stack-trace depth. yaml recurses once per nesting level, so a
- * deeply nested file ends in a stack overflow that it reports as an error; a host that sets
- * `Error.stackTraceLimit = Infinity` (mocha does) makes V8 record every frame of every error on
- * the way, which turned a 6 KB file's 0.3 s into 23 s.
+ * Runs yaml with no stack traces on its errors. yaml makes an Error for every problem it meets
+ * and recurses once per nesting level, so an unclosed flow nested deep makes many errors, each
+ * on a deep stack; a host that sets `Error.stackTraceLimit = Infinity` (mocha does) made V8
+ * record every frame of each, and one 6 KB file took 20 s. Only the messages are used.
  */
-function withShortStackTraces<T>(f: () => T): T {
+function withoutStackTraces<T>(f: () => T): T {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = Math.min(limit, 10);
+  Error.stackTraceLimit = 0;
   try {
     return f();
   } finally {
@@ -80,7 +80,7 @@ function yamlProblem(e: unknown): string {
 /** The plain data of the document; an alias yaml cannot expand is a ScenarioError at the alias. */
 function toData(file: string, doc: Document.Parsed, lineCounter: LineCounter): unknown {
   try {
-    return withShortStackTraces(() => doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION }));
+    return withoutStackTraces(() => doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION }));
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     // yaml finds these only while building the data, so look for the alias it stopped at.
@@ -126,15 +126,17 @@ export function parseSource(file: string, text: string): SourceFile {
       `the line is longer than capsim reads (${MAX_LINE_CHARS} characters)`,
     );
   const lineCounter = new LineCounter();
-  let doc: Document.Parsed;
+  let doc: Document.Parsed | undefined;
+  let failure: unknown;
   try {
     // logLevel "error": yaml would print a process warning for a key that is a list or map; such a key is reported as an unknown key instead.
-    doc = withShortStackTraces(() =>
+    doc = withoutStackTraces(() =>
       parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: "error" }),
     );
   } catch (e) {
-    throw new ScenarioError(file, 1, 1, "", `not valid YAML: ${yamlProblem(e)}`);
+    failure = e;
   }
+  if (doc === undefined) throw new ScenarioError(file, 1, 1, "", `not valid YAML: ${yamlProblem(failure)}`);
   const first = doc.errors[0];
   if (first) {
     const pos = lineCounter.linePos(first.pos[0]);

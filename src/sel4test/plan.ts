@@ -157,9 +157,9 @@ function paddrNamesIn(v: unknown, out: Set<string>): void {
 }
 
 /** The names a step writes, not counting the expectation's paddrOf. */
-function mentioned(step: Step): string[] {
+function mentioned(step: Step, arch: Sel4testArch): string[] {
   if (isStep(step, "invoke")) {
-    const fn = libsel4Function(step.invoke);
+    const fn = libsel4Function(step.invoke, arch.name);
     const names = step.cap !== undefined ? [step.cap] : [];
     for (const [k, v] of Object.entries(step.args ?? {})) {
       if (typeof v === "string" && ((fn?.caps.includes(k) ?? false) || SLOT_KEYS.has(k))) names.push(v);
@@ -275,7 +275,7 @@ class Planner {
       } catch (e) {
         if (!(e instanceof Skip)) throw e;
         if (expectsSuccess(step.expect) && !(Object.keys(QUERY_REASONS) as string[]).some((k) => k in step))
-          for (const n of mentioned(step))
+          for (const n of mentioned(step, this.arch))
             if (!this.unavailable.has(n) && !Object.hasOwn(ENV_CAPS, n)) {
               this.bindings.delete(n);
               this.unavailable.set(n, `uses ${n}, which step ${i + 1} (not run) was to change`);
@@ -289,7 +289,7 @@ class Planner {
     for (const key of Object.keys(QUERY_REASONS) as (keyof typeof QUERY_REASONS)[])
       if (key in step) throw new Skip(QUERY_REASONS[key]);
     // Names first, so that a step naming an unusable cap gives that reason.
-    for (const n of mentioned(step)) if (this.unavailable.has(n)) throw new Skip(this.unavailable.get(n));
+    for (const n of mentioned(step, this.arch)) if (this.unavailable.has(n)) throw new Skip(this.unavailable.get(n));
     if (step.expect !== undefined && typeof step.expect === "object" && "fault" in step.expect)
       throw new Skip("it expects a fault, which would end the test process");
     if (isStep(step, "retype")) return this.retype(step);
@@ -301,7 +301,7 @@ class Planner {
   }
 
   private call(fn: string, service: string, params: ReadonlyMap<string, string>): CallPlan {
-    const f = libsel4Function(fn);
+    const f = libsel4Function(fn, this.arch.name);
     if (f === undefined) throw new Error(`unknown libsel4 function ${fn}`);
     const caps: Operand[] = [];
     for (const c of f.caps) {
@@ -403,7 +403,7 @@ class Planner {
   }
 
   private invoke(step: StepOf<"invoke">): Omit<RunStep, "kind" | keyof StepBase> {
-    const fn = libsel4Function(step.invoke);
+    const fn = libsel4Function(step.invoke, this.arch.name);
     if (fn === undefined) throw new Error(`unknown libsel4 function ${step.invoke}`);
     const capName = step.cap ?? "InitThreadCNode";
     const args = step.args ?? {};
