@@ -49,7 +49,8 @@ export function execute(args: ParsedArgs): number {
         names: report.names,
       }),
     );
-  else console.log(`After step ${at} of ${file}:\n${showText(state, root, report.names, { bits: opts.bits === true })}`);
+  else
+    console.log(`After step ${at} of ${file}:\n${showText(state, root, report.names, { bits: opts.bits === true })}`);
   return 0;
 }
 
