@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { loadScenarioText } from "../../src/scenario/load.ts";
+import { loadScenarioFile, loadScenarioText } from "../../src/scenario/load.ts";
 import { runScenario, type ScenarioReport } from "../../src/scenario/run.ts";
 import { rootCNodeOf } from "../../src/kernel/cspace.ts";
 import type { PhysAddr, VirtAddr } from "../../src/model/addresses.ts";
@@ -13,6 +13,7 @@ import {
   diffStates,
   orphanedTables,
   staleCaps,
+  tlbView,
   walkView,
   type BitField,
 } from "../../src/views/index.ts";
@@ -208,6 +209,17 @@ describe("teaching views", () => {
     expect(d.slots[0]?.after).to.match(/mapped ASID 1 at 0x10000000$/);
     expect(d.objects).to.deep.equal([]);
     expect(diffStates(r.states[3] as KernelState, r.states[3] as KernelState).slots).to.deep.equal([]);
+  });
+
+  it("list the TLB's lines with their ASIDs, none stale while seL4 flushes as it should", () => {
+    const r = runScenario(loadScenarioFile("examples/13-memory-and-faults.yaml"));
+    const s = r.states[7] as KernelState; // after the write through 0x40000010 and the read through 0x50000010
+    const lines = tlbView(s).filter((l) => !l.global);
+    expect(lines.map((l) => [l.vbase, l.size, l.rights, l.asid, l.stale])).to.deep.equal([
+      [0x40000000, "Section", "ReadWrite", 1, false],
+      [0x50000000, "Section", "ReadOnly", 1, false],
+    ]);
+    expect(lines[0]?.pbase).to.equal(lines[1]?.pbase);
   });
 
   it("give plain JSON-able data", () => {
