@@ -117,6 +117,16 @@ describe("teaching views", () => {
     // the fields tile the word: every bit belongs to exactly one field
     const covered = pte.fields.reduce((n, f) => n + (f.hi - f.lo + 1), 0);
     expect(covered).to.equal(32);
+    // a supersection's word is tiled too (its base is bits 31:24, extended base bits 23:20 and 8:5)
+    const sup = run(`
+  - retype: { type: seL4_ARM_SuperSectionObject, as: big }
+  - invoke: seL4_ARM_Page_Map
+    cap: big
+    args: { vspace: InitThreadVSpace, vaddr: 0x20000000, rights: RW, attr: default }
+`);
+    const supEntry = descriptorAt(last(sup), pdOf(sup, last(sup)), 0x200);
+    expect(supEntry.kind).to.equal("SuperSection");
+    expect(supEntry.fields.reduce((n, f) => n + (f.hi - f.lo + 1), 0)).to.equal(32);
     const pde = descriptorAt(s, pdOf(r, s), 0x100);
     expect(pde.kind).to.equal("Table");
     expect(field(pde.fields, "type")).to.include({ value: 1 });
