@@ -25,6 +25,9 @@ import type { NewObject } from "../kernel/create.ts";
 import * as a32 from "./aarch32/index.ts";
 import * as a64 from "./aarch64/index.ts";
 import type { VRegion } from "./aarch32/boot.ts";
+import type { ArchTeaching } from "../model/teaching.ts";
+import { AARCH32_TEACHING } from "./aarch32/teaching.ts";
+import { AARCH64_TEACHING } from "./aarch64/teaching.ts";
 
 /** Every decoded invocation of an architecture's caps (the trace format of a reply). */
 export type ArchInvocation = a32.Aarch32Invocation | a64.Aarch64Invocation;
@@ -122,6 +125,16 @@ export function objectTypeNamed(config: MachineConfig, name: string): AnyObjectT
 export function objectTypeNames(config: MachineConfig): readonly string[] {
   const arch = archOf(config);
   return [...arch.objectTypes, ...Object.keys(arch.objectTypeAliases)];
+}
+
+const TEACHING: Readonly<Record<ArchName, ArchTeaching>> = {
+  aarch32: AARCH32_TEACHING,
+  aarch64: AARCH64_TEACHING,
+};
+
+/** The architecture's part of the teaching views (src/views/): address split, walk, descriptor fields. */
+export function teachingOf(config: MachineConfig): ArchTeaching {
+  return TEACHING[config.arch];
 }
 
 /** The default configuration of each architecture. */

@@ -149,7 +149,7 @@ describe("the commands on an aarch64 scenario", () => {
     expect(text).to.match(/L0 slot 1 0x8000000000: page table/);
     expect(text).to.match(/L3 slot 0 0x8000000000: SmallPage @0x[0-9a-f]+ ReadWrite/);
     expect(text).to.not.match(/\[9\d\d\d\]/); // only the CNode's own 4096 slots
-    const dot = showDot(s);
+    const dot = showDot(s, { boot: r.machine.state, cnode, names: r.names });
     expect(dot).to.match(/PageTable \(level 3\)/);
     expect(dot).to.match(/label="0x8000000000"/);
   });

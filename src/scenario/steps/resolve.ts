@@ -1,5 +1,6 @@
 import { hex, type VirtAddr } from "../../model/addresses.ts";
 import { resolveIn } from "../../machine/access.ts";
+import { walkView } from "../../views/index.ts";
 import { checkedWord } from "./arguments.ts";
 import type { Outcome, StepHandler } from "./context.ts";
 
@@ -43,5 +44,6 @@ export const resolveStep: StepHandler<"resolve"> = (ctx, step) => {
     action: `resolve ${hex(v)} in ${vspace}`,
     outcome,
     effects: [],
+    walk: walkView(ctx.state, cap.paddr, v),
   };
 };
