@@ -19,6 +19,7 @@ const COMMANDS: Readonly<Record<CommandName, () => Promise<CommandModule>>> = {
   explain: () => import("./explain.ts"),
   show: () => import("./show.ts"),
   fuzz: () => import("./fuzz.ts"),
+  playground: () => import("./playground.ts"),
 };
 
 const isCommandName = (name: string): name is CommandName => Object.hasOwn(COMMAND_SPECS, name);

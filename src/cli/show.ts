@@ -5,7 +5,7 @@ import type { Cap } from "../model/caps.ts";
 import type { KernelState } from "../model/state.ts";
 import { getObjectOfType } from "../kernel/store.ts";
 import { listDirectory, listTable, type EntryRow } from "../arch/index.ts";
-import { loadScenarioFile } from "../scenario/load.ts";
+import { loadScenarioFile } from "../scenario/file.ts";
 import { runScenario } from "../scenario/run.ts";
 import { UsageError, validateFlags, type ParsedArgs } from "./flags.ts";
 import { SHOW } from "./specs.ts";

@@ -1,0 +1,365 @@
+import { hex, type PhysAddr } from "../model/addresses.ts";
+import type { KernelState } from "../model/state.ts";
+import { createEditor, type ScenarioEditor } from "./editor.ts";
+import {
+  completionWords,
+  openScenario,
+  positions,
+  stateAt,
+  stepAt,
+  stepFailed,
+  stepLabel,
+  type Ran,
+  type Session,
+} from "./session.ts";
+import { readFragment, shareFragment } from "./share.ts";
+import { directoriesOf, directorySegments, slotVaddr, tableExists, tableSegments, type Segment } from "./tables.ts";
+
+/*
+ * The page: one classic script (an IIFE bundle, so it runs from file://). Every view is a
+ * function of the current run and the timeline position; moving along the timeline only picks
+ * another of the run's immutable states and redraws. Nothing here edits the machine: the only
+ * way to change a state is a step of the scenario, which is an invocation.
+ */
+
+/** The example scenarios, put in by the build (scripts/playground.ts) from examples/*.yaml. */
+declare const CAPSIM_EXAMPLES: readonly { readonly file: string; readonly text: string }[];
+
+interface Selection {
+  readonly level: "PageDirectory" | "PageTable";
+  readonly table: PhysAddr;
+  readonly index: number;
+}
+
+interface App {
+  editor: ScenarioEditor;
+  /** the last run that succeeded: the views show it, even while the text has an error */
+  ran: Ran | undefined;
+  session: Session | undefined;
+  at: number;
+  pd: PhysAddr | undefined;
+  pt: PhysAddr | undefined;
+  selected: Selection | undefined;
+}
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const e = document.getElementById(id);
+  if (e === null) throw new Error(`the page has no #${id}`);
+  return e as T;
+};
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  e.append(...children);
+  return e;
+}
+
+const RUN_DELAY_MS = 250;
+
+function start(): void {
+  const examples = CAPSIM_EXAMPLES;
+  const shared = readFragment(location.hash);
+  const first =
+    shared?.text ?? examples[0]?.text ?? "name: empty\nsteps:\n  - resolve: { vspace: InitThreadVSpace, vaddr: 0 }\n";
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const app: App = {
+    editor: createEditor(
+      $("editor"),
+      first,
+      (text) => {
+        clearTimeout(timer);
+        timer = setTimeout(() => load(text, app.at), RUN_DELAY_MS);
+      },
+      () => completionWords(app.editor.text(), app.ran),
+    ),
+    ran: undefined,
+    session: undefined,
+    at: 0,
+    pd: undefined,
+    pt: undefined,
+    selected: undefined,
+  };
+
+  const select = $<HTMLSelectElement>("example");
+  select.append(el("option", { value: "" }, shared ? "(shared link)" : "(choose)"));
+  for (const ex of examples) select.append(el("option", { value: ex.file }, ex.file));
+  if (!shared && examples[0]) select.value = examples[0].file;
+  select.addEventListener("change", () => {
+    const ex = examples.find((e) => e.file === select.value);
+    if (ex === undefined) return;
+    clearTimeout(timer);
+    app.editor.setText(ex.text);
+    clearTimeout(timer);
+    load(ex.text, 0);
+  });
+
+  function load(text: string, at: number): void {
+    const session = openScenario(text);
+    app.session = session;
+    app.editor.showError(session.kind === "refused" ? session.error : undefined);
+    $("problem").textContent =
+      session.kind === "refused"
+        ? `line ${session.error.line}: ${session.error.problem}${app.ran ? "\nThe views show the last version that ran." : ""}`
+        : "";
+    if (session.kind === "ran") {
+      app.ran = session;
+      app.pt = undefined;
+      app.selected = undefined;
+      app.pd = undefined;
+      renderTimeline(app);
+      goTo(Math.min(at, positions(session) - 1));
+    }
+    $("status").textContent =
+      session.kind === "refused"
+        ? "error"
+        : `${session.report.steps.length} steps, ${session.report.passed ? "every expectation held" : "an expectation failed"}`;
+  }
+
+  function goTo(at: number): void {
+    const ran = app.ran;
+    if (ran === undefined) return;
+    app.at = Math.max(0, Math.min(at, positions(ran) - 1));
+    render(app);
+    const step = stepAt(ran, app.at);
+    if (step) app.editor.revealLine(step.line);
+  }
+
+  $("back").addEventListener("click", () => goTo(app.at - 1));
+  $("forward").addEventListener("click", () => goTo(app.at + 1));
+  $<HTMLInputElement>("position").addEventListener("input", (e) => goTo(Number((e.target as HTMLInputElement).value)));
+  $("steps").addEventListener("click", (e) => {
+    const li = (e.target as HTMLElement).closest("li");
+    if (li?.dataset.at !== undefined) goTo(Number(li.dataset.at));
+  });
+  document.addEventListener("keydown", (e) => {
+    if ((e.target as HTMLElement).closest(".cm-editor, input, select")) return;
+    if (e.key === "ArrowLeft") goTo(app.at - 1);
+    if (e.key === "ArrowRight") goTo(app.at + 1);
+  });
+  $("share").addEventListener("click", () => {
+    history.replaceState(null, "", shareFragment(app.editor.text(), app.at));
+    void navigator.clipboard?.writeText(location.href).catch(() => undefined);
+    $("status").textContent = "link in the address bar";
+  });
+  $<HTMLSelectElement>("directory").addEventListener("change", (e) => {
+    app.pd = Number((e.target as HTMLSelectElement).value) as PhysAddr;
+    app.pt = undefined;
+    app.selected = undefined;
+    render(app);
+  });
+  for (const grid of ["pd-grid", "pt-grid"])
+    $(grid).addEventListener("click", (e) => {
+      const seg = (e.target as HTMLElement).closest<HTMLElement>(".seg.entry");
+      if (!seg?.dataset.table) return;
+      const level = grid === "pd-grid" ? "PageDirectory" : "PageTable";
+      const table = Number(seg.dataset.table) as PhysAddr;
+      app.selected = { level, table, index: Number(seg.dataset.index) };
+      if (level === "PageDirectory" && seg.dataset.pt) app.pt = Number(seg.dataset.pt) as PhysAddr;
+      render(app);
+    });
+
+  load(first, shared?.step ?? 0);
+  const hooks = {
+    ready: true,
+    readyAt: performance.now(),
+    position: () => app.at,
+    positions: () => (app.ran ? positions(app.ran) : 0),
+    goTo,
+    text: () => app.editor.text(),
+    setText: (t: string) => app.editor.setText(t),
+    diagnostics: () => app.editor.diagnostics(),
+    loadExample: (file: string) => {
+      select.value = file;
+      select.dispatchEvent(new Event("change"));
+    },
+    shareURL: () => `${location.href.replace(/#.*$/, "")}${shareFragment(app.editor.text(), app.at)}`,
+  };
+  Object.assign(window, { __capsim: hooks });
+}
+
+function renderTimeline(app: App): void {
+  const ran = app.ran;
+  if (!ran) return;
+  const list = $("steps");
+  list.replaceChildren(
+    el("li", { "data-at": "0" }, "0. boot"),
+    ...ran.report.steps.map((s) =>
+      el("li", { "data-at": String(s.index), class: stepFailed(s) ? "failed" : "" }, stepLabel(s)),
+    ),
+  );
+  $<HTMLInputElement>("position").max = String(positions(ran) - 1);
+}
+
+function render(app: App): void {
+  const ran = app.ran;
+  if (!ran) return;
+  const state = stateAt(ran, app.at);
+  $<HTMLInputElement>("position").value = String(app.at);
+  $("where").textContent = `${app.at} / ${positions(ran) - 1}`;
+  for (const li of $("steps").children)
+    li.classList.toggle("current", (li as HTMLElement).dataset.at === String(app.at));
+  $("steps").children[app.at]?.scrollIntoView({ block: "nearest" });
+  renderNarration(app, ran);
+  renderGrids(app, ran, state);
+}
+
+function renderNarration(app: App, ran: Ran): void {
+  const box = $("narration");
+  const step = stepAt(ran, app.at);
+  const body: HTMLElement[] = [];
+  if (step === undefined)
+    body.push(el("p", {}, "Straight after boot: the root task's CSpace and VSpace as seL4 builds them."));
+  else {
+    const ok = step.outcome.kind === "ok";
+    body.push(
+      el(
+        "p",
+        { "data-testid": "result" },
+        `Step ${step.index} (line ${step.line}): ${step.action} -> `,
+        el("b", { class: ok ? "ok" : "bad" }, step.result),
+      ),
+    );
+    if (step.note) body.push(el("p", {}, `note: ${step.note}`));
+    if (step.why) body.push(el("p", {}, `why: ${step.why}`));
+    if (!ok && step.outcome.kind === "error")
+      body.push(el("p", {}, "A failed invocation changes nothing: the state is exactly as before."));
+    for (const e of step.effects)
+      body.push(el("p", { class: "mono" }, `effect: ${e.kind === "note" ? e.text : e.kind}`));
+    body.push(
+      el(
+        "p",
+        { class: step.held ? "ok" : "bad" },
+        step.held ? "As the scenario expected." : `The scenario expected ${step.expected ?? "something else"}.`,
+      ),
+    );
+  }
+  box.replaceChildren(el("h2", {}, "This step"), ...body);
+}
+
+/** The slots of a table that the step leading to this position changed. */
+function changedSlots(ran: Ran, at: number, table: PhysAddr): Set<number> {
+  if (at < 1) return new Set();
+  const before = stateAt(ran, at - 1).objects.get(table);
+  const after = stateAt(ran, at).objects.get(table);
+  if (
+    before === undefined ||
+    after === undefined ||
+    !(before.type === "PageDirectory" || before.type === "PageTable") ||
+    before.type !== after.type
+  )
+    return new Set();
+  return new Set(before.entries.changedKeys(after.entries));
+}
+
+function segmentElement(
+  seg: Segment,
+  level: "PageDirectory" | "PageTable",
+  table: PhysAddr,
+  base: number,
+  changed: ReadonlySet<number>,
+  selected: Selection | undefined,
+): HTMLElement {
+  if (seg.kind === "invalid") {
+    const slots = seg.first === seg.last ? `slot ${seg.first}` : `slots ${seg.first}-${seg.last}`;
+    const label = seg.kernel && level === "PageDirectory" ? " (kernel window)" : "";
+    return el("div", { class: `seg invalid${seg.kernel ? " kernel" : ""}` }, `${slots}: invalid${label}`);
+  }
+  const r = seg.row;
+  const slots = r.count > 1 ? `slots ${r.index}-${r.index + r.count - 1}` : `slot ${r.index}`;
+  const va = base + slotVaddr(level, r.index);
+  let hit = false;
+  for (let i = r.index; i < r.index + r.count; i++) hit ||= changed.has(i);
+  const isSelected = selected?.level === level && selected.table === table && selected.index === r.index;
+  const attrs: Record<string, string> = {
+    class: `seg entry${seg.kernel ? " kernel" : ""}${hit ? " changed" : ""}${isSelected ? " selected" : ""}`,
+    "data-table": String(table),
+    "data-index": String(r.index),
+    "data-testid": `${level === "PageDirectory" ? "pde" : "pte"}-${r.index}`,
+  };
+  if (r.entry.kind === "Table") attrs["data-pt"] = String(r.entry.paddr);
+  return el("div", attrs, `${slots} @${hex(va >>> 0)}: ${seg.words}`);
+}
+
+/** The kernel window's valid entries, folded into one shaded line that opens on a click. */
+function kernelFold(items: HTMLElement[], count: number): HTMLElement {
+  const d = el(
+    "details",
+    { class: "seg kernel" },
+    el("summary", {}, `kernel window (global mappings): ${count} valid entries`),
+  );
+  d.append(...items);
+  return d;
+}
+
+function renderGrids(app: App, ran: Ran, state: KernelState): void {
+  const choices = directoriesOf(state, ran.report.machine.initThread);
+  const picker = $<HTMLSelectElement>("directory");
+  if (app.pd === undefined || !choices.some((c) => c.paddr === app.pd)) app.pd = choices[0]?.paddr;
+  picker.replaceChildren(...choices.map((c) => el("option", { value: String(c.paddr) }, c.label)));
+  if (app.pd !== undefined) picker.value = String(app.pd);
+  const pdGrid = $("pd-grid");
+  if (app.pd === undefined) {
+    pdGrid.replaceChildren(el("em", {}, "no page directory"));
+    return;
+  }
+  const pd = app.pd;
+  const changed = changedSlots(ran, app.at, pd);
+  const user: HTMLElement[] = [];
+  const kernel: HTMLElement[] = [];
+  let kernelEntries = 0;
+  for (const seg of directorySegments(state, pd)) {
+    const e = segmentElement(seg, "PageDirectory", pd, 0, changed, app.selected);
+    if (seg.kernel && seg.kind === "entry") {
+      kernel.push(e);
+      kernelEntries++;
+    } else if (seg.kernel) kernel.push(e);
+    else user.push(e);
+  }
+  pdGrid.replaceChildren(...user, kernelFold(kernel, kernelEntries));
+
+  const ptGrid = $("pt-grid");
+  const pt = app.pt;
+  const pdIndex = app.selected?.level === "PageDirectory" ? app.selected.index : undefined;
+  if (pt === undefined || !tableExists(state, pt)) {
+    $("pt-title").textContent = "";
+    ptGrid.replaceChildren(el("em", {}, "click a page-table entry in the directory"));
+  } else {
+    const base = pdIndex !== undefined ? slotVaddr("PageDirectory", pdIndex) : 0;
+    $("pt-title").textContent = `@${hex(pt)}${pdIndex !== undefined ? ` (covers ${hex(base)})` : ""}`;
+    const ptChanged = changedSlots(ran, app.at, pt);
+    ptGrid.replaceChildren(
+      ...tableSegments(state, pt).map((s) => segmentElement(s, "PageTable", pt, base, ptChanged, app.selected)),
+    );
+  }
+  renderBits(app, state);
+}
+
+function renderBits(app: App, state: KernelState): void {
+  const box = $("bits");
+  const sel = app.selected;
+  const table = sel ? state.objects.get(sel.table) : undefined;
+  if (!sel || !table || (table.type !== "PageDirectory" && table.type !== "PageTable")) {
+    box.replaceChildren(el("h2", {}, "Descriptor bits"), el("em", {}, "click an entry"));
+    return;
+  }
+  const word = (table.entries.get(sel.index) ?? 0) >>> 0;
+  const cells: HTMLElement[] = [];
+  for (let b = 31; b >= 0; b--) cells.push(el("td", { title: `bit ${b}` }, String((word >>> b) & 1)));
+  box.replaceChildren(
+    el("h2", {}, "Descriptor bits"),
+    el(
+      "p",
+      { class: "mono", "data-testid": "word" },
+      `${sel.level} ${hex(sel.table)} slot ${sel.index}: word ${hex(word)}`,
+    ),
+    el("table", {}, el("tr", {}, ...cells)),
+  );
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();

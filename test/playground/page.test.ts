@@ -1,0 +1,178 @@
+import { expect } from "chai";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import { buildPlayground, exampleScenarios } from "../../scripts/playground.ts";
+import { loadScenarioText } from "../../src/scenario/load.ts";
+import { runScenario } from "../../src/scenario/run.ts";
+import { capAt } from "../../src/kernel/cspace.ts";
+import { hex } from "../../src/model/addresses.ts";
+import { launchChromium } from "./browser.ts";
+
+/**
+ * The playground in a real browser: Debian's Chromium, driven by playwright-core, loading the
+ * page from file:// as a user opens it. The page is built fresh into a temporary directory, so
+ * a stale dist/ is never what is tested. Screenshots go to the same directory.
+ */
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+interface Hooks {
+  ready: boolean;
+  position(): number;
+  positions(): number;
+  goTo(at: number): void;
+  text(): string;
+  setText(text: string): void;
+  diagnostics(): { line: number; message: string }[];
+  loadExample(file: string): void;
+}
+declare const window: { __capsim: Hooks };
+
+/** The physical address of the frame a scenario names, after its last step: from the library, to compare with the page. */
+function framePaddr(file: string, name: string): number {
+  const report = runScenario(loadScenarioText(file, readFileSync(join(ROOT, "examples", file), "utf8")));
+  const slot = report.names.get(name);
+  if (slot === undefined) throw new Error(`${file} declares no ${name}`);
+  const cap = capAt(report.states[report.states.length - 1]!, report.machine.initThread, slot);
+  if (!("paddr" in cap)) throw new Error(`${name} is not an object's cap`);
+  return cap.paddr;
+}
+
+describe("the playground page in Chromium (test/playground/)", function () {
+  this.timeout(120_000);
+  let browser: Browser;
+  let page: Page;
+  let url = "";
+  let shots = "";
+
+  before(async function () {
+    shots = mkdtempSync(join(tmpdir(), "capsim-playground-"));
+    url = pathToFileURL(await buildPlayground(shots)).href;
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on("pageerror", (e) => {
+      throw new Error(`the page threw: ${e.message}`);
+    });
+    await page.goto(url);
+    await page.waitForFunction(() => window.__capsim?.ready === true);
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  const where = () => page.getByTestId("where").textContent();
+  // Loading an example runs it at once (only typing waits for a pause).
+  const load = (file: string) => page.evaluate((f) => window.__capsim.loadExample(f), file);
+
+  it("loads every example, and each runs with every expectation held", async () => {
+    for (const ex of exampleScenarios()) {
+      await load(ex.file);
+      expect(await page.evaluate(() => window.__capsim.text())).to.equal(ex.text);
+      const steps = loadScenarioText(ex.file, ex.text).steps.length;
+      expect(await page.getByTestId("status").textContent(), ex.file).to.equal(
+        `${steps} steps, every expectation held`,
+      );
+      expect(await page.evaluate(() => window.__capsim.positions()), ex.file).to.equal(steps + 1);
+      expect(await page.getByTestId("problem").textContent(), ex.file).to.equal("");
+    }
+  });
+
+  it("steps forward and back with the buttons, and jumps from the step list", async () => {
+    await load("01-map-a-frame.yaml");
+    expect(await where()).to.equal("0 / 8");
+    await page.getByTestId("forward").click();
+    await page.getByTestId("forward").click();
+    expect(await where()).to.equal("2 / 8");
+    // step 2 is the map that fails for lack of a page table: marked failed, seL4's error named
+    const failed = page.locator("#steps li.failed");
+    expect(await failed.count()).to.equal(1);
+    expect(await failed.textContent()).to.match(/^2\. .*seL4_FailedLookup$/);
+    expect(await page.getByTestId("result").textContent()).to.contain("seL4_FailedLookup");
+    await page.getByTestId("back").click();
+    expect(await where()).to.equal("1 / 8");
+    await page.locator('#steps li[data-at="6"]').click();
+    expect(await where()).to.equal("6 / 8");
+    await page.keyboard.press("ArrowLeft");
+    expect(await where()).to.equal("5 / 8");
+  });
+
+  it("decodes the entries a mapping writes: 0x10000000 is directory slot 256, table slot 0", async () => {
+    await load("01-map-a-frame.yaml");
+    await page.evaluate(() => window.__capsim.goTo(5));
+    // 0x10000000 >> 20 = 256: the page table goes into directory slot 256
+    const pde = page.getByTestId("pde-256");
+    expect(await pde.textContent()).to.match(/^slot 256 @0x10000000: page table -> 0x[0-9a-f]+$/);
+    expect(await page.getByTestId("pte-0").count()).to.equal(0);
+    await page.evaluate(() => window.__capsim.goTo(6));
+    await pde.click();
+    const frame = framePaddr("01-map-a-frame.yaml", "frame");
+    // bits 19..12 of 0x10000000 are 0: table slot 0, a 4 KiB page, read-write as mapped
+    expect(await page.getByTestId("pte-0").textContent()).to.equal(
+      `slot 0 @0x10000000: 4K page -> ${hex(frame)}, RW, cacheable`,
+    );
+    expect(await page.locator("#pt-grid .seg.changed").count(), "step 6 wrote table slot 0").to.equal(1);
+    expect(await page.getByTestId("pd-grid").textContent()).to.contain("kernel window (global mappings)");
+    await page.screenshot({ path: join(shots, "01-step6.png"), fullPage: true });
+  });
+
+  it("shows a LargePage as one row of 16 slots and a Section in the directory itself", async () => {
+    await load("02-large-pages.yaml");
+    const last = await page.evaluate(() => window.__capsim.positions() - 1);
+    await page.evaluate((at) => window.__capsim.goTo(at), last);
+    const pd = (await page.getByTestId("pd-grid").textContent()) ?? "";
+    // 0x30000000 >> 20 = 768, mapped R with PageCacheable only
+    expect(pd).to.match(/slot 768 @0x30000000: 1M section -> 0x[0-9a-f]+, RO, cacheable(?!, XN)/);
+    // 0x41000000 >> 20 = 1040: a supersection fills 16 directory slots
+    expect(pd).to.match(/slots 1040-1055 @0x41000000: 16M supersection -> 0x[0-9a-f]+, RW/);
+    // the table at 0x20000000 (slot 512); 0x20010000's bits 19..12 are 16: a 64 KiB page fills table slots 16-31
+    await page.getByTestId("pde-512").click();
+    expect(await page.getByTestId("pt-grid").textContent()).to.match(
+      /slots 16-31 @0x20010000: 64K large page -> 0x[0-9a-f]+, RW/,
+    );
+  });
+
+  it("marks a mistake inline at its line, and clears the mark when it is fixed", async () => {
+    await load("01-map-a-frame.yaml");
+    const text = await page.evaluate(() => window.__capsim.text());
+    const lines = text.split("\n");
+    const at = lines.findIndex((l) => l.includes("retype: { type: seL4_ARM_PageTableObject"));
+    lines[at] = lines[at]!.replace("retype:", "retyp:");
+    await page.evaluate((t) => window.__capsim.setText(t), lines.join("\n"));
+    await page.waitForFunction(() => window.__capsim.diagnostics().length > 0, undefined, { polling: 100 });
+    const diagnostics = await page.evaluate(() => window.__capsim.diagnostics());
+    expect(diagnostics).to.have.length(1);
+    expect(diagnostics[0]!.line).to.equal(at + 1);
+    expect(diagnostics[0]!.message).to.contain('did you mean "retype"');
+    expect(await page.locator(".cm-lint-marker-error").count()).to.equal(1);
+    expect(await page.getByTestId("problem").textContent()).to.contain(`line ${at + 1}:`);
+    await page.screenshot({ path: join(shots, "error.png") });
+    // typing the missing letter back clears it
+    const line = page.locator(".cm-line", { hasText: "retyp: { type: seL4_ARM_PageTableObject" });
+    await line.click();
+    await page.keyboard.press("End");
+    const rest = lines[at]!.slice(lines[at]!.indexOf("retyp") + "retyp".length);
+    for (let i = 0; i < rest.length; i++) await page.keyboard.press("ArrowLeft");
+    await page.keyboard.type("e");
+    await page.waitForFunction(() => window.__capsim.diagnostics().length === 0, undefined, { polling: 100 });
+    expect(await page.getByTestId("problem").textContent()).to.equal("");
+  });
+
+  it("round-trips a share URL: the same scenario at the same step", async () => {
+    await load("04-two-mappings-need-two-caps.yaml");
+    await page.evaluate(() => window.__capsim.goTo(3));
+    await page.getByTestId("share").click();
+    const shared = page.url();
+    expect(shared).to.match(/#s=[A-Za-z0-9+\-$]+&step=3$/);
+    const text = await page.evaluate(() => window.__capsim.text());
+    const other = await browser.newPage();
+    await other.goto(shared);
+    await other.waitForFunction(() => window.__capsim?.ready === true);
+    expect(await other.evaluate(() => window.__capsim.text())).to.equal(text);
+    expect(await other.evaluate(() => window.__capsim.position())).to.equal(3);
+    await other.close();
+  });
+});
