@@ -13,6 +13,7 @@ import {
   type Session,
 } from "./session.ts";
 import { readFragment, shareFragment } from "./share.ts";
+import { ANSWER_CHOICES, answerOf, predictionHolds, translationProblem } from "./exercise.ts";
 import { directoriesOf, directorySegments, slotVaddr, tableExists, tableSegments, type Segment } from "./tables.ts";
 
 /*
@@ -40,6 +41,12 @@ interface App {
   pd: PhysAddr | undefined;
   pt: PhysAddr | undefined;
   selected: Selection | undefined;
+  /** exercise mode: a step's result stays hidden until the learner predicts it or opens its solution */
+  exercise: boolean;
+  /** the steps (1-based) whose result the learner has seen in exercise mode */
+  revealed: Set<number>;
+  /** what the last prediction got, shown until the timeline moves */
+  verdict: string | undefined;
 }
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -67,6 +74,7 @@ function start(): void {
   const first =
     shared?.text ?? examples[0]?.text ?? "name: empty\nsteps:\n  - resolve: { vspace: InitThreadVSpace, vaddr: 0 }\n";
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let ranText = "";
   const app: App = {
     editor: createEditor(
       $("editor"),
@@ -83,7 +91,12 @@ function start(): void {
     pd: undefined,
     pt: undefined,
     selected: undefined,
+    exercise: shared?.exercise ?? false,
+    revealed: new Set(),
+    verdict: undefined,
   };
+  $<HTMLInputElement>("exercise").checked = app.exercise;
+  $("answers").replaceChildren(...ANSWER_CHOICES.map((a) => el("option", { value: a })));
 
   const select = $<HTMLSelectElement>("example");
   select.append(el("option", { value: "" }, shared ? "(shared link)" : "(choose)"));
@@ -107,6 +120,8 @@ function start(): void {
         ? `line ${session.error.line}: ${session.error.problem}${app.ran ? "\nThe views show the last version that ran." : ""}`
         : "";
     if (session.kind === "ran") {
+      if (ranText !== text) app.revealed = new Set();
+      ranText = text;
       app.ran = session;
       app.pt = undefined;
       app.selected = undefined;
@@ -123,7 +138,8 @@ function start(): void {
   function goTo(at: number): void {
     const ran = app.ran;
     if (ran === undefined) return;
-    app.at = Math.max(0, Math.min(at, positions(ran) - 1));
+    app.at = Math.max(0, Math.min(at, positions(ran) - 1, app.exercise ? firstHidden(app, ran) - 1 : Infinity));
+    app.verdict = undefined;
     render(app);
     const step = stepAt(ran, app.at);
     if (step) app.editor.revealLine(step.line);
@@ -141,8 +157,55 @@ function start(): void {
     if (e.key === "ArrowLeft") goTo(app.at - 1);
     if (e.key === "ArrowRight") goTo(app.at + 1);
   });
+  $<HTMLInputElement>("exercise").addEventListener("change", (e) => {
+    app.exercise = (e.target as HTMLInputElement).checked;
+    if (app.ran) renderTimeline(app);
+    goTo(app.at);
+  });
+  $("problem-new").addEventListener("click", () => {
+    const seedBox = $<HTMLInputElement>("seed");
+    const seed = seedBox.value === "" ? Math.floor(Math.random() * 1e6) : Number(seedBox.value);
+    seedBox.value = String(seed);
+    const text = translationProblem(seed);
+    clearTimeout(timer);
+    app.editor.setText(text);
+    clearTimeout(timer);
+    app.exercise = true;
+    $<HTMLInputElement>("exercise").checked = true;
+    select.value = "";
+    load(text, 0);
+  });
+  $("predict").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const ran = app.ran;
+    const step = ran ? stepAt(ran, app.at + 1) : undefined;
+    if (!ran || !step) return;
+    const guess = $<HTMLInputElement>("guess").value;
+    const answer = answerOf(step);
+    app.revealed.add(step.index);
+    renderTimeline(app);
+    goTo(app.at + 1);
+    app.verdict = predictionHolds(guess, answer)
+      ? `Right: step ${step.index} answered ${answer}.`
+      : `Not quite: you said ${guess.trim() || "nothing"}, step ${step.index} answered ${answer}.`;
+    renderPredict(app, ran);
+  });
+  $("predict").addEventListener(
+    "toggle",
+    (e) => {
+      const ran = app.ran;
+      const step = ran ? stepAt(ran, app.at + 1) : undefined;
+      if (ran && step && (e.target as HTMLDetailsElement).open) {
+        app.revealed.add(step.index);
+        app.verdict = `Solution: step ${step.index} answers ${answerOf(step)}.`;
+        renderTimeline(app);
+        render(app);
+      }
+    },
+    true,
+  );
   $("share").addEventListener("click", () => {
-    history.replaceState(null, "", shareFragment(app.editor.text(), app.at));
+    history.replaceState(null, "", shareFragment(app.editor.text(), app.at, app.exercise));
     void navigator.clipboard?.writeText(location.href).catch(() => undefined);
     $("status").textContent = "link in the address bar";
   });
@@ -177,7 +240,8 @@ function start(): void {
       select.value = file;
       select.dispatchEvent(new Event("change"));
     },
-    shareURL: () => `${location.href.replace(/#.*$/, "")}${shareFragment(app.editor.text(), app.at)}`,
+    shareURL: () => `${location.href.replace(/#.*$/, "")}${shareFragment(app.editor.text(), app.at, app.exercise)}`,
+    answers: () => (app.ran ? app.ran.report.steps.map(answerOf) : []),
   };
   Object.assign(window, { __capsim: hooks });
 }
@@ -189,7 +253,9 @@ function renderTimeline(app: App): void {
   list.replaceChildren(
     el("li", { "data-at": "0" }, "0. boot"),
     ...ran.report.steps.map((s) =>
-      el("li", { "data-at": String(s.index), class: stepFailed(s) ? "failed" : "" }, stepLabel(s)),
+      hidden(app, s.index)
+        ? el("li", { "data-at": String(s.index), class: "hidden" }, `${s.index}. ${s.action}: ?`)
+        : el("li", { "data-at": String(s.index), class: stepFailed(s) ? "failed" : "" }, stepLabel(s)),
     ),
   );
   $<HTMLInputElement>("position").max = String(positions(ran) - 1);
@@ -204,8 +270,68 @@ function render(app: App): void {
   for (const li of $("steps").children)
     li.classList.toggle("current", (li as HTMLElement).dataset.at === String(app.at));
   $("steps").children[app.at]?.scrollIntoView({ block: "nearest" });
+  renderPredict(app, ran);
   renderNarration(app, ran);
   renderGrids(app, ran, state);
+}
+
+/** Whether a step's result is hidden from the learner now. */
+const hidden = (app: App, index: number): boolean => app.exercise && !app.revealed.has(index);
+
+/** The first step whose result is hidden (one past the last step when none is): the timeline stops before it. */
+function firstHidden(app: App, ran: Ran): number {
+  for (const s of ran.report.steps) if (hidden(app, s.index)) return s.index;
+  return positions(ran);
+}
+
+/** The exercise box: predict the next step's result, or open its solution. */
+function renderPredict(app: App, ran: Ran): void {
+  const box = $("predict");
+  box.hidden = !app.exercise;
+  if (!app.exercise) return;
+  const next = stepAt(ran, app.at + 1);
+  const verdict = app.verdict
+    ? [
+        el(
+          "p",
+          {
+            class: app.verdict.startsWith("Right") ? "ok" : app.verdict.startsWith("Not") ? "bad" : "",
+            "data-testid": "verdict",
+          },
+          app.verdict,
+        ),
+      ]
+    : [];
+  if (next === undefined || !hidden(app, next.index)) {
+    box.replaceChildren(
+      el("h2", {}, "Exercise"),
+      ...verdict,
+      el("p", {}, next ? "Step forward to the next step." : "Every step is done."),
+    );
+    return;
+  }
+  box.replaceChildren(
+    el("h2", {}, "Exercise"),
+    ...verdict,
+    el(
+      "p",
+      {},
+      `Step ${next.index} (line ${next.line}): ${next.action}. What will happen? seL4's answer (ok or the error's name), for a resolve the physical address or "not mapped", for a memory access "VM fault".`,
+    ),
+    el(
+      "form",
+      { "data-testid": "predict-form" },
+      el("input", { id: "guess", list: "answers", "data-testid": "guess", autocomplete: "off", size: "28" }),
+      " ",
+      el("button", { type: "submit", "data-testid": "check" }, "Check"),
+    ),
+    el(
+      "details",
+      { class: "solution", "data-testid": "solution" },
+      el("summary", {}, "Solution"),
+      el("p", { class: "mono" }, answerOf(next)),
+    ),
+  );
 }
 
 function renderNarration(app: App, ran: Ran): void {

@@ -28,6 +28,7 @@ interface Hooks {
   setText(text: string): void;
   diagnostics(): { line: number; message: string }[];
   loadExample(file: string): void;
+  answers(): string[];
 }
 declare const window: { __capsim: Hooks };
 
@@ -174,5 +175,42 @@ describe("the playground page in Chromium (test/playground/)", function () {
     expect(await other.evaluate(() => window.__capsim.text())).to.equal(text);
     expect(await other.evaluate(() => window.__capsim.position())).to.equal(3);
     await other.close();
+  });
+
+  it("exercise mode hides each result until the learner predicts it, and checks the prediction", async () => {
+    await page.getByTestId("seed").fill("42");
+    await page.getByTestId("problem-new").click();
+    expect(await page.getByTestId("exercise").isChecked()).to.equal(true);
+    const answers = await page.evaluate(() => window.__capsim.answers());
+    const total = answers.length;
+    expect(await where()).to.equal(`0 / ${total}`);
+    expect(await page.locator("#steps li.hidden").count()).to.equal(total);
+    // the timeline stops before a step whose result is hidden
+    await page.getByTestId("forward").click();
+    expect(await where()).to.equal(`0 / ${total}`);
+    // a wrong prediction still moves on, and says what seL4 answered
+    await page.getByTestId("guess").fill("seL4_AlignmentError");
+    await page.getByTestId("check").click();
+    expect(await where()).to.equal(`1 / ${total}`);
+    expect(await page.getByTestId("verdict").textContent()).to.equal(
+      "Not quite: you said seL4_AlignmentError, step 1 answered ok.",
+    );
+    // the solution toggle reveals without a prediction
+    await page.locator('[data-testid="solution"] summary').click();
+    expect(await page.getByTestId("verdict").textContent()).to.equal(`Solution: step 2 answers ${answers[1]}.`);
+    await page.getByTestId("forward").click();
+    expect(await where()).to.equal(`2 / ${total}`);
+    // the resolves: every address inside a mapped frame or not mapped, each predicted right
+    for (let at = 2; at < total; at++) {
+      await page.getByTestId("guess").fill(answers[at]!);
+      await page.getByTestId("check").click();
+      expect(await page.getByTestId("verdict").textContent()).to.match(/^Right: /);
+    }
+    expect(await where()).to.equal(`${total} / ${total}`);
+    const resolves = answers.slice(-5);
+    expect(resolves.filter((a) => a === "not mapped")).to.have.length(2);
+    expect(resolves.filter((a) => /^0x[0-9a-f]+$/.test(a))).to.have.length(3);
+    await page.screenshot({ path: join(shots, "exercise.png"), fullPage: true });
+    await page.getByTestId("exercise").uncheck();
   });
 });
