@@ -2,6 +2,7 @@ import { hex } from "../model/addresses.ts";
 import { ERROR_CODES } from "../model/errors.ts";
 import type { StepReport } from "../scenario/run.ts";
 import { parseNumberText } from "../scenario/schema.ts";
+import { rng } from "../model/random.ts";
 
 /*
  * Exercise mode: the learner predicts what a step will do before the page shows it. The answer
@@ -49,18 +50,6 @@ export function predictionHolds(prediction: string, answer: string): boolean {
   return pn !== undefined && an !== undefined && pn === an;
 }
 
-/** A small deterministic generator (mulberry32): the same seed gives the same problem on every machine. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 const hex8 = (n: number) => `0x${(n >>> 0).toString(16)}`;
 
 /**
@@ -69,7 +58,7 @@ const hex8 = (n: number) => `0x${(n >>> 0).toString(16)}`;
  * megabyte with no table. In exercise mode each resolve's answer stays hidden until predicted.
  */
 export function translationProblem(seed: number): string {
-  const next = generator(seed);
+  const next = rng(seed);
   const pick = (n: number) => Math.floor(next() * n);
   // a user megabyte well below the kernel window and the initial thread's image
   const mb = 0x100 + pick(0x600);
