@@ -24,6 +24,9 @@ import type { MutableState } from "../model/transition.ts";
 import type { NewObject } from "../kernel/create.ts";
 import * as a32 from "./aarch32/index.ts";
 import * as a64 from "./aarch64/index.ts";
+import type { ArchTeaching } from "../model/teaching.ts";
+import { AARCH32_TEACHING } from "./aarch32/teaching.ts";
+import { AARCH64_TEACHING } from "./aarch64/teaching.ts";
 
 /** Every decoded invocation of an architecture's caps (the trace format of a reply). */
 export type ArchInvocation = a32.Aarch32Invocation | a64.Aarch64Invocation;
@@ -70,6 +73,16 @@ const ARCHES: Readonly<Record<ArchName, Arch>> = {
 /** The architecture a machine runs: the record of `config.arch`. */
 export function archOf(config: MachineConfig): Arch {
   return ARCHES[config.arch];
+}
+
+const TEACHING: Readonly<Record<ArchName, ArchTeaching>> = {
+  aarch32: AARCH32_TEACHING,
+  aarch64: AARCH64_TEACHING,
+};
+
+/** The architecture's part of the teaching views (src/views/): address split, walk, descriptor fields. */
+export function teachingOf(config: MachineConfig): ArchTeaching {
+  return TEACHING[config.arch];
 }
 
 /** The default configuration of each architecture. */

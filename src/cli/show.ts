@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { hex, type PhysAddr } from "../model/addresses.ts";
 import { rootCNodeOf, slotAddress } from "../kernel/cspace.ts";
-import type { Cap } from "../model/caps.ts";
+import { capText } from "../views/index.ts";
 import type { KernelState } from "../model/state.ts";
 import { getObjectOfType } from "../kernel/store.ts";
 import { listDirectory, listTable, type EntryRow } from "../arch/index.ts";
@@ -31,31 +31,6 @@ export function execute(args: ParsedArgs): number {
   if (opts.format === "dot") console.log(showDot(state));
   else console.log(`After step ${at} of ${file}:\n${showText(state, root, report.names)}`);
   return 0;
-}
-
-/** One line describing a cap, for people. */
-export function capText(c: Cap): string {
-  switch (c.type) {
-    case "Frame":
-      return `Frame ${c.size} @${hex(c.paddr)} ${c.vmRights.replace(/^VM/, "")}${c.mapping ? ` mapped ASID ${c.mapping.asid} at ${hex(c.mapping.vaddr)}` : " unmapped"}`;
-    case "PageTable":
-      return `PageTable @${hex(c.paddr)}${c.mapping ? ` mapped ASID ${c.mapping.asid} at ${hex(c.mapping.vaddr)}` : " unmapped"}`;
-    case "PageDirectory":
-      return `PageDirectory @${hex(c.paddr)}${c.mappedASID !== null ? ` ASID ${c.mappedASID}` : " no ASID"}`;
-    case "Untyped":
-      return `Untyped @${hex(c.paddr)} 2^${c.sizeBits}${c.isDevice ? " device" : ""} free from +${hex(c.freeIndex)}`;
-    case "ASIDPool":
-      return `ASIDPool @${hex(c.paddr)} ASIDs from ${c.asidBase}`;
-    case "CNode":
-      return `CNode @${hex(c.paddr)} radix ${c.radixBits} guard ${c.guard}/${c.guardSize}`;
-    case "Null":
-    case "ASIDControl":
-    case "IRQControl":
-    case "Domain":
-      return c.type;
-    default:
-      return `${c.type} @${hex(c.paddr)}`;
-  }
 }
 
 /** One line describing a table row, for people. */

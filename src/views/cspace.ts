@@ -1,0 +1,149 @@
+import { hex, type PhysAddr } from "../model/addresses.ts";
+import type { Cap } from "../model/caps.ts";
+import { TCB_SLOTS } from "../model/constants.ts";
+import type { KernelState, SlotAddr } from "../model/state.ts";
+import { slotAddress } from "../kernel/cspace.ts";
+import { childrenOf } from "../kernel/cdt.ts";
+import { staleMapping } from "./vspace.ts";
+
+/**
+ * The CSpace views: a CNode's slots (only the 2^radix it has), nested CNodes, where a slot lives,
+ * and the capability derivation tree. Plain JSON-able data.
+ */
+
+/** One line describing a cap, for people. */
+export function capText(c: Cap): string {
+  switch (c.type) {
+    case "Frame":
+      return `Frame ${c.size} @${hex(c.paddr)} ${c.vmRights.replace(/^VM/, "")}${c.mapping ? ` mapped ASID ${c.mapping.asid} at ${hex(c.mapping.vaddr)}` : " unmapped"}`;
+    case "PageTable":
+      return `PageTable @${hex(c.paddr)}${c.mapping ? ` mapped ASID ${c.mapping.asid} at ${hex(c.mapping.vaddr)}` : " unmapped"}`;
+    case "PageDirectory":
+    case "VSpace":
+      return `${c.type} @${hex(c.paddr)}${c.mappedASID !== null ? ` ASID ${c.mappedASID}` : " no ASID"}`;
+    case "Untyped":
+      return `Untyped @${hex(c.paddr)} 2^${c.sizeBits}${c.isDevice ? " device" : ""} free from +${hex(c.freeIndex)}`;
+    case "ASIDPool":
+      return `ASIDPool @${hex(c.paddr)} ASIDs from ${c.asidBase}`;
+    case "CNode":
+      return `CNode @${hex(c.paddr)} radix ${c.radixBits} guard ${c.guard}/${c.guardSize}`;
+    case "Null":
+    case "ASIDControl":
+    case "IRQControl":
+    case "Domain":
+      return c.type;
+    default:
+      return `${c.type} @${hex(c.paddr)}`;
+  }
+}
+
+/** Where a slot lives: slot `index` of the CNode at `container`, or one of a TCB's own slots. */
+export interface SlotPlace {
+  readonly container: PhysAddr;
+  readonly kind: "CNode" | "TCB";
+  readonly index: number;
+  /** a TCB slot's seL4 name (tcbCTable, tcbVTable, ...) */
+  readonly name?: string;
+}
+
+const TCB_SLOT_NAMES = Object.entries(TCB_SLOTS);
+
+/** The CNode or TCB a slot address belongs to, or undefined when none holds it. */
+export function placeOfSlot(s: KernelState, slot: SlotAddr): SlotPlace | undefined {
+  const below = s.objects.floor(slot);
+  if (below === undefined) return undefined;
+  const [paddr, o] = below;
+  const index = (slot - paddr) / 16;
+  if (o.type === "CNode" && index < 2 ** o.radixBits) return { container: paddr, kind: "CNode", index };
+  if (o.type === "TCB") {
+    const name = TCB_SLOT_NAMES.find(([, i]) => i === index)?.[0];
+    if (name !== undefined) return { container: paddr, kind: "TCB", index, name };
+  }
+  return undefined;
+}
+
+/** One used slot of a CNode. */
+export interface SlotView {
+  readonly index: number;
+  readonly slot: SlotAddr;
+  /** the scenario's name for it, when the caller gave names */
+  readonly name?: string;
+  readonly cap: Cap;
+  readonly text: string;
+  /** seL4's MDB revocable bit: made by Retype or boot, not a copy */
+  readonly original: boolean;
+  /** the slot of the cap it was derived from */
+  readonly parent: SlotAddr | null;
+  readonly children: readonly SlotAddr[];
+  /** why the cap's mapping record no longer matches the tables, when it does not */
+  readonly stale?: string;
+  /** the CNode this cap names, expanded (each CNode once) */
+  readonly cnode?: CNodeView;
+}
+
+/** A CNode: how many slots it has and the ones in use. */
+export interface CNodeView {
+  readonly paddr: PhysAddr;
+  readonly radixBits: number;
+  readonly slotCount: number;
+  readonly used: readonly SlotView[];
+}
+
+/**
+ * The CNode at `cnode` with its used slots, in index order, and the CNodes its caps name, each
+ * expanded once. Only the CNode's 2^radix slots are listed, never the slots of an object that
+ * happens to lie after it. `names` maps a name to a slot index of this (the root) CNode.
+ */
+export function cnodeView(s: KernelState, cnode: PhysAddr, names: ReadonlyMap<string, number> = new Map()): CNodeView {
+  return expand(s, cnode, names, new Set());
+}
+
+function expand(s: KernelState, cnode: PhysAddr, names: ReadonlyMap<string, number>, seen: Set<PhysAddr>): CNodeView {
+  seen.add(cnode);
+  const o = s.objects.get(cnode);
+  const radixBits = o?.type === "CNode" ? o.radixBits : 0;
+  const byIndex = new Map<number, string>();
+  for (const [n, i] of names) if (!byIndex.has(i)) byIndex.set(i, n);
+  const used: SlotView[] = [];
+  if (o?.type === "CNode")
+    for (const [slot, cte] of s.ctes.range(cnode, slotAddress(cnode, 2 ** radixBits))) {
+      const index = (slot - cnode) / 16;
+      const stale = staleMapping(s, cte.cap);
+      const name = byIndex.get(index);
+      const nested =
+        cte.cap.type === "CNode" && !seen.has(cte.cap.paddr) ? expand(s, cte.cap.paddr, new Map(), seen) : undefined;
+      used.push({
+        index,
+        slot,
+        ...(name !== undefined ? { name } : {}),
+        cap: cte.cap,
+        text: capText(cte.cap),
+        original: cte.original,
+        parent: cte.parent,
+        children: childrenOf(s, slot),
+        ...(stale !== undefined ? { stale } : {}),
+        ...(nested !== undefined ? { cnode: nested } : {}),
+      });
+    }
+  return { paddr: cnode, radixBits, slotCount: 2 ** radixBits, used };
+}
+
+/** A node of the derivation tree: a cap, where it lives and what was derived from it. */
+export interface CDTNode {
+  readonly slot: SlotAddr;
+  readonly place?: SlotPlace;
+  readonly text: string;
+  readonly children: readonly CDTNode[];
+}
+
+/** The derivation subtree under `slot`: what revoking it would delete, with the cap itself at the root. */
+export function cdtView(s: KernelState, slot: SlotAddr): CDTNode {
+  const cte = s.ctes.get(slot);
+  const place = placeOfSlot(s, slot);
+  return {
+    slot,
+    ...(place !== undefined ? { place } : {}),
+    text: cte !== undefined ? capText(cte.cap) : "empty",
+    children: childrenOf(s, slot).map((c) => cdtView(s, c)),
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * The teaching views: pure functions from a state (and a step's result) to plain JSON-able data,
+ * shared by the CLI (`explain`, `show`) and the web page. The architecture's part (address
+ * split, walk, descriptor fields, which caps are stale) comes through `teachingOf` in
+ * arch/index.ts.
+ */
+export {
+  addressSplit,
+  walkView,
+  reachableTables,
+  orphanedTables,
+  staleCaps,
+  staleMapping,
+  descriptorAt,
+} from "./vspace.ts";
+export type { AddressSplit, WalkWithSplit, TableNode, OrphanedTable, StaleCap } from "./vspace.ts";
+export { capText, cnodeView, cdtView, placeOfSlot } from "./cspace.ts";
+export type { SlotPlace, SlotView, CNodeView, CDTNode } from "./cspace.ts";
+export { asidTableView, tlbView } from "./asid.ts";
+export type { ASIDPoolView, TLBLineView } from "./asid.ts";
+export { diffStates } from "./diff.ts";
+export type { StateDiff, SlotChange, ObjectChange, EntryChange, ASIDChange } from "./diff.ts";
+export type {
+  AddressForm,
+  BitField,
+  DescriptorView,
+  WalkEntry,
+  WalkEnd,
+  WalkView,
+  EntryLink,
+} from "../model/teaching.ts";

@@ -1,0 +1,225 @@
+import { expect } from "chai";
+import { loadScenarioText } from "../../src/scenario/load.ts";
+import { runScenario, type ScenarioReport } from "../../src/scenario/run.ts";
+import { rootCNodeOf } from "../../src/kernel/cspace.ts";
+import type { PhysAddr, VirtAddr } from "../../src/model/addresses.ts";
+import { emptyKernelState, type KernelState } from "../../src/model/state.ts";
+import { DEFAULT_CONFIGS } from "../../src/arch/index.ts";
+import {
+  addressSplit,
+  asidTableView,
+  cnodeView,
+  descriptorAt,
+  diffStates,
+  orphanedTables,
+  staleCaps,
+  walkView,
+  type BitField,
+} from "../../src/views/index.ts";
+
+const run = (steps: string): ScenarioReport => runScenario(loadScenarioText("t.yaml", `name: t\nsteps:\n${steps}`));
+
+const MAP_ONE = `
+  - retype: { type: seL4_ARM_SmallPageObject, as: frame }
+  - retype: { type: seL4_ARM_PageTableObject, as: pt }
+  - invoke: seL4_ARM_PageTable_Map
+    cap: pt
+    args: { vspace: InitThreadVSpace, vaddr: 0x10000000, attr: default }
+  - invoke: seL4_ARM_Page_Map
+    cap: frame
+    args: { vspace: InitThreadVSpace, vaddr: 0x10000000, rights: RW, attr: default }
+`;
+
+function pdOf(r: ScenarioReport, s: KernelState, name = "InitThreadVSpace"): PhysAddr {
+  const root = rootCNodeOf(s, r.machine.initThread) as PhysAddr;
+  const cte = s.ctes.get((root + 16 * (r.names.get(name) as number)) as never);
+  if (cte === undefined || !("paddr" in cte.cap)) throw new Error(`no cap ${name}`);
+  return cte.cap.paddr;
+}
+const paddrOf = (r: ScenarioReport, s: KernelState, name: string) => pdOf(r, s, name);
+const field = (fields: readonly BitField[], name: string) => fields.find((f) => f.name === name);
+const last = (r: ScenarioReport) => r.states[r.states.length - 1] as KernelState;
+
+describe("teaching views", () => {
+  it("split an ARM32 address into PD index, PT index and offset, and into the section forms", () => {
+    const r = run(MAP_ONE);
+    const v = 0x10234567 as VirtAddr;
+    const split = addressSplit(last(r), v);
+    const byForm = new Map(split.forms.map((f) => [f.form, f.fields.map((x) => [x.name, x.value])]));
+    // ARMv7 short descriptors: PD index = va[31:20], PT index = va[19:12], offset = the page's low bits
+    expect(byForm.get("SmallPage")).to.deep.equal([
+      ["PD index", 0x102],
+      ["PT index", 0x34],
+      ["offset", 0x567],
+    ]);
+    expect(byForm.get("Section")).to.deep.equal([
+      ["PD index", 0x102],
+      ["offset", 0x34567],
+    ]);
+    expect(byForm.get("SuperSection")).to.deep.equal([
+      ["PD index", 0x102],
+      ["offset", 0x234567],
+    ]);
+    expect(byForm.get("LargePage")?.[2]).to.deep.equal(["offset", 0x4567]);
+  });
+
+  it("split an AArch64 address into its four level indices", () => {
+    const s = emptyKernelState(DEFAULT_CONFIGS.aarch64);
+    // 4 KiB granule: L0 = va[47:39], L1 = va[38:30], L2 = va[29:21], L3 = va[20:12]
+    const v = 3 * 2 ** 39 + 5 * 2 ** 30 + 7 * 2 ** 21 + 9 * 2 ** 12 + 0xabc;
+    const forms = addressSplit(s, v as VirtAddr).forms;
+    expect(forms.map((f) => f.form)).to.deep.equal(["SmallPage", "LargePage", "HugePage"]);
+    expect(forms[0]?.fields.map((f) => f.value)).to.deep.equal([3, 5, 7, 9, 0xabc]);
+    expect(forms[2]?.fields.map((f) => f.value)).to.deep.equal([3, 5, 7 * 2 ** 21 + 9 * 2 ** 12 + 0xabc]);
+  });
+
+  it("walk entry by entry to the translation, or to the fault and its level", () => {
+    const r = run(MAP_ONE);
+    const s = last(r);
+    const pd = pdOf(r, s);
+    const w = walkView(s, pd, 0x10000123 as VirtAddr);
+    expect(w.entries.map((e) => [e.structure, e.index, e.descriptor.kind])).to.deep.equal([
+      ["PageDirectory", 0x100, "Table"],
+      ["PageTable", 0, "SmallPage"],
+    ]);
+    expect(w.entries[0]?.slot).to.equal(pd + 0x100 * 4);
+    expect(w.end).to.include({ kind: "translation", paddr: paddrOf(r, s, "frame") + 0x123, size: "SmallPage" });
+    expect(w.split.form).to.equal("SmallPage");
+
+    const before = r.states[2] as KernelState; // the page table not yet mapped
+    const f = walkView(before, pd, 0x10000123 as VirtAddr);
+    expect(f.entries).to.have.length(1);
+    expect(f.end).to.include({ kind: "fault", structure: "PageDirectory", level: 1 });
+    const g = walkView(s, pd, 0x10001000 as VirtAddr);
+    expect(g.entries).to.have.length(2);
+    expect(g.end).to.include({ kind: "fault", structure: "PageTable", level: 2 });
+  });
+
+  it("decode a page-table entry's bits and name the seL4 attribute behind each", () => {
+    const r = run(MAP_ONE);
+    const s = last(r);
+    const frame = paddrOf(r, s, "frame");
+    const w = walkView(s, pdOf(r, s), 0x10000000 as VirtAddr);
+    const pte = w.entries[1]?.descriptor;
+    if (pte === undefined) throw new Error("no PTE");
+    // makeUserPTE for RW, cacheable, executable: nG 1, TEX 0b101, AP 0b11, B 1, small-page type bit 1, XN 0
+    const word = (frame | (1 << 11) | (5 << 6) | (3 << 4) | (1 << 2) | 2) >>> 0;
+    expect(pte.word).to.equal(`0x${word.toString(16).padStart(8, "0")}`);
+    expect(field(pte.fields, "AP[1:0]")).to.include({ value: 3, hi: 5, lo: 4 });
+    expect(field(pte.fields, "AP[1:0]")?.from).to.match(/maskVMRights/);
+    expect(field(pte.fields, "TEX")).to.include({ value: 5 });
+    expect(field(pte.fields, "TEX")?.from).to.match(/PageCacheable/);
+    expect(field(pte.fields, "XN")).to.include({ value: 0, hi: 0, lo: 0 });
+    expect(field(pte.fields, "XN")?.from).to.match(/ExecuteNever/);
+    expect(field(pte.fields, "nG")).to.include({ value: 1 });
+    expect(field(pte.fields, "page base")).to.include({ value: frame / 4096 });
+    // the fields tile the word: every bit belongs to exactly one field
+    const covered = pte.fields.reduce((n, f) => n + (f.hi - f.lo + 1), 0);
+    expect(covered).to.equal(32);
+    const pde = descriptorAt(s, pdOf(r, s), 0x100);
+    expect(pde.kind).to.equal("Table");
+    expect(field(pde.fields, "type")).to.include({ value: 1 });
+  });
+
+  it("mark a frame cap stale when another cap's mapping replaces its entry, and when its page table goes", () => {
+    const r = run(`${MAP_ONE}
+  - retype: { type: seL4_ARM_SmallPageObject, as: other }
+  - invoke: seL4_ARM_Page_Map
+    cap: other
+    args: { vspace: InitThreadVSpace, vaddr: 0x10000000, rights: RW, attr: default }
+`);
+    const s = last(r);
+    expect(staleCaps(r.states[4] as KernelState)).to.deep.equal([]);
+    const stale = staleCaps(s);
+    expect(stale).to.have.length(1);
+    expect(stale[0]?.text).to.match(new RegExp(`@0x${paddrOf(r, s, "frame").toString(16)} `));
+    expect(stale[0]?.why).to.match(/not this frame/);
+
+    const u = run(`${MAP_ONE}
+  - invoke: seL4_ARM_PageTable_Unmap
+    cap: pt
+`);
+    expect(staleCaps(last(u)).map((c) => c.why)).to.deep.equal([`nothing is mapped at 0x10000000 in ASID 1 any more`]);
+  });
+
+  it("find a page table orphaned by deleting its page directory, and the caps left stale", () => {
+    const r = run(`
+  - retype: { type: seL4_ARM_PageDirectoryObject, as: pd }
+  - retype: { type: seL4_UntypedObject, size_bits: 12, as: pool_memory }
+  - invoke: seL4_ARM_ASIDControl_MakePool
+    cap: ASIDControl
+    args: { untyped: pool_memory, dest: pool }
+  - invoke: seL4_ARM_ASIDPool_Assign
+    cap: pool
+    args: { vspace: pd }
+  - retype: { type: seL4_ARM_PageTableObject, as: pt }
+  - invoke: seL4_ARM_PageTable_Map
+    cap: pt
+    args: { vspace: pd, vaddr: 0x10000000, attr: default }
+  - retype: { type: seL4_ARM_SmallPageObject, as: frame }
+  - invoke: seL4_ARM_Page_Map
+    cap: frame
+    args: { vspace: pd, vaddr: 0x10000000, rights: RW, attr: default }
+  - delete: pd
+`);
+    expect(r.passed).to.equal(true);
+    const assigned = r.states[4] as KernelState;
+    const pools = asidTableView(assigned);
+    // MakePool takes the lowest free ASID-table index (1; the root task's pool is 0), and Assign
+    // the lowest free ASID in it: 1 << 10.
+    expect(pools.map((p) => [p.index, p.firstASID, p.asids.map((a) => a.asid)])).to.deep.equal([
+      [0, 0, [1]],
+      [1, 1024, [1024]],
+    ]);
+    expect(pools[1]?.asids[0]?.root).to.equal(pdOf(r, assigned, "pd"));
+    expect(orphanedTables(r.states[8] as KernelState)).to.deep.equal([]);
+    const s = last(r);
+    const orphans = orphanedTables(s);
+    expect(orphans.map((o) => [o.paddr, o.validEntries])).to.deep.equal([[paddrOf(r, s, "pt"), 1]]);
+    expect(staleCaps(s).map((c) => c.why)).to.deep.equal([
+      "ASID 1024 names no page directory any more",
+      "ASID 1024 names no page directory any more",
+    ]);
+  });
+
+  it("list only a CNode's real slots", () => {
+    const r = run(MAP_ONE);
+    const s = last(r);
+    const root = rootCNodeOf(s, r.machine.initThread) as PhysAddr;
+    const v = cnodeView(s, root, r.names);
+    expect(v.slotCount).to.equal(2 ** v.radixBits);
+    expect(v.used.length).to.be.greaterThan(10);
+    for (const slot of v.used) expect(slot.index).to.be.lessThan(v.slotCount);
+    expect(v.used.find((x) => x.name === "frame")?.text).to.match(/^Frame SmallPage .* mapped ASID 1 at 0x10000000$/);
+    // the initial thread's TCB slots lie after the CNode in physical memory but are not its slots
+    const tcbSlots = [...s.ctes.range(r.machine.initThread, r.machine.initThread + 5 * 16)];
+    expect(tcbSlots.length).to.be.greaterThan(0);
+    for (const [slot] of tcbSlots) expect(v.used.map((x) => x.slot)).not.to.include(slot);
+  });
+
+  it("diff two states: the cap, the new entry, nothing else", () => {
+    const r = run(MAP_ONE);
+    const d = diffStates(r.states[2] as KernelState, r.states[3] as KernelState);
+    expect(d.entries.map((e) => [e.structure, e.index, e.before, e.after.replace(/@0x[0-9a-f]+/, "@X")])).to.deep.equal(
+      [["PageDirectory", 0x100, "invalid", "page table @X"]],
+    );
+    expect(d.slots).to.have.length(1);
+    expect(d.slots[0]?.before).to.match(/unmapped$/);
+    expect(d.slots[0]?.after).to.match(/mapped ASID 1 at 0x10000000$/);
+    expect(d.objects).to.deep.equal([]);
+    expect(diffStates(r.states[3] as KernelState, r.states[3] as KernelState).slots).to.deep.equal([]);
+  });
+
+  it("give plain JSON-able data", () => {
+    const r = run(MAP_ONE);
+    const s = last(r);
+    const root = rootCNodeOf(s, r.machine.initThread) as PhysAddr;
+    for (const view of [
+      walkView(s, pdOf(r, s), 0x10000000 as VirtAddr),
+      cnodeView(s, root, r.names),
+      diffStates(r.states[0] as KernelState, s),
+      asidTableView(s),
+    ])
+      expect(JSON.parse(JSON.stringify(view))).to.deep.equal(view);
+  });
+});
