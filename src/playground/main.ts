@@ -1,6 +1,7 @@
-import { hex, type PhysAddr } from "../model/addresses.ts";
+import { hex, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
 import type { KernelState } from "../model/state.ts";
 import { createEditor, type ScenarioEditor } from "./editor.ts";
+import { $, el } from "./dom.ts";
 import {
   completionWords,
   openScenario,
@@ -13,6 +14,11 @@ import {
   type Session,
 } from "./session.ts";
 import { readFragment, shareFragment } from "./share.ts";
+import { cdtView, cnodeView, descriptorAt, diffStates, walkView } from "../views/index.ts";
+import { rootCNodeOf, capAt } from "../kernel/cspace.ts";
+import type { SlotAddr } from "../model/state.ts";
+import { parseNumberText } from "../scenario/schema.ts";
+import { cdtPanel, changesPanel, cspacePanel, descriptorPanel, walkPanel } from "./panels.ts";
 import { ANSWER_CHOICES, answerOf, predictionHolds, translationProblem } from "./exercise.ts";
 import { directoriesOf, directorySegments, slotVaddr, tableExists, tableSegments, type Segment } from "./tables.ts";
 
@@ -47,23 +53,13 @@ interface App {
   revealed: Set<number>;
   /** what the last prediction got, shown until the timeline moves */
   verdict: string | undefined;
-}
-
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
-  const e = document.getElementById(id);
-  if (e === null) throw new Error(`the page has no #${id}`);
-  return e as T;
-};
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  e.append(...children);
-  return e;
+  /** the address the walk panel follows: the one typed, or the current resolve step's */
+  walkVA: number | undefined;
+  /** how many of the walk's entries are drawn so far (the walk is revealed entry by entry) */
+  walkShown: number;
+  walkTimer: ReturnType<typeof setTimeout> | undefined;
+  /** the CSpace slot whose derivation tree is shown */
+  capSlot: SlotAddr | undefined;
 }
 
 const RUN_DELAY_MS = 250;
@@ -94,6 +90,10 @@ function start(): void {
     exercise: shared?.exercise ?? false,
     revealed: new Set(),
     verdict: undefined,
+    walkVA: undefined,
+    walkShown: 0,
+    walkTimer: undefined,
+    capSlot: undefined,
   };
   $<HTMLInputElement>("exercise").checked = app.exercise;
   $("answers").replaceChildren(...ANSWER_CHOICES.map((a) => el("option", { value: a })));
@@ -140,6 +140,8 @@ function start(): void {
     if (ran === undefined) return;
     app.at = Math.max(0, Math.min(at, positions(ran) - 1, app.exercise ? firstHidden(app, ran) - 1 : Infinity));
     app.verdict = undefined;
+    app.walkVA = undefined;
+    app.walkShown = 0;
     render(app);
     const step = stepAt(ran, app.at);
     if (step) app.editor.revealLine(step.line);
@@ -204,6 +206,23 @@ function start(): void {
     },
     true,
   );
+  $("walk-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const v = parseNumberText($<HTMLInputElement>("walk-va").value.trim());
+    if (v === undefined || v < 0 || v >= 2 ** 32) {
+      $("walk").replaceChildren(el("p", { class: "bad" }, "a virtual address: decimal or 0x hex, below 2^32"));
+      return;
+    }
+    app.walkVA = v;
+    app.walkShown = 0;
+    render(app);
+  });
+  $("cspace").addEventListener("click", (e) => {
+    const li = (e.target as HTMLElement).closest<HTMLElement>("li[data-slot]");
+    if (!li) return;
+    app.capSlot = Number(li.dataset.slot) as SlotAddr;
+    render(app);
+  });
   $("share").addEventListener("click", () => {
     history.replaceState(null, "", shareFragment(app.editor.text(), app.at, app.exercise));
     void navigator.clipboard?.writeText(location.href).catch(() => undefined);
@@ -272,7 +291,59 @@ function render(app: App): void {
   $("steps").children[app.at]?.scrollIntoView({ block: "nearest" });
   renderPredict(app, ran);
   renderNarration(app, ran);
+  $("changes").replaceChildren(
+    el("h2", {}, "What the step changed"),
+    ...changesPanel(app.at >= 1 ? diffStates(stateAt(ran, app.at - 1), state) : undefined),
+  );
   renderGrids(app, ran, state);
+  renderWalk(app, ran, state);
+  renderCSpace(app, ran, state);
+}
+
+/** The address a `resolve` step asks about, with the directory its vspace names. */
+function resolveOf(ran: Ran, at: number, state: KernelState): { va: number; pd: PhysAddr | undefined } | undefined {
+  const step = ran.scenario.steps[at - 1];
+  if (step === undefined || !("resolve" in step)) return undefined;
+  const slot = ran.report.names.get(step.resolve.vspace);
+  const cap = slot === undefined ? undefined : capAt(state, ran.report.machine.initThread, slot);
+  return { va: step.resolve.vaddr, pd: cap?.type === "PageDirectory" ? cap.paddr : undefined };
+}
+
+const WALK_STEP_MS = 350;
+
+/** The walk panel: the entries appear one by one, then the translation or the fault. */
+function renderWalk(app: App, ran: Ran, state: KernelState): void {
+  clearTimeout(app.walkTimer);
+  const fromStep = resolveOf(ran, app.at, state);
+  const va = app.walkVA ?? fromStep?.va;
+  const pd = (app.walkVA === undefined ? fromStep?.pd : undefined) ?? app.pd;
+  const box = $("walk");
+  if (va === undefined || pd === undefined) {
+    box.replaceChildren(el("em", {}, "type an address, or step to a resolve"));
+    return;
+  }
+  if (app.walkVA === undefined) $<HTMLInputElement>("walk-va").value = hex(va);
+  const w = walkView(state, pd, va as VirtAddr);
+  box.replaceChildren(...walkPanel(w, app.walkShown));
+  if (app.walkShown < w.entries.length)
+    app.walkTimer = setTimeout(() => {
+      app.walkShown++;
+      renderWalk(app, ran, state);
+    }, WALK_STEP_MS);
+}
+
+/** The CSpace tree of the initial thread, and the derivation tree of the cap clicked. */
+function renderCSpace(app: App, ran: Ran, state: KernelState): void {
+  const root = rootCNodeOf(state, ran.report.machine.initThread);
+  if (root === undefined) {
+    $("cspace").replaceChildren(el("em", {}, "the initial thread has no CSpace root now"));
+    return;
+  }
+  $("cspace").replaceChildren(cspacePanel(cnodeView(state, root, ran.report.names), app.capSlot));
+  const cdt = $("cdt");
+  if (app.capSlot === undefined || state.ctes.get(app.capSlot) === undefined)
+    cdt.replaceChildren(el("em", {}, "click a cap for its derivation tree"));
+  else cdt.replaceChildren(...cdtPanel(cdtView(state, app.capSlot)));
 }
 
 /** Whether a step's result is hidden from the learner now. */
@@ -473,17 +544,9 @@ function renderBits(app: App, state: KernelState): void {
     box.replaceChildren(el("h2", {}, "Descriptor bits"), el("em", {}, "click an entry"));
     return;
   }
-  const word = (table.entries.get(sel.index) ?? 0) >>> 0;
-  const cells: HTMLElement[] = [];
-  for (let b = 31; b >= 0; b--) cells.push(el("td", { title: `bit ${b}` }, String((word >>> b) & 1)));
   box.replaceChildren(
-    el("h2", {}, "Descriptor bits"),
-    el(
-      "p",
-      { class: "mono", "data-testid": "word" },
-      `${sel.level} ${hex(sel.table)} slot ${sel.index}: word ${hex(word)}`,
-    ),
-    el("table", {}, el("tr", {}, ...cells)),
+    el("h2", {}, `Descriptor bits: slot ${sel.index} of the ${sel.level} @${hex(sel.table)}`),
+    ...descriptorPanel(descriptorAt(state, sel.table, sel.index)),
   );
 }
 

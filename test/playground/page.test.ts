@@ -213,4 +213,58 @@ describe("the playground page in Chromium (test/playground/)", function () {
     await page.screenshot({ path: join(shots, "exercise.png"), fullPage: true });
     await page.getByTestId("exercise").uncheck();
   });
+
+  it("walks an address entry by entry: 0x10000123 splits into PD 0x100, PT 0x0, offset 0x123", async () => {
+    await load("01-map-a-frame.yaml");
+    await page.evaluate(() => window.__capsim.goTo(6));
+    await page.getByTestId("walk-va").fill("0x10000123");
+    await page.getByTestId("walk-go").click();
+    // ARMv7 short descriptors: VA[31:20] index the directory, VA[19:12] the table, VA[11:0] the offset
+    expect(await page.getByTestId("split").locator("tr").nth(1).textContent()).to.equal("0x1000x00x123");
+    await page.getByTestId("walk-end").waitFor();
+    expect(await page.getByTestId("walk-0").textContent()).to.match(/^PageDirectory @0x[0-9a-f]+ \[256\] /);
+    expect(await page.getByTestId("walk-1").textContent()).to.match(/^PageTable @0x[0-9a-f]+ \[0\] /);
+    const frame = framePaddr("01-map-a-frame.yaml", "frame");
+    expect(await page.getByTestId("walk-end").textContent()).to.match(
+      new RegExp(`^0x10000123 -> ${hex(frame + 0x123)}: SmallPage @${hex(frame)}, ReadWrite`),
+    );
+    // 0x20000000 is in directory slot 512, which holds nothing: the walk stops at the first level
+    await page.getByTestId("walk-va").fill("0x20000000");
+    await page.getByTestId("walk-go").click();
+    await page.getByTestId("walk-end").waitFor();
+    expect(await page.getByTestId("walk-0").textContent()).to.match(/\[512\]/);
+    expect(await page.getByTestId("walk-1").count()).to.equal(0);
+    expect(await page.getByTestId("walk-end").textContent()).to.match(/^fault at the PageDirectory \(level 1\)/);
+  });
+
+  it("draws a page-table entry's bits: a read-write small page has AP[1:0] = 0b11 and XN clear", async () => {
+    await load("01-map-a-frame.yaml");
+    await page.evaluate(() => window.__capsim.goTo(6));
+    await page.getByTestId("pde-256").click();
+    await page.getByTestId("pte-0").click();
+    const fields = (await page.getByTestId("bits").locator("li").allTextContents()).join("\n");
+    expect(fields).to.match(/^AP\[1:0\] \[5\.\.4\] = 0x3: /m);
+    expect(fields).to.match(/^XN \[0\] = 0x0: /m);
+    expect(fields).to.match(/^page base \[31\.\.12\] = /m);
+  });
+
+  it("shows what a step changed, and the CSpace with a cap's derivation tree", async () => {
+    await load("01-map-a-frame.yaml");
+    await page.evaluate(() => window.__capsim.goTo(6));
+    const changes = await page.getByTestId("changes").locator("li").allTextContents();
+    expect(
+      changes.some((c) => /^PageTable @0x[0-9a-f]+ slot 0: invalid .* -> SmallPage/.test(c)),
+      changes.join("\n"),
+    ).to.equal(true);
+    expect(changes.some((c) => /unmapped -> Frame SmallPage .* mapped ASID \d+ at 0x10000000$/.test(c))).to.equal(true);
+    // a failed step changes nothing
+    await page.evaluate(() => window.__capsim.goTo(2));
+    expect(await page.getByTestId("changes").textContent()).to.contain("Nothing");
+    await page.getByTestId("slot-3").click();
+    expect(await page.getByTestId("slot-3").textContent()).to.match(/^\[3\] InitThreadVSpace: PageDirectory/);
+    expect(await page.getByTestId("cspace").textContent()).to.contain("4096 slots");
+    expect(await page.getByTestId("revoke-preview").textContent()).to.match(
+      /^Revoke would delete the \d+ caps? derived/,
+    );
+  });
 });
