@@ -47,6 +47,12 @@ function completionSource(words: () => CompletionWords) {
   };
 }
 
+function diagnosticCount(view: EditorView): number {
+  let n = 0;
+  forEachDiagnostic(view.state, () => n++);
+  return n;
+}
+
 export function createEditor(
   parent: HTMLElement,
   text: string,
@@ -73,6 +79,8 @@ export function createEditor(
       view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: t } });
     },
     showError(error) {
+      // A dispatch makes CodeMirror finish parsing the document at once: none when nothing changes.
+      if (error === undefined && diagnosticCount(view) === 0) return;
       view.dispatch(setDiagnostics(view.state, error ? [errorDiagnostic(view.state.doc, error)] : []));
     },
     diagnostics() {

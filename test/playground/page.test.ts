@@ -9,7 +9,7 @@ import { loadScenarioText } from "../../src/scenario/load.ts";
 import { runScenario } from "../../src/scenario/run.ts";
 import { capAt } from "../../src/kernel/cspace.ts";
 import { hex } from "../../src/model/addresses.ts";
-import { launchChromium } from "./browser.ts";
+import { launchChromium } from "../../scripts/chromium.ts";
 
 /**
  * The playground in a real browser: Debian's Chromium, driven by playwright-core, loading the
