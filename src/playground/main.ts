@@ -131,6 +131,7 @@ function start(): void {
       app.pt = undefined;
       app.selected = undefined;
       app.pd = undefined;
+      app.walkVA = undefined;
       renderTimeline(app);
       goTo(Math.min(at, positions(session) - 1));
     }
@@ -145,7 +146,9 @@ function start(): void {
     if (ran === undefined) return;
     app.at = Math.max(0, Math.min(at, positions(ran) - 1, app.exercise ? firstHidden(app, ran) - 1 : Infinity));
     app.verdict = undefined;
-    app.walkVA = undefined;
+    // a typed address stays walked from step to step, until a resolve step brings its own
+    const raw = ran.scenario.steps[app.at - 1];
+    if (raw !== undefined && "resolve" in raw) app.walkVA = undefined;
     app.walkShown = 0;
     render(app);
     const step = stepAt(ran, app.at);
@@ -166,6 +169,8 @@ function start(): void {
   });
   $<HTMLInputElement>("exercise").addEventListener("change", (e) => {
     app.exercise = (e.target as HTMLInputElement).checked;
+    // the steps already passed stay shown: the exercise starts at the next one
+    for (let i = 1; i <= app.at; i++) app.revealed.add(i);
     if (app.ran) renderTimeline(app);
     goTo(app.at);
   });
@@ -332,6 +337,7 @@ function renderWalk(app: App, ran: Ran, state: KernelState): void {
   const pd = (app.walkVA === undefined ? fromStep?.pd : undefined) ?? app.pd;
   const box = $("walk");
   if (va === undefined || pd === undefined) {
+    $<HTMLInputElement>("walk-va").value = "";
     box.replaceChildren(el("em", {}, "type an address, or step to a resolve"));
     return;
   }
