@@ -48,7 +48,7 @@ const arg = (ctx: DecodeContext<CNodeCap>, i: number): number => ctx.args[i] as 
  * source lookup, an empty source (FailedLookup, source), and what deriving or mutating gives.
  */
 export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNodeInvocation, DecodeError> {
-  const { label, args, state } = ctx;
+  const { label, args, state, checks } = ctx;
   const known = [
     "CNodeRevoke",
     "CNodeDelete",
@@ -60,25 +60,32 @@ export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNod
     "CNodeRotate",
     "CNodeSaveCaller",
   ];
+  checks?.push("invocation label");
   if (!known.includes(label)) return err(illegalOperation(`${label} is not an invocation of a CNode cap`));
+  checks?.push("message length");
   if (args.length < 2)
     return err(truncatedMessage(`${label} needs at least the destination index and depth (2 message words)`));
+  checks?.push("the destination slot lookup (lookupTargetSlot)");
   const dest = lookupTargetSlot(state, ctx.cap, arg(ctx, 0) as CPtr, arg(ctx, 1));
   if (!dest.ok) return dest;
   const destSlot = dest.value;
 
   if (label === "CNodeCopy" || label === "CNodeMint" || label === "CNodeMove" || label === "CNodeMutate") {
     const srcRoot = ctx.extraCaps[0];
+    checks?.push("message length and the source root");
     if (args.length < 4 || srcRoot === undefined)
       return err(
         truncatedMessage(`${label} needs the source index and depth (4 words) and the source root as an extra cap`),
       );
+    checks?.push("the destination slot is empty (ensureEmptySlot)");
     const empty = ensureEmptySlot(state, destSlot, "the destination slot");
     if (!empty.ok) return empty;
+    checks?.push("the source slot lookup (lookupSourceSlot)");
     const src = lookupSourceSlot(state, srcRoot.cap, arg(ctx, 2) as CPtr, arg(ctx, 3));
     if (!src.ok) return src;
     const srcSlot = src.value;
     const srcCap = getCap(state, srcSlot);
+    checks?.push("the source slot holds a cap");
     if (srcCap.type === "Null") {
       return err(
         failedLookup(
@@ -92,6 +99,7 @@ export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNod
     let isMove = false;
     if (label === "CNodeCopy" || label === "CNodeMint") {
       const need = label === "CNodeCopy" ? 5 : 6;
+      checks?.push("message length (rights and badge)");
       if (args.length < need)
         return err(
           truncatedMessage(
@@ -99,6 +107,7 @@ export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNod
           ),
         );
       const masked = maskCapRights(capRightsFromWord(arg(ctx, 4)), srcCap);
+      checks?.push("derive the cap (deriveCap)");
       const derived = deriveCap(state, srcSlot, masked);
       if (!derived.ok) return derived;
       newCap = label === "CNodeMint" ? updateCapData(false, arg(ctx, 5), derived.value) : derived.value;
@@ -106,10 +115,12 @@ export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNod
       newCap = srcCap;
       isMove = true;
     } else {
+      checks?.push("message length (the data word)");
       if (args.length < 5) return err(truncatedMessage("CNodeMutate needs 5 message words (the new data word)"));
       newCap = updateCapData(true, arg(ctx, 4), srcCap);
       isMove = true;
     }
+    checks?.push("the new cap is not the null cap");
     if (newCap.type === "Null") {
       const why =
         srcCap.type === "IRQControl"
@@ -128,29 +139,37 @@ export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNod
   if (label === "CNodeRotate") {
     const pivotRoot = ctx.extraCaps[0];
     const srcRoot = ctx.extraCaps[1];
+    checks?.push("message length and the pivot and source roots");
     if (args.length < 8 || pivotRoot === undefined || srcRoot === undefined) {
       return err(
         truncatedMessage("CNodeRotate needs 8 message words and two extra caps (the pivot root and the source root)"),
       );
     }
+    checks?.push("the source slot lookup (lookupSourceSlot)");
     const src = lookupSourceSlot(state, srcRoot.cap, arg(ctx, 6) as CPtr, arg(ctx, 7));
     if (!src.ok) return src;
+    checks?.push("the pivot slot lookup (lookupPivotSlot)");
     const pivot = lookupPivotSlot(state, pivotRoot.cap, arg(ctx, 3) as CPtr, arg(ctx, 4));
     if (!pivot.ok) return pivot;
+    checks?.push("the pivot differs from the source and the destination");
     if (pivot.value === src.value || pivot.value === destSlot)
       return err(illegalOperation("the pivot slot must differ from the source and the destination"));
     if (src.value !== destSlot) {
+      checks?.push("the destination slot is empty (ensureEmptySlot)");
       const empty = ensureEmptySlot(state, destSlot, "the destination slot");
       if (!empty.ok) return empty;
     }
     const srcCap = getCap(state, src.value);
+    checks?.push("the source slot holds a cap");
     if (srcCap.type === "Null")
       return err(failedLookup(true, { kind: "MissingCapability", bitsLeft: arg(ctx, 7) }, "the source slot is empty"));
     const pivotCap = getCap(state, pivot.value);
+    checks?.push("the pivot slot holds a cap");
     if (pivotCap.type === "Null")
       return err(failedLookup(false, { kind: "MissingCapability", bitsLeft: arg(ctx, 4) }, "the pivot slot is empty"));
     const newSrcCap = updateCapData(true, arg(ctx, 5), srcCap);
     const newPivotCap = updateCapData(true, arg(ctx, 2), pivotCap);
+    checks?.push("the new caps are not the null cap");
     if (newSrcCap.type === "Null") return err(illegalOperation("the source cap cannot take the new data word"));
     if (newPivotCap.type === "Null") return err(illegalOperation("the pivot cap cannot take the new data word"));
     return ok({
@@ -165,14 +184,17 @@ export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNod
   // SaveCaller and CancelBadgedSends act on IPC state, which capsim does not model; seL4's
   // checks before that point still decide whether the call is refused.
   if (label === "CNodeSaveCaller") {
+    checks?.push("the destination slot is empty (ensureEmptySlot)");
     const empty = ensureEmptySlot(state, destSlot, "the destination slot");
     if (!empty.ok) return empty;
-  } else if (!hasCancelSendRights(getCap(state, destSlot))) {
-    return err(
-      illegalOperation(
-        "CancelBadgedSends needs an endpoint cap with every right (read, write, grant, grant-reply) in the target slot",
-      ),
-    );
+  } else {
+    checks?.push("an endpoint cap with every right (hasCancelSendRights)");
+    if (!hasCancelSendRights(getCap(state, destSlot)))
+      return err(
+        illegalOperation(
+          "CancelBadgedSends needs an endpoint cap with every right (read, write, grant, grant-reply) in the target slot",
+        ),
+      );
   }
   return err(notModelled(`capsim does not model ${label} (it acts on IPC state)`));
 }

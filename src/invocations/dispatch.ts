@@ -91,10 +91,39 @@ function registerWords<T extends number>(xs: readonly T[], what: string, wordBit
  * MessageWordError naming it, since no register could hold it and seL4 has no reply for it.
  */
 export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message: Message): InvokeResult<Invocation> {
+  return invokeWith(state, thread, cptr, message, undefined);
+}
+
+/** What `invokeTraced` gives: the result, and the checks the kernel made in order (the last refused, when the call failed). */
+export interface TracedInvokeResult extends InvokeResult<Invocation> {
+  readonly checks: readonly string[];
+}
+
+/**
+ * `invoke`, recording every check the kernel makes by seL4's name, in seL4's order: the cap
+ * lookups, then each check of the cap type's decoder. When the call fails (an error, a cap
+ * fault, or capsim's "not modelled"), the last check listed is the one that refused; when it
+ * succeeds, every check listed passed. For explain and the page; the ordinary `invoke` records
+ * nothing.
+ */
+export function invokeTraced(state: KernelState, thread: PhysAddr, cptr: CPtr, message: Message): TracedInvokeResult {
+  const checks: string[] = [];
+  const r = invokeWith(state, thread, cptr, message, checks);
+  return { state: r.state, reply: r.reply, checks };
+}
+
+function invokeWith(
+  state: KernelState,
+  thread: PhysAddr,
+  cptr: CPtr,
+  message: Message,
+  checks: string[] | undefined,
+): InvokeResult<Invocation> {
   const wordBits = state.config.sizes.wordBits;
   if (wordBits !== 32 || cptr >>> 0 !== cptr) cptr = registerWord(cptr, "cptr", wordBits) as CPtr;
   const args = registerWords(message.args, "args", wordBits);
   const extraCapPtrs = registerWords(message.extraCaps, "extraCaps", wordBits);
+  checks?.push("look up the invoked cap (lookupCapAndSlot)");
   const invoked = lookupCapAndSlot(state, thread, cptr);
   if (!invoked.ok) {
     return {
@@ -113,6 +142,7 @@ export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message
   const extraCaps: ExtraCap[] = [];
   for (let i = 0; i < extraCapPtrs.length; i++) {
     const c = extraCapPtrs[i] as CPtr;
+    checks?.push(`look up extra cap ${i} (lookupCapAndSlot)`);
     const found = lookupCapAndSlot(state, thread, c);
     if (!found.ok)
       return {
@@ -131,6 +161,7 @@ export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message
   }
   const cap = invoked.value.cap;
   // Invoking the null cap is InvalidCapability 0 (decodeInvocation's default case in seL4).
+  checks?.push("the invoked cap is not the null cap");
   if (cap.type === "Null")
     return {
       state,
@@ -141,7 +172,7 @@ export function invoke(state: KernelState, thread: PhysAddr, cptr: CPtr, message
       },
     };
   const decoded = decodeInvocation(
-    { state, thread, cap, slot: invoked.value.slot, label: message.label, args, extraCaps },
+    { state, thread, cap, slot: invoked.value.slot, label: message.label, args, extraCaps, checks },
     cap.type,
   );
   if (!decoded.ok) {

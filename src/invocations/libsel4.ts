@@ -1,8 +1,8 @@
 import type { CPtr, PhysAddr } from "../model/addresses.ts";
 import type { KernelState } from "../model/state.ts";
-import { invoke } from "./dispatch.ts";
+import { invoke, invokeTraced, type TracedInvokeResult } from "./dispatch.ts";
 import type { InvocationLabel } from "../model/labels.ts";
-import type { InvokeResult } from "../model/message.ts";
+import type { InvokeResult, Message } from "../model/message.ts";
 
 /**
  * libsel4's invocation stubs for ARM 32-bit, as data: for each function, the invocation label,
@@ -183,6 +183,25 @@ export function callLibsel4(
   service: CPtr,
   params: Readonly<Record<string, number>>,
 ): InvokeResult {
+  return invoke(state, thread, service, libsel4Message(name, params));
+}
+
+/** `callLibsel4` through `invokeTraced`: the result and the checks the kernel made, in seL4's order. */
+export function callLibsel4Traced(
+  state: KernelState,
+  thread: PhysAddr,
+  name: string,
+  service: CPtr,
+  params: Readonly<Record<string, number>>,
+): TracedInvokeResult {
+  return invokeTraced(state, thread, service, libsel4Message(name, params));
+}
+
+/**
+ * The message libsel4's function `name` sends for these parameters: the label, the words in
+ * libsel4's order and the extra caps, each list stopping at the first parameter not given.
+ */
+export function libsel4Message(name: string, params: Readonly<Record<string, number>>): Message {
   const fn = libsel4Function(name);
   if (fn === undefined) throw new Error(`unknown libsel4 function ${name}`);
   const extraCaps: CPtr[] = [];
@@ -195,5 +214,5 @@ export function callLibsel4(
     if (params[w] === undefined) break;
     args.push(params[w] as number);
   }
-  return invoke(state, thread, service, { label: fn.label, args, extraCaps });
+  return { label: fn.label, args, extraCaps };
 }

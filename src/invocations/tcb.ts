@@ -34,16 +34,20 @@ export interface SetSpaceInvocation {
  * and a label that is not a TCB invocation at all is seL4's IllegalOperation.
  */
 export function decodeTCBInvocation(ctx: DecodeContext<TCBCap>): Result<SetSpaceInvocation, DecodeError> {
+  const checks = ctx.checks;
+  checks?.push("invocation label");
   if (ctx.label !== "TCBSetSpace") {
     if (ctx.label.startsWith("TCB"))
       return err(notModelled(`capsim models only TCB_SetSpace among the TCB invocations, not ${ctx.label}`));
     return err(illegalOperation(`${ctx.label} is not an invocation of a TCB cap`));
   }
   const [c, v] = ctx.extraCaps;
+  checks?.push("message length and extra caps");
   if (ctx.args.length < 3 || c === undefined || v === undefined)
     return err(truncatedMessage("TCB_SetSpace needs 3 message words and two extra caps (CSpace root, VSpace root)"));
   const [, cData, vData] = ctx.args as [number, number, number];
   const tcb = ctx.cap.paddr;
+  checks?.push("no long-running delete in the CSpace and VSpace slots (slotCapLongRunningDelete)");
   if (
     slotCapLongRunningDelete(ctx.state, slotAddress(tcb, TCB_SLOTS.tcbCTable)) ||
     slotCapLongRunningDelete(ctx.state, slotAddress(tcb, TCB_SLOTS.tcbVTable))
@@ -54,13 +58,17 @@ export function decodeTCBInvocation(ctx: DecodeContext<TCBCap>): Result<SetSpace
       ),
     );
   }
+  checks?.push("derive the CSpace root (deriveCap)");
   const cDerived = deriveCap(ctx.state, c.slot, cData !== 0 ? updateCapData(false, cData, c.cap) : c.cap);
   if (!cDerived.ok) return cDerived;
+  checks?.push("the CSpace root is a CNode cap");
   if (cDerived.value.type !== "CNode") return err(illegalOperation("the CSpace root must be a CNode cap"));
+  checks?.push("derive the VSpace root (deriveCap)");
   const vDerived = deriveCap(ctx.state, v.slot, vData !== 0 ? updateCapData(false, vData, v.cap) : v.cap);
   if (!vDerived.ok) return vDerived;
   const vr = vDerived.value;
   const arch = archOf(ctx.state.config);
+  checks?.push("the VSpace root is valid (isValidVTableRoot)");
   if (!arch.isValidVTableRoot(vr))
     return err(illegalOperation(`the VSpace root must be a valid VSpace root cap (${arch.vtableRootDescription})`));
   return ok({

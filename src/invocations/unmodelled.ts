@@ -15,6 +15,7 @@ type Refusal = Result<never, DecodeError>;
 /** seL4's decodeIRQControlInvocation: IRQIssueIRQHandler is its one generic label; anything else is IllegalOperation. */
 export function decodeIRQControlInvocation(ctx: DecodeContext<IRQControlCap>): Refusal {
   // ARM's own IRQ control label (ARMIRQIssueIRQHandlerTrigger) is not in capsim's label list, so it cannot arrive here.
+  ctx.checks?.push("invocation label");
   if (ctx.label !== "IRQIssueIRQHandler")
     return err(illegalOperation(`${ctx.label} is not an invocation of the IRQ control cap`));
   return err(notModelled("capsim does not model interrupts: IRQControl_Get would make an IRQ handler cap"));
@@ -24,6 +25,7 @@ const DOMAIN_LABELS: readonly InvocationLabel[] = ["DomainSetSet", "DomainSchedu
 
 /** seL4's decodeDomainInvocation: its three labels, else IllegalOperation. */
 export function decodeDomainInvocation(ctx: DecodeContext<DomainCap>): Refusal {
+  ctx.checks?.push("invocation label");
   if (!DOMAIN_LABELS.includes(ctx.label))
     return err(illegalOperation(`${ctx.label} is not an invocation of the domain cap`));
   return err(notModelled(`capsim does not model scheduling domains (${ctx.label})`));
@@ -36,6 +38,7 @@ export function decodeDomainInvocation(ctx: DecodeContext<DomainCap>): Refusal {
  */
 export function decodeEndpointLikeInvocation(ctx: DecodeContext<EndpointCap | NotificationCap>): Refusal {
   const what = ctx.cap.type === "Endpoint" ? "endpoint" : "notification";
+  ctx.checks?.push("the cap has the write (send) right");
   if (!ctx.cap.rights.write)
     return err(invalidCapability(0, `the ${what} cap has no write (send) right, so it cannot be invoked`));
   return err(

@@ -49,9 +49,12 @@ export interface RetypeInvocation {
 export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<RetypeInvocation, SyscallError> {
   const { state, args } = ctx;
   const untyped = ctx.cap;
+  const checks = ctx.checks;
+  checks?.push("invocation label");
   if (ctx.label !== "UntypedRetype")
     return err(illegalOperation(`${ctx.label} is not an invocation of an untyped cap`));
   const root = ctx.extraCaps[0];
+  checks?.push("message length and extra caps");
   if (args.length < 6 || root === undefined)
     return err(truncatedMessage("Untyped_Retype needs 6 message words and the root CNode as an extra cap"));
   const [typeNumber, userSize, nodeIndex, nodeDepth, nodeOffset, nodeWindow] = args as [
@@ -64,11 +67,13 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
   ];
   const arch = archOf(state.config);
   const objectType = arch.objectTypeByNumber(typeNumber, state.config.api);
+  checks?.push("the object type exists");
   if (typeNumber >= arch.objectTypeCount || objectType === undefined)
     return err(invalidArgument(0, `object type ${typeNumber} does not exist (there are ${arch.objectTypeCount})`));
   const { wordBits, maxUntypedBits, minUntypedBits } = state.config.sizes;
   const objectSize = arch.objectSizeBitsOfType(state.config.sizes, objectType, userSize);
   // seL4 checks size_bits against the word size for every type, even those of fixed size.
+  checks?.push("the object size (size_bits below the word size, object at most maxUntypedBits)");
   if (userSize >= wordBits || objectSize > maxUntypedBits) {
     const why =
       userSize >= wordBits
@@ -76,6 +81,7 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
         : `the object would be 2^${objectSize} bytes; the most one Retype can make is 2^${maxUntypedBits}`;
     return err(rangeError(0, maxUntypedBits, why));
   }
+  checks?.push("a CNode has at least one radix bit");
   if (objectType === "seL4_CapTableObject" && userSize === 0)
     return err(
       invalidArgument(
@@ -83,10 +89,12 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
         "a CNode needs at least one radix bit (size_bits 0 makes a one-slot CNode, which seL4 refuses)",
       ),
     );
+  checks?.push("an untyped is at least minUntypedBits");
   if (objectType === "seL4_UntypedObject" && userSize < minUntypedBits) {
     return err(invalidArgument(1, `an untyped object needs at least ${minUntypedBits} size bits`));
   }
   let destCNode: Cap;
+  checks?.push("the destination CNode lookup (lookupTargetSlot)");
   if (nodeDepth === 0) {
     destCNode = root.cap;
   } else {
@@ -94,6 +102,7 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
     if (!found.ok) return found;
     destCNode = getCap(state, found.value);
   }
+  checks?.push("the destination is a CNode cap");
   if (destCNode.type !== "CNode") {
     return err(
       failedLookup(
@@ -104,8 +113,10 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
     );
   }
   const nodeSize = pow2(destCNode.radixBits);
+  checks?.push("node_offset inside the CNode");
   if (nodeOffset > nodeSize - 1)
     return err(rangeError(0, nodeSize - 1, `node_offset ${nodeOffset} is past the destination CNode's last slot`));
+  checks?.push("node_window between 1 and the fan-out limit");
   if (nodeWindow < 1 || nodeWindow > CONFIG_RETYPE_FAN_OUT_LIMIT) {
     return err(
       rangeError(
@@ -115,11 +126,13 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
       ),
     );
   }
+  checks?.push("node_window fits in the CNode");
   if (nodeWindow > nodeSize - nodeOffset)
     return err(
       rangeError(1, nodeSize - nodeOffset, `${nodeWindow} objects from slot ${nodeOffset} run past the CNode's end`),
     );
   const destSlots: SlotAddr[] = [];
+  checks?.push("the destination slots are empty (ensureEmptySlot)");
   for (let i = nodeOffset; i < nodeOffset + nodeWindow; i++) {
     const slot = slotAddress(destCNode.paddr, i);
     const empty = ensureEmptySlot(state, slot, `destination slot ${i}`);
@@ -130,6 +143,7 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
   const reset = !hasChildren(state, ctx.slot);
   const freeIndex = reset ? 0 : untyped.freeIndex;
   const freeBytes = pow2(untyped.sizeBits) - freeIndex;
+  checks?.push("enough free memory in the untyped");
   if (Math.floor(freeBytes / pow2(objectSize)) < nodeWindow) {
     return err(
       notEnoughMemory(
@@ -138,6 +152,7 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
       ),
     );
   }
+  checks?.push("device memory only for frames and untypeds");
   if (untyped.isDevice && arch.frameSizeOfType(objectType) === undefined && objectType !== "seL4_UntypedObject") {
     return err(invalidArgument(1, "device memory can only be retyped into frames or smaller untypeds"));
   }

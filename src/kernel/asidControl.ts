@@ -48,9 +48,12 @@ export function decodeASIDControlInvocation(
   shape: ASIDShape,
 ): Result<MakePoolInvocation, SyscallError> {
   const { tableSize: ASID_TABLE_SIZE, poolBits: seL4_ASIDPoolBits } = shape;
+  const checks = ctx.checks;
+  checks?.push("invocation label");
   if (ctx.label !== "ARMASIDControlMakePool")
     return err(illegalOperation(`${ctx.label} is not an invocation of the ASID control cap`));
   const [untyped, root] = ctx.extraCaps;
+  checks?.push("message length and extra caps");
   if (ctx.args.length < 2 || untyped === undefined || root === undefined)
     return err(
       truncatedMessage(
@@ -58,6 +61,7 @@ export function decodeASIDControlInvocation(
       ),
     );
   const { state } = ctx;
+  checks?.push("a free slot in the ASID table");
   let tableIndex = -1;
   for (let i = 0; i < ASID_TABLE_SIZE; i++) {
     if (!state.asidTable.has(i)) {
@@ -67,6 +71,7 @@ export function decodeASIDControlInvocation(
   }
   if (tableIndex < 0) return err(deleteFirst(`all ${ASID_TABLE_SIZE} ASID pools exist already: delete one first`));
   const ut = untyped.cap;
+  checks?.push("a 4 KiB non-device untyped cap");
   if (ut.type !== "Untyped" || ut.sizeBits !== seL4_ASIDPoolBits || ut.isDevice) {
     return err(
       invalidCapability(
@@ -75,14 +80,17 @@ export function decodeASIDControlInvocation(
       ),
     );
   }
+  checks?.push("the untyped has no children (ensureNoChildren)");
   const childless = ensureNoChildren(
     state,
     untyped.slot,
     "the untyped has children: revoke it first, the pool takes all its memory",
   );
   if (!childless.ok) return childless;
+  checks?.push("destination slot lookup (lookupTargetSlot)");
   const dest = lookupTargetSlot(state, root.cap, ctx.args[0] as CPtr, ctx.args[1] as number);
   if (!dest.ok) return dest;
+  checks?.push("destination slot empty (ensureEmptySlot)");
   const empty = ensureEmptySlot(state, dest.value, "the destination slot");
   if (!empty.ok) return empty;
   const full: UntypedCap = { ...ut, freeIndex: pow2(ut.sizeBits) };

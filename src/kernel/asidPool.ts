@@ -18,13 +18,17 @@ export function findFreeASIDInPool(
   cap: ASIDPoolCap,
   poolSize: number,
   what: string,
+  checks?: string[],
 ): Result<ASID, SyscallError> {
+  checks?.push("the ASID table holds a pool for the cap's ASIDs");
   const inTable = s.asidTable.get(Math.floor(cap.asidBase / poolSize));
   if (inTable === undefined)
     return err(failedLookup(false, { kind: "InvalidRoot" }, "the ASID table no longer holds this pool"));
+  checks?.push("that pool is the cap's pool");
   if (inTable !== cap.paddr)
     return err(invalidCapability(0, "the ASID table slot of this cap's ASIDs holds another pool: the cap is stale"));
   const pool = objectOfType(s, cap.paddr, "ASIDPool");
+  checks?.push("a free ASID in the pool");
   for (let i = 0; i < poolSize; i++) {
     if (cap.asidBase + i !== 0 && !pool.entries.has(i)) return ok(toASID(cap.asidBase + i));
   }

@@ -33,6 +33,13 @@ export interface DecodeContext<C extends Cap = Cap> {
   readonly label: InvocationLabel;
   readonly args: readonly number[];
   readonly extraCaps: readonly ExtraCap[];
+  /**
+   * The checks decode makes, by seL4's names, in seL4's order, when someone asked for them
+   * (`invokeTraced`: capsim explain, the page). A decoder appends a check's name just before it
+   * runs the check, so after a refusal the last name is the check that refused. Undefined on the
+   * ordinary path, which then pays one comparison per check.
+   */
+  readonly checks: string[] | undefined;
 }
 
 /**

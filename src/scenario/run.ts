@@ -6,6 +6,7 @@ import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
 import { MiB, numInitialCaps } from "../model/constants.ts";
 import type { Effect } from "../model/message.ts";
 import type { KernelState } from "../model/state.ts";
+import type { WalkWithSplit } from "../views/index.ts";
 import { checkTouched } from "../testing/incremental.ts";
 import { ScenarioError } from "./errors.ts";
 import { checkExpectation, describeOutcome } from "./expect.ts";
@@ -33,6 +34,10 @@ export interface StepReport {
   readonly why?: string;
   readonly effects: readonly Effect[];
   readonly note?: string;
+  /** an invocation's checks, by seL4's names, in seL4's order: all passed, or the last refused */
+  readonly checks?: readonly string[];
+  /** a resolve step's walk, entry by entry, ending in the translation or the fault */
+  readonly walk?: WalkWithSplit;
 }
 
 export interface ScenarioReport {
@@ -161,7 +166,7 @@ export function runScenario(sc: Scenario, options: { readonly checkInvariants?: 
   for (const [index, step] of sc.steps.entries()) {
     run.atStep(index);
     const before = run.state;
-    const { state, action, outcome, effects } = attemptStep(run, step);
+    const { state, action, outcome, effects, checks, walk } = attemptStep(run, step);
     run.state = state;
     states.push(state);
     // The incremental check finds what the full one would in what the step changed (a property test holds the two equal), at the cost of the change: a full check per step took 6 s for a 4,000-step file.
@@ -189,6 +194,8 @@ export function runScenario(sc: Scenario, options: { readonly checkInvariants?: 
           : {}),
       effects,
       ...(step.note !== undefined ? { note: step.note } : {}),
+      ...(checks !== undefined ? { checks } : {}),
+      ...(walk !== undefined ? { walk } : {}),
     });
     // After an internal error the state is not one capsim vouches for: later steps would only report on a bug's leftovers.
     if (outcome.kind === "internal") break;

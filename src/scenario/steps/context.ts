@@ -1,3 +1,4 @@
+import type { WalkWithSplit } from "../../views/index.ts";
 import { hex, type PhysAddr } from "../../model/addresses.ts";
 import type { SyscallError } from "../../model/errors.ts";
 import type { BootedMachine } from "../../boot/minimal.ts";
@@ -45,6 +46,10 @@ export interface StepResult {
   readonly action: string;
   readonly outcome: Outcome;
   readonly effects: readonly Effect[];
+  /** an invocation's checks, by seL4's names, in order (the last refused when it failed) */
+  readonly checks?: readonly string[];
+  /** a resolve step's walk, entry by entry */
+  readonly walk?: WalkWithSplit;
 }
 
 /**
@@ -140,7 +145,15 @@ export class ScenarioRun implements StepContext {
 }
 
 /** A kernel invocation's reply as a step outcome; effects are reported only for a success. */
-export function invocationResult(action: string, r: InvokeResult): StepResult {
+export function invocationResult(
+  action: string,
+  r: InvokeResult & { readonly checks?: readonly string[] },
+): StepResult {
+  const result = replyResult(action, r);
+  return r.checks === undefined ? result : { ...result, checks: r.checks };
+}
+
+function replyResult(action: string, r: InvokeResult): StepResult {
   const reply = r.reply;
   if (reply.kind === "ok") {
     const mr0 = reply.mrs[0];

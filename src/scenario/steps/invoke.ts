@@ -1,6 +1,6 @@
 import type { CPtr } from "../../model/addresses.ts";
 import { INITIAL_CAP_SLOTS } from "../../boot/initialCaps.ts";
-import { callLibsel4, libsel4Function, LIBSEL4 } from "../../invocations/libsel4.ts";
+import { callLibsel4Traced, libsel4Function, LIBSEL4 } from "../../invocations/libsel4.ts";
 import { closest, shown } from "../errors.ts";
 import { wordArgument } from "./arguments.ts";
 import { invocationResult, type StepContext, type StepHandler } from "./context.ts";
@@ -97,6 +97,6 @@ export const invokeStep: StepHandler<"invoke"> = (ctx, step) => {
     params.num_objects = 1;
   return invocationResult(
     `${fnName} on ${capName}`,
-    callLibsel4(ctx.state, ctx.thread, fnName, service as CPtr, params),
+    callLibsel4Traced(ctx.state, ctx.thread, fnName, service as CPtr, params),
   );
 };

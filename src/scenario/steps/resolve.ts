@@ -1,5 +1,6 @@
 import { hex, type VirtAddr } from "../../model/addresses.ts";
 import { resolve } from "../../arch/index.ts";
+import { walkView } from "../../views/index.ts";
 import type { Outcome, StepHandler } from "./context.ts";
 
 /** `resolve: { vspace, vaddr }`: the MMU's table walk from a page directory; a query, so the state is unchanged. */
@@ -28,5 +29,6 @@ export const resolveStep: StepHandler<"resolve"> = (ctx, step) => {
     action: `resolve ${hex(v)} in ${vspace}`,
     outcome,
     effects: [],
+    walk: walkView(ctx.state, cap.paddr, v),
   };
 };

@@ -1,7 +1,7 @@
 import type { CPtr } from "../../model/addresses.ts";
-import type { InvokeResult } from "../../model/message.ts";
+import type { TracedInvokeResult } from "../../invocations/dispatch.ts";
 import { INITIAL_CAP_SLOTS } from "../../boot/initialCaps.ts";
-import { callLibsel4 } from "../../invocations/libsel4.ts";
+import { callLibsel4Traced } from "../../invocations/libsel4.ts";
 import { OBJECT_TYPES, objectTypeNumber, type ObjectTypeName } from "../../arch/index.ts";
 import { closest } from "../errors.ts";
 import { invocationResult, type StepHandler } from "./context.ts";
@@ -39,11 +39,11 @@ export const retypeStep: StepHandler<"retype"> = (ctx, step) => {
     node_offset: first,
     num_objects: count,
   };
-  let result: InvokeResult | undefined;
+  let result: TracedInvokeResult | undefined;
   for (const u of sources) {
-    result = callLibsel4(ctx.state, ctx.thread, "seL4_Untyped_Retype", u as CPtr, params);
+    result = callLibsel4Traced(ctx.state, ctx.thread, "seL4_Untyped_Retype", u as CPtr, params);
     const full = result.reply.kind === "error" && result.reply.error.error === "NotEnoughMemory";
     if (!full || r.from !== undefined) break;
   }
-  return invocationResult(`retype ${count} ${type} as ${asNames.join(", ")}`, result as InvokeResult);
+  return invocationResult(`retype ${count} ${type} as ${asNames.join(", ")}`, result as TracedInvokeResult);
 };

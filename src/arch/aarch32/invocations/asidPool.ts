@@ -25,11 +25,14 @@ export interface AssignInvocation {
  * pool (never ASID 0, so the boot pool has 1023). Only the cap in that slot records the ASID.
  */
 export function decodeASIDPoolInvocation(ctx: DecodeContext<ASIDPoolCap>): Result<AssignInvocation, SyscallError> {
+  ctx.checks?.push("invocation label");
   if (ctx.label !== "ARMASIDPoolAssign")
     return err(illegalOperation(`${ctx.label} is not an invocation of an ASID pool cap`));
   const target = ctx.extraCaps[0];
+  ctx.checks?.push("extra cap present");
   if (target === undefined) return err(truncatedMessage("ASIDPool_Assign needs the page directory as an extra cap"));
   const pdCap = target.cap;
+  ctx.checks?.push("page directory cap without an ASID");
   if (pdCap.type !== "PageDirectory" || pdCap.mappedASID !== null) {
     return err(
       invalidCapability(
@@ -40,7 +43,7 @@ export function decodeASIDPoolInvocation(ctx: DecodeContext<ASIDPoolCap>): Resul
       ),
     );
   }
-  const asid = findFreeASIDInPool(ctx.state, ctx.cap, ASID_POOL_SIZE, "page directory");
+  const asid = findFreeASIDInPool(ctx.state, ctx.cap, ASID_POOL_SIZE, "page directory", ctx.checks);
   if (!asid.ok) return asid;
   return ok({
     kind: "ASIDPoolAssign",

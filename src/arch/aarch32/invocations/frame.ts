@@ -68,8 +68,10 @@ interface MapRequest {
 function mappingEntriesFor(ctx: DecodeContext<FrameCap>, req: MapRequest): Result<MappingEntries, SyscallError> {
   const cap = ctx.cap;
   const vmRights = maskVMRights(cap.vmRights, capRightsFromWord(req.rightsWord));
+  ctx.checks?.push("alignment (checkVPAlignment)");
   const aligned = checkVPAlignment(cap.size, req.vaddr);
   if (!aligned.ok) return aligned;
+  ctx.checks?.push("a page table where needed and no conflicting entry (createSafeMappingEntries)");
   return createSafeMappingEntries(
     ctx.state,
     req.pd,
@@ -101,7 +103,8 @@ function pageMap(ctx: DecodeContext<FrameCap>, asid: ASID, req: MapRequest): Res
  * 10.x refused any mapped cap and checked USER_TOP after the ASID lookup.
  */
 function decodePageMap(ctx: DecodeContext<FrameCap>): Result<PageInvocation, SyscallError> {
-  const { state, args, cap } = ctx;
+  const { state, args, cap, checks } = ctx;
+  checks?.push("message length and extra caps");
   if (args.length < 3 || ctx.extraCaps.length < 1)
     return err(
       truncatedMessage("Page_Map needs 3 message words (vaddr, rights, attr) and the page directory as an extra cap"),
@@ -109,6 +112,7 @@ function decodePageMap(ctx: DecodeContext<FrameCap>): Result<PageInvocation, Sys
   const vaddr = args[0] as VirtAddr;
   const userTop = state.config.userTop;
   const legacy = state.config.api === "legacy";
+  if (legacy) checks?.push("the frame cap is not mapped yet");
   if (legacy && cap.mapping !== null) {
     return err(
       invalidCapability(
@@ -117,10 +121,12 @@ function decodePageMap(ctx: DecodeContext<FrameCap>): Result<PageInvocation, Sys
       ),
     );
   }
+  checks?.push("page directory cap with an ASID");
   const pdCap = validPDCap(ctx.extraCaps[0], 1);
   if (!pdCap.ok) return pdCap;
   if (!legacy) {
     if (cap.mapping !== null) {
+      checks?.push("a mapped frame cap: the same ASID");
       if (cap.mapping.asid !== pdCap.value.mappedASID) {
         return err(
           invalidCapability(
@@ -129,6 +135,7 @@ function decodePageMap(ctx: DecodeContext<FrameCap>): Result<PageInvocation, Sys
           ),
         );
       }
+      checks?.push("a mapped frame cap: the same vaddr");
       if (cap.mapping.vaddr !== vaddr) {
         return err(
           invalidArgument(
@@ -137,12 +144,14 @@ function decodePageMap(ctx: DecodeContext<FrameCap>): Result<PageInvocation, Sys
           ),
         );
       }
-    } else if (lastByte32(vaddr, cap) >= userTop) {
-      return err(aboveUserTop(cap, vaddr, userTop));
+    } else {
+      checks?.push("the frame's last byte below USER_TOP");
+      if (lastByte32(vaddr, cap) >= userTop) return err(aboveUserTop(cap, vaddr, userTop));
     }
   }
-  const pd = findPDForVSpaceCap(state, pdCap.value, 1);
+  const pd = findPDForVSpaceCap(state, pdCap.value, 1, checks);
   if (!pd.ok) return pd;
+  if (legacy) checks?.push("the frame's last byte below USER_TOP");
   if (legacy && lastByte32(vaddr, cap) >= userTop) return err(aboveUserTop(cap, vaddr, userTop));
   return pageMap(ctx, pdCap.value.mappedASID, {
     pd: pd.value,
@@ -154,16 +163,21 @@ function decodePageMap(ctx: DecodeContext<FrameCap>): Result<PageInvocation, Sys
 
 /** seL4 10.x's Page_Remap: new rights and attributes for the mapping the cap records (cap0 = page directory, MR0 rights, MR1 attr). */
 function decodePageRemap(ctx: DecodeContext<FrameCap>): Result<PageInvocation, SyscallError> {
-  const { state, args, cap } = ctx;
+  const { state, args, cap, checks } = ctx;
+  checks?.push("message length and extra caps");
   if (args.length < 2 || ctx.extraCaps.length < 1)
     return err(
       truncatedMessage("Page_Remap needs 2 message words (rights, attr) and the page directory as an extra cap"),
     );
+  checks?.push("page directory cap with an ASID");
   const pdCap = validPDCap(ctx.extraCaps[0], 1);
   if (!pdCap.ok) return pdCap;
+  checks?.push("the frame cap is mapped");
   if (cap.mapping === null) return err(invalidCapability(0, "this frame cap is not mapped: there is nothing to remap"));
+  checks?.push("findPDForASID");
   const found = findPDForASIDOrFail(state, cap.mapping.asid);
   if (!found.ok) return found;
+  checks?.push("the page directory is the one the frame's ASID names");
   if (found.value !== pdCap.value.paddr || pdCap.value.mappedASID !== cap.mapping.asid) {
     return err(invalidCapability(1, "the page directory given is not the one this frame cap's mapping is in"));
   }
@@ -187,6 +201,7 @@ export function decodeFrameInvocation(ctx: DecodeContext<FrameCap>): Result<Page
     case "ARMPageMap":
       return decodePageMap(ctx);
     case "ARMPageRemap":
+      ctx.checks?.push("the API has Page_Remap (seL4 10.x)");
       if (ctx.state.config.api === "legacy") return decodePageRemap(ctx);
       return err(
         illegalOperation(

@@ -57,9 +57,13 @@ export function findPDForVSpaceCap(
   s: KernelState,
   cap: AssignedPDCap,
   capNumber: number,
+  checks?: string[],
 ): Result<PhysAddr, SyscallError> {
+  checks?.push("findPDForASID");
   const found = findPDForASIDOrFail(s, cap.mappedASID);
-  if (!found.ok || found.value === cap.paddr) return found;
+  if (!found.ok) return found;
+  checks?.push("the page directory is the one its ASID names");
+  if (found.value === cap.paddr) return found;
   return err(
     invalidCapability(
       capNumber,

@@ -38,21 +38,29 @@ export function decodePageDirectoryInvocation(
 ): Result<PageDirectoryInvocation, SyscallError> {
   // An own-property lookup: a label such as "toString" must not find Object.prototype's function.
   const operation = Object.hasOwn(PD_FLUSH_LABELS, ctx.label) ? PD_FLUSH_LABELS[ctx.label] : undefined;
+  const checks = ctx.checks;
+  checks?.push("invocation label");
   if (operation === undefined)
     return err(illegalOperation(`${ctx.label} is not an invocation of a page directory cap`));
   const { args, state } = ctx;
+  checks?.push("message length");
   if (args.length < 2) return err(truncatedMessage(`PageDirectory_${operation} needs 2 message words (start and end)`));
   const [start, end] = args as [number, number];
+  checks?.push("end > start");
   if (end <= start) return err(invalidArgument(1, `the end ${hex(end)} must be greater than the start ${hex(start)}`));
   const userTop = state.config.userTop;
+  checks?.push("the range below USER_TOP");
   if (start >= userTop || end > userTop)
     return err(illegalOperation(`the range must lie below USER_TOP (${hex(userTop)})`));
+  checks?.push("the page directory has an ASID");
   const pdCap = validPDCap({ cap: ctx.cap, slot: ctx.slot }, 0);
   if (!pdCap.ok) return err(invalidCapability(0, "this page directory has no ASID: assign it one first"));
-  const found = findPDForVSpaceCap(state, pdCap.value, 0);
+  const found = findPDForVSpaceCap(state, pdCap.value, 0, checks);
   if (!found.ok) return found;
+  checks?.push("something is mapped at start (resolveVAddr; else nothing to do)");
   const page = resolveVAddr(state, found.value, start as VirtAddr);
   if (page === undefined) return ok({ kind: "PageDirectoryFlushNothing" });
+  checks?.push("the range inside the frame mapped at start");
   const bits = frameBits(page.size);
   const base = alignDown(start, bits);
   if (alignDown(end - 1, bits) !== base) {

@@ -48,19 +48,26 @@ const PAGE_FLUSH_LABELS: Partial<Record<InvocationLabel, CacheOperation>> = {
 export function decodePageFlush(ctx: DecodeContext<FrameCap>): Result<PageFlushInvocation, SyscallError> {
   // An own-property lookup: a label such as "toString" must not find Object.prototype's function.
   const operation = Object.hasOwn(PAGE_FLUSH_LABELS, ctx.label) ? PAGE_FLUSH_LABELS[ctx.label] : undefined;
+  const checks = ctx.checks;
+  checks?.push("invocation label");
   if (operation === undefined) return err(illegalOperation(`${ctx.label} is not an invocation of a frame cap`));
   const { args, state, cap } = ctx;
+  checks?.push("message length");
   if (args.length < 2) return err(truncatedMessage(`Page_${operation} needs 2 message words (start and end offsets)`));
+  checks?.push("the frame cap is mapped");
   if (cap.mapping === null)
     return err(
       illegalOperation(`Page_${operation} needs a mapped frame: the cache works on the mapping's virtual addresses`),
     );
+  checks?.push("findPDForASID");
   const pd = findPDForASIDOrFail(state, cap.mapping.asid);
   if (!pd.ok) return pd;
   const [start, end] = args as [number, number];
+  checks?.push("end > start");
   if (end <= start)
     return err(invalidArgument(1, `the end offset ${hex(end)} must be greater than the start offset ${hex(start)}`));
   if (state.config.api === "current") {
+    checks?.push("the cap's mapping still holds this frame (resolveVAddr)");
     const now = resolveVAddr(state, pd.value, cap.mapping.vaddr);
     if (now === undefined || now.size !== cap.size || now.frame !== cap.paddr) {
       return err(
@@ -72,6 +79,7 @@ export function decodePageFlush(ctx: DecodeContext<FrameCap>): Result<PageFlushI
     }
   }
   const pageSize = pow2(frameBits(cap.size));
+  checks?.push("offsets inside the frame");
   if (start >= pageSize || end > pageSize)
     return err(invalidArgument(0, `offsets must lie inside the ${cap.size} (${hex(pageSize)} bytes)`));
   return ok({

@@ -49,23 +49,29 @@ export type PageTableInvocation =
 export function decodePageTableInvocation(ctx: DecodeContext<PageTableCap>): Result<PageTableInvocation, SyscallError> {
   const { state, args, cap } = ctx;
   if (ctx.label === "ARMPageTableUnmap") {
+    ctx.checks?.push("the last cap to the page table (isFinalCapability)");
     if (!isFinalCapability(state, ctx.slot))
       return err(revokeFirst("other caps to this page table exist: delete them (or revoke) before unmapping it"));
     return ok({ kind: "PageTableUnmap", ptSlot: ctx.slot, cap });
   }
+  ctx.checks?.push("invocation label");
   if (ctx.label !== "ARMPageTableMap")
     return err(illegalOperation(`${ctx.label} is not an invocation of a page table cap`));
+  ctx.checks?.push("message length and extra caps");
   if (args.length < 2 || ctx.extraCaps.length < 1)
     return err(
       truncatedMessage("PageTable_Map needs 2 message words (vaddr, attr) and the page directory as an extra cap"),
     );
+  ctx.checks?.push("page table cap not mapped yet");
   if (cap.mapping !== null)
     return err(
       invalidCapability(0, `this page table is already mapped at ${hex(cap.mapping.vaddr)} (ASID ${cap.mapping.asid})`),
     );
+  ctx.checks?.push("page directory cap with an ASID");
   const pdCap = validPDCap(ctx.extraCaps[0], 1);
   if (!pdCap.ok) return pdCap;
   const vaddr = args[0] as VirtAddr;
+  ctx.checks?.push("vaddr below USER_TOP");
   if (vaddr >= state.config.userTop)
     return err(
       invalidArgument(
@@ -73,8 +79,9 @@ export function decodePageTableInvocation(ctx: DecodeContext<PageTableCap>): Res
         `${hex(vaddr)} is at or above USER_TOP (${hex(state.config.userTop)}): that part of every address space belongs to the kernel`,
       ),
     );
-  const found = findPDForVSpaceCap(state, pdCap.value, 1);
+  const found = findPDForVSpaceCap(state, pdCap.value, 1, ctx.checks);
   if (!found.ok) return found;
+  ctx.checks?.push("the page-directory slot is empty");
   const slot = lookupPDSlot(found.value, vaddr);
   const existing = readPDE(state, slot);
   if (existing.kind !== "Invalid") {

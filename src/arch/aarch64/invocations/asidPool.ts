@@ -26,11 +26,14 @@ export interface Aarch64AssignInvocation {
 export function decodeASIDPoolInvocation(
   ctx: DecodeContext<ASIDPoolCap>,
 ): Result<Aarch64AssignInvocation, SyscallError> {
+  ctx.checks?.push("invocation label");
   if (ctx.label !== "ARMASIDPoolAssign")
     return err(illegalOperation(`${ctx.label} is not an invocation of an ASID pool cap`));
   const target = ctx.extraCaps[0];
+  ctx.checks?.push("extra cap present");
   if (target === undefined) return err(truncatedMessage("ASIDPool_Assign needs the VSpace as an extra cap"));
   const vs = target.cap;
+  ctx.checks?.push("VSpace cap without an ASID");
   if (vs.type !== "VSpace" || vs.mappedASID !== null) {
     return err(
       invalidCapability(
@@ -41,7 +44,7 @@ export function decodeASIDPoolInvocation(
       ),
     );
   }
-  const asid = findFreeASIDInPool(ctx.state, ctx.cap, ASID_POOL_SIZE, "VSpace");
+  const asid = findFreeASIDInPool(ctx.state, ctx.cap, ASID_POOL_SIZE, "VSpace", ctx.checks);
   if (!asid.ok) return asid;
   return ok({
     kind: "Aarch64ASIDPoolAssign",

@@ -50,22 +50,26 @@ export type Aarch64PageInvocation =
  * walk's bitsLeft (never DeleteFirst), and a page of the same size there is overwritten.
  */
 function decodePageMap(ctx: DecodeContext<FrameCap>): Result<Aarch64PageInvocation, SyscallError> {
-  const { state, args, cap } = ctx;
+  const { state, args, cap, checks } = ctx;
+  checks?.push("message length and extra caps");
   if (args.length < 3 || ctx.extraCaps.length < 1)
     return err(truncatedMessage("Page_Map needs 3 message words (vaddr, rights, attr) and the VSpace as an extra cap"));
   const vaddr = args[0] as VirtAddr;
   const size = aarch64FrameSize(cap.size);
   const vmRights = maskVMRights(cap.vmRights, capRightsFromWord(args[1] as number));
   const attributes = attributesFromWord(args[2] as number);
+  checks?.push("VSpace cap with an ASID");
   const vspaceCap = validVSpaceCap(ctx.extraCaps[0]?.cap, 1);
   if (!vspaceCap.ok) return vspaceCap;
   const asid = vspaceCap.value.mappedASID;
-  const root = findVSpaceForCap(state, vspaceCap.value, 1);
+  const root = findVSpaceForCap(state, vspaceCap.value, 1, checks);
   if (!root.ok) return root;
+  checks?.push("alignment (checkVPAlignment)");
   const aligned = checkVPAlignment(size, vaddr);
   if (!aligned.ok) return aligned;
   const bits = frameBits(size);
   if (cap.mapping !== null) {
+    checks?.push("a mapped frame cap: the same ASID");
     if (cap.mapping.asid !== asid)
       return err(
         invalidCapability(
@@ -73,6 +77,7 @@ function decodePageMap(ctx: DecodeContext<FrameCap>): Result<Aarch64PageInvocati
           `this frame cap already maps the frame in ASID ${cap.mapping.asid}; a cap tracks one mapping: copy the cap to map the frame into another VSpace`,
         ),
       );
+    checks?.push("a mapped frame cap: the same vaddr");
     if (cap.mapping.vaddr !== vaddr)
       return err(
         invalidArgument(
@@ -80,14 +85,17 @@ function decodePageMap(ctx: DecodeContext<FrameCap>): Result<Aarch64PageInvocati
           `this frame cap already maps the frame at ${hex(cap.mapping.vaddr)}; a cap tracks one mapping: copy the cap to map the frame a second time`,
         ),
       );
-  } else if (vaddr + pow2(bits) - 1 > state.config.userTop) {
-    return err(
-      invalidArgument(
-        0,
-        `a ${size} at ${hex(vaddr)} would reach ${hex(vaddr + pow2(bits) - 1)}, above USER_TOP (${hex(state.config.userTop)}, the last user address)`,
-      ),
-    );
+  } else {
+    checks?.push("the frame's last byte at most USER_TOP");
+    if (vaddr + pow2(bits) - 1 > state.config.userTop)
+      return err(
+        invalidArgument(
+          0,
+          `a ${size} at ${hex(vaddr)} would reach ${hex(vaddr + pow2(bits) - 1)}, above USER_TOP (${hex(state.config.userTop)}, the last user address)`,
+        ),
+      );
   }
+  checks?.push("the walk stops at the frame's level (lookupPTSlot)");
   const found = lookupPTSlot(state, root.value, vaddr);
   if (found.ptBitsLeft !== bits) {
     return err(
@@ -116,22 +124,30 @@ function decodePageMap(ctx: DecodeContext<FrameCap>): Result<Aarch64PageInvocati
  */
 function decodePageFlush(ctx: DecodeContext<FrameCap>): Result<Aarch64PageInvocation, SyscallError> {
   const operation = PAGE_FLUSH_LABELS[ctx.label];
+  const checks = ctx.checks;
+  checks?.push("invocation label");
   if (operation === undefined) return err(illegalOperation(`${ctx.label} is not an invocation of a frame cap`));
   const { args, state, cap } = ctx;
+  checks?.push("message length");
   if (args.length < 2) return err(truncatedMessage(`Page_${operation} needs 2 message words (start and end offsets)`));
+  checks?.push("the frame cap is mapped");
   if (cap.mapping === null)
     return err(
       illegalOperation(`Page_${operation} needs a mapped frame: the cache works on the mapping's virtual addresses`),
     );
+  checks?.push("findVSpaceForASID");
   const root = findVSpaceForASIDOrFail(state, cap.mapping.asid);
   if (!root.ok) return root;
   const [start, end] = args as [number, number];
+  checks?.push("end > start");
   if (end <= start)
     return err(invalidArgument(1, `the end offset ${hex(end)} must be greater than the start offset ${hex(start)}`));
   const size = aarch64FrameSize(cap.size);
   const pageSize = pow2(frameBits(size));
+  checks?.push("offsets inside the frame");
   if (start >= pageSize || end > pageSize)
     return err(invalidArgument(0, `offsets must lie inside the ${size} (${hex(pageSize)} bytes)`));
+  checks?.push("the cap's mapping still holds this frame (lookupPTSlot)");
   const found = lookupPTSlot(state, root.value, cap.mapping.vaddr);
   if (found.ptBitsLeft !== frameBits(size) || found.pte.kind !== "Page" || found.pte.paddr !== cap.paddr) {
     return err(
@@ -141,6 +157,7 @@ function decodePageFlush(ctx: DecodeContext<FrameCap>): Result<Aarch64PageInvoca
       ),
     );
   }
+  if (operation === "Invalidate_Data") checks?.push("Invalidate_Data needs a read-write mapping");
   if (operation === "Invalidate_Data" && found.pte.rights !== "VMReadWrite") {
     return err(
       illegalOperation(

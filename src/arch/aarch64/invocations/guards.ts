@@ -31,9 +31,13 @@ export function findVSpaceForCap(
   s: KernelState,
   cap: AssignedVSpaceCap,
   capNumber: number,
+  checks?: string[],
 ): Result<PhysAddr, SyscallError> {
+  checks?.push("findVSpaceForASID");
   const found = findVSpaceForASIDOrFail(s, cap.mappedASID);
-  if (!found.ok || found.value === cap.paddr) return found;
+  if (!found.ok) return found;
+  checks?.push("the VSpace is the one its ASID names");
+  if (found.value === cap.paddr) return found;
   return err(
     invalidCapability(
       capNumber,

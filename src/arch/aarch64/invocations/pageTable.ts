@@ -47,8 +47,9 @@ export type Aarch64PageTableInvocation =
 export function decodePageTableInvocation(
   ctx: DecodeContext<PageTableCap>,
 ): Result<Aarch64PageTableInvocation, SyscallError> {
-  const { state, cap } = ctx;
+  const { state, cap, checks } = ctx;
   if (ctx.label === "ARMPageTableUnmap") {
+    checks?.push("the last cap to the page table (isFinalCapability)");
     if (!isFinalCapability(state, ctx.slot))
       return err(
         revokeFirst(
@@ -57,10 +58,13 @@ export function decodePageTableInvocation(
       );
     return ok({ kind: "Aarch64PageTableUnmap", ptSlot: ctx.slot, cap });
   }
+  checks?.push("invocation label");
   if (ctx.label !== "ARMPageTableMap")
     return err(illegalOperation(`${ctx.label} is not an invocation of a page table cap`));
+  checks?.push("message length and extra caps");
   if (ctx.args.length < 2 || ctx.extraCaps.length < 1)
     return err(truncatedMessage("PageTable_Map needs 2 message words (vaddr, attr) and the VSpace as an extra cap"));
+  checks?.push("page table cap not mapped yet");
   if (cap.mapping !== null)
     return err(
       invalidCapability(
@@ -68,15 +72,18 @@ export function decodePageTableInvocation(
         `this page table is already mapped at ${hex(cap.mapping.vaddr)} in ASID ${cap.mapping.asid}: unmap it first`,
       ),
     );
+  checks?.push("VSpace cap with an ASID");
   const vspaceCap = validVSpaceCap(ctx.extraCaps[0]?.cap, 1);
   if (!vspaceCap.ok) return vspaceCap;
   const vaddr = ctx.args[0] as VirtAddr;
+  checks?.push("vaddr at most USER_TOP");
   if (vaddr > state.config.userTop)
     return err(
       invalidArgument(0, `${hex(vaddr)} is above USER_TOP (${hex(state.config.userTop)}, the last user address)`),
     );
-  const root = findVSpaceForCap(state, vspaceCap.value, 1);
+  const root = findVSpaceForCap(state, vspaceCap.value, 1, checks);
   if (!root.ok) return root;
+  checks?.push("an empty slot for the table on the walk (lookupPTSlot)");
   const found = lookupPTSlot(state, root.value, vaddr);
   if (found.ptBitsLeft === 12 || found.pte.kind !== "Invalid") {
     return err(

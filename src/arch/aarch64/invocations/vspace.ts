@@ -25,19 +25,27 @@ export type VSpaceInvocation = Aarch64FlushInvocation | { readonly kind: "VSpace
  */
 export function decodeVSpaceInvocation(ctx: DecodeContext<VSpaceCap>): Result<VSpaceInvocation, SyscallError> {
   const operation = VSPACE_FLUSH_LABELS[ctx.label];
+  const checks = ctx.checks;
+  checks?.push("invocation label");
   if (operation === undefined) return err(illegalOperation(`${ctx.label} is not an invocation of a VSpace cap`));
   const { args, state } = ctx;
+  checks?.push("message length");
   if (args.length < 2) return err(truncatedMessage(`VSpace_${operation} needs 2 message words (start and end)`));
   const [start, end] = args as [number, number];
+  checks?.push("end > start");
   if (end <= start) return err(invalidArgument(1, `the end ${hex(end)} must be greater than the start ${hex(start)}`));
   const userTop = state.config.userTop;
+  checks?.push("the end at most USER_TOP");
   if (end > userTop) return err(illegalOperation(`the end ${hex(end)} is above USER_TOP (${hex(userTop)})`));
+  checks?.push("the VSpace has an ASID");
   const vspaceCap = validVSpaceCap(ctx.cap, 0);
   if (!vspaceCap.ok) return vspaceCap;
-  const root = findVSpaceForCap(state, vspaceCap.value, 0);
+  const root = findVSpaceForCap(state, vspaceCap.value, 0, checks);
   if (!root.ok) return root;
+  checks?.push("something is mapped at start (lookupPTSlot; else nothing to do)");
   const found = lookupPTSlot(state, root.value, start as VirtAddr);
   if (found.pte.kind !== "Page") return ok({ kind: "VSpaceFlushNothing" });
+  checks?.push("the range inside the page mapped at start");
   const bits = found.ptBitsLeft;
   const base = alignDown(start, bits);
   if (alignDown(end - 1, bits) !== base) {
@@ -49,6 +57,7 @@ export function decodeVSpaceInvocation(ctx: DecodeContext<VSpaceCap>): Result<VS
       ),
     );
   }
+  if (operation === "Invalidate_Data") checks?.push("Invalidate_Data needs a read-write mapping");
   if (operation === "Invalidate_Data" && found.pte.rights !== "VMReadWrite")
     return err(illegalOperation("Invalidate_Data needs a read-write mapping at the start of the range"));
   return ok({
