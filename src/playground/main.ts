@@ -13,6 +13,7 @@ import {
   type Ran,
   type Session,
 } from "./session.ts";
+import type { StepReport } from "../scenario/run.ts";
 import { readFragment, shareFragment } from "./share.ts";
 import { cdtView, cnodeView, descriptorAt, diffStates, walkView } from "../views/index.ts";
 import { rootCNodeOf, capAt } from "../kernel/cspace.ts";
@@ -441,6 +442,7 @@ function renderNarration(app: App, ran: Ran): void {
       ),
     );
     if (step.note) body.push(el("p", {}, `note: ${step.note}`));
+    if (step.checks !== undefined && step.checks.length > 0) body.push(checksList(step));
     if (step.why) body.push(el("p", {}, `why: ${step.why}`));
     if (!ok && step.outcome.kind === "error")
       body.push(el("p", {}, "A failed invocation changes nothing: the state is exactly as before."));
@@ -455,6 +457,21 @@ function renderNarration(app: App, ran: Ran): void {
     );
   }
   box.replaceChildren(el("h2", {}, "This step"), ...body);
+}
+
+/** The checks the kernel made, in seL4's order: every one passed, or the last one refused the call. */
+function checksList(step: StepReport): HTMLElement {
+  const checks = step.checks ?? [];
+  const refused = step.outcome.kind === "error" ? `refused: ${step.result}` : undefined;
+  return el(
+    "ol",
+    { class: "mono", "data-testid": "checks" },
+    ...checks.map((c, i) =>
+      i === checks.length - 1 && refused !== undefined
+        ? el("li", { class: "bad" }, `${c}: ${refused}`)
+        : el("li", { class: "ok" }, `${c}: ok`),
+    ),
+  );
 }
 
 /** The slots of a table that the step leading to this position changed. */

@@ -93,6 +93,13 @@ describe("the playground page in Chromium (test/playground/)", function () {
     expect(await failed.count()).to.equal(1);
     expect(await failed.textContent()).to.match(/^2\. .*seL4_FailedLookup$/);
     expect(await page.getByTestId("result").textContent()).to.contain("seL4_FailedLookup");
+    // the narration lists the checks in seL4's order (decodeARMFrameInvocation: alignment before the
+    // page-table lookup), the last one refusing the call
+    const checks = await page.getByTestId("checks").locator("li").allTextContents();
+    expect(checks.at(-1)).to.match(/createSafeMappingEntries.*: refused: seL4_FailedLookup/);
+    expect(checks.slice(0, -1).every((c) => c.endsWith(": ok"))).to.equal(true);
+    const alignment = checks.findIndex((c) => c.includes("checkVPAlignment"));
+    expect(alignment).to.be.within(0, checks.length - 2);
     await page.getByTestId("back").click();
     expect(await where()).to.equal("1 / 8");
     await page.locator('#steps li[data-at="6"]').click();
