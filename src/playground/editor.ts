@@ -12,14 +12,23 @@ import type { CompletionWords } from "./session.ts";
  * completion offers step kinds, invocation names, object types and the names declared so far.
  */
 
+/** An expectation that did not hold: the step's line, and expected against actual in words. */
+export interface Unmet {
+  readonly line: number;
+  readonly message: string;
+}
+
 export interface ScenarioEditor {
   readonly view: EditorView;
   text(): string;
   setText(text: string): void;
-  /** Mark the error at its line, or clear the marks (undefined). */
-  showError(error: ScenarioError | undefined): void;
+  /**
+   * Mark the usage error at its line (undefined: none), and each expectation that did not hold
+   * at its step's line, as a warning saying what was expected and what happened.
+   */
+  showProblems(error: ScenarioError | undefined, unmet: readonly Unmet[]): void;
   /** The diagnostics shown now, with their 1-based lines. */
-  diagnostics(): { line: number; message: string }[];
+  diagnostics(): { line: number; message: string; severity: string }[];
   /** Put the cursor on a line and scroll to it (the timeline's step). */
   revealLine(line: number): void;
 }
@@ -78,15 +87,22 @@ export function createEditor(
     setText(t) {
       view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: t } });
     },
-    showError(error) {
+    showProblems(error, unmet) {
       // A dispatch makes CodeMirror finish parsing the document at once: none when nothing changes.
-      if (error === undefined && diagnosticCount(view) === 0) return;
-      view.dispatch(setDiagnostics(view.state, error ? [errorDiagnostic(view.state.doc, error)] : []));
+      if (error === undefined && unmet.length === 0 && diagnosticCount(view) === 0) return;
+      const doc = view.state.doc;
+      const warnings = unmet
+        .filter((u) => u.line >= 1 && u.line <= doc.lines)
+        .map((u): Diagnostic => {
+          const line = doc.line(u.line);
+          return { from: line.from, to: line.to, severity: "warning", message: u.message, source: "capsim" };
+        });
+      view.dispatch(setDiagnostics(view.state, [...(error ? [errorDiagnostic(doc, error)] : []), ...warnings]));
     },
     diagnostics() {
-      const out: { line: number; message: string }[] = [];
+      const out: { line: number; message: string; severity: string }[] = [];
       forEachDiagnostic(view.state, (d, from) =>
-        out.push({ line: view.state.doc.lineAt(from).number, message: d.message }),
+        out.push({ line: view.state.doc.lineAt(from).number, message: d.message, severity: d.severity }),
       );
       return out;
     },

@@ -120,7 +120,18 @@ function start(): void {
   function load(text: string, at: number): void {
     const session = openScenario(text);
     app.session = session;
-    app.editor.showError(session.kind === "refused" ? session.error : undefined);
+    app.editor.showProblems(
+      session.kind === "refused" ? session.error : undefined,
+      // in exercise mode an unmet expectation would give the answer away
+      session.kind === "ran" && !app.exercise
+        ? session.report.steps
+            .filter((st) => !st.held)
+            .map((st) => ({
+              line: st.line,
+              message: `step ${st.index}: expected ${st.expected ?? "something else"}, got ${st.result}`,
+            }))
+        : [],
+    );
     $("problem").textContent =
       session.kind === "refused"
         ? `line ${session.error.line}: ${session.error.problem}${app.ran ? "\nThe views show the last version that ran." : ""}`

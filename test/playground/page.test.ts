@@ -26,7 +26,7 @@ interface Hooks {
   goTo(at: number): void;
   text(): string;
   setText(text: string): void;
-  diagnostics(): { line: number; message: string }[];
+  diagnostics(): { line: number; message: string; severity: string }[];
   loadExample(file: string): void;
   answers(): string[];
 }
@@ -167,6 +167,20 @@ describe("the playground page in Chromium (test/playground/)", function () {
     await page.keyboard.type("e");
     await page.waitForFunction(() => window.__capsim.diagnostics().length === 0, undefined, { polling: 100 });
     expect(await page.getByTestId("problem").textContent()).to.equal("");
+  });
+
+  it("marks an expectation that did not hold at its step's line: expected against actual", async () => {
+    await load("01-map-a-frame.yaml");
+    const text = await page.evaluate(() => window.__capsim.text());
+    const wrong = text.replace("expect: { error: seL4_FailedLookup", "expect: { error: seL4_AlignmentError");
+    await page.evaluate((t) => window.__capsim.setText(t), wrong);
+    await page.waitForFunction(() => window.__capsim.diagnostics().length > 0, undefined, { polling: 100 });
+    const [d] = await page.evaluate(() => window.__capsim.diagnostics());
+    // the step starts at its "- invoke:" line, the second step of the file
+    const stepLine = wrong.split("\n").findIndex((l) => l.includes("- invoke: seL4_ARM_Page_Map")) + 1;
+    expect(d).to.deep.include({ line: stepLine, severity: "warning" });
+    expect(d!.message).to.match(/^step 2: expected .*AlignmentError.*, got seL4_FailedLookup/);
+    expect(await page.getByTestId("status").textContent()).to.match(/an expectation failed$/);
   });
 
   it("round-trips a share URL: the same scenario at the same step", async () => {
