@@ -15,11 +15,11 @@ import {
 } from "./session.ts";
 import type { StepReport } from "../scenario/run.ts";
 import { readFragment, shareFragment } from "./share.ts";
-import { cdtView, cnodeView, descriptorAt, diffStates, walkView } from "../views/index.ts";
+import { asidTableView, cdtView, cnodeView, descriptorAt, diffStates, tlbView, walkView } from "../views/index.ts";
 import { rootCNodeOf, capAt } from "../kernel/cspace.ts";
 import type { SlotAddr } from "../model/state.ts";
 import { parseNumberText } from "../scenario/schema.ts";
-import { cdtPanel, changesPanel, cspacePanel, descriptorPanel, walkPanel } from "./panels.ts";
+import { asidPanel, cdtPanel, changesPanel, cspacePanel, descriptorPanel, walkPanel } from "./panels.ts";
 import { ANSWER_CHOICES, answerOf, predictionHolds, translationProblem } from "./exercise.ts";
 import { directoriesOf, directorySegments, slotVaddr, tableExists, tableSegments, type Segment } from "./tables.ts";
 
@@ -326,6 +326,7 @@ function render(app: App): void {
   app.cspaceTimer = setTimeout(() => {
     const t = performance.now();
     renderCSpace(app, ran, state);
+    $("asids").replaceChildren(...asidPanel(asidTableView(state), tlbView(state)));
     app.cspaceMs = performance.now() - t;
   }, 0);
 }

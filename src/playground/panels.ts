@@ -1,5 +1,14 @@
 import { hex } from "../model/addresses.ts";
-import type { BitField, CDTNode, CNodeView, DescriptorView, StateDiff, WalkWithSplit } from "../views/index.ts";
+import type {
+  ASIDPoolView,
+  BitField,
+  CDTNode,
+  CNodeView,
+  DescriptorView,
+  StateDiff,
+  TLBLineView,
+  WalkWithSplit,
+} from "../views/index.ts";
 import { el } from "./dom.ts";
 
 /*
@@ -156,5 +165,39 @@ export function cdtPanel(n: CDTNode): HTMLElement[] {
       { "data-testid": "revoke-preview" },
       `Revoke would delete the ${below} ${below === 1 ? "cap" : "caps"} derived from it and keep this one; delete would remove this cap alone.`,
     ),
+  ];
+}
+
+/** The ASID table (pool -> ASID -> page directory, with the hardware ASID each has now) and the TLB's lines, stale ones marked. */
+export function asidPanel(pools: readonly ASIDPoolView[], tlb: readonly TLBLineView[]): HTMLElement[] {
+  const poolItems = pools.map((p) =>
+    el(
+      "li",
+      {},
+      `pool ${p.index} @${hex(p.pool)} (ASIDs from ${p.firstASID})`,
+      el(
+        "ul",
+        {},
+        ...p.asids.map((a) =>
+          el(
+            "li",
+            { "data-testid": `asid-${a.asid}` },
+            `ASID ${a.asid} -> page directory @${hex(a.root)}${a.hwASID !== undefined ? `, hardware ASID ${a.hwASID}` : ""}`,
+          ),
+        ),
+      ),
+    ),
+  );
+  const lines = tlb.map((l) =>
+    el(
+      "li",
+      { class: l.stale ? "bad" : "" },
+      `${hex(l.vbase)} -> ${hex(l.pbase)} ${l.size} ${l.rights}${l.global ? " global" : l.asid !== undefined ? ` ASID ${l.asid}` : ""}${l.stale ? " - STALE: the tables say otherwise now" : ""}`,
+    ),
+  );
+  return [
+    el("ul", { class: "mono", "data-testid": "asid-table" }, ...poolItems),
+    el("p", {}, `TLB: ${tlb.length} ${tlb.length === 1 ? "line" : "lines"}`),
+    el("ul", { class: "mono", "data-testid": "tlb" }, ...lines),
   ];
 }

@@ -288,4 +288,20 @@ describe("the playground page in Chromium (test/playground/)", function () {
       /^Revoke would delete the \d+ caps? derived/,
     );
   });
+
+  it("shows the ASID table: a new pool's first ASID names the directory assigned to it, until the pool goes", async () => {
+    await load("09-asid-pools.yaml");
+    await page.evaluate(() => window.__capsim.goTo(7));
+    // boot gives the initial directory ASID 1 in pool 0; ARM32 pools hold 2^10 ASIDs (asidLowBits),
+    // and MakePool takes table index 1, so Assign hands out its first ASID, 1024
+    expect(await page.getByTestId("asid-1").textContent()).to.match(/^ASID 1 -> page directory @0x[0-9a-f]+/);
+    expect(await page.getByTestId("asid-1024").textContent()).to.match(/^ASID 1024 -> page directory @0x[0-9a-f]+/);
+    // step 11 deletes the pool's last cap: its ASIDs go with it (the ASID view is drawn just after the step)
+    await page.evaluate(() => window.__capsim.goTo(11));
+    await page.waitForFunction(() => document.querySelector('[data-testid="asid-1024"]') === null, undefined, {
+      polling: 50,
+      timeout: 10_000,
+    });
+    expect(await page.getByTestId("asid-1").count()).to.equal(1);
+  });
 });
