@@ -5,6 +5,7 @@ import { COMMAND_SPECS, FUZZ, RUN, SHOW } from "../../src/cli/specs.ts";
 import { RunFlags } from "../../src/cli/run.ts";
 import { ShowFlags } from "../../src/cli/show.ts";
 import { FuzzFlags } from "../../src/cli/fuzz.ts";
+import { PlaygroundFlags } from "../../src/cli/playground.ts";
 
 const usage = (f: () => unknown): string => {
   try {
@@ -83,6 +84,7 @@ describe("the CLI flag parser", () => {
       show: ShowFlags,
       fuzz: FuzzFlags,
       explain: z.object({}),
+      playground: PlaygroundFlags,
     };
     for (const spec of Object.values(COMMAND_SPECS) as CommandSpec[]) {
       expect(Object.keys(schemas[spec.name]?.shape ?? {}).sort(), spec.name).to.deep.equal(
