@@ -17,7 +17,8 @@ export { type SyscallError, type LookupFailure, describeError, errorReplyMRs, ER
 export { PMap } from "./model/pmap.ts";
 export { bootMinimal, type BootedMachine, type BootInfo, type RamRegion } from "./boot/minimal.ts";
 export { INITIAL_CAP_SLOTS } from "./boot/initialCaps.ts";
-export { invoke } from "./invocations/dispatch.ts";
+export { invoke, invokeTraced, type TracedInvokeResult } from "./invocations/dispatch.ts";
+export * as views from "./views/index.ts";
 export { callLibsel4, LIBSEL4 } from "./invocations/libsel4.ts";
 export type { Message, Reply, InvokeResult, Effect } from "./model/message.ts";
 export type { InvocationLabel } from "./model/labels.ts";

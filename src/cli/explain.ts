@@ -1,10 +1,56 @@
 import type { PhysAddr } from "../model/addresses.ts";
 import { hex } from "../model/addresses.ts";
 import { rootCNodeOf } from "../kernel/cspace.ts";
+import type { Outcome, StepReport } from "../scenario/run.ts";
 import { loadScenarioFile } from "../scenario/file.ts";
 import { runScenario } from "../scenario/run.ts";
+import type { WalkWithSplit } from "../views/index.ts";
 import type { ParsedArgs } from "./flags.ts";
 import { describeChanges } from "./show.ts";
+
+/** What the last check listed did: every earlier one passed. */
+function lastVerdict(o: Outcome): string {
+  switch (o.kind) {
+    case "ok":
+      return "ok";
+    case "error":
+      return "refused";
+    case "notModelled":
+      return "passed; capsim models no further";
+    default:
+      return "refused (a fault, not an error reply)";
+  }
+}
+
+/** The checks the kernel made, numbered, in seL4's order. */
+export function checkLines(s: StepReport): string[] {
+  const checks = s.checks;
+  if (checks === undefined || checks.length === 0) return [];
+  const lines = ["  The kernel's checks, in seL4's order:"];
+  checks.forEach((c, i) => {
+    const verdict = i === checks.length - 1 ? lastVerdict(s.outcome) : "ok";
+    lines.push(`    ${i + 1}. ${c}: ${verdict}`);
+  });
+  return lines;
+}
+
+/** A walk, entry by entry, as explain and show print it. */
+export function walkLines(w: WalkWithSplit, indent = "  "): string[] {
+  const split = w.split.fields.map((f) => `${f.name} ${hex(f.value)} [${f.hi}:${f.lo}]`).join(", ");
+  const lines = [`${indent}The walk of ${hex(w.vaddr)} (read as a ${w.split.form}: ${split}):`];
+  w.entries.forEach((e, i) =>
+    lines.push(
+      `${indent}  ${i + 1}. ${e.structure} @${hex(e.table)} entry ${e.index} (at ${hex(e.slot)}): ${e.descriptor.word} ${e.descriptor.summary}`,
+    ),
+  );
+  const end = w.end;
+  lines.push(
+    end.kind === "translation"
+      ? `${indent}  -> ${hex(end.paddr)}: ${end.size} frame @${hex(end.frame)}, ${end.rights}${end.executeNever ? ", XN" : ""}${end.cacheable ? "" : ", uncached"}`
+      : `${indent}  -> fault: ${end.reason}`,
+  );
+  return lines;
+}
 
 /** `capsim explain FILE`: each step in words; exit 1 when an expectation failed. */
 export function execute(args: ParsedArgs): number {
@@ -14,8 +60,9 @@ export function execute(args: ParsedArgs): number {
   for (const s of report.steps) {
     console.log(`Step ${s.index} (line ${s.line}): ${s.action}`);
     if (s.note) console.log(`  note: ${s.note}`);
+    for (const line of checkLines(s)) console.log(line);
     if (s.outcome.kind === "error") {
-      console.log(`  The kernel checked the call in seL4's order and refused it at this check:`);
+      console.log(`  The kernel refused it at the last check above:`);
       console.log(`    ${s.result}: ${s.outcome.error.why}`);
       console.log(`  A failed invocation changes nothing: the state is exactly as before.`);
     } else if (s.outcome.kind === "notModelled") {
@@ -26,7 +73,8 @@ export function execute(args: ParsedArgs): number {
     } else if (s.outcome.kind === "fault") {
       console.log(`  ${s.outcome.text}`);
     } else {
-      console.log(`  Every check passed and it succeeded: ${s.result}`);
+      console.log(`  ${s.checks !== undefined ? "Every check passed and it succeeded" : "Result"}: ${s.result}`);
+      if (s.walk !== undefined) for (const line of walkLines(s.walk)) console.log(line);
       const changes = describeChanges(report.states[s.index - 1]!, report.states[s.index]!, cnode, report.names);
       for (const c of changes) console.log(`    changed: ${c}`);
     }

@@ -1,10 +1,21 @@
 import { z } from "zod";
 import { hex, type PhysAddr } from "../model/addresses.ts";
-import { rootCNodeOf, slotAddress } from "../kernel/cspace.ts";
-import { capText } from "../views/index.ts";
+import { rootCNodeOf } from "../kernel/cspace.ts";
 import type { KernelState } from "../model/state.ts";
 import { getObjectOfType } from "../kernel/store.ts";
 import { listDirectory, listTable, type EntryRow } from "../arch/index.ts";
+import {
+  asidTableView,
+  capText,
+  cnodeView,
+  descriptorAt,
+  diffStates,
+  orphanedTables,
+  staleCaps,
+  type BitField,
+  type CNodeView,
+  type StateDiff,
+} from "../views/index.ts";
 import { loadScenarioFile } from "../scenario/file.ts";
 import { runScenario } from "../scenario/run.ts";
 import { UsageError, validateFlags, type ParsedArgs } from "./flags.ts";
@@ -13,9 +24,10 @@ import { SHOW } from "./specs.ts";
 export const ShowFlags = z.object({
   at: z.coerce.number().int().min(0).optional(),
   format: z.enum(["text", "dot"]).default("text"),
+  bits: z.boolean().optional(),
 });
 
-/** `capsim show FILE [--at STEP] [--format text|dot]`. */
+/** `capsim show FILE [--at STEP] [--format text|dot] [--bits]`. */
 export function execute(args: ParsedArgs): number {
   const opts = validateFlags(SHOW, ShowFlags, args.flags);
   const file = args.operands[0] as string;
@@ -28,8 +40,17 @@ export function execute(args: ParsedArgs): number {
     rootCNodeOf(state, report.machine.initThread) ??
     rootCNodeOf(report.machine.state, report.machine.initThread) ??
     (0 as PhysAddr);
-  if (opts.format === "dot") console.log(showDot(state));
-  else console.log(`After step ${at} of ${file}:\n${showText(state, root, report.names)}`);
+  if (opts.format === "dot")
+    console.log(
+      showDot(state, {
+        boot: report.machine.state,
+        ...(at > 0 ? { before: report.states[at - 1] as KernelState, step: at } : {}),
+        cnode: root,
+        names: report.names,
+      }),
+    );
+  else
+    console.log(`After step ${at} of ${file}:\n${showText(state, root, report.names, { bits: opts.bits === true })}`);
   return 0;
 }
 
@@ -43,64 +64,237 @@ export function entryText(r: EntryRow): string {
   return `${slots} invalid`;
 }
 
-/** The CSpace (named slots) and every page directory's valid entries, as an indented tree. */
-export function showText(s: KernelState, cnode: PhysAddr, names: ReadonlyMap<string, number>): string {
-  const byslot = new Map<number, string>();
-  for (const [n, i] of names) if (!byslot.has(i)) byslot.set(i, n);
-  const lines = ["CSpace (initial thread's CNode):"];
-  for (const [slot, cte] of s.ctes.range(cnode, slotAddress(cnode, 2 ** 20))) {
-    const index = (slot - cnode) / 16;
-    lines.push(`  [${index}] ${byslot.get(index) ?? ""}: ${capText(cte.cap)}`);
+/** One line per field of a descriptor: its bits, value, meaning and the seL4 attribute behind it. */
+export function fieldLines(fields: readonly BitField[], indent: string): string[] {
+  return [...fields]
+    .sort((a, b) => b.lo - a.lo)
+    .map(
+      (f) =>
+        `${indent}${`[${f.hi === f.lo ? f.hi : `${f.hi}:${f.lo}`}]`.padEnd(8)}${f.name} = ${hex(f.value)}: ${f.meaning}${f.from !== undefined ? ` (from ${f.from})` : ""}`,
+    );
+}
+
+function cnodeLines(v: CNodeView, indent: string): string[] {
+  const lines: string[] = [];
+  for (const slot of v.used) {
+    lines.push(`${indent}[${slot.index}]${slot.name !== undefined ? ` ${slot.name}` : ""}: ${slot.text}`);
+    if (slot.stale !== undefined) lines.push(`${indent}    STALE: ${slot.stale}`);
+    if (slot.cnode !== undefined) {
+      lines.push(
+        `${indent}    CNode @${hex(slot.cnode.paddr)}: ${slot.cnode.slotCount} slots, ${slot.cnode.used.length} in use`,
+      );
+      lines.push(...cnodeLines(slot.cnode, `${indent}      `));
+    }
+  }
+  return lines;
+}
+
+export interface ShowTextOptions {
+  /** print each entry's descriptor word and its bit fields */
+  readonly bits?: boolean;
+}
+
+/**
+ * The CSpace (only the CNode's real slots, stale caps marked), the ASID table, every page
+ * directory's user entries (with their bits on request), and the tables no directory reaches.
+ */
+export function showText(
+  s: KernelState,
+  cnode: PhysAddr,
+  names: ReadonlyMap<string, number>,
+  opts: ShowTextOptions = {},
+): string {
+  const cspace = cnodeView(s, cnode, names);
+  const lines = [
+    `CSpace (initial thread's CNode: ${cspace.slotCount} slots, ${cspace.used.length} in use):`,
+    ...cnodeLines(cspace, "  "),
+  ];
+  const listed = new Set<number>();
+  const collect = (v: CNodeView) => v.used.forEach((x) => (listed.add(x.slot), x.cnode && collect(x.cnode)));
+  collect(cspace);
+  const elsewhere = staleCaps(s).filter((c) => !listed.has(c.slot));
+  if (elsewhere.length > 0) {
+    lines.push("Stale caps outside this CSpace:");
+    for (const c of elsewhere) lines.push(`  slot @${hex(c.slot)}: ${c.text}`, `    STALE: ${c.why}`);
+  }
+  const asidOf = new Map<PhysAddr, number>();
+  lines.push("ASID table (pool -> ASID -> page directory):");
+  for (const pool of asidTableView(s)) {
+    lines.push(`  pool ${pool.index} @${hex(pool.pool)} (ASIDs from ${pool.firstASID}):`);
+    for (const a of pool.asids) {
+      asidOf.set(a.root, a.asid);
+      lines.push(
+        `    ASID ${a.asid} -> PageDirectory @${hex(a.root)}${a.hwASID !== undefined ? ` (hardware ASID ${a.hwASID})` : ""}`,
+      );
+    }
   }
   lines.push("VSpaces:");
+  const bits = (table: PhysAddr, index: number, indent: string) => {
+    if (!opts.bits) return;
+    const d = descriptorAt(s, table, index);
+    lines.push(`${indent}word ${d.word}:`, ...fieldLines(d.fields, `${indent}  `));
+  };
   for (const o of s.objects.values()) {
     if (o.type !== "PageDirectory") continue;
     const user = listDirectory(s, o.paddr).filter((r) => r.index * 2 ** 20 < s.config.userTop);
+    const asid = asidOf.get(o.paddr);
     const label =
       o.paddr === s.globalPD
         ? " (the kernel's global page directory: kernel window only)"
-        : user.length === 0
-          ? " (no user mappings)"
-          : "";
+        : `${asid !== undefined ? ` ASID ${asid}` : " (no ASID)"}${user.length === 0 ? " (no user mappings)" : ""}`;
     lines.push(`  PageDirectory @${hex(o.paddr)}${label}`);
     for (const r of user) {
       lines.push(`    ${hex(r.index * 2 ** 20)}: ${entryText(r)}`);
+      bits(o.paddr, r.index, "        ");
       if (r.entry.kind === "Table" && getObjectOfType(s, r.entry.paddr, "PageTable")) {
-        for (const t of listTable(s, r.entry.paddr))
+        for (const t of listTable(s, r.entry.paddr)) {
           lines.push(`      ${hex(r.index * 2 ** 20 + t.index * 4096)}: ${entryText(t)}`);
+          bits(r.entry.paddr, t.index, "          ");
+        }
       }
+    }
+  }
+  const orphans = orphanedTables(s);
+  if (orphans.length > 0) {
+    lines.push("Orphaned tables (no page directory points at them):");
+    for (const t of orphans) {
+      lines.push(`  ${t.type} @${hex(t.paddr)}: ${t.why}`);
+      for (const c of t.caps) lines.push(`    cap at @${hex(c.slot)}: ${c.text}`);
     }
   }
   return lines.join("\n");
 }
 
-/** The same picture as Graphviz. */
-export function showDot(s: KernelState): string {
-  const out = ["digraph capsim {", "  rankdir=LR; node [shape=box, fontname=monospace];"];
+/** What `showDot` draws besides the state: the boot state (collapsed), the state before the step (highlighted changes). */
+export interface DotContext {
+  /** the state straight after boot: its frames are drawn as one collapsed boot-image node per table */
+  readonly boot: KernelState;
+  /** the state before the step shown, whose changes are highlighted */
+  readonly before?: KernelState;
+  readonly step?: number;
+  /** the root CNode whose caps are drawn beside what they name */
+  readonly cnode: PhysAddr;
+  readonly names: ReadonlyMap<string, number>;
+}
+
+const CHANGED = 'color="red", penwidth=2';
+
+/**
+ * The VSpaces as Graphviz: page directories (with their ASIDs and the ASID pools naming them),
+ * page tables and frames; the caps of the root CNode beside the objects they name, with their
+ * rights and stale marks; the boot image's frames collapsed into one node per table; what the
+ * step changed in red.
+ */
+export function showDot(s: KernelState, ctx: DotContext): string {
+  const diff: StateDiff | undefined = ctx.before !== undefined ? diffStates(ctx.before, s) : undefined;
+  const changedEntry = new Set((diff?.entries ?? []).map((e) => `${e.table}:${e.index}`));
+  const changedSlot = new Set((diff?.slots ?? []).map((c) => c.slot as number));
+  const created = new Set((diff?.objects ?? []).filter((o) => o.change === "created").map((o) => o.paddr as number));
+  const fromBoot = (paddr: PhysAddr) => ctx.boot.objects.get(paddr) !== undefined;
+  const out = [
+    "digraph capsim {",
+    "  rankdir=LR; node [shape=box, fontname=monospace]; edge [fontname=monospace];",
+    ...(diff !== undefined ? [`  label="red: what step ${ctx.step ?? ""} changed"; labelloc=t;`] : []),
+  ];
+  const drawn = new Set<string>();
+  const node = (id: string, label: string, paddr: PhysAddr, extra = "") => {
+    if (drawn.has(id)) return;
+    drawn.add(id);
+    const attrs = [`label="${label}"`, ...(created.has(paddr) ? [CHANGED] : []), ...(extra ? [extra] : [])];
+    out.push(`  "${id}" [${attrs.join(", ")}];`);
+  };
+  const edge = (from: string, to: string, label: string, changed: boolean, extra = "") =>
+    out.push(
+      `  "${from}" -> "${to}" [${[`label="${label}"`, ...(changed ? [CHANGED] : []), ...(extra ? [extra] : [])].join(", ")}];`,
+    );
+  const rights = (r: string) => r.replace(/^VM/, "");
+  for (const pool of asidTableView(s)) {
+    const id = `pool${pool.pool}`;
+    node(id, `ASIDPool ${pool.index}\\n${hex(pool.pool)}`, pool.pool, "shape=cylinder");
+    for (const a of pool.asids) {
+      node(`pd${a.root}`, `PageDirectory\\n${hex(a.root)}\\nASID ${a.asid}`, a.root);
+      edge(
+        id,
+        `pd${a.root}`,
+        `ASID ${a.asid}`,
+        (diff?.asids ?? []).some((c) => c.asid === a.asid),
+      );
+    }
+  }
   for (const o of s.objects.values()) {
-    if (o.type !== "PageDirectory") continue;
-    out.push(`  "pd${o.paddr}" [label="PageDirectory\\n${hex(o.paddr)}"];`);
+    if (o.type !== "PageDirectory" || o.paddr === s.globalPD) continue;
+    const pdId = `pd${o.paddr}`;
+    node(pdId, `PageDirectory\\n${hex(o.paddr)}\\nno ASID`, o.paddr);
     for (const r of listDirectory(s, o.paddr)) {
       if (r.index * 2 ** 20 >= s.config.userTop) continue;
       const e = r.entry;
+      const va = hex(r.index * 2 ** 20);
+      const changed = changedEntry.has(`${o.paddr}:${r.index}`);
       if (e.kind === "Table") {
-        out.push(`  "pd${o.paddr}" -> "pt${e.paddr}" [label="${hex(r.index * 2 ** 20)}"];`);
-        out.push(`  "pt${e.paddr}" [label="PageTable\\n${hex(e.paddr)}"];`);
-        if (!getObjectOfType(s, e.paddr, "PageTable")) continue;
-        for (const t of listTable(s, e.paddr)) {
-          if (t.entry.kind === "Page")
-            out.push(
-              `  "pt${e.paddr}" -> "f${t.entry.paddr}" [label="${hex(r.index * 2 ** 20 + t.index * 4096)}"];`,
-              `  "f${t.entry.paddr}" [label="${t.entry.size}\\n${hex(t.entry.paddr)}"];`,
-            );
+        const ptId = `pt${e.paddr}`;
+        const rows = getObjectOfType(s, e.paddr, "PageTable") ? listTable(s, e.paddr) : [];
+        const boot = rows.filter(
+          (t) => t.entry.kind === "Page" && fromBoot(t.entry.paddr) && !changedEntry.has(`${e.paddr}:${t.index}`),
+        );
+        node(
+          ptId,
+          `PageTable\\n${hex(e.paddr)}${boot.length > 0 ? `\\n+ ${boot.reduce((n, t) => n + t.count, 0)} boot-image pages` : ""}`,
+          e.paddr,
+          boot.length > 0 ? 'style="rounded,dashed"' : "",
+        );
+        edge(pdId, ptId, va, changed);
+        for (const t of rows) {
+          if (t.entry.kind !== "Page" || boot.includes(t)) continue;
+          const fId = `f${t.entry.paddr}`;
+          node(fId, `${t.entry.size}\\n${hex(t.entry.paddr)}`, t.entry.paddr);
+          edge(
+            ptId,
+            fId,
+            `${hex(r.index * 2 ** 20 + t.index * 4096)} ${rights(t.entry.rights)}`,
+            changedEntry.has(`${e.paddr}:${t.index}`),
+          );
         }
       } else if (e.kind === "Page") {
-        out.push(
-          `  "pd${o.paddr}" -> "f${e.paddr}" [label="${hex(r.index * 2 ** 20)}"];`,
-          `  "f${e.paddr}" [label="${e.size}\\n${hex(e.paddr)}"];`,
-        );
+        const fId = `f${e.paddr}`;
+        node(fId, `${e.size}\\n${hex(e.paddr)}`, e.paddr);
+        edge(pdId, fId, `${va} ${rights(e.rights)}`, changed);
       }
     }
+  }
+  // The caps of the root CNode that name paging objects, each beside what it names.
+  for (const slot of cnodeView(s, ctx.cnode, ctx.names).used) {
+    const c = slot.cap;
+    const ids: Partial<Record<string, string>> = { Frame: "f", PageTable: "pt", PageDirectory: "pd", ASIDPool: "pool" };
+    const prefix = ids[c.type];
+    if (prefix === undefined || !("paddr" in c)) continue;
+    if (fromBoot(c.paddr) && !changedSlot.has(slot.slot) && slot.stale === undefined) continue;
+    const target = `${prefix}${c.paddr}`;
+    if (!drawn.has(target)) node(target, `${c.type}\\n${hex(c.paddr)}`, c.paddr);
+    const detail =
+      c.type === "Frame"
+        ? rights(c.vmRights)
+        : c.type === "PageDirectory"
+          ? c.mappedASID !== null
+            ? `ASID ${c.mappedASID}`
+            : "no ASID"
+          : c.type === "PageTable"
+            ? c.mapping !== null
+              ? `ASID ${c.mapping.asid} at ${hex(c.mapping.vaddr)}`
+              : "unmapped"
+            : "";
+    const frameAt =
+      c.type === "Frame" && c.mapping !== null ? ` ASID ${c.mapping.asid} at ${hex(c.mapping.vaddr)}` : "";
+    const capId = `cap${slot.slot}`;
+    const attrs = [
+      "shape=note",
+      ...(changedSlot.has(slot.slot) ? [CHANGED] : []),
+      ...(slot.stale !== undefined ? ['fontcolor="red"', 'style="dashed"'] : []),
+    ];
+    out.push(
+      `  "${capId}" [label="cap [${slot.index}]${slot.name !== undefined ? ` ${slot.name}` : ""}\\n${c.type} ${detail}${frameAt}${slot.stale !== undefined ? "\\nSTALE" : ""}", ${attrs.join(", ")}];`,
+      `  "${capId}" -> "${target}" [style=dashed, arrowhead=empty];`,
+      `  { rank=same; "${capId}"; "${target}"; }`,
+    );
   }
   out.push("}");
   return out.join("\n");

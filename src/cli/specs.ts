@@ -29,8 +29,9 @@ export const RUN: CommandSpec = {
 
 export const EXPLAIN: CommandSpec = {
   name: "explain",
-  brief: "narrate each step: what was invoked, what happened and why",
-  summary: "Narrate a scenario step by step: what was invoked, what the kernel did and why, what changed.",
+  brief: "narrate each step: what was invoked, the checks in order, what happened and why",
+  summary:
+    "Narrate a scenario step by step: what was invoked, every check the kernel made in seL4's order (the last one refused, when the call failed), the walk of each resolve, what changed.",
   operands: "FILE",
   minOperands: 1,
   maxOperands: 1,
@@ -42,7 +43,7 @@ export const EXPLAIN: CommandSpec = {
 export const SHOW: CommandSpec = {
   name: "show",
   brief: "the CSpace and every VSpace after a step",
-  summary: "Print the initial thread's CSpace and every VSpace after a step of a scenario.",
+  summary: "Print the initial thread's CSpace, the ASID table and every VSpace after a step of a scenario.",
   operands: "FILE",
   minOperands: 1,
   maxOperands: 1,
@@ -56,8 +57,15 @@ export const SHOW: CommandSpec = {
     {
       name: "format",
       value: "text|dot",
-      help: "text (default), or Graphviz dot",
+      help: "text (default), or Graphviz dot: caps beside what they name, the boot image collapsed, the step's changes in red",
     },
+    {
+      name: "bits",
+      help: "under each entry, its descriptor word field by field, with the seL4 attribute or right behind each field",
+    },
+  ],
+  notes: [
+    "Only the CNode's real slots are listed. A cap whose mapping record the tables no longer bear out is marked STALE; page tables no directory reaches are listed as orphaned.",
   ],
 };
 

@@ -1,5 +1,6 @@
-import { hex, type PhysAddr } from "../model/addresses.ts";
+import type { PhysAddr } from "../model/addresses.ts";
 import type { Cap } from "../model/caps.ts";
+import { capText } from "./text.ts";
 import { TCB_SLOTS } from "../model/constants.ts";
 import type { KernelState, SlotAddr } from "../model/state.ts";
 import { slotAddress } from "../kernel/cspace.ts";
@@ -10,32 +11,6 @@ import { staleMapping } from "./vspace.ts";
  * The CSpace views: a CNode's slots (only the 2^radix it has), nested CNodes, where a slot lives,
  * and the capability derivation tree. Plain JSON-able data.
  */
-
-/** One line describing a cap, for people. */
-export function capText(c: Cap): string {
-  switch (c.type) {
-    case "Frame":
-      return `Frame ${c.size} @${hex(c.paddr)} ${c.vmRights.replace(/^VM/, "")}${c.mapping ? ` mapped ASID ${c.mapping.asid} at ${hex(c.mapping.vaddr)}` : " unmapped"}`;
-    case "PageTable":
-      return `PageTable @${hex(c.paddr)}${c.mapping ? ` mapped ASID ${c.mapping.asid} at ${hex(c.mapping.vaddr)}` : " unmapped"}`;
-    case "PageDirectory":
-    case "VSpace":
-      return `${c.type} @${hex(c.paddr)}${c.mappedASID !== null ? ` ASID ${c.mappedASID}` : " no ASID"}`;
-    case "Untyped":
-      return `Untyped @${hex(c.paddr)} 2^${c.sizeBits}${c.isDevice ? " device" : ""} free from +${hex(c.freeIndex)}`;
-    case "ASIDPool":
-      return `ASIDPool @${hex(c.paddr)} ASIDs from ${c.asidBase}`;
-    case "CNode":
-      return `CNode @${hex(c.paddr)} radix ${c.radixBits} guard ${c.guard}/${c.guardSize}`;
-    case "Null":
-    case "ASIDControl":
-    case "IRQControl":
-    case "Domain":
-      return c.type;
-    default:
-      return `${c.type} @${hex(c.paddr)}`;
-  }
-}
 
 /** Where a slot lives: slot `index` of the CNode at `container`, or one of a TCB's own slots. */
 export interface SlotPlace {

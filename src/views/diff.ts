@@ -2,7 +2,8 @@ import type { ASID, PhysAddr } from "../model/addresses.ts";
 import type { KernelObject } from "../model/objects.ts";
 import type { KernelState, SlotAddr } from "../model/state.ts";
 import { teachingOf } from "../arch/index.ts";
-import { capText, placeOfSlot, type SlotPlace } from "./cspace.ts";
+import { placeOfSlot, type SlotPlace } from "./cspace.ts";
+import { capText } from "./text.ts";
 import { descriptorAt } from "./vspace.ts";
 
 /**

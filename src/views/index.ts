@@ -14,7 +14,8 @@ export {
   descriptorAt,
 } from "./vspace.ts";
 export type { AddressSplit, WalkWithSplit, TableNode, OrphanedTable, StaleCap } from "./vspace.ts";
-export { capText, cnodeView, cdtView, placeOfSlot } from "./cspace.ts";
+export { cnodeView, cdtView, placeOfSlot } from "./cspace.ts";
+export { capText } from "./text.ts";
 export type { SlotPlace, SlotView, CNodeView, CDTNode } from "./cspace.ts";
 export { asidTableView, tlbView } from "./asid.ts";
 export type { ASIDPoolView, TLBLineView } from "./asid.ts";

@@ -3,7 +3,7 @@ import type { Cap } from "../model/caps.ts";
 import type { KernelState, SlotAddr } from "../model/state.ts";
 import type { AddressForm, DescriptorView, WalkView } from "../model/teaching.ts";
 import { teachingOf } from "../arch/index.ts";
-import { capText } from "./cspace.ts";
+import { capText } from "./text.ts";
 
 /**
  * The VSpace views: an address split into table indices, the walk entry by entry, a descriptor

@@ -84,6 +84,8 @@ describe("AArch64 teaching views and decoder checks", () => {
     expect(f("nG")?.value).to.equal(1);
     expect(f("UXN")).to.include({ value: 0, hi: 54, lo: 54 });
     expect(f("output address")?.value).to.equal(paddrAt(m, 40));
+    // the fields tile the 64-bit word, in the leaf and in each table descriptor
+    for (const e of w.entries) expect(e.descriptor.fields.reduce((n, x) => n + x.hi - x.lo + 1, 0)).to.equal(64);
     expect(staleCaps(m.state)).to.deep.equal([]);
     m = ok(m, 32, "ARMPageTableUnmap");
     expect(staleCaps(m.state).map((c) => c.why)).to.deep.equal([`nothing is mapped at 0x10025000 in ASID 1 any more`]);

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { loadScenarioText } from "../../src/scenario/load.ts";
+import { loadScenarioFile } from "../../src/scenario/file.ts";
 import { runScenario, type ScenarioReport } from "../../src/scenario/run.ts";
 import { rootCNodeOf } from "../../src/kernel/cspace.ts";
 import type { PhysAddr, VirtAddr } from "../../src/model/addresses.ts";
@@ -13,6 +14,7 @@ import {
   diffStates,
   orphanedTables,
   staleCaps,
+  tlbView,
   walkView,
   type BitField,
 } from "../../src/views/index.ts";
@@ -116,6 +118,16 @@ describe("teaching views", () => {
     // the fields tile the word: every bit belongs to exactly one field
     const covered = pte.fields.reduce((n, f) => n + (f.hi - f.lo + 1), 0);
     expect(covered).to.equal(32);
+    // a supersection's word is tiled too (its base is bits 31:24, extended base bits 23:20 and 8:5)
+    const sup = run(`
+  - retype: { type: seL4_ARM_SuperSectionObject, as: big }
+  - invoke: seL4_ARM_Page_Map
+    cap: big
+    args: { vspace: InitThreadVSpace, vaddr: 0x20000000, rights: RW, attr: default }
+`);
+    const supEntry = descriptorAt(last(sup), pdOf(sup, last(sup)), 0x200);
+    expect(supEntry.kind).to.equal("SuperSection");
+    expect(supEntry.fields.reduce((n, f) => n + (f.hi - f.lo + 1), 0)).to.equal(32);
     const pde = descriptorAt(s, pdOf(r, s), 0x100);
     expect(pde.kind).to.equal("Table");
     expect(field(pde.fields, "type")).to.include({ value: 1 });
@@ -208,6 +220,17 @@ describe("teaching views", () => {
     expect(d.slots[0]?.after).to.match(/mapped ASID 1 at 0x10000000$/);
     expect(d.objects).to.deep.equal([]);
     expect(diffStates(r.states[3] as KernelState, r.states[3] as KernelState).slots).to.deep.equal([]);
+  });
+
+  it("list the TLB's lines with their ASIDs, none stale while seL4 flushes as it should", () => {
+    const r = runScenario(loadScenarioFile("examples/13-memory-and-faults.yaml"));
+    const s = r.states[7] as KernelState; // after the write through 0x40000010 and the read through 0x50000010
+    const lines = tlbView(s).filter((l) => !l.global);
+    expect(lines.map((l) => [l.vbase, l.size, l.rights, l.asid, l.stale])).to.deep.equal([
+      [0x40000000, "Section", "ReadWrite", 1, false],
+      [0x50000000, "Section", "ReadOnly", 1, false],
+    ]);
+    expect(lines[0]?.pbase).to.equal(lines[1]?.pbase);
   });
 
   it("give plain JSON-able data", () => {

@@ -168,6 +168,7 @@ function pdeFields(w: number): BitField[] {
         "the frame cap's size",
       ),
       fieldOf(w, 19, 19, "NS", "0: secure"),
+      ...(sup ? [fieldOf(w, 23, 20, "extended base", "physical address bits 35:32: 0")] : []),
       sup
         ? fieldOf(
             w,

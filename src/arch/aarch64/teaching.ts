@@ -99,6 +99,8 @@ function fields(word: PTEWord, e: PTE): BitField[] {
         meaning: `the page table at ${hex(address)}`,
         from: "the PageTable cap's object",
       },
+      fieldOf(lo, 11, 2, "ignored", "0: seL4 writes no attributes into a table descriptor"),
+      high(63, 48, "APTable, XNTable, ignored", "0: seL4 sets no hierarchical limits"),
     ];
   const attr = bitsOf(lo, 4, 2);
   return [
@@ -153,7 +155,10 @@ function fields(word: PTEWord, e: PTE): BitField[] {
       bitsOf(hi, 22, 22) === 1 ? "execute never at EL0" : "executable at EL0",
       "seL4_ARM_ExecuteNever (attr bit 2)",
     ),
+    high(57, 55, "software", "0: seL4 uses only bit 58 of the software bits"),
     high(58, 58, "seL4 4 KiB-page tag", bitsOf(hi, 26, 26) === 1 ? "1: a 4 KiB page (tells it from a table)" : "0"),
+    high(52, 48, "RES0", "0"),
+    high(63, 59, "upper attributes", "0"),
   ];
 }
 
