@@ -2,7 +2,7 @@ import type { PhysAddr } from "../model/addresses.ts";
 import { hex } from "../model/addresses.ts";
 import { rootCNodeOf } from "../kernel/cspace.ts";
 import type { Outcome, StepReport } from "../scenario/run.ts";
-import { loadScenarioFile } from "../scenario/load.ts";
+import { loadScenarioFile } from "../scenario/file.ts";
 import { runScenario } from "../scenario/run.ts";
 import type { WalkWithSplit } from "../views/index.ts";
 import type { ParsedArgs } from "./flags.ts";

@@ -4,7 +4,7 @@ import type { KernelState } from "../model/state.ts";
 import { exportCapdl, exportText } from "../capdl/export.ts";
 import { toInitializerJson } from "../capdl/json.ts";
 import { toDot } from "../capdl/dot.ts";
-import { loadScenarioFile } from "../scenario/load.ts";
+import { loadScenarioFile } from "../scenario/file.ts";
 import { runScenario } from "../scenario/run.ts";
 import { UsageError, validateFlags, type ParsedArgs } from "./flags.ts";
 import { execute as executeSel4test } from "./exportSel4test.ts";

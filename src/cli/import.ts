@@ -4,7 +4,7 @@ import { z } from "zod";
 import { CapdlError, readCapdl } from "../capdl/index.ts";
 import { ImportError, importCapdl, refusalText, type ImportResult } from "../capdl/import.ts";
 import type { BootOptions } from "../boot/boot.ts";
-import { loadScenarioFile } from "../scenario/load.ts";
+import { loadScenarioFile } from "../scenario/file.ts";
 import { scenarioBootOptions } from "../scenario/run.ts";
 import { UsageError, validateFlags, type ParsedArgs } from "./flags.ts";
 import { IMPORT } from "./specs.ts";

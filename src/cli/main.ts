@@ -22,6 +22,7 @@ const COMMANDS: Readonly<Record<CommandName, () => Promise<CommandModule>>> = {
   export: () => import("./export.ts"),
   compare: () => import("./compare.ts"),
   import: () => import("./import.ts"),
+  playground: () => import("./playground.ts"),
 };
 
 const isCommandName = (name: string): name is CommandName => Object.hasOwn(COMMAND_SPECS, name);

@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { loadScenarioFile } from "../scenario/load.ts";
+import { loadScenarioFile } from "../scenario/file.ts";
 import { runScenario, type Outcome, type StepReport } from "../scenario/run.ts";
 import { ScenarioError } from "../scenario/errors.ts";
 import { UsageError, validateFlags, type ParsedArgs } from "./flags.ts";

@@ -26,7 +26,7 @@ import {
   type CNodeView,
   type StateDiff,
 } from "../views/index.ts";
-import { loadScenarioFile } from "../scenario/load.ts";
+import { loadScenarioFile } from "../scenario/file.ts";
 import { runScenario } from "../scenario/run.ts";
 import { UsageError, validateFlags, type ParsedArgs } from "./flags.ts";
 import { SHOW } from "./specs.ts";

@@ -207,6 +207,22 @@ export const COMPARE: CommandSpec = {
   ],
 };
 
+export const PLAYGROUND: CommandSpec = {
+  name: "playground",
+  brief: "the web page: edit a scenario, step through it, see the tables",
+  summary:
+    "Print the path of the playground page (one static index.html; open it in a browser, no server needed), or serve it on 127.0.0.1 with --serve.",
+  operands: "",
+  minOperands: 0,
+  maxOperands: 0,
+  operandsProblem: "takes no file (load a scenario in the page)",
+  flags: [
+    { name: "serve", help: "serve the page on 127.0.0.1 until interrupted (Ctrl-C)" },
+    { name: "port", value: "N", help: "the port --serve listens on (default 8080; 0 picks a free one)" },
+  ],
+  notes: ["The page runs capsim itself in the browser: nothing is sent anywhere. docs/playground.md describes it."],
+};
+
 export const COMMAND_SPECS = {
   run: RUN,
   explain: EXPLAIN,
@@ -215,5 +231,6 @@ export const COMMAND_SPECS = {
   export: EXPORT,
   compare: COMPARE,
   import: IMPORT,
+  playground: PLAYGROUND,
 } as const;
 export type CommandName = keyof typeof COMMAND_SPECS;

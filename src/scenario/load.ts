@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import { closest, ScenarioError, shown } from "./errors.ts";
 import { ACTION_KEYS as ACTIONS, ScenarioHeader, STEP_SCHEMAS, type ActionKey, type Step } from "./schema.ts";
@@ -124,17 +123,6 @@ export function loadScenarioText(file: string, text: string): Scenario {
     stepLines.push(src.position(path).line);
   });
   return { file, header: header.data, steps, source: src, stepLines };
-}
-
-/** Read and validate a scenario file. */
-export function loadScenarioFile(file: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new ScenarioError(file, 0, 0, "", `cannot read the file: ${(e as Error).message}`);
-  }
-  return loadScenarioText(file, text);
 }
 
 export { pathText };

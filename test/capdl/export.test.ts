@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { loadScenarioFile } from "../../src/scenario/load.ts";
+import { loadScenarioFile } from "../../src/scenario/file.ts";
 import { runScenario } from "../../src/scenario/run.ts";
 import { exportCapdl, exportText } from "../../src/capdl/export.ts";
 import { toInitializerJson } from "../../src/capdl/json.ts";

@@ -5,7 +5,8 @@ import { fileURLToPath } from "node:url";
 import { readCapdl, CapdlError } from "../../src/capdl/index.ts";
 import { importCapdl, refusalText, ImportError } from "../../src/capdl/import.ts";
 import { exportCapdl, exportText } from "../../src/capdl/export.ts";
-import { loadScenarioFile, loadScenarioText } from "../../src/scenario/load.ts";
+import { loadScenarioText } from "../../src/scenario/load.ts";
+import { loadScenarioFile } from "../../src/scenario/file.ts";
 import { runScenario } from "../../src/scenario/run.ts";
 import { bootOf, replayScenario } from "../../src/cli/import.ts";
 

@@ -8,6 +8,7 @@ import { FuzzFlags } from "../../src/cli/fuzz.ts";
 import { ExportFlags } from "../../src/cli/export.ts";
 import { CompareFlags } from "../../src/cli/compare.ts";
 import { ImportFlags } from "../../src/cli/import.ts";
+import { PlaygroundFlags } from "../../src/cli/playground.ts";
 
 const usage = (f: () => unknown): string => {
   try {
@@ -90,6 +91,7 @@ describe("the CLI flag parser", () => {
       export: ExportFlags,
       compare: CompareFlags,
       import: ImportFlags,
+      playground: PlaygroundFlags,
     };
     for (const spec of Object.values(COMMAND_SPECS) as CommandSpec[]) {
       expect(Object.keys(schemas[spec.name]?.shape ?? {}).sort(), spec.name).to.deep.equal(

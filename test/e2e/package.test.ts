@@ -46,6 +46,7 @@ describe("the npm package, installed as a user installs it", function () {
     consumer = join(work, "consumer");
     mkdirSync(consumer);
     ok(run(NPM, ["run", "build"], ROOT), "npm run build");
+    ok(run(NPM, ["run", "build:playground"], ROOT), "npm run build:playground");
     const pack = JSON.parse(
       ok(run(NPM, ["pack", "--ignore-scripts", "--json", "--pack-destination", work], ROOT), "npm pack"),
     ) as { filename: string; files: { path: string }[] }[];
@@ -86,6 +87,8 @@ describe("the npm package, installed as a user installs it", function () {
       "dist/testing/index.d.ts",
       "dist/scenario/index.js",
       "dist/cli/main.js",
+      "dist/playground/index.html",
+      "dist/playground/playground.js",
       "examples/01-map-a-frame.yaml",
       "examples/README.md",
       "docs/scenarios.md",
@@ -143,6 +146,15 @@ describe("the npm package, installed as a user installs it", function () {
     expect(help.status, help.stderr).to.equal(0);
     expect(help.stdout).to.match(/^usage: capsim <command>/m);
     expect(help.stdout).to.match(/^ {2}run FILE\|DIR\.\.\./m);
+    const page = spawnSync(bin, ["playground"], {
+      cwd: consumer,
+      env,
+      encoding: "utf8",
+      shell: process.platform === "win32",
+    });
+    expect(page.status, page.stderr).to.equal(0);
+    expect(page.stdout.trim()).to.match(/node_modules[\\/]capsim[\\/]dist[\\/]playground[\\/]index\.html$/);
+    expect(existsSync(page.stdout.trim()), "the page the installed capsim names exists").to.equal(true);
   });
 
   it("a strict NodeNext TypeScript consumer compiles against the shipped .d.ts, and the README's snippet runs", () => {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { readdirSync } from "node:fs";
-import { loadScenarioFile } from "../../src/scenario/load.ts";
+import { loadScenarioFile } from "../../src/scenario/file.ts";
 import { runScenario } from "../../src/scenario/run.ts";
 
 const files = [

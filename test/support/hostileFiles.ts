@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { loadScenarioText } from "../../src/scenario/load.ts";
 import { runScenario } from "../../src/scenario/run.ts";
 import { ScenarioError } from "../../src/scenario/errors.ts";
+import { rng } from "../../src/model/random.ts";
 
 /**
  * Hostile scenario files: mutations of the examples and of the invalid corpus (line, byte,
@@ -11,17 +12,7 @@ import { ScenarioError } from "../../src/scenario/errors.ts";
  * from its two numbers. `classify` runs one case in-process and says what became of it.
  */
 
-/** A small deterministic PRNG (mulberry32): the same seed gives the same cases on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+export { rng };
 
 type Rand = () => number;
 const int = (r: Rand, n: number) => Math.floor(r() * n);

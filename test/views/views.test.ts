@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { loadScenarioFile, loadScenarioText } from "../../src/scenario/load.ts";
+import { loadScenarioText } from "../../src/scenario/load.ts";
+import { loadScenarioFile } from "../../src/scenario/file.ts";
 import { runScenario, type ScenarioReport } from "../../src/scenario/run.ts";
 import { rootCNodeOf } from "../../src/kernel/cspace.ts";
 import type { PhysAddr, VirtAddr } from "../../src/model/addresses.ts";

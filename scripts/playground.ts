@@ -1,0 +1,43 @@
+/**
+ * Builds the playground: index.html and one classic-script bundle beside it (an IIFE: pages
+ * opened from file:// may not load ES-module scripts), into dist/playground/ by default. The
+ * example scenarios go into the bundle as text. `npm run build:playground`; `prepare` runs it
+ * after the build. The browser tests import `buildPlayground` to build a fresh page of their own.
+ */
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const DEFAULT_OUT = join(ROOT, "dist", "playground");
+
+/** The example scenarios the page offers, in file order. */
+export function exampleScenarios(): { file: string; text: string }[] {
+  const dir = join(ROOT, "examples");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .map((file) => ({ file, text: readFileSync(join(dir, file), "utf8") }));
+}
+
+/** Build the page into `out`; returns the path of its index.html. */
+export async function buildPlayground(out = DEFAULT_OUT): Promise<string> {
+  mkdirSync(out, { recursive: true });
+  await build({
+    entryPoints: [join(ROOT, "src", "playground", "main.ts")],
+    bundle: true,
+    format: "iife",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    outfile: join(out, "playground.js"),
+    define: { CAPSIM_EXAMPLES: JSON.stringify(exampleScenarios()) },
+    logLevel: "warning",
+  });
+  copyFileSync(join(ROOT, "src", "playground", "index.html"), join(out, "index.html"));
+  return join(out, "index.html");
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  console.log(`playground: ${await buildPlayground()}`);

@@ -1,0 +1,602 @@
+import { hex, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
+import type { KernelState } from "../model/state.ts";
+import { createEditor, type ScenarioEditor } from "./editor.ts";
+import { $, el } from "./dom.ts";
+import {
+  completionWords,
+  openScenario,
+  positions,
+  stateAt,
+  stepAt,
+  stepFailed,
+  stepLabel,
+  type Ran,
+  type Session,
+} from "./session.ts";
+import type { StepReport } from "../scenario/run.ts";
+import { readFragment, shareFragment } from "./share.ts";
+import { asidTableView, cdtView, cnodeView, descriptorAt, diffStates, tlbView, walkView } from "../views/index.ts";
+import { rootCNodeOf, capAt } from "../kernel/cspace.ts";
+import type { SlotAddr } from "../model/state.ts";
+import { parseNumberText } from "../scenario/schema.ts";
+import { asidPanel, cdtPanel, changesPanel, cspacePanel, descriptorPanel, walkPanel } from "./panels.ts";
+import { ANSWER_CHOICES, answerOf, predictionHolds, translationProblem } from "./exercise.ts";
+import { directoriesOf, directorySegments, slotVaddr, tableExists, tableSegments, type Segment } from "./tables.ts";
+
+/*
+ * The page: one classic script (an IIFE bundle, so it runs from file://). Every view is a
+ * function of the current run and the timeline position; moving along the timeline only picks
+ * another of the run's immutable states and redraws. Nothing here edits the machine: the only
+ * way to change a state is a step of the scenario, which is an invocation.
+ */
+
+/** The example scenarios, put in by the build (scripts/playground.ts) from examples/*.yaml. */
+declare const CAPSIM_EXAMPLES: readonly { readonly file: string; readonly text: string }[];
+
+interface Selection {
+  readonly level: "PageDirectory" | "PageTable";
+  readonly table: PhysAddr;
+  readonly index: number;
+}
+
+interface App {
+  editor: ScenarioEditor;
+  /** the last run that succeeded: the views show it, even while the text has an error */
+  ran: Ran | undefined;
+  session: Session | undefined;
+  at: number;
+  pd: PhysAddr | undefined;
+  pt: PhysAddr | undefined;
+  selected: Selection | undefined;
+  /** exercise mode: a step's result stays hidden until the learner predicts it or opens its solution */
+  exercise: boolean;
+  /** the steps (1-based) whose result the learner has seen in exercise mode */
+  revealed: Set<number>;
+  /** what the last prediction got, shown until the timeline moves */
+  verdict: string | undefined;
+  /** the address the walk panel follows: the one typed, or the current resolve step's */
+  walkVA: number | undefined;
+  /** how many of the walk's entries are drawn so far (the walk is revealed entry by entry) */
+  walkShown: number;
+  walkTimer: ReturnType<typeof setTimeout> | undefined;
+  /** the CSpace slot whose derivation tree is shown */
+  capSlot: SlotAddr | undefined;
+  cspaceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** how long the last CSpace drawing took (the benchmark reads it) */
+  cspaceMs: number;
+}
+
+const RUN_DELAY_MS = 250;
+
+function start(): void {
+  const examples = CAPSIM_EXAMPLES;
+  const shared = readFragment(location.hash);
+  const first =
+    shared?.text ?? examples[0]?.text ?? "name: empty\nsteps:\n  - resolve: { vspace: InitThreadVSpace, vaddr: 0 }\n";
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let ranText = "";
+  const app: App = {
+    editor: createEditor(
+      $("editor"),
+      first,
+      (text) => {
+        clearTimeout(timer);
+        timer = setTimeout(() => load(text, app.at), RUN_DELAY_MS);
+      },
+      () => completionWords(app.editor.text(), app.ran),
+    ),
+    ran: undefined,
+    session: undefined,
+    at: 0,
+    pd: undefined,
+    pt: undefined,
+    selected: undefined,
+    exercise: shared?.exercise ?? false,
+    revealed: new Set(),
+    verdict: undefined,
+    walkVA: undefined,
+    walkShown: 0,
+    walkTimer: undefined,
+    capSlot: undefined,
+    cspaceTimer: undefined,
+    cspaceMs: 0,
+  };
+  $<HTMLInputElement>("exercise").checked = app.exercise;
+  $("answers").replaceChildren(...ANSWER_CHOICES.map((a) => el("option", { value: a })));
+
+  const select = $<HTMLSelectElement>("example");
+  select.append(el("option", { value: "" }, shared ? "(shared link)" : "(choose)"));
+  for (const ex of examples) select.append(el("option", { value: ex.file }, ex.file));
+  if (!shared && examples[0]) select.value = examples[0].file;
+  select.addEventListener("change", () => {
+    const ex = examples.find((e) => e.file === select.value);
+    if (ex === undefined) return;
+    clearTimeout(timer);
+    app.editor.setText(ex.text);
+    clearTimeout(timer);
+    load(ex.text, 0);
+  });
+
+  function load(text: string, at: number): void {
+    const session = openScenario(text);
+    app.session = session;
+    app.editor.showProblems(
+      session.kind === "refused" ? session.error : undefined,
+      // in exercise mode an unmet expectation would give the answer away
+      session.kind === "ran" && !app.exercise
+        ? session.report.steps
+            .filter((st) => !st.held)
+            .map((st) => ({
+              line: st.line,
+              message: `step ${st.index}: expected ${st.expected ?? "something else"}, got ${st.result}`,
+            }))
+        : [],
+    );
+    $("problem").textContent =
+      session.kind === "refused"
+        ? `line ${session.error.line}: ${session.error.problem}${app.ran ? "\nThe views show the last version that ran." : ""}`
+        : "";
+    if (session.kind === "ran") {
+      if (ranText !== text) app.revealed = new Set();
+      ranText = text;
+      app.ran = session;
+      app.pt = undefined;
+      app.selected = undefined;
+      app.pd = undefined;
+      app.walkVA = undefined;
+      renderTimeline(app);
+      goTo(Math.min(at, positions(session) - 1));
+    }
+    $("status").textContent =
+      session.kind === "refused"
+        ? "error"
+        : `${session.report.steps.length} steps, ${session.report.passed ? "every expectation held" : "an expectation failed"}`;
+  }
+
+  function goTo(at: number): void {
+    const ran = app.ran;
+    if (ran === undefined) return;
+    app.at = Math.max(0, Math.min(at, positions(ran) - 1, app.exercise ? firstHidden(app, ran) - 1 : Infinity));
+    app.verdict = undefined;
+    // a typed address stays walked from step to step, until a resolve step brings its own
+    const raw = ran.scenario.steps[app.at - 1];
+    if (raw !== undefined && "resolve" in raw) app.walkVA = undefined;
+    app.walkShown = 0;
+    render(app);
+    const step = stepAt(ran, app.at);
+    if (step) app.editor.revealLine(step.line);
+  }
+
+  $("back").addEventListener("click", () => goTo(app.at - 1));
+  $("forward").addEventListener("click", () => goTo(app.at + 1));
+  $<HTMLInputElement>("position").addEventListener("input", (e) => goTo(Number((e.target as HTMLInputElement).value)));
+  $("steps").addEventListener("click", (e) => {
+    const li = (e.target as HTMLElement).closest("li");
+    if (li?.dataset.at !== undefined) goTo(Number(li.dataset.at));
+  });
+  document.addEventListener("keydown", (e) => {
+    if ((e.target as HTMLElement).closest(".cm-editor, input, select")) return;
+    if (e.key === "ArrowLeft") goTo(app.at - 1);
+    if (e.key === "ArrowRight") goTo(app.at + 1);
+  });
+  $<HTMLInputElement>("exercise").addEventListener("change", (e) => {
+    app.exercise = (e.target as HTMLInputElement).checked;
+    // the steps already passed stay shown: the exercise starts at the next one
+    for (let i = 1; i <= app.at; i++) app.revealed.add(i);
+    if (app.ran) renderTimeline(app);
+    goTo(app.at);
+  });
+  $("problem-new").addEventListener("click", () => {
+    const seedBox = $<HTMLInputElement>("seed");
+    const seed = seedBox.value === "" ? Math.floor(Math.random() * 1e6) : Number(seedBox.value);
+    seedBox.value = String(seed);
+    const text = translationProblem(seed);
+    clearTimeout(timer);
+    app.editor.setText(text);
+    clearTimeout(timer);
+    app.exercise = true;
+    $<HTMLInputElement>("exercise").checked = true;
+    select.value = "";
+    load(text, 0);
+  });
+  $("predict").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const ran = app.ran;
+    const step = ran ? stepAt(ran, app.at + 1) : undefined;
+    if (!ran || !step) return;
+    const guess = $<HTMLInputElement>("guess").value;
+    const answer = answerOf(step);
+    app.revealed.add(step.index);
+    renderTimeline(app);
+    goTo(app.at + 1);
+    app.verdict = predictionHolds(guess, answer)
+      ? `Right: step ${step.index} answered ${answer}.`
+      : `Not quite: you said ${guess.trim() || "nothing"}, step ${step.index} answered ${answer}.`;
+    renderPredict(app, ran);
+  });
+  $("predict").addEventListener(
+    "toggle",
+    (e) => {
+      const ran = app.ran;
+      const step = ran ? stepAt(ran, app.at + 1) : undefined;
+      if (ran && step && (e.target as HTMLDetailsElement).open) {
+        app.revealed.add(step.index);
+        app.verdict = `Solution: step ${step.index} answers ${answerOf(step)}.`;
+        renderTimeline(app);
+        render(app);
+      }
+    },
+    true,
+  );
+  $("walk-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const v = parseNumberText($<HTMLInputElement>("walk-va").value.trim());
+    if (v === undefined || v < 0 || v >= 2 ** 32) {
+      $("walk").replaceChildren(el("p", { class: "bad" }, "a virtual address: decimal or 0x hex, below 2^32"));
+      return;
+    }
+    app.walkVA = v;
+    app.walkShown = 0;
+    render(app);
+  });
+  $("cspace").addEventListener("click", (e) => {
+    const li = (e.target as HTMLElement).closest<HTMLElement>("li[data-slot]");
+    if (!li) return;
+    app.capSlot = Number(li.dataset.slot) as SlotAddr;
+    render(app);
+  });
+  $("share").addEventListener("click", () => {
+    history.replaceState(null, "", shareFragment(app.editor.text(), app.at, app.exercise));
+    void navigator.clipboard?.writeText(location.href).catch(() => undefined);
+    $("status").textContent = "link in the address bar";
+  });
+  $<HTMLSelectElement>("directory").addEventListener("change", (e) => {
+    app.pd = Number((e.target as HTMLSelectElement).value) as PhysAddr;
+    app.pt = undefined;
+    app.selected = undefined;
+    render(app);
+  });
+  for (const grid of ["pd-grid", "pt-grid"])
+    $(grid).addEventListener("click", (e) => {
+      const seg = (e.target as HTMLElement).closest<HTMLElement>(".seg.entry");
+      if (!seg?.dataset.table) return;
+      const level = grid === "pd-grid" ? "PageDirectory" : "PageTable";
+      const table = Number(seg.dataset.table) as PhysAddr;
+      app.selected = { level, table, index: Number(seg.dataset.index) };
+      if (level === "PageDirectory" && seg.dataset.pt) app.pt = Number(seg.dataset.pt) as PhysAddr;
+      render(app);
+    });
+
+  load(first, shared?.step ?? 0);
+  const hooks = {
+    ready: true,
+    readyAt: performance.now(),
+    position: () => app.at,
+    positions: () => (app.ran ? positions(app.ran) : 0),
+    goTo,
+    text: () => app.editor.text(),
+    setText: (t: string) => app.editor.setText(t),
+    diagnostics: () => app.editor.diagnostics(),
+    loadExample: (file: string) => {
+      select.value = file;
+      select.dispatchEvent(new Event("change"));
+    },
+    shareURL: () => `${location.href.replace(/#.*$/, "")}${shareFragment(app.editor.text(), app.at, app.exercise)}`,
+    cspaceMs: () => app.cspaceMs,
+    answers: () => (app.ran ? app.ran.report.steps.map(answerOf) : []),
+  };
+  Object.assign(window, { __capsim: hooks });
+}
+
+function renderTimeline(app: App): void {
+  const ran = app.ran;
+  if (!ran) return;
+  const list = $("steps");
+  list.replaceChildren(
+    el("li", { "data-at": "0" }, "0. boot"),
+    ...ran.report.steps.map((s) =>
+      hidden(app, s.index)
+        ? el("li", { "data-at": String(s.index), class: "hidden" }, `${s.index}. ${s.action}: ?`)
+        : el("li", { "data-at": String(s.index), class: stepFailed(s) ? "failed" : "" }, stepLabel(s)),
+    ),
+  );
+  $<HTMLInputElement>("position").max = String(positions(ran) - 1);
+}
+
+function render(app: App): void {
+  const ran = app.ran;
+  if (!ran) return;
+  const state = stateAt(ran, app.at);
+  $<HTMLInputElement>("position").value = String(app.at);
+  $("where").textContent = `${app.at} / ${positions(ran) - 1}`;
+  for (const li of $("steps").children)
+    li.classList.toggle("current", (li as HTMLElement).dataset.at === String(app.at));
+  $("steps").children[app.at]?.scrollIntoView({ block: "nearest" });
+  renderPredict(app, ran);
+  renderNarration(app, ran);
+  $("changes").replaceChildren(
+    el("h2", {}, "What the step changed"),
+    ...changesPanel(app.at >= 1 ? diffStates(stateAt(ran, app.at - 1), state) : undefined),
+  );
+  renderGrids(app, ran, state);
+  renderWalk(app, ran, state);
+  // The CSpace view checks every cap's mapping against the tables, the slowest view by far in a
+  // long scenario: it is drawn just after the step, and skipped when the timeline has moved on.
+  clearTimeout(app.cspaceTimer);
+  app.cspaceTimer = setTimeout(() => {
+    const t = performance.now();
+    renderCSpace(app, ran, state);
+    $("asids").replaceChildren(...asidPanel(asidTableView(state), tlbView(state)));
+    app.cspaceMs = performance.now() - t;
+  }, 0);
+}
+
+/** The address a `resolve` step asks about, with the directory its vspace names. */
+function resolveOf(ran: Ran, at: number, state: KernelState): { va: number; pd: PhysAddr | undefined } | undefined {
+  const step = ran.scenario.steps[at - 1];
+  if (step === undefined || !("resolve" in step)) return undefined;
+  const slot = ran.report.names.get(step.resolve.vspace);
+  const cap = slot === undefined ? undefined : capAt(state, ran.report.machine.initThread, slot);
+  return { va: step.resolve.vaddr, pd: cap?.type === "PageDirectory" ? cap.paddr : undefined };
+}
+
+const WALK_STEP_MS = 350;
+
+/** The walk panel: the entries appear one by one, then the translation or the fault. */
+function renderWalk(app: App, ran: Ran, state: KernelState): void {
+  clearTimeout(app.walkTimer);
+  const fromStep = resolveOf(ran, app.at, state);
+  const va = app.walkVA ?? fromStep?.va;
+  const pd = (app.walkVA === undefined ? fromStep?.pd : undefined) ?? app.pd;
+  const box = $("walk");
+  if (va === undefined || pd === undefined) {
+    $<HTMLInputElement>("walk-va").value = "";
+    box.replaceChildren(el("em", {}, "type an address, or step to a resolve"));
+    return;
+  }
+  if (app.walkVA === undefined) $<HTMLInputElement>("walk-va").value = hex(va);
+  const w = walkView(state, pd, va as VirtAddr);
+  box.replaceChildren(...walkPanel(w, app.walkShown));
+  if (app.walkShown < w.entries.length)
+    app.walkTimer = setTimeout(() => {
+      app.walkShown++;
+      renderWalk(app, ran, state);
+    }, WALK_STEP_MS);
+}
+
+/** The CSpace tree of the initial thread, and the derivation tree of the cap clicked. */
+function renderCSpace(app: App, ran: Ran, state: KernelState): void {
+  const root = rootCNodeOf(state, ran.report.machine.initThread);
+  if (root === undefined) {
+    $("cspace").replaceChildren(el("em", {}, "the initial thread has no CSpace root now"));
+    return;
+  }
+  $("cspace").replaceChildren(cspacePanel(cnodeView(state, root, ran.report.names), app.capSlot));
+  const cdt = $("cdt");
+  if (app.capSlot === undefined || state.ctes.get(app.capSlot) === undefined)
+    cdt.replaceChildren(el("em", {}, "click a cap for its derivation tree"));
+  else cdt.replaceChildren(...cdtPanel(cdtView(state, app.capSlot)));
+}
+
+/** Whether a step's result is hidden from the learner now. */
+const hidden = (app: App, index: number): boolean => app.exercise && !app.revealed.has(index);
+
+/** The first step whose result is hidden (one past the last step when none is): the timeline stops before it. */
+function firstHidden(app: App, ran: Ran): number {
+  for (const s of ran.report.steps) if (hidden(app, s.index)) return s.index;
+  return positions(ran);
+}
+
+/** The exercise box: predict the next step's result, or open its solution. */
+function renderPredict(app: App, ran: Ran): void {
+  const box = $("predict");
+  box.hidden = !app.exercise;
+  if (!app.exercise) return;
+  const next = stepAt(ran, app.at + 1);
+  const verdict = app.verdict
+    ? [
+        el(
+          "p",
+          {
+            class: app.verdict.startsWith("Right") ? "ok" : app.verdict.startsWith("Not") ? "bad" : "",
+            "data-testid": "verdict",
+          },
+          app.verdict,
+        ),
+      ]
+    : [];
+  if (next === undefined || !hidden(app, next.index)) {
+    box.replaceChildren(
+      el("h2", {}, "Exercise"),
+      ...verdict,
+      el("p", {}, next ? "Step forward to the next step." : "Every step is done."),
+    );
+    return;
+  }
+  box.replaceChildren(
+    el("h2", {}, "Exercise"),
+    ...verdict,
+    el(
+      "p",
+      {},
+      `Step ${next.index} (line ${next.line}): ${next.action}. What will happen? seL4's answer (ok or the error's name), for a resolve the physical address or "not mapped", for a memory access "VM fault".`,
+    ),
+    el(
+      "form",
+      { "data-testid": "predict-form" },
+      el("input", { id: "guess", list: "answers", "data-testid": "guess", autocomplete: "off", size: "28" }),
+      " ",
+      el("button", { type: "submit", "data-testid": "check" }, "Check"),
+    ),
+    el(
+      "details",
+      { class: "solution", "data-testid": "solution" },
+      el("summary", {}, "Solution"),
+      el("p", { class: "mono" }, answerOf(next)),
+    ),
+  );
+}
+
+function renderNarration(app: App, ran: Ran): void {
+  const box = $("narration");
+  const step = stepAt(ran, app.at);
+  const body: HTMLElement[] = [];
+  if (step === undefined)
+    body.push(el("p", {}, "Straight after boot: the root task's CSpace and VSpace as seL4 builds them."));
+  else {
+    const ok = step.outcome.kind === "ok";
+    body.push(
+      el(
+        "p",
+        { "data-testid": "result" },
+        `Step ${step.index} (line ${step.line}): ${step.action} -> `,
+        el("b", { class: ok ? "ok" : "bad" }, step.result),
+      ),
+    );
+    if (step.note) body.push(el("p", {}, `note: ${step.note}`));
+    if (step.checks !== undefined && step.checks.length > 0) body.push(checksList(step));
+    if (step.why) body.push(el("p", {}, `why: ${step.why}`));
+    if (!ok && step.outcome.kind === "error")
+      body.push(el("p", {}, "A failed invocation changes nothing: the state is exactly as before."));
+    for (const e of step.effects)
+      body.push(el("p", { class: "mono" }, `effect: ${e.kind === "note" ? e.text : e.kind}`));
+    body.push(
+      el(
+        "p",
+        { class: step.held ? "ok" : "bad" },
+        step.held ? "As the scenario expected." : `The scenario expected ${step.expected ?? "something else"}.`,
+      ),
+    );
+  }
+  box.replaceChildren(el("h2", {}, "This step"), ...body);
+}
+
+/** The checks the kernel made, in seL4's order: every one passed, or the last one refused the call. */
+function checksList(step: StepReport): HTMLElement {
+  const checks = step.checks ?? [];
+  const refused = step.outcome.kind === "error" ? `refused: ${step.result}` : undefined;
+  return el(
+    "ol",
+    { class: "mono", "data-testid": "checks" },
+    ...checks.map((c, i) =>
+      i === checks.length - 1 && refused !== undefined
+        ? el("li", { class: "bad" }, `${c}: ${refused}`)
+        : el("li", { class: "ok" }, `${c}: ok`),
+    ),
+  );
+}
+
+/** The slots of a table that the step leading to this position changed. */
+function changedSlots(ran: Ran, at: number, table: PhysAddr): Set<number> {
+  if (at < 1) return new Set();
+  const before = stateAt(ran, at - 1).objects.get(table);
+  const after = stateAt(ran, at).objects.get(table);
+  if (
+    before === undefined ||
+    after === undefined ||
+    !(before.type === "PageDirectory" || before.type === "PageTable") ||
+    before.type !== after.type
+  )
+    return new Set();
+  return new Set(before.entries.changedKeys(after.entries));
+}
+
+function segmentElement(
+  seg: Segment,
+  level: "PageDirectory" | "PageTable",
+  table: PhysAddr,
+  base: number,
+  changed: ReadonlySet<number>,
+  selected: Selection | undefined,
+): HTMLElement {
+  if (seg.kind === "invalid") {
+    const slots = seg.first === seg.last ? `slot ${seg.first}` : `slots ${seg.first}-${seg.last}`;
+    const label = seg.kernel && level === "PageDirectory" ? " (kernel window)" : "";
+    return el("div", { class: `seg invalid${seg.kernel ? " kernel" : ""}` }, `${slots}: invalid${label}`);
+  }
+  const r = seg.row;
+  const slots = r.count > 1 ? `slots ${r.index}-${r.index + r.count - 1}` : `slot ${r.index}`;
+  const va = base + slotVaddr(level, r.index);
+  let hit = false;
+  for (let i = r.index; i < r.index + r.count; i++) hit ||= changed.has(i);
+  const isSelected = selected?.level === level && selected.table === table && selected.index === r.index;
+  const attrs: Record<string, string> = {
+    class: `seg entry${seg.kernel ? " kernel" : ""}${hit ? " changed" : ""}${isSelected ? " selected" : ""}`,
+    "data-table": String(table),
+    "data-index": String(r.index),
+    "data-testid": `${level === "PageDirectory" ? "pde" : "pte"}-${r.index}`,
+  };
+  if (r.entry.kind === "Table") attrs["data-pt"] = String(r.entry.paddr);
+  return el("div", attrs, `${slots} @${hex(va >>> 0)}: ${seg.words}`);
+}
+
+/** The kernel window's valid entries, folded into one shaded line that opens on a click. */
+function kernelFold(items: HTMLElement[], count: number): HTMLElement {
+  const d = el(
+    "details",
+    { class: "seg kernel" },
+    el("summary", {}, `kernel window (global mappings): ${count} valid entries`),
+  );
+  d.append(...items);
+  return d;
+}
+
+function renderGrids(app: App, ran: Ran, state: KernelState): void {
+  const choices = directoriesOf(state, ran.report.machine.initThread);
+  const picker = $<HTMLSelectElement>("directory");
+  if (app.pd === undefined || !choices.some((c) => c.paddr === app.pd)) app.pd = choices[0]?.paddr;
+  picker.replaceChildren(...choices.map((c) => el("option", { value: String(c.paddr) }, c.label)));
+  if (app.pd !== undefined) picker.value = String(app.pd);
+  const pdGrid = $("pd-grid");
+  if (app.pd === undefined) {
+    pdGrid.replaceChildren(el("em", {}, "no page directory"));
+    return;
+  }
+  const pd = app.pd;
+  const changed = changedSlots(ran, app.at, pd);
+  const user: HTMLElement[] = [];
+  const kernel: HTMLElement[] = [];
+  let kernelEntries = 0;
+  for (const seg of directorySegments(state, pd)) {
+    const e = segmentElement(seg, "PageDirectory", pd, 0, changed, app.selected);
+    if (seg.kernel && seg.kind === "entry") {
+      kernel.push(e);
+      kernelEntries++;
+    } else if (seg.kernel) kernel.push(e);
+    else user.push(e);
+  }
+  pdGrid.replaceChildren(...user, kernelFold(kernel, kernelEntries));
+
+  const ptGrid = $("pt-grid");
+  const pt = app.pt;
+  const pdIndex = app.selected?.level === "PageDirectory" ? app.selected.index : undefined;
+  if (pt === undefined || !tableExists(state, pt)) {
+    $("pt-title").textContent = "";
+    ptGrid.replaceChildren(el("em", {}, "click a page-table entry in the directory"));
+  } else {
+    const base = pdIndex !== undefined ? slotVaddr("PageDirectory", pdIndex) : 0;
+    $("pt-title").textContent = `@${hex(pt)}${pdIndex !== undefined ? ` (covers ${hex(base)})` : ""}`;
+    const ptChanged = changedSlots(ran, app.at, pt);
+    ptGrid.replaceChildren(
+      ...tableSegments(state, pt).map((s) => segmentElement(s, "PageTable", pt, base, ptChanged, app.selected)),
+    );
+  }
+  renderBits(app, state);
+}
+
+function renderBits(app: App, state: KernelState): void {
+  const box = $("bits");
+  const sel = app.selected;
+  const table = sel ? state.objects.get(sel.table) : undefined;
+  if (!sel || !table || (table.type !== "PageDirectory" && table.type !== "PageTable")) {
+    box.replaceChildren(el("h2", {}, "Descriptor bits"), el("em", {}, "click an entry"));
+    return;
+  }
+  box.replaceChildren(
+    el("h2", {}, `Descriptor bits: slot ${sel.index} of the ${sel.level} @${hex(sel.table)}`),
+    ...descriptorPanel(descriptorAt(state, sel.table, sel.index)),
+  );
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();

@@ -1,0 +1,307 @@
+import { expect } from "chai";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import { buildPlayground, exampleScenarios } from "../../scripts/playground.ts";
+import { loadScenarioText } from "../../src/scenario/load.ts";
+import { runScenario } from "../../src/scenario/run.ts";
+import { capAt } from "../../src/kernel/cspace.ts";
+import { hex } from "../../src/model/addresses.ts";
+import { launchChromium } from "../../scripts/chromium.ts";
+
+/**
+ * The playground in a real browser: Debian's Chromium, driven by playwright-core, loading the
+ * page from file:// as a user opens it. The page is built fresh into a temporary directory, so
+ * a stale dist/ is never what is tested. Screenshots go to the same directory.
+ */
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+interface Hooks {
+  ready: boolean;
+  position(): number;
+  positions(): number;
+  goTo(at: number): void;
+  text(): string;
+  setText(text: string): void;
+  diagnostics(): { line: number; message: string; severity: string }[];
+  loadExample(file: string): void;
+  answers(): string[];
+}
+declare const window: { __capsim: Hooks };
+
+/** The physical address of the frame a scenario names, after its last step: from the library, to compare with the page. */
+function framePaddr(file: string, name: string): number {
+  const report = runScenario(loadScenarioText(file, readFileSync(join(ROOT, "examples", file), "utf8")));
+  const slot = report.names.get(name);
+  if (slot === undefined) throw new Error(`${file} declares no ${name}`);
+  const cap = capAt(report.states[report.states.length - 1]!, report.machine.initThread, slot);
+  if (!("paddr" in cap)) throw new Error(`${name} is not an object's cap`);
+  return cap.paddr;
+}
+
+describe("the playground page in Chromium (test/playground/)", function () {
+  this.timeout(120_000);
+  let browser: Browser;
+  let page: Page;
+  let url = "";
+  let shots = "";
+
+  before(async function () {
+    shots = mkdtempSync(join(tmpdir(), "capsim-playground-"));
+    url = pathToFileURL(await buildPlayground(shots)).href;
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on("pageerror", (e) => {
+      throw new Error(`the page threw: ${e.message}`);
+    });
+    await page.goto(url);
+    await page.waitForFunction(() => window.__capsim?.ready === true);
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  const where = () => page.getByTestId("where").textContent();
+  // Loading an example runs it at once (only typing waits for a pause).
+  const load = (file: string) => page.evaluate((f) => window.__capsim.loadExample(f), file);
+
+  it("loads every example, and each runs with every expectation held", async () => {
+    for (const ex of exampleScenarios()) {
+      await load(ex.file);
+      expect(await page.evaluate(() => window.__capsim.text())).to.equal(ex.text);
+      const steps = loadScenarioText(ex.file, ex.text).steps.length;
+      expect(await page.getByTestId("status").textContent(), ex.file).to.equal(
+        `${steps} steps, every expectation held`,
+      );
+      expect(await page.evaluate(() => window.__capsim.positions()), ex.file).to.equal(steps + 1);
+      expect(await page.getByTestId("problem").textContent(), ex.file).to.equal("");
+    }
+  });
+
+  it("steps forward and back with the buttons, and jumps from the step list", async () => {
+    await load("01-map-a-frame.yaml");
+    expect(await where()).to.equal("0 / 8");
+    await page.getByTestId("forward").click();
+    await page.getByTestId("forward").click();
+    expect(await where()).to.equal("2 / 8");
+    // step 2 is the map that fails for lack of a page table: marked failed, seL4's error named
+    const failed = page.locator("#steps li.failed");
+    expect(await failed.count()).to.equal(1);
+    expect(await failed.textContent()).to.match(/^2\. .*seL4_FailedLookup$/);
+    expect(await page.getByTestId("result").textContent()).to.contain("seL4_FailedLookup");
+    // the narration lists the checks in seL4's order (decodeARMFrameInvocation: alignment before the
+    // page-table lookup), the last one refusing the call
+    const checks = await page.getByTestId("checks").locator("li").allTextContents();
+    expect(checks.at(-1)).to.match(/createSafeMappingEntries.*: refused: seL4_FailedLookup/);
+    expect(checks.slice(0, -1).every((c) => c.endsWith(": ok"))).to.equal(true);
+    const alignment = checks.findIndex((c) => c.includes("checkVPAlignment"));
+    expect(alignment).to.be.within(0, checks.length - 2);
+    await page.getByTestId("back").click();
+    expect(await where()).to.equal("1 / 8");
+    await page.locator('#steps li[data-at="6"]').click();
+    expect(await where()).to.equal("6 / 8");
+    await page.keyboard.press("ArrowLeft");
+    expect(await where()).to.equal("5 / 8");
+  });
+
+  it("decodes the entries a mapping writes: 0x10000000 is directory slot 256, table slot 0", async () => {
+    await load("01-map-a-frame.yaml");
+    await page.evaluate(() => window.__capsim.goTo(5));
+    // 0x10000000 >> 20 = 256: the page table goes into directory slot 256
+    const pde = page.getByTestId("pde-256");
+    expect(await pde.textContent()).to.match(/^slot 256 @0x10000000: page table -> 0x[0-9a-f]+$/);
+    expect(await page.getByTestId("pte-0").count()).to.equal(0);
+    await page.evaluate(() => window.__capsim.goTo(6));
+    await pde.click();
+    const frame = framePaddr("01-map-a-frame.yaml", "frame");
+    // bits 19..12 of 0x10000000 are 0: table slot 0, a 4 KiB page, read-write as mapped
+    expect(await page.getByTestId("pte-0").textContent()).to.equal(
+      `slot 0 @0x10000000: 4K page -> ${hex(frame)}, RW, cacheable`,
+    );
+    expect(await page.locator("#pt-grid .seg.changed").count(), "step 6 wrote table slot 0").to.equal(1);
+    expect(await page.getByTestId("pd-grid").textContent()).to.contain("kernel window (global mappings)");
+    await page.screenshot({ path: join(shots, "01-step6.png"), fullPage: true });
+  });
+
+  it("shows a LargePage as one row of 16 slots and a Section in the directory itself", async () => {
+    await load("02-large-pages.yaml");
+    const last = await page.evaluate(() => window.__capsim.positions() - 1);
+    await page.evaluate((at) => window.__capsim.goTo(at), last);
+    const pd = (await page.getByTestId("pd-grid").textContent()) ?? "";
+    // 0x30000000 >> 20 = 768, mapped R with PageCacheable only
+    expect(pd).to.match(/slot 768 @0x30000000: 1M section -> 0x[0-9a-f]+, RO, cacheable(?!, XN)/);
+    // 0x41000000 >> 20 = 1040: a supersection fills 16 directory slots
+    expect(pd).to.match(/slots 1040-1055 @0x41000000: 16M supersection -> 0x[0-9a-f]+, RW/);
+    // the table at 0x20000000 (slot 512); 0x20010000's bits 19..12 are 16: a 64 KiB page fills table slots 16-31
+    await page.getByTestId("pde-512").click();
+    expect(await page.getByTestId("pt-grid").textContent()).to.match(
+      /slots 16-31 @0x20010000: 64K large page -> 0x[0-9a-f]+, RW/,
+    );
+  });
+
+  it("marks a mistake inline at its line, and clears the mark when it is fixed", async () => {
+    await load("01-map-a-frame.yaml");
+    const text = await page.evaluate(() => window.__capsim.text());
+    const lines = text.split("\n");
+    const at = lines.findIndex((l) => l.includes("retype: { type: seL4_ARM_PageTableObject"));
+    lines[at] = lines[at]!.replace("retype:", "retyp:");
+    await page.evaluate((t) => window.__capsim.setText(t), lines.join("\n"));
+    await page.waitForFunction(() => window.__capsim.diagnostics().length > 0, undefined, { polling: 100 });
+    const diagnostics = await page.evaluate(() => window.__capsim.diagnostics());
+    expect(diagnostics).to.have.length(1);
+    expect(diagnostics[0]!.line).to.equal(at + 1);
+    expect(diagnostics[0]!.message).to.contain('did you mean "retype"');
+    expect(await page.locator(".cm-lint-marker-error").count()).to.equal(1);
+    expect(await page.getByTestId("problem").textContent()).to.contain(`line ${at + 1}:`);
+    await page.screenshot({ path: join(shots, "error.png") });
+    // typing the missing letter back clears it
+    const line = page.locator(".cm-line", { hasText: "retyp: { type: seL4_ARM_PageTableObject" });
+    await line.click();
+    await page.keyboard.press("End");
+    const rest = lines[at]!.slice(lines[at]!.indexOf("retyp") + "retyp".length);
+    for (let i = 0; i < rest.length; i++) await page.keyboard.press("ArrowLeft");
+    await page.keyboard.type("e");
+    await page.waitForFunction(() => window.__capsim.diagnostics().length === 0, undefined, { polling: 100 });
+    expect(await page.getByTestId("problem").textContent()).to.equal("");
+  });
+
+  it("marks an expectation that did not hold at its step's line: expected against actual", async () => {
+    await load("01-map-a-frame.yaml");
+    const text = await page.evaluate(() => window.__capsim.text());
+    const wrong = text.replace("expect: { error: seL4_FailedLookup", "expect: { error: seL4_AlignmentError");
+    await page.evaluate((t) => window.__capsim.setText(t), wrong);
+    await page.waitForFunction(() => window.__capsim.diagnostics().length > 0, undefined, { polling: 100 });
+    const [d] = await page.evaluate(() => window.__capsim.diagnostics());
+    // the step starts at its "- invoke:" line, the second step of the file
+    const stepLine = wrong.split("\n").findIndex((l) => l.includes("- invoke: seL4_ARM_Page_Map")) + 1;
+    expect(d).to.deep.include({ line: stepLine, severity: "warning" });
+    expect(d!.message).to.match(/^step 2: expected .*AlignmentError.*, got seL4_FailedLookup/);
+    expect(await page.getByTestId("status").textContent()).to.match(/an expectation failed$/);
+  });
+
+  it("round-trips a share URL: the same scenario at the same step", async () => {
+    await load("04-two-mappings-need-two-caps.yaml");
+    await page.evaluate(() => window.__capsim.goTo(3));
+    await page.getByTestId("share").click();
+    const shared = page.url();
+    expect(shared).to.match(/#s=[A-Za-z0-9+\-$]+&step=3$/);
+    const text = await page.evaluate(() => window.__capsim.text());
+    const other = await browser.newPage();
+    await other.goto(shared);
+    await other.waitForFunction(() => window.__capsim?.ready === true);
+    expect(await other.evaluate(() => window.__capsim.text())).to.equal(text);
+    expect(await other.evaluate(() => window.__capsim.position())).to.equal(3);
+    await other.close();
+  });
+
+  it("exercise mode hides each result until the learner predicts it, and checks the prediction", async () => {
+    await page.getByTestId("seed").fill("42");
+    await page.getByTestId("problem-new").click();
+    expect(await page.getByTestId("exercise").isChecked()).to.equal(true);
+    const answers = await page.evaluate(() => window.__capsim.answers());
+    const total = answers.length;
+    expect(await where()).to.equal(`0 / ${total}`);
+    expect(await page.locator("#steps li.hidden").count()).to.equal(total);
+    // the timeline stops before a step whose result is hidden
+    await page.getByTestId("forward").click();
+    expect(await where()).to.equal(`0 / ${total}`);
+    // a wrong prediction still moves on, and says what seL4 answered
+    await page.getByTestId("guess").fill("seL4_AlignmentError");
+    await page.getByTestId("check").click();
+    expect(await where()).to.equal(`1 / ${total}`);
+    expect(await page.getByTestId("verdict").textContent()).to.equal(
+      "Not quite: you said seL4_AlignmentError, step 1 answered ok.",
+    );
+    // the solution toggle reveals without a prediction
+    await page.locator('[data-testid="solution"] summary').click();
+    expect(await page.getByTestId("verdict").textContent()).to.equal(`Solution: step 2 answers ${answers[1]}.`);
+    await page.getByTestId("forward").click();
+    expect(await where()).to.equal(`2 / ${total}`);
+    // the resolves: every address inside a mapped frame or not mapped, each predicted right
+    for (let at = 2; at < total; at++) {
+      await page.getByTestId("guess").fill(answers[at]!);
+      await page.getByTestId("check").click();
+      expect(await page.getByTestId("verdict").textContent()).to.match(/^Right: /);
+    }
+    expect(await where()).to.equal(`${total} / ${total}`);
+    const resolves = answers.slice(-5);
+    expect(resolves.filter((a) => a === "not mapped")).to.have.length(2);
+    expect(resolves.filter((a) => /^0x[0-9a-f]+$/.test(a))).to.have.length(3);
+    await page.screenshot({ path: join(shots, "exercise.png"), fullPage: true });
+    await page.getByTestId("exercise").uncheck();
+  });
+
+  it("walks an address entry by entry: 0x10000123 splits into PD 0x100, PT 0x0, offset 0x123", async () => {
+    await load("01-map-a-frame.yaml");
+    await page.evaluate(() => window.__capsim.goTo(6));
+    await page.getByTestId("walk-va").fill("0x10000123");
+    await page.getByTestId("walk-go").click();
+    // ARMv7 short descriptors: VA[31:20] index the directory, VA[19:12] the table, VA[11:0] the offset
+    expect(await page.getByTestId("split").locator("tr").nth(1).textContent()).to.equal("0x1000x00x123");
+    await page.getByTestId("walk-end").waitFor();
+    expect(await page.getByTestId("walk-0").textContent()).to.match(/^PageDirectory @0x[0-9a-f]+ \[256\] /);
+    expect(await page.getByTestId("walk-1").textContent()).to.match(/^PageTable @0x[0-9a-f]+ \[0\] /);
+    const frame = framePaddr("01-map-a-frame.yaml", "frame");
+    expect(await page.getByTestId("walk-end").textContent()).to.match(
+      new RegExp(`^0x10000123 -> ${hex(frame + 0x123)}: SmallPage @${hex(frame)}, ReadWrite`),
+    );
+    // 0x20000000 is in directory slot 512, which holds nothing: the walk stops at the first level
+    await page.getByTestId("walk-va").fill("0x20000000");
+    await page.getByTestId("walk-go").click();
+    await page.getByTestId("walk-end").waitFor();
+    expect(await page.getByTestId("walk-0").textContent()).to.match(/\[512\]/);
+    expect(await page.getByTestId("walk-1").count()).to.equal(0);
+    expect(await page.getByTestId("walk-end").textContent()).to.match(/^fault at the PageDirectory \(level 1\)/);
+  });
+
+  it("draws a page-table entry's bits: a read-write small page has AP[1:0] = 0b11 and XN clear", async () => {
+    await load("01-map-a-frame.yaml");
+    await page.evaluate(() => window.__capsim.goTo(6));
+    await page.getByTestId("pde-256").click();
+    await page.getByTestId("pte-0").click();
+    const fields = (await page.getByTestId("bits").locator("li").allTextContents()).join("\n");
+    expect(fields).to.match(/^AP\[1:0\] \[5\.\.4\] = 0x3: /m);
+    expect(fields).to.match(/^XN \[0\] = 0x0: /m);
+    expect(fields).to.match(/^page base \[31\.\.12\] = /m);
+  });
+
+  it("shows what a step changed, and the CSpace with a cap's derivation tree", async () => {
+    await load("01-map-a-frame.yaml");
+    await page.evaluate(() => window.__capsim.goTo(6));
+    const changes = await page.getByTestId("changes").locator("li").allTextContents();
+    expect(
+      changes.some((c) => /^PageTable @0x[0-9a-f]+ slot 0: invalid .* -> SmallPage/.test(c)),
+      changes.join("\n"),
+    ).to.equal(true);
+    expect(changes.some((c) => /unmapped -> Frame SmallPage .* mapped ASID \d+ at 0x10000000$/.test(c))).to.equal(true);
+    // a failed step changes nothing
+    await page.evaluate(() => window.__capsim.goTo(2));
+    expect(await page.getByTestId("changes").textContent()).to.contain("Nothing");
+    await page.getByTestId("slot-3").click();
+    expect(await page.getByTestId("slot-3").textContent()).to.match(/^\[3\] InitThreadVSpace: PageDirectory/);
+    expect(await page.getByTestId("cspace").textContent()).to.contain("4096 slots");
+    expect(await page.getByTestId("revoke-preview").textContent()).to.match(
+      /^Revoke would delete the \d+ caps? derived/,
+    );
+  });
+
+  it("shows the ASID table: a new pool's first ASID names the directory assigned to it, until the pool goes", async () => {
+    await load("09-asid-pools.yaml");
+    await page.evaluate(() => window.__capsim.goTo(7));
+    // boot gives the initial directory ASID 1 in pool 0; ARM32 pools hold 2^10 ASIDs (asidLowBits),
+    // and MakePool takes table index 1, so Assign hands out its first ASID, 1024
+    expect(await page.getByTestId("asid-1").textContent()).to.match(/^ASID 1 -> page directory @0x[0-9a-f]+/);
+    expect(await page.getByTestId("asid-1024").textContent()).to.match(/^ASID 1024 -> page directory @0x[0-9a-f]+/);
+    // step 11 deletes the pool's last cap: its ASIDs go with it (the ASID view is drawn just after the step)
+    await page.evaluate(() => window.__capsim.goTo(11));
+    await page.waitForFunction(() => document.querySelector('[data-testid="asid-1024"]') === null, undefined, {
+      polling: 50,
+      timeout: 10_000,
+    });
+    expect(await page.getByTestId("asid-1").count()).to.equal(1);
+  });
+});
