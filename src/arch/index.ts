@@ -149,3 +149,6 @@ export {
   type VRegion,
 } from "./aarch32/boot.ts";
 export { seL4_PageBits } from "./aarch32/constants.ts";
+
+// AArch64's facts for tooling (the invariants, the fuzz world, the benchmark), as one namespace.
+export * as aarch64 from "./aarch64/tooling.ts";

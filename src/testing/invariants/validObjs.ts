@@ -1,30 +1,41 @@
 import { hex, type PhysAddr } from "../../model/addresses.ts";
 import type { KernelObject } from "../../model/objects.ts";
 import type { KernelState } from "../../model/state.ts";
-import { ASID_POOL_SIZE, ASID_TABLE_SIZE } from "../../arch/index.ts";
+import { aarch64, ASID_POOL_SIZE, ASID_TABLE_SIZE } from "../../arch/index.ts";
+import { asidPoolSizeOf } from "./paging.ts";
 import type { InvariantCheck, StateChange } from "./change.ts";
 import { collect, violation, type Invariant, type Violation } from "./violation.ts";
 
-/** How many entries each kind of table has (PD 4096, PT 256, ASID pool 1024). */
+/** How many entries each kind of table has (ARM32: PD 4096, PT 256; AArch64: VSpace and page table 512; an ASID pool per architecture). */
 const TABLE_ENTRIES: Partial<Record<KernelObject["type"], number>> = {
   PageDirectory: 4096,
   PageTable: 256,
-  ASIDPool: ASID_POOL_SIZE,
+  VSpace: 512,
+  PageTable64: 512,
 };
 
-/** valid_objs for one object: its table entries sit at indices it has, and hold 32-bit words. */
-export function validObject(addr: PhysAddr, o: KernelObject): Violation[] {
-  const size = TABLE_ENTRIES[o.type];
+/** Whether a stored entry is a word its table holds: 64-bit descriptors on AArch64, 32-bit words (or addresses) elsewhere. */
+const entryWordOK = (type: KernelObject["type"], v: unknown): boolean =>
+  type === "VSpace" || type === "PageTable64"
+    ? aarch64.isDescriptorWord(v)
+    : typeof v === "number" && Number.isInteger(v) && v >= 0 && v < 2 ** 32;
+
+/**
+ * valid_objs for one object: its table entries sit at indices it has, and hold words of its
+ * width. `poolSize` is the architecture's ASID pool size (asidPoolSizeOf; ARM32's by default).
+ */
+export function validObject(addr: PhysAddr, o: KernelObject, poolSize: number = ASID_POOL_SIZE): Violation[] {
+  const size = o.type === "ASIDPool" ? poolSize : TABLE_ENTRIES[o.type];
   if (size === undefined || !("entries" in o)) return [];
   const out: Violation[] = [];
-  for (const [i, v] of o.entries as Iterable<[number, number]>) {
-    const wordOK = Number.isInteger(v) && v >= 0 && v < 2 ** 32;
-    if (!Number.isInteger(i) || i < 0 || i >= size || !wordOK)
+  const bits = o.type === "VSpace" || o.type === "PageTable64" ? 64 : 32;
+  for (const [i, v] of o.entries as Iterable<[number, unknown]>) {
+    if (!Number.isInteger(i) || i < 0 || i >= size || !entryWordOK(o.type, v))
       out.push(
         violation(
           "valid_objs",
-          `${o.type} ${hex(addr)} has entry [${i}] = ${v}; it has ${size} entries of 32-bit words`,
-          { object: addr, type: o.type, index: i, value: v },
+          `${o.type} ${hex(addr)} has entry [${i}] = ${String(v)}; it has ${size} entries of ${bits}-bit words`,
+          { object: addr, type: o.type, index: i, value: typeof v === "number" ? v : String(v) },
         ),
       );
   }
@@ -35,7 +46,8 @@ export function validObject(addr: PhysAddr, o: KernelObject): Violation[] {
 export function validASIDTable(s: KernelState): Violation[] {
   return collect(s.asidTable, ([index, pool]) => {
     const o = s.objects.get(pool);
-    if (index >= 0 && index < ASID_TABLE_SIZE && o?.type === "ASIDPool") return undefined;
+    const tableSize = s.config.arch === "aarch64" ? aarch64.ASID_TABLE_SIZE : ASID_TABLE_SIZE;
+    if (index >= 0 && index < tableSize && o?.type === "ASIDPool") return undefined;
     return violation(
       "valid_objs",
       `ASID table entry ${index} names ${o ? `a ${o.type}` : "nothing"} at ${hex(pool)}; it should name a live ASID pool`,
@@ -46,13 +58,14 @@ export function validASIDTable(s: KernelState): Violation[] {
 
 /** l4v valid_objs (the parts capsim's records can break): well-formed tables, and a valid ASID table. */
 export const validObjs: Invariant = (s) => [
-  ...[...s.objects].flatMap(([addr, o]) => validObject(addr, o)),
+  ...[...s.objects].flatMap(([addr, o]) => validObject(addr, o, asidPoolSizeOf(s))),
   ...validASIDTable(s),
 ];
 
 /** The changed objects; the ASID table when it or a pool changed. */
 const validObjsDelta = (c: StateChange, out: Violation[]): void => {
-  for (const [addr, o] of c.objectEntries) out.push(...validObject(addr, o));
+  const poolSize = asidPoolSizeOf(c.after);
+  for (const [addr, o] of c.objectEntries) out.push(...validObject(addr, o, poolSize));
   if (c.asidTableTouched) out.push(...validASIDTable(c.after));
 };
 
