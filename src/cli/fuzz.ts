@@ -87,6 +87,9 @@ export const FuzzFlags = z.object({
   runs: z.coerce.number().int().min(1).max(100000).default(100),
   seed: z.coerce.number().int().optional(),
   out: z.string().default("capsim-fuzz"),
+  arch: z
+    .enum(["aarch32", "aarch64"], { error: "is not an architecture capsim fuzzes: give aarch32 or aarch64" })
+    .default("aarch32"),
 });
 type FuzzOptions = z.infer<typeof FuzzFlags>;
 
@@ -119,15 +122,15 @@ export function execute(args: ParsedArgs): Promise<number> {
 }
 
 /** `--runs` runs of `--steps` steps each, every invariant checked after every step. */
-async function fuzz({ steps, runs, out, ...opts }: FuzzOptions): Promise<number> {
+async function fuzz({ steps, runs, out, arch, ...opts }: FuzzOptions): Promise<number> {
   const seed = opts.seed ?? Date.now() % 2 ** 31;
-  const plan = `${runs} runs (--runs) x ${steps} steps each (--steps)`;
+  const plan = `${runs} runs (--runs) x ${steps} steps each (--steps)${arch === "aarch64" ? " on aarch64" : ""}`;
   console.error(`capsim fuzz: ${plan} = ${runs * steps} steps, seed ${seed}`);
-  const world = buildFuzzWorld();
+  const world = buildFuzzWorld({ arch });
   const progress = new FuzzProgress(process.stderr, runs, steps);
   // Every run is `steps` long; fast-check simplifies the steps' arguments, shrinkSequence drops steps.
   const result = fc.check(
-    fc.property(fc.array(fuzzOpArbitrary(), { minLength: steps, maxLength: steps }), (ops) => {
+    fc.property(fc.array(fuzzOpArbitrary({ arch }), { minLength: steps, maxLength: steps }), (ops) => {
       progress.startRun();
       return firstViolation(world, ops, () => progress.step()) === undefined;
     }),
@@ -156,7 +159,7 @@ async function fuzz({ steps, runs, out, ...opts }: FuzzOptions): Promise<number>
     s = state;
   });
   console.log(
-    `the shrunk sequence is the scenario ${file}\nreplay it:   capsim run --check-invariants ${file}\nreproduce:   capsim fuzz --seed ${seed} --runs ${runs} --steps ${steps}`,
+    `the shrunk sequence is the scenario ${file}\nreplay it:   capsim run --check-invariants ${file}\nreproduce:   capsim fuzz --seed ${seed} --runs ${runs} --steps ${steps}${arch === "aarch64" ? " --arch aarch64" : ""}`,
   );
   return 1;
 }

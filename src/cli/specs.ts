@@ -91,6 +91,11 @@ export const FUZZ: CommandSpec = {
       value: "DIR",
       help: "where a violation's scenario is written (default capsim-fuzz)",
     },
+    {
+      name: "arch",
+      value: "ARCH",
+      help: "the architecture to fuzz: aarch32 (default) or aarch64",
+    },
   ],
   notes: [
     "Example: --runs 100 --steps 200 checks 20000 steps in all.",

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { UNMAP_KEEPS_ENTRY, withFamilies } from "../support/faults.ts";
+import { UNMAP_KEEPS_ENTRY, UNMAP_KEEPS_ENTRY_64, withFamilies } from "../support/faults.ts";
 import { fuzzCommand, shrinkSequence } from "../../src/cli/fuzz.ts";
 import { buildFuzzWorld, type FuzzOp } from "../../src/testing/world.ts";
 
@@ -51,6 +51,27 @@ describe("capsim fuzz (in process)", () => {
     expect(unknown.code).to.equal(2);
     expect(unknown.err).to.contain("unknown option --stpes");
     expect((await fuzz(["stray"])).code).to.equal(2);
+  });
+
+  it("--arch aarch64 fuzzes the AArch64 world clean; a bad --arch is exit 2 naming the option and the choices", async () => {
+    const out = mkdtempSync(join(tmpdir(), "capsim-fuzz-ok-"));
+    const r = await fuzz(["--arch", "aarch64", "--runs", "3", "--steps", "60", "--seed", "42", "--out", out]);
+    expect(r.code, r.out + r.err).to.equal(0);
+    expect(r.out).to.match(/3 runs, \d+ steps, no invariant violated \(seed 42\): .* on aarch64/);
+    const bad = await fuzz(["--arch", "riscv"]);
+    expect(bad.code).to.equal(2);
+    expect(bad.err).to.contain("--arch riscv: is not an architecture capsim fuzzes: give aarch32 or aarch64");
+  });
+
+  it("--arch aarch64 finds a broken AArch64 Page_Unmap and writes the shrunk sequence", async () => {
+    const out = mkdtempSync(join(tmpdir(), "capsim-fuzz-bad-"));
+    const r = await withFamilies(UNMAP_KEEPS_ENTRY_64, () =>
+      fuzz(["--arch", "aarch64", "--runs", "30", "--steps", "80", "--seed", "3", "--out", out]),
+    );
+    expect(r.code, r.out + r.err).to.equal(1);
+    expect(r.out).to.match(/valid_vs_lookup/);
+    expect(r.out).to.contain("--arch aarch64");
+    expect(readdirSync(out)).to.have.length(1);
   });
 
   it("shrinks a failing sequence to the steps the violation needs", () => {
