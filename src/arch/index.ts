@@ -15,8 +15,8 @@
  *   the TLB and the MMU, the VM root switch, the kernel window boot builds.
  */
 
-import type { PhysAddr } from "../model/addresses.ts";
-import type { Cap, FrameSize } from "../model/caps.ts";
+import type { PhysAddr, VirtAddr } from "../model/addresses.ts";
+import type { Cap, FrameCap, FrameSize } from "../model/caps.ts";
 import type { FamilyTable } from "../model/family.ts";
 import type { AnyObjectTypeName } from "../model/objectTypes.ts";
 import type { ApiGeneration, ArchName, KernelSizes, KernelState, MachineConfig, SlotAddr } from "../model/state.ts";
@@ -24,6 +24,7 @@ import type { MutableState } from "../model/transition.ts";
 import type { NewObject } from "../kernel/create.ts";
 import * as a32 from "./aarch32/index.ts";
 import * as a64 from "./aarch64/index.ts";
+import type { VRegion } from "./aarch32/boot.ts";
 
 /** Every decoded invocation of an architecture's caps (the trace format of a reply). */
 export type ArchInvocation = a32.Aarch32Invocation | a64.Aarch64Invocation;
@@ -70,6 +71,41 @@ const ARCHES: Readonly<Record<ArchName, Arch>> = {
 /** The architecture a machine runs: the record of `config.arch`. */
 export function archOf(config: MachineConfig): Arch {
   return ARCHES[config.arch];
+}
+
+/**
+ * The architecture's part of building the initial thread (seL4's arch boot code), which the
+ * generic steps of src/boot/rootserver.ts call in seL4's order. Each returns caps rather than
+ * writing slots: which slot each cap gets is the generic boot's business.
+ */
+export interface ArchBoot {
+  /** arch_get_n_paging: how many page tables the initial thread's range needs */
+  archGetNPaging(itVReg: VRegion): number;
+  /** create_it_address_space: the VSpace root (assigned IT_ASID) and its page tables, in slot order */
+  createItAddressSpace(
+    s: MutableState,
+    vspace: PhysAddr,
+    paging: readonly PhysAddr[],
+    itVReg: VRegion | null,
+  ): { readonly vspaceCap: Cap; readonly pagingCaps: readonly Cap[] };
+  /** create_it_frame_cap: a 4 KiB frame recorded as mapped in IT_ASID */
+  createItFrameCap(s: MutableState, pptr: PhysAddr, vptr: VirtAddr): FrameCap;
+  /** map_it_frame_cap: its entry in the initial VSpace */
+  mapItFrameCap(s: MutableState, vspace: PhysAddr, cap: FrameCap, executable: boolean): void;
+  /** create_it_asid_pool: the initial pool and ASID control */
+  createItASIDPool(s: MutableState, pool: PhysAddr): { readonly asidPoolCap: Cap; readonly asidControlCap: Cap };
+  /** write_it_asid_pool */
+  writeItASIDPool(s: MutableState, pool: PhysAddr, vspace: PhysAddr): void;
+}
+
+const ARCH_BOOTS: Readonly<Record<ArchName, ArchBoot>> = {
+  aarch32: a32.AARCH32_BOOT,
+  aarch64: a64.AARCH64_BOOT,
+};
+
+/** The boot code of the architecture a machine runs. */
+export function archBootOf(config: MachineConfig): ArchBoot {
+  return ARCH_BOOTS[config.arch];
 }
 
 /** The default configuration of each architecture. */
@@ -149,6 +185,26 @@ export {
   type VRegion,
 } from "./aarch32/boot.ts";
 export { seL4_PageBits } from "./aarch32/constants.ts";
+
+// AArch64's own exports, for the AArch64 boot and tooling.
+export { AARCH64_DEFAULT_CONFIG } from "./aarch64/config.ts";
+export { AARCH64_LEGACY_REFUSAL } from "./aarch64/config.ts";
+export { seL4_UserTop as AARCH64_USER_TOP } from "./aarch64/constants.ts";
+export {
+  KERNEL_PAGING_BYTES as AARCH64_KERNEL_PAGING_BYTES,
+  mapKernelWindow as aarch64MapKernelWindow,
+  PADDR_TOP as AARCH64_PADDR_TOP,
+  PADDR_USER_DEVICE_TOP as AARCH64_PADDR_USER_DEVICE_TOP,
+} from "./aarch64/boot.ts";
+export { findVSpaceForASID } from "./aarch64/asid.ts";
+export { resolve as resolveAarch64, listTable as listTableAarch64 } from "./aarch64/walk.ts";
+export { translateUserAccess as translateUserAccessAarch64, dataAbortESR } from "./aarch64/mmu.ts";
+export {
+  kernelTablesOf as aarch64KernelTablesOf,
+  kernelTranslate as aarch64KernelTranslate,
+  ptrFromPAddr as aarch64PtrFromPAddr,
+  PPTR_BASE as AARCH64_PPTR_BASE,
+} from "./aarch64/kernelWindow.ts";
 
 // AArch64's facts for tooling (the invariants, the fuzz world, the benchmark), as one namespace.
 export * as aarch64 from "./aarch64/tooling.ts";

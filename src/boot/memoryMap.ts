@@ -35,7 +35,6 @@ export type MemoryMap = z.output<typeof MemoryMapSchema>;
 export type MemoryMapInput = z.input<typeof MemoryMapSchema>;
 
 const PAGE = 4096;
-const PHYS_TOP = 2 ** 32;
 
 /** Validate a memory map: shape (zod), then alignment, range and overlaps, in that order. */
 export function validateMemoryMap(input: MemoryMapInput): MemoryMap {
@@ -45,11 +44,17 @@ export function validateMemoryMap(input: MemoryMapInput): MemoryMap {
 /** Regions with the option path each came from (`ram[1]`), for errors. */
 export type NamedRegion = { readonly base: number; readonly size: number; readonly where: string };
 
-/** The checks every boot makes of its regions: inside the 32-bit physical address space, and no two overlapping. */
-export function checkRegions(all: readonly NamedRegion[]): void {
+/**
+ * The checks every boot makes of its regions: inside the physical address space (32-bit unless
+ * `physBits` says otherwise), and no two overlapping.
+ */
+export function checkRegions(all: readonly NamedRegion[], physBits = 32): void {
   for (const r of all)
-    if (r.base + r.size > PHYS_TOP)
-      throw new BootError(r.where, `${hex(r.base)}+${hex(r.size)} runs past the 32-bit physical address space`);
+    if (r.base + r.size > 2 ** physBits)
+      throw new BootError(
+        r.where,
+        `${hex(r.base)}+${hex(r.size)} runs past the ${physBits}-bit physical address space`,
+      );
   const sorted = [...all].sort((a, b) => a.base - b.base);
   for (let i = 1; i < sorted.length; i++) {
     const a = sorted[i - 1]!;
@@ -59,8 +64,8 @@ export function checkRegions(all: readonly NamedRegion[]): void {
   }
 }
 
-/** The checks of a memory map that its shape cannot express: alignment, range, overlaps, physBase, USER_TOP. */
-export function checkMemoryMap<M extends MemoryMap>(m: M): M {
+/** Every region 4 KiB aligned, inside the physical address space of `physBits` bits, none overlapping. */
+export function checkPagedRegions(m: Pick<MemoryMap, "ram" | "devices">, physBits: number): void {
   const all = [
     ...m.ram.map((r, i) => ({ ...r, where: `ram[${i}]` })),
     ...m.devices.map((r, i) => ({ ...r, where: `devices[${i}]` })),
@@ -68,7 +73,12 @@ export function checkMemoryMap<M extends MemoryMap>(m: M): M {
   for (const r of all)
     if (r.base % PAGE !== 0 || r.size % PAGE !== 0)
       throw new BootError(r.where, `${hex(r.base)}+${hex(r.size)} is not 4 KiB aligned`);
-  checkRegions(all);
+  checkRegions(all, physBits);
+}
+
+/** The checks of a memory map that its shape cannot express: alignment, range, overlaps, physBase, USER_TOP. */
+export function checkMemoryMap<M extends MemoryMap>(m: M): M {
+  checkPagedRegions(m, 32);
   const physBase = Math.min(...m.ram.map((r) => r.base));
   if (physBase % 2 ** 24 !== 0)
     throw new BootError(

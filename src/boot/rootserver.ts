@@ -7,17 +7,7 @@ import { cteInsert, insertCap } from "../kernel/cdt.ts";
 import { slotAddress } from "../kernel/cspace.ts";
 import { deriveCap } from "../kernel/derive.ts";
 import { putObject } from "../kernel/store.ts";
-import {
-  archGetNPaging,
-  createItAddressSpace,
-  createItASIDPool,
-  createItFrameCap,
-  mapItFrameCap,
-  seL4_PageBits,
-  setVMRoot,
-  writeItASIDPool,
-  type VRegion,
-} from "../arch/index.ts";
+import { archBootOf, archOf, seL4_PageBits, type VRegion } from "../arch/index.ts";
 import type { FullBootInfo, SlotRegion } from "./bootInfo.ts";
 import { INITIAL_CAP_SLOTS } from "./initialCaps.ts";
 import { BootError } from "./memoryMap.ts";
@@ -334,16 +324,20 @@ function initIRQs(slots: SlotCursor): void {
 function createFramesOfRegion(s: MutableState, vspace: PhysAddr, image: UserImage): FrameCap[] {
   return Array.from({ length: image.pages }, (_, i) => {
     const page = i * pow2(seL4_PageBits);
-    const cap = createItFrameCap(s, paddr(image.physStart + page), (image.vStart + page) as VirtAddr);
-    mapItFrameCap(s, vspace, cap, true);
+    const cap = archBootOf(s.config).createItFrameCap(
+      s,
+      paddr(image.physStart + page),
+      (image.vStart + page) as VirtAddr,
+    );
+    archBootOf(s.config).mapItFrameCap(s, vspace, cap, true);
     return cap;
   });
 }
 
 /** seL4's create_bi_frame_cap and create_ipcbuf_frame_cap: a mapped, non-executable frame. */
 function createDataFrameCap(s: MutableState, vspace: PhysAddr, pptr: PhysAddr, vptr: VirtAddr): FrameCap {
-  const cap = createItFrameCap(s, pptr, vptr);
-  mapItFrameCap(s, vspace, cap, false);
+  const cap = archBootOf(s.config).createItFrameCap(s, pptr, vptr);
+  archBootOf(s.config).mapItFrameCap(s, vspace, cap, false);
   return cap;
 }
 
@@ -432,7 +426,7 @@ export function populateBIFrame(
 export function createRootserver(kernel: KernelState, spec: RootserverSpec): Rootserver {
   const sizes = kernel.config.sizes;
   const layout = spec.image === null ? null : itLayoutOf(spec.image);
-  const pageTables = layout === null ? 0 : archGetNPaging(layout.itVReg);
+  const pageTables = layout === null ? 0 : archBootOf(kernel.config).archGetNPaging(layout.itVReg);
   const {
     rootserver: rs,
     block,
@@ -454,7 +448,8 @@ export function createRootserver(kernel: KernelState, spec: RootserverSpec): Roo
     createRootCNode(s, rs.cnode, spec.cnodeSizeBits);
     createDomainCap(slots);
     initIRQs(slots);
-    const vspace = createItAddressSpace(s, rs.vspace, rs.paging, layout?.itVReg ?? null);
+    const arch = archBootOf(s.config);
+    const vspace = arch.createItAddressSpace(s, rs.vspace, rs.paging, layout?.itVReg ?? null);
     slots.write(INITIAL_CAP_SLOTS.InitThreadVSpace, vspace.vspaceCap);
     const userImagePaging = slots.provide(vspace.pagingCaps);
     let userImageFrames = slots.provide([]);
@@ -466,10 +461,10 @@ export function createRootserver(kernel: KernelState, spec: RootserverSpec): Roo
       );
       userImageFrames = slots.provide(createFramesOfRegion(s, rs.vspace, spec.image));
     }
-    const pool = createItASIDPool(s, rs.asidPool);
+    const pool = arch.createItASIDPool(s, rs.asidPool);
     slots.write(INITIAL_CAP_SLOTS.InitThreadASIDPool, pool.asidPoolCap);
     slots.write(INITIAL_CAP_SLOTS.ASIDControl, pool.asidControlCap);
-    writeItASIDPool(s, rs.asidPool, rs.vspace);
+    arch.writeItASIDPool(s, rs.asidPool, rs.vspace);
     createInitialThread(s, rs.tcb, rs.cnode, layout?.ipcBufVPtr ?? (0 as VirtAddr), rs.ipcBuf !== null);
     const untyped = slots.provide(untypeds.map(untypedCap));
     bootInfo = populateBIFrame(
@@ -484,7 +479,7 @@ export function createRootserver(kernel: KernelState, spec: RootserverSpec): Roo
       untypeds,
     );
     // Only a thread with an image has anything to run: the minimal boot leaves the MMU unloaded.
-    if (layout !== null) setVMRoot(s, rs.tcb);
+    if (layout !== null) archOf(s.config).setVMRoot(s, rs.tcb);
   });
   if (bootInfo === undefined) throw new Error("capsim internal error: the root server's transition did not run");
   return { state, initThread: rs.tcb, bootInfo, rootserverMem: block };

@@ -1,7 +1,9 @@
 import { asid as toASID, type ASID, type PhysAddr } from "../model/addresses.ts";
 import { deleteFirst, failedLookup, invalidCapability, type SyscallError } from "../model/errors.ts";
 import { err, ok, type Result } from "../model/result.ts";
-import type { ASIDPoolCap } from "../model/caps.ts";
+import type { ASIDControlCap, ASIDPoolCap } from "../model/caps.ts";
+import { IT_ASID } from "../model/constants.ts";
+import { PMap } from "../model/pmap.ts";
 import type { KernelState } from "../model/state.ts";
 import type { MutableState } from "../model/transition.ts";
 import { objectOfType, putObject } from "./store.ts";
@@ -35,4 +37,25 @@ export function findFreeASIDInPool(
 export function writeASIDPoolEntry(s: MutableState, pool: PhysAddr, poolSize: number, a: ASID, root: PhysAddr): void {
   const p = objectOfType(s, pool, "ASIDPool");
   putObject(s, { type: "ASIDPool", paddr: p.paddr, entries: p.entries.set(a % poolSize, root) });
+}
+
+/** The caps seL4's create_it_asid_pool hands out: the initial pool (base 0) and ASID control. */
+export interface ItASIDPool {
+  readonly asidPoolCap: ASIDPoolCap;
+  readonly asidControlCap: ASIDControlCap;
+}
+
+/** seL4's create_it_asid_pool, the same on every ARM architecture: an empty pool covering ASIDs from 0, and ASID control. */
+export function createItASIDPool(s: MutableState, pool: PhysAddr): ItASIDPool {
+  putObject(s, { type: "ASIDPool", paddr: pool, entries: PMap.empty() });
+  return {
+    asidPoolCap: { type: "ASIDPool", paddr: pool, asidBase: toASID(0) },
+    asidControlCap: { type: "ASIDControl" },
+  };
+}
+
+/** seL4's write_it_asid_pool: the initial VSpace root under IT_ASID, and the pool in the ASID table. */
+export function writeItASIDPool(s: MutableState, pool: PhysAddr, poolSize: number, root: PhysAddr): void {
+  writeASIDPoolEntry(s, pool, poolSize, toASID(IT_ASID), root);
+  s.asidTable = s.asidTable.set(Math.floor(IT_ASID / poolSize), pool);
 }

@@ -1,5 +1,8 @@
-import type { PhysAddr, VirtAddr } from "../model/addresses.ts";
-import { ALL_RIGHTS, type Cap, type CapRights, type FrameSize } from "../model/caps.ts";
+import { asid, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
+import { ALL_RIGHTS, type Cap, type CapRights, type FrameCap, type FrameSize } from "../model/caps.ts";
+import { IT_ASID } from "../model/constants.ts";
+import type { MutableState } from "../model/transition.ts";
+import { putObject } from "./store.ts";
 import type { KernelObject } from "../model/objects.ts";
 import type { KernelSizes } from "../model/state.ts";
 
@@ -117,5 +120,21 @@ export function createFrame(paddr: PhysAddr, size: FrameSize, isDevice: boolean)
   return {
     object: { type: "Frame", paddr, size, isDevice },
     cap: { type: "Frame", paddr, size, vmRights: "VMReadWrite", isDevice, mapping: null },
+  };
+}
+
+/**
+ * seL4's create_it_frame_cap, the same on every ARM architecture: a 4 KiB read-write frame at
+ * `pptr` recorded as mapped at `vptr` in the initial thread's ASID (the caller writes the entry).
+ */
+export function createItFrameCap(s: MutableState, pptr: PhysAddr, vptr: VirtAddr): FrameCap {
+  putObject(s, { type: "Frame", paddr: pptr, size: "SmallPage", isDevice: false });
+  return {
+    type: "Frame",
+    paddr: pptr,
+    size: "SmallPage",
+    vmRights: "VMReadWrite",
+    isDevice: false,
+    mapping: { asid: asid(IT_ASID), vaddr: vptr },
   };
 }

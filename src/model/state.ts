@@ -102,6 +102,30 @@ export interface TLBEntry {
   readonly hwASID: HWASID;
 }
 
+/** What a table walk found for a page, as every architecture's resolve reports it. */
+export interface WalkedPage {
+  readonly vbase: VirtAddr;
+  readonly frame: PhysAddr;
+  readonly size: FrameSize;
+  readonly rights: VMRights;
+  readonly attributes: { readonly executeNever: boolean; readonly cacheable: boolean };
+  readonly global: boolean;
+}
+
+/** The TLB line a walk fills for `page` under hardware ASID `hwASID`. */
+export function tlbLineOf(page: WalkedPage, hwASID: HWASID): TLBEntry {
+  return {
+    vbase: page.vbase,
+    pbase: page.frame,
+    size: page.size,
+    rights: page.rights,
+    executeNever: page.attributes.executeNever,
+    cacheable: page.attributes.cacheable,
+    global: page.global,
+    hwASID,
+  };
+}
+
 /** The address space the MMU is using now: TTBR0 and CONTEXTIDR.ASID. */
 export interface LoadedVSpace {
   readonly pd: PhysAddr;

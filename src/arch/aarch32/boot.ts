@@ -1,9 +1,10 @@
 import { alignDown, asid, paddr, type PhysAddr, type VirtAddr } from "../../model/addresses.ts";
 import { PMap } from "../../model/pmap.ts";
-import type { ASIDControlCap, ASIDPoolCap, FrameCap, PageDirectoryCap, PageTableCap } from "../../model/caps.ts";
+import type { FrameCap, PageDirectoryCap, PageTableCap } from "../../model/caps.ts";
 import { IT_ASID } from "../../model/constants.ts";
 import type { MutableState } from "../../model/transition.ts";
 import { objectOfType, putObject } from "../../kernel/store.ts";
+import { writeItASIDPool as writeItASIDPoolEntry } from "../../kernel/asidPool.ts";
 import { seL4_ASIDPoolIndexBits, seL4_PageDirBits } from "./constants.ts";
 import { encodePDE, encodePTE, type PageAttributes } from "./entries.ts";
 import { copyGlobalMappings, PD_ASID_SLOT, PD_ENTRY_SPAN_BITS } from "./globalMappings.ts";
@@ -126,27 +127,6 @@ export function createItAddressSpace(
 }
 
 /**
- * seL4's create_it_frame_cap for a 4 KiB frame mapped at `vptr` in the initial thread's ASID.
- * capsim keeps frames as objects, so the frame object is recorded here too.
- */
-export function createItFrameCap(s: MutableState, pptr: PhysAddr, vptr: VirtAddr): FrameCap {
-  putObject(s, {
-    type: "Frame",
-    paddr: pptr,
-    size: "SmallPage",
-    isDevice: false,
-  });
-  return {
-    type: "Frame",
-    paddr: pptr,
-    size: "SmallPage",
-    vmRights: "VMReadWrite",
-    isDevice: false,
-    mapping: { asid: asid(IT_ASID), vaddr: vptr },
-  };
-}
-
-/**
  * seL4's map_it_frame_cap: writes the frame's entry into the page table that
  * create_it_address_space put under its address. The image is executable; the IPC buffer and
  * bootinfo frame are not.
@@ -173,27 +153,10 @@ export function mapItFrameCap(s: MutableState, vspace: PhysAddr, cap: FrameCap, 
   putObject(s, { ...pt, entries: pt.entries.set(slot.value.index, pte) });
 }
 
-/** The caps create_it_asid_pool hands out: the initial pool (base 0) and ASID control. */
-export interface ItASIDPool {
-  readonly asidPoolCap: ASIDPoolCap;
-  readonly asidControlCap: ASIDControlCap;
-}
-
-/** seL4's create_it_asid_pool: the pool covering ASIDs from 0, and the ASID control cap. */
-export function createItASIDPool(s: MutableState, pool: PhysAddr): ItASIDPool {
-  putObject(s, { type: "ASIDPool", paddr: pool, entries: PMap.empty() });
-  return {
-    asidPoolCap: { type: "ASIDPool", paddr: pool, asidBase: asid(0) },
-    asidControlCap: { type: "ASIDControl" },
-  };
-}
+export { createItASIDPool, type ItASIDPool } from "../../kernel/asidPool.ts";
+export { createItFrameCap } from "../../kernel/create.ts";
 
 /** seL4's write_it_asid_pool: the initial thread's directory under IT_ASID, and the pool in the ASID table. */
 export function writeItASIDPool(s: MutableState, pool: PhysAddr, vspace: PhysAddr): void {
-  const p = objectOfType(s, pool, "ASIDPool");
-  putObject(s, {
-    ...p,
-    entries: p.entries.set(IT_ASID % 2 ** seL4_ASIDPoolIndexBits, vspace),
-  });
-  s.asidTable = s.asidTable.set(Math.floor(IT_ASID / 2 ** seL4_ASIDPoolIndexBits), pool);
+  writeItASIDPoolEntry(s, pool, 2 ** seL4_ASIDPoolIndexBits, vspace);
 }

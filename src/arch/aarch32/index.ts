@@ -35,3 +35,6 @@ export const AARCH32_ARCH = {
   setVMRoot,
   capTypes: ["Frame", "PageTable", "PageDirectory", "ASIDPool", "ASIDControl"],
 } as const;
+
+/** The architecture's part of building the initial thread (arch/index.ts's `ArchBoot`). */
+export * as AARCH32_BOOT from "./boot.ts";

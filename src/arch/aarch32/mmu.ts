@@ -1,5 +1,5 @@
 import { hex, type VirtAddr } from "../../model/addresses.ts";
-import type { KernelState, TLBEntry } from "../../model/state.ts";
+import { tlbLineOf, type KernelState, type TLBEntry } from "../../model/state.ts";
 import { transition } from "../../model/transition.ts";
 import { GLOBAL_TLB_TAG, tlbKey } from "./tlb.ts";
 import { resolve } from "./walk.ts";
@@ -63,16 +63,7 @@ export function mmuTranslate(s: KernelState, vaddr: VirtAddr): { state: KernelSt
         why: `no valid ${r.level} entry for ${hex(vaddr)}`,
       },
     };
-  const line: TLBEntry = {
-    vbase: r.vbase,
-    pbase: r.frame,
-    size: r.size,
-    rights: r.rights,
-    executeNever: r.attributes.executeNever,
-    cacheable: r.attributes.cacheable,
-    global: r.global,
-    hwASID: loaded.hwASID,
-  };
+  const line = tlbLineOf(r, loaded.hwASID);
   const key = tlbKey(r.global ? GLOBAL_TLB_TAG : loaded.hwASID, vaddr);
   const state = transition(s, (d) => {
     d.tlb = d.tlb.set(key, line);

@@ -34,3 +34,6 @@ export const AARCH64_ARCH = {
   setVMRoot,
   capTypes: ["Frame", "PageTable", "VSpace", "ASIDPool", "ASIDControl"],
 } as const;
+
+/** The architecture's part of building the initial thread (arch/index.ts's `ArchBoot`). */
+export * as AARCH64_BOOT from "./boot.ts";

@@ -184,7 +184,10 @@ export function invocationResult(action: string, r: InvokeResult): StepResult {
 export function vmFaultOutcome(fault: VMFault): Outcome {
   return {
     kind: "fault",
-    text: `VM fault: ${fault.kind} fault (${fault.level}) at ${hex(fault.vaddr)}, FSR ${hex(fault.fsr)}: ${fault.why}`,
+    text:
+      fault.arch === "aarch64"
+        ? `VM fault: ${fault.kind} fault (level ${fault.level}) at ${hex(fault.vaddr)}, ESR ${hex(fault.esr)}: ${fault.why}`
+        : `VM fault: ${fault.kind} fault (${fault.level}) at ${hex(fault.vaddr)}, FSR ${hex(fault.fsr)}: ${fault.why}`,
     fault,
   };
 }
