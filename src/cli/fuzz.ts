@@ -79,7 +79,7 @@ export function fuzzScenario(w: FuzzWorld, ops: readonly FuzzOp[], title: string
     steps.push(fuzzOpToStep(w, s, o, result as InvokeResult | undefined));
     s = state;
   }
-  return `# Written by capsim fuzz. Replay with: capsim run --check-invariants FILE\n${stringify({ name: title, steps }, { lineWidth: 0 })}`;
+  return `# Written by capsim fuzz. Replay with: capsim run --check-invariants FILE\n${stringify({ name: title, ...w.scenarioHeader, steps }, { lineWidth: 0 })}`;
 }
 
 export const FuzzFlags = z.object({

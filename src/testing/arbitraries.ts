@@ -192,8 +192,8 @@ const mostly = <T>(good: fc.Arbitrary<T>, percent: number, badOnes: fc.Arbitrary
 /**
  * The AArch64 world's operations (world64.ts): page tables mapped where they become level-1, -2
  * or -3 tables in either region, frames of all three sizes, copies, deletes and revokes, ASID
- * pools made and assigned, page tables, VSpaces and pools deleted now and then, and the frame
- * and VSpace cache operations. `bad` percent get bad arguments (above USER_TOP, misaligned,
+ * pools made and assigned, page tables, VSpaces and pools deleted now and then, the frame
+ * and VSpace cache operations, user reads and thread switches. `bad` percent get bad arguments (above USER_TOP, misaligned,
  * empty or reversed ranges).
  */
 function fuzzOpArbitrary64(bad: number): fc.Arbitrary<FuzzOp> {
@@ -236,11 +236,12 @@ function fuzzOpArbitrary64(bad: number): fc.Arbitrary<FuzzOp> {
         op: fc.constant("map" as const),
         // Mostly the originals: a spare holds a cap only after a copy.
         f: fc.oneof({ weight: 3, arbitrary: fc.nat(10) }, { weight: 1, arbitrary: fc.nat(16) }),
-        pd: vspace,
+        // Mostly the initial thread's VSpace, whose tables the world maps and whose pages reads reach.
+        pd: fc.constantFrom(0, 0, 0, 0, 1, 2),
         slotIndex: fc.nat(7),
         misalign: fc.nat(99).map((n) => n < bad),
         rights: rightsWordArbitrary(),
-        top: fc.nat(3).map((n) => n === 0),
+        top: fc.nat(7).map((n) => n === 0),
       }),
     },
     {
@@ -285,5 +286,21 @@ function fuzzOpArbitrary64(bad: number): fc.Arbitrary<FuzzOp> {
         .tuple(fc.nat(2), kind, vrange)
         .map(([pd, k, r]) => ({ op: "vcache" as const, pd, kind: k, start: r.start, end: r.end })),
     },
+    // Reads where the maps land (pages of each size in either region, off the page base): they
+    // fill the TLB of the initial thread's VSpace, so that tlb_consistent has lines to check.
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant("touch" as const),
+        vaddr: mostly(
+          fc
+            .tuple(region, fc.constantFrom(12, 21, 30), fc.constantFrom(0, 0, 0, 1, 2, 7))
+            .map(([base, bits, k]) => base + k * 2 ** bits + 0x40),
+          bad,
+          fc.constantFrom(0x40, 2 ** 47 + 0x40, 2 ** 48 - 0x40),
+        ),
+      }),
+    },
+    { weight: 1, arbitrary: fc.constant({ op: "switch" as const }) },
   );
 }

@@ -13,21 +13,15 @@ import { userRead } from "../machine/access.ts";
 import { switchToThread } from "../machine/threads.ts";
 import { applyFuzzOp64, buildFuzzWorld64, fuzzOpToStep64, type Aarch64Slots } from "./world64.ts";
 
-/** What a fuzz world needs of its machine: the state it starts from and the thread that invokes. */
-export interface FuzzMachine {
-  readonly state: KernelState;
-  readonly initThread: PhysAddr;
-}
-
 /**
  * A booted machine with a fixed cast of objects for random VSpace invocations: frames of every
  * size, page tables, a second page directory with an ASID, and spare slots for copies. Random
  * operations name them by index ("the k-th frame cap"), so that generated calls reach deep checks.
  * On AArch64 (world64.ts) also VSpaces to assign, ASID pools and MakePool's untypeds.
  */
-export interface FuzzWorld<M extends FuzzMachine = FuzzMachine> {
+export interface FuzzWorld {
   readonly arch: ArchName;
-  readonly machine: M;
+  readonly machine: BootedMachine;
   readonly state: KernelState;
   /** each named cap: its scenario name and its slot */
   readonly frames: readonly NamedSlot[];
@@ -38,6 +32,8 @@ export interface FuzzWorld<M extends FuzzMachine = FuzzMachine> {
   readonly setupSteps: readonly Record<string, unknown>[];
   /** the AArch64 world's pools and untypeds for MakePool (absent on ARM32) */
   readonly aarch64?: Aarch64Slots;
+  /** the scenario keys besides name and steps that replay this world (arch, boot), when not the default's */
+  readonly scenarioHeader?: Readonly<Record<string, unknown>>;
 }
 
 export interface NamedSlot {
@@ -90,14 +86,12 @@ const FRAME_PLAN: readonly [ObjectTypeName, number][] = [
 ];
 
 /** Boot a machine and build the world by real invocations (ARM32 unless `arch` says otherwise). */
-export function buildFuzzWorld(): FuzzWorld<BootedMachine>;
-export function buildFuzzWorld(c: { readonly arch?: ArchName }): FuzzWorld;
 export function buildFuzzWorld(c: { readonly arch?: ArchName } = {}): FuzzWorld {
   if (c.arch === "aarch64") return buildFuzzWorld64();
   return buildFuzzWorld32();
 }
 
-function buildFuzzWorld32(): FuzzWorld<BootedMachine> {
+function buildFuzzWorld32(): FuzzWorld {
   // The same boot as a scenario file's default, so that a printed scenario replays exactly.
   const machine = boot({ ram: [{ base: 0, size: 256 * 2 ** 20 }] });
   const T = machine.initThread;
@@ -192,7 +186,7 @@ function mapVaddr(w: FuzzWorld, s: KernelState, o: Extract<FuzzOp, { op: "map" }
 
 /** Apply one operation to a state of this world. */
 export function applyFuzzOp(w: FuzzWorld, s: KernelState, o: FuzzOp): { state: KernelState; result?: InvokeResult } {
-  if (w.arch === "aarch64") return applyFuzzOp64(w, s, o);
+  if (w.arch === "aarch64" && o.op !== "touch" && o.op !== "switch") return applyFuzzOp64(w, s, o);
   const T = w.machine.initThread;
   const CNODE = INITIAL_CAP_SLOTS.InitThreadCNode;
   const inv = (name: string, cptr: number, params: Record<string, number>) => {
@@ -256,7 +250,7 @@ export function fuzzOpToStep(
       : reply?.kind === "notModelled"
         ? "not_modelled"
         : "ok";
-  if (w.arch === "aarch64") return fuzzOpToStep64(w, s, o, expect);
+  if (w.arch === "aarch64" && o.op !== "touch" && o.op !== "switch") return fuzzOpToStep64(w, s, o, expect);
   const name = (list: readonly NamedSlot[], i: number) => at(list, i).name;
   switch (o.op) {
     case "mapPT":

@@ -5,15 +5,16 @@ import { frameSizeBits, type KernelState } from "../model/state.ts";
 import { capAt } from "../kernel/cspace.ts";
 import { invoke } from "../invocations/dispatch.ts";
 import { aarch64 } from "../arch/index.ts";
-import { HAND_BUILT_64, handBuiltAarch64Machine } from "./machine64.ts";
+import { boot } from "../boot/boot.ts";
+import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
 import type { FuzzOp, FuzzWorld, NamedSlot } from "./world.ts";
 
 /*
  * The AArch64 fuzz world: frames of 4 KiB, 2 MiB and 1 GiB, page tables that become level-1, -2
  * or -3 tables where they are mapped (three of them already are, in the first VSpace), three VSpaces (two with ASIDs from the start, one for
  * Assign), two 4 KiB untypeds for ASIDControl_MakePool and the slots their pools go to, and
- * spare slots for copies. Built on the hand-built machine (machine64.ts) until AArch64 boot
- * exists; its setup steps name the objects for a printed scenario.
+ * spare slots for copies, on a booted AArch64 machine; its setup steps name the objects for a
+ * printed scenario.
  */
 
 /** The first user address the world maps at: VSpace slot 1 (512 GiB), so that slot 0 stays free for bad ops. */
@@ -27,7 +28,13 @@ const FRAME_PLAN: readonly [aarch64.ObjectTypeName, number][] = [
   ["seL4_ARM_SmallPageObject", 6],
 ];
 
-const H = HAND_BUILT_64;
+/** The boot of the AArch64 world: 7 GiB of RAM from 1 GiB, which boot gives as untypeds of 2 GiB and less. */
+export const AARCH64_WORLD_BOOT = { arch: "aarch64" as const, ram: [{ base: 0x40000000, size: 7 * 2 ** 30 }] };
+
+/** The root CNode's depth on AArch64: its guard makes every 64-bit CPtr a slot index. */
+const DEPTH = 64;
+const CNODE_SLOT: NamedSlot = { name: "InitThreadCNode", slot: INITIAL_CAP_SLOTS.InitThreadCNode };
+const ASID_CONTROL_SLOT: NamedSlot = { name: "ASIDControl", slot: INITIAL_CAP_SLOTS.ASIDControl };
 
 /** The AArch64 world's slots beyond FuzzWorld's: ASID pools (the first is the initial one) and MakePool's untypeds. */
 export interface Aarch64Slots {
@@ -47,10 +54,20 @@ function call(
 }
 
 export function buildFuzzWorld64(): FuzzWorld {
-  const machine = handBuiltAarch64Machine();
+  const machine = boot(AARCH64_WORLD_BOOT);
   const T = machine.initThread;
+  const { untypedList, untyped: untypedSlots, empty } = machine.bootInfo;
+  // The two largest RAM untypeds (2 GiB each: boot splits RAM at its alignments): the 1 GiB
+  // frames fill the first, everything else comes from the second.
+  const [hugeFrom, restFrom] = untypedList
+    .map((u, i) => ({ u, i }))
+    .filter(({ u }) => !u.isDevice)
+    .sort((a, b) => b.u.sizeBits - a.u.sizeBits)
+    .map(({ i }) => i);
+  if (hugeFrom === undefined || restFrom === undefined)
+    throw new Error("capsim internal error: the AArch64 fuzz world's boot has fewer than two RAM untypeds");
   let s = machine.state;
-  let next: number = H.firstFree;
+  let next = empty.start;
   const setupSteps: Record<string, unknown>[] = [];
   const ok = (r: InvokeResult) => {
     if (r.reply.kind !== "ok")
@@ -58,12 +75,27 @@ export function buildFuzzWorld64(): FuzzWorld {
     s = r.state;
   };
   const make = (type: aarch64.ObjectTypeName, prefix: string, count: number, sizeBits = 0): NamedSlot[] => {
+    const uIndex = type === "seL4_ARM_HugePageObject" ? hugeFrom : restFrom;
+    const untyped = untypedSlots.start + uIndex;
     const named = Array.from({ length: count }, (_, i) => ({ name: `${prefix}${i}`, slot: next + i }));
     ok(
-      call(s, T, H.untyped, "UntypedRetype", [aarch64.objectTypeNumber(type), sizeBits, 0, 0, next, count], [H.cnode]),
+      call(
+        s,
+        T,
+        untyped,
+        "UntypedRetype",
+        [aarch64.objectTypeNumber(type), sizeBits, 0, 0, next, count],
+        [CNODE_SLOT.slot],
+      ),
     );
     setupSteps.push({
-      retype: { type, count, ...(sizeBits ? { size_bits: sizeBits } : {}), as: named.map((n) => n.name) },
+      retype: {
+        type,
+        count,
+        ...(sizeBits ? { size_bits: sizeBits } : {}),
+        as: named.map((n) => n.name),
+        from: `untyped[${uIndex}]`,
+      },
     });
     next += count;
     return named;
@@ -72,27 +104,27 @@ export function buildFuzzWorld64(): FuzzWorld {
   for (const [type, count] of FRAME_PLAN)
     frames.push(...make(type, type.replace(/^seL4_ARM_|Object$/g, "").toLowerCase(), count));
   const tables = make("seL4_ARM_PageTableObject", "pt", 8);
-  const vspaces = make("seL4_ARM_VSpaceObject", "vspace", 3);
-  const initialPool = { name: "InitThreadASIDPool", slot: H.asidPool };
-  for (const vs of vspaces.slice(0, 2)) {
-    ok(call(s, T, H.asidPool, "ARMASIDPoolAssign", [], [vs.slot]));
-    setupSteps.push({ invoke: "seL4_ARM_ASIDPool_Assign", cap: initialPool.name, args: { vspace: vs.name } });
-  }
-  // The first VSpace starts with a level-1, -2 and -3 table at REGION_LOW, so that maps of every size succeed there from the first step.
+  const initialPool = { name: "InitThreadASIDPool", slot: INITIAL_CAP_SLOTS.InitThreadASIDPool };
+  const initialVSpace = { name: "InitThreadVSpace", slot: INITIAL_CAP_SLOTS.InitThreadVSpace };
+  const more = make("seL4_ARM_VSpaceObject", "vspace", 2);
+  ok(call(s, T, initialPool.slot, "ARMASIDPoolAssign", [], [more[0]!.slot]));
+  setupSteps.push({ invoke: "seL4_ARM_ASIDPool_Assign", cap: initialPool.name, args: { vspace: more[0]!.name } });
+  const vspaces = [initialVSpace, ...more];
+  // The initial thread's VSpace gets a level-1, -2 and -3 table at REGION_LOW, so that maps of every size succeed there from the first step.
   for (const pt of tables.slice(0, 3)) {
-    ok(call(s, T, pt.slot, "ARMPageTableMap", [REGION_LOW, 3], [vspaces[0]!.slot]));
+    ok(call(s, T, pt.slot, "ARMPageTableMap", [REGION_LOW, 3], [initialVSpace.slot]));
     setupSteps.push({
       invoke: "seL4_ARM_PageTable_Map",
       cap: pt.name,
-      args: { vspace: vspaces[0]!.name, vaddr: `0x${REGION_LOW.toString(16)}`, attr: 3 },
+      args: { vspace: initialVSpace.name, vaddr: `0x${REGION_LOW.toString(16)}`, attr: 3 },
     });
   }
   const poolUntypeds = make("seL4_UntypedObject", "pooluntyped", 2, 12);
   const spares = Array.from({ length: 6 }, (_, i) => ({ name: `copy${i}`, slot: next + i }));
   next += spares.length;
   const madePools = Array.from({ length: 2 }, (_, i) => ({ name: `pool${i}`, slot: next + i }));
+  // Deleting an empty slot succeeds and does nothing; in a scenario it also gives the slots their names.
   for (const sp of [...spares, ...madePools]) setupSteps.push({ invoke: "seL4_CNode_Delete", args: { dest: sp.name } });
-  const extra: Aarch64Slots = { pools: [initialPool, ...madePools], poolUntypeds };
   return {
     arch: "aarch64",
     machine,
@@ -102,7 +134,8 @@ export function buildFuzzWorld64(): FuzzWorld {
     vspaces,
     spares,
     setupSteps,
-    aarch64: extra,
+    aarch64: { pools: [initialPool, ...madePools], poolUntypeds },
+    scenarioHeader: { arch: "aarch64", boot: { ram: AARCH64_WORLD_BOOT.ram } },
   };
 }
 
@@ -131,7 +164,6 @@ export interface Call64 {
   readonly named: Readonly<Record<string, string | number>>;
 }
 
-const CNODE_SLOT: NamedSlot = { name: "InitThreadCNode", slot: H.cnode };
 const hexText = (n: number) => `0x${n.toString(16)}`;
 
 /** A Call64 from its parts, in the order a reader meets them. */
@@ -148,7 +180,7 @@ const made = (
 export function callOf64(w: FuzzWorld, s: KernelState, o: FuzzOp): Call64 | undefined {
   const x = w.aarch64;
   if (x === undefined) throw new Error("capsim internal error: an AArch64 op on a world without AArch64 slots");
-  const D = H.depth;
+  const D = DEPTH;
   switch (o.op) {
     case "mapPT": {
       const vs = at(w.vspaces, o.pd);
@@ -205,12 +237,18 @@ export function callOf64(w: FuzzWorld, s: KernelState, o: FuzzOp): Call64 | unde
     case "makePool": {
       const u = at(x.poolUntypeds, o.u);
       const dest = at(x.pools.slice(1), o.u);
-      const control = { name: "InitThreadASIDControl", slot: H.asidControl };
-      return made("ARMASIDControlMakePool", control, [dest.slot, D], [u, CNODE_SLOT], "seL4_ARM_ASIDControl_MakePool", {
-        untyped: u.name,
-        root: CNODE_SLOT.name,
-        index: dest.name,
-      });
+      return made(
+        "ARMASIDControlMakePool",
+        ASID_CONTROL_SLOT,
+        [dest.slot, D],
+        [u, CNODE_SLOT],
+        "seL4_ARM_ASIDControl_MakePool",
+        {
+          untyped: u.name,
+          root: CNODE_SLOT.name,
+          index: dest.name,
+        },
+      );
     }
     case "cache":
     case "vcache": {
@@ -229,7 +267,7 @@ export function callOf64(w: FuzzWorld, s: KernelState, o: FuzzOp): Call64 | unde
   }
 }
 
-/** Apply one op to a state of an AArch64 world (touch and switch do nothing: AArch64 has no user access model yet). */
+/** Apply one invocation op to a state of an AArch64 world (world.ts applies touch and switch on both architectures). */
 export function applyFuzzOp64(w: FuzzWorld, s: KernelState, o: FuzzOp): { state: KernelState; result?: InvokeResult } {
   const c = callOf64(w, s, o);
   if (c === undefined) return { state: s };
@@ -247,8 +285,8 @@ export function applyFuzzOp64(w: FuzzWorld, s: KernelState, o: FuzzOp): { state:
 /** The scenario step of an AArch64 op, expecting `expect`. */
 export function fuzzOpToStep64(w: FuzzWorld, s: KernelState, o: FuzzOp, expect: unknown): Record<string, unknown> {
   const c = callOf64(w, s, o);
-  if (c === undefined) return { comment: `${o.op}: not modelled on AArch64 yet` };
-  const cnodeOp = c.cap.slot === H.cnode;
+  if (c === undefined) throw new Error(`capsim internal error: the ${o.op} op is no invocation`);
+  const cnodeOp = c.cap.slot === CNODE_SLOT.slot;
   return {
     invoke: c.libsel4,
     ...(cnodeOp ? {} : { cap: c.cap.name }),

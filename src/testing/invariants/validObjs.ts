@@ -14,23 +14,38 @@ const TABLE_ENTRIES: Partial<Record<KernelObject["type"], number>> = {
   PageTable64: 512,
 };
 
-/** Whether a stored entry is a word its table holds: 64-bit descriptors on AArch64, 32-bit words (or addresses) elsewhere. */
-const entryWordOK = (type: KernelObject["type"], v: unknown): boolean =>
+/**
+ * Whether a stored entry is a word its table holds: 64-bit descriptors in AArch64's tables,
+ * 32-bit words in ARM32's, and in an ASID pool an address of `addressBits` bits.
+ */
+const entryWordOK = (type: KernelObject["type"], v: unknown, addressBits: number): boolean =>
   type === "VSpace" || type === "PageTable64"
     ? aarch64.isDescriptorWord(v)
-    : typeof v === "number" && Number.isInteger(v) && v >= 0 && v < 2 ** 32;
+    : typeof v === "number" && Number.isInteger(v) && v >= 0 && v < 2 ** (type === "ASIDPool" ? addressBits : 32);
+
+/** The pool size and the width of a pool's addresses on the machine's architecture. */
+const poolShapeOf = (s: KernelState): [poolSize: number, addressBits: number] => [
+  asidPoolSizeOf(s),
+  s.config.arch === "aarch64" ? 48 : 32,
+];
 
 /**
  * valid_objs for one object: its table entries sit at indices it has, and hold words of its
- * width. `poolSize` is the architecture's ASID pool size (asidPoolSizeOf; ARM32's by default).
+ * width. `poolSize` and `addressBits` are the architecture's ASID pool size and the width of the
+ * addresses a pool holds (ARM32's by default).
  */
-export function validObject(addr: PhysAddr, o: KernelObject, poolSize: number = ASID_POOL_SIZE): Violation[] {
+export function validObject(
+  addr: PhysAddr,
+  o: KernelObject,
+  poolSize: number = ASID_POOL_SIZE,
+  addressBits = 32,
+): Violation[] {
   const size = o.type === "ASIDPool" ? poolSize : TABLE_ENTRIES[o.type];
   if (size === undefined || !("entries" in o)) return [];
   const out: Violation[] = [];
-  const bits = o.type === "VSpace" || o.type === "PageTable64" ? 64 : 32;
+  const bits = o.type === "VSpace" || o.type === "PageTable64" ? 64 : o.type === "ASIDPool" ? addressBits : 32;
   for (const [i, v] of o.entries as Iterable<[number, unknown]>) {
-    if (!Number.isInteger(i) || i < 0 || i >= size || !entryWordOK(o.type, v))
+    if (!Number.isInteger(i) || i < 0 || i >= size || !entryWordOK(o.type, v, addressBits))
       out.push(
         violation(
           "valid_objs",
@@ -58,14 +73,14 @@ export function validASIDTable(s: KernelState): Violation[] {
 
 /** l4v valid_objs (the parts capsim's records can break): well-formed tables, and a valid ASID table. */
 export const validObjs: Invariant = (s) => [
-  ...[...s.objects].flatMap(([addr, o]) => validObject(addr, o, asidPoolSizeOf(s))),
+  ...[...s.objects].flatMap(([addr, o]) => validObject(addr, o, ...poolShapeOf(s))),
   ...validASIDTable(s),
 ];
 
 /** The changed objects; the ASID table when it or a pool changed. */
 const validObjsDelta = (c: StateChange, out: Violation[]): void => {
-  const poolSize = asidPoolSizeOf(c.after);
-  for (const [addr, o] of c.objectEntries) out.push(...validObject(addr, o, poolSize));
+  const shape = poolShapeOf(c.after);
+  for (const [addr, o] of c.objectEntries) out.push(...validObject(addr, o, ...shape));
   if (c.asidTableTouched) out.push(...validASIDTable(c.after));
 };
 

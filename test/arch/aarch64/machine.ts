@@ -1,18 +1,28 @@
-import type { CPtr, PhysAddr } from "../../../src/model/addresses.ts";
+import { asid, paddr, type CPtr, type PhysAddr } from "../../../src/model/addresses.ts";
+import { PMap } from "../../../src/model/pmap.ts";
+import { insertCap } from "../../../src/kernel/cdt.ts";
+import { slotAddress } from "../../../src/kernel/cspace.ts";
+import { putObject } from "../../../src/kernel/store.ts";
 import { invoke } from "../../../src/invocations/dispatch.ts";
+import { TCB_SLOTS } from "../../../src/model/constants.ts";
 import type { InvocationLabel } from "../../../src/model/labels.ts";
 import type { InvokeResult } from "../../../src/model/message.ts";
-import type { KernelState } from "../../../src/model/state.ts";
+import { emptyKernelState, type KernelState } from "../../../src/model/state.ts";
+import { transition } from "../../../src/model/transition.ts";
+import { AARCH64_DEFAULT_CONFIG } from "../../../src/arch/aarch64/config.ts";
 import { objectTypeNumber, type ObjectTypeName } from "../../../src/arch/aarch64/objectTypes.ts";
-import { HAND_BUILT_64, handBuiltAarch64Machine } from "../../../src/testing/machine64.ts";
 import { expectOk } from "../../helpers/machine.ts";
 
-/** The hand-built AArch64 machine (src/testing/machine64.ts) until AArch64 boot exists. */
-export const CNODE = HAND_BUILT_64.cnode;
-export const ASID_CONTROL = HAND_BUILT_64.asidControl;
-export const ASID_POOL = HAND_BUILT_64.asidPool;
-export const UNTYPED = HAND_BUILT_64.untyped;
-export const UNTYPED_BASE = HAND_BUILT_64.untypedBase;
+/**
+ * A hand-built AArch64 machine until AArch64 boot exists: a 256-slot root CNode whose guard makes
+ * every CPtr a slot index, a TCB using it, ASID control in slot 5, an empty initial ASID pool
+ * (base 0, ASID table entry 0) in slot 6, and a 1 GiB-aligned 4 GiB untyped in slot 10.
+ */
+export const CNODE = 2;
+export const ASID_CONTROL = 5;
+export const ASID_POOL = 6;
+export const UNTYPED = 10;
+export const UNTYPED_BASE = 0x40000000;
 
 export interface Machine {
   readonly state: KernelState;
@@ -20,8 +30,41 @@ export interface Machine {
 }
 
 export function aarch64Machine(): Machine {
-  const m = handBuiltAarch64Machine();
-  return { state: m.state, thread: m.initThread };
+  const cnode = paddr(0x1000_0000);
+  const tcb = paddr(0x1001_0000);
+  const pool = paddr(0x1002_0000);
+  const state = transition(emptyKernelState(AARCH64_DEFAULT_CONFIG), (d) => {
+    putObject(d, { type: "CNode", paddr: cnode, radixBits: 8 });
+    putObject(d, { type: "TCB", paddr: tcb, ipcBuffer: 0 as never });
+    putObject(d, { type: "ASIDPool", paddr: pool, entries: PMap.empty() });
+    d.asidTable = d.asidTable.set(0, pool);
+    const cnodeCap = {
+      type: "CNode",
+      paddr: cnode,
+      radixBits: 8,
+      guardSize: 64 - 8,
+      guard: 0,
+    } as const;
+    insertCap(d, cnodeCap, slotAddress(cnode, CNODE), null, true);
+    insertCap(d, cnodeCap, slotAddress(tcb, TCB_SLOTS.tcbCTable), null, false);
+    insertCap(d, { type: "TCB", paddr: tcb }, slotAddress(cnode, 1), null, true);
+    insertCap(d, { type: "ASIDControl" }, slotAddress(cnode, ASID_CONTROL), null, true);
+    insertCap(d, { type: "ASIDPool", paddr: pool, asidBase: asid(0) }, slotAddress(cnode, ASID_POOL), null, true);
+    insertCap(
+      d,
+      {
+        type: "Untyped",
+        paddr: paddr(UNTYPED_BASE),
+        sizeBits: 32,
+        isDevice: false,
+        freeIndex: 0,
+      },
+      slotAddress(cnode, UNTYPED),
+      null,
+      true,
+    );
+  });
+  return { state, thread: tcb };
 }
 
 export function call(
