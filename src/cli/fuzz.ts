@@ -89,7 +89,7 @@ export const FuzzFlags = z.object({
   out: z.string().default("capsim-fuzz"),
   arch: z
     .enum(["aarch32", "aarch64"], { error: "is not an architecture capsim fuzzes: give aarch32 or aarch64" })
-    .default("aarch32"),
+    .optional(),
 });
 type FuzzOptions = z.infer<typeof FuzzFlags>;
 
@@ -122,7 +122,7 @@ export function execute(args: ParsedArgs): Promise<number> {
 }
 
 /** `--runs` runs of `--steps` steps each, every invariant checked after every step. */
-async function fuzz({ steps, runs, out, arch, ...opts }: FuzzOptions): Promise<number> {
+async function fuzz({ steps, runs, out, arch = "aarch32", ...opts }: FuzzOptions): Promise<number> {
   const seed = opts.seed ?? Date.now() % 2 ** 31;
   const plan = `${runs} runs (--runs) x ${steps} steps each (--steps)${arch === "aarch64" ? " on aarch64" : ""}`;
   console.error(`capsim fuzz: ${plan} = ${runs * steps} steps, seed ${seed}`);
