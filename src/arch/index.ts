@@ -38,6 +38,8 @@ export interface Arch {
   readonly name: ArchName;
   /** the object types in the current API's numbering (seL4_ObjectType) */
   readonly objectTypes: readonly AnyObjectTypeName[];
+  /** libsel4's deprecated names of some of them (deprecated.h), each naming the type it stands for */
+  readonly objectTypeAliases: Readonly<Record<string, AnyObjectTypeName>>;
   /** seL4_ObjectTypeCount: Retype refuses numbers at or above it (InvalidArgument 0) */
   readonly objectTypeCount: number;
   objectTypeByNumber(n: number, api: ApiGeneration): AnyObjectTypeName | undefined;
@@ -106,6 +108,20 @@ const ARCH_BOOTS: Readonly<Record<ArchName, ArchBoot>> = {
 /** The boot code of the architecture a machine runs. */
 export function archBootOf(config: MachineConfig): ArchBoot {
   return ARCH_BOOTS[config.arch];
+}
+
+/** The object type libsel4 names `name` on this machine's architecture, aliases included; undefined if none. */
+export function objectTypeNamed(config: MachineConfig, name: string): AnyObjectTypeName | undefined {
+  const arch = archOf(config);
+  const own = arch.objectTypes.find((t) => t === name);
+  if (own !== undefined) return own;
+  return Object.hasOwn(arch.objectTypeAliases, name) ? arch.objectTypeAliases[name] : undefined;
+}
+
+/** Every name of an object type on this machine's architecture: libsel4's names, then its aliases. */
+export function objectTypeNames(config: MachineConfig): readonly string[] {
+  const arch = archOf(config);
+  return [...arch.objectTypes, ...Object.keys(arch.objectTypeAliases)];
 }
 
 /** The default configuration of each architecture. */
@@ -197,7 +213,14 @@ export {
   PADDR_USER_DEVICE_TOP as AARCH64_PADDR_USER_DEVICE_TOP,
 } from "./aarch64/boot.ts";
 export { findVSpaceForASID } from "./aarch64/asid.ts";
-export { resolve as resolveAarch64, listTable as listTableAarch64 } from "./aarch64/walk.ts";
+export {
+  resolve as resolveAarch64,
+  listTable as listTableAarch64,
+  tableLevel as aarch64TableLevel,
+  walkVSpace,
+  type VSpaceRow,
+} from "./aarch64/walk.ts";
+export { decodePTE as decodePTE64, type PTE as PTE64, type Level as Aarch64Level } from "./aarch64/entries.ts";
 export { translateUserAccess as translateUserAccessAarch64, dataAbortESR } from "./aarch64/mmu.ts";
 export {
   kernelTablesOf as aarch64KernelTablesOf,

@@ -1,5 +1,5 @@
 import type { CPtr, PhysAddr } from "../model/addresses.ts";
-import type { KernelState } from "../model/state.ts";
+import type { ArchName, KernelState } from "../model/state.ts";
 import { invoke } from "./dispatch.ts";
 import type { InvocationLabel } from "../model/labels.ts";
 import type { InvokeResult } from "../model/message.ts";
@@ -15,6 +15,9 @@ export interface Libsel4Function {
   readonly caps: readonly string[];
   readonly words: readonly string[];
 }
+
+const PAGE_TABLE_MAP: Libsel4Function = { label: "ARMPageTableMap", caps: ["vspace"], words: ["vaddr", "attr"] };
+const PAGE_TABLE_UNMAP: Libsel4Function = { label: "ARMPageTableUnmap", caps: [], words: [] };
 
 export const LIBSEL4: Readonly<Record<string, Libsel4Function>> = {
   seL4_Untyped_Retype: {
@@ -66,12 +69,8 @@ export const LIBSEL4: Readonly<Record<string, Libsel4Function>> = {
       "src_depth",
     ],
   },
-  seL4_ARM_PageTable_Map: {
-    label: "ARMPageTableMap",
-    caps: ["vspace"],
-    words: ["vaddr", "attr"],
-  },
-  seL4_ARM_PageTable_Unmap: { label: "ARMPageTableUnmap", caps: [], words: [] },
+  seL4_ARM_PageTable_Map: PAGE_TABLE_MAP,
+  seL4_ARM_PageTable_Unmap: PAGE_TABLE_UNMAP,
   seL4_ARM_Page_Map: {
     label: "ARMPageMap",
     caps: ["vspace"],
@@ -166,9 +165,46 @@ export const LIBSEL4: Readonly<Record<string, Libsel4Function>> = {
 
 export type Libsel4Name = keyof typeof LIBSEL4;
 
-/** libsel4's function called `name`, if there is one; names found only on Object.prototype (toString, constructor) are not functions. */
-export function libsel4Function(name: string): Libsel4Function | undefined {
-  return Object.hasOwn(LIBSEL4, name) ? LIBSEL4[name] : undefined;
+/** ARM32's functions that libsel4 16.0.0 for AArch64 lacks: Page_Remap (10.x) and the page directory's cache operations. */
+const ARM32_ONLY = new Set([
+  "seL4_ARM_Page_Remap",
+  "seL4_ARM_PageDirectory_Clean_Data",
+  "seL4_ARM_PageDirectory_Invalidate_Data",
+  "seL4_ARM_PageDirectory_CleanInvalidate_Data",
+  "seL4_ARM_PageDirectory_Unify_Instruction",
+]);
+
+const vspaceFlush = (label: InvocationLabel): Libsel4Function => ({ label, caps: [], words: ["start", "end"] });
+
+/**
+ * libsel4 16.0.0's functions on AArch64: ARM32's less ARM32_ONLY, the VSpace's four cache
+ * operations (the aarch64 object-api XML), and the old paging names its aarch64 deprecated.h
+ * keeps as aliases of PageTable_Map and PageTable_Unmap (the hypervisor-free configuration's:
+ * PageDirectory_* always, PageUpperDirectory_* without the 40-bit hypervisor layout).
+ */
+export const LIBSEL4_AARCH64: Readonly<Record<string, Libsel4Function>> = {
+  ...Object.fromEntries(Object.entries(LIBSEL4).filter(([name]) => !ARM32_ONLY.has(name))),
+  seL4_ARM_VSpace_Clean_Data: vspaceFlush("ARMVSpaceClean_Data"),
+  seL4_ARM_VSpace_Invalidate_Data: vspaceFlush("ARMVSpaceInvalidate_Data"),
+  seL4_ARM_VSpace_CleanInvalidate_Data: vspaceFlush("ARMVSpaceCleanInvalidate_Data"),
+  seL4_ARM_VSpace_Unify_Instruction: vspaceFlush("ARMVSpaceUnify_Instruction"),
+  seL4_ARM_PageDirectory_Map: PAGE_TABLE_MAP,
+  seL4_ARM_PageDirectory_Unmap: PAGE_TABLE_UNMAP,
+  seL4_ARM_PageUpperDirectory_Map: PAGE_TABLE_MAP,
+  seL4_ARM_PageUpperDirectory_Unmap: PAGE_TABLE_UNMAP,
+};
+
+/** libsel4's functions on an architecture. */
+export const libsel4FunctionsOf = (arch: ArchName): Readonly<Record<string, Libsel4Function>> =>
+  arch === "aarch64" ? LIBSEL4_AARCH64 : LIBSEL4;
+
+/**
+ * libsel4's function called `name` on `arch` (ARM32 unless given), if there is one; names found
+ * only on Object.prototype (toString, constructor) are not functions.
+ */
+export function libsel4Function(name: string, arch: ArchName = "aarch32"): Libsel4Function | undefined {
+  const table = libsel4FunctionsOf(arch);
+  return Object.hasOwn(table, name) ? table[name] : undefined;
 }
 
 /**
@@ -183,7 +219,7 @@ export function callLibsel4(
   service: CPtr,
   params: Readonly<Record<string, number>>,
 ): InvokeResult {
-  const fn = libsel4Function(name);
+  const fn = libsel4Function(name, state.config.arch);
   if (fn === undefined) throw new Error(`unknown libsel4 function ${name}`);
   const extraCaps: CPtr[] = [];
   for (const c of fn.caps) {

@@ -39,11 +39,11 @@ function fieldText(k: string, v: number | boolean, f: Readonly<Record<string, nu
   return String(v);
 }
 
-/** An ok value for people: sizes with their unit, the hardware ASID as a number, the rest (addresses, words) in hex. */
+/** An ok value for people: sizes with their unit, the hardware ASID and a translation level as numbers, the rest (addresses, words) in hex. */
 function valueText(k: string, v: number | boolean | string): string {
   if (typeof v !== "number") return String(v);
   if (k === "pageSize") return sizeText(v);
-  return k === "hwASID" ? String(v) : hex(v);
+  return k === "hwASID" || k === "depth" ? String(v) : hex(v);
 }
 
 /** The error's fields under libsel4's names (bitsLeft from the lookup failure). */

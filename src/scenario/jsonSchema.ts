@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { OBJECT_TYPES } from "../arch/index.ts";
-import { LIBSEL4 } from "../invocations/libsel4.ts";
+import { DEFAULT_CONFIGS, objectTypeNames } from "../arch/index.ts";
+import { LIBSEL4, LIBSEL4_AARCH64 } from "../invocations/libsel4.ts";
 import { ERROR_CODES } from "../model/errors.ts";
 import { Boot, ErrorExpect, Expect, NumberValue, ScenarioHeader, STEP_SCHEMAS, Value } from "./schema.ts";
 
@@ -32,11 +32,12 @@ EDITOR_DOCS.add(Value, {
 EDITOR_DOCS.add(Expect, {
   id: "expect",
   description:
-    "What the step must return: ok; { ok: { key: value } } (only the keys given are compared); { error: seL4_..., field: value }; or, for read and write, { fault: { kind, level, fsr, vaddr } }. Without expect, the step must succeed.",
+    "What the step must return: ok; { ok: { key: value } } (only the keys given are compared); { error: seL4_..., field: value }; or, for read and write, { fault: { kind, level, fsr, vaddr } } (AArch64: level 0-3 and esr instead of fsr). Without expect, the step must succeed.",
 });
 EDITOR_DOCS.add(Boot, {
   id: "boot",
-  description: "The memory map to boot from; the default is one RAM region of 256 MiB at 0x0.",
+  description:
+    "The memory map to boot from; the default is one RAM region of 256 MiB at 0x0 (aarch32) or 1 GiB at 0x40000000 (aarch64).",
 });
 const STEP_DOCS: Readonly<Record<keyof typeof STEP_SCHEMAS, string>> = {
   invoke:
@@ -47,7 +48,7 @@ const STEP_DOCS: Readonly<Record<keyof typeof STEP_SCHEMAS, string>> = {
   delete: "seL4_CNode_Delete on the named slot.",
   revoke: "seL4_CNode_Revoke on the named slot.",
   resolve:
-    "Walk a page directory's tables for a virtual address, as the MMU would. Returns mapped, paddr, pageSize, size, rights, slot; or mapped: false and level.",
+    "Walk a VSpace root's tables (a page directory on aarch32, a VSpace on aarch64) for a virtual address, as the MMU would. Returns mapped, paddr, pageSize, size, rights, slot; or mapped: false and level (and on aarch64 depth, the ARM level).",
   switch: "Make a thread current, loading its address space as seL4's setVMRoot does. Returns pd and hwASID.",
   read: "Read length bytes (default 4) at a virtual address through the current thread's address space. Returns value and bytes, or a VM fault.",
   write:
@@ -83,9 +84,9 @@ function refine(zodSchema: unknown, json: JsonObject): void {
       { type: "string", pattern: NUMBER_TEXT },
     ];
   } else if (zodSchema === STEP_SCHEMAS.invoke.shape.invoke) {
-    json.enum = Object.keys(LIBSEL4);
+    json.enum = [...new Set([...Object.keys(LIBSEL4), ...Object.keys(LIBSEL4_AARCH64)])];
   } else if (zodSchema === STEP_SCHEMAS.retype.shape.retype.shape.type) {
-    json.enum = [...OBJECT_TYPES];
+    json.enum = [...new Set(Object.values(DEFAULT_CONFIGS).flatMap((c) => objectTypeNames(c)))];
   } else if (zodSchema === ERROR_SCHEMA) {
     json.enum = [...ERROR_NAMES.map((e) => `seL4_${e}`), ...ERROR_NAMES];
   }

@@ -65,8 +65,12 @@ export const Boot = z.strictObject({
 const FaultExpect = z.strictObject({
   fault: z.strictObject({
     kind: z.enum(["translation", "permission"]).optional(),
-    level: z.enum(["section", "page"]).optional(),
+    /** ARM32: section or page; AArch64: the translation level 0-3 */
+    level: z.union([z.enum(["section", "page"]), z.literal([0, 1, 2, 3])]).optional(),
+    /** ARM32's fault status value */
     fsr: NumberValue.optional(),
+    /** AArch64's ESR_EL1 */
+    esr: NumberValue.optional(),
     vaddr: NumberValue.optional(),
   }),
 });
@@ -121,10 +125,19 @@ export const CopyStep = z.strictObject({
 });
 export const DeleteStep = z.strictObject({ delete: Name, ...common });
 export const RevokeStep = z.strictObject({ revoke: Name, ...common });
-export const ResolveStep = z.strictObject({ resolve: z.strictObject({ vspace: Name, vaddr: WordValue }), ...common });
+/**
+ * A virtual address: any safe integer here; the runner holds it to the machine's word (32 bits
+ * on ARM32, where a larger one is a usage error at its line; AArch64 user addresses reach 2^48).
+ */
+const AddressValue = NumberValue;
+
+export const ResolveStep = z.strictObject({
+  resolve: z.strictObject({ vspace: Name, vaddr: AddressValue }),
+  ...common,
+});
 export const ReadStep = z.strictObject({
   read: z.strictObject({
-    vaddr: WordValue,
+    vaddr: AddressValue,
     length: NumberValue.refine((n) => n >= 1 && n <= MAX_ACCESS_BYTES, {
       message: `expected a length from 1 to ${MAX_ACCESS_BYTES} bytes`,
     }).optional(),
@@ -133,7 +146,7 @@ export const ReadStep = z.strictObject({
 });
 export const WriteStep = z.strictObject({
   write: z.strictObject({
-    vaddr: WordValue,
+    vaddr: AddressValue,
     value: WordValue.optional(),
     bytes: z.array(ByteValue).max(MAX_ACCESS_BYTES).optional(),
   }),
@@ -161,7 +174,7 @@ export type Step = { [K in ActionKey]: StepOf<K> }[ActionKey];
 
 export const ScenarioHeader = z.strictObject({
   name: z.string().min(1),
-  arch: z.literal("aarch32").optional(),
+  arch: z.enum(["aarch32", "aarch64"]).optional(),
   api: z.enum(["current", "legacy"]).optional(),
   boot: Boot.optional(),
   steps: z.array(z.unknown()).min(1),

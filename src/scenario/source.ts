@@ -110,13 +110,22 @@ export function parseSource(file: string, text: string): SourceFile {
       `the line is longer than capsim reads (${MAX_LINE_CHARS} characters)`,
     );
   const lineCounter = new LineCounter();
-  let doc: Document.Parsed;
+  let doc: Document.Parsed | undefined;
+  let failure: unknown;
+  // yaml makes an Error for every problem it meets, and an unclosed flow nested deep makes many, each
+  // capturing the parser's deep stack: with Error.stackTraceLimit = Infinity (as mocha sets it) one
+  // hostile file took 20 s. Only their messages are used, so they are made without stacks.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     // logLevel "error": yaml would print a process warning for a key that is a list or map; such a key is reported as an unknown key instead.
     doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: "error" });
   } catch (e) {
-    throw new ScenarioError(file, 1, 1, "", `not valid YAML: ${yamlProblem(e)}`);
+    failure = e;
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
+  if (doc === undefined) throw new ScenarioError(file, 1, 1, "", `not valid YAML: ${yamlProblem(failure)}`);
   const first = doc.errors[0];
   if (first) {
     const pos = lineCounter.linePos(first.pos[0]);

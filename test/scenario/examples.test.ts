@@ -16,6 +16,10 @@ describe("every example and scenario fixture holds", () => {
   it("there are at least a dozen examples", () => {
     expect(files.filter((f) => f.startsWith("examples/")).length).to.be.at.least(12);
   });
+  it("at least six of them boot AArch64", () => {
+    const aarch64 = files.filter((f) => f.startsWith("examples/") && loadScenarioFile(f).header.arch === "aarch64");
+    expect(aarch64.length).to.be.at.least(6);
+  });
   for (const f of files) {
     it(f, () => {
       const report = runScenario(loadScenarioFile(f));

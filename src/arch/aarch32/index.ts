@@ -22,6 +22,7 @@ export { AARCH32_DEFAULT_CONFIG, type Aarch32Invocation };
 export const AARCH32_ARCH = {
   name: "aarch32",
   objectTypes: OBJECT_TYPES,
+  objectTypeAliases: {},
   objectTypeCount: OBJECT_TYPE_COUNT,
   objectTypeByNumber,
   objectTypeNumber,

@@ -6,6 +6,7 @@ import { isValidNativeRoot } from "./invocations/guards.ts";
 import { AARCH64_DEFAULT_CONFIG } from "./config.ts";
 import {
   frameSizeOfType,
+  OBJECT_TYPE_ALIASES,
   OBJECT_TYPE_COUNT,
   OBJECT_TYPES,
   objectTypeByNumber,
@@ -21,6 +22,7 @@ export type { Aarch64Invocation };
 export const AARCH64_ARCH = {
   name: "aarch64",
   objectTypes: OBJECT_TYPES,
+  objectTypeAliases: OBJECT_TYPE_ALIASES,
   objectTypeCount: OBJECT_TYPE_COUNT,
   objectTypeByNumber,
   objectTypeNumber,

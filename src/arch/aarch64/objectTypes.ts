@@ -24,6 +24,16 @@ export const OBJECT_TYPES = [
 
 export type ObjectTypeName = (typeof OBJECT_TYPES)[number];
 
+/**
+ * The old names libsel4 16.0.0's aarch64 deprecated.h keeps for these types (the configuration
+ * without hypervisor support): the PGD is the VSpace, the PUD and PD are page tables.
+ */
+export const OBJECT_TYPE_ALIASES: Readonly<Record<string, ObjectTypeName>> = {
+  seL4_ARM_PageGlobalDirectoryObject: "seL4_ARM_VSpaceObject",
+  seL4_ARM_PageUpperDirectoryObject: "seL4_ARM_PageTableObject",
+  seL4_ARM_PageDirectoryObject: "seL4_ARM_PageTableObject",
+};
+
 /** seL4_ObjectTypeCount. */
 export const OBJECT_TYPE_COUNT = OBJECT_TYPES.length;
 

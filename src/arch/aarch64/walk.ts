@@ -131,3 +131,36 @@ export function listTable(
     });
   return rows;
 }
+
+/** A valid entry of a user VSpace found by walkVSpace: the virtual base it covers, its level and row. */
+export interface VSpaceRow {
+  readonly vbase: VirtAddr;
+  readonly level: Level;
+  readonly table: PhysAddr;
+  readonly index: number;
+  readonly entry: PTE;
+}
+
+/** Every valid entry reachable from the VSpace at `root`, depth first in address order (for views). */
+export function walkVSpace(s: KernelState, root: PhysAddr): VSpaceRow[] {
+  const rows: VSpaceRow[] = [];
+  const visit = (table: PhysAddr, level: Level, base: number) => {
+    for (const r of listTable(s, table, level)) {
+      const vbase = (base + r.index * 2 ** uptLevelShift(UPT_LEVELS - 1 - level)) as VirtAddr;
+      rows.push({ vbase, level, table, index: r.index, entry: r.entry });
+      if (r.entry.kind === "Table" && level < 3) visit(r.entry.paddr, (level + 1) as Level, vbase);
+    }
+  };
+  visit(root, 0, 0);
+  return rows;
+}
+
+/** The level a page table sits at under some VSpace of the state, or undefined when no VSpace reaches it. */
+export function tableLevel(s: KernelState, table: PhysAddr): Level | undefined {
+  for (const o of s.objects.values()) {
+    if (o.type !== "VSpace") continue;
+    const row = walkVSpace(s, o.paddr).find((r) => r.entry.kind === "Table" && r.entry.paddr === table);
+    if (row !== undefined) return (row.level + 1) as Level;
+  }
+  return undefined;
+}

@@ -1,5 +1,6 @@
 import { wordFromCapRights, type CapRights } from "../../model/caps.ts";
-import { OBJECT_TYPES, objectTypeNumber, type ObjectTypeName } from "../../arch/index.ts";
+import type { AnyObjectTypeName } from "../../model/objectTypes.ts";
+import { archOf, objectTypeNamed, objectTypeNames } from "../../arch/index.ts";
 import { closest, shown } from "../errors.ts";
 import { WORD_LIMIT, type Value } from "../schema.ts";
 import type { Path, StepContext } from "./context.ts";
@@ -20,13 +21,20 @@ const ATTR_BITS: Readonly<Record<string, number>> = {
 const DEFAULT_VM_ATTRIBUTES = 3;
 
 /**
- * A number written for a message word, checked: seL4's message registers are 32-bit, so a
- * value a register cannot hold is the file's mistake, reported at its line (the kernel API
- * would reduce it mod 2^32, which is never what a file meant).
+ * A number written for a message word or an address, checked: on ARM32 seL4's message registers
+ * are 32-bit, so a value a register cannot hold is the file's mistake, reported at its line (the
+ * kernel API would reduce it mod 2^32, which is never what a file meant). AArch64's registers are
+ * 64-bit: any integer the file can write exactly (below 2^53) fits.
  */
-function checkedWord(ctx: StepContext, n: number, sub: Path, what: string): number {
-  if (Number.isSafeInteger(n) && n >= 0 && n < WORD_LIMIT) return n;
-  return ctx.usage(sub, `${what} must be a 32-bit word (an integer from 0 to 0xffffffff), found ${shown(n)}`);
+export function checkedWord(ctx: StepContext, n: number, sub: Path, what: string): number {
+  const wide = ctx.state.config.sizes.wordBits === 64;
+  if (Number.isSafeInteger(n) && n >= 0 && (wide || n < WORD_LIMIT)) return n;
+  return ctx.usage(
+    sub,
+    wide
+      ? `${what} must be a non-negative integer below 2^53, found ${shown(n)}`
+      : `${what} must be a 32-bit word (an integer from 0 to 0xffffffff), found ${shown(n)}`,
+  );
 }
 
 /** A rights word from letters (RWGP), one of seL4's rights names, or a number. */
@@ -71,16 +79,22 @@ function attributesWord(ctx: StepContext, raw: unknown, sub: Path): number {
   return w;
 }
 
-/** An object type number from libsel4's type name, or a number. */
+/** An object type number from libsel4's type name (or one of its deprecated aliases), or a number. */
 function objectTypeWord(ctx: StepContext, raw: unknown, sub: Path): number {
   if (typeof raw === "number") return checkedWord(ctx, raw, sub, "type");
-  if (typeof raw !== "string" || !(OBJECT_TYPES as readonly string[]).includes(raw))
-    return ctx.usage(
-      sub,
-      `unknown object type ${shown(raw)}`,
-      typeof raw === "string" ? closest(raw, OBJECT_TYPES) : undefined,
-    );
-  return objectTypeNumber(raw as ObjectTypeName, ctx.state.config.api);
+  return archOf(ctx.state.config).objectTypeNumber(objectTypeOf(ctx, raw, sub), ctx.state.config.api);
+}
+
+/** The object type libsel4 names `raw` on the scenario's architecture, else a usage error naming the closest. */
+export function objectTypeOf(ctx: StepContext, raw: unknown, sub: Path): AnyObjectTypeName {
+  const type = typeof raw === "string" ? objectTypeNamed(ctx.state.config, raw) : undefined;
+  if (type !== undefined) return type;
+  const names = objectTypeNames(ctx.state.config);
+  return ctx.usage(
+    sub,
+    `unknown object type ${shown(raw)}${ctx.state.config.arch === "aarch64" ? " on aarch64" : ""}`,
+    typeof raw === "string" ? closest(raw, names) : undefined,
+  );
 }
 
 /** One message word of an invocation, read the way its libsel4 parameter `key` is written. */

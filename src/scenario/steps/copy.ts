@@ -16,10 +16,10 @@ export const copyStep: StepHandler<"copy"> = (ctx, step) => {
   const rights = mint ? rightsWord(ctx, c.rights, ["copy", "rights"]) : ALL_RIGHTS;
   const params = {
     dest_index: dest,
-    dest_depth: 32,
+    dest_depth: ctx.state.config.sizes.wordBits,
     src_root: CNODE,
     src_index: src,
-    src_depth: 32,
+    src_depth: ctx.state.config.sizes.wordBits,
     rights,
     badge: 0,
   };

@@ -13,7 +13,7 @@ function onNamedSlot(ctx: StepContext, verb: "delete" | "revoke", name: string):
     `${verb} ${name}`,
     callLibsel4(ctx.state, ctx.thread, fnName, cnode, {
       index: slot,
-      depth: 32,
+      depth: ctx.state.config.sizes.wordBits,
     }),
   );
 }

@@ -1,45 +1,36 @@
 import type { CPtr } from "../../model/addresses.ts";
 import { INITIAL_CAP_SLOTS } from "../../boot/initialCaps.ts";
-import { callLibsel4, libsel4Function, LIBSEL4 } from "../../invocations/libsel4.ts";
+import { callLibsel4, libsel4Function, libsel4FunctionsOf } from "../../invocations/libsel4.ts";
 import { closest, shown } from "../errors.ts";
 import { wordArgument } from "./arguments.ts";
 import { invocationResult, type StepContext, type StepHandler } from "./context.ts";
 
 const CNODE = INITIAL_CAP_SLOTS.InitThreadCNode;
-/** A slot named in the initial CNode is addressed with the full word as depth. */
-const WORD_DEPTH = 32;
 const SLOT_KEYS = ["dest", "src", "pivot"];
 
 /**
  * libsel4's parameters that `dest: name` stands for. Each invocation spells its destination
- * slot its own way; the default is CNode_Copy/Mint/Move/Mutate's dest_index and dest_depth.
+ * slot its own way; the default is CNode_Copy/Mint/Move/Mutate's dest_index and dest_depth. A
+ * slot named in the initial CNode is addressed with the full word (32 or 64 bits) as depth.
  */
-const DEST_PARAMETERS: Readonly<Record<string, (slot: number) => Record<string, number>>> = {
+const DEST_PARAMETERS: Readonly<Record<string, (slot: number, depth: number) => Record<string, number>>> = {
   seL4_Untyped_Retype: (slot) => ({
     root: CNODE,
     node_index: 0,
     node_depth: 0,
     node_offset: slot,
   }),
-  seL4_ARM_ASIDControl_MakePool: (slot) => ({
-    root: CNODE,
-    index: slot,
-    depth: WORD_DEPTH,
-  }),
-  seL4_CNode_Delete: (slot) => ({ index: slot, depth: WORD_DEPTH }),
-  seL4_CNode_Revoke: (slot) => ({ index: slot, depth: WORD_DEPTH }),
-  seL4_CNode_SaveCaller: (slot) => ({ index: slot, depth: WORD_DEPTH }),
-  seL4_CNode_CancelBadgedSends: (slot) => ({ index: slot, depth: WORD_DEPTH }),
-  seL4_IRQControl_Get: (slot) => ({
-    root: CNODE,
-    index: slot,
-    depth: WORD_DEPTH,
-  }),
+  seL4_ARM_ASIDControl_MakePool: (slot, depth) => ({ root: CNODE, index: slot, depth }),
+  seL4_CNode_Delete: (slot, depth) => ({ index: slot, depth }),
+  seL4_CNode_Revoke: (slot, depth) => ({ index: slot, depth }),
+  seL4_CNode_SaveCaller: (slot, depth) => ({ index: slot, depth }),
+  seL4_CNode_CancelBadgedSends: (slot, depth) => ({ index: slot, depth }),
+  seL4_IRQControl_Get: (slot, depth) => ({ root: CNODE, index: slot, depth }),
 };
-const destParameters = (fnName: string, slot: number) =>
-  (Object.hasOwn(DEST_PARAMETERS, fnName) ? DEST_PARAMETERS[fnName]?.(slot) : undefined) ?? {
+const destParameters = (fnName: string, slot: number, depth: number) =>
+  (Object.hasOwn(DEST_PARAMETERS, fnName) ? DEST_PARAMETERS[fnName]?.(slot, depth) : undefined) ?? {
     dest_index: slot,
-    dest_depth: WORD_DEPTH,
+    dest_depth: depth,
   };
 
 /** `dest`, `src` or `pivot`: one name standing for libsel4's root/index/depth parameters. */
@@ -51,20 +42,26 @@ function slotParameters(
   sub: string[],
 ): Record<string, number> {
   if (typeof raw !== "string") ctx.usage(sub, `expected a slot name, found ${shown(raw)}`);
-  if (key === "dest") return destParameters(fnName, ctx.newSlot(raw, sub));
+  const depth = ctx.state.config.sizes.wordBits;
+  if (key === "dest") return destParameters(fnName, ctx.newSlot(raw, sub), depth);
   return {
     [`${key}_root`]: CNODE,
     [`${key}_index`]: ctx.slotOf(raw, sub),
-    [`${key}_depth`]: WORD_DEPTH,
+    [`${key}_depth`]: depth,
   };
 }
 
 /** `invoke: seL4_...`: any invocation by its libsel4 name, with libsel4's parameter names. */
 export const invokeStep: StepHandler<"invoke"> = (ctx, step) => {
   const fnName = step.invoke;
+  const arch = ctx.state.config.arch;
   const fn =
-    libsel4Function(fnName) ??
-    ctx.usage(["invoke"], `unknown invocation "${fnName}"`, closest(fnName, Object.keys(LIBSEL4)));
+    libsel4Function(fnName, arch) ??
+    ctx.usage(
+      ["invoke"],
+      `unknown invocation "${fnName}"${arch === "aarch64" ? " on aarch64" : ""}`,
+      closest(fnName, Object.keys(libsel4FunctionsOf(arch))),
+    );
   // CNode operations act on the initial thread's own CNode unless told otherwise.
   const capName =
     step.cap ??

@@ -2,8 +2,8 @@ import type { CPtr } from "../../model/addresses.ts";
 import type { InvokeResult } from "../../model/message.ts";
 import { INITIAL_CAP_SLOTS } from "../../boot/initialCaps.ts";
 import { callLibsel4 } from "../../invocations/libsel4.ts";
-import { OBJECT_TYPES, objectTypeNumber, type ObjectTypeName } from "../../arch/index.ts";
-import { closest } from "../errors.ts";
+import { archOf } from "../../arch/index.ts";
+import { objectTypeOf } from "./arguments.ts";
 import { invocationResult, type StepHandler } from "./context.ts";
 
 /**
@@ -14,9 +14,7 @@ import { invocationResult, type StepHandler } from "./context.ts";
  */
 export const retypeStep: StepHandler<"retype"> = (ctx, step) => {
   const r = step.retype;
-  if (!(OBJECT_TYPES as readonly string[]).includes(r.type))
-    ctx.usage(["retype", "type"], `unknown object type "${r.type}"`, closest(r.type, OBJECT_TYPES));
-  const type = r.type as ObjectTypeName;
+  const type = objectTypeOf(ctx, r.type, ["retype", "type"]);
   const asNames = Array.isArray(r.as) ? r.as : [r.as];
   const count = r.count ?? asNames.length;
   if (asNames.length !== count)
@@ -32,7 +30,7 @@ export const retypeStep: StepHandler<"retype"> = (ctx, step) => {
       : untypedList.flatMap((u, i) => (u.isDevice ? [] : [untyped.start + i]));
   const params = {
     root: INITIAL_CAP_SLOTS.InitThreadCNode,
-    type: objectTypeNumber(type, ctx.state.config.api),
+    type: archOf(ctx.state.config).objectTypeNumber(type, ctx.state.config.api),
     size_bits: r.size_bits ?? 0,
     node_index: 0,
     node_depth: 0,
@@ -45,5 +43,5 @@ export const retypeStep: StepHandler<"retype"> = (ctx, step) => {
     const full = result.reply.kind === "error" && result.reply.error.error === "NotEnoughMemory";
     if (!full || r.from !== undefined) break;
   }
-  return invocationResult(`retype ${count} ${type} as ${asNames.join(", ")}`, result as InvokeResult);
+  return invocationResult(`retype ${count} ${r.type} as ${asNames.join(", ")}`, result as InvokeResult);
 };

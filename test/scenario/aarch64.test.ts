@@ -1,0 +1,164 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { loadScenarioText } from "../../src/scenario/load.ts";
+import { runScenario } from "../../src/scenario/run.ts";
+import { ScenarioError } from "../../src/scenario/errors.ts";
+import { main } from "../../src/cli/main.ts";
+import { describeChanges, showDot, showText } from "../../src/cli/show.ts";
+import { rootCNodeOf } from "../../src/kernel/cspace.ts";
+import type { PhysAddr } from "../../src/model/addresses.ts";
+
+/*
+ * Scenario files with `arch: aarch64` (docs/scenarios.md): the boot keys, libsel4 16's AArch64
+ * names and the old names its aarch64 deprecated.h keeps, the refusals, and the commands.
+ */
+
+const run = (body: string, header = "arch: aarch64\n") =>
+  runScenario(loadScenarioText("t.yaml", `name: t\n${header}steps:\n${body}`));
+
+function usage(body: string, header = "arch: aarch64\n"): ScenarioError {
+  try {
+    run(body, header);
+  } catch (e) {
+    if (e instanceof ScenarioError) return e;
+    throw e;
+  }
+  return expect.fail("expected a usage error");
+}
+
+const held = (r: ReturnType<typeof run>) =>
+  r.steps.filter((s) => !s.held).map((s) => `step ${s.index}: ${s.result}, expected ${s.expected}`);
+
+describe("scenario files on aarch64", () => {
+  it("boot AArch64 seL4 16.0.0: slot 3 is a VSpace, USER_TOP is 0x7fffffffffff", () => {
+    const r = run(
+      "  - resolve: { vspace: InitThreadVSpace, vaddr: 0x10000 }\n    expect: { ok: { mapped: true, pageSize: 4KiB } }\n",
+    );
+    expect(held(r)).to.deep.equal([]);
+    expect(r.machine.state.config.arch).to.equal("aarch64");
+    expect(r.machine.state.config.userTop).to.equal(0x7fffffffffff);
+  });
+
+  it("refuses api: legacy at the api line, saying why", () => {
+    const e = usage("  - delete: InitThreadTCB\n", "arch: aarch64\napi: legacy\n");
+    expect(e.line).to.equal(3);
+    expect(e.message).to.match(/api: legacy is not modelled on aarch64: .*13\.0\.0/);
+  });
+
+  it("refuses another userTop and the fpu key, at boot", () => {
+    expect(usage("  - delete: InitThreadTCB\n", "arch: aarch64\nboot: { userTop: 0xe0000000 }\n").message).to.match(
+      /USER_TOP is seL4_UserTop, 0x7fffffffffff/,
+    );
+    expect(usage("  - delete: InitThreadTCB\n", "arch: aarch64\nboot: { fpu: true }\n").message).to.match(/fpu/);
+  });
+
+  it("takes libsel4 16's old names as aliases: PGD/PUD/PD objects and PageDirectory/PageUpperDirectory_Map", () => {
+    const r = run(
+      [
+        "  - retype: { type: seL4_ARM_PageGlobalDirectoryObject, as: vs }",
+        "  - retype: { type: seL4_ARM_PageDirectoryObject, as: pd }",
+        "  - invoke: seL4_ARM_ASIDPool_Assign",
+        "    cap: InitThreadASIDPool",
+        "    args: { vspace: vs }",
+        "  - invoke: seL4_ARM_PageUpperDirectory_Map",
+        "    cap: pd",
+        "    args: { vspace: vs, vaddr: 0x10000000, attr: default }",
+        "  - invoke: seL4_ARM_PageDirectory_Unmap",
+        "    cap: pd",
+        "",
+      ].join("\n"),
+    );
+    expect(held(r)).to.deep.equal([]);
+    const last = r.states[r.states.length - 1]!;
+    const vs = [...last.objects.values()].filter((o) => o.type === "VSpace");
+    expect(vs.length).to.be.at.least(3); // the global user VSpace, the initial thread's, vs
+  });
+
+  it("knows each architecture's own names: no PageDirectory cache operations on aarch64, no VSpace ones on aarch32", () => {
+    expect(
+      usage(
+        "  - invoke: seL4_ARM_PageDirectory_Clean_Data\n    cap: InitThreadVSpace\n    args: { start: 0, end: 1 }\n",
+      ).message,
+    ).to.match(/unknown invocation "seL4_ARM_PageDirectory_Clean_Data" on aarch64/);
+    expect(
+      usage("  - invoke: seL4_ARM_VSpace_Clean_Data\n    cap: InitThreadVSpace\n    args: { start: 0, end: 1 }\n", "")
+        .message,
+    ).to.match(/unknown invocation "seL4_ARM_VSpace_Clean_Data"/);
+    expect(usage("  - retype: { type: seL4_ARM_SectionObject, as: s }\n").message).to.match(
+      /unknown object type "seL4_ARM_SectionObject" on aarch64/,
+    );
+  });
+
+  it("takes 64-bit addresses on aarch64 and holds aarch32 to 32 bits", () => {
+    const r = run(
+      "  - resolve: { vspace: InitThreadVSpace, vaddr: 0x7fffffffffff }\n    expect: { ok: { mapped: false, level: VSpace, depth: 0 } }\n",
+    );
+    expect(held(r)).to.deep.equal([]);
+    expect(usage("  - read: { vaddr: 0x100000000 }\n", "").message).to.match(/32-bit word/);
+  });
+
+  it("resolve wants the architecture's root: a VSpace cap on aarch64", () => {
+    expect(usage("  - resolve: { vspace: InitThreadTCB, vaddr: 0 }\n").message).to.match(/TCB cap, not a VSpace/);
+  });
+
+  it("switch loads the thread's VSpace with its ASID as the hardware ASID", () => {
+    const r = run("  - switch: { thread: InitThreadTCB }\n");
+    expect(held(r)).to.deep.equal([]);
+    const vs = r.machine.state.loadedVSpace;
+    expect(r.steps[0]!.outcome).to.deep.equal({ kind: "ok", values: { pd: vs?.pd, hwASID: 1 } });
+  });
+
+  it("reads and writes fault with the ESR", () => {
+    const r = run(
+      "  - read: { vaddr: 0x40000000 }\n    expect: { fault: { kind: translation, level: 1, esr: 0x92000005, vaddr: 0x40000000 } }\n",
+    );
+    expect(held(r)).to.deep.equal([]);
+    expect(r.steps[0]!.result).to.match(/ESR 0x92000005/);
+  });
+});
+
+describe("the commands on an aarch64 scenario", () => {
+  const file = "examples/15-aarch64-mapping-walk.yaml";
+  const quietly = async (argv: string[]) => {
+    const log = console.log;
+    const out: string[] = [];
+    console.log = (...a: unknown[]) => void out.push(a.join(" "));
+    try {
+      return { code: await main(argv), out: out.join("\n") };
+    } finally {
+      console.log = log;
+    }
+  };
+
+  it("run, explain, show (text and dot) exit 0", async () => {
+    for (const argv of [
+      ["run", file],
+      ["explain", file],
+      ["show", file],
+      ["show", file, "--format", "dot"],
+    ])
+      expect((await quietly(argv)).code, argv.join(" ")).to.equal(0);
+  });
+
+  it("show lists the VSpace level by level, and dot draws its tables and frames", () => {
+    const r = runScenario(loadScenarioText(file, readFileSync(file, "utf8")));
+    const s = r.states[r.states.length - 1]!;
+    const cnode = rootCNodeOf(s, r.machine.initThread) as PhysAddr;
+    const text = showText(s, cnode, r.names);
+    expect(text).to.match(/VSpace @0x[0-9a-f]+ \(armKSGlobalUserVSpace/);
+    expect(text).to.match(/L0 slot 1 0x8000000000: page table/);
+    expect(text).to.match(/L3 slot 0 0x8000000000: SmallPage @0x[0-9a-f]+ ReadWrite/);
+    expect(text).to.not.match(/\[9\d\d\d\]/); // only the CNode's own 4096 slots
+    const dot = showDot(s);
+    expect(dot).to.match(/PageTable \(level 3\)/);
+    expect(dot).to.match(/label="0x8000000000"/);
+  });
+
+  it("explain names the level of a changed page-table entry", () => {
+    const r = runScenario(loadScenarioText(file, readFileSync(file, "utf8")));
+    const i = r.steps.findIndex((s) => s.action.startsWith("seL4_ARM_Page_Map") && s.held && s.outcome.kind === "ok");
+    const cnode = rootCNodeOf(r.states[0]!, r.machine.initThread) as PhysAddr;
+    const lines = describeChanges(r.states[i]!, r.states[i + 1]!, cnode, r.names);
+    expect(lines.join("\n")).to.match(/level-3 PageTable 0x[0-9a-f]+ slot 0: invalid -> SmallPage/);
+  });
+});
