@@ -243,11 +243,7 @@ export function callOf64(w: FuzzWorld, s: KernelState, o: FuzzOp): Call64 | unde
         [dest.slot, D],
         [u, CNODE_SLOT],
         "seL4_ARM_ASIDControl_MakePool",
-        {
-          untyped: u.name,
-          root: CNODE_SLOT.name,
-          index: dest.name,
-        },
+        { untyped: u.name, dest: dest.name },
       );
     }
     case "cache":

@@ -3,7 +3,10 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UNMAP_KEEPS_ENTRY, UNMAP_KEEPS_ENTRY_64, withFamilies } from "../support/faults.ts";
-import { fuzzCommand, shrinkSequence } from "../../src/cli/fuzz.ts";
+import fc from "fast-check";
+import { fuzzCommand, fuzzScenario, shrinkSequence } from "../../src/cli/fuzz.ts";
+import { fuzzOpArbitrary } from "../../src/testing/arbitraries.ts";
+import { loadScenarioText, runScenario } from "../../src/scenario/index.ts";
 import { buildFuzzWorld, type FuzzOp } from "../../src/testing/world.ts";
 
 /** Run fuzzCommand with console output captured. */
@@ -72,6 +75,20 @@ describe("capsim fuzz (in process)", () => {
     expect(r.out).to.match(/valid_vs_lookup/);
     expect(r.out).to.contain("--arch aarch64");
     expect(readdirSync(out)).to.have.length(1);
+  });
+
+  it("an AArch64 world's printed scenario replays: every step's outcome and every invariant hold", () => {
+    const world = buildFuzzWorld({ arch: "aarch64" });
+    for (const ops of fc.sample(fc.array(fuzzOpArbitrary({ arch: "aarch64" }), { minLength: 60, maxLength: 60 }), {
+      numRuns: 4,
+      seed: 4,
+    })) {
+      const text = fuzzScenario(world, ops, "replay");
+      expect(text).to.match(/^arch: aarch64$/m);
+      const report = runScenario(loadScenarioText("replay.yaml", text), { checkInvariants: true });
+      const failed = report.steps.filter((r) => !r.held);
+      expect(report.passed, JSON.stringify(failed[0])).to.equal(true);
+    }
   });
 
   it("shrinks a failing sequence to the steps the violation needs", () => {
