@@ -34,7 +34,15 @@ export interface FuzzThroughput {
 
 async function inProcess(runs: number, steps: number): Promise<{ wall: number; cpu: number }> {
   const world = buildFuzzWorld();
-  const part = { seed: 1, steps, workers: 1, world: () => world, onRun: () => {}, onSteps: () => {} };
+  const part = {
+    seed: 1,
+    steps,
+    workers: 1,
+    arch: "aarch32" as const,
+    world: () => world,
+    onRun: () => {},
+    onSteps: () => {},
+  };
   await runPart({ ...part, runs: [0, 1] }); // warm-up: the JIT, and V8's young generation
   const c0 = process.cpuUsage();
   const t0 = performance.now();

@@ -241,3 +241,6 @@ export {
   ptrFromPAddr as aarch64PtrFromPAddr,
   PPTR_BASE as AARCH64_PPTR_BASE,
 } from "./aarch64/kernelWindow.ts";
+
+// AArch64's facts for tooling (the invariants, the fuzz world, the benchmark), as one namespace.
+export * as aarch64 from "./aarch64/tooling.ts";

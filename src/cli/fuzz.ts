@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { buildFuzzWorld } from "../testing/world.ts";
+import type { ArchName } from "../model/state.ts";
 import { commandHelp, scanArgs, UsageError, validateFlags, type ParsedArgs } from "./flags.ts";
 import { runPart } from "./fuzzPool.ts";
 import { shardRuns, type RunFailure } from "./fuzzRuns.ts";
@@ -33,6 +34,9 @@ export const FuzzFlags = z.object({
   summary: z.string().optional(),
   json: z.literal(true).optional(),
   merge: z.literal(true).optional(),
+  arch: z
+    .enum(["aarch32", "aarch64"], { error: "is not an architecture capsim fuzzes: give aarch32 or aarch64" })
+    .optional(),
 });
 type FuzzOptions = z.infer<typeof FuzzFlags>;
 
@@ -73,12 +77,13 @@ export function execute(args: ParsedArgs): Promise<number> {
 /** `--runs` runs of `--steps` steps each (or shard I of N of them), every invariant checked after every step. */
 async function fuzz(opts: FuzzOptions): Promise<number> {
   const { steps, runs, out } = opts;
+  const arch = opts.arch ?? "aarch32";
   const seed = opts.seed ?? Date.now() % 2 ** 31;
   const shard = opts.shard;
   const indices = shard ? shardRuns(runs, shard.index - 1, shard.count) : Array.from({ length: runs }, (_, i) => i);
   // Under --json stdout holds the summary alone; the human-readable lines go to stderr.
   const say = opts.json ? console.error : console.log;
-  const plan = `${runs} runs (--runs) x ${steps} steps each (--steps)`;
+  const plan = `${runs} runs (--runs) x ${steps} steps each (--steps)${arch === "aarch64" ? " on aarch64" : ""}`;
   const slice = shard ? `, shard ${shard.index}/${shard.count}: ${indices.length} of the runs` : "";
   console.error(`capsim fuzz: ${plan} = ${runs * steps} steps, seed ${seed}${slice}`);
   const progress = new FuzzProgress(process.stderr, indices.length, steps);
@@ -87,7 +92,8 @@ async function fuzz(opts: FuzzOptions): Promise<number> {
     steps,
     runs: indices,
     workers: opts.workers ?? defaultWorkers(indices.length * steps),
-    world: buildFuzzWorld,
+    arch,
+    world: () => buildFuzzWorld({ arch }),
     onRun: () => progress.startRun(),
     onSteps: (n) => progress.advance(n),
   });
@@ -98,8 +104,8 @@ async function fuzz(opts: FuzzOptions): Promise<number> {
     mkdirSync(out, { recursive: true });
     const file = join(out, `violation-seed-${failure.seed}.yaml`);
     writeFileSync(file, failure.scenario);
-    failures.push(failureSummary(failure, file, steps));
-    printFailure(say, failure, file, steps, seed);
+    failures.push(failureSummary(failure, file, steps, arch));
+    printFailure(say, failure, file, steps, seed, arch);
   } else
     say(
       `capsim fuzz: ${result.runsRun} runs, ${result.stepsRun} steps, no invariant violated (seed ${seed})${slice}: ${plan}`,
@@ -109,6 +115,7 @@ async function fuzz(opts: FuzzOptions): Promise<number> {
     seed,
     runs,
     steps,
+    arch,
     shard: shard ?? null,
     runsRun: result.runsRun,
     stepsRun: result.stepsRun,
@@ -128,20 +135,28 @@ const STEPS_PER_WORKER = 50_000;
 const defaultWorkers = (totalSteps: number) =>
   Math.max(1, Math.min(availableParallelism(), Math.floor(totalSteps / STEPS_PER_WORKER)));
 
-const replayCommand = (seed: number, steps: number) => `capsim fuzz --seed ${seed} --runs 1 --steps ${steps}`;
+const replayCommand = (seed: number, steps: number, arch: ArchName) =>
+  `capsim fuzz --seed ${seed} --runs 1 --steps ${steps}${arch === "aarch64" ? " --arch aarch64" : ""}`;
 
-function failureSummary(f: RunFailure, file: string, steps: number): FailureSummary {
+function failureSummary(f: RunFailure, file: string, steps: number, arch: ArchName): FailureSummary {
   return {
     run: f.run,
     seed: f.seed,
     violations: [...f.violations],
     shrunkSteps: f.stepLines.length,
     scenario: file,
-    replay: replayCommand(f.seed, steps),
+    replay: replayCommand(f.seed, steps, arch),
   };
 }
 
-function printFailure(say: (text: string) => void, f: RunFailure, file: string, steps: number, campaign: number): void {
+function printFailure(
+  say: (text: string) => void,
+  f: RunFailure,
+  file: string,
+  steps: number,
+  campaign: number,
+  arch: ArchName,
+): void {
   say(
     `capsim fuzz: invariant violated after ${f.stepLines.length} steps (seed ${f.seed}: run ${f.run + 1} of the campaign with seed ${campaign}):`,
   );
@@ -150,7 +165,7 @@ function printFailure(say: (text: string) => void, f: RunFailure, file: string, 
   say(`after the setup (${f.setupSteps} steps), the sequence:`);
   f.stepLines.forEach((line, i) => say(`  ${i + 1}. ${line}`));
   say(
-    `the shrunk sequence is the scenario ${file}\nreplay it:   capsim run --check-invariants ${file}\nreproduce:   ${replayCommand(f.seed, steps)}`,
+    `the shrunk sequence is the scenario ${file}\nreplay it:   capsim run --check-invariants ${file}\nreproduce:   ${replayCommand(f.seed, steps, arch)}`,
   );
 }
 

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { FuzzWorld } from "../testing/world.ts";
+import type { ArchName } from "../model/state.ts";
 import { fuzzRun, type RunFailure, type RunOutcome } from "./fuzzRuns.ts";
 
 /*
@@ -16,6 +17,8 @@ import { fuzzRun, type RunFailure, type RunOutcome } from "./fuzzRuns.ts";
 export interface WorkerSetup {
   readonly seed: number;
   readonly steps: number;
+  /** the architecture whose fuzz world the worker builds */
+  readonly arch: ArchName;
 }
 export type ToWorker = { readonly kind: "run"; readonly run: number } | { readonly kind: "stop" };
 export type FromWorker =
@@ -29,6 +32,7 @@ export interface CampaignPart {
   /** the run indices to run, in increasing order */
   readonly runs: readonly number[];
   readonly workers: number;
+  readonly arch: ArchName;
   /** the fuzz world of this thread (used when running here) */
   readonly world: () => FuzzWorld;
   /** a run starts */
@@ -130,7 +134,7 @@ function runOnWorkers(part: CampaignPart, count: number): Promise<PartResult> {
       w.postMessage({ kind: "run", run } satisfies ToWorker);
     };
     for (let i = 0; i < count; i++) {
-      const w = startWorker({ seed: part.seed, steps: part.steps });
+      const w = startWorker({ seed: part.seed, steps: part.steps, arch: part.arch });
       threads.push(w);
       w.on("message", (m: FromWorker) => {
         if (m.kind === "progress") part.onSteps(m.steps);

@@ -110,7 +110,7 @@ export function fuzzScenario(w: FuzzWorld, ops: readonly FuzzOp[], title: string
     steps.push(fuzzOpToStep(w, s, o, result as InvokeResult | undefined));
     s = state;
   }
-  return `# Written by capsim fuzz. Replay with: capsim run --check-invariants FILE\n${stringify({ name: title, steps }, { lineWidth: 0 })}`;
+  return `# Written by capsim fuzz. Replay with: capsim run --check-invariants FILE\n${stringify({ name: title, ...w.scenarioHeader, steps }, { lineWidth: 0 })}`;
 }
 
 /** A failed run, shrunk, as plain data (it crosses from a worker thread to the main one). */
@@ -151,12 +151,15 @@ export function fuzzRun(
   let counted = 0;
   let first = true;
   const result = fc.check(
-    fc.property(fc.array(fuzzOpArbitrary(), { minLength: steps, maxLength: steps }), (ops) => {
-      // Only the run itself counts as steps run; fast-check's shrinking replays shorter variants.
-      const step = first ? () => (counted++, onStep()) : onStep;
-      first = false;
-      return firstViolation(w, ops, step) === undefined;
-    }),
+    fc.property(
+      fc.array(fuzzOpArbitrary({ arch: w.state.config.arch }), { minLength: steps, maxLength: steps }),
+      (ops) => {
+        // Only the run itself counts as steps run; fast-check's shrinking replays shorter variants.
+        const step = first ? () => (counted++, onStep()) : onStep;
+        first = false;
+        return firstViolation(w, ops, step) === undefined;
+      },
+    ),
     { seed, numRuns: 1 },
   );
   if (!result.failed) return { run: index, steps: counted };

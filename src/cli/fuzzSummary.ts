@@ -8,7 +8,7 @@ import { UsageError } from "./flags.ts";
  * summary from another capsim version is refused with a clear message rather than misread.
  */
 
-export const SUMMARY_FORMAT = "capsim-fuzz-summary/1";
+export const SUMMARY_FORMAT = "capsim-fuzz-summary/2";
 
 const FailureSummary = z.strictObject({
   /** the run's index in the campaign */
@@ -30,6 +30,8 @@ export const FuzzSummary = z.strictObject({
   seed: z.number().int(),
   runs: z.number().int().min(1),
   steps: z.number().int().min(1),
+  /** the architecture fuzzed (`--arch`) */
+  arch: z.enum(["aarch32", "aarch64"]),
   /** which slice of the campaign this is, as `--shard INDEX/COUNT` named it (1-based); null for a whole campaign */
   shard: z
     .strictObject({ index: z.number().int().min(1), count: z.number().int().min(1) })
@@ -76,7 +78,7 @@ export function readSummary(file: string): FuzzSummary {
 
 /**
  * One campaign's summary from all of its shards' summaries: they must come from the same
- * campaign (seed, runs, steps, shard count) and cover every shard exactly once.
+ * campaign (seed, runs, steps, architecture, shard count) and cover every shard exactly once.
  */
 export function mergeSummaries(named: readonly { file: string; summary: FuzzSummary }[]): FuzzSummary {
   const first = named[0];
@@ -84,7 +86,7 @@ export function mergeSummaries(named: readonly { file: string; summary: FuzzSumm
   const count = first.summary.shard?.count ?? 1;
   const byShard = new Map<number, string>();
   for (const { file, summary } of named) {
-    for (const key of ["seed", "runs", "steps"] as const)
+    for (const key of ["seed", "runs", "steps", "arch"] as const)
       if (summary[key] !== first.summary[key])
         throw new UsageError(
           "fuzz",
@@ -112,6 +114,7 @@ export function mergeSummaries(named: readonly { file: string; summary: FuzzSumm
     seed: first.summary.seed,
     runs: first.summary.runs,
     steps: first.summary.steps,
+    arch: first.summary.arch,
     shard: null,
     runsRun: named.reduce((n, { summary }) => n + summary.runsRun, 0),
     stepsRun: named.reduce((n, { summary }) => n + summary.stepsRun, 0),

@@ -16,8 +16,8 @@ const port = parentPort;
 if (port === null) throw new Error("capsim internal error: fuzzWorker.ts runs only as a worker thread");
 // Set by fuzzPool.ts, which types it.
 const setup: WorkerSetup = workerData;
-const { seed, steps } = setup;
-const world = buildFuzzWorld();
+const { seed, steps, arch } = setup;
+const world = buildFuzzWorld({ arch });
 let unreported = 0;
 const post = (m: FromWorker) => port.postMessage(m);
 const onStep = () => {

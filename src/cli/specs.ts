@@ -123,6 +123,11 @@ export const FUZZ: CommandSpec = {
       name: "merge",
       help: "capsim fuzz --merge FILE...: combine the shards' summaries into the campaign's result",
     },
+    {
+      name: "arch",
+      value: "ARCH",
+      help: "the architecture to fuzz: aarch32 (default) or aarch64",
+    },
   ],
   notes: [
     "Example: --runs 100 --steps 200 checks 20000 steps in all.",

@@ -2,7 +2,9 @@ import fc from "fast-check";
 import type { VMRights } from "../model/caps.ts";
 import { OBJECT_TYPES, type ObjectTypeName } from "../arch/index.ts";
 import type { PageAttributes } from "../arch/index.ts";
+import type { ArchName } from "../model/state.ts";
 import type { FuzzOp } from "./world.ts";
+import { REGION_LOW, REGION_TOP } from "./world64.ts";
 
 /**
  * fast-check arbitraries for capsim, each a factory taking a constraints object and built only
@@ -88,6 +90,8 @@ export function objectTypeArbitrary(
 export interface FuzzOpConstraints {
   /** the share (0..1) of operations given deliberately bad arguments (misaligned, above USER_TOP) */
   readonly badShare?: number;
+  /** the architecture of the world the operations run on (default aarch32) */
+  readonly arch?: ArchName;
 }
 
 /**
@@ -96,6 +100,7 @@ export interface FuzzOpConstraints {
  */
 export function fuzzOpArbitrary(c: FuzzOpConstraints = {}): fc.Arbitrary<FuzzOp> {
   const bad = Math.round((c.badShare ?? 0.1) * 100);
+  if (c.arch === "aarch64") return fuzzOpArbitrary64(bad);
   const ptVaddr = fc.oneof(
     {
       weight: 100 - bad,
@@ -174,6 +179,126 @@ export function fuzzOpArbitrary(c: FuzzOpConstraints = {}): fc.Arbitrary<FuzzOp>
       arbitrary: fc.record({
         op: fc.constant("touch" as const),
         vaddr: touchVaddr,
+      }),
+    },
+    { weight: 1, arbitrary: fc.constant({ op: "switch" as const }) },
+  );
+}
+
+/** One of two choices, the second with `percent` percent of the weight (at least 1). */
+const mostly = <T>(good: fc.Arbitrary<T>, percent: number, badOnes: fc.Arbitrary<T>): fc.Arbitrary<T> =>
+  fc.oneof({ weight: 100 - percent, arbitrary: good }, { weight: Math.max(percent, 1), arbitrary: badOnes });
+
+/**
+ * The AArch64 world's operations (world64.ts): page tables mapped where they become level-1, -2
+ * or -3 tables in either region, frames of all three sizes, copies, deletes and revokes, ASID
+ * pools made and assigned, page tables, VSpaces and pools deleted now and then, the frame
+ * and VSpace cache operations, user reads and thread switches. `bad` percent get bad arguments (above USER_TOP, misaligned,
+ * empty or reversed ranges).
+ */
+function fuzzOpArbitrary64(bad: number): fc.Arbitrary<FuzzOp> {
+  const region = fc.nat(3).map((n) => (n === 0 ? REGION_TOP : REGION_LOW));
+  // Mostly the first 2 MiB of a region, where the maps of every size land; then a few 2 MiB and 1 GiB steps on.
+  const ptVaddr = mostly(
+    fc
+      .tuple(region, fc.constantFrom(0, 0, 0, 1, 2), fc.constantFrom(21, 21, 30))
+      .map(([base, k, bits]) => base + k * 2 ** bits + 0x40),
+    bad,
+    fc.constantFrom(2 ** 47, 2 ** 47 + 2 ** 39, 2 ** 48 - 4096),
+  );
+  const kind = fc.nat(3);
+  const offsets = mostly(
+    fc.tuple(fc.constantFrom(0, 0x40, 0x1000), fc.constantFrom(1, 0x40, 0x1000)).map(([start, len]) => ({
+      start,
+      end: start + len,
+    })),
+    bad,
+    fc.constantFrom({ start: 0x40, end: 0x40 }, { start: 0x1000, end: 0x40 }, { start: 0, end: 2 ** 30 + 1 }),
+  );
+  const vrange = mostly(
+    fc
+      .tuple(region, fc.nat(7), fc.constantFrom(1, 0x40, 0x1000))
+      .map(([base, k, len]) => ({ start: base + k * 4096, end: base + k * 4096 + len })),
+    bad,
+    fc.constantFrom({ start: REGION_LOW, end: REGION_LOW }, { start: 2 ** 47 - 64, end: 2 ** 47 }),
+  );
+  // The third VSpace has no ASID until an assign gives it one: named less often.
+  const vspace = fc.constantFrom(0, 0, 0, 1, 1, 2);
+  return fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.record({ op: fc.constant("mapPT" as const), t: fc.nat(7), pd: vspace, vaddr: ptVaddr }),
+    },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant("unmapPT" as const), t: fc.nat(7) }) },
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        op: fc.constant("map" as const),
+        // Mostly the originals: a spare holds a cap only after a copy.
+        f: fc.oneof({ weight: 3, arbitrary: fc.nat(10) }, { weight: 1, arbitrary: fc.nat(16) }),
+        // Mostly the initial thread's VSpace, whose tables the world maps and whose pages reads reach.
+        pd: fc.constantFrom(0, 0, 0, 0, 1, 2),
+        slotIndex: fc.nat(7),
+        misalign: fc.nat(99).map((n) => n < bad),
+        rights: rightsWordArbitrary(),
+        top: fc.nat(7).map((n) => n === 0),
+      }),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        op: fc.constant("unmap" as const),
+        f: fc.oneof({ weight: 3, arbitrary: fc.nat(10) }, { weight: 1, arbitrary: fc.nat(16) }),
+      }),
+    },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant("copy" as const), f: fc.nat(10), to: fc.nat(5) }) },
+    // Mostly the copies (slots 11-16); an original now and then, which destroys its frame.
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant("delete" as const),
+        f: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 11, max: 16 }) }, { weight: 1, arbitrary: fc.nat(16) }),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant("revoke" as const), f: fc.nat(10) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant("deleteCap" as const),
+        what: fc.oneof(
+          { weight: 6, arbitrary: fc.constant("table" as const) },
+          { weight: 1, arbitrary: fc.constantFrom("vspace" as const, "pool" as const) },
+        ),
+        i: fc.nat(7),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant("assign" as const), pd: fc.nat(2), pool: fc.nat(2) }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant("makePool" as const), u: fc.nat(1) }) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.nat(16), kind, offsets)
+        .map(([f, k, r]) => ({ op: "cache" as const, f, kind: k, start: r.start, end: r.end })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.nat(2), kind, vrange)
+        .map(([pd, k, r]) => ({ op: "vcache" as const, pd, kind: k, start: r.start, end: r.end })),
+    },
+    // Reads where the maps land (pages of each size in either region, off the page base): they
+    // fill the TLB of the initial thread's VSpace, so that tlb_consistent has lines to check.
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant("touch" as const),
+        vaddr: mostly(
+          fc
+            .tuple(region, fc.constantFrom(12, 21, 30), fc.constantFrom(0, 0, 0, 1, 2, 7))
+            .map(([base, bits, k]) => base + k * 2 ** bits + 0x40),
+          bad,
+          fc.constantFrom(0x40, 2 ** 47 + 0x40, 2 ** 48 - 0x40),
+        ),
       }),
     },
     { weight: 1, arbitrary: fc.constant({ op: "switch" as const }) },

@@ -18,6 +18,7 @@ export {
   uniqueTableRefs,
   noUserMappingAboveUserTop,
   validVSLookup,
+  validVSpaceObjs,
   tlbConsistent,
   descriptorsRoundTrip,
   equalKernelMappings,

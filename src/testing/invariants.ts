@@ -15,6 +15,7 @@ import { VALID_CAPS } from "./invariants/validCaps.ts";
 import { VALID_MDB } from "./invariants/validMdb.ts";
 import { VALID_OBJS } from "./invariants/validObjs.ts";
 import { VALID_VS_LOOKUP } from "./invariants/validVSLookup.ts";
+import { VALID_VSPACE_OBJS } from "./invariants/validVSpaceObjs.ts";
 import { CAPS_INSIDE_SLOTS } from "./invariants/capsInsideSlots.ts";
 import { UNTYPED_INC } from "./invariants/untypedInc.ts";
 import { VALID_MAPPING_RECORDS } from "./invariants/validMappingRecords.ts";
@@ -40,6 +41,7 @@ export { validASIDMap } from "./invariants/validASIDMap.ts";
 export { uniqueTableRefs } from "./invariants/uniqueTableRefs.ts";
 export { noUserMappingAboveUserTop } from "./invariants/kernelMappings.ts";
 export { validVSLookup } from "./invariants/validVSLookup.ts";
+export { validVSpaceObjs } from "./invariants/validVSpaceObjs.ts";
 export { tlbConsistent } from "./invariants/tlbConsistent.ts";
 export { descriptorsRoundTrip } from "./invariants/descriptorsRoundTrip.ts";
 export { equalKernelMappings } from "./invariants/equalKernelMappings.ts";
@@ -61,6 +63,7 @@ export const INVARIANT_CHECKS: readonly InvariantCheck[] = [
   UNIQUE_TABLE_REFS,
   KERNEL_MAPPINGS,
   VALID_VS_LOOKUP,
+  VALID_VSPACE_OBJS,
   TLB_CONSISTENT,
   DESCRIPTORS_ROUND_TRIP,
   EQUAL_KERNEL_MAPPINGS,

@@ -2,10 +2,11 @@ import type { ASID, PhysAddr } from "../model/addresses.ts";
 
 import type { Cap } from "../model/caps.ts";
 import { findPDForASID } from "../arch/index.ts";
-import type { KernelState } from "../model/state.ts";
+import { frameSizeBits, type KernelSizes, type KernelState } from "../model/state.ts";
 import type { FrameSize } from "../model/caps.ts";
-import { frameBits } from "../arch/index.ts";
+import { AARCH32_SIZES } from "../arch/index.ts";
 import { listDirectory, listTable } from "../arch/index.ts";
+import { pathOf, rootOfASID, slotBits, walkFrom } from "./invariants/paging64.ts";
 
 /**
  * The abstract model of the model-based tests: the live mappings of each ASID as a plain map,
@@ -15,6 +16,7 @@ export type MappingModel = Map<ASID, Map<number, { frame: PhysAddr; size: FrameS
 
 /** The mappings the concrete tables hold, per ASID, in the model's shape. */
 export function concreteMappings(s: KernelState, asids: readonly ASID[]): MappingModel {
+  if (s.config.arch === "aarch64") return concreteMappings64(s, asids);
   const out: MappingModel = new Map();
   for (const a of asids) {
     const m = new Map<number, { frame: PhysAddr; size: FrameSize }>();
@@ -38,6 +40,39 @@ export function concreteMappings(s: KernelState, asids: readonly ASID[]): Mappin
   return out;
 }
 
+/** The AArch64 form: the pages the walk from each ASID's VSpace reaches, at every level. */
+function concreteMappings64(s: KernelState, asids: readonly ASID[]): MappingModel {
+  const out: MappingModel = new Map();
+  for (const a of asids) {
+    const m = new Map<number, { frame: PhysAddr; size: FrameSize }>();
+    out.set(a, m);
+    const root = rootOfASID(s, a);
+    if (root !== undefined)
+      walkFrom(s, root, 0, 0, (r) => {
+        if (r.entry.kind === "Page") m.set(r.vref, { frame: r.entry.paddr, size: r.entry.size });
+      });
+  }
+  return out;
+}
+
+/**
+ * Remove everything an AArch64 page table mapped when it leaves its VSpace: every page in the
+ * span of the slot that named it (2^39, 2^30 or 2^21 bytes), found on the walk in `before`.
+ */
+export function modelUnmapTable64(model: MappingModel, before: KernelState, cap: Cap): void {
+  if (cap.type !== "PageTable" || cap.mapping === null) return;
+  const { asid, vaddr } = cap.mapping;
+  const root = rootOfASID(before, asid);
+  const slot =
+    root === undefined
+      ? undefined
+      : pathOf(before, root, vaddr).find((r) => r.entry.kind === "Table" && r.entry.paddr === cap.paddr);
+  const m = model.get(asid);
+  if (slot === undefined || m === undefined) return;
+  const span = 2 ** slotBits(slot.level);
+  for (const v of [...m.keys()]) if (v >= slot.vref && v < slot.vref + span) m.delete(v);
+}
+
 /** Remove a frame's mapping from the model if the model still has exactly it (seL4's unmapPage rule). */
 export function modelUnmap(model: MappingModel, cap: Cap): void {
   if (cap.type !== "Frame" || cap.mapping === null) return;
@@ -59,8 +94,15 @@ export function modelUnmapTable(model: MappingModel, cap: Cap): void {
       m!.delete(v);
 }
 
-/** Record a new mapping in the model. */
-export function modelMap(model: MappingModel, a: ASID, vaddr: number, frame: PhysAddr, size: FrameSize): void {
+/** Record a new mapping in the model (`sizes`: the architecture's, ARM32's by default). */
+export function modelMap(
+  model: MappingModel,
+  a: ASID,
+  vaddr: number,
+  frame: PhysAddr,
+  size: FrameSize,
+  sizes: KernelSizes = AARCH32_SIZES,
+): void {
   if (!model.has(a)) model.set(a, new Map());
-  model.get(a)!.set(vaddr - (vaddr % 2 ** frameBits(size)), { frame, size });
+  model.get(a)!.set(vaddr - (vaddr % 2 ** frameSizeBits(sizes, size)), { frame, size });
 }

@@ -6,18 +6,21 @@ import { getCap } from "../kernel/cdt.ts";
 import { rootCNodeOf, slotAddress } from "../kernel/cspace.ts";
 import { callLibsel4 } from "../invocations/libsel4.ts";
 import type { InvokeResult } from "../model/message.ts";
-import type { KernelState } from "../model/state.ts";
+import type { ArchName, KernelState } from "../model/state.ts";
 import { objectTypeNumber, type ObjectTypeName } from "../arch/index.ts";
 import { frameBits } from "../arch/index.ts";
 import { userRead } from "../machine/access.ts";
 import { switchToThread } from "../machine/threads.ts";
+import { applyFuzzOp64, buildFuzzWorld64, fuzzOpToStep64, type Aarch64Slots } from "./world64.ts";
 
 /**
  * A booted machine with a fixed cast of objects for random VSpace invocations: frames of every
  * size, page tables, a second page directory with an ASID, and spare slots for copies. Random
  * operations name them by index ("the k-th frame cap"), so that generated calls reach deep checks.
+ * On AArch64 (world64.ts) also VSpaces to assign, ASID pools and MakePool's untypeds.
  */
 export interface FuzzWorld {
+  readonly arch: ArchName;
   readonly machine: BootedMachine;
   readonly state: KernelState;
   /** each named cap: its scenario name and its slot */
@@ -27,6 +30,10 @@ export interface FuzzWorld {
   readonly spares: readonly NamedSlot[];
   /** the scenario steps that build this world from a fresh boot (SCENARIOS.md format) */
   readonly setupSteps: readonly Record<string, unknown>[];
+  /** the AArch64 world's pools and untypeds for MakePool (absent on ARM32) */
+  readonly aarch64?: Aarch64Slots;
+  /** the scenario keys besides name and steps that replay this world (arch, boot), when not the default's */
+  readonly scenarioHeader?: Readonly<Record<string, unknown>>;
 }
 
 export interface NamedSlot {
@@ -50,13 +57,26 @@ export type FuzzOp =
       readonly slotIndex: number;
       readonly misalign: boolean;
       readonly rights: number;
+      /** AArch64: in the last VSpace slot below USER_TOP rather than the first region */
+      readonly top?: boolean;
     }
   | { readonly op: "unmap"; readonly f: number }
   | { readonly op: "copy"; readonly f: number; readonly to: number }
   | { readonly op: "delete"; readonly f: number }
   /** a one-byte user read at `vaddr`: it fills the TLB, so that tlb_consistent has lines to check */
   | { readonly op: "touch"; readonly vaddr: number }
-  | { readonly op: "switch" };
+  | { readonly op: "switch" }
+  // AArch64 only (world64.ts):
+  /** CNode_Revoke of the k-th frame-cap slot: its copies go, each unmapping its page */
+  | { readonly op: "revoke"; readonly f: number }
+  /** CNode_Delete of a page table, a VSpace or an ASID pool cap (unmapPageTable, deleteASID, deleteASIDPool) */
+  | { readonly op: "deleteCap"; readonly what: "table" | "vspace" | "pool"; readonly i: number }
+  | { readonly op: "assign"; readonly pd: number; readonly pool: number }
+  | { readonly op: "makePool"; readonly u: number }
+  /** a frame cache operation (kind: Clean, Invalidate, CleanInvalidate, Unify) over offsets [start, end) */
+  | { readonly op: "cache"; readonly f: number; readonly kind: number; readonly start: number; readonly end: number }
+  /** a VSpace cache operation over addresses [start, end) */
+  | { readonly op: "vcache"; readonly pd: number; readonly kind: number; readonly start: number; readonly end: number };
 
 const FRAME_PLAN: readonly [ObjectTypeName, number][] = [
   ["seL4_ARM_SuperSectionObject", 2],
@@ -65,8 +85,13 @@ const FRAME_PLAN: readonly [ObjectTypeName, number][] = [
   ["seL4_ARM_SmallPageObject", 6],
 ];
 
-/** Boot a machine and build the world by real invocations. */
-export function buildFuzzWorld(): FuzzWorld {
+/** Boot a machine and build the world by real invocations (ARM32 unless `arch` says otherwise). */
+export function buildFuzzWorld(c: { readonly arch?: ArchName } = {}): FuzzWorld {
+  if (c.arch === "aarch64") return buildFuzzWorld64();
+  return buildFuzzWorld32();
+}
+
+function buildFuzzWorld32(): FuzzWorld {
   // The same boot as a scenario file's default, so that a printed scenario replays exactly.
   const machine = boot({ ram: [{ base: 0, size: 256 * 2 ** 20 }] });
   const T = machine.initThread;
@@ -128,6 +153,7 @@ export function buildFuzzWorld(): FuzzWorld {
   // slots their names, in the same order as here.
   for (const sp of spares) setupSteps.push({ invoke: "seL4_CNode_Delete", args: { dest: sp.name } });
   return {
+    arch: "aarch32",
     machine,
     state: s,
     frames,
@@ -160,6 +186,7 @@ function mapVaddr(w: FuzzWorld, s: KernelState, o: Extract<FuzzOp, { op: "map" }
 
 /** Apply one operation to a state of this world. */
 export function applyFuzzOp(w: FuzzWorld, s: KernelState, o: FuzzOp): { state: KernelState; result?: InvokeResult } {
+  if (w.arch === "aarch64" && o.op !== "touch" && o.op !== "switch") return applyFuzzOp64(w, s, o);
   const T = w.machine.initThread;
   const CNODE = INITIAL_CAP_SLOTS.InitThreadCNode;
   const inv = (name: string, cptr: number, params: Record<string, number>) => {
@@ -202,6 +229,8 @@ export function applyFuzzOp(w: FuzzWorld, s: KernelState, o: FuzzOp): { state: K
       return { state: userRead(s, o.vaddr as VirtAddr, 1).state };
     case "switch":
       return { state: switchToThread(s, T).state };
+    default:
+      throw new Error(`capsim internal error: the ${o.op} op is AArch64's`);
   }
 }
 
@@ -221,6 +250,7 @@ export function fuzzOpToStep(
       : reply?.kind === "notModelled"
         ? "not_modelled"
         : "ok";
+  if (w.arch === "aarch64" && o.op !== "touch" && o.op !== "switch") return fuzzOpToStep64(w, s, o, expect);
   const name = (list: readonly NamedSlot[], i: number) => at(list, i).name;
   switch (o.op) {
     case "mapPT":
@@ -284,6 +314,8 @@ export function fuzzOpToStep(
     }
     case "switch":
       return { switch: { thread: "InitThreadTCB" } };
+    default:
+      throw new Error(`capsim internal error: the ${o.op} op is AArch64's`);
   }
 }
 

@@ -4,6 +4,7 @@ import { updateCap } from "../../src/kernel/cdt.ts";
 import { FAMILIES_BY_ARCH } from "../../src/invocations/families.ts";
 import { useFamilyTables } from "../../src/invocations/dispatch.ts";
 import { pageFamily, type PageInvocation } from "../../src/arch/aarch32/invocations/frame.ts";
+import { frameFamily, type Aarch64PageInvocation } from "../../src/arch/aarch64/invocations/frame.ts";
 
 /**
  * Deliberately broken transitions, injected as family wrappers (the kernel code has no fault
@@ -26,6 +27,24 @@ export const UNMAP_KEEPS_ENTRY: typeof FAMILIES_BY_ARCH = {
   aarch32: {
     ...FAMILIES_BY_ARCH.aarch32,
     Frame: (ctx) => decodeWith(unmapKeepsEntryFamily, ctx),
+  },
+};
+
+/** AArch64's frame family with the same break: Page_Unmap clears the cap's record and leaves the descriptor. */
+const unmapKeepsEntryFamily64: InvocationFamily<FrameCap, Aarch64PageInvocation> = {
+  decode: frameFamily.decode,
+  perform: (s, inv) => {
+    if (inv.kind !== "Aarch64PageUnmap") return frameFamily.perform(s, inv);
+    if (inv.cap.mapping !== null) updateCap(s, inv.frameSlot, frameCapWithMapping(inv.cap, null));
+    return [];
+  },
+};
+
+export const UNMAP_KEEPS_ENTRY_64: typeof FAMILIES_BY_ARCH = {
+  ...FAMILIES_BY_ARCH,
+  aarch64: {
+    ...FAMILIES_BY_ARCH.aarch64,
+    Frame: (ctx) => decodeWith(unmapKeepsEntryFamily64, ctx),
   },
 };
 

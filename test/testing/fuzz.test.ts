@@ -3,10 +3,12 @@ import fc from "fast-check";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { UNMAP_KEEPS_ENTRY, withFamilies, withFamiliesAsync } from "../support/faults.ts";
-import { fuzzCommand, shrinkSequence } from "../../src/cli/fuzz.ts";
+import { UNMAP_KEEPS_ENTRY, UNMAP_KEEPS_ENTRY_64, withFamilies, withFamiliesAsync } from "../support/faults.ts";
+import { fuzzCommand, fuzzScenario, shrinkSequence } from "../../src/cli/fuzz.ts";
 import { runSeed, shardRuns } from "../../src/cli/fuzzRuns.ts";
 import { FuzzSummary } from "../../src/cli/fuzzSummary.ts";
+import { fuzzOpArbitrary } from "../../src/testing/arbitraries.ts";
+import { loadScenarioText, runScenario } from "../../src/scenario/index.ts";
 import { buildFuzzWorld, type FuzzOp } from "../../src/testing/world.ts";
 
 /** Run fuzzCommand with console output captured. */
@@ -54,6 +56,41 @@ describe("capsim fuzz (in process)", () => {
     expect(unknown.code).to.equal(2);
     expect(unknown.err).to.contain("unknown option --stpes");
     expect((await fuzz(["stray"])).code).to.equal(2);
+  });
+
+  it("--arch aarch64 fuzzes the AArch64 world clean; a bad --arch is exit 2 naming the option and the choices", async () => {
+    const out = mkdtempSync(join(tmpdir(), "capsim-fuzz-ok-"));
+    const r = await fuzz(["--arch", "aarch64", "--runs", "3", "--steps", "60", "--seed", "42", "--out", out]);
+    expect(r.code, r.out + r.err).to.equal(0);
+    expect(r.out).to.match(/3 runs, \d+ steps, no invariant violated \(seed 42\): .* on aarch64/);
+    const bad = await fuzz(["--arch", "riscv"]);
+    expect(bad.code).to.equal(2);
+    expect(bad.err).to.contain("--arch riscv: is not an architecture capsim fuzzes: give aarch32 or aarch64");
+  });
+
+  it("--arch aarch64 finds a broken AArch64 Page_Unmap and writes the shrunk sequence", async () => {
+    const out = mkdtempSync(join(tmpdir(), "capsim-fuzz-bad-"));
+    const r = await withFamilies(UNMAP_KEEPS_ENTRY_64, () =>
+      fuzz(["--arch", "aarch64", "--runs", "30", "--steps", "80", "--seed", "3", "--out", out]),
+    );
+    expect(r.code, r.out + r.err).to.equal(1);
+    expect(r.out).to.match(/valid_vs_lookup/);
+    expect(r.out).to.contain("--arch aarch64");
+    expect(readdirSync(out)).to.have.length(1);
+  });
+
+  it("an AArch64 world's printed scenario replays: every step's outcome and every invariant hold", () => {
+    const world = buildFuzzWorld({ arch: "aarch64" });
+    for (const ops of fc.sample(fc.array(fuzzOpArbitrary({ arch: "aarch64" }), { minLength: 60, maxLength: 60 }), {
+      numRuns: 4,
+      seed: 4,
+    })) {
+      const text = fuzzScenario(world, ops, "replay");
+      expect(text).to.match(/^arch: aarch64$/m);
+      const report = runScenario(loadScenarioText("replay.yaml", text), { checkInvariants: true });
+      const failed = report.steps.filter((r) => !r.held);
+      expect(report.passed, JSON.stringify(failed[0])).to.equal(true);
+    }
   });
 
   it("shrinks a failing sequence to the steps the violation needs", () => {
@@ -179,10 +216,11 @@ describe("capsim fuzz campaigns: runs, shards, workers, merge", () => {
     const other = write("b.json", JSON.stringify({ format: "capsim-fuzz-summary/9" }));
     expect((await fuzz(["--merge", other])).err).to.contain('in format "capsim-fuzz-summary/9"');
     const good = {
-      format: "capsim-fuzz-summary/1",
+      format: "capsim-fuzz-summary/2",
       seed: 1,
       runs: 4,
       steps: 10,
+      arch: "aarch32",
       shard: { index: 1, count: 2 },
       runsRun: 2,
       stepsRun: 20,
@@ -195,6 +233,8 @@ describe("capsim fuzz campaigns: runs, shards, workers, merge", () => {
     expect((await fuzz(["--merge", s1, s1])).err).to.contain("are both shard 1/2");
     const s2 = write("s2.json", JSON.stringify({ ...good, seed: 2, shard: { index: 2, count: 2 } }));
     expect((await fuzz(["--merge", s1, s2])).err).to.contain("is from another campaign: seed 2");
+    const s64 = write("s64.json", JSON.stringify({ ...good, arch: "aarch64", shard: { index: 2, count: 2 } }));
+    expect((await fuzz(["--merge", s1, s64])).err).to.contain("is from another campaign: arch aarch64");
     const s3 = write("s3.json", JSON.stringify({ ...good, shard: { index: 3, count: 2 } }));
     const bad = await fuzz(["--merge", s3]);
     expect(bad.code).to.equal(2);

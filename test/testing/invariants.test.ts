@@ -1,13 +1,12 @@
 import { expect } from "chai";
 import type { ASID, HWASID, PhysAddr } from "../../src/model/addresses.ts";
-import type { KernelState } from "../../src/model/state.ts";
 import { transition, type MutableState } from "../../src/model/transition.ts";
-import { checkTouched } from "../../src/testing/incremental.ts";
 import { INVARIANTS } from "../../src/testing/invariants.ts";
 import { encodePDE, encodePTE } from "../../src/arch/aarch32/entries.ts";
 import { buildFuzzWorld, type NamedSlot } from "../../src/testing/world.ts";
 import { capOf } from "../helpers/caps.ts";
 import { call, SLOT } from "../helpers/machine.ts";
+import { brokenInvariants } from "../helpers/invariants.ts";
 
 const w = buildFuzzWorld();
 const T = w.machine.initThread;
@@ -24,19 +23,7 @@ const pd = capOf(s, T, SLOT.InitThreadVSpace, "PageDirectory").paddr;
 const pt = capOf(s, T, PT, "PageTable").paddr;
 const frame = capOf(s, T, FRAME, "Frame").paddr;
 
-/**
- * Break the state on purpose, outside the public API, and return which invariants complain;
- * the incremental check, given the healthy state before, must name the same ones.
- */
-function broken(edit: (d: MutableState) => void): string[] {
-  const bad: KernelState = transition(s, edit);
-  const names = Object.entries(INVARIANTS)
-    .filter(([name, inv]) => inv(bad).some((v) => v.invariant === name))
-    .map(([name]) => name);
-  const touched = [...new Set(checkTouched(s, bad).map((v) => v.invariant))].sort();
-  expect(touched, "the incremental check").to.deep.equal([...names].sort());
-  return names;
-}
+const broken = (edit: (d: MutableState) => void): string[] => brokenInvariants(s, edit);
 
 describe("each invariant catches its violation (and only the ones that follow from it)", () => {
   it("the healthy state satisfies every invariant", () => {

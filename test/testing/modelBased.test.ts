@@ -4,6 +4,7 @@ import { UNMAP_KEEPS_ENTRY, withFamilies } from "../support/faults.ts";
 import { CapsimCommand, capsimCommands, modelRunSetup } from "../../src/testing/commands.ts";
 import { vaddrArbitrary } from "../../src/testing/arbitraries.ts";
 import { buildFuzzWorld } from "../../src/testing/world.ts";
+import { countingCommands } from "../helpers/invariants.ts";
 
 describe("model-based testing over the simulator", () => {
   const world = buildFuzzWorld();
@@ -13,24 +14,15 @@ describe("model-based testing over the simulator", () => {
   const SEED = 42;
 
   it("runs at least 10,000 random steps with the model and every touched invariant checked after each", () => {
-    let steps = 0;
-    const counting = capsimCommands().map((a) =>
-      a.map((c) => {
-        const run = c.run.bind(c);
-        c.run = (m, r) => {
-          steps++;
-          run(m, r);
-        };
-        return c;
-      }),
-    );
+    const counter = { steps: 0 };
+    const counting = countingCommands(capsimCommands(), counter);
     fc.assert(
       fc.property(fc.commands(counting, { maxCommands: 250, size: "max" }), (cmds) =>
         fc.modelRun(modelRunSetup(world), cmds),
       ),
       { numRuns: 100, seed: SEED },
     );
-    expect(steps, `steps run with seed ${SEED}`).to.be.at.least(10000);
+    expect(counter.steps, `steps run with seed ${SEED}`).to.be.at.least(10000);
   });
 
   it("catches a deliberately broken transition (test/e2e/fuzzReplay.test.ts replays what capsim fuzz finds)", () => {

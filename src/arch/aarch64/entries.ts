@@ -156,3 +156,22 @@ export const frameSizeAtLevel = (level: Level): Aarch64FrameSize | undefined => 
 
 /** Whether a word holds anything seL4 considers valid (pte_ptr_get_valid: not pte_invalid). */
 export const isValidWord = (w: PTEWord): boolean => (w & 1n) === 1n;
+
+/**
+ * Whether a word is a table descriptor as seL4 writes one (type 0b11 without the 4 KiB-page tag
+ * of bit 58), whatever level it sits at: how tooling finds the links between tables without
+ * walking to them (the walk itself reads a table word at level 3 as invalid).
+ */
+export const isTableWord = (w: PTEWord): boolean => (w & 3n) === 3n && ((w >> 58n) & 1n) === 0n;
+
+/** Bits [47:12] of a descriptor: the next table or the output address, whatever the entry is. */
+export const descriptorAddress = (w: PTEWord): PhysAddr => Number(w & 0x0000fffffffff000n) as PhysAddr;
+
+/**
+ * Whether a word is a global (nG = 0) block or page: a kernel mapping, matching every ASID.
+ * seL4 writes such words only into the kernel's own tables behind TTBR1, never into a user VSpace.
+ */
+export const isGlobalLeafWord = (w: PTEWord): boolean => isValidWord(w) && !isTableWord(w) && ((w >> 11n) & 1n) === 0n;
+
+/** Whether a stored value is a descriptor word at all: a bigint of 64 bits. */
+export const isDescriptorWord = (v: unknown): boolean => typeof v === "bigint" && v >= 0n && v < 1n << 64n;

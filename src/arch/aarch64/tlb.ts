@@ -7,7 +7,7 @@ import type { MutableState } from "../../model/transition.ts";
  * keyed by (ASID, 4 KiB virtual page number of the access that filled them); kernel lines are
  * global and sit in their own range after the 2^16 ASIDs. Keys stay below 2^53: 2^16 * 2^36.
  */
-const LINES_PER_ASID = 2 ** 36;
+export const LINES_PER_ASID = 2 ** 36;
 /** The tag of global (nG = 0) lines. */
 export const GLOBAL_TLB_TAG = 2 ** 16;
 

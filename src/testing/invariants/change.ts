@@ -1,7 +1,7 @@
 import type { PhysAddr } from "../../model/addresses.ts";
 import { PMap } from "../../model/pmap.ts";
-import type { KernelObject } from "../../model/objects.ts";
-import type { CTE, KernelState, SlotAddr } from "../../model/state.ts";
+import type { KernelObject, PTEWord } from "../../model/objects.ts";
+import type { ArchName, CTE, KernelState, SlotAddr } from "../../model/state.ts";
 import type { Invariant, Violation } from "./violation.ts";
 
 /** One changed entry of a page directory or page table; a word is undefined where the entry (or the table) is absent. */
@@ -13,12 +13,23 @@ export interface ChangedEntry {
   readonly after: number | undefined;
 }
 
+/** One changed entry of an AArch64 VSpace or page table (64-bit descriptors), as ChangedEntry. */
+export interface ChangedEntry64 {
+  readonly table: PhysAddr;
+  readonly type: "VSpace" | "PageTable64";
+  readonly index: number;
+  readonly before: PTEWord | undefined;
+  readonly after: PTEWord | undefined;
+}
+
 /** A derivation-tree link (the tree lists `child` under `parent`, or the child's CTE names that parent) that may have changed. */
 export type Link = readonly [parent: SlotAddr, child: SlotAddr];
 
 const NO_ENTRIES = PMap.empty<number, number>();
 const NO_CHILDREN = PMap.empty<SlotAddr, true>();
+const NO_ENTRIES_64 = PMap.empty<number, PTEWord>();
 const TABLE_TYPES = ["PageDirectory", "PageTable"] as const;
+const TABLE_TYPES_64 = ["VSpace", "PageTable64"] as const;
 
 /**
  * What one transition changed, worked out once for every invariant's delta check. Two
@@ -34,6 +45,7 @@ export class StateChange {
   private liveCTEs: readonly (readonly [SlotAddr, CTE])[] | undefined;
   private liveObjects: readonly (readonly [PhysAddr, KernelObject])[] | undefined;
   private changedEntries: readonly ChangedEntry[] | undefined;
+  private changedEntries64: readonly ChangedEntry64[] | undefined;
   private changedLinks: readonly Link[] | undefined;
   private changedChildSets: readonly SlotAddr[] | undefined;
   private asidTableChanged: boolean | undefined;
@@ -78,6 +90,24 @@ export class StateChange {
       }
     }
     return (this.changedEntries = out);
+  }
+
+  /** The entries of AArch64 VSpaces and page tables that differ (64-bit words), as `entries` for ARM32's. */
+  get entries64(): readonly ChangedEntry64[] {
+    if (this.changedEntries64 !== undefined) return this.changedEntries64;
+    const out: ChangedEntry64[] = [];
+    for (const table of this.objects) {
+      const a = this.before.objects.get(table);
+      const b = this.after.objects.get(table);
+      for (const type of TABLE_TYPES_64) {
+        if (a?.type !== type && b?.type !== type) continue;
+        const was = a?.type === type ? a.entries : NO_ENTRIES_64;
+        const now = b?.type === type ? b.entries : NO_ENTRIES_64;
+        for (const index of was.changedKeys(now))
+          out.push({ table, type, index, before: was.get(index), after: now.get(index) });
+      }
+    }
+    return (this.changedEntries64 = out);
   }
 
   /** Whether the ASID table, or an ASID pool (which it may name), changed. */
@@ -148,4 +178,20 @@ export interface InvariantCheck {
   readonly full: Invariant;
   /** appends to `out` (one array for every invariant: a step's check allocates little) */
   readonly delta: (change: StateChange, out: Violation[]) => void;
+}
+
+/** An invariant's two checks on one architecture. */
+export type InvariantForm = Pick<InvariantCheck, "full" | "delta">;
+
+/**
+ * An invariant whose rule is the architecture's (the paging structures, the ASID layout): each
+ * check applies the form of the machine's architecture, as l4v states these per architecture.
+ */
+export function byArch(name: string, forms: Readonly<Record<ArchName, InvariantForm>>): InvariantCheck {
+  const { aarch32, aarch64 } = forms;
+  return {
+    name,
+    full: (s) => (s.config.arch === "aarch64" ? aarch64.full(s) : aarch32.full(s)),
+    delta: (c, out) => (c.after.config.arch === "aarch64" ? aarch64.delta(c, out) : aarch32.delta(c, out)),
+  };
 }

@@ -1,6 +1,7 @@
 import { hex, type PhysAddr } from "../../model/addresses.ts";
-import { decodePDE, decodePTE, encodePDE, encodePTE } from "../../arch/index.ts";
-import type { InvariantCheck, StateChange } from "./change.ts";
+import { aarch64, decodePDE, decodePTE, encodePDE, encodePTE } from "../../arch/index.ts";
+import type { PTEWord } from "../../model/objects.ts";
+import { byArch, type InvariantCheck, type StateChange } from "./change.ts";
 import { collect, violation, type Invariant, type Violation } from "./violation.ts";
 
 /** descriptors_round_trip for one stored word: encoding its decoded entry gives it back. */
@@ -20,7 +21,7 @@ export function wordRoundTrips(
 }
 
 /** Stored descriptor words are exactly what encoding their decoded entries gives. */
-export const descriptorsRoundTrip: Invariant = (s) =>
+const descriptorsRoundTrip32: Invariant = (s) =>
   [...s.objects].flatMap(([addr, o]) =>
     o.type === "PageDirectory" || o.type === "PageTable"
       ? collect(o.entries, ([i, w]) => wordRoundTrips(o.type, addr, i, w))
@@ -36,8 +37,46 @@ const descriptorsRoundTripDelta = (c: StateChange, out: Violation[]): void => {
   );
 };
 
-export const DESCRIPTORS_ROUND_TRIP: InvariantCheck = {
-  name: "descriptors_round_trip",
-  full: descriptorsRoundTrip,
-  delta: descriptorsRoundTripDelta,
+/** The levels a word of each AArch64 table type may sit at (one page-table type serves levels 1-3). */
+const LEVELS_OF: Readonly<Record<"VSpace" | "PageTable64", readonly aarch64.Level[]>> = {
+  VSpace: [0],
+  PageTable64: [1, 2, 3],
 };
+
+/** The AArch64 form for one stored word: encoding its decoded entry gives it back, at a level its table can have. */
+export function wordRoundTrips64(
+  type: "VSpace" | "PageTable64",
+  table: PhysAddr,
+  index: number,
+  word: PTEWord,
+): Violation | undefined {
+  if (LEVELS_OF[type].some((l) => aarch64.encodePTE(aarch64.decodePTE(word, l)) === word)) return undefined;
+  return violation(
+    "descriptors_round_trip",
+    `${type} ${hex(table)}[${index}] holds 0x${word.toString(16)}, which no entry of its levels re-encodes as`,
+    { table, index, word: `0x${word.toString(16)}` },
+  );
+}
+
+const descriptorsRoundTrip64: Invariant = (s) =>
+  [...s.objects].flatMap(([addr, o]) =>
+    o.type === "VSpace" || o.type === "PageTable64"
+      ? collect(o.entries, ([i, w]) => wordRoundTrips64(o.type, addr, i, w))
+      : [],
+  );
+
+const descriptorsRoundTrip64Delta = (c: StateChange, out: Violation[]): void => {
+  collect(
+    c.entries64,
+    (e) => (e.after === undefined ? undefined : wordRoundTrips64(e.type, e.table, e.index, e.after)),
+    out,
+  );
+};
+
+export const DESCRIPTORS_ROUND_TRIP: InvariantCheck = byArch("descriptors_round_trip", {
+  aarch32: { full: descriptorsRoundTrip32, delta: descriptorsRoundTripDelta },
+  aarch64: { full: descriptorsRoundTrip64, delta: descriptorsRoundTrip64Delta },
+});
+
+/** Stored descriptor words re-encode as themselves (either architecture's words). */
+export const descriptorsRoundTrip: Invariant = DESCRIPTORS_ROUND_TRIP.full;

@@ -1,7 +1,7 @@
 import { hex, type PhysAddr } from "../../model/addresses.ts";
 import type { KernelObject } from "../../model/objects.ts";
 import type { KernelState } from "../../model/state.ts";
-import type { InvariantCheck, StateChange } from "./change.ts";
+import { byArch, type InvariantCheck, type StateChange } from "./change.ts";
 import { userSlotsOf } from "./paging.ts";
 import { collect, violation, type Invariant, type Violation } from "./violation.ts";
 
@@ -67,7 +67,7 @@ function checkDirectories(
  * l4v valid_global_pd_mappings / equal_kernel_mappings: every page directory holds the global
  * directory's entries from USER_TOP up (except the hardware-ASID slot 4080).
  */
-export const equalKernelMappings: Invariant = (s) => checkDirectories(s, s.objects);
+const equalKernelMappings32: Invariant = (s) => checkDirectories(s, s.objects);
 
 /**
  * Every directory when the global directory itself changed; else a new directory whole, and
@@ -103,8 +103,36 @@ const equalKernelMappingsDelta = (c: StateChange, out: Violation[]): void => {
   }
 };
 
-export const EQUAL_KERNEL_MAPPINGS: InvariantCheck = {
-  name: "equal_kernel_mappings",
-  full: equalKernelMappings,
-  delta: equalKernelMappingsDelta,
+/**
+ * The AArch64 form: l4v's equal_kernel_mappings is True there (no VSpace holds kernel
+ * entries; kernel_mappings checks that), and its valid_global_tables takes the place: the
+ * global user VSpace (armKSGlobalUserVSpace, which a thread without a VSpace runs on) is an
+ * empty VSpace, so every user access on it faults.
+ */
+const globalVSpaceEmpty: Invariant = (s) => {
+  if (s.globalPD === null) return [];
+  const o = s.objects.get(s.globalPD);
+  if (o?.type === "VSpace" && o.entries.isEmpty) return [];
+  return [
+    violation(
+      "equal_kernel_mappings",
+      o?.type === "VSpace"
+        ? `the global user VSpace ${hex(s.globalPD)} holds ${o.entries.size} entries; it must stay empty`
+        : `the global user VSpace ${hex(s.globalPD)} is ${o ? `a ${o.type}` : "missing"}`,
+      { globalPD: s.globalPD, found: o?.type ?? null },
+    ),
+  ];
 };
+
+const globalVSpaceEmptyDelta = (c: StateChange, out: Violation[]): void => {
+  const g = c.after.globalPD;
+  if (g !== null && (c.before.globalPD !== g || c.objects.includes(g))) out.push(...globalVSpaceEmpty(c.after));
+};
+
+export const EQUAL_KERNEL_MAPPINGS: InvariantCheck = byArch("equal_kernel_mappings", {
+  aarch32: { full: equalKernelMappings32, delta: equalKernelMappingsDelta },
+  aarch64: { full: globalVSpaceEmpty, delta: globalVSpaceEmptyDelta },
+});
+
+/** ARM32: every directory's kernel window equals the global one; AArch64: the global user VSpace is empty. */
+export const equalKernelMappings: Invariant = EQUAL_KERNEL_MAPPINGS.full;

@@ -1,8 +1,10 @@
 import { hex, type PhysAddr } from "../../model/addresses.ts";
 import { MiB } from "../../model/constants.ts";
-import { decodePDE } from "../../arch/index.ts";
-import type { InvariantCheck, StateChange } from "./change.ts";
+import { aarch64, decodePDE } from "../../arch/index.ts";
+import type { PTEWord } from "../../model/objects.ts";
+import { byArch, type InvariantCheck, type StateChange } from "./change.ts";
 import { userSlotsOf } from "./paging.ts";
+import { slotBits, userRootSlots } from "./paging64.ts";
 import { collect, violation, type Invariant, type Violation } from "./violation.ts";
 
 /** kernel_mappings for one directory entry at or above USER_TOP: it is the kernel's (global) or not a page. */
@@ -17,7 +19,7 @@ export function kernelOwnsEntry(pd: PhysAddr, index: number, word: number): Viol
 }
 
 /** No user mapping at or above USER_TOP: every directory entry from USER_TOP up is the kernel's (global) or empty. */
-export const noUserMappingAboveUserTop: Invariant = (s) =>
+const noUserMappingAboveUserTop32: Invariant = (s) =>
   [...s.objects].flatMap(([pd, o]) =>
     o.type === "PageDirectory"
       ? collect(o.entries.range(userSlotsOf(s), 4096), ([i, w]) => kernelOwnsEntry(pd, i, w))
@@ -37,8 +39,54 @@ const kernelMappingsDelta = (c: StateChange, out: Violation[]): void => {
   );
 };
 
-export const KERNEL_MAPPINGS: InvariantCheck = {
-  name: "kernel_mappings",
-  full: noUserMappingAboveUserTop,
-  delta: kernelMappingsDelta,
+/**
+ * The AArch64 form for one entry of a VSpace or page table: no kernel mapping in a user VSpace
+ * (the kernel sits behind TTBR1, so seL4 writes nothing into the VSpace slots above USER_TOP,
+ * whose addresses TTBR0 would translate, and no global (nG = 0) block or page anywhere).
+ */
+export function noKernelEntry(
+  type: "VSpace" | "PageTable64",
+  table: PhysAddr,
+  index: number,
+  word: PTEWord,
+  rootSlots: number,
+): Violation | undefined {
+  if (type === "VSpace" && index >= rootSlots)
+    return violation(
+      "kernel_mappings",
+      `VSpace ${hex(table)} slot ${index} holds an entry for ${hex(index * 2 ** slotBits(0))}, above USER_TOP`,
+      { table, index, vaddr: index * 2 ** slotBits(0) },
+    );
+  if (!aarch64.isGlobalLeafWord(word)) return undefined;
+  return violation("kernel_mappings", `${type} ${hex(table)}[${index}] holds a global (kernel) mapping`, {
+    table,
+    index,
+    frame: aarch64.descriptorAddress(word),
+  });
+}
+
+const noKernelMappings64: Invariant = (s) => {
+  const rootSlots = userRootSlots(s);
+  const out: Violation[] = [];
+  for (const [addr, o] of s.objects)
+    if (o.type === "VSpace" || o.type === "PageTable64")
+      collect(o.entries, ([i, w]) => noKernelEntry(o.type, addr, i, w, rootSlots), out);
+  return out;
 };
+
+const noKernelMappings64Delta = (c: StateChange, out: Violation[]): void => {
+  const rootSlots = userRootSlots(c.after);
+  collect(
+    c.entries64,
+    (e) => (e.after === undefined ? undefined : noKernelEntry(e.type, e.table, e.index, e.after, rootSlots)),
+    out,
+  );
+};
+
+export const KERNEL_MAPPINGS: InvariantCheck = byArch("kernel_mappings", {
+  aarch32: { full: noUserMappingAboveUserTop32, delta: kernelMappingsDelta },
+  aarch64: { full: noKernelMappings64, delta: noKernelMappings64Delta },
+});
+
+/** No user mapping above USER_TOP (ARM32), no kernel mapping in a user VSpace (AArch64). */
+export const noUserMappingAboveUserTop: Invariant = KERNEL_MAPPINGS.full;

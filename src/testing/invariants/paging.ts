@@ -2,12 +2,16 @@ import type { ASID, PhysAddr } from "../../model/addresses.ts";
 import type { FrameSize } from "../../model/caps.ts";
 import { MiB } from "../../model/constants.ts";
 import type { KernelState } from "../../model/state.ts";
-import { ASID_POOL_SIZE, decodePDE, decodePTE, frameBits } from "../../arch/index.ts";
+import { aarch64, ASID_POOL_SIZE, decodePDE, decodePTE, frameBits } from "../../arch/index.ts";
 
 /*
  * What the paging invariants share: where user mappings end, the pages a table maps, and which
  * ASIDs name each page directory.
  */
+
+/** ASIDs per pool on the machine's architecture (1024 on ARM32, 512 on AArch64). */
+export const asidPoolSizeOf = (s: KernelState): number =>
+  s.config.arch === "aarch64" ? aarch64.ASID_POOL_SIZE : ASID_POOL_SIZE;
 
 /** The number of page-directory slots below USER_TOP. */
 export const userSlotsOf = (s: KernelState): number => Math.floor(s.config.userTop / MiB);
@@ -61,7 +65,7 @@ const asidsCache = new WeakMap<
 >();
 
 /**
- * The ASIDs that name each page directory, through the ASID table and its pools (more than one
+ * The ASIDs that name each page directory (each VSpace, on AArch64), through the ASID table and its pools (more than one
  * only in a broken state). Kept per ASID table, so consecutive states usually share it.
  */
 export function asidsOfPD(s: KernelState): ReadonlyMap<PhysAddr, readonly ASID[]> {
@@ -74,12 +78,13 @@ export function asidsOfPD(s: KernelState): ReadonlyMap<PhysAddr, readonly ASID[]
   }
   const map = new Map<PhysAddr, ASID[]>();
   const pools: unknown[] = [];
+  const poolSize = asidPoolSizeOf(s);
   for (const [index, pool] of s.asidTable) {
     const o = s.objects.get(pool);
     pools.push(o);
     if (o?.type !== "ASIDPool") continue;
     for (const [low, pd] of o.entries) {
-      const asid = (index * ASID_POOL_SIZE + low) as ASID;
+      const asid = (index * poolSize + low) as ASID;
       const named = map.get(pd);
       if (named) named.push(asid);
       else map.set(pd, [asid]);

@@ -1,11 +1,13 @@
 import { hex } from "../../model/addresses.ts";
-import { decodePDE } from "../../arch/index.ts";
-import type { InvariantCheck, StateChange } from "./change.ts";
+import { aarch64, decodePDE } from "../../arch/index.ts";
+import type { PhysAddr } from "../../model/addresses.ts";
+import { byArch, type InvariantCheck, type StateChange } from "./change.ts";
 import { userSlotsOf } from "./paging.ts";
-import { violation, type Invariant, type Violation } from "./violation.ts";
+import { reachedSlot, rootsWithASIDs, tableRefsOf, walkFrom, type Reached, type TableSlot } from "./paging64.ts";
+import { collect, violation, type Invariant, type Violation } from "./violation.ts";
 
 /** Each page table is pointed at by at most one directory entry (l4v's unique table references). */
-export const uniqueTableRefs: Invariant = (s) => {
+const uniqueTableRefs32: Invariant = (s) => {
   const seen = new Map<number, string>();
   const out: Violation[] = [];
   for (const [pd, o] of s.objects) {
@@ -40,8 +42,74 @@ const uniqueTableRefsDelta = (c: StateChange, out: Violation[]): void => {
   if (linked) out.push(...uniqueTableRefs(c.after));
 };
 
-export const UNIQUE_TABLE_REFS: InvariantCheck = {
-  name: "unique_table_refs",
-  full: uniqueTableRefs,
-  delta: uniqueTableRefsDelta,
+/** The AArch64 form for one page table: at most one slot the walk reaches names it. */
+function namedOnce(pt: PhysAddr, slots: readonly TableSlot[]): Violation | undefined {
+  if (slots.length <= 1) return undefined;
+  const at = slots.map((r) => `${hex(r.table)}[${r.index}]`);
+  return violation("unique_table_refs", `page table ${hex(pt)} is named at ${at.join(" and ")}`, {
+    pt,
+    slots: at.join(","),
+  });
+}
+
+/**
+ * The AArch64 form counts only the slots the walk from an ASID reaches: when an ASID goes
+ * (deleteASID, deleteASIDPool) seL4 leaves its VSpace's entries, and a page table unmapped
+ * through its cap then may be mapped again elsewhere while the unreachable VSpace still names it
+ * (harmless: that VSpace can never have an ASID again). Counted afresh by walking; the delta
+ * reads the kept index.
+ */
+const uniqueTableRefs64: Invariant = (s) => {
+  const named = new Map<PhysAddr, TableSlot[]>();
+  const seen = new Set<string>();
+  for (const root of rootsWithASIDs(s).keys())
+    walkFrom(s, root, 0, 0, (r) => {
+      const key = `${r.table}:${r.index}`;
+      if (r.entry.kind !== "Table" || seen.has(key)) return;
+      seen.add(key);
+      named.set(r.entry.paddr, [...(named.get(r.entry.paddr) ?? []), { table: r.table, index: r.index }]);
+    });
+  return collect(named, ([pt, slots]) => namedOnce(pt, slots));
 };
+
+/**
+ * The page tables a changed slot the walk reaches now names, and those below it (a table linked
+ * in may bring tables named elsewhere too); everything when the ASID table or a pool changed.
+ */
+const uniqueTableRefs64Delta = (c: StateChange, out: Violation[]): void => {
+  const s = c.after;
+  const refs = tableRefsOf(s, c);
+  if (c.asidTableTouched) {
+    out.push(...uniqueTableRefs64(s));
+    return;
+  }
+  const targets = new Set<PhysAddr>();
+  for (const e of c.entries64) {
+    if (e.after === undefined || !aarch64.isTableWord(e.after)) continue;
+    for (const { at } of reachedSlot(s, refs, e.table, e.index, e.after)) {
+      if (at.entry.kind !== "Table") continue;
+      targets.add(at.entry.paddr);
+      if (at.level < 2)
+        walkFrom(s, at.entry.paddr, (at.level + 1) as Reached["level"], at.vref, (r) => {
+          if (r.entry.kind === "Table") targets.add(r.entry.paddr);
+        });
+    }
+  }
+  for (const pt of targets) {
+    const reached = (refs.get(pt) ?? []).filter((r) => {
+      const w = s.objects.get(r.table);
+      const word = w?.type === "VSpace" || w?.type === "PageTable64" ? w.entries.get(r.index) : undefined;
+      return word !== undefined && reachedSlot(s, refs, r.table, r.index, word).length > 0;
+    });
+    const v = namedOnce(pt, reached);
+    if (v !== undefined) out.push(v);
+  }
+};
+
+export const UNIQUE_TABLE_REFS: InvariantCheck = byArch("unique_table_refs", {
+  aarch32: { full: uniqueTableRefs32, delta: uniqueTableRefsDelta },
+  aarch64: { full: uniqueTableRefs64, delta: uniqueTableRefs64Delta },
+});
+
+/** Each page table is named by at most one entry (ARM32: directory entry; AArch64: slot of any level). */
+export const uniqueTableRefs: Invariant = UNIQUE_TABLE_REFS.full;

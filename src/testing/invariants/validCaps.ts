@@ -12,6 +12,7 @@ const CAP_OBJECT_TYPE: Partial<Record<Cap["type"], string>> = {
   Frame: "Frame",
   PageTable: "PageTable",
   PageDirectory: "PageDirectory",
+  VSpace: "VSpace",
   ASIDPool: "ASIDPool",
 };
 
@@ -20,7 +21,9 @@ export function capNamesLiveObject(s: KernelState, slot: SlotAddr, cap: Cap): Vi
   const addr = capObjectAddress(cap);
   if (addr === undefined) return undefined;
   const o = s.objects.get(addr);
-  if (o !== undefined && o.type === CAP_OBJECT_TYPE[cap.type]) return undefined;
+  // One PageTable cap type serves both architectures; AArch64's tables are their own object type.
+  const wanted = cap.type === "PageTable" && s.config.arch === "aarch64" ? "PageTable64" : CAP_OBJECT_TYPE[cap.type];
+  if (o !== undefined && o.type === wanted) return undefined;
   return violation(
     "valid_caps",
     `slot ${hex(slot)}: ${cap.type} cap names ${o ? `a ${o.type}` : "nothing"} at ${hex(addr)}`,

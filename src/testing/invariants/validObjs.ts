@@ -1,51 +1,76 @@
 import { hex, type PhysAddr } from "../../model/addresses.ts";
 import type { KernelObject } from "../../model/objects.ts";
 import type { KernelState } from "../../model/state.ts";
-import { ASID_POOL_SIZE, ASID_TABLE_SIZE } from "../../arch/index.ts";
+import { aarch64, ASID_POOL_SIZE, ASID_TABLE_SIZE } from "../../arch/index.ts";
+import { asidPoolSizeOf } from "./paging.ts";
 import type { InvariantCheck, StateChange } from "./change.ts";
 import { collect, violation, type Invariant, type Violation } from "./violation.ts";
 
-/** How many entries each kind of table has (PD 4096, PT 256, ASID pool 1024). */
+/** How many entries each kind of table has (ARM32: PD 4096, PT 256; AArch64: VSpace and page table 512; an ASID pool per architecture). */
 const TABLE_ENTRIES: Partial<Record<KernelObject["type"], number>> = {
   PageDirectory: 4096,
   PageTable: 256,
-  ASIDPool: ASID_POOL_SIZE,
+  VSpace: 512,
+  PageTable64: 512,
 };
 
-/** valid_objs for one table entry: it sits at an index the table has, and holds a 32-bit word. */
+/**
+ * Whether a stored entry is a word its table holds: 64-bit descriptors in AArch64's tables,
+ * 32-bit words in ARM32's, and in an ASID pool an address of `addressBits` bits.
+ */
+const entryWordOK = (type: KernelObject["type"], v: unknown, addressBits: number): boolean =>
+  type === "VSpace" || type === "PageTable64"
+    ? aarch64.isDescriptorWord(v)
+    : typeof v === "number" && Number.isInteger(v) && v >= 0 && v < 2 ** (type === "ASIDPool" ? addressBits : 32);
+
+/** The pool size and the width of a pool's addresses on the machine's architecture. */
+const poolShapeOf = (s: KernelState): [poolSize: number, addressBits: number] => [
+  asidPoolSizeOf(s),
+  s.config.arch === "aarch64" ? 48 : 32,
+];
+
+/** valid_objs for one table entry: it sits at an index the table has, and holds a word of the table's width. */
 function tableEntryViolation(
   addr: PhysAddr,
   type: KernelObject["type"],
   size: number,
   i: number,
-  v: number,
+  v: unknown,
+  addressBits: number,
 ): Violation | undefined {
-  const wordOK = Number.isInteger(v) && v >= 0 && v < 2 ** 32;
-  if (Number.isInteger(i) && i >= 0 && i < size && wordOK) return undefined;
+  if (Number.isInteger(i) && i >= 0 && i < size && entryWordOK(type, v, addressBits)) return undefined;
+  const bits = type === "VSpace" || type === "PageTable64" ? 64 : type === "ASIDPool" ? addressBits : 32;
   return violation(
     "valid_objs",
-    `${type} ${hex(addr)} has entry [${i}] = ${v}; it has ${size} entries of 32-bit words`,
-    {
-      object: addr,
-      type,
-      index: i,
-      value: v,
-    },
+    `${type} ${hex(addr)} has entry [${i}] = ${String(v)}; it has ${size} entries of ${bits}-bit words`,
+    { object: addr, type, index: i, value: typeof v === "number" ? v : String(v) },
   );
 }
 
-/** valid_objs for one object: its table entries sit at indices it has, and hold 32-bit words. */
-export function validObject(addr: PhysAddr, o: KernelObject): Violation[] {
-  const size = TABLE_ENTRIES[o.type];
+/**
+ * valid_objs for one object: its table entries sit at indices it has, and hold words of its
+ * width. `poolSize` and `addressBits` are the architecture's ASID pool size and the width of the
+ * addresses a pool holds (ARM32's by default).
+ */
+export function validObject(
+  addr: PhysAddr,
+  o: KernelObject,
+  poolSize: number = ASID_POOL_SIZE,
+  addressBits = 32,
+): Violation[] {
+  const size = o.type === "ASIDPool" ? poolSize : TABLE_ENTRIES[o.type];
   if (size === undefined || !("entries" in o)) return [];
-  return collect(o.entries as Iterable<[number, number]>, ([i, v]) => tableEntryViolation(addr, o.type, size, i, v));
+  return collect(o.entries as Iterable<[number, unknown]>, ([i, v]) =>
+    tableEntryViolation(addr, o.type, size, i, v, addressBits),
+  );
 }
 
 /** valid_asid_table: the ASID table's indices are pool numbers, and each names a live ASID pool. */
 export function validASIDTable(s: KernelState): Violation[] {
   return collect(s.asidTable, ([index, pool]) => {
     const o = s.objects.get(pool);
-    if (index >= 0 && index < ASID_TABLE_SIZE && o?.type === "ASIDPool") return undefined;
+    const tableSize = s.config.arch === "aarch64" ? aarch64.ASID_TABLE_SIZE : ASID_TABLE_SIZE;
+    if (index >= 0 && index < tableSize && o?.type === "ASIDPool") return undefined;
     return violation(
       "valid_objs",
       `ASID table entry ${index} names ${o ? `a ${o.type}` : "nothing"} at ${hex(pool)}; it should name a live ASID pool`,
@@ -56,7 +81,7 @@ export function validASIDTable(s: KernelState): Violation[] {
 
 /** l4v valid_objs (the parts capsim's records can break): well-formed tables, and a valid ASID table. */
 export const validObjs: Invariant = (s) => [
-  ...[...s.objects].flatMap(([addr, o]) => validObject(addr, o)),
+  ...[...s.objects].flatMap(([addr, o]) => validObject(addr, o, ...poolShapeOf(s))),
   ...validASIDTable(s),
 ];
 
@@ -65,11 +90,13 @@ export const validObjs: Invariant = (s) => [
  * entries); every other changed object whole; the ASID table when it or a pool changed.
  */
 const validObjsDelta = (c: StateChange, out: Violation[]): void => {
+  const shape = poolShapeOf(c.after);
+  // ARM32's tables are checked entry by entry (c.entries); every other changed object whole.
   for (const [addr, o] of c.objectEntries)
-    if (o.type !== "PageDirectory" && o.type !== "PageTable") out.push(...validObject(addr, o));
+    if (o.type !== "PageDirectory" && o.type !== "PageTable") out.push(...validObject(addr, o, ...shape));
   for (const e of c.entries) {
     if (e.after === undefined) continue;
-    const v = tableEntryViolation(e.table, e.type, TABLE_ENTRIES[e.type] ?? 0, e.index, e.after);
+    const v = tableEntryViolation(e.table, e.type, TABLE_ENTRIES[e.type] ?? 0, e.index, e.after, shape[1]);
     if (v !== undefined) out.push(v);
   }
   if (c.asidTableTouched) out.push(...validASIDTable(c.after));

@@ -4,17 +4,16 @@ import { MiB } from "../../model/constants.ts";
 import { PMap } from "../../model/pmap.ts";
 import type { KernelState } from "../../model/state.ts";
 import { ASID_POOL_SIZE, decodePDE, decodePTE } from "../../arch/index.ts";
-import type { InvariantCheck, StateChange } from "./change.ts";
+import { byArch, type InvariantCheck, type StateChange } from "./change.ts";
+import { claimsIndex, type Claims } from "./claims.ts";
+import { VALID_VS_LOOKUP_64 } from "./validVSLookup64.ts";
 import { asidsOfPD, directoryLeaves, leafAt, tableLeaves, userSlotsOf, type Leaf } from "./paging.ts";
 import { violation, type Invariant, type Violation } from "./violation.ts";
 
 /**
  * The frame caps' mapping records, keyed by ASID and virtual base: what valid_vs_lookup checks
- * a page against. A persistent index, kept per slot store and derived from the previous
- * state's, so that consecutive states update it by their changed slots only.
+ * a page against (claims.ts keeps the index per slot store).
  */
-type Claims = PMap<number, readonly string[]>;
-const claimsCache = new WeakMap<object, Claims>();
 const claimKey = (a: number, vbase: number) => a * 2 ** 32 + vbase;
 const claimOf = (frame: number, size: string) => `${frame}:${size}`;
 
@@ -29,30 +28,7 @@ function frameClaim(c: Cap | undefined): { key: number; what: string } | undefin
   };
 }
 
-function withClaim(claims: Claims, c: Cap | undefined): Claims {
-  const now = frameClaim(c);
-  return now ? claims.set(now.key, [...(claims.get(now.key) ?? []), now.what]) : claims;
-}
-
-/** The claims of `s`; from those of the state before `change` and its changed slots, when given. */
-function claimsOf(s: KernelState, change?: StateChange): Claims {
-  const cached = claimsCache.get(s.ctes);
-  if (cached) return cached;
-  let claims: Claims = change ? claimsOf(change.before) : PMap.empty();
-  if (change) {
-    for (const slot of change.ctes) {
-      const old = frameClaim(change.before.ctes.get(slot)?.cap);
-      if (old) {
-        const rest = [...(claims.get(old.key) ?? [])];
-        rest.splice(rest.indexOf(old.what), 1);
-        claims = rest.length ? claims.set(old.key, rest) : claims.delete(old.key);
-      }
-      claims = withClaim(claims, s.ctes.get(slot)?.cap);
-    }
-  } else for (const cte of s.ctes.values()) claims = withClaim(claims, cte.cap);
-  claimsCache.set(s.ctes, claims);
-  return claims;
-}
+const claimsOf = claimsIndex(frameClaim);
 
 /**
  * valid_vs_lookup for one page reachable through ASID `a`: a frame cap records that ASID,
@@ -103,7 +79,7 @@ function checkLeaves(claims: Claims, leaves: Iterable<ASIDLeaf>, out: Violation[
  * l4v valid_vs_lookup, in the direction seL4 guarantees: every valid leaf reachable through an
  * ASID is claimed by a frame cap recording that ASID, that virtual address and that frame.
  */
-export const validVSLookup: Invariant = (s) => {
+const validVSLookup32: Invariant = (s) => {
   const leaves: ASIDLeaf[] = [];
   for (const [pd, asids] of asidsOfPD(s)) reach(leaves, asids, directoryLeaves(s, pd));
   return checkLeaves(claimsOf(s), leaves);
@@ -218,8 +194,10 @@ function validVSLookupDelta(c: StateChange, out: Violation[]): void {
   if (leaves.length > 0) checkLeaves(claims, leaves, out);
 }
 
-export const VALID_VS_LOOKUP: InvariantCheck = {
-  name: "valid_vs_lookup",
-  full: validVSLookup,
-  delta: validVSLookupDelta,
-};
+export const VALID_VS_LOOKUP: InvariantCheck = byArch("valid_vs_lookup", {
+  aarch32: { full: validVSLookup32, delta: validVSLookupDelta },
+  aarch64: VALID_VS_LOOKUP_64,
+});
+
+/** valid_vs_lookup in the form of the machine's architecture. */
+export const validVSLookup: Invariant = VALID_VS_LOOKUP.full;
