@@ -18,6 +18,9 @@ const GOLDEN_EXAMPLES = [
   "12-errors-users-hit",
   "14-initial-caps",
 ];
+/** AArch64's examples, in their own file: their tests sit under CONFIG_ARCH_AARCH64 and use VSpace objects. */
+const GOLDEN_FILE_64 = "test/sel4test/golden/examples-aarch64.c";
+const GOLDEN_EXAMPLES_64 = ["15-aarch64-mapping-walk", "16-aarch64-huge-pages", "20-aarch64-asid-pools"];
 const update = process.env.CAPSIM_UPDATE_GOLDEN === "1";
 
 const source = (file: string) => ({ file, text: readFileSync(file, "utf8") });
@@ -27,6 +30,17 @@ describe("sel4test export: golden files of the generated C", () => {
     const c = exportSel4test(GOLDEN_EXAMPLES.map((name) => source(`examples/${name}.yaml`)));
     if (update) writeFileSync(GOLDEN_FILE, c);
     expect(c).to.equal(readFileSync(GOLDEN_FILE, "utf8"));
+  });
+
+  it(`${GOLDEN_EXAMPLES_64.length} AArch64 examples give ${GOLDEN_FILE_64}: VSpace objects, 64-bit words, under CONFIG_ARCH_AARCH64`, () => {
+    const c = exportSel4test(GOLDEN_EXAMPLES_64.map((name) => source(`examples/${name}.yaml`)));
+    if (update) writeFileSync(GOLDEN_FILE_64, c);
+    expect(c).to.equal(readFileSync(GOLDEN_FILE_64, "utf8"));
+    expect(c).to.match(/capsim_fresh_vspace\(&cs, seL4_ARM_VSpaceObject\)/);
+    expect(c).to.not.match(/capsim_fresh_vspace\(&cs, seL4_ARM_PageDirectoryObject\)/);
+    expect(c.match(/^#if defined\(CONFIG_ARCH_AARCH64\)\nstatic int test_/gm)).to.have.length(
+      GOLDEN_EXAMPLES_64.length,
+    );
   });
 
   it("every example exports; each gets a DEFINE_TEST, except the legacy-API one, which says why not", () => {
