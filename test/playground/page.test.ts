@@ -66,6 +66,22 @@ describe("the playground page in Chromium (test/playground/)", function () {
   });
 
   const where = () => page.getByTestId("where").textContent();
+  /**
+   * The text a locator reads once the page has caught up: a click's effect lands on the page's
+   * next task, so reading at once can see the text from before it (playwright-core has no
+   * retrying assertions). Polls for up to 10 s, then asserts on the last reading.
+   */
+  const settled = async (read: () => Promise<string | null>, want: string | RegExp): Promise<void> => {
+    const ok = (t: string | null) => (typeof want === "string" ? t === want : want.test(t ?? ""));
+    let text = await read();
+    for (let i = 0; i < 200 && !ok(text); i++) {
+      await page.waitForTimeout(50);
+      text = await read();
+    }
+    if (typeof want === "string") expect(text).to.equal(want);
+    else expect(text).to.match(want);
+  };
+  const verdict = () => page.getByTestId("verdict").textContent();
   // Loading an example runs it at once (only typing waits for a pause).
   const load = (file: string) => page.evaluate((f) => window.__capsim.loadExample(f), file);
 
@@ -87,7 +103,7 @@ describe("the playground page in Chromium (test/playground/)", function () {
     expect(await where()).to.equal("0 / 8");
     await page.getByTestId("forward").click();
     await page.getByTestId("forward").click();
-    expect(await where()).to.equal("2 / 8");
+    await settled(where, "2 / 8");
     // step 2 is the map that fails for lack of a page table: marked failed, seL4's error named
     const failed = page.locator("#steps li.failed");
     expect(await failed.count()).to.equal(1);
@@ -101,11 +117,11 @@ describe("the playground page in Chromium (test/playground/)", function () {
     const alignment = checks.findIndex((c) => c.includes("checkVPAlignment"));
     expect(alignment).to.be.within(0, checks.length - 2);
     await page.getByTestId("back").click();
-    expect(await where()).to.equal("1 / 8");
+    await settled(where, "1 / 8");
     await page.locator('#steps li[data-at="6"]').click();
-    expect(await where()).to.equal("6 / 8");
+    await settled(where, "6 / 8");
     await page.keyboard.press("ArrowLeft");
-    expect(await where()).to.equal("5 / 8");
+    await settled(where, "5 / 8");
   });
 
   it("decodes the entries a mapping writes: 0x10000000 is directory slot 256, table slot 0", async () => {
@@ -138,7 +154,8 @@ describe("the playground page in Chromium (test/playground/)", function () {
     expect(pd).to.match(/slots 1040-1055 @0x41000000: 16M supersection -> 0x[0-9a-f]+, RW/);
     // the table at 0x20000000 (slot 512); 0x20010000's bits 19..12 are 16: a 64 KiB page fills table slots 16-31
     await page.getByTestId("pde-512").click();
-    expect(await page.getByTestId("pt-grid").textContent()).to.match(
+    await settled(
+      () => page.getByTestId("pt-grid").textContent(),
       /slots 16-31 @0x20010000: 64K large page -> 0x[0-9a-f]+, RW/,
     );
   });
@@ -206,33 +223,35 @@ describe("the playground page in Chromium (test/playground/)", function () {
     const total = answers.length;
     expect(await where()).to.equal(`0 / ${total}`);
     expect(await page.locator("#steps li.hidden").count()).to.equal(total);
-    // the timeline stops before a step whose result is hidden
-    await page.getByTestId("forward").click();
-    expect(await where()).to.equal(`0 / ${total}`);
-    // a wrong prediction still moves on, and says what seL4 answered
-    await page.getByTestId("guess").fill("seL4_AlignmentError");
-    await page.getByTestId("check").click();
-    expect(await where()).to.equal(`1 / ${total}`);
-    expect(await page.getByTestId("verdict").textContent()).to.equal(
-      "Not quite: you said seL4_AlignmentError, step 1 answered ok.",
-    );
-    // the solution toggle reveals without a prediction
-    await page.locator('[data-testid="solution"] summary').click();
-    expect(await page.getByTestId("verdict").textContent()).to.equal(`Solution: step 2 answers ${answers[1]}.`);
-    await page.getByTestId("forward").click();
-    expect(await where()).to.equal(`2 / ${total}`);
-    // the resolves: every address inside a mapped frame or not mapped, each predicted right
-    for (let at = 2; at < total; at++) {
-      await page.getByTestId("guess").fill(answers[at]!);
+    try {
+      // the timeline stops before a step whose result is hidden
+      await page.getByTestId("forward").click();
+      await settled(where, `0 / ${total}`);
+      // a wrong prediction still moves on, and says what seL4 answered
+      await page.getByTestId("guess").fill("seL4_AlignmentError");
       await page.getByTestId("check").click();
-      expect(await page.getByTestId("verdict").textContent()).to.match(/^Right: /);
+      await settled(where, `1 / ${total}`);
+      await settled(verdict, "Not quite: you said seL4_AlignmentError, step 1 answered ok.");
+      // the solution toggle reveals without a prediction
+      await page.locator('[data-testid="solution"] summary').click();
+      await settled(verdict, `Solution: step 2 answers ${answers[1]}.`);
+      await page.getByTestId("forward").click();
+      await settled(where, `2 / ${total}`);
+      // the resolves: every address inside a mapped frame or not mapped, each predicted right
+      for (let at = 2; at < total; at++) {
+        await page.getByTestId("guess").fill(answers[at]!);
+        await page.getByTestId("check").click();
+        await settled(where, `${at + 1} / ${total}`);
+        await settled(verdict, /^Right: /);
+      }
+      const resolves = answers.slice(-5);
+      expect(resolves.filter((a) => a === "not mapped")).to.have.length(2);
+      expect(resolves.filter((a) => /^0x[0-9a-f]+$/.test(a))).to.have.length(3);
+      await page.screenshot({ path: join(shots, "exercise.png"), fullPage: true });
+    } finally {
+      // The later tests share this page: never leave it in exercise mode, even after a failure.
+      await page.getByTestId("exercise").uncheck();
     }
-    expect(await where()).to.equal(`${total} / ${total}`);
-    const resolves = answers.slice(-5);
-    expect(resolves.filter((a) => a === "not mapped")).to.have.length(2);
-    expect(resolves.filter((a) => /^0x[0-9a-f]+$/.test(a))).to.have.length(3);
-    await page.screenshot({ path: join(shots, "exercise.png"), fullPage: true });
-    await page.getByTestId("exercise").uncheck();
   });
 
   it("walks an address entry by entry: 0x10000123 splits into PD 0x100, PT 0x0, offset 0x123", async () => {
