@@ -2,7 +2,7 @@ import type { BootedMachine } from "../boot/minimal.ts";
 import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
 import { getCap } from "../kernel/cdt.ts";
 import { rootCNodeOf, slotAddress } from "../kernel/cspace.ts";
-import { listDirectory } from "../arch/index.ts";
+import { listDirectory, walkVSpace } from "../arch/index.ts";
 import { libsel4Function } from "../invocations/libsel4.ts";
 import { capObjectAddress } from "../model/caps.ts";
 import type { Scenario } from "../scenario/load.ts";
@@ -102,7 +102,13 @@ const FRAME_TYPES = new Set([
   "seL4_ARM_SuperSectionObject",
   "seL4_ARM_HugePageObject",
 ]);
-const SECTIONS_OF_TYPE: Readonly<Record<string, number>> = { seL4_ARM_SuperSectionObject: 16 };
+/** How many bytes a step at a vaddr covers, by the type of its cap (ARM32 rounds to 1 MiB sections below). */
+const BYTES_OF_TYPE: Readonly<Record<string, number>> = {
+  seL4_ARM_SuperSectionObject: 2 ** 24,
+  seL4_ARM_SmallPageObject: 2 ** 12,
+  seL4_ARM_LargePageObject: 2 ** 21,
+  seL4_ARM_HugePageObject: 2 ** 30,
+};
 
 /** libsel4 parameters that index a slot of the scenario's initial CNode when given as numbers. */
 const SLOT_INDEX_PARAMS = new Set(["node_offset", "node_index", "dest_index", "src_index", "pivot_index", "index"]);
@@ -191,19 +197,29 @@ function stepSources(sc: Scenario, text: string): string[][] {
   });
 }
 
-/** The 1 MiB sections below USER_TOP where capsim's boot maps the initial thread's image, IPC buffer and bootinfo. */
-function bootMappedSections(machine: BootedMachine, arch: Sel4testArch): Set<number> {
-  const sections = new Set<number>();
-  // listDirectory reads ARM32 page directories; AArch64's boot (not built yet) will need its own walk here.
-  if (arch.name !== "aarch32") return sections;
+/** An address range [start, end) of InitThreadVSpace. */
+type AddressRange = readonly [start: number, end: number];
+
+/**
+ * The ranges below USER_TOP that capsim's boot covers with entries in InitThreadVSpace: on ARM32
+ * the 1 MiB directory entries around the initial thread's image, IPC buffer and bootinfo; on
+ * AArch64 what every entry of the walk covers (a level-0 entry 512 GiB, level 1 1 GiB, level 2
+ * 2 MiB, a page its size), since a step there finds boot's tables where a fresh VSpace has none.
+ */
+function bootMappedRanges(machine: BootedMachine, arch: Sel4testArch): AddressRange[] {
   const cnode = rootCNodeOf(machine.state, machine.initThread);
-  if (cnode === undefined) return sections;
-  const pd = capObjectAddress(getCap(machine.state, slotAddress(cnode, INITIAL_CAP_SLOTS.InitThreadVSpace)));
-  if (pd === undefined) return sections;
+  if (cnode === undefined) return [];
+  const root = capObjectAddress(getCap(machine.state, slotAddress(cnode, INITIAL_CAP_SLOTS.InitThreadVSpace)));
+  if (root === undefined) return [];
   const userTop = machine.state.config.userTop;
-  for (const row of listDirectory(machine.state, pd))
-    for (let i = 0; i < row.count; i++) if ((row.index + i) * 2 ** 20 < userTop) sections.add(row.index + i);
-  return sections;
+  const below = (r: AddressRange): AddressRange => [r[0], Math.min(r[1], userTop)];
+  if (arch.name === "aarch64")
+    return walkVSpace(machine.state, root)
+      .filter((r) => r.vbase < userTop)
+      .map((r) => below([r.vbase, r.vbase + 2 ** (12 + 9 * (3 - r.level))]));
+  return listDirectory(machine.state, root)
+    .filter((row) => row.index * 2 ** 20 < userTop)
+    .map((row) => below([row.index * 2 ** 20, (row.index + row.count) * 2 ** 20]));
 }
 
 /** A reason to skip a step: thrown inside the planner, caught per step. */
@@ -225,7 +241,7 @@ class Planner {
   constructor(
     private readonly sc: Scenario,
     private readonly arch: Sel4testArch,
-    private readonly bootSections: ReadonlySet<number>,
+    private readonly bootRanges: readonly AddressRange[],
   ) {
     // Only steps that may run read addresses: a query's paddrOf is never checked.
     for (const step of sc.steps)
@@ -496,13 +512,20 @@ class Planner {
     const vaddr = typeof raw === "number" ? raw : typeof raw === "string" ? parseNumberText(raw) : undefined;
     if (vaddr === undefined) return;
     const type = step.cap !== undefined ? this.types.get(step.cap) : undefined;
-    const span = (type !== undefined ? SECTIONS_OF_TYPE[type] : undefined) ?? 1;
-    const first = Math.floor(vaddr / 2 ** 20 / span) * span;
-    for (let s = first; s < first + span; s++)
-      if (this.bootSections.has(s))
-        throw new Skip(
-          `capsim's boot maps the initial thread's image near ${hexText(s * 2 ** 20)} in InitThreadVSpace; the test's fresh VSpace has nothing there`,
-        );
+    const typed = type !== undefined ? BYTES_OF_TYPE[type] : undefined;
+    // ARM32's unit is the directory's 1 MiB entry; AArch64's the step's own frame (or its address).
+    const bytes = this.arch.name === "aarch32" ? Math.max(typed ?? 0, 2 ** 20) : (typed ?? 1);
+    const lo = Math.floor(vaddr / bytes) * bytes;
+    const hit = this.bootRanges
+      .filter(([start, end]) => start < lo + bytes && lo < end)
+      .map(([start]) => Math.max(lo, start));
+    if (hit.length === 0) return;
+    const at = hexText(Math.min(...hit));
+    throw new Skip(
+      this.arch.name === "aarch32"
+        ? `capsim's boot maps the initial thread's image near ${at} in InitThreadVSpace; the test's fresh VSpace has nothing there`
+        : `capsim's boot has tables covering ${at} in InitThreadVSpace (around the initial thread's image); the test's fresh VSpace has none there`,
+    );
   }
 
   private made(name: string, type: string): void {
@@ -661,7 +684,7 @@ export function planTest(sc: Scenario, text: string, machine: BootedMachine, pre
       })),
       notExported: "api: legacy follows seL4 10.1.1; sel4test runs a current kernel",
     };
-  const planner = new Planner(sc, arch, bootMappedSections(machine, arch));
+  const planner = new Planner(sc, arch, bootMappedRanges(machine, arch));
   const steps = planner.plan(sources);
   return { ...base, declarations: planner.declarations, steps };
 }

@@ -80,6 +80,22 @@ describe("sel4test export: how a scenario maps onto a test process", () => {
     expect(reasons(steps)[1]).to.match(/^node_offset: 200 numbers a slot of capsim's initial CNode/);
     expect(reasons(steps)[2]).to.match(/boot maps the initial thread's image near 0x0 in InitThreadVSpace/);
     expect(reasons(steps)[3]).to.match(/depends on capsim's boot memory/);
+    // AArch64: boot's level-0 entry covers the low 512 GiB, so a map there meets boot's tables;
+    // above it the test's fresh VSpace and capsim's answer alike, and the step runs.
+    const a64 = plan(
+      `  - retype: { type: seL4_ARM_SmallPageObject, as: other }
+  - invoke: seL4_ARM_Page_Map
+    cap: other
+    args: { vspace: InitThreadVSpace, vaddr: 0x9000000000, rights: RW, attr: default }
+  - retype: { type: seL4_ARM_SmallPageObject, as: frame }
+  - invoke: seL4_ARM_Page_Map
+    cap: frame
+    args: { vspace: InitThreadVSpace, vaddr: 0x10000000, rights: RW, attr: default }
+`,
+      "arch: aarch64\n",
+    );
+    expect(reasons(a64)[1]).to.equal("run");
+    expect(reasons(a64)[3]).to.match(/boot has tables covering 0x10000000 in InitThreadVSpace/);
     const other = plan(`  - retype: { type: seL4_CapTableObject, size_bits: 4, as: cnode }
   - invoke: seL4_CNode_Copy
     cap: cnode
