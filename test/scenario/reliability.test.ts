@@ -16,11 +16,6 @@ function usageError(text: string): ScenarioError {
 }
 
 const run = (text: string) => runScenario(loadScenarioText("t.yaml", text));
-const timed = <T>(f: () => T): { value: T; ms: number } => {
-  const t0 = performance.now();
-  const value = f();
-  return { value, ms: performance.now() - t0 };
-};
 
 describe("scenario files: the reliability review's defects (issue 17)", () => {
   describe("names found on Object.prototype are not names", () => {
@@ -69,10 +64,9 @@ describe("scenario files: the reliability review's defects (issue 17)", () => {
           (k, i) => `${k}: &${k} [${Array(9).fill(`*${"abcdefg"[i]}`).join(",")}]`,
         ),
       ];
-      const { value: e, ms } = timed(() => usageError(`name: x\n${levels.join("\n")}\nsteps: []\n`));
+      const e = usageError(`name: x\n${levels.join("\n")}\nsteps: []\n`);
       expect(e.message).to.match(/aliases expand to more than/);
       expect(e.line).to.be.within(3, 10);
-      expect(ms).to.be.below(2000);
     });
   });
 
@@ -130,12 +124,11 @@ describe("scenario files: the reliability review's defects (issue 17)", () => {
     }
   });
 
-  describe("linear time on long input", () => {
-    it("a long line of { is refused as nested too deeply; the bracket hint is linear (it was quadratic: 43 s at 200 KB)", () => {
+  describe("long input", () => {
+    it("a long line of { is refused as nested too deeply, and the bracket hint reads it (its regex was quadratic: 43 s at 200 KB; time is the long campaign's to watch)", () => {
       const e = usageError(`name: x\nsteps: [${"{".repeat(MAX_LINE_CHARS - 20)}\n`);
       expect(e.message).to.match(/not valid YAML: the file nests .* too deeply/);
-      const { value, ms } = timed(() => looksLikeBracketName("{".repeat(200_000)));
-      expect([value, ms < 1000]).to.deep.equal([false, true]);
+      expect(looksLikeBracketName("{".repeat(200_000))).to.equal(false);
       expect(looksLikeBracketName("- { resolve: untyped[3] }")).to.equal(true);
       expect(looksLikeBracketName("- { a: 1 } untyped[3]")).to.equal(false);
     });
@@ -151,21 +144,18 @@ describe("scenario files: the reliability review's defects (issue 17)", () => {
       }
     });
     it("a line or a file past the limits is refused at once, naming the line", () => {
-      const long = timed(() => usageError(`name: x\nsteps:\n  - invoke: ${"a".repeat(MAX_LINE_CHARS)}\n`));
-      expect([long.value.line, long.ms < 1000]).to.deep.equal([3, true]);
-      expect(long.value.message).to.match(/line is longer than capsim reads/);
+      const long = usageError(`name: x\nsteps:\n  - invoke: ${"a".repeat(MAX_LINE_CHARS)}\n`);
+      expect(long.line).to.equal(3);
+      expect(long.message).to.match(/line is longer than capsim reads/);
       const big = usageError(
         `name: x\nsteps:\n${"  - resolve: { vspace: InitThreadVSpace, vaddr: 0x10000 }\n".repeat(MAX_FILE_CHARS / 50)}`,
       );
       expect(big.message).to.match(/file is longer than capsim reads/);
       expect(big.line).to.be.greaterThan(1000);
     });
-    it("a long unknown name gets no suggestion, quickly, and the message does not repeat it whole", () => {
+    it("a long unknown name gets no suggestion, and the message does not repeat it whole", () => {
       const name = "x".repeat(30000);
-      const { value: e, ms } = timed(() =>
-        usageError(`name: x\nsteps:\n  - invoke: ${name}\n    cap: InitThreadTCB\n`),
-      );
-      expect(ms).to.be.below(1000);
+      const e = usageError(`name: x\nsteps:\n  - invoke: ${name}\n    cap: InitThreadTCB\n`);
       expect(e.message.length).to.be.below(1000);
       expect(closest(name, ["seL4_ARM_Page_Map"])).to.equal(undefined);
       expect(closest("seL4_ARM_Page_Mapp", ["seL4_ARM_Page_Map"])).to.equal("seL4_ARM_Page_Map");
