@@ -6,7 +6,7 @@ import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
 import type { BootedMachine } from "../boot/minimal.ts";
 import type { BootInfo, FullBootInfo } from "../boot/bootInfo.ts";
 import { ASID_POOL_SIZE, listDirectory, listTable, type EntryRow } from "../arch/index.ts";
-import { slotAddress } from "../kernel/cspace.ts";
+import { slotAddress, slotIndex } from "../kernel/cspace.ts";
 import { getCap, hasChildren } from "../kernel/cdt.ts";
 import { CapdlError } from "./lexer.ts";
 import { printCapdl } from "./print.ts";
@@ -295,7 +295,7 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
     if (o.type !== "CNode" && o.type !== "TCB") continue;
     const count = o.type === "CNode" ? 2 ** o.radixBits : 5;
     for (const [addr, cte] of s.ctes.range(o.paddr, slotAddress(o.paddr, count))) {
-      const index = (addr - o.paddr) / 16;
+      const index = slotIndex(o.paddr, addr);
       containerOfSlot.set(addr, { obj: objID(o), slot: index });
       const c = capOf(cte.cap);
       // The tool allows `mapping:` only on frame caps in CNodes.

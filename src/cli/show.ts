@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { hex, type PhysAddr } from "../model/addresses.ts";
-import { rootCNodeOf } from "../kernel/cspace.ts";
+import { rootCNodeOf, slotAddress, slotIndex } from "../kernel/cspace.ts";
 import type { KernelState } from "../model/state.ts";
+import { entrySummary } from "../model/teaching.ts";
 import { getObjectOfType } from "../kernel/store.ts";
 import {
   aarch64TableLevel,
@@ -66,24 +67,12 @@ export function execute(args: ParsedArgs): number {
 
 /** One line describing a table row, for people. */
 export function entryText(r: EntryRow): string {
-  const e = r.entry;
   const slots = r.count > 1 ? `slots ${r.index}-${r.index + r.count - 1}` : `slot ${r.index}`;
-  if (e.kind === "Table") return `${slots} -> page table @${hex(e.paddr)}`;
-  if (e.kind === "Page")
-    return `${slots} -> ${e.size} @${hex(e.paddr)} ${e.rights.replace(/^VM/, "")}${e.attributes.executeNever ? " XN" : ""}${e.attributes.cacheable ? "" : " uncached"}${e.global ? " global" : ""}`;
-  return `${slots} invalid`;
-}
-
-/** An AArch64 entry, for people: what it holds (the size is the level's). */
-export function entryText64(e: PTE64): string {
-  if (e.kind === "Table") return `page table @${hex(e.paddr)}`;
-  if (e.kind === "Page")
-    return `${e.size} @${hex(e.paddr)} ${e.rights.replace(/^VM/, "")}${e.attributes.executeNever ? " XN" : ""}${e.attributes.cacheable ? "" : " uncached"}${e.global ? " global" : ""}`;
-  return "invalid";
+  return r.entry.kind === "Invalid" ? `${slots} invalid` : `${slots} -> ${entrySummary(r.entry)}`;
 }
 
 /** One row of an AArch64 VSpace walk: its level, slot, the virtual base it covers and what it holds. */
-const rowText64 = (r: VSpaceRow): string => `L${r.level} slot ${r.index} ${hex(r.vbase)}: ${entryText64(r.entry)}`;
+const rowText64 = (r: VSpaceRow): string => `L${r.level} slot ${r.index} ${hex(r.vbase)}: ${entrySummary(r.entry)}`;
 
 /** What a VSpace root heading says: the kernel's own root, or a root with nothing mapped. */
 function rootLabel(s: KernelState, root: PhysAddr, userEntries: number, global: string): string {
@@ -381,8 +370,8 @@ export function describeChanges(
   for (const [n, i] of names) if (!byslot.has(i)) byslot.set(i, n);
   const lines: string[] = [];
   for (const slot of before.ctes.changedKeys(after.ctes)) {
-    if (slot < cnode || slot >= cnode + 16 * 2 ** 20) continue;
-    const i = (slot - cnode) / 16;
+    if (slot < cnode || slot >= slotAddress(cnode, 2 ** 20)) continue;
+    const i = slotIndex(cnode, slot);
     const was = before.ctes.get(slot)?.cap;
     const now = after.ctes.get(slot)?.cap;
     lines.push(
@@ -402,7 +391,7 @@ export function describeChanges(
       const first = changed[0] as number;
       const last = changed[changed.length - 1] as number;
       const level = a.type === "VSpace" ? 0 : (aarch64TableLevel(after, addr) ?? aarch64TableLevel(before, addr) ?? 3);
-      const decode = (w: PTEWord | undefined) => (w === undefined ? "invalid" : entryText64(decodePTE64(w, level)));
+      const decode = (w: PTEWord | undefined) => (w === undefined ? "invalid" : entrySummary(decodePTE64(w, level)));
       lines.push(
         `${a.type === "VSpace" ? "VSpace" : `level-${level} PageTable`} ${hex(addr)} ${changed.length > 1 ? `slots ${first}-${last}` : `slot ${first}`}: ${decode(a.entries.get(first))} -> ${decode(b.entries.get(first))}`,
       );

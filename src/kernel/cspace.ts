@@ -18,6 +18,11 @@ export function slotAddress(base: PhysAddr, index: number): SlotAddr {
   return (base + index * SLOT_BYTES) as SlotAddr;
 }
 
+/** The index of `slot` in the CNode (or TCB CTE block) at `base`: slotAddress's inverse. */
+export function slotIndex(base: PhysAddr, slot: SlotAddr): number {
+  return (slot - base) / SLOT_BYTES;
+}
+
 /** A slot found by a CSpace lookup, and how many CPtr bits were left unused when it stopped. */
 export interface ResolvedSlot {
   readonly slot: SlotAddr;

@@ -3,7 +3,7 @@ import type { Cap } from "../model/caps.ts";
 import { capText } from "./text.ts";
 import { TCB_SLOTS } from "../model/constants.ts";
 import type { KernelState, SlotAddr } from "../model/state.ts";
-import { slotAddress } from "../kernel/cspace.ts";
+import { slotAddress, slotIndex } from "../kernel/cspace.ts";
 import { childrenOf } from "../kernel/cdt.ts";
 import { staleMapping } from "./vspace.ts";
 
@@ -28,7 +28,7 @@ export function placeOfSlot(s: KernelState, slot: SlotAddr): SlotPlace | undefin
   const below = s.objects.floor(slot);
   if (below === undefined) return undefined;
   const [paddr, o] = below;
-  const index = (slot - paddr) / 16;
+  const index = slotIndex(paddr, slot);
   if (o.type === "CNode" && index < 2 ** o.radixBits) return { container: paddr, kind: "CNode", index };
   if (o.type === "TCB") {
     const name = TCB_SLOT_NAMES.find(([, i]) => i === index)?.[0];
@@ -82,7 +82,7 @@ function expand(s: KernelState, cnode: PhysAddr, names: ReadonlyMap<string, numb
   const used: SlotView[] = [];
   if (o?.type === "CNode")
     for (const [slot, cte] of s.ctes.range(cnode, slotAddress(cnode, 2 ** radixBits))) {
-      const index = (slot - cnode) / 16;
+      const index = slotIndex(cnode, slot);
       const stale = staleMapping(s, cte.cap);
       const name = byIndex.get(index);
       const nested =
