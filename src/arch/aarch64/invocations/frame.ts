@@ -21,7 +21,13 @@ import { attributesFromWord } from "../entries.ts";
 import { makeUserPagePTE, unmapPage, writeMapping } from "../mapping.ts";
 import { aarch64FrameSize, frameBits } from "../objectTypes.ts";
 import { lookupPTSlot, type TableSlot } from "../walk.ts";
-import { PAGE_FLUSH_LABELS, performFlush, type Aarch64FlushInvocation } from "./flush.ts";
+import {
+  checkOffsetsInsideFrame,
+  decodeFrameFlushRequest,
+  recordCacheMaintenance,
+  type RootForASID,
+} from "../../arm/cacheMaintenance.ts";
+import type { Aarch64FlushInvocation } from "./flush.ts";
 import { checkVPAlignment, findVSpaceForCap, validVSpaceCap } from "./guards.ts";
 
 export type Aarch64PageInvocation =
@@ -117,43 +123,29 @@ function decodePageMap(ctx: DecodeContext<FrameCap>): Result<Aarch64PageInvocati
   });
 }
 
+const VSPACE_FOR_ASID: RootForASID<PhysAddr> = { check: "findVSpaceForASID", find: findVSpaceForASIDOrFail };
+
 /**
  * The frame cache operations (V64 decodeARMFrameInvocation, non-hyp). MR0/MR1: start and end
  * offsets in the frame. AArch64 checks the range before the stale-mapping check (ARM32 the
  * other way round), and Invalidate_Data needs a read-write mapping (13.0.0 on).
  */
 function decodePageFlush(ctx: DecodeContext<FrameCap>): Result<Aarch64PageInvocation, SyscallError> {
-  const operation = PAGE_FLUSH_LABELS[ctx.label];
-  const checks = ctx.checks;
-  checks?.push("invocation label");
-  if (operation === undefined) return err(illegalOperation(`${ctx.label} is not an invocation of a frame cap`));
-  const { args, state, cap } = ctx;
-  checks?.push("message length");
-  if (args.length < 2) return err(truncatedMessage(`Page_${operation} needs 2 message words (start and end offsets)`));
-  checks?.push("the frame cap is mapped");
-  if (cap.mapping === null)
-    return err(
-      illegalOperation(`Page_${operation} needs a mapped frame: the cache works on the mapping's virtual addresses`),
-    );
-  checks?.push("findVSpaceForASID");
-  const root = findVSpaceForASIDOrFail(state, cap.mapping.asid);
-  if (!root.ok) return root;
-  const [start, end] = args as [number, number];
-  checks?.push("end > start");
-  if (end <= start)
-    return err(invalidArgument(1, `the end offset ${hex(end)} must be greater than the start offset ${hex(start)}`));
+  const request = decodeFrameFlushRequest(ctx, VSPACE_FOR_ASID);
+  if (!request.ok) return request;
+  const { state, cap, checks } = ctx;
+  const { operation, start, end, mapping, root } = request.value;
   const size = aarch64FrameSize(cap.size);
-  const pageSize = pow2(frameBits(size));
   checks?.push("offsets inside the frame");
-  if (start >= pageSize || end > pageSize)
-    return err(invalidArgument(0, `offsets must lie inside the ${size} (${hex(pageSize)} bytes)`));
+  const inside = checkOffsetsInsideFrame(request.value, frameBits(size), size);
+  if (!inside.ok) return inside;
   checks?.push("the cap's mapping still holds this frame (lookupPTSlot)");
-  const found = lookupPTSlot(state, root.value, cap.mapping.vaddr);
+  const found = lookupPTSlot(state, root, mapping.vaddr);
   if (found.ptBitsLeft !== frameBits(size) || found.pte.kind !== "Page" || found.pte.paddr !== cap.paddr) {
     return err(
       invalidCapability(
         0,
-        `the mapping this cap records at ${hex(cap.mapping.vaddr)} no longer holds this frame (it was unmapped or replaced): the cap is stale`,
+        `the mapping this cap records at ${hex(mapping.vaddr)} no longer holds this frame (it was unmapped or replaced): the cap is stale`,
       ),
     );
   }
@@ -168,8 +160,8 @@ function decodePageFlush(ctx: DecodeContext<FrameCap>): Result<Aarch64PageInvoca
   return ok({
     kind: "Aarch64Flush",
     operation,
-    vstart: (cap.mapping.vaddr + start) as VirtAddr,
-    vend: (cap.mapping.vaddr + end - 1) as VirtAddr,
+    vstart: (mapping.vaddr + start) as VirtAddr,
+    vend: (mapping.vaddr + end - 1) as VirtAddr,
     pstart: (cap.paddr + start) as PhysAddr,
   });
 }
@@ -209,7 +201,8 @@ export function performFrameInvocation(s: MutableState, inv: Aarch64PageInvocati
     case "Aarch64PageGetAddress":
       return [inv.paddr];
     default:
-      return performFlush(s, inv);
+      recordCacheMaintenance(s, inv);
+      return [];
   }
 }
 

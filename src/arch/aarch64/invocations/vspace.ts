@@ -1,18 +1,19 @@
-import { alignDown, hex, pow2, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
-import {
-  illegalOperation,
-  invalidArgument,
-  rangeError,
-  truncatedMessage,
-  type SyscallError,
-} from "../../../model/errors.ts";
+import { hex, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
+import { illegalOperation, type SyscallError } from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import type { VSpaceCap } from "../../../model/caps.ts";
 import type { MutableState } from "../../../model/transition.ts";
 import type { InvocationFamily } from "../../../model/family.ts";
 import type { DecodeContext } from "../../../model/message.ts";
+import {
+  checkFlushInsidePage,
+  decodeRootFlushRequest,
+  noteNothingToFlush,
+  recordCacheMaintenance,
+  VSPACE_FLUSH_LABELS,
+} from "../../arm/cacheMaintenance.ts";
 import { lookupPTSlot } from "../walk.ts";
-import { performFlush, VSPACE_FLUSH_LABELS, type Aarch64FlushInvocation } from "./flush.ts";
+import type { Aarch64FlushInvocation } from "./flush.ts";
 import { findVSpaceForCap, validVSpaceCap } from "./guards.ts";
 
 /** A VSpace cache operation: a flush, or nothing when no page is mapped at the start. */
@@ -24,16 +25,10 @@ export type VSpaceInvocation = Aarch64FlushInvocation | { readonly kind: "VSpace
  * is success doing nothing; the range must stay inside the page mapped at `start`.
  */
 export function decodeVSpaceInvocation(ctx: DecodeContext<VSpaceCap>): Result<VSpaceInvocation, SyscallError> {
-  const operation = VSPACE_FLUSH_LABELS[ctx.label];
-  const checks = ctx.checks;
-  checks?.push("invocation label");
-  if (operation === undefined) return err(illegalOperation(`${ctx.label} is not an invocation of a VSpace cap`));
-  const { args, state } = ctx;
-  checks?.push("message length");
-  if (args.length < 2) return err(truncatedMessage(`VSpace_${operation} needs 2 message words (start and end)`));
-  const [start, end] = args as [number, number];
-  checks?.push("end > start");
-  if (end <= start) return err(invalidArgument(1, `the end ${hex(end)} must be greater than the start ${hex(start)}`));
+  const request = decodeRootFlushRequest(ctx, VSPACE_FLUSH_LABELS, { root: "VSpace", prefix: "VSpace" });
+  if (!request.ok) return request;
+  const { state, checks } = ctx;
+  const { operation, start, end } = request.value;
   const userTop = state.config.userTop;
   checks?.push("the end at most USER_TOP");
   if (end > userTop) return err(illegalOperation(`the end ${hex(end)} is above USER_TOP (${hex(userTop)})`));
@@ -46,17 +41,8 @@ export function decodeVSpaceInvocation(ctx: DecodeContext<VSpaceCap>): Result<VS
   const found = lookupPTSlot(state, root.value, start as VirtAddr);
   if (found.pte.kind !== "Page") return ok({ kind: "VSpaceFlushNothing" });
   checks?.push("the range inside the page mapped at start");
-  const bits = found.ptBitsLeft;
-  const base = alignDown(start, bits);
-  if (alignDown(end - 1, bits) !== base) {
-    return err(
-      rangeError(
-        start,
-        base + pow2(bits) - 1,
-        `the range crosses the end of the ${found.pte.size} mapped at ${hex(base)}: flush one page at a time`,
-      ),
-    );
-  }
+  const base = checkFlushInsidePage(request.value, found.ptBitsLeft, found.pte.size);
+  if (!base.ok) return base;
   if (operation === "Invalidate_Data") checks?.push("Invalidate_Data needs a read-write mapping");
   if (operation === "Invalidate_Data" && found.pte.rights !== "VMReadWrite")
     return err(illegalOperation("Invalidate_Data needs a read-write mapping at the start of the range"));
@@ -65,19 +51,14 @@ export function decodeVSpaceInvocation(ctx: DecodeContext<VSpaceCap>): Result<VS
     operation,
     vstart: start as VirtAddr,
     vend: (end - 1) as VirtAddr,
-    pstart: (found.pte.paddr + (start - base)) as PhysAddr,
+    pstart: (found.pte.paddr + (start - base.value)) as PhysAddr,
   });
 }
 
 export function performVSpaceInvocation(s: MutableState, inv: VSpaceInvocation): readonly number[] {
-  if (inv.kind === "VSpaceFlushNothing") {
-    s.effects.push({
-      kind: "note",
-      text: "nothing is mapped at the start of the range: there is nothing to flush",
-    });
-    return [];
-  }
-  return performFlush(s, inv);
+  if (inv.kind === "VSpaceFlushNothing") return noteNothingToFlush(s);
+  recordCacheMaintenance(s, inv);
+  return [];
 }
 
 export const vspaceFamily: InvocationFamily<VSpaceCap, VSpaceInvocation> = {
