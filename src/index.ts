@@ -29,9 +29,9 @@ export type { KernelState, MachineConfig, ApiGeneration } from "./model/state.ts
 export { transition, transitionWithEffects, type MutableState, type TransitionResult } from "./model/transition.ts";
 export {
   DEFAULT_CONFIG,
-  resolve,
-  listDirectory,
-  listTable,
+  resolveFrom as resolve,
+  listDirectoryAt as listDirectory,
+  listTableAt as listTable,
   decodePDE,
   decodePTE,
   encodePDE,

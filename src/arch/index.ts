@@ -15,7 +15,16 @@
  *   the TLB and the MMU, the VM root switch, the kernel window boot builds.
  */
 
-import type { PhysAddr, VirtAddr } from "../model/addresses.ts";
+import { hex, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
+import { pageTableAt, vspaceRootAt } from "../kernel/store.ts";
+import {
+  listDirectory,
+  listTable,
+  resolve,
+  type EntryRow,
+  type ResolvedPage,
+  type Unresolved,
+} from "./aarch32/walk.ts";
 import type { Cap, FrameCap, FrameSize } from "../model/caps.ts";
 import type { FamilyTable } from "../model/family.ts";
 import type { AnyObjectTypeName } from "../model/objectTypes.ts";
@@ -191,6 +200,30 @@ export {
   type Unresolved,
 } from "./aarch32/walk.ts";
 export { GLOBAL_TLB_TAG } from "./aarch32/tlb.ts";
+/*
+ * The package's resolve, listDirectory and listTable (src/index.ts) take an address of any kind, a
+ * caller's number, and check what lives there first; capsim's own code passes typed pointers.
+ */
+/** `resolve` from whatever `pd` holds: where no page directory lives, nothing is mapped (the first entry read is invalid). */
+export function resolveFrom(s: KernelState, pd: PhysAddr, vaddr: VirtAddr): ResolvedPage | Unresolved {
+  const root = s.objects.get(pd)?.type === "PageDirectory" ? vspaceRootAt(s, pd) : undefined;
+  return root === undefined ? { mapped: false, level: "PageDirectory" } : resolve(s, root, vaddr);
+}
+/** `listDirectory` of the page directory at `pd`; a RangeError when none lives there. */
+export function listDirectoryAt(s: KernelState, pd: PhysAddr): EntryRow[] {
+  const root = vspaceRootAt(s, pd);
+  if (root === undefined || s.objects.get(pd)?.type !== "PageDirectory")
+    throw new RangeError(`no page directory lives at ${hex(pd)}`);
+  return listDirectory(s, root);
+}
+/** `listTable` of the page table at `pt`; a RangeError when none lives there. */
+export function listTableAt(s: KernelState, pt: PhysAddr): EntryRow[] {
+  const table = pageTableAt(s, pt);
+  if (table === undefined || s.objects.get(pt)?.type !== "PageTable")
+    throw new RangeError(`no ARM32 page table lives at ${hex(pt)}`);
+  return listTable(s, table);
+}
+
 export { mmuTranslate } from "./aarch32/mmu.ts";
 export { setVMRoot } from "./aarch32/vmRoot.ts";
 

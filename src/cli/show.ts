@@ -406,16 +406,11 @@ export function describeChanges(
       const first = changed[0] as number;
       const last = changed[changed.length - 1] as number;
       const decode = (w: number | undefined) => {
-        const row = (a.type === "PageDirectory" ? listDirectory : listTable)(
-          {
-            ...after,
-            objects: after.objects.set(addr, {
-              ...b,
-              entries: b.entries.deleteRange(0, 4096).set(first, w ?? 0),
-            }),
-          },
-          addr,
-        )[0];
+        const one = {
+          ...after,
+          objects: after.objects.set(addr, { ...b, entries: b.entries.deleteRange(0, 4096).set(first, w ?? 0) }),
+        };
+        const row = (b.type === "PageDirectory" ? listDirectory(one, b.paddr) : listTable(one, b.paddr))[0];
         return row ? entryText({ ...row, count: 1 }).replace(/^slot \d+ -> /, "") : "invalid";
       };
       lines.push(

@@ -1,4 +1,4 @@
-import { asid as toASID, pow2, type CPtr, type PhysAddr } from "../model/addresses.ts";
+import { asid as toASID, pow2, pptr, type CPtr, type PPtr } from "../model/addresses.ts";
 import {
   deleteFirst,
   illegalOperation,
@@ -31,7 +31,7 @@ export interface MakePoolInvocation {
   readonly untypedSlot: SlotAddr;
   /** the untyped cap perform writes back: all of its memory now belongs to the pool */
   readonly untyped: UntypedCap;
-  readonly pool: PhysAddr;
+  readonly pool: PPtr<"ASIDPool">;
   readonly dest: SlotAddr;
   /** the ASID-table index the pool takes */
   readonly tableIndex: number;
@@ -98,7 +98,7 @@ export function decodeASIDControlInvocation(
     kind: "ASIDControlMakePool",
     untypedSlot: untyped.slot,
     untyped: full,
-    pool: ut.paddr,
+    pool: pptr(ut.paddr, "ASIDPool"),
     dest: dest.value,
     tableIndex,
   });

@@ -1,4 +1,4 @@
-import { asid as toASID, type ASID, type PhysAddr } from "../model/addresses.ts";
+import { asid as toASID, type ASID, type PPtr } from "../model/addresses.ts";
 import { deleteFirst, failedLookup, invalidCapability, type SyscallError } from "../model/errors.ts";
 import { err, ok, type Result } from "../model/result.ts";
 import type { ASIDControlCap, ASIDPoolCap } from "../model/caps.ts";
@@ -38,7 +38,13 @@ export function findFreeASIDInPool(
 }
 
 /** ASIDPool_Assign's perform, the pool part: the ASID's entry names the VSpace root. */
-export function writeASIDPoolEntry(s: MutableState, pool: PhysAddr, poolSize: number, a: ASID, root: PhysAddr): void {
+export function writeASIDPoolEntry(
+  s: MutableState,
+  pool: PPtr<"ASIDPool">,
+  poolSize: number,
+  a: ASID,
+  root: PPtr<"VSpaceRoot">,
+): void {
   const p = objectOfType(s, pool, "ASIDPool");
   putObject(s, { type: "ASIDPool", paddr: p.paddr, entries: p.entries.set(a % poolSize, root) });
 }
@@ -50,7 +56,7 @@ export interface ItASIDPool {
 }
 
 /** seL4's create_it_asid_pool, the same on every ARM architecture: an empty pool covering ASIDs from 0, and ASID control. */
-export function createItASIDPool(s: MutableState, pool: PhysAddr): ItASIDPool {
+export function createItASIDPool(s: MutableState, pool: PPtr<"ASIDPool">): ItASIDPool {
   putObject(s, { type: "ASIDPool", paddr: pool, entries: PMap.empty() });
   return {
     asidPoolCap: { type: "ASIDPool", paddr: pool, asidBase: toASID(0) },
@@ -59,7 +65,12 @@ export function createItASIDPool(s: MutableState, pool: PhysAddr): ItASIDPool {
 }
 
 /** seL4's write_it_asid_pool: the initial VSpace root under IT_ASID, and the pool in the ASID table. */
-export function writeItASIDPool(s: MutableState, pool: PhysAddr, poolSize: number, root: PhysAddr): void {
+export function writeItASIDPool(
+  s: MutableState,
+  pool: PPtr<"ASIDPool">,
+  poolSize: number,
+  root: PPtr<"VSpaceRoot">,
+): void {
   writeASIDPoolEntry(s, pool, poolSize, toASID(IT_ASID), root);
   s.asidTable = s.asidTable.set(Math.floor(IT_ASID / poolSize), pool);
 }

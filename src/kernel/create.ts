@@ -1,4 +1,4 @@
-import { asid, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
+import { asid, pptr, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
 import { ALL_RIGHTS, type Cap, type CapRights, type FrameCap, type FrameSize } from "../model/caps.ts";
 import { IT_ASID } from "../model/constants.ts";
 import type { MutableState } from "../model/transition.ts";
@@ -116,7 +116,8 @@ export function createGenericObject(
  * A new frame, as every ARM architecture's Arch_createObject makes it: its record, and an
  * original cap that is read-write and unmapped. The size name is the architecture's.
  */
-export function createFrame(paddr: PhysAddr, size: FrameSize, isDevice: boolean): NewObject {
+export function createFrame(at: PhysAddr, size: FrameSize, isDevice: boolean): NewObject {
+  const paddr = pptr(at, "Frame");
   return {
     object: { type: "Frame", paddr, size, isDevice },
     cap: { type: "Frame", paddr, size, vmRights: "VMReadWrite", isDevice, mapping: null },
@@ -125,13 +126,14 @@ export function createFrame(paddr: PhysAddr, size: FrameSize, isDevice: boolean)
 
 /**
  * seL4's create_it_frame_cap, the same on every ARM architecture: a 4 KiB read-write frame at
- * `pptr` recorded as mapped at `vptr` in the initial thread's ASID (the caller writes the entry).
+ * `at` recorded as mapped at `vptr` in the initial thread's ASID (the caller writes the entry).
  */
-export function createItFrameCap(s: MutableState, pptr: PhysAddr, vptr: VirtAddr): FrameCap {
-  putObject(s, { type: "Frame", paddr: pptr, size: "SmallPage", isDevice: false });
+export function createItFrameCap(s: MutableState, at: PhysAddr, vptr: VirtAddr): FrameCap {
+  const paddr = pptr(at, "Frame");
+  putObject(s, { type: "Frame", paddr, size: "SmallPage", isDevice: false });
   return {
     type: "Frame",
-    paddr: pptr,
+    paddr,
     size: "SmallPage",
     vmRights: "VMReadWrite",
     isDevice: false,

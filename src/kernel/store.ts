@@ -1,4 +1,4 @@
-import type { PhysAddr } from "../model/addresses.ts";
+import type { PhysAddr, PPtr } from "../model/addresses.ts";
 import { hex } from "../model/addresses.ts";
 import type { KernelObject, KernelObjectType, ObjectOfType } from "../model/objects.ts";
 import { frameSizeBits, type KernelSizes, type KernelState } from "../model/state.ts";
@@ -7,6 +7,21 @@ import type { MutableState } from "../model/transition.ts";
 /** The object at `paddr`, or undefined. */
 export function getObject(s: KernelState, paddr: PhysAddr): KernelObject | undefined {
   return s.objects.get(paddr);
+}
+
+/**
+ * `p` as a VSpace root pointer when a page directory (ARM32) or VSpace (AArch64) lives there:
+ * the checked way from an address of unknown kind (a user's argument, a map key) to a typed one.
+ */
+export function vspaceRootAt(s: KernelState, p: PhysAddr): PPtr<"VSpaceRoot"> | undefined {
+  const o = s.objects.get(p);
+  return o?.type === "PageDirectory" || o?.type === "VSpace" ? o.paddr : undefined;
+}
+
+/** `p` as a page table pointer when a page table (of either architecture) lives there. */
+export function pageTableAt(s: KernelState, p: PhysAddr): PPtr<"PageTable"> | undefined {
+  const o = s.objects.get(p);
+  return o?.type === "PageTable" || o?.type === "PageTable64" ? o.paddr : undefined;
 }
 
 /** The object of type `type` at `paddr`, or undefined when there is none or it has another type. */

@@ -1,4 +1,4 @@
-import { hex, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
+import { hex, type PhysAddr, type PPtr, type VirtAddr } from "../model/addresses.ts";
 import { getCap } from "../kernel/cdt.ts";
 import { slotAddress } from "../kernel/cspace.ts";
 import {
@@ -169,7 +169,7 @@ export function kernelReadUser(s: KernelState, tcb: PhysAddr, vaddr: VirtAddr, l
  * architecture's root (a page directory on ARM32, a VSpace on AArch64) with an ASID that still
  * names that root. Undefined otherwise (the thread would run on the kernel's fallback root).
  */
-export function threadVSpaceRoot(s: KernelState, tcb: PhysAddr): PhysAddr | undefined {
+export function threadVSpaceRoot(s: KernelState, tcb: PhysAddr): PPtr<"VSpaceRoot"> | undefined {
   const root = getCap(s, slotAddress(tcb, TCB_SLOTS.tcbVTable));
   const wanted = s.config.arch === "aarch64" ? "VSpace" : "PageDirectory";
   if ((root.type !== "PageDirectory" && root.type !== "VSpace") || root.type !== wanted || root.mappedASID === null)
@@ -200,7 +200,7 @@ export type Resolution =
     };
 
 /** The MMU's table walk of `vaddr` from the root at `root` (no TLB, no rights check). */
-export function resolveIn(s: KernelState, root: PhysAddr, vaddr: VirtAddr): Resolution {
+export function resolveIn(s: KernelState, root: PPtr<"VSpaceRoot">, vaddr: VirtAddr): Resolution {
   if (s.config.arch === "aarch64") {
     const r = resolveAarch64(s, root, vaddr);
     return r.mapped ? r : { mapped: false, level: r.level, depth: r.armLevel };

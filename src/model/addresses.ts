@@ -14,6 +14,23 @@ export type ASID = Brand<number, "ASID">;
  */
 export type HWASID = Brand<number, "HWASID">;
 
+/**
+ * What a VSpace object pointer may point at. A VSpace root is ARM32's page directory or AArch64's
+ * level-0 table (one kind: an ASID pool entry names either, and each architecture only ever meets
+ * its own); page tables are one kind at every level, as in seL4 13.0.0's AArch64.
+ */
+export type VSpaceObjectKind = "VSpaceRoot" | "PageTable" | "Frame" | "ASIDPool";
+/**
+ * A physical address known to hold a kernel object of one kind: l4v's `PPtr a`. A `PPtr` is a
+ * `PhysAddr` (it goes wherever an address goes); an address becomes one only where the object is
+ * made or read from a record that already says its kind (a cap, an ASID pool, a table entry), so
+ * the architecture's functions cannot be handed a page table where they need a frame.
+ */
+export type PPtr<K extends VSpaceObjectKind> = PhysAddr & { readonly __object: K };
+
+/** Brands a physical address as the place of a `K` (for object creation and decoding a descriptor). */
+export const pptr = <K extends VSpaceObjectKind>(p: PhysAddr, _kind: K): PPtr<K> => p as PPtr<K>;
+
 /** The largest address any helper here accepts: exact integer arithmetic holds up to 2^53. */
 export const MAX_ADDRESS_BITS = 53;
 

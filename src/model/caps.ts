@@ -1,4 +1,4 @@
-import type { ASID, PhysAddr, VirtAddr } from "./addresses.ts";
+import type { ASID, PhysAddr, PPtr, VirtAddr } from "./addresses.ts";
 
 /**
  * Capability records, one variant per seL4 cap type (include/object/structures.bf and its
@@ -94,7 +94,7 @@ export interface NotificationCap {
 }
 export interface FrameCap {
   readonly type: "Frame";
-  readonly paddr: PhysAddr;
+  readonly paddr: PPtr<"Frame">;
   readonly size: FrameSize;
   readonly vmRights: VMRights;
   readonly isDevice: boolean;
@@ -117,13 +117,13 @@ export function frameCapWithMapping(cap: FrameCap, mapping: MappingRecord | null
 }
 export interface PageTableCap {
   readonly type: "PageTable";
-  readonly paddr: PhysAddr;
+  readonly paddr: PPtr<"PageTable">;
   /** Where the table is mapped; the vaddr is the 1 MiB-aligned base of its directory slot. */
   readonly mapping: MappingRecord | null;
 }
 export interface PageDirectoryCap {
   readonly type: "PageDirectory";
-  readonly paddr: PhysAddr;
+  readonly paddr: PPtr<"VSpaceRoot">;
   /** The ASID assigned to this directory (seL4's capPDIsMapped / capPDMappedASID), or null. */
   readonly mappedASID: ASID | null;
 }
@@ -134,7 +134,7 @@ export interface PageDirectoryCap {
  */
 export interface VSpaceCap {
   readonly type: "VSpace";
-  readonly paddr: PhysAddr;
+  readonly paddr: PPtr<"VSpaceRoot">;
   /** capVSIsMapped / capVSMappedASID: the ASID assigned to this VSpace, or null */
   readonly mappedASID: ASID | null;
 }
@@ -155,7 +155,7 @@ export interface DomainCap {
 }
 export interface ASIDPoolCap {
   readonly type: "ASIDPool";
-  readonly paddr: PhysAddr;
+  readonly paddr: PPtr<"ASIDPool">;
   /** The first ASID of the pool: its ASID-table index << 10. */
   readonly asidBase: ASID;
 }

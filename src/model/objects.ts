@@ -1,4 +1,4 @@
-import type { PhysAddr, VirtAddr } from "./addresses.ts";
+import type { PhysAddr, PPtr, VirtAddr } from "./addresses.ts";
 import type { PMap } from "./pmap.ts";
 import type { FrameSize } from "./caps.ts";
 import type { Brand } from "./brand.ts";
@@ -43,7 +43,7 @@ export interface NotificationObject {
 /** A 16 KiB ARM page directory: 4096 descriptors, each for 1 MiB of virtual space. */
 export interface PageDirectoryObject {
   readonly type: "PageDirectory";
-  readonly paddr: PhysAddr;
+  readonly paddr: PPtr<"VSpaceRoot">;
   /** slot index -> raw descriptor word (only non-zero words are stored) */
   readonly entries: PMap<number, number>;
 }
@@ -51,7 +51,7 @@ export interface PageDirectoryObject {
 /** A 1 KiB ARM page table: 256 descriptors, each for 4 KiB of virtual space. */
 export interface PageTableObject {
   readonly type: "PageTable";
-  readonly paddr: PhysAddr;
+  readonly paddr: PPtr<"PageTable">;
   /** slot index -> raw descriptor word (only non-zero words are stored) */
   readonly entries: PMap<number, number>;
 }
@@ -66,7 +66,7 @@ export type PTEWord = Brand<bigint, "PTEWord">;
 /** AArch64's VSpace root (level 0): 512 descriptors of 8 bytes, each for 512 GiB. */
 export interface VSpaceObject {
   readonly type: "VSpace";
-  readonly paddr: PhysAddr;
+  readonly paddr: PPtr<"VSpaceRoot">;
   /** slot index -> descriptor (only non-zero words are stored) */
   readonly entries: PMap<number, PTEWord>;
 }
@@ -78,7 +78,7 @@ export interface VSpaceObject {
  */
 export interface PageTable64Object {
   readonly type: "PageTable64";
-  readonly paddr: PhysAddr;
+  readonly paddr: PPtr<"PageTable">;
   /** slot index -> descriptor (only non-zero words are stored) */
   readonly entries: PMap<number, PTEWord>;
 }
@@ -86,7 +86,7 @@ export interface PageTable64Object {
 /** A frame of physical memory that can be mapped. Its contents are physical memory. */
 export interface FrameObject {
   readonly type: "Frame";
-  readonly paddr: PhysAddr;
+  readonly paddr: PPtr<"Frame">;
   readonly size: FrameSize;
   readonly isDevice: boolean;
 }
@@ -94,9 +94,9 @@ export interface FrameObject {
 /** A 4 KiB ASID pool: 1024 entries, each empty or naming a page directory. */
 export interface ASIDPoolObject {
   readonly type: "ASIDPool";
-  readonly paddr: PhysAddr;
+  readonly paddr: PPtr<"ASIDPool">;
   /** index (the low 10 bits of an ASID) -> page directory */
-  readonly entries: PMap<number, PhysAddr>;
+  readonly entries: PMap<number, PPtr<"VSpaceRoot">>;
 }
 
 export type KernelObject =

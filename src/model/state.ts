@@ -1,4 +1,4 @@
-import type { ASID, HWASID, PhysAddr, VirtAddr } from "./addresses.ts";
+import type { ASID, HWASID, PhysAddr, PPtr, VirtAddr } from "./addresses.ts";
 import type { Brand } from "./brand.ts";
 import { PMap } from "./pmap.ts";
 import type { Cap, VMRights } from "./caps.ts";
@@ -128,7 +128,7 @@ export function tlbLineOf(page: WalkedPage, hwASID: HWASID): TLBEntry {
 
 /** The address space the MMU is using now: TTBR0 and CONTEXTIDR.ASID. */
 export interface LoadedVSpace {
-  readonly pd: PhysAddr;
+  readonly pd: PPtr<"VSpaceRoot">;
   readonly hwASID: HWASID;
 }
 
@@ -150,7 +150,7 @@ export interface KernelState {
   /** how many caps name each object: lets isFinalCapability answer in O(depth) */
   readonly capCount: PMap<PhysAddr, number>;
   /** armKSASIDTable: ASID-table index (the high 7 bits of an ASID) -> ASID pool */
-  readonly asidTable: PMap<number, PhysAddr>;
+  readonly asidTable: PMap<number, PPtr<"ASIDPool">>;
   /** armKSHWASIDTable: hardware ASID -> the seL4 ASID using it */
   readonly hwASIDTable: PMap<HWASID, ASID>;
   /** armKSNextASID: the round-robin victim pointer for hardware-ASID stealing */
@@ -162,7 +162,7 @@ export interface KernelState {
   /** physical memory contents by 4 KiB page number; an absent page reads as zero */
   readonly memory: PMap<number, Uint8Array>;
   /** armKSGlobalPD: the kernel's own page directory (null before boot builds one) */
-  readonly globalPD: PhysAddr | null;
+  readonly globalPD: PPtr<"VSpaceRoot"> | null;
   /** the thread the kernel runs now (its TCB), or null */
   readonly currentThread: PhysAddr | null;
   /** what TTBR0/CONTEXTIDR hold now, or null before any address space is loaded */

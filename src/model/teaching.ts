@@ -1,4 +1,4 @@
-import { bitField, hex, type ASID, type PhysAddr, type VirtAddr } from "./addresses.ts";
+import { bitField, hex, type ASID, type PhysAddr, type PPtr, type VirtAddr } from "./addresses.ts";
 import type { KernelObject } from "./objects.ts";
 import type { KernelState } from "./state.ts";
 
@@ -103,7 +103,7 @@ export interface ArchTeaching {
   /** the forms an address can be read in (ARM32: page, large page, section, supersection) */
   addressForms(v: VirtAddr): readonly AddressForm[];
   /** the walk from a VSpace root, entry by entry */
-  walk(s: KernelState, root: PhysAddr, v: VirtAddr): WalkView;
+  walk(s: KernelState, root: PPtr<"VSpaceRoot">, v: VirtAddr): WalkView;
   /** the descriptor at one slot of a paging structure, decoded */
   describeEntry(s: KernelState, table: PhysAddr, index: number, level: number): DescriptorView;
   /** whether an object is one of its paging structures, and at which level a root sits */
@@ -116,7 +116,7 @@ export interface ArchTeaching {
   /** the bits of virtual space one entry of a structure at `level` covers */
   spanBits(level: number): number;
   /** the VSpace root an ASID names (findPDForASID / findVSpaceForASID), or undefined */
-  rootForASID(s: KernelState, a: ASID): PhysAddr | undefined;
+  rootForASID(s: KernelState, a: ASID): PPtr<"VSpaceRoot"> | undefined;
   /** ASIDs per pool */
   readonly asidPoolSize: number;
   /** what seL4 calls a VSpace root here, in words ("page directory", "VSpace") */

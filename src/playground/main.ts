@@ -17,6 +17,7 @@ import type { StepReport } from "../scenario/run.ts";
 import { readFragment, shareFragment } from "./share.ts";
 import { asidTableView, cdtView, cnodeView, descriptorAt, diffStates, tlbView, walkView } from "../views/index.ts";
 import { rootCNodeOf, capAt } from "../kernel/cspace.ts";
+import { vspaceRootAt } from "../kernel/store.ts";
 import type { SlotAddr } from "../model/state.ts";
 import { parseNumberText } from "../scenario/schema.ts";
 import { asidPanel, cdtPanel, changesPanel, cspacePanel, descriptorPanel, walkPanel } from "./panels.ts";
@@ -349,13 +350,14 @@ function renderWalk(app: App, ran: Ran, state: KernelState): void {
   const va = app.walkVA ?? fromStep?.va;
   const pd = (app.walkVA === undefined ? fromStep?.pd : undefined) ?? app.pd;
   const box = $("walk");
-  if (va === undefined || pd === undefined) {
+  const root = pd === undefined ? undefined : vspaceRootAt(state, pd);
+  if (va === undefined || root === undefined) {
     $<HTMLInputElement>("walk-va").value = "";
     box.replaceChildren(el("em", {}, "type an address, or step to a resolve"));
     return;
   }
   if (app.walkVA === undefined) $<HTMLInputElement>("walk-va").value = hex(va);
-  const w = walkView(state, pd, va as VirtAddr);
+  const w = walkView(state, root, va as VirtAddr);
   box.replaceChildren(...walkPanel(w, app.walkShown));
   if (app.walkShown < w.entries.length)
     app.walkTimer = setTimeout(() => {

@@ -1,7 +1,7 @@
 import { hex, type PhysAddr } from "../model/addresses.ts";
 import type { KernelState } from "../model/state.ts";
 import { capAt } from "../kernel/cspace.ts";
-import { getObjectOfType } from "../kernel/store.ts";
+import { getObjectOfType, pageTableAt, vspaceRootAt } from "../kernel/store.ts";
 import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
 import { listDirectory, listTable, type Entry, type EntryRow } from "../arch/index.ts";
 
@@ -73,12 +73,14 @@ function segmentsOf(rows: readonly EntryRow[], slots: number, kernelFrom: number
 
 /** A directory's grid: the kernel window is every slot at or above seL4's USER_TOP. */
 export function directorySegments(s: KernelState, pd: PhysAddr): Segment[] {
-  return segmentsOf(listDirectory(s, pd), PD_SLOTS, Math.ceil(s.config.userTop / PD_SLOT_BYTES));
+  const root = vspaceRootAt(s, pd);
+  return segmentsOf(root ? listDirectory(s, root) : [], PD_SLOTS, Math.ceil(s.config.userTop / PD_SLOT_BYTES));
 }
 
 /** A page table's grid; no part of a table is the kernel's. */
 export function tableSegments(s: KernelState, pt: PhysAddr): Segment[] {
-  return segmentsOf(listTable(s, pt), PT_SLOTS, PT_SLOTS);
+  const table = pageTableAt(s, pt);
+  return segmentsOf(table ? listTable(s, table) : [], PT_SLOTS, PT_SLOTS);
 }
 
 /** The first virtual address a directory slot covers, or a table slot within the table's 1 MiB (add the directory slot's base). */

@@ -3,6 +3,7 @@ import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
 import { getCap } from "../kernel/cdt.ts";
 import { rootCNodeOf, slotAddress } from "../kernel/cspace.ts";
 import { listDirectory, walkVSpace } from "../arch/index.ts";
+import { vspaceRootAt } from "../kernel/store.ts";
 import { libsel4Function } from "../invocations/libsel4.ts";
 import { capObjectAddress } from "../model/caps.ts";
 import type { Scenario } from "../scenario/load.ts";
@@ -209,7 +210,8 @@ type AddressRange = readonly [start: number, end: number];
 function bootMappedRanges(machine: BootedMachine, arch: Sel4testArch): AddressRange[] {
   const cnode = rootCNodeOf(machine.state, machine.initThread);
   if (cnode === undefined) return [];
-  const root = capObjectAddress(getCap(machine.state, slotAddress(cnode, INITIAL_CAP_SLOTS.InitThreadVSpace)));
+  const rootAt = capObjectAddress(getCap(machine.state, slotAddress(cnode, INITIAL_CAP_SLOTS.InitThreadVSpace)));
+  const root = rootAt === undefined ? undefined : vspaceRootAt(machine.state, rootAt);
   if (root === undefined) return [];
   const userTop = machine.state.config.userTop;
   const below = (r: AddressRange): AddressRange => [r[0], Math.min(r[1], userTop)];

@@ -1,4 +1,4 @@
-import { hex, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
+import { hex, type PhysAddr, type PPtr, type VirtAddr } from "../model/addresses.ts";
 import type { Cap } from "../model/caps.ts";
 import type { KernelState, SlotAddr } from "../model/state.ts";
 import type { AddressForm, DescriptorView, WalkView } from "../model/teaching.ts";
@@ -29,7 +29,7 @@ export interface WalkWithSplit extends WalkView {
   readonly split: AddressForm;
 }
 
-export function walkView(s: KernelState, root: PhysAddr, v: VirtAddr): WalkWithSplit {
+export function walkView(s: KernelState, root: PPtr<"VSpaceRoot">, v: VirtAddr): WalkWithSplit {
   const t = teachingOf(s.config);
   const w = t.walk(s, root, v);
   const forms = t.addressForms(v);

@@ -33,7 +33,8 @@ describe("AArch64 boot (seL4 16.0.0, no hypervisor)", () => {
   const m = aarch64();
   const s = m.state;
   const vspaceCap = capIn(m, INITIAL_CAP_SLOTS.InitThreadVSpace);
-  const root = vspaceCap.type === "VSpace" ? vspaceCap.paddr : (0 as PhysAddr);
+  if (vspaceCap.type !== "VSpace") throw new Error("boot put no VSpace cap in InitThreadVSpace");
+  const root = vspaceCap.paddr;
 
   it("runs the AArch64 configuration: 64-bit words, 32-byte CTEs, 2^11-byte TCBs, USER_TOP 0x7fffffffffff", () => {
     expect(s.config.arch).to.equal("aarch64");

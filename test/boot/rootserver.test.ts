@@ -9,7 +9,7 @@ import {
   mapKernelWindow,
   resolve,
 } from "../../src/arch/index.ts";
-import { paddr, type PhysAddr, type VirtAddr } from "../../src/model/addresses.ts";
+import { paddr, pptr, type PhysAddr, type VirtAddr } from "../../src/model/addresses.ts";
 import { emptyKernelState, type KernelState } from "../../src/model/state.ts";
 import { transition } from "../../src/model/transition.ts";
 import { TCB_SLOTS } from "../../src/model/constants.ts";
@@ -137,7 +137,7 @@ describe("root server builder steps", () => {
 
   describe("create_it_address_space and map_it_frame_cap (ARM32)", () => {
     it("copies the kernel window, hangs a page table per slot, and maps frames through them", () => {
-      const pd = paddr(4 * MiB);
+      const pd = pptr(paddr(4 * MiB), "VSpaceRoot");
       const pts = [paddr(4 * MiB + 0x4000), paddr(4 * MiB + 0x4400)];
       let caps: ReturnType<typeof createItAddressSpace> | undefined;
       const s = transition(kernelWithWindow(), (d) => {

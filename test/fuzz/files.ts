@@ -37,9 +37,10 @@ type Message =
 if (!isMainThread) {
   const job = workerData as Job;
   for (let i = job.from; i < job.to; i++) {
-    parentPort?.postMessage({ index: i, start: true } satisfies Message);
-    // Making a case (up to megabytes of text) is the harness's work, not capsim's: it stays outside the timing.
+    // Making a case (up to megabytes of text) is the harness's work, not capsim's: it stays outside the
+    // timing and the watchdog, which starts once the case is made.
     const hostile = hostileCase(job.seed, i);
+    parentPort?.postMessage({ index: i, start: true } satisfies Message);
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     const verdict = classify(hostile);

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { PhysAddr, VirtAddr } from "../../src/model/addresses.ts";
+import { pptr, type PhysAddr, type VirtAddr } from "../../src/model/addresses.ts";
 import { PMap } from "../../src/model/pmap.ts";
 import { ALL_RIGHTS } from "../../src/model/caps.ts";
 import { NOTIFICATION_RIGHTS } from "../../src/kernel/create.ts";
@@ -129,10 +129,10 @@ describe("object creation (seL4 createObject / Arch_createObject)", () => {
     const withKernel = transition(emptyKernelState(DEFAULT_CONFIG), (d) => {
       d.objects = d.objects.set(0x8000_0000 as PhysAddr, {
         type: "PageDirectory",
-        paddr: 0x8000_0000 as PhysAddr,
+        paddr: pptr(0x8000_0000 as PhysAddr, "VSpaceRoot"),
         entries: PMap.empty<number, number>().set(3584, 0x12345),
       });
-      d.globalPD = 0x8000_0000 as PhysAddr;
+      d.globalPD = pptr(0x8000_0000 as PhysAddr, "VSpaceRoot");
     });
     const pd = createObject(withKernel, "seL4_ARM_PageDirectoryObject", at, 0, false).object;
     expect(pd?.type === "PageDirectory" && [...pd.entries.entries()]).to.deep.equal([[3584, 0x12345]]);
@@ -150,10 +150,10 @@ describe("copyGlobalMappings", () => {
       for (const [i, w] of words) entries = entries.set(i, w);
       d.objects = d.objects.set(globalAt, {
         type: "PageDirectory",
-        paddr: globalAt,
+        paddr: pptr(globalAt, "VSpaceRoot"),
         entries,
       });
-      d.globalPD = globalAt;
+      d.globalPD = pptr(globalAt, "VSpaceRoot");
     });
   }
 

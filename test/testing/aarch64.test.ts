@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import type { ASID, PhysAddr, VirtAddr } from "../../src/model/addresses.ts";
+import { pptr, type ASID, type PhysAddr, type VirtAddr } from "../../src/model/addresses.ts";
 import type { PTEWord } from "../../src/model/objects.ts";
 import type { KernelState } from "../../src/model/state.ts";
 import { transition, type MutableState } from "../../src/model/transition.ts";
@@ -57,7 +57,7 @@ const page = (size: "SmallPage" | "LargePage" | "HugePage", paddr: number, globa
     attributes: { cacheable: true, executeNever: false },
     global,
   });
-const tableWord = (paddr: PhysAddr): PTEWord => encodePTE({ kind: "Table", paddr });
+const tableWord = (paddr: PhysAddr): PTEWord => encodePTE({ kind: "Table", paddr: pptr(paddr, "PageTable") });
 
 function setEntry(d: MutableState, table: PhysAddr, index: number, word: PTEWord | number): void {
   const o = d.objects.get(table);
@@ -83,7 +83,8 @@ describe("aarch64: each invariant's AArch64 form catches its violation", () => {
     const pool = s.asidTable.get(0)!;
     const withEntry = (low: number) => (d: MutableState) => {
       const o = d.objects.get(pool);
-      if (o?.type === "ASIDPool") d.objects = d.objects.set(pool, { ...o, entries: o.entries.set(low, vspace) });
+      if (o?.type === "ASIDPool")
+        d.objects = d.objects.set(pool, { ...o, entries: o.entries.set(low, pptr(vspace, "VSpaceRoot")) });
     };
     expect(broken(withEntry(9))).to.include("valid_asid_map");
     expect(broken(withEntry(0))).to.include("valid_asid_map");
@@ -120,7 +121,7 @@ describe("aarch64: each invariant's AArch64 form catches its violation", () => {
   });
   it("equal_kernel_mappings (valid_global_tables): the global user VSpace holds an entry", () => {
     const global = paddrAt(world.vspaces[2]!.slot);
-    const withGlobal = transition(s, (d) => (d.globalPD = global));
+    const withGlobal = transition(s, (d) => (d.globalPD = pptr(global, "VSpaceRoot")));
     expect(INVARIANTS.equal_kernel_mappings!(withGlobal)).to.deep.equal([]);
     const bad = transition(withGlobal, (d) => setEntry(d, global, 1, tableWord(spareTable)));
     expect(checkTouched(withGlobal, bad).map((v) => v.invariant)).to.include("equal_kernel_mappings");

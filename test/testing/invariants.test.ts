@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { ASID, HWASID, PhysAddr } from "../../src/model/addresses.ts";
+import { pptr, type ASID, type HWASID, type PhysAddr } from "../../src/model/addresses.ts";
 import { transition, type MutableState } from "../../src/model/transition.ts";
 import { INVARIANTS } from "../../src/testing/invariants.ts";
 import { encodePDE, encodePTE } from "../../src/arch/aarch32/entries.ts";
@@ -186,7 +186,8 @@ describe("each invariant catches its violation (and only the ones that follow fr
           });
       }),
     ).to.deep.equal(["valid_objs"]);
-    expect(broken((d) => (d.asidTable = d.asidTable.set(9, frame)))).to.deep.equal(["valid_objs"]);
+    // A frame filed as a pool: the kind is a lie on purpose, which valid_objs must catch.
+    expect(broken((d) => (d.asidTable = d.asidTable.set(9, pptr(frame, "ASIDPool"))))).to.deep.equal(["valid_objs"]);
   });
   it("mdb_cte_at: the derivation tree lists a child whose slot is empty", () => {
     const [parent, kids] = [...s.cdtChildren].find(([, k]) => k.size > 0)!;

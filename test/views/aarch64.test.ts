@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { CPtr, PhysAddr, VirtAddr } from "../../src/model/addresses.ts";
+import { pptr, type CPtr, type PhysAddr, type VirtAddr } from "../../src/model/addresses.ts";
 import { invokeTraced } from "../../src/invocations/dispatch.ts";
 import { capAt } from "../../src/kernel/cspace.ts";
 import { staleCaps, walkView } from "../../src/views/index.ts";
@@ -65,7 +65,7 @@ describe("AArch64 teaching views and decoder checks", () => {
     let m = withVSpace();
     for (const slot of [30, 31, 32]) m = ok(m, slot, "ARMPageTableMap", [V, ATTR], [VS]);
     m = ok(m, 40, "ARMPageMap", [V, RW, ATTR], [VS]);
-    const root = paddrAt(m, VS);
+    const root = pptr(paddrAt(m, VS), "VSpaceRoot");
     const w = walkView(m.state, root, (V + 0x123) as VirtAddr);
     // 4 KiB granule indices of 0x10025123: L0 0, L1 0, L2 0x80, L3 0x25
     expect(w.entries.map((e) => [e.structure, e.index, e.descriptor.kind])).to.deep.equal([

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { loadScenarioText } from "../../src/scenario/load.ts";
 import { loadScenarioFile } from "../../src/scenario/file.ts";
 import { runScenario, type ScenarioReport } from "../../src/scenario/run.ts";
-import { rootCNodeOf } from "../../src/kernel/cspace.ts";
-import type { PhysAddr, VirtAddr } from "../../src/model/addresses.ts";
+import { rootCNodeOf, slotAddress } from "../../src/kernel/cspace.ts";
+import type { PhysAddr, PPtr, VirtAddr } from "../../src/model/addresses.ts";
 import { emptyKernelState, type KernelState } from "../../src/model/state.ts";
 import { DEFAULT_CONFIGS } from "../../src/arch/index.ts";
 import {
@@ -32,13 +32,22 @@ const MAP_ONE = `
     args: { vspace: InitThreadVSpace, vaddr: 0x10000000, rights: RW, attr: default }
 `;
 
-function pdOf(r: ScenarioReport, s: KernelState, name = "InitThreadVSpace"): PhysAddr {
+function capNamed(r: ScenarioReport, s: KernelState, name: string) {
   const root = rootCNodeOf(s, r.machine.initThread) as PhysAddr;
-  const cte = s.ctes.get((root + 16 * (r.names.get(name) as number)) as never);
-  if (cte === undefined || !("paddr" in cte.cap)) throw new Error(`no cap ${name}`);
-  return cte.cap.paddr;
+  const cte = s.ctes.get(slotAddress(root, r.names.get(name) as number));
+  if (cte === undefined) throw new Error(`no cap ${name}`);
+  return cte.cap;
 }
-const paddrOf = (r: ScenarioReport, s: KernelState, name: string) => pdOf(r, s, name);
+function pdOf(r: ScenarioReport, s: KernelState, name = "InitThreadVSpace"): PPtr<"VSpaceRoot"> {
+  const cap = capNamed(r, s, name);
+  if (cap.type !== "PageDirectory") throw new Error(`${name} is no page directory cap`);
+  return cap.paddr;
+}
+function paddrOf(r: ScenarioReport, s: KernelState, name: string): PhysAddr {
+  const cap = capNamed(r, s, name);
+  if (!("paddr" in cap)) throw new Error(`${name} names no object`);
+  return cap.paddr;
+}
 const field = (fields: readonly BitField[], name: string) => fields.find((f) => f.name === name);
 const last = (r: ScenarioReport) => r.states[r.states.length - 1] as KernelState;
 

@@ -1,4 +1,4 @@
-import { hex, type ASID, type PhysAddr } from "../../model/addresses.ts";
+import { hex, type ASID, type PPtr } from "../../model/addresses.ts";
 import type { LookupFailure } from "../../model/errors.ts";
 import { err, ok, type Result } from "../../model/result.ts";
 import { seL4_ASIDPoolIndexBits, seL4_NumASIDPoolsBits } from "./constants.ts";
@@ -16,7 +16,7 @@ export const asidHigh = (a: ASID): number => Math.floor(a / ASID_POOL_SIZE);
 export const asidLow = (a: ASID): number => a % ASID_POOL_SIZE;
 
 /** The pool (its physical address) that the ASID table holds for `a`, or undefined. */
-export function poolForASID(s: KernelState, a: ASID): PhysAddr | undefined {
+export function poolForASID(s: KernelState, a: ASID): PPtr<"ASIDPool"> | undefined {
   return s.asidTable.get(asidHigh(a));
 }
 
@@ -25,7 +25,7 @@ export function poolForASID(s: KernelState, a: ASID): PhysAddr | undefined {
  * or the lookup failure InvalidRoot when the ASID table has no pool for it or the pool's
  * entry is empty.
  */
-export function findPDForASID(s: KernelState, a: ASID): Result<PhysAddr, LookupFailure> {
+export function findPDForASID(s: KernelState, a: ASID): Result<PPtr<"VSpaceRoot">, LookupFailure> {
   const poolAddr = poolForASID(s, a);
   if (poolAddr === undefined) return err({ kind: "InvalidRoot" });
   const pool = getObjectOfType(s, poolAddr, "ASIDPool");

@@ -1,4 +1,4 @@
-import { asid as toASID, type ASID, type PhysAddr } from "../../model/addresses.ts";
+import { asid as toASID, type ASID, type PPtr } from "../../model/addresses.ts";
 import type { MutableState } from "../../model/transition.ts";
 import { getObjectOfType, putObject } from "../../kernel/store.ts";
 import { invalidateTLBByASID } from "./tlb.ts";
@@ -12,7 +12,7 @@ import { invalidateASIDEntry } from "./hwASID.ts";
  * ASID, empty the pool entry, and reload the current thread's address space. The directory's
  * entries stay as they are, and caps that recorded mappings through the ASID go stale.
  */
-export function deleteASID(s: MutableState, a: ASID, pd: PhysAddr): void {
+export function deleteASID(s: MutableState, a: ASID, pd: PPtr<"VSpaceRoot">): void {
   const poolAddr = s.asidTable.get(asidHigh(a));
   if (poolAddr === undefined) return;
   const pool = getObjectOfType(s, poolAddr, "ASIDPool");
@@ -27,7 +27,7 @@ export function deleteASID(s: MutableState, a: ASID, pd: PhysAddr): void {
  * seL4's deleteASIDPool: when the last cap to a pool goes, and the ASID table still holds it:
  * flush and release every ASID in it, empty the table slot, reload the current address space.
  */
-export function deleteASIDPool(s: MutableState, base: ASID, pool: PhysAddr): void {
+export function deleteASIDPool(s: MutableState, base: ASID, pool: PPtr<"ASIDPool">): void {
   if (s.asidTable.get(asidHigh(base)) !== pool) return;
   const obj = getObjectOfType(s, pool, "ASIDPool");
   for (const [low] of obj?.entries.entries() ?? []) {

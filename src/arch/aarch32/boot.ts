@@ -1,4 +1,4 @@
-import { alignDown, asid, paddr, type PhysAddr, type VirtAddr } from "../../model/addresses.ts";
+import { alignDown, asid, paddr, pptr, type PhysAddr, type PPtr, type VirtAddr } from "../../model/addresses.ts";
 import { PMap } from "../../model/pmap.ts";
 import type { FrameCap, PageDirectoryCap, PageTableCap } from "../../model/caps.ts";
 import { IT_ASID } from "../../model/constants.ts";
@@ -37,8 +37,8 @@ export interface VRegion {
  * ends at `kernelEnd`. Sets armKSGlobalPD.
  */
 export function mapKernelWindow(s: MutableState, physBase: number, kernelEnd: number): void {
-  const globalPD = paddr(alignDown(kernelEnd - KERNEL_PAGING_BYTES, seL4_PageDirBits));
-  const globalPT = paddr(globalPD + 0x4000);
+  const globalPD = pptr(paddr(alignDown(kernelEnd - KERNEL_PAGING_BYTES, seL4_PageDirBits)), "VSpaceRoot");
+  const globalPT = pptr(paddr(globalPD + 0x4000), "PageTable");
   const vectorFrame = paddr(globalPD + 0x5000);
   const window = buildKernelWindow(physBase, s.config.userTop, globalPT, vectorFrame);
   putObject(s, {
@@ -94,15 +94,17 @@ export interface ItAddressSpace {
  */
 export function createItAddressSpace(
   s: MutableState,
-  vspace: PhysAddr,
+  vspaceAt: PhysAddr,
   paging: readonly PhysAddr[],
   itVReg: VRegion | null,
 ): ItAddressSpace {
+  const vspace = pptr(vspaceAt, "VSpaceRoot");
   let entries = copyGlobalMappings(s, PMap.empty());
   const pagingCaps: PageTableCap[] = [];
   if (itVReg !== null) {
     const firstSlot = Math.floor(itVReg.start / 2 ** PD_ENTRY_SPAN_BITS);
-    paging.forEach((pt, i) => {
+    paging.forEach((at, i) => {
+      const pt = pptr(at, "PageTable");
       putObject(s, { type: "PageTable", paddr: pt, entries: PMap.empty() });
       entries = entries.set(firstSlot + i, encodePDE({ kind: "Table", paddr: pt, parityEnabled: false }));
       pagingCaps.push({
@@ -131,7 +133,7 @@ export function createItAddressSpace(
  * create_it_address_space put under its address. The image is executable; the IPC buffer and
  * bootinfo frame are not.
  */
-export function mapItFrameCap(s: MutableState, vspace: PhysAddr, cap: FrameCap, executable: boolean): void {
+export function mapItFrameCap(s: MutableState, vspace: PPtr<"VSpaceRoot">, cap: FrameCap, executable: boolean): void {
   if (cap.mapping === null) throw new Error("capsim internal error: map_it_frame_cap of an unmapped frame cap");
   const slot = lookupPTSlot(s, vspace, cap.mapping.vaddr);
   if (!slot.ok)
@@ -158,5 +160,5 @@ export { createItFrameCap } from "../../kernel/create.ts";
 
 /** seL4's write_it_asid_pool: the initial thread's directory under IT_ASID, and the pool in the ASID table. */
 export function writeItASIDPool(s: MutableState, pool: PhysAddr, vspace: PhysAddr): void {
-  writeItASIDPoolEntry(s, pool, 2 ** seL4_ASIDPoolIndexBits, vspace);
+  writeItASIDPoolEntry(s, pptr(pool, "ASIDPool"), 2 ** seL4_ASIDPoolIndexBits, pptr(vspace, "VSpaceRoot"));
 }

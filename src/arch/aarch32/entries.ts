@@ -1,4 +1,4 @@
-import type { PhysAddr } from "../../model/addresses.ts";
+import type { PhysAddr, PPtr } from "../../model/addresses.ts";
 import type { VMRights } from "../../model/caps.ts";
 import type { FrameSize } from "../../model/caps.ts";
 
@@ -24,7 +24,7 @@ export interface InvalidEntry {
 /** A page-directory entry that points at a page table (seL4's pde_coarse). */
 export interface TableEntry {
   readonly kind: "Table";
-  readonly paddr: PhysAddr;
+  readonly paddr: PPtr<"PageTable">;
   readonly parityEnabled: boolean;
 }
 
@@ -87,7 +87,7 @@ export function decodePDE(word: number): PDE {
     case 1:
       return {
         kind: "Table",
-        paddr: ((w & 0xfffffc00) >>> 0) as PhysAddr,
+        paddr: ((w & 0xfffffc00) >>> 0) as PPtr<"PageTable">,
         parityEnabled: ((w >>> 9) & 1) === 1,
       };
     case 2: {

@@ -1,4 +1,4 @@
-import type { PhysAddr } from "../../model/addresses.ts";
+import type { PhysAddr, PPtr } from "../../model/addresses.ts";
 import { PMap } from "../../model/pmap.ts";
 import { encodePDE, encodePTE, type PageAttributes } from "./entries.ts";
 import { PD_ASID_SLOT, PD_ENTRY_SPAN } from "./globalMappings.ts";
@@ -32,7 +32,7 @@ export interface KernelWindow {
 export function buildKernelWindow(
   physBase: number,
   userTop: number,
-  globalPT: PhysAddr,
+  globalPT: PPtr<"PageTable">,
   vectorFrame: PhysAddr,
 ): KernelWindow {
   let pd = PMap.empty<number, number>();

@@ -1,4 +1,4 @@
-import { hex, type ASID, type PhysAddr, type VirtAddr } from "../../model/addresses.ts";
+import { hex, type ASID, type PhysAddr, type PPtr, type VirtAddr } from "../../model/addresses.ts";
 import { deleteFirst, failedLookup, type SyscallError } from "../../model/errors.ts";
 import { err, ok, type Result } from "../../model/result.ts";
 import type { VMRights } from "../../model/caps.ts";
@@ -31,10 +31,10 @@ export interface MappingEntries {
  */
 export function createSafeMappingEntries(
   s: KernelState,
-  pd: PhysAddr,
+  pd: PPtr<"VSpaceRoot">,
   vaddr: VirtAddr,
   size: FrameSize,
-  frame: PhysAddr,
+  frame: PPtr<"Frame">,
   rights: VMRights,
   attributes: PageAttributes,
 ): Result<MappingEntries, SyscallError> {
@@ -157,7 +157,7 @@ export function writeMapping(s: MutableState, a: ASID, m: MappingEntries): void 
  * if it is still there (the ASID still names a directory, the slot holds a page of this exact
  * size, and it points at this frame); then flushPage. Otherwise nothing: no flush, no switch.
  */
-export function unmapPage(s: MutableState, size: FrameSize, a: ASID, vaddr: VirtAddr, frame: PhysAddr): void {
+export function unmapPage(s: MutableState, size: FrameSize, a: ASID, vaddr: VirtAddr, frame: PPtr<"Frame">): void {
   const pd = findPDForASID(s, a);
   if (!pd.ok) return;
   let slot: TableSlot;
@@ -186,7 +186,7 @@ export function unmapPage(s: MutableState, size: FrameSize, a: ASID, vaddr: Virt
  * holds a hardware ASID: when it did not switch and the ASID holds none, the TLB has no line
  * of it and nothing happens.
  */
-export function flushPage(s: MutableState, pd: PhysAddr, a: ASID, vaddr: VirtAddr): void {
+export function flushPage(s: MutableState, pd: PPtr<"VSpaceRoot">, a: ASID, vaddr: VirtAddr): void {
   const rootSwitched = setVMRootForFlush(s, pd, a);
   const hw = s.asidMap.get(a);
   if (hw === undefined) return;
@@ -198,7 +198,7 @@ export function flushPage(s: MutableState, pd: PhysAddr, a: ASID, vaddr: VirtAdd
  * seL4's flushTable (vspace.c): flushPage's shape, but a page table covers 1 MiB, so it drops
  * every TLB line of the ASID's hardware ASID.
  */
-export function flushTable(s: MutableState, pd: PhysAddr, a: ASID): void {
+export function flushTable(s: MutableState, pd: PPtr<"VSpaceRoot">, a: ASID): void {
   const rootSwitched = setVMRootForFlush(s, pd, a);
   const hw = s.asidMap.get(a);
   if (hw === undefined) return;
@@ -210,7 +210,12 @@ export function flushTable(s: MutableState, pd: PhysAddr, a: ASID): void {
  * seL4's pageTableMapped: the directory of ASID `a`, when its slot for `vaddr` still points at
  * page table `pt`; otherwise undefined.
  */
-export function pageTableMapped(s: KernelState, a: ASID, vaddr: VirtAddr, pt: PhysAddr): PhysAddr | undefined {
+export function pageTableMapped(
+  s: KernelState,
+  a: ASID,
+  vaddr: VirtAddr,
+  pt: PPtr<"PageTable">,
+): PPtr<"VSpaceRoot"> | undefined {
   const pd = findPDForASID(s, a);
   if (!pd.ok) return undefined;
   const pde = readPDE(s, lookupPDSlot(pd.value, vaddr));
@@ -218,7 +223,7 @@ export function pageTableMapped(s: KernelState, a: ASID, vaddr: VirtAddr, pt: Ph
 }
 
 /** seL4's unmapPageTable: remove `pt` from its directory slot if it is still there, then flushTable. */
-export function unmapPageTable(s: MutableState, a: ASID, vaddr: VirtAddr, pt: PhysAddr): void {
+export function unmapPageTable(s: MutableState, a: ASID, vaddr: VirtAddr, pt: PPtr<"PageTable">): void {
   const pd = pageTableMapped(s, a, vaddr, pt);
   if (pd === undefined) return;
   const slot = lookupPDSlot(pd, vaddr);

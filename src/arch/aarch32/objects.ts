@@ -1,4 +1,4 @@
-import type { PhysAddr } from "../../model/addresses.ts";
+import { pptr, type PhysAddr } from "../../model/addresses.ts";
 import { PMap } from "../../model/pmap.ts";
 import { frameSizeBits, type KernelSizes, type KernelState } from "../../model/state.ts";
 import {
@@ -47,20 +47,24 @@ export function createObject(
   const frameSize = frameSizeOfType(type);
   if (frameSize !== undefined) return createFrame(paddr, frameSize, isDevice);
   switch (type) {
-    case "seL4_ARM_PageDirectoryObject":
+    case "seL4_ARM_PageDirectoryObject": {
+      const pd = pptr(paddr, "VSpaceRoot");
       return {
         object: {
           type: "PageDirectory",
-          paddr,
+          paddr: pd,
           entries: copyGlobalMappings(s, PMap.empty()),
         },
-        cap: { type: "PageDirectory", paddr, mappedASID: null },
+        cap: { type: "PageDirectory", paddr: pd, mappedASID: null },
       };
-    case "seL4_ARM_PageTableObject":
+    }
+    case "seL4_ARM_PageTableObject": {
+      const pt = pptr(paddr, "PageTable");
       return {
-        object: { type: "PageTable", paddr, entries: PMap.empty() },
-        cap: { type: "PageTable", paddr, mapping: null },
+        object: { type: "PageTable", paddr: pt, entries: PMap.empty() },
+        cap: { type: "PageTable", paddr: pt, mapping: null },
       };
+    }
     default:
       throw new Error(`capsim internal error: no creation rule for ${type}`);
   }

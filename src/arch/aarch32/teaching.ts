@@ -1,4 +1,5 @@
-import { hex, type ASID, type PhysAddr, type VirtAddr } from "../../model/addresses.ts";
+import { hex, type ASID, type PhysAddr, type PPtr, type VirtAddr } from "../../model/addresses.ts";
+import { pageTableAt, vspaceRootAt } from "../../kernel/store.ts";
 import type { KernelObject } from "../../model/objects.ts";
 import type { KernelState } from "../../model/state.ts";
 import {
@@ -249,7 +250,7 @@ function walkEntry(s: KernelState, table: PhysAddr, index: number, level: number
 }
 
 /** The walk the MMU makes for `v`: the directory entry, then the page-table entry when there is one. */
-function walk(s: KernelState, pd: PhysAddr, v: VirtAddr): WalkView {
+function walk(s: KernelState, pd: PPtr<"VSpaceRoot">, v: VirtAddr): WalkView {
   const pdSlot = lookupPDSlot(pd, v);
   const entries = [walkEntry(s, pd, pdSlot.index, 1)];
   const pde = decodePDE(readPDEWord(s, pdSlot));
@@ -279,7 +280,9 @@ function walk(s: KernelState, pd: PhysAddr, v: VirtAddr): WalkView {
 }
 
 function links(s: KernelState, table: PhysAddr, level: number): EntryLink[] {
-  const rows = level === 1 ? listDirectory(s, table) : listTable(s, table);
+  const root = level === 1 ? vspaceRootAt(s, table) : undefined;
+  const pt = level === 2 ? pageTableAt(s, table) : undefined;
+  const rows = root !== undefined ? listDirectory(s, root) : pt !== undefined ? listTable(s, pt) : [];
   const out: EntryLink[] = [];
   for (const r of rows)
     if (r.entry.kind !== "Invalid")
@@ -293,7 +296,7 @@ function links(s: KernelState, table: PhysAddr, level: number): EntryLink[] {
   return out;
 }
 
-function rootForASID(s: KernelState, a: ASID): PhysAddr | undefined {
+function rootForASID(s: KernelState, a: ASID): PPtr<"VSpaceRoot"> | undefined {
   const r = findPDForASID(s, a);
   return r.ok ? r.value : undefined;
 }

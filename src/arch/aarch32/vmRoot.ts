@@ -1,4 +1,4 @@
-import type { ASID, HWASID, PhysAddr } from "../../model/addresses.ts";
+import type { ASID, HWASID, PhysAddr, PPtr } from "../../model/addresses.ts";
 import { getCap } from "../../kernel/cdt.ts";
 import { slotAddress } from "../../kernel/cspace.ts";
 import { TCB_SLOTS } from "../../model/constants.ts";
@@ -14,7 +14,7 @@ const NO_HW_ASID_YET = 0 as HWASID;
  * directory under its seL4 ASID's hardware ASID. getHWASID allocates one when the ASID holds
  * none, and may steal another ASID's (flushing its TLB lines), so loading is never free.
  */
-function armv_contextSwitch(s: MutableState, pd: PhysAddr, a: ASID): void {
+function armv_contextSwitch(s: MutableState, pd: PPtr<"VSpaceRoot">, a: ASID): void {
   const hw = getHWASID(s, a);
   s.loadedVSpace = { pd, hwASID: hw };
 }
@@ -46,7 +46,7 @@ export function setVMRoot(s: MutableState, tcb: PhysAddr | null): void {
  * directory. Returns whether it switched; the caller then switches back with setVMRoot. The
  * switch allocates the target ASID a hardware ASID, which it keeps afterwards.
  */
-export function setVMRootForFlush(s: MutableState, pd: PhysAddr, a: ASID): boolean {
+export function setVMRootForFlush(s: MutableState, pd: PPtr<"VSpaceRoot">, a: ASID): boolean {
   // seL4 always has a current thread; capsim's state may have none, and then no root names pd.
   if (s.currentThread !== null) {
     const threadRoot = getCap(s, slotAddress(s.currentThread, TCB_SLOTS.tcbVTable));

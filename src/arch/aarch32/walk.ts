@@ -1,4 +1,4 @@
-import { bitField, type PhysAddr, type VirtAddr } from "../../model/addresses.ts";
+import { bitField, type PhysAddr, type PPtr, type VirtAddr } from "../../model/addresses.ts";
 import type { LookupFailure } from "../../model/errors.ts";
 import { err, ok, type Result } from "../../model/result.ts";
 import type { VMRights } from "../../model/caps.ts";
@@ -29,7 +29,7 @@ export function slotPhysAddr(slot: TableSlot): PhysAddr {
 }
 
 /** seL4's lookupPDSlot: the directory slot for `v` (its top 12 bits). Never fails. */
-export function lookupPDSlot(pd: PhysAddr, v: VirtAddr): TableSlot {
+export function lookupPDSlot(pd: PPtr<"VSpaceRoot">, v: VirtAddr): TableSlot {
   return { table: pd, index: bitField(v, 20, seL4_PageDirIndexBits) };
 }
 
@@ -51,7 +51,7 @@ export const readPTE = (s: KernelState, slot: TableSlot): Entry => decodePTE(rea
  * that entry is not a page table, the lookup fails with MissingCapability, 20 bits left (the
  * bits a page table would have resolved): the FailedLookup that Page_Map reports.
  */
-export function lookupPTSlot(s: KernelState, pd: PhysAddr, v: VirtAddr): Result<TableSlot, LookupFailure> {
+export function lookupPTSlot(s: KernelState, pd: PPtr<"VSpaceRoot">, v: VirtAddr): Result<TableSlot, LookupFailure> {
   const pde = readPDE(s, lookupPDSlot(pd, v));
   if (pde.kind !== "Table") return err({ kind: "MissingCapability", bitsLeft: 20 });
   return ok({
@@ -96,7 +96,7 @@ function firstOfGroup(slot: TableSlot, size: Aarch32FrameSize): TableSlot {
  * (the design notes' "resolve VA to PA"): the physical address, the page and the slot
  * holding its leaf entry, or the level where the walk found an invalid entry.
  */
-export function resolve(s: KernelState, pd: PhysAddr, vaddr: VirtAddr): ResolvedPage | Unresolved {
+export function resolve(s: KernelState, pd: PPtr<"VSpaceRoot">, vaddr: VirtAddr): ResolvedPage | Unresolved {
   const pdSlot = lookupPDSlot(pd, vaddr);
   const pde = readPDE(s, pdSlot);
   let leaf: Entry;
@@ -134,7 +134,7 @@ export function resolve(s: KernelState, pd: PhysAddr, vaddr: VirtAddr): Resolved
 /** seL4's resolveVAddr: the size and frame base of what is mapped at `v`, or undefined. */
 export function resolveVAddr(
   s: KernelState,
-  pd: PhysAddr,
+  pd: PPtr<"VSpaceRoot">,
   v: VirtAddr,
 ): { size: FrameSize; frame: PhysAddr } | undefined {
   const r = resolve(s, pd, v);
@@ -183,11 +183,11 @@ function listEntries(
 }
 
 /** The valid entries of a page directory, decoded, in slot order. */
-export function listDirectory(s: KernelState, pd: PhysAddr): EntryRow[] {
+export function listDirectory(s: KernelState, pd: PPtr<"VSpaceRoot">): EntryRow[] {
   return listEntries(objectOfType(s, pd, "PageDirectory").entries.entries(), pd, decodePDE, 20);
 }
 
 /** The valid entries of a page table, decoded, in slot order. */
-export function listTable(s: KernelState, pt: PhysAddr): EntryRow[] {
+export function listTable(s: KernelState, pt: PPtr<"PageTable">): EntryRow[] {
   return listEntries(objectOfType(s, pt, "PageTable").entries.entries(), pt, decodePTE, 12);
 }

@@ -1,4 +1,4 @@
-import { hex, type ASID, type PhysAddr } from "../../model/addresses.ts";
+import { hex, type ASID, type PPtr } from "../../model/addresses.ts";
 import { failedLookup, type LookupFailure, type SyscallError } from "../../model/errors.ts";
 import { err, ok, type Result } from "../../model/result.ts";
 import type { KernelState } from "../../model/state.ts";
@@ -19,7 +19,7 @@ export const asidLow = (a: ASID): number => a % ASID_POOL_SIZE;
  * seL4's findVSpaceForASID (V64, through findMapForASID): the VSpace an ASID names, or the
  * lookup failure InvalidRoot when its pool or its asid_map entry is missing.
  */
-export function findVSpaceForASID(s: KernelState, a: ASID): Result<PhysAddr, LookupFailure> {
+export function findVSpaceForASID(s: KernelState, a: ASID): Result<PPtr<"VSpaceRoot">, LookupFailure> {
   const poolAddr = s.asidTable.get(asidHigh(a));
   if (poolAddr === undefined) return err({ kind: "InvalidRoot" });
   const pool = getObjectOfType(s, poolAddr, "ASIDPool");
@@ -30,7 +30,7 @@ export function findVSpaceForASID(s: KernelState, a: ASID): Result<PhysAddr, Loo
 }
 
 /** findVSpaceForASID as decoders report it: FailedLookup, not the source, InvalidRoot. */
-export function findVSpaceForASIDOrFail(s: KernelState, a: ASID): Result<PhysAddr, SyscallError> {
+export function findVSpaceForASIDOrFail(s: KernelState, a: ASID): Result<PPtr<"VSpaceRoot">, SyscallError> {
   const r = findVSpaceForASID(s, a);
   return r.ok
     ? r

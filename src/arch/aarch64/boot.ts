@@ -1,4 +1,4 @@
-import { alignDown, asid, type PhysAddr, type VirtAddr } from "../../model/addresses.ts";
+import { alignDown, asid, pptr, type PhysAddr, type PPtr, type VirtAddr } from "../../model/addresses.ts";
 import { PMap } from "../../model/pmap.ts";
 import type { FrameCap, PageTableCap, VSpaceCap } from "../../model/caps.ts";
 import { IT_ASID } from "../../model/constants.ts";
@@ -45,8 +45,9 @@ export const PADDR_USER_DEVICE_TOP = 2 ** 40;
  */
 export function mapKernelWindow(s: MutableState, kernelEnd: number): void {
   const k = kernelTablesEndingAt(alignDown(kernelEnd, 12));
-  putObject(s, { type: "VSpace", paddr: k.globalUserVSpace, entries: PMap.empty<number, PTEWord>() });
-  s.globalPD = k.globalUserVSpace;
+  const globalUserVSpace = pptr(k.globalUserVSpace, "VSpaceRoot");
+  putObject(s, { type: "VSpace", paddr: globalUserVSpace, entries: PMap.empty<number, PTEWord>() });
+  s.globalPD = globalUserVSpace;
 }
 
 /** PADDR_TOP: physical memory at or above it is outside the kernel window (it becomes device untyped). */
@@ -78,10 +79,11 @@ export function archGetNPaging(itVReg: VRegion): number {
  */
 export function createItAddressSpace(
   s: MutableState,
-  vspace: PhysAddr,
+  vspaceAt: PhysAddr,
   paging: readonly PhysAddr[],
   itVReg: VRegion | null,
 ): { vspaceCap: VSpaceCap; pagingCaps: PageTableCap[] } {
+  const vspace = pptr(vspaceAt, "VSpaceRoot");
   putObject(s, { type: "VSpace", paddr: vspace, entries: PMap.empty<number, PTEWord>() });
   const pagingCaps: PageTableCap[] = [];
   if (itVReg !== null) {
@@ -89,8 +91,9 @@ export function createItAddressSpace(
     for (const { level, bits } of IT_TABLE_SPANS) {
       const span = 2 ** bits;
       for (let v = alignDown(itVReg.start, bits); v < itVReg.end; v += span) {
-        const pt = paging[next++];
-        if (pt === undefined) throw new Error("capsim internal error: arch_get_n_paging counted too few tables");
+        const at = paging[next++];
+        if (at === undefined) throw new Error("capsim internal error: arch_get_n_paging counted too few tables");
+        const pt = pptr(at, "PageTable");
         putObject(s, { type: "PageTable64", paddr: pt, entries: PMap.empty<number, PTEWord>() });
         const slot = lookupPTSlot(s, vspace, v as VirtAddr);
         if (slot.level !== level - 1 || slot.pte.kind !== "Invalid")
@@ -108,7 +111,7 @@ export function createItAddressSpace(
  * put under the frame's address: read-write, normal memory, not global; the image executable,
  * the IPC buffer and bootinfo frame UXN.
  */
-export function mapItFrameCap(s: MutableState, vspace: PhysAddr, cap: FrameCap, executable: boolean): void {
+export function mapItFrameCap(s: MutableState, vspace: PPtr<"VSpaceRoot">, cap: FrameCap, executable: boolean): void {
   if (cap.mapping === null) throw new Error("capsim internal error: map_it_frame_cap of an unmapped frame cap");
   const slot = lookupPTSlot(s, vspace, cap.mapping.vaddr);
   if (slot.level !== 3)
@@ -122,5 +125,5 @@ export function mapItFrameCap(s: MutableState, vspace: PhysAddr, cap: FrameCap, 
 
 /** seL4's write_it_asid_pool: the VSpace under IT_ASID in pool 0, and the pool in armKSASIDTable. */
 export function writeItASIDPool(s: MutableState, pool: PhysAddr, vspace: PhysAddr): void {
-  writeItASIDPoolEntry(s, pool, ASID_POOL_SIZE, vspace);
+  writeItASIDPoolEntry(s, pptr(pool, "ASIDPool"), ASID_POOL_SIZE, pptr(vspace, "VSpaceRoot"));
 }

@@ -1,4 +1,4 @@
-import type { PhysAddr } from "../../model/addresses.ts";
+import type { PhysAddr, PPtr } from "../../model/addresses.ts";
 import type { Aarch64FrameSize, VMRights } from "../../model/caps.ts";
 import type { PTEWord } from "../../model/objects.ts";
 
@@ -26,7 +26,7 @@ export interface InvalidEntry {
 /** A table descriptor (seL4's pte_table): the next level's table. Levels 0-2. */
 export interface TableEntry {
   readonly kind: "Table";
-  readonly paddr: PhysAddr;
+  readonly paddr: PPtr<"PageTable">;
 }
 
 /** A block (levels 1, 2: pte_page) or a 4 KiB page (level 3: pte_4k_page). */
@@ -103,7 +103,7 @@ export function decodePTE(word: PTEWord, level: Level): PTE {
   const type = lo & 3;
   const is4k = ((hi >>> 26) & 1) === 1;
   const addr = (hi & 0xffff) * TWO_32 + ((lo & 0xfffff000) >>> 0);
-  if (type === 3 && !is4k) return level < 3 ? { kind: "Table", paddr: addr as PhysAddr } : INVALID_ENTRY;
+  if (type === 3 && !is4k) return level < 3 ? { kind: "Table", paddr: addr as PPtr<"PageTable"> } : INVALID_ENTRY;
   let size: Aarch64FrameSize | undefined;
   if (type === 3 && is4k) size = level === 3 ? "SmallPage" : undefined;
   else if (type === 1) size = level === 1 || level === 2 ? SIZE_AT_LEVEL[level] : undefined;

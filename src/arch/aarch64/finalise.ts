@@ -1,4 +1,4 @@
-import { asid as toASID, type ASID, type PhysAddr } from "../../model/addresses.ts";
+import { asid as toASID, type ASID, type PPtr } from "../../model/addresses.ts";
 import type { Cap } from "../../model/caps.ts";
 import type { SlotAddr } from "../../model/state.ts";
 import { getObjectOfType, putObject, removeObject } from "../../kernel/store.ts";
@@ -14,7 +14,7 @@ import { aarch64FrameSize } from "./objectTypes.ts";
  * empty the entry and reload the current thread's address space. Unlike ARM32 no cache is cleaned,
  * and there is no hardware ASID to release (non-hyp). Tables and frames below stay; their caps go stale.
  */
-export function deleteASID(s: MutableState, a: ASID, vspace: PhysAddr): void {
+export function deleteASID(s: MutableState, a: ASID, vspace: PPtr<"VSpaceRoot">): void {
   const poolAddr = s.asidTable.get(asidHigh(a));
   if (poolAddr === undefined) return;
   const pool = getObjectOfType(s, poolAddr, "ASIDPool");
@@ -29,7 +29,7 @@ export function deleteASID(s: MutableState, a: ASID, vspace: PhysAddr): void {
 }
 
 /** seL4's deleteASIDPool (V64): flush every assigned ASID of the pool, empty its table slot, reload the address space. */
-export function deleteASIDPool(s: MutableState, base: ASID, pool: PhysAddr): void {
+export function deleteASIDPool(s: MutableState, base: ASID, pool: PPtr<"ASIDPool">): void {
   if (s.asidTable.get(asidHigh(base)) !== pool) return;
   const obj = getObjectOfType(s, pool, "ASIDPool");
   for (const [low] of obj?.entries.entries() ?? []) {

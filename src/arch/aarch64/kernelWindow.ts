@@ -1,4 +1,4 @@
-import { paddr, type PhysAddr } from "../../model/addresses.ts";
+import { paddr, pptr, type PhysAddr } from "../../model/addresses.ts";
 import type { PTEWord } from "../../model/objects.ts";
 import { decodePTE, encodePTE, INVALID_WORD, type Level, type PageEntry } from "./entries.ts";
 
@@ -83,7 +83,7 @@ function windowBlock(p: number): PTEWord {
   });
 }
 
-const table = (p: PhysAddr): PTEWord => encodePTE({ kind: "Table", paddr: p });
+const table = (p: PhysAddr): PTEWord => encodePTE({ kind: "Table", paddr: pptr(p, "PageTable") });
 
 /**
  * The word in entry `index` of the kernel table at `level` (0 = PGD ... 3 = the device PT) that

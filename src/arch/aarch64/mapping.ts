@@ -1,4 +1,4 @@
-import type { ASID, PhysAddr, VirtAddr } from "../../model/addresses.ts";
+import type { ASID, PhysAddr, PPtr, VirtAddr } from "../../model/addresses.ts";
 import type { Aarch64FrameSize, VMRights } from "../../model/caps.ts";
 import type { PTEWord } from "../../model/objects.ts";
 import { getObject, putObject } from "../../kernel/store.ts";
@@ -57,7 +57,13 @@ export function writeMapping(s: MutableState, a: ASID, vaddr: VirtAddr, slot: Ta
  * if it is still there (the ASID names a VSpace, the walk stops at this size, the slot holds a
  * page, and it maps this frame), then flush it by ASID and address. Otherwise nothing.
  */
-export function unmapPage(s: MutableState, size: Aarch64FrameSize, a: ASID, vaddr: VirtAddr, frame: PhysAddr): void {
+export function unmapPage(
+  s: MutableState,
+  size: Aarch64FrameSize,
+  a: ASID,
+  vaddr: VirtAddr,
+  frame: PPtr<"Frame">,
+): void {
   const root = findVSpaceForASID(s, a);
   if (!root.ok) return;
   const found = lookupPTSlot(s, root.value, vaddr);
@@ -72,10 +78,10 @@ export function unmapPage(s: MutableState, size: Aarch64FrameSize, a: ASID, vadd
  * table reached is `pt`; a slot that holds no table on the way means `pt` is not mapped there
  * (nothing happens). When found, its parent slot is cleared and the whole ASID flushed.
  */
-export function unmapPageTable(s: MutableState, a: ASID, vaddr: VirtAddr, pt: PhysAddr): void {
+export function unmapPageTable(s: MutableState, a: ASID, vaddr: VirtAddr, pt: PPtr<"PageTable">): void {
   const root = findVSpaceForASID(s, a);
   if (!root.ok) return;
-  let table = root.value;
+  let table: PhysAddr = root.value;
   let parent: TableSlot | undefined;
   for (let level = 0; level < 3 && table !== pt; level++) {
     parent = { table, index: uptIndex(vaddr, level as Level) };

@@ -1,4 +1,4 @@
-import type { PhysAddr } from "../../model/addresses.ts";
+import { pptr, type PhysAddr } from "../../model/addresses.ts";
 import { PMap } from "../../model/pmap.ts";
 import type { AnyObjectTypeName } from "../../model/objectTypes.ts";
 import type { PTEWord } from "../../model/objects.ts";
@@ -44,24 +44,20 @@ export function createObject(
   const frameSize = frameSizeOfType(type);
   if (frameSize !== undefined) return createFrame(paddr, frameSize, isDevice);
   switch (type) {
-    case "seL4_ARM_VSpaceObject":
+    case "seL4_ARM_VSpaceObject": {
+      const root = pptr(paddr, "VSpaceRoot");
       return {
-        object: {
-          type: "VSpace",
-          paddr,
-          entries: PMap.empty<number, PTEWord>(),
-        },
-        cap: { type: "VSpace", paddr, mappedASID: null },
+        object: { type: "VSpace", paddr: root, entries: PMap.empty<number, PTEWord>() },
+        cap: { type: "VSpace", paddr: root, mappedASID: null },
       };
-    case "seL4_ARM_PageTableObject":
+    }
+    case "seL4_ARM_PageTableObject": {
+      const pt = pptr(paddr, "PageTable");
       return {
-        object: {
-          type: "PageTable64",
-          paddr,
-          entries: PMap.empty<number, PTEWord>(),
-        },
-        cap: { type: "PageTable", paddr, mapping: null },
+        object: { type: "PageTable64", paddr: pt, entries: PMap.empty<number, PTEWord>() },
+        cap: { type: "PageTable", paddr: pt, mapping: null },
       };
+    }
     default:
       throw new Error(`capsim internal error: AArch64 has no ${type}`);
   }

@@ -1,4 +1,4 @@
-import { hex, type ASID, type PhysAddr, type VirtAddr } from "../../model/addresses.ts";
+import { hex, type ASID, type PhysAddr, type PPtr, type VirtAddr } from "../../model/addresses.ts";
 import type { KernelObject, PTEWord } from "../../model/objects.ts";
 import type { KernelState } from "../../model/state.ts";
 import {
@@ -175,9 +175,9 @@ function describeEntry(s: KernelState, table: PhysAddr, index: number, level: nu
   };
 }
 
-function walk(s: KernelState, vspace: PhysAddr, v: VirtAddr): WalkView {
+function walk(s: KernelState, vspace: PPtr<"VSpaceRoot">, v: VirtAddr): WalkView {
   const entries: WalkEntry[] = [];
-  let table = vspace;
+  let table: PhysAddr = vspace;
   for (let level = 0; level < UPT_LEVELS; level++) {
     const index = uptIndex(v, level as Level);
     const descriptor = describeEntry(s, table, index, level);
@@ -229,7 +229,7 @@ function links(s: KernelState, table: PhysAddr, level: number): EntryLink[] {
   return out;
 }
 
-function rootForASID(s: KernelState, a: ASID): PhysAddr | undefined {
+function rootForASID(s: KernelState, a: ASID): PPtr<"VSpaceRoot"> | undefined {
   const r = findVSpaceForASID(s, a);
   return r.ok ? r.value : undefined;
 }

@@ -1,4 +1,4 @@
-import { bitField, type PhysAddr, type VirtAddr } from "../../model/addresses.ts";
+import { bitField, type PhysAddr, type PPtr, type VirtAddr } from "../../model/addresses.ts";
 import type { Aarch64FrameSize, VMRights } from "../../model/caps.ts";
 import type { PTEWord } from "../../model/objects.ts";
 import type { KernelState } from "../../model/state.ts";
@@ -44,7 +44,7 @@ export interface PTSlot {
  * level is left. Never fails: the slot may be invalid or hold a page, and `ptBitsLeft` tells
  * which level it is on (the bitsLeft of Page_Map's FailedLookup).
  */
-export function lookupPTSlot(s: KernelState, vspace: PhysAddr, v: VirtAddr): PTSlot {
+export function lookupPTSlot(s: KernelState, vspace: PPtr<"VSpaceRoot">, v: VirtAddr): PTSlot {
   let level: Level = 0;
   let slot: TableSlot = { table: vspace, index: uptIndex(v, 0) };
   let pte = decodePTE(readPTEWord(s, slot), 0);
@@ -87,7 +87,7 @@ export interface Unresolved {
 }
 
 /** Translate `vaddr` as the MMU's stage-1 walk from `vspace` would. */
-export function resolve(s: KernelState, vspace: PhysAddr, vaddr: VirtAddr): ResolvedPage | Unresolved {
+export function resolve(s: KernelState, vspace: PPtr<"VSpaceRoot">, vaddr: VirtAddr): ResolvedPage | Unresolved {
   const found = lookupPTSlot(s, vspace, vaddr);
   const e = found.pte;
   if (e.kind !== "Page")
@@ -142,7 +142,7 @@ export interface VSpaceRow {
 }
 
 /** Every valid entry reachable from the VSpace at `root`, depth first in address order (for views). */
-export function walkVSpace(s: KernelState, root: PhysAddr): VSpaceRow[] {
+export function walkVSpace(s: KernelState, root: PPtr<"VSpaceRoot">): VSpaceRow[] {
   const rows: VSpaceRow[] = [];
   const visit = (table: PhysAddr, level: Level, base: number) => {
     for (const r of listTable(s, table, level)) {

@@ -1,5 +1,6 @@
-import { hex, type HWASID, type PhysAddr, type VirtAddr } from "../../model/addresses.ts";
+import { hex, type HWASID, type PPtr, type VirtAddr } from "../../model/addresses.ts";
 import type { KernelState, TLBEntry } from "../../model/state.ts";
+import { vspaceRootAt } from "../../kernel/store.ts";
 import { aarch64, GLOBAL_TLB_TAG, resolve } from "../../arch/index.ts";
 import { byArch, type InvariantCheck, type StateChange } from "./change.ts";
 import { asidsOfPD } from "./paging.ts";
@@ -9,13 +10,13 @@ import { collect, violation, type Invariant, type Violation } from "./violation.
 /** tlb_consistent for one TLB line: the tables of the address space its tag names map it so. */
 export function lineAgrees(
   s: KernelState,
-  pdOfASID: ReadonlyMap<number, PhysAddr>,
+  pdOfASID: ReadonlyMap<number, PPtr<"VSpaceRoot">>,
   key: number,
   line: TLBEntry,
 ): Violation | undefined {
   const tag = Math.floor(key / 2 ** 20);
   const vaddr = ((key % 2 ** 20) * 4096) as VirtAddr;
-  let pd: PhysAddr | undefined;
+  let pd: PPtr<"VSpaceRoot"> | undefined;
   if (tag === GLOBAL_TLB_TAG) pd = s.globalPD ?? undefined;
   else {
     const a = s.hwASIDTable.get(tag as HWASID);
@@ -45,8 +46,12 @@ export function lineAgrees(
 const tlbConsistent32: Invariant = (s) => {
   // Most states have an empty TLB (it fills only on simulated accesses): skip the ASID map then.
   if (s.tlb.isEmpty) return [];
-  const pdOfASID = new Map<number, PhysAddr>();
-  for (const [pd, asids] of asidsOfPD(s)) for (const a of asids) pdOfASID.set(a, pd);
+  const pdOfASID = new Map<number, PPtr<"VSpaceRoot">>();
+  for (const [pd, asids] of asidsOfPD(s)) {
+    // An entry naming something other than a root is valid_asid_map's to report; here no root holds its ASIDs.
+    const root = vspaceRootAt(s, pd);
+    if (root !== undefined) for (const a of asids) pdOfASID.set(a, root);
+  }
   return collect(s.tlb, ([key, line]) => lineAgrees(s, pdOfASID, key, line));
 };
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import type { PhysAddr } from "../../../src/model/addresses.ts";
+import { pptr, type PhysAddr } from "../../../src/model/addresses.ts";
 import type { VMRights } from "../../../src/model/caps.ts";
 import { decodePDE, decodePTE, encodePDE, encodePTE, type PDE } from "../../../src/arch/aarch32/entries.ts";
 
@@ -17,7 +17,7 @@ describe("the entry model: ARMv7 short descriptors", () => {
     const pde: fc.Arbitrary<PDE> = fc.oneof(
       fc.record({
         kind: fc.constant("Table" as const),
-        paddr: aligned(10),
+        paddr: aligned(10).map((p) => pptr(p, "PageTable")),
         parityEnabled: fc.boolean(),
       }),
       fc.record({

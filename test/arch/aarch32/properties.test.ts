@@ -27,7 +27,7 @@ function rawWalk(s: KernelState, pd: PhysAddr, v: number): number | undefined {
 describe("VSpace properties over random invocation sequences", () => {
   const world = buildFuzzWorld();
   const T = world.machine.initThread;
-  const pdAt = (s: KernelState, slot: number): PhysAddr => capOf(s, T, slot, "PageDirectory").paddr;
+  const pdAt = (s: KernelState, slot: number) => capOf(s, T, slot, "PageDirectory").paddr;
 
   it("every invariant holds after every step; a failed call returns the identical state", () => {
     fc.assert(

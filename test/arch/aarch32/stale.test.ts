@@ -1,4 +1,4 @@
-import type { PhysAddr } from "../../../src/model/addresses.ts";
+import { pptr, type PhysAddr } from "../../../src/model/addresses.ts";
 import { transition } from "../../../src/model/transition.ts";
 import { objectTypeNumber } from "../../../src/arch/aarch32/objectTypes.ts";
 import { bigUntyped, bootTestMachine, call, CNODE, expectError, expectOk, SLOT } from "../../helpers/machine.ts";
@@ -80,7 +80,7 @@ describe("ARM VSpace invocations with stale caps", () => {
       lookupFailure: { kind: "InvalidRoot" },
     });
     const other = transition(withStaleCopy, (d) => {
-      d.asidTable = d.asidTable.set(0, 0x1234000 as PhysAddr);
+      d.asidTable = d.asidTable.set(0, pptr(0x1234000 as PhysAddr, "ASIDPool"));
     });
     expectError(other, call(other, T, SLOT.InitThreadASIDPool, "ARMASIDPoolAssign", [], [101]), {
       error: "InvalidCapability",
@@ -93,7 +93,7 @@ describe("ARM VSpace invocations with stale caps", () => {
       const pool = d.objects.get(d.asidTable.get(0)!)!;
       if (pool.type !== "ASIDPool") return;
       let entries = pool.entries;
-      for (let i = 1; i < 1024; i++) entries = entries.set(i, 0x55550000 as PhysAddr);
+      for (let i = 1; i < 1024; i++) entries = entries.set(i, pptr(0x55550000 as PhysAddr, "VSpaceRoot"));
       d.objects = d.objects.set(pool.paddr, { ...pool, entries });
     });
     expectError(full, call(full, T, SLOT.InitThreadASIDPool, "ARMASIDPoolAssign", [], [101]), { error: "DeleteFirst" });

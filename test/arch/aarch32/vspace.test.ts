@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { PhysAddr, VirtAddr } from "../../../src/model/addresses.ts";
+import { pptr, type PhysAddr, type VirtAddr } from "../../../src/model/addresses.ts";
 import { capAt } from "../../../src/kernel/cspace.ts";
 import type { KernelState, MachineConfig } from "../../../src/model/state.ts";
 import { transition } from "../../../src/model/transition.ts";
@@ -264,7 +264,7 @@ describe("ARM VSpace invocations", () => {
         error: "RevokeFirst",
       });
       const full = transition(w.s, (d) => {
-        for (let i = 1; i < 128; i++) d.asidTable = d.asidTable.set(i, 0 as PhysAddr);
+        for (let i = 1; i < 128; i++) d.asidTable = d.asidTable.set(i, pptr(0 as PhysAddr, "ASIDPool"));
       });
       expectError(full, call(full, T, SLOT.ASIDControl, "ARMASIDControlMakePool", [130, 32], [100, CNODE]), {
         error: "DeleteFirst",

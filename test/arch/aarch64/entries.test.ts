@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import type { PhysAddr } from "../../../src/model/addresses.ts";
+import { pptr, type PhysAddr } from "../../../src/model/addresses.ts";
 import type { PTEWord } from "../../../src/model/objects.ts";
 import { decodePTE, encodePTE, type Level, type PTE } from "../../../src/arch/aarch64/entries.ts";
 import type { Aarch64FrameSize, VMRights } from "../../../src/model/caps.ts";
@@ -80,7 +80,7 @@ describe("aarch64: descriptor codec", () => {
   it("encodes tables for addresses up to 2^48 exactly, and decodes them at levels 0-2 only", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 36 - 1 }), fc.constantFrom<Level>(0, 1, 2), (n, level) => {
-        const e: PTE = { kind: "Table", paddr: (n * 4096) as PhysAddr };
+        const e: PTE = { kind: "Table", paddr: pptr((n * 4096) as PhysAddr, "PageTable") };
         const w = encodePTE(e);
         expect(w).to.equal(reference(e));
         expect(decodePTE(w, level)).to.deep.equal(e);

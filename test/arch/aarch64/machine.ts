@@ -1,4 +1,4 @@
-import { asid, paddr, type CPtr, type PhysAddr } from "../../../src/model/addresses.ts";
+import { asid, paddr, pptr, type CPtr, type PhysAddr } from "../../../src/model/addresses.ts";
 import { PMap } from "../../../src/model/pmap.ts";
 import { insertCap } from "../../../src/kernel/cdt.ts";
 import { slotAddress } from "../../../src/kernel/cspace.ts";
@@ -32,7 +32,7 @@ export interface Machine {
 export function aarch64Machine(): Machine {
   const cnode = paddr(0x1000_0000);
   const tcb = paddr(0x1001_0000);
-  const pool = paddr(0x1002_0000);
+  const pool = pptr(paddr(0x1002_0000), "ASIDPool");
   const state = transition(emptyKernelState(AARCH64_DEFAULT_CONFIG), (d) => {
     putObject(d, { type: "CNode", paddr: cnode, radixBits: 8 });
     putObject(d, { type: "TCB", paddr: tcb, ipcBuffer: 0 as never });

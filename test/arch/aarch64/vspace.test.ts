@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { PhysAddr, VirtAddr } from "../../../src/model/addresses.ts";
+import type { PhysAddr, PPtr, VirtAddr } from "../../../src/model/addresses.ts";
 import { capAt } from "../../../src/kernel/cspace.ts";
 import { transitionWithEffects } from "../../../src/model/transition.ts";
 import { resolve, lookupPTSlot } from "../../../src/arch/aarch64/walk.ts";
@@ -11,7 +11,7 @@ import { ASID_POOL, CNODE, UNTYPED, aarch64Machine, call, ok, retype, withVSpace
 // Expected values come from /work/shared/SEL4-AARCH64-REFERENCE.md (seL4 16.0.0 V64), section numbers cited.
 const VS = 20;
 const cap = (m: Machine, slot: number) => capAt(m.state, m.thread, slot);
-const root = (m: Machine): PhysAddr => {
+const root = (m: Machine): PPtr<"VSpaceRoot"> => {
   const c = cap(m, VS);
   if (c.type !== "VSpace") throw new Error("no VSpace");
   return c.paddr;

@@ -1,4 +1,4 @@
-import { type ASID, type PhysAddr } from "../../../model/addresses.ts";
+import { type ASID, type PPtr } from "../../../model/addresses.ts";
 import { illegalOperation, invalidCapability, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import { updateCap } from "../../../kernel/cdt.ts";
@@ -12,9 +12,9 @@ import type { DecodeContext } from "../../../model/message.ts";
 
 export interface AssignInvocation {
   readonly kind: "ASIDPoolAssign";
-  readonly pool: PhysAddr;
+  readonly pool: PPtr<"ASIDPool">;
   readonly pdSlot: SlotAddr;
-  readonly pd: PhysAddr;
+  readonly pd: PPtr<"VSpaceRoot">;
   /** the page directory cap perform writes back, with its new ASID */
   readonly pdCap: PageDirectoryCap;
   readonly asid: ASID;

@@ -1,4 +1,4 @@
-import { hex, pow2, type ASID, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
+import { hex, pow2, type ASID, type PhysAddr, type PPtr, type VirtAddr } from "../../../model/addresses.ts";
 import {
   illegalOperation,
   invalidArgument,
@@ -58,7 +58,7 @@ function aboveUserTop(cap: FrameCap, vaddr: VirtAddr, userTop: VirtAddr): Syscal
 
 /** What the end of Page_Map and Page_Remap works on, once the directory is known. */
 interface MapRequest {
-  readonly pd: PhysAddr;
+  readonly pd: PPtr<"VSpaceRoot">;
   readonly vaddr: VirtAddr;
   readonly rightsWord: number;
   readonly attrWord: number;

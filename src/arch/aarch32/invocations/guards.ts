@@ -1,4 +1,4 @@
-import { hex, isAligned, type ASID, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
+import { hex, isAligned, type ASID, type PPtr, type VirtAddr } from "../../../model/addresses.ts";
 import { alignmentError, failedLookup, invalidCapability, type SyscallError } from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import type { Cap, FrameSize, PageDirectoryCap } from "../../../model/caps.ts";
@@ -40,7 +40,7 @@ export function validPDCap(extra: ExtraCap | undefined, capNumber: number): Resu
 }
 
 /** findPDForASID as decoders report it: FailedLookup (not the source) with InvalidRoot. */
-export function findPDForASIDOrFail(s: KernelState, a: ASID): Result<PhysAddr, SyscallError> {
+export function findPDForASIDOrFail(s: KernelState, a: ASID): Result<PPtr<"VSpaceRoot">, SyscallError> {
   const pd = findPDForASID(s, a);
   return pd.ok
     ? pd
@@ -58,7 +58,7 @@ export function findPDForVSpaceCap(
   cap: AssignedPDCap,
   capNumber: number,
   checks?: string[],
-): Result<PhysAddr, SyscallError> {
+): Result<PPtr<"VSpaceRoot">, SyscallError> {
   checks?.push("findPDForASID");
   const found = findPDForASIDOrFail(s, cap.mappedASID);
   if (!found.ok) return found;

@@ -1,4 +1,4 @@
-import { hex, type ASID, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
+import { hex, type ASID, type PhysAddr, type PPtr, type VirtAddr } from "../../../model/addresses.ts";
 import { invalidCapability, type SyscallError } from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import type { FrameCap } from "../../../model/caps.ts";
@@ -22,11 +22,11 @@ import { findPDForASIDOrFail } from "./guards.ts";
  */
 export interface PageFlushInvocation extends CacheMaintenance {
   readonly kind: "PageFlush";
-  readonly pd: PhysAddr;
+  readonly pd: PPtr<"VSpaceRoot">;
   readonly asid: ASID;
 }
 
-const PD_FOR_ASID: RootForASID<PhysAddr> = { check: "findPDForASID", find: findPDForASIDOrFail };
+const PD_FOR_ASID: RootForASID<PPtr<"VSpaceRoot">> = { check: "findPDForASID", find: findPDForASIDOrFail };
 
 /**
  * seL4's page cache operations (decodeARMFrameInvocation, flush labels). MR0 = start offset,

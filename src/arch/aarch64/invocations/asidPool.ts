@@ -1,4 +1,4 @@
-import { type ASID, type PhysAddr } from "../../../model/addresses.ts";
+import { type ASID, type PPtr } from "../../../model/addresses.ts";
 import { illegalOperation, invalidCapability, truncatedMessage, type SyscallError } from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import { updateCap } from "../../../kernel/cdt.ts";
@@ -12,7 +12,7 @@ import { ASID_POOL_SIZE } from "../asid.ts";
 
 export interface Aarch64AssignInvocation {
   readonly kind: "Aarch64ASIDPoolAssign";
-  readonly pool: PhysAddr;
+  readonly pool: PPtr<"ASIDPool">;
   readonly vspaceSlot: SlotAddr;
   /** the VSpace cap perform writes back, with its new ASID */
   readonly vspaceCap: VSpaceCap;

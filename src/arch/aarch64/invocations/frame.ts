@@ -1,4 +1,4 @@
-import { hex, pow2, type ASID, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
+import { hex, pow2, type ASID, type PhysAddr, type PPtr, type VirtAddr } from "../../../model/addresses.ts";
 import {
   failedLookup,
   illegalOperation,
@@ -123,7 +123,7 @@ function decodePageMap(ctx: DecodeContext<FrameCap>): Result<Aarch64PageInvocati
   });
 }
 
-const VSPACE_FOR_ASID: RootForASID<PhysAddr> = { check: "findVSpaceForASID", find: findVSpaceForASIDOrFail };
+const VSPACE_FOR_ASID: RootForASID<PPtr<"VSpaceRoot">> = { check: "findVSpaceForASID", find: findVSpaceForASIDOrFail };
 
 /**
  * The frame cache operations (V64 decodeARMFrameInvocation, non-hyp). MR0/MR1: start and end

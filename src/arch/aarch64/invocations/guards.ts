@@ -1,4 +1,4 @@
-import { hex, isAligned, type ASID, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
+import { hex, isAligned, type ASID, type PPtr, type VirtAddr } from "../../../model/addresses.ts";
 import { alignmentError, invalidCapability, type SyscallError } from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
 import type { Aarch64FrameSize, Cap, VSpaceCap } from "../../../model/caps.ts";
@@ -32,7 +32,7 @@ export function findVSpaceForCap(
   cap: AssignedVSpaceCap,
   capNumber: number,
   checks?: string[],
-): Result<PhysAddr, SyscallError> {
+): Result<PPtr<"VSpaceRoot">, SyscallError> {
   checks?.push("findVSpaceForASID");
   const found = findVSpaceForASIDOrFail(s, cap.mappedASID);
   if (!found.ok) return found;

@@ -1,4 +1,4 @@
-import { alignDown, hex, type PhysAddr, type VirtAddr } from "../../../model/addresses.ts";
+import { alignDown, hex, type VirtAddr } from "../../../model/addresses.ts";
 import {
   deleteFirst,
   illegalOperation,
@@ -123,7 +123,7 @@ export function performPageTableInvocation(s: MutableState, inv: Aarch64PageTabl
     unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
     putObject(s, {
       type: "PageTable64",
-      paddr: cap.paddr as PhysAddr,
+      paddr: cap.paddr,
       entries: PMap.empty<number, PTEWord>(),
     });
   }
