@@ -323,7 +323,7 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
     const id = objID(pool);
     const slots: Slots = new Map();
     for (const [low, pd] of pool.entries) {
-      pdOfASID.set(high * ASID_POOL_SIZE + low, pd);
+      pdOfASID.set(high * poolSize + low, pd);
       const pdo = s.objects.get(pd);
       if (pdo) slots.set(low, { cap: { kind: tableKindOf(pdo), obj: objID(pdo), asid: null }, pos: null });
     }

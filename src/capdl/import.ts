@@ -2,11 +2,11 @@ import type { CPtr, PhysAddr, VirtAddr } from "../model/addresses.ts";
 import { wordFromCapRights } from "../model/caps.ts";
 import { MiB, numInitialCaps } from "../model/constants.ts";
 import { describeError } from "../model/errors.ts";
-import type { KernelState, SlotAddr } from "../model/state.ts";
+import type { KernelSizes, KernelState, SlotAddr } from "../model/state.ts";
 import { getCap, hasChildren } from "../kernel/cdt.ts";
 import { slotAddress } from "../kernel/cspace.ts";
 import { callLibsel4 } from "../invocations/libsel4.ts";
-import { aarch64, archOf, ASID_POOL_SIZE, resolve } from "../arch/index.ts";
+import { aarch64, archOf, ASID_POOL_SIZE, DEFAULT_CONFIGS, resolve } from "../arch/index.ts";
 import type { AnyObjectTypeName } from "../model/objectTypes.ts";
 import { boot, type BootOptions, type FullyBootedMachine } from "../boot/boot.ts";
 import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
@@ -123,9 +123,10 @@ function rightsFromLetters(s: string): number {
  * up to its highest paddr (at least 1 GiB, what an AArch64 scenario boots by default).
  */
 export function bootOptionsFor(m: Model): BootOptions {
+  const room = roomFor(m);
   if (m.arch === "aarch64") {
     let low = AARCH64_RAM_BASE;
-    let top = AARCH64_RAM_BASE + AARCH64_MIN_RAM;
+    let top = AARCH64_RAM_BASE + Math.max(AARCH64_MIN_RAM, room);
     for (const { id, obj } of m.objects.values()) {
       if (id.name.startsWith("init_")) continue;
       const span = paddrSpan(obj);
@@ -135,7 +136,7 @@ export function bootOptionsFor(m: Model): BootOptions {
     }
     return { arch: "aarch64", ram: [{ base: low, size: top - low }] };
   }
-  let top = 256 * MiB;
+  let top = Math.max(256 * MiB, room);
   for (const { id, obj } of m.objects.values()) {
     // Boot objects are bound to the booted ones, not made: they do not size the machine.
     if (id.name.startsWith("init_")) continue;
@@ -143,6 +144,27 @@ export function bootOptionsFor(m: Model): BootOptions {
     top = Math.max(top, Math.ceil(end / (16 * MiB)) * 16 * MiB);
   }
   return { ram: [{ base: 0, size: Math.min(top, 0xf0000000) }] };
+}
+
+/**
+ * RAM that holds the objects a spec makes from boot untypeds without a paddr: a power of two at
+ * least twice their total and four times the largest (boot splits RAM into aligned untypeds, the
+ * kernel's image taking the first), so that each fits in one boot untyped.
+ */
+function roomFor(m: Model): number {
+  const covered = new Set<string>();
+  for (const c of m.covers.values()) for (const x of c.children) covered.add(idKey(x));
+  const sizes = DEFAULT_CONFIGS[m.arch === "aarch64" ? "aarch64" : "aarch32"].sizes;
+  const { bitsOf } = specSizes(m, sizes, (id) => id.name.startsWith("init_"), skipped);
+  let total = 0;
+  let largest = 0;
+  for (const { id, obj } of m.objects.values()) {
+    if (id.name.startsWith("init_") || covered.has(idKey(id)) || skipped(obj) || paddrSpan(obj)) continue;
+    const bytes = 2 ** (bitsOf(obj) ?? 0);
+    total += bytes;
+    largest = Math.max(largest, bytes);
+  }
+  return 2 ** Math.ceil(Math.log2(Math.max(2 * total, 4 * largest, 1)));
 }
 
 /** The physical range an object with a `paddr:` takes, if the spec gives one (and a size). */
@@ -188,6 +210,78 @@ function tableRows(m: Model, root: ObjEntry): TableRow[] {
   };
   walk(root, 0, 0);
   return out;
+}
+
+/** Interrupt objects, which capsim does not model: left out of an import. */
+const skipped = (o: KObject): boolean =>
+  (o.kind === "cnode" && o.bits === 0) || o.kind === "arm_irq" || o.kind === "arm_sgi_signal";
+
+/**
+ * The size (log2 bytes) of each object of a spec on a machine with these sizes. capDL lets an
+ * untyped that covers objects leave out its size (example-arm.cdl's rm_ut); no Retype can make
+ * one without a size, so capsim gives it the least size that holds its cover in cover order,
+ * each object at its alignment (a choice of capsim's, stated in a note).
+ */
+function specSizes(
+  m: Model,
+  sizes: KernelSizes,
+  isBound: (id: ObjID) => boolean,
+  isSkipped: (o: KObject) => boolean,
+): { bitsOf: (o: KObject) => number | null; notes: string[] } {
+  const a64 = m.arch === "aarch64";
+  const notes: string[] = [];
+  const unsizedBits = new Map<KObject, number>();
+  const bitsOf = (o: KObject): number | null => {
+    switch (o.kind) {
+      case "ut":
+        return o.bits ?? unsizedBits.get(o) ?? null;
+      case "frame":
+        return o.sizeBits;
+      case "cnode":
+        return o.bits + sizes.slotBits;
+      case "tcb":
+        return sizes.tcbBits;
+      case "ep":
+        return sizes.endpointBits;
+      case "notification":
+        return sizes.notificationBits;
+      case "pgd":
+        return sizes.vspaceRootBits;
+      case "pd":
+        return a64 ? sizes.pageTableBits : sizes.vspaceRootBits;
+      case "pud":
+      case "pt":
+        return sizes.pageTableBits;
+      case "asid_pool":
+        return sizes.asidPoolBits;
+      default:
+        return null;
+    }
+  };
+  const sizeUnsized = (e: ObjEntry, seen: Set<string>): number | null => {
+    if (e.obj.kind !== "ut" || e.obj.bits !== null) return bitsOf(e.obj);
+    const known = unsizedBits.get(e.obj);
+    if (known !== undefined || seen.has(idKey(e.id))) return known ?? null;
+    seen.add(idKey(e.id));
+    let end = 0;
+    for (const child of m.covers.get(idKey(e.id))?.children ?? []) {
+      const ce = m.objects.get(idKey(child));
+      if (!ce || isBound(child) || isSkipped(ce.obj)) continue;
+      const b = sizeUnsized(ce, seen);
+      if (b === null) return null;
+      end = Math.ceil(end / 2 ** b) * 2 ** b + 2 ** b;
+    }
+    if (end === 0) return null;
+    const bits = Math.max(sizes.minUntypedBits, Math.ceil(Math.log2(end)));
+    unsizedBits.set(e.obj, bits);
+    notes.push(
+      `${showID(e.id)}: capDL gives this untyped no size; capsim makes it ${bits} bits, the least that holds its cover`,
+    );
+    return bits;
+  };
+  for (const e of [...m.objects.values()].sort((a, b) => compareObjID(a.id, b.id)))
+    if (e.obj.kind === "ut" && e.obj.bits === null) sizeUnsized(e, new Set());
+  return { bitsOf, notes };
 }
 
 /** Replays the steps against a machine, as the scenario runner would. */
@@ -386,8 +480,6 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
   }
   const nameOf = (id: ObjID): string => capName.get(idKey(id)) ?? showID(id);
 
-  const skipped = (o: KObject): boolean =>
-    (o.kind === "cnode" && o.bits === 0) || o.kind === "arm_irq" || o.kind === "arm_sgi_signal";
   for (const e of entries)
     if (skipped(e.obj))
       notes.push(`${showID(e.id)}: capsim models no interrupts; the object and caps to it are left out`);
@@ -404,33 +496,9 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     const freeIndex = c.type === "Untyped" && hasChildren(r.state, r.slotAddr(name)) ? c.freeIndex : 0;
     return c.type === "Untyped" ? { paddr: c.paddr, bits: c.sizeBits, freeIndex } : null;
   };
-  const objBits = (o: KObject): number | null => {
-    switch (o.kind) {
-      case "ut":
-        return o.bits;
-      case "frame":
-        return o.sizeBits;
-      case "cnode":
-        return o.bits + sizes.slotBits;
-      case "tcb":
-        return sizes.tcbBits;
-      case "ep":
-        return sizes.endpointBits;
-      case "notification":
-        return sizes.notificationBits;
-      case "pgd":
-        return sizes.vspaceRootBits;
-      case "pd":
-        return a64 ? sizes.pageTableBits : sizes.vspaceRootBits;
-      case "pud":
-      case "pt":
-        return sizes.pageTableBits;
-      case "asid_pool":
-        return sizes.asidPoolBits;
-      default:
-        return null;
-    }
-  };
+  const sized = specSizes(m, sizes, (id) => bound.has(idKey(id)), skipped);
+  notes.push(...sized.notes);
+  const objBits = sized.bitsOf;
   /** Filler untypeds move `from`'s watermark up to `target` (rust-sel4's initializer does the same). */
   const fillTo = (from: string, target: number, pos: Pos | null): boolean => {
     for (let n = 0; ; n++) {
@@ -478,17 +546,19 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     let type: AnyObjectTypeName;
     let size: number | undefined;
     switch (o.kind) {
-      case "ut":
-        if (o.bits === null)
+      case "ut": {
+        const bits = objBits(o);
+        if (bits === null)
           return r.refuse(
             `create ${showID(e.id)}`,
-            "capDL gives this untyped no size; capsim cannot make it",
+            "capDL gives this untyped no size and no cover to size it by; capsim cannot make it",
             pos,
             "capsim",
           );
         type = "seL4_UntypedObject";
-        size = o.bits;
+        size = bits;
         break;
+      }
       case "frame": {
         const t = FRAME_TYPES[arch][o.sizeBits];
         if (!t)

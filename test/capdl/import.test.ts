@@ -73,6 +73,8 @@ describe("capDL import", () => {
     ["asid-not-first-free.cdl", 9, "seL4_ARM_ASIDPool_Assign", /first free ASID, \(0x1, 0x0\)/],
     ["above-user-top.cdl", 9, "seL4_ARM_Page_Map", /seL4_InvalidArgument \(argumentNumber=0\)/],
     ["untyped-too-small.cdl", 5, "seL4_Untyped_Retype", /seL4_NotEnoughMemory/],
+    ["aarch64-small-frame-in-pd.cdl", 14, "seL4_ARM_Page_Map", /seL4_FailedLookup .*"bitsLeft":21/],
+    ["aarch64-unmapped-pt-cap.cdl", 9, "seL4_CNode_Mint", /seL4_IllegalOperation/],
   ];
   for (const [file, line, invocation, error] of bad)
     it(`${file}: stops at ${invocation} with ${String(error)}`, () => {
@@ -100,11 +102,24 @@ describe("capDL import", () => {
     );
   });
 
-  it("example-arm.cdl stops where capsim cannot make what capDL leaves unsized", () => {
-    const res = importCapdl(readCapdl(readFileSync(resolve(EXAMPLES, "example-arm.cdl"), "utf8")));
-    expect(res.refusal?.by).to.equal("capsim");
-    expect(res.refusal?.error).to.contain("no size");
-  });
+  // Both samplers leave rm_ut unsized (capsim sizes it by its cover, with a note) and put a
+  // 10-bit CNode in an 8-bit untyped (`something`): seL4's Retype refuses that, on either architecture.
+  for (const [file, cnodeBytes] of [
+    ["example-arm.cdl", 2 ** 14],
+    ["example-aarch64.cdl", 2 ** 15],
+  ] as const)
+    it(`${file} stops where seL4 cannot fit rm_cn in its 8-bit untyped`, () => {
+      const res = importCapdl(readCapdl(readFileSync(resolve(EXAMPLES, file), "utf8")));
+      const f = res.refusal;
+      expect(f?.by).to.equal("seL4");
+      expect(f?.what).to.match(/^seL4_Untyped_Retype\(something, seL4_CapTableObject, size_bits=10\) -> rm_cn/);
+      expect(f?.error).to.contain("seL4_NotEnoughMemory (memoryLeft=256)");
+      expect(f?.error).to.contain(`2^${Math.log2(cnodeBytes)} bytes`);
+      expect(f?.pos?.line).to.equal(14);
+      expect(
+        res.notes.some((n) => /^rm_ut: capDL gives this untyped no size; capsim makes it \d+ bits/.test(n)),
+      ).to.equal(true);
+    });
 
   it("a capDL-invalid spec is refused before any invocation", () => {
     expect(() => readCapdl("arch arm11 objects { p = pd t = pt } caps { t { 0: p } }")).to.throw(
@@ -156,5 +171,20 @@ describe("capDL import example", () => {
     const text = exportText(exportCapdl(res.state));
     expect(text).to.match(/\{16: frame@0x[0-9a-f]+ \(RW\)\}|16: frame@0x[0-9a-f]+ \(RW\)/);
     expect(text).to.match(/\{32: frame@0x[0-9a-f]+ \(R\)\}/);
+  });
+
+  it("examples/aarch64-two-address-spaces.cdl imports with no refusal: each level's slots, the shared frame, a 1 GiB page", () => {
+    const res = importCapdl(readCapdl(readFileSync("examples/aarch64-two-address-spaces.cdl", "utf8")));
+    expect(refusalText(res)).to.equal("");
+    const text = exportText(exportCapdl(res.state));
+    const server = /(pt@0x[0-9a-f]+) \{0: (frame@0x[0-9a-f]+) \(RW\)\}/.exec(text);
+    const client = /(pt@0x[0-9a-f]+) \{1: (frame@0x[0-9a-f]+) \(R\)\}/.exec(text);
+    expect(server?.[2]).to.be.a("string");
+    expect(client?.[2]).to.equal(server?.[2]);
+    expect(text).to.match(/1: frame@0x[0-9a-f]+ \(RW\)\s*\}/); // the 1 GiB page in the client's pud
+    expect(text).to.match(/= frame \(1024M, paddr: 0x[0-9a-f]+\)/);
+    expect(text).to.match(/0: frame@0x[0-9a-f]+ \(RX\)/); // the 2 MiB code page in the server's pd
+    // The server CNode's frame cap is the mapping's copy, moved there: it names its mapping (pool 1, low 0).
+    expect(text).to.contain(`4: ${server?.[2] ?? "?"} (RW, asid: (0x1, 0x0), mapping: (${server?.[1] ?? "?"}, 0))`);
   });
 });
