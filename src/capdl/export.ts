@@ -5,7 +5,15 @@ import { frameSizeBits, type KernelState, type SlotAddr } from "../model/state.t
 import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
 import type { BootedMachine } from "../boot/minimal.ts";
 import type { BootInfo, FullBootInfo } from "../boot/bootInfo.ts";
-import { aarch64, ASID_POOL_SIZE, listDirectory, listTable, walkVSpace, type EntryRow } from "../arch/index.ts";
+import {
+  aarch64,
+  ASID_POOL_SIZE,
+  listDirectory,
+  listTable,
+  resolve,
+  walkVSpace,
+  type EntryRow,
+} from "../arch/index.ts";
 import { slotAddress, slotIndex } from "../kernel/cspace.ts";
 import { getCap, hasChildren } from "../kernel/cdt.ts";
 import { CapdlError } from "./lexer.ts";
@@ -375,20 +383,44 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
           (c.rights.grantReply ? 8 : 0);
         return { kind: c.type === "Endpoint" ? "ep" : "notification", obj, badge: c.badge, rights: r };
       }
-      case "Frame":
+      case "Frame": {
+        const where = c.mapping ? mappingSlot(c.mapping.asid, c.mapping.vaddr, c.size, c.paddr) : null;
+        // capDL's `asid:` says the cap maps: a record whose entry now holds another page (seL4 maps
+        // a section or an AArch64 page over another) or is gone is stale, and is written as an unmapped cap.
+        const stale = c.mapping !== null && where === "stale";
+        if (stale) staleNote();
         return {
           kind: "frame",
           obj,
           rights: vmRightsBits(c.vmRights),
-          asid: c.mapping ? splitASID(c.mapping.asid) : null,
+          asid: c.mapping && !stale ? splitASID(c.mapping.asid) : null,
           cached: true,
-          mapping: c.mapping ? mappingSlot(c.mapping.asid, c.mapping.vaddr, c.size) : null,
+          mapping: where === "stale" ? null : where,
         };
-      case "PageTable":
-        return { kind: tableKindOf(o), obj, asid: c.mapping ? splitASID(c.mapping.asid) : null };
+      }
+      case "PageTable": {
+        // A table cap's ASID is live while the table is in that ASID's VSpace.
+        const m = c.mapping;
+        const live =
+          m !== null &&
+          pdOfASID.has(m.asid) &&
+          (a64
+            ? levels.has(c.paddr)
+            : listDirectory(s, pdOfASID.get(m.asid) as PhysAddr).some(
+                (r) => r.entry.kind === "Table" && r.entry.paddr === c.paddr,
+              ));
+        if (m && !live) staleRootNote();
+        return { kind: tableKindOf(o), obj, asid: m && live ? splitASID(m.asid) : null };
+      }
       case "PageDirectory":
-      case "VSpace":
-        return { kind: tableKindOf(o), obj, asid: c.mappedASID === null ? null : splitASID(c.mappedASID) };
+      case "VSpace": {
+        // seL4 leaves a root's cap with the ASID of a pool that was deleted (deleteASIDPool does not
+        // touch caps): capDL's `asid:` means one the pool hands out, so a stale one is left out.
+        const a = c.mappedASID;
+        const live = a !== null && pdOfASID.get(a) === c.paddr;
+        if (a !== null && !live) staleRootNote();
+        return { kind: tableKindOf(o), obj, asid: a !== null && live ? splitASID(a) : null };
+      }
       case "ASIDPool":
         return { kind: "asid_pool", obj };
       default: {
@@ -399,13 +431,24 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
   }
 
   // Which table slot a mapped frame cap maps: its PT (or its PD for sections), read from the hardware.
-  function mappingSlot(asid: number, vaddr: number, size: string): CapRef | null {
+  function staleRootNote(): void {
+    const note =
+      "a page-directory, VSpace or page-table cap whose ASID is gone (its pool deleted, or the table unmapped) is written without asid:; import gives a root in no pool an ASID from the root task's pool";
+    if (!notes.includes(note)) notes.push(note);
+  }
+  function staleNote(): void {
+    const note =
+      "a frame cap whose recorded mapping is gone (its entry was unmapped or now maps another page) is written unmapped: capDL's asid: means a live mapping";
+    if (!notes.includes(note)) notes.push(note);
+  }
+  /** The table slot of a mapped frame cap's mapping (null: none capDL can name), or "stale" when no entry maps it any more (AArch64). */
+  function mappingSlot(asid: number, vaddr: number, size: string, frame: PhysAddr): CapRef | null | "stale" {
     if (a64) {
       const root = pdOfASID.get(asid);
-      if (root === undefined || s.objects.get(root)?.type !== "VSpace") return null;
+      if (root === undefined || s.objects.get(root)?.type !== "VSpace") return "stale";
       const found = aarch64.lookupPTSlot(s, root, vaddr as VirtAddr);
       const table = s.objects.get(found.slot.table);
-      if (found.pte.kind !== "Page" || !table) return null;
+      if (found.pte.kind !== "Page" || found.pte.paddr !== frame || !table) return "stale";
       // The capDL tool takes `mapping:` into a pt or pd only: a 1 GiB page's (in a pud) keeps just its `asid:`.
       if (tableKindOf(table) === "pud") {
         const note =
@@ -417,7 +460,9 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
     }
     const pdAddr = pdOfASID.get(asid);
     const pd = pdAddr === undefined ? undefined : s.objects.get(pdAddr);
-    if (pd?.type !== "PageDirectory") return null;
+    if (pd?.type !== "PageDirectory") return "stale";
+    const now = resolve(s, pd.paddr, vaddr as VirtAddr);
+    if (!now.mapped || now.frame !== frame) return "stale";
     const pdIndex = Math.floor(vaddr / 2 ** 20);
     if (size === "Section" || size === "SuperSection") return { obj: objID(pd), slot: pdIndex };
     const row = listDirectory(s, pd.paddr).find((r) => r.index === pdIndex);

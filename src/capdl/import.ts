@@ -22,7 +22,9 @@ import {
   RIGHT_R,
   RIGHT_W,
   showID,
+  capRefKey,
   type Cap,
+  type CapRef,
   type KObject,
   type Model,
   type ObjEntry,
@@ -382,7 +384,9 @@ class Replay {
             params,
             fn === "seL4_ARM_ASIDControl_MakePool"
               ? { root: CNODE_SLOT, index: this.newSlot(v), depth: WORD_DEPTH }
-              : { dest_index: this.newSlot(v), dest_depth: WORD_DEPTH },
+              : fn === "seL4_CNode_Delete"
+                ? { index: this.slot(v), depth: WORD_DEPTH }
+                : { dest_index: this.newSlot(v), dest_depth: WORD_DEPTH },
           );
         else if (k === "rights" && typeof v === "string") params.rights = rightsFromLetters(v);
         else if (k === "attr" && Array.isArray(v))
@@ -807,6 +811,35 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
   const rootCaps = rootEntry && hasSlots(rootEntry.obj) ? [...rootEntry.obj.slots.values()].map((s) => s.cap) : [];
   const originalMaps = new Set<string>();
   const byOriginalFrame = new Set<string>();
+  // With a cdt section, the original of each object in the root CNode is the cap whose parent is
+  // not a cap to the same object (an untyped's child, or no parent): a mapped original maps.
+  const specCap = (ref: CapRef): Cap | undefined => {
+    const o = entry(ref.obj)?.obj;
+    return o && hasSlots(o) ? o.slots.get(ref.slot)?.cap : undefined;
+  };
+  const sameObject = (a: Cap | undefined, b: Cap | undefined): boolean => {
+    const x = a ? capObj(a) : null;
+    const y = b ? capObj(b) : null;
+    return x !== null && y !== null && idKey(x) === idKey(y);
+  };
+  /** The spec's cdt parent of a slot when it holds a cap to the same object (a copy's source). */
+  const copiedFrom = (ref: CapRef): CapRef | null => {
+    const parent = m.cdt.get(capRefKey(ref))?.parent;
+    return parent && sameObject(specCap(parent), specCap(ref)) ? parent : null;
+  };
+  const originalSlot = new Map<string, number>();
+  if (rootEntry && hasSlots(rootEntry.obj) && m.cdt.size > 0)
+    for (const [slot, sl] of [...rootEntry.obj.slots.entries()].sort((a, b) => a[0] - b[0])) {
+      const target = capObj(sl.cap);
+      if (target && !originalSlot.has(idKey(target)) && !copiedFrom({ obj: rootEntry.id, slot }))
+        originalSlot.set(idKey(target), slot);
+    }
+  for (const [key, slot] of originalSlot) {
+    const c = rootEntry && hasSlots(rootEntry.obj) ? rootEntry.obj.slots.get(slot)?.cap : undefined;
+    const mapping = c?.kind === "frame" ? mappingOf(c) : null;
+    byOriginalFrame.add(key);
+    if (mapping) originalMaps.add(`${key}>${idKey(mapping.obj)}#${mapping.slot}`);
+  }
   for (const c of rootCaps) {
     const mapping = c.kind === "frame" ? mappingOf(c) : null;
     if (c.kind !== "frame" || !mapping || byOriginalFrame.has(idKey(c.obj))) continue;
@@ -961,18 +994,31 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
 
   // --- CNodes: mint from the originals; a frame cap that names its mapping takes the mapping's copy --
   const claimed = new Set<string>();
+  /** The replay's name of each root-CNode slot of the spec that it filled, for caps derived from it. */
+  const slotName = new Map<string, string>();
   const controlName: Readonly<Record<string, string>> = {
     asid_control: "ASIDControl",
     irq_control: "IRQControl",
     domain: "Domain",
   };
-  for (const e of entries) {
+  // The root CNode first (its caps are the ones others derive from), and in each CNode a cap's
+  // cdt parent before it.
+  const copyDepth = (ref: CapRef): number => {
+    let d = 0;
+    for (let p = copiedFrom(ref); p && d < 64; p = copiedFrom(p)) d++;
+    return d;
+  };
+  for (const e of [...entries].sort((a, b) => Number(bound.has(idKey(b.id))) - Number(bound.has(idKey(a.id))))) {
     if (!going || e.obj.kind !== "cnode" || e.obj.bits === 0) continue;
     const isRoot = bound.has(idKey(e.id));
     const cn = nameOf(e.id);
     const bits = e.obj.bits;
-    for (const [slot, s] of [...e.obj.slots.entries()].sort((a, b) => a[0] - b[0])) {
+    const ordered = [...e.obj.slots.entries()]
+      .map(([slot, sl]) => ({ slot, sl, depth: copyDepth({ obj: e.id, slot }) }))
+      .sort((a, b) => a.depth - b.depth || a.slot - b.slot);
+    for (const { slot, sl: s } of ordered) {
       if (!going) break;
+      const ref = capRefKey({ obj: e.id, slot });
       const c = s.cap;
       const target = capObj(c);
       if (target && (!entry(target) || skipped((entry(target) as ObjEntry).obj))) continue;
@@ -984,6 +1030,7 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
         const copy = mappingCopy.get(`${idKey(mapping.obj)}#${mapping.slot}`);
         if (copy && !claimed.has(copy)) {
           claimed.add(copy);
+          slotName.set(ref, copy);
           if (isRoot) continue; // the mapping's copy already sits in the root CNode
           going = r.run(
             { invoke: "seL4_CNode_Move", cap: cn, args: { ...dest(copy), src: copy } },
@@ -993,32 +1040,68 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
           continue;
         }
       }
-      const src = target ? nameOf(target) : (controlName[c.kind] ?? "");
-      if (!src) continue;
+      const original = target ? nameOf(target) : (controlName[c.kind] ?? "");
+      if (!original) continue;
       if (isRoot) {
-        // The root CNode holds the originals already: one cap per object is there; extra caps are minted.
+        // The root CNode holds the originals already: one cap per object is there (the spec's
+        // original by its cdt, else the first plain cap); extra caps are minted.
         const plain = !("badge" in c && c.badge) && !(c.kind === "cnode" && (c.guard || c.guardSize));
-        if (bound.has(target ? idKey(target) : "") && r.names.get(src) === slot) continue;
-        if (plain && !claimed.has(src)) {
-          claimed.add(src);
+        if (bound.has(target ? idKey(target) : "") && r.names.get(original) === slot) continue;
+        const known = target ? originalSlot.get(idKey(target)) : undefined;
+        if (known === undefined ? plain && !claimed.has(original) : known === slot && !claimed.has(original)) {
+          claimed.add(original);
+          slotName.set(ref, original);
           continue;
         }
       }
+      // A copy is derived from its cdt parent where the replay has that cap by name (a root-CNode slot).
+      const parent = copiedFrom({ obj: e.id, slot });
+      const src = (parent && slotName.get(capRefKey(parent))) || original;
       const rights = "rights" in c ? rightsLetters(c.rights, c.kind === "frame" ? RIGHT_R | RIGHT_W : ALL) : "RWGP";
       const badge = "badge" in c ? c.badge : c.kind === "cnode" ? c.guard * 256 + c.guardSize * 8 : 0;
       const move = c.kind === "irq_control";
+      const to = dest(src);
+      if (typeof to.dest === "string") slotName.set(ref, to.dest);
       going = r.run(
         move
-          ? { invoke: "seL4_CNode_Move", cap: cn, args: { ...dest(src), src } }
-          : { invoke: "seL4_CNode_Mint", cap: cn, args: { ...dest(src), src, rights, badge } },
+          ? { invoke: "seL4_CNode_Move", cap: cn, args: { ...to, src } }
+          : { invoke: "seL4_CNode_Mint", cap: cn, args: { ...to, src, rights, badge } },
         `${move ? "seL4_CNode_Move" : "seL4_CNode_Mint"}(${cn}, slot ${slot}) <- ${src}${move ? "" : ` rights ${rights || "none"} badge ${badge}`}`,
         s.pos,
       );
     }
   }
+  // A spec that describes the whole root CNode (an export: it holds the root task's TCB) and
+  // holds no cap to a boot object the booted root CNode has: that cap was deleted; delete it too
+  // (last, as nothing above derives from it).
+  const held = new Set<string>();
+  if (rootEntry && hasSlots(rootEntry.obj))
+    for (const sl of rootEntry.obj.slots.values()) {
+      const t = capObj(sl.cap);
+      held.add(t ? idKey(t) : sl.cap.kind);
+    }
+  const tcbKey = [...bound].find((k) => capName.get(k) === "InitThreadTCB");
+  if (going && rootEntry && tcbKey !== undefined && held.has(tcbKey)) {
+    const specKeyOf = new Map<string, string>();
+    for (const k of bound) specKeyOf.set(capName.get(k) ?? "", k);
+    for (const [kind, name] of Object.entries(controlName)) specKeyOf.set(name, kind);
+    const bootSlots = [...r.names]
+      .filter(([, slot]) => slot < machine.bootInfo.empty.start)
+      .sort((a, b) => a[1] - b[1]);
+    for (const [name, slot] of bootSlots) {
+      if (!going) break;
+      const key = specKeyOf.get(name);
+      if (slot === CNODE_SLOT || r.capAt(name).type === "Null" || (key !== undefined && held.has(key))) continue;
+      going = r.run(
+        { invoke: "seL4_CNode_Delete", cap: "InitThreadCNode", args: { dest: name } },
+        `seL4_CNode_Delete(InitThreadCNode, ${name}): the spec's root CNode holds no cap to it`,
+        rootEntry.pos,
+      );
+    }
+  }
   if (m.cdt.size > 0)
     notes.push(
-      "cdt: the replay's derivation tree is what seL4 makes (originals from Retype, copies below them), not written step by step",
+      "cdt: originals come from Retype; a root-CNode cap whose cdt parent is a cap to the same object is minted from that cap, others from the original",
     );
 
   return { machine, bootOptions, state: r.state, steps: r.steps, refusal: r.refusal, notes };
