@@ -486,9 +486,13 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
 
   for (const e of entries)
     if (skipped(e.obj))
-      notes.push(`${showID(e.id)}: capsim models no interrupts; the object and caps to it are left out`);
+      notes.push(
+        `${showID(e.id)}: an interrupt object; capsim models no interrupts (no IRQControl_Get, IRQHandler_SetNotification), so it and the caps to it are left out; the rest of the spec is replayed`,
+      );
   if (m.irqNode.size > 0)
-    notes.push("irq maps: capsim models no interrupts (IRQControl_Get is not modelled); left out");
+    notes.push(
+      `irq maps: ${m.irqNode.size} entr${m.irqNode.size === 1 ? "y" : "ies"} left out (capsim models no interrupts: IRQControl_Get is not modelled)`,
+    );
 
   // --- objects ---------------------------------------------------------------------------------
   const covered = new Set<string>();
@@ -965,16 +969,43 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     return true;
   }
 
+  /**
+   * libsel4's seL4_CNode_CapData_new(guard, guardSize): 32-bit layout guard << 8 | size << 3,
+   * 64-bit layout guard << 6 | size (shared_types.bf of each word size).
+   */
+  function cnodeCapData(guard: number, guardSize: number): number {
+    return a64 ? guard * 64 + guardSize : guard * 256 + guardSize * 8;
+  }
+
   // --- TCBs: the CSpace and VSpace roots (capsim models TCB_SetSpace, not Configure) ---------------
+  // The C loader's TCB_Configure(fault_ep, cspace, cspace data, vspace, vspace data, ipc buffer
+  // addr, ipc buffer frame) sets what SetSpace sets plus the IPC buffer; SetSchedParams,
+  // WriteRegisters, SetAffinity, BindNotification and Resume follow. capsim models only
+  // SetSpace among the TCB invocations, so the rest is named in one note per TCB.
   for (const e of entries) {
     if (!going || e.obj.kind !== "tcb" || bound.has(idKey(e.id))) continue;
     const cs = e.obj.slots.get(0);
     const vs = e.obj.slots.get(1);
-    if (e.obj.slots.has(4))
-      notes.push(`${showID(e.id)}: capsim does not model TCB_SetIPCBuffer; its IPC buffer slot stays empty`);
-    if (!cs || !vs || cs.cap.kind !== "cnode" || vs.cap.kind !== rootKind) continue;
+    const x = e.obj.extra;
+    const unset = [
+      ...(e.obj.slots.has(4) || (x && x.addr !== 0) ? ["its IPC buffer (slot 4 and addr:; TCB_SetIPCBuffer)"] : []),
+      ...(x && (x.prio !== null || x.maxPrio !== null) ? ["prio/max_prio (TCB_SetSchedParams)"] : []),
+      ...(x && (x.ip !== null || x.sp !== null) ? ["ip/sp (TCB_WriteRegisters)"] : []),
+      ...(e.obj.init.length > 0 ? ["init: arguments (TCB_WriteRegisters)"] : []),
+      ...(e.obj.slots.has(8) ? ["its bound notification (TCB_BindNotification)"] : []),
+      ...(e.obj.dom !== 0 ? ["dom: (DomainSet_Set)"] : []),
+      ...(x?.resume ? ["resume: (TCB_Resume)"] : []),
+    ];
+    if (unset.length > 0) notes.push(`${showID(e.id)}: capsim models TCB_SetSpace only; not set: ${unset.join(", ")}`);
+    if (!cs || !vs || cs.cap.kind !== "cnode" || vs.cap.kind !== rootKind) {
+      if (cs || vs)
+        notes.push(
+          `${showID(e.id)}: no SetSpace (it needs both a cspace CNode and a vspace ${rootKind}; the C loader then sets the IPC buffer alone)`,
+        );
+      continue;
+    }
     const tcb = nameOf(e.id);
-    const data = cs.cap.guard * 256 + cs.cap.guardSize * 8;
+    const data = cnodeCapData(cs.cap.guard, cs.cap.guardSize);
     going = r.run(
       {
         invoke: "seL4_TCB_SetSpace",
@@ -1058,7 +1089,7 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
       const parent = copiedFrom({ obj: e.id, slot });
       const src = (parent && slotName.get(capRefKey(parent))) || original;
       const rights = "rights" in c ? rightsLetters(c.rights, c.kind === "frame" ? RIGHT_R | RIGHT_W : ALL) : "RWGP";
-      const badge = "badge" in c ? c.badge : c.kind === "cnode" ? c.guard * 256 + c.guardSize * 8 : 0;
+      const badge = "badge" in c ? c.badge : c.kind === "cnode" ? cnodeCapData(c.guard, c.guardSize) : 0;
       const move = c.kind === "irq_control";
       const to = dest(src);
       if (typeof to.dest === "string") slotName.set(ref, to.dest);

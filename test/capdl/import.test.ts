@@ -59,6 +59,16 @@ describe("capDL import", () => {
     expect(exportText(exportCapdl(end))).to.equal(exportText(exportCapdl(res.state)));
   });
 
+  it("sets each TCB's CSpace and VSpace by SetSpace, and names in one note per TCB what capsim does not set", () => {
+    const res = importCapdl(readCapdl(readFileSync(resolve(EXAMPLES, "camkes-adder-arm.cdl"), "utf8")));
+    const setSpace = res.steps.filter((s) => s.what.startsWith("seL4_TCB_SetSpace(")).length;
+    expect(setSpace).to.be.greaterThan(0);
+    const notes = res.notes.filter((n) => n.startsWith("adder_adder_0_control_tcb:"));
+    expect(notes).to.deep.equal([
+      "adder_adder_0_control_tcb: capsim models TCB_SetSpace only; not set: its IPC buffer (slot 4 and addr:; TCB_SetIPCBuffer), prio/max_prio (TCB_SetSchedParams), ip/sp (TCB_WriteRegisters), init: arguments (TCB_WriteRegisters)",
+    ]);
+  });
+
   it("maps the frame camkes shares uncached into both address spaces", () => {
     const res = importCapdl(readCapdl(readFileSync(resolve(EXAMPLES, "camkes-adder-arm.cdl"), "utf8")));
     const text = exportText(exportCapdl(res.state));
