@@ -1,11 +1,19 @@
-import { hex, type PhysAddr } from "../model/addresses.ts";
+import { hex, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
 import type { Cap as KCap, VMRights } from "../model/caps.ts";
 import type { KernelObject } from "../model/objects.ts";
 import { frameSizeBits, type KernelState, type SlotAddr } from "../model/state.ts";
 import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
 import type { BootedMachine } from "../boot/minimal.ts";
 import type { BootInfo, FullBootInfo } from "../boot/bootInfo.ts";
-import { ASID_POOL_SIZE, listDirectory, listTable, type EntryRow } from "../arch/index.ts";
+import {
+  aarch64,
+  ASID_POOL_SIZE,
+  listDirectory,
+  listTable,
+  resolve,
+  walkVSpace,
+  type EntryRow,
+} from "../arch/index.ts";
 import { slotAddress, slotIndex } from "../kernel/cspace.ts";
 import { getCap, hasChildren } from "../kernel/cdt.ts";
 import { CapdlError } from "./lexer.ts";
@@ -23,14 +31,17 @@ import {
   type ObjEntry,
   type ObjID,
   type Slots,
+  type TableKind,
 } from "./model.ts";
 
 /**
- * A capsim state as a capDL model (ARM32, `arch arm11`). One capDL object per kernel object
+ * A capsim state as a capDL model (ARM32 as `arch arm11`, AArch64 as `arch aarch64`). One capDL object per kernel object
  * that some cap names, and one `ut` per untyped region a cap names; CNode and TCB slots are the
  * caps as they are; page-directory and page-table slots are read from the hardware entries
  * (one slot per large page or supersection, at its first index; nothing at or above the user
- * top, so no kernel window); ASID pools list their page directories by low ASID; the CDT is
+ * top, so no kernel window). On AArch64 the VSpace is a `pgd` and each page table is the
+ * `pud`, `pd` or `pt` of the level the walk puts it at (seL4 16 has one PageTable object for
+ * all three; capDL names the level); ASID pools list their page directories by low ASID; the CDT is
  * capsim's derivation tree. What capDL cannot say (the untyped watermark, device memory) goes
  * into `notes`, which the text form prints as comments.
  */
@@ -53,6 +64,8 @@ export const BOOT_NAMES = {
   cnode: "init_cnode",
   tcb: "init_tcb",
   vspace: "init_pd",
+  /** AArch64's initial VSpace (a `pgd`). */
+  vspace64: "init_vspace",
   asidPool: "init_asid_pool",
   ipcBuffer: "init_ipc_buffer",
   bootInfo: "init_bootinfo",
@@ -102,21 +115,40 @@ function vmRightsBits(r: VMRights): number {
   return r === "VMReadWrite" ? RIGHT_R | RIGHT_W : r === "VMReadOnly" ? RIGHT_R : 0;
 }
 
-const splitASID = (asid: number): readonly [number, number] => [
-  Math.floor(asid / ASID_POOL_SIZE),
-  asid % ASID_POOL_SIZE,
-];
+/** capDL's name of each AArch64 table level: the VSpace (level 0), then the three page-table levels. */
+const AARCH64_TABLE_KINDS = ["pgd", "pud", "pd", "pt"] as const satisfies readonly TableKind[];
+
+/**
+ * The level each AArch64 page table sits at, from a walk of every VSpace. seL4 16's PageTable
+ * object has no level of its own: a table mapped nowhere is written `pt` (any level's name
+ * makes the same object), and its entries, which no walk reaches, are left out.
+ */
+function aarch64TableLevels(s: KernelState): Map<PhysAddr, aarch64.Level> {
+  const levels = new Map<PhysAddr, aarch64.Level>();
+  for (const o of s.objects.values())
+    if (o.type === "VSpace")
+      for (const row of walkVSpace(s, o.paddr))
+        if (row.entry.kind === "Table") levels.set(row.entry.paddr, (row.level + 1) as aarch64.Level);
+  return levels;
+}
 
 export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExport {
-  if (s.config.arch !== "aarch32")
-    throw new CapdlError(
-      `capsim exports ARM32 states only (this state is ${s.config.arch})`,
-      null,
-      "capDL export covers ARM32 (arm11) states so far",
-    );
+  const a64 = s.config.arch === "aarch64";
+  const poolSize = a64 ? aarch64.ASID_POOL_SIZE : ASID_POOL_SIZE;
+  const splitASID = (asid: number): readonly [number, number] => [Math.floor(asid / poolSize), asid % poolSize];
   const notes: string[] = [];
   const sizes = s.config.sizes;
   const userTopIndex = s.config.userTop / 2 ** 20;
+  const levels = a64 ? aarch64TableLevels(s) : new Map<PhysAddr, aarch64.Level>();
+  /** capDL's kind of a paging structure (the tool's name for its level on AArch64). */
+  const tableKindOf = (o: KernelObject): TableKind =>
+    o.type === "PageDirectory"
+      ? "pd"
+      : o.type === "VSpace"
+        ? "pgd"
+        : o.type === "PageTable64"
+          ? AARCH64_TABLE_KINDS[levels.get(o.paddr) ?? 3]
+          : "pt";
 
   // The objects some cap names (the global PD, the idle thread and other kernel-only objects have none).
   const live = [...s.objects.values()].filter((o) => (s.capCount.get(o.paddr) ?? 0) > 0);
@@ -157,7 +189,7 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
     };
     reserve(INITIAL_CAP_SLOTS.InitThreadCNode, BOOT_NAMES.cnode);
     reserve(INITIAL_CAP_SLOTS.InitThreadTCB, BOOT_NAMES.tcb);
-    reserve(INITIAL_CAP_SLOTS.InitThreadVSpace, BOOT_NAMES.vspace);
+    reserve(INITIAL_CAP_SLOTS.InitThreadVSpace, a64 ? BOOT_NAMES.vspace64 : BOOT_NAMES.vspace);
     reserve(INITIAL_CAP_SLOTS.InitThreadASIDPool, BOOT_NAMES.asidPool);
     reserve(INITIAL_CAP_SLOTS.InitThreadIPCBuffer, BOOT_NAMES.ipcBuffer);
     reserve(INITIAL_CAP_SLOTS.BootInfoFrame, BOOT_NAMES.bootInfo);
@@ -185,7 +217,11 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
     if (!nameOf.has(key)) give(key, fallback);
     return { name: nameOf.get(key) ?? fallback, index: null };
   };
-  const objID = (o: KernelObject): ObjID => idOf(objKey(o.paddr, o.type), `${KIND_PREFIX[o.type]}@${hex(o.paddr)}`);
+  const objID = (o: KernelObject): ObjID =>
+    idOf(
+      objKey(o.paddr, o.type),
+      `${o.type === "VSpace" || o.type === "PageTable64" ? tableKindOf(o) : KIND_PREFIX[o.type]}@${hex(o.paddr)}`,
+    );
   const utID = (paddr: number, bits: number): ObjID =>
     idOf(objKey(paddr, `ut${bits}`), `untyped@${hex(paddr)}@${bits}`);
 
@@ -233,7 +269,9 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
         break;
       case "PageDirectory":
       case "PageTable":
-        put(id, { kind: o.type === "PageDirectory" ? "pd" : "pt", slots: new Map() });
+      case "VSpace":
+      case "PageTable64":
+        put(id, { kind: tableKindOf(o), slots: new Map() });
         break;
       case "ASIDPool":
         put(id, { kind: "asid_pool", slots: new Map(), asidHigh: null });
@@ -243,8 +281,10 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
         if (o.isDevice)
           notes.push(`${idKey(id)} is device memory (capDL has no flag for it; import finds it by paddr)`);
         break;
-      default:
-        throw new CapdlError(`capsim cannot export a ${o.type} object`, null);
+      default: {
+        const never: never = o;
+        throw new CapdlError(`capsim cannot export ${String(never)}`, null);
+      }
     }
   }
   for (const u of utRegions.values()) {
@@ -258,9 +298,13 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
   // Covers: each object (and untyped) in the smallest untyped region holding it, in address order.
   const regions = [...utRegions.values()].sort((a, b) => a.bits - b.bits);
   const covers = new Map<string, { ut: ObjID; children: ObjID[] }>();
-  const coverAt = (paddr: number, bits: number, id: ObjID): void => {
+  // An untyped region is not its own cover; an object may fill its region (an ASID pool its untyped's 4 KiB).
+  const coverAt = (paddr: number, bits: number, id: ObjID, isUntyped: boolean): void => {
     const u = regions.find(
-      (r) => r.paddr <= paddr && paddr + 2 ** bits <= r.paddr + 2 ** r.bits && !(r.paddr === paddr && r.bits === bits),
+      (r) =>
+        r.paddr <= paddr &&
+        paddr + 2 ** bits <= r.paddr + 2 ** r.bits &&
+        !(isUntyped && r.paddr === paddr && r.bits === bits),
     );
     if (!u) return;
     const ut = utID(u.paddr, u.bits);
@@ -269,10 +313,15 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
     covers.set(idKey(ut), c);
   };
   const placed = [
-    ...live.map((o) => ({ paddr: o.paddr as number, bits: objectBits(s, o), id: objID(o) })),
-    ...[...utRegions.values()].map((u) => ({ paddr: u.paddr, bits: u.bits, id: utID(u.paddr, u.bits) })),
-  ].sort((a, b) => a.paddr - b.paddr || b.bits - a.bits);
-  for (const p of placed) coverAt(p.paddr, p.bits, p.id);
+    ...live.map((o) => ({ paddr: o.paddr as number, bits: objectBits(s, o), id: objID(o), isUntyped: false })),
+    ...[...utRegions.values()].map((u) => ({
+      paddr: u.paddr,
+      bits: u.bits,
+      id: utID(u.paddr, u.bits),
+      isUntyped: true,
+    })),
+  ].sort((a, b) => a.paddr - b.paddr || b.bits - a.bits || Number(b.isUntyped) - Number(a.isUntyped));
+  for (const p of placed) coverAt(p.paddr, p.bits, p.id, p.isUntyped);
 
   // ASID pools: asid_high from the ASID table, PDs at their low ASID.
   const pdOfASID = new Map<number, PhysAddr>();
@@ -282,9 +331,9 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
     const id = objID(pool);
     const slots: Slots = new Map();
     for (const [low, pd] of pool.entries) {
-      pdOfASID.set(high * ASID_POOL_SIZE + low, pd);
+      pdOfASID.set(high * poolSize + low, pd);
       const pdo = s.objects.get(pd);
-      if (pdo) slots.set(low, { cap: { kind: "pd", obj: objID(pdo), asid: null }, pos: null });
+      if (pdo) slots.set(low, { cap: { kind: tableKindOf(pdo), obj: objID(pdo), asid: null }, pos: null });
     }
     put(id, { kind: "asid_pool", slots, asidHigh: high });
   }
@@ -334,31 +383,86 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
           (c.rights.grantReply ? 8 : 0);
         return { kind: c.type === "Endpoint" ? "ep" : "notification", obj, badge: c.badge, rights: r };
       }
-      case "Frame":
+      case "Frame": {
+        const where = c.mapping ? mappingSlot(c.mapping.asid, c.mapping.vaddr, c.size, c.paddr) : null;
+        // capDL's `asid:` says the cap maps: a record whose entry now holds another page (seL4 maps
+        // a section or an AArch64 page over another) or is gone is stale, and is written as an unmapped cap.
+        const stale = c.mapping !== null && where === "stale";
+        if (stale) staleNote();
         return {
           kind: "frame",
           obj,
           rights: vmRightsBits(c.vmRights),
-          asid: c.mapping ? splitASID(c.mapping.asid) : null,
+          asid: c.mapping && !stale ? splitASID(c.mapping.asid) : null,
           cached: true,
-          mapping: c.mapping ? mappingSlot(c.mapping.asid, c.mapping.vaddr, c.size) : null,
+          mapping: where === "stale" ? null : where,
         };
-      case "PageTable":
-        return { kind: "pt", obj, asid: c.mapping ? splitASID(c.mapping.asid) : null };
+      }
+      case "PageTable": {
+        // A table cap's ASID is live while the table is in that ASID's VSpace.
+        const m = c.mapping;
+        const live =
+          m !== null &&
+          pdOfASID.has(m.asid) &&
+          (a64
+            ? levels.has(c.paddr)
+            : listDirectory(s, pdOfASID.get(m.asid) as PhysAddr).some(
+                (r) => r.entry.kind === "Table" && r.entry.paddr === c.paddr,
+              ));
+        if (m && !live) staleRootNote();
+        return { kind: tableKindOf(o), obj, asid: m && live ? splitASID(m.asid) : null };
+      }
       case "PageDirectory":
-        return { kind: "pd", obj, asid: c.mappedASID === null ? null : splitASID(c.mappedASID) };
+      case "VSpace": {
+        // seL4 leaves a root's cap with the ASID of a pool that was deleted (deleteASIDPool does not
+        // touch caps): capDL's `asid:` means one the pool hands out, so a stale one is left out.
+        const a = c.mappedASID;
+        const live = a !== null && pdOfASID.get(a) === c.paddr;
+        if (a !== null && !live) staleRootNote();
+        return { kind: tableKindOf(o), obj, asid: a !== null && live ? splitASID(a) : null };
+      }
       case "ASIDPool":
         return { kind: "asid_pool", obj };
-      default:
-        throw new CapdlError(`capsim cannot export a ${c.type} cap`, null);
+      default: {
+        const never: never = c;
+        throw new CapdlError(`capsim cannot export the cap ${String(never)}`, null);
+      }
     }
   }
 
   // Which table slot a mapped frame cap maps: its PT (or its PD for sections), read from the hardware.
-  function mappingSlot(asid: number, vaddr: number, size: string): CapRef | null {
+  function staleRootNote(): void {
+    const note =
+      "a page-directory, VSpace or page-table cap whose ASID is gone (its pool deleted, or the table unmapped) is written without asid:; import gives a root in no pool an ASID from the root task's pool";
+    if (!notes.includes(note)) notes.push(note);
+  }
+  function staleNote(): void {
+    const note =
+      "a frame cap whose recorded mapping is gone (its entry was unmapped or now maps another page) is written unmapped: capDL's asid: means a live mapping";
+    if (!notes.includes(note)) notes.push(note);
+  }
+  /** The table slot of a mapped frame cap's mapping (null: none capDL can name), or "stale" when no entry maps it any more (AArch64). */
+  function mappingSlot(asid: number, vaddr: number, size: string, frame: PhysAddr): CapRef | null | "stale" {
+    if (a64) {
+      const root = pdOfASID.get(asid);
+      if (root === undefined || s.objects.get(root)?.type !== "VSpace") return "stale";
+      const found = aarch64.lookupPTSlot(s, root, vaddr as VirtAddr);
+      const table = s.objects.get(found.slot.table);
+      if (found.pte.kind !== "Page" || found.pte.paddr !== frame || !table) return "stale";
+      // The capDL tool takes `mapping:` into a pt or pd only: a 1 GiB page's (in a pud) keeps just its `asid:`.
+      if (tableKindOf(table) === "pud") {
+        const note =
+          "a mapped 1 GiB frame cap has asid: but no mapping: (the capDL tool takes mapping: into a pt or pd only); import finds its mapping by the ASID";
+        if (!notes.includes(note)) notes.push(note);
+        return null;
+      }
+      return { obj: objID(table), slot: found.slot.index };
+    }
     const pdAddr = pdOfASID.get(asid);
     const pd = pdAddr === undefined ? undefined : s.objects.get(pdAddr);
-    if (pd?.type !== "PageDirectory") return null;
+    if (pd?.type !== "PageDirectory") return "stale";
+    const now = resolve(s, pd.paddr, vaddr as VirtAddr);
+    if (!now.mapped || now.frame !== frame) return "stale";
     const pdIndex = Math.floor(vaddr / 2 ** 20);
     if (size === "Section" || size === "SuperSection") return { obj: objID(pd), slot: pdIndex };
     const row = listDirectory(s, pd.paddr).find((r) => r.index === pdIndex);
@@ -377,6 +481,27 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
     const rights = vmRightsBits(e.rights) | (e.attributes.executeNever ? 0 : RIGHT_G);
     return { kind: "frame", obj: objID(target), rights, asid: null, cached: e.attributes.cacheable, mapping: null };
   };
+  const tableCap64 = (level: aarch64.Level, e: aarch64.PTE): Cap | null => {
+    if (e.kind === "Invalid") return null;
+    const target = s.objects.get(e.paddr);
+    if (!target) return null;
+    if (e.kind === "Table") return { kind: AARCH64_TABLE_KINDS[level + 1] ?? "pt", obj: objID(target), asid: null };
+    const rights = vmRightsBits(e.rights) | (e.attributes.executeNever ? 0 : RIGHT_G);
+    return { kind: "frame", obj: objID(target), rights, asid: null, cached: e.attributes.cacheable, mapping: null };
+  };
+  for (const o of live) {
+    if (o.type !== "VSpace" && o.type !== "PageTable64") continue;
+    const entry = objects.get(idKey(objID(o)));
+    const level = o.type === "VSpace" ? 0 : levels.get(o.paddr);
+    if (!entry || !("slots" in entry.obj) || level === undefined) continue;
+    for (const row of aarch64.listTable(s, o.paddr, level)) {
+      if (row.entry.kind === "Page" && row.entry.global) continue;
+      // Nothing above the user top (the kernel's half is behind TTBR1, never in a user VSpace).
+      if (level === 0 && row.index * 2 ** aarch64.uptLevelShift(aarch64.UPT_LEVELS - 1) > s.config.userTop) continue;
+      const cap = tableCap64(level, row.entry);
+      if (cap) entry.obj.slots.set(row.index, { cap, pos: null });
+    }
+  }
   for (const o of live) {
     if (o.type !== "PageDirectory" && o.type !== "PageTable") continue;
     const entry = objects.get(idKey(objID(o)));
@@ -400,7 +525,7 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
   }
 
   const model: Model = {
-    arch: "arm11",
+    arch: a64 ? "aarch64" : "arm11",
     objects,
     irqNode: new Map(),
     cdt,
@@ -423,8 +548,10 @@ function objectBits(s: KernelState, o: KernelObject): number {
     case "Notification":
       return z.notificationBits;
     case "PageDirectory":
+    case "VSpace":
       return z.vspaceRootBits;
     case "PageTable":
+    case "PageTable64":
       return z.pageTableBits;
     case "ASIDPool":
       return z.asidPoolBits;

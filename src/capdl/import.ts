@@ -2,11 +2,12 @@ import type { CPtr, PhysAddr, VirtAddr } from "../model/addresses.ts";
 import { wordFromCapRights } from "../model/caps.ts";
 import { MiB, numInitialCaps } from "../model/constants.ts";
 import { describeError } from "../model/errors.ts";
-import type { KernelState, SlotAddr } from "../model/state.ts";
+import type { KernelSizes, KernelState, SlotAddr } from "../model/state.ts";
 import { getCap, hasChildren } from "../kernel/cdt.ts";
 import { slotAddress } from "../kernel/cspace.ts";
 import { callLibsel4 } from "../invocations/libsel4.ts";
-import { objectTypeNumber, resolve, type ObjectTypeName } from "../arch/index.ts";
+import { aarch64, archOf, ASID_POOL_SIZE, DEFAULT_CONFIGS, resolve } from "../arch/index.ts";
+import type { AnyObjectTypeName } from "../model/objectTypes.ts";
 import { boot, type BootOptions, type FullyBootedMachine } from "../boot/boot.ts";
 import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
 import { CapdlError, type Pos } from "./lexer.ts";
@@ -21,7 +22,9 @@ import {
   RIGHT_R,
   RIGHT_W,
   showID,
+  capRefKey,
   type Cap,
+  type CapRef,
   type KObject,
   type Model,
   type ObjEntry,
@@ -43,7 +46,7 @@ import {
 
 /** One step of the replay, in the scenario file format (SCENARIOS.md). */
 export type ScenarioStep =
-  | { retype: { type: ObjectTypeName; as: string; from: string; size_bits?: number }; note?: string }
+  | { retype: { type: AnyObjectTypeName; as: string; from: string; size_bits?: number }; note?: string }
   | { copy: { from: string; as: string }; note?: string }
   | { invoke: string; cap: string; args: Record<string, string | number | string[]>; note?: string };
 
@@ -81,16 +84,23 @@ export interface ImportOptions {
 }
 
 const CNODE_SLOT = INITIAL_CAP_SLOTS.InitThreadCNode;
-const WORD_DEPTH = 32;
 const ALL = 0xf;
 const ATTR = { PageCacheable: 1, ParityEnabled: 2, ExecuteNever: 4 } as const;
 
-const FRAME_TYPES: Readonly<Record<number, ObjectTypeName>> = {
-  12: "seL4_ARM_SmallPageObject",
-  16: "seL4_ARM_LargePageObject",
-  20: "seL4_ARM_SectionObject",
-  24: "seL4_ARM_SuperSectionObject",
+/** The frame object type of each size (log2 bytes), by architecture. */
+const FRAME_TYPES: Readonly<Record<"arm11" | "aarch64", Readonly<Record<number, AnyObjectTypeName>>>> = {
+  arm11: {
+    12: "seL4_ARM_SmallPageObject",
+    16: "seL4_ARM_LargePageObject",
+    20: "seL4_ARM_SectionObject",
+    24: "seL4_ARM_SuperSectionObject",
+  },
+  aarch64: { 12: "seL4_ARM_SmallPageObject", 21: "seL4_ARM_LargePageObject", 30: "seL4_ARM_HugePageObject" },
 };
+
+/** Where a scenario's AArch64 machine has its RAM by default (qemu-arm-virt's), and how much at least. */
+const AARCH64_RAM_BASE = 0x40000000;
+const AARCH64_MIN_RAM = 1024 * MiB;
 
 /** Why a spec cannot be replayed at all (before any invocation). */
 export class ImportError extends CapdlError {}
@@ -109,21 +119,171 @@ function rightsFromLetters(s: string): number {
   });
 }
 
-/** The default machine for a spec: RAM from 0 that holds every paddr it names (at least 256 MiB). */
+/**
+ * The default machine for a spec: on ARM32 RAM from 0 that holds every paddr it names (at
+ * least 256 MiB); on AArch64 RAM from 0x40000000 (from 0 if the spec names lower addresses)
+ * up to its highest paddr (at least 1 GiB, what an AArch64 scenario boots by default).
+ */
 export function bootOptionsFor(m: Model): BootOptions {
-  let top = 256 * MiB;
+  const room = roomFor(m);
+  if (m.arch === "aarch64") {
+    let low = AARCH64_RAM_BASE;
+    let top = AARCH64_RAM_BASE + Math.max(AARCH64_MIN_RAM, room);
+    for (const { id, obj } of m.objects.values()) {
+      if (id.name.startsWith("init_")) continue;
+      const span = paddrSpan(obj);
+      if (!span) continue;
+      low = Math.min(low, span.paddr < AARCH64_RAM_BASE ? 0 : low);
+      top = Math.max(top, Math.ceil(span.end / (1024 * MiB)) * 1024 * MiB);
+    }
+    return { arch: "aarch64", ram: [{ base: low, size: top - low }] };
+  }
+  let top = Math.max(256 * MiB, room);
   for (const { id, obj } of m.objects.values()) {
     // Boot objects are bound to the booted ones, not made: they do not size the machine.
     if (id.name.startsWith("init_")) continue;
-    const end =
-      obj.kind === "ut" && obj.paddr !== null && obj.bits !== null
-        ? obj.paddr + 2 ** obj.bits
-        : obj.kind === "frame" && obj.paddr !== null
-          ? obj.paddr + 2 ** obj.sizeBits
-          : 0;
+    const end = paddrSpan(obj)?.end ?? 0;
     top = Math.max(top, Math.ceil(end / (16 * MiB)) * 16 * MiB);
   }
   return { ram: [{ base: 0, size: Math.min(top, 0xf0000000) }] };
+}
+
+/**
+ * RAM that holds the objects a spec makes from boot untypeds without a paddr: a power of two at
+ * least twice their total and four times the largest (boot splits RAM into aligned untypeds, the
+ * kernel's image taking the first), so that each fits in one boot untyped.
+ */
+function roomFor(m: Model): number {
+  const covered = new Set<string>();
+  for (const c of m.covers.values()) for (const x of c.children) covered.add(idKey(x));
+  const sizes = DEFAULT_CONFIGS[m.arch === "aarch64" ? "aarch64" : "aarch32"].sizes;
+  const { bitsOf } = specSizes(m, sizes, (id) => id.name.startsWith("init_"), skipped);
+  let total = 0;
+  let largest = 0;
+  for (const { id, obj } of m.objects.values()) {
+    if (id.name.startsWith("init_") || covered.has(idKey(id)) || skipped(obj) || paddrSpan(obj)) continue;
+    const bytes = 2 ** (bitsOf(obj) ?? 0);
+    total += bytes;
+    largest = Math.max(largest, bytes);
+  }
+  return 2 ** Math.ceil(Math.log2(Math.max(2 * total, 4 * largest, 1)));
+}
+
+/** The physical range an object with a `paddr:` takes, if the spec gives one (and a size). */
+function paddrSpan(obj: KObject): { paddr: number; end: number } | null {
+  if (obj.kind === "ut" && obj.paddr !== null && obj.bits !== null)
+    return { paddr: obj.paddr, end: obj.paddr + 2 ** obj.bits };
+  if (obj.kind === "frame" && obj.paddr !== null) return { paddr: obj.paddr, end: obj.paddr + 2 ** obj.sizeBits };
+  return null;
+}
+
+/** A slot of a spec's paging structure, as a loader's walk from a VSpace root meets it. */
+interface TableRow {
+  readonly cap: Cap;
+  /** the level of the table or page it maps (a frame's is its table's + 1; 1 on ARM32 is the page table) */
+  readonly level: number;
+  readonly vaddr: number;
+  readonly container: ObjID;
+  readonly slot: number;
+  readonly pos: Pos | null;
+}
+
+/** The low address bit each level's index starts at: ARM32's directory and table, AArch64's four levels. */
+const LEVEL_SHIFTS: Readonly<Record<"arm11" | "aarch64", readonly number[]>> = {
+  arm11: [20, 12],
+  aarch64: [0, 1, 2, 3].map((l) => aarch64.uptLevelShift(aarch64.UPT_LEVELS - 1 - l)),
+};
+
+/** Every slot reachable from a spec's VSpace root, depth first in slot order (the C loader's init_level_* walk). */
+function tableRows(m: Model, root: ObjEntry): TableRow[] {
+  const shifts = LEVEL_SHIFTS[m.arch === "aarch64" ? "aarch64" : "arm11"];
+  const out: TableRow[] = [];
+  const seen = new Set<string>();
+  const walk = (table: ObjEntry, level: number, base: number): void => {
+    if (!hasSlots(table.obj) || seen.has(idKey(table.id))) return;
+    seen.add(idKey(table.id));
+    for (const [slot, sl] of [...table.obj.slots.entries()].sort((a, b) => a[0] - b[0])) {
+      const vaddr = base + slot * 2 ** (shifts[level] ?? 0);
+      out.push({ cap: sl.cap, level: level + 1, vaddr, container: table.id, slot, pos: sl.pos });
+      const child = capObj(sl.cap);
+      const ce = child && sl.cap.kind !== "frame" ? m.objects.get(idKey(child)) : undefined;
+      if (ce && level + 1 < shifts.length) walk(ce, level + 1, vaddr);
+    }
+  };
+  walk(root, 0, 0);
+  return out;
+}
+
+/** Interrupt objects, which capsim does not model: left out of an import. */
+const skipped = (o: KObject): boolean =>
+  (o.kind === "cnode" && o.bits === 0) || o.kind === "arm_irq" || o.kind === "arm_sgi_signal";
+
+/**
+ * The size (log2 bytes) of each object of a spec on a machine with these sizes. capDL lets an
+ * untyped that covers objects leave out its size (example-arm.cdl's rm_ut); no Retype can make
+ * one without a size, so capsim gives it the least size that holds its cover in cover order,
+ * each object at its alignment (a choice of capsim's, stated in a note).
+ */
+function specSizes(
+  m: Model,
+  sizes: KernelSizes,
+  isBound: (id: ObjID) => boolean,
+  isSkipped: (o: KObject) => boolean,
+): { bitsOf: (o: KObject) => number | null; notes: string[] } {
+  const a64 = m.arch === "aarch64";
+  const notes: string[] = [];
+  const unsizedBits = new Map<KObject, number>();
+  const bitsOf = (o: KObject): number | null => {
+    switch (o.kind) {
+      case "ut":
+        return o.bits ?? unsizedBits.get(o) ?? null;
+      case "frame":
+        return o.sizeBits;
+      case "cnode":
+        return o.bits + sizes.slotBits;
+      case "tcb":
+        return sizes.tcbBits;
+      case "ep":
+        return sizes.endpointBits;
+      case "notification":
+        return sizes.notificationBits;
+      case "pgd":
+        return sizes.vspaceRootBits;
+      case "pd":
+        return a64 ? sizes.pageTableBits : sizes.vspaceRootBits;
+      case "pud":
+      case "pt":
+        return sizes.pageTableBits;
+      case "asid_pool":
+        return sizes.asidPoolBits;
+      default:
+        return null;
+    }
+  };
+  const sizeUnsized = (e: ObjEntry, seen: Set<string>): number | null => {
+    if (e.obj.kind !== "ut" || e.obj.bits !== null) return bitsOf(e.obj);
+    const known = unsizedBits.get(e.obj);
+    if (known !== undefined || seen.has(idKey(e.id))) return known ?? null;
+    seen.add(idKey(e.id));
+    let end = 0;
+    for (const child of m.covers.get(idKey(e.id))?.children ?? []) {
+      const ce = m.objects.get(idKey(child));
+      if (!ce || isBound(child) || isSkipped(ce.obj)) continue;
+      const b = sizeUnsized(ce, seen);
+      if (b === null) return null;
+      end = Math.ceil(end / 2 ** b) * 2 ** b + 2 ** b;
+    }
+    if (end === 0) return null;
+    const bits = Math.max(sizes.minUntypedBits, Math.ceil(Math.log2(end)));
+    unsizedBits.set(e.obj, bits);
+    notes.push(
+      `${showID(e.id)}: capDL gives this untyped no size; capsim makes it ${bits} bits, the least that holds its cover`,
+    );
+    return bits;
+  };
+  for (const e of [...m.objects.values()].sort((a, b) => compareObjID(a.id, b.id)))
+    if (e.obj.kind === "ut" && e.obj.bits === null) sizeUnsized(e, new Set());
+  return { bitsOf, notes };
 }
 
 /** Replays the steps against a machine, as the scenario runner would. */
@@ -181,6 +341,8 @@ class Replay {
   /** Run one step; false when seL4 refused it (the refusal is recorded and the state kept). */
   run(step: ScenarioStep, what: string, pos: Pos | null): boolean {
     if (this.refusal) return false;
+    // A slot of the initial CNode is named by the whole word, as a scenario names it.
+    const WORD_DEPTH = this.state.config.sizes.wordBits;
     this.steps.push({ step, what, pos });
     let fn: string;
     let service: number;
@@ -191,7 +353,7 @@ class Replay {
       service = this.slot(r.from);
       Object.assign(params, {
         root: CNODE_SLOT,
-        type: objectTypeNumber(r.type, this.state.config.api),
+        type: archOf(this.state.config).objectTypeNumber(r.type, this.state.config.api),
         size_bits: r.size_bits ?? 0,
         node_index: 0,
         node_depth: 0,
@@ -222,7 +384,9 @@ class Replay {
             params,
             fn === "seL4_ARM_ASIDControl_MakePool"
               ? { root: CNODE_SLOT, index: this.newSlot(v), depth: WORD_DEPTH }
-              : { dest_index: this.newSlot(v), dest_depth: WORD_DEPTH },
+              : fn === "seL4_CNode_Delete"
+                ? { index: this.slot(v), depth: WORD_DEPTH }
+                : { dest_index: this.newSlot(v), dest_depth: WORD_DEPTH },
           );
         else if (k === "rights" && typeof v === "string") params.rights = rightsFromLetters(v);
         else if (k === "attr" && Array.isArray(v))
@@ -260,23 +424,24 @@ class Replay {
 }
 
 export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
-  if (m.arch === "aarch64")
+  const arch = m.arch;
+  if (arch !== "arm11" && arch !== "aarch64")
     throw new ImportError(
-      "capsim cannot import an aarch64 spec yet: the replay's object placement and table mapping are written for ARM32's two levels",
-      null,
-      "the spec parses and checks (capsim export/print read it); import arm11 specs",
-    );
-  if (m.arch !== "arm11")
-    throw new ImportError(
-      `capsim imports arm11 specs only, not ${m.arch}`,
+      `capsim imports arm11 and aarch64 specs only, not ${m.arch}`,
       null,
       "capsim models 32-bit ARM (arm11) and AArch64",
     );
-  if (opts.boot !== undefined && "arch" in opts.boot && opts.boot.arch === "aarch64")
+  const a64 = arch === "aarch64";
+  const bootA64 = opts.boot !== undefined && "arch" in opts.boot && opts.boot.arch === "aarch64";
+  if (opts.boot !== undefined && bootA64 !== a64)
     throw new ImportError(
-      "the spec is arm11 (32-bit ARM) but the boot options describe an aarch64 machine",
+      a64
+        ? "the spec is aarch64 but the boot options describe a 32-bit ARM machine"
+        : "the spec is arm11 (32-bit ARM) but the boot options describe an aarch64 machine",
       null,
-      "give --boot a scenario without `arch: aarch64`, or leave --boot out",
+      a64
+        ? "give --boot a scenario with `arch: aarch64`, or leave --boot out"
+        : "give --boot a scenario without `arch: aarch64`, or leave --boot out",
     );
   const bootOptions = opts.boot ?? bootOptionsFor(m);
   const machine = boot(bootOptions);
@@ -299,7 +464,7 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     if (e.id.index !== null) continue;
     if (n === BOOT_NAMES.cnode) bind(k, "InitThreadCNode");
     else if (n === BOOT_NAMES.tcb) bind(k, "InitThreadTCB");
-    else if (n === BOOT_NAMES.vspace) bind(k, "InitThreadVSpace");
+    else if (n === (a64 ? BOOT_NAMES.vspace64 : BOOT_NAMES.vspace)) bind(k, "InitThreadVSpace");
     else if (n === BOOT_NAMES.ipcBuffer) bind(k, "InitThreadIPCBuffer");
     else if (n === BOOT_NAMES.bootInfo) bind(k, "BootInfoFrame");
     else if (n === BOOT_NAMES.asidPool || (e.obj.kind === "asid_pool" && e.obj.asidHigh === 0))
@@ -319,13 +484,15 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
   }
   const nameOf = (id: ObjID): string => capName.get(idKey(id)) ?? showID(id);
 
-  const skipped = (o: KObject): boolean =>
-    (o.kind === "cnode" && o.bits === 0) || o.kind === "arm_irq" || o.kind === "arm_sgi_signal";
   for (const e of entries)
     if (skipped(e.obj))
-      notes.push(`${showID(e.id)}: capsim models no interrupts; the object and caps to it are left out`);
+      notes.push(
+        `${showID(e.id)}: an interrupt object; capsim models no interrupts (no IRQControl_Get, IRQHandler_SetNotification), so it and the caps to it are left out; the rest of the spec is replayed`,
+      );
   if (m.irqNode.size > 0)
-    notes.push("irq maps: capsim models no interrupts (IRQControl_Get is not modelled); left out");
+    notes.push(
+      `irq maps: ${m.irqNode.size} entr${m.irqNode.size === 1 ? "y" : "ies"} left out (capsim models no interrupts: IRQControl_Get is not modelled)`,
+    );
 
   // --- objects ---------------------------------------------------------------------------------
   const covered = new Set<string>();
@@ -337,30 +504,9 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     const freeIndex = c.type === "Untyped" && hasChildren(r.state, r.slotAddr(name)) ? c.freeIndex : 0;
     return c.type === "Untyped" ? { paddr: c.paddr, bits: c.sizeBits, freeIndex } : null;
   };
-  const objBits = (o: KObject): number | null => {
-    switch (o.kind) {
-      case "ut":
-        return o.bits;
-      case "frame":
-        return o.sizeBits;
-      case "cnode":
-        return o.bits + sizes.slotBits;
-      case "tcb":
-        return sizes.tcbBits;
-      case "ep":
-        return sizes.endpointBits;
-      case "notification":
-        return sizes.notificationBits;
-      case "pd":
-        return sizes.vspaceRootBits;
-      case "pt":
-        return sizes.pageTableBits;
-      case "asid_pool":
-        return sizes.asidPoolBits;
-      default:
-        return null;
-    }
-  };
+  const sized = specSizes(m, sizes, (id) => bound.has(idKey(id)), skipped);
+  notes.push(...sized.notes);
+  const objBits = sized.bitsOf;
   /** Filler untypeds move `from`'s watermark up to `target` (rust-sel4's initializer does the same). */
   const fillTo = (from: string, target: number, pos: Pos | null): boolean => {
     for (let n = 0; ; n++) {
@@ -386,31 +532,51 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
       if (n > 4096) return r.refuse("fillers", "capsim gave up moving the watermark", pos, "capsim");
     }
   };
-  const create = (e: ObjEntry, from: string): boolean => {
+  const create = (e: ObjEntry, from: string, parent?: ObjEntry): boolean => {
     const o = e.obj;
+    // A pool that fills an untyped of the pool's size is made from that untyped itself (MakePool
+    // retypes it whole), as an ASID pool's memory is in seL4 and as the C loader makes it.
+    if (
+      o.kind === "asid_pool" &&
+      parent?.obj.kind === "ut" &&
+      parent.obj.bits === sizes.asidPoolBits &&
+      m.covers.get(idKey(parent.id))?.children.length === 1
+    ) {
+      pools.push(e);
+      capName.set(idKey(e.id), from);
+      return true;
+    }
     const name = r.fresh(showID(e.id));
     capName.set(idKey(e.id), name);
     const pos = e.pos;
     const paddr = o.kind === "frame" || o.kind === "ut" ? o.paddr : null;
     if (paddr !== null && !fillTo(from, paddr, pos)) return false;
-    let type: ObjectTypeName;
+    let type: AnyObjectTypeName;
     let size: number | undefined;
     switch (o.kind) {
-      case "ut":
-        if (o.bits === null)
+      case "ut": {
+        const bits = objBits(o);
+        if (bits === null)
           return r.refuse(
             `create ${showID(e.id)}`,
-            "capDL gives this untyped no size; capsim cannot make it",
+            "capDL gives this untyped no size and no cover to size it by; capsim cannot make it",
             pos,
             "capsim",
           );
         type = "seL4_UntypedObject";
-        size = o.bits;
+        size = bits;
         break;
+      }
       case "frame": {
-        const t = FRAME_TYPES[o.sizeBits];
+        const t = FRAME_TYPES[arch][o.sizeBits];
         if (!t)
-          return r.refuse(`create ${showID(e.id)}`, `ARM32 has no ${o.sizeBits}-bit frames (4k, 64k, 1M, 16M)`, pos);
+          return r.refuse(
+            `create ${showID(e.id)}`,
+            a64
+              ? `AArch64 has no ${o.sizeBits}-bit frames (4k, 2M, 1024M)`
+              : `ARM32 has no ${o.sizeBits}-bit frames (4k, 64k, 1M, 16M)`,
+            pos,
+          );
         type = t;
         break;
       }
@@ -427,10 +593,16 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
       case "notification":
         type = "seL4_NotificationObject";
         break;
-      case "pd":
-        type = "seL4_ARM_PageDirectoryObject";
+      case "pgd":
+        // seL4 16's AArch64 VSpace root (seL4_ARM_PageGlobalDirectoryObject is libsel4's old name for it).
+        type = "seL4_ARM_VSpaceObject";
         break;
+      case "pd":
+        type = a64 ? "seL4_ARM_PageTableObject" : "seL4_ARM_PageDirectoryObject";
+        break;
+      case "pud":
       case "pt":
+        // One PageTable object type serves AArch64's levels 1-3: PageTable_Map's walk picks the level.
         type = "seL4_ARM_PageTableObject";
         break;
       case "asid_pool":
@@ -465,7 +637,7 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
       for (const child of m.covers.get(idKey(e.id))?.children ?? []) {
         const ce = entry(child);
         if (!ce || bound.has(idKey(child)) || skipped(ce.obj)) continue;
-        if (!create(ce, as)) return false;
+        if (!create(ce, as, e)) return false;
       }
     }
     return true;
@@ -563,11 +735,14 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
   }
 
   // --- ASIDs -------------------------------------------------------------------------------------
+  /** The VSpace root's kind: ARM32's page directory, AArch64's level-0 table. */
+  const rootKind = a64 ? "pgd" : "pd";
+  const poolSize = a64 ? aarch64.ASID_POOL_SIZE : ASID_POOL_SIZE;
   const expectedASID = new Map<string, { asid: readonly [number, number]; pos: Pos | null }>();
   for (const e of entries)
     if (hasSlots(e.obj))
       for (const s of e.obj.slots.values())
-        if (s.cap.kind === "pd" && s.cap.asid && !expectedASID.has(idKey(s.cap.obj)))
+        if (s.cap.kind === rootKind && s.cap.asid && !expectedASID.has(idKey(s.cap.obj)))
           expectedASID.set(idKey(s.cap.obj), { asid: s.cap.asid, pos: s.pos });
   const assignOrder: { pd: ObjID; pool: string; low: number | null; high: number | null; pos: Pos | null }[] = [];
   const inPool = new Set<string>();
@@ -581,7 +756,7 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     }
   }
   for (const e of entries)
-    if (e.obj.kind === "pd" && !inPool.has(idKey(e.id)))
+    if (e.obj.kind === rootKind && !inPool.has(idKey(e.id)))
       assignOrder.push({ pd: e.id, pool: "InitThreadASIDPool", low: null, high: null, pos: e.pos });
   for (const a of assignOrder) {
     if (!going) break;
@@ -594,8 +769,8 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     );
     if (!going) break;
     const c = r.capAt(pdName);
-    const got = c.type === "PageDirectory" && c.mappedASID !== null ? c.mappedASID : -1;
-    const gotPair: readonly [number, number] = [Math.floor(got / 1024), got % 1024];
+    const got = (c.type === "PageDirectory" || c.type === "VSpace") && c.mappedASID !== null ? c.mappedASID : -1;
+    const gotPair: readonly [number, number] = [Math.floor(got / poolSize), got % poolSize];
     const want = a.low !== null && a.high !== null ? ([a.high, a.low] as const) : null;
     const fromCap = expectedASID.get(idKey(a.pd));
     for (const w of [want ? { asid: want, pos: a.pos } : null, fromCap ?? null])
@@ -614,17 +789,67 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     "ParityEnabled",
     ...(c.rights & RIGHT_G ? [] : ["ExecuteNever"]),
   ];
+  // A frame cap with `asid:` but no `mapping:` (AArch64's 1 GiB pages: capDL cannot name a pud
+  // slot) stands for the one mapping of its frame in the VSpace with that ASID, if there is one.
+  const rootOfASID = new Map<string, ObjEntry>();
+  for (const e of entries)
+    if (e.obj.kind === "asid_pool" && e.obj.asidHigh !== null)
+      for (const [low, sl] of e.obj.slots) {
+        const root = capObj(sl.cap);
+        const re = root ? entry(root) : undefined;
+        if (re) rootOfASID.set(`${e.obj.asidHigh},${low}`, re);
+      }
+  const rowsOfRoot = new Map<string, TableRow[]>();
+  const mappingOf = (c: Cap & { kind: "frame" }): { obj: ObjID; slot: number } | null => {
+    if (c.mapping || !c.asid) return c.mapping;
+    const root = rootOfASID.get(`${c.asid[0]},${c.asid[1]}`);
+    if (!root) return null;
+    const rows = rowsOfRoot.get(idKey(root.id)) ?? tableRows(m, root);
+    rowsOfRoot.set(idKey(root.id), rows);
+    const hits = rows.filter((w) => w.cap.kind === "frame" && idKey(w.cap.obj) === idKey(c.obj));
+    return hits.length === 1 && hits[0] ? { obj: hits[0].container, slot: hits[0].slot } : null;
+  };
   // Where the root CNode of the spec holds a frame only as mapped caps, the original cap itself
   // does one of those mappings (as the root task's own caps are); every other mapping is a copy's.
   const rootEntry = entries.find((e) => e.id.name === BOOT_NAMES.cnode && e.id.index === null);
   const rootCaps = rootEntry && hasSlots(rootEntry.obj) ? [...rootEntry.obj.slots.values()].map((s) => s.cap) : [];
   const originalMaps = new Set<string>();
   const byOriginalFrame = new Set<string>();
+  // With a cdt section, the original of each object in the root CNode is the cap whose parent is
+  // not a cap to the same object (an untyped's child, or no parent): a mapped original maps.
+  const specCap = (ref: CapRef): Cap | undefined => {
+    const o = entry(ref.obj)?.obj;
+    return o && hasSlots(o) ? o.slots.get(ref.slot)?.cap : undefined;
+  };
+  const sameObject = (a: Cap | undefined, b: Cap | undefined): boolean => {
+    const x = a ? capObj(a) : null;
+    const y = b ? capObj(b) : null;
+    return x !== null && y !== null && idKey(x) === idKey(y);
+  };
+  /** The spec's cdt parent of a slot when it holds a cap to the same object (a copy's source). */
+  const copiedFrom = (ref: CapRef): CapRef | null => {
+    const parent = m.cdt.get(capRefKey(ref))?.parent;
+    return parent && sameObject(specCap(parent), specCap(ref)) ? parent : null;
+  };
+  const originalSlot = new Map<string, number>();
+  if (rootEntry && hasSlots(rootEntry.obj) && m.cdt.size > 0)
+    for (const [slot, sl] of [...rootEntry.obj.slots.entries()].sort((a, b) => a[0] - b[0])) {
+      const target = capObj(sl.cap);
+      if (target && !originalSlot.has(idKey(target)) && !copiedFrom({ obj: rootEntry.id, slot }))
+        originalSlot.set(idKey(target), slot);
+    }
+  for (const [key, slot] of originalSlot) {
+    const c = rootEntry && hasSlots(rootEntry.obj) ? rootEntry.obj.slots.get(slot)?.cap : undefined;
+    const mapping = c?.kind === "frame" ? mappingOf(c) : null;
+    byOriginalFrame.add(key);
+    if (mapping) originalMaps.add(`${key}>${idKey(mapping.obj)}#${mapping.slot}`);
+  }
   for (const c of rootCaps) {
-    if (c.kind !== "frame" || !c.mapping || byOriginalFrame.has(idKey(c.obj))) continue;
-    if (rootCaps.some((d) => d.kind === "frame" && !d.mapping && idKey(d.obj) === idKey(c.obj))) continue;
+    const mapping = c.kind === "frame" ? mappingOf(c) : null;
+    if (c.kind !== "frame" || !mapping || byOriginalFrame.has(idKey(c.obj))) continue;
+    if (rootCaps.some((d) => d.kind === "frame" && !mappingOf(d) && idKey(d.obj) === idKey(c.obj))) continue;
     byOriginalFrame.add(idKey(c.obj));
-    originalMaps.add(`${idKey(c.obj)}>${idKey(c.mapping.obj)}#${c.mapping.slot}`);
+    originalMaps.add(`${idKey(c.obj)}>${idKey(mapping.obj)}#${mapping.slot}`);
   }
   const mapFrame = (
     c: Cap & { kind: "frame" },
@@ -649,7 +874,7 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
       pos,
     );
   };
-  const pds = entries.filter((e) => e.obj.kind === "pd");
+  const pds = a64 ? [] : entries.filter((e) => e.obj.kind === "pd");
   /** In a bound (booted) directory, what boot mapped already is there: only the rest is replayed. */
   const present = (pd: ObjEntry, vaddr: number, table: boolean): boolean => {
     if (!bound.has(idKey(pd.id))) return false;
@@ -699,16 +924,88 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     }
   }
 
+  if (a64) going = going && mapAarch64();
+  /**
+   * AArch64, as the C loader's init_level_0..3 walk each VSpace: the tables in the walk's
+   * order (each parent before its children, so that PageTable_Map's walk puts each table at
+   * the level the spec gives it), then the frames in the same order.
+   */
+  function mapAarch64(): boolean {
+    /** In a bound (booted) VSpace, what boot mapped already is there: only the rest is replayed. */
+    const present = (root: ObjEntry, row: TableRow): boolean => {
+      if (!bound.has(idKey(root.id))) return false;
+      const c = r.capAt(nameOf(root.id));
+      if (c.type !== "VSpace") return false;
+      const v = row.vaddr as VirtAddr;
+      return row.cap.kind === "frame"
+        ? aarch64.resolve(r.state, c.paddr, v).mapped
+        : aarch64.lookupPTSlot(r.state, c.paddr, v).level >= row.level;
+    };
+    for (const root of entries.filter((e) => e.obj.kind === "pgd")) {
+      const rows = tableRows(m, root);
+      const vs = nameOf(root.id);
+      for (const row of rows.filter((w) => w.cap.kind !== "frame")) {
+        const table = capObj(row.cap);
+        if (!table || present(root, row)) continue;
+        const pt = nameOf(table);
+        if (
+          !r.run(
+            {
+              invoke: "seL4_ARM_PageTable_Map",
+              cap: pt,
+              args: { vspace: vs, vaddr: row.vaddr, attr: ["PageCacheable", "ParityEnabled"] },
+            },
+            `seL4_ARM_PageTable_Map(${pt}, ${vs}, vaddr=0x${row.vaddr.toString(16)}) as the level-${row.level} ${row.cap.kind}`,
+            row.pos,
+          )
+        )
+          return false;
+      }
+      for (const row of rows) {
+        if (row.cap.kind !== "frame" || present(root, row)) continue;
+        if (!mapFrame(row.cap, vs, row.vaddr, row.container, row.slot, row.pos)) return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * libsel4's seL4_CNode_CapData_new(guard, guardSize): 32-bit layout guard << 8 | size << 3,
+   * 64-bit layout guard << 6 | size (shared_types.bf of each word size).
+   */
+  function cnodeCapData(guard: number, guardSize: number): number {
+    return a64 ? guard * 64 + guardSize : guard * 256 + guardSize * 8;
+  }
+
   // --- TCBs: the CSpace and VSpace roots (capsim models TCB_SetSpace, not Configure) ---------------
+  // The C loader's TCB_Configure(fault_ep, cspace, cspace data, vspace, vspace data, ipc buffer
+  // addr, ipc buffer frame) sets what SetSpace sets plus the IPC buffer; SetSchedParams,
+  // WriteRegisters, SetAffinity, BindNotification and Resume follow. capsim models only
+  // SetSpace among the TCB invocations, so the rest is named in one note per TCB.
   for (const e of entries) {
     if (!going || e.obj.kind !== "tcb" || bound.has(idKey(e.id))) continue;
     const cs = e.obj.slots.get(0);
     const vs = e.obj.slots.get(1);
-    if (e.obj.slots.has(4))
-      notes.push(`${showID(e.id)}: capsim does not model TCB_SetIPCBuffer; its IPC buffer slot stays empty`);
-    if (!cs || !vs || cs.cap.kind !== "cnode" || vs.cap.kind !== "pd") continue;
+    const x = e.obj.extra;
+    const unset = [
+      ...(e.obj.slots.has(4) || (x && x.addr !== 0) ? ["its IPC buffer (slot 4 and addr:; TCB_SetIPCBuffer)"] : []),
+      ...(x && (x.prio !== null || x.maxPrio !== null) ? ["prio/max_prio (TCB_SetSchedParams)"] : []),
+      ...(x && (x.ip !== null || x.sp !== null) ? ["ip/sp (TCB_WriteRegisters)"] : []),
+      ...(e.obj.init.length > 0 ? ["init: arguments (TCB_WriteRegisters)"] : []),
+      ...(e.obj.slots.has(8) ? ["its bound notification (TCB_BindNotification)"] : []),
+      ...(e.obj.dom !== 0 ? ["dom: (DomainSet_Set)"] : []),
+      ...(x?.resume ? ["resume: (TCB_Resume)"] : []),
+    ];
+    if (unset.length > 0) notes.push(`${showID(e.id)}: capsim models TCB_SetSpace only; not set: ${unset.join(", ")}`);
+    if (!cs || !vs || cs.cap.kind !== "cnode" || vs.cap.kind !== rootKind) {
+      if (cs || vs)
+        notes.push(
+          `${showID(e.id)}: no SetSpace (it needs both a cspace CNode and a vspace ${rootKind}; the C loader then sets the IPC buffer alone)`,
+        );
+      continue;
+    }
     const tcb = nameOf(e.id);
-    const data = cs.cap.guard * 256 + cs.cap.guardSize * 8;
+    const data = cnodeCapData(cs.cap.guard, cs.cap.guardSize);
     going = r.run(
       {
         invoke: "seL4_TCB_SetSpace",
@@ -728,28 +1025,43 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
 
   // --- CNodes: mint from the originals; a frame cap that names its mapping takes the mapping's copy --
   const claimed = new Set<string>();
+  /** The replay's name of each root-CNode slot of the spec that it filled, for caps derived from it. */
+  const slotName = new Map<string, string>();
   const controlName: Readonly<Record<string, string>> = {
     asid_control: "ASIDControl",
     irq_control: "IRQControl",
     domain: "Domain",
   };
-  for (const e of entries) {
+  // The root CNode first (its caps are the ones others derive from), and in each CNode a cap's
+  // cdt parent before it.
+  const copyDepth = (ref: CapRef): number => {
+    let d = 0;
+    for (let p = copiedFrom(ref); p && d < 64; p = copiedFrom(p)) d++;
+    return d;
+  };
+  for (const e of [...entries].sort((a, b) => Number(bound.has(idKey(b.id))) - Number(bound.has(idKey(a.id))))) {
     if (!going || e.obj.kind !== "cnode" || e.obj.bits === 0) continue;
     const isRoot = bound.has(idKey(e.id));
     const cn = nameOf(e.id);
     const bits = e.obj.bits;
-    for (const [slot, s] of [...e.obj.slots.entries()].sort((a, b) => a[0] - b[0])) {
+    const ordered = [...e.obj.slots.entries()]
+      .map(([slot, sl]) => ({ slot, sl, depth: copyDepth({ obj: e.id, slot }) }))
+      .sort((a, b) => a.depth - b.depth || a.slot - b.slot);
+    for (const { slot, sl: s } of ordered) {
       if (!going) break;
+      const ref = capRefKey({ obj: e.id, slot });
       const c = s.cap;
       const target = capObj(c);
       if (target && (!entry(target) || skipped((entry(target) as ObjEntry).obj))) continue;
       if (c.kind === "sched_control" || c.kind === "io_space_master" || c.kind === "null") continue;
       const dest = (n: string): Record<string, string | number> =>
         isRoot ? { dest: r.fresh(n) } : { dest_index: slot, dest_depth: bits };
-      if (c.kind === "frame" && c.mapping) {
-        const copy = mappingCopy.get(`${idKey(c.mapping.obj)}#${c.mapping.slot}`);
+      const mapping = c.kind === "frame" ? mappingOf(c) : null;
+      if (mapping) {
+        const copy = mappingCopy.get(`${idKey(mapping.obj)}#${mapping.slot}`);
         if (copy && !claimed.has(copy)) {
           claimed.add(copy);
+          slotName.set(ref, copy);
           if (isRoot) continue; // the mapping's copy already sits in the root CNode
           going = r.run(
             { invoke: "seL4_CNode_Move", cap: cn, args: { ...dest(copy), src: copy } },
@@ -759,32 +1071,68 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
           continue;
         }
       }
-      const src = target ? nameOf(target) : (controlName[c.kind] ?? "");
-      if (!src) continue;
+      const original = target ? nameOf(target) : (controlName[c.kind] ?? "");
+      if (!original) continue;
       if (isRoot) {
-        // The root CNode holds the originals already: one cap per object is there; extra caps are minted.
+        // The root CNode holds the originals already: one cap per object is there (the spec's
+        // original by its cdt, else the first plain cap); extra caps are minted.
         const plain = !("badge" in c && c.badge) && !(c.kind === "cnode" && (c.guard || c.guardSize));
-        if (bound.has(target ? idKey(target) : "") && r.names.get(src) === slot) continue;
-        if (plain && !claimed.has(src)) {
-          claimed.add(src);
+        if (bound.has(target ? idKey(target) : "") && r.names.get(original) === slot) continue;
+        const known = target ? originalSlot.get(idKey(target)) : undefined;
+        if (known === undefined ? plain && !claimed.has(original) : known === slot && !claimed.has(original)) {
+          claimed.add(original);
+          slotName.set(ref, original);
           continue;
         }
       }
+      // A copy is derived from its cdt parent where the replay has that cap by name (a root-CNode slot).
+      const parent = copiedFrom({ obj: e.id, slot });
+      const src = (parent && slotName.get(capRefKey(parent))) || original;
       const rights = "rights" in c ? rightsLetters(c.rights, c.kind === "frame" ? RIGHT_R | RIGHT_W : ALL) : "RWGP";
-      const badge = "badge" in c ? c.badge : c.kind === "cnode" ? c.guard * 256 + c.guardSize * 8 : 0;
+      const badge = "badge" in c ? c.badge : c.kind === "cnode" ? cnodeCapData(c.guard, c.guardSize) : 0;
       const move = c.kind === "irq_control";
+      const to = dest(src);
+      if (typeof to.dest === "string") slotName.set(ref, to.dest);
       going = r.run(
         move
-          ? { invoke: "seL4_CNode_Move", cap: cn, args: { ...dest(src), src } }
-          : { invoke: "seL4_CNode_Mint", cap: cn, args: { ...dest(src), src, rights, badge } },
+          ? { invoke: "seL4_CNode_Move", cap: cn, args: { ...to, src } }
+          : { invoke: "seL4_CNode_Mint", cap: cn, args: { ...to, src, rights, badge } },
         `${move ? "seL4_CNode_Move" : "seL4_CNode_Mint"}(${cn}, slot ${slot}) <- ${src}${move ? "" : ` rights ${rights || "none"} badge ${badge}`}`,
         s.pos,
       );
     }
   }
+  // A spec that describes the whole root CNode (an export: it holds the root task's TCB) and
+  // holds no cap to a boot object the booted root CNode has: that cap was deleted; delete it too
+  // (last, as nothing above derives from it).
+  const held = new Set<string>();
+  if (rootEntry && hasSlots(rootEntry.obj))
+    for (const sl of rootEntry.obj.slots.values()) {
+      const t = capObj(sl.cap);
+      held.add(t ? idKey(t) : sl.cap.kind);
+    }
+  const tcbKey = [...bound].find((k) => capName.get(k) === "InitThreadTCB");
+  if (going && rootEntry && tcbKey !== undefined && held.has(tcbKey)) {
+    const specKeyOf = new Map<string, string>();
+    for (const k of bound) specKeyOf.set(capName.get(k) ?? "", k);
+    for (const [kind, name] of Object.entries(controlName)) specKeyOf.set(name, kind);
+    const bootSlots = [...r.names]
+      .filter(([, slot]) => slot < machine.bootInfo.empty.start)
+      .sort((a, b) => a[1] - b[1]);
+    for (const [name, slot] of bootSlots) {
+      if (!going) break;
+      const key = specKeyOf.get(name);
+      if (slot === CNODE_SLOT || r.capAt(name).type === "Null" || (key !== undefined && held.has(key))) continue;
+      going = r.run(
+        { invoke: "seL4_CNode_Delete", cap: "InitThreadCNode", args: { dest: name } },
+        `seL4_CNode_Delete(InitThreadCNode, ${name}): the spec's root CNode holds no cap to it`,
+        rootEntry.pos,
+      );
+    }
+  }
   if (m.cdt.size > 0)
     notes.push(
-      "cdt: the replay's derivation tree is what seL4 makes (originals from Retype, copies below them), not written step by step",
+      "cdt: originals come from Retype; a root-CNode cap whose cdt parent is a cap to the same object is minted from that cap, others from the original",
     );
 
   return { machine, bootOptions, state: r.state, steps: r.steps, refusal: r.refusal, notes };

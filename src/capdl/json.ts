@@ -17,8 +17,8 @@ import {
  * `sel4-capdl-initializer-types/src/spec.rs`, the InputSpec): object ids are indexes, the root
  * objects come first with those that have a paddr first in ascending paddr order, every
  * untyped's cover is a contiguous id range after them, `asid_slots` lists the pools by
- * asid_high from 1, ARM32 page directories and page tables are `PageTable` objects (root at
- * level 0, tables at level 1), and frame caps carry `cached` and `executable`. What the JSON has
+ * asid_high from 1, paging structures are `PageTable` objects (ARM32: the page directory the
+ * root at level 0, page tables level 1; AArch64: the pgd the root, pud/pd/pt levels 1-3), and frame caps carry `cached` and `executable`. What the JSON has
  * no field for (`asid:`, `mapping:`, the CDT, control caps) is returned in `dropped`.
  */
 
@@ -98,6 +98,8 @@ export function toInitializerJson(m: Model): JsonSpec {
         };
       case "pt":
       case "pd":
+      case "pud":
+      case "pgd":
         if (c.asid) dropped.add("asid: on page table and page directory caps");
         return { PageTable: { object: obj(c.obj) } };
       case "asid_pool":
@@ -162,9 +164,13 @@ export function toInitializerJson(m: Model): JsonSpec {
         if (o.fill) dropped.add("frame fill");
         return { Frame: { size_bits: o.sizeBits, paddr: o.paddr, init: { entries: [] } } };
       case "pd":
-        return { PageTable: { is_root: true, level: 0, slots: slotsJson(o.slots) } };
       case "pt":
-        return { PageTable: { is_root: false, level: 1, slots: slotsJson(o.slots) } };
+      case "pud":
+      case "pgd": {
+        // ARM32: pd the root (level 0), pt level 1. AArch64: pgd the root, then pud, pd, pt at levels 1-3.
+        const level = (m.arch === "aarch64" ? ["pgd", "pud", "pd", "pt"] : ["pd", "pt"]).indexOf(o.kind);
+        return { PageTable: { is_root: level === 0, level, slots: slotsJson(o.slots) } };
+      }
       case "asid_pool":
         if (hasSlots(o) && o.slots.size > 0) dropped.add("ASID pool contents (the initializer assigns ASIDs itself)");
         return { AsidPool: { high: o.asidHigh ?? 0 } };

@@ -26,9 +26,16 @@ export function replayScenario(res: ImportResult, file: string): string {
     const failed = res.refusal !== null && i === res.refusal.step - 1;
     return { ...s.step, note: failed ? `${note}; seL4 refuses it: ${res.refusal?.error ?? ""}` : note };
   });
-  // The API generation is a header field of a scenario, not part of its boot block.
-  const { api, ...bootBlock } = res.bootOptions;
-  const doc = { name: `import of ${file}`, ...(api ? { api } : {}), boot: bootBlock, steps };
+  // The architecture and the API generation are header fields of a scenario, not part of its boot block.
+  const { api, ...rest } = res.bootOptions;
+  const { arch, ...bootBlock } = "arch" in rest ? rest : { ...rest, arch: undefined };
+  const doc = {
+    name: `import of ${file}`,
+    ...(arch ? { arch } : {}),
+    ...(api ? { api } : {}),
+    boot: bootBlock,
+    steps,
+  };
   return `# capsim import ${file}: the spec replayed as invocations (docs/capdl.md)\n${stringify(doc, { lineWidth: 0 })}`;
 }
 

@@ -169,7 +169,7 @@ export const IMPORT: CommandSpec = {
   name: "import",
   brief: "replay a capDL spec through the kernel: would seL4 build this system?",
   summary:
-    "Read a capDL spec (arch arm11), check it as the capDL tool does, boot a machine, bind the spec's boot objects and replay the spec as invocations in a loader's order; stop at the first one seL4 refuses (docs/capdl.md).",
+    "Read a capDL spec (arch arm11 or aarch64), check it as the capDL tool does, boot a machine, bind the spec's boot objects and replay the spec as invocations in a loader's order; stop at the first one seL4 refuses (docs/capdl.md).",
   operands: "FILE",
   minOperands: 1,
   maxOperands: 1,

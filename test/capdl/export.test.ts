@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { loadScenarioFile } from "../../src/scenario/file.ts";
 import { runScenario } from "../../src/scenario/run.ts";
 import { exportCapdl, exportText } from "../../src/capdl/export.ts";
@@ -34,10 +34,7 @@ const paddrOfJson = (o: unknown): number | null => {
 };
 
 describe("capDL export", () => {
-  // capDL export covers ARM32 states so far; the AArch64 examples are left out until it covers them.
-  const examples = readdirSync("examples").filter(
-    (f) => f.endsWith(".yaml") && !/^arch:\s*aarch64/m.test(readFileSync(`examples/${f}`, "utf8")),
-  );
+  const examples = readdirSync("examples").filter((f) => f.endsWith(".yaml"));
   for (const f of examples)
     describe(f, () => {
       const { text, model } = exported(`examples/${f}`);
@@ -73,6 +70,33 @@ describe("capDL export", () => {
     const slots = [...pd.matchAll(/(\d+): /g)].map((m) => Number(m[1]));
     expect(slots.length).to.be.greaterThan(0);
     expect(Math.max(...slots)).to.be.below(0xe00);
+  });
+
+  it("AArch64: the VSpace is a pgd, each table is named by its level, frames are 4k/2M/1024M, slots index each level", () => {
+    const { text, model } = exported("examples/16-aarch64-huge-pages.yaml");
+    expect(text).to.match(/^arch aarch64$/m);
+    expect(text).to.contain("init_vspace = pgd");
+    expect(text).to.match(/^\s+l1 = pud$/m);
+    expect(text).to.match(/^\s+l2 = pd$/m);
+    expect(text).to.match(/huge = frame \(1024M, paddr: 0x/);
+    expect(text).to.match(/large = frame \(2M, paddr: 0x/);
+    // 0x8000000000 is VSpace slot 1; huge at 0x8040000000 is slot 1 of the level-1 table, read-only and
+    // executable (default attributes); large at 0x8000200000 is slot 1 of the level-2 table, ExecuteNever.
+    expect(text).to.match(/init_vspace \{\s*0: init_image_pt_0\s*1: l1\s*\}/);
+    expect(text).to.match(/l1 \{\s*0: l2\s*1: huge \(RX\)\s*\}/);
+    expect(text).to.contain("l2 {1: large (RW)}");
+    // capDL's mapping: names a pt or pd only: the 1 GiB page's CNode cap keeps its asid: alone, with a note.
+    expect(text).to.match(/\d+: huge \(RW, asid: \(0x0, 0x1\)\)/);
+    expect(text).to.match(/\d+: large \(RW, asid: \(0x0, 0x1\), mapping: \(l2, 1\)\)/);
+    expect(text).to.match(/^-- a mapped 1 GiB frame cap has asid: but no mapping:/m);
+    expect(model.arch).to.equal("aarch64");
+  });
+
+  it("AArch64: ASID pools hold pgd caps at their low ASID, 512 to a pool", () => {
+    const { text } = exported("examples/20-aarch64-asid-pools.yaml", 9);
+    expect(text).to.match(/pool = asid_pool \(asid_high: 0x1\)/);
+    expect(text).to.match(/pool \{0: vs\}/);
+    expect(text).to.match(/^\s+vs = pgd$/m);
   });
 
   it("names objects by the scenario's names, boot objects by reserved names, the rest kind@paddr", () => {

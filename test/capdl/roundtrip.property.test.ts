@@ -1,55 +1,135 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import type { ASID } from "../../src/model/addresses.ts";
-import type { KernelState } from "../../src/model/state.ts";
+import type { ArchName, KernelState } from "../../src/model/state.ts";
 import { applyFuzzOp, buildFuzzWorld, concreteMappings, fuzzOpArbitrary } from "../../src/testing/index.ts";
+import type { BootOptions } from "../../src/boot/boot.ts";
+import { AARCH64_WORLD_BOOT } from "../../src/testing/world64.ts";
+import { aarch64, ASID_POOL_SIZE } from "../../src/arch/index.ts";
 import { exportCapdl, exportText } from "../../src/capdl/export.ts";
 import { readCapdl } from "../../src/capdl/index.ts";
 import { importCapdl, refusalText } from "../../src/capdl/import.ts";
 import { getCap } from "../../src/kernel/cdt.ts";
-import { slotAddress } from "../../src/kernel/cspace.ts";
+import { slotAddress, slotIndex } from "../../src/kernel/cspace.ts";
+import type { Cap } from "../../src/model/caps.ts";
 
 /**
- * import(export(s)) gives back s, for random reachable states of the fuzz world: the mappings
- * by ASID and virtual address (frame, size), and the frame caps of the root CNode (frame, size,
- * mapped or not) as multisets, since import renumbers the root CNode's slots.
+ * import(export(s)) gives back s, for random reachable states of the fuzz world on each
+ * architecture: the mappings by ASID and virtual address (frame, size; ASIDs that map
+ * something); the frame caps of the root CNode (frame, size, mapped or not) as multisets, since
+ * import renumbers the root CNode's slots; every CNode's and TCB's contents by slot (the root's
+ * as a multiset); and the CDT's shape, each cap with its parent, up to names.
  */
-const world = buildFuzzWorld();
-const asids = (s: KernelState): ASID[] =>
-  [...s.asidTable.entries()].flatMap(([high, pool]) => {
-    const p = s.objects.get(pool);
-    return p?.type === "ASIDPool" ? [...p.entries.keys()].map((low) => (high * 1024 + low) as ASID) : [];
-  });
-const mappings = (s: KernelState): unknown =>
-  [...concreteMappings(s, asids(s))].map(([a, m]) => [a, [...m].sort((x, y) => x[0] - y[0])]);
-function rootFrameCaps(s: KernelState): string[] {
-  const root = getCap(s, slotAddress(world.machine.initThread, 0));
-  if (root.type !== "CNode") return [];
-  const out: string[] = [];
-  for (const [, cte] of s.ctes.range(root.paddr, slotAddress(root.paddr, 2 ** root.radixBits)))
-    if (cte.cap.type === "Frame")
-      out.push(
-        `${cte.cap.paddr} ${cte.cap.size} ${cte.cap.vmRights} ${cte.cap.mapping ? `${cte.cap.mapping.asid}@${cte.cap.mapping.vaddr}` : "-"}`,
-      );
-  return out.sort();
-}
+const BOOTS: Readonly<Record<ArchName, BootOptions>> = {
+  aarch32: { ram: [{ base: 0, size: 256 * 2 ** 20 }] },
+  aarch64: AARCH64_WORLD_BOOT,
+};
 
-describe("capDL round trip (property)", () => {
-  it("import(export(s)) reproduces s's mappings and root frame caps", () => {
-    const names = new Map(
-      [...world.frames, ...world.tables, ...world.vspaces, ...world.spares].map((n) => [n.name, n.slot]),
-    );
-    fc.assert(
-      fc.property(fc.array(fuzzOpArbitrary({ badShare: 0.05 }), { maxLength: 25 }), (ops) => {
-        let s = world.state;
-        for (const op of ops) s = applyFuzzOp(world, s, op).state;
-        const text = exportText(exportCapdl(s, { boot: world.machine, names }));
-        const res = importCapdl(readCapdl(text), { boot: { ram: [{ base: 0, size: 256 * 2 ** 20 }] } });
-        expect(refusalText(res), text).to.equal("");
-        expect(mappings(res.state)).to.deep.equal(mappings(s));
-        expect(rootFrameCaps(res.state)).to.deep.equal(rootFrameCaps(s));
-      }),
-      { numRuns: 40 },
-    );
+for (const arch of ["aarch32", "aarch64"] as const satisfies readonly ArchName[]) {
+  const world = buildFuzzWorld({ arch });
+  const poolSize = arch === "aarch64" ? aarch64.ASID_POOL_SIZE : ASID_POOL_SIZE;
+  const asids = (s: KernelState): ASID[] =>
+    [...s.asidTable.entries()].flatMap(([high, pool]) => {
+      const p = s.objects.get(pool);
+      return p?.type === "ASIDPool" ? [...p.entries.keys()].map((low) => (high * poolSize + low) as ASID) : [];
+    });
+  // Both capDL loaders give every VSpace root an ASID, so a root without one comes back with
+  // one (and nothing mapped): ASIDs that map nothing are left out of the comparison.
+  const mappings = (s: KernelState): unknown =>
+    [...concreteMappings(s, asids(s))]
+      .filter(([, m]) => m.size > 0)
+      .map(([a, m]) => [a, [...m].sort((x, y) => x[0] - y[0])]);
+  // A frame cap whose recorded mapping is gone (its table deleted: seL4 leaves the cap's record
+  // stale) cannot be written in capDL, whose `asid:` means a live mapping: it counts as unmapped.
+  const rootFrameCaps = (s: KernelState): string[] => {
+    const live = concreteMappings(s, asids(s));
+    const root = getCap(s, slotAddress(world.machine.initThread, 0));
+    if (root.type !== "CNode") return [];
+    const out: string[] = [];
+    for (const [, cte] of s.ctes.range(root.paddr, slotAddress(root.paddr, 2 ** root.radixBits))) {
+      const c = cte.cap;
+      if (c.type !== "Frame") continue;
+      const m = c.mapping;
+      const mapped = m !== null && live.get(m.asid)?.get(m.vaddr)?.frame === c.paddr;
+      out.push(`${c.paddr} ${c.size} ${c.vmRights} ${mapped ? `${m.asid}@${m.vaddr}` : "-"}`);
+    }
+    return out.sort();
+  };
+
+  /** A cap up to names: its type, its frame or untyped region, and what capDL says of it (a stale mapping counts as none). */
+  const describeCap = (s: KernelState, c: Cap, live: ReturnType<typeof concreteMappings>): string => {
+    switch (c.type) {
+      case "Frame": {
+        const m = c.mapping;
+        const mapped = m !== null && live.get(m.asid)?.get(m.vaddr)?.frame === c.paddr;
+        return `Frame ${c.paddr} ${c.size} ${c.vmRights} ${mapped ? `${m.asid}@${m.vaddr}` : "-"}`;
+      }
+      case "Untyped":
+        return `Untyped ${c.paddr}/${c.sizeBits}`;
+      case "Null":
+      case "ASIDControl":
+      case "IRQControl":
+      case "Domain":
+        return c.type;
+      case "CNode":
+        return `CNode ${c.radixBits} guard ${c.guard}/${c.guardSize}`;
+      case "Endpoint":
+      case "Notification":
+        return `${c.type} badge ${c.badge}`;
+      default:
+        // capDL gives only frames and untypeds a paddr: other objects are compared by kind.
+        return c.type;
+    }
+  };
+  /**
+   * The CDT's shape up to names: each cap in a CNode or TCB with its parent's (as multisets),
+   * and each CNode's contents by slot (the root CNode's as a multiset: import renumbers it).
+   * Filler untypeds (which import retypes to move a watermark up to a paddr: untyped regions
+   * that `original` has no cap to) are left out.
+   */
+  const cdtShape = (s: KernelState, original: KernelState = s): { edges: string[]; cnodes: string[] } => {
+    const regions = new Set<string>();
+    for (const [, cte] of original.ctes)
+      if (cte.cap.type === "Untyped") regions.add(`${cte.cap.paddr}/${cte.cap.sizeBits}`);
+    const live = concreteMappings(s, asids(s));
+    const root = getCap(s, slotAddress(world.machine.initThread, 0));
+    const rootBase = root.type === "CNode" ? root.paddr : -1;
+    const edges: string[] = [];
+    const cnodes: string[] = [];
+    const isFiller = (c: Cap): boolean => c.type === "Untyped" && !regions.has(`${c.paddr}/${c.sizeBits}`);
+    for (const o of s.objects.values()) {
+      if (o.type !== "CNode" && o.type !== "TCB") continue;
+      const count = o.type === "CNode" ? 2 ** o.radixBits : 5;
+      for (const [addr, cte] of s.ctes.range(o.paddr, slotAddress(o.paddr, count))) {
+        if (cte.cap.type === "Null" || isFiller(cte.cap)) continue;
+        const d = describeCap(s, cte.cap, live);
+        const parent = cte.parent === null ? "-" : describeCap(s, getCap(s, cte.parent), live);
+        edges.push(`${d} <- ${parent}`);
+        cnodes.push(o.paddr === rootBase ? `root: ${d}` : `${o.type} ${o.paddr} ${slotIndex(o.paddr, addr)}: ${d}`);
+      }
+    }
+    return { edges: edges.sort(), cnodes: cnodes.sort() };
+  };
+
+  describe(`capDL round trip on ${arch} (property)`, () => {
+    it("import(export(s)) reproduces s's mappings, root frame caps, CNode contents and CDT shape", () => {
+      const names = new Map(
+        [...world.frames, ...world.tables, ...world.vspaces, ...world.spares].map((n) => [n.name, n.slot]),
+      );
+      fc.assert(
+        fc.property(fc.array(fuzzOpArbitrary({ badShare: 0.05, arch }), { maxLength: 25 }), (ops) => {
+          let s = world.state;
+          for (const op of ops) s = applyFuzzOp(world, s, op).state;
+          const text = exportText(exportCapdl(s, { boot: world.machine, names }));
+          const res = importCapdl(readCapdl(text), { boot: BOOTS[arch] });
+          expect(refusalText(res), text).to.equal("");
+          expect(mappings(res.state)).to.deep.equal(mappings(s));
+          expect(rootFrameCaps(res.state)).to.deep.equal(rootFrameCaps(s));
+          expect(cdtShape(res.state, s)).to.deep.equal(cdtShape(s));
+        }),
+        // CAPSIM_CAPDL_RUNS=400 for a longer search.
+        { numRuns: Number(process.env.CAPSIM_CAPDL_RUNS ?? 40) },
+      );
+    });
   });
-});
+}
