@@ -1,4 +1,4 @@
-import { hex, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
+import { hex, type PhysAddr, type PPtr, type VirtAddr } from "../model/addresses.ts";
 import type { Cap as KCap, VMRights } from "../model/caps.ts";
 import type { KernelObject } from "../model/objects.ts";
 import { frameSizeBits, type KernelState, type SlotAddr } from "../model/state.ts";
@@ -324,7 +324,7 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
   for (const p of placed) coverAt(p.paddr, p.bits, p.id, p.isUntyped);
 
   // ASID pools: asid_high from the ASID table, PDs at their low ASID.
-  const pdOfASID = new Map<number, PhysAddr>();
+  const pdOfASID = new Map<number, PPtr<"VSpaceRoot">>();
   for (const [high, poolAddr] of s.asidTable) {
     const pool = s.objects.get(poolAddr);
     if (pool?.type !== "ASIDPool") continue;
@@ -401,14 +401,12 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
       case "PageTable": {
         // A table cap's ASID is live while the table is in that ASID's VSpace.
         const m = c.mapping;
+        const root = m === null ? undefined : pdOfASID.get(m.asid);
         const live =
-          m !== null &&
-          pdOfASID.has(m.asid) &&
+          root !== undefined &&
           (a64
             ? levels.has(c.paddr)
-            : listDirectory(s, pdOfASID.get(m.asid) as PhysAddr).some(
-                (r) => r.entry.kind === "Table" && r.entry.paddr === c.paddr,
-              ));
+            : listDirectory(s, root).some((r) => r.entry.kind === "Table" && r.entry.paddr === c.paddr));
         if (m && !live) staleRootNote();
         return { kind: tableKindOf(o), obj, asid: m && live ? splitASID(m.asid) : null };
       }
