@@ -281,7 +281,7 @@ class SlotCursor {
   }
   /** write_slot: a boot cap in a well-known slot. */
   write(index: number, cap: Cap): SlotAddr {
-    const slot = slotAddress(this.cnode, index);
+    const slot = slotAddress(this.s, this.cnode, index);
     insertCap(this.s, cap, slot, null, true);
     return slot;
   }
@@ -306,7 +306,7 @@ export function createRootCNode(s: MutableState, cnode: PhysAddr, cnodeSizeBits:
     guardSize: s.config.sizes.wordBits - cnodeSizeBits,
     guard: 0,
   };
-  insertCap(s, cap, slotAddress(cnode, INITIAL_CAP_SLOTS.InitThreadCNode), null, true);
+  insertCap(s, cap, slotAddress(s, cnode, INITIAL_CAP_SLOTS.InitThreadCNode), null, true);
   return cap;
 }
 
@@ -354,18 +354,18 @@ export function createInitialThread(
 ): void {
   putObject(s, { type: "TCB", paddr: tcb, ipcBuffer: ipcBufVPtr });
   const copy = (from: number, to: number) => {
-    const src = slotAddress(cnode, from);
+    const src = slotAddress(s, cnode, from);
     const cte = s.ctes.get(src);
     if (cte === undefined) throw new Error(`capsim internal error: create_initial_thread found slot ${from} empty`);
     const derived = deriveCap(s, src, cte.cap);
     if (!derived.ok)
       throw new Error(`capsim internal error: create_initial_thread cannot derive the cap in slot ${from}`);
-    cteInsert(s, derived.value, src, slotAddress(tcb, to));
+    cteInsert(s, derived.value, src, slotAddress(s, tcb, to));
   };
   copy(INITIAL_CAP_SLOTS.InitThreadCNode, TCB_SLOTS.tcbCTable);
   copy(INITIAL_CAP_SLOTS.InitThreadVSpace, TCB_SLOTS.tcbVTable);
   if (hasIPCBuffer) copy(INITIAL_CAP_SLOTS.InitThreadIPCBuffer, TCB_SLOTS.tcbBuffer);
-  insertCap(s, { type: "TCB", paddr: tcb }, slotAddress(cnode, INITIAL_CAP_SLOTS.InitThreadTCB), null, true);
+  insertCap(s, { type: "TCB", paddr: tcb }, slotAddress(s, cnode, INITIAL_CAP_SLOTS.InitThreadTCB), null, true);
   s.currentThread = tcb;
 }
 

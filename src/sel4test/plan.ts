@@ -209,7 +209,9 @@ type AddressRange = readonly [start: number, end: number];
 function bootMappedRanges(machine: BootedMachine, arch: Sel4testArch): AddressRange[] {
   const cnode = rootCNodeOf(machine.state, machine.initThread);
   if (cnode === undefined) return [];
-  const root = capObjectAddress(getCap(machine.state, slotAddress(cnode, INITIAL_CAP_SLOTS.InitThreadVSpace)));
+  const root = capObjectAddress(
+    getCap(machine.state, slotAddress(machine.state, cnode, INITIAL_CAP_SLOTS.InitThreadVSpace)),
+  );
   if (root === undefined) return [];
   const userTop = machine.state.config.userTop;
   const below = (r: AddressRange): AddressRange => [r[0], Math.min(r[1], userTop)];

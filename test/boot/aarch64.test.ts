@@ -43,6 +43,25 @@ describe("AArch64 boot (seL4 16.0.0, no hypervisor)", () => {
     expect(s.config.userTop).to.equal(0x00007fffffffffff);
   });
 
+  it("lays a CNode's slots 2^seL4_SlotBits = 32 bytes apart, the last one ending at the object's end", () => {
+    const cnodeCap = capIn(m, INITIAL_CAP_SLOTS.InitThreadCNode);
+    if (cnodeCap.type !== "CNode") expect.fail("slot 2 holds the root CNode");
+    const base = cnodeCap.paddr;
+    const slots = 2 ** cnodeCap.radixBits;
+    // cte_t is 32 bytes on a 64-bit kernel: a radix-r CNode is 2^(r + 5) bytes (seL4_SlotBits 5).
+    const bytes = 2 ** (cnodeCap.radixBits + 5);
+    expect(slotAddress(s, base, 1) - slotAddress(s, base, 0)).to.equal(32);
+    expect(slotAddress(s, base, slots - 1) + 32).to.equal(base + bytes);
+    const [next] = [...s.objects.range(base + 1, base + 2 * bytes)];
+    expect(next === undefined || next[0] >= base + bytes, "no object inside the CNode's 2^(r+5) bytes").to.equal(true);
+    // Every cap the boot wrote into the root CNode sits at a whole 32-byte slot inside it.
+    const inside = [...s.ctes.range(base, base + bytes)].map(([addr]) => addr - base);
+    expect(inside.length).to.be.greaterThan(16);
+    for (const offset of inside) expect(offset % 32, `offset ${offset}`).to.equal(0);
+    // The TCB's own slots sit at the start of its block at the same stride.
+    expect(slotAddress(s, m.initThread, TCB_SLOTS.tcbVTable)).to.equal(m.initThread + 32 * TCB_SLOTS.tcbVTable);
+  });
+
   it("puts the well-known caps in seL4's slots, slot 3 a VSpace cap with IT_ASID 1", () => {
     expect(capIn(m, INITIAL_CAP_SLOTS.InitThreadTCB).type).to.equal("TCB");
     expect(capIn(m, INITIAL_CAP_SLOTS.InitThreadCNode).type).to.equal("CNode");
@@ -109,7 +128,7 @@ describe("AArch64 boot (seL4 16.0.0, no hypervisor)", () => {
     expect(m.initThread).to.equal(tables[2]! + 4096);
     expect(m.layout.rootserver[1]).to.equal(m.initThread + 2 ** 11);
     expect(s.loadedVSpace).to.deep.equal({ pd: root, hwASID: 1 });
-    expect(getCap(s, slotAddress(m.initThread, TCB_SLOTS.tcbVTable))).to.deep.include({ type: "VSpace" });
+    expect(getCap(s, slotAddress(s, m.initThread, TCB_SLOTS.tcbVTable))).to.deep.include({ type: "VSpace" });
   });
 
   it("hands out device untypeds first, up to 2^40, then free RAM, with none overlapping", () => {

@@ -87,7 +87,10 @@ describe("boot (full)", () => {
         });
         expect(capAt(s, m.initThread, 16).type).to.equal("PageTable");
         expect(capAt(s, m.initThread, b.userImageFrames.start).type).to.equal("Frame");
-        expect(getCap(s, slotAddress(m.initThread, TCB_SLOTS.tcbBuffer))).to.include({ type: "Frame", mapping: null });
+        expect(getCap(s, slotAddress(s, m.initThread, TCB_SLOTS.tcbBuffer))).to.include({
+          type: "Frame",
+          mapping: null,
+        });
       });
     });
   }
@@ -154,8 +157,8 @@ describe("boot lays memory out as seL4 16.0.0 does (src/kernel/boot.c init_freem
   const dev = (paddr: number, bits: number) => [paddr, bits, true] as const;
   const ram = (paddr: number, bits: number) => [paddr, bits, false] as const;
   const m = boot({ ram: [{ base: 0, size: 0x10000000 }] });
-  const cnode = (getCap(m.state, slotAddress(m.initThread, 0)) as { paddr: PhysAddr }).paddr;
-  const paddrIn = (slot: number) => (getCap(m.state, slotAddress(cnode, slot)) as { paddr: number }).paddr;
+  const cnode = (getCap(m.state, slotAddress(m.state, m.initThread, 0)) as { paddr: PhysAddr }).paddr;
+  const paddrIn = (slot: number) => (getCap(m.state, slotAddress(m.state, cnode, slot)) as { paddr: number }).paddr;
 
   it("puts the root server at the top of the highest free region: CNode, PD, pool, IPC buffer, bootinfo, TCB, then the page table", () => {
     expect(m.layout.rootserver).to.deep.equal([0x0ffe0000, 0x0fff7800]);

@@ -65,7 +65,7 @@ function checkUntypeds(ram: readonly RamRegion[]): BootedMachine {
   expect(i).to.equal(sorted.length);
   // each untyped's cap sits in its bootinfo slot: full (the first Retype resets it), original, no parent
   list.forEach((u, k) => {
-    const cte = getCTE(m.state, slotAddress(cnode, m.bootInfo.untyped.start + k));
+    const cte = getCTE(m.state, slotAddress(m.state, cnode, m.bootInfo.untyped.start + k));
     expect(cte).to.deep.include({ parent: null, original: true });
     expect(cte?.cap).to.deep.equal({
       type: "Untyped",
@@ -146,9 +146,10 @@ describe("minimal boot", () => {
 
   it("hands the initial thread its caps in seL4's well-known slots", () => {
     const m = bootMinimal({ ram: maps["one region at 0"] as RamRegion[] });
-    const cnode = getCap(m.state, slotAddress(m.initThread, TCB_SLOTS.tcbCTable));
+    const cnode = getCap(m.state, slotAddress(m.state, m.initThread, TCB_SLOTS.tcbCTable));
     if (cnode.type !== "CNode") return expect.fail("the TCB's CSpace root is not a CNode");
-    const at = (n: keyof typeof INITIAL_CAP_SLOTS) => getCap(m.state, slotAddress(cnode.paddr, INITIAL_CAP_SLOTS[n]));
+    const at = (n: keyof typeof INITIAL_CAP_SLOTS) =>
+      getCap(m.state, slotAddress(m.state, cnode.paddr, INITIAL_CAP_SLOTS[n]));
     expect(cnode).to.deep.include({ radixBits: 12, guardSize: 20, guard: 0 });
     expect(at("InitThreadCNode")).to.deep.equal(cnode);
     expect(at("InitThreadTCB")).to.deep.equal({
@@ -157,7 +158,7 @@ describe("minimal boot", () => {
     });
     const pd = at("InitThreadVSpace");
     expect(pd).to.deep.include({ type: "PageDirectory", mappedASID: 1 });
-    expect(getCap(m.state, slotAddress(m.initThread, TCB_SLOTS.tcbVTable))).to.deep.equal(pd);
+    expect(getCap(m.state, slotAddress(m.state, m.initThread, TCB_SLOTS.tcbVTable))).to.deep.equal(pd);
     expect(at("ASIDControl")).to.deep.equal({ type: "ASIDControl" });
     const pool = at("InitThreadASIDPool");
     expect(pool).to.deep.include({ type: "ASIDPool", asidBase: 0 });
@@ -166,12 +167,12 @@ describe("minimal boot", () => {
     expect(m.state.asidTable.get(0)).to.equal(pool.paddr);
     const poolObj = getObject(m.state, pool.paddr);
     expect(poolObj?.type === "ASIDPool" && poolObj.entries.get(1)).to.equal(pd.paddr);
-    expect(getCTE(m.state, slotAddress(cnode.paddr, INITIAL_CAP_SLOTS.IRQControl))).to.deep.include({
+    expect(getCTE(m.state, slotAddress(m.state, cnode.paddr, INITIAL_CAP_SLOTS.IRQControl))).to.deep.include({
       cap: { type: "IRQControl" },
       parent: null,
       original: true,
     });
-    expect(getCTE(m.state, slotAddress(cnode.paddr, INITIAL_CAP_SLOTS.Domain))).to.deep.include({
+    expect(getCTE(m.state, slotAddress(m.state, cnode.paddr, INITIAL_CAP_SLOTS.Domain))).to.deep.include({
       cap: { type: "Domain" },
       parent: null,
       original: true,

@@ -23,10 +23,10 @@ const asids = (s: KernelState): ASID[] =>
 const mappings = (s: KernelState): unknown =>
   [...concreteMappings(s, asids(s))].map(([a, m]) => [a, [...m].sort((x, y) => x[0] - y[0])]);
 function rootFrameCaps(s: KernelState): string[] {
-  const root = getCap(s, slotAddress(world.machine.initThread, 0));
+  const root = getCap(s, slotAddress(s, world.machine.initThread, 0));
   if (root.type !== "CNode") return [];
   const out: string[] = [];
-  for (const [, cte] of s.ctes.range(root.paddr, slotAddress(root.paddr, 2 ** root.radixBits)))
+  for (const [, cte] of s.ctes.range(root.paddr, slotAddress(s, root.paddr, 2 ** root.radixBits)))
     if (cte.cap.type === "Frame")
       out.push(
         `${cte.cap.paddr} ${cte.cap.size} ${cte.cap.vmRights} ${cte.cap.mapping ? `${cte.cap.mapping.asid}@${cte.cap.mapping.vaddr}` : "-"}`,
