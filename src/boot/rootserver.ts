@@ -7,8 +7,9 @@ import { cteInsert, insertCap } from "../kernel/cdt.ts";
 import { slotAddress } from "../kernel/cspace.ts";
 import { deriveCap } from "../kernel/derive.ts";
 import { putObject } from "../kernel/store.ts";
+import { storePhysical } from "../kernel/physmem.ts";
 import { archBootOf, archOf, seL4_PageBits, type VRegion } from "../arch/index.ts";
-import type { FullBootInfo, SlotRegion } from "./bootInfo.ts";
+import { bootInfoBytes, EMPTY_SLOT_REGION, type FullBootInfo, type SlotRegion } from "./bootInfo.ts";
 import { INITIAL_CAP_SLOTS } from "./initialCaps.ts";
 import { BootError } from "./memoryMap.ts";
 import { splitIntoUntypeds, type UntypedBlock } from "./untypedSplit.ts";
@@ -398,12 +399,16 @@ export function populateBIFrame(
   return {
     nodeID: 0,
     numNodes: 1,
+    numIOPTLevels: 0,
     extraLen: 0,
     ipcBuffer: layout?.ipcBufVPtr ?? (0 as VirtAddr),
     bootInfoFrame: layout?.biFrameVPtr ?? (0 as VirtAddr),
     empty: regions.empty,
+    sharedFrames: EMPTY_SLOT_REGION,
     userImagePaging: regions.userImagePaging,
     userImageFrames: regions.userImageFrames,
+    ioSpaceCaps: EMPTY_SLOT_REGION,
+    extraBIPages: EMPTY_SLOT_REGION,
     untyped: regions.untyped,
     untypedList,
     initThreadCNodeSizeBits: cnodeSizeBits,
@@ -478,6 +483,13 @@ export function createRootserver(kernel: KernelState, spec: RootserverSpec): Roo
       },
       untypeds,
     );
+    // The initial thread reads its bootinfo from the frame: seL4_BootInfo laid out in machine words.
+    if (rs.bootInfo !== null)
+      storePhysical(
+        s,
+        rs.bootInfo,
+        bootInfoBytes(bootInfo, s.config.sizes.wordBits / 8, CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS),
+      );
     // Only a thread with an image has anything to run: the minimal boot leaves the MMU unloaded.
     if (layout !== null) archOf(s.config).setVMRoot(s, rs.tcb);
   });

@@ -7,6 +7,7 @@ import { capAt } from "../../src/kernel/cspace.ts";
 import { getCap } from "../../src/kernel/cdt.ts";
 import { slotAddress } from "../../src/kernel/cspace.ts";
 import { TCB_SLOTS } from "../../src/model/constants.ts";
+import { userRead } from "../../src/machine/access.ts";
 import { getObject } from "../../src/kernel/store.ts";
 import { lookupPTSlot, resolve, listTable } from "../../src/arch/aarch64/walk.ts";
 import { kernelTablesOf, kernelTranslate, ptrFromPAddr } from "../../src/arch/aarch64/kernelWindow.ts";
@@ -60,6 +61,49 @@ describe("AArch64 boot (seL4 16.0.0, no hypervisor)", () => {
     for (const offset of inside) expect(offset % 32, `offset ${offset}`).to.equal(0);
     // The TCB's own slots sit at the start of its block at the same stride.
     expect(slotAddress(s, m.initThread, TCB_SLOTS.tcbVTable)).to.equal(m.initThread + 32 * TCB_SLOTS.tcbVTable);
+  });
+
+  it("leaves seL4_BootInfo in the bootinfo frame in 64-bit words, as the initial thread reads it", () => {
+    // libsel4 16.0.0 bootinfo_types.h (no MCS): 5 words, 6 slot regions, 2 words, the untyped region,
+    // then untypedList entries of { paddr word, sizeBits byte, isDevice byte, padding } (16 bytes here).
+    // try_init_kernel: the IPC buffer right after the image (0x10000 + 64 KiB), the bootinfo frame one page on.
+    const r = userRead(s, 0x21000 as VirtAddr, 4096);
+    if (!r.ok) expect.fail("the bootinfo frame is mapped at 0x21000");
+    const b = r.value;
+    const word = (at: number) => Number(new DataView(b.buffer, b.byteOffset).getBigUint64(at, true));
+    const bi = m.bootInfo;
+    expect([0, 8, 16, 24, 32].map(word), "extraLen, nodeID, numNodes, numIOPTLevels, ipcBuffer").to.deep.equal([
+      0, 0, 1, 0, 0x20000,
+    ]);
+    expect(bi.ipcBuffer).to.equal(0x20000);
+    const regions = [40, 56, 72, 88, 104, 120].map((at) => [word(at), word(at + 8)]);
+    expect(regions, "empty, sharedFrames, userImageFrames, userImagePaging, ioSpaceCaps, extraBIPages").to.deep.equal([
+      [bi.untyped.end, 2 ** 12],
+      [0, 0],
+      [19, 35],
+      [16, 19],
+      [0, 0],
+      [0, 0],
+    ]);
+    expect([word(136), word(144)], "initThreadCNodeSizeBits, initThreadDomain").to.deep.equal([12, 0]);
+    expect([word(152), word(160)], "untyped").to.deep.equal([35, 35 + bi.untypedList.length]);
+    bi.untypedList.forEach((u, i) => {
+      const at = 168 + 16 * i;
+      expect([word(at), b[at + 8], b[at + 9]], `untypedList[${i}]`).to.deep.equal([
+        u.paddr,
+        u.sizeBits,
+        u.isDevice ? 1 : 0,
+      ]);
+    });
+    expect(
+      b.subarray(168 + 16 * bi.untypedList.length).every((x) => x === 0),
+      "the rest is cleared",
+    ).to.equal(true);
+    expect(bi).to.deep.include({
+      numIOPTLevels: 0,
+      sharedFrames: { start: 0, end: 0 },
+      ioSpaceCaps: { start: 0, end: 0 },
+    });
   });
 
   it("puts the well-known caps in seL4's slots, slot 3 a VSpace cap with IT_ASID 1", () => {

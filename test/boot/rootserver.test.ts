@@ -330,9 +330,14 @@ describe("root server builder steps", () => {
       expect(populateBIFrame(8, null, regions, list)).to.deep.equal({
         nodeID: 0,
         numNodes: 1,
+        // populate_bi_frame: no IOMMU levels; init_freemem's callers leave these S_REG_EMPTY on ARM
+        numIOPTLevels: 0,
         extraLen: 0,
         ipcBuffer: 0,
         bootInfoFrame: 0,
+        sharedFrames: { start: 0, end: 0 },
+        ioSpaceCaps: { start: 0, end: 0 },
+        extraBIPages: { start: 0, end: 0 },
         ...regions,
         untypedList: list,
         initThreadCNodeSizeBits: 8,
