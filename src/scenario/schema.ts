@@ -91,6 +91,8 @@ export const Boot = z.strictObject({
   userImage: z.strictObject({ size: NumberValue, vbase: NumberValue }).optional(),
   /** CONFIG_HAVE_FPU: 2^10-byte TCBs with it, 2^9 without (default: on for api current, off for legacy) */
   fpu: z.boolean().optional(),
+  /** aarch64's CONFIG_ARM_HYPERVISOR_SUPPORT: only false is modelled (true is refused with the reason) */
+  hypervisor: z.boolean().optional(),
 });
 
 const FaultExpect = z.strictObject({

@@ -258,6 +258,10 @@ describe("AArch64 boot options", () => {
     refused({ kernelImageSize: 0x100000 }, "kernelImageSize", /kernel-window tables/));
   it("refuses an image that reaches USER_TOP", () =>
     refused({ userImage: { size: 0x1000, vbase: 0x7ffffffff000 } }, "userImage", /USER_TOP/));
+  it("refuses the hypervisor configuration, saying what it would need", () =>
+    refused({ hypervisor: true }, "hypervisor", /stage-2.*40-bit IPAs.*8 KiB root of 1024 entries.*VMIDs/));
+  it("accepts hypervisor: false, the configuration it models", () =>
+    expect(aarch64({ hypervisor: false }).state.config.userTop).to.equal(0x7fffffffffff));
   it("refuses ARM32's fpu key", () => expect(() => aarch64({ fpu: true })).to.throw(BootError, /fpu/));
 
   it("turns RAM at or above PADDR_TOP (0x7fc0000000) into device untypeds", () => {

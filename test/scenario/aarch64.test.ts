@@ -52,6 +52,13 @@ describe("scenario files on aarch64", () => {
     expect(usage("  - delete: InitThreadTCB\n", "arch: aarch64\nboot: { fpu: true }\n").message).to.match(/fpu/);
   });
 
+  it("refuses boot: { hypervisor: true } at the boot line, saying what is not modelled", () => {
+    const e = usage("  - delete: InitThreadTCB\n", "arch: aarch64\nboot: { hypervisor: true }\n");
+    expect(e.line).to.equal(3);
+    expect(e.message).to.match(/hypervisor: true \(CONFIG_ARM_HYPERVISOR_SUPPORT\) is not modelled/);
+    expect(usage("  - delete: InitThreadTCB\n", "boot: { hypervisor: true }\n").message).to.match(/aarch64 boot key/);
+  });
+
   it("takes libsel4 16's old names as aliases: PGD/PUD/PD objects and PageDirectory/PageUpperDirectory_Map", () => {
     const r = run(
       [
