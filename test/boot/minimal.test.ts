@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { DEFAULT_CONFIG } from "../../src/arch/index.ts";
 import fc from "fast-check";
-import { pow2 } from "../../src/model/addresses.ts";
+import { paddr, pow2 } from "../../src/model/addresses.ts";
 import { bootMinimal, type BootedMachine, type RamRegion } from "../../src/boot/minimal.ts";
 import { INITIAL_CAP_SLOTS } from "../../src/boot/initialCaps.ts";
 import { getCap, getCTE } from "../../src/kernel/cdt.ts";
@@ -234,5 +234,42 @@ describe("minimal boot", () => {
       size: 0x101000,
     }));
     expect(() => bootMinimal({ ram, cnodeSizeBits: 5 })).to.throw(/do not fit in a CNode of 32 slots/);
+  });
+});
+
+describe("bootMinimal on AArch64 (arch: aarch64)", () => {
+  // seL4 16.0.0 AArch64 sizes (../shared/SEL4-AARCH64-REFERENCE.md §2): CNode 2^(12 + seL4_SlotBits 5),
+  // VSpace 2^12, ASID pool 2^12, TCB 2^11; create_rootserver_objects puts the larger of CNode and
+  // VSpace first at the top of RAM aligned to it, then the other, the pool, then the TCB.
+  const m = bootMinimal({ ram: [{ base: 0x40000000, size: 0x10000000 }], arch: "aarch64" });
+  const s = m.state;
+
+  it("builds the root server with AArch64's configuration, sizes and slots, keeping every invariant", () => {
+    expect(s.config.arch).to.equal("aarch64");
+    const cnode = getCap(s, slotAddress(s, m.initThread, TCB_SLOTS.tcbCTable));
+    expect(cnode).to.deep.include({ type: "CNode", paddr: 0x50000000 - 0x40000, radixBits: 12 });
+    const at = (n: keyof typeof INITIAL_CAP_SLOTS) =>
+      getCap(s, slotAddress(s, paddr(0x4ffc0000), INITIAL_CAP_SLOTS[n]));
+    expect(at("InitThreadVSpace")).to.deep.include({ type: "VSpace", paddr: 0x4ffe0000, mappedASID: 1 });
+    expect(at("InitThreadASIDPool")).to.deep.include({ type: "ASIDPool", paddr: 0x4ffe1000, asidBase: 0 });
+    expect(m.initThread).to.equal(0x4ffe2000);
+    // 32-byte slots: slot 3 of the CNode is 96 bytes in
+    expect(slotAddress(s, paddr(0x4ffc0000), 3)).to.equal(0x4ffc0060);
+    expect(m.bootInfo.untypedList[0]).to.deep.equal({ paddr: 0x40000000, sizeBits: 27, isDevice: false });
+    expect(checkAll(s)).to.deep.equal([]);
+  });
+
+  it("takes RAM up to 2^40 there, which ARM32 refuses past 2^32", () => {
+    const high = [{ base: 2 ** 33, size: 0x10000000 }];
+    expect(bootMinimal({ ram: high, arch: "aarch64" }).state.config.arch).to.equal("aarch64");
+    expect(() => bootMinimal({ ram: high })).to.throw(/32-bit physical address space/);
+    expect(() => bootMinimal({ ram: [{ base: 2 ** 40, size: 0x1000 }], arch: "aarch64" })).to.throw(/40-bit/);
+  });
+
+  it("refuses api: legacy and the fpu key on aarch64, and an arch that contradicts config", () => {
+    const ram = [{ base: 0x40000000, size: 0x10000000 }];
+    expect(() => bootMinimal({ ram, arch: "aarch64", api: "legacy" })).to.throw(/13\.0\.0/);
+    expect(() => bootMinimal({ ram, arch: "aarch64", fpu: true })).to.throw(/FPU/);
+    expect(() => bootMinimal({ ram, arch: "aarch64", config: DEFAULT_CONFIG })).to.throw(/config\.arch is aarch32/);
   });
 });
