@@ -250,7 +250,7 @@ export { seL4_PageBits } from "./aarch32/constants.ts";
 
 // AArch64's own exports, for the AArch64 boot and tooling.
 export { AARCH64_DEFAULT_CONFIG } from "./aarch64/config.ts";
-export { AARCH64_LEGACY_REFUSAL } from "./aarch64/config.ts";
+export { AARCH64_HYPERVISOR_REFUSAL, AARCH64_LEGACY_REFUSAL } from "./aarch64/config.ts";
 export { seL4_UserTop as AARCH64_USER_TOP } from "./aarch64/constants.ts";
 export {
   KERNEL_PAGING_BYTES as AARCH64_KERNEL_PAGING_BYTES,

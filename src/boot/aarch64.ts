@@ -6,6 +6,7 @@ import { transition } from "../model/transition.ts";
 import {
   AARCH64_DEFAULT_CONFIG,
   AARCH64_KERNEL_PAGING_BYTES,
+  AARCH64_HYPERVISOR_REFUSAL,
   AARCH64_LEGACY_REFUSAL,
   AARCH64_PADDR_TOP,
   AARCH64_PADDR_USER_DEVICE_TOP,
@@ -36,6 +37,8 @@ export const Aarch64BootOptionsSchema = MemoryMapSchema.extend({
   api: ApiGenerationSchema.default("current"),
   kernelImageSize: z.number().int().positive().default(DEFAULT_KERNEL_IMAGE),
   userTop: z.number().int().positive().default(AARCH64_USER_TOP),
+  /** CONFIG_ARM_HYPERVISOR_SUPPORT: accepted only to refuse `true` with what it would need */
+  hypervisor: z.boolean().default(false),
 });
 
 export type Aarch64BootOptions = z.input<typeof Aarch64BootOptionsSchema>;
@@ -60,11 +63,12 @@ export function isAarch64BootOptions(input: unknown): input is Aarch64BootOption
 export function bootAarch64(input: Aarch64BootOptions): FullyBootedMachine {
   const m = parseBootOptions(Aarch64BootOptionsSchema, input);
   if (m.api === "legacy") throw new BootError("api", AARCH64_LEGACY_REFUSAL);
+  if (m.hypervisor) throw new BootError("hypervisor", AARCH64_HYPERVISOR_REFUSAL);
   checkPagedRegions(m, PHYS_BITS);
   if (m.userTop !== AARCH64_USER_TOP)
     throw new BootError(
       "userTop",
-      `on aarch64 USER_TOP is seL4_UserTop, ${hex(AARCH64_USER_TOP)} (the last user address, inclusive), fixed by the kernel configuration; capsim models the configuration without hypervisor support only, so ${hex(m.userTop)} cannot be chosen`,
+      `on aarch64 USER_TOP is seL4_UserTop, ${hex(AARCH64_USER_TOP)} (the last user address, inclusive), fixed by the kernel configuration; capsim models the configuration without hypervisor support only (hypervisor: true explains why), so ${hex(m.userTop)} cannot be chosen`,
     );
   const physBase = Math.min(...m.ram.map((r) => r.base));
   const first = m.ram.find((r) => r.base === physBase)!;

@@ -71,7 +71,7 @@ const KernelSizesSchema = z
 /** A MachineConfig, as a caller of the minimal boot may pass one. */
 export const MachineConfigSchema = z
   .object({
-    arch: z.literal("aarch32"),
+    arch: z.enum(["aarch32", "aarch64"]),
     sizes: KernelSizesSchema,
     api: ApiGenerationSchema,
     userTop: z.custom<VirtAddr>(

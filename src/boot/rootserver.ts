@@ -7,8 +7,9 @@ import { cteInsert, insertCap } from "../kernel/cdt.ts";
 import { slotAddress } from "../kernel/cspace.ts";
 import { deriveCap } from "../kernel/derive.ts";
 import { putObject } from "../kernel/store.ts";
+import { storePhysical } from "../kernel/physmem.ts";
 import { archBootOf, archOf, seL4_PageBits, type VRegion } from "../arch/index.ts";
-import type { FullBootInfo, SlotRegion } from "./bootInfo.ts";
+import { bootInfoBytes, EMPTY_SLOT_REGION, type FullBootInfo, type SlotRegion } from "./bootInfo.ts";
 import { INITIAL_CAP_SLOTS } from "./initialCaps.ts";
 import { BootError } from "./memoryMap.ts";
 import { splitIntoUntypeds, type UntypedBlock } from "./untypedSplit.ts";
@@ -281,7 +282,7 @@ class SlotCursor {
   }
   /** write_slot: a boot cap in a well-known slot. */
   write(index: number, cap: Cap): SlotAddr {
-    const slot = slotAddress(this.cnode, index);
+    const slot = slotAddress(this.s, this.cnode, index);
     insertCap(this.s, cap, slot, null, true);
     return slot;
   }
@@ -306,7 +307,7 @@ export function createRootCNode(s: MutableState, cnode: PhysAddr, cnodeSizeBits:
     guardSize: s.config.sizes.wordBits - cnodeSizeBits,
     guard: 0,
   };
-  insertCap(s, cap, slotAddress(cnode, INITIAL_CAP_SLOTS.InitThreadCNode), null, true);
+  insertCap(s, cap, slotAddress(s, cnode, INITIAL_CAP_SLOTS.InitThreadCNode), null, true);
   return cap;
 }
 
@@ -354,18 +355,18 @@ export function createInitialThread(
 ): void {
   putObject(s, { type: "TCB", paddr: tcb, ipcBuffer: ipcBufVPtr });
   const copy = (from: number, to: number) => {
-    const src = slotAddress(cnode, from);
+    const src = slotAddress(s, cnode, from);
     const cte = s.ctes.get(src);
     if (cte === undefined) throw new Error(`capsim internal error: create_initial_thread found slot ${from} empty`);
     const derived = deriveCap(s, src, cte.cap);
     if (!derived.ok)
       throw new Error(`capsim internal error: create_initial_thread cannot derive the cap in slot ${from}`);
-    cteInsert(s, derived.value, src, slotAddress(tcb, to));
+    cteInsert(s, derived.value, src, slotAddress(s, tcb, to));
   };
   copy(INITIAL_CAP_SLOTS.InitThreadCNode, TCB_SLOTS.tcbCTable);
   copy(INITIAL_CAP_SLOTS.InitThreadVSpace, TCB_SLOTS.tcbVTable);
   if (hasIPCBuffer) copy(INITIAL_CAP_SLOTS.InitThreadIPCBuffer, TCB_SLOTS.tcbBuffer);
-  insertCap(s, { type: "TCB", paddr: tcb }, slotAddress(cnode, INITIAL_CAP_SLOTS.InitThreadTCB), null, true);
+  insertCap(s, { type: "TCB", paddr: tcb }, slotAddress(s, cnode, INITIAL_CAP_SLOTS.InitThreadTCB), null, true);
   s.currentThread = tcb;
 }
 
@@ -398,12 +399,16 @@ export function populateBIFrame(
   return {
     nodeID: 0,
     numNodes: 1,
+    numIOPTLevels: 0,
     extraLen: 0,
     ipcBuffer: layout?.ipcBufVPtr ?? (0 as VirtAddr),
     bootInfoFrame: layout?.biFrameVPtr ?? (0 as VirtAddr),
     empty: regions.empty,
+    sharedFrames: EMPTY_SLOT_REGION,
     userImagePaging: regions.userImagePaging,
     userImageFrames: regions.userImageFrames,
+    ioSpaceCaps: EMPTY_SLOT_REGION,
+    extraBIPages: EMPTY_SLOT_REGION,
     untyped: regions.untyped,
     untypedList,
     initThreadCNodeSizeBits: cnodeSizeBits,
@@ -478,6 +483,13 @@ export function createRootserver(kernel: KernelState, spec: RootserverSpec): Roo
       },
       untypeds,
     );
+    // The initial thread reads its bootinfo from the frame: seL4_BootInfo laid out in machine words.
+    if (rs.bootInfo !== null)
+      storePhysical(
+        s,
+        rs.bootInfo,
+        bootInfoBytes(bootInfo, s.config.sizes.wordBits / 8, CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS),
+      );
     // Only a thread with an image has anything to run: the minimal boot leaves the MMU unloaded.
     if (layout !== null) archOf(s.config).setVMRoot(s, rs.tcb);
   });

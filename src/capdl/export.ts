@@ -182,7 +182,7 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
   };
   if (opts.boot) {
     const b = opts.boot;
-    const bootCap = (slot: number): KCap => getCap(b.state, slotAddress(rootCNodeAddr(b), slot));
+    const bootCap = (slot: number): KCap => getCap(b.state, slotAddress(b.state, rootCNodeAddr(b), slot));
     const reserve = (slot: number, name: string): void => {
       const k = keyOfCap(bootCap(slot));
       if (k) give(k, name);
@@ -209,7 +209,7 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
     for (const [name] of bySlot) users.set(name, (users.get(name) ?? 0) + 1);
     for (const [name, slot] of bySlot) {
       if (!IDENT.test(name) || NOT_NAMES.has(name) || (users.get(name) ?? 0) > 1) continue;
-      const k = keyOfCap(getCap(s, slotAddress(root, slot)));
+      const k = keyOfCap(getCap(s, slotAddress(s, root, slot)));
       if (k) give(k, name);
     }
   }
@@ -343,8 +343,8 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
   for (const o of live) {
     if (o.type !== "CNode" && o.type !== "TCB") continue;
     const count = o.type === "CNode" ? 2 ** o.radixBits : 5;
-    for (const [addr, cte] of s.ctes.range(o.paddr, slotAddress(o.paddr, count))) {
-      const index = slotIndex(o.paddr, addr);
+    for (const [addr, cte] of s.ctes.range(o.paddr, slotAddress(s, o.paddr, count))) {
+      const index = slotIndex(s, o.paddr, addr);
       containerOfSlot.set(addr, { obj: objID(o), slot: index });
       const c = capOf(cte.cap);
       // The tool allows `mapping:` only on frame caps in CNodes.
@@ -561,7 +561,7 @@ function objectBits(s: KernelState, o: KernelObject): number {
 }
 
 function rootCNodeAddr(b: BootedMachine): PhysAddr {
-  const c = getCap(b.state, slotAddress(b.initThread, 0));
+  const c = getCap(b.state, slotAddress(b.state, b.initThread, 0));
   if (c.type !== "CNode") throw new Error("capsim internal error: the initial thread has no CSpace root");
   return c.paddr;
 }

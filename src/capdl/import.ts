@@ -327,13 +327,13 @@ class Replay {
     return n;
   }
   slotAddr(name: string): SlotAddr {
-    return slotAddress(this.rootCNode(), this.slot(name));
+    return slotAddress(this.state, this.rootCNode(), this.slot(name));
   }
   capAt(name: string): ReturnType<typeof getCap> {
     return getCap(this.state, this.slotAddr(name));
   }
   rootCNode(): PhysAddr {
-    const c = getCap(this.state, slotAddress(this.machine.initThread, 0));
+    const c = getCap(this.state, slotAddress(this.state, this.machine.initThread, 0));
     if (c.type !== "CNode") throw new Error("capsim internal error: the initial thread has no CSpace root");
     return c.paddr;
   }

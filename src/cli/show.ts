@@ -370,8 +370,8 @@ export function describeChanges(
   for (const [n, i] of names) if (!byslot.has(i)) byslot.set(i, n);
   const lines: string[] = [];
   for (const slot of before.ctes.changedKeys(after.ctes)) {
-    if (slot < cnode || slot >= slotAddress(cnode, 2 ** 20)) continue;
-    const i = slotIndex(cnode, slot);
+    if (slot < cnode || slot >= slotAddress(after, cnode, 2 ** 20)) continue;
+    const i = slotIndex(after, cnode, slot);
     const was = before.ctes.get(slot)?.cap;
     const now = after.ctes.get(slot)?.cap;
     lines.push(

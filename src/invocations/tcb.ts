@@ -49,8 +49,8 @@ export function decodeTCBInvocation(ctx: DecodeContext<TCBCap>): Result<SetSpace
   const tcb = ctx.cap.paddr;
   checks?.push("no long-running delete in the CSpace and VSpace slots (slotCapLongRunningDelete)");
   if (
-    slotCapLongRunningDelete(ctx.state, slotAddress(tcb, TCB_SLOTS.tcbCTable)) ||
-    slotCapLongRunningDelete(ctx.state, slotAddress(tcb, TCB_SLOTS.tcbVTable))
+    slotCapLongRunningDelete(ctx.state, slotAddress(ctx.state, tcb, TCB_SLOTS.tcbCTable)) ||
+    slotCapLongRunningDelete(ctx.state, slotAddress(ctx.state, tcb, TCB_SLOTS.tcbVTable))
   ) {
     return err(
       illegalOperation(
@@ -91,7 +91,7 @@ export function performTCBInvocation(s: MutableState, inv: SetSpaceInvocation): 
     [TCB_SLOTS.tcbCTable, inv.cRoot, inv.cRootSrc],
     [TCB_SLOTS.tcbVTable, inv.vRoot, inv.vRootSrc],
   ] as const) {
-    const target = slotAddress(inv.tcb.paddr, index);
+    const target = slotAddress(s, inv.tcb.paddr, index);
     cteDelete(s, target, finaliseCap);
     if (
       sameObjectAs(s.config.sizes, cap, getCap(s, src)) &&

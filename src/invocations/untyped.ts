@@ -134,7 +134,7 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
   const destSlots: SlotAddr[] = [];
   checks?.push("the destination slots are empty (ensureEmptySlot)");
   for (let i = nodeOffset; i < nodeOffset + nodeWindow; i++) {
-    const slot = slotAddress(destCNode.paddr, i);
+    const slot = slotAddress(state, destCNode.paddr, i);
     const empty = ensureEmptySlot(state, slot, `destination slot ${i}`);
     if (!empty.ok) return empty;
     destSlots.push(slot);

@@ -7,20 +7,27 @@ import { getCap } from "./cdt.ts";
 import { NULL_CAP, type Cap } from "../model/caps.ts";
 
 /**
- * The distance between slot addresses: a CTE is 16 bytes on a 32-bit kernel (seL4_SlotBits 4).
- * Slot addresses are keys, so the stride only has to keep each CNode's slots inside its object;
- * a 64-bit architecture (32-byte CTEs) will take its stride from KernelSizes.slotBits.
+ * The bytes of one CTE, and so the distance between slot addresses: 2^seL4_SlotBits, 16 on a
+ * 32-bit kernel and 32 on a 64-bit one (cte_t holds a two-word cap and a two-word MDB node).
+ * A CNode of radix r is 2^(r + slotBits) bytes, so its last slot ends at the object's end; a
+ * TCB's slots sit at the start of its block at the same stride. The stride comes from the
+ * configuration the architecture filled in, as every other size the generic kernel reads.
  */
-const SLOT_BYTES = 16;
+export function slotBytes(s: SlotGeometry): number {
+  return 1 << s.config.sizes.slotBits;
+}
+
+/** What slot arithmetic reads from a state: only its configuration (a draft or a state both do). */
+export type SlotGeometry = Pick<KernelState, "config">;
 
 /** The physical address of slot `index` of the CNode (or TCB CTE block) at `base`. */
-export function slotAddress(base: PhysAddr, index: number): SlotAddr {
-  return (base + index * SLOT_BYTES) as SlotAddr;
+export function slotAddress(s: SlotGeometry, base: PhysAddr, index: number): SlotAddr {
+  return (base + index * (1 << s.config.sizes.slotBits)) as SlotAddr;
 }
 
 /** The index of `slot` in the CNode (or TCB CTE block) at `base`: slotAddress's inverse. */
-export function slotIndex(base: PhysAddr, slot: SlotAddr): number {
-  return (slot - base) / SLOT_BYTES;
+export function slotIndex(s: SlotGeometry, base: PhysAddr, slot: SlotAddr): number {
+  return (slot - base) / (1 << s.config.sizes.slotBits);
 }
 
 /** A slot found by a CSpace lookup, and how many CPtr bits were left unused when it stopped. */
@@ -59,7 +66,7 @@ export function resolveAddressBits(
     }
     if (levelBits > n) return err({ kind: "DepthMismatch", bitsLeft: n, bitsFound: levelBits });
     const index = bitField(capptr, n - levelBits, radixBits);
-    const slot = slotAddress(node.paddr, index);
+    const slot = slotAddress(s, node.paddr, index);
     if (n === levelBits) return ok({ slot, bitsRemaining: 0 });
     n -= levelBits;
     const next = getCap(s, slot);
@@ -70,7 +77,7 @@ export function resolveAddressBits(
 
 /** The CSpace root cap of a thread (its tcbCTable slot). */
 export function threadCSpaceRoot(s: KernelState, tcb: PhysAddr): Cap {
-  return getCap(s, slotAddress(tcb, TCB_SLOTS.tcbCTable));
+  return getCap(s, slotAddress(s, tcb, TCB_SLOTS.tcbCTable));
 }
 
 /** The CNode at the root of a thread's CSpace, or undefined when its tcbCTable slot holds no CNode cap. */
@@ -86,7 +93,7 @@ export function rootCNodeOf(s: KernelState, tcb: PhysAddr): PhysAddr | undefined
  */
 export function rootSlotOf(s: KernelState, tcb: PhysAddr, index: number): SlotAddr | undefined {
   const cnode = rootCNodeOf(s, tcb);
-  return cnode === undefined ? undefined : slotAddress(cnode, index);
+  return cnode === undefined ? undefined : slotAddress(s, cnode, index);
 }
 
 /** The cap in slot `index` of a thread's root CNode: the null cap when the slot is empty or there is no root CNode. */

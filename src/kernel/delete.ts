@@ -47,14 +47,14 @@ export function finaliseGenericCap(s: MutableState, cap: Cap, isFinal: boolean, 
       const cnode = getObjectOfType(s, cap.paddr, "CNode");
       if (cnode === undefined) return;
       removeObject(s, cap.paddr);
-      for (const [slot] of [...s.ctes.range(cap.paddr, slotAddress(cap.paddr, 2 ** cnode.radixBits))])
+      for (const [slot] of [...s.ctes.range(cap.paddr, slotAddress(s, cap.paddr, 2 ** cnode.radixBits))])
         cteDelete(s, slot, finaliser);
       return;
     }
     case "TCB": {
       if (getObjectOfType(s, cap.paddr, "TCB") === undefined) return;
       removeObject(s, cap.paddr);
-      for (const i of Object.values(TCB_SLOTS)) cteDelete(s, slotAddress(cap.paddr, i), finaliser);
+      for (const i of Object.values(TCB_SLOTS)) cteDelete(s, slotAddress(s, cap.paddr, i), finaliser);
       if (s.currentThread === cap.paddr) s.currentThread = null;
       return;
     }

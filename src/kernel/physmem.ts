@@ -26,3 +26,22 @@ export function zeroPhysical(s: MutableState, start: number, length: number): vo
     }
   }
 }
+
+/**
+ * Writes `data` to physical memory at `start`. Each page it touches is copied first, so older
+ * states keep what they had.
+ */
+export function storePhysical(s: MutableState, start: number, data: Uint8Array): void {
+  for (let i = 0; i < data.length;) {
+    const addr = start + i;
+    const page = Math.floor(addr / MEMORY_PAGE_BYTES);
+    const off = addr % MEMORY_PAGE_BYTES;
+    const n = Math.min(data.length - i, MEMORY_PAGE_BYTES - off);
+    const copy = new Uint8Array(MEMORY_PAGE_BYTES);
+    const old = s.memory.get(page);
+    if (old) copy.set(old);
+    copy.set(data.subarray(i, i + n), off);
+    s.memory = s.memory.set(page, copy);
+    i += n;
+  }
+}

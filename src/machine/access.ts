@@ -170,7 +170,7 @@ export function kernelReadUser(s: KernelState, tcb: PhysAddr, vaddr: VirtAddr, l
  * names that root. Undefined otherwise (the thread would run on the kernel's fallback root).
  */
 export function threadVSpaceRoot(s: KernelState, tcb: PhysAddr): PPtr<"VSpaceRoot"> | undefined {
-  const root = getCap(s, slotAddress(tcb, TCB_SLOTS.tcbVTable));
+  const root = getCap(s, slotAddress(s, tcb, TCB_SLOTS.tcbVTable));
   const wanted = s.config.arch === "aarch64" ? "VSpace" : "PageDirectory";
   if ((root.type !== "PageDirectory" && root.type !== "VSpace") || root.type !== wanted || root.mappedASID === null)
     return undefined;

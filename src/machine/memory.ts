@@ -1,5 +1,5 @@
 import { hex, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
-import { MEMORY_PAGE_BYTES } from "../kernel/physmem.ts";
+import { MEMORY_PAGE_BYTES, storePhysical } from "../kernel/physmem.ts";
 import type { KernelState } from "../model/state.ts";
 import { transition } from "../model/transition.ts";
 import { aarch64KernelTablesOf, aarch64KernelTranslate, resolve } from "../arch/index.ts";
@@ -24,20 +24,7 @@ export function readPhysical(s: KernelState, p: PhysAddr, length: number): Uint8
 
 /** Physical memory with `data` written at `p`. */
 export function writePhysical(s: KernelState, p: PhysAddr, data: Uint8Array): KernelState {
-  return transition(s, (d) => {
-    for (let i = 0; i < data.length;) {
-      const addr = p + i;
-      const page = Math.floor(addr / MEMORY_PAGE_BYTES);
-      const off = addr % MEMORY_PAGE_BYTES;
-      const n = Math.min(data.length - i, MEMORY_PAGE_BYTES - off);
-      const copy = new Uint8Array(MEMORY_PAGE_BYTES);
-      const old = d.memory.get(page);
-      if (old) copy.set(old);
-      copy.set(data.subarray(i, i + n), off);
-      d.memory = d.memory.set(page, copy);
-      i += n;
-    }
-  });
+  return transition(s, (d) => storePhysical(d, p, data));
 }
 
 /**

@@ -69,6 +69,23 @@ export function describeOutcome(o: Outcome): string {
   return `ok${vals.length ? ` (${vals.join(", ")})` : ""}`;
 }
 
+const WORD_TEXT = /^(0x[0-9a-fA-F]+|[0-9]+)$/;
+
+/**
+ * Whether a result value is the one expected. A word at or above 2^53 is a hex string on both
+ * sides (a read returns it so, a file must quote it), so such strings compare by value.
+ */
+function sameValue(got: unknown, want: unknown): boolean {
+  if (got === want) return true;
+  return (
+    typeof got === "string" &&
+    typeof want === "string" &&
+    WORD_TEXT.test(got) &&
+    WORD_TEXT.test(want) &&
+    BigInt(got) === BigInt(want)
+  );
+}
+
 /** Whether an outcome meets the step's expectation, and the expectation in words. */
 export function checkExpectation(
   exp: Expect | undefined,
@@ -105,7 +122,7 @@ export function checkExpectation(
       const got = Object.hasOwn(o.values, k) ? o.values[k] : undefined;
       const w = typeof want === "object" || typeof want === "number" ? valueOf(want as Value, ["ok", k]) : want;
       const norm = typeof w === "string" ? w.replace(/^VM/, "") : w;
-      if (got !== norm)
+      if (!sameValue(got, norm))
         return {
           held: false,
           expected: `${k} = ${valueText(k, w)}, got ${got === undefined ? "nothing" : valueText(k, got)}`,

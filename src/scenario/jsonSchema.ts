@@ -2,7 +2,16 @@ import { z } from "zod";
 import { DEFAULT_CONFIGS, objectTypeNames } from "../arch/index.ts";
 import { LIBSEL4, LIBSEL4_AARCH64 } from "../invocations/libsel4.ts";
 import { ERROR_CODES } from "../model/errors.ts";
-import { Boot, ErrorExpect, Expect, NumberValue, ScenarioHeader, STEP_SCHEMAS, Value } from "./schema.ts";
+import {
+  Boot,
+  ErrorExpect,
+  Expect,
+  NumberValue,
+  ScenarioHeader,
+  STEP_SCHEMAS,
+  Value,
+  WideWordValue,
+} from "./schema.ts";
 
 /**
  * The scenario format as a JSON Schema (draft-07), generated from the zod schemas in schema.ts
@@ -24,6 +33,11 @@ EDITOR_DOCS.add(NumberValue, {
   id: "number",
   description:
     "A non-negative integer: decimal, hex (0x10000000) or a size with a binary suffix (4KiB, 1MiB, 16MiB, 1GiB).",
+});
+EDITOR_DOCS.add(WideWordValue, {
+  id: "word",
+  description:
+    'One word, up to 0xffffffff on aarch32 and 0xffffffffffffffff on aarch64: an integer, or decimal or hex in quotes ("0xcafef00d12345678"), which above 2^53 it must be: YAML reads a bare number there inexactly.',
 });
 EDITOR_DOCS.add(Value, {
   id: "value",
@@ -50,9 +64,9 @@ const STEP_DOCS: Readonly<Record<keyof typeof STEP_SCHEMAS, string>> = {
   resolve:
     "Walk a VSpace root's tables (a page directory on aarch32, a VSpace on aarch64) for a virtual address, as the MMU would. Returns mapped, paddr, pageSize, size, rights, slot; or mapped: false and level (and on aarch64 depth, the ARM level).",
   switch: "Make a thread current, loading its address space as seL4's setVMRoot does. Returns pd and hwASID.",
-  read: "Read length bytes (default 4) at a virtual address through the current thread's address space. Returns value and bytes, or a VM fault.",
+  read: "Read length bytes (default one word: 4 on aarch32, 8 on aarch64) at a virtual address through the current thread's address space. Returns value (a hex string at or above 2^53) and bytes, or a VM fault.",
   write:
-    "Write a 32-bit value (little-endian) or a list of bytes at a virtual address through the current thread's address space. Returns nothing, or a VM fault.",
+    "Write one word (little-endian: 4 bytes on aarch32, 8 on aarch64; quote a value above 2^53) or a list of bytes at a virtual address through the current thread's address space. Returns nothing, or a VM fault.",
 };
 for (const [action, schema] of Object.entries(STEP_SCHEMAS))
   EDITOR_DOCS.add(schema, {
@@ -71,6 +85,8 @@ EDITOR_DOCS.add(ScenarioFile, {
 });
 
 const NUMBER_TEXT = "^(0x[0-9a-fA-F]+|[0-9]+|[0-9]+ *(KiB|MiB|GiB))$";
+/** A word up to 2^64 - 1 as a string: decimal or hex, exact at any size. */
+const WORD_TEXT = "^(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})$";
 const ERROR_NAMES = Object.keys(ERROR_CODES).filter((e) => e !== "NoError");
 
 type JsonObject = Record<string, unknown>;
@@ -82,6 +98,12 @@ function refine(zodSchema: unknown, json: JsonObject): void {
     json.anyOf = [
       { type: "integer", minimum: 0 },
       { type: "string", pattern: NUMBER_TEXT },
+    ];
+  } else if (zodSchema === WideWordValue) {
+    delete json.type;
+    json.anyOf = [
+      { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+      { type: "string", pattern: WORD_TEXT },
     ];
   } else if (zodSchema === STEP_SCHEMAS.invoke.shape.invoke) {
     json.enum = [...new Set([...Object.keys(LIBSEL4), ...Object.keys(LIBSEL4_AARCH64)])];

@@ -80,6 +80,7 @@ export function loadScenarioText(file: string, text: string): Scenario {
       "kernelImageSize",
       "userImage",
       "fpu",
+      "hypervisor",
     ]);
   const steps: Step[] = [];
   const stepLines: number[] = [];

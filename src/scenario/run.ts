@@ -95,8 +95,13 @@ export function scenarioBootOptions(sc: Scenario): BootOptions {
   if (arch === "aarch64") {
     if (b.fpu !== undefined)
       throw new BootError("fpu", "on aarch64 the FPU does not change any object size (seL4_TCBBits is 11 either way)");
-    return { arch: "aarch64", ...common };
+    return { arch: "aarch64", ...common, ...(b.hypervisor !== undefined ? { hypervisor: b.hypervisor } : {}) };
   }
+  if (b.hypervisor === true)
+    throw new BootError(
+      "hypervisor",
+      "hypervisor is an aarch64 boot key: capsim's ARM32 is seL4 without hypervisor support",
+    );
   return { ...common, ...(b.fpu !== undefined ? { fpu: b.fpu } : {}) };
 }
 

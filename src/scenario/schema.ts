@@ -34,6 +34,37 @@ export const NumberValue = z.union([z.number(), z.string()]).transform((v, ctx) 
   return n;
 });
 
+/** The largest word a `write` step stores: 2^64 - 1, an AArch64 register's top value. */
+export const MAX_WIDE_WORD = 2n ** 64n - 1n;
+
+/**
+ * A word a `write` step stores, exactly, as a bigint: up to 2^64 - 1 (the runner holds it to
+ * the machine's word). YAML reads an unquoted number as a double, so past 2^53 it has already
+ * lost bits by the time it gets here: such a value is refused, with the advice to quote it.
+ */
+export const WideWordValue = z.union([z.number(), z.string()]).transform((v, ctx): bigint => {
+  const text = typeof v === "string" ? v.trim() : "";
+  const n =
+    typeof v === "number"
+      ? Number.isSafeInteger(v) && v >= 0
+        ? BigInt(v)
+        : undefined
+      : /^(0x[0-9a-fA-F]+|[0-9]+)$/.test(text)
+        ? BigInt(text)
+        : undefined;
+  if (n === undefined || n > MAX_WIDE_WORD) {
+    const unquoted = typeof v === "number" && Number.isInteger(v) && v > Number.MAX_SAFE_INTEGER;
+    ctx.addIssue({
+      code: "custom",
+      message: unquoted
+        ? `${shown(v)} is above 2^53, where YAML's numbers are no longer exact: write a 64-bit value as a quoted string, such as "0xcafef00d12345678"`
+        : `expected a word from 0 to 0xffffffffffffffff, decimal or hex (0x...), found ${shown(v)}`,
+    });
+    return z.NEVER;
+  }
+  return n;
+});
+
 /** 2^32: the message registers, addresses and CPtrs of ARM32 seL4 are 32-bit words. */
 export const WORD_LIMIT = 2 ** 32;
 /** The most bytes one read or write step moves: one small page. A step's result lists every byte, so this bounds the output too. */
@@ -60,6 +91,8 @@ export const Boot = z.strictObject({
   userImage: z.strictObject({ size: NumberValue, vbase: NumberValue }).optional(),
   /** CONFIG_HAVE_FPU: 2^10-byte TCBs with it, 2^9 without (default: on for api current, off for legacy) */
   fpu: z.boolean().optional(),
+  /** aarch64's CONFIG_ARM_HYPERVISOR_SUPPORT: only false is modelled (true is refused with the reason) */
+  hypervisor: z.boolean().optional(),
 });
 
 const FaultExpect = z.strictObject({
@@ -147,7 +180,8 @@ export const ReadStep = z.strictObject({
 export const WriteStep = z.strictObject({
   write: z.strictObject({
     vaddr: AddressValue,
-    value: WordValue.optional(),
+    /** one word, little-endian: 4 bytes on aarch32, 8 on aarch64 (the runner checks it fits) */
+    value: WideWordValue.optional(),
     bytes: z.array(ByteValue).max(MAX_ACCESS_BYTES).optional(),
   }),
   ...common,

@@ -210,7 +210,9 @@ type AddressRange = readonly [start: number, end: number];
 function bootMappedRanges(machine: BootedMachine, arch: Sel4testArch): AddressRange[] {
   const cnode = rootCNodeOf(machine.state, machine.initThread);
   if (cnode === undefined) return [];
-  const rootAt = capObjectAddress(getCap(machine.state, slotAddress(cnode, INITIAL_CAP_SLOTS.InitThreadVSpace)));
+  const rootAt = capObjectAddress(
+    getCap(machine.state, slotAddress(machine.state, cnode, INITIAL_CAP_SLOTS.InitThreadVSpace)),
+  );
   const root = rootAt === undefined ? undefined : vspaceRootAt(machine.state, rootAt);
   if (root === undefined) return [];
   const userTop = machine.state.config.userTop;

@@ -234,12 +234,12 @@ export function cspaceCensus(
   const empty: number[] = [];
   if (root.type !== "CNode") return { byType, empty };
   const size = 2 ** root.radixBits;
-  const first = slotAddress(root.paddr, 0);
+  const first = slotAddress(s, root.paddr, 0);
   let expected = 0;
   const takeEmpty = (upTo: number) => {
     for (; expected < upTo && empty.length < 16; expected++) empty.push(expected);
   };
-  for (const [addr, cte] of s.ctes.range(first, slotAddress(root.paddr, size))) {
+  for (const [addr, cte] of s.ctes.range(first, slotAddress(s, root.paddr, size))) {
     const index = (addr - first) / 2 ** 4;
     takeEmpty(index);
     expected = index + 1;

@@ -179,7 +179,7 @@ function cnodeOf(w: FuzzWorld, s: KernelState): PhysAddr {
 
 /** The virtual address a map op asks for: aligned to the frame's size in a shared window, or misaligned. */
 function mapVaddr(w: FuzzWorld, s: KernelState, o: Extract<FuzzOp, { op: "map" }>): number {
-  const cap = getCap(s, slotAddress(cnodeOf(w, s), at(frameSlots(w), o.f).slot));
+  const cap = getCap(s, slotAddress(s, cnodeOf(w, s), at(frameSlots(w), o.f).slot));
   const bits = cap.type === "Frame" ? frameBits(cap.size) : 12;
   return 0x10000000 + o.slotIndex * 2 ** bits + (o.misalign ? 0x800 : 0);
 }

@@ -28,7 +28,7 @@ export function placeOfSlot(s: KernelState, slot: SlotAddr): SlotPlace | undefin
   const below = s.objects.floor(slot);
   if (below === undefined) return undefined;
   const [paddr, o] = below;
-  const index = slotIndex(paddr, slot);
+  const index = slotIndex(s, paddr, slot);
   if (o.type === "CNode" && index < 2 ** o.radixBits) return { container: paddr, kind: "CNode", index };
   if (o.type === "TCB") {
     const name = TCB_SLOT_NAMES.find(([, i]) => i === index)?.[0];
@@ -81,8 +81,8 @@ function expand(s: KernelState, cnode: PhysAddr, names: ReadonlyMap<string, numb
   for (const [n, i] of names) if (!byIndex.has(i)) byIndex.set(i, n);
   const used: SlotView[] = [];
   if (o?.type === "CNode")
-    for (const [slot, cte] of s.ctes.range(cnode, slotAddress(cnode, 2 ** radixBits))) {
-      const index = slotIndex(cnode, slot);
+    for (const [slot, cte] of s.ctes.range(cnode, slotAddress(s, cnode, 2 ** radixBits))) {
+      const index = slotIndex(s, cnode, slot);
       const stale = staleMapping(s, cte.cap);
       const name = byIndex.get(index);
       const nested =

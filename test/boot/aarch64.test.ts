@@ -7,6 +7,7 @@ import { capAt } from "../../src/kernel/cspace.ts";
 import { getCap } from "../../src/kernel/cdt.ts";
 import { slotAddress } from "../../src/kernel/cspace.ts";
 import { TCB_SLOTS } from "../../src/model/constants.ts";
+import { userRead } from "../../src/machine/access.ts";
 import { getObject } from "../../src/kernel/store.ts";
 import { lookupPTSlot, resolve, listTable } from "../../src/arch/aarch64/walk.ts";
 import { kernelTablesOf, kernelTranslate, ptrFromPAddr } from "../../src/arch/aarch64/kernelWindow.ts";
@@ -42,6 +43,68 @@ describe("AArch64 boot (seL4 16.0.0, no hypervisor)", () => {
     expect(s.config.sizes.slotBits).to.equal(5);
     expect(s.config.sizes.tcbBits).to.equal(11);
     expect(s.config.userTop).to.equal(0x00007fffffffffff);
+  });
+
+  it("lays a CNode's slots 2^seL4_SlotBits = 32 bytes apart, the last one ending at the object's end", () => {
+    const cnodeCap = capIn(m, INITIAL_CAP_SLOTS.InitThreadCNode);
+    if (cnodeCap.type !== "CNode") expect.fail("slot 2 holds the root CNode");
+    const base = cnodeCap.paddr;
+    const slots = 2 ** cnodeCap.radixBits;
+    // cte_t is 32 bytes on a 64-bit kernel: a radix-r CNode is 2^(r + 5) bytes (seL4_SlotBits 5).
+    const bytes = 2 ** (cnodeCap.radixBits + 5);
+    expect(slotAddress(s, base, 1) - slotAddress(s, base, 0)).to.equal(32);
+    expect(slotAddress(s, base, slots - 1) + 32).to.equal(base + bytes);
+    const [next] = [...s.objects.range(base + 1, base + 2 * bytes)];
+    expect(next === undefined || next[0] >= base + bytes, "no object inside the CNode's 2^(r+5) bytes").to.equal(true);
+    // Every cap the boot wrote into the root CNode sits at a whole 32-byte slot inside it.
+    const inside = [...s.ctes.range(base, base + bytes)].map(([addr]) => addr - base);
+    expect(inside.length).to.be.greaterThan(16);
+    for (const offset of inside) expect(offset % 32, `offset ${offset}`).to.equal(0);
+    // The TCB's own slots sit at the start of its block at the same stride.
+    expect(slotAddress(s, m.initThread, TCB_SLOTS.tcbVTable)).to.equal(m.initThread + 32 * TCB_SLOTS.tcbVTable);
+  });
+
+  it("leaves seL4_BootInfo in the bootinfo frame in 64-bit words, as the initial thread reads it", () => {
+    // libsel4 16.0.0 bootinfo_types.h (no MCS): 5 words, 6 slot regions, 2 words, the untyped region,
+    // then untypedList entries of { paddr word, sizeBits byte, isDevice byte, padding } (16 bytes here).
+    // try_init_kernel: the IPC buffer right after the image (0x10000 + 64 KiB), the bootinfo frame one page on.
+    const r = userRead(s, 0x21000 as VirtAddr, 4096);
+    if (!r.ok) expect.fail("the bootinfo frame is mapped at 0x21000");
+    const b = r.value;
+    const word = (at: number) => Number(new DataView(b.buffer, b.byteOffset).getBigUint64(at, true));
+    const bi = m.bootInfo;
+    expect([0, 8, 16, 24, 32].map(word), "extraLen, nodeID, numNodes, numIOPTLevels, ipcBuffer").to.deep.equal([
+      0, 0, 1, 0, 0x20000,
+    ]);
+    expect(bi.ipcBuffer).to.equal(0x20000);
+    const regions = [40, 56, 72, 88, 104, 120].map((at) => [word(at), word(at + 8)]);
+    expect(regions, "empty, sharedFrames, userImageFrames, userImagePaging, ioSpaceCaps, extraBIPages").to.deep.equal([
+      [bi.untyped.end, 2 ** 12],
+      [0, 0],
+      [19, 35],
+      [16, 19],
+      [0, 0],
+      [0, 0],
+    ]);
+    expect([word(136), word(144)], "initThreadCNodeSizeBits, initThreadDomain").to.deep.equal([12, 0]);
+    expect([word(152), word(160)], "untyped").to.deep.equal([35, 35 + bi.untypedList.length]);
+    bi.untypedList.forEach((u, i) => {
+      const at = 168 + 16 * i;
+      expect([word(at), b[at + 8], b[at + 9]], `untypedList[${i}]`).to.deep.equal([
+        u.paddr,
+        u.sizeBits,
+        u.isDevice ? 1 : 0,
+      ]);
+    });
+    expect(
+      b.subarray(168 + 16 * bi.untypedList.length).every((x) => x === 0),
+      "the rest is cleared",
+    ).to.equal(true);
+    expect(bi).to.deep.include({
+      numIOPTLevels: 0,
+      sharedFrames: { start: 0, end: 0 },
+      ioSpaceCaps: { start: 0, end: 0 },
+    });
   });
 
   it("puts the well-known caps in seL4's slots, slot 3 a VSpace cap with IT_ASID 1", () => {
@@ -110,7 +173,7 @@ describe("AArch64 boot (seL4 16.0.0, no hypervisor)", () => {
     expect(m.initThread).to.equal(tables[2]! + 4096);
     expect(m.layout.rootserver[1]).to.equal(m.initThread + 2 ** 11);
     expect(s.loadedVSpace).to.deep.equal({ pd: root, hwASID: 1 });
-    expect(getCap(s, slotAddress(m.initThread, TCB_SLOTS.tcbVTable))).to.deep.include({ type: "VSpace" });
+    expect(getCap(s, slotAddress(s, m.initThread, TCB_SLOTS.tcbVTable))).to.deep.include({ type: "VSpace" });
   });
 
   it("hands out device untypeds first, up to 2^40, then free RAM, with none overlapping", () => {
@@ -196,6 +259,10 @@ describe("AArch64 boot options", () => {
     refused({ kernelImageSize: 0x100000 }, "kernelImageSize", /kernel-window tables/));
   it("refuses an image that reaches USER_TOP", () =>
     refused({ userImage: { size: 0x1000, vbase: 0x7ffffffff000 } }, "userImage", /USER_TOP/));
+  it("refuses the hypervisor configuration, saying what it would need", () =>
+    refused({ hypervisor: true }, "hypervisor", /stage-2.*40-bit IPAs.*8 KiB root of 1024 entries.*VMIDs/));
+  it("accepts hypervisor: false, the configuration it models", () =>
+    expect(aarch64({ hypervisor: false }).state.config.userTop).to.equal(0x7fffffffffff));
   it("refuses ARM32's fpu key", () => expect(() => aarch64({ fpu: true })).to.throw(BootError, /fpu/));
 
   it("turns RAM at or above PADDR_TOP (0x7fc0000000) into device untypeds", () => {

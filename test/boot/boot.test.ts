@@ -8,6 +8,7 @@ import { PPTR_TOP } from "../../src/arch/aarch32/kernelWindow.ts";
 import { getCap } from "../../src/kernel/cdt.ts";
 import { capAt, slotAddress } from "../../src/kernel/cspace.ts";
 import { TCB_SLOTS } from "../../src/model/constants.ts";
+import { readPhysical } from "../../src/machine/memory.ts";
 import { checkAll } from "../../src/testing/invariants.ts";
 import { decodePDE } from "../../src/arch/aarch32/entries.ts";
 import { resolve } from "../../src/arch/aarch32/walk.ts";
@@ -87,7 +88,10 @@ describe("boot (full)", () => {
         });
         expect(capAt(s, m.initThread, 16).type).to.equal("PageTable");
         expect(capAt(s, m.initThread, b.userImageFrames.start).type).to.equal("Frame");
-        expect(getCap(s, slotAddress(m.initThread, TCB_SLOTS.tcbBuffer))).to.include({ type: "Frame", mapping: null });
+        expect(getCap(s, slotAddress(s, m.initThread, TCB_SLOTS.tcbBuffer))).to.include({
+          type: "Frame",
+          mapping: null,
+        });
       });
     });
   }
@@ -154,8 +158,8 @@ describe("boot lays memory out as seL4 16.0.0 does (src/kernel/boot.c init_freem
   const dev = (paddr: number, bits: number) => [paddr, bits, true] as const;
   const ram = (paddr: number, bits: number) => [paddr, bits, false] as const;
   const m = boot({ ram: [{ base: 0, size: 0x10000000 }] });
-  const cnode = (getCap(m.state, slotAddress(m.initThread, 0)) as { paddr: PhysAddr }).paddr;
-  const paddrIn = (slot: number) => (getCap(m.state, slotAddress(cnode, slot)) as { paddr: number }).paddr;
+  const cnode = (getCap(m.state, slotAddress(m.state, m.initThread, 0)) as { paddr: PhysAddr }).paddr;
+  const paddrIn = (slot: number) => (getCap(m.state, slotAddress(m.state, cnode, slot)) as { paddr: number }).paddr;
 
   it("puts the root server at the top of the highest free region: CNode, PD, pool, IPC buffer, bootinfo, TCB, then the page table", () => {
     expect(m.layout.rootserver).to.deep.equal([0x0ffe0000, 0x0fff7800]);
@@ -166,6 +170,27 @@ describe("boot lays memory out as seL4 16.0.0 does (src/kernel/boot.c init_freem
     expect(paddrIn(INITIAL_CAP_SLOTS.BootInfoFrame)).to.equal(0x0fff6000);
     expect(m.initThread).to.equal(0x0fff7000);
     expect(paddrIn(m.bootInfo.userImagePaging.start)).to.equal(0x0fff7400);
+  });
+
+  it("leaves seL4_BootInfo in the bootinfo frame (0x0fff6000) in 32-bit words", () => {
+    // libsel4 16.0.0 bootinfo_types.h without MCS: 21 words, then 8-byte untypedList entries.
+    const b = readPhysical(m.state, 0x0fff6000 as PhysAddr, 4096);
+    const word = (at: number) => new DataView(b.buffer, b.byteOffset).getUint32(at, true);
+    // extraLen, nodeID, numNodes, numIOPTLevels, ipcBuffer (right after the 64 KiB image at 0x10000)
+    expect([0, 4, 8, 12, 16].map(word)).to.deep.equal([0, 0, 1, 0, 0x20000]);
+    // empty, sharedFrames, userImageFrames, userImagePaging, ioSpaceCaps, extraBIPages
+    expect([20, 28, 36, 44, 52, 60].map((at) => [word(at), word(at + 4)])).to.deep.equal([
+      [70, 4096],
+      [0, 0],
+      [17, 33],
+      [16, 17],
+      [0, 0],
+      [0, 0],
+    ]);
+    expect([word(68), word(72), word(76), word(80)]).to.deep.equal([12, 0, 33, 70]);
+    const first = m.bootInfo.untypedList[0]!;
+    expect([word(84), b[88], b[89]]).to.deep.equal([first.paddr, first.sizeBits, 1]);
+    expect([word(84 + 8 * 36), b[84 + 8 * 36 + 5]]).to.deep.equal([m.bootInfo.untypedList[36]!.paddr, 0]);
   });
 
   it("lists device untypeds for all of [0, 2^32) outside the reserved set (slots 33-47), then free RAM ascending (48-69)", () => {

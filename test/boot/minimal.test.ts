@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { DEFAULT_CONFIG } from "../../src/arch/index.ts";
 import fc from "fast-check";
-import { pow2 } from "../../src/model/addresses.ts";
+import { paddr, pow2 } from "../../src/model/addresses.ts";
 import { bootMinimal, type BootedMachine, type RamRegion } from "../../src/boot/minimal.ts";
 import { INITIAL_CAP_SLOTS } from "../../src/boot/initialCaps.ts";
 import { getCap, getCTE } from "../../src/kernel/cdt.ts";
@@ -65,7 +65,7 @@ function checkUntypeds(ram: readonly RamRegion[]): BootedMachine {
   expect(i).to.equal(sorted.length);
   // each untyped's cap sits in its bootinfo slot: full (the first Retype resets it), original, no parent
   list.forEach((u, k) => {
-    const cte = getCTE(m.state, slotAddress(cnode, m.bootInfo.untyped.start + k));
+    const cte = getCTE(m.state, slotAddress(m.state, cnode, m.bootInfo.untyped.start + k));
     expect(cte).to.deep.include({ parent: null, original: true });
     expect(cte?.cap).to.deep.equal({
       type: "Untyped",
@@ -146,9 +146,10 @@ describe("minimal boot", () => {
 
   it("hands the initial thread its caps in seL4's well-known slots", () => {
     const m = bootMinimal({ ram: maps["one region at 0"] as RamRegion[] });
-    const cnode = getCap(m.state, slotAddress(m.initThread, TCB_SLOTS.tcbCTable));
+    const cnode = getCap(m.state, slotAddress(m.state, m.initThread, TCB_SLOTS.tcbCTable));
     if (cnode.type !== "CNode") return expect.fail("the TCB's CSpace root is not a CNode");
-    const at = (n: keyof typeof INITIAL_CAP_SLOTS) => getCap(m.state, slotAddress(cnode.paddr, INITIAL_CAP_SLOTS[n]));
+    const at = (n: keyof typeof INITIAL_CAP_SLOTS) =>
+      getCap(m.state, slotAddress(m.state, cnode.paddr, INITIAL_CAP_SLOTS[n]));
     expect(cnode).to.deep.include({ radixBits: 12, guardSize: 20, guard: 0 });
     expect(at("InitThreadCNode")).to.deep.equal(cnode);
     expect(at("InitThreadTCB")).to.deep.equal({
@@ -157,7 +158,7 @@ describe("minimal boot", () => {
     });
     const pd = at("InitThreadVSpace");
     expect(pd).to.deep.include({ type: "PageDirectory", mappedASID: 1 });
-    expect(getCap(m.state, slotAddress(m.initThread, TCB_SLOTS.tcbVTable))).to.deep.equal(pd);
+    expect(getCap(m.state, slotAddress(m.state, m.initThread, TCB_SLOTS.tcbVTable))).to.deep.equal(pd);
     expect(at("ASIDControl")).to.deep.equal({ type: "ASIDControl" });
     const pool = at("InitThreadASIDPool");
     expect(pool).to.deep.include({ type: "ASIDPool", asidBase: 0 });
@@ -166,12 +167,12 @@ describe("minimal boot", () => {
     expect(m.state.asidTable.get(0)).to.equal(pool.paddr);
     const poolObj = getObject(m.state, pool.paddr);
     expect(poolObj?.type === "ASIDPool" && poolObj.entries.get(1)).to.equal(pd.paddr);
-    expect(getCTE(m.state, slotAddress(cnode.paddr, INITIAL_CAP_SLOTS.IRQControl))).to.deep.include({
+    expect(getCTE(m.state, slotAddress(m.state, cnode.paddr, INITIAL_CAP_SLOTS.IRQControl))).to.deep.include({
       cap: { type: "IRQControl" },
       parent: null,
       original: true,
     });
-    expect(getCTE(m.state, slotAddress(cnode.paddr, INITIAL_CAP_SLOTS.Domain))).to.deep.include({
+    expect(getCTE(m.state, slotAddress(m.state, cnode.paddr, INITIAL_CAP_SLOTS.Domain))).to.deep.include({
       cap: { type: "Domain" },
       parent: null,
       original: true,
@@ -233,5 +234,42 @@ describe("minimal boot", () => {
       size: 0x101000,
     }));
     expect(() => bootMinimal({ ram, cnodeSizeBits: 5 })).to.throw(/do not fit in a CNode of 32 slots/);
+  });
+});
+
+describe("bootMinimal on AArch64 (arch: aarch64)", () => {
+  // seL4 16.0.0 AArch64 sizes (../shared/SEL4-AARCH64-REFERENCE.md §2): CNode 2^(12 + seL4_SlotBits 5),
+  // VSpace 2^12, ASID pool 2^12, TCB 2^11; create_rootserver_objects puts the larger of CNode and
+  // VSpace first at the top of RAM aligned to it, then the other, the pool, then the TCB.
+  const m = bootMinimal({ ram: [{ base: 0x40000000, size: 0x10000000 }], arch: "aarch64" });
+  const s = m.state;
+
+  it("builds the root server with AArch64's configuration, sizes and slots, keeping every invariant", () => {
+    expect(s.config.arch).to.equal("aarch64");
+    const cnode = getCap(s, slotAddress(s, m.initThread, TCB_SLOTS.tcbCTable));
+    expect(cnode).to.deep.include({ type: "CNode", paddr: 0x50000000 - 0x40000, radixBits: 12 });
+    const at = (n: keyof typeof INITIAL_CAP_SLOTS) =>
+      getCap(s, slotAddress(s, paddr(0x4ffc0000), INITIAL_CAP_SLOTS[n]));
+    expect(at("InitThreadVSpace")).to.deep.include({ type: "VSpace", paddr: 0x4ffe0000, mappedASID: 1 });
+    expect(at("InitThreadASIDPool")).to.deep.include({ type: "ASIDPool", paddr: 0x4ffe1000, asidBase: 0 });
+    expect(m.initThread).to.equal(0x4ffe2000);
+    // 32-byte slots: slot 3 of the CNode is 96 bytes in
+    expect(slotAddress(s, paddr(0x4ffc0000), 3)).to.equal(0x4ffc0060);
+    expect(m.bootInfo.untypedList[0]).to.deep.equal({ paddr: 0x40000000, sizeBits: 27, isDevice: false });
+    expect(checkAll(s)).to.deep.equal([]);
+  });
+
+  it("takes RAM up to 2^40 there, which ARM32 refuses past 2^32", () => {
+    const high = [{ base: 2 ** 33, size: 0x10000000 }];
+    expect(bootMinimal({ ram: high, arch: "aarch64" }).state.config.arch).to.equal("aarch64");
+    expect(() => bootMinimal({ ram: high })).to.throw(/32-bit physical address space/);
+    expect(() => bootMinimal({ ram: [{ base: 2 ** 40, size: 0x1000 }], arch: "aarch64" })).to.throw(/40-bit/);
+  });
+
+  it("refuses api: legacy and the fpu key on aarch64, and an arch that contradicts config", () => {
+    const ram = [{ base: 0x40000000, size: 0x10000000 }];
+    expect(() => bootMinimal({ ram, arch: "aarch64", api: "legacy" })).to.throw(/13\.0\.0/);
+    expect(() => bootMinimal({ ram, arch: "aarch64", fpu: true })).to.throw(/FPU/);
+    expect(() => bootMinimal({ ram, arch: "aarch64", config: DEFAULT_CONFIG })).to.throw(/config\.arch is aarch32/);
   });
 });

@@ -189,11 +189,11 @@ describe("root server builder steps", () => {
     };
     const r = createRootserver(kernelWithWindow(), spec);
     const cnode = (
-      getCap(r.state, slotAddress(r.initThread, TCB_SLOTS.tcbCTable)) as {
+      getCap(r.state, slotAddress(r.state, r.initThread, TCB_SLOTS.tcbCTable)) as {
         paddr: PhysAddr;
       }
     ).paddr;
-    const at = (i: number) => getCap(r.state, slotAddress(cnode, i));
+    const at = (i: number) => getCap(r.state, slotAddress(r.state, cnode, i));
 
     it("hands out caps in seL4's order: paging, image frames, then untypeds (device regions first), then empty", () => {
       const b = r.bootInfo;
@@ -260,13 +260,13 @@ describe("root server builder steps", () => {
         type: "ASIDPool",
         asidBase: 0,
       });
-      const tcbSlot = (i: number) => getCTE(r.state, slotAddress(r.initThread, i));
+      const tcbSlot = (i: number) => getCTE(r.state, slotAddress(r.state, r.initThread, i));
       expect(tcbSlot(TCB_SLOTS.tcbCTable)).to.deep.include({
-        parent: slotAddress(cnode, INITIAL_CAP_SLOTS.InitThreadCNode),
+        parent: slotAddress(r.state, cnode, INITIAL_CAP_SLOTS.InitThreadCNode),
         original: false,
       });
       expect(tcbSlot(TCB_SLOTS.tcbVTable)).to.deep.include({
-        parent: slotAddress(cnode, INITIAL_CAP_SLOTS.InitThreadVSpace),
+        parent: slotAddress(r.state, cnode, INITIAL_CAP_SLOTS.InitThreadVSpace),
         original: false,
       });
       expect(tcbSlot(TCB_SLOTS.tcbBuffer)?.cap).to.deep.include({
@@ -294,13 +294,13 @@ describe("root server builder steps", () => {
         free: [[0, 16 * MiB]],
       });
       const root = (
-        getCap(m.state, slotAddress(m.initThread, TCB_SLOTS.tcbCTable)) as {
+        getCap(m.state, slotAddress(m.state, m.initThread, TCB_SLOTS.tcbCTable)) as {
           paddr: PhysAddr;
         }
       ).paddr;
       for (const n of ["BootInfoFrame", "InitThreadIPCBuffer"] as const)
-        expect(getCap(m.state, slotAddress(root, INITIAL_CAP_SLOTS[n])).type, n).to.equal("Null");
-      expect(getCTE(m.state, slotAddress(m.initThread, TCB_SLOTS.tcbBuffer))).to.equal(undefined);
+        expect(getCap(m.state, slotAddress(m.state, root, INITIAL_CAP_SLOTS[n])).type, n).to.equal("Null");
+      expect(getCTE(m.state, slotAddress(m.state, m.initThread, TCB_SLOTS.tcbBuffer))).to.equal(undefined);
       expect(m.bootInfo).to.deep.include({
         userImagePaging: { start: 16, end: 16 },
         userImageFrames: { start: 16, end: 16 },
@@ -330,9 +330,14 @@ describe("root server builder steps", () => {
       expect(populateBIFrame(8, null, regions, list)).to.deep.equal({
         nodeID: 0,
         numNodes: 1,
+        // populate_bi_frame: no IOMMU levels; init_freemem's callers leave these S_REG_EMPTY on ARM
+        numIOPTLevels: 0,
         extraLen: 0,
         ipcBuffer: 0,
         bootInfoFrame: 0,
+        sharedFrames: { start: 0, end: 0 },
+        ioSpaceCaps: { start: 0, end: 0 },
+        extraBIPages: { start: 0, end: 0 },
         ...regions,
         untypedList: list,
         initThreadCNodeSizeBits: 8,

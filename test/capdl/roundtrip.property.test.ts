@@ -43,10 +43,10 @@ for (const arch of ["aarch32", "aarch64"] as const satisfies readonly ArchName[]
   // stale) cannot be written in capDL, whose `asid:` means a live mapping: it counts as unmapped.
   const rootFrameCaps = (s: KernelState): string[] => {
     const live = concreteMappings(s, asids(s));
-    const root = getCap(s, slotAddress(world.machine.initThread, 0));
+    const root = getCap(s, slotAddress(s, world.machine.initThread, 0));
     if (root.type !== "CNode") return [];
     const out: string[] = [];
-    for (const [, cte] of s.ctes.range(root.paddr, slotAddress(root.paddr, 2 ** root.radixBits))) {
+    for (const [, cte] of s.ctes.range(root.paddr, slotAddress(s, root.paddr, 2 ** root.radixBits))) {
       const c = cte.cap;
       if (c.type !== "Frame") continue;
       const m = c.mapping;
@@ -92,7 +92,7 @@ for (const arch of ["aarch32", "aarch64"] as const satisfies readonly ArchName[]
     for (const [, cte] of original.ctes)
       if (cte.cap.type === "Untyped") regions.add(`${cte.cap.paddr}/${cte.cap.sizeBits}`);
     const live = concreteMappings(s, asids(s));
-    const root = getCap(s, slotAddress(world.machine.initThread, 0));
+    const root = getCap(s, slotAddress(s, world.machine.initThread, 0));
     const rootBase = root.type === "CNode" ? root.paddr : -1;
     const edges: string[] = [];
     const cnodes: string[] = [];
@@ -100,12 +100,12 @@ for (const arch of ["aarch32", "aarch64"] as const satisfies readonly ArchName[]
     for (const o of s.objects.values()) {
       if (o.type !== "CNode" && o.type !== "TCB") continue;
       const count = o.type === "CNode" ? 2 ** o.radixBits : 5;
-      for (const [addr, cte] of s.ctes.range(o.paddr, slotAddress(o.paddr, count))) {
+      for (const [addr, cte] of s.ctes.range(o.paddr, slotAddress(s, o.paddr, count))) {
         if (cte.cap.type === "Null" || isFiller(cte.cap)) continue;
         const d = describeCap(s, cte.cap, live);
         const parent = cte.parent === null ? "-" : describeCap(s, getCap(s, cte.parent), live);
         edges.push(`${d} <- ${parent}`);
-        cnodes.push(o.paddr === rootBase ? `root: ${d}` : `${o.type} ${o.paddr} ${slotIndex(o.paddr, addr)}: ${d}`);
+        cnodes.push(o.paddr === rootBase ? `root: ${d}` : `${o.type} ${o.paddr} ${slotIndex(s, o.paddr, addr)}: ${d}`);
       }
     }
     return { edges: edges.sort(), cnodes: cnodes.sort() };

@@ -25,7 +25,9 @@ describe("CNode invocations", () => {
         ...capAt(base, T, 100),
         mapping: null,
       });
-      expect(descendantsOf(r.state, slotAddress(cnode, 100))).to.deep.equal([slotAddress(cnode, 200)]);
+      expect(descendantsOf(r.state, slotAddress(r.state, cnode, 100))).to.deep.equal([
+        slotAddress(r.state, cnode, 200),
+      ]);
     });
     it("masks rights: a copy with read only is a read-only frame cap", () => {
       const r = call(base, T, CNODE, "CNodeCopy", [200, 32, 100, 32, 2], [CNODE]);
@@ -107,7 +109,7 @@ describe("CNode invocations", () => {
       expectOk(r);
       expect(capAt(r.state, T, U).type).to.equal("Null");
       expect(capAt(r.state, T, 200).type).to.equal("Untyped");
-      expect(descendantsOf(r.state, slotAddress(cnode, 200)).length).to.equal(4);
+      expect(descendantsOf(r.state, slotAddress(r.state, cnode, 200)).length).to.equal(4);
     });
     it("Mutate sets a CNode's guard; mutating an endpoint's badge is IllegalOperation", () => {
       const r = call(base, T, CNODE, "CNodeMutate", [200, 32, 101, 32, 5], [CNODE]);
@@ -182,11 +184,11 @@ describe("CNode invocations", () => {
             if (r.reply.kind !== "ok") expect(r.state).to.equal(s);
             s = r.state;
           }
-          const below = descendantsOf(s, slotAddress(cnode, target));
+          const below = descendantsOf(s, slotAddress(s, cnode, target));
           const r = call(s, T, CNODE, "CNodeRevoke", [target, 32]);
           expectOk(r);
           for (const d of below) expect(r.state.ctes.has(d)).to.equal(false);
-          expect(descendantsOf(r.state, slotAddress(cnode, target))).to.deep.equal([]);
+          expect(descendantsOf(r.state, slotAddress(r.state, cnode, target))).to.deep.equal([]);
         },
       ),
     );

@@ -18,7 +18,7 @@ import { bigUntyped, bootTestMachine, call, CNODE, expectError, expectOk, retype
 const m = bootTestMachine();
 const T = m.initThread;
 const cnode = rootCNodeOf(m.state, T) ?? expect.fail("the initial thread has a root CNode");
-const slot = (i: number) => slotAddress(cnode, i);
+const slot = (i: number) => slotAddress(m.state, cnode, i);
 const capAt = (s: KernelState, i: number) => getCap(s, slot(i));
 
 describe("fidelity: where capsim used to disagree with seL4", () => {
@@ -460,7 +460,7 @@ describe("fidelity: where capsim used to disagree with seL4", () => {
       const lm = bootTestMachine({ api });
       const r = call(lm.state, lm.initThread, bigUntyped(lm, 22), "UntypedRetype", [n, 0, 0, 0, 340, 1], [CNODE]);
       const cnodeOf = rootCNodeOf(r.state, lm.initThread) ?? expect.fail("root CNode");
-      return r.reply.kind === "ok" ? getCap(r.state, slotAddress(cnodeOf, 340)) : r.reply;
+      return r.reply.kind === "ok" ? getCap(r.state, slotAddress(r.state, cnodeOf, 340)) : r.reply;
     };
 
     it("legacy (10.1.1-12.1.0): SmallPage 5 ... PageTable 9, PageDirectory 10", () => {

@@ -16,7 +16,7 @@ import { bigUntyped, bootTestMachine, call, CNODE, expectError, expectOk, retype
 const m = bootTestMachine();
 const T = m.initThread;
 const cnode = rootCNodeOf(m.state, T) ?? expect.fail("the initial thread has a root CNode");
-const capAt = (s: KernelState, i: number) => getCap(s, slotAddress(cnode, i));
+const capAt = (s: KernelState, i: number) => getCap(s, slotAddress(s, cnode, i));
 
 /** Asserts capsim answered "not modelled" and changed nothing. */
 function expectNotModelled(before: KernelState, r: InvokeResult): string {
@@ -28,12 +28,12 @@ function expectNotModelled(before: KernelState, r: InvokeResult): string {
 
 describe("the IRQ control and domain caps boot hands out", () => {
   it("slot 4 holds IRQControl and slot 11 Domain, originals without a parent; 7, 8 and 12-15 are empty", () => {
-    expect(getCTE(m.state, slotAddress(cnode, 4))).to.deep.include({
+    expect(getCTE(m.state, slotAddress(m.state, cnode, 4))).to.deep.include({
       cap: { type: "IRQControl" },
       parent: null,
       original: true,
     });
-    expect(getCTE(m.state, slotAddress(cnode, 11))).to.deep.include({
+    expect(getCTE(m.state, slotAddress(m.state, cnode, 11))).to.deep.include({
       cap: { type: "Domain" },
       parent: null,
       original: true,
@@ -50,9 +50,9 @@ describe("the IRQ control and domain caps boot hands out", () => {
   it("CNodeCopy of the domain cap succeeds: it derives as itself, and the copy is its child", () => {
     const r = call(m.state, T, CNODE, "CNodeCopy", [201, 32, 11, 32, 0xf], [CNODE]);
     expectOk(r);
-    expect(getCTE(r.state, slotAddress(cnode, 201))).to.deep.include({
+    expect(getCTE(r.state, slotAddress(r.state, cnode, 201))).to.deep.include({
       cap: { type: "Domain" },
-      parent: slotAddress(cnode, 11),
+      parent: slotAddress(r.state, cnode, 11),
       original: false,
     });
   });

@@ -348,11 +348,11 @@ describe("Untyped_Retype: success", () => {
     const s1 = ok(s0, U, args("seL4_CapTableObject", 4, FREE, 1));
     const sub = capOf(s1, T, FREE, "CNode").paddr;
     const s2 = ok(s1, U, args("seL4_EndpointObject", 0, 14, 2, 32, FREE));
-    expect(getCap(s2, slotAddress(sub, 14))).to.include({
+    expect(getCap(s2, slotAddress(s2, sub, 14))).to.include({
       type: "Endpoint",
       paddr: uCap.paddr + 256,
     });
-    expect(getCap(s2, slotAddress(sub, 15))).to.include({
+    expect(getCap(s2, slotAddress(s2, sub, 15))).to.include({
       type: "Endpoint",
       paddr: uCap.paddr + 256 + 16,
     });

@@ -44,8 +44,8 @@ describe("the kernel API's messages are 32-bit words (docs/api.md)", () => {
     const r = call(w.state, T, PT, "ARMPageTableMap", [2 ** 32 + 0x10000000, 3], [SLOT.InitThreadVSpace]);
     const s = call(r.state, T, frame, "ARMPageMap", [2 ** 32 + 0x10000000, 3, 3], [SLOT.InitThreadVSpace]);
     expectOk(s);
-    const cnode = (getCap(s.state, slotAddress(T, 0)) as { paddr: number }).paddr;
-    expect(getCap(s.state, slotAddress(cnode as never, frame))).to.deep.include({
+    const cnode = (getCap(s.state, slotAddress(s.state, T, 0)) as { paddr: number }).paddr;
+    expect(getCap(s.state, slotAddress(s.state, cnode as never, frame))).to.deep.include({
       mapping: { asid: 1, vaddr: 0x10000000 },
     });
     expect(checkAll(s.state)).to.deep.equal([]);

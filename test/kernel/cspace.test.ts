@@ -41,7 +41,7 @@ describe("CSpace lookup (resolveAddressBits)", () => {
         const link = c.link % 2 ** c.radix1;
         const s: KernelState = transition(emptyKernelState(DEFAULT_CONFIG), (d) => {
           d.objects = PMap.empty();
-          insertCap(d, second, slotAddress(root.paddr, link), null, true);
+          insertCap(d, second, slotAddress(d, root.paddr, link), null, true);
         });
         // the model: consume guard then radix at each level while bits remain
         let n = depth;

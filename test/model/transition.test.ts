@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { DEFAULT_CONFIG } from "../../src/arch/index.ts";
 import fc from "fast-check";
 import { isDraft } from "immer";
-import { paddr, vaddr, type HWASID } from "../../src/model/addresses.ts";
+import { paddr, pptr, vaddr, type HWASID, type PhysAddr } from "../../src/model/addresses.ts";
 import { PMap } from "../../src/model/pmap.ts";
 import { boot } from "../../src/boot/boot.ts";
 import { writePhysical } from "../../src/machine/memory.ts";
@@ -59,11 +59,22 @@ describe("transitions", () => {
   }
 
   it("the immer engine hands the recipe the fields of an immer draft; the root-copy engine a plain copy", () => {
-    const base = emptyKernelState(DEFAULT_CONFIG);
+    const base: KernelState = {
+      ...emptyKernelState(DEFAULT_CONFIG),
+      loadedVSpace: { pd: pptr(0x4000 as PhysAddr, "VSpaceRoot"), hwASID: 0 as HWASID },
+    };
     const seen: boolean[] = [];
-    withEngine(immerEngine, () => transition(base, (d) => void seen.push(isDraft(d.config))));
-    withEngine(rootCopyEngine, () => transition(base, (d) => void seen.push(isDraft(d.config) || d === base)));
+    withEngine(immerEngine, () => transition(base, (d) => void seen.push(isDraft(d.loadedVSpace))));
+    withEngine(rootCopyEngine, () => transition(base, (d) => void seen.push(isDraft(d.loadedVSpace) || d === base)));
     expect(seen).to.deep.equal([true, false]);
+  });
+
+  it("the immer engine hands out the configuration itself, not a draft: no transition changes it", () => {
+    const base = emptyKernelState(DEFAULT_CONFIG);
+    const seen: unknown[] = [];
+    withEngine(immerEngine, () => transition(base, (d) => void seen.push(d.config)));
+    expect(seen).to.deep.equal([base.config]);
+    expect(seen[0]).to.equal(base.config);
   });
 
   it("effects recorded on the draft come back beside the state, and never become part of it", () => {

@@ -52,6 +52,13 @@ describe("scenario files on aarch64", () => {
     expect(usage("  - delete: InitThreadTCB\n", "arch: aarch64\nboot: { fpu: true }\n").message).to.match(/fpu/);
   });
 
+  it("refuses boot: { hypervisor: true } at the boot line, saying what is not modelled", () => {
+    const e = usage("  - delete: InitThreadTCB\n", "arch: aarch64\nboot: { hypervisor: true }\n");
+    expect(e.line).to.equal(3);
+    expect(e.message).to.match(/hypervisor: true \(CONFIG_ARM_HYPERVISOR_SUPPORT\) is not modelled/);
+    expect(usage("  - delete: InitThreadTCB\n", "boot: { hypervisor: true }\n").message).to.match(/aarch64 boot key/);
+  });
+
   it("takes libsel4 16's old names as aliases: PGD/PUD/PD objects and PageDirectory/PageUpperDirectory_Map", () => {
     const r = run(
       [
@@ -114,6 +121,83 @@ describe("scenario files on aarch64", () => {
     );
     expect(held(r)).to.deep.equal([]);
     expect(r.steps[0]!.result).to.match(/ESR 0x92000005/);
+  });
+});
+
+// A word is 8 bytes on AArch64 (seL4_WordBits 64), 4 on ARM32; the image at 0x10000 is mapped read-write.
+describe("read and write of a word on aarch64: 8 bytes, exact to 2^64 - 1", () => {
+  const okValues = (r: ReturnType<typeof run>) =>
+    r.steps.map((st) => (st.outcome.kind === "ok" ? st.outcome.values : st.outcome.kind));
+
+  it("writes a quoted 64-bit value as 8 little-endian bytes and reads it back exactly", () => {
+    const r = run(
+      [
+        '  - write: { vaddr: 0x10008, value: "0xcafef00d12345678" }',
+        "  - read: { vaddr: 0x10008 }",
+        '    expect: { ok: { value: "0xCAFEF00D12345678", bytes: "78 56 34 12 0d f0 fe ca" } }',
+        "  - read: { vaddr: 0x1000c, length: 4 }",
+        "    expect: { ok: { value: 0xcafef00d } }",
+        "",
+      ].join("\n"),
+    );
+    expect(held(r)).to.deep.equal([]);
+    expect(okValues(r)[1]).to.deep.equal({ value: "0xcafef00d12345678", bytes: "78 56 34 12 0d f0 fe ca" });
+  });
+
+  it("keeps values past 2^53 exact: 2^53 + 1 in decimal, and 2^64 - 1", () => {
+    const r = run(
+      [
+        '  - write: { vaddr: 0x10000, value: "9007199254740993" }',
+        "  - read: { vaddr: 0x10000 }",
+        '    expect: { ok: { value: "0x20000000000001", bytes: "01 00 00 00 00 00 20 00" } }',
+        '  - write: { vaddr: 0x10010, value: "18446744073709551615" }',
+        "  - read: { vaddr: 0x10010 }",
+        '    expect: { ok: { value: "0xffffffffffffffff" } }',
+        "",
+      ].join("\n"),
+    );
+    expect(held(r)).to.deep.equal([]);
+    // 2^53 + 1 as a double would be 2^53: the read must not say so.
+    const failing = run(
+      '  - write: { vaddr: 0x10000, value: "9007199254740993" }\n  - read: { vaddr: 0x10000 }\n    expect: { ok: { value: "0x20000000000000" } }\n',
+    );
+    expect(held(failing)).to.have.length(1);
+  });
+
+  it("writes a small value as a whole word: all 8 bytes, the upper ones zero", () => {
+    const r = run(
+      [
+        '  - write: { vaddr: 0x10000, value: "0x1111111111111111" }',
+        "  - write: { vaddr: 0x10000, value: 1 }",
+        "  - read: { vaddr: 0x10000, length: 9 }",
+        '    expect: { ok: { bytes: "01 00 00 00 00 00 00 00 00" } }',
+        "",
+      ].join("\n"),
+    );
+    expect(held(r)).to.deep.equal([]);
+    expect(okValues(r)[2]).to.not.have.property("value");
+  });
+
+  it("refuses a bare number past 2^53 (YAML has rounded it), saying to quote it, and a value past 2^64 - 1", () => {
+    const bare = usage("  - write: { vaddr: 0x10000, value: 0xcafef00d12345678 }\n");
+    expect(bare.message).to.match(/above 2\^53.*quoted string/);
+    expect(bare.line).to.equal(4);
+    expect(usage('  - write: { vaddr: 0x10000, value: "0x10000000000000000" }\n').message).to.match(
+      /0xffffffffffffffff/,
+    );
+  });
+
+  it("holds aarch32 to its 4-byte word: writes 4 bytes, reads 4 by default, refuses a 33-bit value", () => {
+    const image =
+      "  - write: { vaddr: 0x10000, bytes: [9, 9, 9, 9, 9, 9, 9, 9] }\n  - write: { vaddr: 0x10000, value: 1 }\n";
+    const r = run(
+      `${image}  - read: { vaddr: 0x10000 }\n    expect: { ok: { value: 1, bytes: "01 00 00 00" } }\n  - read: { vaddr: 0x10004, length: 4 }\n    expect: { ok: { value: 0x09090909 } }\n`,
+      "",
+    );
+    expect(held(r)).to.deep.equal([]);
+    const e = usage('  - write: { vaddr: 0x10000, value: "0x100000000" }\n', "");
+    expect(e.message).to.match(/32-bit word \(at most 0xffffffff\)/);
+    expect(e.line).to.equal(3);
   });
 });
 

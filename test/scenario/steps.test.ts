@@ -158,12 +158,12 @@ describe("scenario steps and expectations", () => {
     const after = r.states[2] as KernelState;
     const cnode = rootCNodeOf(after, r.machine.initThread) as PhysAddr;
     expect(r.machine.bootInfo.untypedList[0]?.isDevice).to.equal(true);
-    expect(getCap(after, slotAddress(cnode, r.names.get("f") as number))).to.include({
+    expect(getCap(after, slotAddress(after, cnode, r.names.get("f") as number))).to.include({
       type: "Frame",
       isDevice: false,
       paddr: 0x110000,
     });
-    expect(getCap(after, slotAddress(cnode, r.names.get("e") as number))).to.include({
+    expect(getCap(after, slotAddress(after, cnode, r.names.get("e") as number))).to.include({
       type: "Endpoint",
       paddr: 0x111000,
     });

@@ -1,5 +1,6 @@
 import { Immer } from "immer";
 import type { Effect } from "../../src/model/message.ts";
+import type { KernelState } from "../../src/model/state.ts";
 import { useTransitionEngine, type MutableState, type TransitionEngine } from "../../src/model/transition.ts";
 
 // A private instance: capsim never changes the settings of an immer its host program shares.
@@ -18,18 +19,22 @@ const immer = new Immer({ autoFreeze: false });
  */
 interface DraftView {
   draft: Record<string, unknown>;
+  baseConfig: KernelState["config"];
   effects: Effect[];
 }
 let viewPrototype: object | undefined;
-function viewOf(state: object, draft: Record<string, unknown>, effects: Effect[]): DraftView {
+function viewOf(state: KernelState, draft: Record<string, unknown>, effects: Effect[]): DraftView {
   let proto = viewPrototype;
   if (proto === undefined) {
     // Every state has the same root fields, so one prototype serves every transition.
     proto = {};
     for (const key of Object.keys(state)) {
+      // The configuration is read on hot paths (the slot stride) and no transition changes it
+      // (its fields are readonly): reading it through the draft would only make immer proxies.
+      const fixed = key === "config";
       Object.defineProperty(proto, key, {
         get(this: DraftView) {
-          return this.draft[key];
+          return fixed ? this.baseConfig : this.draft[key];
         },
         set(this: DraftView, v: unknown) {
           this.draft[key] = v;
@@ -40,6 +45,7 @@ function viewOf(state: object, draft: Record<string, unknown>, effects: Effect[]
   }
   const view: DraftView = Object.create(proto);
   view.draft = draft;
+  view.baseConfig = state.config;
   view.effects = effects;
   return view;
 }

@@ -2,7 +2,9 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { pptr, type ASID, type PhysAddr, type VirtAddr } from "../../src/model/addresses.ts";
 import type { PTEWord } from "../../src/model/objects.ts";
-import type { KernelState } from "../../src/model/state.ts";
+import type { KernelState, SlotAddr } from "../../src/model/state.ts";
+import { TCB_SLOTS } from "../../src/model/constants.ts";
+import { INITIAL_CAP_SLOTS } from "../../src/boot/initialCaps.ts";
 import { transition, type MutableState } from "../../src/model/transition.ts";
 import { capAt } from "../../src/kernel/cspace.ts";
 import { encodePTE } from "../../src/arch/aarch64/entries.ts";
@@ -148,6 +150,18 @@ describe("aarch64: each invariant's AArch64 form catches its violation", () => {
           });
       }),
     ).to.include("valid_mapping_records");
+  });
+  it("caps_inside_slots: a cap 16 bytes into a 32-byte CTE of the root CNode or of the TCB (ARM32's stride)", () => {
+    const root = capAt(s, T, INITIAL_CAP_SLOTS.InitThreadCNode);
+    if (root.type !== "CNode") expect.fail("slot 2 holds the root CNode");
+    const [addr, cte] = [...s.ctes].find(([, c]) => c.cap.type === "Frame" && c.cap.paddr === small)!;
+    const moveTo = (to: number) => (d: MutableState) => void (d.ctes = d.ctes.delete(addr).set(to as SlotAddr, cte));
+    // seL4_SlotBits is 5 on AArch64: slot k of a CNode is at base + 32k, so base + 16k for odd k is inside a CTE.
+    // (Moving the cap also breaks its derivation links: valid_mdb and mdb_cte_at say so either way.)
+    expect(broken(moveTo(root.paddr + 16 * 201))).to.include("caps_inside_slots");
+    expect(broken(moveTo(T + 32 * TCB_SLOTS.tcbBuffer + 16))).to.include("caps_inside_slots");
+    // The last slot of the CNode ends at the object's end and is a slot.
+    expect(broken(moveTo(root.paddr + 32 * (2 ** root.radixBits - 1)))).to.not.include("caps_inside_slots");
   });
   it("valid_caps: a page-table cap naming a destroyed table", () => {
     expect(broken((d) => (d.objects = d.objects.delete(spareTable)))).to.include("valid_caps");

@@ -17,9 +17,9 @@ const T = w.machine.initThread;
 let s = call(w.state, T, PT, "ARMPageTableMap", [0x10000000, 3], [SLOT.InitThreadVSpace]).state;
 const SMALL = (w.frames.find((f) => f.name.startsWith("smallpage")) as { slot: number }).slot;
 s = call(s, T, SMALL, "ARMPageMap", [0x10000000, 3, 3], [SLOT.InitThreadVSpace]).state;
-const cnode = (getCap(s, slotAddress(T, 0)) as { paddr: PhysAddr }).paddr;
-const frameSlot = slotAddress(cnode, SMALL);
-const tableSlot = slotAddress(cnode, PT);
+const cnode = (getCap(s, slotAddress(s, T, 0)) as { paddr: PhysAddr }).paddr;
+const frameSlot = slotAddress(s, cnode, SMALL);
+const tableSlot = slotAddress(s, cnode, PT);
 
 /** The invariants a deliberately broken state violates; the incremental check must name the same ones. */
 function broken(edit: (d: MutableState) => void): string[] {
@@ -46,15 +46,15 @@ describe("caps_inside_slots and valid_mapping_records (the reliability review's 
   });
 
   it("caps_inside_slots: a cap at CNode index -1 (Retype at node_offset -1 put one there)", () => {
-    const spare = slotAddress(cnode, 200);
+    const spare = slotAddress(s, cnode, 200);
     expect(
-      broken((d) => (d.ctes = d.ctes.set(slotAddress(cnode, -1), d.ctes.get(frameSlot)!).delete(frameSlot))),
+      broken((d) => (d.ctes = d.ctes.set(slotAddress(d, cnode, -1), d.ctes.get(frameSlot)!).delete(frameSlot))),
     ).to.include("caps_inside_slots");
     expect(broken((d) => moveCap(d, frameSlot, spare + 8))).to.include("caps_inside_slots");
   });
 
   it("caps_inside_slots: a cap past a TCB's five slots, and caps left behind in a destroyed CNode", () => {
-    expect(broken((d) => moveCap(d, frameSlot, slotAddress(T, 7)))).to.include("caps_inside_slots");
+    expect(broken((d) => moveCap(d, frameSlot, slotAddress(d, T, 7)))).to.include("caps_inside_slots");
     expect(broken((d) => (d.objects = d.objects.delete(cnode)))).to.include("caps_inside_slots");
   });
 

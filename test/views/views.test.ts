@@ -34,7 +34,7 @@ const MAP_ONE = `
 
 function capNamed(r: ScenarioReport, s: KernelState, name: string) {
   const root = rootCNodeOf(s, r.machine.initThread) as PhysAddr;
-  const cte = s.ctes.get(slotAddress(root, r.names.get(name) as number));
+  const cte = s.ctes.get(slotAddress(s, root, r.names.get(name) as number));
   if (cte === undefined) throw new Error(`no cap ${name}`);
   return cte.cap;
 }

@@ -31,7 +31,7 @@ export function setVMRoot(s: MutableState, tcb: PhysAddr | null): void {
     s.loadedVSpace = s.globalPD === null ? null : { pd: s.globalPD, hwASID: s.loadedVSpace?.hwASID ?? NO_HW_ASID_YET };
   };
   if (tcb === null) return loadGlobal();
-  const root = getCap(s, slotAddress(tcb, TCB_SLOTS.tcbVTable));
+  const root = getCap(s, slotAddress(s, tcb, TCB_SLOTS.tcbVTable));
   if (root.type !== "PageDirectory" || root.mappedASID === null) return loadGlobal();
   const found = findPDForASID(s, root.mappedASID);
   if (!found.ok || found.value !== root.paddr) return loadGlobal();
@@ -49,7 +49,7 @@ export function setVMRoot(s: MutableState, tcb: PhysAddr | null): void {
 export function setVMRootForFlush(s: MutableState, pd: PPtr<"VSpaceRoot">, a: ASID): boolean {
   // seL4 always has a current thread; capsim's state may have none, and then no root names pd.
   if (s.currentThread !== null) {
-    const threadRoot = getCap(s, slotAddress(s.currentThread, TCB_SLOTS.tcbVTable));
+    const threadRoot = getCap(s, slotAddress(s, s.currentThread, TCB_SLOTS.tcbVTable));
     if (threadRoot.type === "PageDirectory" && threadRoot.mappedASID !== null && threadRoot.paddr === pd) return false;
   }
   armv_contextSwitch(s, pd, a);

@@ -17,7 +17,7 @@ export function setVMRoot(s: MutableState, tcb: PhysAddr | null): void {
     s.loadedVSpace = s.globalPD === null ? null : { pd: s.globalPD, hwASID: 0 as HWASID };
   };
   if (tcb === null) return loadGlobal();
-  const root = getCap(s, slotAddress(tcb, TCB_SLOTS.tcbVTable));
+  const root = getCap(s, slotAddress(s, tcb, TCB_SLOTS.tcbVTable));
   if (root.type !== "VSpace" || root.mappedASID === null) return loadGlobal();
   const found = findVSpaceForASID(s, root.mappedASID);
   if (!found.ok || found.value !== root.paddr) return loadGlobal();

@@ -140,7 +140,7 @@ export class ScenarioRun implements StepContext {
       const text = `cap fault: the initial thread has no CSpace root (its CNode cap was deleted or revoked), so "${name}" names nothing (InvalidRoot)`;
       throw new StepOutcome({ kind: "fault", text });
     }
-    return getCap(this.state, slotAddress(cnode, this.slotOf(name, sub)));
+    return getCap(this.state, slotAddress(this.state, cnode, this.slotOf(name, sub)));
   }
 }
 

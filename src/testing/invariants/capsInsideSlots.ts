@@ -1,6 +1,7 @@
 import { hex, pow2, type PhysAddr } from "../../model/addresses.ts";
 import { TCB_SLOTS } from "../../model/constants.ts";
 import { objectSizeBits } from "../../kernel/store.ts";
+import { slotBytes } from "../../kernel/cspace.ts";
 import type { KernelState, SlotAddr } from "../../model/state.ts";
 import type { InvariantCheck } from "./change.ts";
 import type { Invariant, Violation, ViolationDetails } from "./violation.ts";
@@ -11,8 +12,6 @@ const violation = (message: string, details: ViolationDetails): Violation => ({
   details,
 });
 
-/** A CTE's size: slot addresses are 16 bytes apart (kernel/cspace.ts's stride). */
-const SLOT_BYTES = 16;
 const TCB_SLOT_COUNT = Object.keys(TCB_SLOTS).length;
 
 /**
@@ -26,10 +25,12 @@ export function slotViolations(s: KernelState, slot: SlotAddr): Violation[] {
   const where = found === undefined ? "no object" : `the ${found[1].type} at ${hex(found[0])}`;
   if (found !== undefined) {
     const [base, o] = found;
+    // A CTE is 2^seL4_SlotBits bytes (kernel/cspace.ts's stride): 16 on ARM32, 32 on AArch64.
+    const stride = slotBytes(s);
     const offset = slot - base;
-    const whole = offset % SLOT_BYTES === 0;
+    const whole = offset % stride === 0;
     if (o.type === "CNode" && whole && offset < pow2(objectSizeBits(s.config.sizes, o))) return [];
-    if (o.type === "TCB" && whole && offset / SLOT_BYTES < TCB_SLOT_COUNT) return [];
+    if (o.type === "TCB" && whole && offset / stride < TCB_SLOT_COUNT) return [];
   }
   return [
     violation(

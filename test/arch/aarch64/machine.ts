@@ -45,11 +45,11 @@ export function aarch64Machine(): Machine {
       guardSize: 64 - 8,
       guard: 0,
     } as const;
-    insertCap(d, cnodeCap, slotAddress(cnode, CNODE), null, true);
-    insertCap(d, cnodeCap, slotAddress(tcb, TCB_SLOTS.tcbCTable), null, false);
-    insertCap(d, { type: "TCB", paddr: tcb }, slotAddress(cnode, 1), null, true);
-    insertCap(d, { type: "ASIDControl" }, slotAddress(cnode, ASID_CONTROL), null, true);
-    insertCap(d, { type: "ASIDPool", paddr: pool, asidBase: asid(0) }, slotAddress(cnode, ASID_POOL), null, true);
+    insertCap(d, cnodeCap, slotAddress(d, cnode, CNODE), null, true);
+    insertCap(d, cnodeCap, slotAddress(d, tcb, TCB_SLOTS.tcbCTable), null, false);
+    insertCap(d, { type: "TCB", paddr: tcb }, slotAddress(d, cnode, 1), null, true);
+    insertCap(d, { type: "ASIDControl" }, slotAddress(d, cnode, ASID_CONTROL), null, true);
+    insertCap(d, { type: "ASIDPool", paddr: pool, asidBase: asid(0) }, slotAddress(d, cnode, ASID_POOL), null, true);
     insertCap(
       d,
       {
@@ -59,7 +59,7 @@ export function aarch64Machine(): Machine {
         isDevice: false,
         freeIndex: 0,
       },
-      slotAddress(cnode, UNTYPED),
+      slotAddress(d, cnode, UNTYPED),
       null,
       true,
     );
