@@ -130,10 +130,13 @@ export interface StaleCap {
  * was overwritten or cleared behind it, or whose ASID names no directory (or another one) now; a
  * directory cap whose ASID was freed or reused. seL4 does not clean these records up; its
  * decoders check them again where it matters (Page_Map's findPDForASID, the 16.0.0 flush check).
+ * The caps in the slots of `except` are left out (each judgement walks the tables).
  */
-export function staleCaps(s: KernelState): StaleCap[] {
+export function staleCaps(s: KernelState, except: ReadonlySet<number> = new Set()): StaleCap[] {
   const out: StaleCap[] = [];
   for (const [slot, cte] of s.ctes.entries()) {
+    // A caller that has already judged some caps (show, for its CSpace listing) passes their slots.
+    if (except.has(slot)) continue;
     const why = staleMapping(s, cte.cap);
     if (why !== undefined) out.push({ slot, text: capText(cte.cap), why });
   }
