@@ -438,6 +438,9 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
 const BASELINE_MAP = "mutable baseline: frame map";
 const BASELINE_UNMAP = "mutable baseline: frame unmap";
 
+/** Whether a row is one operation's cost (whole-state rows and the baseline itself get no ratio). */
+const PER_CALL = (op: string): boolean => !/^mutable|^show|full invariant check/.test(op);
+
 /**
  * A row's figure over the mutable baseline's at the same size: unmap rows against the baseline's
  * unmap, every other row against its map (the cost of one kernel operation done in place).
@@ -470,13 +473,13 @@ for (const op of ops) {
   const known = vals.filter((v): v is number => v !== undefined);
   ratios[op] = known.length > 1 ? Math.max(...known) / Math.min(...known) : 1;
   const x = baselineRatio(op, LARGEST);
-  if (x !== undefined) mutableRatios[op] = x;
+  if (x !== undefined && PER_CALL(op)) mutableRatios[op] = x;
   console.log(
     [
       op.padEnd(44),
       ...vals.map((v) => (v === undefined ? "" : String(v)).padStart(10)),
       `  ${ratios[op]!.toFixed(2)}`.padEnd(9),
-      x === undefined || op.startsWith("mutable") ? "" : `  ${x.toFixed(0)}x`,
+      x === undefined || !PER_CALL(op) ? "" : `  ${x.toFixed(0)}x`,
     ].join(""),
   );
 }
