@@ -32,6 +32,12 @@ class GiveUp {}
 const GIVE_UP = new GiveUp();
 /** The line the reader is on (1-based), for GaveUp. */
 let reached = 1;
+/**
+ * The deepest nesting the reader follows (flow collections inside each other, or block levels):
+ * deeper text goes to yaml, which reports nesting too deep for it with the line. Scenario files
+ * nest a handful of levels.
+ */
+const MAX_DEPTH = 64;
 
 interface Line {
   readonly indent: number;
@@ -99,6 +105,18 @@ function commentStart(r: string, from: number): number {
   return r.length;
 }
 
+/**
+ * `s` without its leading and trailing spaces. Only spaces: JavaScript's trim also takes a byte
+ * order mark or a no-break space, which yaml keeps in a scalar.
+ */
+function withoutSpaces(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (s.charCodeAt(a) === 32) a++;
+  while (b > a && s.charCodeAt(b - 1) === 32) b--;
+  return s.slice(a, b);
+}
+
 /** The significant lines: indentation, text without its comment and trailing spaces, 1-based line number. */
 function linesOf(text: string): Line[] {
   const out: Line[] = [];
@@ -109,8 +127,8 @@ function linesOf(text: string): Line[] {
     let indent = 0;
     while (r.charCodeAt(indent) === 32) indent++;
     if (indent === r.length || r[indent] === "#") continue;
-    const body = r.slice(indent, commentStart(r, indent)).trimEnd();
-    if (/[\t\r]/.test(body) || (indent === 0 && (body.startsWith("---") || body.startsWith("...")))) giveUp();
+    const body = withoutSpaces(r.slice(indent, commentStart(r, indent)));
+    if (body.includes("\t") || (indent === 0 && (body.startsWith("---") || body.startsWith("...")))) giveUp();
     out.push({ indent, text: body, line: i + 1 });
   }
   return out;
@@ -132,6 +150,7 @@ function quoted(s: string, at: number): [string, number] {
 /** Reads one line's flow collection or plain scalar. */
 class Flow {
   private at = 0;
+  private depth = 0;
   constructor(private readonly s: string) {}
 
   /** The whole string as one value. */
@@ -149,8 +168,12 @@ class Flow {
   private value(): unknown {
     this.spaces();
     const c = this.s[this.at];
-    if (c === "{") return this.map();
-    if (c === "[") return this.list();
+    if (c === "{" || c === "[") {
+      if (++this.depth > MAX_DEPTH) giveUp();
+      const v = c === "{" ? this.map() : this.list();
+      this.depth--;
+      return v;
+    }
     if (c === '"' || c === "'") {
       const [text, end] = quoted(this.s, this.at);
       this.at = end;
@@ -163,7 +186,7 @@ class Flow {
   private plain(): unknown {
     const start = this.at;
     while (this.at < this.s.length && !",[]{}".includes(this.s[this.at] as string)) this.at++;
-    const text = this.s.slice(start, this.at).trim();
+    const text = withoutSpaces(this.s.slice(start, this.at));
     if (text === "" || text.includes(":")) giveUp();
     return scalar(text, NAME);
   }
@@ -209,6 +232,7 @@ class Flow {
 /** The block structure, line by line. */
 class Block {
   private at = 0;
+  private depth = 0;
   readonly items: ItemPositions = new Map();
   constructor(private readonly lines: Line[]) {}
 
@@ -221,7 +245,10 @@ class Block {
   }
 
   private node(l: Line): unknown {
-    return l.text === "-" || l.text.startsWith("- ") ? this.seq(l.indent) : this.map(l.indent);
+    if (++this.depth > MAX_DEPTH) giveUp();
+    const v = l.text === "-" || l.text.startsWith("- ") ? this.seq(l.indent) : this.map(l.indent);
+    this.depth--;
+    return v;
   }
 
   private seq(indent: number): unknown[] {
@@ -256,7 +283,7 @@ class Block {
       if (l.text.startsWith("- ") || l.text === "-") break;
       reached = l.line;
       const key = keyOf(l.text, out);
-      const rest = l.text.slice(l.text.indexOf(":") + 1).trimStart();
+      const rest = withoutSpaces(l.text.slice(l.text.indexOf(":") + 1));
       this.at++;
       if (rest !== "") {
         out[key] = this.inline(rest, indent);
@@ -294,12 +321,15 @@ class Block {
 /** The data of `text` and where its block sequences' items start, or the line where yaml must take over. */
 export function parsePlainYaml(text: string): PlainParse | GaveUp {
   reached = 1;
+  // yaml reads a carriage return inside a line as part of the scalar: such files are yaml's.
+  const cr = text.indexOf("\r");
+  if (cr >= 0) return { gaveUpAt: text.slice(0, cr).split("\n").length };
   try {
     const block = new Block(linesOf(text));
     const data = block.document();
     return { data, items: block.items };
-  } catch (e) {
-    if (e === GIVE_UP) return { gaveUpAt: reached };
-    throw e;
+  } catch {
+    // A give-up, or anything the reader did not foresee: yaml reads the file, as it always did.
+    return { gaveUpAt: reached };
   }
 }

@@ -94,8 +94,17 @@ describe("the plain YAML reader (the fast path for scenario files)", () => {
       "a: x: y\n", // yaml's error
       "null: 1\n", // a key yaml reads as null
       "a: { b: 1, }\n", // a trailing comma
+      "a: b\r\nc: d\r\n", // carriage returns (yaml keeps a lone one inside a scalar)
+      `a: ${"[".repeat(5000)}${"]".repeat(5000)}\n`, // nesting deeper than the reader follows
+      `a:\n${Array.from({ length: 200 }, (_, i) => `${" ".repeat(i + 1)}k${i}:`).join("\n")} x\n`, // deep blocks
     ];
     for (const text of cases) expect(parsePlainYaml(text), JSON.stringify(text)).to.have.property("gaveUpAt");
+  });
+
+  it("keeps a byte order mark or a no-break space inside a scalar, as yaml does (only spaces are trimmed)", () => {
+    // A mark at a scalar's start is outside the subset (given up); inside or at the end it is kept.
+    expect(agreesWithYaml("a: \uFEFFname\n", "a leading mark")).to.equal(false);
+    expect(agreesWithYaml("b: x\u00A0\nc: y\uFEFFz\n", "marks inside and at the end")).to.equal(true);
   });
 
   it("reads names, integers, booleans, null, quotes and flow collections as yaml does", () => {
