@@ -16,6 +16,7 @@ import type { InvokeResult } from "../src/model/message.ts";
 import type { KernelState } from "../src/model/state.ts";
 import { immerEngine, withEngine } from "../test/support/immerEngine.ts";
 import { retainedBytes } from "./retained.ts";
+import { baselineTasks } from "./baseline.ts";
 import { measureStartup, printStartup } from "./startup.ts";
 import { measureFuzz, printFuzz } from "./fuzz.ts";
 import { objectTypeNumber, type ObjectTypeName } from "../src/arch/aarch32/objectTypes.ts";
@@ -25,7 +26,8 @@ import { checkTouched } from "../src/testing/incremental.ts";
 import { fuzzOpArbitrary } from "../src/testing/arbitraries.ts";
 import { applyFuzzOp, buildFuzzWorld, type FuzzOp } from "../src/testing/world.ts";
 import { resolve } from "../src/arch/aarch32/walk.ts";
-import { capAt } from "../src/kernel/cspace.ts";
+import { capAt, rootCNodeOf } from "../src/kernel/cspace.ts";
+import { showText } from "../src/cli/show.ts";
 import { boot } from "../src/boot/boot.ts";
 import { objectTypeNumber as objectTypeNumber64 } from "../src/arch/aarch64/objectTypes.ts";
 import { resolve as resolve64 } from "../src/arch/aarch64/walk.ts";
@@ -39,6 +41,7 @@ const fuzzWorld64 = buildFuzzWorld({ arch: "aarch64" });
 const fuzzOps64 = fc.sample(fuzzOpArbitrary({ arch: "aarch64" }), { seed: 42, numRuns: 500 });
 let fuzzIndex64 = 0;
 const SIZES = quick ? [1e3, 1e4] : [1e3, 1e4, 1e5, 1e6];
+const LARGEST = SIZES[SIZES.length - 1] as number;
 const CNODE = INITIAL_CAP_SLOTS.InitThreadCNode;
 const PD = INITIAL_CAP_SLOTS.InitThreadVSpace;
 const BATCH = 32;
@@ -368,6 +371,19 @@ async function timedRows(prefix: string, tasks: readonly Task[], n: number, step
   return rows;
 }
 
+/** ns for `capsim show`'s text of state `s`: the faster of two calls. */
+function showTime(s: KernelState, thread: PhysAddr): number {
+  const cnode = rootCNodeOf(s, thread);
+  if (cnode === undefined) throw new Error("bench setup: the thread has no root CNode");
+  let best = Infinity;
+  for (let i = 0; i < 2; i++) {
+    const t0 = process.hrtime.bigint();
+    showText(s, cnode, new Map());
+    best = Math.min(best, Number(process.hrtime.bigint() - t0));
+  }
+  return best;
+}
+
 async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
   const rows: Row[] = [];
   const memory: MemoryRow[] = [];
@@ -397,6 +413,8 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
         ratio1000States: (one + extra) / one,
       });
     }
+    const baseline = baselineTasks(n);
+    if (baseline.map() !== 0 || baseline.unmap() !== 0) throw new Error("bench setup: the mutable baseline fails");
     const tasks = invocationTasks("", w, mapMsg, {
       depth: 32,
       ptVaddr: 0xd8000000,
@@ -407,9 +425,31 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
         checkTouched(fuzzWorld.state, applyFuzzOp(fuzzWorld, fuzzWorld.state, o).state);
       },
     });
+    tasks.push([BASELINE_MAP, baseline.map, BATCH], [BASELINE_UNMAP, baseline.unmap, BATCH]);
     rows.push(...(await timedRows("", tasks, n, () => invoke(w.unmapped, w.T, w.spareFrame as CPtr, mapMsg))));
+    // `capsim show`'s text of the whole machine (issue 18: under 1 s at 10^5 mappings); one call
+    // (the best of two) per size up to 10^5, as its output is one line per mapping.
+    if (n <= 1e5) rows.push({ op: "show (text) of the whole machine", size: n, medianNs: showTime(w.mapped, w.T) });
   }
   return { rows, memory };
+}
+
+/** The mutable baseline's rows (bench/baseline.ts): typed arrays written in place, seL4's checks, no history. */
+const BASELINE_MAP = "mutable baseline: frame map";
+const BASELINE_UNMAP = "mutable baseline: frame unmap";
+
+/** Whether a row is one operation's cost (whole-state rows and the baseline itself get no ratio). */
+const PER_CALL = (op: string): boolean => !/^mutable|^show|full invariant check/.test(op);
+
+/**
+ * A row's figure over the mutable baseline's at the same size: unmap rows against the baseline's
+ * unmap, every other row against its map (the cost of one kernel operation done in place).
+ */
+function baselineRatio(op: string, size: number): number | undefined {
+  const base = /unmap/.test(op) ? BASELINE_UNMAP : BASELINE_MAP;
+  const ns = rows.find((r) => r.op === op && r.size === size)?.medianNs;
+  const baseNs = rows.find((r) => r.op === base && r.size === size)?.medianNs;
+  return ns === undefined || baseNs === undefined ? undefined : ns / baseNs;
 }
 
 const { rows, memory } = await measure();
@@ -419,18 +459,27 @@ console.log(
   `capsim benchmark (${quick ? "quick" : "full"} mode; ns per operation: the best of ${ROUNDS} rounds of medians; sizes are live 4 KiB mappings)\n`,
 );
 console.log(
-  ["operation".padEnd(44), ...SIZES.map((n) => `n=${n.toExponential(0)}`.padStart(10)), "  max/min"].join(""),
+  [
+    "operation".padEnd(44),
+    ...SIZES.map((n) => `n=${n.toExponential(0)}`.padStart(10)),
+    "  max/min",
+    `  x mutable (n=${LARGEST.toExponential(0)})`,
+  ].join(""),
 );
 const ratios: Record<string, number> = {};
+const mutableRatios: Record<string, number> = {};
 for (const op of ops) {
   const vals = SIZES.map((n) => rows.find((r) => r.op === op && r.size === n)?.medianNs);
   const known = vals.filter((v): v is number => v !== undefined);
   ratios[op] = known.length > 1 ? Math.max(...known) / Math.min(...known) : 1;
+  const x = baselineRatio(op, LARGEST);
+  if (x !== undefined && PER_CALL(op)) mutableRatios[op] = x;
   console.log(
     [
       op.padEnd(44),
       ...vals.map((v) => (v === undefined ? "" : String(v)).padStart(10)),
-      `  ${ratios[op]!.toFixed(2)}`,
+      `  ${ratios[op]!.toFixed(2)}`.padEnd(9),
+      x === undefined || !PER_CALL(op) ? "" : `  ${x.toFixed(0)}x`,
     ].join(""),
   );
 }
@@ -469,6 +518,7 @@ writeFileSync(
       date: new Date().toISOString(),
       rows,
       ratios,
+      mutableRatios,
       memory,
       startup,
       fuzz,

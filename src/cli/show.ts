@@ -159,7 +159,7 @@ export function showText(
   const listed = new Set<number>();
   const collect = (v: CNodeView) => v.used.forEach((x) => (listed.add(x.slot), x.cnode && collect(x.cnode)));
   collect(cspace);
-  const elsewhere = staleCaps(s).filter((c) => !listed.has(c.slot));
+  const elsewhere = staleCaps(s, listed);
   if (elsewhere.length > 0) {
     lines.push("Stale caps outside this CSpace:");
     for (const c of elsewhere) lines.push(`  slot @${hex(c.slot)}: ${c.text}`, `    STALE: ${c.why}`);

@@ -12,6 +12,12 @@
  * The structure is a radix trie, 5 bits of the key per level, with bitmap-compressed
  * branches (only present children are stored). Because children are kept in digit order,
  * iteration visits keys in ascending order, and range and floor queries are cheap.
+ *
+ * A run of levels where each node would have one child is kept as one "skip" node (path
+ * compression): the kernel's stores are sparse at the top (a CNode's slots share every high
+ * digit) and often at the bottom (objects are aligned), so without it a write copied several
+ * one-child nodes, which was about a third of what each retained state cost, and every read
+ * walked through them (docs/performance.md, "Memory").
  */
 
 const BITS = 5;
@@ -27,6 +33,54 @@ const DIGIT_WEIGHT: readonly number[] = Array.from({ length: 12 }, (_, level) =>
 type Branch = readonly unknown[];
 
 const bitmapOf = (n: Branch): number => n[0] as number;
+
+/*
+ * A skip node stands where a branch of level l would, for `depth` >= 1 levels of one-child
+ * branches: [-depth, digits, child], where digits are the key's digits of levels l down to
+ * l - depth + 1 read as one number, and child is the branch (never a skip, never a value) of
+ * level l - depth under them. Element 0 is negative, so it is told from a branch's bitmap
+ * (a non-negative number) with one comparison, and it is never mistaken for an empty branch.
+ */
+const isSkip = (n: Branch): boolean => (n[0] as number) < 0;
+
+/** The key's digits of the `depth` levels from `lo` up, read as one number. */
+function digitsOf(key: number, lo: number, depth: number): number {
+  const shift = lo * BITS;
+  const width = depth * BITS;
+  if (key <= 0xffffffff && shift < 32) {
+    const v = key >>> shift;
+    return width <= 30 ? v & ((1 << width) - 1) : v;
+  }
+  return Math.floor(key / (DIGIT_WEIGHT[lo] as number)) % (DIGIT_WEIGHT[depth] as number);
+}
+
+/** A skip node of `depth` levels over `child` (a branch), merging `child` when it is a skip itself. */
+function skipOver(depth: number, digits: number, child: Branch): Branch {
+  if (!isSkip(child)) return [-depth, digits, child];
+  const below = -(child[0] as number);
+  return [-(depth + below), digits * (DIGIT_WEIGHT[below] as number) + (child[1] as number), child[2]];
+}
+
+/** The node of `level` holding only `key`: a leaf branch, under one skip for the levels above it. */
+function freshPath(level: number, key: number, value: unknown): Branch {
+  keyAdded = true;
+  const leaf: Branch = [(1 << digitOf(key, 0)) >>> 0, value];
+  return level === 0 ? leaf : [-level, digitsOf(key, 1, level), leaf];
+}
+
+/**
+ * A skip's first level as a branch: one child, at the skip's top digit, which is the rest of
+ * the skip (or its child when the skip had one level). For the rare paths (a key that leaves
+ * the skip's run, comparing a skip with a branch); lookups never build it.
+ */
+function expandSkip(node: Branch): Branch {
+  const depth = -(node[0] as number);
+  const digits = node[1] as number;
+  const lowerWeight = DIGIT_WEIGHT[depth - 1] as number;
+  const top = Math.floor(digits / lowerWeight);
+  const rest = depth === 1 ? (node[2] as Branch) : ([-(depth - 1), digits % lowerWeight, node[2]] as Branch);
+  return [(1 << top) >>> 0, rest];
+}
 
 function popcount(x: number): number {
   x = x - ((x >>> 1) & 0x55555555);
@@ -54,34 +108,35 @@ function checkKey(key: number): void {
 
 const EMPTY_BRANCH: Branch = [0];
 
-function branchGet(node: Branch, level: number, key: number): unknown {
+/** The value at `key` under `node` (a node of `level`), or `missing` when the key is absent. */
+function branchFind(node: Branch, level: number, key: number, missing: unknown): unknown {
   let n: Branch = node;
   for (let l = level; ; l--) {
+    let bitmap = n[0] as number;
+    if (bitmap < 0) {
+      // A skip: the key must have its digits, then the walk goes on below it.
+      if (digitsOf(key, l + bitmap + 1, -bitmap) !== n[1]) return missing;
+      l += bitmap;
+      n = n[2] as Branch;
+      bitmap = n[0] as number;
+    }
     const bit = 1 << digitOf(key, l);
-    const bitmap = n[0] as number;
-    if ((bitmap & bit) === 0) return undefined;
+    if ((bitmap & bit) === 0) return missing;
     const child = n[1 + popcount(bitmap & (bit - 1))];
     if (l === 0) return child;
     n = child as Branch;
   }
 }
 
-function branchHas(node: Branch, level: number, key: number): boolean {
-  let n: Branch = node;
-  for (let l = level; ; l--) {
-    const bit = 1 << digitOf(key, l);
-    const bitmap = n[0] as number;
-    if ((bitmap & bit) === 0) return false;
-    if (l === 0) return true;
-    n = n[1 + popcount(bitmap & (bit - 1))] as Branch;
-  }
-}
+/** What branchFind gives for an absent key when the caller asks whether it is present. */
+const ABSENT = Symbol("absent");
 
 /** Set by branchSet: whether its last call added a key (rather than replacing a value). */
 let keyAdded = false;
 
 /** Returns the new branch (the same one when nothing changed); sets keyAdded. */
 function branchSet(node: Branch, level: number, key: number, value: unknown): Branch {
+  if (isSkip(node)) return skipSet(node, level, key, value);
   const bitmap = node[0] as number;
   const bit = 1 << digitOf(key, level);
   const pos = 1 + popcount(bitmap & (bit - 1));
@@ -91,11 +146,11 @@ function branchSet(node: Branch, level: number, key: number, value: unknown): Br
     keyAdded = !present;
     if (present && node[pos] === value) return node;
     newChild = value;
-  } else {
-    const old = present ? (node[pos] as Branch) : EMPTY_BRANCH;
+  } else if (present) {
+    const old = node[pos] as Branch;
     newChild = branchSet(old, level - 1, key, value);
     if (newChild === old) return node;
-  }
+  } else newChild = freshPath(level - 1, key, value);
   const out = node.slice();
   out[0] = (bitmap | bit) >>> 0;
   if (present) out[pos] = newChild;
@@ -103,8 +158,40 @@ function branchSet(node: Branch, level: number, key: number, value: unknown): Br
   return out;
 }
 
+/** branchSet on a skip node of `level`. */
+function skipSet(node: Branch, level: number, key: number, value: unknown): Branch {
+  const depth = -(node[0] as number);
+  const digits = node[1] as number;
+  if (digitsOf(key, level - depth + 1, depth) === digits) {
+    const child = node[2] as Branch;
+    const newChild = branchSet(child, level - depth, key, value);
+    return newChild === child ? node : [node[0], digits, newChild];
+  }
+  // The key leaves the run: its first level becomes a branch of two children (the rest of the
+  // run and the key's fresh path), under a skip for the levels where the key still agrees.
+  const upper = digitsOf(key, level - depth + 1, depth);
+  let agree = 0;
+  while (
+    Math.floor(upper / (DIGIT_WEIGHT[depth - agree - 1] as number)) ===
+    Math.floor(digits / (DIGIT_WEIGHT[depth - agree - 1] as number))
+  )
+    agree++;
+  const lower = depth - agree;
+  const split = level - agree;
+  const branch = branchSet(expandSkip([-lower, digits % (DIGIT_WEIGHT[lower] as number), node[2]]), split, key, value);
+  return agree === 0 ? branch : [-agree, Math.floor(digits / (DIGIT_WEIGHT[lower] as number)), branch];
+}
+
 /** Returns the new branch (EMPTY_BRANCH when it became empty), or the same branch when the key was absent. */
 function branchDelete(node: Branch, level: number, key: number): Branch {
+  if (isSkip(node)) {
+    const depth = -(node[0] as number);
+    if (digitsOf(key, level - depth + 1, depth) !== node[1]) return node;
+    const child = node[2] as Branch;
+    const rest = branchDelete(child, level - depth, key);
+    if (rest === child) return node;
+    return bitmapOf(rest) === 0 ? EMPTY_BRANCH : skipOver(depth, node[1] as number, rest);
+  }
   const bitmap = node[0] as number;
   const bit = 1 << digitOf(key, level);
   if ((bitmap & bit) === 0) return node;
@@ -133,41 +220,55 @@ function branchDelete(node: Branch, level: number, key: number): Branch {
  * `yield*` per level, which made iterating a map several times slower.)
  */
 class RangeIterator implements IterableIterator<[number, unknown]> {
-  /** four slots per level from the top: the node, the next digit to look at, the array index of its next child, the node's first key */
-  private readonly stack: unknown[];
-  private depth = 0;
+  /** five slots per frame from the top: the branch, the next digit to look at, the array index of its next child, the branch's first key, its level */
+  private readonly stack: unknown[] = [];
+  private depth = -1;
 
   constructor(
     root: Branch,
-    private readonly topLevel: number,
+    topLevel: number,
     prefix: number,
     private readonly lo: number,
     private readonly hi: number,
   ) {
-    this.stack = [root, 0, 1, prefix];
-    this.startAt(0, root, topLevel, prefix);
-    if (bitmapOf(root) === 0) this.depth = -1;
+    if (bitmapOf(root) !== 0) this.push(root, topLevel, prefix);
   }
 
   [Symbol.iterator](): IterableIterator<[number, unknown]> {
     return this;
   }
 
-  /** Points the frame at `at` to the first digit of `node` that can reach `lo`, skipping those below. */
-  private startAt(at: number, node: Branch, level: number, prefix: number): void {
+  /**
+   * Pushes a frame for `node` of `level` whose first key is `prefix`, first passing over a skip
+   * (nothing is pushed when the skip's keys all lie outside [lo, hi)), and points it at the
+   * first digit that can reach `lo`.
+   */
+  private push(node: Branch, level: number, prefix: number): void {
+    if (isSkip(node)) {
+      const depth = -(node[0] as number);
+      level -= depth;
+      const weight = DIGIT_WEIGHT[level + 1] as number;
+      prefix += (node[1] as number) * weight;
+      if (prefix + weight <= this.lo || prefix >= this.hi) return;
+      node = node[2] as Branch;
+    }
+    const at = ++this.depth * 5;
     const weight = DIGIT_WEIGHT[level] as number;
     const digit = this.lo > prefix ? Math.min(WIDTH, Math.floor((this.lo - prefix) / weight)) : 0;
+    this.stack[at] = node;
     this.stack[at + 1] = digit;
     this.stack[at + 2] = digit >= WIDTH ? 1 : 1 + popcount((node[0] as number) & ((1 << digit) - 1));
+    this.stack[at + 3] = prefix;
+    this.stack[at + 4] = level;
   }
 
   next(): IteratorResult<[number, unknown]> {
     const stack = this.stack;
     while (this.depth >= 0) {
-      const at = this.depth * 4;
+      const at = this.depth * 5;
       const node = stack[at] as Branch;
       const bitmap = node[0] as number;
-      const level = this.topLevel - this.depth;
+      const level = stack[at + 4] as number;
       const weight = DIGIT_WEIGHT[level] as number;
       let digit = stack[at + 1] as number;
       let child = stack[at + 2] as number;
@@ -183,11 +284,10 @@ class RangeIterator implements IterableIterator<[number, unknown]> {
         stack[at + 1] = digit;
         stack[at + 2] = child;
         if (level === 0) return { done: false, value: [start, value] };
-        // Descend into the child branch.
-        this.depth++;
-        stack[at + 4] = value;
-        stack[at + 7] = start;
-        this.startAt(at + 4, value as Branch, level - 1, start);
+        // Descend into the child (a skip outside the range pushes nothing: this frame goes on).
+        const before = this.depth;
+        this.push(value as Branch, level - 1, start);
+        if (this.depth === before) continue;
         descended = true;
         break;
       }
@@ -213,6 +313,11 @@ function branchEntries(
 }
 
 function branchFloor(node: Branch, level: number, prefix: number, key: number): [number, unknown] | undefined {
+  if (isSkip(node)) {
+    const depth = -(node[0] as number);
+    const start = prefix + (node[1] as number) * (DIGIT_WEIGHT[level - depth + 1] as number);
+    return start > key ? undefined : branchFloor(node[2] as Branch, level - depth, start, key);
+  }
   const weight = DIGIT_WEIGHT[level] as number;
   const bitmap = node[0] as number;
   const top = Math.min(WIDTH - 1, Math.floor((key - prefix) / weight));
@@ -230,6 +335,18 @@ function branchFloor(node: Branch, level: number, prefix: number, key: number): 
 
 function diffBranches(a: Branch, b: Branch, level: number, prefix: number, out: number[]): void {
   if (a === b) return;
+  if (isSkip(a) || isSkip(b)) {
+    // Two skips over the same run: compare what is under them. Otherwise look at the skips'
+    // first levels as branches, so the two sides line up level by level.
+    if (isSkip(a) && isSkip(b) && a[0] === b[0] && a[1] === b[1]) {
+      const depth = -(a[0] as number);
+      const start = prefix + (a[1] as number) * (DIGIT_WEIGHT[level - depth + 1] as number);
+      diffBranches(a[2] as Branch, b[2] as Branch, level - depth, start, out);
+      return;
+    }
+    diffBranches(isSkip(a) ? expandSkip(a) : a, isSkip(b) ? expandSkip(b) : b, level, prefix, out);
+    return;
+  }
   const weight = DIGIT_WEIGHT[level] as number;
   const bitmapA = a[0] as number;
   const bitmapB = b[0] as number;
@@ -252,9 +369,7 @@ function diffBranches(a: Branch, b: Branch, level: number, prefix: number, out: 
 
 /** `root` of a trie of `from` levels, as the root of an equivalent trie of `to` >= `from` levels. */
 function liftedRoot(root: Branch, from: number, to: number): Branch {
-  let r = root;
-  for (let l = from; l < to; l++) r = bitmapOf(r) === 0 ? EMPTY_BRANCH : [1, r];
-  return r;
+  return to === from || bitmapOf(root) === 0 ? root : skipOver(to - from, 0, root);
 }
 
 /** A persistent ordered map from integer keys (branded numbers welcome) to values. */
@@ -294,13 +409,13 @@ export class PMap<K extends number, V> {
   /** The value at `key`, or undefined. */
   get(key: K): V | undefined {
     if (!this.mayHold(key)) return undefined;
-    return branchGet(this.root, this.levels - 1, key) as V | undefined;
+    return branchFind(this.root, this.levels - 1, key, undefined) as V | undefined;
   }
 
   /** Whether `key` is present. */
   has(key: K): boolean {
     if (!this.mayHold(key)) return false;
-    return branchHas(this.root, this.levels - 1, key);
+    return branchFind(this.root, this.levels - 1, key, ABSENT) !== ABSENT;
   }
 
   /** A map with `key` set to `value`; this map is unchanged. */
@@ -310,7 +425,7 @@ export class PMap<K extends number, V> {
     let levels = this.levels;
     const needed = levelsFor(key);
     if (levels < needed) {
-      // Grow upward: the old trie becomes digit 0 of each new top level.
+      // Grow upward: the old trie sits under digit 0 of each new top level (one skip).
       root = liftedRoot(root, levels, needed);
       levels = needed;
     }

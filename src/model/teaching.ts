@@ -99,11 +99,20 @@ export interface EntryLink {
 }
 
 /** The architecture's part of the teaching views. */
+/** Where a walk that ends in a page lands: the frame, its size and the page's virtual base. */
+export interface MappedPage {
+  readonly frame: PhysAddr;
+  readonly size: string;
+  readonly vbase: VirtAddr;
+}
+
 export interface ArchTeaching {
   /** the forms an address can be read in (ARM32: page, large page, section, supersection) */
   addressForms(v: VirtAddr): readonly AddressForm[];
   /** the walk from a VSpace root, entry by entry */
   walk(s: KernelState, root: PPtr<"VSpaceRoot">, v: VirtAddr): WalkView;
+  /** the page the walk ends in (the architecture's resolve), or undefined at a fault: walk's end without its descriptors */
+  pageAt(s: KernelState, root: PPtr<"VSpaceRoot">, v: VirtAddr): MappedPage | undefined;
   /** the descriptor at one slot of a paging structure, decoded */
   describeEntry(s: KernelState, table: PhysAddr, index: number, level: number): DescriptorView;
   /** whether an object is one of its paging structures, and at which level a root sits */

@@ -60,6 +60,13 @@ function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
 
 const STEP_KEYS = [...ACTIONS, "expect", "note", "cap", "args"];
 
+/**
+ * The most steps a scenario may have: room for 10,000 (issue 18's long scenario). A run keeps
+ * every state and a report per step, so this, not the file's length, bounds a run's time and
+ * memory (a step of a few characters would otherwise let a 2 MB file hold 50,000 steps).
+ */
+export const MAX_STEPS = 2 ** 14;
+
 /** Parse and validate one scenario's text. Any problem is a ScenarioError naming the line. */
 export function loadScenarioText(file: string, text: string): Scenario {
   const src = parseSource(file, text);
@@ -82,6 +89,8 @@ export function loadScenarioText(file: string, text: string): Scenario {
       "fpu",
       "hypervisor",
     ]);
+  if (header.data.steps.length > MAX_STEPS)
+    fail(src, ["steps", MAX_STEPS], `a scenario has at most ${MAX_STEPS} steps: split it into several scenarios`);
   const steps: Step[] = [];
   const stepLines: number[] = [];
   header.data.steps.forEach((raw, i) => {

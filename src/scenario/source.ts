@@ -1,5 +1,6 @@
 import { isMap, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
 import { ScenarioError } from "./errors.ts";
+import { parsePlainYaml } from "./plainYaml.ts";
 
 /** A parsed scenario file: its plain data, and where in the file each value came from. */
 export interface SourceFile {
@@ -13,12 +14,19 @@ export interface SourceFile {
 }
 
 /**
- * The largest scenario file capsim reads, in characters: about 4,000 steps. yaml parses well
- * under 1 MB/s and a run keeps every state, so this bound keeps any file under a second or two
- * and a few hundred MB (50 MB files took minutes and ran out of memory); the largest example is
- * a few KB.
+ * The largest scenario file capsim reads, in characters: room for a 10,000-step scenario in
+ * block style (about 1.3 MB), which the plain reader (plainYaml.ts) reads in about 0.1 s. A
+ * file yaml must read is held to MAX_YAML_CHARS, and every file to MAX_STEPS steps (load.ts),
+ * so hostile input stays within a few seconds and a few hundred MB (50 MB files took minutes
+ * and ran out of memory before there were limits).
  */
-export const MAX_FILE_CHARS = 2 ** 18;
+export const MAX_FILE_CHARS = 2 ** 21;
+/**
+ * The longest file yaml's document model reads: about 4,000 steps. yaml reads about 1 MB/s and
+ * keeps every node, so a 2 MB file with escapes (outside the plain subset) took 7 s of CPU and
+ * 480 MB; a longer file must be in the plain subset.
+ */
+export const MAX_YAML_CHARS = 2 ** 18;
 /** The longest line: a flow-style step is about 100 characters, a 4 KiB `write` of bytes about 25,000. */
 export const MAX_LINE_CHARS = 2 ** 15;
 /**
@@ -106,7 +114,12 @@ function toData(file: string, doc: Document.Parsed, lineCounter: LineCounter): u
   }
 }
 
-/** Parse YAML (JSON is YAML too) keeping source positions. A syntax error is a ScenarioError with its line. */
+/**
+ * Parse YAML (JSON is YAML too) keeping source positions. A syntax error is a ScenarioError with
+ * its line. Text in the plain subset scenario files are written in is read by plainYaml.ts, about
+ * 30 times faster than yaml's document model; its steps' positions come from that reader, and
+ * any other position (for an error message) from yaml, parsed then.
+ */
 export function parseSource(file: string, text: string): SourceFile {
   if (text.length > MAX_FILE_CHARS)
     throw new ScenarioError(
@@ -125,6 +138,47 @@ export function parseSource(file: string, text: string): SourceFile {
       "",
       `the line is longer than capsim reads (${MAX_LINE_CHARS} characters)`,
     );
+  const plain = parsePlainYaml(text);
+  if ("gaveUpAt" in plain) {
+    if (text.length > MAX_YAML_CHARS)
+      throw new ScenarioError(
+        file,
+        plain.gaveUpAt,
+        1,
+        "",
+        `a file longer than ${MAX_YAML_CHARS} characters must be plain YAML (block maps and lists, flow maps and lists on one line, names, integers, quotes without escapes, no anchors, tags or block scalars); this line is not: split the file or write the line plainly`,
+      );
+  } else {
+    const data = plain.data;
+    const steps = data !== null && typeof data === "object" && "steps" in data ? data.steps : undefined;
+    const stepPositions = Array.isArray(steps) ? plain.items.get(steps) : undefined;
+    let full: SourceFile | undefined;
+    return {
+      file,
+      data,
+      position: (path) => {
+        // A step's own position is the reader's; in a file too long for yaml, so is every position inside a step.
+        const inStep = path[0] === "steps" && (path.length === 2 || text.length > MAX_YAML_CHARS);
+        const step = inStep ? stepPositions?.[path[1] as number] : undefined;
+        if (step !== undefined) return step;
+        // yaml never reads a file this long (its nodes would take hundreds of MB): the top-level key's line.
+        if (text.length > MAX_YAML_CHARS) return { line: topLevelKeyLine(text, path[0]), column: 1 };
+        full ??= parseWithYaml(file, text);
+        return full.position(path);
+      },
+    };
+  }
+  return parseWithYaml(file, text);
+}
+
+/** The line of the top-level key `key` (1 when it is absent or not a key). */
+function topLevelKeyLine(text: string, key: string | number | undefined): number {
+  const at = typeof key === "string" ? (text.startsWith(`${key}:`) ? 0 : text.indexOf(`\n${key}:`) + 1) : 0;
+  return at <= 0 ? 1 : lineAt(text, at);
+}
+
+/** parseSource by yaml's document model, which keeps every node's position. */
+function parseWithYaml(file: string, text: string): SourceFile {
   const lineCounter = new LineCounter();
   let doc: Document.Parsed | undefined;
   let failure: unknown;

@@ -88,6 +88,69 @@ describe("PMap", () => {
   });
 });
 
+describe("PMap path compression", () => {
+  // Keys as the kernel's stores have them: clustered around a few bases (a CNode's slots 16
+  // bytes apart, aligned objects), so runs of one-child levels are made, split and emptied.
+  const clusteredKey = fc
+    .tuple(
+      fc.constantFrom(0, 0x1000_0000, 0x1234_5670, 2 ** 31, 2 ** 40, 2 ** 52),
+      fc.nat({ max: 3000 }),
+      fc.constantFrom(1, 16, 1024),
+    )
+    .map(([base, i, stride]) => base + i * stride);
+  const clusteredOp: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ kind: fc.constant("set" as const), key: clusteredKey, value: fc.integer() }),
+    fc.record({ kind: fc.constant("delete" as const), key: clusteredKey }),
+  );
+  const apply = (p: PMap<number, number>, ops: readonly Op[]) =>
+    ops.reduce((m, op) => (op.kind === "set" ? m.set(op.key, op.value) : m.delete(op.key)), p);
+
+  it("agrees with a sorted list on get, has, floor, range and size for clustered keys", () => {
+    fc.assert(
+      fc.property(fc.array(clusteredOp, { maxLength: 300 }), clusteredKey, clusteredKey, (ops, a, b) => {
+        const p = apply(PMap.empty(), ops);
+        const m = new Map<number, number>();
+        for (const op of ops)
+          if (op.kind === "set") m.set(op.key, op.value);
+          else m.delete(op.key);
+        const sorted = [...m.entries()].sort((x, y) => x[0] - y[0]);
+        expect(p.size).to.equal(m.size);
+        expect([...p.entries()]).to.deep.equal(sorted);
+        for (const k of [a, b, a + 16, a + 1]) {
+          expect(p.get(k)).to.equal(m.get(k));
+          expect(p.has(k)).to.equal(m.has(k));
+          const below = sorted.filter(([x]) => x <= k);
+          expect(p.floor(k)?.[0]).to.equal(below[below.length - 1]?.[0]);
+        }
+        const [lo, hi] = a <= b ? [a, b] : [b, a];
+        expect([...p.range(lo, hi)]).to.deep.equal(sorted.filter(([k]) => k >= lo && k < hi));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("changedKeys lists exactly the differing keys between a map and its edits, whatever their shapes", () => {
+    fc.assert(
+      fc.property(
+        fc.array(clusteredOp, { maxLength: 150 }),
+        fc.array(clusteredOp, { maxLength: 40 }),
+        (base, edits) => {
+          const a = apply(PMap.empty(), base);
+          const b = apply(a, edits);
+          // The same keys built in another order: equal contents, other node shapes.
+          const c = PMap.from([...b.entries()].reverse());
+          const keys = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => x - y);
+          const differing = keys.filter((k) => a.get(k) !== b.get(k));
+          expect(a.changedKeys(b)).to.deep.equal(differing);
+          expect(a.changedKeys(c)).to.deep.equal(differing);
+          expect(b.changedKeys(c)).to.deep.equal([]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe("PMap.changedKeys", () => {
   it("compares maps of different heights without listing the keys they share", () => {
     const small = PMap.from<number, string>([

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { loadScenarioText } from "../../src/scenario/load.ts";
 import { runScenario } from "../../src/scenario/run.ts";
 import { closest, ScenarioError } from "../../src/scenario/errors.ts";
-import { looksLikeBracketName, MAX_FILE_CHARS, MAX_LINE_CHARS } from "../../src/scenario/source.ts";
+import { looksLikeBracketName, MAX_FILE_CHARS, MAX_LINE_CHARS, MAX_YAML_CHARS } from "../../src/scenario/source.ts";
+import { MAX_STEPS } from "../../src/scenario/load.ts";
 
 /** The usage error a text must raise, with its line; anything else thrown fails the test. */
 function usageError(text: string): ScenarioError {
@@ -152,6 +153,23 @@ describe("scenario files: the reliability review's defects (issue 17)", () => {
       );
       expect(big.message).to.match(/file is longer than capsim reads/);
       expect(big.line).to.be.greaterThan(1000);
+    });
+    it("a 10,000-step file in plain YAML is read; past the yaml length, other YAML and past MAX_STEPS, steps are refused at their line", () => {
+      const step = "  - resolve: { vspace: InitThreadVSpace, vaddr: 0x10000 }\n";
+      const plain = `name: x\nsteps:\n${step.repeat(10_000)}`;
+      expect(plain.length).to.be.greaterThan(MAX_YAML_CHARS);
+      const sc = loadScenarioText("long.yaml", plain);
+      expect(sc.steps).to.have.length(10_000);
+      expect(sc.stepLines[9_999]).to.equal(10_002);
+      // An escape (only yaml reads it) on line 5,003 of a file that long.
+      const lines = plain.split("\n");
+      lines[5_002] = '  - resolve: { vspace: "InitThreadVSpac\\x65", vaddr: 0x10000 }';
+      const escaped = usageError(lines.join("\n"));
+      expect(escaped.line).to.equal(5_003);
+      expect(escaped.message).to.match(/must be plain YAML/);
+      const tooMany = usageError(`name: x\nsteps:\n${step.repeat(MAX_STEPS + 1)}`);
+      expect(tooMany.line).to.equal(MAX_STEPS + 3);
+      expect(tooMany.message).to.match(/at most 16384 steps/);
     });
     it("a long unknown name gets no suggestion, and the message does not repeat it whole", () => {
       const name = "x".repeat(30000);

@@ -10,6 +10,7 @@ import {
   type BitField,
   type DescriptorView,
   type EntryLink,
+  type MappedPage,
   type WalkEntry,
   type WalkView,
   translationEnd,
@@ -296,6 +297,12 @@ function links(s: KernelState, table: PhysAddr, level: number): EntryLink[] {
   return out;
 }
 
+/** ArchTeaching.pageAt: resolve's page, for checks that need no descriptors (a cap's mapping record). */
+function pageAt(s: KernelState, root: PPtr<"VSpaceRoot">, v: VirtAddr): MappedPage | undefined {
+  const r = resolve(s, root, v);
+  return r.mapped ? r : undefined;
+}
+
 function rootForASID(s: KernelState, a: ASID): PPtr<"VSpaceRoot"> | undefined {
   const r = findPDForASID(s, a);
   return r.ok ? r.value : undefined;
@@ -304,6 +311,7 @@ function rootForASID(s: KernelState, a: ASID): PPtr<"VSpaceRoot"> | undefined {
 export const AARCH32_TEACHING: ArchTeaching = {
   addressForms,
   walk,
+  pageAt,
   describeEntry,
   isPagingStructure: (o: KernelObject) => o.type === "PageDirectory" || o.type === "PageTable",
   isRoot: (o: KernelObject) => o.type === "PageDirectory",

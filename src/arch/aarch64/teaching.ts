@@ -9,6 +9,7 @@ import {
   type BitField,
   type DescriptorView,
   type EntryLink,
+  type MappedPage,
   type WalkEntry,
   type WalkView,
   translationEnd,
@@ -229,6 +230,12 @@ function links(s: KernelState, table: PhysAddr, level: number): EntryLink[] {
   return out;
 }
 
+/** ArchTeaching.pageAt: resolve's page, for checks that need no descriptors (a cap's mapping record). */
+function pageAt(s: KernelState, root: PPtr<"VSpaceRoot">, v: VirtAddr): MappedPage | undefined {
+  const r = resolve(s, root, v);
+  return r.mapped ? r : undefined;
+}
+
 function rootForASID(s: KernelState, a: ASID): PPtr<"VSpaceRoot"> | undefined {
   const r = findVSpaceForASID(s, a);
   return r.ok ? r.value : undefined;
@@ -237,6 +244,7 @@ function rootForASID(s: KernelState, a: ASID): PPtr<"VSpaceRoot"> | undefined {
 export const AARCH64_TEACHING: ArchTeaching = {
   addressForms,
   walk,
+  pageAt,
   describeEntry,
   isPagingStructure: (o: KernelObject) => o.type === "VSpace" || o.type === "PageTable64",
   isRoot: (o: KernelObject) => o.type === "VSpace",
