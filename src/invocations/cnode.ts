@@ -110,14 +110,17 @@ export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNod
       checks?.push("derive the cap (deriveCap)");
       const derived = deriveCap(state, srcSlot, masked);
       if (!derived.ok) return derived;
-      newCap = label === "CNodeMint" ? updateCapData(false, arg(ctx, 5), derived.value) : derived.value;
+      newCap =
+        label === "CNodeMint"
+          ? updateCapData(false, arg(ctx, 5), derived.value, state.config.sizes.wordBits)
+          : derived.value;
     } else if (label === "CNodeMove") {
       newCap = srcCap;
       isMove = true;
     } else {
       checks?.push("message length (the data word)");
       if (args.length < 5) return err(truncatedMessage("CNodeMutate needs 5 message words (the new data word)"));
-      newCap = updateCapData(true, arg(ctx, 4), srcCap);
+      newCap = updateCapData(true, arg(ctx, 4), srcCap, state.config.sizes.wordBits);
       isMove = true;
     }
     checks?.push("the new cap is not the null cap");
@@ -167,8 +170,8 @@ export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNod
     checks?.push("the pivot slot holds a cap");
     if (pivotCap.type === "Null")
       return err(failedLookup(false, { kind: "MissingCapability", bitsLeft: arg(ctx, 4) }, "the pivot slot is empty"));
-    const newSrcCap = updateCapData(true, arg(ctx, 5), srcCap);
-    const newPivotCap = updateCapData(true, arg(ctx, 2), pivotCap);
+    const newSrcCap = updateCapData(true, arg(ctx, 5), srcCap, state.config.sizes.wordBits);
+    const newPivotCap = updateCapData(true, arg(ctx, 2), pivotCap, state.config.sizes.wordBits);
     checks?.push("the new caps are not the null cap");
     if (newSrcCap.type === "Null") return err(illegalOperation("the source cap cannot take the new data word"));
     if (newPivotCap.type === "Null") return err(illegalOperation("the pivot cap cannot take the new data word"));

@@ -59,12 +59,20 @@ export function decodeTCBInvocation(ctx: DecodeContext<TCBCap>): Result<SetSpace
     );
   }
   checks?.push("derive the CSpace root (deriveCap)");
-  const cDerived = deriveCap(ctx.state, c.slot, cData !== 0 ? updateCapData(false, cData, c.cap) : c.cap);
+  const cDerived = deriveCap(
+    ctx.state,
+    c.slot,
+    cData !== 0 ? updateCapData(false, cData, c.cap, ctx.state.config.sizes.wordBits) : c.cap,
+  );
   if (!cDerived.ok) return cDerived;
   checks?.push("the CSpace root is a CNode cap");
   if (cDerived.value.type !== "CNode") return err(illegalOperation("the CSpace root must be a CNode cap"));
   checks?.push("derive the VSpace root (deriveCap)");
-  const vDerived = deriveCap(ctx.state, v.slot, vData !== 0 ? updateCapData(false, vData, v.cap) : v.cap);
+  const vDerived = deriveCap(
+    ctx.state,
+    v.slot,
+    vData !== 0 ? updateCapData(false, vData, v.cap, ctx.state.config.sizes.wordBits) : v.cap,
+  );
   if (!vDerived.ok) return vDerived;
   const vr = vDerived.value;
   const arch = archOf(ctx.state.config);

@@ -42,23 +42,50 @@ export function deriveCap(s: KernelState, slot: SlotAddr, cap: Cap): Result<Cap,
 }
 
 /**
- * seL4's updateCapData (Mint's badge word, Mutate's data word):
- * - endpoint and notification caps take the badge (its low 28 bits, seL4_BadgeBits), unless
- *   already badged or `preserve` (Mutate) is set: then the null cap;
- * - a CNode cap takes a new guard from seL4_CNode_CapData (32-bit layout: guard size in bits
- *   3-7, guard in bits 8-25); a guard size that overflows the word gives the null cap;
+ * seL4's updateCapData (Mint's badge word, Mutate's data word), in the word layout of the machine
+ * (libsel4's seL4_CNode_CapData and seL4_BadgeBits, mode_include/32 and /64):
+ * - endpoint and notification caps take the badge (its low seL4_BadgeBits: 28 on 32-bit, the whole
+ *   word on 64-bit), unless already badged or `preserve` (Mutate) is set: then the null cap;
+ * - a CNode cap takes a new guard from seL4_CNode_CapData (32-bit: guard size in bits 3-7, guard
+ *   in bits 8-25; 64-bit: guard size in bits 0-5, guard in bits 6-63); a guard size that with the
+ *   radix overflows the word gives the null cap;
  * - every other cap is unchanged (ARM's Arch_updateCapData returns the cap as it is).
  */
-export function updateCapData(preserve: boolean, data: number, cap: Cap): Cap {
+/** Where seL4_CNode_CapData's fields sit, and how much of a word a badge keeps. */
+interface CapDataLayout {
+  readonly guardSizeShift: number;
+  readonly guardSizeBits: number;
+  readonly guardShift: number;
+  readonly guardBits: number;
+  readonly badge: (data: number) => number;
+}
+const CAP_DATA_32: CapDataLayout = {
+  guardSizeShift: 3,
+  guardSizeBits: 5,
+  guardShift: 8,
+  guardBits: 18,
+  badge: (data) => data % 2 ** 28,
+};
+// Words reach capsim as numbers below 2^53, so the 58-bit guard field and the 64-bit badge keep every bit given.
+const CAP_DATA_64: CapDataLayout = {
+  guardSizeShift: 0,
+  guardSizeBits: 6,
+  guardShift: 6,
+  guardBits: 58,
+  badge: (data) => data,
+};
+
+export function updateCapData(preserve: boolean, data: number, cap: Cap, wordBits: number): Cap {
+  const layout = wordBits === 64 ? CAP_DATA_64 : CAP_DATA_32;
   switch (cap.type) {
     case "Endpoint":
     case "Notification":
-      if (!preserve && cap.badge === 0) return { ...cap, badge: data % 2 ** 28 };
+      if (!preserve && cap.badge === 0) return { ...cap, badge: layout.badge(data) };
       return NULL_CAP;
     case "CNode": {
-      const guardSize = Math.floor(data / 8) % 32;
-      const guardWord = Math.floor(data / 256) % 2 ** 18;
-      if (guardSize + cap.radixBits > 32) return NULL_CAP;
+      const guardSize = Math.floor(data / 2 ** layout.guardSizeShift) % 2 ** layout.guardSizeBits;
+      const guardWord = Math.floor(data / 2 ** layout.guardShift) % 2 ** layout.guardBits;
+      if (guardSize + cap.radixBits > wordBits) return NULL_CAP;
       const guard = guardSize === 0 ? 0 : guardWord % 2 ** guardSize;
       return { ...cap, guardSize, guard };
     }
