@@ -15,13 +15,14 @@ import {
 } from "./session.ts";
 import type { StepReport } from "../scenario/run.ts";
 import { readFragment, shareFragment } from "./share.ts";
-import { asidTableView, cdtView, cnodeView, descriptorAt, diffStates, tlbView, walkView } from "../views/index.ts";
+import { asidTableView, cdtView, cnodeView, diffStates, tlbView, walkView } from "../views/index.ts";
 import { rootCNodeOf, capAt } from "../kernel/cspace.ts";
 import type { SlotAddr } from "../model/state.ts";
 import { parseNumberText } from "../scenario/schema.ts";
 import { asidPanel, cdtPanel, changesPanel, cspacePanel, descriptorPanel, walkPanel } from "./panels.ts";
 import { ANSWER_CHOICES, answerOf, predictionHolds, translationProblem } from "./exercise.ts";
-import { directoriesOf, directorySegments, slotVaddr, tableExists, tableSegments, type Segment } from "./tables.ts";
+import { addressLimit, rootsOf, tableExists, tableSegments, type Segment } from "./tables.ts";
+import { teachingOf } from "../arch/index.ts";
 
 /*
  * The page: one classic script (an IIFE bundle, so it runs from file://). Every view is a
@@ -34,9 +35,17 @@ import { directoriesOf, directorySegments, slotVaddr, tableExists, tableSegments
 declare const CAPSIM_EXAMPLES: readonly { readonly file: string; readonly text: string }[];
 
 interface Selection {
-  readonly level: "PageDirectory" | "PageTable";
+  readonly level: number;
   readonly table: PhysAddr;
   readonly index: number;
+}
+
+/** A table below the root the learner opened by clicking its entry, and the first address it covers. */
+interface Opened {
+  readonly table: PhysAddr;
+  readonly base: number;
+  /** the slot of the entry above that points at it */
+  readonly from: number;
 }
 
 interface App {
@@ -45,8 +54,10 @@ interface App {
   ran: Ran | undefined;
   session: Session | undefined;
   at: number;
-  pd: PhysAddr | undefined;
-  pt: PhysAddr | undefined;
+  /** the VSpace root the grids show */
+  root: PhysAddr | undefined;
+  /** the tables opened below it, one per level, each reached from an entry of the one before */
+  opened: Opened[];
   selected: Selection | undefined;
   /** exercise mode: a step's result stays hidden until the learner predicts it or opens its solution */
   exercise: boolean;
@@ -88,8 +99,8 @@ function start(): void {
     ran: undefined,
     session: undefined,
     at: 0,
-    pd: undefined,
-    pt: undefined,
+    root: undefined,
+    opened: [],
     selected: undefined,
     exercise: shared?.exercise ?? false,
     revealed: new Set(),
@@ -140,9 +151,9 @@ function start(): void {
       if (ranText !== text) app.revealed = new Set();
       ranText = text;
       app.ran = session;
-      app.pt = undefined;
+      app.opened = [];
       app.selected = undefined;
-      app.pd = undefined;
+      app.root = undefined;
       app.walkVA = undefined;
       renderTimeline(app);
       goTo(Math.min(at, positions(session) - 1));
@@ -231,8 +242,11 @@ function start(): void {
   $("walk-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const v = parseNumberText($<HTMLInputElement>("walk-va").value.trim());
-    if (v === undefined || v < 0 || v >= 2 ** 32) {
-      $("walk").replaceChildren(el("p", { class: "bad" }, "a virtual address: decimal or 0x hex, below 2^32"));
+    const limit = app.ran ? addressLimit(stateAt(app.ran, app.at)) : 2 ** 32;
+    if (v === undefined || v < 0 || v >= limit) {
+      $("walk").replaceChildren(
+        el("p", { class: "bad" }, `a virtual address: decimal or 0x hex, below 2^${Math.log2(limit)}`),
+      );
       return;
     }
     app.walkVA = v;
@@ -251,21 +265,27 @@ function start(): void {
     $("status").textContent = "link in the address bar";
   });
   $<HTMLSelectElement>("directory").addEventListener("change", (e) => {
-    app.pd = Number((e.target as HTMLSelectElement).value) as PhysAddr;
-    app.pt = undefined;
+    app.root = Number((e.target as HTMLSelectElement).value) as PhysAddr;
+    app.opened = [];
     app.selected = undefined;
     render(app);
   });
-  for (const grid of ["pd-grid", "pt-grid"])
-    $(grid).addEventListener("click", (e) => {
-      const seg = (e.target as HTMLElement).closest<HTMLElement>(".seg.entry");
-      if (!seg?.dataset.table) return;
-      const level = grid === "pd-grid" ? "PageDirectory" : "PageTable";
-      const table = Number(seg.dataset.table) as PhysAddr;
-      app.selected = { level, table, index: Number(seg.dataset.index) };
-      if (level === "PageDirectory" && seg.dataset.pt) app.pt = Number(seg.dataset.pt) as PhysAddr;
-      render(app);
-    });
+  $("grids").addEventListener("click", (e) => {
+    const seg = (e.target as HTMLElement).closest<HTMLElement>(".seg.entry");
+    if (!seg?.dataset.table || !app.ran) return;
+    const t = teachingOf(app.ran.report.machine.state.config);
+    const level = Number(seg.dataset.level);
+    const table = Number(seg.dataset.table) as PhysAddr;
+    const index = Number(seg.dataset.index);
+    app.selected = { level, table, index };
+    // a table entry opens the table it points at one level down, closing the deeper ones
+    const depth = level - t.rootLevel;
+    if (seg.dataset.next) {
+      const base = Number(seg.dataset.base);
+      app.opened = [...app.opened.slice(0, depth), { table: Number(seg.dataset.next) as PhysAddr, base, from: index }];
+    }
+    render(app);
+  });
 
   load(first, shared?.step ?? 0);
   const hooks = {
@@ -331,13 +351,16 @@ function render(app: App): void {
   }, 0);
 }
 
-/** The address a `resolve` step asks about, with the directory its vspace names. */
-function resolveOf(ran: Ran, at: number, state: KernelState): { va: number; pd: PhysAddr | undefined } | undefined {
+/** The address a `resolve` step asks about, with the VSpace root its vspace names. */
+function resolveOf(ran: Ran, at: number, state: KernelState): { va: number; root: PhysAddr | undefined } | undefined {
   const step = ran.scenario.steps[at - 1];
   if (step === undefined || !("resolve" in step)) return undefined;
   const slot = ran.report.names.get(step.resolve.vspace);
   const cap = slot === undefined ? undefined : capAt(state, ran.report.machine.initThread, slot);
-  return { va: step.resolve.vaddr, pd: cap?.type === "PageDirectory" ? cap.paddr : undefined };
+  return {
+    va: step.resolve.vaddr,
+    root: cap?.type === "PageDirectory" || cap?.type === "VSpace" ? cap.paddr : undefined,
+  };
 }
 
 const WALK_STEP_MS = 350;
@@ -347,15 +370,15 @@ function renderWalk(app: App, ran: Ran, state: KernelState): void {
   clearTimeout(app.walkTimer);
   const fromStep = resolveOf(ran, app.at, state);
   const va = app.walkVA ?? fromStep?.va;
-  const pd = (app.walkVA === undefined ? fromStep?.pd : undefined) ?? app.pd;
+  const root = (app.walkVA === undefined ? fromStep?.root : undefined) ?? app.root;
   const box = $("walk");
-  if (va === undefined || pd === undefined) {
+  if (va === undefined || root === undefined) {
     $<HTMLInputElement>("walk-va").value = "";
     box.replaceChildren(el("em", {}, "type an address, or step to a resolve"));
     return;
   }
   if (app.walkVA === undefined) $<HTMLInputElement>("walk-va").value = hex(va);
-  const w = walkView(state, pd, va as VirtAddr);
+  const w = walkView(state, root, va as VirtAddr);
   box.replaceChildren(...walkPanel(w, app.walkShown));
   if (app.walkShown < w.entries.length)
     app.walkTimer = setTimeout(() => {
@@ -491,96 +514,145 @@ function changedSlots(ran: Ran, at: number, table: PhysAddr): Set<number> {
   if (at < 1) return new Set();
   const before = stateAt(ran, at - 1).objects.get(table);
   const after = stateAt(ran, at).objects.get(table);
-  if (
-    before === undefined ||
-    after === undefined ||
-    !(before.type === "PageDirectory" || before.type === "PageTable") ||
-    before.type !== after.type
-  )
-    return new Set();
-  return new Set(before.entries.changedKeys(after.entries));
+  if (before === undefined || after === undefined || before.type !== after.type) return new Set();
+  if ((before.type === "PageDirectory" || before.type === "PageTable") && after.type === before.type)
+    return new Set(before.entries.changedKeys(after.entries));
+  if ((before.type === "VSpace" || before.type === "PageTable64") && after.type === before.type)
+    return new Set(before.entries.changedKeys(after.entries));
+  return new Set();
+}
+
+/** The test ids of a level's grid and entries: ARM32's pd and pt (pde-N, pte-N), AArch64's l0..l3 (l0e-N, ...). */
+const gridName = (state: KernelState, level: number): string =>
+  state.config.arch === "aarch32" ? (level === 1 ? "pd" : "pt") : `l${level}`;
+
+interface GridPlace {
+  readonly level: number;
+  readonly name: string;
+  readonly table: PhysAddr;
+  /** the first address the table covers */
+  readonly base: number;
+  readonly spanBits: number;
 }
 
 function segmentElement(
   seg: Segment,
-  level: "PageDirectory" | "PageTable",
-  table: PhysAddr,
-  base: number,
+  at: GridPlace,
   changed: ReadonlySet<number>,
   selected: Selection | undefined,
+  aboveUserTop: string,
 ): HTMLElement {
   if (seg.kind === "invalid") {
     const slots = seg.first === seg.last ? `slot ${seg.first}` : `slots ${seg.first}-${seg.last}`;
-    const label = seg.kernel && level === "PageDirectory" ? " (kernel window)" : "";
+    const label = seg.kernel ? ` (${aboveUserTop})` : "";
     return el("div", { class: `seg invalid${seg.kernel ? " kernel" : ""}` }, `${slots}: invalid${label}`);
   }
-  const r = seg.row;
+  const r = seg.link;
   const slots = r.count > 1 ? `slots ${r.index}-${r.index + r.count - 1}` : `slot ${r.index}`;
-  const va = base + slotVaddr(level, r.index);
+  const va = at.base + r.index * 2 ** at.spanBits;
   let hit = false;
   for (let i = r.index; i < r.index + r.count; i++) hit ||= changed.has(i);
-  const isSelected = selected?.level === level && selected.table === table && selected.index === r.index;
+  const isSelected = selected?.level === at.level && selected.table === at.table && selected.index === r.index;
   const attrs: Record<string, string> = {
     class: `seg entry${seg.kernel ? " kernel" : ""}${hit ? " changed" : ""}${isSelected ? " selected" : ""}`,
-    "data-table": String(table),
+    "data-table": String(at.table),
+    "data-level": String(at.level),
     "data-index": String(r.index),
-    "data-testid": `${level === "PageDirectory" ? "pde" : "pte"}-${r.index}`,
+    "data-base": String(va),
+    "data-testid": `${at.name}e-${r.index}`,
   };
-  if (r.entry.kind === "Table") attrs["data-pt"] = String(r.entry.paddr);
-  return el("div", attrs, `${slots} @${hex(va >>> 0)}: ${seg.words}`);
+  if (r.kind === "Table") attrs["data-next"] = String(r.paddr);
+  return el("div", attrs, `${slots} @${hex(va)}: ${seg.words}`);
 }
 
-/** The kernel window's valid entries, folded into one shaded line that opens on a click. */
-function kernelFold(items: HTMLElement[], count: number): HTMLElement {
-  const d = el(
-    "details",
-    { class: "seg kernel" },
-    el("summary", {}, `kernel window (global mappings): ${count} valid entries`),
-  );
+/** The root's valid entries at or above USER_TOP, folded into one shaded line that opens on a click. */
+function kernelFold(items: HTMLElement[], count: number, aboveUserTop: string): HTMLElement {
+  const d = el("details", { class: "seg kernel" }, el("summary", {}, `${aboveUserTop}: ${count} valid entries`));
   d.append(...items);
   return d;
 }
 
-function renderGrids(app: App, ran: Ran, state: KernelState): void {
-  const choices = directoriesOf(state, ran.report.machine.initThread);
-  const picker = $<HTMLSelectElement>("directory");
-  if (app.pd === undefined || !choices.some((c) => c.paddr === app.pd)) app.pd = choices[0]?.paddr;
-  picker.replaceChildren(...choices.map((c) => el("option", { value: String(c.paddr) }, c.label)));
-  if (app.pd !== undefined) picker.value = String(app.pd);
-  const pdGrid = $("pd-grid");
-  if (app.pd === undefined) {
-    pdGrid.replaceChildren(el("em", {}, "no page directory"));
-    return;
-  }
-  const pd = app.pd;
-  const changed = changedSlots(ran, app.at, pd);
+/** One level's grid: a heading and the table's segments, kernel part folded at the root. */
+function gridOf(app: App, ran: Ran, state: KernelState, at: GridPlace, title: string): HTMLElement[] {
+  const t = teachingOf(state.config);
+  const changed = changedSlots(ran, app.at, at.table);
   const user: HTMLElement[] = [];
   const kernel: HTMLElement[] = [];
   let kernelEntries = 0;
-  for (const seg of directorySegments(state, pd)) {
-    const e = segmentElement(seg, "PageDirectory", pd, 0, changed, app.selected);
-    if (seg.kernel && seg.kind === "entry") {
+  for (const seg of tableSegments(state, at.table, at.level)) {
+    const e = segmentElement(seg, at, changed, app.selected, t.aboveUserTop);
+    if (!seg.kernel) user.push(e);
+    else {
       kernel.push(e);
-      kernelEntries++;
-    } else if (seg.kernel) kernel.push(e);
-    else user.push(e);
+      if (seg.kind === "entry") kernelEntries++;
+    }
   }
-  pdGrid.replaceChildren(...user, kernelFold(kernel, kernelEntries));
+  const body = at.level === t.rootLevel ? [...user, kernelFold(kernel, kernelEntries, t.aboveUserTop)] : user;
+  return [
+    el("h3", { "data-testid": `${at.name}-title` }, title),
+    el("div", { class: "grid", id: `${at.name}-grid`, "data-testid": `${at.name}-grid` }, ...body),
+  ];
+}
 
-  const ptGrid = $("pt-grid");
-  const pt = app.pt;
-  const pdIndex = app.selected?.level === "PageDirectory" ? app.selected.index : undefined;
-  if (pt === undefined || !tableExists(state, pt)) {
-    $("pt-title").textContent = "";
-    ptGrid.replaceChildren(el("em", {}, "click a page-table entry in the directory"));
-  } else {
-    const base = pdIndex !== undefined ? slotVaddr("PageDirectory", pdIndex) : 0;
-    $("pt-title").textContent = `@${hex(pt)}${pdIndex !== undefined ? ` (covers ${hex(base)})` : ""}`;
-    const ptChanged = changedSlots(ran, app.at, pt);
-    ptGrid.replaceChildren(
-      ...tableSegments(state, pt).map((s) => segmentElement(s, "PageTable", pt, base, ptChanged, app.selected)),
-    );
+/**
+ * The grids: the VSpace root, then each table the learner opened below it (ARM32: a page table;
+ * AArch64: level 1, 2 and 3 tables), then a hint for the next level while there is one.
+ */
+function renderGrids(app: App, ran: Ran, state: KernelState): void {
+  const t = teachingOf(state.config);
+  const choices = rootsOf(state, ran.report.machine.initThread);
+  const picker = $<HTMLSelectElement>("directory");
+  if (app.root === undefined || !choices.some((c) => c.paddr === app.root)) {
+    app.root = choices[0]?.paddr;
+    app.opened = [];
   }
+  picker.replaceChildren(...choices.map((c) => el("option", { value: String(c.paddr) }, c.label)));
+  const grids = $("grids");
+  if (app.root === undefined) {
+    grids.replaceChildren(el("em", {}, `no ${t.rootName}`));
+    renderBits(app, state);
+    return;
+  }
+  picker.value = String(app.root);
+  const place = (level: number, table: PhysAddr, base: number): GridPlace => ({
+    level,
+    name: gridName(state, level),
+    table,
+    base,
+    spanBits: t.spanBits(level),
+  });
+  const out = gridOf(
+    app,
+    ran,
+    state,
+    place(t.rootLevel, app.root, 0),
+    `${t.structureName(t.rootLevel)} @${hex(app.root)}`,
+  );
+  let level = t.rootLevel + 1;
+  for (const o of app.opened) {
+    // a table deleted under its entry ends the chain: the grids stop where the tables do
+    if (!tableExists(state, o.table)) break;
+    out.push(
+      ...gridOf(
+        app,
+        ran,
+        state,
+        place(level, o.table, o.base),
+        `${t.structureName(level)} @${hex(o.table)} (from slot ${o.from}, covers ${hex(o.base)})`,
+      ),
+    );
+    level++;
+  }
+  if (level <= t.leafLevel)
+    out.push(
+      el("h3", {}, t.structureName(level)),
+      el(
+        "div",
+        { class: "grid", id: `${gridName(state, level)}-grid`, "data-testid": `${gridName(state, level)}-grid` },
+        el("em", {}, `click a page-table entry above to open the ${t.structureName(level)} it points at`),
+      ),
+    );
+  grids.replaceChildren(...out);
   renderBits(app, state);
 }
 
@@ -588,13 +660,14 @@ function renderBits(app: App, state: KernelState): void {
   const box = $("bits");
   const sel = app.selected;
   const table = sel ? state.objects.get(sel.table) : undefined;
-  if (!sel || !table || (table.type !== "PageDirectory" && table.type !== "PageTable")) {
+  if (!sel || !table || !teachingOf(state.config).isPagingStructure(table)) {
     box.replaceChildren(el("h2", {}, "Descriptor bits"), el("em", {}, "click an entry"));
     return;
   }
+  const d = teachingOf(state.config).describeEntry(state, sel.table, sel.index, sel.level);
   box.replaceChildren(
-    el("h2", {}, `Descriptor bits: slot ${sel.index} of the ${sel.level} @${hex(sel.table)}`),
-    ...descriptorPanel(descriptorAt(state, sel.table, sel.index)),
+    el("h2", {}, `Descriptor bits: slot ${sel.index} of the ${d.structure} @${hex(sel.table)}`),
+    ...descriptorPanel(d),
   );
 }
 

@@ -139,8 +139,53 @@ describe("the playground page in Chromium (test/playground/)", function () {
       `slot 0 @0x10000000: 4K page -> ${hex(frame)}, RW, cacheable`,
     );
     expect(await page.locator("#pt-grid .seg.changed").count(), "step 6 wrote table slot 0").to.equal(1);
-    expect(await page.getByTestId("pd-grid").textContent()).to.contain("kernel window (global mappings)");
+    expect(await page.getByTestId("pd-grid").textContent()).to.match(/kernel window: \d+ valid entries/);
     await page.screenshot({ path: join(shots, "01-step6.png"), fullPage: true });
+  });
+
+  it("AArch64: opens the VSpace and the level-1, 2 and 3 tables of 0x8000000000, each of 512 entries", async () => {
+    await load("15-aarch64-mapping-walk.yaml");
+    // step 13 is the Page_Map that succeeds once every level has its table
+    await page.evaluate(() => window.__capsim.goTo(13));
+    // VA[47:39] of 0x8000000000 is 1: VSpace slot 1 holds the level-1 table the scenario mapped
+    const l0 = page.getByTestId("l0e-1");
+    expect(await l0.textContent()).to.match(/^slot 1 @0x8000000000: page table -> 0x[0-9a-f]+$/);
+    // the upper half of the VSpace is above seL4_UserTop (0x7fffffffffff): 256 slots of 512, shaded
+    expect(await page.getByTestId("l0-grid").textContent()).to.contain("slots 256-511: invalid (above seL4_UserTop");
+    await l0.click();
+    await settled(
+      () => page.getByTestId("l1-grid").textContent(),
+      /^slot 0 @0x8000000000: page table -> 0x[0-9a-f]+slots 1-511: invalid$/,
+    );
+    await page.getByTestId("l1e-0").click();
+    await settled(() => page.getByTestId("l2-grid").textContent(), /^slot 0 @0x8000000000: page table -> /);
+    await page.getByTestId("l2e-0").click();
+    const frame = framePaddr("15-aarch64-mapping-walk.yaml", "frame");
+    await settled(
+      () => page.getByTestId("l3-grid").textContent(),
+      `slot 0 @0x8000000000: 4K page -> ${hex(frame)}, RW, cacheableslots 1-511: invalid`,
+    );
+    expect(await page.locator("#l3-grid .seg.changed").count(), "step 13 wrote level-3 slot 0").to.equal(1);
+    // the descriptor's bits: AP[2:1] = 0b01 is EL0 read-write; the output address is the frame
+    await page.getByTestId("l3e-0").click();
+    await settled(
+      () => page.getByTestId("word").textContent(),
+      /^PageTable \(level 3\): word 0x[0-9a-f]{16}: SmallPage/,
+    );
+    const fields = (await page.getByTestId("bits").locator("li").allTextContents()).join("\n");
+    expect(fields).to.match(/^AP\[2:1\] \[7\.\.6\] = 0x1: /m);
+    expect(fields).to.match(new RegExp(`^output address \\[47\\.\\.12\\] = ${hex(frame)}: `, "m"));
+    // the walk goes through the four levels: VA[47:39] = 1, then 0, 0, 0, offset 0xabc
+    await page.getByTestId("walk-va").fill("0x8000000abc");
+    await page.getByTestId("walk-go").click();
+    await page.getByTestId("walk-end").waitFor();
+    expect(await page.getByTestId("split").locator("tr").nth(1).textContent()).to.equal("0x10x00x00x00xabc");
+    expect(await page.getByTestId("walk-0").textContent()).to.match(/^VSpace @0x[0-9a-f]+ \[1\] /);
+    expect(await page.getByTestId("walk-3").textContent()).to.match(/^PageTable \(level 3\) @0x[0-9a-f]+ \[0\] /);
+    expect(await page.getByTestId("walk-end").textContent()).to.match(
+      new RegExp(`^0x8000000abc -> ${hex(frame + 0xabc)}: SmallPage @${hex(frame)}, ReadWrite`),
+    );
+    await page.screenshot({ path: join(shots, "aarch64-levels.png"), fullPage: true });
   });
 
   it("shows a LargePage as one row of 16 slots and a Section in the directory itself", async () => {
