@@ -15,7 +15,8 @@ import {
 } from "./session.ts";
 import type { StepReport } from "../scenario/run.ts";
 import { readFragment, shareFragment } from "./share.ts";
-import { asidTableView, cdtView, cnodeView, diffStates, tlbView, walkView } from "../views/index.ts";
+import { asidTableView, cdtView, cnodeView, diffStates, objectGraph, tlbView, walkView } from "../views/index.ts";
+import { graphSvg } from "./graph.ts";
 import { rootCNodeOf, capAt } from "../kernel/cspace.ts";
 import type { SlotAddr } from "../model/state.ts";
 import { parseNumberText } from "../scenario/schema.ts";
@@ -347,6 +348,7 @@ function render(app: App): void {
     const t = performance.now();
     renderCSpace(app, ran, state);
     $("asids").replaceChildren(...asidPanel(asidTableView(state), tlbView(state)));
+    renderGraph(app, ran, state);
     app.cspaceMs = performance.now() - t;
   }, 0);
 }
@@ -399,6 +401,22 @@ function renderCSpace(app: App, ran: Ran, state: KernelState): void {
   if (app.capSlot === undefined || state.ctes.get(app.capSlot) === undefined)
     cdt.replaceChildren(el("em", {}, "click a cap for its derivation tree"));
   else cdt.replaceChildren(...cdtPanel(cdtView(state, app.capSlot)));
+}
+
+/** The object graph of the initial thread's CSpace and every VSpace, the step's changes in red. */
+function renderGraph(app: App, ran: Ran, state: KernelState): void {
+  const root = rootCNodeOf(state, ran.report.machine.initThread);
+  const box = $("graph");
+  if (root === undefined) {
+    box.replaceChildren(el("em", {}, "the initial thread has no CSpace root now"));
+    return;
+  }
+  const g = objectGraph(state, root, {
+    boot: stateAt(ran, 0),
+    ...(app.at >= 1 ? { before: stateAt(ran, app.at - 1) } : {}),
+    names: ran.report.names,
+  });
+  box.replaceChildren(graphSvg(g));
 }
 
 /** Whether a step's result is hidden from the learner now. */

@@ -20,6 +20,8 @@ export type { SlotPlace, SlotView, CNodeView, CDTNode } from "./cspace.ts";
 export { asidTableView, tlbView } from "./asid.ts";
 export type { ASIDPoolView, TLBLineView } from "./asid.ts";
 export { diffStates } from "./diff.ts";
+export { objectGraph } from "./graph.ts";
+export type { ObjectGraph, GraphNode, GraphEdge, GraphEdgeKind, GraphOptions } from "./graph.ts";
 export type { StateDiff, SlotChange, ObjectChange, EntryChange, ASIDChange } from "./diff.ts";
 export type {
   AddressForm,

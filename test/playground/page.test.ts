@@ -353,6 +353,24 @@ describe("the playground page in Chromium (test/playground/)", function () {
     );
   });
 
+  it("draws the object graph: the CNode's caps, the tables' entries, the step's changes in red", async () => {
+    await load("01-map-a-frame.yaml");
+    await page.evaluate(() => window.__capsim.goTo(6));
+    const frame = framePaddr("01-map-a-frame.yaml", "frame");
+    // the graph is drawn just after the step
+    const frameNode = page.getByTestId(`node-o${frame}`);
+    await frameNode.waitFor();
+    expect(await frameNode.locator("text").textContent()).to.equal(`Frame @${hex(frame)}`);
+    // step 6 maps the frame: the table's entry to it and the frame cap (now recording the mapping) are red
+    const changed = page.locator("#graph path.edge.changed");
+    await settled(async () => String(await changed.count()), "2");
+    expect(await page.locator(`#graph path.edge.entry.changed[data-to="o${frame}"]`).count()).to.equal(1);
+    expect(await page.locator(`#graph path.edge.cap.changed[data-to="o${frame}"]`).count()).to.equal(1);
+    // boot's untouched untyped caps are one node
+    expect(await page.getByTestId("node-boot-Untyped").locator("text").textContent()).to.match(/^\d+ boot untyped objects$/);
+    await page.getByTestId("graph").screenshot({ path: join(shots, "graph.png") });
+  });
+
   it("shows the ASID table: a new pool's first ASID names the directory assigned to it, until the pool goes", async () => {
     await load("09-asid-pools.yaml");
     await page.evaluate(() => window.__capsim.goTo(7));

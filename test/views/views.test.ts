@@ -12,6 +12,7 @@ import {
   cnodeView,
   descriptorAt,
   diffStates,
+  objectGraph,
   orphanedTables,
   staleCaps,
   tlbView,
@@ -244,5 +245,44 @@ describe("teaching views", () => {
       asidTableView(s),
     ])
       expect(JSON.parse(JSON.stringify(view))).to.deep.equal(view);
+  });
+
+  it("draw the object graph: caps from the CNode, entries from table to table to frame, the step's change marked", () => {
+    const r = run(MAP_ONE);
+    const s = last(r);
+    const cnode = rootCNodeOf(s, r.machine.initThread) as PhysAddr;
+    const g = objectGraph(s, cnode, { boot: r.states[0], before: r.states[3], names: r.names });
+    const pd = pdOf(r, s);
+    const pt = paddrOf(r, s, "pt");
+    const frame = paddrOf(r, s, "frame");
+    const node = (paddr: PhysAddr) => g.nodes.find((n) => n.paddr === paddr && n.type !== "Untyped");
+    expect(node(pd)?.type).to.equal("PageDirectory");
+    // columns run CSpace, other objects, the root, its tables, frames
+    expect([node(cnode)?.column, node(pd)?.column, node(pt)?.column, node(frame)?.column]).to.deep.equal([0, 2, 3, 4]);
+    const entries = g.edges.filter((e) => e.kind === "entry");
+    // 0x10000000: directory slot 256 -> the table, whose slot 0 -> the frame, written by the last step
+    expect(entries.find((e) => e.from === node(pd)?.id && e.to === node(pt)?.id)).to.include({
+      label: "[256] 0x10000000",
+      changed: false,
+    });
+    expect(entries.find((e) => e.from === node(pt)?.id && e.to === node(frame)?.id)).to.include({
+      label: "[0] 0x10000000",
+      changed: true,
+    });
+    expect(g.edges.filter((e) => e.changed)).to.have.length(2);
+    const frameCap = g.edges.find((e) => e.kind === "cap" && e.to === node(frame)?.id);
+    expect(frameCap).to.include({
+      from: node(cnode)?.id,
+      label: `[${r.names.get("frame")}] frame ReadWrite`,
+      changed: true,
+    });
+    // the untyped caps boot made that no step used are one node; the one retyped from is its own
+    const untyped = g.nodes.find((n) => n.id === "boot-Untyped");
+    const bootUntyped = r.machine.bootInfo.untypedList.length;
+    expect(untyped?.count).to.be.within(1, bootUntyped - 1);
+    expect(
+      g.nodes.filter((n) => n.type === "Untyped" && n.count === undefined).length + (untyped?.count ?? 0),
+    ).to.equal(bootUntyped);
+    expect(g.edges.find((e) => e.to === "boot-Untyped")?.label).to.equal(`${untyped?.count} caps`);
   });
 });
