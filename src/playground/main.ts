@@ -20,7 +20,10 @@ import { graphSvg } from "./graph.ts";
 import { rootCNodeOf, capAt } from "../kernel/cspace.ts";
 import type { SlotAddr } from "../model/state.ts";
 import { parseNumberText } from "../scenario/schema.ts";
-import { asidPanel, cdtPanel, changesPanel, cspacePanel, descriptorPanel, walkPanel } from "./panels.ts";
+import { asidPanel, cdtPanel, changesPanel, cptrPanel, cspacePanel, descriptorPanel, walkPanel } from "./panels.ts";
+import { threadCPtrResolution, cptrResolution } from "../views/index.ts";
+import { threadCSpaceRoot } from "../kernel/cspace.ts";
+import { invokedCPtr } from "../scenario/steps/invoke.ts";
 import { ANSWER_CHOICES, answerOf, predictionHolds, translationProblem } from "./exercise.ts";
 import { addressLimit, rootsOf, tableExists, tableSegments, type Segment } from "./tables.ts";
 import { teachingOf } from "../arch/index.ts";
@@ -74,6 +77,8 @@ interface App {
   /** the CSpace slot whose derivation tree is shown */
   capSlot: SlotAddr | undefined;
   cspaceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** the CPtr (and depth) the lookup panel follows: the one typed, or the current step's invoked cap */
+  cptr: { readonly cptr: number; readonly depth: number } | undefined;
   /** how long the last CSpace drawing took (the benchmark reads it) */
   cspaceMs: number;
 }
@@ -112,6 +117,7 @@ function start(): void {
     capSlot: undefined,
     cspaceTimer: undefined,
     cspaceMs: 0,
+    cptr: undefined,
   };
   $<HTMLInputElement>("exercise").checked = app.exercise;
   $("answers").replaceChildren(...ANSWER_CHOICES.map((a) => el("option", { value: a })));
@@ -156,6 +162,7 @@ function start(): void {
       app.selected = undefined;
       app.root = undefined;
       app.walkVA = undefined;
+      app.cptr = undefined;
       renderTimeline(app);
       goTo(Math.min(at, positions(session) - 1));
     }
@@ -254,6 +261,28 @@ function start(): void {
     app.walkShown = 0;
     render(app);
   });
+  $("cptr-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const cptr = parseNumberText($<HTMLInputElement>("cptr").value.trim());
+    const depthText = $<HTMLInputElement>("cptr-depth").value.trim();
+    const wordBits = app.ran ? stateAt(app.ran, app.at).config.sizes.wordBits : 32;
+    const depth = depthText === "" ? wordBits : parseNumberText(depthText);
+    if (
+      cptr === undefined ||
+      cptr < 0 ||
+      cptr >= 2 ** wordBits ||
+      depth === undefined ||
+      depth < 1 ||
+      depth > wordBits
+    ) {
+      $("cptr-view").replaceChildren(
+        el("p", { class: "bad" }, `a CPtr below 2^${wordBits} (decimal or 0x hex) and a depth from 1 to ${wordBits}`),
+      );
+      return;
+    }
+    app.cptr = { cptr, depth };
+    render(app);
+  });
   $("cspace").addEventListener("click", (e) => {
     const li = (e.target as HTMLElement).closest<HTMLElement>("li[data-slot]");
     if (!li) return;
@@ -341,6 +370,7 @@ function render(app: App): void {
   );
   renderGrids(app, ran, state);
   renderWalk(app, ran, state);
+  renderCPtr(app, ran, state);
   // The CSpace view checks every cap's mapping against the tables, the slowest view by far in a
   // long scenario: it is drawn just after the step, and skipped when the timeline has moved on.
   clearTimeout(app.cspaceTimer);
@@ -387,6 +417,32 @@ function renderWalk(app: App, ran: Ran, state: KernelState): void {
       app.walkShown++;
       renderWalk(app, ran, state);
     }, WALK_STEP_MS);
+}
+
+/**
+ * The CPtr lookup panel: a typed CPtr resolves in the state shown; otherwise an invoke step's cap
+ * resolves in the state before the step, as the kernel looked it up.
+ */
+function renderCPtr(app: App, ran: Ran, state: KernelState): void {
+  const box = $("cptr-view");
+  const tcb = ran.report.machine.initThread;
+  if (app.cptr !== undefined) {
+    const root = threadCSpaceRoot(state, tcb);
+    box.replaceChildren(...cptrPanel(cptrResolution(state, root, app.cptr.cptr, app.cptr.depth)));
+    return;
+  }
+  const raw = ran.scenario.steps[app.at - 1];
+  const cptr = raw === undefined ? undefined : invokedCPtr(raw, ran.report.names);
+  if (cptr === undefined) {
+    $<HTMLInputElement>("cptr").value = "";
+    box.replaceChildren(el("em", {}, "type a CPtr, or step to an invocation"));
+    return;
+  }
+  $<HTMLInputElement>("cptr").value = String(cptr);
+  box.replaceChildren(
+    el("p", {}, `How step ${app.at} found the cap it invokes, in the state before it:`),
+    ...cptrPanel(threadCPtrResolution(stateAt(ran, app.at - 1), tcb, cptr)),
+  );
 }
 
 /** The CSpace tree of the initial thread, and the derivation tree of the cap clicked. */

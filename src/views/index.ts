@@ -21,6 +21,8 @@ export { asidTableView, tlbView } from "./asid.ts";
 export type { ASIDPoolView, TLBLineView } from "./asid.ts";
 export { diffStates } from "./diff.ts";
 export { objectGraph } from "./graph.ts";
+export { cptrResolution, threadCPtrResolution, cptrLines } from "./cptr.ts";
+export type { CPtrResolution, CPtrLevelView, CPtrEnd, CPtrBits } from "./cptr.ts";
 export type { ObjectGraph, GraphNode, GraphEdge, GraphEdgeKind, GraphOptions } from "./graph.ts";
 export type { StateDiff, SlotChange, ObjectChange, EntryChange, ASIDChange } from "./diff.ts";
 export type {

@@ -139,5 +139,9 @@ describe("the CLI's teaching views", () => {
       / {4}10\. a page table where needed and no conflicting entry \(createSafeMappingEntries\): refused/,
     );
     expect(explain.stdout).to.match(/The walk of 0x10000123 .*\n {4}1\. PageDirectory/);
+    // each invocation's cap found through the CSpace: one CNode level (radix 12, a 20-bit zero guard) to slot 70
+    expect(explain.stdout).to.match(
+      /Step 2 .*\n.*\n {2}CPtr 0x46 \(32 bits\) from CNode @0x[0-9a-f]+ radix 12 guard 0\/20:\n {4}1\. CNode @0x[0-9a-f]+, 32 bits left: guard bits \[31:12\] = 0x0 matches .*slot 70 of 4096: Frame .*\n {4}-> slot 70 of CNode/,
+    );
   });
 });

@@ -367,8 +367,38 @@ describe("the playground page in Chromium (test/playground/)", function () {
     expect(await page.locator(`#graph path.edge.entry.changed[data-to="o${frame}"]`).count()).to.equal(1);
     expect(await page.locator(`#graph path.edge.cap.changed[data-to="o${frame}"]`).count()).to.equal(1);
     // boot's untouched untyped caps are one node
-    expect(await page.getByTestId("node-boot-Untyped").locator("text").textContent()).to.match(/^\d+ boot untyped objects$/);
+    expect(await page.getByTestId("node-boot-Untyped").locator("text").textContent()).to.match(
+      /^\d+ boot untyped objects$/,
+    );
     await page.getByTestId("graph").screenshot({ path: join(shots, "graph.png") });
+  });
+
+  it("resolves the invoked cap's CPtr through the CSpace, and a typed CPtr to seL4's lookup failure", async () => {
+    await load("01-map-a-frame.yaml");
+    await page.evaluate(() => window.__capsim.goTo(2));
+    const report = runScenario(
+      loadScenarioText("01.yaml", readFileSync(join(ROOT, "examples/01-map-a-frame.yaml"), "utf8")),
+    );
+    const slot = report.names.get("frame") as number;
+    // the initial thread's CNode has 2^12 slots and a 20-bit guard of 0: the CPtr is the slot index
+    const levels = page.getByTestId("cptr-levels").locator("li");
+    expect(await levels.count()).to.equal(1);
+    expect(await levels.first().textContent()).to.match(
+      new RegExp(
+        `^CNode @0x[0-9a-f]+, 32 bits left: guard bits \\[31:12\\] = 0x0 matches .*; radix bits \\[11:0\\] = slot ${slot} of 4096: Frame SmallPage`,
+      ),
+    );
+    expect(await page.getByTestId("cptr-end").textContent()).to.match(
+      new RegExp(`^-> slot ${slot} of CNode @0x[0-9a-f]+: Frame`),
+    );
+    // a CPtr with a guard bit set: seL4's guard mismatch, bitsLeft 32, guardFound 0, bitsFound 20
+    await page.getByTestId("cptr").fill("0x100046");
+    await page.getByTestId("cptr-go").click();
+    await settled(
+      () => page.getByTestId("cptr-end").textContent(),
+      /^-> lookup failure GuardMismatch \[4, 32, 0, 20\]/,
+    );
+    expect(await page.locator('[data-testid="cptr-bits"] td.bad').count()).to.equal(1);
   });
 
   it("shows the ASID table: a new pool's first ASID names the directory assigned to it, until the pool goes", async () => {
