@@ -132,12 +132,18 @@ function start(): void {
     clearTimeout(timer);
     app.editor.setText(ex.text);
     clearTimeout(timer);
-    load(ex.text, 0);
+    load(ex.text, 0, true);
   });
 
-  function load(text: string, at: number): void {
+  /** Run a text; an example opened from the menu sets exercise mode to its own `exercise:` header. */
+  function load(text: string, at: number, fromExample = false): void {
     const session = openScenario(text);
     app.session = session;
+    if (fromExample && session.kind === "ran") {
+      app.exercise = session.scenario.header.exercise === true;
+      $<HTMLInputElement>("exercise").checked = app.exercise;
+      ranText = "";
+    }
     app.editor.showProblems(
       session.kind === "refused" ? session.error : undefined,
       // in exercise mode an unmet expectation would give the answer away
@@ -516,7 +522,7 @@ function renderPredict(app: App, ran: Ran): void {
     el(
       "p",
       {},
-      `Step ${next.index} (line ${next.line}): ${next.action}. What will happen? seL4's answer (ok or the error's name), for a resolve the physical address or "not mapped", for a memory access "VM fault".`,
+      `Step ${next.index} (line ${next.line}): ${next.action}. What will happen? seL4's answer (ok or the error's name), for a resolve the physical address or "not mapped", for a read the value, for a memory access that faults "VM fault".`,
     ),
     el(
       "form",

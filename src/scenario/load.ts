@@ -72,6 +72,7 @@ export function loadScenarioText(file: string, text: string): Scenario {
       "arch",
       "api",
       "boot",
+      "exercise",
       "steps",
       "ram",
       "devices",

@@ -299,6 +299,35 @@ describe("the playground page in Chromium (test/playground/)", function () {
     }
   });
 
+  it("opens the mapping-tutorial exercise in exercise mode, each answer hidden until predicted", async () => {
+    const file = "22-exercise-mapping-tutorial.yaml";
+    await load(file);
+    try {
+      expect(await page.getByTestId("exercise").isChecked()).to.equal(true);
+      const answers = await page.evaluate(() => window.__capsim.answers());
+      // the tutorial's answers, from seL4: no page table yet, then a read-only page that a write faults on until remapped RW
+      const frame = framePaddr(file, "frame");
+      expect(answers).to.deep.equal([
+        ...["ok", "ok", "seL4_FailedLookup", "ok", "ok", "ok", hex(frame + 0xabc)],
+        ...["VM fault", "ok", "ok", "0x5"],
+      ]);
+      expect(await page.locator("#steps li.hidden").count()).to.equal(answers.length);
+      // the editor's text gives nothing away: no expect lines, so no marks
+      expect(await page.evaluate(() => window.__capsim.diagnostics())).to.deep.equal([]);
+      for (let at = 0; at < 3; at++) {
+        await page.getByTestId("guess").fill(answers[at]!);
+        await page.getByTestId("check").click();
+        await settled(where, `${at + 1} / ${answers.length}`);
+        await settled(verdict, /^Right: /);
+      }
+      // once predicted, the narration says which level was missing: bitsLeft 20, the page directory's share
+      expect(await page.getByTestId("result").textContent()).to.contain("bitsLeft=20");
+      expect(await page.locator("#steps li.hidden").count()).to.equal(answers.length - 3);
+    } finally {
+      await page.getByTestId("exercise").uncheck();
+    }
+  });
+
   it("walks an address entry by entry: 0x10000123 splits into PD 0x100, PT 0x0, offset 0x123", async () => {
     await load("01-map-a-frame.yaml");
     await page.evaluate(() => window.__capsim.goTo(6));
