@@ -17,6 +17,7 @@ import type { StepReport } from "../scenario/run.ts";
 import { readFragment, shareFragment } from "./share.ts";
 import { asidTableView, cdtView, cnodeView, diffStates, objectGraph, tlbView, walkView } from "../views/index.ts";
 import { graphSvg } from "./graph.ts";
+import { exportAt, importSpec } from "./capdl.ts";
 import { rootCNodeOf, capAt } from "../kernel/cspace.ts";
 import type { SlotAddr } from "../model/state.ts";
 import { parseNumberText } from "../scenario/schema.ts";
@@ -288,6 +289,49 @@ function start(): void {
     }
     app.cptr = { cptr, depth };
     render(app);
+  });
+  $("capdl-export").addEventListener("click", () => {
+    if (!app.ran) return;
+    const out = exportAt(app.ran, app.at);
+    const box = $("capdl-out");
+    box.className = out.kind === "text" ? "mono capdl" : "mono capdl bad";
+    box.textContent =
+      out.kind === "text"
+        ? `-- the state after step ${app.at}\n${out.text}`
+        : `capsim does not export this state: ${out.message}`;
+  });
+  $("capdl-import").addEventListener("click", () => {
+    const input = $<HTMLTextAreaElement>("capdl-in");
+    const spec = input.value;
+    const out = importSpec(spec);
+    const result = $("capdl-result");
+    const items: HTMLElement[] = [];
+    if (out.kind === "built")
+      items.push(el("p", { class: "ok" }, `seL4 built the whole spec in ${out.invocations} invocations.`));
+    else items.push(el("pre", { class: "mono bad" }, out.message));
+    const line = out.kind === "built" ? undefined : out.line;
+    if (line !== undefined) {
+      // the spec line named, shown and selected in the paste box
+      const lines = spec.split("\n");
+      const from = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
+      input.focus();
+      input.setSelectionRange(from, from + (lines[line - 1]?.length ?? 0));
+      items.push(el("p", { class: "mono", "data-testid": "capdl-line" }, `line ${line}: ${lines[line - 1] ?? ""}`));
+    }
+    if (out.kind !== "rejected") {
+      for (const n of out.notes) items.push(el("p", { class: "mono" }, `note: ${n}`));
+      const open = el("button", { type: "button", "data-testid": "capdl-open" }, "Step through the replay");
+      open.addEventListener("click", () => {
+        clearTimeout(timer);
+        app.editor.setText(out.scenario);
+        clearTimeout(timer);
+        select.value = "";
+        // a refused replay opens at the refusal, a built one at its end
+        load(out.scenario, Number.MAX_SAFE_INTEGER, true);
+      });
+      items.push(open);
+    }
+    result.replaceChildren(...items);
   });
   $("cspace").addEventListener("click", (e) => {
     const li = (e.target as HTMLElement).closest<HTMLElement>("li[data-slot]");

@@ -430,6 +430,49 @@ describe("the playground page in Chromium (test/playground/)", function () {
     expect(await page.locator('[data-testid="cptr-bits"] td.bad').count()).to.equal(1);
   });
 
+  it("exports the state as capDL, and imports a pasted spec: built, refused at its spec line, or rejected", async () => {
+    await load("01-map-a-frame.yaml");
+    await page.evaluate(() => window.__capsim.goTo(8));
+    await page.getByTestId("capdl-export").click();
+    const out = (await page.getByTestId("capdl-out").textContent()) ?? "";
+    expect(out).to.match(/^-- the state after step 8\n/);
+    expect(out).to.match(/^arch arm11$/m);
+    // the scenario's own name for its frame, where the table maps it
+    expect(out).to.match(/^ +frame = frame \(4k, paddr: 0x[0-9a-f]+\)$/m);
+    // AArch64: whatever src/capdl says, its text or its refusal
+    await load("15-aarch64-mapping-walk.yaml");
+    await page.getByTestId("capdl-export").click();
+    expect(await page.getByTestId("capdl-out").textContent()).to.match(
+      /^(-- the state after step 0\n[^]*^arch aarch64$|capsim does not export this state: .+)/m,
+    );
+    // a spec seL4 builds whole, opened as its replay
+    const cdl = readFileSync(join(ROOT, "examples/two-address-spaces.cdl"), "utf8");
+    await page.getByTestId("capdl-in").fill(cdl);
+    await page.getByTestId("capdl-import").click();
+    await settled(
+      () => page.getByTestId("capdl-result").locator("p").first().textContent(),
+      /^seL4 built the whole spec in \d+ invocations\.$/,
+    );
+    await page.getByTestId("capdl-open").click();
+    expect(await page.evaluate(() => window.__capsim.text())).to.match(/^# capsim import pasted\.cdl/);
+    expect(await page.getByTestId("status").textContent()).to.match(/every expectation held$/);
+    // a 4 KiB frame in a directory slot: capDL allows it, seL4's Page_Map finds no page table (the spec's line 9)
+    const refused = readFileSync(join(ROOT, "test/capdl/fixtures/small-frame-in-pd.cdl"), "utf8");
+    await page.getByTestId("capdl-in").fill(refused);
+    await page.getByTestId("capdl-import").click();
+    await settled(() => page.getByTestId("capdl-line").textContent(), `line 9: ${refused.split("\n")[8]}`);
+    expect(await page.getByTestId("capdl-result").textContent()).to.contain("capDL accepts this; seL4 refuses it.");
+    await page.getByTestId("capdl-open").click();
+    const last = await page.evaluate(() => window.__capsim.positions() - 1);
+    expect(await page.evaluate(() => window.__capsim.position())).to.equal(last);
+    expect(await page.getByTestId("result").textContent()).to.contain("seL4_FailedLookup");
+    // not capDL at all: rejected with its line, nothing to step through
+    await page.getByTestId("capdl-in").fill("arch arm11\nobjects {\n  x = bogus\n}\n");
+    await page.getByTestId("capdl-import").click();
+    await settled(() => page.getByTestId("capdl-line").textContent(), /^line 3: /);
+    expect(await page.getByTestId("capdl-open").count()).to.equal(0);
+  });
+
   it("shows the ASID table: a new pool's first ASID names the directory assigned to it, until the pool goes", async () => {
     await load("09-asid-pools.yaml");
     await page.evaluate(() => window.__capsim.goTo(7));
