@@ -11,7 +11,7 @@ import type {
   WalkWithSplit,
 } from "../views/index.ts";
 import { el } from "./dom.ts";
-import { cptrLines } from "../views/index.ts";
+import { cptrLines, placeText } from "../views/index.ts";
 
 /*
  * The panels drawn from the teaching views (src/views/): what a step changed, a descriptor's
@@ -144,12 +144,7 @@ export function cspacePanel(v: CNodeView, selected: number | undefined): HTMLEle
 }
 
 function cdtList(n: CDTNode): HTMLElement {
-  const where = n.place
-    ? n.place.kind === "CNode"
-      ? `[${n.place.index}]`
-      : `TCB ${n.place.name ?? n.place.index}`
-    : hex(n.slot);
-  const li = el("li", {}, `${where} ${n.text}`);
+  const li = el("li", {}, `${placeText(n.place, n.slot)} ${n.text}`);
   if (n.children.length > 0) li.append(el("ul", {}, ...n.children.map(cdtList)));
   return li;
 }
