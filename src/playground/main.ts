@@ -1,6 +1,7 @@
 import { hex, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
 import type { KernelState } from "../model/state.ts";
-import { createEditor, type ScenarioEditor } from "./editor.ts";
+import type { ScenarioEditor } from "./editor.ts";
+import { plainEditor, type EditorModule } from "./plainEditor.ts";
 import { $, el } from "./dom.ts";
 import {
   completionWords,
@@ -99,16 +100,23 @@ function start(): void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let ranText = "";
   const started = performance.now();
+  const onChange = (text: string) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => load(text, app.at), RUN_DELAY_MS);
+  };
+  const plain = plainEditor($("editor"), first, onChange);
+  let editorAt: number | undefined;
+  /** CodeMirror takes over from the plain box once editor.js has run, with the same text and problems. */
+  const upgrade = () => {
+    const mod = (globalThis as { CapsimEditor?: EditorModule }).CapsimEditor;
+    if (mod === undefined || editorAt !== undefined) return;
+    const text = plain.text();
+    app.editor = mod.createEditor($("editor"), text, onChange, () => completionWords(app.editor.text(), app.ran));
+    app.editor.showProblems(...plain.problems());
+    editorAt = performance.now();
+  };
   const app: App = {
-    editor: createEditor(
-      $("editor"),
-      first,
-      (text) => {
-        clearTimeout(timer);
-        timer = setTimeout(() => load(text, app.at), RUN_DELAY_MS);
-      },
-      () => completionWords(app.editor.text(), app.ran),
-    ),
+    editor: plain,
     ran: undefined,
     session: undefined,
     at: 0,
@@ -393,6 +401,9 @@ function start(): void {
     text: () => app.editor.text(),
     setText: (t: string) => app.editor.setText(t),
     diagnostics: () => app.editor.diagnostics(),
+    /** whether CodeMirror has taken over from the plain text box, and when */
+    editorReady: () => editorAt !== undefined,
+    editorAt: () => editorAt,
     loadExample: (file: string) => {
       select.value = file;
       select.dispatchEvent(new Event("change"));
@@ -402,6 +413,9 @@ function start(): void {
     answers: () => (app.ran ? app.ran.report.steps.map(answerOf) : []),
   };
   Object.assign(window, { __capsim: hooks });
+  // editor.js comes after this script: it may have run already (a cached page), or will soon
+  upgrade();
+  if (editorAt === undefined) $("editor-script").addEventListener("load", upgrade);
 }
 
 function renderTimeline(app: App): void {

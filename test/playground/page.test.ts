@@ -21,6 +21,7 @@ const ROOT = resolve(import.meta.dirname, "../..");
 
 interface Hooks {
   ready: boolean;
+  editorReady(): boolean;
   position(): number;
   positions(): number;
   goTo(at: number): void;
@@ -58,7 +59,9 @@ describe("the playground page in Chromium (test/playground/)", function () {
       throw new Error(`the page threw: ${e.message}`);
     });
     await page.goto(url);
-    await page.waitForFunction(() => window.__capsim?.ready === true);
+    // the page is interactive with a plain text box first; CodeMirror (editor.js) takes over just after
+    await page.waitForFunction(() => window.__capsim?.ready === true && window.__capsim.editorReady());
+    expect(await page.locator("#editor .cm-editor").count()).to.equal(1);
   });
 
   after(async () => {
