@@ -117,7 +117,7 @@ try {
   console.log(
     `  of which (medians): the script starts running at ${part("script")}, its modules initialise in ${part("modules")}, the plain editor ${part("editor")}, the first scenario run and drawn ${part("load")}`,
   );
-  console.log(`CodeMirror (editor.js) takes over from the plain text box at: median ${ms(median(codemirror))}`);
+  console.log(`CodeMirror (codemirror.js) takes over from the plain text box at: median ${ms(median(codemirror))}`);
   console.log(
     `one step in a ${STEPS}-step scenario: median ${ms(median(steps))}, max ${ms(Math.max(...steps))} over ${steps.length} moves forward and back (target < 50 ms)`,
   );

@@ -1,6 +1,6 @@
 /**
  * Builds the playground: index.html and two classic-script bundles beside it (IIFEs: pages
- * opened from file:// may not load ES-module scripts), playground.js and editor.js (CodeMirror,
+ * opened from file:// may not load ES-module scripts), playground.js and codemirror.js (CodeMirror,
  * loaded second), into dist/playground/ by default. The
  * example scenarios go into the bundle as text. `npm run build:playground`; `prepare` runs it
  * after the build. The browser tests import `buildPlayground` to build a fresh page of their own.
@@ -67,7 +67,7 @@ export async function buildPlayground(out = DEFAULT_OUT, allLocales = false): Pr
     banner: { js: "var CAPSIM_SCRIPT_START = performance.now();" },
   });
   // CodeMirror in a second script, compiled after the page's first drawing
-  await script("editorBundle.ts", "editor.js");
+  await script("editorBundle.ts", "codemirror.js");
   copyFileSync(join(ROOT, "src", "playground", "index.html"), join(out, "index.html"));
   return join(out, "index.html");
 }

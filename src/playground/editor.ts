@@ -7,7 +7,7 @@ import type { ScenarioError } from "../scenario/errors.ts";
 import type { CompletionWords } from "./session.ts";
 
 /*
- * The scenario editor: CodeMirror 6 with YAML, built into a script of its own (editor.js) that
+ * The scenario editor: CodeMirror 6 with YAML, built into a script of its own (codemirror.js) that
  * the page loads after its first drawing (see plainEditor.ts). The page runs the scenario on every pause in
  * typing and hands the loader's or runner's usage error back here as a diagnostic at its line;
  * completion offers step kinds, invocation names, object types and the names declared so far.

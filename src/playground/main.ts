@@ -106,7 +106,7 @@ function start(): void {
   };
   const plain = plainEditor($("editor"), first, onChange);
   let editorAt: number | undefined;
-  /** CodeMirror takes over from the plain box once editor.js has run, with the same text and problems. */
+  /** CodeMirror takes over from the plain box once codemirror.js has run, with the same text and problems. */
   const upgrade = () => {
     const mod = (globalThis as { CapsimEditor?: EditorModule }).CapsimEditor;
     if (mod === undefined || editorAt !== undefined) return;
@@ -413,7 +413,7 @@ function start(): void {
     answers: () => (app.ran ? app.ran.report.steps.map(answerOf) : []),
   };
   Object.assign(window, { __capsim: hooks });
-  // editor.js comes after this script: it may have run already (a cached page), or will soon
+  // codemirror.js comes after this script: it may have run already (a cached page), or will soon
   upgrade();
   if (editorAt === undefined) $("editor-script").addEventListener("load", upgrade);
 }

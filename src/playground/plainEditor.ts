@@ -4,12 +4,12 @@ import type { ScenarioError } from "../scenario/errors.ts";
 
 /*
  * The editor the page starts with: a plain text box that edits and runs the scenario at once,
- * until editor.js (CodeMirror, compiled after the page's first drawing) arrives and takes over
+ * until codemirror.js (CodeMirror, compiled after the page's first drawing) arrives and takes over
  * with the same text and problems. Keeping CodeMirror out of the first script is what lets the
  * page be interactive sooner.
  */
 
-/** What editor.js puts on the page's global object. */
+/** What codemirror.js puts on the page's global object. */
 export interface EditorModule {
   createEditor(
     parent: HTMLElement,

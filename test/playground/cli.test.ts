@@ -10,7 +10,7 @@ const ROOT = resolve(import.meta.dirname, "../..");
 describe("capsim playground (the command)", function () {
   this.timeout(120_000);
   before(async () => {
-    if (!existsSync(join(DEFAULT_OUT, "playground.js")) || !existsSync(join(DEFAULT_OUT, "editor.js")))
+    if (!existsSync(join(DEFAULT_OUT, "playground.js")) || !existsSync(join(DEFAULT_OUT, "codemirror.js")))
       await buildPlayground();
   });
 
@@ -38,7 +38,7 @@ describe("capsim playground (the command)", function () {
       expect(script.status).to.equal(200);
       expect(script.headers.get("content-type")).to.contain("javascript");
       // CodeMirror, the page's second script
-      expect((await fetch(`${url}editor.js`)).status).to.equal(200);
+      expect((await fetch(`${url}codemirror.js`)).status).to.equal(200);
       expect((await fetch(`${url}../package.json`)).status).to.equal(404);
       expect((await fetch(`${url}other.js`)).status).to.equal(404);
     } finally {

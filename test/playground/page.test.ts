@@ -59,7 +59,7 @@ describe("the playground page in Chromium (test/playground/)", function () {
       throw new Error(`the page threw: ${e.message}`);
     });
     await page.goto(url);
-    // the page is interactive with a plain text box first; CodeMirror (editor.js) takes over just after
+    // the page is interactive with a plain text box first; CodeMirror (codemirror.js) takes over just after
     await page.waitForFunction(() => window.__capsim?.ready === true && window.__capsim.editorReady());
     expect(await page.locator("#editor .cm-editor").count()).to.equal(1);
   });
