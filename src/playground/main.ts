@@ -111,6 +111,7 @@ function start(): void {
     const mod = (globalThis as { CapsimEditor?: EditorModule }).CapsimEditor;
     if (mod === undefined || editorAt !== undefined) return;
     const text = plain.text();
+    $("editor").replaceChildren();
     app.editor = mod.createEditor($("editor"), text, onChange, () => completionWords(app.editor.text(), app.ran));
     app.editor.showProblems(...plain.problems());
     editorAt = performance.now();

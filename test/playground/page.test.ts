@@ -62,6 +62,7 @@ describe("the playground page in Chromium (test/playground/)", function () {
     // the page is interactive with a plain text box first; CodeMirror (codemirror.js) takes over just after
     await page.waitForFunction(() => window.__capsim?.ready === true && window.__capsim.editorReady());
     expect(await page.locator("#editor .cm-editor").count()).to.equal(1);
+    expect(await page.locator("#editor .plain-editor").count(), "the plain box gives way").to.equal(0);
   });
 
   after(async () => {
