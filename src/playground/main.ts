@@ -458,7 +458,7 @@ function render(app: App): void {
   app.cspaceTimer = setTimeout(() => {
     const t = performance.now();
     renderCSpace(app, ran, state);
-    $("asids").replaceChildren(...asidPanel(asidTableView(state), tlbView(state)));
+    $("asids").replaceChildren(...asidPanel(asidTableView(state), tlbView(state), teachingOf(state.config).rootName));
     renderGraph(app, ran, state);
     app.cspaceMs = performance.now() - t;
   }, 0);

@@ -166,7 +166,11 @@ export function cdtPanel(n: CDTNode): HTMLElement[] {
 }
 
 /** The ASID table (pool -> ASID -> page directory, with the hardware ASID each has now) and the TLB's lines, stale ones marked. */
-export function asidPanel(pools: readonly ASIDPoolView[], tlb: readonly TLBLineView[]): HTMLElement[] {
+export function asidPanel(
+  pools: readonly ASIDPoolView[],
+  tlb: readonly TLBLineView[],
+  rootName = "page directory",
+): HTMLElement[] {
   const poolItems = pools.map((p) =>
     el(
       "li",
@@ -179,7 +183,7 @@ export function asidPanel(pools: readonly ASIDPoolView[], tlb: readonly TLBLineV
           el(
             "li",
             { "data-testid": `asid-${a.asid}` },
-            `ASID ${a.asid} -> page directory @${hex(a.root)}${a.hwASID !== undefined ? `, hardware ASID ${a.hwASID}` : ""}`,
+            `ASID ${a.asid} -> ${rootName} @${hex(a.root)}${a.hwASID !== undefined ? `, hardware ASID ${a.hwASID}` : ""}`,
           ),
         ),
       ),
