@@ -21,6 +21,9 @@ import { launchChromium } from "../scripts/chromium.ts";
 interface Hooks {
   ready: boolean;
   readyAt: number;
+  editorReady(): boolean;
+  editorAt(): number | undefined;
+  timings: { scriptStart: number; modulesReady: number; started: number; editorMs: number; loadMs: number };
   goTo(at: number): void;
   setText(t: string): void;
   positions(): number;
@@ -59,6 +62,8 @@ const browser = await launchChromium();
 try {
   const ready: number[] = [];
   const busy: number[] = [];
+  const parts: { script: number; modules: number; editor: number; load: number }[] = [];
+  const codemirror: number[] = [];
   for (let i = 0; i < LOADS; i++) {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const cdp = await page.context().newCDPSession(page);
@@ -66,6 +71,14 @@ try {
     await page.goto(url);
     await page.waitForFunction(() => window.__capsim?.ready === true);
     ready.push(await page.evaluate(() => window.__capsim.readyAt));
+    parts.push(
+      await page.evaluate(() => {
+        const t = window.__capsim.timings;
+        return { script: t.scriptStart, modules: t.modulesReady - t.scriptStart, editor: t.editorMs, load: t.loadMs };
+      }),
+    );
+    await page.waitForFunction(() => window.__capsim.editorReady());
+    codemirror.push((await page.evaluate(() => window.__capsim.editorAt())) ?? NaN);
     // the main thread's own work until then (Chromium's TaskDuration, in seconds): what a busy machine inflates least
     const { metrics } = await cdp.send("Performance.getMetrics");
     busy.push((metrics.find((m) => m.name === "TaskDuration")?.value ?? NaN) * 1000);
@@ -100,6 +113,11 @@ try {
   console.log(
     `interactive after opening: median ${ms(median(ready))}, max ${ms(Math.max(...ready))} over ${LOADS} loads (target < 1000 ms); main-thread work until then: median ${ms(median(busy))}`,
   );
+  const part = (k: keyof (typeof parts)[number]) => ms(median(parts.map((p) => p[k])));
+  console.log(
+    `  of which (medians): the script starts running at ${part("script")}, its modules initialise in ${part("modules")}, the plain editor ${part("editor")}, the first scenario run and drawn ${part("load")}`,
+  );
+  console.log(`CodeMirror (codemirror.js) takes over from the plain text box at: median ${ms(median(codemirror))}`);
   console.log(
     `one step in a ${STEPS}-step scenario: median ${ms(median(steps))}, max ${ms(Math.max(...steps))} over ${steps.length} moves forward and back (target < 50 ms)`,
   );

@@ -4,7 +4,8 @@ import { rootCNodeOf } from "../kernel/cspace.ts";
 import type { Outcome, StepReport } from "../scenario/run.ts";
 import { loadScenarioFile } from "../scenario/file.ts";
 import { runScenario } from "../scenario/run.ts";
-import type { WalkWithSplit } from "../views/index.ts";
+import { cptrLines, threadCPtrResolution, type WalkWithSplit } from "../views/index.ts";
+import { invokedCPtr } from "../scenario/steps/invoke.ts";
 import type { ParsedArgs } from "./flags.ts";
 import { describeChanges } from "./show.ts";
 
@@ -54,12 +55,19 @@ export function walkLines(w: WalkWithSplit, indent = "  "): string[] {
 
 /** `capsim explain FILE`: each step in words; exit 1 when an expectation failed. */
 export function execute(args: ParsedArgs): number {
-  const report = runScenario(loadScenarioFile(args.operands[0] as string));
+  const scenario = loadScenarioFile(args.operands[0] as string);
+  const report = runScenario(scenario);
   const cnode = rootCNodeOf(report.machine.state, report.machine.initThread) ?? (0 as PhysAddr);
   console.log(`Scenario: ${report.name}\n`);
   for (const s of report.steps) {
     console.log(`Step ${s.index} (line ${s.line}): ${s.action}`);
     if (s.note) console.log(`  note: ${s.note}`);
+    const raw = scenario.steps[s.index - 1];
+    const cptr = raw === undefined ? undefined : invokedCPtr(raw, report.names);
+    if (cptr !== undefined) {
+      const lookup = threadCPtrResolution(report.states[s.index - 1]!, report.machine.initThread, cptr);
+      for (const line of cptrLines(lookup)) console.log(`  ${line}`);
+    }
     for (const line of checkLines(s)) console.log(line);
     if (s.outcome.kind === "error") {
       console.log(`  The kernel refused it at the last check above:`);

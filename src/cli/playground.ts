@@ -20,7 +20,7 @@ const TYPES: Readonly<Record<string, string>> = {
   ".png": "image/png",
 };
 /** The files the page is made of: the server hands out these and nothing else. */
-const FILES = ["index.html", "playground.js"];
+const FILES = ["index.html", "playground.js", "codemirror.js"];
 
 /** Serve the page's files on 127.0.0.1; resolves once listening, with the server and its URL. */
 export function servePage(port: number): Promise<{ server: Server; url: string }> {

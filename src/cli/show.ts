@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { hex, type PhysAddr } from "../model/addresses.ts";
 import { rootCNodeOf, slotAddress, slotIndex } from "../kernel/cspace.ts";
-import type { KernelState } from "../model/state.ts";
+import type { KernelState, SlotAddr } from "../model/state.ts";
 import { entrySummary } from "../model/teaching.ts";
 import { getObjectOfType } from "../kernel/store.ts";
 import {
@@ -23,7 +23,10 @@ import {
   diffStates,
   orphanedTables,
   staleCaps,
+  cdtForest,
+  placeText,
   type BitField,
+  type CDTNode,
   type CNodeView,
   type StateDiff,
 } from "../views/index.ts";
@@ -136,6 +139,15 @@ function cnodeLines(v: CNodeView, indent: string): string[] {
   return lines;
 }
 
+/** A derivation tree, one cap a line, each derived cap indented under the cap it came from. */
+function cdtLines(n: CDTNode, names: ReadonlyMap<SlotAddr, string>, indent: string): string[] {
+  const name = names.get(n.slot);
+  return [
+    `${indent}${placeText(n.place, n.slot)}${name !== undefined ? ` ${name}` : ""}: ${n.text}`,
+    ...n.children.flatMap((c) => cdtLines(c, names, `${indent}  `)),
+  ];
+}
+
 export interface ShowTextOptions {
   /** print each entry's descriptor word and its bit fields */
   readonly bits?: boolean;
@@ -159,6 +171,15 @@ export function showText(
   const listed = new Set<number>();
   const collect = (v: CNodeView) => v.used.forEach((x) => (listed.add(x.slot), x.cnode && collect(x.cnode)));
   collect(cspace);
+  const forest = cdtForest(s, cspace);
+  if (forest.length > 0) {
+    const names = new Map<SlotAddr, string>();
+    const name = (v: CNodeView) =>
+      v.used.forEach((x) => (x.name !== undefined && names.set(x.slot, x.name), x.cnode && name(x.cnode)));
+    name(cspace);
+    lines.push("Derivation tree (revoking a cap deletes every cap under it):");
+    for (const root of forest) lines.push(...cdtLines(root, names, "  "));
+  }
   const elsewhere = staleCaps(s, listed);
   if (elsewhere.length > 0) {
     lines.push("Stale caps outside this CSpace:");

@@ -4,7 +4,7 @@ import { err, ok, type Result } from "../model/result.ts";
 import { TCB_SLOTS } from "../model/constants.ts";
 import type { KernelState, SlotAddr } from "../model/state.ts";
 import { getCap } from "./cdt.ts";
-import { NULL_CAP, type Cap } from "../model/caps.ts";
+import { NULL_CAP, type Cap, type CapOfType } from "../model/caps.ts";
 
 /**
  * The bytes of one CTE, and so the distance between slot addresses: 2^seL4_SlotBits, 16 on a
@@ -36,17 +36,46 @@ export interface ResolvedSlot {
   readonly bitsRemaining: number;
 }
 
+/** What resolveAddressBits read at one CNode, for the teaching views (src/views/cptr.ts). */
+export interface CNodeLevel {
+  readonly cnode: PhysAddr;
+  readonly radixBits: number;
+  readonly guardSize: number;
+  /** the CNode cap's guard */
+  readonly guard: number;
+  /** the CPtr bits still to resolve when the lookup reached this CNode */
+  readonly bitsLeft: number;
+  /** the guard's bits read from the CPtr: undefined when fewer than guardSize bits were left */
+  readonly guardRead?: number;
+  /** the radix bits read, and the slot they index: only when the guard matched and enough bits were left */
+  readonly index?: number;
+  readonly slot?: SlotAddr;
+}
+
+/** What a level read, before its slot: built only when someone listens. */
+function levelRead(node: CapOfType<"CNode">, bitsLeft: number, guardRead: number): CNodeLevel {
+  return {
+    cnode: node.paddr,
+    radixBits: node.radixBits,
+    guardSize: node.guardSize,
+    guard: node.guard,
+    bitsLeft,
+    ...(node.guardSize > bitsLeft ? {} : { guardRead }),
+  };
+}
+
 /**
  * seL4's resolveAddressBits (src/kernel/cspace.c): resolve the top `nBits` bits of `capptr`
  * starting at CNode cap `nodeCap`. Each CNode consumes its guard (which must match) and then
  * its radix bits (the slot index); the walk continues while bits remain and the slot found
- * holds another CNode cap.
+ * holds another CNode cap. `onLevel`, when given, hears what each CNode's step read.
  */
 export function resolveAddressBits(
   s: KernelState,
   nodeCap: Cap,
   capptr: CPtr,
   nBits: number,
+  onLevel?: (level: CNodeLevel) => void,
 ): Result<ResolvedSlot, LookupFailure> {
   if (nodeCap.type !== "CNode") return err({ kind: "InvalidRoot" });
   let node = nodeCap;
@@ -57,6 +86,7 @@ export function resolveAddressBits(
     const levelBits = radixBits + guardBits;
     const guard = guardBits > n ? -1 : bitField(capptr, n - guardBits, guardBits);
     if (guardBits > n || guard !== node.guard) {
+      if (onLevel) onLevel(levelRead(node, n, guard));
       return err({
         kind: "GuardMismatch",
         bitsLeft: n,
@@ -64,9 +94,13 @@ export function resolveAddressBits(
         bitsFound: guardBits,
       });
     }
-    if (levelBits > n) return err({ kind: "DepthMismatch", bitsLeft: n, bitsFound: levelBits });
+    if (levelBits > n) {
+      if (onLevel) onLevel(levelRead(node, n, guard));
+      return err({ kind: "DepthMismatch", bitsLeft: n, bitsFound: levelBits });
+    }
     const index = bitField(capptr, n - levelBits, radixBits);
     const slot = slotAddress(s, node.paddr, index);
+    if (onLevel) onLevel({ ...levelRead(node, n, guard), index, slot });
     if (n === levelBits) return ok({ slot, bitsRemaining: 0 });
     n -= levelBits;
     const next = getCap(s, slot);
@@ -121,7 +155,8 @@ export function lookupCapAndSlot(
   return r.ok ? ok({ cap: getCap(s, r.value), slot: r.value }) : r;
 }
 
-function describeLookupFailure(f: LookupFailure): string {
+/** A lookup failure in words, with its fields. */
+export function describeLookupFailure(f: LookupFailure): string {
   switch (f.kind) {
     case "InvalidRoot":
       return "the root is not a CNode cap";

@@ -38,8 +38,10 @@ export interface DescriptorView {
   readonly word: string;
   /** Invalid, Table, or the frame size it maps */
   readonly kind: string;
-  /** the entry in words */
+  /** the entry in short, as `show` prints it: "SmallPage @0x1000 ReadWrite XN" */
   readonly summary: string;
+  /** the entry in plain words, as the page's grids print it: "4K page -> 0x1000, RW, XN, cacheable" */
+  readonly words: string;
   readonly fields: readonly BitField[];
   /** what a valid entry points at: the next table, or the frame's base */
   readonly target?: PhysAddr;
@@ -130,6 +132,14 @@ export interface ArchTeaching {
   readonly asidPoolSize: number;
   /** what seL4 calls a VSpace root here, in words ("page directory", "VSpace") */
   readonly rootName: string;
+  /** the deepest level, whose entries map only pages (ARM32: 2; AArch64: 3) */
+  readonly leafLevel: number;
+  /** how many entries a structure at `level` holds */
+  entriesAt(level: number): number;
+  /** the structure's name at `level`, as the walk names it */
+  structureName(level: number): string;
+  /** what the root's slots at or above seL4's USER_TOP hold ("kernel window" on ARM32) */
+  readonly aboveUserTop: string;
 }
 
 /** Bits hi..lo of `x` (any non-negative integer below 2^53). */
@@ -180,10 +190,36 @@ export type SummarisedEntry =
       readonly global: boolean;
     };
 
-/** An entry in words, as `show` and the page print it: "SmallPage @0x1000 ReadWrite XN". */
-export function entrySummary(e: SummarisedEntry): string {
+/** The two ways an entry is said: short as `show` prints it, or in plain words as the page's grids do. */
+export type SummaryStyle = "short" | "words";
+
+const RIGHTS_WORDS: Readonly<Record<string, string>> = {
+  VMReadWrite: "RW",
+  VMReadOnly: "RO",
+  VMKernelOnly: "kernel only",
+  VMNoAccess: "no access",
+};
+
+/**
+ * An entry said in one of two styles. Short: "SmallPage @0x1000 ReadWrite XN"; words: "4K page
+ * -> 0x1000, RW, XN, cacheable", with the frame size named by the architecture's `sizeWords`
+ * (a LargePage is 64 KiB on ARM32 and 2 MiB on AArch64).
+ */
+export function entrySummary(
+  e: SummarisedEntry,
+  style: SummaryStyle = "short",
+  sizeWords: Readonly<Record<string, string>> = {},
+): string {
   if (e.kind === "Invalid") return "invalid";
-  if (e.kind === "Table") return `page table @${hex(e.paddr)}`;
+  if (e.kind === "Table") return style === "short" ? `page table @${hex(e.paddr)}` : `page table -> ${hex(e.paddr)}`;
   const a = e.attributes;
-  return `${e.size} @${hex(e.paddr)} ${e.rights.replace(/^VM/, "")}${a.executeNever ? " XN" : ""}${a.cacheable ? "" : " uncached"}${e.global ? " global" : ""}`;
+  if (style === "short")
+    return `${e.size} @${hex(e.paddr)} ${e.rights.replace(/^VM/, "")}${a.executeNever ? " XN" : ""}${a.cacheable ? "" : " uncached"}${e.global ? " global" : ""}`;
+  return [
+    `${sizeWords[e.size] ?? e.size} -> ${hex(e.paddr)}`,
+    RIGHTS_WORDS[e.rights] ?? e.rights,
+    ...(a.executeNever ? ["XN"] : []),
+    a.cacheable ? "cacheable" : "uncached",
+    ...(e.global ? ["global"] : []),
+  ].join(", ");
 }

@@ -7,7 +7,8 @@ import type { ScenarioError } from "../scenario/errors.ts";
 import type { CompletionWords } from "./session.ts";
 
 /*
- * The scenario editor: CodeMirror 6 with YAML. The page runs the scenario on every pause in
+ * The scenario editor: CodeMirror 6 with YAML, built into a script of its own (codemirror.js) that
+ * the page loads after its first drawing (see plainEditor.ts). The page runs the scenario on every pause in
  * typing and hands the loader's or runner's usage error back here as a diagnostic at its line;
  * completion offers step kinds, invocation names, object types and the names declared so far.
  */
@@ -19,7 +20,6 @@ export interface Unmet {
 }
 
 export interface ScenarioEditor {
-  readonly view: EditorView;
   text(): string;
   setText(text: string): void;
   /**
@@ -82,7 +82,6 @@ export function createEditor(
     ],
   });
   return {
-    view,
     text: () => view.state.doc.toString(),
     setText(t) {
       view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: t } });

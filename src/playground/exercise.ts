@@ -7,7 +7,7 @@ import { rng } from "../model/random.ts";
 /*
  * Exercise mode: the learner predicts what a step will do before the page shows it. The answer
  * is what seL4 replies (ok, or the error's name), for a `resolve` the physical address or "not
- * mapped", and for a memory access that faults, "VM fault". Seeded problems generate a scenario
+ * mapped", for a read the value read, and for a memory access that faults, "VM fault". Seeded problems generate a scenario
  * of mappings followed by addresses to translate, as OSTEP's paging homework does.
  */
 
@@ -26,6 +26,8 @@ export function answerOf(step: StepReport): string {
     case "ok":
       if (o.values.mapped === true && typeof o.values.paddr === "number") return hex(o.values.paddr);
       if (o.values.mapped === false) return "not mapped";
+      // a read's answer is the value it reads
+      if (typeof o.values.value === "number") return hex(o.values.value);
       return "ok";
   }
 }

@@ -1,6 +1,7 @@
 import { hex, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
 import type { KernelState } from "../model/state.ts";
-import { createEditor, type ScenarioEditor } from "./editor.ts";
+import type { ScenarioEditor } from "./editor.ts";
+import { plainEditor, type EditorModule } from "./plainEditor.ts";
 import { $, el } from "./dom.ts";
 import {
   completionWords,
@@ -15,14 +16,20 @@ import {
 } from "./session.ts";
 import type { StepReport } from "../scenario/run.ts";
 import { readFragment, shareFragment } from "./share.ts";
-import { asidTableView, cdtView, cnodeView, descriptorAt, diffStates, tlbView, walkView } from "../views/index.ts";
+import { asidTableView, cdtView, cnodeView, diffStates, objectGraph, tlbView, walkView } from "../views/index.ts";
+import { graphSvg } from "./graph.ts";
+import { exportAt, importSpec } from "./capdl.ts";
 import { rootCNodeOf, capAt } from "../kernel/cspace.ts";
 import { vspaceRootAt } from "../kernel/store.ts";
 import type { SlotAddr } from "../model/state.ts";
 import { parseNumberText } from "../scenario/schema.ts";
-import { asidPanel, cdtPanel, changesPanel, cspacePanel, descriptorPanel, walkPanel } from "./panels.ts";
+import { asidPanel, cdtPanel, changesPanel, cptrPanel, cspacePanel, descriptorPanel, walkPanel } from "./panels.ts";
+import { threadCPtrResolution, cptrResolution } from "../views/index.ts";
+import { threadCSpaceRoot } from "../kernel/cspace.ts";
+import { invokedCPtr } from "../scenario/steps/invoke.ts";
 import { ANSWER_CHOICES, answerOf, predictionHolds, translationProblem } from "./exercise.ts";
-import { directoriesOf, directorySegments, slotVaddr, tableExists, tableSegments, type Segment } from "./tables.ts";
+import { addressLimit, rootsOf, tableExists, tableSegments, type Segment } from "./tables.ts";
+import { teachingOf } from "../arch/index.ts";
 
 /*
  * The page: one classic script (an IIFE bundle, so it runs from file://). Every view is a
@@ -35,9 +42,17 @@ import { directoriesOf, directorySegments, slotVaddr, tableExists, tableSegments
 declare const CAPSIM_EXAMPLES: readonly { readonly file: string; readonly text: string }[];
 
 interface Selection {
-  readonly level: "PageDirectory" | "PageTable";
+  readonly level: number;
   readonly table: PhysAddr;
   readonly index: number;
+}
+
+/** A table below the root the learner opened by clicking its entry, and the first address it covers. */
+interface Opened {
+  readonly table: PhysAddr;
+  readonly base: number;
+  /** the slot of the entry above that points at it */
+  readonly from: number;
 }
 
 interface App {
@@ -46,8 +61,10 @@ interface App {
   ran: Ran | undefined;
   session: Session | undefined;
   at: number;
-  pd: PhysAddr | undefined;
-  pt: PhysAddr | undefined;
+  /** the VSpace root the grids show */
+  root: PhysAddr | undefined;
+  /** the tables opened below it, one per level, each reached from an entry of the one before */
+  opened: Opened[];
   selected: Selection | undefined;
   /** exercise mode: a step's result stays hidden until the learner predicts it or opens its solution */
   exercise: boolean;
@@ -63,11 +80,18 @@ interface App {
   /** the CSpace slot whose derivation tree is shown */
   capSlot: SlotAddr | undefined;
   cspaceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** the CPtr (and depth) the lookup panel follows: the one typed, or the current step's invoked cap */
+  cptr: { readonly cptr: number; readonly depth: number } | undefined;
   /** how long the last CSpace drawing took (the benchmark reads it) */
   cspaceMs: number;
 }
 
 const RUN_DELAY_MS = 250;
+
+/** When the bundle began to run (the build's banner sets it), and when its modules had initialised: the benchmark reads both. */
+declare const CAPSIM_SCRIPT_START: number | undefined;
+const SCRIPT_START = typeof CAPSIM_SCRIPT_START === "number" ? CAPSIM_SCRIPT_START : NaN;
+const MODULES_READY = performance.now();
 
 function start(): void {
   const examples = CAPSIM_EXAMPLES;
@@ -76,21 +100,30 @@ function start(): void {
     shared?.text ?? examples[0]?.text ?? "name: empty\nsteps:\n  - resolve: { vspace: InitThreadVSpace, vaddr: 0 }\n";
   let timer: ReturnType<typeof setTimeout> | undefined;
   let ranText = "";
+  const started = performance.now();
+  const onChange = (text: string) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => load(text, app.at), RUN_DELAY_MS);
+  };
+  const plain = plainEditor($("editor"), first, onChange);
+  let editorAt: number | undefined;
+  /** CodeMirror takes over from the plain box once codemirror.js has run, with the same text and problems. */
+  const upgrade = () => {
+    const mod = (globalThis as { CapsimEditor?: EditorModule }).CapsimEditor;
+    if (mod === undefined || editorAt !== undefined) return;
+    const text = plain.text();
+    $("editor").replaceChildren();
+    app.editor = mod.createEditor($("editor"), text, onChange, () => completionWords(app.editor.text(), app.ran));
+    app.editor.showProblems(...plain.problems());
+    editorAt = performance.now();
+  };
   const app: App = {
-    editor: createEditor(
-      $("editor"),
-      first,
-      (text) => {
-        clearTimeout(timer);
-        timer = setTimeout(() => load(text, app.at), RUN_DELAY_MS);
-      },
-      () => completionWords(app.editor.text(), app.ran),
-    ),
+    editor: plain,
     ran: undefined,
     session: undefined,
     at: 0,
-    pd: undefined,
-    pt: undefined,
+    root: undefined,
+    opened: [],
     selected: undefined,
     exercise: shared?.exercise ?? false,
     revealed: new Set(),
@@ -101,6 +134,7 @@ function start(): void {
     capSlot: undefined,
     cspaceTimer: undefined,
     cspaceMs: 0,
+    cptr: undefined,
   };
   $<HTMLInputElement>("exercise").checked = app.exercise;
   $("answers").replaceChildren(...ANSWER_CHOICES.map((a) => el("option", { value: a })));
@@ -115,12 +149,18 @@ function start(): void {
     clearTimeout(timer);
     app.editor.setText(ex.text);
     clearTimeout(timer);
-    load(ex.text, 0);
+    load(ex.text, 0, true);
   });
 
-  function load(text: string, at: number): void {
+  /** Run a text; an example opened from the menu sets exercise mode to its own `exercise:` header. */
+  function load(text: string, at: number, fromExample = false): void {
     const session = openScenario(text);
     app.session = session;
+    if (fromExample && session.kind === "ran") {
+      app.exercise = session.scenario.header.exercise === true;
+      $<HTMLInputElement>("exercise").checked = app.exercise;
+      ranText = "";
+    }
     app.editor.showProblems(
       session.kind === "refused" ? session.error : undefined,
       // in exercise mode an unmet expectation would give the answer away
@@ -141,10 +181,11 @@ function start(): void {
       if (ranText !== text) app.revealed = new Set();
       ranText = text;
       app.ran = session;
-      app.pt = undefined;
+      app.opened = [];
       app.selected = undefined;
-      app.pd = undefined;
+      app.root = undefined;
       app.walkVA = undefined;
+      app.cptr = undefined;
       renderTimeline(app);
       goTo(Math.min(at, positions(session) - 1));
     }
@@ -232,13 +273,81 @@ function start(): void {
   $("walk-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const v = parseNumberText($<HTMLInputElement>("walk-va").value.trim());
-    if (v === undefined || v < 0 || v >= 2 ** 32) {
-      $("walk").replaceChildren(el("p", { class: "bad" }, "a virtual address: decimal or 0x hex, below 2^32"));
+    const limit = app.ran ? addressLimit(stateAt(app.ran, app.at)) : 2 ** 32;
+    if (v === undefined || v < 0 || v >= limit) {
+      $("walk").replaceChildren(
+        el("p", { class: "bad" }, `a virtual address: decimal or 0x hex, below 2^${Math.log2(limit)}`),
+      );
       return;
     }
     app.walkVA = v;
     app.walkShown = 0;
     render(app);
+  });
+  $("cptr-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const cptr = parseNumberText($<HTMLInputElement>("cptr").value.trim());
+    const depthText = $<HTMLInputElement>("cptr-depth").value.trim();
+    const wordBits = app.ran ? stateAt(app.ran, app.at).config.sizes.wordBits : 32;
+    const depth = depthText === "" ? wordBits : parseNumberText(depthText);
+    if (
+      cptr === undefined ||
+      cptr < 0 ||
+      cptr >= 2 ** wordBits ||
+      depth === undefined ||
+      depth < 1 ||
+      depth > wordBits
+    ) {
+      $("cptr-view").replaceChildren(
+        el("p", { class: "bad" }, `a CPtr below 2^${wordBits} (decimal or 0x hex) and a depth from 1 to ${wordBits}`),
+      );
+      return;
+    }
+    app.cptr = { cptr, depth };
+    render(app);
+  });
+  $("capdl-export").addEventListener("click", () => {
+    if (!app.ran) return;
+    const out = exportAt(app.ran, app.at);
+    const box = $("capdl-out");
+    box.className = out.kind === "text" ? "mono capdl" : "mono capdl bad";
+    box.textContent =
+      out.kind === "text"
+        ? `-- the state after step ${app.at}\n${out.text}`
+        : `capsim does not export this state: ${out.message}`;
+  });
+  $("capdl-import").addEventListener("click", () => {
+    const input = $<HTMLTextAreaElement>("capdl-in");
+    const spec = input.value;
+    const out = importSpec(spec);
+    const result = $("capdl-result");
+    const items: HTMLElement[] = [];
+    if (out.kind === "built")
+      items.push(el("p", { class: "ok" }, `seL4 built the whole spec in ${out.invocations} invocations.`));
+    else items.push(el("pre", { class: "mono bad" }, out.message));
+    const line = out.kind === "built" ? undefined : out.line;
+    if (line !== undefined) {
+      // the spec line named, shown and selected in the paste box
+      const lines = spec.split("\n");
+      const from = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
+      input.focus();
+      input.setSelectionRange(from, from + (lines[line - 1]?.length ?? 0));
+      items.push(el("p", { class: "mono", "data-testid": "capdl-line" }, `line ${line}: ${lines[line - 1] ?? ""}`));
+    }
+    if (out.kind !== "rejected") {
+      for (const n of out.notes) items.push(el("p", { class: "mono" }, `note: ${n}`));
+      const open = el("button", { type: "button", "data-testid": "capdl-open" }, "Step through the replay");
+      open.addEventListener("click", () => {
+        clearTimeout(timer);
+        app.editor.setText(out.scenario);
+        clearTimeout(timer);
+        select.value = "";
+        // a refused replay opens at the refusal, a built one at its end
+        load(out.scenario, Number.MAX_SAFE_INTEGER, true);
+      });
+      items.push(open);
+    }
+    result.replaceChildren(...items);
   });
   $("cspace").addEventListener("click", (e) => {
     const li = (e.target as HTMLElement).closest<HTMLElement>("li[data-slot]");
@@ -252,32 +361,51 @@ function start(): void {
     $("status").textContent = "link in the address bar";
   });
   $<HTMLSelectElement>("directory").addEventListener("change", (e) => {
-    app.pd = Number((e.target as HTMLSelectElement).value) as PhysAddr;
-    app.pt = undefined;
+    app.root = Number((e.target as HTMLSelectElement).value) as PhysAddr;
+    app.opened = [];
     app.selected = undefined;
     render(app);
   });
-  for (const grid of ["pd-grid", "pt-grid"])
-    $(grid).addEventListener("click", (e) => {
-      const seg = (e.target as HTMLElement).closest<HTMLElement>(".seg.entry");
-      if (!seg?.dataset.table) return;
-      const level = grid === "pd-grid" ? "PageDirectory" : "PageTable";
-      const table = Number(seg.dataset.table) as PhysAddr;
-      app.selected = { level, table, index: Number(seg.dataset.index) };
-      if (level === "PageDirectory" && seg.dataset.pt) app.pt = Number(seg.dataset.pt) as PhysAddr;
-      render(app);
-    });
+  $("grids").addEventListener("click", (e) => {
+    const seg = (e.target as HTMLElement).closest<HTMLElement>(".seg.entry");
+    if (!seg?.dataset.table || !app.ran) return;
+    const t = teachingOf(app.ran.report.machine.state.config);
+    const level = Number(seg.dataset.level);
+    const table = Number(seg.dataset.table) as PhysAddr;
+    const index = Number(seg.dataset.index);
+    app.selected = { level, table, index };
+    // a table entry opens the table it points at one level down, closing the deeper ones
+    const depth = level - t.rootLevel;
+    if (seg.dataset.next) {
+      const base = Number(seg.dataset.base);
+      app.opened = [...app.opened.slice(0, depth), { table: Number(seg.dataset.next) as PhysAddr, base, from: index }];
+    }
+    render(app);
+  });
 
+  const editorReady = performance.now();
   load(first, shared?.step ?? 0);
+  const readyAt = performance.now();
   const hooks = {
     ready: true,
-    readyAt: performance.now(),
+    readyAt,
+    /** where the time to interactive went, for the benchmark: modules, editor, first run and drawing */
+    timings: {
+      scriptStart: SCRIPT_START,
+      modulesReady: MODULES_READY,
+      started,
+      editorMs: editorReady - started,
+      loadMs: readyAt - editorReady,
+    },
     position: () => app.at,
     positions: () => (app.ran ? positions(app.ran) : 0),
     goTo,
     text: () => app.editor.text(),
     setText: (t: string) => app.editor.setText(t),
     diagnostics: () => app.editor.diagnostics(),
+    /** whether CodeMirror has taken over from the plain text box, and when */
+    editorReady: () => editorAt !== undefined,
+    editorAt: () => editorAt,
     loadExample: (file: string) => {
       select.value = file;
       select.dispatchEvent(new Event("change"));
@@ -287,6 +415,9 @@ function start(): void {
     answers: () => (app.ran ? app.ran.report.steps.map(answerOf) : []),
   };
   Object.assign(window, { __capsim: hooks });
+  // codemirror.js comes after this script: it may have run already (a cached page), or will soon
+  upgrade();
+  if (editorAt === undefined) $("editor-script").addEventListener("load", upgrade);
 }
 
 function renderTimeline(app: App): void {
@@ -321,24 +452,29 @@ function render(app: App): void {
   );
   renderGrids(app, ran, state);
   renderWalk(app, ran, state);
+  renderCPtr(app, ran, state);
   // The CSpace view checks every cap's mapping against the tables, the slowest view by far in a
   // long scenario: it is drawn just after the step, and skipped when the timeline has moved on.
   clearTimeout(app.cspaceTimer);
   app.cspaceTimer = setTimeout(() => {
     const t = performance.now();
     renderCSpace(app, ran, state);
-    $("asids").replaceChildren(...asidPanel(asidTableView(state), tlbView(state)));
+    $("asids").replaceChildren(...asidPanel(asidTableView(state), tlbView(state), teachingOf(state.config).rootName));
+    renderGraph(app, ran, state);
     app.cspaceMs = performance.now() - t;
   }, 0);
 }
 
-/** The address a `resolve` step asks about, with the directory its vspace names. */
-function resolveOf(ran: Ran, at: number, state: KernelState): { va: number; pd: PhysAddr | undefined } | undefined {
+/** The address a `resolve` step asks about, with the VSpace root its vspace names. */
+function resolveOf(ran: Ran, at: number, state: KernelState): { va: number; root: PhysAddr | undefined } | undefined {
   const step = ran.scenario.steps[at - 1];
   if (step === undefined || !("resolve" in step)) return undefined;
   const slot = ran.report.names.get(step.resolve.vspace);
   const cap = slot === undefined ? undefined : capAt(state, ran.report.machine.initThread, slot);
-  return { va: step.resolve.vaddr, pd: cap?.type === "PageDirectory" ? cap.paddr : undefined };
+  return {
+    va: step.resolve.vaddr,
+    root: cap?.type === "PageDirectory" || cap?.type === "VSpace" ? cap.paddr : undefined,
+  };
 }
 
 const WALK_STEP_MS = 350;
@@ -348,9 +484,9 @@ function renderWalk(app: App, ran: Ran, state: KernelState): void {
   clearTimeout(app.walkTimer);
   const fromStep = resolveOf(ran, app.at, state);
   const va = app.walkVA ?? fromStep?.va;
-  const pd = (app.walkVA === undefined ? fromStep?.pd : undefined) ?? app.pd;
+  const rootAt = (app.walkVA === undefined ? fromStep?.root : undefined) ?? app.root;
+  const root = rootAt === undefined ? undefined : vspaceRootAt(state, rootAt);
   const box = $("walk");
-  const root = pd === undefined ? undefined : vspaceRootAt(state, pd);
   if (va === undefined || root === undefined) {
     $<HTMLInputElement>("walk-va").value = "";
     box.replaceChildren(el("em", {}, "type an address, or step to a resolve"));
@@ -366,6 +502,32 @@ function renderWalk(app: App, ran: Ran, state: KernelState): void {
     }, WALK_STEP_MS);
 }
 
+/**
+ * The CPtr lookup panel: a typed CPtr resolves in the state shown; otherwise an invoke step's cap
+ * resolves in the state before the step, as the kernel looked it up.
+ */
+function renderCPtr(app: App, ran: Ran, state: KernelState): void {
+  const box = $("cptr-view");
+  const tcb = ran.report.machine.initThread;
+  if (app.cptr !== undefined) {
+    const root = threadCSpaceRoot(state, tcb);
+    box.replaceChildren(...cptrPanel(cptrResolution(state, root, app.cptr.cptr, app.cptr.depth)));
+    return;
+  }
+  const raw = ran.scenario.steps[app.at - 1];
+  const cptr = raw === undefined ? undefined : invokedCPtr(raw, ran.report.names);
+  if (cptr === undefined) {
+    $<HTMLInputElement>("cptr").value = "";
+    box.replaceChildren(el("em", {}, "type a CPtr, or step to an invocation"));
+    return;
+  }
+  $<HTMLInputElement>("cptr").value = String(cptr);
+  box.replaceChildren(
+    el("p", {}, `How step ${app.at} found the cap it invokes, in the state before it:`),
+    ...cptrPanel(threadCPtrResolution(stateAt(ran, app.at - 1), tcb, cptr)),
+  );
+}
+
 /** The CSpace tree of the initial thread, and the derivation tree of the cap clicked. */
 function renderCSpace(app: App, ran: Ran, state: KernelState): void {
   const root = rootCNodeOf(state, ran.report.machine.initThread);
@@ -378,6 +540,22 @@ function renderCSpace(app: App, ran: Ran, state: KernelState): void {
   if (app.capSlot === undefined || state.ctes.get(app.capSlot) === undefined)
     cdt.replaceChildren(el("em", {}, "click a cap for its derivation tree"));
   else cdt.replaceChildren(...cdtPanel(cdtView(state, app.capSlot)));
+}
+
+/** The object graph of the initial thread's CSpace and every VSpace, the step's changes in red. */
+function renderGraph(app: App, ran: Ran, state: KernelState): void {
+  const root = rootCNodeOf(state, ran.report.machine.initThread);
+  const box = $("graph");
+  if (root === undefined) {
+    box.replaceChildren(el("em", {}, "the initial thread has no CSpace root now"));
+    return;
+  }
+  const g = objectGraph(state, root, {
+    boot: stateAt(ran, 0),
+    ...(app.at >= 1 ? { before: stateAt(ran, app.at - 1) } : {}),
+    names: ran.report.names,
+  });
+  box.replaceChildren(graphSvg(g));
 }
 
 /** Whether a step's result is hidden from the learner now. */
@@ -421,7 +599,7 @@ function renderPredict(app: App, ran: Ran): void {
     el(
       "p",
       {},
-      `Step ${next.index} (line ${next.line}): ${next.action}. What will happen? seL4's answer (ok or the error's name), for a resolve the physical address or "not mapped", for a memory access "VM fault".`,
+      `Step ${next.index} (line ${next.line}): ${next.action}. What will happen? seL4's answer (ok or the error's name), for a resolve the physical address or "not mapped", for a read the value, for a memory access that faults "VM fault".`,
     ),
     el(
       "form",
@@ -493,96 +671,145 @@ function changedSlots(ran: Ran, at: number, table: PhysAddr): Set<number> {
   if (at < 1) return new Set();
   const before = stateAt(ran, at - 1).objects.get(table);
   const after = stateAt(ran, at).objects.get(table);
-  if (
-    before === undefined ||
-    after === undefined ||
-    !(before.type === "PageDirectory" || before.type === "PageTable") ||
-    before.type !== after.type
-  )
-    return new Set();
-  return new Set(before.entries.changedKeys(after.entries));
+  if (before === undefined || after === undefined || before.type !== after.type) return new Set();
+  if ((before.type === "PageDirectory" || before.type === "PageTable") && after.type === before.type)
+    return new Set(before.entries.changedKeys(after.entries));
+  if ((before.type === "VSpace" || before.type === "PageTable64") && after.type === before.type)
+    return new Set(before.entries.changedKeys(after.entries));
+  return new Set();
+}
+
+/** The test ids of a level's grid and entries: ARM32's pd and pt (pde-N, pte-N), AArch64's l0..l3 (l0e-N, ...). */
+const gridName = (state: KernelState, level: number): string =>
+  state.config.arch === "aarch32" ? (level === 1 ? "pd" : "pt") : `l${level}`;
+
+interface GridPlace {
+  readonly level: number;
+  readonly name: string;
+  readonly table: PhysAddr;
+  /** the first address the table covers */
+  readonly base: number;
+  readonly spanBits: number;
 }
 
 function segmentElement(
   seg: Segment,
-  level: "PageDirectory" | "PageTable",
-  table: PhysAddr,
-  base: number,
+  at: GridPlace,
   changed: ReadonlySet<number>,
   selected: Selection | undefined,
+  aboveUserTop: string,
 ): HTMLElement {
   if (seg.kind === "invalid") {
     const slots = seg.first === seg.last ? `slot ${seg.first}` : `slots ${seg.first}-${seg.last}`;
-    const label = seg.kernel && level === "PageDirectory" ? " (kernel window)" : "";
+    const label = seg.kernel ? ` (${aboveUserTop})` : "";
     return el("div", { class: `seg invalid${seg.kernel ? " kernel" : ""}` }, `${slots}: invalid${label}`);
   }
-  const r = seg.row;
+  const r = seg.link;
   const slots = r.count > 1 ? `slots ${r.index}-${r.index + r.count - 1}` : `slot ${r.index}`;
-  const va = base + slotVaddr(level, r.index);
+  const va = at.base + r.index * 2 ** at.spanBits;
   let hit = false;
   for (let i = r.index; i < r.index + r.count; i++) hit ||= changed.has(i);
-  const isSelected = selected?.level === level && selected.table === table && selected.index === r.index;
+  const isSelected = selected?.level === at.level && selected.table === at.table && selected.index === r.index;
   const attrs: Record<string, string> = {
     class: `seg entry${seg.kernel ? " kernel" : ""}${hit ? " changed" : ""}${isSelected ? " selected" : ""}`,
-    "data-table": String(table),
+    "data-table": String(at.table),
+    "data-level": String(at.level),
     "data-index": String(r.index),
-    "data-testid": `${level === "PageDirectory" ? "pde" : "pte"}-${r.index}`,
+    "data-base": String(va),
+    "data-testid": `${at.name}e-${r.index}`,
   };
-  if (r.entry.kind === "Table") attrs["data-pt"] = String(r.entry.paddr);
-  return el("div", attrs, `${slots} @${hex(va >>> 0)}: ${seg.words}`);
+  if (r.kind === "Table") attrs["data-next"] = String(r.paddr);
+  return el("div", attrs, `${slots} @${hex(va)}: ${seg.words}`);
 }
 
-/** The kernel window's valid entries, folded into one shaded line that opens on a click. */
-function kernelFold(items: HTMLElement[], count: number): HTMLElement {
-  const d = el(
-    "details",
-    { class: "seg kernel" },
-    el("summary", {}, `kernel window (global mappings): ${count} valid entries`),
-  );
+/** The root's valid entries at or above USER_TOP, folded into one shaded line that opens on a click. */
+function kernelFold(items: HTMLElement[], count: number, aboveUserTop: string): HTMLElement {
+  const d = el("details", { class: "seg kernel" }, el("summary", {}, `${aboveUserTop}: ${count} valid entries`));
   d.append(...items);
   return d;
 }
 
-function renderGrids(app: App, ran: Ran, state: KernelState): void {
-  const choices = directoriesOf(state, ran.report.machine.initThread);
-  const picker = $<HTMLSelectElement>("directory");
-  if (app.pd === undefined || !choices.some((c) => c.paddr === app.pd)) app.pd = choices[0]?.paddr;
-  picker.replaceChildren(...choices.map((c) => el("option", { value: String(c.paddr) }, c.label)));
-  if (app.pd !== undefined) picker.value = String(app.pd);
-  const pdGrid = $("pd-grid");
-  if (app.pd === undefined) {
-    pdGrid.replaceChildren(el("em", {}, "no page directory"));
-    return;
-  }
-  const pd = app.pd;
-  const changed = changedSlots(ran, app.at, pd);
+/** One level's grid: a heading and the table's segments, kernel part folded at the root. */
+function gridOf(app: App, ran: Ran, state: KernelState, at: GridPlace, title: string): HTMLElement[] {
+  const t = teachingOf(state.config);
+  const changed = changedSlots(ran, app.at, at.table);
   const user: HTMLElement[] = [];
   const kernel: HTMLElement[] = [];
   let kernelEntries = 0;
-  for (const seg of directorySegments(state, pd)) {
-    const e = segmentElement(seg, "PageDirectory", pd, 0, changed, app.selected);
-    if (seg.kernel && seg.kind === "entry") {
+  for (const seg of tableSegments(state, at.table, at.level)) {
+    const e = segmentElement(seg, at, changed, app.selected, t.aboveUserTop);
+    if (!seg.kernel) user.push(e);
+    else {
       kernel.push(e);
-      kernelEntries++;
-    } else if (seg.kernel) kernel.push(e);
-    else user.push(e);
+      if (seg.kind === "entry") kernelEntries++;
+    }
   }
-  pdGrid.replaceChildren(...user, kernelFold(kernel, kernelEntries));
+  const body = at.level === t.rootLevel ? [...user, kernelFold(kernel, kernelEntries, t.aboveUserTop)] : user;
+  return [
+    el("h3", { "data-testid": `${at.name}-title` }, title),
+    el("div", { class: "grid", id: `${at.name}-grid`, "data-testid": `${at.name}-grid` }, ...body),
+  ];
+}
 
-  const ptGrid = $("pt-grid");
-  const pt = app.pt;
-  const pdIndex = app.selected?.level === "PageDirectory" ? app.selected.index : undefined;
-  if (pt === undefined || !tableExists(state, pt)) {
-    $("pt-title").textContent = "";
-    ptGrid.replaceChildren(el("em", {}, "click a page-table entry in the directory"));
-  } else {
-    const base = pdIndex !== undefined ? slotVaddr("PageDirectory", pdIndex) : 0;
-    $("pt-title").textContent = `@${hex(pt)}${pdIndex !== undefined ? ` (covers ${hex(base)})` : ""}`;
-    const ptChanged = changedSlots(ran, app.at, pt);
-    ptGrid.replaceChildren(
-      ...tableSegments(state, pt).map((s) => segmentElement(s, "PageTable", pt, base, ptChanged, app.selected)),
-    );
+/**
+ * The grids: the VSpace root, then each table the learner opened below it (ARM32: a page table;
+ * AArch64: level 1, 2 and 3 tables), then a hint for the next level while there is one.
+ */
+function renderGrids(app: App, ran: Ran, state: KernelState): void {
+  const t = teachingOf(state.config);
+  const choices = rootsOf(state, ran.report.machine.initThread);
+  const picker = $<HTMLSelectElement>("directory");
+  if (app.root === undefined || !choices.some((c) => c.paddr === app.root)) {
+    app.root = choices[0]?.paddr;
+    app.opened = [];
   }
+  picker.replaceChildren(...choices.map((c) => el("option", { value: String(c.paddr) }, c.label)));
+  const grids = $("grids");
+  if (app.root === undefined) {
+    grids.replaceChildren(el("em", {}, `no ${t.rootName}`));
+    renderBits(app, state);
+    return;
+  }
+  picker.value = String(app.root);
+  const place = (level: number, table: PhysAddr, base: number): GridPlace => ({
+    level,
+    name: gridName(state, level),
+    table,
+    base,
+    spanBits: t.spanBits(level),
+  });
+  const out = gridOf(
+    app,
+    ran,
+    state,
+    place(t.rootLevel, app.root, 0),
+    `${t.structureName(t.rootLevel)} @${hex(app.root)}`,
+  );
+  let level = t.rootLevel + 1;
+  for (const o of app.opened) {
+    // a table deleted under its entry ends the chain: the grids stop where the tables do
+    if (!tableExists(state, o.table)) break;
+    out.push(
+      ...gridOf(
+        app,
+        ran,
+        state,
+        place(level, o.table, o.base),
+        `${t.structureName(level)} @${hex(o.table)} (from slot ${o.from}, covers ${hex(o.base)})`,
+      ),
+    );
+    level++;
+  }
+  if (level <= t.leafLevel)
+    out.push(
+      el("h3", {}, t.structureName(level)),
+      el(
+        "div",
+        { class: "grid", id: `${gridName(state, level)}-grid`, "data-testid": `${gridName(state, level)}-grid` },
+        el("em", {}, `click a page-table entry above to open the ${t.structureName(level)} it points at`),
+      ),
+    );
+  grids.replaceChildren(...out);
   renderBits(app, state);
 }
 
@@ -590,13 +817,14 @@ function renderBits(app: App, state: KernelState): void {
   const box = $("bits");
   const sel = app.selected;
   const table = sel ? state.objects.get(sel.table) : undefined;
-  if (!sel || !table || (table.type !== "PageDirectory" && table.type !== "PageTable")) {
+  if (!sel || !table || !teachingOf(state.config).isPagingStructure(table)) {
     box.replaceChildren(el("h2", {}, "Descriptor bits"), el("em", {}, "click an entry"));
     return;
   }
+  const d = teachingOf(state.config).describeEntry(state, sel.table, sel.index, sel.level);
   box.replaceChildren(
-    el("h2", {}, `Descriptor bits: slot ${sel.index} of the ${sel.level} @${hex(sel.table)}`),
-    ...descriptorPanel(descriptorAt(state, sel.table, sel.index)),
+    el("h2", {}, `Descriptor bits: slot ${sel.index} of the ${d.structure} @${hex(sel.table)}`),
+    ...descriptorPanel(d),
   );
 }
 

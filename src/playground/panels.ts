@@ -4,12 +4,14 @@ import type {
   BitField,
   CDTNode,
   CNodeView,
+  CPtrResolution,
   DescriptorView,
   StateDiff,
   TLBLineView,
   WalkWithSplit,
 } from "../views/index.ts";
 import { el } from "./dom.ts";
+import { cptrLines, placeText } from "../views/index.ts";
 
 /*
  * The panels drawn from the teaching views (src/views/): what a step changed, a descriptor's
@@ -142,12 +144,7 @@ export function cspacePanel(v: CNodeView, selected: number | undefined): HTMLEle
 }
 
 function cdtList(n: CDTNode): HTMLElement {
-  const where = n.place
-    ? n.place.kind === "CNode"
-      ? `[${n.place.index}]`
-      : `TCB ${n.place.name ?? n.place.index}`
-    : hex(n.slot);
-  const li = el("li", {}, `${where} ${n.text}`);
+  const li = el("li", {}, `${placeText(n.place, n.slot)} ${n.text}`);
   if (n.children.length > 0) li.append(el("ul", {}, ...n.children.map(cdtList)));
   return li;
 }
@@ -169,7 +166,11 @@ export function cdtPanel(n: CDTNode): HTMLElement[] {
 }
 
 /** The ASID table (pool -> ASID -> page directory, with the hardware ASID each has now) and the TLB's lines, stale ones marked. */
-export function asidPanel(pools: readonly ASIDPoolView[], tlb: readonly TLBLineView[]): HTMLElement[] {
+export function asidPanel(
+  pools: readonly ASIDPoolView[],
+  tlb: readonly TLBLineView[],
+  rootName = "page directory",
+): HTMLElement[] {
   const poolItems = pools.map((p) =>
     el(
       "li",
@@ -182,7 +183,7 @@ export function asidPanel(pools: readonly ASIDPoolView[], tlb: readonly TLBLineV
           el(
             "li",
             { "data-testid": `asid-${a.asid}` },
-            `ASID ${a.asid} -> page directory @${hex(a.root)}${a.hwASID !== undefined ? `, hardware ASID ${a.hwASID}` : ""}`,
+            `ASID ${a.asid} -> ${rootName} @${hex(a.root)}${a.hwASID !== undefined ? `, hardware ASID ${a.hwASID}` : ""}`,
           ),
         ),
       ),
@@ -199,5 +200,42 @@ export function asidPanel(pools: readonly ASIDPoolView[], tlb: readonly TLBLineV
     el("ul", { class: "mono", "data-testid": "asid-table" }, ...poolItems),
     el("p", {}, `TLB: ${tlb.length} ${tlb.length === 1 ? "line" : "lines"}`),
     el("ul", { class: "mono", "data-testid": "tlb" }, ...lines),
+  ];
+}
+
+/**
+ * A CPtr's lookup: its bits as a strip, each CNode's guard and radix bits in turn (what was left
+ * unread at the end stays grey), then the lookup's lines, level by level, ending in the slot or
+ * the lookup failure with seL4's words.
+ */
+export function cptrPanel(r: CPtrResolution): HTMLElement[] {
+  const cells: HTMLElement[] = [];
+  r.levels.forEach((l, i) => {
+    if (l.guardSize > 0)
+      cells.push(
+        el(
+          "td",
+          { class: `guard${l.guardOk ? "" : " bad"}` },
+          `L${i + 1} guard [${l.guardAt.hi}:${l.guardAt.lo}]`,
+          el("br"),
+          l.guardRead === undefined ? "too few bits" : hex(l.guardRead),
+        ),
+      );
+    if (l.index !== undefined)
+      cells.push(
+        el("td", { class: "radix" }, `L${i + 1} radix [${l.radixAt.hi}:${l.radixAt.lo}]`, el("br"), `slot ${l.index}`),
+      );
+  });
+  const [head, ...rest] = cptrLines(r);
+  const end = rest.pop() ?? "";
+  return [
+    el("p", { class: "mono" }, head ?? ""),
+    el("table", { class: "cptr-bits", "data-testid": "cptr-bits" }, el("tr", {}, ...cells)),
+    el(
+      "ol",
+      { class: "mono", "data-testid": "cptr-levels" },
+      ...rest.map((line) => el("li", {}, line.replace(/^ {2}\d+\. /, ""))),
+    ),
+    el("p", { class: `mono ${r.end.kind === "slot" ? "ok" : "bad"}`, "data-testid": "cptr-end" }, end.trim()),
   ];
 }

@@ -79,6 +79,7 @@ export function loadScenarioText(file: string, text: string): Scenario {
       "arch",
       "api",
       "boot",
+      "exercise",
       "steps",
       "ram",
       "devices",

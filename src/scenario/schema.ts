@@ -211,5 +211,7 @@ export const ScenarioHeader = z.strictObject({
   arch: z.enum(["aarch32", "aarch64"]).optional(),
   api: z.enum(["current", "legacy"]).optional(),
   boot: Boot.optional(),
+  /** an exercise: the playground opens it in exercise mode, each result hidden until the learner predicts it */
+  exercise: z.boolean().optional(),
   steps: z.array(z.unknown()).min(1),
 });

@@ -1,4 +1,4 @@
-import type { PhysAddr } from "../model/addresses.ts";
+import { hex, type PhysAddr } from "../model/addresses.ts";
 import type { Cap } from "../model/caps.ts";
 import { capText } from "./text.ts";
 import { TCB_SLOTS } from "../model/constants.ts";
@@ -101,6 +101,33 @@ function expand(s: KernelState, cnode: PhysAddr, names: ReadonlyMap<string, numb
       });
     }
   return { paddr: cnode, radixBits, slotCount: 2 ** radixBits, used };
+}
+
+/** Where a slot is, short: `[index]` in a CNode, `TCB tcbCTable` for a TCB's own slot, else its address. */
+export function placeText(place: SlotPlace | undefined, slot: SlotAddr): string {
+  if (place === undefined) return `@${hex(slot)}`;
+  return place.kind === "CNode" ? `[${place.index}]` : `TCB ${place.name ?? place.index}`;
+}
+
+/**
+ * The derivation trees rooted in a CSpace: every cap of the CNode (and the CNodes it names) that
+ * was derived from nothing there and has something derived from it, each with its subtree.
+ */
+export function cdtForest(s: KernelState, v: CNodeView): CDTNode[] {
+  const listed = new Set<SlotAddr>();
+  const collect = (c: CNodeView) =>
+    c.used.forEach((x) => {
+      listed.add(x.slot);
+      if (x.cnode) collect(x.cnode);
+    });
+  collect(v);
+  const out: CDTNode[] = [];
+  for (const slot of listed) {
+    const cte = s.ctes.get(slot);
+    if (cte === undefined || (cte.parent !== null && listed.has(cte.parent))) continue;
+    if (childrenOf(s, slot).length > 0) out.push(cdtView(s, slot));
+  }
+  return out;
 }
 
 /** A node of the derivation tree: a cap, where it lives and what was derived from it. */

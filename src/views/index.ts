@@ -14,12 +14,16 @@ export {
   descriptorAt,
 } from "./vspace.ts";
 export type { AddressSplit, WalkWithSplit, TableNode, OrphanedTable, StaleCap } from "./vspace.ts";
-export { cnodeView, cdtView, placeOfSlot } from "./cspace.ts";
+export { cnodeView, cdtView, cdtForest, placeOfSlot, placeText } from "./cspace.ts";
 export { capText } from "./text.ts";
 export type { SlotPlace, SlotView, CNodeView, CDTNode } from "./cspace.ts";
 export { asidTableView, tlbView } from "./asid.ts";
 export type { ASIDPoolView, TLBLineView } from "./asid.ts";
 export { diffStates } from "./diff.ts";
+export { objectGraph } from "./graph.ts";
+export { cptrResolution, threadCPtrResolution, cptrLines } from "./cptr.ts";
+export type { CPtrResolution, CPtrLevelView, CPtrEnd, CPtrBits } from "./cptr.ts";
+export type { ObjectGraph, GraphNode, GraphEdge, GraphEdgeKind, GraphOptions } from "./graph.ts";
 export type { StateDiff, SlotChange, ObjectChange, EntryChange, ASIDChange } from "./diff.ts";
 export type {
   AddressForm,

@@ -80,6 +80,26 @@ describe("the CLI's teaching views", () => {
     expect(lines[2]).to.match(/-> 0x[0-9a-f]+: Section frame @0x[0-9a-f]+, ReadWrite$/);
   });
 
+  it("show prints the derivation tree: untyped -> what was retyped from it -> its copies, and the TCB's own copies", () => {
+    const r = run(`
+  - retype: { type: seL4_ARM_SmallPageObject, as: frame }
+  - copy: { from: frame, as: again }
+`);
+    const s = r.states[r.states.length - 1] as KernelState;
+    const text = showText(s, rootOf(r), r.names);
+    const tree = text.slice(text.indexOf("Derivation tree"), text.indexOf("ASID table"));
+    const frame = r.names.get("frame") as number;
+    const again = r.names.get("again") as number;
+    // Retype makes the frame cap a child of the untyped's; Copy makes a child of the frame cap
+    expect(tree).to.match(
+      new RegExp(
+        `\\n {2}\\[\\d+\\] untyped\\[\\d+\\]: Untyped .*\\n {4}\\[${frame}\\] frame: Frame SmallPage .*\\n {6}\\[${again}\\] again: Frame SmallPage `,
+      ),
+    );
+    // boot puts derived copies of the root CNode cap into the initial TCB's own slots (tcbCTable)
+    expect(tree).to.match(/\n {2}\[2\] InitThreadCNode: CNode .*\n {4}TCB tcbCTable: CNode /);
+  });
+
   it("show lists only real slots, marks stale caps, lists orphaned tables, and prints bits on request", () => {
     const r = run(STALE_AND_ORPHAN);
     const s = r.states[r.states.length - 1] as KernelState;
@@ -139,5 +159,9 @@ describe("the CLI's teaching views", () => {
       / {4}10\. a page table where needed and no conflicting entry \(createSafeMappingEntries\): refused/,
     );
     expect(explain.stdout).to.match(/The walk of 0x10000123 .*\n {4}1\. PageDirectory/);
+    // each invocation's cap found through the CSpace: one CNode level (radix 12, a 20-bit zero guard) to slot 70
+    expect(explain.stdout).to.match(
+      /Step 2 .*\n.*\n {2}CPtr 0x46 \(32 bits\) from CNode @0x[0-9a-f]+ radix 12 guard 0\/20:\n {4}1\. CNode @0x[0-9a-f]+, 32 bits left: guard bits \[31:12\] = 0x0 matches .*slot 70 of 4096: Frame .*\n {4}-> slot 70 of CNode/,
+    );
   });
 });

@@ -89,6 +89,7 @@ describe("the npm package, installed as a user installs it", function () {
       "dist/cli/main.js",
       "dist/playground/index.html",
       "dist/playground/playground.js",
+      "dist/playground/codemirror.js",
       "examples/01-map-a-frame.yaml",
       "examples/README.md",
       "docs/scenarios.md",

@@ -10,7 +10,8 @@ const ROOT = resolve(import.meta.dirname, "../..");
 describe("capsim playground (the command)", function () {
   this.timeout(120_000);
   before(async () => {
-    if (!existsSync(join(DEFAULT_OUT, "playground.js"))) await buildPlayground();
+    if (!existsSync(join(DEFAULT_OUT, "playground.js")) || !existsSync(join(DEFAULT_OUT, "codemirror.js")))
+      await buildPlayground();
   });
 
   it("looks for the page where the build puts it", () => {
@@ -25,7 +26,7 @@ describe("capsim playground (the command)", function () {
     expect(existsSync(path)).to.equal(true);
   });
 
-  it("--serve hands out the page and its script on 127.0.0.1, and nothing else", async () => {
+  it("--serve hands out the page and its two scripts on 127.0.0.1, and nothing else", async () => {
     const { server, url } = await servePage(0);
     try {
       expect(url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -36,6 +37,8 @@ describe("capsim playground (the command)", function () {
       const script = await fetch(`${url}playground.js`);
       expect(script.status).to.equal(200);
       expect(script.headers.get("content-type")).to.contain("javascript");
+      // CodeMirror, the page's second script
+      expect((await fetch(`${url}codemirror.js`)).status).to.equal(200);
       expect((await fetch(`${url}../package.json`)).status).to.equal(404);
       expect((await fetch(`${url}other.js`)).status).to.equal(404);
     } finally {

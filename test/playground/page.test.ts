@@ -21,6 +21,7 @@ const ROOT = resolve(import.meta.dirname, "../..");
 
 interface Hooks {
   ready: boolean;
+  editorReady(): boolean;
   position(): number;
   positions(): number;
   goTo(at: number): void;
@@ -58,7 +59,10 @@ describe("the playground page in Chromium (test/playground/)", function () {
       throw new Error(`the page threw: ${e.message}`);
     });
     await page.goto(url);
-    await page.waitForFunction(() => window.__capsim?.ready === true);
+    // the page is interactive with a plain text box first; CodeMirror (codemirror.js) takes over just after
+    await page.waitForFunction(() => window.__capsim?.ready === true && window.__capsim.editorReady());
+    expect(await page.locator("#editor .cm-editor").count()).to.equal(1);
+    expect(await page.locator("#editor .plain-editor").count(), "the plain box gives way").to.equal(0);
   });
 
   after(async () => {
@@ -139,8 +143,53 @@ describe("the playground page in Chromium (test/playground/)", function () {
       `slot 0 @0x10000000: 4K page -> ${hex(frame)}, RW, cacheable`,
     );
     expect(await page.locator("#pt-grid .seg.changed").count(), "step 6 wrote table slot 0").to.equal(1);
-    expect(await page.getByTestId("pd-grid").textContent()).to.contain("kernel window (global mappings)");
+    expect(await page.getByTestId("pd-grid").textContent()).to.match(/kernel window: \d+ valid entries/);
     await page.screenshot({ path: join(shots, "01-step6.png"), fullPage: true });
+  });
+
+  it("AArch64: opens the VSpace and the level-1, 2 and 3 tables of 0x8000000000, each of 512 entries", async () => {
+    await load("15-aarch64-mapping-walk.yaml");
+    // step 13 is the Page_Map that succeeds once every level has its table
+    await page.evaluate(() => window.__capsim.goTo(13));
+    // VA[47:39] of 0x8000000000 is 1: VSpace slot 1 holds the level-1 table the scenario mapped
+    const l0 = page.getByTestId("l0e-1");
+    expect(await l0.textContent()).to.match(/^slot 1 @0x8000000000: page table -> 0x[0-9a-f]+$/);
+    // the upper half of the VSpace is above seL4_UserTop (0x7fffffffffff): 256 slots of 512, shaded
+    expect(await page.getByTestId("l0-grid").textContent()).to.contain("slots 256-511: invalid (above seL4_UserTop");
+    await l0.click();
+    await settled(
+      () => page.getByTestId("l1-grid").textContent(),
+      /^slot 0 @0x8000000000: page table -> 0x[0-9a-f]+slots 1-511: invalid$/,
+    );
+    await page.getByTestId("l1e-0").click();
+    await settled(() => page.getByTestId("l2-grid").textContent(), /^slot 0 @0x8000000000: page table -> /);
+    await page.getByTestId("l2e-0").click();
+    const frame = framePaddr("15-aarch64-mapping-walk.yaml", "frame");
+    await settled(
+      () => page.getByTestId("l3-grid").textContent(),
+      `slot 0 @0x8000000000: 4K page -> ${hex(frame)}, RW, cacheableslots 1-511: invalid`,
+    );
+    expect(await page.locator("#l3-grid .seg.changed").count(), "step 13 wrote level-3 slot 0").to.equal(1);
+    // the descriptor's bits: AP[2:1] = 0b01 is EL0 read-write; the output address is the frame
+    await page.getByTestId("l3e-0").click();
+    await settled(
+      () => page.getByTestId("word").textContent(),
+      /^PageTable \(level 3\): word 0x[0-9a-f]{16}: SmallPage/,
+    );
+    const fields = (await page.getByTestId("bits").locator("li").allTextContents()).join("\n");
+    expect(fields).to.match(/^AP\[2:1\] \[7\.\.6\] = 0x1: /m);
+    expect(fields).to.match(new RegExp(`^output address \\[47\\.\\.12\\] = ${hex(frame)}: `, "m"));
+    // the walk goes through the four levels: VA[47:39] = 1, then 0, 0, 0, offset 0xabc
+    await page.getByTestId("walk-va").fill("0x8000000abc");
+    await page.getByTestId("walk-go").click();
+    await page.getByTestId("walk-end").waitFor();
+    expect(await page.getByTestId("split").locator("tr").nth(1).textContent()).to.equal("0x10x00x00x00xabc");
+    expect(await page.getByTestId("walk-0").textContent()).to.match(/^VSpace @0x[0-9a-f]+ \[1\] /);
+    expect(await page.getByTestId("walk-3").textContent()).to.match(/^PageTable \(level 3\) @0x[0-9a-f]+ \[0\] /);
+    expect(await page.getByTestId("walk-end").textContent()).to.match(
+      new RegExp(`^0x8000000abc -> ${hex(frame + 0xabc)}: SmallPage @${hex(frame)}, ReadWrite`),
+    );
+    await page.screenshot({ path: join(shots, "aarch64-levels.png"), fullPage: true });
   });
 
   it("shows a LargePage as one row of 16 slots and a Section in the directory itself", async () => {
@@ -254,6 +303,35 @@ describe("the playground page in Chromium (test/playground/)", function () {
     }
   });
 
+  it("opens the mapping-tutorial exercise in exercise mode, each answer hidden until predicted", async () => {
+    const file = "22-exercise-mapping-tutorial.yaml";
+    await load(file);
+    try {
+      expect(await page.getByTestId("exercise").isChecked()).to.equal(true);
+      const answers = await page.evaluate(() => window.__capsim.answers());
+      // the tutorial's answers, from seL4: no page table yet, then a read-only page that a write faults on until remapped RW
+      const frame = framePaddr(file, "frame");
+      expect(answers).to.deep.equal([
+        ...["ok", "ok", "seL4_FailedLookup", "ok", "ok", "ok", hex(frame + 0xabc)],
+        ...["VM fault", "ok", "ok", "0x5"],
+      ]);
+      expect(await page.locator("#steps li.hidden").count()).to.equal(answers.length);
+      // the editor's text gives nothing away: no expect lines, so no marks
+      expect(await page.evaluate(() => window.__capsim.diagnostics())).to.deep.equal([]);
+      for (let at = 0; at < 3; at++) {
+        await page.getByTestId("guess").fill(answers[at]!);
+        await page.getByTestId("check").click();
+        await settled(where, `${at + 1} / ${answers.length}`);
+        await settled(verdict, /^Right: /);
+      }
+      // once predicted, the narration says which level was missing: bitsLeft 20, the page directory's share
+      expect(await page.getByTestId("result").textContent()).to.contain("bitsLeft=20");
+      expect(await page.locator("#steps li.hidden").count()).to.equal(answers.length - 3);
+    } finally {
+      await page.getByTestId("exercise").uncheck();
+    }
+  });
+
   it("walks an address entry by entry: 0x10000123 splits into PD 0x100, PT 0x0, offset 0x123", async () => {
     await load("01-map-a-frame.yaml");
     await page.evaluate(() => window.__capsim.goTo(6));
@@ -306,6 +384,97 @@ describe("the playground page in Chromium (test/playground/)", function () {
     expect(await page.getByTestId("revoke-preview").textContent()).to.match(
       /^Revoke would delete the \d+ caps? derived/,
     );
+  });
+
+  it("draws the object graph: the CNode's caps, the tables' entries, the step's changes in red", async () => {
+    await load("01-map-a-frame.yaml");
+    await page.evaluate(() => window.__capsim.goTo(6));
+    const frame = framePaddr("01-map-a-frame.yaml", "frame");
+    // the graph is drawn just after the step
+    const frameNode = page.getByTestId(`node-o${frame}`);
+    await frameNode.waitFor();
+    expect(await frameNode.locator("text").textContent()).to.equal(`Frame @${hex(frame)}`);
+    // step 6 maps the frame: the table's entry to it and the frame cap (now recording the mapping) are red
+    const changed = page.locator("#graph path.edge.changed");
+    await settled(async () => String(await changed.count()), "2");
+    expect(await page.locator(`#graph path.edge.entry.changed[data-to="o${frame}"]`).count()).to.equal(1);
+    expect(await page.locator(`#graph path.edge.cap.changed[data-to="o${frame}"]`).count()).to.equal(1);
+    // boot's untouched untyped caps are one node
+    expect(await page.getByTestId("node-boot-Untyped").locator("text").textContent()).to.match(
+      /^\d+ boot untyped objects$/,
+    );
+    await page.getByTestId("graph").screenshot({ path: join(shots, "graph.png") });
+  });
+
+  it("resolves the invoked cap's CPtr through the CSpace, and a typed CPtr to seL4's lookup failure", async () => {
+    await load("01-map-a-frame.yaml");
+    await page.evaluate(() => window.__capsim.goTo(2));
+    const report = runScenario(
+      loadScenarioText("01.yaml", readFileSync(join(ROOT, "examples/01-map-a-frame.yaml"), "utf8")),
+    );
+    const slot = report.names.get("frame") as number;
+    // the initial thread's CNode has 2^12 slots and a 20-bit guard of 0: the CPtr is the slot index
+    const levels = page.getByTestId("cptr-levels").locator("li");
+    expect(await levels.count()).to.equal(1);
+    expect(await levels.first().textContent()).to.match(
+      new RegExp(
+        `^CNode @0x[0-9a-f]+, 32 bits left: guard bits \\[31:12\\] = 0x0 matches .*; radix bits \\[11:0\\] = slot ${slot} of 4096: Frame SmallPage`,
+      ),
+    );
+    expect(await page.getByTestId("cptr-end").textContent()).to.match(
+      new RegExp(`^-> slot ${slot} of CNode @0x[0-9a-f]+: Frame`),
+    );
+    // a CPtr with a guard bit set: seL4's guard mismatch, bitsLeft 32, guardFound 0, bitsFound 20
+    await page.getByTestId("cptr").fill("0x100046");
+    await page.getByTestId("cptr-go").click();
+    await settled(
+      () => page.getByTestId("cptr-end").textContent(),
+      /^-> lookup failure GuardMismatch \[4, 32, 0, 20\]/,
+    );
+    expect(await page.locator('[data-testid="cptr-bits"] td.bad').count()).to.equal(1);
+  });
+
+  it("exports the state as capDL, and imports a pasted spec: built, refused at its spec line, or rejected", async () => {
+    await load("01-map-a-frame.yaml");
+    await page.evaluate(() => window.__capsim.goTo(8));
+    await page.getByTestId("capdl-export").click();
+    const out = (await page.getByTestId("capdl-out").textContent()) ?? "";
+    expect(out).to.match(/^-- the state after step 8\n/);
+    expect(out).to.match(/^arch arm11$/m);
+    // the scenario's own name for its frame, where the table maps it
+    expect(out).to.match(/^ +frame = frame \(4k, paddr: 0x[0-9a-f]+\)$/m);
+    // AArch64: whatever src/capdl says, its text or its refusal
+    await load("15-aarch64-mapping-walk.yaml");
+    await page.getByTestId("capdl-export").click();
+    expect(await page.getByTestId("capdl-out").textContent()).to.match(
+      /^(-- the state after step 0\n[^]*^arch aarch64$|capsim does not export this state: .+)/m,
+    );
+    // a spec seL4 builds whole, opened as its replay
+    const cdl = readFileSync(join(ROOT, "examples/two-address-spaces.cdl"), "utf8");
+    await page.getByTestId("capdl-in").fill(cdl);
+    await page.getByTestId("capdl-import").click();
+    await settled(
+      () => page.getByTestId("capdl-result").locator("p").first().textContent(),
+      /^seL4 built the whole spec in \d+ invocations\.$/,
+    );
+    await page.getByTestId("capdl-open").click();
+    expect(await page.evaluate(() => window.__capsim.text())).to.match(/^# capsim import pasted\.cdl/);
+    expect(await page.getByTestId("status").textContent()).to.match(/every expectation held$/);
+    // a 4 KiB frame in a directory slot: capDL allows it, seL4's Page_Map finds no page table (the spec's line 9)
+    const refused = readFileSync(join(ROOT, "test/capdl/fixtures/small-frame-in-pd.cdl"), "utf8");
+    await page.getByTestId("capdl-in").fill(refused);
+    await page.getByTestId("capdl-import").click();
+    await settled(() => page.getByTestId("capdl-line").textContent(), `line 9: ${refused.split("\n")[8]}`);
+    expect(await page.getByTestId("capdl-result").textContent()).to.contain("capDL accepts this; seL4 refuses it.");
+    await page.getByTestId("capdl-open").click();
+    const last = await page.evaluate(() => window.__capsim.positions() - 1);
+    expect(await page.evaluate(() => window.__capsim.position())).to.equal(last);
+    expect(await page.getByTestId("result").textContent()).to.contain("seL4_FailedLookup");
+    // not capDL at all: rejected with its line, nothing to step through
+    await page.getByTestId("capdl-in").fill("arch arm11\nobjects {\n  x = bogus\n}\n");
+    await page.getByTestId("capdl-import").click();
+    await settled(() => page.getByTestId("capdl-line").textContent(), /^line 3: /);
+    expect(await page.getByTestId("capdl-open").count()).to.equal(0);
   });
 
   it("shows the ASID table: a new pool's first ASID names the directory assigned to it, until the pool goes", async () => {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { loadScenarioText } from "../../src/scenario/load.ts";
 import { loadScenarioFile } from "../../src/scenario/file.ts";
 import { runScenario, type ScenarioReport } from "../../src/scenario/run.ts";
-import { rootCNodeOf, slotAddress } from "../../src/kernel/cspace.ts";
+import { rootCNodeOf, slotAddress, threadCSpaceRoot } from "../../src/kernel/cspace.ts";
 import type { PhysAddr, PPtr, VirtAddr } from "../../src/model/addresses.ts";
 import { emptyKernelState, type KernelState } from "../../src/model/state.ts";
 import { DEFAULT_CONFIGS } from "../../src/arch/index.ts";
@@ -12,6 +12,10 @@ import {
   cnodeView,
   descriptorAt,
   diffStates,
+  objectGraph,
+  cptrResolution,
+  cptrLines,
+  threadCPtrResolution,
   orphanedTables,
   staleCaps,
   tlbView,
@@ -253,5 +257,90 @@ describe("teaching views", () => {
       asidTableView(s),
     ])
       expect(JSON.parse(JSON.stringify(view))).to.deep.equal(view);
+  });
+
+  it("draw the object graph: caps from the CNode, entries from table to table to frame, the step's change marked", () => {
+    const r = run(MAP_ONE);
+    const s = last(r);
+    const cnode = rootCNodeOf(s, r.machine.initThread) as PhysAddr;
+    const g = objectGraph(s, cnode, { boot: r.states[0], before: r.states[3], names: r.names });
+    const pd = pdOf(r, s);
+    const pt = paddrOf(r, s, "pt");
+    const frame = paddrOf(r, s, "frame");
+    const node = (paddr: PhysAddr) => g.nodes.find((n) => n.paddr === paddr && n.type !== "Untyped");
+    expect(node(pd)?.type).to.equal("PageDirectory");
+    // columns run CSpace, other objects, the root, its tables, frames
+    expect([node(cnode)?.column, node(pd)?.column, node(pt)?.column, node(frame)?.column]).to.deep.equal([0, 2, 3, 4]);
+    const entries = g.edges.filter((e) => e.kind === "entry");
+    // 0x10000000: directory slot 256 -> the table, whose slot 0 -> the frame, written by the last step
+    expect(entries.find((e) => e.from === node(pd)?.id && e.to === node(pt)?.id)).to.include({
+      label: "[256] 0x10000000",
+      changed: false,
+    });
+    expect(entries.find((e) => e.from === node(pt)?.id && e.to === node(frame)?.id)).to.include({
+      label: "[0] 0x10000000",
+      changed: true,
+    });
+    expect(g.edges.filter((e) => e.changed)).to.have.length(2);
+    const frameCap = g.edges.find((e) => e.kind === "cap" && e.to === node(frame)?.id);
+    expect(frameCap).to.include({
+      from: node(cnode)?.id,
+      label: `[${r.names.get("frame")}] frame ReadWrite`,
+      changed: true,
+    });
+    // the untyped caps boot made that no step used are one node; the one retyped from is its own
+    const untyped = g.nodes.find((n) => n.id === "boot-Untyped");
+    const bootUntyped = r.machine.bootInfo.untypedList.length;
+    expect(untyped?.count).to.be.within(1, bootUntyped - 1);
+    expect(
+      g.nodes.filter((n) => n.type === "Untyped" && n.count === undefined).length + (untyped?.count ?? 0),
+    ).to.equal(bootUntyped);
+    expect(g.edges.find((e) => e.to === "boot-Untyped")?.label).to.equal(`${untyped?.count} caps`);
+  });
+
+  it("resolve a CPtr CNode by CNode: guard, radix, bits left, and seL4's lookup-failure fields", () => {
+    // a 16-slot CNode minted into the root with an 8-bit guard of 5 (seL4_CNode_CapData: size in bits 3-7, guard from bit 8)
+    const r = run(`
+  - retype: { type: seL4_CapTableObject, size_bits: 4, as: sub }
+  - invoke: seL4_CNode_Mint
+    args: { dest: subg, src: sub, rights: RW, badge: ${8 * 8 + 5 * 256} }
+`);
+    const s = last(r);
+    const root = threadCSpaceRoot(s, r.machine.initThread);
+    if (root.type !== "CNode") throw new Error("no root CNode");
+    // the initial thread's CNode: radix 12 with a 20-bit zero guard, so a CPtr is its slot index
+    const one = threadCPtrResolution(s, r.machine.initThread, 3);
+    expect(one.levels).to.have.length(1);
+    expect(one.levels[0]).to.include({
+      bitsLeft: 32,
+      guardSize: 20,
+      guardRead: 0,
+      index: 3,
+      bitsAfter: 0,
+      guardOk: true,
+    });
+    expect(one.end).to.include({ kind: "slot", bitsRemaining: 0 });
+    // with the root's guard cut to 8 bits, 12 bits are left for the sub-CNode: guard [11:4], radix [3:0]
+    const short = { ...root, guardSize: 8 };
+    const sub = r.names.get("subg") as number;
+    const two = cptrResolution(s, short, sub * 2 ** 12 + 0x53, 32);
+    expect(two.levels.map((l) => [l.bitsLeft, l.index, l.bitsAfter])).to.deep.equal([
+      [32, sub, 12],
+      [12, 3, 0],
+    ]);
+    expect(two.levels[1]?.guardAt).to.deep.equal({ hi: 11, lo: 4, value: 5 });
+    expect(two.end).to.include({ kind: "slot", cap: "empty" });
+    // a guard of 6 where the cap's is 5: seL4's lookup_fault_guard_mismatch(guardFound 5, bitsLeft 12, bitsFound 8)
+    const bad = cptrResolution(s, short, sub * 2 ** 12 + 0x63, 32);
+    expect(bad.levels[1]).to.include({ guardRead: 6, guardOk: false });
+    expect(bad.levels[1]?.index).to.equal(undefined);
+    expect(bad.end).to.deep.include({
+      kind: "failure",
+      failure: { kind: "GuardMismatch", bitsLeft: 12, guardFound: 5, bitsFound: 8 },
+      words: [4, 12, 5, 8],
+    });
+    expect(cptrLines(bad).at(-1)).to.match(/^ {2}-> lookup failure GuardMismatch \[4, 12, 5, 8\]/);
+    // 8 bits deep cannot hold the root's 20-bit guard: a guard mismatch with 8 bits left
+    expect(cptrResolution(s, root, 3, 8).end).to.deep.include({ words: [4, 8, 0, 20] });
   });
 });

@@ -27,6 +27,14 @@ import { listDirectory, listTable, lookupPDSlot, readPDEWord, readPTEWord, resol
  */
 
 const PD_INDEX = "PD index";
+
+/** The frame sizes in words, for the page's grids. */
+const SIZE_WORDS: Readonly<Record<string, string>> = {
+  SmallPage: "4K page",
+  LargePage: "64K large page",
+  Section: "1M section",
+  SuperSection: "16M supersection",
+};
 const PT_INDEX = "PT index";
 
 /** The four ways the MMU reads an address, one per frame size. */
@@ -234,6 +242,7 @@ function describeEntry(s: KernelState, table: PhysAddr, index: number, level: nu
     word: `0x${w.toString(16).padStart(8, "0")}`,
     kind: e.kind === "Page" ? e.size : e.kind,
     summary: entrySummary(e),
+    words: entrySummary(e, "words", SIZE_WORDS),
     ...(e.kind !== "Invalid" ? { target: e.paddr } : {}),
     fields: (level === 1 ? pdeFields(w) : pteFields(w)).sort((a, b) => a.lo - b.lo),
   };
@@ -321,4 +330,9 @@ export const AARCH32_TEACHING: ArchTeaching = {
   rootForASID,
   asidPoolSize: ASID_POOL_SIZE,
   rootName: "page directory",
+  leafLevel: 2,
+  // a directory's 4096 entries each cover 1 MiB, a table's 256 each 4 KiB
+  entriesAt: (level: number) => (level === 1 ? 4096 : 256),
+  structureName: (level: number) => (level === 1 ? "PageDirectory" : "PageTable"),
+  aboveUserTop: "kernel window",
 };

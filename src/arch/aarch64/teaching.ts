@@ -67,6 +67,13 @@ function addressForms(v: VirtAddr): AddressForm[] {
 
 const structureName = (level: number): string => (level === 0 ? "VSpace" : `PageTable (level ${level})`);
 
+/** The frame sizes in words, for the page's grids: level-3 pages, level-2 and level-1 blocks. */
+const SIZE_WORDS: Readonly<Record<string, string>> = {
+  SmallPage: "4K page",
+  LargePage: "2M block",
+  HugePage: "1G block",
+};
+
 const AP_MEANING: Readonly<Record<number, string>> = {
   0: "EL1 read-write, EL0 none (VMKernelOnly)",
   1: "EL1 and EL0 read-write (VMReadWrite)",
@@ -171,6 +178,7 @@ function describeEntry(s: KernelState, table: PhysAddr, index: number, level: nu
     word: `0x${word.toString(16).padStart(16, "0")}`,
     kind: e.kind === "Page" ? e.size : e.kind,
     summary: entrySummary(e),
+    words: entrySummary(e, "words", SIZE_WORDS),
     ...(e.kind !== "Invalid" ? { target: e.paddr } : {}),
     fields: fields(word, e),
   };
@@ -254,4 +262,10 @@ export const AARCH64_TEACHING: ArchTeaching = {
   rootForASID,
   asidPoolSize: ASID_POOL_SIZE,
   rootName: "VSpace",
+  leafLevel: UPT_LEVELS - 1,
+  // every level's table is one 4 KiB page of 512 eight-byte descriptors
+  entriesAt: () => 512,
+  structureName,
+  // seL4 puts the kernel in TTBR1's half, so a user VSpace's upper half is simply out of user reach
+  aboveUserTop: "above seL4_UserTop: no user mappings",
 };

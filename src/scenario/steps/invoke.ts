@@ -52,6 +52,22 @@ function slotParameters(
 }
 
 /** `invoke: seL4_...`: any invocation by its libsel4 name, with libsel4's parameter names. */
+/** The name of the cap an invoke step invokes: its `cap:`, or for a CNode operation the initial thread's own CNode. */
+export function invokedCapName(step: {
+  readonly invoke: string;
+  readonly cap?: string | undefined;
+}): string | undefined {
+  return step.cap ?? (step.invoke.startsWith("seL4_CNode_") ? "InitThreadCNode" : undefined);
+}
+
+/** The CPtr an invoke step of the scenario invokes (its cap's slot in the initial thread's CNode), when it names one. */
+export function invokedCPtr(step: object, names: ReadonlyMap<string, number>): number | undefined {
+  if (!("invoke" in step) || typeof step.invoke !== "string") return undefined;
+  const cap = "cap" in step && typeof step.cap === "string" ? step.cap : undefined;
+  const name = invokedCapName({ invoke: step.invoke, cap });
+  return name === undefined ? undefined : names.get(name);
+}
+
 export const invokeStep: StepHandler<"invoke"> = (ctx, step) => {
   const fnName = step.invoke;
   const arch = ctx.state.config.arch;
@@ -63,11 +79,7 @@ export const invokeStep: StepHandler<"invoke"> = (ctx, step) => {
       closest(fnName, Object.keys(libsel4FunctionsOf(arch))),
     );
   // CNode operations act on the initial thread's own CNode unless told otherwise.
-  const capName =
-    step.cap ??
-    (fnName.startsWith("seL4_CNode_")
-      ? "InitThreadCNode"
-      : ctx.usage([], `${fnName} needs "cap:", the capability to invoke`));
+  const capName = invokedCapName(step) ?? ctx.usage([], `${fnName} needs "cap:", the capability to invoke`);
   const service = ctx.slotOf(capName, ["cap"]);
   const params: Record<string, number> = {};
   const allowed = [...fn.caps, ...fn.words, ...SLOT_KEYS];
