@@ -191,14 +191,7 @@ export {
   type PageAttributes,
 } from "./aarch32/entries.ts";
 export { copyGlobalMappings } from "./aarch32/globalMappings.ts";
-export {
-  listDirectory,
-  listTable,
-  resolve,
-  type EntryRow,
-  type ResolvedPage,
-  type Unresolved,
-} from "./aarch32/walk.ts";
+export { listDirectory, listTable, resolve, type EntryRow, type ResolvedPage, type Unresolved };
 export { GLOBAL_TLB_TAG } from "./aarch32/tlb.ts";
 /*
  * The package's resolve, listDirectory and listTable (src/index.ts) take an address of any kind, a
