@@ -61,12 +61,6 @@ export function attributesFromWord(w: number): PageAttributes {
     executeNever: (w & 4) !== 0,
   };
 }
-/** The seL4_ARM_VMAttributes word of a set of attributes. */
-export function wordFromAttributes(a: PageAttributes): number {
-  return (a.cacheable ? 1 : 0) | (a.parityEnabled ? 2 : 0) | (a.executeNever ? 4 : 0);
-}
-/** seL4_ARM_Default_VMAttributes: cacheable, parity, executable. */
-export const DEFAULT_ATTRIBUTES: PageAttributes = attributesFromWord(3);
 
 const AP_OF: Readonly<Record<VMRights, number>> = {
   VMNoAccess: 0,
