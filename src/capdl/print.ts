@@ -211,6 +211,24 @@ function sameParams(a: Cap, b: Cap): boolean {
   return strip(a) === strip(b);
 }
 
+/**
+ * Whether the cap in slot `s2` continues a run from `s1` (PrintUtils.sameArray): both name members of
+ * one array, with the same parameters, in consecutive slots. The printer and the dot drawing fold by it.
+ */
+export function continuesArrayRun([s1, c1]: readonly [number, Cap], [s2, c2]: readonly [number, Cap]): boolean {
+  const o1 = capObj(c1);
+  const o2 = capObj(c2);
+  return (
+    o1 !== null &&
+    o2 !== null &&
+    o1.index !== null &&
+    o2.index !== null &&
+    o1.name === o2.name &&
+    sameParams(c1, c2) &&
+    s2 === s1 + 1
+  );
+}
+
 /** Consecutive slots whose caps name members of one array with the same parameters print as one line. */
 function slotLines(slots: readonly (readonly [number, Cap])[]): string[] {
   const out: string[] = [];
@@ -219,24 +237,11 @@ function slotLines(slots: readonly (readonly [number, Cap])[]): string[] {
     const [slot, cap] = slots[i] as readonly [number, Cap];
     const obj = capObj(cap);
     let n = 1;
-    if (obj !== null)
-      while (i + n < slots.length) {
-        const [s2, c2] = slots[i + n] as readonly [number, Cap];
-        const [s1, c1] = slots[i + n - 1] as readonly [number, Cap];
-        const o1 = capObj(c1);
-        const o2 = capObj(c2);
-        if (!(
-          o1 &&
-          o2 &&
-          o1.index !== null &&
-          o2.index !== null &&
-          o1.name === o2.name &&
-          sameParams(c1, c2) &&
-          s2 === s1 + 1
-        ))
-          break;
-        n++;
-      }
+    while (
+      i + n < slots.length &&
+      continuesArrayRun(slots[i + n - 1] as readonly [number, Cap], slots[i + n] as readonly [number, Cap])
+    )
+      n++;
     const group = slots.slice(i, i + n).map(([, c]) => capObj(c)?.index ?? null);
     out.push(`${slot}: ${capName(cap)}${obj === null ? "" : rangesText(group)}${capParamsText(cap)}`);
     i += n;
