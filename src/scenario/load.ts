@@ -63,9 +63,11 @@ const STEP_KEYS = [...ACTIONS, "expect", "note", "cap", "args"];
 /**
  * The most steps a scenario may have: room for 10,000 (issue 18's long scenario). A run keeps
  * every state and a report per step, so this, not the file's length, bounds a run's time and
- * memory (a step of a few characters would otherwise let a 2 MB file hold 50,000 steps).
+ * memory (a step of a few characters would otherwise let a 2 MB file hold 50,000 steps). At
+ * about 0.11-0.15 ms a step with parsing (AArch64's the dearer), 12,000 keeps the longest file
+ * under the 2 s every input must answer in (docs/reliability.md); 16,384 took 2.2 s.
  */
-export const MAX_STEPS = 2 ** 14;
+export const MAX_STEPS = 12_000;
 
 /** Parse and validate one scenario's text. Any problem is a ScenarioError naming the line. */
 export function loadScenarioText(file: string, text: string): Scenario {
