@@ -2,6 +2,7 @@ import { hex, type PhysAddr, type PPtr, type VirtAddr } from "../model/addresses
 import type { Cap as KCap, VMRights } from "../model/caps.ts";
 import type { KernelObject } from "../model/objects.ts";
 import { frameSizeBits, type KernelState, type SlotAddr } from "../model/state.ts";
+import { objectSizeBits } from "../kernel/store.ts";
 import { INITIAL_CAP_SLOTS } from "../boot/initialCaps.ts";
 import type { BootedMachine } from "../boot/minimal.ts";
 import type { BootInfo, FullBootInfo } from "../boot/bootInfo.ts";
@@ -313,7 +314,12 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
     covers.set(idKey(ut), c);
   };
   const placed = [
-    ...live.map((o) => ({ paddr: o.paddr as number, bits: objectBits(s, o), id: objID(o), isUntyped: false })),
+    ...live.map((o) => ({
+      paddr: o.paddr as number,
+      bits: objectSizeBits(s.config.sizes, o),
+      id: objID(o),
+      isUntyped: false,
+    })),
     ...[...utRegions.values()].map((u) => ({
       paddr: u.paddr,
       bits: u.bits,
@@ -532,32 +538,6 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
     warnings: [],
   };
   return { model, notes };
-}
-
-function objectBits(s: KernelState, o: KernelObject): number {
-  const z = s.config.sizes;
-  switch (o.type) {
-    case "CNode":
-      return o.radixBits + z.slotBits;
-    case "TCB":
-      return z.tcbBits;
-    case "Endpoint":
-      return z.endpointBits;
-    case "Notification":
-      return z.notificationBits;
-    case "PageDirectory":
-    case "VSpace":
-      return z.vspaceRootBits;
-    case "PageTable":
-    case "PageTable64":
-      return z.pageTableBits;
-    case "ASIDPool":
-      return z.asidPoolBits;
-    case "Frame":
-      return frameSizeBits(z, o.size);
-    default:
-      return 0;
-  }
 }
 
 function rootCNodeAddr(b: BootedMachine): PhysAddr {
