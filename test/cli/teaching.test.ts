@@ -7,29 +7,12 @@ import { loadScenarioText } from "../../src/scenario/load.ts";
 import { runScenario, type ScenarioReport } from "../../src/scenario/run.ts";
 import { checkLines, walkLines } from "../../src/cli/explain.ts";
 import { showDot, showText } from "../../src/cli/show.ts";
+import { staleAndOrphanSteps } from "../support/teachingScenarios.ts";
 
 const run = (steps: string): ScenarioReport => runScenario(loadScenarioText("t.yaml", `name: t\nsteps:\n${steps}`));
 const capsim = (...args: string[]) => spawnSync(process.execPath, ["bin/capsim.js", ...args], { encoding: "utf8" });
 
-const STALE_AND_ORPHAN = `
-  - retype: { type: seL4_ARM_PageDirectoryObject, as: pd }
-  - retype: { type: seL4_UntypedObject, size_bits: 12, as: pool_memory }
-  - invoke: seL4_ARM_ASIDControl_MakePool
-    cap: ASIDControl
-    args: { untyped: pool_memory, dest: pool }
-  - invoke: seL4_ARM_ASIDPool_Assign
-    cap: pool
-    args: { vspace: pd }
-  - retype: { type: seL4_ARM_PageTableObject, as: pt }
-  - invoke: seL4_ARM_PageTable_Map
-    cap: pt
-    args: { vspace: pd, vaddr: 0x10000000, attr: default }
-  - retype: { type: seL4_ARM_SmallPageObject, as: frame }
-  - invoke: seL4_ARM_Page_Map
-    cap: frame
-    args: { vspace: pd, vaddr: 0x10000000, rights: R, attr: default }
-  - delete: pd
-`;
+const STALE_AND_ORPHAN = staleAndOrphanSteps("R");
 
 function rootOf(r: ScenarioReport): PhysAddr {
   return rootCNodeOf(r.machine.state, r.machine.initThread) as PhysAddr;

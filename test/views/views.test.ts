@@ -6,6 +6,7 @@ import { rootCNodeOf, slotAddress, threadCSpaceRoot } from "../../src/kernel/csp
 import type { PhysAddr, PPtr, VirtAddr } from "../../src/model/addresses.ts";
 import { emptyKernelState, type KernelState } from "../../src/model/state.ts";
 import { DEFAULT_CONFIGS } from "../../src/arch/index.ts";
+import { staleAndOrphanSteps } from "../support/teachingScenarios.ts";
 import {
   addressSplit,
   asidTableView,
@@ -168,25 +169,7 @@ describe("teaching views", () => {
   });
 
   it("find a page table orphaned by deleting its page directory, and the caps left stale", () => {
-    const r = run(`
-  - retype: { type: seL4_ARM_PageDirectoryObject, as: pd }
-  - retype: { type: seL4_UntypedObject, size_bits: 12, as: pool_memory }
-  - invoke: seL4_ARM_ASIDControl_MakePool
-    cap: ASIDControl
-    args: { untyped: pool_memory, dest: pool }
-  - invoke: seL4_ARM_ASIDPool_Assign
-    cap: pool
-    args: { vspace: pd }
-  - retype: { type: seL4_ARM_PageTableObject, as: pt }
-  - invoke: seL4_ARM_PageTable_Map
-    cap: pt
-    args: { vspace: pd, vaddr: 0x10000000, attr: default }
-  - retype: { type: seL4_ARM_SmallPageObject, as: frame }
-  - invoke: seL4_ARM_Page_Map
-    cap: frame
-    args: { vspace: pd, vaddr: 0x10000000, rights: RW, attr: default }
-  - delete: pd
-`);
+    const r = run(staleAndOrphanSteps("RW"));
     expect(r.passed).to.equal(true);
     const assigned = r.states[4] as KernelState;
     const pools = asidTableView(assigned);
