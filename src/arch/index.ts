@@ -16,7 +16,6 @@
  */
 
 import { hex, type PhysAddr, type VirtAddr } from "../model/addresses.ts";
-import { pageTableAt, vspaceRootAt } from "../kernel/store.ts";
 import {
   listDirectory,
   listTable,
@@ -199,22 +198,20 @@ export { GLOBAL_TLB_TAG } from "./aarch32/tlb.ts";
  */
 /** `resolve` from whatever `pd` holds: where no page directory lives, nothing is mapped (the first entry read is invalid). */
 export function resolveFrom(s: KernelState, pd: PhysAddr, vaddr: VirtAddr): ResolvedPage | Unresolved {
-  const root = s.objects.get(pd)?.type === "PageDirectory" ? vspaceRootAt(s, pd) : undefined;
-  return root === undefined ? { mapped: false, level: "PageDirectory" } : resolve(s, root, vaddr);
+  const o = s.objects.get(pd);
+  return o?.type === "PageDirectory" ? resolve(s, o.paddr, vaddr) : { mapped: false, level: "PageDirectory" };
 }
 /** `listDirectory` of the page directory at `pd`; a RangeError when none lives there. */
 export function listDirectoryAt(s: KernelState, pd: PhysAddr): EntryRow[] {
-  const root = vspaceRootAt(s, pd);
-  if (root === undefined || s.objects.get(pd)?.type !== "PageDirectory")
-    throw new RangeError(`no page directory lives at ${hex(pd)}`);
-  return listDirectory(s, root);
+  const o = s.objects.get(pd);
+  if (o?.type !== "PageDirectory") throw new RangeError(`no page directory lives at ${hex(pd)}`);
+  return listDirectory(s, o.paddr);
 }
 /** `listTable` of the page table at `pt`; a RangeError when none lives there. */
 export function listTableAt(s: KernelState, pt: PhysAddr): EntryRow[] {
-  const table = pageTableAt(s, pt);
-  if (table === undefined || s.objects.get(pt)?.type !== "PageTable")
-    throw new RangeError(`no ARM32 page table lives at ${hex(pt)}`);
-  return listTable(s, table);
+  const o = s.objects.get(pt);
+  if (o?.type !== "PageTable") throw new RangeError(`no ARM32 page table lives at ${hex(pt)}`);
+  return listTable(s, o.paddr);
 }
 
 export { mmuTranslate } from "./aarch32/mmu.ts";
