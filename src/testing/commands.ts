@@ -15,6 +15,7 @@ import {
 } from "./model.ts";
 import { rootOfASID } from "./invariants/paging64.ts";
 import { applyFuzzOp, type FuzzOp, type FuzzWorld } from "./world.ts";
+import { frameSlotAt } from "./world64.ts";
 
 /** The real system of the model-based tests: the world and its current kernel state. */
 export interface RealMachine {
@@ -42,8 +43,7 @@ const asidsOf = (r: RealMachine): ASID[] =>
       (c.type === "PageDirectory" || c.type === "VSpace") && c.mappedASID !== null ? [c.mappedASID] : [],
     );
 
-const frameSlot = (w: FuzzWorld, i: number) =>
-  [...w.frames, ...w.spares][i % (w.frames.length + w.spares.length)]!.slot;
+const frameSlot = (w: FuzzWorld, i: number) => frameSlotAt(w, i).slot;
 
 /**
  * One capsim invocation as a fast-check command: run it on the real machine, update the

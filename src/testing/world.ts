@@ -11,7 +11,7 @@ import { objectTypeNumber, type ObjectTypeName } from "../arch/index.ts";
 import { frameBits } from "../arch/index.ts";
 import { userRead } from "../machine/access.ts";
 import { switchToThread } from "../machine/threads.ts";
-import { applyFuzzOp64, buildFuzzWorld64, fuzzOpToStep64, type Aarch64Slots } from "./world64.ts";
+import { applyFuzzOp64, buildFuzzWorld64, frameSlotAt, fuzzOpToStep64, type Aarch64Slots } from "./world64.ts";
 
 /**
  * A booted machine with a fixed cast of objects for random VSpace invocations: frames of every
@@ -166,11 +166,6 @@ function buildFuzzWorld32(): FuzzWorld {
 
 const at = <T>(list: readonly T[], i: number): T => list[i % list.length] as T;
 
-/** The frame-cap slots an op may name: the frames, then the spare copies. */
-function frameSlots(w: FuzzWorld): NamedSlot[] {
-  return [...w.frames, ...w.spares];
-}
-
 function cnodeOf(w: FuzzWorld, s: KernelState): PhysAddr {
   const cnode = rootCNodeOf(s, w.machine.initThread);
   if (cnode === undefined) throw new Error("capsim internal error: the fuzz world's thread lost its root CNode");
@@ -179,7 +174,7 @@ function cnodeOf(w: FuzzWorld, s: KernelState): PhysAddr {
 
 /** The virtual address a map op asks for: aligned to the frame's size in a shared window, or misaligned. */
 function mapVaddr(w: FuzzWorld, s: KernelState, o: Extract<FuzzOp, { op: "map" }>): number {
-  const cap = getCap(s, slotAddress(s, cnodeOf(w, s), at(frameSlots(w), o.f).slot));
+  const cap = getCap(s, slotAddress(s, cnodeOf(w, s), frameSlotAt(w, o.f).slot));
   const bits = cap.type === "Frame" ? frameBits(cap.size) : 12;
   return 0x10000000 + o.slotIndex * 2 ** bits + (o.misalign ? 0x800 : 0);
 }
@@ -203,14 +198,14 @@ export function applyFuzzOp(w: FuzzWorld, s: KernelState, o: FuzzOp): { state: K
     case "unmapPT":
       return inv("seL4_ARM_PageTable_Unmap", at(w.tables, o.t).slot, {});
     case "map":
-      return inv("seL4_ARM_Page_Map", at(frameSlots(w), o.f).slot, {
+      return inv("seL4_ARM_Page_Map", frameSlotAt(w, o.f).slot, {
         vspace: at(w.vspaces, o.pd).slot,
         vaddr: mapVaddr(w, s, o),
         rights: o.rights,
         attr: 3,
       });
     case "unmap":
-      return inv("seL4_ARM_Page_Unmap", at(frameSlots(w), o.f).slot, {});
+      return inv("seL4_ARM_Page_Unmap", frameSlotAt(w, o.f).slot, {});
     case "copy":
       return inv("seL4_CNode_Copy", CNODE, {
         dest_index: at(w.spares, o.to).slot,
@@ -222,7 +217,7 @@ export function applyFuzzOp(w: FuzzWorld, s: KernelState, o: FuzzOp): { state: K
       });
     case "delete":
       return inv("seL4_CNode_Delete", CNODE, {
-        index: at(frameSlots(w), o.f).slot,
+        index: frameSlotAt(w, o.f).slot,
         depth: 32,
       });
     case "touch":
@@ -273,7 +268,7 @@ export function fuzzOpToStep(
     case "map":
       return {
         invoke: "seL4_ARM_Page_Map",
-        cap: name(frameSlots(w), o.f),
+        cap: frameSlotAt(w, o.f).name,
         args: {
           vspace: name(w.vspaces, o.pd),
           vaddr: hexText(mapVaddr(w, s, o)),
@@ -285,7 +280,7 @@ export function fuzzOpToStep(
     case "unmap":
       return {
         invoke: "seL4_ARM_Page_Unmap",
-        cap: name(frameSlots(w), o.f),
+        cap: frameSlotAt(w, o.f).name,
         expect,
       };
     case "copy":
@@ -301,7 +296,7 @@ export function fuzzOpToStep(
     case "delete":
       return {
         invoke: "seL4_CNode_Delete",
-        args: { dest: name(frameSlots(w), o.f) },
+        args: { dest: frameSlotAt(w, o.f).name },
         expect,
       };
     case "touch": {

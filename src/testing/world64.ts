@@ -141,14 +141,21 @@ export function buildFuzzWorld64(): FuzzWorld {
 
 const at = <T>(list: readonly T[], i: number): T => list[i % list.length] as T;
 
-/** The frame-cap slots an op may name: the frames, then the spare copies. */
-const frameSlots = (w: FuzzWorld): NamedSlot[] => [...w.frames, ...w.spares];
+/**
+ * The `i`-th (mod their number) of the frame-cap slots an op may name: the frames, then the
+ * spare copies. Picked without joining the two lists: a step names one, and a fuzz step's
+ * allocations are what its garbage collection costs.
+ */
+export function frameSlotAt(w: FuzzWorld, i: number): NamedSlot {
+  const k = i % (w.frames.length + w.spares.length);
+  return (k < w.frames.length ? w.frames[k] : w.spares[k - w.frames.length]) as NamedSlot;
+}
 
 const CACHE_OPS = ["Clean_Data", "Invalidate_Data", "CleanInvalidate_Data", "Unify_Instruction"] as const;
 
 /** The virtual address a map op asks for: aligned to the frame's size in one of the two regions, or misaligned. */
 export function mapVaddr64(w: FuzzWorld, s: KernelState, o: Extract<FuzzOp, { op: "map" }>): number {
-  const cap = capAt(s, w.machine.initThread, at(frameSlots(w), o.f).slot);
+  const cap = capAt(s, w.machine.initThread, frameSlotAt(w, o.f).slot);
   const bits = cap.type === "Frame" ? frameSizeBits(s.config.sizes, cap.size) : 12;
   return (o.top ? REGION_TOP : REGION_LOW) + o.slotIndex * 2 ** bits + (o.misalign ? 0x800 : 0);
 }
@@ -195,7 +202,7 @@ export function callOf64(w: FuzzWorld, s: KernelState, o: FuzzOp): Call64 | unde
     case "map": {
       const vs = at(w.vspaces, o.pd);
       const vaddr = mapVaddr64(w, s, o);
-      return made("ARMPageMap", at(frameSlots(w), o.f), [vaddr, o.rights, 3], [vs], "seL4_ARM_Page_Map", {
+      return made("ARMPageMap", frameSlotAt(w, o.f), [vaddr, o.rights, 3], [vs], "seL4_ARM_Page_Map", {
         vspace: vs.name,
         vaddr: hexText(vaddr),
         rights: o.rights,
@@ -203,7 +210,7 @@ export function callOf64(w: FuzzWorld, s: KernelState, o: FuzzOp): Call64 | unde
       });
     }
     case "unmap":
-      return made("ARMPageUnmap", at(frameSlots(w), o.f), [], [], "seL4_ARM_Page_Unmap");
+      return made("ARMPageUnmap", frameSlotAt(w, o.f), [], [], "seL4_ARM_Page_Unmap");
     case "copy": {
       const dest = at(w.spares, o.to);
       const src = at(w.frames, o.f);
@@ -218,7 +225,7 @@ export function callOf64(w: FuzzWorld, s: KernelState, o: FuzzOp): Call64 | unde
     case "deleteCap": {
       const target =
         o.op !== "deleteCap"
-          ? at(frameSlots(w), o.f)
+          ? frameSlotAt(w, o.f)
           : at(o.what === "table" ? w.tables : o.what === "vspace" ? w.vspaces : x.pools, o.i);
       const revoke = o.op === "revoke";
       return made(
@@ -251,7 +258,7 @@ export function callOf64(w: FuzzWorld, s: KernelState, o: FuzzOp): Call64 | unde
       const kind = at(CACHE_OPS, o.kind);
       const range = { start: hexText(o.start), end: hexText(o.end) };
       return o.op === "cache"
-        ? made(`ARMPage${kind}`, at(frameSlots(w), o.f), [o.start, o.end], [], `seL4_ARM_Page_${kind}`, {
+        ? made(`ARMPage${kind}`, frameSlotAt(w, o.f), [o.start, o.end], [], `seL4_ARM_Page_${kind}`, {
             start_offset: range.start,
             end_offset: range.end,
           })

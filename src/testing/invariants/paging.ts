@@ -1,8 +1,10 @@
 import type { ASID, PhysAddr } from "../../model/addresses.ts";
 import type { FrameSize } from "../../model/caps.ts";
 import { MiB } from "../../model/constants.ts";
+import { PMap } from "../../model/pmap.ts";
 import type { KernelState } from "../../model/state.ts";
 import { aarch64, ASID_POOL_SIZE, decodePDE, decodePTE, frameBits } from "../../arch/index.ts";
+import type { StateChange } from "./change.ts";
 
 /*
  * What the paging invariants share: where user mappings end, the pages a table maps, and which
@@ -92,4 +94,64 @@ export function asidsOfPD(s: KernelState): ReadonlyMap<PhysAddr, readonly ASID[]
   }
   asidsCache.set(s.asidTable, { pools, map });
   return map;
+}
+
+/** A slot of a page directory or page table (of a VSpace or page table on AArch64). */
+export interface TableSlot {
+  readonly table: PhysAddr;
+  readonly index: number;
+}
+
+/** page table -> the slots whose table descriptor names it (one, unless the state is broken). */
+export type TableRefs = PMap<PhysAddr, readonly TableSlot[]>;
+
+/** The references after slot `index` of `table` stopped naming table `was` and started naming `now` (either may be none). */
+export function moveRef(
+  refs: TableRefs,
+  table: PhysAddr,
+  index: number,
+  was: PhysAddr | undefined,
+  now: PhysAddr | undefined,
+): TableRefs {
+  if (was !== undefined) {
+    const rest = (refs.get(was) ?? []).filter((r) => r.table !== table || r.index !== index);
+    refs = rest.length > 0 ? refs.set(was, rest) : refs.delete(was);
+  }
+  return now === undefined ? refs : refs.set(now, [...(refs.get(now) ?? []), { table, index }]);
+}
+
+const refsCache32 = new WeakMap<object, TableRefs>();
+
+/** The page table a directory entry word names, if it names one. */
+function tableOfPDE(word: number | undefined): PhysAddr | undefined {
+  if (word === undefined) return undefined;
+  const e = decodePDE(word);
+  return e.kind === "Table" ? e.paddr : undefined;
+}
+
+/**
+ * Every page table's references from directory slots below USER_TOP, in any directory: a
+ * persistent index kept per object store, so that valid_vs_lookup finds where a changed table
+ * sits and unique_table_refs counts a newly linked table's references without a scan. From
+ * those of the state before `change` and its changed entries, when given.
+ */
+export function tableRefsOf32(s: KernelState, change?: StateChange): TableRefs {
+  const cached = refsCache32.get(s.objects);
+  if (cached) return cached;
+  const userSlots = userSlotsOf(s);
+  let refs: TableRefs;
+  if (change) {
+    refs = tableRefsOf32(change.before);
+    for (const e of change.entries)
+      if (e.type === "PageDirectory" && e.index < userSlots)
+        refs = moveRef(refs, e.table, e.index, tableOfPDE(e.before), tableOfPDE(e.after));
+  } else {
+    refs = PMap.empty();
+    for (const [addr, o] of s.objects) {
+      if (o.type !== "PageDirectory") continue;
+      for (const [i, w] of o.entries.range(0, userSlots)) refs = moveRef(refs, addr, i, undefined, tableOfPDE(w));
+    }
+  }
+  refsCache32.set(s.objects, refs);
+  return refs;
 }

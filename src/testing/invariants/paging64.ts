@@ -4,7 +4,7 @@ import { PMap } from "../../model/pmap.ts";
 import type { KernelState } from "../../model/state.ts";
 import { aarch64 as A } from "../../arch/index.ts";
 import type { StateChange } from "./change.ts";
-import { asidsOfPD } from "./paging.ts";
+import { asidsOfPD, moveRef, type TableRefs } from "./paging.ts";
 
 /*
  * What the AArch64 forms of the paging invariants share: the walk from each ASID's VSpace over
@@ -58,34 +58,12 @@ export function rootsWithASIDs(s: KernelState): ReadonlyMap<PhysAddr, readonly A
   return asidsOfPD(s);
 }
 
-/** A slot of a VSpace or page table. */
-export interface TableSlot {
-  readonly table: PhysAddr;
-  readonly index: number;
-}
-
-/** page table -> the slots whose table descriptor names it (one, unless the state is broken). */
-export type TableRefs = PMap<PhysAddr, readonly TableSlot[]>;
+export type { TableSlot, TableRefs } from "./paging.ts";
 const refsCache = new WeakMap<object, TableRefs>();
 
-function relink(
-  refs: TableRefs,
-  table: PhysAddr,
-  index: number,
-  before: PTEWord | undefined,
-  after: PTEWord | undefined,
-): TableRefs {
-  if (before !== undefined && A.isTableWord(before)) {
-    const target = A.descriptorAddress(before);
-    const rest = (refs.get(target) ?? []).filter((r) => r.table !== table || r.index !== index);
-    refs = rest.length > 0 ? refs.set(target, rest) : refs.delete(target);
-  }
-  if (after !== undefined && A.isTableWord(after)) {
-    const target = A.descriptorAddress(after);
-    refs = refs.set(target, [...(refs.get(target) ?? []), { table, index }]);
-  }
-  return refs;
-}
+/** The table a descriptor word names, if it is a table descriptor. */
+const tableOfWord = (w: PTEWord | undefined): PhysAddr | undefined =>
+  w !== undefined && A.isTableWord(w) ? A.descriptorAddress(w) : undefined;
 
 /** The table references of `s`; from those of the state before `change` and its changed entries, when given. */
 export function tableRefsOf(s: KernelState, change?: StateChange): TableRefs {
@@ -94,12 +72,13 @@ export function tableRefsOf(s: KernelState, change?: StateChange): TableRefs {
   let refs: TableRefs;
   if (change) {
     refs = tableRefsOf(change.before);
-    for (const e of change.entries64) refs = relink(refs, e.table, e.index, e.before, e.after);
+    for (const e of change.entries64)
+      refs = moveRef(refs, e.table, e.index, tableOfWord(e.before), tableOfWord(e.after));
   } else {
     refs = PMap.empty();
     for (const [addr, o] of s.objects)
       if (o.type === "VSpace" || o.type === "PageTable64")
-        for (const [i, w] of o.entries) refs = relink(refs, addr, i, undefined, w);
+        for (const [i, w] of o.entries) refs = moveRef(refs, addr, i, undefined, tableOfWord(w));
   }
   refsCache.set(s.objects, refs);
   return refs;

@@ -2,7 +2,7 @@ import { hex } from "../../model/addresses.ts";
 import { aarch64, decodePDE } from "../../arch/index.ts";
 import type { PhysAddr } from "../../model/addresses.ts";
 import { byArch, type InvariantCheck, type StateChange } from "./change.ts";
-import { userSlotsOf } from "./paging.ts";
+import { tableRefsOf32, userSlotsOf } from "./paging.ts";
 import { reachedSlot, rootsWithASIDs, tableRefsOf, walkFrom, type Reached, type TableSlot } from "./paging64.ts";
 import { collect, violation, type Invariant, type Violation } from "./violation.ts";
 
@@ -32,14 +32,24 @@ const uniqueTableRefs32: Invariant = (s) => {
   return out;
 };
 
-/** The whole check, only when a page table was linked into a directory below USER_TOP. */
+/** A page table linked into a directory slot below USER_TOP: named there alone (the kept index counts the others). */
 const uniqueTableRefsDelta = (c: StateChange, out: Violation[]): void => {
   const userSlots = userSlotsOf(c.after);
-  const linked = c.entries.some(
-    (e) =>
-      e.type === "PageDirectory" && e.index < userSlots && e.after !== undefined && decodePDE(e.after).kind === "Table",
-  );
-  if (linked) out.push(...uniqueTableRefs(c.after));
+  const refs = tableRefsOf32(c.after, c);
+  for (const e of c.entries) {
+    if (e.type !== "PageDirectory" || e.index >= userSlots || e.after === undefined) continue;
+    const pde = decodePDE(e.after);
+    if (pde.kind !== "Table") continue;
+    const other = (refs.get(pde.paddr) ?? []).find((r) => r.table !== e.table || r.index !== e.index);
+    if (other !== undefined)
+      out.push(
+        violation(
+          "unique_table_refs",
+          `page table ${hex(pde.paddr)} is mapped at ${hex(other.table)}[${other.index}] and ${hex(e.table)}[${e.index}]`,
+          { pt: pde.paddr, pd: e.table, index: e.index, other: `${hex(other.table)}[${other.index}]` },
+        ),
+      );
+  }
 };
 
 /** The AArch64 form for one page table: at most one slot the walk reaches names it. */

@@ -7,7 +7,7 @@ import { ASID_POOL_SIZE, decodePDE, decodePTE } from "../../arch/index.ts";
 import { byArch, type InvariantCheck, type StateChange } from "./change.ts";
 import { claimsIndex, type Claims } from "./claims.ts";
 import { VALID_VS_LOOKUP_64 } from "./validVSLookup64.ts";
-import { asidsOfPD, directoryLeaves, leafAt, tableLeaves, userSlotsOf, type Leaf } from "./paging.ts";
+import { asidsOfPD, directoryLeaves, leafAt, tableLeaves, tableRefsOf32, userSlotsOf, type Leaf } from "./paging.ts";
 import { violation, type Invariant, type Violation } from "./violation.ts";
 
 /**
@@ -85,46 +85,6 @@ const validVSLookup32: Invariant = (s) => {
   return checkLeaves(claimsOf(s), leaves);
 };
 
-/** Where each page table is linked in: page table -> (directory, slot), as a persistent index kept per object store. */
-type TableLinks = PMap<PhysAddr, { readonly pd: PhysAddr; readonly index: number }>;
-const linksCache = new WeakMap<object, TableLinks>();
-
-/** The links after directory `pd`'s slot `i` changed from word `before` to word `after`. */
-function relink(
-  links: TableLinks,
-  pd: PhysAddr,
-  i: number,
-  before: number | undefined,
-  after: number | undefined,
-): TableLinks {
-  const old = before === undefined ? undefined : decodePDE(before);
-  if (old?.kind === "Table" && links.get(old.paddr)?.pd === pd && links.get(old.paddr)?.index === i)
-    links = links.delete(old.paddr);
-  const now = after === undefined ? undefined : decodePDE(after);
-  return now?.kind === "Table" ? links.set(now.paddr, { pd, index: i }) : links;
-}
-
-/** The table links of `s`; from those of the state before `change`, when given. */
-function tableLinksOf(s: KernelState, change?: StateChange): TableLinks {
-  const cached = linksCache.get(s.objects);
-  if (cached) return cached;
-  const userSlots = userSlotsOf(s);
-  let links: TableLinks;
-  if (change) {
-    links = tableLinksOf(change.before);
-    for (const e of change.entries)
-      if (e.type === "PageDirectory" && e.index < userSlots) links = relink(links, e.table, e.index, e.before, e.after);
-  } else {
-    links = PMap.empty();
-    for (const [addr, o] of s.objects) {
-      if (o.type !== "PageDirectory") continue;
-      for (const [i, w] of o.entries.range(0, userSlots)) links = relink(links, addr, i, undefined, w);
-    }
-  }
-  linksCache.set(s.objects, links);
-  return links;
-}
-
 /** Whether ASID `l.a` still reaches exactly that page (a lost claim matters only while it does). */
 function stillMapped(s: KernelState, l: ASIDLeaf): boolean {
   const pool = s.objects.get(s.asidTable.get(Math.floor(l.a / ASID_POOL_SIZE)) ?? (-1 as PhysAddr));
@@ -152,7 +112,7 @@ function validVSLookupDelta(c: StateChange, out: Violation[]): void {
   // Both indices are updated on every step, even when nothing here reads them: each is derived
   // from the previous state's, and a state without one would cost a rebuild from scratch.
   const claims = claimsOf(s, c);
-  const links = tableLinksOf(s, c);
+  const links = tableRefsOf32(s, c);
   const leaves: ASIDLeaf[] = [];
   for (const e of c.entries) {
     if (e.after === undefined) continue;
@@ -164,8 +124,8 @@ function validVSLookupDelta(c: StateChange, out: Violation[]): void {
     } else {
       const pte = decodePTE(e.after);
       if (pte.kind !== "Page") continue;
-      const link = links.get(e.table);
-      if (link) reachPage(leaves, asids.get(link.pd), link.index * MiB + e.index * 4096, pte.paddr, pte.size);
+      for (const link of links.get(e.table) ?? [])
+        reachPage(leaves, asids.get(link.table), link.index * MiB + e.index * 4096, pte.paddr, pte.size);
     }
   }
   for (const [addr, o] of c.objectEntries) {
