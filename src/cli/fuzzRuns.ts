@@ -49,20 +49,30 @@ export function firstViolation(
   ops: readonly FuzzOp[],
   onStep: () => void = () => {},
 ): RunViolation | undefined {
+  return violationIn(w, ops.length, (i) => ops[i] as FuzzOp, onStep);
+}
+
+/** firstViolation over `length` steps, step i being `opAt(i)` (asked for once each, in order). */
+function violationIn(
+  w: FuzzWorld,
+  length: number,
+  opAt: (i: number) => FuzzOp,
+  onStep: () => void,
+): RunViolation | undefined {
   let s: KernelState = w.state;
-  for (let i = 0; i < ops.length; i++) {
-    const next = applyFuzzOp(w, s, ops[i] as FuzzOp).state;
+  for (let i = 0; i < length; i++) {
+    const next = applyFuzzOp(w, s, opAt(i)).state;
     onStep();
     const v = checkTouched(s, next);
     if (v.length > 0) return { index: i, violations: v };
     s = next;
-    if ((i + 1) % FULL_CHECK_EVERY === 0 && i + 1 < ops.length) {
+    if ((i + 1) % FULL_CHECK_EVERY === 0 && i + 1 < length) {
       const full = checkAll(s);
       if (full.length > 0) return { index: i, violations: full };
     }
   }
   const v = checkAll(s);
-  return v.length > 0 ? { index: ops.length - 1, violations: v } : undefined;
+  return v.length > 0 ? { index: length - 1, violations: v } : undefined;
 }
 
 /**
@@ -137,8 +147,12 @@ export interface RunOutcome {
 
 /**
  * Run `index` of a campaign: `steps` operations drawn by fast-check from the run's seed, every
- * invariant checked as firstViolation does. A failing run is shrunk twice: fast-check simplifies
- * the steps' arguments, then shrinkSequence drops the steps the violation does not need.
+ * invariant checked as firstViolation does. The operations come from an infinite stream, each
+ * generated as its step starts and dropped after it: a run holds no array of its steps with
+ * their shrink contexts, which the garbage collector would otherwise copy and promote on every
+ * collection (docs/performance.md). A failing run is drawn again from the same seed, this time
+ * kept, and shrunk by shrinkSequence, which drops the steps the violation does not need (a
+ * stream has no fast-check shrinker; the steps' arguments are small indices already).
  */
 export function fuzzRun(
   w: FuzzWorld,
@@ -149,21 +163,26 @@ export function fuzzRun(
 ): RunOutcome {
   const seed = runSeed(campaignSeed, index);
   let counted = 0;
-  let first = true;
-  const result = fc.check(
-    fc.property(
-      fc.array(fuzzOpArbitrary({ arch: w.state.config.arch }), { minLength: steps, maxLength: steps }),
-      (ops) => {
-        // Only the run itself counts as steps run; fast-check's shrinking replays shorter variants.
-        const step = first ? () => (counted++, onStep()) : onStep;
-        first = false;
-        return firstViolation(w, ops, step) === undefined;
-      },
-    ),
-    { seed, numRuns: 1 },
-  );
+  const draw = (keep: FuzzOp[] | undefined, step: () => void) =>
+    fc.check(
+      fc.property(fc.infiniteStream(fuzzOpArbitrary({ arch: w.state.config.arch }), { noHistory: true }), (stream) => {
+        const it = stream[Symbol.iterator]();
+        const opAt = (): FuzzOp => {
+          const next = it.next();
+          if (next.done === true) throw new Error("capsim internal error: fast-check's infinite stream ended");
+          keep?.push(next.value);
+          return next.value;
+        };
+        return violationIn(w, steps, opAt, step) === undefined;
+      }),
+      { seed, numRuns: 1 },
+    );
+  const result = draw(undefined, () => (counted++, onStep()));
   if (!result.failed) return { run: index, steps: counted };
-  const found = shrinkSequence(w, (result.counterexample?.[0] ?? []) as FuzzOp[]);
+  // The same seed draws the same steps; the replay counts as shrinking, as fast-check's did.
+  const ops: FuzzOp[] = [];
+  draw(ops, onStep);
+  const found = shrinkSequence(w, ops);
   const shrunk = found?.ops ?? [];
   const stepLines: string[] = [];
   let s: KernelState = w.state;
