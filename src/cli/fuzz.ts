@@ -128,12 +128,12 @@ async function fuzz(opts: FuzzOptions): Promise<number> {
  * Steps a worker thread must have ahead of it to repay its start: loading capsim, building the
  * world, and above all the JIT's warm-up, about a second of CPU per thread (its compiles run
  * on the cores the other threads need) against about 7 µs a step once warm. Measured, two
- * threads use about 1.5x one thread's CPU over 200,000 steps and 1.3x over 1,000,000, so a
- * second thread pays only from a few hundred thousand steps on (docs/performance.md).
+ * threads use about 1.6x one thread's CPU over 200,000 steps and 1.3x over 1,000,000, so on two
+ * cores a second thread pays only from about 500,000 steps on (docs/performance.md).
  */
-const STEPS_PER_WORKER = 150_000;
+const STEPS_PER_WORKER = 250_000;
 
-/** The machine's cores, but no more threads than the campaign has 150,000s of steps. */
+/** The machine's cores, but no more threads than the campaign has 250,000s of steps. */
 const defaultWorkers = (totalSteps: number) =>
   Math.max(1, Math.min(availableParallelism(), Math.floor(totalSteps / STEPS_PER_WORKER)));
 

@@ -106,7 +106,7 @@ export const FUZZ: CommandSpec = {
     {
       name: "workers",
       value: "W",
-      help: "worker threads running runs side by side (default: the machine's cores, at most one per 150000 steps)",
+      help: "worker threads running runs side by side (default: the machine's cores, at most one per 250000 steps)",
     },
     {
       name: "shard",
