@@ -77,10 +77,9 @@ function violationIn(
 
 /**
  * Shorten a failing sequence: cut it after its first violation, then drop every step whose
- * removal still breaks one of the same invariants, until none can go. fast-check has already
- * simplified each step's arguments; this removes the steps the violation does not need, which
- * its array shrinker cannot do for a fixed-length run. Ops name caps by index into the world,
- * so a shorter sequence is still meaningful.
+ * removal still breaks one of the same invariants, until none can go: the steps the violation
+ * does not need go (a run's steps come from a stream, which fast-check does not shrink). Ops
+ * name caps by index into the world, so a shorter sequence is still meaningful.
  */
 export function shrinkSequence(
   w: FuzzWorld,
