@@ -88,6 +88,15 @@ function unlinkChild(s: MutableState, parent: SlotAddr | null, child: SlotAddr):
 export function updateCap(s: MutableState, slot: SlotAddr, cap: Cap): void {
   const cte = s.ctes.get(slot);
   if (cte === undefined) throw new Error(`capsim internal error: updateCap on empty slot ${hex(slot)}`);
+  replaceCap(s, slot, cte, cap);
+}
+
+/**
+ * updateCap when the caller already holds the slot's CTE, read from this very draft (decode's
+ * lookup of the invoked cap, handed to a perform whose first change is this one): one trie read
+ * fewer on the hot path.
+ */
+export function replaceCap(s: MutableState, slot: SlotAddr, cte: CTE, cap: Cap): void {
   // Rewriting a cap in place (a mapping record, a free index) rarely changes which object it names.
   if (capObjectAddress(cte.cap) !== capObjectAddress(cap)) {
     countCap(s, cte.cap, -1);

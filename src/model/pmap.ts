@@ -128,6 +128,33 @@ function branchFind(node: Branch, level: number, key: number, missing: unknown):
   }
 }
 
+/**
+ * branchFind for a key below 2^32 in a trie of at most 7 levels (every key of a 32-bit machine,
+ * and most of a 64-bit one's): each digit is one unsigned shift, with no test for the wide case.
+ */
+function findWord(node: Branch, level: number, key: number): unknown {
+  let n: Branch = node;
+  let l = level;
+  for (;;) {
+    let bitmap = n[0] as number;
+    if (bitmap < 0) {
+      const lo = l + bitmap + 1;
+      const width = -bitmap * BITS;
+      const digits = key >>> (lo * BITS);
+      if ((width < 31 ? digits & ((1 << width) - 1) : digits) !== n[1]) return undefined;
+      l = lo - 1;
+      n = n[2] as Branch;
+      bitmap = n[0] as number;
+    }
+    const bit = 1 << ((key >>> (l * BITS)) & (WIDTH - 1));
+    if ((bitmap & bit) === 0) return undefined;
+    const child = n[1 + popcount(bitmap & (bit - 1))];
+    if (l === 0) return child;
+    n = child as Branch;
+    l--;
+  }
+}
+
 /** What branchFind gives for an absent key when the caller asks whether it is present. */
 const ABSENT = Symbol("absent");
 
@@ -408,6 +435,12 @@ export class PMap<K extends number, V> {
 
   /** The value at `key`, or undefined. */
   get(key: K): V | undefined {
+    // A 32-bit key in a trie of up to 7 levels (a 32-bit machine's stores): the fast walk, once
+    // the key is known to be within the trie's reach (above it, the walk would drop its top digits).
+    if (key >>> 0 === key && this.levels <= 7)
+      return key < (DIGIT_WEIGHT[this.levels] as number)
+        ? (findWord(this.root, this.levels - 1, key) as V | undefined)
+        : undefined;
     if (!this.mayHold(key)) return undefined;
     return branchFind(this.root, this.levels - 1, key, undefined) as V | undefined;
   }
@@ -420,10 +453,11 @@ export class PMap<K extends number, V> {
 
   /** A map with `key` set to `value`; this map is unchanged. */
   set(key: K, value: V): PMap<K, V> {
-    checkKey(key);
+    // A 32-bit integer key is valid; only others need the full test.
+    if (key >>> 0 !== key) checkKey(key);
     let root = this.root;
     let levels = this.levels;
-    const needed = levelsFor(key);
+    const needed = key < (DIGIT_WEIGHT[levels] as number) ? levels : levelsFor(key);
     if (levels < needed) {
       // Grow upward: the old trie sits under digit 0 of each new top level (one skip).
       root = liftedRoot(root, levels, needed);
