@@ -167,8 +167,14 @@ function chainOf(p: MDBPosition): MDBPosition[] {
  * The new cap is a child of `src` when `src` is an original that covers it; otherwise it
  * becomes a sibling of `src` (seL4 places it right after `src` in the MDB, outside src's subtree).
  */
-export function cteInsert(s: MutableState, newCap: Cap, src: SlotAddr, dest: SlotAddr): void {
-  const srcCTE = s.ctes.get(src);
+export function cteInsert(
+  s: MutableState,
+  newCap: Cap,
+  src: SlotAddr,
+  dest: SlotAddr,
+  srcCTE: CTE | undefined = s.ctes.get(src),
+): void {
+  // srcCTE: the source's CTE when the caller read it from this very draft (CNode Copy's decode).
   if (srcCTE === undefined) throw new Error(`capsim internal error: cteInsert from empty slot ${hex(src)}`);
   const original = isCapRevocable(newCap, srcCTE.cap);
   const parent = isMDBParentOf(s.config.sizes, srcCTE.cap, srcCTE.original, newCap, original) ? src : srcCTE.parent;

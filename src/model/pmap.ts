@@ -479,7 +479,9 @@ export class PMap<K extends number, V> {
     // branchDelete hands back the very same root when the key is absent.
     const root = branchDelete(this.root, this.levels - 1, key);
     if (root === this.root) return this;
-    return new PMap<K, V>(root, bitmapOf(root) === 0 ? 1 : this.levels, this.size - 1);
+    // The empty map is shared: a store emptied and filled again (a table's one mapping, unmapped
+    // and mapped) keeps no wrapper of its own for each empty state.
+    return bitmapOf(root) === 0 ? PMap.empty<K, V>() : new PMap<K, V>(root, this.levels, this.size - 1);
   }
 
   /** Entries in ascending key order. */
