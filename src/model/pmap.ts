@@ -403,13 +403,30 @@ function liftedRoot(root: Branch, from: number, to: number): Branch {
 export class PMap<K extends number, V> {
   private static readonly EMPTY = new PMap<number, never>(EMPTY_BRANCH, 1, 0);
 
+  /**
+   * The number of keys times 16, plus how many 5-bit levels the trie has (keys below
+   * 32^levels fit; at most 11). One field rather than two: every write makes a new map, and
+   * each field is a word of every map a retained state keeps (docs/performance.md, "Memory").
+   */
+  private readonly shape: number;
+
   private constructor(
     private readonly root: Branch,
-    /** how many 5-bit levels the trie has: keys below 32^levels fit */
-    private readonly levels: number,
-    /** the number of keys */
-    readonly size: number,
-  ) {}
+    levels: number,
+    size: number,
+  ) {
+    this.shape = size * 16 + levels;
+  }
+
+  /** how many 5-bit levels the trie has (the low 4 bits of shape: `&` keeps them exact below 2^53) */
+  private get levels(): number {
+    return this.shape & 15;
+  }
+
+  /** The number of keys. */
+  get size(): number {
+    return Math.floor(this.shape / 16);
+  }
 
   /** The empty map. */
   static empty<K extends number, V>(): PMap<K, V> {
