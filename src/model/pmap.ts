@@ -40,6 +40,9 @@ const bitmapOf = (n: Branch): number => n[0] as number;
  * l - depth + 1 read as one number, and child is the branch (never a skip, never a value) of
  * level l - depth under them. Element 0 is negative, so it is told from a branch's bitmap
  * (a non-negative number) with one comparison, and it is never mistaken for an empty branch.
+ * A skip that reaches level 0 (depth = l + 1) holds the key's value itself as its child: a
+ * "leaf skip", for a key alone in its part of the trie (an aligned object in the object store),
+ * which would otherwise take a skip and a one-value leaf.
  */
 const isSkip = (n: Branch): boolean => (n[0] as number) < 0;
 
@@ -64,8 +67,7 @@ function skipOver(depth: number, digits: number, child: Branch): Branch {
 /** The node of `level` holding only `key`: a leaf branch, under one skip for the levels above it. */
 function freshPath(level: number, key: number, value: unknown): Branch {
   keyAdded = true;
-  const leaf: Branch = [(1 << digitOf(key, 0)) >>> 0, value];
-  return level === 0 ? leaf : [-level, digitsOf(key, 1, level), leaf];
+  return level === 0 ? [(1 << digitOf(key, 0)) >>> 0, value] : [-(level + 1), digitsOf(key, 0, level + 1), value];
 }
 
 /**
@@ -117,6 +119,7 @@ function branchFind(node: Branch, level: number, key: number, missing: unknown):
       // A skip: the key must have its digits, then the walk goes on below it.
       if (digitsOf(key, l + bitmap + 1, -bitmap) !== n[1]) return missing;
       l += bitmap;
+      if (l < 0) return n[2];
       n = n[2] as Branch;
       bitmap = n[0] as number;
     }
@@ -142,6 +145,7 @@ function findWord(node: Branch, level: number, key: number): unknown {
       const width = -bitmap * BITS;
       const digits = key >>> (lo * BITS);
       if ((width < 31 ? digits & ((1 << width) - 1) : digits) !== n[1]) return undefined;
+      if (lo === 0) return n[2];
       l = lo - 1;
       n = n[2] as Branch;
       bitmap = n[0] as number;
@@ -190,6 +194,11 @@ function skipSet(node: Branch, level: number, key: number, value: unknown): Bran
   const depth = -(node[0] as number);
   const digits = node[1] as number;
   if (digitsOf(key, level - depth + 1, depth) === digits) {
+    if (depth === level + 1) {
+      // A leaf skip: its value is the key's.
+      keyAdded = false;
+      return node[2] === value ? node : [node[0], digits, value];
+    }
     const child = node[2] as Branch;
     const newChild = branchSet(child, level - depth, key, value);
     return newChild === child ? node : [node[0], digits, newChild];
@@ -214,6 +223,7 @@ function branchDelete(node: Branch, level: number, key: number): Branch {
   if (isSkip(node)) {
     const depth = -(node[0] as number);
     if (digitsOf(key, level - depth + 1, depth) !== node[1]) return node;
+    if (depth === level + 1) return EMPTY_BRANCH;
     const child = node[2] as Branch;
     const rest = branchDelete(child, level - depth, key);
     if (rest === child) return node;
@@ -250,6 +260,8 @@ class RangeIterator implements IterableIterator<[number, unknown]> {
   /** five slots per frame from the top: the branch, the next digit to look at, the array index of its next child, the branch's first key, its level */
   private readonly stack: unknown[] = [];
   private depth = -1;
+  /** a leaf skip's entry push met, which next gives before going on */
+  private pending: [number, unknown] | undefined;
 
   constructor(
     root: Branch,
@@ -277,6 +289,11 @@ class RangeIterator implements IterableIterator<[number, unknown]> {
       const weight = DIGIT_WEIGHT[level + 1] as number;
       prefix += (node[1] as number) * weight;
       if (prefix + weight <= this.lo || prefix >= this.hi) return;
+      if (level < 0) {
+        // A leaf skip: one entry, in range.
+        this.pending = [prefix, node[2]];
+        return;
+      }
       node = node[2] as Branch;
     }
     const at = ++this.depth * 5;
@@ -291,6 +308,11 @@ class RangeIterator implements IterableIterator<[number, unknown]> {
 
   next(): IteratorResult<[number, unknown]> {
     const stack = this.stack;
+    const pending = this.pending;
+    if (pending !== undefined) {
+      this.pending = undefined;
+      return { done: false, value: pending };
+    }
     while (this.depth >= 0) {
       const at = this.depth * 5;
       const node = stack[at] as Branch;
@@ -314,7 +336,12 @@ class RangeIterator implements IterableIterator<[number, unknown]> {
         // Descend into the child (a skip outside the range pushes nothing: this frame goes on).
         const before = this.depth;
         this.push(value as Branch, level - 1, start);
-        if (this.depth === before) continue;
+        if (this.depth === before) {
+          const entry = this.pending;
+          if (entry === undefined) continue;
+          this.pending = undefined;
+          return { done: false, value: entry };
+        }
         descended = true;
         break;
       }
@@ -343,7 +370,8 @@ function branchFloor(node: Branch, level: number, prefix: number, key: number): 
   if (isSkip(node)) {
     const depth = -(node[0] as number);
     const start = prefix + (node[1] as number) * (DIGIT_WEIGHT[level - depth + 1] as number);
-    return start > key ? undefined : branchFloor(node[2] as Branch, level - depth, start, key);
+    if (start > key) return undefined;
+    return depth === level + 1 ? [start, node[2]] : branchFloor(node[2] as Branch, level - depth, start, key);
   }
   const weight = DIGIT_WEIGHT[level] as number;
   const bitmap = node[0] as number;
@@ -368,7 +396,10 @@ function diffBranches(a: Branch, b: Branch, level: number, prefix: number, out: 
     if (isSkip(a) && isSkip(b) && a[0] === b[0] && a[1] === b[1]) {
       const depth = -(a[0] as number);
       const start = prefix + (a[1] as number) * (DIGIT_WEIGHT[level - depth + 1] as number);
-      diffBranches(a[2] as Branch, b[2] as Branch, level - depth, start, out);
+      if (depth === level + 1) {
+        // Two leaf skips of the same key: it changed when its values differ.
+        if (a[2] !== b[2]) out.push(start);
+      } else diffBranches(a[2] as Branch, b[2] as Branch, level - depth, start, out);
       return;
     }
     diffBranches(isSkip(a) ? expandSkip(a) : a, isSkip(b) ? expandSkip(b) : b, level, prefix, out);
