@@ -7,12 +7,13 @@ import { cteDelete, cteRevoke } from "../kernel/delete.ts";
 import { deriveCap, updateCapData } from "../kernel/derive.ts";
 import { lookupPivotSlot, lookupSourceSlot, lookupTargetSlot } from "../kernel/cspace.ts";
 import { maskCapRights } from "../kernel/rights.ts";
-import { capRightsFromWord, type Cap, type CNodeCap } from "../model/caps.ts";
-import type { SlotAddr } from "../model/state.ts";
+import { capRightsFromWord, NULL_CAP, type Cap, type CNodeCap } from "../model/caps.ts";
+import type { CTE, SlotAddr } from "../model/state.ts";
 import type { MutableState } from "../model/transition.ts";
 import type { InvocationFamily } from "../model/family.ts";
 import { finaliseCap } from "./finaliser.ts";
 import type { DecodeContext } from "../model/message.ts";
+import { INVOCATION_LABELS } from "../model/labels.ts";
 
 /** A decoded CNode invocation: plain data naming the slots and the caps to write. */
 export type CNodeInvocation =
@@ -20,6 +21,8 @@ export type CNodeInvocation =
       readonly kind: "CNodeInsert";
       readonly cap: Cap;
       readonly src: SlotAddr;
+      /** the source's CTE as decode found it: nothing changes the slots before cteInsert reads it */
+      readonly srcCTE: CTE;
       readonly dest: SlotAddr;
     }
   | {
@@ -41,6 +44,9 @@ export type CNodeInvocation =
 
 const arg = (ctx: DecodeContext<CNodeCap>, i: number): number => ctx.args[i] as number;
 
+/** The labels a CNode cap answers to, seL4's CNode methods (any other is IllegalOperation). */
+const CNODE_LABELS: ReadonlySet<string> = new Set(INVOCATION_LABELS.filter((l) => l.startsWith("CNode")));
+
 /**
  * seL4's decodeCNodeInvocation (src/object/cnode.c), checks in seL4's order:
  * label, length (TruncatedMessage), the destination slot (index MR0, depth MR1), then per
@@ -49,19 +55,8 @@ const arg = (ctx: DecodeContext<CNodeCap>, i: number): number => ctx.args[i] as 
  */
 export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNodeInvocation, DecodeError> {
   const { label, args, state, checks } = ctx;
-  const known = [
-    "CNodeRevoke",
-    "CNodeDelete",
-    "CNodeCancelBadgedSends",
-    "CNodeCopy",
-    "CNodeMint",
-    "CNodeMove",
-    "CNodeMutate",
-    "CNodeRotate",
-    "CNodeSaveCaller",
-  ];
   checks?.push("invocation label");
-  if (!known.includes(label)) return err(illegalOperation(`${label} is not an invocation of a CNode cap`));
+  if (!CNODE_LABELS.has(label)) return err(illegalOperation(`${label} is not an invocation of a CNode cap`));
   checks?.push("message length");
   if (args.length < 2)
     return err(truncatedMessage(`${label} needs at least the destination index and depth (2 message words)`));
@@ -84,9 +79,10 @@ export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNod
     const src = lookupSourceSlot(state, srcRoot.cap, arg(ctx, 2) as CPtr, arg(ctx, 3));
     if (!src.ok) return src;
     const srcSlot = src.value;
-    const srcCap = getCap(state, srcSlot);
+    const srcCTE = state.ctes.get(srcSlot);
+    const srcCap = srcCTE?.cap ?? NULL_CAP;
     checks?.push("the source slot holds a cap");
-    if (srcCap.type === "Null") {
+    if (srcCTE === undefined || srcCap.type === "Null") {
       return err(
         failedLookup(
           true,
@@ -134,7 +130,7 @@ export function decodeCNodeInvocation(ctx: DecodeContext<CNodeCap>): Result<CNod
     return ok(
       isMove
         ? { kind: "CNodeMove", cap: newCap, src: srcSlot, dest: destSlot }
-        : { kind: "CNodeInsert", cap: newCap, src: srcSlot, dest: destSlot },
+        : { kind: "CNodeInsert", cap: newCap, src: srcSlot, srcCTE, dest: destSlot },
     );
   }
   if (label === "CNodeRevoke") return ok({ kind: "CNodeRevoke", slot: destSlot });
@@ -211,7 +207,7 @@ function hasCancelSendRights(cap: Cap): boolean {
 export function performCNodeInvocation(s: MutableState, inv: CNodeInvocation): readonly number[] {
   switch (inv.kind) {
     case "CNodeInsert":
-      cteInsert(s, inv.cap, inv.src, inv.dest);
+      cteInsert(s, inv.cap, inv.src, inv.dest, inv.srcCTE);
       break;
     case "CNodeMove":
       cteMove(s, inv.cap, inv.src, inv.dest);

@@ -1,7 +1,7 @@
 import type { CPtr, PhysAddr } from "../model/addresses.ts";
 import { errorReplyMRs, invalidCapability, isNotModelled, notModelled, type DecodeError } from "../model/errors.ts";
 import type { Result } from "../model/result.ts";
-import { lookupCapAndSlot } from "../kernel/cspace.ts";
+import { lookupCapAndSlotFrom, resolveAddressBits, threadCSpaceRoot } from "../kernel/cspace.ts";
 import type { CapOfType } from "../model/caps.ts";
 import type { KernelState } from "../model/state.ts";
 import { transitionWithEffects } from "../model/transition.ts";
@@ -124,7 +124,9 @@ function invokeWith(
   const args = registerWords(message.args, "args", wordBits);
   const extraCapPtrs = registerWords(message.extraCaps, "extraCaps", wordBits);
   checks?.push("look up the invoked cap (lookupCapAndSlot)");
-  const invoked = lookupCapAndSlot(state, thread, cptr);
+  // Every lookup of this call starts at the thread's CSpace root, in the same state: read it once.
+  const root = threadCSpaceRoot(state, thread);
+  const invoked = resolveAddressBits(state, root, cptr, wordBits);
   if (!invoked.ok) {
     return {
       state,
@@ -143,7 +145,7 @@ function invokeWith(
   for (let i = 0; i < extraCapPtrs.length; i++) {
     const c = extraCapPtrs[i] as CPtr;
     checks?.push(`look up extra cap ${i} (lookupCapAndSlot)`);
-    const found = lookupCapAndSlot(state, thread, c);
+    const found = lookupCapAndSlotFrom(state, root, c);
     if (!found.ok)
       return {
         state,
@@ -159,10 +161,12 @@ function invokeWith(
       };
     extraCaps.push(found.value);
   }
-  const cap = invoked.value.cap;
+  const slot = invoked.value.slot;
+  const cte = state.ctes.get(slot);
+  const cap = cte?.cap;
   // Invoking the null cap is InvalidCapability 0 (decodeInvocation's default case in seL4).
   checks?.push("the invoked cap is not the null cap");
-  if (cap.type === "Null")
+  if (cte === undefined || cap === undefined || cap.type === "Null")
     return {
       state,
       reply: {
@@ -172,7 +176,7 @@ function invokeWith(
       },
     };
   const decoded = decodeInvocation(
-    { state, thread, cap, slot: invoked.value.slot, label: message.label, args, extraCaps, checks },
+    { state, thread, cap, slot, cte, label: message.label, args, extraCaps, checks },
     cap.type,
   );
   if (!decoded.ok) {

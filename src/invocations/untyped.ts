@@ -9,13 +9,13 @@ import {
   type SyscallError,
 } from "../model/errors.ts";
 import { err, ok, type Result } from "../model/result.ts";
-import { getCap, hasChildren, insertCap, updateCap } from "../kernel/cdt.ts";
+import { getCap, hasChildren, insertCap, replaceCap } from "../kernel/cdt.ts";
 import { ensureEmptySlot } from "../kernel/guards.ts";
 import { lookupTargetSlot, slotAddress } from "../kernel/cspace.ts";
 import type { Cap, UntypedCap } from "../model/caps.ts";
 import { CONFIG_RESET_CHUNK_BITS, CONFIG_RETYPE_FAN_OUT_LIMIT } from "../model/constants.ts";
 import { zeroPhysical } from "../kernel/physmem.ts";
-import type { SlotAddr } from "../model/state.ts";
+import type { CTE, SlotAddr } from "../model/state.ts";
 import { putObject } from "../kernel/store.ts";
 import type { MutableState } from "../model/transition.ts";
 import { archOf } from "../arch/index.ts";
@@ -27,6 +27,11 @@ import type { DecodeContext } from "../model/message.ts";
 export interface RetypeInvocation {
   readonly kind: "UntypedRetype";
   readonly untypedSlot: SlotAddr;
+  /**
+   * the untyped's CTE as decode found it: perform rewrites the cap in it, and puts the new caps
+   * right after its place in the MDB list, which rewriting the cap does not move
+   */
+  readonly untypedCTE: CTE;
   /** reset the untyped first (no children left): its free index goes to 0 and its memory is zeroed */
   readonly reset: boolean;
   readonly objectType: AnyObjectTypeName;
@@ -161,6 +166,7 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
   return ok({
     kind: "UntypedRetype",
     untypedSlot: ctx.slot,
+    untypedCTE: ctx.cte,
     reset,
     objectType,
     userSize,
@@ -197,13 +203,14 @@ function resetUntypedCap(s: MutableState, untyped: UntypedCap): void {
  */
 export function performUntypedInvocation(s: MutableState, inv: RetypeInvocation): readonly number[] {
   if (inv.reset) resetUntypedCap(s, inv.untyped);
-  updateCap(s, inv.untypedSlot, inv.newUntyped);
+  replaceCap(s, inv.untypedSlot, inv.untypedCTE, inv.newUntyped);
   const arch = archOf(s.config);
-  inv.addresses.forEach((addr, i) => {
-    const made = arch.createObject(s, inv.objectType, addr, inv.userSize, inv.untyped.isDevice);
+  const after = inv.untypedCTE.position;
+  for (let i = 0; i < inv.addresses.length; i++) {
+    const made = arch.createObject(s, inv.objectType, inv.addresses[i] as PhysAddr, inv.userSize, inv.untyped.isDevice);
     if (made.object !== undefined) putObject(s, made.object);
-    insertCap(s, made.cap, inv.destSlots[i] as SlotAddr, inv.untypedSlot, true);
-  });
+    insertCap(s, made.cap, inv.destSlots[i] as SlotAddr, inv.untypedSlot, true, after);
+  }
   return [];
 }
 

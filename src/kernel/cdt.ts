@@ -88,6 +88,15 @@ function unlinkChild(s: MutableState, parent: SlotAddr | null, child: SlotAddr):
 export function updateCap(s: MutableState, slot: SlotAddr, cap: Cap): void {
   const cte = s.ctes.get(slot);
   if (cte === undefined) throw new Error(`capsim internal error: updateCap on empty slot ${hex(slot)}`);
+  replaceCap(s, slot, cte, cap);
+}
+
+/**
+ * updateCap when the caller already holds the slot's CTE, read from this very draft (decode's
+ * lookup of the invoked cap, handed to a perform whose first change is this one): one trie read
+ * fewer on the hot path.
+ */
+export function replaceCap(s: MutableState, slot: SlotAddr, cte: CTE, cap: Cap): void {
   // Rewriting a cap in place (a mapping record, a free index) rarely changes which object it names.
   if (capObjectAddress(cte.cap) !== capObjectAddress(cap)) {
     countCap(s, cte.cap, -1);
@@ -158,8 +167,14 @@ function chainOf(p: MDBPosition): MDBPosition[] {
  * The new cap is a child of `src` when `src` is an original that covers it; otherwise it
  * becomes a sibling of `src` (seL4 places it right after `src` in the MDB, outside src's subtree).
  */
-export function cteInsert(s: MutableState, newCap: Cap, src: SlotAddr, dest: SlotAddr): void {
-  const srcCTE = s.ctes.get(src);
+export function cteInsert(
+  s: MutableState,
+  newCap: Cap,
+  src: SlotAddr,
+  dest: SlotAddr,
+  srcCTE: CTE | undefined = s.ctes.get(src),
+): void {
+  // srcCTE: the source's CTE when the caller read it from this very draft (CNode Copy's decode).
   if (srcCTE === undefined) throw new Error(`capsim internal error: cteInsert from empty slot ${hex(src)}`);
   const original = isCapRevocable(newCap, srcCTE.cap);
   const parent = isMDBParentOf(s.config.sizes, srcCTE.cap, srcCTE.original, newCap, original) ? src : srcCTE.parent;

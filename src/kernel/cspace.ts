@@ -151,8 +151,21 @@ export function lookupCapAndSlot(
   tcb: PhysAddr,
   capptr: CPtr,
 ): Result<{ cap: Cap; slot: SlotAddr }, LookupFailure> {
-  const r = lookupSlot(s, tcb, capptr);
-  return r.ok ? ok({ cap: getCap(s, r.value), slot: r.value }) : r;
+  return lookupCapAndSlotFrom(s, threadCSpaceRoot(s, tcb), capptr);
+}
+
+/**
+ * lookupCapAndSlot from a CSpace root cap already read (threadCSpaceRoot): the dispatcher
+ * looks up the invoked CPtr and every extra cap's in one unchanged state, so it reads the
+ * thread's root once.
+ */
+export function lookupCapAndSlotFrom(
+  s: KernelState,
+  root: Cap,
+  capptr: CPtr,
+): Result<{ cap: Cap; slot: SlotAddr }, LookupFailure> {
+  const r = resolveAddressBits(s, root, capptr, s.config.sizes.wordBits);
+  return r.ok ? ok({ cap: getCap(s, r.value.slot), slot: r.value.slot }) : r;
 }
 
 /** A lookup failure in words, with its fields. */

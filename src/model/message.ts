@@ -1,7 +1,7 @@
 import type { ASID, CPtr, HWASID, PhysAddr, VirtAddr } from "./addresses.ts";
 import type { LookupFailure, SyscallError } from "./errors.ts";
 import type { Cap } from "./caps.ts";
-import type { KernelState, SlotAddr } from "./state.ts";
+import type { CTE, KernelState, SlotAddr } from "./state.ts";
 import type { InvocationLabel } from "./labels.ts";
 
 /**
@@ -30,6 +30,11 @@ export interface DecodeContext<C extends Cap = Cap> {
   readonly thread: PhysAddr;
   readonly cap: C;
   readonly slot: SlotAddr;
+  /**
+   * The invoked slot's CTE as the lookup read it (its cap is `cap`): a perform that rewrites the
+   * invoked cap before any other change hands it to replaceCap instead of reading the slot again.
+   */
+  readonly cte: CTE;
   readonly label: InvocationLabel;
   readonly args: readonly number[];
   readonly extraCaps: readonly ExtraCap[];

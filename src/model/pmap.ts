@@ -40,6 +40,9 @@ const bitmapOf = (n: Branch): number => n[0] as number;
  * l - depth + 1 read as one number, and child is the branch (never a skip, never a value) of
  * level l - depth under them. Element 0 is negative, so it is told from a branch's bitmap
  * (a non-negative number) with one comparison, and it is never mistaken for an empty branch.
+ * A skip that reaches level 0 (depth = l + 1) holds the key's value itself as its child: a
+ * "leaf skip", for a key alone in its part of the trie (an aligned object in the object store),
+ * which would otherwise take a skip and a one-value leaf.
  */
 const isSkip = (n: Branch): boolean => (n[0] as number) < 0;
 
@@ -64,8 +67,7 @@ function skipOver(depth: number, digits: number, child: Branch): Branch {
 /** The node of `level` holding only `key`: a leaf branch, under one skip for the levels above it. */
 function freshPath(level: number, key: number, value: unknown): Branch {
   keyAdded = true;
-  const leaf: Branch = [(1 << digitOf(key, 0)) >>> 0, value];
-  return level === 0 ? leaf : [-level, digitsOf(key, 1, level), leaf];
+  return level === 0 ? [(1 << digitOf(key, 0)) >>> 0, value] : [-(level + 1), digitsOf(key, 0, level + 1), value];
 }
 
 /**
@@ -117,6 +119,7 @@ function branchFind(node: Branch, level: number, key: number, missing: unknown):
       // A skip: the key must have its digits, then the walk goes on below it.
       if (digitsOf(key, l + bitmap + 1, -bitmap) !== n[1]) return missing;
       l += bitmap;
+      if (l < 0) return n[2];
       n = n[2] as Branch;
       bitmap = n[0] as number;
     }
@@ -125,6 +128,34 @@ function branchFind(node: Branch, level: number, key: number, missing: unknown):
     const child = n[1 + popcount(bitmap & (bit - 1))];
     if (l === 0) return child;
     n = child as Branch;
+  }
+}
+
+/**
+ * branchFind for a key below 2^32 in a trie of at most 7 levels (every key of a 32-bit machine,
+ * and most of a 64-bit one's): each digit is one unsigned shift, with no test for the wide case.
+ */
+function findWord(node: Branch, level: number, key: number): unknown {
+  let n: Branch = node;
+  let l = level;
+  for (;;) {
+    let bitmap = n[0] as number;
+    if (bitmap < 0) {
+      const lo = l + bitmap + 1;
+      const width = -bitmap * BITS;
+      const digits = key >>> (lo * BITS);
+      if ((width < 31 ? digits & ((1 << width) - 1) : digits) !== n[1]) return undefined;
+      if (lo === 0) return n[2];
+      l = lo - 1;
+      n = n[2] as Branch;
+      bitmap = n[0] as number;
+    }
+    const bit = 1 << ((key >>> (l * BITS)) & (WIDTH - 1));
+    if ((bitmap & bit) === 0) return undefined;
+    const child = n[1 + popcount(bitmap & (bit - 1))];
+    if (l === 0) return child;
+    n = child as Branch;
+    l--;
   }
 }
 
@@ -163,6 +194,11 @@ function skipSet(node: Branch, level: number, key: number, value: unknown): Bran
   const depth = -(node[0] as number);
   const digits = node[1] as number;
   if (digitsOf(key, level - depth + 1, depth) === digits) {
+    if (depth === level + 1) {
+      // A leaf skip: its value is the key's.
+      keyAdded = false;
+      return node[2] === value ? node : [node[0], digits, value];
+    }
     const child = node[2] as Branch;
     const newChild = branchSet(child, level - depth, key, value);
     return newChild === child ? node : [node[0], digits, newChild];
@@ -187,6 +223,7 @@ function branchDelete(node: Branch, level: number, key: number): Branch {
   if (isSkip(node)) {
     const depth = -(node[0] as number);
     if (digitsOf(key, level - depth + 1, depth) !== node[1]) return node;
+    if (depth === level + 1) return EMPTY_BRANCH;
     const child = node[2] as Branch;
     const rest = branchDelete(child, level - depth, key);
     if (rest === child) return node;
@@ -223,6 +260,8 @@ class RangeIterator implements IterableIterator<[number, unknown]> {
   /** five slots per frame from the top: the branch, the next digit to look at, the array index of its next child, the branch's first key, its level */
   private readonly stack: unknown[] = [];
   private depth = -1;
+  /** a leaf skip's entry push met, which next gives before going on */
+  private pending: [number, unknown] | undefined;
 
   constructor(
     root: Branch,
@@ -250,6 +289,11 @@ class RangeIterator implements IterableIterator<[number, unknown]> {
       const weight = DIGIT_WEIGHT[level + 1] as number;
       prefix += (node[1] as number) * weight;
       if (prefix + weight <= this.lo || prefix >= this.hi) return;
+      if (level < 0) {
+        // A leaf skip: one entry, in range.
+        this.pending = [prefix, node[2]];
+        return;
+      }
       node = node[2] as Branch;
     }
     const at = ++this.depth * 5;
@@ -264,6 +308,11 @@ class RangeIterator implements IterableIterator<[number, unknown]> {
 
   next(): IteratorResult<[number, unknown]> {
     const stack = this.stack;
+    const pending = this.pending;
+    if (pending !== undefined) {
+      this.pending = undefined;
+      return { done: false, value: pending };
+    }
     while (this.depth >= 0) {
       const at = this.depth * 5;
       const node = stack[at] as Branch;
@@ -287,7 +336,12 @@ class RangeIterator implements IterableIterator<[number, unknown]> {
         // Descend into the child (a skip outside the range pushes nothing: this frame goes on).
         const before = this.depth;
         this.push(value as Branch, level - 1, start);
-        if (this.depth === before) continue;
+        if (this.depth === before) {
+          const entry = this.pending;
+          if (entry === undefined) continue;
+          this.pending = undefined;
+          return { done: false, value: entry };
+        }
         descended = true;
         break;
       }
@@ -316,7 +370,8 @@ function branchFloor(node: Branch, level: number, prefix: number, key: number): 
   if (isSkip(node)) {
     const depth = -(node[0] as number);
     const start = prefix + (node[1] as number) * (DIGIT_WEIGHT[level - depth + 1] as number);
-    return start > key ? undefined : branchFloor(node[2] as Branch, level - depth, start, key);
+    if (start > key) return undefined;
+    return depth === level + 1 ? [start, node[2]] : branchFloor(node[2] as Branch, level - depth, start, key);
   }
   const weight = DIGIT_WEIGHT[level] as number;
   const bitmap = node[0] as number;
@@ -341,7 +396,10 @@ function diffBranches(a: Branch, b: Branch, level: number, prefix: number, out: 
     if (isSkip(a) && isSkip(b) && a[0] === b[0] && a[1] === b[1]) {
       const depth = -(a[0] as number);
       const start = prefix + (a[1] as number) * (DIGIT_WEIGHT[level - depth + 1] as number);
-      diffBranches(a[2] as Branch, b[2] as Branch, level - depth, start, out);
+      if (depth === level + 1) {
+        // Two leaf skips of the same key: it changed when its values differ.
+        if (a[2] !== b[2]) out.push(start);
+      } else diffBranches(a[2] as Branch, b[2] as Branch, level - depth, start, out);
       return;
     }
     diffBranches(isSkip(a) ? expandSkip(a) : a, isSkip(b) ? expandSkip(b) : b, level, prefix, out);
@@ -376,13 +434,30 @@ function liftedRoot(root: Branch, from: number, to: number): Branch {
 export class PMap<K extends number, V> {
   private static readonly EMPTY = new PMap<number, never>(EMPTY_BRANCH, 1, 0);
 
+  /**
+   * The number of keys times 16, plus how many 5-bit levels the trie has (keys below
+   * 32^levels fit; at most 11). One field rather than two: every write makes a new map, and
+   * each field is a word of every map a retained state keeps (docs/performance.md, "Memory").
+   */
+  private readonly shape: number;
+
   private constructor(
     private readonly root: Branch,
-    /** how many 5-bit levels the trie has: keys below 32^levels fit */
-    private readonly levels: number,
-    /** the number of keys */
-    readonly size: number,
-  ) {}
+    levels: number,
+    size: number,
+  ) {
+    this.shape = size * 16 + levels;
+  }
+
+  /** how many 5-bit levels the trie has (the low 4 bits of shape: `&` keeps them exact below 2^53) */
+  private get levels(): number {
+    return this.shape & 15;
+  }
+
+  /** The number of keys. */
+  get size(): number {
+    return Math.floor(this.shape / 16);
+  }
 
   /** The empty map. */
   static empty<K extends number, V>(): PMap<K, V> {
@@ -408,6 +483,12 @@ export class PMap<K extends number, V> {
 
   /** The value at `key`, or undefined. */
   get(key: K): V | undefined {
+    // A 32-bit key in a trie of up to 7 levels (a 32-bit machine's stores): the fast walk, once
+    // the key is known to be within the trie's reach (above it, the walk would drop its top digits).
+    if (key >>> 0 === key && this.levels <= 7)
+      return key < (DIGIT_WEIGHT[this.levels] as number)
+        ? (findWord(this.root, this.levels - 1, key) as V | undefined)
+        : undefined;
     if (!this.mayHold(key)) return undefined;
     return branchFind(this.root, this.levels - 1, key, undefined) as V | undefined;
   }
@@ -420,10 +501,11 @@ export class PMap<K extends number, V> {
 
   /** A map with `key` set to `value`; this map is unchanged. */
   set(key: K, value: V): PMap<K, V> {
-    checkKey(key);
+    // A 32-bit integer key is valid; only others need the full test.
+    if (key >>> 0 !== key) checkKey(key);
     let root = this.root;
     let levels = this.levels;
-    const needed = levelsFor(key);
+    const needed = key < (DIGIT_WEIGHT[levels] as number) ? levels : levelsFor(key);
     if (levels < needed) {
       // Grow upward: the old trie sits under digit 0 of each new top level (one skip).
       root = liftedRoot(root, levels, needed);
@@ -445,7 +527,9 @@ export class PMap<K extends number, V> {
     // branchDelete hands back the very same root when the key is absent.
     const root = branchDelete(this.root, this.levels - 1, key);
     if (root === this.root) return this;
-    return new PMap<K, V>(root, bitmapOf(root) === 0 ? 1 : this.levels, this.size - 1);
+    // The empty map is shared: a store emptied and filled again (a table's one mapping, unmapped
+    // and mapped) keeps no wrapper of its own for each empty state.
+    return bitmapOf(root) === 0 ? PMap.empty<K, V>() : new PMap<K, V>(root, this.levels, this.size - 1);
   }
 
   /** Entries in ascending key order. */

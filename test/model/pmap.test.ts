@@ -86,6 +86,24 @@ describe("PMap", () => {
       expect(p.delete(key), String(key)).to.equal(p);
     }
   });
+
+  it("finds no key above a trie's reach whose low digits match a stored key's", () => {
+    // A key must be absent whatever its digits below the trie's top level hold: a walk that
+    // read only the levels the trie has would find `low` again under `low + j * 32^levels`.
+    fc.assert(
+      fc.property(fc.nat({ max: 2 ** 20 }), fc.integer({ min: 1, max: 4000 }), (low, j) => {
+        const p = PMap.from<number, string>([[low, "low"]]);
+        for (const reach of [32, 1024, 32768, 2 ** 20, 2 ** 25, 2 ** 30, 2 ** 35]) {
+          if (reach <= low) continue;
+          for (const key of [low + j * reach, low + reach]) {
+            if (!Number.isSafeInteger(key)) continue;
+            expect(p.get(key), String(key)).to.equal(undefined);
+            expect(p.has(key), String(key)).to.equal(false);
+          }
+        }
+      }),
+    );
+  });
 });
 
 describe("PMap path compression", () => {

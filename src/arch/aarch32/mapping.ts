@@ -20,6 +20,13 @@ export interface MappingEntries {
   readonly firstIndex: number;
   readonly count: number;
   readonly word: number;
+  /**
+   * The table as decode read it, and whether its first slot held a valid entry then: perform
+   * writes before anything else changes the table, so it starts from these instead of reading
+   * the object store and the entry again.
+   */
+  readonly object: PageTableObject | PageDirectoryObject;
+  readonly replacesValid: boolean;
 }
 
 /**
@@ -52,8 +59,10 @@ export function createSafeMappingEntries(
       );
     }
     const table = objectOfType(s, slot.value.table, "PageTable");
+    let replacesValid = false;
     for (let i = 0; i < count; i++) {
       const existing = decodePTE(table.entries.get(slot.value.index + i) ?? 0);
+      if (i === 0) replacesValid = existing.kind !== "Invalid";
       if (existing.kind === "Page" && existing.size !== size) {
         return err(
           deleteFirst(
@@ -69,12 +78,16 @@ export function createSafeMappingEntries(
       firstIndex: slot.value.index,
       count,
       word: encodePTE(userPage(size, frame, rights, { ...attributes, parityEnabled: false })),
+      object: table,
+      replacesValid,
     });
   }
   const first = lookupPDSlot(pd, vaddr);
   const dir = objectOfType(s, pd, "PageDirectory");
+  let replacesValid = false;
   for (let i = 0; i < count; i++) {
     const existing = decodePDE(dir.entries.get(first.index + i) ?? 0);
+    if (i === 0) replacesValid = existing.kind !== "Invalid";
     if (existing.kind === "Table")
       return err(
         deleteFirst(`directory slot ${first.index + i} holds a page table: unmap it before mapping a ${size} here`),
@@ -93,6 +106,8 @@ export function createSafeMappingEntries(
     firstIndex: first.index,
     count,
     word: encodePDE(userPage(size, frame, rights, attributes)),
+    object: dir,
+    replacesValid,
   });
 }
 
@@ -145,11 +160,8 @@ function writeEntriesOf(
  * the ASID's TLB lines when the first slot was already valid (a remap or an overwrite).
  */
 export function writeMapping(s: MutableState, a: ASID, m: MappingEntries): void {
-  const table = objectOfType(s, m.table, m.level);
-  const first = table.entries.get(m.firstIndex) ?? 0;
-  const wasValid = first !== 0 && (m.level === "PageTable" ? decodePTE : decodePDE)(first).kind !== "Invalid";
-  writeEntriesOf(s, table, m.firstIndex, m.count, m.word);
-  if (wasValid) invalidateTLBByASID(s, a, "a valid entry was overwritten");
+  writeEntriesOf(s, m.object, m.firstIndex, m.count, m.word);
+  if (m.replacesValid) invalidateTLBByASID(s, a, "a valid entry was overwritten");
 }
 
 /**

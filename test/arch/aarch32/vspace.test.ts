@@ -124,6 +124,19 @@ describe("ARM VSpace invocations", () => {
       const got = resolve(r.state, pd, 0x10001000 as VirtAddr);
       expect(got.mapped && got.rights).to.equal("VMReadOnly");
     });
+    it("flushes the ASID's TLB lines only when the slot held a valid entry (performPageInvocationMapPTE)", () => {
+      // seL4 reads the first slot's type before writing and calls invalidateTLBByASID when it was
+      // not invalid: a first map flushes nothing, a remap over the map flushes once.
+      const flushes = (r: ReturnType<typeof call>) =>
+        expectOk(r).effects.filter((e) => e.kind === "tlbFlushASID" || e.kind === "tlbFlushAll");
+      const first = call(withPT, T, 100, "ARMPageMap", [0x10001000, RW, ATTR], [PD]);
+      expect(flushes(first)).to.deep.equal([]);
+      const again = call(first.state, T, 100, "ARMPageMap", [0x10001000, 2, ATTR], [PD]);
+      expect(flushes(again).map((e) => e.kind)).to.deep.equal(["tlbFlushASID"]);
+      const unmapped = call(again.state, T, 100, "ARMPageUnmap", []);
+      const third = call(unmapped.state, T, 100, "ARMPageMap", [0x10001000, RW, ATTR], [PD]);
+      expect(flushes(third)).to.deep.equal([]);
+    });
     it("TruncatedMessage", () =>
       expectError(withPT, call(withPT, T, 100, "ARMPageMap", [0x10000000, RW], [PD]), { error: "TruncatedMessage" }));
     it("InvalidCapability 1 for a non-PD vspace", () =>

@@ -7,10 +7,10 @@ import {
   type SyscallError,
 } from "../../../model/errors.ts";
 import { err, ok, type Result } from "../../../model/result.ts";
-import { updateCap } from "../../../kernel/cdt.ts";
+import { replaceCap } from "../../../kernel/cdt.ts";
 import { maskVMRights } from "../../../kernel/rights.ts";
 import { capRightsFromWord, frameCapWithMapping, type FrameCap } from "../../../model/caps.ts";
-import type { SlotAddr } from "../../../model/state.ts";
+import type { CTE, SlotAddr } from "../../../model/state.ts";
 import type { MutableState } from "../../../model/transition.ts";
 import { frameBits } from "../objectTypes.ts";
 import { attributesFromWord } from "../entries.ts";
@@ -24,6 +24,8 @@ export type PageInvocation =
   | {
       readonly kind: "PageMap";
       readonly frameSlot: SlotAddr;
+      /** the frame cap's CTE as decode found it, which perform rewrites first */
+      readonly frameCTE: CTE;
       /** the cap as perform writes it back (recording the mapping), computed by decode as in seL4 and l4v */
       readonly cap: FrameCap;
       readonly asid: ASID;
@@ -39,6 +41,8 @@ export type PageInvocation =
   | {
       readonly kind: "PageUnmap";
       readonly frameSlot: SlotAddr;
+      /** the frame cap's CTE as decode found it: unmapping changes tables and the TLB, never a slot */
+      readonly frameCTE: CTE;
       readonly cap: FrameCap;
     }
   | { readonly kind: "PageGetAddress"; readonly paddr: PhysAddr }
@@ -89,6 +93,7 @@ function pageMap(ctx: DecodeContext<FrameCap>, asid: ASID, req: MapRequest): Res
   return ok({
     kind: "PageMap",
     frameSlot: ctx.slot,
+    frameCTE: ctx.cte,
     cap: frameCapWithMapping(ctx.cap, { asid, vaddr: req.vaddr }),
     asid,
     vaddr: req.vaddr,
@@ -209,7 +214,7 @@ export function decodeFrameInvocation(ctx: DecodeContext<FrameCap>): Result<Page
         ),
       );
     case "ARMPageUnmap":
-      return ok({ kind: "PageUnmap", frameSlot: ctx.slot, cap: ctx.cap });
+      return ok({ kind: "PageUnmap", frameSlot: ctx.slot, frameCTE: ctx.cte, cap: ctx.cap });
     case "ARMPageGetAddress":
       return ok({ kind: "PageGetAddress", paddr: ctx.cap.paddr });
     default:
@@ -221,7 +226,7 @@ export function decodeFrameInvocation(ctx: DecodeContext<FrameCap>): Result<Page
 export function performPageInvocation(s: MutableState, inv: PageInvocation): readonly number[] {
   switch (inv.kind) {
     case "PageMap":
-      updateCap(s, inv.frameSlot, inv.cap);
+      replaceCap(s, inv.frameSlot, inv.frameCTE, inv.cap);
       writeMapping(s, inv.asid, inv.entries);
       return [];
     case "PageRemap":
@@ -231,7 +236,7 @@ export function performPageInvocation(s: MutableState, inv: PageInvocation): rea
       const cap = inv.cap;
       if (cap.mapping !== null) {
         unmapPage(s, cap.size, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
-        updateCap(s, inv.frameSlot, frameCapWithMapping(cap, null));
+        replaceCap(s, inv.frameSlot, inv.frameCTE, frameCapWithMapping(cap, null));
       }
       return [];
     }

@@ -28,15 +28,12 @@ export function validPDCap(extra: ExtraCap | undefined, capNumber: number): Resu
         `extra cap ${capNumber - 1} must be a page directory cap, not ${cap?.type ?? "missing"}`,
       ),
     );
-  if (cap.mappedASID === null)
+  // The cap itself, not a copy: it is immutable, and the check narrows its type.
+  if (!isValidVTableRoot(cap))
     return err(
       invalidCapability(capNumber, "the page directory has no ASID: assign it one with ASIDPool_Assign first"),
     );
-  return ok({
-    type: "PageDirectory",
-    paddr: cap.paddr,
-    mappedASID: cap.mappedASID,
-  });
+  return ok(cap);
 }
 
 /** findPDForASID as decoders report it: FailedLookup (not the source) with InvalidRoot. */
@@ -72,10 +69,12 @@ export function findPDForVSpaceCap(
   );
 }
 
+const ALIGNED: Result<void, SyscallError> = ok(undefined);
+
 /** seL4's checkVPAlignment: a frame is mapped only at a multiple of its size, else AlignmentError. */
 export function checkVPAlignment(size: FrameSize, vaddr: VirtAddr): Result<void, SyscallError> {
   const bits = frameBits(size);
   return isAligned(vaddr, bits)
-    ? ok(undefined)
+    ? ALIGNED
     : err(alignmentError(`${hex(vaddr)} is not aligned to the ${size}'s size (2^${bits} bytes)`));
 }
