@@ -182,9 +182,16 @@ function expectationOf(run: ScenarioRun, step: Step, outcome: Outcome): { held: 
 }
 
 /** Runs one validated scenario: boots, performs each step, checks each expectation. */
-export function runScenario(sc: Scenario, options: { readonly checkInvariants?: boolean } = {}): ScenarioReport {
+export function runScenario(
+  sc: Scenario,
+  options: {
+    readonly checkInvariants?: boolean;
+    /** record each invocation's checks in its report (default: yes) */
+    readonly checks?: boolean;
+  } = {},
+): ScenarioReport {
   const machine = bootScenario(sc);
-  const run = new ScenarioRun(sc, machine, initialNames(machine));
+  const run = new ScenarioRun(sc, machine, initialNames(machine), options.checks ?? true);
   const states: KernelState[] = [run.state];
   const reports: StepReport[] = [];
   for (const [index, step] of sc.steps.entries()) {
