@@ -41,6 +41,9 @@ export class StepOutcome extends Error {
   }
 }
 
+/** The effects of a step that had none: one shared empty list, not one per step of a long run. */
+export const NO_EFFECTS: readonly Effect[] = Object.freeze([]);
+
 /** What a handler did: the state after the step, and what to report. */
 export interface StepResult {
   readonly state: KernelState;
@@ -184,14 +187,14 @@ function replyResult(action: string, r: InvokeResult): StepResult {
       state: r.state,
       action,
       outcome: { kind: "error", error: reply.error },
-      effects: [],
+      effects: NO_EFFECTS,
     };
   if (reply.kind === "notModelled")
     return {
       state: r.state,
       action,
       outcome: { kind: "notModelled", why: reply.why },
-      effects: [],
+      effects: NO_EFFECTS,
     };
   const f = reply.fault;
   return {
@@ -201,7 +204,7 @@ function replyResult(action: string, r: InvokeResult): StepResult {
       kind: "fault",
       text: `cap fault: ${f.which} cptr ${f.cptr} did not resolve (${f.lookupFailure.kind})`,
     },
-    effects: [],
+    effects: NO_EFFECTS,
   };
 }
 
