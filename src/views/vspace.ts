@@ -67,6 +67,8 @@ export function reachableTables(s: KernelState): Map<PhysAddr, TableNode> {
       const obj = s.objects.get(paddr);
       if (obj === undefined || !t.isPagingStructure(obj)) continue;
       found.set(paddr, { paddr, type: obj.type, level, roots: [o.paddr] });
+      // A leaf table's entries map only pages: listing them (256 a table on ARM32) would find no table.
+      if (level >= t.leafLevel) continue;
       for (const l of t.links(s, paddr, level)) if (l.kind === "Table") stack.push([l.paddr, level + 1]);
     }
   }
@@ -132,7 +134,7 @@ export interface StaleCap {
  * decoders check them again where it matters (Page_Map's findPDForASID, the 16.0.0 flush check).
  * The caps in the slots of `except` are left out (each judgement walks the tables).
  */
-export function staleCaps(s: KernelState, except: ReadonlySet<number> = new Set()): StaleCap[] {
+export function staleCaps(s: KernelState, except: { has(slot: number): boolean } = new Set()): StaleCap[] {
   const out: StaleCap[] = [];
   for (const [slot, cte] of s.ctes.entries()) {
     // A caller that has already judged some caps (show, for its CSpace listing) passes their slots.
