@@ -19,6 +19,7 @@ import { retainedBytes } from "./retained.ts";
 import { baselineTasks } from "./baseline.ts";
 import { measureStartup, printStartup } from "./startup.ts";
 import { measureFuzz, printFuzz } from "./fuzz.ts";
+import { measureLongRun, measureShow, printLongRun, printShow } from "./runshow.ts";
 import { objectTypeNumber, type ObjectTypeName } from "../src/arch/aarch32/objectTypes.ts";
 import fc from "fast-check";
 import { checkAll } from "../src/testing/invariants.ts";
@@ -510,6 +511,11 @@ const startup = measureStartup({ quick });
 printStartup(startup, quick);
 const fuzz = await measureFuzz({ quick });
 printFuzz(fuzz);
+// Issue 18's CLI targets: capsim run of a 10,000-step scenario, show of 10^5 mappings (10^4 in quick mode).
+const longRun = measureLongRun({ quick });
+printLongRun(longRun);
+const show = measureShow(quick ? 1e4 : 1e5);
+printShow(show);
 writeFileSync(
   "bench/results.json",
   JSON.stringify(
@@ -522,6 +528,8 @@ writeFileSync(
       memory,
       startup,
       fuzz,
+      longRun,
+      show,
     },
     null,
     2,

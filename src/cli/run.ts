@@ -62,7 +62,8 @@ export function execute(args: ParsedArgs): number {
   const out: unknown[] = [];
   for (const f of scenarioFiles(args.operands)) {
     try {
-      const report = runScenario(loadScenarioFile(f), { checkInvariants });
+      // Only --json prints each invocation's checks; no state is printed.
+      const report = runScenario(loadScenarioFile(f), { checkInvariants, checks: json, keepStates: false });
       if (report.steps.some((s) => s.outcome.kind === "internal")) internal = true;
       if (report.passed) passed++;
       else failed++;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { hex, type PhysAddr } from "../model/addresses.ts";
 import { rootCNodeOf, slotAddress, slotIndex } from "../kernel/cspace.ts";
+import { childrenOf } from "../kernel/cdt.ts";
 import type { KernelState, SlotAddr } from "../model/state.ts";
 import { entrySummary } from "../model/teaching.ts";
 import { getObjectOfType } from "../kernel/store.ts";
@@ -23,11 +24,14 @@ import {
   diffStates,
   orphanedTables,
   staleCaps,
-  cdtForest,
+  cdtRoots,
+  listedSlots,
+  placeOfSlot,
   placeText,
+  slotText,
   type BitField,
-  type CDTNode,
   type CNodeView,
+  type SlotView,
   type StateDiff,
 } from "../views/index.ts";
 import { loadScenarioFile } from "../scenario/file.ts";
@@ -124,8 +128,43 @@ export function fieldLines(fields: readonly BitField[], indent: string): string[
     );
 }
 
-function cnodeLines(v: CNodeView, indent: string): string[] {
-  const lines: string[] = [];
+/*
+ * The listings below push their lines onto the caller's ShowLines rather than returning lists to
+ * be spread or flattened: at 10^5 mappings a listing is 10^5 lines, and every intermediate list
+ * was copied again into the next (docs/performance.md, "capsim show of a machine with 10^5
+ * mappings").
+ */
+
+/** How many lines ShowLines joins into one string at a time. */
+const SHOW_BATCH = 1024;
+
+/**
+ * The lines of show's text, joined a batch at a time. A line built from a template is a tree of
+ * string pieces until something flattens it; holding 300,000 such lines to the end made them all
+ * survive into the old generation (about 1 KB a mapping), where a joined batch is its characters.
+ */
+class ShowLines {
+  private readonly chunks: string[] = [];
+  private batch: string[] = [];
+
+  push(...lines: readonly string[]): void {
+    for (const line of lines) this.batch.push(line);
+    if (this.batch.length >= SHOW_BATCH) this.flush();
+  }
+
+  text(): string {
+    this.flush();
+    return this.chunks.join("\n");
+  }
+
+  private flush(): void {
+    if (this.batch.length === 0) return;
+    this.chunks.push(this.batch.join("\n"));
+    this.batch = [];
+  }
+}
+
+function cnodeLines(v: CNodeView, indent: string, lines: ShowLines): void {
   for (const slot of v.used) {
     lines.push(`${indent}[${slot.index}]${slot.name !== undefined ? ` ${slot.name}` : ""}: ${slot.text}`);
     if (slot.stale !== undefined) lines.push(`${indent}    STALE: ${slot.stale}`);
@@ -133,19 +172,28 @@ function cnodeLines(v: CNodeView, indent: string): string[] {
       lines.push(
         `${indent}    CNode @${hex(slot.cnode.paddr)}: ${slot.cnode.slotCount} slots, ${slot.cnode.used.length} in use`,
       );
-      lines.push(...cnodeLines(slot.cnode, `${indent}      `));
+      cnodeLines(slot.cnode, `${indent}      `, lines);
     }
   }
-  return lines;
 }
 
-/** A derivation tree, one cap a line, each derived cap indented under the cap it came from. */
-function cdtLines(n: CDTNode, names: ReadonlyMap<SlotAddr, string>, indent: string): string[] {
-  const name = names.get(n.slot);
-  return [
-    `${indent}${placeText(n.place, n.slot)}${name !== undefined ? ` ${name}` : ""}: ${n.text}`,
-    ...n.children.flatMap((c) => cdtLines(c, names, `${indent}  `)),
-  ];
+/**
+ * The derivation tree under `slot`, one cap a line, each derived cap indented under the cap it
+ * came from: cdtView's tree, written as it is walked (one untyped or frame can have 10^5
+ * children). A listed slot's name and text are the listing's.
+ */
+function cdtLines(
+  s: KernelState,
+  slot: SlotAddr,
+  listed: ReadonlyMap<SlotAddr, SlotView>,
+  indent: string,
+  lines: ShowLines,
+): void {
+  const view = listed.get(slot);
+  const name = view?.name !== undefined ? ` ${view.name}` : "";
+  lines.push(`${indent}${placeText(placeOfSlot(s, slot), slot)}${name}: ${view?.text ?? slotText(s, slot)}`);
+  const inner = `${indent}  `;
+  for (const c of childrenOf(s, slot)) cdtLines(s, c, listed, inner, lines);
 }
 
 export interface ShowTextOptions {
@@ -164,21 +212,14 @@ export function showText(
   opts: ShowTextOptions = {},
 ): string {
   const cspace = cnodeView(s, cnode, names);
-  const lines = [
-    `CSpace (initial thread's CNode: ${cspace.slotCount} slots, ${cspace.used.length} in use):`,
-    ...cnodeLines(cspace, "  "),
-  ];
-  const listed = new Set<number>();
-  const collect = (v: CNodeView) => v.used.forEach((x) => (listed.add(x.slot), x.cnode && collect(x.cnode)));
-  collect(cspace);
-  const forest = cdtForest(s, cspace);
-  if (forest.length > 0) {
-    const names = new Map<SlotAddr, string>();
-    const name = (v: CNodeView) =>
-      v.used.forEach((x) => (x.name !== undefined && names.set(x.slot, x.name), x.cnode && name(x.cnode)));
-    name(cspace);
+  const lines = new ShowLines();
+  lines.push(`CSpace (initial thread's CNode: ${cspace.slotCount} slots, ${cspace.used.length} in use):`);
+  cnodeLines(cspace, "  ", lines);
+  const listed = listedSlots(cspace);
+  const roots = cdtRoots(s, listed);
+  if (roots.length > 0) {
     lines.push("Derivation tree (revoking a cap deletes every cap under it):");
-    for (const root of forest) lines.push(...cdtLines(root, names, "  "));
+    for (const root of roots) cdtLines(s, root, listed, "  ", lines);
   }
   const elsewhere = staleCaps(s, listed);
   if (elsewhere.length > 0) {
@@ -197,7 +238,10 @@ export function showText(
     }
   }
   lines.push("VSpaces:");
-  if (s.config.arch === "aarch64") return [...lines, ...showVSpaces64(s)].join("\n");
+  if (s.config.arch === "aarch64") {
+    for (const line of showVSpaces64(s)) lines.push(line);
+    return lines.text();
+  }
   const bits = (table: PhysAddr, index: number, indent: string) => {
     if (!opts.bits) return;
     const d = descriptorAt(s, table, index);
@@ -231,7 +275,7 @@ export function showText(
       for (const c of t.caps) lines.push(`    cap at @${hex(c.slot)}: ${c.text}`);
     }
   }
-  return lines.join("\n");
+  return lines.text();
 }
 
 /** What `showDot` draws besides the state: the boot state (collapsed), the state before the step (highlighted changes). */

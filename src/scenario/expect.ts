@@ -3,7 +3,8 @@ import type { SyscallError } from "../model/errors.ts";
 import type { Expect, Value } from "./schema.ts";
 import type { Outcome, Path } from "./steps/context.ts";
 
-const FIELD_ORDER = [
+/** An error's fields, in ErrorExpect's order (and the order messages list them in). */
+export const FIELD_ORDER = [
   "argumentNumber",
   "invalidCapNumber",
   "rangeMin",

@@ -45,7 +45,6 @@ interface Line {
   readonly line: number;
 }
 
-const KEY = /^([A-Za-z_][A-Za-z0-9_]*):(?: +|$)/;
 const DECIMAL = /^-?(?:0|[1-9][0-9]{0,14})$/;
 const HEX = /^0x[0-9a-fA-F]{1,13}$/;
 /** A name or size inside a flow collection, as scenario files write them (4KiB, untyped[3]). */
@@ -77,13 +76,34 @@ function giveUp(): never {
   throw GIVE_UP;
 }
 
+/** Whether character code `c` may start a key ([A-Za-z_]) or, with `digits`, continue one ([A-Za-z0-9_]). */
+function keyChar(c: number, digits: boolean): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (digits && c >= 48 && c <= 57);
+}
+
 /**
- * The key `text` starts with, new to `out`. A key yaml would read as null or a boolean, or one
- * already in the map (yaml refuses duplicates), is a give-up.
+ * The length of the key `text` starts with at `from` (a name followed by a colon and a space or
+ * the end), or 0. Written out rather than as a regular expression's exec: a scenario has a key on most lines, and
+ * the regular expression's match arrays were a sixth of the reader's time.
  */
-function keyOf(text: string, out: Record<string, unknown>): string {
-  const key = KEY.exec(text)?.[1];
-  if (key === undefined || key === "__proto__" || SPECIAL.test(key) || Object.hasOwn(out, key)) return giveUp();
+function keyLength(text: string, from: number): number {
+  let i = from;
+  if (!keyChar(text.charCodeAt(i), false)) return 0;
+  while (keyChar(text.charCodeAt(i), true)) i++;
+  if (text.charCodeAt(i) !== 58 /* : */) return 0;
+  const after = text.charCodeAt(i + 1);
+  return i + 1 === text.length || after === 32 ? i - from : 0;
+}
+
+/**
+ * The key `text` starts with at `from`, new to `out`. A key yaml would read as null or a
+ * boolean, or one already in the map (yaml refuses duplicates), is a give-up.
+ */
+function keyOf(text: string, out: Record<string, unknown>, from = 0): string {
+  const length = keyLength(text, from);
+  if (length === 0) return giveUp();
+  const key = text.slice(from, from + length);
+  if (key === "__proto__" || SPECIAL.test(key) || Object.hasOwn(out, key)) return giveUp();
   return key;
 }
 
@@ -117,21 +137,73 @@ function withoutSpaces(s: string): string {
   return s.slice(a, b);
 }
 
-/** The significant lines: indentation, text without its comment and trailing spaces, 1-based line number. */
-function linesOf(text: string): Line[] {
-  const out: Line[] = [];
-  const raw = text.split("\n");
-  for (let i = 0; i < raw.length; i++) {
-    const r = raw[i] as string;
-    reached = i + 1;
-    let indent = 0;
-    while (r.charCodeAt(indent) === 32) indent++;
-    if (indent === r.length || r[indent] === "#") continue;
-    const body = withoutSpaces(r.slice(indent, commentStart(r, indent)));
-    if (body.includes("\t") || (indent === 0 && (body.startsWith("---") || body.startsWith("...")))) giveUp();
-    out.push({ indent, text: body, line: i + 1 });
+/**
+ * The significant lines one at a time (indentation, text without its comment and trailing
+ * spaces, 1-based line number), each cut from the text when the reader reaches it: a 10,000-step
+ * file has about 60,000 lines, and holding a record of each until the end made them all survive
+ * into the old generation. Only a line with a # is scanned for where its comment starts.
+ */
+class Lines {
+  /** the next line's first character */
+  private start = 0;
+  /** the line number of the last line scanned */
+  private scanned = 0;
+  /** the first # at or after what has been scanned, or -1 */
+  private hash: number;
+  private current: Line | undefined;
+
+  constructor(private readonly text: string) {
+    this.hash = text.indexOf("#");
+    this.current = this.scan();
   }
-  return out;
+
+  /** The line the reader is at, or undefined at the end. */
+  get peek(): Line | undefined {
+    return this.current;
+  }
+
+  get atEnd(): boolean {
+    return this.current === undefined;
+  }
+
+  /** Where the reader is: the current line's number, or past the last line. */
+  get lineNumber(): number {
+    return this.current?.line ?? this.scanned;
+  }
+
+  next(): void {
+    this.current = this.scan();
+  }
+
+  /** Reads the current line as `l` instead (a map starting on a sequence item's line). */
+  replace(l: Line): void {
+    this.current = l;
+  }
+
+  private scan(): Line | undefined {
+    const text = this.text;
+    while (this.start <= text.length) {
+      const start = this.start;
+      const line = ++this.scanned;
+      const newline = text.indexOf("\n", start);
+      const end = newline < 0 ? text.length : newline;
+      this.start = end + 1;
+      let at = start;
+      while (text.charCodeAt(at) === 32) at++;
+      if (at === end || text.charCodeAt(at) === 35 /* # */) continue;
+      if (this.hash >= 0 && this.hash < at) this.hash = text.indexOf("#", at);
+      let stop = end;
+      if (this.hash >= 0 && this.hash < end) stop = start + commentStart(text.slice(start, end), at - start);
+      while (stop > at && text.charCodeAt(stop - 1) === 32) stop--;
+      const body = text.slice(at, stop);
+      if (body.includes("\t") || (at === start && (body.startsWith("---") || body.startsWith("...")))) {
+        reached = line;
+        giveUp();
+      }
+      return { indent: at - start, text: body, line };
+    }
+    return undefined;
+  }
 }
 
 /**
@@ -201,7 +273,7 @@ class Flow {
     }
     for (;;) {
       this.spaces();
-      const key = keyOf(this.s.slice(this.at), out);
+      const key = keyOf(this.s, out, this.at);
       this.at += key.length + 1;
       out[key] = this.value();
       this.spaces();
@@ -231,16 +303,18 @@ class Flow {
 
 /** The block structure, line by line. */
 class Block {
-  private at = 0;
   private depth = 0;
   readonly items: ItemPositions = new Map();
-  constructor(private readonly lines: Line[]) {}
+  constructor(private readonly lines: Lines) {}
 
   document(): unknown {
-    const first = this.lines[0];
-    if (first === undefined || first.indent !== 0) return giveUp();
+    const first = this.lines.peek;
+    if (first === undefined || first.indent !== 0) {
+      reached = this.lines.lineNumber;
+      return giveUp();
+    }
     const v = this.node(first);
-    if (this.at !== this.lines.length) this.beyond();
+    if (!this.lines.atEnd) this.beyond();
     return v;
   }
 
@@ -254,7 +328,7 @@ class Block {
   private seq(indent: number): unknown[] {
     const out: unknown[] = [];
     const positions: { line: number; column: number }[] = [];
-    for (let l = this.lines[this.at]; l !== undefined && l.indent === indent; l = this.lines[this.at]) {
+    for (let l = this.lines.peek; l !== undefined && l.indent === indent; l = this.lines.peek) {
       if (!l.text.startsWith("- ")) break;
       reached = l.line;
       let skip = 2;
@@ -263,50 +337,50 @@ class Block {
       if (rest.startsWith("-")) giveUp();
       const column = indent + skip;
       positions.push({ line: l.line, column: column + 1 });
-      if (KEY.test(rest)) {
+      if (keyLength(rest, 0) > 0) {
         // A map whose first key shares the item's line: read it as if that key began its own line.
-        this.lines[this.at] = { indent: column, text: rest, line: l.line };
+        this.lines.replace({ indent: column, text: rest, line: l.line });
         out.push(this.map(column));
       } else {
-        this.at++;
+        this.lines.next();
         out.push(this.inline(rest, indent));
       }
     }
-    if ((this.lines[this.at]?.indent ?? 0) > indent) this.beyond();
+    if ((this.lines.peek?.indent ?? 0) > indent) this.beyond();
     this.items.set(out, positions);
     return out;
   }
 
   private map(indent: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (let l = this.lines[this.at]; l !== undefined && l.indent === indent; l = this.lines[this.at]) {
+    for (let l = this.lines.peek; l !== undefined && l.indent === indent; l = this.lines.peek) {
       if (l.text.startsWith("- ") || l.text === "-") break;
       reached = l.line;
       const key = keyOf(l.text, out);
       const rest = withoutSpaces(l.text.slice(l.text.indexOf(":") + 1));
-      this.at++;
+      this.lines.next();
       if (rest !== "") {
         out[key] = this.inline(rest, indent);
         continue;
       }
-      const next = this.lines[this.at];
+      const next = this.lines.peek;
       if (next !== undefined && next.indent > indent) out[key] = this.node(next);
       else if (next !== undefined && next.indent === indent && next.text.startsWith("- ")) out[key] = this.seq(indent);
       else out[key] = null;
     }
-    if ((this.lines[this.at]?.indent ?? 0) > indent) this.beyond();
+    if ((this.lines.peek?.indent ?? 0) > indent) this.beyond();
     return out;
   }
 
   /** Gives up at the next line: one the structure read so far cannot take. */
   private beyond(): never {
-    reached = this.lines[this.at]?.line ?? reached;
+    reached = this.lines.peek?.line ?? reached;
     return giveUp();
   }
 
   /** A value written on its key's or item's line; the next line must not continue it. */
   private inline(text: string, indent: number): unknown {
-    const next = this.lines[this.at];
+    const next = this.lines.peek;
     if (next !== undefined && next.indent > indent) giveUp();
     const c = text[0];
     if (c === "{" || c === "[") return new Flow(text).all();
@@ -325,7 +399,7 @@ export function parsePlainYaml(text: string): PlainParse | GaveUp {
   const cr = text.indexOf("\r");
   if (cr >= 0) return { gaveUpAt: text.slice(0, cr).split("\n").length };
   try {
-    const block = new Block(linesOf(text));
+    const block = new Block(new Lines(text));
     const data = block.document();
     return { data, items: block.items };
   } catch {

@@ -13,6 +13,7 @@ import { checkExpectation, describeOutcome } from "./expect.ts";
 import type { Scenario } from "./load.ts";
 import { ACTION_KEYS, type ActionKey, type Step, type StepOf } from "./schema.ts";
 import {
+  NO_EFFECTS,
   ScenarioRun,
   STEP_HANDLERS,
   StepOutcome,
@@ -45,7 +46,7 @@ export interface ScenarioReport {
   readonly name: string;
   readonly steps: readonly StepReport[];
   readonly passed: boolean;
-  /** the state after each step (index 0: after boot) */
+  /** the state after each step (index 0: after boot); with keepStates false, only the last state */
   readonly states: readonly KernelState[];
   readonly machine: BootedMachine;
   readonly names: ReadonlyMap<string, number>;
@@ -149,7 +150,7 @@ export function performStep(ctx: StepContext, step: Step): StepResult {
       if (result !== undefined) return result;
     } catch (e) {
       if (!(e instanceof StepOutcome)) throw e;
-      return { state: ctx.state, action: key, outcome: e.outcome, effects: [] };
+      return { state: ctx.state, action: key, outcome: e.outcome, effects: NO_EFFECTS };
     }
   }
   throw new Error(`a step with no action key reached the runner (keys: ${Object.keys(step).join(", ")})`);
@@ -166,7 +167,7 @@ function attemptStep(ctx: StepContext, step: Step): StepResult {
       state: ctx.state,
       action: ACTION_KEYS.find((k) => k in step) ?? "step",
       outcome: { kind: "internal", message },
-      effects: [],
+      effects: NO_EFFECTS,
     };
   }
 }
@@ -182,9 +183,19 @@ function expectationOf(run: ScenarioRun, step: Step, outcome: Outcome): { held: 
 }
 
 /** Runs one validated scenario: boots, performs each step, checks each expectation. */
-export function runScenario(sc: Scenario, options: { readonly checkInvariants?: boolean } = {}): ScenarioReport {
+export function runScenario(
+  sc: Scenario,
+  options: {
+    readonly checkInvariants?: boolean;
+    /** record each invocation's checks in its report (default: yes) */
+    readonly checks?: boolean;
+    /** keep the state after every step (default: yes); otherwise `states` holds only the last */
+    readonly keepStates?: boolean;
+  } = {},
+): ScenarioReport {
   const machine = bootScenario(sc);
-  const run = new ScenarioRun(sc, machine, initialNames(machine));
+  const run = new ScenarioRun(sc, machine, initialNames(machine), options.checks ?? true);
+  const keepStates = options.keepStates ?? true;
   const states: KernelState[] = [run.state];
   const reports: StepReport[] = [];
   for (const [index, step] of sc.steps.entries()) {
@@ -192,7 +203,7 @@ export function runScenario(sc: Scenario, options: { readonly checkInvariants?: 
     const before = run.state;
     const { state, action, outcome, effects, checks, walk } = attemptStep(run, step);
     run.state = state;
-    states.push(state);
+    if (keepStates) states.push(state);
     // The incremental check finds what the full one would in what the step changed (a property test holds the two equal), at the cost of the change: a full check per step took 6 s for a 4,000-step file.
     // Each architecture-specific invariant checks the form of the run's architecture (testing/invariants).
     const checked = options.checkInvariants && outcome.kind !== "internal";
@@ -234,7 +245,7 @@ export function runScenario(sc: Scenario, options: { readonly checkInvariants?: 
     name: sc.header.name,
     steps: reports,
     passed: reports.every((r) => r.held),
-    states,
+    states: keepStates ? states : [run.state],
     machine,
     names: run.names,
   };

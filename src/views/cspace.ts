@@ -4,7 +4,7 @@ import { capText } from "./text.ts";
 import { TCB_SLOTS } from "../model/constants.ts";
 import type { KernelState, SlotAddr } from "../model/state.ts";
 import { slotAddress, slotIndex } from "../kernel/cspace.ts";
-import { childrenOf } from "../kernel/cdt.ts";
+import { childrenOf, hasChildren } from "../kernel/cdt.ts";
 import { staleMapping } from "./vspace.ts";
 
 /**
@@ -36,6 +36,9 @@ export function placeOfSlot(s: KernelState, slot: SlotAddr): SlotPlace | undefin
   }
   return undefined;
 }
+
+/** The children of a slot nothing was derived from: one frozen list for all of them. */
+const NO_CHILDREN: readonly SlotAddr[] = Object.freeze([]);
 
 /** One used slot of a CNode. */
 export interface SlotView {
@@ -87,18 +90,27 @@ function expand(s: KernelState, cnode: PhysAddr, names: ReadonlyMap<string, numb
       const name = byIndex.get(index);
       const nested =
         cte.cap.type === "CNode" && !seen.has(cte.cap.paddr) ? expand(s, cte.cap.paddr, new Map(), seen) : undefined;
-      used.push({
-        index,
-        slot,
-        ...(name !== undefined ? { name } : {}),
-        cap: cte.cap,
-        text: capText(cte.cap),
-        original: cte.original,
-        parent: cte.parent,
-        children: childrenOf(s, slot),
-        ...(stale !== undefined ? { stale } : {}),
-        ...(nested !== undefined ? { cnode: nested } : {}),
-      });
+      const cap = cte.cap;
+      const text = capText(cap);
+      // Most caps have no name, no stale record, no CNode and nothing derived from them: one literal, one shared empty list.
+      const children = hasChildren(s, slot) ? childrenOf(s, slot) : NO_CHILDREN;
+      const { original, parent } = cte;
+      used.push(
+        name === undefined && stale === undefined && nested === undefined
+          ? { index, slot, cap, text, original, parent, children }
+          : {
+              index,
+              slot,
+              ...(name !== undefined ? { name } : {}),
+              cap,
+              text,
+              original,
+              parent,
+              children,
+              ...(stale !== undefined ? { stale } : {}),
+              ...(nested !== undefined ? { cnode: nested } : {}),
+            },
+      );
     }
   return { paddr: cnode, radixBits, slotCount: 2 ** radixBits, used };
 }
@@ -109,25 +121,41 @@ export function placeText(place: SlotPlace | undefined, slot: SlotAddr): string 
   return place.kind === "CNode" ? `[${place.index}]` : `TCB ${place.name ?? place.index}`;
 }
 
+/** Every slot a CNode view lists, nested CNodes' included, with its view, in listing order. */
+export function listedSlots(v: CNodeView, into = new Map<SlotAddr, SlotView>()): Map<SlotAddr, SlotView> {
+  for (const x of v.used) {
+    into.set(x.slot, x);
+    if (x.cnode) listedSlots(x.cnode, into);
+  }
+  return into;
+}
+
+/**
+ * The roots of the derivation trees in a set of slots: each slot whose cap was derived from
+ * nothing in the set and has something derived from it, in the set's order.
+ */
+export function cdtRoots(s: KernelState, listed: ReadonlyMap<SlotAddr, unknown>): SlotAddr[] {
+  const out: SlotAddr[] = [];
+  for (const slot of listed.keys()) {
+    const cte = s.ctes.get(slot);
+    if (cte === undefined || (cte.parent !== null && listed.has(cte.parent))) continue;
+    if (hasChildren(s, slot)) out.push(slot);
+  }
+  return out;
+}
+
 /**
  * The derivation trees rooted in a CSpace: every cap of the CNode (and the CNodes it names) that
  * was derived from nothing there and has something derived from it, each with its subtree.
  */
 export function cdtForest(s: KernelState, v: CNodeView): CDTNode[] {
-  const listed = new Set<SlotAddr>();
-  const collect = (c: CNodeView) =>
-    c.used.forEach((x) => {
-      listed.add(x.slot);
-      if (x.cnode) collect(x.cnode);
-    });
-  collect(v);
-  const out: CDTNode[] = [];
-  for (const slot of listed) {
-    const cte = s.ctes.get(slot);
-    if (cte === undefined || (cte.parent !== null && listed.has(cte.parent))) continue;
-    if (childrenOf(s, slot).length > 0) out.push(cdtView(s, slot));
-  }
-  return out;
+  return cdtRoots(s, listedSlots(v)).map((slot) => cdtView(s, slot));
+}
+
+/** The text of the cap in `slot`, or "empty". */
+export function slotText(s: KernelState, slot: SlotAddr): string {
+  const cte = s.ctes.get(slot);
+  return cte !== undefined ? capText(cte.cap) : "empty";
 }
 
 /** A node of the derivation tree: a cap, where it lives and what was derived from it. */
@@ -140,12 +168,11 @@ export interface CDTNode {
 
 /** The derivation subtree under `slot`: what revoking it would delete, with the cap itself at the root. */
 export function cdtView(s: KernelState, slot: SlotAddr): CDTNode {
-  const cte = s.ctes.get(slot);
   const place = placeOfSlot(s, slot);
   return {
     slot,
     ...(place !== undefined ? { place } : {}),
-    text: cte !== undefined ? capText(cte.cap) : "empty",
+    text: slotText(s, slot),
     children: childrenOf(s, slot).map((c) => cdtView(s, c)),
   };
 }

@@ -1,7 +1,7 @@
 import { hex, type VirtAddr } from "../../model/addresses.ts";
 import { userRead, userWrite } from "../../machine/access.ts";
 import { checkedWord } from "./arguments.ts";
-import { vmFaultOutcome, type StepContext, type StepHandler } from "./context.ts";
+import { NO_EFFECTS, vmFaultOutcome, type StepContext, type StepHandler } from "./context.ts";
 
 /** The bytes of the machine's word: 4 on aarch32, 8 on aarch64 (what `value` means in read and write). */
 const wordBytes = (ctx: StepContext): number => ctx.state.config.sizes.wordBits / 8;
@@ -24,7 +24,7 @@ export const readStep: StepHandler<"read"> = (ctx, step) => {
   // A value is a word: past the word's bytes it would stop being a number a register holds.
   const value: Record<string, number | string> = r.ok && length <= wordBytes(ctx) ? { value: wordValue(r.value) } : {};
   const outcome = r.ok ? { kind: "ok" as const, values: { ...value, bytes } } : vmFaultOutcome(r.fault);
-  return { state: r.state, action: `read ${length} bytes at ${hex(v)}`, outcome, effects: [] };
+  return { state: r.state, action: `read ${length} bytes at ${hex(v)}`, outcome, effects: NO_EFFECTS };
 };
 
 /** `write: { vaddr, value | bytes }`: a user store; `value` is written as one little-endian word. */
@@ -38,7 +38,7 @@ export const writeStep: StepHandler<"write"> = (ctx, step) => {
     state: r.state,
     action: `write ${data.length} bytes at ${hex(v)}`,
     outcome,
-    effects: [],
+    effects: NO_EFFECTS,
   };
 };
 

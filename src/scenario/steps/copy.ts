@@ -1,6 +1,5 @@
 import type { CPtr } from "../../model/addresses.ts";
 import { INITIAL_CAP_SLOTS } from "../../boot/initialCaps.ts";
-import { callLibsel4Traced } from "../../invocations/libsel4.ts";
 import { rightsWord } from "./arguments.ts";
 import { invocationResult, type StepHandler } from "./context.ts";
 
@@ -23,12 +22,6 @@ export const copyStep: StepHandler<"copy"> = (ctx, step) => {
     rights,
     badge: 0,
   };
-  const result = callLibsel4Traced(
-    ctx.state,
-    ctx.thread,
-    mint ? "seL4_CNode_Mint" : "seL4_CNode_Copy",
-    CNODE as CPtr,
-    params,
-  );
+  const result = ctx.call(mint ? "seL4_CNode_Mint" : "seL4_CNode_Copy", CNODE as CPtr, params);
   return invocationResult(`${mint ? "mint" : "copy"} ${c.from} as ${c.as}`, result);
 };

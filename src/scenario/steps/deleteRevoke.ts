@@ -1,6 +1,5 @@
 import type { CPtr } from "../../model/addresses.ts";
 import { INITIAL_CAP_SLOTS } from "../../boot/initialCaps.ts";
-import { callLibsel4Traced } from "../../invocations/libsel4.ts";
 import { invocationResult, type StepContext, type StepResult } from "./context.ts";
 import type { StepHandler } from "./context.ts";
 
@@ -11,7 +10,7 @@ function onNamedSlot(ctx: StepContext, verb: "delete" | "revoke", name: string):
   const cnode = INITIAL_CAP_SLOTS.InitThreadCNode as CPtr;
   return invocationResult(
     `${verb} ${name}`,
-    callLibsel4Traced(ctx.state, ctx.thread, fnName, cnode, {
+    ctx.call(fnName, cnode, {
       index: slot,
       depth: ctx.state.config.sizes.wordBits,
     }),

@@ -22,6 +22,7 @@ export const STEP_HANDLERS: { readonly [K in ActionKey]: StepHandler<K> } = {
 };
 
 export {
+  NO_EFFECTS,
   ScenarioRun,
   StepOutcome,
   type Outcome,

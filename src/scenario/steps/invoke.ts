@@ -1,6 +1,6 @@
 import type { CPtr } from "../../model/addresses.ts";
 import { INITIAL_CAP_SLOTS } from "../../boot/initialCaps.ts";
-import { callLibsel4Traced, libsel4Function, libsel4FunctionsOf } from "../../invocations/libsel4.ts";
+import { libsel4Function, libsel4FunctionsOf } from "../../invocations/libsel4.ts";
 import { closest, shown } from "../errors.ts";
 import { wordArgument } from "./arguments.ts";
 import { invocationResult, type StepContext, type StepHandler } from "./context.ts";
@@ -104,8 +104,5 @@ export const invokeStep: StepHandler<"invoke"> = (ctx, step) => {
   // written, so five words stay five and seL4 answers TruncatedMessage.
   if (fnName === "seL4_Untyped_Retype" && step.args?.dest !== undefined && params.num_objects === undefined)
     params.num_objects = 1;
-  return invocationResult(
-    `${fnName} on ${capName}`,
-    callLibsel4Traced(ctx.state, ctx.thread, fnName, service as CPtr, params),
-  );
+  return invocationResult(`${fnName} on ${capName}`, ctx.call(fnName, service as CPtr, params));
 };

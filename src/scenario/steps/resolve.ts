@@ -2,7 +2,7 @@ import { hex, type VirtAddr } from "../../model/addresses.ts";
 import { resolveIn } from "../../machine/access.ts";
 import { walkView } from "../../views/index.ts";
 import { checkedWord } from "./arguments.ts";
-import type { Outcome, StepHandler } from "./context.ts";
+import { NO_EFFECTS, type Outcome, type StepHandler } from "./context.ts";
 
 /** The cap type of a VSpace root on each architecture, and how a message names it. */
 const ROOT = {
@@ -43,7 +43,7 @@ export const resolveStep: StepHandler<"resolve"> = (ctx, step) => {
     state: ctx.state,
     action: `resolve ${hex(v)} in ${vspace}`,
     outcome,
-    effects: [],
+    effects: NO_EFFECTS,
     walk: walkView(ctx.state, cap.paddr, v),
   };
 };

@@ -1,10 +1,8 @@
 import type { CPtr } from "../../model/addresses.ts";
-import type { TracedInvokeResult } from "../../invocations/dispatch.ts";
 import { INITIAL_CAP_SLOTS } from "../../boot/initialCaps.ts";
-import { callLibsel4Traced } from "../../invocations/libsel4.ts";
 import { archOf } from "../../arch/index.ts";
 import { objectTypeOf } from "./arguments.ts";
-import { invocationResult, type StepHandler } from "./context.ts";
+import { invocationResult, type CalledResult, type StepHandler } from "./context.ts";
 
 /**
  * `retype: { type, as, from?, size_bits?, count? }`: seL4_Untyped_Retype into consecutive
@@ -37,11 +35,11 @@ export const retypeStep: StepHandler<"retype"> = (ctx, step) => {
     node_offset: first,
     num_objects: count,
   };
-  let result: TracedInvokeResult | undefined;
+  let result: CalledResult | undefined;
   for (const u of sources) {
-    result = callLibsel4Traced(ctx.state, ctx.thread, "seL4_Untyped_Retype", u as CPtr, params);
+    result = ctx.call("seL4_Untyped_Retype", u as CPtr, params);
     const full = result.reply.kind === "error" && result.reply.error.error === "NotEnoughMemory";
     if (!full || r.from !== undefined) break;
   }
-  return invocationResult(`retype ${count} ${r.type} as ${asNames.join(", ")}`, result as TracedInvokeResult);
+  return invocationResult(`retype ${count} ${r.type} as ${asNames.join(", ")}`, result as CalledResult);
 };
