@@ -3,8 +3,7 @@ import type { SyscallError } from "../model/errors.ts";
 import type { Expect, Value } from "./schema.ts";
 import type { Outcome, Path } from "./steps/context.ts";
 
-/** An error's fields, in ErrorExpect's order (and the order messages list them in). */
-export const FIELD_ORDER = [
+const FIELD_ORDER = [
   "argumentNumber",
   "invalidCapNumber",
   "rangeMin",

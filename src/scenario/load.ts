@@ -2,7 +2,6 @@ import type { z } from "zod";
 import { closest, ScenarioError, shown } from "./errors.ts";
 import { ACTION_KEYS as ACTIONS, ScenarioHeader, STEP_SCHEMAS, type ActionKey, type Step } from "./schema.ts";
 import { parseSource, type SourceFile } from "./source.ts";
-import { acceptStep } from "./fastSteps.ts";
 
 /** A validated scenario: its header, its steps, and where each step sits in the file. */
 export interface Scenario {
@@ -117,9 +116,7 @@ export function loadScenarioText(file: string, text: string): Scenario {
         `a step has exactly one action, this one has ${actions.join(" and ")}`,
       );
     const action = actions[0] as ActionKey;
-    // The common forms without zod (fastSteps.ts gives what zod would); anything else, and every error, is zod's.
-    const fast = acceptStep(action, raw);
-    const parsed = fast === undefined ? STEP_SCHEMAS[action].safeParse(raw) : { success: true as const, data: fast };
+    const parsed = STEP_SCHEMAS[action].safeParse(raw);
     if (!parsed.success)
       zodFail(src, path, parsed.error, [
         ...STEP_KEYS,

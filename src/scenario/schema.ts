@@ -22,15 +22,9 @@ export function parseNumberText(v: string): number | undefined {
   return undefined;
 }
 
-/** What NumberValue reads `v` as: a non-negative safe integer, or undefined where it reports an issue. */
-export function numberValueOf(v: number | string): number | undefined {
-  const n = typeof v === "number" ? v : parseNumberText(v);
-  return n === undefined || !Number.isSafeInteger(n) || n < 0 ? undefined : n;
-}
-
 export const NumberValue = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const n = numberValueOf(v);
-  if (n === undefined) {
+  const n = typeof v === "number" ? v : parseNumberText(v);
+  if (n === undefined || !Number.isSafeInteger(n) || n < 0) {
     ctx.addIssue({
       code: "custom",
       message: `expected a non-negative integer, hex (0x...) or a size like 4KiB, found ${shown(v)}`,
