@@ -458,6 +458,15 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     capName.set(key, name);
     bound.add(key);
   };
+  // A spec that describes the whole root CNode (an export: its init_cnode holds the root task's
+  // TCB) and has no init_asid_pool says the root task's pool was deleted: a pool of its at
+  // asid_high 0 is one made after that (seL4 hands out the freed index 0), not the boot pool.
+  const rootSpec = entries.find((e) => e.id.name === BOOT_NAMES.cnode && e.id.index === null);
+  const wholeRoot =
+    rootSpec !== undefined &&
+    hasSlots(rootSpec.obj) &&
+    [...rootSpec.obj.slots.values()].some((sl) => capObj(sl.cap)?.name === BOOT_NAMES.tcb);
+  const bootPoolNamed = entries.some((e) => e.id.name === BOOT_NAMES.asidPool);
   for (const e of entries) {
     const n = e.id.name;
     const k = idKey(e.id);
@@ -467,7 +476,10 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     else if (n === (a64 ? BOOT_NAMES.vspace64 : BOOT_NAMES.vspace)) bind(k, "InitThreadVSpace");
     else if (n === BOOT_NAMES.ipcBuffer) bind(k, "InitThreadIPCBuffer");
     else if (n === BOOT_NAMES.bootInfo) bind(k, "BootInfoFrame");
-    else if (n === BOOT_NAMES.asidPool || (e.obj.kind === "asid_pool" && e.obj.asidHigh === 0))
+    else if (
+      n === BOOT_NAMES.asidPool ||
+      (e.obj.kind === "asid_pool" && e.obj.asidHigh === 0 && !(wholeRoot && !bootPoolNamed))
+    )
       bind(k, "InitThreadASIDPool");
     else if (n.startsWith(BOOT_NAMES.untyped)) {
       const i = Number(n.slice(BOOT_NAMES.untyped.length));
@@ -706,35 +718,7 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     return ram ? `untyped[${ram.i}]` : null;
   }
 
-  // --- ASID pools, in asid_high order (seL4 gives the first free pool index) ---------------------
-  if (going) {
-    const byHigh = [...pools].sort((a, b) => highOf(a) - highOf(b) || compareObjID(a.id, b.id));
-    byHigh.forEach((p, i) => {
-      if (!going) return;
-      const want = highOf(p);
-      if (want !== Infinity && want !== i + 1) {
-        going = r.refuse(
-          `seL4_ARM_ASIDControl_MakePool for ${showID(p.id)}`,
-          `capDL accepts asid_high ${want}; seL4 hands out the first free pool index, which is ${i + 1}`,
-          p.pos,
-        );
-        return;
-      }
-      const mem = nameOf(p.id);
-      const name = r.fresh(showID(p.id));
-      going = r.run(
-        { invoke: "seL4_ARM_ASIDControl_MakePool", cap: "ASIDControl", args: { untyped: mem, dest: name } },
-        `seL4_ARM_ASIDControl_MakePool(ASIDControl, untyped=${mem}) -> ${name}`,
-        p.pos,
-      );
-      capName.set(idKey(p.id), name);
-    });
-  }
-  function highOf(e: ObjEntry): number {
-    return e.obj.kind === "asid_pool" && e.obj.asidHigh !== null ? e.obj.asidHigh : Infinity;
-  }
-
-  // --- ASIDs -------------------------------------------------------------------------------------
+  // --- ASIDs: which root goes to which pool ----------------------------------------------------
   /** The VSpace root's kind: ARM32's page directory, AArch64's level-0 table. */
   const rootKind = a64 ? "pgd" : "pd";
   const poolSize = a64 ? aarch64.ASID_POOL_SIZE : ASID_POOL_SIZE;
@@ -744,7 +728,14 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
       for (const s of e.obj.slots.values())
         if (s.cap.kind === rootKind && s.cap.asid && !expectedASID.has(idKey(s.cap.obj)))
           expectedASID.set(idKey(s.cap.obj), { asid: s.cap.asid, pos: s.pos });
-  const assignOrder: { pd: ObjID; pool: string; low: number | null; high: number | null; pos: Pos | null }[] = [];
+  interface Assignment {
+    readonly pd: ObjID;
+    readonly pool: ObjID | null;
+    readonly low: number | null;
+    readonly high: number | null;
+    readonly pos: Pos | null;
+  }
+  const inPoolOrder: Assignment[] = [];
   const inPool = new Set<string>();
   for (const e of entries) {
     if (e.obj.kind !== "asid_pool") continue;
@@ -752,35 +743,123 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
       const pd = capObj(s.cap);
       if (!pd || inPool.has(idKey(pd))) continue;
       inPool.add(idKey(pd));
-      assignOrder.push({ pd, pool: nameOf(e.id), low, high: e.obj.asidHigh, pos: s.pos });
+      inPoolOrder.push({ pd, pool: e.id, low, high: e.obj.asidHigh, pos: s.pos });
     }
   }
-  for (const e of entries)
-    if (e.obj.kind === rootKind && !inPool.has(idKey(e.id)))
-      assignOrder.push({ pd: e.id, pool: "InitThreadASIDPool", low: null, high: null, pos: e.pos });
-  for (const a of assignOrder) {
-    if (!going) break;
-    if (bound.has(idKey(a.pd))) continue;
+  // A root in no pool goes to the root task's pool, as both loaders do.
+  const noPoolOrder: Assignment[] = entries
+    .filter((e) => e.obj.kind === rootKind && !inPool.has(idKey(e.id)))
+    .map((e) => ({ pd: e.id, pool: null, low: null, high: null, pos: e.pos }));
+  const assign = (a: Assignment): boolean => {
+    if (bound.has(idKey(a.pd))) return true;
+    const pool = a.pool ? nameOf(a.pool) : "InitThreadASIDPool";
     const pdName = nameOf(a.pd);
-    going = r.run(
-      { invoke: "seL4_ARM_ASIDPool_Assign", cap: a.pool, args: { vspace: pdName } },
-      `seL4_ARM_ASIDPool_Assign(${a.pool}, vspace=${pdName})`,
-      a.pos,
-    );
-    if (!going) break;
+    if (
+      !r.run(
+        { invoke: "seL4_ARM_ASIDPool_Assign", cap: pool, args: { vspace: pdName } },
+        `seL4_ARM_ASIDPool_Assign(${pool}, vspace=${pdName})`,
+        a.pos,
+      )
+    )
+      return false;
     const c = r.capAt(pdName);
     const got = (c.type === "PageDirectory" || c.type === "VSpace") && c.mappedASID !== null ? c.mappedASID : -1;
     const gotPair: readonly [number, number] = [Math.floor(got / poolSize), got % poolSize];
     const want = a.low !== null && a.high !== null ? ([a.high, a.low] as const) : null;
     const fromCap = expectedASID.get(idKey(a.pd));
     for (const w of [want ? { asid: want, pos: a.pos } : null, fromCap ?? null])
-      if (going && w && (w.asid[0] !== gotPair[0] || w.asid[1] !== gotPair[1]))
-        going = r.refuse(
-          `seL4_ARM_ASIDPool_Assign(${a.pool}, vspace=${pdName})`,
+      if (w && (w.asid[0] !== gotPair[0] || w.asid[1] !== gotPair[1]))
+        return r.refuse(
+          `seL4_ARM_ASIDPool_Assign(${pool}, vspace=${pdName})`,
           `capDL accepts ASID (0x${w.asid[0].toString(16)}, 0x${w.asid[1].toString(16)}) for ${showID(a.pd)}; seL4 hands out the first free ASID, (0x${gotPair[0].toString(16)}, 0x${gotPair[1].toString(16)})`,
           w.pos,
         );
+    return true;
+  };
+
+  // --- ASID pools, in asid_high order (seL4 gives the first free pool index) ---------------------
+  // A pool made at asid_high 0 after the root task's pool was deleted (see the binding above):
+  // the roots in no pool take their ASIDs from the root task's pool first, then that pool is
+  // deleted (deleteASIDPool frees index 0 and leaves those roots, and the root task's own VSpace,
+  // dead, as in seL4), and MakePool hands index 0 out again.
+  const remade = pools.some((p) => highOf(p) === 0);
+  if (going && remade) {
+    for (const a of noPoolOrder) if (going) going = assign(a);
+    if (going)
+      going = r.run(
+        { invoke: "seL4_CNode_Delete", cap: "InitThreadCNode", args: { dest: "InitThreadASIDPool" } },
+        "seL4_CNode_Delete(InitThreadCNode, InitThreadASIDPool): the spec's pool at asid_high 0 was made after the root task's was deleted",
+        pools.find((p) => highOf(p) === 0)?.pos ?? null,
+      );
   }
+  // Indexes in the ASID table: the root task's pool holds 0 until it is deleted.
+  const taken = new Set<number>(remade ? [] : [0]);
+  const firstFree = (): number => {
+    let i = 0;
+    while (taken.has(i)) i++;
+    return i;
+  };
+  /** Pools made only to take an index below a spec's pool (whose own was freed): deleted once all are made. */
+  const fillers: string[] = [];
+  const makePool = (memory: string, name: string, what: string, pos: Pos | null): boolean => {
+    const ok = r.run(
+      { invoke: "seL4_ARM_ASIDControl_MakePool", cap: "ASIDControl", args: { untyped: memory, dest: name } },
+      `seL4_ARM_ASIDControl_MakePool(ASIDControl, untyped=${memory}) -> ${name}${what}`,
+      pos,
+    );
+    if (ok) taken.add(firstFree());
+    return ok;
+  };
+  if (going) {
+    const byHigh = [...pools].sort((a, b) => highOf(a) - highOf(b) || compareObjID(a.id, b.id));
+    for (const p of byHigh) {
+      if (!going) break;
+      const want = highOf(p);
+      // An index below the spec's that is free: a pool there was deleted. Take it with a filler pool.
+      while (going && want !== Infinity && firstFree() < want) {
+        const at = firstFree();
+        const memory = r.fresh(`asid_pool_filler@${at}_memory`);
+        const name = r.fresh(`asid_pool_filler@${at}`);
+        const from = sourceFor(p);
+        going =
+          from !== null &&
+          r.run(
+            { retype: { type: "seL4_UntypedObject", as: memory, from, size_bits: sizes.asidPoolBits } },
+            `seL4_Untyped_Retype(${from}, seL4_UntypedObject, size_bits=${sizes.asidPoolBits}) -> ${memory}`,
+            p.pos,
+          ) &&
+          makePool(memory, name, `: a filler at index ${at}, deleted once the pools are made`, p.pos);
+        fillers.push(name, memory);
+      }
+      if (!going) break;
+      const got = firstFree();
+      if (want !== Infinity && want !== got) {
+        going = r.refuse(
+          `seL4_ARM_ASIDControl_MakePool for ${showID(p.id)}`,
+          `capDL accepts asid_high ${want}; seL4 hands out the first free pool index, which is ${got}`,
+          p.pos,
+        );
+        break;
+      }
+      const mem = nameOf(p.id);
+      const name = r.fresh(showID(p.id));
+      going = makePool(mem, name, "", p.pos);
+      capName.set(idKey(p.id), name);
+    }
+    for (const f of fillers)
+      if (going && r.capAt(f).type !== "Null")
+        going = r.run(
+          { invoke: "seL4_CNode_Delete", cap: "InitThreadCNode", args: { dest: f } },
+          `seL4_CNode_Delete(InitThreadCNode, ${f}): the filler's index is free in the spec`,
+          null,
+        );
+  }
+  function highOf(e: ObjEntry): number {
+    return e.obj.kind === "asid_pool" && e.obj.asidHigh !== null ? e.obj.asidHigh : Infinity;
+  }
+
+  // --- ASIDs -------------------------------------------------------------------------------------
+  for (const a of [...inPoolOrder, ...(remade ? [] : noPoolOrder)]) if (going) going = assign(a);
 
   // --- mappings: page tables, then frames, each frame through a fresh copy -------------------------
   const mappingCopy = new Map<string, string>();
