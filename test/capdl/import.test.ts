@@ -10,6 +10,7 @@ import { loadScenarioFile } from "../../src/scenario/file.ts";
 import { runScenario } from "../../src/scenario/run.ts";
 import { bootOf, replayScenario } from "../../src/cli/import.ts";
 import { boot } from "../../src/boot/boot.ts";
+import { INITIAL_CAP_SLOTS } from "../../src/boot/initialCaps.ts";
 import { concreteMappings } from "../../src/testing/index.ts";
 import { getCap } from "../../src/kernel/cdt.ts";
 import { slotAddress } from "../../src/kernel/cspace.ts";
@@ -234,6 +235,27 @@ describe("capDL import", () => {
         );
         expect(mapped.length).to.equal(1);
       });
+  });
+
+  it("the root task's IPC buffer mapped again at its address through a copy: the boot cap keeps the mapping, the TCB's slot is untouched", () => {
+    const machine = boot({ ram: [{ base: 0, size: 256 * 2 ** 20 }] });
+    const tcb = machine.state.objects.get(machine.initThread);
+    const vaddr = tcb?.type === "TCB" ? tcb.ipcBuffer : 0;
+    expect(vaddr).to.be.greaterThan(0);
+    const { r, text } = exportScenario(
+      [
+        "name: the IPC buffer mapped twice at one address",
+        "steps:",
+        "  - copy: { from: InitThreadIPCBuffer, as: ipc2 }",
+        `  - invoke: seL4_ARM_Page_Map\n    cap: ipc2\n    args: { vspace: InitThreadVSpace, vaddr: 0x${vaddr.toString(16)}, rights: RW, attr: default }`,
+      ].join("\n"),
+    );
+    const caps = [...text.matchAll(/^\s+(\d+): init_ipc_buffer \((.*)\)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
+    expect(caps.filter((c) => c.includes("mapping:")).map((c) => Number(c.split(":")[0]))).to.deep.equal([INITIAL_CAP_SLOTS.InitThreadIPCBuffer]);
+    expect(caps).to.include(`${r.names.get("ipc2")}: RW`);
+    expect(text).to.match(/^\s+init_tcb \{[^}]*4: init_ipc_buffer \(RW\)/m);
+    const res = importCapdl(readCapdl(text), { boot: bootOf("examples/01-map-a-frame.yaml") });
+    expect(refusalText(res)).to.equal("");
   });
 
   describe("the root task's pool deleted, then a pool made again at its index", () => {
