@@ -506,7 +506,7 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
   }
   function staleNote(): void {
     const note =
-      "a frame cap whose recorded mapping is gone (its entry was unmapped or now maps another page) is written unmapped: capDL's asid: means a live mapping";
+      "a frame cap whose recorded mapping is gone (its entry was unmapped or now maps another page, or no ASID reaches its VSpace) is written unmapped: capDL's asid: means a live mapping";
     if (!notes.includes(note)) notes.push(note);
   }
   /** The table slot of a mapped frame cap's mapping (null: none capDL can name), or "stale" when no entry maps it any more (AArch64). */
