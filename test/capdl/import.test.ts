@@ -251,7 +251,9 @@ describe("capDL import", () => {
       ].join("\n"),
     );
     const caps = [...text.matchAll(/^\s+(\d+): init_ipc_buffer \((.*)\)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
-    expect(caps.filter((c) => c.includes("mapping:")).map((c) => Number(c.split(":")[0]))).to.deep.equal([INITIAL_CAP_SLOTS.InitThreadIPCBuffer]);
+    expect(caps.filter((c) => c.includes("mapping:")).map((c) => Number(c.split(":")[0]))).to.deep.equal([
+      INITIAL_CAP_SLOTS.InitThreadIPCBuffer,
+    ]);
     expect(caps).to.include(`${r.names.get("ipc2")}: RW`);
     expect(text).to.match(/^\s+init_tcb \{[^}]*4: init_ipc_buffer \(RW\)/m);
     const res = importCapdl(readCapdl(text), { boot: bootOf("examples/01-map-a-frame.yaml") });
@@ -314,6 +316,9 @@ describe("capDL import", () => {
         const rootCap = getCap(res.state, slotAddress(res.state, res.machine.initThread, 1));
         expect(rootCap.type === "VSpace" || rootCap.type === "PageDirectory" ? rootCap.mappedASID : null).to.equal(1);
         expect(res.state.asidTable.get(0)).not.to.equal(res.machine.state.asidTable.get(0));
+        const replay = runScenario(loadScenarioText("replay.yaml", replayScenario(res, "pool0.cdl")));
+        expect(replay.steps.filter((st) => st.result !== "ok")).to.deep.equal([]);
+        expect(replay.states[replay.states.length - 1]?.asidTable).to.deep.equal(res.state.asidTable);
       });
   });
 
@@ -331,6 +336,10 @@ describe("capDL import", () => {
     const res = importCapdl(readCapdl(text), { boot: bootOf("examples/01-map-a-frame.yaml") });
     expect(refusalText(res)).to.equal("");
     expect([...res.state.asidTable.keys()].sort()).to.deep.equal([0, 2]);
+    // The replay as a scenario (filler pool, its deletion) runs to the same ASID table.
+    const replay = runScenario(loadScenarioText("replay.yaml", replayScenario(res, "gap.cdl")));
+    expect(replay.steps.filter((st) => st.result !== "ok")).to.deep.equal([]);
+    expect([...(replay.states[replay.states.length - 1]?.asidTable.keys() ?? [])].sort()).to.deep.equal([0, 2]);
     const whats = res.steps.map((st) => st.what);
     expect(whats.filter((w) => w.startsWith("seL4_ARM_ASIDControl_MakePool")).length).to.equal(2);
     expect(whats.some((w) => /^seL4_CNode_Delete\(InitThreadCNode, asid_pool_filler@1\)/.test(w))).to.equal(true);
