@@ -467,6 +467,12 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     hasSlots(rootSpec.obj) &&
     [...rootSpec.obj.slots.values()].some((sl) => capObj(sl.cap)?.name === BOOT_NAMES.tcb);
   const bootPoolNamed = entries.some((e) => e.id.name === BOOT_NAMES.asidPool);
+  // Such a spec is a snapshot of a running system (an export), not a loader's input: where an
+  // index or a low ASID below a spec's is free (its pool or root was deleted), import takes it
+  // first with a filler and deletes the filler afterwards, so that seL4's first-free rule hands
+  // out what the snapshot says. Any other spec is replayed as the loaders would, which cannot
+  // leave such a gap: seL4 hands out another index or ASID, and import refuses.
+  const snapshot = wholeRoot;
   for (const e of entries) {
     const n = e.id.name;
     const k = idKey(e.id);
@@ -750,10 +756,39 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
   const noPoolOrder: Assignment[] = entries
     .filter((e) => e.obj.kind === rootKind && !inPool.has(idKey(e.id)))
     .map((e) => ({ pd: e.id, pool: null, low: null, high: null, pos: e.pos }));
+  /** Roots made only to take a low ASID below a spec's root (whose own was freed): deleted once all are assigned. */
+  const rootFillers: string[] = [];
+  /** The low ASID ASIDPool_Assign would hand out next in this pool (seL4 never hands out ASID 0). */
+  const nextLow = (pool: string): number => {
+    const c = r.capAt(pool);
+    const p = c.type === "ASIDPool" ? r.state.objects.get(c.paddr) : undefined;
+    if (c.type !== "ASIDPool" || p?.type !== "ASIDPool") return poolSize;
+    let i = 0;
+    while (i < poolSize && (c.asidBase + i === 0 || p.entries.has(i))) i++;
+    return i;
+  };
   const assign = (a: Assignment): boolean => {
     if (bound.has(idKey(a.pd))) return true;
     const pool = a.pool ? nameOf(a.pool) : "InitThreadASIDPool";
     const pdName = nameOf(a.pd);
+    // A low ASID below the spec's that is free: its root was deleted (deleteASID). Take it with a filler root.
+    for (let at = nextLow(pool); snapshot && a.low !== null && at < a.low; at = nextLow(pool)) {
+      const filler = r.fresh(`${rootKind}_filler@${at}`);
+      const entry = m.objects.get(idKey(a.pd));
+      const from = entry ? sourceFor(entry) : null;
+      const type = a64 ? "seL4_ARM_VSpaceObject" : "seL4_ARM_PageDirectoryObject";
+      if (
+        from === null ||
+        !r.run({ retype: { type, as: filler, from } }, `seL4_Untyped_Retype(${from}, ${type}) -> ${filler}`, a.pos) ||
+        !r.run(
+          { invoke: "seL4_ARM_ASIDPool_Assign", cap: pool, args: { vspace: filler } },
+          `seL4_ARM_ASIDPool_Assign(${pool}, vspace=${filler}): a filler for low ASID ${at}, deleted once the roots have theirs`,
+          a.pos,
+        )
+      )
+        return false;
+      rootFillers.push(filler);
+    }
     if (
       !r.run(
         { invoke: "seL4_ARM_ASIDPool_Assign", cap: pool, args: { vspace: pdName } },
@@ -816,7 +851,7 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
       if (!going) break;
       const want = highOf(p);
       // An index below the spec's that is free: a pool there was deleted. Take it with a filler pool.
-      while (going && want !== Infinity && firstFree() < want) {
+      while (going && snapshot && want !== Infinity && firstFree() < want) {
         const at = firstFree();
         const memory = r.fresh(`asid_pool_filler@${at}_memory`);
         const name = r.fresh(`asid_pool_filler@${at}`);
@@ -860,6 +895,13 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
 
   // --- ASIDs -------------------------------------------------------------------------------------
   for (const a of [...inPoolOrder, ...(remade ? [] : noPoolOrder)]) if (going) going = assign(a);
+  for (const f of rootFillers)
+    if (going)
+      going = r.run(
+        { invoke: "seL4_CNode_Delete", cap: "InitThreadCNode", args: { dest: f } },
+        `seL4_CNode_Delete(InitThreadCNode, ${f}): the filler's low ASID is free in the spec (deleteASID frees it)`,
+        null,
+      );
 
   // --- mappings: page tables, then frames, each frame through a fresh copy -------------------------
   const mappingCopy = new Map<string, string>();
@@ -879,6 +921,19 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
         if (re) rootOfASID.set(`${e.obj.asidHigh},${low}`, re);
       }
   const rowsOfRoot = new Map<string, TableRow[]>();
+  // Where several CNode caps to one frame have the same `asid:` and no `mapping:` (a 1 GiB frame
+  // mapped more than once in one VSpace), capDL does not say which cap makes which mapping: they
+  // take the frame's mappings there in address order, the caps in CNode and slot order.
+  const asidOnly = new Map<string, Cap[]>();
+  const asidOnlyKey = (c: Cap & { kind: "frame" }): string => `${String(c.asid)}|${idKey(c.obj)}`;
+  for (const e of entries)
+    if (e.obj.kind === "cnode" && hasSlots(e.obj))
+      for (const [, sl] of [...e.obj.slots.entries()].sort((a, b) => a[0] - b[0]))
+        if (sl.cap.kind === "frame" && sl.cap.asid && !sl.cap.mapping) {
+          const group = asidOnly.get(asidOnlyKey(sl.cap)) ?? [];
+          group.push(sl.cap);
+          asidOnly.set(asidOnlyKey(sl.cap), group);
+        }
   const mappingOf = (c: Cap & { kind: "frame" }): { obj: ObjID; slot: number } | null => {
     if (c.mapping || !c.asid) return c.mapping;
     const root = rootOfASID.get(`${c.asid[0]},${c.asid[1]}`);
@@ -886,7 +941,9 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     const rows = rowsOfRoot.get(idKey(root.id)) ?? tableRows(m, root);
     rowsOfRoot.set(idKey(root.id), rows);
     const hits = rows.filter((w) => w.cap.kind === "frame" && idKey(w.cap.obj) === idKey(c.obj));
-    return hits.length === 1 && hits[0] ? { obj: hits[0].container, slot: hits[0].slot } : null;
+    const nth = asidOnly.get(asidOnlyKey(c))?.indexOf(c) ?? -1;
+    const hit = nth >= 0 ? hits[nth] : hits.length === 1 ? hits[0] : undefined;
+    return hit ? { obj: hit.container, slot: hit.slot } : null;
   };
   // Where the root CNode of the spec holds a frame only as mapped caps, the original cap itself
   // does one of those mappings (as the root task's own caps are); every other mapping is a copy's.

@@ -260,6 +260,31 @@ describe("capDL import", () => {
     expect(refusalText(res)).to.equal("");
   });
 
+  it("a root whose lower ASID was freed (its root deleted) gets its ASID through a filler root in an export, not in a loader's spec", () => {
+    const { text } = exportScenario(
+      [
+        "name: a freed low ASID",
+        "steps:",
+        "  - retype: { type: seL4_ARM_PageDirectoryObject, count: 2, as: [pd1, pd2] }",
+        "  - invoke: seL4_ARM_ASIDPool_Assign\n    cap: InitThreadASIDPool\n    args: { vspace: pd1 }",
+        "  - invoke: seL4_ARM_ASIDPool_Assign\n    cap: InitThreadASIDPool\n    args: { vspace: pd2 }",
+        "  - delete: pd1",
+      ].join("\n"),
+    );
+    // deleteASID (the last cap to pd1 goes) frees ASID 2; pd2 keeps 3.
+    expect(text).to.match(/^\s+init_asid_pool \{\s+1: init_pd\s+3: pd2\s+\}$/m);
+    const res = importCapdl(readCapdl(text), { boot: bootOf("examples/01-map-a-frame.yaml") });
+    expect(refusalText(res)).to.equal("");
+    const whats = res.steps.map((st) => st.what);
+    expect(whats.some((w) => /^seL4_ARM_ASIDPool_Assign\(InitThreadASIDPool, vspace=pd_filler@2\)/.test(w))).to.equal(
+      true,
+    );
+    expect(whats.some((w) => /^seL4_CNode_Delete\(InitThreadCNode, pd_filler@2\)/.test(w))).to.equal(true);
+    const at0 = res.state.asidTable.get(0);
+    const pool = at0 === undefined ? undefined : res.state.objects.get(at0);
+    expect(pool?.type === "ASIDPool" ? [...pool.entries.keys()].sort() : []).to.deep.equal([1, 3]);
+  });
+
   describe("the root task's pool deleted, then a pool made again at its index", () => {
     // deleteASIDPool frees ASID-table index 0 and leaves the root task's VSpace cap with ASID 1;
     // MakePool hands out the first free index, 0, and the new pool starts empty, so Assign gives

@@ -54,7 +54,10 @@ for (const arch of ARCHS) {
    * deleted, its entry unmapped through another cap: seL4 leaves the record stale) cannot be
    * written, since capDL's `asid:` means a live mapping; and of the caps that record one live
    * entry (the frame mapped again at the same address through a copy) capDL gives it to one,
-   * the one export chooses (mappingHolders), so the others count as unmapped.
+   * the one export chooses (mappingHolders), so the others count as unmapped. A mapped 1 GiB
+   * frame cap (AArch64) has `asid:` but no `mapping:` (the tool names no pud slot), so where its
+   * frame has several mappings in that VSpace capDL cannot say which is the cap's: the address
+   * is left out.
    */
   const capdlMapping = (s: KernelState): ((c: Cap, at: SlotAddr) => string) => {
     const live = concreteMappings(s, asids(s));
@@ -62,9 +65,10 @@ for (const arch of ARCHS) {
     return (c, at) => {
       if (c.type !== "Frame") return "-";
       const m = c.mapping;
-      return m !== null && holders.has(at) && live.get(m.asid)?.get(m.vaddr)?.frame === c.paddr
-        ? `${m.asid}@${m.vaddr}`
-        : "-";
+      const space = m === null ? undefined : live.get(m.asid);
+      if (m === null || !holders.has(at) || space?.get(m.vaddr)?.frame !== c.paddr) return "-";
+      const ambiguous = c.size === "HugePage" && [...space.values()].filter((x) => x.frame === c.paddr).length > 1;
+      return ambiguous ? `${m.asid}@one of its mappings` : `${m.asid}@${m.vaddr}`;
     };
   };
   const rootFrameCaps = (s: KernelState): string[] => {
