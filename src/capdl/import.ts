@@ -949,7 +949,8 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
   // does one of those mappings (as the root task's own caps are); every other mapping is a copy's.
   const rootEntry = entries.find((e) => e.id.name === BOOT_NAMES.cnode && e.id.index === null);
   const rootCaps = rootEntry && hasSlots(rootEntry.obj) ? [...rootEntry.obj.slots.values()].map((s) => s.cap) : [];
-  const originalMaps = new Set<string>();
+  /** Mappings a cap of the spec's root CNode makes by itself (no copy): mapping key -> that cap's replay name. */
+  const originalMaps = new Map<string, () => string>();
   const byOriginalFrame = new Set<string>();
   // With a cdt section, the original of each object in the root CNode is the cap whose parent is
   // not a cap to the same object (an untyped's child, or no parent): a mapped original maps.
@@ -978,14 +979,61 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     const c = rootEntry && hasSlots(rootEntry.obj) ? rootEntry.obj.slots.get(slot)?.cap : undefined;
     const mapping = c?.kind === "frame" ? mappingOf(c) : null;
     byOriginalFrame.add(key);
-    if (mapping) originalMaps.add(`${key}>${idKey(mapping.obj)}#${mapping.slot}`);
+    const target = c ? capObj(c) : null;
+    if (mapping && target) originalMaps.set(`${key}>${idKey(mapping.obj)}#${mapping.slot}`, () => nameOf(target));
   }
   for (const c of rootCaps) {
     const mapping = c.kind === "frame" ? mappingOf(c) : null;
     if (c.kind !== "frame" || !mapping || byOriginalFrame.has(idKey(c.obj))) continue;
     if (rootCaps.some((d) => d.kind === "frame" && !mappingOf(d) && idKey(d.obj) === idKey(c.obj))) continue;
     byOriginalFrame.add(idKey(c.obj));
-    originalMaps.add(`${idKey(c.obj)}>${idKey(mapping.obj)}#${mapping.slot}`);
+    originalMaps.set(`${idKey(c.obj)}>${idKey(mapping.obj)}#${mapping.slot}`, () => nameOf(c.obj));
+  }
+  // Caps of one object in the root CNode whose cdt parents are no caps to it (siblings under the
+  // untyped: their common parent cap was deleted, and seL4 moved its children up). Retype makes
+  // one such cap; the replay mints one from it per sibling, with the sibling's rights and badge,
+  // and deletes the Retype's cap, so that all of them are the untyped's children. Only objects
+  // whose caps seL4 can derive before they are mapped or assigned (not tables or roots).
+  const siblingNames = new Map<string, string>();
+  const siblings = new Map<string, { slot: number; cap: Cap }[]>();
+  if (rootEntry && hasSlots(rootEntry.obj) && m.cdt.size > 0)
+    for (const [slot, sl] of [...rootEntry.obj.slots.entries()].sort((a, b) => a[0] - b[0])) {
+      const target = capObj(sl.cap);
+      const kind = target ? entry(target)?.obj.kind : undefined;
+      if (!target || bound.has(idKey(target)) || copiedFrom({ obj: rootEntry.id, slot })) continue;
+      if (kind !== "frame" && kind !== "ep" && kind !== "notification" && kind !== "tcb") continue;
+      const group = siblings.get(idKey(target)) ?? [];
+      group.push({ slot, cap: sl.cap });
+      siblings.set(idKey(target), group);
+    }
+  for (const [key, group] of siblings) {
+    const first = group[0];
+    if (!going || !rootEntry || group.length < 2 || !first) continue;
+    const target = capObj(first.cap);
+    if (!target) continue;
+    const base = nameOf(target);
+    for (const { slot, cap } of group) {
+      const name = r.fresh(base);
+      const { rights, badge } = mintArgs(cap);
+      going =
+        going &&
+        r.run(
+          { invoke: "seL4_CNode_Mint", cap: "InitThreadCNode", args: { dest: name, src: base, rights, badge } },
+          `seL4_CNode_Mint(InitThreadCNode) <- ${base} rights ${rights || "none"} badge ${badge}: slot ${slot}, a sibling under the untyped`,
+          rootEntry.pos,
+        );
+      siblingNames.set(capRefKey({ obj: rootEntry.id, slot }), name);
+      const mapping = cap.kind === "frame" ? mappingOf(cap) : null;
+      if (mapping) originalMaps.set(`${key}>${idKey(mapping.obj)}#${mapping.slot}`, () => name);
+    }
+    going =
+      going &&
+      r.run(
+        { invoke: "seL4_CNode_Delete", cap: "InitThreadCNode", args: { dest: base } },
+        `seL4_CNode_Delete(InitThreadCNode, ${base}): its children become the untyped's`,
+        rootEntry.pos,
+      );
+    capName.set(key, siblingNames.get(capRefKey({ obj: rootEntry.id, slot: first.slot })) ?? base);
   }
   const mapFrame = (
     c: Cap & { kind: "frame" },
@@ -996,8 +1044,9 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     pos: Pos | null,
   ): boolean => {
     const frame = nameOf(c.obj);
-    const byOriginal = originalMaps.has(`${idKey(c.obj)}>${idKey(container)}#${slot}`);
-    const copy = byOriginal ? frame : r.fresh(`${frame}@0x${vaddr.toString(16)}`);
+    const mapsItself = originalMaps.get(`${idKey(c.obj)}>${idKey(container)}#${slot}`);
+    const byOriginal = mapsItself !== undefined;
+    const copy = mapsItself ? mapsItself() : r.fresh(`${frame}@0x${vaddr.toString(16)}`);
     if (!byOriginal && !r.run({ copy: { from: frame, as: copy } }, `seL4_CNode_Copy(${frame}) -> ${copy}`, pos))
       return false;
     // The C loader upgrades write-only to read-write: seL4 would make it kernel-only.
@@ -1112,6 +1161,13 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
   function cnodeCapData(guard: number, guardSize: number): number {
     return a64 ? guard * 64 + guardSize : guard * 256 + guardSize * 8;
   }
+  /** CNode_Mint's rights and badge word for a spec's cap: a frame's VM rights, a badge, or a CNode's guard. */
+  function mintArgs(c: Cap): { rights: string; badge: number } {
+    return {
+      rights: "rights" in c ? rightsLetters(c.rights, c.kind === "frame" ? RIGHT_R | RIGHT_W : ALL) : "RWGP",
+      badge: "badge" in c ? c.badge : c.kind === "cnode" ? cnodeCapData(c.guard, c.guardSize) : 0,
+    };
+  }
 
   // --- TCBs: the CSpace and VSpace roots (capsim models TCB_SetSpace, not Configure) ---------------
   // The C loader's TCB_Configure(fault_ep, cspace, cspace data, vspace, vspace data, ipc buffer
@@ -1209,6 +1265,12 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
       }
       const original = target ? nameOf(target) : (controlName[c.kind] ?? "");
       if (!original) continue;
+      const sibling = siblingNames.get(ref);
+      if (isRoot && sibling && !claimed.has(sibling)) {
+        claimed.add(sibling);
+        slotName.set(ref, sibling);
+        continue;
+      }
       if (isRoot) {
         // The root CNode holds the originals already: one cap per object is there (the spec's
         // original by its cdt, else the first plain cap); extra caps are minted.
@@ -1224,8 +1286,7 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
       // A copy is derived from its cdt parent where the replay has that cap by name (a root-CNode slot).
       const parent = copiedFrom({ obj: e.id, slot });
       const src = (parent && slotName.get(capRefKey(parent))) || original;
-      const rights = "rights" in c ? rightsLetters(c.rights, c.kind === "frame" ? RIGHT_R | RIGHT_W : ALL) : "RWGP";
-      const badge = "badge" in c ? c.badge : c.kind === "cnode" ? cnodeCapData(c.guard, c.guardSize) : 0;
+      const { rights, badge } = mintArgs(c);
       const move = c.kind === "irq_control";
       const to = dest(src);
       if (typeof to.dest === "string") slotName.set(ref, to.dest);

@@ -285,6 +285,30 @@ describe("capDL import", () => {
     expect(pool?.type === "ASIDPool" ? [...pool.entries.keys()].sort() : []).to.deep.equal([1, 3]);
   });
 
+  it("two caps to a frame whose common parent cap was deleted come back as siblings under the untyped", () => {
+    const { r, last, text } = exportScenario(
+      [
+        "name: siblings",
+        "steps:",
+        "  - retype: { type: seL4_ARM_SmallPageObject, as: frame }",
+        "  - copy: { from: frame, as: a }",
+        "  - copy: { from: frame, as: b }",
+        "  - delete: frame",
+      ].join("\n"),
+    );
+    const root = getCap(last, slotAddress(last, r.machine.initThread, 0));
+    const a = root.type === "CNode" ? getCap(last, slotAddress(last, root.paddr, r.names.get("a") ?? 0)) : root;
+    const frame = a.type === "Frame" ? a.paddr : -1;
+    const parents = (s: KernelState): string[] =>
+      [...s.ctes.values()]
+        .filter((c) => c.cap.type === "Frame" && c.cap.paddr === frame)
+        .map((c) => (c.parent === null ? "none" : getCap(s, c.parent).type));
+    expect(parents(last)).to.deep.equal(["Untyped", "Untyped"]);
+    const res = importCapdl(readCapdl(text), { boot: bootOf("examples/01-map-a-frame.yaml") });
+    expect(refusalText(res)).to.equal("");
+    expect(parents(res.state)).to.deep.equal(["Untyped", "Untyped"]);
+  });
+
   describe("the root task's pool deleted, then a pool made again at its index", () => {
     // deleteASIDPool frees ASID-table index 0 and leaves the root task's VSpace cap with ASID 1;
     // MakePool hands out the first free index, 0, and the new pool starts empty, so Assign gives
