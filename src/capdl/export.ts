@@ -120,17 +120,72 @@ function vmRightsBits(r: VMRights): number {
 const AARCH64_TABLE_KINDS = ["pgd", "pud", "pd", "pt"] as const satisfies readonly TableKind[];
 
 /**
- * The level each AArch64 page table sits at, from a walk of every VSpace. seL4 16's PageTable
- * object has no level of its own: a table mapped nowhere is written `pt` (any level's name
- * makes the same object), and its entries, which no walk reaches, are left out.
+ * The level each AArch64 page table sits at, from a walk of every live VSpace (one an ASID
+ * reaches). seL4 16's PageTable object has no level of its own: a table no live VSpace reaches
+ * is written `pt` (any level's name makes the same object), and its entries are left out.
  */
-function aarch64TableLevels(s: KernelState): Map<PhysAddr, aarch64.Level> {
+function aarch64TableLevels(s: KernelState, roots: ReadonlySet<PPtr<"VSpaceRoot">>): Map<PhysAddr, aarch64.Level> {
   const levels = new Map<PhysAddr, aarch64.Level>();
-  for (const o of s.objects.values())
-    if (o.type === "VSpace")
-      for (const row of walkVSpace(s, o.paddr))
+  for (const root of roots)
+    if (s.objects.get(root)?.type === "VSpace")
+      for (const row of walkVSpace(s, root))
         if (row.entry.kind === "Table") levels.set(row.entry.paddr, (row.level + 1) as aarch64.Level);
   return levels;
+}
+
+/**
+ * The VSpace roots (ARM32 page directories, AArch64 VSpaces) an ASID reaches: those the pools in
+ * the ASID table hold. Any other root is dead or was never assigned. seL4's deleteASIDPool clears
+ * the ASID table's entry and leaves the roots' caps with their ASIDs; findVSpaceForASID then never
+ * finds such a root again (a pool made later in the same ASID-table slot starts empty), so it can
+ * never be installed (setVMRoot falls back to the global VSpace), mapped into (Page_Map and
+ * PageTable_Map refuse a root their ASID does not find), assigned again (ASIDPool_Assign refuses a
+ * cap with an ASID), and its entries are reached by no ASID. capDL has no word for such a root,
+ * and both loaders give every root in no pool an ASID, so export writes it with no slots: what
+ * it maps is nothing any ASID reaches. Its tables are then reached by no live root either.
+ */
+function liveRoots(s: KernelState): Set<PPtr<"VSpaceRoot">> {
+  const roots = new Set<PPtr<"VSpaceRoot">>();
+  for (const [, poolAddr] of s.asidTable) {
+    const pool = s.objects.get(poolAddr);
+    if (pool?.type === "ASIDPool") for (const [, root] of pool.entries) roots.add(root);
+  }
+  return roots;
+}
+
+/**
+ * The CNode slots whose frame caps capDL writes as mapped. seL4 lets a second cap map a frame
+ * over the entry the first cap made (the same page at the same address: ARM32 replaces a page
+ * of the same size, AArch64 any page) without touching the first cap, so two caps can record
+ * one entry, and either of them can unmap it (unmapPage checks only that the entry at the cap's
+ * address maps the cap's frame). capDL can give an entry to one cap only (the tool refuses
+ * "Mappings referenced by multiple frame caps"), so the others are written unmapped. The one
+ * chosen is the nearest the CDT's root among them (the fewest ancestors that are caps to the
+ * same frame), then the lowest slot: the cap the loaders take for the original, which import
+ * gives a mapping to without a copy, while a copy minted from it comes back unmapped, as the
+ * others are written. TCB slots are never chosen (the tool takes `mapping:` in CNodes only, and
+ * a TCB's IPC-buffer cap is derived, so unmapped, in seL4). Caps that record distinct entries
+ * all keep theirs. Whether a recorded entry is still there is for the caller to check.
+ */
+export function mappingHolders(s: KernelState): ReadonlySet<SlotAddr> {
+  const best = new Map<string, { addr: SlotAddr; depth: number }>();
+  for (const o of s.objects.values()) {
+    if (o.type !== "CNode") continue;
+    for (const [addr, cte] of s.ctes.range(o.paddr, slotAddress(s, o.paddr, 2 ** o.radixBits))) {
+      const c = cte.cap;
+      if (c.type !== "Frame" || c.mapping === null) continue;
+      let depth = 0;
+      for (let p = cte.parent; p !== null; depth++) {
+        const up = s.ctes.get(p);
+        if (up?.cap.type !== "Frame" || up.cap.paddr !== c.paddr) break;
+        p = up.parent;
+      }
+      const key = `${c.paddr}:${c.mapping.asid}:${c.mapping.vaddr}`;
+      const known = best.get(key);
+      if (!known || depth < known.depth || (depth === known.depth && addr < known.addr)) best.set(key, { addr, depth });
+    }
+  }
+  return new Set([...best.values()].map((b) => b.addr));
 }
 
 export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExport {
@@ -140,7 +195,8 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
   const notes: string[] = [];
   const sizes = s.config.sizes;
   const userTopIndex = s.config.userTop / 2 ** 20;
-  const levels = a64 ? aarch64TableLevels(s) : new Map<PhysAddr, aarch64.Level>();
+  const roots = liveRoots(s);
+  const levels = a64 ? aarch64TableLevels(s, roots) : new Map<PhysAddr, aarch64.Level>();
   /** capDL's kind of a paging structure (the tool's name for its level on AArch64). */
   const tableKindOf = (o: KernelObject): TableKind =>
     o.type === "PageDirectory"
@@ -346,13 +402,16 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
 
   // Caps in CNodes and TCBs, as they are.
   const containerOfSlot = new Map<SlotAddr, CapRef>();
+  const holders = mappingHolders(s);
   for (const o of live) {
     if (o.type !== "CNode" && o.type !== "TCB") continue;
     const count = o.type === "CNode" ? 2 ** o.radixBits : 5;
     for (const [addr, cte] of s.ctes.range(o.paddr, slotAddress(s, o.paddr, count))) {
       const index = slotIndex(s, o.paddr, addr);
       containerOfSlot.set(addr, { obj: objID(o), slot: index });
-      const c = capOf(cte.cap);
+      const shared = o.type === "CNode" && cte.cap.type === "Frame" && cte.cap.mapping !== null && !holders.has(addr);
+      if (shared) sharedNote();
+      const c = capOf(shared && cte.cap.type === "Frame" ? { ...cte.cap, mapping: null } : cte.cap);
       // The tool allows `mapping:` only on frame caps in CNodes.
       const cap = c && c.kind === "frame" && o.type === "TCB" ? { ...c, mapping: null } : c;
       if (cap) slotsByAddr.get(o.paddr)?.set(index, { cap, pos: null });
@@ -440,9 +499,14 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
       "a page-directory, VSpace or page-table cap whose ASID is gone (its pool deleted, or the table unmapped) is written without asid:; import gives a root in no pool an ASID from the root task's pool";
     if (!notes.includes(note)) notes.push(note);
   }
+  function sharedNote(): void {
+    const note =
+      "a frame cap that records the same entry as another cap to its frame (mapped again at the same address through a copy) is written unmapped: capDL gives an entry to one cap, the one nearest the CDT's root";
+    if (!notes.includes(note)) notes.push(note);
+  }
   function staleNote(): void {
     const note =
-      "a frame cap whose recorded mapping is gone (its entry was unmapped or now maps another page) is written unmapped: capDL's asid: means a live mapping";
+      "a frame cap whose recorded mapping is gone (its entry was unmapped or now maps another page, or no ASID reaches its VSpace) is written unmapped: capDL's asid: means a live mapping";
     if (!notes.includes(note)) notes.push(note);
   }
   /** The table slot of a mapped frame cap's mapping (null: none capDL can name), or "stale" when no entry maps it any more (AArch64). */
@@ -496,7 +560,7 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
   for (const o of live) {
     if (o.type !== "VSpace" && o.type !== "PageTable64") continue;
     const entry = objects.get(idKey(objID(o)));
-    const level = o.type === "VSpace" ? 0 : levels.get(o.paddr);
+    const level = o.type === "VSpace" ? (roots.has(o.paddr) ? 0 : undefined) : levels.get(o.paddr);
     if (!entry || !("slots" in entry.obj) || level === undefined) continue;
     for (const row of aarch64.listTable(s, o.paddr, level)) {
       if (row.entry.kind === "Page" && row.entry.global) continue;
@@ -506,10 +570,15 @@ export function exportCapdl(s: KernelState, opts: ExportOptions = {}): CapdlExpo
       if (cap) entry.obj.slots.set(row.index, { cap, pos: null });
     }
   }
+  // ARM32: the page tables a live directory holds (those of a dead one are left out, as it is).
+  const reachedPTs = new Set<PhysAddr>();
+  for (const root of roots)
+    if (s.objects.get(root)?.type === "PageDirectory")
+      for (const row of listDirectory(s, root)) if (row.entry.kind === "Table") reachedPTs.add(row.entry.paddr);
   for (const o of live) {
     if (o.type !== "PageDirectory" && o.type !== "PageTable") continue;
     const entry = objects.get(idKey(objID(o)));
-    if (!entry || !("slots" in entry.obj)) continue;
+    if (!entry || !("slots" in entry.obj) || !(o.type === "PageDirectory" ? roots : reachedPTs).has(o.paddr)) continue;
     const rows = o.type === "PageDirectory" ? listDirectory(s, o.paddr) : listTable(s, o.paddr);
     for (const row of rows) {
       if (row.entry.kind === "Page" && row.entry.global) continue;

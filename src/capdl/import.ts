@@ -458,6 +458,21 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     capName.set(key, name);
     bound.add(key);
   };
+  // A spec that describes the whole root CNode (an export: its init_cnode holds the root task's
+  // TCB) and has no init_asid_pool says the root task's pool was deleted: a pool of its at
+  // asid_high 0 is one made after that (seL4 hands out the freed index 0), not the boot pool.
+  const rootSpec = entries.find((e) => e.id.name === BOOT_NAMES.cnode && e.id.index === null);
+  const wholeRoot =
+    rootSpec !== undefined &&
+    hasSlots(rootSpec.obj) &&
+    [...rootSpec.obj.slots.values()].some((sl) => capObj(sl.cap)?.name === BOOT_NAMES.tcb);
+  const bootPoolNamed = entries.some((e) => e.id.name === BOOT_NAMES.asidPool);
+  // Such a spec is a snapshot of a running system (an export), not a loader's input: where an
+  // index or a low ASID below a spec's is free (its pool or root was deleted), import takes it
+  // first with a filler and deletes the filler afterwards, so that seL4's first-free rule hands
+  // out what the snapshot says. Any other spec is replayed as the loaders would, which cannot
+  // leave such a gap: seL4 hands out another index or ASID, and import refuses.
+  const snapshot = wholeRoot;
   for (const e of entries) {
     const n = e.id.name;
     const k = idKey(e.id);
@@ -467,7 +482,10 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     else if (n === (a64 ? BOOT_NAMES.vspace64 : BOOT_NAMES.vspace)) bind(k, "InitThreadVSpace");
     else if (n === BOOT_NAMES.ipcBuffer) bind(k, "InitThreadIPCBuffer");
     else if (n === BOOT_NAMES.bootInfo) bind(k, "BootInfoFrame");
-    else if (n === BOOT_NAMES.asidPool || (e.obj.kind === "asid_pool" && e.obj.asidHigh === 0))
+    else if (
+      n === BOOT_NAMES.asidPool ||
+      (e.obj.kind === "asid_pool" && e.obj.asidHigh === 0 && !(wholeRoot && !bootPoolNamed))
+    )
       bind(k, "InitThreadASIDPool");
     else if (n.startsWith(BOOT_NAMES.untyped)) {
       const i = Number(n.slice(BOOT_NAMES.untyped.length));
@@ -706,35 +724,7 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     return ram ? `untyped[${ram.i}]` : null;
   }
 
-  // --- ASID pools, in asid_high order (seL4 gives the first free pool index) ---------------------
-  if (going) {
-    const byHigh = [...pools].sort((a, b) => highOf(a) - highOf(b) || compareObjID(a.id, b.id));
-    byHigh.forEach((p, i) => {
-      if (!going) return;
-      const want = highOf(p);
-      if (want !== Infinity && want !== i + 1) {
-        going = r.refuse(
-          `seL4_ARM_ASIDControl_MakePool for ${showID(p.id)}`,
-          `capDL accepts asid_high ${want}; seL4 hands out the first free pool index, which is ${i + 1}`,
-          p.pos,
-        );
-        return;
-      }
-      const mem = nameOf(p.id);
-      const name = r.fresh(showID(p.id));
-      going = r.run(
-        { invoke: "seL4_ARM_ASIDControl_MakePool", cap: "ASIDControl", args: { untyped: mem, dest: name } },
-        `seL4_ARM_ASIDControl_MakePool(ASIDControl, untyped=${mem}) -> ${name}`,
-        p.pos,
-      );
-      capName.set(idKey(p.id), name);
-    });
-  }
-  function highOf(e: ObjEntry): number {
-    return e.obj.kind === "asid_pool" && e.obj.asidHigh !== null ? e.obj.asidHigh : Infinity;
-  }
-
-  // --- ASIDs -------------------------------------------------------------------------------------
+  // --- ASIDs: which root goes to which pool ----------------------------------------------------
   /** The VSpace root's kind: ARM32's page directory, AArch64's level-0 table. */
   const rootKind = a64 ? "pgd" : "pd";
   const poolSize = a64 ? aarch64.ASID_POOL_SIZE : ASID_POOL_SIZE;
@@ -744,7 +734,14 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
       for (const s of e.obj.slots.values())
         if (s.cap.kind === rootKind && s.cap.asid && !expectedASID.has(idKey(s.cap.obj)))
           expectedASID.set(idKey(s.cap.obj), { asid: s.cap.asid, pos: s.pos });
-  const assignOrder: { pd: ObjID; pool: string; low: number | null; high: number | null; pos: Pos | null }[] = [];
+  interface Assignment {
+    readonly pd: ObjID;
+    readonly pool: ObjID | null;
+    readonly low: number | null;
+    readonly high: number | null;
+    readonly pos: Pos | null;
+  }
+  const inPoolOrder: Assignment[] = [];
   const inPool = new Set<string>();
   for (const e of entries) {
     if (e.obj.kind !== "asid_pool") continue;
@@ -752,35 +749,159 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
       const pd = capObj(s.cap);
       if (!pd || inPool.has(idKey(pd))) continue;
       inPool.add(idKey(pd));
-      assignOrder.push({ pd, pool: nameOf(e.id), low, high: e.obj.asidHigh, pos: s.pos });
+      inPoolOrder.push({ pd, pool: e.id, low, high: e.obj.asidHigh, pos: s.pos });
     }
   }
-  for (const e of entries)
-    if (e.obj.kind === rootKind && !inPool.has(idKey(e.id)))
-      assignOrder.push({ pd: e.id, pool: "InitThreadASIDPool", low: null, high: null, pos: e.pos });
-  for (const a of assignOrder) {
-    if (!going) break;
-    if (bound.has(idKey(a.pd))) continue;
+  // A root in no pool goes to the root task's pool, as both loaders do.
+  const noPoolOrder: Assignment[] = entries
+    .filter((e) => e.obj.kind === rootKind && !inPool.has(idKey(e.id)))
+    .map((e) => ({ pd: e.id, pool: null, low: null, high: null, pos: e.pos }));
+  /** Roots made only to take a low ASID below a spec's root (whose own was freed): deleted once all are assigned. */
+  const rootFillers: string[] = [];
+  /** The low ASID ASIDPool_Assign would hand out next in this pool (seL4 never hands out ASID 0). */
+  const nextLow = (pool: string): number => {
+    const c = r.capAt(pool);
+    const p = c.type === "ASIDPool" ? r.state.objects.get(c.paddr) : undefined;
+    if (c.type !== "ASIDPool" || p?.type !== "ASIDPool") return poolSize;
+    let i = 0;
+    while (i < poolSize && (c.asidBase + i === 0 || p.entries.has(i))) i++;
+    return i;
+  };
+  const assign = (a: Assignment): boolean => {
+    if (bound.has(idKey(a.pd))) return true;
+    const pool = a.pool ? nameOf(a.pool) : "InitThreadASIDPool";
     const pdName = nameOf(a.pd);
-    going = r.run(
-      { invoke: "seL4_ARM_ASIDPool_Assign", cap: a.pool, args: { vspace: pdName } },
-      `seL4_ARM_ASIDPool_Assign(${a.pool}, vspace=${pdName})`,
-      a.pos,
-    );
-    if (!going) break;
+    // A low ASID below the spec's that is free: its root was deleted (deleteASID). Take it with a filler root.
+    for (let at = nextLow(pool); snapshot && a.low !== null && at < a.low; at = nextLow(pool)) {
+      const filler = r.fresh(`${rootKind}_filler@${at}`);
+      const entry = m.objects.get(idKey(a.pd));
+      const from = entry ? sourceFor(entry) : null;
+      const type = a64 ? "seL4_ARM_VSpaceObject" : "seL4_ARM_PageDirectoryObject";
+      if (
+        from === null ||
+        !r.run({ retype: { type, as: filler, from } }, `seL4_Untyped_Retype(${from}, ${type}) -> ${filler}`, a.pos) ||
+        !r.run(
+          { invoke: "seL4_ARM_ASIDPool_Assign", cap: pool, args: { vspace: filler } },
+          `seL4_ARM_ASIDPool_Assign(${pool}, vspace=${filler}): a filler for low ASID ${at}, deleted once the roots have theirs`,
+          a.pos,
+        )
+      )
+        return false;
+      rootFillers.push(filler);
+    }
+    if (
+      !r.run(
+        { invoke: "seL4_ARM_ASIDPool_Assign", cap: pool, args: { vspace: pdName } },
+        `seL4_ARM_ASIDPool_Assign(${pool}, vspace=${pdName})`,
+        a.pos,
+      )
+    )
+      return false;
     const c = r.capAt(pdName);
     const got = (c.type === "PageDirectory" || c.type === "VSpace") && c.mappedASID !== null ? c.mappedASID : -1;
     const gotPair: readonly [number, number] = [Math.floor(got / poolSize), got % poolSize];
     const want = a.low !== null && a.high !== null ? ([a.high, a.low] as const) : null;
     const fromCap = expectedASID.get(idKey(a.pd));
     for (const w of [want ? { asid: want, pos: a.pos } : null, fromCap ?? null])
-      if (going && w && (w.asid[0] !== gotPair[0] || w.asid[1] !== gotPair[1]))
-        going = r.refuse(
-          `seL4_ARM_ASIDPool_Assign(${a.pool}, vspace=${pdName})`,
+      if (w && (w.asid[0] !== gotPair[0] || w.asid[1] !== gotPair[1]))
+        return r.refuse(
+          `seL4_ARM_ASIDPool_Assign(${pool}, vspace=${pdName})`,
           `capDL accepts ASID (0x${w.asid[0].toString(16)}, 0x${w.asid[1].toString(16)}) for ${showID(a.pd)}; seL4 hands out the first free ASID, (0x${gotPair[0].toString(16)}, 0x${gotPair[1].toString(16)})`,
           w.pos,
         );
+    return true;
+  };
+
+  // --- ASID pools, in asid_high order (seL4 gives the first free pool index) ---------------------
+  // A pool made at asid_high 0 after the root task's pool was deleted (see the binding above):
+  // the roots in no pool take their ASIDs from the root task's pool first, then that pool is
+  // deleted (deleteASIDPool frees index 0 and leaves those roots, and the root task's own VSpace,
+  // dead, as in seL4), and MakePool hands index 0 out again.
+  const remade = pools.some((p) => highOf(p) === 0);
+  if (going && remade) {
+    for (const a of noPoolOrder) if (going) going = assign(a);
+    if (going)
+      going = r.run(
+        { invoke: "seL4_CNode_Delete", cap: "InitThreadCNode", args: { dest: "InitThreadASIDPool" } },
+        "seL4_CNode_Delete(InitThreadCNode, InitThreadASIDPool): the spec's pool at asid_high 0 was made after the root task's was deleted",
+        pools.find((p) => highOf(p) === 0)?.pos ?? null,
+      );
   }
+  // Indexes in the ASID table: the root task's pool holds 0 until it is deleted.
+  const taken = new Set<number>(remade ? [] : [0]);
+  const firstFree = (): number => {
+    let i = 0;
+    while (taken.has(i)) i++;
+    return i;
+  };
+  /** Pools made only to take an index below a spec's pool (whose own was freed): deleted once all are made. */
+  const fillers: string[] = [];
+  const makePool = (memory: string, name: string, what: string, pos: Pos | null): boolean => {
+    const ok = r.run(
+      { invoke: "seL4_ARM_ASIDControl_MakePool", cap: "ASIDControl", args: { untyped: memory, dest: name } },
+      `seL4_ARM_ASIDControl_MakePool(ASIDControl, untyped=${memory}) -> ${name}${what}`,
+      pos,
+    );
+    if (ok) taken.add(firstFree());
+    return ok;
+  };
+  if (going) {
+    const byHigh = [...pools].sort((a, b) => highOf(a) - highOf(b) || compareObjID(a.id, b.id));
+    for (const p of byHigh) {
+      if (!going) break;
+      const want = highOf(p);
+      // An index below the spec's that is free: a pool there was deleted. Take it with a filler pool.
+      while (going && snapshot && want !== Infinity && firstFree() < want) {
+        const at = firstFree();
+        const memory = r.fresh(`asid_pool_filler@${at}_memory`);
+        const name = r.fresh(`asid_pool_filler@${at}`);
+        const from = sourceFor(p);
+        going =
+          from !== null &&
+          r.run(
+            { retype: { type: "seL4_UntypedObject", as: memory, from, size_bits: sizes.asidPoolBits } },
+            `seL4_Untyped_Retype(${from}, seL4_UntypedObject, size_bits=${sizes.asidPoolBits}) -> ${memory}`,
+            p.pos,
+          ) &&
+          makePool(memory, name, `: a filler at index ${at}, deleted once the pools are made`, p.pos);
+        fillers.push(name, memory);
+      }
+      if (!going) break;
+      const got = firstFree();
+      if (want !== Infinity && want !== got) {
+        going = r.refuse(
+          `seL4_ARM_ASIDControl_MakePool for ${showID(p.id)}`,
+          `capDL accepts asid_high ${want}; seL4 hands out the first free pool index, which is ${got}`,
+          p.pos,
+        );
+        break;
+      }
+      const mem = nameOf(p.id);
+      const name = r.fresh(showID(p.id));
+      going = makePool(mem, name, "", p.pos);
+      capName.set(idKey(p.id), name);
+    }
+    for (const f of fillers)
+      if (going && r.capAt(f).type !== "Null")
+        going = r.run(
+          { invoke: "seL4_CNode_Delete", cap: "InitThreadCNode", args: { dest: f } },
+          `seL4_CNode_Delete(InitThreadCNode, ${f}): the filler's index is free in the spec`,
+          null,
+        );
+  }
+  function highOf(e: ObjEntry): number {
+    return e.obj.kind === "asid_pool" && e.obj.asidHigh !== null ? e.obj.asidHigh : Infinity;
+  }
+
+  // --- ASIDs -------------------------------------------------------------------------------------
+  for (const a of [...inPoolOrder, ...(remade ? [] : noPoolOrder)]) if (going) going = assign(a);
+  for (const f of rootFillers)
+    if (going)
+      going = r.run(
+        { invoke: "seL4_CNode_Delete", cap: "InitThreadCNode", args: { dest: f } },
+        `seL4_CNode_Delete(InitThreadCNode, ${f}): the filler's low ASID is free in the spec (deleteASID frees it)`,
+        null,
+      );
 
   // --- mappings: page tables, then frames, each frame through a fresh copy -------------------------
   const mappingCopy = new Map<string, string>();
@@ -800,6 +921,19 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
         if (re) rootOfASID.set(`${e.obj.asidHigh},${low}`, re);
       }
   const rowsOfRoot = new Map<string, TableRow[]>();
+  // Where several CNode caps to one frame have the same `asid:` and no `mapping:` (a 1 GiB frame
+  // mapped more than once in one VSpace), capDL does not say which cap makes which mapping: they
+  // take the frame's mappings there in address order, the caps in CNode and slot order.
+  const asidOnly = new Map<string, Cap[]>();
+  const asidOnlyKey = (c: Cap & { kind: "frame" }): string => `${String(c.asid)}|${idKey(c.obj)}`;
+  for (const e of entries)
+    if (e.obj.kind === "cnode" && hasSlots(e.obj))
+      for (const [, sl] of [...e.obj.slots.entries()].sort((a, b) => a[0] - b[0]))
+        if (sl.cap.kind === "frame" && sl.cap.asid && !sl.cap.mapping) {
+          const group = asidOnly.get(asidOnlyKey(sl.cap)) ?? [];
+          group.push(sl.cap);
+          asidOnly.set(asidOnlyKey(sl.cap), group);
+        }
   const mappingOf = (c: Cap & { kind: "frame" }): { obj: ObjID; slot: number } | null => {
     if (c.mapping || !c.asid) return c.mapping;
     const root = rootOfASID.get(`${c.asid[0]},${c.asid[1]}`);
@@ -807,13 +941,16 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     const rows = rowsOfRoot.get(idKey(root.id)) ?? tableRows(m, root);
     rowsOfRoot.set(idKey(root.id), rows);
     const hits = rows.filter((w) => w.cap.kind === "frame" && idKey(w.cap.obj) === idKey(c.obj));
-    return hits.length === 1 && hits[0] ? { obj: hits[0].container, slot: hits[0].slot } : null;
+    const nth = asidOnly.get(asidOnlyKey(c))?.indexOf(c) ?? -1;
+    const hit = nth >= 0 ? hits[nth] : hits.length === 1 ? hits[0] : undefined;
+    return hit ? { obj: hit.container, slot: hit.slot } : null;
   };
   // Where the root CNode of the spec holds a frame only as mapped caps, the original cap itself
   // does one of those mappings (as the root task's own caps are); every other mapping is a copy's.
   const rootEntry = entries.find((e) => e.id.name === BOOT_NAMES.cnode && e.id.index === null);
   const rootCaps = rootEntry && hasSlots(rootEntry.obj) ? [...rootEntry.obj.slots.values()].map((s) => s.cap) : [];
-  const originalMaps = new Set<string>();
+  /** Mappings a cap of the spec's root CNode makes by itself (no copy): mapping key -> that cap's replay name. */
+  const originalMaps = new Map<string, () => string>();
   const byOriginalFrame = new Set<string>();
   // With a cdt section, the original of each object in the root CNode is the cap whose parent is
   // not a cap to the same object (an untyped's child, or no parent): a mapped original maps.
@@ -842,14 +979,61 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     const c = rootEntry && hasSlots(rootEntry.obj) ? rootEntry.obj.slots.get(slot)?.cap : undefined;
     const mapping = c?.kind === "frame" ? mappingOf(c) : null;
     byOriginalFrame.add(key);
-    if (mapping) originalMaps.add(`${key}>${idKey(mapping.obj)}#${mapping.slot}`);
+    const target = c ? capObj(c) : null;
+    if (mapping && target) originalMaps.set(`${key}>${idKey(mapping.obj)}#${mapping.slot}`, () => nameOf(target));
   }
   for (const c of rootCaps) {
     const mapping = c.kind === "frame" ? mappingOf(c) : null;
     if (c.kind !== "frame" || !mapping || byOriginalFrame.has(idKey(c.obj))) continue;
     if (rootCaps.some((d) => d.kind === "frame" && !mappingOf(d) && idKey(d.obj) === idKey(c.obj))) continue;
     byOriginalFrame.add(idKey(c.obj));
-    originalMaps.add(`${idKey(c.obj)}>${idKey(mapping.obj)}#${mapping.slot}`);
+    originalMaps.set(`${idKey(c.obj)}>${idKey(mapping.obj)}#${mapping.slot}`, () => nameOf(c.obj));
+  }
+  // Caps of one object in the root CNode whose cdt parents are no caps to it (siblings under the
+  // untyped: their common parent cap was deleted, and seL4 moved its children up). Retype makes
+  // one such cap; the replay mints one from it per sibling, with the sibling's rights and badge,
+  // and deletes the Retype's cap, so that all of them are the untyped's children. Only objects
+  // whose caps seL4 can derive before they are mapped or assigned (not tables or roots).
+  const siblingNames = new Map<string, string>();
+  const siblings = new Map<string, { slot: number; cap: Cap }[]>();
+  if (rootEntry && hasSlots(rootEntry.obj) && m.cdt.size > 0)
+    for (const [slot, sl] of [...rootEntry.obj.slots.entries()].sort((a, b) => a[0] - b[0])) {
+      const target = capObj(sl.cap);
+      const kind = target ? entry(target)?.obj.kind : undefined;
+      if (!target || bound.has(idKey(target)) || copiedFrom({ obj: rootEntry.id, slot })) continue;
+      if (kind !== "frame" && kind !== "ep" && kind !== "notification" && kind !== "tcb") continue;
+      const group = siblings.get(idKey(target)) ?? [];
+      group.push({ slot, cap: sl.cap });
+      siblings.set(idKey(target), group);
+    }
+  for (const [key, group] of siblings) {
+    const first = group[0];
+    if (!going || !rootEntry || group.length < 2 || !first) continue;
+    const target = capObj(first.cap);
+    if (!target) continue;
+    const base = nameOf(target);
+    for (const { slot, cap } of group) {
+      const name = r.fresh(base);
+      const { rights, badge } = mintArgs(cap);
+      going =
+        going &&
+        r.run(
+          { invoke: "seL4_CNode_Mint", cap: "InitThreadCNode", args: { dest: name, src: base, rights, badge } },
+          `seL4_CNode_Mint(InitThreadCNode) <- ${base} rights ${rights || "none"} badge ${badge}: slot ${slot}, a sibling under the untyped`,
+          rootEntry.pos,
+        );
+      siblingNames.set(capRefKey({ obj: rootEntry.id, slot }), name);
+      const mapping = cap.kind === "frame" ? mappingOf(cap) : null;
+      if (mapping) originalMaps.set(`${key}>${idKey(mapping.obj)}#${mapping.slot}`, () => name);
+    }
+    going =
+      going &&
+      r.run(
+        { invoke: "seL4_CNode_Delete", cap: "InitThreadCNode", args: { dest: base } },
+        `seL4_CNode_Delete(InitThreadCNode, ${base}): its children become the untyped's`,
+        rootEntry.pos,
+      );
+    capName.set(key, siblingNames.get(capRefKey({ obj: rootEntry.id, slot: first.slot })) ?? base);
   }
   const mapFrame = (
     c: Cap & { kind: "frame" },
@@ -860,8 +1044,9 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     pos: Pos | null,
   ): boolean => {
     const frame = nameOf(c.obj);
-    const byOriginal = originalMaps.has(`${idKey(c.obj)}>${idKey(container)}#${slot}`);
-    const copy = byOriginal ? frame : r.fresh(`${frame}@0x${vaddr.toString(16)}`);
+    const mapsItself = originalMaps.get(`${idKey(c.obj)}>${idKey(container)}#${slot}`);
+    const byOriginal = mapsItself !== undefined;
+    const copy = mapsItself ? mapsItself() : r.fresh(`${frame}@0x${vaddr.toString(16)}`);
     if (!byOriginal && !r.run({ copy: { from: frame, as: copy } }, `seL4_CNode_Copy(${frame}) -> ${copy}`, pos))
       return false;
     // The C loader upgrades write-only to read-write: seL4 would make it kernel-only.
@@ -976,6 +1161,13 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
   function cnodeCapData(guard: number, guardSize: number): number {
     return a64 ? guard * 64 + guardSize : guard * 256 + guardSize * 8;
   }
+  /** CNode_Mint's rights and badge word for a spec's cap: a frame's VM rights, a badge, or a CNode's guard. */
+  function mintArgs(c: Cap): { rights: string; badge: number } {
+    return {
+      rights: "rights" in c ? rightsLetters(c.rights, c.kind === "frame" ? RIGHT_R | RIGHT_W : ALL) : "RWGP",
+      badge: "badge" in c ? c.badge : c.kind === "cnode" ? cnodeCapData(c.guard, c.guardSize) : 0,
+    };
+  }
 
   // --- TCBs: the CSpace and VSpace roots (capsim models TCB_SetSpace, not Configure) ---------------
   // The C loader's TCB_Configure(fault_ep, cspace, cspace data, vspace, vspace data, ipc buffer
@@ -1073,6 +1265,12 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
       }
       const original = target ? nameOf(target) : (controlName[c.kind] ?? "");
       if (!original) continue;
+      const sibling = siblingNames.get(ref);
+      if (isRoot && sibling && !claimed.has(sibling)) {
+        claimed.add(sibling);
+        slotName.set(ref, sibling);
+        continue;
+      }
       if (isRoot) {
         // The root CNode holds the originals already: one cap per object is there (the spec's
         // original by its cdt, else the first plain cap); extra caps are minted.
@@ -1088,8 +1286,7 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
       // A copy is derived from its cdt parent where the replay has that cap by name (a root-CNode slot).
       const parent = copiedFrom({ obj: e.id, slot });
       const src = (parent && slotName.get(capRefKey(parent))) || original;
-      const rights = "rights" in c ? rightsLetters(c.rights, c.kind === "frame" ? RIGHT_R | RIGHT_W : ALL) : "RWGP";
-      const badge = "badge" in c ? c.badge : c.kind === "cnode" ? cnodeCapData(c.guard, c.guardSize) : 0;
+      const { rights, badge } = mintArgs(c);
       const move = c.kind === "irq_control";
       const to = dest(src);
       if (typeof to.dest === "string") slotName.set(ref, to.dest);

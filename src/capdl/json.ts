@@ -18,8 +18,11 @@ import {
  * objects come first with those that have a paddr first in ascending paddr order, every
  * untyped's cover is a contiguous id range after them, `asid_slots` lists the pools by
  * asid_high from 1, paging structures are `PageTable` objects (ARM32: the page directory the
- * root at level 0, page tables level 1; AArch64: the pgd the root, pud/pd/pt levels 1-3), and frame caps carry `cached` and `executable`. What the JSON has
- * no field for (`asid:`, `mapping:`, the CDT, control caps) is returned in `dropped`.
+ * root at level 0, page tables level 1; AArch64: the pgd the root, pud/pd/pt levels 1-3), frame
+ * caps carry `cached` and `executable`, and the domain schedule is `{domain, duration}` entries
+ * (capDL's ticks as `{Ticks: n}`, its (0, 0) end marker as "EndMarker"). Checked field by field
+ * against rust-sel4 5.0.0's types/src/spec.rs and frame_init.rs. What the JSON has no field for
+ * (`asid:`, `mapping:`, the CDT, control caps) is returned in `dropped`.
  */
 
 interface JsonRights {
@@ -106,6 +109,14 @@ export function toInitializerJson(m: Model): JsonSpec {
         return { AsidPool: { object: obj(c.obj) } };
       case "irq_handler":
         return { IrqHandler: { object: obj(c.obj) } };
+      case "arm_irq_handler":
+        return { ArmIrqHandler: { object: obj(c.obj) } };
+      case "sc":
+        return { SchedContext: { object: obj(c.obj) } };
+      case "rtreply":
+        return { Reply: { object: obj(c.obj) } };
+      case "smc":
+        return { ArmSmc: { object: obj(c.obj) } };
       case "vcpu":
         return { VCpu: { object: obj(c.obj) } };
       default:
@@ -130,6 +141,21 @@ export function toInitializerJson(m: Model): JsonSpec {
         return "Notification";
       case "vcpu":
         return "VCpu";
+      case "rtreply":
+        return "Reply";
+      case "smc":
+        return "ArmSmc";
+      case "arm_irq":
+        return { ArmIrq: { slots: slotsJson(o.slots), extra: { trigger: o.trigger, target: o.target } } };
+      case "sc":
+        if (o.bits === null)
+          dropped.add(`nothing: scheduling context ${idKey(e.id)} has no size, which the initializer requires`);
+        return {
+          SchedContext: {
+            size_bits: o.bits ?? 0,
+            extra: { period: o.period ?? 0, budget: o.budget ?? 0, badge: o.data ?? 0 },
+          },
+        };
       case "ut":
         return { Untyped: { size_bits: o.bits ?? 0, paddr: o.paddr } };
       case "cnode":
@@ -181,22 +207,30 @@ export function toInitializerJson(m: Model): JsonSpec {
   };
   if (m.cdt.size > 0) dropped.add("the cdt section");
   const objects = order.map((e) => ({ name: idKey(e.id), object: objectJson(e) }));
-  const pools = order
+  const highOf = (e: ObjEntry): number => (e.obj.kind === "asid_pool" ? (e.obj.asidHigh ?? 0) : 0);
+  const made = order
     .map((e, i) => ({ e, i }))
-    .filter(({ e }) => e.obj.kind === "asid_pool" && e.obj.asidHigh !== null && e.obj.asidHigh > 0)
-    .sort((a, b) => {
-      const ha = a.e.obj.kind === "asid_pool" ? (a.e.obj.asidHigh ?? 0) : 0;
-      const hb = b.e.obj.kind === "asid_pool" ? (b.e.obj.asidHigh ?? 0) : 0;
-      return ha - hb;
-    })
-    .map(({ i }) => i);
+    .filter(({ e }) => highOf(e) > 0)
+    .sort((a, b) => highOf(a.e) - highOf(b.e));
+  // The initializer makes the pools in this order and seL4 gives each the first free index, so
+  // only asid_high 1..n come out as the spec says (a pool at 0 other than the root task's, or a
+  // gap left by a deleted pool, cannot).
+  if (made.some(({ e }, k) => highOf(e) !== k + 1))
+    dropped.add("asid_high values other than 1..n (the initializer's pools take indexes 1..n in asid_high order)");
+  if (order.filter((e) => e.obj.kind === "asid_pool" && e.obj.asidHigh === 0).length > 1)
+    dropped.add("ASID pools at asid_high 0 besides one (the initializer has only the root task's there)");
+  const pools = made.map(({ i }) => i);
+  // capDL's schedule is in ticks, (0, 0) its end marker.
+  const d = m.domains;
   return {
     spec: {
       objects,
       irqs: [...m.irqNode.entries()].map(([irq, id]) => ({ irq, handler: obj(id) })),
-      domain_schedule: null,
-      domain_set_start: null,
-      domain_idx_shift: null,
+      domain_schedule: d
+        ? d.schedule.map(([domain, ticks]) => ({ domain, duration: ticks === 0 ? "EndMarker" : { Ticks: ticks } }))
+        : null,
+      domain_set_start: d ? d.start : null,
+      domain_idx_shift: d ? d.shift : null,
       asid_slots: pools,
       root_objects: { start: 0, end: rootEnd },
       untyped_covers: covers.map((c) => ({ parent: c.parent, children: { start: c.start, end: c.end } })),

@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { loadScenarioFile } from "../../src/scenario/file.ts";
 import { runScenario } from "../../src/scenario/run.ts";
 import { exportCapdl, exportText } from "../../src/capdl/export.ts";
@@ -8,6 +10,8 @@ import { toInitializerJson } from "../../src/capdl/json.ts";
 import { toDot } from "../../src/capdl/dot.ts";
 import { printCapdl, readCapdl } from "../../src/capdl/index.ts";
 import type { Model } from "../../src/capdl/model.ts";
+
+const EXAMPLES = resolve(dirname(fileURLToPath(import.meta.url)), "../../../shared/capdl-examples");
 
 /** Export of capsim states: what it writes, that the capDL tool's checks accept it, and the JSON's ordering rules. */
 function exported(file: string, at?: number): { text: string; model: Model } {
@@ -60,6 +64,51 @@ describe("capDL export", () => {
         expect(spec.asid_slots.length).to.be.at.most(spec.objects.length);
       });
     });
+
+  it("JSON: interrupts, the domain schedule and pool indexes in rust-sel4's spec.rs shapes", () => {
+    const spec = [
+      "arch aarch64",
+      "objects { i = arm_irq (trigger: edge, target: 0) n = notification cn = cnode (2 bits)",
+      "  p1 = asid_pool (asid_high: 0x1) p3 = asid_pool (asid_high: 0x3) }",
+      "caps { i { 0: n } cn { 1: i } }",
+      "irq maps { 27: i }",
+    ].join("\n");
+    const { spec: json, dropped } = toInitializerJson(readCapdl(spec));
+    const names = (json.objects as { name: string }[]).map((o) => o.name);
+    const i = names.indexOf("i");
+    expect((json.objects as { object: unknown }[])[i]?.object).to.deep.equal({
+      ArmIrq: {
+        slots: [
+          {
+            slot: 0,
+            cap: {
+              Notification: {
+                object: names.indexOf("n"),
+                badge: 0,
+                rights: { read: false, write: false, grant: false, grant_reply: false },
+              },
+            },
+          },
+        ],
+        extra: { trigger: 1, target: 0 },
+      },
+    });
+    expect((json.objects as { object: unknown }[])[names.indexOf("cn")]?.object).to.deep.equal({
+      CNode: { size_bits: 2, slots: [{ slot: 1, cap: { ArmIrqHandler: { object: i } } }] },
+    });
+    expect(json.irqs).to.deep.equal([{ irq: 27, handler: i }]);
+    expect(json.asid_slots).to.deep.equal([names.indexOf("p1"), names.indexOf("p3")]);
+    expect(dropped.some((d) => d.startsWith("asid_high values other than 1..n"))).to.equal(true);
+    // example-arm.cdl's schedule: (0, 10), (1, 10), the end marker (0, 0), (2, 2); start 3, shift 1.
+    const arm = toInitializerJson(readCapdl(readFileSync(resolve(EXAMPLES, "example-arm.cdl"), "utf8"))).spec;
+    expect(arm.domain_schedule).to.deep.equal([
+      { domain: 0, duration: { Ticks: 10 } },
+      { domain: 1, duration: { Ticks: 10 } },
+      { domain: 0, duration: "EndMarker" },
+      { domain: 2, duration: { Ticks: 2 } },
+    ]);
+    expect([arm.domain_set_start, arm.domain_idx_shift]).to.deep.equal([3, 1]);
+  });
 
   it("writes one table slot per large page and supersection, at its first index, and no kernel window", () => {
     const { text } = exported("examples/02-large-pages.yaml");

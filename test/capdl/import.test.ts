@@ -10,11 +10,26 @@ import { loadScenarioFile } from "../../src/scenario/file.ts";
 import { runScenario } from "../../src/scenario/run.ts";
 import { bootOf, replayScenario } from "../../src/cli/import.ts";
 import { boot } from "../../src/boot/boot.ts";
+import { INITIAL_CAP_SLOTS } from "../../src/boot/initialCaps.ts";
+import { concreteMappings } from "../../src/testing/index.ts";
+import { getCap } from "../../src/kernel/cdt.ts";
+import { slotAddress } from "../../src/kernel/cspace.ts";
+import type { ASID } from "../../src/model/addresses.ts";
+import type { KernelState } from "../../src/model/state.ts";
 
 /** Import by replay: a real generated system builds; capDL-valid specs that seL4 refuses stop at the right invocation. */
 const here = dirname(fileURLToPath(import.meta.url));
 const EXAMPLES = resolve(here, "../../../shared/capdl-examples");
 const fixture = (name: string): string => readFileSync(resolve(here, "fixtures", name), "utf8");
+
+/** Run a scenario (every step must succeed) and export its last state. */
+function exportScenario(yaml: string): { r: ReturnType<typeof runScenario>; last: KernelState; text: string } {
+  const r = runScenario(loadScenarioText("scenario.yaml", yaml));
+  expect(r.steps.map((st) => st.result)).to.deep.equal(r.steps.map(() => "ok"));
+  const last = r.states[r.states.length - 1];
+  if (!last) throw new Error("no state");
+  return { r, last, text: exportText(exportCapdl(last, { boot: r.machine, names: r.names })) };
+}
 
 describe("capDL import", () => {
   it("camkes-adder-arm.cdl imports with no refusal, and its replay scenario runs to the same state", () => {
@@ -172,6 +187,211 @@ describe("capDL import", () => {
     const mint22 = whats.findIndex((w) => /^seL4_CNode_Mint\(InitThreadCNode, slot 22\) <- f~2 rights R /.test(w));
     expect(mint21).to.be.at.least(0);
     expect(mint22).to.be.greaterThan(mint21);
+  });
+
+  describe("two caps recording one mapping (the frame mapped again at the same address through a copy)", () => {
+    // seL4 replaces a small page by a small page (ARM32) and any page by any page (AArch64)
+    // without touching the cap that made the first mapping, so both caps record the one entry.
+    // (On AArch64 the root task's VSpace has its level-1 and -2 tables at 0x10000000 from boot.)
+    const cases = [
+      { arch: "", pd: "InitThreadVSpace", first: "frame", second: "frame2" },
+      { arch: "", pd: "InitThreadVSpace", first: "frame2", second: "frame" },
+      { arch: "arch: aarch64\n", pd: "InitThreadVSpace", first: "frame", second: "frame2" },
+    ];
+    for (const c of cases)
+      it(`${c.arch ? "AArch64" : "ARM32"}: ${c.first} maps, then ${c.second}: only the original (frame) is written mapped, and it re-imports`, () => {
+        const yaml = [
+          "name: two caps, one mapping",
+          c.arch.trimEnd(),
+          "steps:",
+          "  - retype: { type: seL4_ARM_PageTableObject, as: pt }",
+          "  - retype: { type: seL4_ARM_SmallPageObject, as: frame }",
+          "  - copy: { from: frame, as: frame2 }",
+          `  - invoke: seL4_ARM_PageTable_Map\n    cap: pt\n    args: { vspace: ${c.pd}, vaddr: 0x10000000, attr: default }`,
+          `  - invoke: seL4_ARM_Page_Map\n    cap: ${c.first}\n    args: { vspace: ${c.pd}, vaddr: 0x10000000, rights: RW, attr: default }`,
+          `  - invoke: seL4_ARM_Page_Map\n    cap: ${c.second}\n    args: { vspace: ${c.pd}, vaddr: 0x10000000, rights: RW, attr: default }`,
+        ]
+          .filter((l) => l !== "")
+          .join("\n");
+        const { r, last, text } = exportScenario(yaml);
+        const recording = [...last.ctes.values()].filter(
+          (e) => e.cap.type === "Frame" && e.cap.mapping?.vaddr === 0x10000000,
+        );
+        expect(recording.length, "both caps record the mapping in seL4").to.equal(2);
+        // Both caps name the object `frame`; the original is the scenario's `frame` slot.
+        const frameCaps = [...text.matchAll(/^\s+(\d+): frame \((.*)\)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
+        const original = r.names.get("frame");
+        const copy = r.names.get("frame2");
+        expect(frameCaps.sort()).to.deep.equal(
+          [`${original}: RW, asid: (0x0, 0x1), mapping: (pt, 0)`, `${copy}: RW`].sort(),
+        );
+        expect(text).to.match(/^-- a frame cap that records the same entry as another cap/m);
+        const res = importCapdl(readCapdl(text), {
+          boot: bootOf(c.arch ? "examples/16-aarch64-huge-pages.yaml" : "examples/01-map-a-frame.yaml"),
+        });
+        expect(refusalText(res)).to.equal("");
+        const mapped = [...res.state.ctes.values()].filter(
+          (e) => e.cap.type === "Frame" && e.cap.mapping?.vaddr === 0x10000000,
+        );
+        expect(mapped.length).to.equal(1);
+      });
+  });
+
+  it("the root task's IPC buffer mapped again at its address through a copy: the boot cap keeps the mapping, the TCB's slot is untouched", () => {
+    const machine = boot({ ram: [{ base: 0, size: 256 * 2 ** 20 }] });
+    const tcb = machine.state.objects.get(machine.initThread);
+    const vaddr = tcb?.type === "TCB" ? tcb.ipcBuffer : 0;
+    expect(vaddr).to.be.greaterThan(0);
+    const { r, text } = exportScenario(
+      [
+        "name: the IPC buffer mapped twice at one address",
+        "steps:",
+        "  - copy: { from: InitThreadIPCBuffer, as: ipc2 }",
+        `  - invoke: seL4_ARM_Page_Map\n    cap: ipc2\n    args: { vspace: InitThreadVSpace, vaddr: 0x${vaddr.toString(16)}, rights: RW, attr: default }`,
+      ].join("\n"),
+    );
+    const caps = [...text.matchAll(/^\s+(\d+): init_ipc_buffer \((.*)\)$/gm)].map((m) => `${m[1]}: ${m[2]}`);
+    expect(caps.filter((c) => c.includes("mapping:")).map((c) => Number(c.split(":")[0]))).to.deep.equal([
+      INITIAL_CAP_SLOTS.InitThreadIPCBuffer,
+    ]);
+    expect(caps).to.include(`${r.names.get("ipc2")}: RW`);
+    expect(text).to.match(/^\s+init_tcb \{[^}]*4: init_ipc_buffer \(RW\)/m);
+    const res = importCapdl(readCapdl(text), { boot: bootOf("examples/01-map-a-frame.yaml") });
+    expect(refusalText(res)).to.equal("");
+  });
+
+  it("a root whose lower ASID was freed (its root deleted) gets its ASID through a filler root in an export, not in a loader's spec", () => {
+    const { text } = exportScenario(
+      [
+        "name: a freed low ASID",
+        "steps:",
+        "  - retype: { type: seL4_ARM_PageDirectoryObject, count: 2, as: [pd1, pd2] }",
+        "  - invoke: seL4_ARM_ASIDPool_Assign\n    cap: InitThreadASIDPool\n    args: { vspace: pd1 }",
+        "  - invoke: seL4_ARM_ASIDPool_Assign\n    cap: InitThreadASIDPool\n    args: { vspace: pd2 }",
+        "  - delete: pd1",
+      ].join("\n"),
+    );
+    // deleteASID (the last cap to pd1 goes) frees ASID 2; pd2 keeps 3.
+    expect(text).to.match(/^\s+init_asid_pool \{\s+1: init_pd\s+3: pd2\s+\}$/m);
+    const res = importCapdl(readCapdl(text), { boot: bootOf("examples/01-map-a-frame.yaml") });
+    expect(refusalText(res)).to.equal("");
+    const whats = res.steps.map((st) => st.what);
+    expect(whats.some((w) => /^seL4_ARM_ASIDPool_Assign\(InitThreadASIDPool, vspace=pd_filler@2\)/.test(w))).to.equal(
+      true,
+    );
+    expect(whats.some((w) => /^seL4_CNode_Delete\(InitThreadCNode, pd_filler@2\)/.test(w))).to.equal(true);
+    const at0 = res.state.asidTable.get(0);
+    const pool = at0 === undefined ? undefined : res.state.objects.get(at0);
+    expect(pool?.type === "ASIDPool" ? [...pool.entries.keys()].sort() : []).to.deep.equal([1, 3]);
+  });
+
+  it("two caps to a frame whose common parent cap was deleted come back as siblings under the untyped", () => {
+    const { r, last, text } = exportScenario(
+      [
+        "name: siblings",
+        "steps:",
+        "  - retype: { type: seL4_ARM_SmallPageObject, as: frame }",
+        "  - copy: { from: frame, as: a }",
+        "  - copy: { from: frame, as: b }",
+        "  - delete: frame",
+      ].join("\n"),
+    );
+    const root = getCap(last, slotAddress(last, r.machine.initThread, 0));
+    const a = root.type === "CNode" ? getCap(last, slotAddress(last, root.paddr, r.names.get("a") ?? 0)) : root;
+    const frame = a.type === "Frame" ? a.paddr : -1;
+    const parents = (s: KernelState): string[] =>
+      [...s.ctes.values()]
+        .filter((c) => c.cap.type === "Frame" && c.cap.paddr === frame)
+        .map((c) => (c.parent === null ? "none" : getCap(s, c.parent).type));
+    expect(parents(last)).to.deep.equal(["Untyped", "Untyped"]);
+    const res = importCapdl(readCapdl(text), { boot: bootOf("examples/01-map-a-frame.yaml") });
+    expect(refusalText(res)).to.equal("");
+    expect(parents(res.state)).to.deep.equal(["Untyped", "Untyped"]);
+  });
+
+  describe("the root task's pool deleted, then a pool made again at its index", () => {
+    // deleteASIDPool frees ASID-table index 0 and leaves the root task's VSpace cap with ASID 1;
+    // MakePool hands out the first free index, 0, and the new pool starts empty, so Assign gives
+    // vs ASID (0, 1) (low 0 is skipped in pool 0) and findVSpaceForASID(1) finds vs, never again
+    // the root task's VSpace: it is dead (seL4 16.0.0, arch/arm/64/kernel/vspace.c and
+    // arch/arm/32/kernel/vspace.c).
+    for (const a64 of [false, true])
+      it(`${a64 ? "AArch64" : "ARM32"}: the dead root task VSpace is written with no slots, and import deletes the boot pool before MakePool`, () => {
+        const yaml = [
+          "name: pool 0 made again",
+          ...(a64 ? ["arch: aarch64"] : []),
+          "steps:",
+          "  - retype: { type: seL4_UntypedObject, size_bits: 12, as: pool_memory }",
+          `  - retype: { type: ${a64 ? "seL4_ARM_VSpaceObject" : "seL4_ARM_PageDirectoryObject"}, as: vs }`,
+          `  - retype: { type: ${a64 ? "seL4_ARM_LargePageObject" : "seL4_ARM_SectionObject"}, as: frame }`,
+          ...(a64 ? ["  - retype: { type: seL4_ARM_PageTableObject, count: 2, as: [l1, l2] }"] : []),
+          "  - delete: InitThreadASIDPool",
+          "  - invoke: seL4_ARM_ASIDControl_MakePool\n    cap: ASIDControl\n    args: { untyped: pool_memory, dest: pool }",
+          "  - invoke: seL4_ARM_ASIDPool_Assign\n    cap: pool\n    args: { vspace: vs }",
+          ...(a64
+            ? ["l1", "l2"].map(
+                (t) =>
+                  `  - invoke: seL4_ARM_PageTable_Map\n    cap: ${t}\n    args: { vspace: vs, vaddr: 0x40000000, attr: default }`,
+              )
+            : []),
+          "  - invoke: seL4_ARM_Page_Map\n    cap: frame\n    args: { vspace: vs, vaddr: 0x40000000, rights: RW, attr: default }",
+        ].join("\n");
+        const { last, text } = exportScenario(yaml);
+        expect(text).not.to.contain("init_asid_pool");
+        expect(text).to.match(/^\s+pool \{1: vs\}$/m);
+        expect(text).to.match(/^\s+pool = asid_pool \(asid_high: 0x0\)$/m);
+        expect(text).to.match(/^\s+\d+: frame \(RW, asid: \(0x0, 0x1\)/m);
+        const vspace = a64 ? "init_vspace" : "init_pd";
+        expect(text, "the dead root's slots are left out").not.to.match(new RegExp(`^\\s+${vspace} \\{`, "m"));
+        const res = importCapdl(readCapdl(text), {
+          boot: bootOf(a64 ? "examples/16-aarch64-huge-pages.yaml" : "examples/01-map-a-frame.yaml"),
+        });
+        expect(refusalText(res)).to.equal("");
+        const whats = res.steps.map((st) => st.what);
+        const del = whats.findIndex((w) => w.startsWith("seL4_CNode_Delete(InitThreadCNode, InitThreadASIDPool)"));
+        const make = whats.findIndex((w) => w.startsWith("seL4_ARM_ASIDControl_MakePool"));
+        expect(del).to.be.at.least(0);
+        expect(make).to.be.greaterThan(del);
+        // ASID 1 is vs's in both; nothing else is mapped by any ASID.
+        const asids = (s: KernelState): ASID[] =>
+          [...s.asidTable].flatMap(([high, pool]) => {
+            const p = s.objects.get(pool);
+            return p?.type === "ASIDPool"
+              ? [...p.entries.keys()].map((low) => (high * (a64 ? 512 : 1024) + low) as ASID)
+              : [];
+          });
+        expect(asids(res.state)).to.deep.equal([1]);
+        expect([...concreteMappings(res.state, [1 as ASID])]).to.deep.equal([...concreteMappings(last, [1 as ASID])]);
+        const rootCap = getCap(res.state, slotAddress(res.state, res.machine.initThread, 1));
+        expect(rootCap.type === "VSpace" || rootCap.type === "PageDirectory" ? rootCap.mappedASID : null).to.equal(1);
+        expect(res.state.asidTable.get(0)).not.to.equal(res.machine.state.asidTable.get(0));
+        const replay = runScenario(loadScenarioText("replay.yaml", replayScenario(res, "pool0.cdl")));
+        expect(replay.steps.filter((st) => st.result !== "ok")).to.deep.equal([]);
+        expect(replay.states[replay.states.length - 1]?.asidTable).to.deep.equal(res.state.asidTable);
+      });
+  });
+
+  it("a pool whose lower index was freed (pools 1 and 2 made, 1 deleted) is made at its index through a filler pool", () => {
+    const yaml = [
+      "name: a freed pool index",
+      "steps:",
+      "  - retype: { type: seL4_UntypedObject, size_bits: 12, count: 2, as: [mem_a, mem_b] }",
+      "  - invoke: seL4_ARM_ASIDControl_MakePool\n    cap: ASIDControl\n    args: { untyped: mem_a, dest: pool_a }",
+      "  - invoke: seL4_ARM_ASIDControl_MakePool\n    cap: ASIDControl\n    args: { untyped: mem_b, dest: pool_b }",
+      "  - delete: pool_a",
+    ].join("\n");
+    const { text } = exportScenario(yaml);
+    expect(text).to.match(/^\s+pool_b = asid_pool \(asid_high: 0x2\)$/m);
+    const res = importCapdl(readCapdl(text), { boot: bootOf("examples/01-map-a-frame.yaml") });
+    expect(refusalText(res)).to.equal("");
+    expect([...res.state.asidTable.keys()].sort()).to.deep.equal([0, 2]);
+    // The replay as a scenario (filler pool, its deletion) runs to the same ASID table.
+    const replay = runScenario(loadScenarioText("replay.yaml", replayScenario(res, "gap.cdl")));
+    expect(replay.steps.filter((st) => st.result !== "ok")).to.deep.equal([]);
+    expect([...(replay.states[replay.states.length - 1]?.asidTable.keys() ?? [])].sort()).to.deep.equal([0, 2]);
+    const whats = res.steps.map((st) => st.what);
+    expect(whats.filter((w) => w.startsWith("seL4_ARM_ASIDControl_MakePool")).length).to.equal(2);
+    expect(whats.some((w) => /^seL4_CNode_Delete\(InitThreadCNode, asid_pool_filler@1\)/.test(w))).to.equal(true);
   });
 
   it("a capDL-invalid spec is refused before any invocation", () => {
