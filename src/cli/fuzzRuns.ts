@@ -75,35 +75,85 @@ function violationIn(
   return v.length > 0 ? { index: length - 1, violations: v } : undefined;
 }
 
+/** A failing sequence, cut after its first violation, and that violation. */
+interface Failing {
+  readonly ops: FuzzOp[];
+  readonly violations: Violation[];
+}
+
+/** At most this many argument shrinks are taken in one run's shrinking: a guard, not a limit met in practice. */
+const MAX_ARGUMENT_SHRINKS = 10_000;
+
 /**
  * Shorten a failing sequence: cut it after its first violation, then drop every step whose
  * removal still breaks one of the same invariants, until none can go: the steps the violation
- * does not need go (a run's steps come from a stream, which fast-check does not shrink). Ops
- * name caps by index into the world, so a shorter sequence is still meaningful.
+ * does not need go. Given `args`, the arbitrary the steps were drawn from, it then simplifies
+ * each remaining step's arguments as fast-check's own shrinker would (fast-check cannot, as a
+ * run's steps come from a stream, which keeps no shrink contexts; the arbitrary shrinks a step
+ * from its value alone, through the unmappers of arbitraries.ts), and drops steps again if
+ * simpler arguments made some unnecessary. Ops name caps by index into the world, so a shorter
+ * or simpler sequence is still meaningful.
  */
-export function shrinkSequence(
-  w: FuzzWorld,
-  ops: readonly FuzzOp[],
-): { ops: FuzzOp[]; violations: Violation[] } | undefined {
+export function shrinkSequence(w: FuzzWorld, ops: readonly FuzzOp[], args?: fc.Arbitrary<FuzzOp>): Failing | undefined {
   const first = firstViolation(w, ops);
   if (first === undefined) return undefined;
   const wanted = new Set(first.violations.map((v) => v.invariant));
-  let best = {
-    ops: ops.slice(0, first.index + 1),
-    violations: first.violations,
+  // Whether a candidate still breaks one of the same invariants: then it, cut after its violation.
+  const stillFails = (candidate: FuzzOp[]): Failing | undefined => {
+    const found = firstViolation(w, candidate);
+    return found && found.violations.some((v) => wanted.has(v.invariant))
+      ? { ops: candidate.slice(0, found.index + 1), violations: found.violations }
+      : undefined;
   };
+  const dropped = dropSteps({ ops: ops.slice(0, first.index + 1), violations: first.violations }, stillFails);
+  if (args === undefined) return dropped;
+  const simpler = simplifyArguments(dropped, args, stillFails);
+  return simpler === dropped ? dropped : dropSteps(simpler, stillFails);
+}
+
+/** Drop every step whose removal still fails, last first, until none can go. */
+function dropSteps(failing: Failing, stillFails: (ops: FuzzOp[]) => Failing | undefined): Failing {
+  let best = failing;
   for (let changed = true; changed;) {
     changed = false;
     for (let i = best.ops.length - 1; i >= 0; i--) {
-      const fewer = [...best.ops.slice(0, i), ...best.ops.slice(i + 1)];
-      const found = firstViolation(w, fewer);
-      if (found && found.violations.some((v) => wanted.has(v.invariant))) {
-        best = {
-          ops: fewer.slice(0, found.index + 1),
-          violations: found.violations,
-        };
+      const found = stillFails([...best.ops.slice(0, i), ...best.ops.slice(i + 1)]);
+      if (found) {
+        best = found;
         changed = true;
         i = Math.min(i, best.ops.length);
+      }
+    }
+  }
+  return best;
+}
+
+/**
+ * Greedily replace each step by the first of its shrink candidates (`args.shrink(op, undefined)`,
+ * simplest first) that still fails, and shrink that one again, until no step has such a
+ * candidate. Steps the arbitrary cannot shrink without context (none it generates) stay.
+ */
+function simplifyArguments(
+  failing: Failing,
+  args: fc.Arbitrary<FuzzOp>,
+  stillFails: (ops: FuzzOp[]) => Failing | undefined,
+): Failing {
+  let best = failing;
+  let taken = 0;
+  for (let changed = true; changed && taken < MAX_ARGUMENT_SHRINKS;) {
+    changed = false;
+    for (let i = 0; i < best.ops.length && taken < MAX_ARGUMENT_SHRINKS; i++) {
+      const op = best.ops[i] as FuzzOp;
+      if (!args.canShrinkWithoutContext(op)) continue;
+      for (const candidate of args.shrink(op, undefined)) {
+        const found = stillFails([...best.ops.slice(0, i), candidate.value, ...best.ops.slice(i + 1)]);
+        if (found) {
+          best = found;
+          changed = true;
+          taken++;
+          i--; // the same step again, from its simpler value
+          break;
+        }
       }
     }
   }
@@ -150,8 +200,9 @@ export interface RunOutcome {
  * generated as its step starts and dropped after it: a run holds no array of its steps with
  * their shrink contexts, which the garbage collector would otherwise copy and promote on every
  * collection (docs/performance.md). A failing run is drawn again from the same seed, this time
- * kept, and shrunk by shrinkSequence, which drops the steps the violation does not need (a
- * stream has no fast-check shrinker; the steps' arguments are small indices already).
+ * kept, and shrunk by shrinkSequence, which drops the steps the violation does not need and
+ * simplifies the arguments of those left (a stream has no fast-check shrinker; the arbitrary
+ * shrinks each step from its value). Only a failing run pays for any of this.
  */
 export function fuzzRun(
   w: FuzzWorld,
@@ -162,9 +213,10 @@ export function fuzzRun(
 ): RunOutcome {
   const seed = runSeed(campaignSeed, index);
   let counted = 0;
+  const arb = fuzzOpArbitrary({ arch: w.state.config.arch });
   const draw = (keep: FuzzOp[] | undefined, step: () => void) =>
     fc.check(
-      fc.property(fc.infiniteStream(fuzzOpArbitrary({ arch: w.state.config.arch }), { noHistory: true }), (stream) => {
+      fc.property(fc.infiniteStream(arb, { noHistory: true }), (stream) => {
         const it = stream[Symbol.iterator]();
         const opAt = (): FuzzOp => {
           const next = it.next();
@@ -181,7 +233,7 @@ export function fuzzRun(
   // The same seed draws the same steps; the replay counts as shrinking, as fast-check's did.
   const ops: FuzzOp[] = [];
   draw(ops, onStep);
-  const found = shrinkSequence(w, ops);
+  const found = shrinkSequence(w, ops, arb);
   const shrunk = found?.ops ?? [];
   const stepLines: string[] = [];
   let s: KernelState = w.state;

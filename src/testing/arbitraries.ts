@@ -8,8 +8,54 @@ import { REGION_LOW, REGION_TOP } from "./world64.ts";
 
 /**
  * fast-check arbitraries for capsim, each a factory taking a constraints object and built only
- * from fast-check's combinators, so that everything shrinks and replays from a seed.
+ * from fast-check's combinators, so that everything shrinks and replays from a seed. Every `.map`
+ * has an unmapper (mapBack), so that a value shrinks even without the context fast-check keeps
+ * beside it: `capsim fuzz` draws its steps from a stream, which keeps none (src/cli/fuzzRuns.ts).
  */
+
+/** Equal as a value or as a flat record of values (the shapes the mappers here return). */
+function sameFlat(a: unknown, b: unknown): boolean {
+  if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) return Object.is(a, b);
+  const keys = Object.keys(a);
+  return (
+    keys.length === Object.keys(b).length &&
+    keys.every((k) => Object.hasOwn(b, k) && Object.is(Reflect.get(a, k), Reflect.get(b, k)))
+  );
+}
+
+/**
+ * `arb.map(f)` with an unmapper: of the preimages `guesses` offers for a value (simplest first),
+ * the first that `arb` can give and `f` maps back to that very value; none, and it throws, as
+ * fast-check asks of an unmapper given a value `f` cannot have produced. The forward check is
+ * what makes it exact, so a guess may be loose (and it is handed anything: a oneof asks each of
+ * its branches about every value, and a guess that throws says no as well).
+ */
+function mapBack<T, U>(arb: fc.Arbitrary<T>, f: (t: T) => U, guesses: (u: U) => Iterable<unknown>): fc.Arbitrary<U> {
+  return arb.map(f, (u) => {
+    // The cast only names what is being tested: every guess is mapped forward and compared with u.
+    for (const t of guesses(u as U)) if (arb.canShrinkWithoutContext(t) && sameFlat(f(t), u)) return t;
+    throw new Error("not a value of this arbitrary");
+  });
+}
+
+/** One of a few fixed records, chosen as fc.constantFrom does, but recognised by content (fc.constantFrom's are by identity). */
+function recordFrom<T extends object>(...records: readonly T[]): fc.Arbitrary<T> {
+  const indices = records.map((_, i) => i);
+  return mapBack(
+    fc.constantFrom(...indices),
+    (i) => records[i] ?? records[0]!,
+    () => indices,
+  );
+}
+
+/** true `percent` percent of the time (n < percent, n uniform in 0..99); false unmaps to n = percent, true to 0. */
+function percentChance(percent: number): fc.Arbitrary<boolean> {
+  return mapBack(
+    fc.nat(99),
+    (n) => n < percent,
+    () => [0, percent],
+  );
+}
 
 export interface VaddrConstraints {
   /** produce addresses aligned to 2^alignedTo (default: any) */
@@ -37,19 +83,25 @@ export function vaddrArbitrary(c: VaddrConstraints = {}): fc.Arbitrary<number> {
   const lo = Math.ceil(from / unit);
   const hi = Math.floor((below - 1) / unit);
   if (hi < lo) throw new RangeError(`vaddrArbitrary: no 2^${c.alignedTo ?? 0}-aligned address in [${from}, ${below})`);
-  const aligned = fc.integer({ min: lo, max: hi }).map((k) => k * unit);
+  const aligned = mapBack(
+    fc.integer({ min: lo, max: hi }),
+    (k) => k * unit,
+    (v) => [v / unit],
+  );
   const share = Math.round((c.misalignedShare ?? 0) * 100);
   if (unit === 1 || share <= 0) return aligned;
   // Off by 1 .. unit-1 bytes; it stays in range because the next aligned address does.
-  const misaligned = fc
-    .tuple(
+  const misaligned = mapBack(
+    fc.tuple(
       fc.integer({
         min: lo,
         max: Math.max(lo, Math.floor((below - unit) / unit)),
       }),
       fc.integer({ min: 1, max: unit - 1 }),
-    )
-    .map(([k, off]) => k * unit + off);
+    ),
+    ([k, off]) => k * unit + off,
+    (v) => [[Math.floor(v / unit), v % unit]],
+  );
   return share >= 100
     ? misaligned
     : fc.oneof({ weight: 100 - share, arbitrary: aligned }, { weight: share, arbitrary: misaligned });
@@ -104,7 +156,11 @@ export function fuzzOpArbitrary(c: FuzzOpConstraints = {}): fc.Arbitrary<FuzzOp>
   const ptVaddr = fc.oneof(
     {
       weight: 100 - bad,
-      arbitrary: fc.integer({ min: 0, max: 15 }).map((i) => 0x10000000 + i * 0x100000 + 0x40),
+      arbitrary: mapBack(
+        fc.integer({ min: 0, max: 15 }),
+        (i) => 0x10000000 + i * 0x100000 + 0x40,
+        (v) => [(v - 0x10000040) / 0x100000],
+      ),
     },
     {
       weight: Math.max(bad, 1),
@@ -115,9 +171,11 @@ export function fuzzOpArbitrary(c: FuzzOpConstraints = {}): fc.Arbitrary<FuzzOp>
   const touchVaddr = fc.oneof(
     {
       weight: 100 - bad,
-      arbitrary: fc
-        .tuple(fc.constantFrom(12, 16, 20, 24), fc.nat(15))
-        .map(([bits, k]) => 0x10000000 + k * 2 ** bits + 0x40),
+      arbitrary: mapBack(
+        fc.tuple(fc.constantFrom(12, 16, 20, 24), fc.nat(15)),
+        ([bits, k]) => 0x10000000 + k * 2 ** bits + 0x40,
+        (v) => [12, 16, 20, 24].map((bits) => [bits, (v - 0x10000040) / 2 ** bits]),
+      ),
     },
     {
       weight: Math.max(bad, 1),
@@ -148,7 +206,7 @@ export function fuzzOpArbitrary(c: FuzzOpConstraints = {}): fc.Arbitrary<FuzzOp>
         f: fc.nat(19),
         pd: fc.nat(1),
         slotIndex: fc.nat(15),
-        misalign: fc.nat(99).map((n) => n < bad),
+        misalign: percentChance(bad),
         rights: rightsWordArbitrary(),
       }),
     },
@@ -181,9 +239,17 @@ export function fuzzOpArbitrary(c: FuzzOpConstraints = {}): fc.Arbitrary<FuzzOp>
         vaddr: touchVaddr,
       }),
     },
-    { weight: 1, arbitrary: fc.constant({ op: "switch" as const }) },
+    { weight: 1, arbitrary: switchOp() },
   );
 }
+
+/** The thread switch, recognised by content (fc.constant's object is by identity). */
+const switchOp = (): fc.Arbitrary<FuzzOp> =>
+  mapBack(
+    fc.constant("switch" as const),
+    (op) => ({ op }),
+    () => ["switch" as const],
+  );
 
 /** One of two choices, the second with `percent` percent of the weight (at least 1). */
 const mostly = <T>(good: fc.Arbitrary<T>, percent: number, badOnes: fc.Arbitrary<T>): fc.Arbitrary<T> =>
@@ -197,30 +263,40 @@ const mostly = <T>(good: fc.Arbitrary<T>, percent: number, badOnes: fc.Arbitrary
  * empty or reversed ranges).
  */
 function fuzzOpArbitrary64(bad: number): fc.Arbitrary<FuzzOp> {
-  const region = fc.nat(3).map((n) => (n === 0 ? REGION_TOP : REGION_LOW));
+  const region = mapBack(
+    fc.nat(3),
+    (n) => (n === 0 ? REGION_TOP : REGION_LOW),
+    () => [0, 1],
+  );
+  const bases = [REGION_TOP, REGION_LOW];
   // Mostly the first 2 MiB of a region, where the maps of every size land; then a few 2 MiB and 1 GiB steps on.
   const ptVaddr = mostly(
-    fc
-      .tuple(region, fc.constantFrom(0, 0, 0, 1, 2), fc.constantFrom(21, 21, 30))
-      .map(([base, k, bits]) => base + k * 2 ** bits + 0x40),
+    mapBack(
+      fc.tuple(region, fc.constantFrom(0, 0, 0, 1, 2), fc.constantFrom(21, 21, 30)),
+      ([base, k, bits]) => base + k * 2 ** bits + 0x40,
+      (v) => bases.flatMap((base) => [21, 30].map((bits) => [base, (v - 0x40 - base) / 2 ** bits, bits])),
+    ),
     bad,
     fc.constantFrom(2 ** 47, 2 ** 47 + 2 ** 39, 2 ** 48 - 4096),
   );
   const kind = fc.nat(3);
   const offsets = mostly(
-    fc.tuple(fc.constantFrom(0, 0x40, 0x1000), fc.constantFrom(1, 0x40, 0x1000)).map(([start, len]) => ({
-      start,
-      end: start + len,
-    })),
+    mapBack(
+      fc.tuple(fc.constantFrom(0, 0x40, 0x1000), fc.constantFrom(1, 0x40, 0x1000)),
+      ([start, len]) => ({ start, end: start + len }),
+      (r) => [[r.start, r.end - r.start]],
+    ),
     bad,
-    fc.constantFrom({ start: 0x40, end: 0x40 }, { start: 0x1000, end: 0x40 }, { start: 0, end: 2 ** 30 + 1 }),
+    recordFrom({ start: 0x40, end: 0x40 }, { start: 0x1000, end: 0x40 }, { start: 0, end: 2 ** 30 + 1 }),
   );
   const vrange = mostly(
-    fc
-      .tuple(region, fc.nat(7), fc.constantFrom(1, 0x40, 0x1000))
-      .map(([base, k, len]) => ({ start: base + k * 4096, end: base + k * 4096 + len })),
+    mapBack(
+      fc.tuple(region, fc.nat(7), fc.constantFrom(1, 0x40, 0x1000)),
+      ([base, k, len]) => ({ start: base + k * 4096, end: base + k * 4096 + len }),
+      (r) => bases.map((base) => [base, (r.start - base) / 4096, r.end - r.start]),
+    ),
     bad,
-    fc.constantFrom({ start: REGION_LOW, end: REGION_LOW }, { start: 2 ** 47 - 64, end: 2 ** 47 }),
+    recordFrom({ start: REGION_LOW, end: REGION_LOW }, { start: 2 ** 47 - 64, end: 2 ** 47 }),
   );
   // The third VSpace has no ASID until an assign gives it one: named less often.
   const vspace = fc.constantFrom(0, 0, 0, 1, 1, 2);
@@ -239,9 +315,13 @@ function fuzzOpArbitrary64(bad: number): fc.Arbitrary<FuzzOp> {
         // Mostly the initial thread's VSpace, whose tables the world maps and whose pages reads reach.
         pd: fc.constantFrom(0, 0, 0, 0, 1, 2),
         slotIndex: fc.nat(7),
-        misalign: fc.nat(99).map((n) => n < bad),
+        misalign: percentChance(bad),
         rights: rightsWordArbitrary(),
-        top: fc.nat(7).map((n) => n === 0),
+        top: mapBack(
+          fc.nat(7),
+          (n) => n === 0,
+          () => [0, 1],
+        ),
       }),
     },
     {
@@ -276,15 +356,19 @@ function fuzzOpArbitrary64(bad: number): fc.Arbitrary<FuzzOp> {
     { weight: 1, arbitrary: fc.record({ op: fc.constant("makePool" as const), u: fc.nat(1) }) },
     {
       weight: 1,
-      arbitrary: fc
-        .tuple(fc.nat(16), kind, offsets)
-        .map(([f, k, r]) => ({ op: "cache" as const, f, kind: k, start: r.start, end: r.end })),
+      arbitrary: mapBack(
+        fc.tuple(fc.nat(16), kind, offsets),
+        ([f, k, r]): FuzzOp => ({ op: "cache", f, kind: k, start: r.start, end: r.end }),
+        (o) => (o.op === "cache" ? [[o.f, o.kind, { start: o.start, end: o.end }]] : []),
+      ),
     },
     {
       weight: 1,
-      arbitrary: fc
-        .tuple(fc.nat(2), kind, vrange)
-        .map(([pd, k, r]) => ({ op: "vcache" as const, pd, kind: k, start: r.start, end: r.end })),
+      arbitrary: mapBack(
+        fc.tuple(fc.nat(2), kind, vrange),
+        ([pd, k, r]): FuzzOp => ({ op: "vcache", pd, kind: k, start: r.start, end: r.end }),
+        (o) => (o.op === "vcache" ? [[o.pd, o.kind, { start: o.start, end: o.end }]] : []),
+      ),
     },
     // Reads where the maps land (pages of each size in either region, off the page base): they
     // fill the TLB of the initial thread's VSpace, so that tlb_consistent has lines to check.
@@ -293,14 +377,16 @@ function fuzzOpArbitrary64(bad: number): fc.Arbitrary<FuzzOp> {
       arbitrary: fc.record({
         op: fc.constant("touch" as const),
         vaddr: mostly(
-          fc
-            .tuple(region, fc.constantFrom(12, 21, 30), fc.constantFrom(0, 0, 0, 1, 2, 7))
-            .map(([base, bits, k]) => base + k * 2 ** bits + 0x40),
+          mapBack(
+            fc.tuple(region, fc.constantFrom(12, 21, 30), fc.constantFrom(0, 0, 0, 1, 2, 7)),
+            ([base, bits, k]) => base + k * 2 ** bits + 0x40,
+            (v) => bases.flatMap((base) => [12, 21, 30].map((bits) => [base, bits, (v - 0x40 - base) / 2 ** bits])),
+          ),
           bad,
           fc.constantFrom(0x40, 2 ** 47 + 0x40, 2 ** 48 - 0x40),
         ),
       }),
     },
-    { weight: 1, arbitrary: fc.constant({ op: "switch" as const }) },
+    { weight: 1, arbitrary: switchOp() },
   );
 }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UNMAP_KEEPS_ENTRY, UNMAP_KEEPS_ENTRY_64, withFamilies, withFamiliesAsync } from "../support/faults.ts";
 import { fuzzCommand, fuzzScenario, shrinkSequence } from "../../src/cli/fuzz.ts";
-import { runSeed, shardRuns } from "../../src/cli/fuzzRuns.ts";
+import { firstViolation, runSeed, shardRuns } from "../../src/cli/fuzzRuns.ts";
 import { FuzzSummary } from "../../src/cli/fuzzSummary.ts";
 import { fuzzOpArbitrary } from "../../src/testing/arbitraries.ts";
 import { loadScenarioText, runScenario } from "../../src/scenario/index.ts";
@@ -111,6 +111,74 @@ describe("capsim fuzz (in process)", () => {
       expect(shrunk?.ops).to.deep.equal([ops[1], ops[5]]);
       expect(shrunk?.violations.map((v) => v.invariant)).to.deep.equal(["valid_vs_lookup"]);
     });
+  });
+
+  it("every op of either architecture shrinks without fast-check's context: its unmappers give it back, by content", () => {
+    for (const arch of ["aarch32", "aarch64"] as const) {
+      const arb = fuzzOpArbitrary({ arch });
+      // Another instance, and copies: a failing run's steps are judged by content, not identity.
+      const other = fuzzOpArbitrary({ arch });
+      fc.assert(
+        fc.property(arb, (op) => {
+          expect(arb.canShrinkWithoutContext(op), JSON.stringify(op)).to.equal(true);
+          expect(other.canShrinkWithoutContext(structuredClone(op)), JSON.stringify(op)).to.equal(true);
+          for (const c of arb.shrink(op, undefined)) {
+            expect(
+              arb.canShrinkWithoutContext(c.value),
+              `${JSON.stringify(op)} -> ${JSON.stringify(c.value)}`,
+            ).to.equal(true);
+          }
+        }),
+        { numRuns: 500 },
+      );
+      // What no op of this architecture is: a value the mappers cannot have produced.
+      expect(arb.canShrinkWithoutContext({ op: "touch", vaddr: 0x10000041 })).to.equal(false);
+      expect(arb.canShrinkWithoutContext({ op: "switch", extra: 1 })).to.equal(false);
+    }
+    expect(fuzzOpArbitrary().canShrinkWithoutContext({ op: "cache", f: 0, kind: 0, start: 0, end: 1 })).to.equal(false);
+  });
+
+  it("given the arbitrary, shrinks each remaining step's arguments too, and the simpler sequence still fails", () => {
+    const world = buildFuzzWorld();
+    const drawn: FuzzOp[] = [
+      { op: "switch" },
+      { op: "map", f: 2, pd: 1, slotIndex: 3, misalign: false, rights: 2 },
+      { op: "copy", f: 5, to: 0 },
+      { op: "unmap", f: 2 },
+    ];
+    withFamilies(UNMAP_KEEPS_ENTRY, () => {
+      const dropped = shrinkSequence(world, drawn);
+      expect(dropped?.ops).to.deep.equal([drawn[1], drawn[3]]);
+      const shrunk = shrinkSequence(world, drawn, fuzzOpArbitrary());
+      // The map's slot index, VSpace and rights each go to their arbitrary's simplest value (0, 0,
+      // and 3, the first of the common rights): the page at the window's base, in the thread's own
+      // VSpace, read-write. The frame stays: the unmap names it too, and steps shrink one at a time.
+      expect(shrunk?.ops).to.deep.equal([
+        { op: "map", f: 2, pd: 0, slotIndex: 0, misalign: false, rights: 3 },
+        { op: "unmap", f: 2 },
+      ]);
+      expect(shrunk?.violations.map((v) => v.invariant)).to.deep.equal(["valid_vs_lookup"]);
+      expect(firstViolation(world, shrunk?.ops ?? [])?.violations.map((v) => v.invariant)).to.deep.equal([
+        "valid_vs_lookup",
+      ]);
+    });
+  });
+
+  it("a failing campaign's scenario has the shrunk arguments: each map at the window's base, and it replays the violation", async () => {
+    const out = mkdtempSync(join(tmpdir(), "capsim-fuzz-args-"));
+    const r = await withFamiliesAsync(UNMAP_KEEPS_ENTRY, () =>
+      fuzz(["--runs", "12", "--steps", "40", "--seed", "3", "--workers", "1", "--out", out, "--json"]),
+    );
+    expect(r.code, r.err).to.equal(1);
+    const failure = FuzzSummary.parse(JSON.parse(r.out)).failures[0];
+    const text = readFileSync(failure?.scenario ?? "", "utf8");
+    const maps = [...text.matchAll(/vaddr: "?(0x[0-9a-f]+)/g)].map((m) => m[1]);
+    expect(maps.length, text).to.be.greaterThan(0);
+    expect(maps, text).to.deep.equal(maps.map(() => "0x10000000"));
+    const report = await withFamiliesAsync(UNMAP_KEEPS_ENTRY, async () =>
+      runScenario(loadScenarioText("shrunk.yaml", text), { checkInvariants: true }),
+    );
+    expect(report.passed).to.equal(false);
   });
 });
 

@@ -74,4 +74,16 @@ describe("invocations over live caps", () => {
     );
     expect(() => vaddrArbitrary({ region: "kernel", below: 0x1000 })).to.throw(RangeError);
   });
+
+  it("addresses shrink without fast-check's context, within their constraints", () => {
+    const arb = vaddrArbitrary({ region: "user", alignedTo: 12, misalignedShare: 0.5 });
+    fc.assert(
+      fc.property(arb, (v) => {
+        expect(arb.canShrinkWithoutContext(v)).to.equal(true);
+        for (const c of arb.shrink(v, undefined)) expect(c.value < 0xe0000000, String(c.value)).to.equal(true);
+      }),
+    );
+    expect(vaddrArbitrary({ region: "user", alignedTo: 12 }).canShrinkWithoutContext(0x1001)).to.equal(false);
+    expect(vaddrArbitrary({ region: "user" }).canShrinkWithoutContext(0xe0000000)).to.equal(false);
+  });
 });
