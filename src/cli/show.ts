@@ -133,7 +133,7 @@ export function fieldLines(fields: readonly BitField[], indent: string): string[
  */
 
 /** How many lines ShowLines joins into one string at a time. */
-const SHOW_BATCH = 1024;
+const SHOW_BATCH = 256;
 
 /**
  * The lines of show's text, joined a batch at a time. A line built from a template is a tree of
