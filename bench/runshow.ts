@@ -110,9 +110,12 @@ export function measureShow(n: number, rounds = 3): ShowTiming {
   let lines = 0;
   for (let i = 0; i < rounds; i++) {
     const c0 = process.cpuUsage();
-    lines = showText(state, cnode, new Map()).split("\n").length;
+    const text = showText(state, cnode, new Map());
     const c = process.cpuUsage(c0);
     cpuMs.push((c.user + c.system) / 1000);
+    // Counted outside the timing: splitting 21.6 MB into 300,000 strings cost 15-35 ms and their garbage.
+    lines = 1;
+    for (let at = text.indexOf("\n"); at >= 0; at = text.indexOf("\n", at + 1)) lines++;
   }
   return { mappings: n, lines, cpuMs };
 }

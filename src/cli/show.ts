@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { hex, type PhysAddr } from "../model/addresses.ts";
 import { rootCNodeOf, slotAddress, slotIndex } from "../kernel/cspace.ts";
-import { childrenOf } from "../kernel/cdt.ts";
+import { childrenOf, hasChildren } from "../kernel/cdt.ts";
 import type { KernelState, SlotAddr } from "../model/state.ts";
 import { entrySummary } from "../model/teaching.ts";
 import { getObjectOfType } from "../kernel/store.ts";
@@ -24,14 +24,11 @@ import {
   diffStates,
   orphanedTables,
   staleCaps,
-  cdtRoots,
-  listedSlots,
+  staleMapping,
   placeOfSlot,
   placeText,
   slotText,
   type BitField,
-  type CNodeView,
-  type SlotView,
   type StateDiff,
 } from "../views/index.ts";
 import { loadScenarioFile } from "../scenario/file.ts";
@@ -136,7 +133,7 @@ export function fieldLines(fields: readonly BitField[], indent: string): string[
  */
 
 /** How many lines ShowLines joins into one string at a time. */
-const SHOW_BATCH = 1024;
+const SHOW_BATCH = 256;
 
 /**
  * The lines of show's text, joined a batch at a time. A line built from a template is a tree of
@@ -164,15 +161,72 @@ class ShowLines {
   }
 }
 
-function cnodeLines(v: CNodeView, indent: string, lines: ShowLines): void {
-  for (const slot of v.used) {
-    lines.push(`${indent}[${slot.index}]${slot.name !== undefined ? ` ${slot.name}` : ""}: ${slot.text}`);
-    if (slot.stale !== undefined) lines.push(`${indent}    STALE: ${slot.stale}`);
-    if (slot.cnode !== undefined) {
-      lines.push(
-        `${indent}    CNode @${hex(slot.cnode.paddr)}: ${slot.cnode.slotCount} slots, ${slot.cnode.used.length} in use`,
-      );
-      cnodeLines(slot.cnode, `${indent}      `, lines);
+/**
+ * The slots show's CSpace listing covers: every used slot of the CNodes it expanded. Kept as
+ * address ranges, not a record per slot: at 10^5 mappings the listing's 10^5 records (cnodeView's
+ * SlotViews) lived for the whole call and were a good part of its garbage collection.
+ */
+class ListedSlots {
+  private readonly ranges: number[] = [];
+  /** the names the scenario gave to slots of the root CNode, by slot address */
+  readonly names = new Map<SlotAddr, string>();
+  /** listed slots with something derived from them, in listing order: the candidate tree roots */
+  readonly parents: SlotAddr[] = [];
+
+  constructor(private readonly s: KernelState) {}
+
+  cover(lo: number, hi: number): void {
+    this.ranges.push(lo, hi);
+  }
+
+  has(slot: number): boolean {
+    for (let i = 0; i < this.ranges.length; i += 2)
+      if (slot >= (this.ranges[i] as number) && slot < (this.ranges[i + 1] as number))
+        return this.s.ctes.has(slot as SlotAddr);
+    return false;
+  }
+}
+
+/** A CNode's radix and how many of its slots hold a cap (0 and 0 when `cnode` is no CNode). */
+function cnodeUse(s: KernelState, cnode: PhysAddr): { radixBits: number; used: number } {
+  const o = s.objects.get(cnode);
+  if (o?.type !== "CNode") return { radixBits: 0, used: 0 };
+  let used = 0;
+  for (const _ of s.ctes.range(cnode, slotAddress(s, cnode, 2 ** o.radixBits))) used++;
+  return { radixBits: o.radixBits, used };
+}
+
+/**
+ * The CNode at `cnode`, one used slot a line, each CNode a cap names expanded under it once: the
+ * lines cnodeView's view would give, written as the slots are read.
+ */
+function cnodeLines(
+  s: KernelState,
+  cnode: PhysAddr,
+  byIndex: ReadonlyMap<number, string>,
+  indent: string,
+  lines: ShowLines,
+  listed: ListedSlots,
+  seen: Set<PhysAddr>,
+): void {
+  seen.add(cnode);
+  const o = s.objects.get(cnode);
+  if (o?.type !== "CNode") return;
+  const end = slotAddress(s, cnode, 2 ** o.radixBits);
+  listed.cover(cnode, end);
+  for (const [slot, cte] of s.ctes.range(cnode, end)) {
+    const index = slotIndex(s, cnode, slot);
+    const cap = cte.cap;
+    const name = byIndex.get(index);
+    if (name !== undefined) listed.names.set(slot, name);
+    if (hasChildren(s, slot)) listed.parents.push(slot);
+    lines.push(`${indent}[${index}]${name !== undefined ? ` ${name}` : ""}: ${capText(cap)}`);
+    const stale = staleMapping(s, cap);
+    if (stale !== undefined) lines.push(`${indent}    STALE: ${stale}`);
+    if (cap.type === "CNode" && !seen.has(cap.paddr)) {
+      const { radixBits, used } = cnodeUse(s, cap.paddr);
+      lines.push(`${indent}    CNode @${hex(cap.paddr)}: ${2 ** radixBits} slots, ${used} in use`);
+      cnodeLines(s, cap.paddr, new Map(), `${indent}      `, lines, listed, seen);
     }
   }
 }
@@ -180,18 +234,13 @@ function cnodeLines(v: CNodeView, indent: string, lines: ShowLines): void {
 /**
  * The derivation tree under `slot`, one cap a line, each derived cap indented under the cap it
  * came from: cdtView's tree, written as it is walked (one untyped or frame can have 10^5
- * children). A listed slot's name and text are the listing's.
+ * children). A listed slot's name is the listing's.
  */
-function cdtLines(
-  s: KernelState,
-  slot: SlotAddr,
-  listed: ReadonlyMap<SlotAddr, SlotView>,
-  indent: string,
-  lines: ShowLines,
-): void {
-  const view = listed.get(slot);
-  const name = view?.name !== undefined ? ` ${view.name}` : "";
-  lines.push(`${indent}${placeText(placeOfSlot(s, slot), slot)}${name}: ${view?.text ?? slotText(s, slot)}`);
+function cdtLines(s: KernelState, slot: SlotAddr, listed: ListedSlots, indent: string, lines: ShowLines): void {
+  const name = listed.names.get(slot);
+  lines.push(
+    `${indent}${placeText(placeOfSlot(s, slot), slot)}${name !== undefined ? ` ${name}` : ""}: ${slotText(s, slot)}`,
+  );
   const inner = `${indent}  `;
   for (const c of childrenOf(s, slot)) cdtLines(s, c, listed, inner, lines);
 }
@@ -211,12 +260,18 @@ export function showText(
   names: ReadonlyMap<string, number>,
   opts: ShowTextOptions = {},
 ): string {
-  const cspace = cnodeView(s, cnode, names);
   const lines = new ShowLines();
-  lines.push(`CSpace (initial thread's CNode: ${cspace.slotCount} slots, ${cspace.used.length} in use):`);
-  cnodeLines(cspace, "  ", lines);
-  const listed = listedSlots(cspace);
-  const roots = cdtRoots(s, listed);
+  const { radixBits, used } = cnodeUse(s, cnode);
+  lines.push(`CSpace (initial thread's CNode: ${2 ** radixBits} slots, ${used} in use):`);
+  const byIndex = new Map<number, string>();
+  for (const [n, i] of names) if (!byIndex.has(i)) byIndex.set(i, n);
+  const listed = new ListedSlots(s);
+  cnodeLines(s, cnode, byIndex, "  ", lines, listed, new Set());
+  // cdtRoots' roots: derived from nothing listed, with something derived from them.
+  const roots = listed.parents.filter((slot) => {
+    const parent = s.ctes.get(slot)?.parent;
+    return parent === undefined || parent === null || !listed.has(parent);
+  });
   if (roots.length > 0) {
     lines.push("Derivation tree (revoking a cap deletes every cap under it):");
     for (const root of roots) cdtLines(s, root, listed, "  ", lines);
