@@ -25,6 +25,8 @@ import {
   orphanedTables,
   staleCaps,
   staleMapping,
+  cdtRoots,
+  namesByIndex,
   placeOfSlot,
   placeText,
   slotText,
@@ -263,15 +265,9 @@ export function showText(
   const lines = new ShowLines();
   const { radixBits, used } = cnodeUse(s, cnode);
   lines.push(`CSpace (initial thread's CNode: ${2 ** radixBits} slots, ${used} in use):`);
-  const byIndex = new Map<number, string>();
-  for (const [n, i] of names) if (!byIndex.has(i)) byIndex.set(i, n);
   const listed = new ListedSlots(s);
-  cnodeLines(s, cnode, byIndex, "  ", lines, listed, new Set());
-  // cdtRoots' roots: derived from nothing listed, with something derived from them.
-  const roots = listed.parents.filter((slot) => {
-    const parent = s.ctes.get(slot)?.parent;
-    return parent === undefined || parent === null || !listed.has(parent);
-  });
+  cnodeLines(s, cnode, namesByIndex(names), "  ", lines, listed, new Set());
+  const roots = cdtRoots(s, listed.parents, listed);
   if (roots.length > 0) {
     lines.push("Derivation tree (revoking a cap deletes every cap under it):");
     for (const root of roots) cdtLines(s, root, listed, "  ", lines);

@@ -80,8 +80,7 @@ function expand(s: KernelState, cnode: PhysAddr, names: ReadonlyMap<string, numb
   seen.add(cnode);
   const o = s.objects.get(cnode);
   const radixBits = o?.type === "CNode" ? o.radixBits : 0;
-  const byIndex = new Map<number, string>();
-  for (const [n, i] of names) if (!byIndex.has(i)) byIndex.set(i, n);
+  const byIndex = namesByIndex(names);
   const used: SlotView[] = [];
   if (o?.type === "CNode")
     for (const [slot, cte] of s.ctes.range(cnode, slotAddress(s, cnode, 2 ** radixBits))) {
@@ -131,12 +130,17 @@ export function listedSlots(v: CNodeView, into = new Map<SlotAddr, SlotView>()):
 }
 
 /**
- * The roots of the derivation trees in a set of slots: each slot whose cap was derived from
- * nothing in the set and has something derived from it, in the set's order.
+ * The roots of the derivation trees in a set of slots: each of `candidates` whose cap was derived
+ * from nothing the set holds (`listed`) and has something derived from it, in the candidates'
+ * order. The candidates may be the whole set, or only its slots with children.
  */
-export function cdtRoots(s: KernelState, listed: ReadonlyMap<SlotAddr, unknown>): SlotAddr[] {
+export function cdtRoots(
+  s: KernelState,
+  candidates: Iterable<SlotAddr>,
+  listed: { has(slot: SlotAddr): boolean },
+): SlotAddr[] {
   const out: SlotAddr[] = [];
-  for (const slot of listed.keys()) {
+  for (const slot of candidates) {
     const cte = s.ctes.get(slot);
     if (cte === undefined || (cte.parent !== null && listed.has(cte.parent))) continue;
     if (hasChildren(s, slot)) out.push(slot);
@@ -144,12 +148,20 @@ export function cdtRoots(s: KernelState, listed: ReadonlyMap<SlotAddr, unknown>)
   return out;
 }
 
+/** A scenario's slot names by slot index, the first name of an index winning, as listings show them. */
+export function namesByIndex(names: ReadonlyMap<string, number>): Map<number, string> {
+  const byIndex = new Map<number, string>();
+  for (const [n, i] of names) if (!byIndex.has(i)) byIndex.set(i, n);
+  return byIndex;
+}
+
 /**
  * The derivation trees rooted in a CSpace: every cap of the CNode (and the CNodes it names) that
  * was derived from nothing there and has something derived from it, each with its subtree.
  */
 export function cdtForest(s: KernelState, v: CNodeView): CDTNode[] {
-  return cdtRoots(s, listedSlots(v)).map((slot) => cdtView(s, slot));
+  const listed = listedSlots(v);
+  return cdtRoots(s, listed.keys(), listed).map((slot) => cdtView(s, slot));
 }
 
 /** The text of the cap in `slot`, or "empty". */

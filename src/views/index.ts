@@ -14,7 +14,17 @@ export {
   descriptorAt,
 } from "./vspace.ts";
 export type { AddressSplit, WalkWithSplit, TableNode, OrphanedTable, StaleCap } from "./vspace.ts";
-export { cnodeView, cdtView, cdtForest, cdtRoots, listedSlots, placeOfSlot, placeText, slotText } from "./cspace.ts";
+export {
+  cnodeView,
+  cdtView,
+  cdtForest,
+  cdtRoots,
+  listedSlots,
+  namesByIndex,
+  placeOfSlot,
+  placeText,
+  slotText,
+} from "./cspace.ts";
 export { capText } from "./text.ts";
 export type { SlotPlace, SlotView, CNodeView, CDTNode } from "./cspace.ts";
 export { asidTableView, tlbView } from "./asid.ts";
