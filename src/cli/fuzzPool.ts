@@ -8,10 +8,12 @@ import type { ArchName } from "../model/state.ts";
 import { fuzzRun, type RunFailure, type RunOutcome } from "./fuzzRuns.ts";
 
 /*
- * Running a campaign's runs, on this thread or over worker threads. Runs are handed out in
- * increasing index order; after a failure no run with a higher index starts, and the runs
- * already started finish. So the failure reported is the campaign's first failing run, whatever
- * the number of workers and however their speeds differ: the same as on one thread.
+ * Running a campaign's runs, on this thread alone or on this thread beside worker threads. The
+ * threads claim the part's runs in increasing order from one shared counter, so a faster thread
+ * takes more of them and none waits to be handed work; after a failure no thread starts a later
+ * run, and the runs already started finish. The outcomes are then taken in run order, up to the
+ * first failing run: the runs, steps and failure reported are exactly those of one thread
+ * running the runs in order, whatever the number of threads and however their speeds differ.
  */
 
 /** What every worker is given when it starts. */
@@ -20,12 +22,26 @@ export interface WorkerSetup {
   readonly steps: number;
   /** the architecture whose fuzz world the worker builds */
   readonly arch: ArchName;
+  /** the part's run indices, in increasing order; the threads claim them by position */
+  readonly runs: readonly number[];
+  /** the cells the threads share (CELLS) */
+  readonly control: SharedArrayBuffer;
 }
-export type ToWorker = { readonly kind: "run"; readonly run: number } | { readonly kind: "stop" };
-export type FromWorker =
-  | { readonly kind: "ready" }
-  | { readonly kind: "progress"; readonly steps: number }
-  | { readonly kind: "done"; readonly outcome: RunOutcome };
+/** A worker's answer for each run it ran: the run's position in the part's runs, and its outcome. */
+export interface FromWorker {
+  readonly position: number;
+  readonly outcome: RunOutcome;
+}
+
+/** The shared cells' indices, in an Int32Array over `WorkerSetup.control`. */
+const NEXT = 0; // the next position to claim
+const FIRST_FAILURE = 1; // the lowest position of a failed run so far (the runs' count while none)
+const STEPS = 2; // steps the workers ran that the progress display has not been told of
+const STARTED = 3; // runs the workers started that the progress display has not been told of
+const CELLS = 4;
+
+/** Steps a worker runs between two updates of the shared progress count. */
+const PROGRESS_EVERY = 4096;
 
 export interface CampaignPart {
   readonly seed: number;
@@ -68,24 +84,128 @@ function tuneJit(): void {
   setFlagsFromString(`--max-inlined-bytecode-size-cumulative=${INLINED_BYTECODE_BUDGET}`);
 }
 
-/** Run the part's runs: on this thread when `workers` is 1 (or there is one run), else over that many worker threads. */
+/**
+ * Run the part's runs on `workers` threads: this one and `workers - 1` worker threads (no more
+ * threads than runs).
+ */
 export function runPart(part: CampaignPart): Promise<PartResult> {
   tuneJit();
-  const workers = Math.min(part.workers, part.runs.length);
-  return workers <= 1 ? Promise.resolve(runHere(part)) : runOnWorkers(part, workers);
+  return runShared(part, Math.max(1, Math.min(part.workers, part.runs.length)));
 }
 
-function runHere(part: CampaignPart): PartResult {
+/**
+ * Claim the part's runs one at a time and run them, until none is left or the next one comes
+ * after a failed run (it cannot be the campaign's first failure). A thread that finds its run
+ * failed lowers the shared first failure, so that the other threads stop claiming too.
+ */
+export function claimAndRun(
+  cells: Int32Array,
+  setup: Omit<WorkerSetup, "control" | "arch">,
+  world: FuzzWorld,
+  hooks: {
+    readonly onClaim: () => void;
+    readonly onStep: () => void;
+    readonly done: (position: number, outcome: RunOutcome) => void;
+  },
+): void {
+  for (;;) {
+    const position = Atomics.add(cells, NEXT, 1);
+    const run = setup.runs[position];
+    if (run === undefined || position > Atomics.load(cells, FIRST_FAILURE)) return;
+    hooks.onClaim();
+    const outcome = fuzzRun(world, setup.seed, run, setup.steps, hooks.onStep);
+    if (outcome.failure !== undefined) lowerFirstFailure(cells, position);
+    hooks.done(position, outcome);
+  }
+}
+
+function lowerFirstFailure(cells: Int32Array, position: number): void {
+  for (let seen = Atomics.load(cells, FIRST_FAILURE); position < seen;) {
+    const was = Atomics.compareExchange(cells, FIRST_FAILURE, seen, position);
+    if (was === seen) return;
+    seen = was;
+  }
+}
+
+/** A worker thread's share of the progress: the count of its steps it has not yet added to the shared cell. */
+export function workerProgress(cells: Int32Array): { readonly onStep: () => void; readonly flush: () => void } {
+  let unreported = 0;
+  const flush = () => {
+    if (unreported > 0) Atomics.add(cells, STEPS, unreported);
+    unreported = 0;
+  };
+  return {
+    onStep: () => {
+      if (++unreported === PROGRESS_EVERY) flush();
+    },
+    flush,
+  };
+}
+
+/** A worker thread counts a run it starts. */
+export const countStart = (cells: Int32Array): void => void Atomics.add(cells, STARTED, 1);
+
+async function runShared(part: CampaignPart, threads: number): Promise<PartResult> {
+  const control = new SharedArrayBuffer(CELLS * Int32Array.BYTES_PER_ELEMENT);
+  const cells = new Int32Array(control);
+  cells[FIRST_FAILURE] = part.runs.length;
+  const outcomes: (RunOutcome | undefined)[] = [];
+  const setup: WorkerSetup = { seed: part.seed, steps: part.steps, arch: part.arch, runs: part.runs, control };
+  // The workers start first, to load and build their worlds while this thread builds its own.
+  const workers = Array.from({ length: threads - 1 }, () => startWorker(setup));
+  const exits = workers.map(
+    (w) =>
+      new Promise<void>((resolve, reject) => {
+        w.on("message", (m: FromWorker) => {
+          outcomes[m.position] = m.outcome;
+        });
+        w.on("error", reject);
+        w.on("exit", (code) =>
+          code === 0 ? resolve() : reject(new Error(`a fuzz worker thread stopped with exit code ${code}`)),
+        );
+      }),
+  );
+  // The workers' runs and steps, told to the progress display.
+  const drain = () => {
+    for (let n = Atomics.exchange(cells, STARTED, 0); n > 0; n--) part.onRun();
+    const steps = Atomics.exchange(cells, STEPS, 0);
+    if (steps > 0) part.onSteps(steps);
+  };
   const world = part.world();
-  const onStep = () => part.onSteps(1);
-  let stepsRun = 0;
+  let mine = 0;
+  claimAndRun(cells, setup, world, {
+    onClaim: part.onRun,
+    onStep: () => {
+      part.onSteps(1);
+      if (++mine % PROGRESS_EVERY === 0) drain();
+    },
+    done: (position, outcome) => {
+      outcomes[position] = outcome;
+    },
+  });
+  const timer = setInterval(drain, 250);
+  try {
+    await Promise.all(exits);
+  } catch (e) {
+    for (const w of workers) void w.terminate();
+    throw e;
+  } finally {
+    clearInterval(timer);
+    drain();
+  }
+  return inRunOrder(outcomes, part.runs.length);
+}
+
+/** The runs' outcomes up to the first failed one, as one thread running them in order would report them. */
+function inRunOrder(outcomes: readonly (RunOutcome | undefined)[], count: number): PartResult {
   let runsRun = 0;
-  for (const run of part.runs) {
-    part.onRun();
-    const outcome = fuzzRun(world, part.seed, run, part.steps, onStep);
+  let stepsRun = 0;
+  for (let position = 0; position < count; position++) {
+    const outcome = outcomes[position];
+    if (outcome === undefined) throw new Error(`capsim internal error: no thread ran the run at position ${position}`);
     runsRun++;
     stepsRun += outcome.steps;
-    if (outcome.failure) return { runsRun, stepsRun, failure: outcome.failure };
+    if (outcome.failure !== undefined) return { runsRun, stepsRun, failure: outcome.failure };
   }
   return { runsRun, stepsRun };
 }
@@ -123,56 +243,4 @@ function startWorker(setup: WorkerSetup): Worker {
   const modules = [...preloadedFiles(), new URL("./fuzzWorker.ts", import.meta.url).href];
   const code = `import(${JSON.stringify(api)}).then(async (tsx) => { tsx.register(); for (const m of ${JSON.stringify(modules)}) await import(m); });`;
   return new Worker(code, { ...options, eval: true });
-}
-
-function runOnWorkers(part: CampaignPart, count: number): Promise<PartResult> {
-  return new Promise((resolve, reject) => {
-    let next = 0;
-    let runsRun = 0;
-    let stepsRun = 0;
-    let failure: RunFailure | undefined;
-    let busy = 0;
-    let settled = false;
-    const threads: Worker[] = [];
-    const finish = (error?: unknown) => {
-      if (settled) return;
-      settled = true;
-      for (const t of threads) void t.terminate();
-      if (error !== undefined) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolve({ runsRun, stepsRun, ...(failure ? { failure } : {}) });
-    };
-    // The next run for a free worker; none once a failure is known (later runs cannot be first).
-    const feed = (w: Worker) => {
-      const run = part.runs[next];
-      if (run === undefined || failure !== undefined) {
-        w.postMessage({ kind: "stop" } satisfies ToWorker);
-        if (busy === 0) finish();
-        return;
-      }
-      next++;
-      busy++;
-      part.onRun();
-      w.postMessage({ kind: "run", run } satisfies ToWorker);
-    };
-    for (let i = 0; i < count; i++) {
-      const w = startWorker({ seed: part.seed, steps: part.steps, arch: part.arch });
-      threads.push(w);
-      w.on("message", (m: FromWorker) => {
-        if (m.kind === "progress") part.onSteps(m.steps);
-        else if (m.kind === "ready") feed(w);
-        else {
-          busy--;
-          runsRun++;
-          stepsRun += m.outcome.steps;
-          const f = m.outcome.failure;
-          if (f !== undefined && (failure === undefined || f.run < failure.run)) failure = f;
-          feed(w);
-        }
-      });
-      w.on("error", finish);
-      w.on("exit", (code) => {
-        if (code !== 0) finish(new Error(`a fuzz worker thread stopped with exit code ${code}`));
-      });
-    }
-  });
 }

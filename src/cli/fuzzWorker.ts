@@ -1,39 +1,25 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { buildFuzzWorld } from "../testing/world.ts";
-import { fuzzRun } from "./fuzzRuns.ts";
-import type { FromWorker, ToWorker, WorkerSetup } from "./fuzzPool.ts";
+import { claimAndRun, countStart, workerProgress, type FromWorker, type WorkerSetup } from "./fuzzPool.ts";
 
 /*
- * A fuzz worker thread (started by fuzzPool.ts): it builds its own fuzz world, then runs the
- * campaign's runs it is handed one at a time, and answers each with its outcome (a failure
- * already shrunk, so that only plain data crosses back).
+ * A fuzz worker thread (started by fuzzPool.ts): it builds its own fuzz world, then claims the
+ * campaign's runs from the counter it shares with the other threads and runs them, answering
+ * each with its outcome (a failure already shrunk, so that only plain data crosses back), until
+ * none is left; then it ends.
  */
-
-/** Steps between two progress messages: often enough for the display, rare enough to cost nothing. */
-const PROGRESS_EVERY = 4096;
 
 const port = parentPort;
 if (port === null) throw new Error("capsim internal error: fuzzWorker.ts runs only as a worker thread");
 // Set by fuzzPool.ts, which types it.
 const setup: WorkerSetup = workerData;
-const { seed, steps, arch } = setup;
-const world = buildFuzzWorld({ arch });
-let unreported = 0;
-const post = (m: FromWorker) => port.postMessage(m);
-const onStep = () => {
-  if (++unreported === PROGRESS_EVERY) {
-    post({ kind: "progress", steps: unreported });
-    unreported = 0;
-  }
-};
-port.on("message", (m: ToWorker) => {
-  if (m.kind === "stop") {
-    port.close();
-    return;
-  }
-  const outcome = fuzzRun(world, seed, m.run, steps, onStep);
-  if (unreported > 0) post({ kind: "progress", steps: unreported });
-  unreported = 0;
-  post({ kind: "done", outcome });
+const cells = new Int32Array(setup.control);
+const progress = workerProgress(cells);
+claimAndRun(cells, setup, buildFuzzWorld({ arch: setup.arch }), {
+  onClaim: () => countStart(cells),
+  onStep: progress.onStep,
+  done: (position, outcome) => {
+    progress.flush();
+    port.postMessage({ position, outcome } satisfies FromWorker);
+  },
 });
-post({ kind: "ready" });

@@ -30,20 +30,23 @@ describe("capsim fuzz finds a broken transition and its scenario replays it", ()
     expect(healthy.status, healthy.stdout).to.equal(0);
   });
 
-  it("worker threads run the same transition and report the same first failure as one thread", () => {
-    const out = mkdtempSync(join(tmpdir(), "capsim-fuzz-"));
+  it("worker threads run the same transition and report the same result as one thread: counts, first failure and shrunk scenario", () => {
     const broken = ["--import", "tsx", "--import", "./test/support/injectUnmapKeepsEntry.ts"];
-    const campaign = ["fuzz", "--runs", "12", "--steps", "40", "--seed", "3", "--out", out, "--json"];
     const run = (workers: string) => {
+      const out = mkdtempSync(join(tmpdir(), "capsim-fuzz-"));
+      const campaign = ["fuzz", "--runs", "12", "--steps", "40", "--seed", "3", "--out", out, "--json"];
       const r = spawnSync(process.execPath, [...broken, "bin/capsim.js", ...campaign, "--workers", workers], {
         encoding: "utf8",
       });
       expect(r.status, r.stderr).to.equal(1);
-      return FuzzSummary.parse(JSON.parse(r.stdout));
+      const summary = FuzzSummary.parse(JSON.parse(r.stdout));
+      const scenarios = summary.failures.map((f) => readFileSync(f.scenario, "utf8"));
+      // The directory differs from run to run; the rest of the summary must not.
+      const failures = summary.failures.map((f) => ({ ...f, scenario: f.scenario.slice(out.length) }));
+      return { summary: { ...summary, failures }, scenarios };
     };
     const one = run("1");
-    const two = run("2");
-    expect(one.failures).to.have.length(1);
-    expect(two.failures).to.deep.equal(one.failures);
+    expect(one.summary.failures).to.have.length(1);
+    for (const workers of ["2", "3"]) expect(run(workers), `--workers ${workers}`).to.deep.equal(one);
   });
 });

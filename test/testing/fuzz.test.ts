@@ -309,12 +309,25 @@ describe("capsim fuzz campaigns: runs, shards, workers, merge", () => {
     expect(bad.err).to.contain("at shard: the shard's index is above its count");
   });
 
-  it("--workers 2 gives the same summary as one thread (with a failure: test/e2e/fuzzReplay.test.ts)", async () => {
+  it("--workers 2 and 3 give the same summary as one thread (with a failure: test/e2e/fuzzReplay.test.ts)", async () => {
     const d = dir();
-    const campaign = ["--runs", "6", "--steps", "30", "--seed", "21", "--out", d, "--json"];
+    const campaign = ["--runs", "7", "--steps", "30", "--seed", "21", "--out", d, "--json"];
+    const one = await fuzz([...campaign, "--workers", "1"]);
+    expect(JSON.parse(one.out)).to.include({ runsRun: 7, stepsRun: 210 });
+    for (const workers of ["2", "3"]) {
+      const many = await fuzz([...campaign, "--workers", workers]);
+      expect(many.code, many.err).to.equal(0);
+      expect(JSON.parse(many.out), `--workers ${workers}`).to.deep.equal(JSON.parse(one.out));
+    }
+  });
+
+  it("a shard run on two threads gives the same summary as on one", async () => {
+    const d = dir();
+    const campaign = ["--runs", "9", "--steps", "20", "--seed", "5", "--shard", "2/3", "--out", d, "--json"];
     const one = await fuzz([...campaign, "--workers", "1"]);
     const two = await fuzz([...campaign, "--workers", "2"]);
     expect(two.code, two.err).to.equal(0);
     expect(JSON.parse(two.out)).to.deep.equal(JSON.parse(one.out));
+    expect(JSON.parse(one.out)).to.include({ runsRun: 3, stepsRun: 60 });
   });
 });
