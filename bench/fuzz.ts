@@ -4,21 +4,31 @@
  *   generation, each step's incremental check, a full check every FULL_CHECK_EVERY steps and at
  *   the end of each run), without the process's start-up, after WARM_UP_STEPS steps of JIT
  *   warm-up (a fresh thread runs its first tens of thousands of steps several times slower);
- * - the compiled CLI (bin/capsim.js on dist/), `--workers 1` and `--workers 2`, wall time after
- *   subtracting a one-step run of the same command (start-up, loading, building the world),
- *   so the ratio of the two is the speed-up worker threads give, their own start-up included;
- *   and the CPU time of each (all threads, start-up included), which a loaded machine's
- *   neighbours barely move while they stretch wall time.
+ * - the compiled CLI (bin/capsim.js on dist/), `--workers 1` and `--workers 2` back to back in
+ *   alternating order, over 20 x 25,000, 20 x 100,000 and 50 x 100,000 steps (start-up
+ *   included): wall time, and each thread's CPU time, from which bench/fuzzThreads.ts estimates
+ *   the command's time on two idle cores (a loaded machine stretches wall time, barely CPU time).
  * `npm run bench` runs it after the start-up benchmark; `node --import tsx bench/fuzz.ts [--quick]` alone.
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { runPart } from "../src/cli/fuzzPool.ts";
 import { buildFuzzWorld } from "../src/testing/world.ts";
-import { childrenCpuMs, ensureBuilt, ROOT } from "./startup.ts";
+import { estimatedWallMs, runThreaded } from "./fuzzThreads.ts";
+import { ensureBuilt } from "./startup.ts";
+
+/** One campaign through the CLI with 1 and 2 workers: medians over the rounds, in ms. */
+export interface CliCampaign {
+  readonly runs: number;
+  readonly steps: number;
+  readonly wallMs: { readonly 1: number; readonly 2: number };
+  /** CPU of all threads, start-up included */
+  readonly cpuMs: { readonly 1: number; readonly 2: number };
+  /** the time on two idle cores, from the threads' CPU (bench/fuzzThreads.ts) */
+  readonly estimatedMs: { readonly 1: number; readonly 2: number };
+  /** the load average over the campaign's runs */
+  readonly load: readonly [number, number];
+}
 
 export interface FuzzThroughput {
   /** the campaign measured: runs x steps */
@@ -27,15 +37,8 @@ export interface FuzzThroughput {
   /** in this process, one thread: steps per second of wall time and of CPU time */
   readonly inProcessStepsPerSecond: number;
   readonly inProcessStepsPerCpuSecond: number;
-  /** the compiled CLI, start-up subtracted, best of the rounds */
-  readonly cliStepsPerSecond: Readonly<Record<string, number>>;
-  /** CPU time of the CLI runs with 1 and 2 workers, start-up included, best of the rounds */
-  readonly cliCpuMs: Readonly<Record<string, number>>;
-  /** the CLI's campaign: runs x steps */
-  readonly cliRuns: number;
-  readonly cliSteps: number;
-  /** cliStepsPerSecond with 2 workers over with 1 */
-  readonly speedup2: number;
+  /** the compiled CLI's campaigns */
+  readonly cli: readonly CliCampaign[];
 }
 
 /** Steps run before the in-process measurement: past the JIT's warm-up (docs/performance.md). */
@@ -63,20 +66,33 @@ async function inProcess(runs: number, steps: number): Promise<{ wall: number; c
   return { wall: (r.stepsRun * 1000) / wall, cpu: (r.stepsRun * 1e6) / (c.user + c.system) };
 }
 
-function cli(args: readonly string[]): { ms: number; cpuMs: number } {
-  const env = { ...process.env };
-  delete env.CAPSIM_FROM_SOURCE;
-  const out = mkdtempSync(join(tmpdir(), "capsim-bench-fuzz-"));
-  const c0 = childrenCpuMs() ?? 0;
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, ["bin/capsim.js", "fuzz", "--seed", "1", "--out", out, ...args], {
-    cwd: ROOT,
-    env,
-    stdio: "ignore",
-  });
-  const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`bench: capsim fuzz ${args.join(" ")} exited with ${r.status}`);
-  return { ms, cpuMs: (childrenCpuMs() ?? 0) - c0 };
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)] ?? 0;
+};
+
+async function cliCampaign(runs: number, steps: number, rounds: number): Promise<CliCampaign> {
+  const wall: [number[], number[]] = [[], []];
+  const cpu: [number[], number[]] = [[], []];
+  const est: [number[], number[]] = [[], []];
+  const loads: number[] = [loadavg()[0] ?? 0];
+  for (let round = 0; round < rounds; round++)
+    for (const w of round % 2 === 0 ? ([1, 2] as const) : ([2, 1] as const)) {
+      const r = await runThreaded(["--runs", String(runs), "--steps", String(steps), "--workers", String(w)]);
+      wall[w - 1]?.push(r.wallMs);
+      cpu[w - 1]?.push(r.cpuMs);
+      est[w - 1]?.push(estimatedWallMs(r, w));
+      loads.push(r.load);
+    }
+  const pair = (xs: [number[], number[]]) => ({ 1: median(xs[0]), 2: median(xs[1]) });
+  return {
+    runs,
+    steps,
+    wallMs: pair(wall),
+    cpuMs: pair(cpu),
+    estimatedMs: pair(est),
+    load: [Math.min(...loads), Math.max(...loads)],
+  };
 }
 
 export async function measureFuzz(options: { readonly quick?: boolean } = {}): Promise<FuzzThroughput> {
@@ -84,32 +100,22 @@ export async function measureFuzz(options: { readonly quick?: boolean } = {}): P
   const steps = options.quick ? 2000 : 5000;
   const local = await inProcess(runs, steps);
   ensureBuilt();
-  // The CLI's campaign is longer: each worker thread pays its own warm-up, repaid only over a
-  // few hundred thousand steps.
-  const cliRuns = 20;
-  const cliSteps = options.quick ? 5000 : 25000;
-  const rounds = options.quick ? 2 : 3;
-  const best: Record<string, number> = {};
-  const cpu: Record<string, number> = {};
-  for (let round = 0; round < rounds; round++) {
-    const base = cli(["--runs", "1", "--steps", "1", "--workers", "1"]).ms;
-    for (const w of ["1", "2"]) {
-      const r = cli(["--runs", String(cliRuns), "--steps", String(cliSteps), "--workers", w]);
-      const rate = (cliRuns * cliSteps * 1000) / Math.max(1, r.ms - base);
-      best[w] = Math.max(best[w] ?? 0, rate);
-      cpu[w] = Math.min(cpu[w] ?? Infinity, r.cpuMs);
-    }
-  }
+  // Each thread pays its own start-up and JIT warm-up, repaid only over long campaigns.
+  const campaigns: [number, number][] = options.quick
+    ? [[20, 25_000]]
+    : [
+        [20, 25_000],
+        [20, 100_000],
+        [50, 100_000],
+      ];
+  const cli: CliCampaign[] = [];
+  for (const [r, s] of campaigns) cli.push(await cliCampaign(r, s, options.quick ? 1 : 2));
   return {
     runs,
     steps,
     inProcessStepsPerSecond: Math.round(local.wall),
     inProcessStepsPerCpuSecond: Math.round(local.cpu),
-    cliStepsPerSecond: Object.fromEntries(Object.entries(best).map(([k, v]) => [k, Math.round(v)])),
-    cliCpuMs: cpu,
-    cliRuns,
-    cliSteps,
-    speedup2: (best["2"] ?? 0) / (best["1"] ?? 1),
+    cli,
   };
 }
 
@@ -120,16 +126,20 @@ export function printFuzz(f: FuzzThroughput): void {
   console.log(
     `  in process, one thread (the CLI's loop, no start-up): ${f.inProcessStepsPerSecond} steps/s wall, ${f.inProcessStepsPerCpuSecond} steps per CPU second`,
   );
-  for (const [w, rate] of Object.entries(f.cliStepsPerSecond)) {
-    const cpuMs = f.cliCpuMs[w] ?? 0;
-    const perCpu = Math.round((f.cliRuns * f.cliSteps * 1000) / Math.max(1, cpuMs));
+  const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  for (const c of f.cli) {
+    const total = c.runs * c.steps;
     console.log(
-      `  capsim fuzz --runs ${f.cliRuns} --steps ${f.cliSteps} --workers ${w} (compiled CLI, start-up subtracted): ${rate} steps/s (CPU ${Math.round(cpuMs)} ms, all threads and start-up: ${perCpu} steps per CPU second)`,
+      `  capsim fuzz --runs ${c.runs} --steps ${c.steps} (compiled CLI, start-up included; load ${c.load[0].toFixed(1)}-${c.load[1].toFixed(1)}):`,
+    );
+    for (const w of [1, 2] as const)
+      console.log(
+        `    --workers ${w}: ${sec(c.wallMs[w])} wall, ${sec(c.cpuMs[w])} CPU (${Math.round((total * 1000) / c.cpuMs[w])} steps per CPU second), ${sec(c.estimatedMs[w])} on two idle cores (estimated from each thread's CPU)`,
+      );
+    console.log(
+      `    speed-up of 2 workers over 1: ${(c.wallMs[1] / c.wallMs[2]).toFixed(2)}x wall, ${(c.estimatedMs[1] / c.estimatedMs[2]).toFixed(2)}x estimated (target 1.8x)`,
     );
   }
-  console.log(
-    `  speed-up of 2 workers over 1: ${f.speedup2.toFixed(2)}x (target 1.8x; a shared machine's load lowers it)`,
-  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -125,17 +125,16 @@ async function fuzz(opts: FuzzOptions): Promise<number> {
 }
 
 /**
- * Steps a worker thread must have ahead of it to repay its start: loading capsim, building the
- * world, and above all the JIT's warm-up, about a second of CPU per thread (its compiles run
- * on the cores the other threads need) against about 7 µs a step once warm. Measured, two
- * threads use about 1.6x one thread's CPU over 200,000 steps and 1.3x over 1,000,000, so on two
- * cores a second thread pays only from about 500,000 steps on (docs/performance.md).
+ * Steps a thread must have ahead of it to repay its start: loading capsim, building the world,
+ * and above all the JIT's warm-up, 1-1.5 s of CPU per thread (its compiles run on the core the
+ * other thread needs) against about 8 µs a step once warm. On two cores a second thread pays
+ * for itself only from about a million steps in all (docs/performance.md, "Round five").
  */
-const STEPS_PER_WORKER = 250_000;
+const STEPS_PER_THREAD = 500_000;
 
-/** The machine's cores, but no more threads than the campaign has 250,000s of steps. */
-const defaultWorkers = (totalSteps: number) =>
-  Math.max(1, Math.min(availableParallelism(), Math.floor(totalSteps / STEPS_PER_WORKER)));
+/** The machine's cores, but a second thread only from 1,000,000 steps, and one per 500,000 steps. */
+export const defaultWorkers = (totalSteps: number, cores: number = availableParallelism()): number =>
+  Math.max(1, Math.min(cores, Math.floor(totalSteps / STEPS_PER_THREAD)));
 
 const replayCommand = (seed: number, steps: number, arch: ArchName) =>
   `capsim fuzz --seed ${seed} --runs 1 --steps ${steps}${arch === "aarch64" ? " --arch aarch64" : ""}`;

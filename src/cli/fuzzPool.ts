@@ -84,6 +84,22 @@ function tuneJit(): void {
   setFlagsFromString(`--max-inlined-bytecode-size-cumulative=${INLINED_BYTECODE_BUDGET}`);
 }
 
+let synchronous = false;
+
+/**
+ * Make the worker threads' JIT compile on the thread that asks, not on V8's background threads.
+ * Alone, a fuzzing thread has the second core for its compiles and collections; beside another
+ * fuzzing thread, its background compiles wait for a core while it runs slow code, and measured
+ * (docs/performance.md, "Round five") they cost more CPU in all than compiling in line. V8 reads
+ * the flag when it creates an isolate, so it reaches the worker threads started after it, not
+ * this one, which keeps its background compiles.
+ */
+function compileInLine(): void {
+  if (synchronous) return;
+  synchronous = true;
+  setFlagsFromString("--no-concurrent-recompilation");
+}
+
 /**
  * Run the part's runs on `workers` threads: this one and `workers - 1` worker threads (no more
  * threads than runs).
@@ -151,6 +167,7 @@ async function runShared(part: CampaignPart, threads: number): Promise<PartResul
   cells[FIRST_FAILURE] = part.runs.length;
   const outcomes: (RunOutcome | undefined)[] = [];
   const setup: WorkerSetup = { seed: part.seed, steps: part.steps, arch: part.arch, runs: part.runs, control };
+  if (threads > 1) compileInLine();
   // The workers start first, to load and build their worlds while this thread builds its own.
   const workers = Array.from({ length: threads - 1 }, () => startWorker(setup));
   const exits = workers.map(

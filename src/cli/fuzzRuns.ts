@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { stringify } from "yaml";
+import { createRequire } from "node:module";
+import type * as Yaml from "yaml";
 import type { KernelState } from "../model/state.ts";
 import type { InvokeResult } from "../model/message.ts";
 import { fuzzOpArbitrary } from "../testing/arbitraries.ts";
@@ -13,6 +14,18 @@ import { applyFuzzOp, fuzzOpToStep, type FuzzOp, type FuzzWorld } from "../testi
  * thread or machine in any order and a campaign split into shards is the same campaign. Run 0's
  * seed is the campaign's, so `capsim fuzz --seed S --runs 1` replays a run whose seed is S.
  */
+
+/**
+ * The yaml package, loaded on the first failure: a run writes YAML only for a failure, and a
+ * worker thread that finds none is spared loading it (about 60 ms of its start).
+ */
+let yaml: typeof Yaml | undefined;
+function loadYaml(): typeof Yaml {
+  if (yaml !== undefined) return yaml;
+  const loaded: typeof Yaml = createRequire(import.meta.url)("yaml");
+  yaml = loaded;
+  return loaded;
+}
 
 /** A full invariant check (checkAll) after every this many steps of a run, besides the one at its end. */
 export const FULL_CHECK_EVERY = 1000;
@@ -169,7 +182,7 @@ export function fuzzScenario(w: FuzzWorld, ops: readonly FuzzOp[], title: string
     steps.push(fuzzOpToStep(w, s, o, result as InvokeResult | undefined));
     s = state;
   }
-  return `# Written by capsim fuzz. Replay with: capsim run --check-invariants FILE\n${stringify({ name: title, ...w.scenarioHeader, steps }, { lineWidth: 0 })}`;
+  return `# Written by capsim fuzz. Replay with: capsim run --check-invariants FILE\n${loadYaml().stringify({ name: title, ...w.scenarioHeader, steps }, { lineWidth: 0 })}`;
 }
 
 /** A failed run, shrunk, as plain data (it crosses from a worker thread to the main one). */
@@ -239,7 +252,11 @@ export function fuzzRun(
   let s: KernelState = w.state;
   for (const o of shrunk) {
     const { state, result: r } = applyFuzzOp(w, s, o);
-    stepLines.push(stringify(fuzzOpToStep(w, s, o, r), { lineWidth: 0, collectionStyle: "flow" }).trim());
+    stepLines.push(
+      loadYaml()
+        .stringify(fuzzOpToStep(w, s, o, r), { lineWidth: 0, collectionStyle: "flow" })
+        .trim(),
+    );
     s = state;
   }
   return {

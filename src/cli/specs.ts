@@ -106,7 +106,7 @@ export const FUZZ: CommandSpec = {
     {
       name: "workers",
       value: "W",
-      help: "worker threads running runs side by side (default: the machine's cores, at most one per 250000 steps)",
+      help: "threads running runs side by side, this one included (default: the machine's cores, but one thread below 1000000 steps in all and one per 500000 steps above; a thread's start and JIT warm-up cost 1-1.5 s of CPU)",
     },
     {
       name: "shard",

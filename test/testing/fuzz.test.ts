@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UNMAP_KEEPS_ENTRY, UNMAP_KEEPS_ENTRY_64, withFamilies, withFamiliesAsync } from "../support/faults.ts";
-import { fuzzCommand, fuzzScenario, shrinkSequence } from "../../src/cli/fuzz.ts";
+import { defaultWorkers, fuzzCommand, fuzzScenario, shrinkSequence } from "../../src/cli/fuzz.ts";
 import { firstViolation, runSeed, shardRuns } from "../../src/cli/fuzzRuns.ts";
 import { FuzzSummary } from "../../src/cli/fuzzSummary.ts";
 import { fuzzOpArbitrary } from "../../src/testing/arbitraries.ts";
@@ -307,6 +307,21 @@ describe("capsim fuzz campaigns: runs, shards, workers, merge", () => {
     const bad = await fuzz(["--merge", s3]);
     expect(bad.code).to.equal(2);
     expect(bad.err).to.contain("at shard: the shard's index is above its count");
+  });
+
+  it("by default, a second thread only from 1,000,000 steps, one per 500,000, at most one per core", () => {
+    expect(defaultWorkers(999_999, 2)).to.equal(1);
+    expect(defaultWorkers(1_000_000, 2)).to.equal(2);
+    expect(defaultWorkers(50_000_000, 2)).to.equal(2);
+    expect(defaultWorkers(1_499_999, 8)).to.equal(2);
+    expect(defaultWorkers(1_500_000, 8)).to.equal(3);
+    expect(defaultWorkers(1, 1)).to.equal(1);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10 ** 10 }), fc.integer({ min: 1, max: 256 }), (steps, cores) => {
+        const w = defaultWorkers(steps, cores);
+        expect(w >= 1 && w <= cores && (w === 1 || w * 500_000 <= steps)).to.equal(true);
+      }),
+    );
   });
 
   it("--workers 2 and 3 give the same summary as one thread (with a failure: test/e2e/fuzzReplay.test.ts)", async () => {
