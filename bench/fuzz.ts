@@ -102,7 +102,7 @@ export async function measureFuzz(options: { readonly quick?: boolean } = {}): P
   ensureBuilt();
   // Each thread pays its own start-up and JIT warm-up, repaid only over long campaigns.
   const campaigns: [number, number][] = options.quick
-    ? [[20, 25_000]]
+    ? [[10, 5_000]]
     : [
         [20, 25_000],
         [20, 100_000],
