@@ -2,7 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import type { CPtr, PhysAddr } from "../../src/model/addresses.ts";
 import type { KernelState } from "../../src/model/state.ts";
-import { changedTables, entriesOf, isTable, tableKey, tableOfKey } from "../../src/kernel/store.ts";
+import { changedObjects, changedTables, entriesOf, isTable, tableKey, tableOfKey } from "../../src/kernel/store.ts";
 import { capAt } from "../../src/kernel/cspace.ts";
 import { boot } from "../../src/boot/boot.ts";
 import { INITIAL_CAP_SLOTS } from "../../src/boot/initialCaps.ts";
@@ -10,6 +10,7 @@ import { callLibsel4 } from "../../src/invocations/libsel4.ts";
 import { objectTypeNumber } from "../../src/arch/aarch64/objectTypes.ts";
 import { applyInvocation, invocationArbitrary } from "../../src/testing/invocations.ts";
 import { buildFuzzWorld } from "../../src/testing/world.ts";
+import { StateChange } from "../../src/testing/invariants/change.ts";
 
 /** The addresses of the paging structures the object store holds, and those the entries store has words for. */
 function tableSets(s: KernelState): { live: PhysAddr[]; withEntries: PhysAddr[] } {
@@ -105,6 +106,10 @@ describe("the table entries store", () => {
     });
     // the map wrote a word into some table: the change names that table, and the new one is untouched
     expect(changedTables(beforeMap, s)).to.have.length(1);
+    // no record changed, yet the written table counts as a changed object (for the incremental checks)
+    expect(beforeMap.objects).to.equal(s.objects);
+    expect(changedObjects(beforeMap, s)).to.deep.equal(changedTables(beforeMap, s));
+    expect(new StateChange(beforeMap, s).objects).to.deep.equal(changedTables(beforeMap, s));
     expect(entriesOf(s, pt).isEmpty).to.equal(true);
     const beforeDelete = s;
     call("seL4_CNode_Delete", CNODE, { index: slot, depth: 64 });
