@@ -26,6 +26,8 @@ export type { Cap, CapRights, VMRights, FrameCap, PageTableCap, PageDirectoryCap
 export { getCap } from "./kernel/cdt.ts";
 export { slotAddress, lookupCapAndSlot } from "./kernel/cspace.ts";
 export type { KernelState, MachineConfig, ApiGeneration } from "./model/state.ts";
+/** A paging structure's descriptors (`state.tableEntries`), read from its record in `state.objects`. */
+export { entriesOf, changedObjects } from "./kernel/store.ts";
 export { transition, transitionWithEffects, type MutableState, type TransitionResult } from "./model/transition.ts";
 export {
   DEFAULT_CONFIG,

@@ -5,6 +5,7 @@ import { describeError } from "../model/errors.ts";
 import type { KernelSizes, KernelState, SlotAddr } from "../model/state.ts";
 import { getCap, hasChildren } from "../kernel/cdt.ts";
 import { slotAddress } from "../kernel/cspace.ts";
+import { entriesOf } from "../kernel/store.ts";
 import { callLibsel4 } from "../invocations/libsel4.ts";
 import { aarch64, archOf, ASID_POOL_SIZE, DEFAULT_CONFIGS, resolve } from "../arch/index.ts";
 import type { AnyObjectTypeName } from "../model/objectTypes.ts";
@@ -1067,7 +1068,7 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     if (c.type !== "PageDirectory") return false;
     if (table) {
       const pdo = r.state.objects.get(c.paddr);
-      return pdo?.type === "PageDirectory" && pdo.entries.get(Math.floor(vaddr / 2 ** 20)) !== undefined;
+      return pdo?.type === "PageDirectory" && entriesOf(r.state, pdo).get(Math.floor(vaddr / 2 ** 20)) !== undefined;
     }
     return resolve(r.state, c.paddr, vaddr as VirtAddr).mapped;
   };

@@ -4,7 +4,8 @@ import { rootCNodeOf, slotAddress, slotIndex } from "../kernel/cspace.ts";
 import { childrenOf, hasChildren } from "../kernel/cdt.ts";
 import type { KernelState, SlotAddr } from "../model/state.ts";
 import { entrySummary } from "../model/teaching.ts";
-import { getObjectOfType } from "../kernel/store.ts";
+import { changedObjects, entriesOf, getObjectOfType, tableKey } from "../kernel/store.ts";
+import { PMap } from "../model/pmap.ts";
 import {
   aarch64TableLevel,
   decodePTE64,
@@ -494,7 +495,7 @@ export function describeChanges(
       `slot ${i}${byslot.has(i) ? ` (${byslot.get(i)})` : ""}: ${was ? capText(was) : "empty"} -> ${now ? capText(now) : "empty"}`,
     );
   }
-  for (const addr of before.objects.changedKeys(after.objects)) {
+  for (const addr of changedObjects(before, after)) {
     const a = before.objects.get(addr);
     const b = after.objects.get(addr);
     if (a?.type !== b?.type) {
@@ -502,14 +503,16 @@ export function describeChanges(
       continue;
     }
     if ((a?.type === "VSpace" || a?.type === "PageTable64") && (b?.type === "VSpace" || b?.type === "PageTable64")) {
-      const changed = a.entries.changedKeys(b.entries);
+      const was = entriesOf(before, a);
+      const now = entriesOf(after, b);
+      const changed = was.changedKeys(now);
       if (changed.length === 0) continue;
       const first = changed[0] as number;
       const last = changed[changed.length - 1] as number;
       const level = a.type === "VSpace" ? 0 : (aarch64TableLevel(after, addr) ?? aarch64TableLevel(before, addr) ?? 3);
       const decode = (w: PTEWord | undefined) => (w === undefined ? "invalid" : entrySummary(decodePTE64(w, level)));
       lines.push(
-        `${a.type === "VSpace" ? "VSpace" : `level-${level} PageTable`} ${hex(addr)} ${changed.length > 1 ? `slots ${first}-${last}` : `slot ${first}`}: ${decode(a.entries.get(first))} -> ${decode(b.entries.get(first))}`,
+        `${a.type === "VSpace" ? "VSpace" : `level-${level} PageTable`} ${hex(addr)} ${changed.length > 1 ? `slots ${first}-${last}` : `slot ${first}`}: ${decode(was.get(first))} -> ${decode(now.get(first))}`,
       );
       continue;
     }
@@ -517,20 +520,22 @@ export function describeChanges(
       (a?.type === "PageDirectory" || a?.type === "PageTable") &&
       (b?.type === "PageDirectory" || b?.type === "PageTable")
     ) {
-      const changed = a.entries.changedKeys(b.entries);
+      const was = entriesOf(before, a);
+      const now = entriesOf(after, b);
+      const changed = was.changedKeys(now);
       if (changed.length === 0) continue;
       const first = changed[0] as number;
       const last = changed[changed.length - 1] as number;
       const decode = (w: number | undefined) => {
         const one = {
           ...after,
-          objects: after.objects.set(addr, { ...b, entries: b.entries.deleteRange(0, 4096).set(first, w ?? 0) }),
+          tableEntries: after.tableEntries.set(tableKey(b.paddr), PMap.empty<number, number>().set(first, w ?? 0)),
         };
         const row = (b.type === "PageDirectory" ? listDirectory(one, b.paddr) : listTable(one, b.paddr))[0];
         return row ? entryText({ ...row, count: 1 }).replace(/^slot \d+ -> /, "") : "invalid";
       };
       lines.push(
-        `${a.type} ${hex(addr)} ${changed.length > 1 ? `slots ${first}-${last}` : `slot ${first}`}: ${decode(a.entries.get(first))} -> ${decode(b.entries.get(first))}`,
+        `${a.type} ${hex(addr)} ${changed.length > 1 ? `slots ${first}-${last}` : `slot ${first}`}: ${decode(was.get(first))} -> ${decode(now.get(first))}`,
       );
     }
   }

@@ -16,7 +16,7 @@ import type { Cap, UntypedCap } from "../model/caps.ts";
 import { CONFIG_RESET_CHUNK_BITS, CONFIG_RETYPE_FAN_OUT_LIMIT } from "../model/constants.ts";
 import { zeroPhysical } from "../kernel/physmem.ts";
 import type { CTE, SlotAddr } from "../model/state.ts";
-import { putObject } from "../kernel/store.ts";
+import { putNewObject } from "../kernel/create.ts";
 import type { MutableState } from "../model/transition.ts";
 import { archOf } from "../arch/index.ts";
 import type { AnyObjectTypeName } from "../model/objectTypes.ts";
@@ -208,7 +208,7 @@ export function performUntypedInvocation(s: MutableState, inv: RetypeInvocation)
   const after = inv.untypedCTE.position;
   for (let i = 0; i < inv.addresses.length; i++) {
     const made = arch.createObject(s, inv.objectType, inv.addresses[i] as PhysAddr, inv.userSize, inv.untyped.isDevice);
-    if (made.object !== undefined) putObject(s, made.object);
+    putNewObject(s, made);
     insertCap(s, made.cap, inv.destSlots[i] as SlotAddr, inv.untypedSlot, true, after);
   }
   return [];

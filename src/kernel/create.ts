@@ -2,8 +2,8 @@ import { asid, pptr, type PhysAddr, type VirtAddr } from "../model/addresses.ts"
 import { ALL_RIGHTS, type Cap, type CapRights, type FrameCap, type FrameSize } from "../model/caps.ts";
 import { IT_ASID } from "../model/constants.ts";
 import type { MutableState } from "../model/transition.ts";
-import { putObject } from "./store.ts";
-import type { KernelObject } from "../model/objects.ts";
+import { putEntries, putObject } from "./store.ts";
+import type { KernelObject, TableEntries } from "../model/objects.ts";
 import type { KernelSizes } from "../model/state.ts";
 
 /** The object types every architecture has, by libsel4's names (numbers 0-4 everywhere). */
@@ -30,10 +30,21 @@ export const NOTIFICATION_RIGHTS: CapRights = {
   grantReply: false,
 };
 
-/** What creating one object makes: its record (none for untyped memory) and its first cap. */
+/**
+ * What creating one object makes: its record (none for untyped memory), its first cap, and for
+ * a paging structure its first descriptors (empty, or a page directory's global entries).
+ */
 export interface NewObject {
   readonly object: KernelObject | undefined;
   readonly cap: Cap;
+  readonly entries?: TableEntries;
+}
+
+/** Stores what creating an object made: its record, and a paging structure's descriptors. */
+export function putNewObject(s: MutableState, made: NewObject): void {
+  if (made.object === undefined) return;
+  putObject(s, made.object);
+  if (made.entries !== undefined) putEntries(s, made.object.paddr, made.entries);
 }
 
 /**

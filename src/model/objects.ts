@@ -6,11 +6,13 @@ import type { Brand } from "./brand.ts";
 /**
  * The kernel objects that live in the object store, each at its physical address.
  *
- * Records are immutable. Paging structures are sparse: `entries` holds only the slots whose
- * 32-bit hardware descriptor is not the all-zero invalid word, keyed by slot index, so a new
- * page directory costs nothing for its 4096 empty slots. The descriptors are the ARMv7
- * short-descriptor words the MMU would read; `src/vspace/entries.ts` is the one place that
- * decodes them into Invalid / Table / Page.
+ * Records are immutable. A paging structure's record holds only its type and address: its
+ * descriptors live in `KernelState.tableEntries` (read them with `entriesOf`), so that writing
+ * a descriptor copies one persistent path (that table's words) rather than also a new record
+ * and its path in the object store. Those words are sparse: only the slots whose hardware
+ * descriptor is not the all-zero invalid word are kept, keyed by slot index, so a new page
+ * directory costs nothing for its 4096 empty slots. They are the words the MMU would read;
+ * each architecture's `entries.ts` is the one place that decodes them.
  *
  * Untyped memory is not an object record: as in seL4, an untyped region exists only through
  * its capabilities (which carry the region and its free index), and the objects retyped
@@ -44,16 +46,12 @@ export interface NotificationObject {
 export interface PageDirectoryObject {
   readonly type: "PageDirectory";
   readonly paddr: PPtr<"VSpaceRoot">;
-  /** slot index -> raw descriptor word (only non-zero words are stored) */
-  readonly entries: PMap<number, number>;
 }
 
 /** A 1 KiB ARM page table: 256 descriptors, each for 4 KiB of virtual space. */
 export interface PageTableObject {
   readonly type: "PageTable";
   readonly paddr: PPtr<"PageTable">;
-  /** slot index -> raw descriptor word (only non-zero words are stored) */
-  readonly entries: PMap<number, number>;
 }
 
 /**
@@ -67,8 +65,6 @@ export type PTEWord = Brand<bigint, "PTEWord">;
 export interface VSpaceObject {
   readonly type: "VSpace";
   readonly paddr: PPtr<"VSpaceRoot">;
-  /** slot index -> descriptor (only non-zero words are stored) */
-  readonly entries: PMap<number, PTEWord>;
 }
 
 /**
@@ -79,8 +75,6 @@ export interface VSpaceObject {
 export interface PageTable64Object {
   readonly type: "PageTable64";
   readonly paddr: PPtr<"PageTable">;
-  /** slot index -> descriptor (only non-zero words are stored) */
-  readonly entries: PMap<number, PTEWord>;
 }
 
 /** A frame of physical memory that can be mapped. Its contents are physical memory. */
@@ -98,6 +92,24 @@ export interface ASIDPoolObject {
   /** index (the low 10 bits of an ASID) -> page directory */
   readonly entries: PMap<number, PPtr<"VSpaceRoot">>;
 }
+
+/** ARM32's paging structures, whose descriptors are 32-bit words held as numbers. */
+export type Table32Object = PageDirectoryObject | PageTableObject;
+
+/** AArch64's paging structures, whose descriptors are 64-bit PTEWords. */
+export type Table64Object = VSpaceObject | PageTable64Object;
+
+/** Every paging structure: the objects with an entry in `KernelState.tableEntries`. */
+export type TableObject = Table32Object | Table64Object;
+
+/** An ARM32 table's descriptors: slot index -> raw word (only non-zero words are stored). */
+export type TableEntries32 = PMap<number, number>;
+
+/** An AArch64 table's descriptors: slot index -> word (only non-zero words are stored). */
+export type TableEntries64 = PMap<number, PTEWord>;
+
+/** One table's descriptors, of either architecture. */
+export type TableEntries = TableEntries32 | TableEntries64;
 
 export type KernelObject =
   | CNodeObject

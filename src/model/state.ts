@@ -2,7 +2,7 @@ import type { ASID, HWASID, PhysAddr, PPtr, VirtAddr } from "./addresses.ts";
 import type { Brand } from "./brand.ts";
 import { PMap } from "./pmap.ts";
 import type { Cap, VMRights } from "./caps.ts";
-import type { KernelObject } from "./objects.ts";
+import type { KernelObject, TableEntries } from "./objects.ts";
 import type { FrameSize } from "./caps.ts";
 
 /** The physical address of a capability slot (a CTE): seL4's `cte_t *`, l4v's `PPtr CTE`. */
@@ -141,6 +141,13 @@ export interface KernelState {
   readonly config: MachineConfig;
   /** every live kernel object, by its physical address */
   readonly objects: PMap<PhysAddr, KernelObject>;
+  /**
+   * The descriptors of every live paging structure, keyed by tableKey (its address in KiB, the
+   * smallest table alignment, so keys stay small and dense): kept apart from the records so
+   * that a map or unmap writes one persistent path here and leaves the object store alone.
+   * A table has its key from its creation to its deletion, however empty it is.
+   */
+  readonly tableEntries: PMap<number, TableEntries>;
   /** every non-null capability, by the physical address of its slot (CNode slots and TCB slots alike) */
   readonly ctes: PMap<SlotAddr, CTE>;
   /** how many caps have been inserted: the next MDBPosition's stamp */
@@ -174,6 +181,7 @@ export function emptyKernelState(config: MachineConfig): KernelState {
   return {
     config,
     objects: PMap.empty(),
+    tableEntries: PMap.empty(),
     ctes: PMap.empty(),
     mdbStamp: 0,
     cdtChildren: PMap.empty(),

@@ -30,6 +30,7 @@ function draftOf(s: KernelState): MutableState {
   return {
     config: s.config,
     objects: s.objects,
+    tableEntries: s.tableEntries,
     ctes: s.ctes,
     mdbStamp: s.mdbStamp,
     cdtChildren: s.cdtChildren,
@@ -52,6 +53,7 @@ function stateOf(d: MutableState): KernelState {
   return {
     config: d.config,
     objects: d.objects,
+    tableEntries: d.tableEntries,
     ctes: d.ctes,
     mdbStamp: d.mdbStamp,
     cdtChildren: d.cdtChildren,
@@ -77,6 +79,7 @@ function unchanged(d: MutableState, s: KernelState): boolean {
   return (
     d.config === s.config &&
     d.objects === s.objects &&
+    d.tableEntries === s.tableEntries &&
     d.ctes === s.ctes &&
     d.mdbStamp === s.mdbStamp &&
     d.cdtChildren === s.cdtChildren &&

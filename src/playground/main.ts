@@ -20,7 +20,7 @@ import { asidTableView, cdtView, cnodeView, diffStates, objectGraph, tlbView, wa
 import { graphSvg } from "./graph.ts";
 import { exportAt, importSpec } from "./capdl.ts";
 import { rootCNodeOf, capAt } from "../kernel/cspace.ts";
-import { vspaceRootAt } from "../kernel/store.ts";
+import { entriesOf, vspaceRootAt } from "../kernel/store.ts";
 import type { SlotAddr } from "../model/state.ts";
 import { parseNumberText } from "../scenario/schema.ts";
 import { asidPanel, cdtPanel, changesPanel, cptrPanel, cspacePanel, descriptorPanel, walkPanel } from "./panels.ts";
@@ -669,13 +669,15 @@ function checksList(step: StepReport): HTMLElement {
 /** The slots of a table that the step leading to this position changed. */
 function changedSlots(ran: Ran, at: number, table: PhysAddr): Set<number> {
   if (at < 1) return new Set();
-  const before = stateAt(ran, at - 1).objects.get(table);
-  const after = stateAt(ran, at).objects.get(table);
+  const was = stateAt(ran, at - 1);
+  const now = stateAt(ran, at);
+  const before = was.objects.get(table);
+  const after = now.objects.get(table);
   if (before === undefined || after === undefined || before.type !== after.type) return new Set();
   if ((before.type === "PageDirectory" || before.type === "PageTable") && after.type === before.type)
-    return new Set(before.entries.changedKeys(after.entries));
+    return new Set(entriesOf(was, before).changedKeys(entriesOf(now, after)));
   if ((before.type === "VSpace" || before.type === "PageTable64") && after.type === before.type)
-    return new Set(before.entries.changedKeys(after.entries));
+    return new Set(entriesOf(was, before).changedKeys(entriesOf(now, after)));
   return new Set();
 }
 

@@ -39,6 +39,8 @@ export { capsInsideSlots, slotViolations } from "./invariants/capsInsideSlots.ts
 export { untypedInc } from "./invariants/untypedInc.ts";
 export { validMappingRecords, mappingRecordViolations } from "./invariants/validMappingRecords.ts";
 export { checkTouched, touchedInvariants } from "./incremental.ts";
+/** A paging structure's descriptors, and the objects two states differ in (entries included), for invariants of one's own. */
+export { entriesOf, changedObjects } from "../kernel/store.ts";
 export {
   vaddrArbitrary,
   rightsWordArbitrary,

@@ -2,6 +2,7 @@ import type { ASID, PhysAddr } from "../model/addresses.ts";
 import type { KernelObject } from "../model/objects.ts";
 import type { KernelState, SlotAddr } from "../model/state.ts";
 import { teachingOf } from "../arch/index.ts";
+import { changedObjects, entriesOf } from "../kernel/store.ts";
 import { placeOfSlot, type SlotPlace } from "./cspace.ts";
 import { capText } from "./text.ts";
 import { descriptorAt } from "./vspace.ts";
@@ -69,11 +70,11 @@ function asidEntries(s: KernelState): Map<number, PhysAddr> {
 }
 
 /** The slots whose words differ between two versions of one paging structure. */
-function changedIndices(a: KernelObject, b: KernelObject): number[] {
+function changedIndices(before: KernelState, a: KernelObject, after: KernelState, b: KernelObject): number[] {
   if ((a.type === "PageDirectory" || a.type === "PageTable") && (b.type === "PageDirectory" || b.type === "PageTable"))
-    return a.entries.changedKeys(b.entries);
+    return entriesOf(before, a).changedKeys(entriesOf(after, b));
   if ((a.type === "VSpace" || a.type === "PageTable64") && (b.type === "VSpace" || b.type === "PageTable64"))
-    return a.entries.changedKeys(b.entries);
+    return entriesOf(before, a).changedKeys(entriesOf(after, b));
   return [];
 }
 
@@ -101,7 +102,7 @@ export function diffStates(before: KernelState, after: KernelState): StateDiff {
   const objects: ObjectChange[] = [];
   const entries: EntryChange[] = [];
   const t = teachingOf(after.config);
-  for (const paddr of before.objects.changedKeys(after.objects)) {
+  for (const paddr of changedObjects(before, after)) {
     const a = before.objects.get(paddr);
     const b = after.objects.get(paddr);
     if (a !== undefined && (b === undefined || b.type !== a.type))
@@ -109,7 +110,7 @@ export function diffStates(before: KernelState, after: KernelState): StateDiff {
     if (b !== undefined && (a === undefined || b.type !== a.type))
       objects.push({ paddr, type: b.type, change: "created" });
     if (a === undefined || b === undefined || a.type !== b.type || !t.isPagingStructure(b)) continue;
-    for (const index of changedIndices(a, b)) {
+    for (const index of changedIndices(before, a, after, b)) {
       const x = entryOf(before, paddr, index);
       const y = entryOf(after, paddr, index);
       entries.push({

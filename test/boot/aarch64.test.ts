@@ -8,7 +8,7 @@ import { getCap } from "../../src/kernel/cdt.ts";
 import { slotAddress } from "../../src/kernel/cspace.ts";
 import { TCB_SLOTS } from "../../src/model/constants.ts";
 import { userRead } from "../../src/machine/access.ts";
-import { getObject } from "../../src/kernel/store.ts";
+import { entriesOf, getObject } from "../../src/kernel/store.ts";
 import { lookupPTSlot, resolve, listTable } from "../../src/arch/aarch64/walk.ts";
 import { kernelTablesOf, kernelTranslate, ptrFromPAddr } from "../../src/arch/aarch64/kernelWindow.ts";
 import type { FullyBootedMachine } from "../../src/boot/bootInfo.ts";
@@ -212,7 +212,7 @@ describe("AArch64 boot (seL4 16.0.0, no hypervisor)", () => {
 
   it("keeps armKSGlobalUserVSpace empty: the root a thread without a VSpace runs on", () => {
     const g = getObject(s, s.globalPD!);
-    expect(g?.type === "VSpace" && g.entries.size).to.equal(0);
+    expect(g?.type === "VSpace" && entriesOf(s, g).size).to.equal(0);
   });
 });
 

@@ -13,6 +13,7 @@ import { checkAll } from "../../src/testing/invariants.ts";
 import { decodePDE } from "../../src/arch/aarch32/entries.ts";
 import { resolve } from "../../src/arch/aarch32/walk.ts";
 import { capOf } from "../helpers/caps.ts";
+import { entriesOf } from "../../src/kernel/store.ts";
 
 const maps = {
   "one small region": { ram: [{ base: 0x10000000, size: 32 * 2 ** 20 }] },
@@ -55,14 +56,14 @@ describe("boot (full)", () => {
             expect(got.mapped && got.size).to.equal(kv / 2 ** 20 < 4080 ? "SuperSection" : "Section");
           }
         }
-        expect(decodePDE(pd.entries.get(4095)!).kind).to.equal("Table");
+        expect(decodePDE(entriesOf(s, pd).get(4095)!).kind).to.equal("Table");
       });
       it("the kernel window is identical in every page directory (except the hardware-ASID slot)", () => {
         const global = s.objects.get(s.globalPD!)!;
         const user = s.objects.get(capOf(s, m.initThread, INITIAL_CAP_SLOTS.InitThreadVSpace, "PageDirectory").paddr)!;
         if (global.type !== "PageDirectory" || user.type !== "PageDirectory") expect.fail("missing PD");
         for (let i = userTop / 2 ** 20; i < 4096; i++)
-          if (i !== 4080) expect(user.entries.get(i), `slot ${i}`).to.equal(global.entries.get(i));
+          if (i !== 4080) expect(entriesOf(s, user).get(i), `slot ${i}`).to.equal(entriesOf(s, global).get(i));
       });
       it("the initial thread resolves its IPC buffer and bootinfo frames", () => {
         const pd = s.loadedVSpace!.pd;

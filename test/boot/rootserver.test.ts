@@ -24,6 +24,7 @@ import {
   type RootserverSpec,
 } from "../../src/boot/rootserver.ts";
 import { checkAll } from "../../src/testing/invariants.ts";
+import { entriesOf } from "../../src/kernel/store.ts";
 
 const SIZES = DEFAULT_CONFIG.sizes;
 const MiB = 2 ** 20;
@@ -159,14 +160,14 @@ describe("root server builder steps", () => {
       ]);
       const dir = s.objects.get(pd);
       if (dir?.type !== "PageDirectory") return expect.fail("no initial page directory");
-      expect(decodePDE(dir.entries.get(0) ?? 0)).to.deep.equal({
+      expect(decodePDE(entriesOf(s, dir).get(0) ?? 0)).to.deep.equal({
         kind: "Table",
         paddr: pts[0],
         parityEnabled: false,
       });
       const global = s.globalPD === null ? undefined : s.objects.get(s.globalPD);
       if (global?.type !== "PageDirectory") return expect.fail("no global page directory");
-      expect(dir.entries.get(0xe00)).to.be.a("number").and.equal(global.entries.get(0xe00));
+      expect(entriesOf(s, dir).get(0xe00)).to.be.a("number").and.equal(entriesOf(s, global).get(0xe00));
       const image = resolve(s, pd, 0xff123 as VirtAddr);
       expect(image.mapped && [image.paddr, image.attributes.executeNever, image.rights]).to.deep.equal([
         5 * MiB + 0x123,

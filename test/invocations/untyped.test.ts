@@ -8,7 +8,7 @@ import { capAt, slotAddress } from "../../src/kernel/cspace.ts";
 import { readPhysical, writePhysical } from "../../src/machine/memory.ts";
 import { DEFAULT_CONFIG, objectSizeBitsOfType } from "../../src/arch/index.ts";
 import type { KernelState } from "../../src/model/state.ts";
-import { getObject } from "../../src/kernel/store.ts";
+import { entriesOf, getObject } from "../../src/kernel/store.ts";
 import { OBJECT_TYPES, objectTypeNumber, type ObjectTypeName } from "../../src/arch/aarch32/objectTypes.ts";
 import { pspaceDistinct, untypedChildrenInside } from "../../src/testing/invariants.ts";
 import { PD_ASID_SLOT } from "../../src/arch/aarch32/globalMappings.ts";
@@ -339,9 +339,9 @@ describe("Untyped_Retype: success", () => {
     const global = getObject(s, s.globalPD as PhysAddr);
     if (pd?.type !== "PageDirectory" || global?.type !== "PageDirectory") return expect.fail("no page directory");
     const first = s.config.userTop / pow2(20);
-    const expected = [...global.entries.range(first, 4096)].filter(([i]) => i !== PD_ASID_SLOT);
+    const expected = [...entriesOf(s, global).range(first, 4096)].filter(([i]) => i !== PD_ASID_SLOT);
     expect(expected.length).to.be.greaterThan(0);
-    expect([...pd.entries.entries()]).to.deep.equal(expected);
+    expect([...entriesOf(s, pd).entries()]).to.deep.equal(expected);
   });
 
   it("places the objects into a CNode named by node_index/node_depth", () => {

@@ -5,7 +5,7 @@ import { ALL_RIGHTS } from "../../src/model/caps.ts";
 import { NOTIFICATION_RIGHTS } from "../../src/kernel/create.ts";
 import { createObject, DEFAULT_CONFIG, objectSizeBitsOfType } from "../../src/arch/index.ts";
 import { emptyKernelState, type KernelState } from "../../src/model/state.ts";
-import { objectSizeBits } from "../../src/kernel/store.ts";
+import { objectSizeBits, putTable } from "../../src/kernel/store.ts";
 import { transition } from "../../src/model/transition.ts";
 import { OBJECT_TYPES, type ObjectTypeName } from "../../src/arch/aarch32/objectTypes.ts";
 import { copyGlobalMappings, PD_ASID_SLOT } from "../../src/arch/aarch32/globalMappings.ts";
@@ -124,18 +124,20 @@ describe("object creation (seL4 createObject / Arch_createObject)", () => {
       size: "LargePage",
       isDevice: false,
     });
-    const pt = obj("seL4_ARM_PageTableObject");
-    expect(pt?.type === "PageTable" && pt.entries.size).to.equal(0);
+    const pt = createObject(emptyKernelState(DEFAULT_CONFIG), "seL4_ARM_PageTableObject", at, 0, false);
+    expect(pt.object).to.deep.equal({ type: "PageTable", paddr: at });
+    expect(pt.entries?.size).to.equal(0);
     const withKernel = transition(emptyKernelState(DEFAULT_CONFIG), (d) => {
-      d.objects = d.objects.set(0x8000_0000 as PhysAddr, {
-        type: "PageDirectory",
-        paddr: pptr(0x8000_0000 as PhysAddr, "VSpaceRoot"),
-        entries: PMap.empty<number, number>().set(3584, 0x12345),
-      });
+      putTable(
+        d,
+        { type: "PageDirectory", paddr: pptr(0x8000_0000 as PhysAddr, "VSpaceRoot") },
+        PMap.empty<number, number>().set(3584, 0x12345),
+      );
       d.globalPD = pptr(0x8000_0000 as PhysAddr, "VSpaceRoot");
     });
-    const pd = createObject(withKernel, "seL4_ARM_PageDirectoryObject", at, 0, false).object;
-    expect(pd?.type === "PageDirectory" && [...pd.entries.entries()]).to.deep.equal([[3584, 0x12345]]);
+    const pd = createObject(withKernel, "seL4_ARM_PageDirectoryObject", at, 0, false);
+    expect(pd.object?.type).to.equal("PageDirectory");
+    expect([...(pd.entries ?? PMap.empty()).entries()]).to.deep.equal([[3584, 0x12345]]);
   });
 });
 
@@ -148,11 +150,7 @@ describe("copyGlobalMappings", () => {
       d.config = { ...d.config, userTop: userTop as VirtAddr };
       let entries = PMap.empty<number, number>();
       for (const [i, w] of words) entries = entries.set(i, w);
-      d.objects = d.objects.set(globalAt, {
-        type: "PageDirectory",
-        paddr: pptr(globalAt, "VSpaceRoot"),
-        entries,
-      });
+      putTable(d, { type: "PageDirectory", paddr: pptr(globalAt, "VSpaceRoot") }, entries);
       d.globalPD = pptr(globalAt, "VSpaceRoot");
     });
   }

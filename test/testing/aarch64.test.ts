@@ -17,6 +17,7 @@ import { applyFuzzOp, buildFuzzWorld, type FuzzOp } from "../../src/testing/worl
 import { REGION_LOW } from "../../src/testing/world64.ts";
 import { UNMAP_KEEPS_ENTRY_64, withFamilies } from "../support/faults.ts";
 import { brokenInvariants, countingCommands } from "../helpers/invariants.ts";
+import { entriesOf, putEntries } from "../../src/kernel/store.ts";
 
 // The AArch64 forms of the invariants (l4v proof/invariant-abstract/AARCH64/ArchInvariants_AI.thy;
 // ../shared/SEL4-AARCH64-REFERENCE.md for the walk, the descriptors and USER_TOP).
@@ -64,7 +65,7 @@ const tableWord = (paddr: PhysAddr): PTEWord => encodePTE({ kind: "Table", paddr
 function setEntry(d: MutableState, table: PhysAddr, index: number, word: PTEWord | number): void {
   const o = d.objects.get(table);
   if (o?.type === "VSpace" || o?.type === "PageTable64")
-    d.objects = d.objects.set(table, { ...o, entries: o.entries.set(index, word as PTEWord) });
+    putEntries(d, table, entriesOf(d, o).set(index, word as PTEWord));
 }
 
 /** The invariants a deliberate break violates (the incremental check must name the same). */

@@ -7,6 +7,7 @@ import { buildFuzzWorld, type NamedSlot } from "../../src/testing/world.ts";
 import { capOf } from "../helpers/caps.ts";
 import { call, SLOT } from "../helpers/machine.ts";
 import { brokenInvariants } from "../helpers/invariants.ts";
+import { entriesOf, putEntries } from "../../src/kernel/store.ts";
 
 const w = buildFuzzWorld();
 const T = w.machine.initThread;
@@ -134,9 +135,10 @@ describe("each invariant catches its violation (and only the ones that follow fr
       broken((d) => {
         const t = d.objects.get(pt)!;
         if (t.type === "PageTable")
-          d.objects = d.objects.set(pt, {
-            ...t,
-            entries: t.entries.set(
+          putEntries(
+            d,
+            pt,
+            entriesOf(d, t).set(
               5,
               encodePTE({
                 kind: "Page",
@@ -151,7 +153,7 @@ describe("each invariant catches its violation (and only the ones that follow fr
                 global: false,
               }),
             ),
-          });
+          );
       }),
     ).to.deep.equal(["valid_vs_lookup"]);
   });
@@ -179,11 +181,7 @@ describe("each invariant catches its violation (and only the ones that follow fr
     expect(
       broken((d) => {
         const t = d.objects.get(pt)!;
-        if (t.type === "PageTable")
-          d.objects = d.objects.set(pt, {
-            ...t,
-            entries: t.entries.set(256, 0),
-          });
+        if (t.type === "PageTable") putEntries(d, pt, entriesOf(d, t).set(256, 0));
       }),
     ).to.deep.equal(["valid_objs"]);
     // A frame filed as a pool: the kind is a lie on purpose, which valid_objs must catch.
@@ -207,9 +205,5 @@ describe("each invariant catches its violation (and only the ones that follow fr
 
 function setPDE(d: MutableState, index: number, word: number): void {
   const o = d.objects.get(pd)!;
-  if (o.type === "PageDirectory")
-    d.objects = d.objects.set(pd, {
-      ...o,
-      entries: o.entries.set(index, word),
-    });
+  if (o.type === "PageDirectory") putEntries(d, pd, entriesOf(d, o).set(index, word));
 }

@@ -3,7 +3,7 @@ import { PMap } from "../../model/pmap.ts";
 import type { FrameCap, PageDirectoryCap, PageTableCap } from "../../model/caps.ts";
 import { IT_ASID } from "../../model/constants.ts";
 import type { MutableState } from "../../model/transition.ts";
-import { objectOfType, putObject } from "../../kernel/store.ts";
+import { entriesOf, objectOfType, putEntries, putTable } from "../../kernel/store.ts";
 import { writeItASIDPool as writeItASIDPoolEntry } from "../../kernel/asidPool.ts";
 import { seL4_ASIDPoolIndexBits, seL4_PageDirBits } from "./constants.ts";
 import { encodePDE, encodePTE, type PageAttributes } from "./entries.ts";
@@ -41,16 +41,8 @@ export function mapKernelWindow(s: MutableState, physBase: number, kernelEnd: nu
   const globalPT = pptr(paddr(globalPD + 0x4000), "PageTable");
   const vectorFrame = paddr(globalPD + 0x5000);
   const window = buildKernelWindow(physBase, s.config.userTop, globalPT, vectorFrame);
-  putObject(s, {
-    type: "PageDirectory",
-    paddr: globalPD,
-    entries: window.pdEntries,
-  });
-  putObject(s, {
-    type: "PageTable",
-    paddr: globalPT,
-    entries: window.ptEntries,
-  });
+  putTable(s, { type: "PageDirectory", paddr: globalPD }, window.pdEntries);
+  putTable(s, { type: "PageTable", paddr: globalPT }, window.ptEntries);
   s.globalPD = globalPD;
 }
 
@@ -105,7 +97,7 @@ export function createItAddressSpace(
     const firstSlot = Math.floor(itVReg.start / 2 ** PD_ENTRY_SPAN_BITS);
     paging.forEach((at, i) => {
       const pt = pptr(at, "PageTable");
-      putObject(s, { type: "PageTable", paddr: pt, entries: PMap.empty() });
+      putTable(s, { type: "PageTable", paddr: pt }, PMap.empty());
       entries = entries.set(firstSlot + i, encodePDE({ kind: "Table", paddr: pt, parityEnabled: false }));
       pagingCaps.push({
         type: "PageTable",
@@ -117,7 +109,7 @@ export function createItAddressSpace(
       });
     });
   }
-  putObject(s, { type: "PageDirectory", paddr: vspace, entries });
+  putTable(s, { type: "PageDirectory", paddr: vspace }, entries);
   return {
     vspaceCap: {
       type: "PageDirectory",
@@ -152,7 +144,7 @@ export function mapItFrameCap(s: MutableState, vspace: PPtr<"VSpaceRoot">, cap: 
     attributes,
     global: false,
   });
-  putObject(s, { ...pt, entries: pt.entries.set(slot.value.index, pte) });
+  putEntries(s, pt.paddr, entriesOf(s, pt).set(slot.value.index, pte));
 }
 
 export { createItASIDPool, type ItASIDPool } from "../../kernel/asidPool.ts";

@@ -1,7 +1,7 @@
 import type { PMap } from "../../model/pmap.ts";
 import { seL4_PageDirIndexBits } from "./constants.ts";
 import type { KernelState } from "../../model/state.ts";
-import { getObjectOfType } from "../../kernel/store.ts";
+import { entriesOf, getObjectOfType } from "../../kernel/store.ts";
 
 /** Page-directory entries each map 1 MiB: the PD index of an address is its top 12 bits. */
 export const PD_ENTRY_SPAN_BITS = 20;
@@ -24,7 +24,7 @@ export function copyGlobalMappings(s: KernelState, entries: PMap<number, number>
   if (global === undefined) return entries;
   let out = entries;
   const first = Math.floor(s.config.userTop / 2 ** PD_ENTRY_SPAN_BITS);
-  for (const [index, word] of global.entries.range(first, 2 ** seL4_PageDirIndexBits)) {
+  for (const [index, word] of entriesOf(s, global).range(first, 2 ** seL4_PageDirIndexBits)) {
     if (index !== PD_ASID_SLOT) out = out.set(index, word);
   }
   return out;

@@ -2,9 +2,9 @@ import { hex, type ASID, type PhysAddr, type PPtr, type VirtAddr } from "../../m
 import { deleteFirst, failedLookup, type SyscallError } from "../../model/errors.ts";
 import { err, ok, type Result } from "../../model/result.ts";
 import type { VMRights } from "../../model/caps.ts";
-import type { PageDirectoryObject, PageTableObject } from "../../model/objects.ts";
+import type { TableEntries32 } from "../../model/objects.ts";
 import type { KernelState } from "../../model/state.ts";
-import { objectOfType, putObject } from "../../kernel/store.ts";
+import { entriesAt, putEntries } from "../../kernel/store.ts";
 import type { MutableState } from "../../model/transition.ts";
 import type { FrameSize } from "../../model/caps.ts";
 import { findPDForASID } from "./asid.ts";
@@ -21,11 +21,11 @@ export interface MappingEntries {
   readonly count: number;
   readonly word: number;
   /**
-   * The table as decode read it, and whether its first slot held a valid entry then: perform
-   * writes before anything else changes the table, so it starts from these instead of reading
-   * the object store and the entry again.
+   * The table's words as decode read them, and whether its first slot held a valid entry then:
+   * perform writes before anything else changes the table, so it starts from these instead of
+   * reading the entries store and the entry again.
    */
-  readonly object: PageTableObject | PageDirectoryObject;
+  readonly words: TableEntries32;
   readonly replacesValid: boolean;
 }
 
@@ -58,10 +58,10 @@ export function createSafeMappingEntries(
         ),
       );
     }
-    const table = objectOfType(s, slot.value.table, "PageTable");
+    const table = entriesAt(s, slot.value.table, "aarch32");
     let replacesValid = false;
     for (let i = 0; i < count; i++) {
-      const existing = decodePTE(table.entries.get(slot.value.index + i) ?? 0);
+      const existing = decodePTE(table.get(slot.value.index + i) ?? 0);
       if (i === 0) replacesValid = existing.kind !== "Invalid";
       if (existing.kind === "Page" && existing.size !== size) {
         return err(
@@ -78,15 +78,15 @@ export function createSafeMappingEntries(
       firstIndex: slot.value.index,
       count,
       word: encodePTE(userPage(size, frame, rights, { ...attributes, parityEnabled: false })),
-      object: table,
+      words: table,
       replacesValid,
     });
   }
   const first = lookupPDSlot(pd, vaddr);
-  const dir = objectOfType(s, pd, "PageDirectory");
+  const dir = entriesAt(s, pd, "aarch32");
   let replacesValid = false;
   for (let i = 0; i < count; i++) {
-    const existing = decodePDE(dir.entries.get(first.index + i) ?? 0);
+    const existing = decodePDE(dir.get(first.index + i) ?? 0);
     if (i === 0) replacesValid = existing.kind !== "Invalid";
     if (existing.kind === "Table")
       return err(
@@ -106,7 +106,7 @@ export function createSafeMappingEntries(
     firstIndex: first.index,
     count,
     word: encodePDE(userPage(size, frame, rights, attributes)),
-    object: dir,
+    words: dir,
     replacesValid,
   });
 }
@@ -126,33 +126,22 @@ function userPage<S extends FrameSize>(
 }
 
 /** Writes `word` (0 clears) into `count` consecutive slots of a table. */
-export function writeEntries(
-  s: MutableState,
-  level: "PageDirectory" | "PageTable",
-  table: PhysAddr,
-  firstIndex: number,
-  count: number,
-  word: number,
-): void {
-  writeEntriesOf(s, objectOfType(s, table, level), firstIndex, count, word);
+export function writeEntries(s: MutableState, table: PhysAddr, firstIndex: number, count: number, word: number): void {
+  writeEntriesOf(s, table, entriesAt(s, table, "aarch32"), firstIndex, count, word);
 }
 
+/** writeEntries, starting from the table's words `words` (read already). */
 function writeEntriesOf(
   s: MutableState,
-  obj: PageTableObject | PageDirectoryObject,
+  table: PhysAddr,
+  words: TableEntries32,
   firstIndex: number,
   count: number,
   word: number,
 ): void {
-  let entries = obj.entries;
+  let entries = words;
   for (let i = firstIndex; i < firstIndex + count; i++) entries = word === 0 ? entries.delete(i) : entries.set(i, word);
-  // Field by field, not a spread: records of one type then share one shape (README, Performance).
-  putObject(
-    s,
-    obj.type === "PageTable"
-      ? { type: "PageTable", paddr: obj.paddr, entries }
-      : { type: "PageDirectory", paddr: obj.paddr, entries },
-  );
+  putEntries(s, table, entries);
 }
 
 /**
@@ -160,7 +149,7 @@ function writeEntriesOf(
  * the ASID's TLB lines when the first slot was already valid (a remap or an overwrite).
  */
 export function writeMapping(s: MutableState, a: ASID, m: MappingEntries): void {
-  writeEntriesOf(s, m.object, m.firstIndex, m.count, m.word);
+  writeEntriesOf(s, m.table, m.words, m.firstIndex, m.count, m.word);
   if (m.replacesValid) invalidateTLBByASID(s, a, "a valid entry was overwritten");
 }
 
@@ -183,11 +172,11 @@ export function unmapPage(s: MutableState, size: FrameSize, a: ASID, vaddr: Virt
     slot = lookupPDSlot(pd.value, vaddr);
     level = "PageDirectory";
   }
-  const table = objectOfType(s, slot.table, level);
-  const word = table.entries.get(slot.index) ?? 0;
+  const table = entriesAt(s, slot.table, "aarch32");
+  const word = table.get(slot.index) ?? 0;
   const entry = level === "PageTable" ? decodePTE(word) : decodePDE(word);
   if (entry.kind !== "Page" || entry.size !== size || entry.paddr !== frame) return;
-  writeEntriesOf(s, table, slot.index, SLOTS_PER_PAGE[size], 0);
+  writeEntriesOf(s, slot.table, table, slot.index, SLOTS_PER_PAGE[size], 0);
   flushPage(s, pd.value, a, vaddr);
 }
 
@@ -239,6 +228,6 @@ export function unmapPageTable(s: MutableState, a: ASID, vaddr: VirtAddr, pt: PP
   const pd = pageTableMapped(s, a, vaddr, pt);
   if (pd === undefined) return;
   const slot = lookupPDSlot(pd, vaddr);
-  writeEntries(s, "PageDirectory", pd, slot.index, 1, 0);
+  writeEntries(s, pd, slot.index, 1, 0);
   flushTable(s, pd, a);
 }

@@ -50,18 +50,16 @@ export function createObject(
     case "seL4_ARM_PageDirectoryObject": {
       const pd = pptr(paddr, "VSpaceRoot");
       return {
-        object: {
-          type: "PageDirectory",
-          paddr: pd,
-          entries: copyGlobalMappings(s, PMap.empty()),
-        },
+        object: { type: "PageDirectory", paddr: pd },
+        entries: copyGlobalMappings(s, PMap.empty()),
         cap: { type: "PageDirectory", paddr: pd, mappedASID: null },
       };
     }
     case "seL4_ARM_PageTableObject": {
       const pt = pptr(paddr, "PageTable");
       return {
-        object: { type: "PageTable", paddr: pt, entries: PMap.empty() },
+        object: { type: "PageTable", paddr: pt },
+        entries: PMap.empty<number, number>(),
         cap: { type: "PageTable", paddr: pt, mapping: null },
       };
     }

@@ -4,7 +4,7 @@ import { err, ok, type Result } from "../../model/result.ts";
 import type { VMRights } from "../../model/caps.ts";
 import { seL4_PageDirEntryBits, seL4_PageDirIndexBits, seL4_PageTableIndexBits } from "./constants.ts";
 import type { KernelState } from "../../model/state.ts";
-import { objectOfType } from "../../kernel/store.ts";
+import { entriesAt, entriesOf, objectOfType } from "../../kernel/store.ts";
 import type { Aarch32FrameSize, FrameSize } from "../../model/caps.ts";
 import { frameBits } from "./objectTypes.ts";
 import { decodePDE, decodePTE, type Entry, type PageAttributes } from "./entries.ts";
@@ -35,11 +35,11 @@ export function lookupPDSlot(pd: PPtr<"VSpaceRoot">, v: VirtAddr): TableSlot {
 
 /** The raw word in a directory slot (0 when absent). */
 export function readPDEWord(s: KernelState, slot: TableSlot): number {
-  return objectOfType(s, slot.table, "PageDirectory").entries.get(slot.index) ?? 0;
+  return entriesAt(s, slot.table, "aarch32").get(slot.index) ?? 0;
 }
 /** The raw word in a page-table slot (0 when absent). */
 export function readPTEWord(s: KernelState, slot: TableSlot): number {
-  return objectOfType(s, slot.table, "PageTable").entries.get(slot.index) ?? 0;
+  return entriesAt(s, slot.table, "aarch32").get(slot.index) ?? 0;
 }
 /** The decoded entry in a directory slot. */
 export const readPDE = (s: KernelState, slot: TableSlot): Entry => decodePDE(readPDEWord(s, slot));
@@ -184,10 +184,10 @@ function listEntries(
 
 /** The valid entries of a page directory, decoded, in slot order. */
 export function listDirectory(s: KernelState, pd: PPtr<"VSpaceRoot">): EntryRow[] {
-  return listEntries(objectOfType(s, pd, "PageDirectory").entries.entries(), pd, decodePDE, 20);
+  return listEntries(entriesOf(s, objectOfType(s, pd, "PageDirectory")).entries(), pd, decodePDE, 20);
 }
 
 /** The valid entries of a page table, decoded, in slot order. */
 export function listTable(s: KernelState, pt: PPtr<"PageTable">): EntryRow[] {
-  return listEntries(objectOfType(s, pt, "PageTable").entries.entries(), pt, decodePTE, 12);
+  return listEntries(entriesOf(s, objectOfType(s, pt, "PageTable")).entries(), pt, decodePTE, 12);
 }

@@ -4,7 +4,7 @@ import type { FrameCap, PageTableCap, VSpaceCap } from "../../model/caps.ts";
 import { IT_ASID } from "../../model/constants.ts";
 import type { PTEWord } from "../../model/objects.ts";
 import type { MutableState } from "../../model/transition.ts";
-import { putObject } from "../../kernel/store.ts";
+import { putTable } from "../../kernel/store.ts";
 import { writeItASIDPool as writeItASIDPoolEntry } from "../../kernel/asidPool.ts";
 import { ASID_POOL_SIZE } from "./asid.ts";
 import { uptLevelShift } from "./constants.ts";
@@ -46,7 +46,7 @@ export const PADDR_USER_DEVICE_TOP = 2 ** 40;
 export function mapKernelWindow(s: MutableState, kernelEnd: number): void {
   const k = kernelTablesEndingAt(alignDown(kernelEnd, 12));
   const globalUserVSpace = pptr(k.globalUserVSpace, "VSpaceRoot");
-  putObject(s, { type: "VSpace", paddr: globalUserVSpace, entries: PMap.empty<number, PTEWord>() });
+  putTable(s, { type: "VSpace", paddr: globalUserVSpace }, PMap.empty<number, PTEWord>());
   s.globalPD = globalUserVSpace;
 }
 
@@ -84,7 +84,7 @@ export function createItAddressSpace(
   itVReg: VRegion | null,
 ): { vspaceCap: VSpaceCap; pagingCaps: PageTableCap[] } {
   const vspace = pptr(vspaceAt, "VSpaceRoot");
-  putObject(s, { type: "VSpace", paddr: vspace, entries: PMap.empty<number, PTEWord>() });
+  putTable(s, { type: "VSpace", paddr: vspace }, PMap.empty<number, PTEWord>());
   const pagingCaps: PageTableCap[] = [];
   if (itVReg !== null) {
     let next = 0;
@@ -94,7 +94,7 @@ export function createItAddressSpace(
         const at = paging[next++];
         if (at === undefined) throw new Error("capsim internal error: arch_get_n_paging counted too few tables");
         const pt = pptr(at, "PageTable");
-        putObject(s, { type: "PageTable64", paddr: pt, entries: PMap.empty<number, PTEWord>() });
+        putTable(s, { type: "PageTable64", paddr: pt }, PMap.empty<number, PTEWord>());
         const slot = lookupPTSlot(s, vspace, v as VirtAddr);
         if (slot.level !== level - 1 || slot.pte.kind !== "Invalid")
           throw new Error(`capsim internal error: the initial thread's level-${level} table at ${v} has no free slot`);

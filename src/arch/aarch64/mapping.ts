@@ -1,7 +1,7 @@
 import type { ASID, PhysAddr, PPtr, VirtAddr } from "../../model/addresses.ts";
 import type { Aarch64FrameSize, VMRights } from "../../model/caps.ts";
 import type { PTEWord } from "../../model/objects.ts";
-import { getObject, putObject } from "../../kernel/store.ts";
+import { entriesAt, putEntries } from "../../kernel/store.ts";
 import type { MutableState } from "../../model/transition.ts";
 import { findVSpaceForASID } from "./asid.ts";
 import { encodePTE, INVALID_WORD, isValidWord, type PageAttributes } from "./entries.ts";
@@ -12,16 +12,8 @@ import { decodePTE, type Level } from "./entries.ts";
 
 /** Writes `word` (the invalid word clears) into one slot of a VSpace or page table. */
 export function writePTE(s: MutableState, slot: TableSlot, word: PTEWord): void {
-  const o = getObject(s, slot.table);
-  if (o === undefined || (o.type !== "VSpace" && o.type !== "PageTable64"))
-    throw new Error(`capsim internal error: no AArch64 paging structure at ${slot.table}`);
-  const entries = word === INVALID_WORD ? o.entries.delete(slot.index) : o.entries.set(slot.index, word);
-  putObject(
-    s,
-    o.type === "VSpace"
-      ? { type: "VSpace", paddr: o.paddr, entries }
-      : { type: "PageTable64", paddr: o.paddr, entries },
-  );
+  const o = entriesAt(s, slot.table, "aarch64");
+  putEntries(s, slot.table, word === INVALID_WORD ? o.delete(slot.index) : o.set(slot.index, word));
 }
 
 /** makeUserPagePTE: the descriptor of a user mapping of `frame` (nG 1, AF 1, UXN from ExecuteNever). */

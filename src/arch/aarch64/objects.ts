@@ -47,14 +47,16 @@ export function createObject(
     case "seL4_ARM_VSpaceObject": {
       const root = pptr(paddr, "VSpaceRoot");
       return {
-        object: { type: "VSpace", paddr: root, entries: PMap.empty<number, PTEWord>() },
+        object: { type: "VSpace", paddr: root },
+        entries: PMap.empty<number, PTEWord>(),
         cap: { type: "VSpace", paddr: root, mappedASID: null },
       };
     }
     case "seL4_ARM_PageTableObject": {
       const pt = pptr(paddr, "PageTable");
       return {
-        object: { type: "PageTable64", paddr: pt, entries: PMap.empty<number, PTEWord>() },
+        object: { type: "PageTable64", paddr: pt },
+        entries: PMap.empty<number, PTEWord>(),
         cap: { type: "PageTable", paddr: pt, mapping: null },
       };
     }

@@ -2,7 +2,7 @@ import { bitField, type PhysAddr, type PPtr, type VirtAddr } from "../../model/a
 import type { Aarch64FrameSize, VMRights } from "../../model/caps.ts";
 import type { PTEWord } from "../../model/objects.ts";
 import type { KernelState } from "../../model/state.ts";
-import { getObject } from "../../kernel/store.ts";
+import { entriesAt, entriesOf, getObject } from "../../kernel/store.ts";
 import { seL4_PageTableEntryBits, seL4_PageTableIndexBits, uptLevelShift, UPT_LEVELS } from "./constants.ts";
 import { decodePTE, INVALID_WORD, type Level, type PageAttributes, type PTE } from "./entries.ts";
 
@@ -19,10 +19,7 @@ export function slotPhysAddr(slot: TableSlot): PhysAddr {
 
 /** The stored word of a slot of a VSpace or page table (the invalid word when absent). */
 export function readPTEWord(s: KernelState, slot: TableSlot): PTEWord {
-  const o = getObject(s, slot.table);
-  if (o === undefined || (o.type !== "VSpace" && o.type !== "PageTable64"))
-    throw new Error(`capsim internal error: no AArch64 paging structure at ${slot.table}`);
-  return o.entries.get(slot.index) ?? INVALID_WORD;
+  return entriesAt(s, slot.table, "aarch64").get(slot.index) ?? INVALID_WORD;
 }
 
 /** GET_UPT_INDEX: the index the table at ARM level `level` takes from `v`. */
@@ -122,7 +119,7 @@ export function listTable(
   const o = getObject(s, table);
   if (o === undefined || (o.type !== "VSpace" && o.type !== "PageTable64")) return [];
   const rows: { index: number; slot: PhysAddr; word: PTEWord; entry: PTE }[] = [];
-  for (const [index, word] of o.entries.entries())
+  for (const [index, word] of entriesOf(s, o).entries())
     rows.push({
       index,
       slot: slotPhysAddr({ table, index }),

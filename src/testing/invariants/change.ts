@@ -1,6 +1,7 @@
 import type { PhysAddr } from "../../model/addresses.ts";
 import { PMap } from "../../model/pmap.ts";
 import type { KernelObject, PTEWord } from "../../model/objects.ts";
+import { changedObjects, entriesOf } from "../../kernel/store.ts";
 import type { ArchName, CTE, KernelState, SlotAddr } from "../../model/state.ts";
 import type { Invariant, Violation } from "./violation.ts";
 
@@ -40,7 +41,7 @@ const TABLE_TYPES_64 = ["VSpace", "PageTable64"] as const;
 export class StateChange {
   /** the slots whose CTE differs */
   readonly ctes: readonly SlotAddr[];
-  /** the objects that differ (created, destroyed or written) */
+  /** the objects that differ (created, destroyed or written, a table's entries included), in address order */
   readonly objects: readonly PhysAddr[];
   private liveCTEs: readonly (readonly [SlotAddr, CTE])[] | undefined;
   private liveObjects: readonly (readonly [PhysAddr, KernelObject])[] | undefined;
@@ -55,7 +56,7 @@ export class StateChange {
     readonly after: KernelState,
   ) {
     this.ctes = before.ctes.changedKeys(after.ctes);
-    this.objects = before.objects.changedKeys(after.objects);
+    this.objects = changedObjects(before, after);
   }
 
   /** The changed slots that hold a cap after the transition, with their CTEs. */
@@ -77,8 +78,8 @@ export class StateChange {
       const b = this.after.objects.get(table);
       for (const type of TABLE_TYPES) {
         if (a?.type !== type && b?.type !== type) continue;
-        const was = a?.type === type ? a.entries : NO_ENTRIES;
-        const now = b?.type === type ? b.entries : NO_ENTRIES;
+        const was = a?.type === type ? entriesOf(this.before, a) : NO_ENTRIES;
+        const now = b?.type === type ? entriesOf(this.after, b) : NO_ENTRIES;
         for (const index of was.changedKeys(now))
           out.push({
             table,
@@ -101,8 +102,8 @@ export class StateChange {
       const b = this.after.objects.get(table);
       for (const type of TABLE_TYPES_64) {
         if (a?.type !== type && b?.type !== type) continue;
-        const was = a?.type === type ? a.entries : NO_ENTRIES_64;
-        const now = b?.type === type ? b.entries : NO_ENTRIES_64;
+        const was = a?.type === type ? entriesOf(this.before, a) : NO_ENTRIES_64;
+        const now = b?.type === type ? entriesOf(this.after, b) : NO_ENTRIES_64;
         for (const index of was.changedKeys(now))
           out.push({ table, type, index, before: was.get(index), after: now.get(index) });
       }

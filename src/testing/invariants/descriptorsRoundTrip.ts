@@ -1,6 +1,7 @@
 import { hex, type PhysAddr } from "../../model/addresses.ts";
 import { aarch64, decodePDE, decodePTE, encodePDE, encodePTE } from "../../arch/index.ts";
 import type { PTEWord } from "../../model/objects.ts";
+import { entriesOf } from "../../kernel/store.ts";
 import { byArch, type InvariantCheck, type StateChange } from "./change.ts";
 import { collect, violation, type Invariant, type Violation } from "./violation.ts";
 
@@ -24,7 +25,7 @@ export function wordRoundTrips(
 const descriptorsRoundTrip32: Invariant = (s) =>
   [...s.objects].flatMap(([addr, o]) =>
     o.type === "PageDirectory" || o.type === "PageTable"
-      ? collect(o.entries, ([i, w]) => wordRoundTrips(o.type, addr, i, w))
+      ? collect(entriesOf(s, o), ([i, w]) => wordRoundTrips(o.type, addr, i, w))
       : [],
   );
 
@@ -61,7 +62,7 @@ export function wordRoundTrips64(
 const descriptorsRoundTrip64: Invariant = (s) =>
   [...s.objects].flatMap(([addr, o]) =>
     o.type === "VSpace" || o.type === "PageTable64"
-      ? collect(o.entries, ([i, w]) => wordRoundTrips64(o.type, addr, i, w))
+      ? collect(entriesOf(s, o), ([i, w]) => wordRoundTrips64(o.type, addr, i, w))
       : [],
   );
 

@@ -1,5 +1,6 @@
 import { hex, type PhysAddr } from "../../model/addresses.ts";
-import type { KernelObject } from "../../model/objects.ts";
+import type { KernelObject, TableEntries32 } from "../../model/objects.ts";
+import { entriesOf } from "../../kernel/store.ts";
 import type { KernelState } from "../../model/state.ts";
 import { byArch, type InvariantCheck, type StateChange } from "./change.ts";
 import { userSlotsOf } from "./paging.ts";
@@ -12,12 +13,12 @@ const PD_ASID_SLOT = 4080;
 
 /** equal_kernel_mappings for one kernel-window slot `i` of directory `addr`, which holds `word` (undefined: empty). */
 function sameKernelSlot(
-  global: PageDirectory,
+  global: TableEntries32,
   addr: PhysAddr,
   i: number,
   word: number | undefined,
 ): Violation | undefined {
-  if (i === PD_ASID_SLOT || word === global.entries.get(i)) return undefined;
+  if (i === PD_ASID_SLOT || word === global.get(i)) return undefined;
   return violation(
     "equal_kernel_mappings",
     `page directory ${hex(addr)} slot ${i} differs from the global directory's`,
@@ -25,7 +26,7 @@ function sameKernelSlot(
       pd: addr,
       index: i,
       word: word ?? 0,
-      global: global.entries.get(i) ?? 0,
+      global: global.get(i) ?? 0,
     },
   );
 }
@@ -38,8 +39,10 @@ export function sameKernelWindow(
   o: KernelObject,
 ): Violation | undefined {
   if (o.type !== "PageDirectory" || addr === s.globalPD) return undefined;
+  const words = entriesOf(s, global);
+  const own = entriesOf(s, o);
   for (let i = userSlotsOf(s); i < 4096; i++) {
-    const v = sameKernelSlot(global, addr, i, o.entries.get(i));
+    const v = sameKernelSlot(words, addr, i, own.get(i));
     if (v !== undefined) return v;
   }
   return undefined;
@@ -98,7 +101,7 @@ const equalKernelMappingsDelta = (c: StateChange, out: Violation[]): void => {
       c.after.objects.get(e.table)?.type !== "PageDirectory"
     )
       continue;
-    const v = sameKernelSlot(global, e.table, e.index, e.after);
+    const v = sameKernelSlot(entriesOf(c.after, global), e.table, e.index, e.after);
     if (v !== undefined) out.push(v);
   }
 };
@@ -112,12 +115,12 @@ const equalKernelMappingsDelta = (c: StateChange, out: Violation[]): void => {
 const globalVSpaceEmpty: Invariant = (s) => {
   if (s.globalPD === null) return [];
   const o = s.objects.get(s.globalPD);
-  if (o?.type === "VSpace" && o.entries.isEmpty) return [];
+  if (o?.type === "VSpace" && entriesOf(s, o).isEmpty) return [];
   return [
     violation(
       "equal_kernel_mappings",
       o?.type === "VSpace"
-        ? `the global user VSpace ${hex(s.globalPD)} holds ${o.entries.size} entries; it must stay empty`
+        ? `the global user VSpace ${hex(s.globalPD)} holds ${entriesOf(s, o).size} entries; it must stay empty`
         : `the global user VSpace ${hex(s.globalPD)} is ${o ? `a ${o.type}` : "missing"}`,
       { globalPD: s.globalPD, found: o?.type ?? null },
     ),

@@ -2,6 +2,7 @@ import { hex, type PhysAddr } from "../../model/addresses.ts";
 import { MiB } from "../../model/constants.ts";
 import { aarch64, decodePDE } from "../../arch/index.ts";
 import type { PTEWord } from "../../model/objects.ts";
+import { entriesOf } from "../../kernel/store.ts";
 import { byArch, type InvariantCheck, type StateChange } from "./change.ts";
 import { userSlotsOf } from "./paging.ts";
 import { slotBits, userRootSlots } from "./paging64.ts";
@@ -22,7 +23,7 @@ export function kernelOwnsEntry(pd: PhysAddr, index: number, word: number): Viol
 const noUserMappingAboveUserTop32: Invariant = (s) =>
   [...s.objects].flatMap(([pd, o]) =>
     o.type === "PageDirectory"
-      ? collect(o.entries.range(userSlotsOf(s), 4096), ([i, w]) => kernelOwnsEntry(pd, i, w))
+      ? collect(entriesOf(s, o).range(userSlotsOf(s), 4096), ([i, w]) => kernelOwnsEntry(pd, i, w))
       : [],
   );
 
@@ -70,7 +71,7 @@ const noKernelMappings64: Invariant = (s) => {
   const out: Violation[] = [];
   for (const [addr, o] of s.objects)
     if (o.type === "VSpace" || o.type === "PageTable64")
-      collect(o.entries, ([i, w]) => noKernelEntry(o.type, addr, i, w, rootSlots), out);
+      collect(entriesOf(s, o), ([i, w]) => noKernelEntry(o.type, addr, i, w, rootSlots), out);
   return out;
 };
 

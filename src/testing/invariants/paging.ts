@@ -5,6 +5,7 @@ import { PMap } from "../../model/pmap.ts";
 import type { KernelState } from "../../model/state.ts";
 import { aarch64, ASID_POOL_SIZE, decodePDE, decodePTE, frameBits } from "../../arch/index.ts";
 import type { StateChange } from "./change.ts";
+import { entriesOf } from "../../kernel/store.ts";
 
 /*
  * What the paging invariants share: where user mappings end, the pages a table maps, and which
@@ -37,7 +38,7 @@ export function tableLeaves(s: KernelState, pt: PhysAddr, pdIndex: number): Leaf
   const t = s.objects.get(pt);
   if (t?.type !== "PageTable") return [];
   const out: Leaf[] = [];
-  for (const [j, w] of t.entries) {
+  for (const [j, w] of entriesOf(s, t)) {
     const e = decodePTE(w);
     if (e.kind === "Page") out.push(leafAt(pdIndex * MiB + j * 4096, e.paddr, e.size));
   }
@@ -49,7 +50,7 @@ export function directoryLeaves(s: KernelState, pd: PhysAddr): Leaf[] {
   const d = s.objects.get(pd);
   if (d?.type !== "PageDirectory") return [];
   const out: Leaf[] = [];
-  for (const [i, w] of d.entries.range(0, userSlotsOf(s))) {
+  for (const [i, w] of entriesOf(s, d).range(0, userSlotsOf(s))) {
     const e = decodePDE(w);
     if (e.kind === "Page") out.push(leafAt(i * MiB, e.paddr, e.size));
     else if (e.kind === "Table") out.push(...tableLeaves(s, e.paddr, i));
@@ -120,6 +121,7 @@ export function moveRef(
   return now === undefined ? refs : refs.set(now, [...(refs.get(now) ?? []), { table, index }]);
 }
 
+// Keyed by the entries store: the references change only with some table's entries.
 const refsCache32 = new WeakMap<object, TableRefs>();
 
 /** The page table a directory entry word names, if it names one. */
@@ -131,12 +133,12 @@ function tableOfPDE(word: number | undefined): PhysAddr | undefined {
 
 /**
  * Every page table's references from directory slots below USER_TOP, in any directory: a
- * persistent index kept per object store, so that valid_vs_lookup finds where a changed table
+ * persistent index kept per entries store, so that valid_vs_lookup finds where a changed table
  * sits and unique_table_refs counts a newly linked table's references without a scan. From
  * those of the state before `change` and its changed entries, when given.
  */
 export function tableRefsOf32(s: KernelState, change?: StateChange): TableRefs {
-  const cached = refsCache32.get(s.objects);
+  const cached = refsCache32.get(s.tableEntries);
   if (cached) return cached;
   const userSlots = userSlotsOf(s);
   let refs: TableRefs;
@@ -149,9 +151,9 @@ export function tableRefsOf32(s: KernelState, change?: StateChange): TableRefs {
     refs = PMap.empty();
     for (const [addr, o] of s.objects) {
       if (o.type !== "PageDirectory") continue;
-      for (const [i, w] of o.entries.range(0, userSlots)) refs = moveRef(refs, addr, i, undefined, tableOfPDE(w));
+      for (const [i, w] of entriesOf(s, o).range(0, userSlots)) refs = moveRef(refs, addr, i, undefined, tableOfPDE(w));
     }
   }
-  refsCache32.set(s.objects, refs);
+  refsCache32.set(s.tableEntries, refs);
   return refs;
 }

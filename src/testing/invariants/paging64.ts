@@ -4,12 +4,13 @@ import { PMap } from "../../model/pmap.ts";
 import type { KernelState } from "../../model/state.ts";
 import { aarch64 as A } from "../../arch/index.ts";
 import type { StateChange } from "./change.ts";
+import { entriesOf } from "../../kernel/store.ts";
 import { asidsOfPD, moveRef, type TableRefs } from "./paging.ts";
 
 /*
  * What the AArch64 forms of the paging invariants share: the walk from each ASID's VSpace over
  * the user half (the levels, the addresses each slot maps), and an index of which slots name
- * each page table, kept per object store and derived from the previous state's, so that a
+ * each page table, kept per entries store and derived from the previous state's, so that a
  * delta check finds where a changed table sits (its VSpace, level and addresses) by going up.
  */
 
@@ -45,7 +46,8 @@ export function walkFrom(
   if (o === undefined || o.type !== (level === 0 ? "VSpace" : "PageTable64")) return;
   if (o.type !== "VSpace" && o.type !== "PageTable64") return;
   const span = 2 ** slotBits(level);
-  for (const [index, word] of level === 0 ? o.entries.range(0, userRootSlots(s)) : o.entries) {
+  const words = entriesOf(s, o);
+  for (const [index, word] of level === 0 ? words.range(0, userRootSlots(s)) : words) {
     const entry = A.decodePTE(word, level);
     const vref = vbase + index * span;
     visit({ table, level, index, word, entry, vref });
@@ -59,6 +61,7 @@ export function rootsWithASIDs(s: KernelState): ReadonlyMap<PhysAddr, readonly A
 }
 
 export type { TableSlot, TableRefs } from "./paging.ts";
+// Keyed by the entries store: the references change only with some table's entries.
 const refsCache = new WeakMap<object, TableRefs>();
 
 /** The table a descriptor word names, if it is a table descriptor. */
@@ -67,7 +70,7 @@ const tableOfWord = (w: PTEWord | undefined): PhysAddr | undefined =>
 
 /** The table references of `s`; from those of the state before `change` and its changed entries, when given. */
 export function tableRefsOf(s: KernelState, change?: StateChange): TableRefs {
-  const cached = refsCache.get(s.objects);
+  const cached = refsCache.get(s.tableEntries);
   if (cached) return cached;
   let refs: TableRefs;
   if (change) {
@@ -78,9 +81,9 @@ export function tableRefsOf(s: KernelState, change?: StateChange): TableRefs {
     refs = PMap.empty();
     for (const [addr, o] of s.objects)
       if (o.type === "VSpace" || o.type === "PageTable64")
-        for (const [i, w] of o.entries) refs = moveRef(refs, addr, i, undefined, tableOfWord(w));
+        for (const [i, w] of entriesOf(s, o)) refs = moveRef(refs, addr, i, undefined, tableOfWord(w));
   }
-  refsCache.set(s.objects, refs);
+  refsCache.set(s.tableEntries, refs);
   return refs;
 }
 
@@ -156,7 +159,7 @@ export function pathOf(s: KernelState, root: PhysAddr, vaddr: number): Reached[]
     if (o.type !== "VSpace" && o.type !== "PageTable64") break;
     const bits = slotBits(level);
     const index = Math.floor(vaddr / 2 ** bits) % 2 ** 9;
-    const word = o.entries.get(index) ?? A.INVALID_WORD;
+    const word = entriesOf(s, o).get(index) ?? A.INVALID_WORD;
     const entry = A.decodePTE(word, level as A.Level);
     out.push({ table, level: level as A.Level, index, word, entry, vref: vaddr - (vaddr % 2 ** bits) });
     if (entry.kind !== "Table") break;

@@ -1,6 +1,7 @@
 import { hex } from "../../model/addresses.ts";
 import { aarch64, decodePDE } from "../../arch/index.ts";
 import type { PhysAddr } from "../../model/addresses.ts";
+import { entriesOf } from "../../kernel/store.ts";
 import { byArch, type InvariantCheck, type StateChange } from "./change.ts";
 import { tableRefsOf32, userSlotsOf } from "./paging.ts";
 import { reachedSlot, rootsWithASIDs, tableRefsOf, walkFrom, type Reached, type TableSlot } from "./paging64.ts";
@@ -12,7 +13,7 @@ const uniqueTableRefs32: Invariant = (s) => {
   const out: Violation[] = [];
   for (const [pd, o] of s.objects) {
     if (o.type !== "PageDirectory") continue;
-    for (const [i, w] of o.entries.range(0, userSlotsOf(s))) {
+    for (const [i, w] of entriesOf(s, o).range(0, userSlotsOf(s))) {
       const e = decodePDE(w);
       if (e.kind !== "Table") continue;
       const here = `${hex(pd)}[${i}]`;
@@ -108,7 +109,7 @@ const uniqueTableRefs64Delta = (c: StateChange, out: Violation[]): void => {
   for (const pt of targets) {
     const reached = (refs.get(pt) ?? []).filter((r) => {
       const w = s.objects.get(r.table);
-      const word = w?.type === "VSpace" || w?.type === "PageTable64" ? w.entries.get(r.index) : undefined;
+      const word = w?.type === "VSpace" || w?.type === "PageTable64" ? entriesOf(s, w).get(r.index) : undefined;
       return word !== undefined && reachedSlot(s, refs, r.table, r.index, word).length > 0;
     });
     const v = namedOnce(pt, reached);

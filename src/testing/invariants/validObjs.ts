@@ -1,6 +1,7 @@
 import { hex, type PhysAddr } from "../../model/addresses.ts";
 import type { KernelObject } from "../../model/objects.ts";
 import type { KernelState } from "../../model/state.ts";
+import { entriesOf, isTable } from "../../kernel/store.ts";
 import { aarch64, ASID_POOL_SIZE, ASID_TABLE_SIZE } from "../../arch/index.ts";
 import { asidPoolSizeOf } from "./paging.ts";
 import type { InvariantCheck, StateChange } from "./change.ts";
@@ -48,19 +49,21 @@ function tableEntryViolation(
 }
 
 /**
- * valid_objs for one object: its table entries sit at indices it has, and hold words of its
- * width. `poolSize` and `addressBits` are the architecture's ASID pool size and the width of the
+ * valid_objs for one object of state `s` (which holds a paging structure's entries): its table
+ * entries sit at indices it has, and hold words of its width. `poolSize` and `addressBits` are the architecture's ASID pool size and the width of the
  * addresses a pool holds (ARM32's by default).
  */
 export function validObject(
+  s: KernelState,
   addr: PhysAddr,
   o: KernelObject,
   poolSize: number = ASID_POOL_SIZE,
   addressBits = 32,
 ): Violation[] {
   const size = o.type === "ASIDPool" ? poolSize : TABLE_ENTRIES[o.type];
-  if (size === undefined || !("entries" in o)) return [];
-  return collect(o.entries as Iterable<[number, unknown]>, ([i, v]) =>
+  const entries = o.type === "ASIDPool" ? o.entries : isTable(o) ? entriesOf(s, o) : undefined;
+  if (size === undefined || entries === undefined) return [];
+  return collect(entries as Iterable<[number, unknown]>, ([i, v]) =>
     tableEntryViolation(addr, o.type, size, i, v, addressBits),
   );
 }
@@ -81,7 +84,7 @@ export function validASIDTable(s: KernelState): Violation[] {
 
 /** l4v valid_objs (the parts capsim's records can break): well-formed tables, and a valid ASID table. */
 export const validObjs: Invariant = (s) => [
-  ...[...s.objects].flatMap(([addr, o]) => validObject(addr, o, ...poolShapeOf(s))),
+  ...[...s.objects].flatMap(([addr, o]) => validObject(s, addr, o, ...poolShapeOf(s))),
   ...validASIDTable(s),
 ];
 
@@ -93,7 +96,7 @@ const validObjsDelta = (c: StateChange, out: Violation[]): void => {
   const shape = poolShapeOf(c.after);
   // ARM32's tables are checked entry by entry (c.entries); every other changed object whole.
   for (const [addr, o] of c.objectEntries)
-    if (o.type !== "PageDirectory" && o.type !== "PageTable") out.push(...validObject(addr, o, ...shape));
+    if (o.type !== "PageDirectory" && o.type !== "PageTable") out.push(...validObject(c.after, addr, o, ...shape));
   for (const e of c.entries) {
     if (e.after === undefined) continue;
     const v = tableEntryViolation(e.table, e.type, TABLE_ENTRIES[e.type] ?? 0, e.index, e.after, shape[1]);

@@ -4,6 +4,7 @@ import { MiB } from "../../model/constants.ts";
 import { PMap } from "../../model/pmap.ts";
 import type { KernelState } from "../../model/state.ts";
 import { ASID_POOL_SIZE, decodePDE, decodePTE } from "../../arch/index.ts";
+import { entriesOf } from "../../kernel/store.ts";
 import { byArch, type InvariantCheck, type StateChange } from "./change.ts";
 import { claimsIndex, type Claims } from "./claims.ts";
 import { VALID_VS_LOOKUP_64 } from "./validVSLookup64.ts";
@@ -91,12 +92,12 @@ function stillMapped(s: KernelState, l: ASIDLeaf): boolean {
   const pd = pool?.type === "ASIDPool" ? pool.entries.get(l.a % ASID_POOL_SIZE) : undefined;
   const dir = pd === undefined ? undefined : s.objects.get(pd);
   if (dir?.type !== "PageDirectory") return false;
-  const pde = decodePDE(dir.entries.get(Math.floor(l.vbase / MiB)) ?? 0);
+  const pde = decodePDE(entriesOf(s, dir).get(Math.floor(l.vbase / MiB)) ?? 0);
   if (pde.kind === "Page") return pde.paddr === l.frame && pde.size === l.size;
   if (pde.kind !== "Table") return false;
   const pt = s.objects.get(pde.paddr);
   if (pt?.type !== "PageTable") return false;
-  const pte = decodePTE(pt.entries.get(Math.floor(l.vbase / 4096) % 256) ?? 0);
+  const pte = decodePTE(entriesOf(s, pt).get(Math.floor(l.vbase / 4096) % 256) ?? 0);
   return pte.kind === "Page" && pte.paddr === l.frame && pte.size === l.size;
 }
 

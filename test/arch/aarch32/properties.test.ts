@@ -7,18 +7,19 @@ import { resolve } from "../../../src/arch/aarch32/walk.ts";
 import { fuzzOpArbitrary } from "../../../src/testing/arbitraries.ts";
 import { applyFuzzOp, buildFuzzWorld, type FuzzOp } from "../../../src/testing/world.ts";
 import { capOf } from "../../helpers/caps.ts";
+import { entriesOf } from "../../../src/kernel/store.ts";
 
 /** An independent walk over the raw descriptor words, by the ARMv7 short-descriptor rules. */
 function rawWalk(s: KernelState, pd: PhysAddr, v: number): number | undefined {
   const dir = s.objects.get(pd);
   if (dir?.type !== "PageDirectory") return undefined;
-  const pde = (dir.entries.get(Math.floor(v / 2 ** 20)) ?? 0) >>> 0;
+  const pde = (entriesOf(s, dir).get(Math.floor(v / 2 ** 20)) ?? 0) >>> 0;
   if ((pde & 3) === 2)
     return (pde & (1 << 18) ? (pde & 0xff000000) + (v % 2 ** 24) : (pde & 0xfff00000) + (v % 2 ** 20)) >>> 0;
   if ((pde & 3) !== 1) return undefined;
   const pt = s.objects.get(((pde & 0xfffffc00) >>> 0) as PhysAddr);
   if (pt?.type !== "PageTable") return undefined;
-  const pte = (pt.entries.get(Math.floor(v / 4096) % 256) ?? 0) >>> 0;
+  const pte = (entriesOf(s, pt).get(Math.floor(v / 4096) % 256) ?? 0) >>> 0;
   if (pte & 2) return ((pte & 0xfffff000) >>> 0) + (v % 4096);
   if (pte & 1) return ((pte & 0xffff0000) >>> 0) + (v % 65536);
   return undefined;

@@ -9,6 +9,7 @@ import { setVMRoot } from "../../../src/arch/aarch32/vmRoot.ts";
 import { resolve } from "../../../src/arch/aarch32/walk.ts";
 import { capOf } from "../../helpers/caps.ts";
 import { bigUntyped, bootTestMachine, call, CNODE, expectError, expectOk, SLOT } from "../../helpers/machine.ts";
+import { entriesOf } from "../../../src/kernel/store.ts";
 
 const PD = SLOT.InitThreadVSpace;
 const RW = 3;
@@ -105,7 +106,7 @@ describe("ARM VSpace invocations", () => {
       });
       expect(cap(s, 110)).to.include({ mapping: null });
       const pt = s.objects.get(capOf(s, T, 110, "PageTable").paddr);
-      expect(pt?.type === "PageTable" && pt.entries.size).to.equal(0);
+      expect(pt?.type === "PageTable" && entriesOf(s, pt).size).to.equal(0);
     });
     it("RevokeFirst when another cap to the table exists", () => {
       const r = call(withPT, T, CNODE, "CNodeCopy", [120, 32, 110, 32, 15], [CNODE]);
@@ -177,7 +178,7 @@ describe("ARM VSpace invocations", () => {
       const got = resolve(r.state, pd, 0x1001f000 as VirtAddr);
       expect(got.mapped && got.rights).to.equal("VMKernelOnly");
       const pt = r.state.objects.get(capOf(r.state, T, 110, "PageTable").paddr);
-      expect(pt?.type === "PageTable" && pt.entries.size).to.equal(16);
+      expect(pt?.type === "PageTable" && entriesOf(r.state, pt).size).to.equal(16);
     });
   });
 

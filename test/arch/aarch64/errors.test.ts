@@ -13,6 +13,7 @@ import {
   withVSpace,
   type Machine,
 } from "./machine.ts";
+import { entriesOf } from "../../../src/kernel/store.ts";
 
 /*
  * The error paths of the AArch64 invocations that vspace.test.ts does not take, each derived from
@@ -115,7 +116,7 @@ describe("aarch64 error paths: PageTable_Map and Unmap (§5.1, §5.2)", () => {
     expect(reply.effects.map((e) => e.kind)).to.not.include("tlbFlushASID");
     const pt = capAt(r.state, g.thread, 32);
     const obj = pt.type === "PageTable" ? r.state.objects.get(pt.paddr) : undefined;
-    expect(obj?.type === "PageTable64" && obj.entries.size).to.equal(0);
+    expect(obj?.type === "PageTable64" && entriesOf(r.state, obj).size).to.equal(0);
     expect(pt.type === "PageTable" && pt.mapping).to.equal(null);
   });
 });

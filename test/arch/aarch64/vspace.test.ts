@@ -7,6 +7,7 @@ import { invalidateTLBByASID, tlbKey } from "../../../src/arch/aarch64/tlb.ts";
 import { asid } from "../../../src/model/addresses.ts";
 import { expectError, expectOk } from "../../helpers/machine.ts";
 import { ASID_POOL, CNODE, UNTYPED, aarch64Machine, call, ok, retype, withVSpace, type Machine } from "./machine.ts";
+import { entriesOf } from "../../../src/kernel/store.ts";
 
 // Expected values come from /work/shared/SEL4-AARCH64-REFERENCE.md (seL4 16.0.0 V64), section numbers cited.
 const VS = 20;
@@ -42,7 +43,7 @@ describe("aarch64: object types and Retype (§2.1)", () => {
   it("a new VSpace is empty (no kernel entries) and a 1 GiB frame is 1 GiB", () => {
     const m = withVSpace();
     const o = m.state.objects.get(root(m));
-    expect(o?.type === "VSpace" && o.entries.size).to.equal(0);
+    expect(o?.type === "VSpace" && entriesOf(m.state, o).size).to.equal(0);
     const huge = cap(m, 60);
     expect(huge.type === "Frame" && huge.size).to.equal("HugePage");
   });
@@ -122,7 +123,7 @@ describe("aarch64: PageTable_Map and Unmap (§5.1, §5.2, §6)", () => {
     });
     const c31 = cap(after, 31);
     const t = c31.type === "PageTable" ? after.state.objects.get(c31.paddr) : undefined;
-    expect(t?.type === "PageTable64" && t.entries.size).to.equal(0);
+    expect(t?.type === "PageTable64" && entriesOf(after.state, t).size).to.equal(0);
     expect(c31.type === "PageTable" && c31.mapping).to.equal(null);
   });
 });

@@ -13,7 +13,7 @@ import { err, ok, type Result } from "../../../model/result.ts";
 import { isFinalCapability, updateCap } from "../../../kernel/cdt.ts";
 import type { PageTableCap } from "../../../model/caps.ts";
 import type { SlotAddr } from "../../../model/state.ts";
-import { objectOfType, putObject } from "../../../kernel/store.ts";
+import { objectOfType, putEntries } from "../../../kernel/store.ts";
 import type { MutableState } from "../../../model/transition.ts";
 import { encodePDE } from "../entries.ts";
 import { unmapPageTable, writeEntries } from "../mapping.ts";
@@ -113,16 +113,13 @@ export function decodePageTableInvocation(ctx: DecodeContext<PageTableCap>): Res
 export function performPageTableInvocation(s: MutableState, inv: PageTableInvocation): readonly number[] {
   if (inv.kind === "PageTableMap") {
     updateCap(s, inv.ptSlot, inv.cap);
-    writeEntries(s, "PageDirectory", inv.pd, inv.pdIndex, 1, inv.pde);
+    writeEntries(s, inv.pd, inv.pdIndex, 1, inv.pde);
     return [];
   }
   const cap = inv.cap;
   if (cap.mapping !== null) {
     unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
-    putObject(s, {
-      ...objectOfType(s, cap.paddr, "PageTable"),
-      entries: PMap.empty<number, number>(),
-    });
+    putEntries(s, objectOfType(s, cap.paddr, "PageTable").paddr, PMap.empty<number, number>());
     updateCap(s, inv.ptSlot, { ...cap, mapping: null });
   }
   return [];

@@ -14,7 +14,7 @@ import { isFinalCapability, updateCap } from "../../../kernel/cdt.ts";
 import type { PageTableCap } from "../../../model/caps.ts";
 import type { PTEWord } from "../../../model/objects.ts";
 import type { SlotAddr } from "../../../model/state.ts";
-import { putObject } from "../../../kernel/store.ts";
+import { putEntries } from "../../../kernel/store.ts";
 import type { MutableState } from "../../../model/transition.ts";
 import type { InvocationFamily } from "../../../model/family.ts";
 import type { DecodeContext } from "../../../model/message.ts";
@@ -121,11 +121,7 @@ export function performPageTableInvocation(s: MutableState, inv: Aarch64PageTabl
   const cap = inv.cap;
   if (cap.mapping !== null) {
     unmapPageTable(s, cap.mapping.asid, cap.mapping.vaddr, cap.paddr);
-    putObject(s, {
-      type: "PageTable64",
-      paddr: cap.paddr,
-      entries: PMap.empty<number, PTEWord>(),
-    });
+    putEntries(s, cap.paddr, PMap.empty<number, PTEWord>());
   }
   updateCap(s, inv.ptSlot, {
     type: "PageTable",
