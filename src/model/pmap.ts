@@ -182,10 +182,21 @@ function branchSet(node: Branch, level: number, key: number, value: unknown): Br
     newChild = branchSet(old, level - 1, key, value);
     if (newChild === old) return node;
   } else newChild = freshPath(level - 1, key, value);
+  if (!present) return withInserted(node, pos, (bitmap | bit) >>> 0, newChild);
   const out = node.slice();
-  out[0] = (bitmap | bit) >>> 0;
-  if (present) out[pos] = newChild;
-  else out.splice(pos, 0, newChild);
+  out[pos] = newChild;
+  return out;
+}
+
+/**
+ * A copy of `node` with `child` inserted at index `pos` and `bitmap` as its bitmap, built in one
+ * pass: `slice` then `splice` copies the tail twice and allocates the (empty) array splice returns.
+ */
+function withInserted(node: Branch, pos: number, bitmap: number, child: unknown): Branch {
+  const out: unknown[] = [bitmap];
+  for (let i = 1; i < pos; i++) out.push(node[i]);
+  out.push(child);
+  for (let i = pos; i < node.length; i++) out.push(node[i]);
   return out;
 }
 
@@ -288,9 +299,9 @@ function branchDelete(node: Branch, level: number, key: number): Branch {
   }
   const rest = (bitmap & ~bit) >>> 0;
   if (rest === 0) return EMPTY_BRANCH;
-  const out = node.slice();
-  out[0] = rest;
-  out.splice(pos, 1);
+  // The copy without index `pos`, in one pass (as withInserted).
+  const out: unknown[] = [rest];
+  for (let i = 1; i < node.length; i++) if (i !== pos) out.push(node[i]);
   return out;
 }
 
