@@ -178,8 +178,12 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
     addresses,
     destSlots,
     untyped,
+    // Field by field, in the cap's own order: one shape for every untyped cap (V8).
     newUntyped: {
-      ...untyped,
+      type: "Untyped",
+      paddr: untyped.paddr,
+      sizeBits: untyped.sizeBits,
+      isDevice: untyped.isDevice,
       freeIndex: first - untyped.paddr + nodeWindow * pow2(objectSize),
     },
   });

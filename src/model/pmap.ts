@@ -135,7 +135,7 @@ function branchFind(node: Branch, level: number, key: number, missing: unknown):
  * branchFind for a key below 2^32 in a trie of at most 7 levels (every key of a 32-bit machine,
  * and most of a 64-bit one's): each digit is one unsigned shift, with no test for the wide case.
  */
-function findWord(node: Branch, level: number, key: number): unknown {
+function findWord(node: Branch, level: number, key: number, missing: unknown): unknown {
   let n: Branch = node;
   let l = level;
   for (;;) {
@@ -144,14 +144,14 @@ function findWord(node: Branch, level: number, key: number): unknown {
       const lo = l + bitmap + 1;
       const width = -bitmap * BITS;
       const digits = key >>> (lo * BITS);
-      if ((width < 31 ? digits & ((1 << width) - 1) : digits) !== n[1]) return undefined;
+      if ((width < 31 ? digits & ((1 << width) - 1) : digits) !== n[1]) return missing;
       if (lo === 0) return n[2];
       l = lo - 1;
       n = n[2] as Branch;
       bitmap = n[0] as number;
     }
     const bit = 1 << ((key >>> (l * BITS)) & (WIDTH - 1));
-    if ((bitmap & bit) === 0) return undefined;
+    if ((bitmap & bit) === 0) return missing;
     const child = n[1 + popcount(bitmap & (bit - 1))];
     if (l === 0) return child;
     n = child as Branch;
@@ -541,7 +541,7 @@ export class PMap<K extends number, V> {
     // the key is known to be within the trie's reach (above it, the walk would drop its top digits).
     if (key >>> 0 === key && this.levels <= 7)
       return key < (DIGIT_WEIGHT[this.levels] as number)
-        ? (findWord(this.root, this.levels - 1, key) as V | undefined)
+        ? (findWord(this.root, this.levels - 1, key, undefined) as V | undefined)
         : undefined;
     if (!this.mayHold(key)) return undefined;
     return branchFind(this.root, this.levels - 1, key, undefined) as V | undefined;
@@ -549,6 +549,11 @@ export class PMap<K extends number, V> {
 
   /** Whether `key` is present. */
   has(key: K): boolean {
+    // As get: the fast walk for a 32-bit key (a slot address: every Retype and Copy tests its destination).
+    if (key >>> 0 === key && this.levels <= 7)
+      return (
+        key < (DIGIT_WEIGHT[this.levels] as number) && findWord(this.root, this.levels - 1, key, ABSENT) !== ABSENT
+      );
     if (!this.mayHold(key)) return false;
     return branchFind(this.root, this.levels - 1, key, ABSENT) !== ABSENT;
   }
