@@ -186,7 +186,8 @@ export function insertNewCaps(
       set = set.set(dest, true);
     }
   }
-  if (set !== children) s.cdtChildren = s.cdtChildren.set(untypedSlot, set);
+  // Only when a cap joined (a null cap joins nothing): no empty child set is ever stored.
+  if (set.size !== (children?.size ?? 0)) s.cdtChildren = s.cdtChildren.set(untypedSlot, set);
 }
 
 function positionOf(s: KernelState, slot: SlotAddr | null): MDBPosition | null {
