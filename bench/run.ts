@@ -8,7 +8,6 @@
 import { writeFileSync } from "node:fs";
 import { Bench } from "tinybench";
 import type { CPtr, PhysAddr, VirtAddr } from "../src/model/addresses.ts";
-import { bootMinimal } from "../src/boot/minimal.ts";
 import { INITIAL_CAP_SLOTS } from "../src/boot/initialCaps.ts";
 import { invoke } from "../src/invocations/dispatch.ts";
 import type { InvocationLabel } from "../src/model/labels.ts";
@@ -20,13 +19,14 @@ import { baselineTasks } from "./baseline.ts";
 import { measureStartup, printStartup } from "./startup.ts";
 import { measureFuzz, printFuzz } from "./fuzz.ts";
 import { measureLongRun, measureShow, printLongRun, printShow } from "./runshow.ts";
-import { objectTypeNumber, type ObjectTypeName } from "../src/arch/aarch32/objectTypes.ts";
+import { objectTypeNumber } from "../src/arch/aarch32/objectTypes.ts";
 import fc from "fast-check";
 import { checkAll } from "../src/testing/invariants.ts";
 import { checkTouched } from "../src/testing/incremental.ts";
 import { fuzzOpArbitrary } from "../src/testing/arbitraries.ts";
 import { applyFuzzOp, buildFuzzWorld, type FuzzOp } from "../src/testing/world.ts";
 import { resolve } from "../src/arch/aarch32/walk.ts";
+import { buildWorld } from "./world.ts";
 import { capAt, rootCNodeOf } from "../src/kernel/cspace.ts";
 import { showText } from "../src/cli/show.ts";
 import { boot } from "../src/boot/boot.ts";
@@ -34,6 +34,8 @@ import { objectTypeNumber as objectTypeNumber64 } from "../src/arch/aarch64/obje
 import { resolve as resolve64 } from "../src/arch/aarch64/walk.ts";
 
 const quick = process.argv.includes("--quick");
+/** `--invocations-only`: the invocation rows alone (no memory, show, start-up, fuzz or scenario parts), for quick A/B work. */
+const invocationsOnly = process.argv.includes("--invocations-only");
 const fuzzWorld = buildFuzzWorld();
 const fuzzOps = fc.sample(fuzzOpArbitrary(), { seed: 42, numRuns: 500 });
 let fuzzIndex = 0;
@@ -61,85 +63,6 @@ function rotated<T>(items: readonly T[], k: number): T[] {
   return [...items.slice(at), ...items.slice(0, at)];
 }
 const gc = (globalThis as { gc?: () => void }).gc;
-
-/** A booted machine with `n` live 4 KiB mappings (n copies of one frame cap, each mapped once). */
-function buildWorld(n: number) {
-  const m = bootMinimal({
-    ram: [{ base: 0, size: 512 * 2 ** 20 }],
-    cnodeSizeBits: 21,
-  });
-  const T = m.initThread;
-  let s = m.state;
-  const call = (cptr: number, label: InvocationLabel, args: number[], extra: number[] = []) => {
-    const r = invoke(s, T, cptr as CPtr, {
-      label,
-      args,
-      extraCaps: extra as CPtr[],
-    });
-    if (r.reply.kind !== "ok") throw new Error(`bench setup: ${label} failed: ${JSON.stringify(r.reply)}`);
-    s = r.state;
-  };
-  const untypeds = m.bootInfo.untypedList
-    .map((u, i) => ({ ...u, slot: m.bootInfo.untyped.start + i }))
-    .sort((a, b) => b.sizeBits - a.sizeBits);
-  const big = untypeds[0]!.slot;
-  const retype = (type: ObjectTypeName, dest: number, count: number) =>
-    call(big, "UntypedRetype", [objectTypeNumber(type), 0, 0, 0, dest, count], [CNODE]);
-  let next = m.bootInfo.empty.start;
-  const frame = next++;
-  retype("seL4_ARM_SmallPageObject", frame, 1);
-  // Four page directories of up to 2^18 mappings each keep every mapping below USER_TOP.
-  const perPD = 2 ** 18;
-  const pds: number[] = [PD];
-  for (let i = 1; i * perPD < n; i++) {
-    const pd = next++;
-    retype("seL4_ARM_PageDirectoryObject", pd, 1);
-    call(INITIAL_CAP_SLOTS.InitThreadASIDPool, "ARMASIDPoolAssign", [], [pd]);
-    pds.push(pd);
-  }
-  const base = 0x10000000;
-  for (let i = 0; i < n; i += 256) {
-    const pt = next++;
-    retype("seL4_ARM_PageTableObject", pt, 1);
-    call(pt, "ARMPageTableMap", [base + (i % perPD) * 4096, 3], [pds[Math.floor(i / perPD)]!]);
-  }
-  for (let i = 0; i < n; i++) {
-    const copy = next++;
-    call(CNODE, "CNodeCopy", [copy, 32, frame, 32, 15], [CNODE]);
-    call(copy, "ARMPageMap", [base + (i % perPD) * 4096, 3, 3], [pds[Math.floor(i / perPD)]!]);
-  }
-  // Spare objects for the measured operations: an unmapped frame copy, a page table, an empty slot.
-  const spareFrame = next++;
-  call(CNODE, "CNodeCopy", [spareFrame, 32, frame, 32, 15], [CNODE]);
-  const sparePT = next++;
-  retype("seL4_ARM_PageTableObject", sparePT, 1);
-  const freeSlot = next++;
-  // A mapped spare, for measuring unmap alone.
-  const spareVaddr = 0xd0000000;
-  const ptForSpare = next;
-  retype("seL4_ARM_PageTableObject", ptForSpare, 1);
-  call(ptForSpare, "ARMPageTableMap", [spareVaddr, 3], [PD]);
-  const before = s;
-  call(spareFrame, "ARMPageMap", [spareVaddr, 3, 3], [PD]);
-  const mapped = s;
-  const pdCap = capAt(s, T, PD);
-  if (pdCap.type !== "PageDirectory")
-    throw new Error("bench setup: the initial thread's VSpace slot holds no page directory cap");
-  const pd = pdCap.paddr;
-  return {
-    m,
-    T,
-    unmapped: before,
-    mapped,
-    spareFrame,
-    sparePT,
-    freeSlot,
-    spareVaddr,
-    big,
-    frame,
-    pd,
-  };
-}
 
 /**
  * An AArch64 machine with `n` live 4 KiB mappings, as buildWorld's: n copies of one frame cap,
@@ -396,7 +319,7 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
     const heap1 = heapAfterGC();
     const mapMsg = message("ARMPageMap", [w.spareVaddr, 3, 3], [PD]);
     const unmapMsg = message("ARMPageUnmap", []);
-    {
+    if (!invocationsOnly) {
       const states: KernelState[] = [];
       let s = w.unmapped;
       for (let i = 0; i < 1000; i++) {
@@ -430,7 +353,8 @@ async function measure(): Promise<{ rows: Row[]; memory: MemoryRow[] }> {
     rows.push(...(await timedRows("", tasks, n, () => invoke(w.unmapped, w.T, w.spareFrame as CPtr, mapMsg))));
     // `capsim show`'s text of the whole machine (issue 18: under 1 s at 10^5 mappings); one call
     // (the best of two) per size up to 10^5, as its output is one line per mapping.
-    if (n <= 1e5) rows.push({ op: "show (text) of the whole machine", size: n, medianNs: showTime(w.mapped, w.T) });
+    if (n <= 1e5 && !invocationsOnly)
+      rows.push({ op: "show (text) of the whole machine", size: n, medianNs: showTime(w.mapped, w.T) });
   }
   return { rows, memory };
 }
@@ -459,10 +383,16 @@ const ops = [...new Set(rows.map((r) => r.op))];
 console.log(
   `capsim benchmark (${quick ? "quick" : "full"} mode; ns per operation: the best of ${ROUNDS} rounds of medians; sizes are live 4 KiB mappings)\n`,
 );
+// Each size's column is as wide as its widest figure plus two spaces (at least 10), so a long
+// figure (a whole-state row in ns) never runs into its neighbour.
+const nameWidth = Math.max(44, ...ops.map((op) => op.length + 2));
+const widths = SIZES.map((n) =>
+  Math.max(10, ...rows.filter((r) => r.size === n).map((r) => String(r.medianNs).length + 2)),
+);
 console.log(
   [
-    "operation".padEnd(44),
-    ...SIZES.map((n) => `n=${n.toExponential(0)}`.padStart(10)),
+    "operation".padEnd(nameWidth),
+    ...SIZES.map((n, i) => `n=${n.toExponential(0)}`.padStart(widths[i] as number)),
     "  max/min",
     `  x mutable (n=${LARGEST.toExponential(0)})`,
   ].join(""),
@@ -477,62 +407,67 @@ for (const op of ops) {
   if (x !== undefined && PER_CALL(op)) mutableRatios[op] = x;
   console.log(
     [
-      op.padEnd(44),
-      ...vals.map((v) => (v === undefined ? "" : String(v)).padStart(10)),
+      op.padEnd(nameWidth),
+      ...vals.map((v, i) => (v === undefined ? "" : String(v)).padStart(widths[i] as number)),
       `  ${ratios[op]!.toFixed(2)}`.padEnd(9),
       x === undefined || !PER_CALL(op) ? "" : `  ${x.toFixed(0)}x`,
     ].join(""),
   );
 }
-console.log(`\nmemory${gc ? "" : " (approximate: run with --expose-gc for exact figures)"}:`);
-console.log(
-  [
-    "live mappings".padEnd(14),
-    "heap/mapping".padStart(13),
-    "one state".padStart(12),
-    "counted/mapping".padStart(17),
-    "1,000 states".padStart(14),
-    "  (one + 1,000) / one",
-  ].join(""),
-);
-for (const m of memory) {
+/** The memory table, start-up, fuzz and the CLI's targets, then bench/results.json (left out by --invocations-only). */
+async function reportTheRest(): Promise<void> {
+  console.log(`\nmemory${gc ? "" : " (approximate: run with --expose-gc for exact figures)"}:`);
   console.log(
     [
-      String(m.size).padEnd(14),
-      `${m.heapBytesPerMapping} B`.padStart(13),
-      `${(m.bytesOfOneState / 1e6).toFixed(2)} MB`.padStart(12),
-      `${Math.round(m.bytesOfOneState / m.size)} B`.padStart(17),
-      `+${(m.extraBytesFor1000States / 1e6).toFixed(2)} MB`.padStart(14),
-      `  ${m.ratio1000States.toFixed(2)}x`,
+      "live mappings".padEnd(14),
+      "heap/mapping".padStart(13),
+      "one state".padStart(12),
+      "counted/mapping".padStart(17),
+      "1,000 states".padStart(14),
+      "  (one + 1,000) / one",
     ].join(""),
   );
+  for (const m of memory) {
+    console.log(
+      [
+        String(m.size).padEnd(14),
+        `${m.heapBytesPerMapping} B`.padStart(13),
+        `${(m.bytesOfOneState / 1e6).toFixed(2)} MB`.padStart(12),
+        `${Math.round(m.bytesOfOneState / m.size)} B`.padStart(17),
+        `+${(m.extraBytesFor1000States / 1e6).toFixed(2)} MB`.padStart(14),
+        `  ${m.ratio1000States.toFixed(2)}x`,
+      ].join(""),
+    );
+  }
+  const startup = measureStartup({ quick });
+  printStartup(startup, quick);
+  const fuzz = await measureFuzz({ quick });
+  printFuzz(fuzz);
+  // Issue 18's CLI targets: capsim run of a 10,000-step scenario, show of 10^5 mappings (10^4 in quick mode).
+  const longRun = measureLongRun({ quick });
+  printLongRun(longRun);
+  const show = measureShow(quick ? 1e4 : 1e5);
+  printShow(show);
+  writeFileSync(
+    "bench/results.json",
+    JSON.stringify(
+      {
+        mode: quick ? "quick" : "full",
+        date: new Date().toISOString(),
+        rows,
+        ratios,
+        mutableRatios,
+        memory,
+        startup,
+        fuzz,
+        longRun,
+        show,
+      },
+      null,
+      2,
+    ),
+  );
+  console.log("\nwritten to bench/results.json");
 }
-const startup = measureStartup({ quick });
-printStartup(startup, quick);
-const fuzz = await measureFuzz({ quick });
-printFuzz(fuzz);
-// Issue 18's CLI targets: capsim run of a 10,000-step scenario, show of 10^5 mappings (10^4 in quick mode).
-const longRun = measureLongRun({ quick });
-printLongRun(longRun);
-const show = measureShow(quick ? 1e4 : 1e5);
-printShow(show);
-writeFileSync(
-  "bench/results.json",
-  JSON.stringify(
-    {
-      mode: quick ? "quick" : "full",
-      date: new Date().toISOString(),
-      rows,
-      ratios,
-      mutableRatios,
-      memory,
-      startup,
-      fuzz,
-      longRun,
-      show,
-    },
-    null,
-    2,
-  ),
-);
-console.log("\nwritten to bench/results.json");
+
+if (!invocationsOnly) await reportTheRest();

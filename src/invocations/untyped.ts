@@ -9,7 +9,7 @@ import {
   type SyscallError,
 } from "../model/errors.ts";
 import { err, ok, type Result } from "../model/result.ts";
-import { getCap, hasChildren, insertCap, replaceCap } from "../kernel/cdt.ts";
+import { childSetOf, getCap, insertNewCaps } from "../kernel/cdt.ts";
 import { ensureEmptySlot } from "../kernel/guards.ts";
 import { lookupTargetSlot, slotAddress } from "../kernel/cspace.ts";
 import type { Cap, UntypedCap } from "../model/caps.ts";
@@ -17,6 +17,7 @@ import { CONFIG_RESET_CHUNK_BITS, CONFIG_RETYPE_FAN_OUT_LIMIT } from "../model/c
 import { zeroPhysical } from "../kernel/physmem.ts";
 import type { CTE, SlotAddr } from "../model/state.ts";
 import { putNewObject } from "../kernel/create.ts";
+import type { PMap } from "../model/pmap.ts";
 import type { MutableState } from "../model/transition.ts";
 import { archOf } from "../arch/index.ts";
 import type { AnyObjectTypeName } from "../model/objectTypes.ts";
@@ -32,6 +33,8 @@ export interface RetypeInvocation {
    * right after its place in the MDB list, which rewriting the cap does not move
    */
   readonly untypedCTE: CTE;
+  /** the untyped's child set as decode found it (undefined: none), which the new caps join */
+  readonly children: PMap<SlotAddr, true> | undefined;
   /** reset the untyped first (no children left): its free index goes to 0 and its memory is zeroed */
   readonly reset: boolean;
   readonly objectType: AnyObjectTypeName;
@@ -145,7 +148,8 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
     destSlots.push(slot);
   }
   // An untyped with no children left can be reused from its start (seL4 resets it).
-  const reset = !hasChildren(state, ctx.slot);
+  const children = childSetOf(state, ctx.slot);
+  const reset = children === undefined || children.size === 0;
   const freeIndex = reset ? 0 : untyped.freeIndex;
   const freeBytes = pow2(untyped.sizeBits) - freeIndex;
   checks?.push("enough free memory in the untyped");
@@ -167,14 +171,19 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
     kind: "UntypedRetype",
     untypedSlot: ctx.slot,
     untypedCTE: ctx.cte,
+    children,
     reset,
     objectType,
     userSize,
     addresses,
     destSlots,
     untyped,
+    // Field by field, in the cap's own order: one shape for every untyped cap (V8).
     newUntyped: {
-      ...untyped,
+      type: "Untyped",
+      paddr: untyped.paddr,
+      sizeBits: untyped.sizeBits,
+      isDevice: untyped.isDevice,
       freeIndex: first - untyped.paddr + nodeWindow * pow2(objectSize),
     },
   });
@@ -203,14 +212,16 @@ function resetUntypedCap(s: MutableState, untyped: UntypedCap): void {
  */
 export function performUntypedInvocation(s: MutableState, inv: RetypeInvocation): readonly number[] {
   if (inv.reset) resetUntypedCap(s, inv.untyped);
-  replaceCap(s, inv.untypedSlot, inv.untypedCTE, inv.newUntyped);
   const arch = archOf(s.config);
-  const after = inv.untypedCTE.position;
+  // Objects first, then every cap in one batch: creating an object reads no slot and no part
+  // of the derivation tree, so the order of the two changes nothing.
+  const caps: Cap[] = [];
   for (let i = 0; i < inv.addresses.length; i++) {
     const made = arch.createObject(s, inv.objectType, inv.addresses[i] as PhysAddr, inv.userSize, inv.untyped.isDevice);
     putNewObject(s, made);
-    insertCap(s, made.cap, inv.destSlots[i] as SlotAddr, inv.untypedSlot, true, after);
+    caps.push(made.cap);
   }
+  insertNewCaps(s, inv.untypedSlot, inv.untypedCTE, inv.newUntyped, inv.children, caps, inv.destSlots);
   return [];
 }
 

@@ -34,6 +34,14 @@ export function childrenOf(s: KernelState, slot: SlotAddr): SlotAddr[] {
   return [...(s.cdtChildren.get(slot)?.keys() ?? [])];
 }
 
+/**
+ * The set of slots directly derived from `slot` as the state keeps it (undefined when there are
+ * none): for Retype's decode, which tests it for children and hands it to perform to add to.
+ */
+export function childSetOf(s: KernelState, slot: SlotAddr): PMap<SlotAddr, true> | undefined {
+  return s.cdtChildren.get(slot);
+}
+
 /** Whether any cap was derived from the one in `slot` (seL4's ensureNoChildren test). */
 export function hasChildren(s: KernelState, slot: SlotAddr): boolean {
   const c = s.cdtChildren.get(slot);
@@ -130,6 +138,56 @@ export function insertCap(
   s.ctes = s.ctes.set(dest, { cap, parent, original, position });
   countCap(s, cap, +1);
   linkChild(s, parent, dest);
+}
+
+/**
+ * Retype's changes to the derivation tree in one batch: the untyped's cap rewritten in place (its
+ * new free index), then each new cap put into its slot as an original child of the untyped, right
+ * after it in the MDB list (seL4's insertNewCap for each, in order). The caller's decode read
+ * `untypedCTE` and `children` (the untyped's child set) and proved every destination empty, all
+ * on the state this draft started from, which nothing before this call changed in those stores;
+ * so the batch skips those reads, and writes the child set and the CTE store once each.
+ */
+export function insertNewCaps(
+  s: MutableState,
+  untypedSlot: SlotAddr,
+  untypedCTE: CTE,
+  newUntyped: Cap,
+  children: PMap<SlotAddr, true> | undefined,
+  caps: readonly Cap[],
+  dests: readonly SlotAddr[],
+): void {
+  const after = untypedCTE.position;
+  let set = children ?? PMap.empty<SlotAddr, true>();
+  const only = caps.length === 1 ? (caps[0] as Cap) : undefined;
+  if (only !== undefined && only.type !== "Null" && capObjectAddress(untypedCTE.cap) === capObjectAddress(newUntyped)) {
+    // The common case, one new object: both CTEs in one walk of the CTE store (PMap.set2).
+    const dest = dests[0] as SlotAddr;
+    const position: MDBPosition = { after, stamp: s.mdbStamp };
+    s.mdbStamp = s.mdbStamp + 1;
+    s.ctes = s.ctes.set2(
+      untypedSlot,
+      { cap: newUntyped, parent: untypedCTE.parent, original: untypedCTE.original, position: untypedCTE.position },
+      dest,
+      { cap: only, parent: untypedSlot, original: true, position },
+    );
+    countCap(s, only, +1);
+    set = set.set(dest, true);
+  } else {
+    replaceCap(s, untypedSlot, untypedCTE, newUntyped);
+    for (let i = 0; i < caps.length; i++) {
+      const cap = caps[i] as Cap;
+      const dest = dests[i] as SlotAddr;
+      if (cap.type === "Null") continue;
+      const position: MDBPosition = { after, stamp: s.mdbStamp };
+      s.mdbStamp = s.mdbStamp + 1;
+      s.ctes = s.ctes.set(dest, { cap, parent: untypedSlot, original: true, position });
+      countCap(s, cap, +1);
+      set = set.set(dest, true);
+    }
+  }
+  // Only when a cap joined (a null cap joins nothing): no empty child set is ever stored.
+  if (set.size !== (children?.size ?? 0)) s.cdtChildren = s.cdtChildren.set(untypedSlot, set);
 }
 
 function positionOf(s: KernelState, slot: SlotAddr | null): MDBPosition | null {

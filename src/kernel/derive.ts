@@ -2,7 +2,7 @@ import { illegalOperation, revokeFirst, type SyscallError } from "../model/error
 import { err, ok, type Result } from "../model/result.ts";
 import type { KernelState, SlotAddr } from "../model/state.ts";
 import { hasChildren } from "./cdt.ts";
-import { NULL_CAP, type Cap } from "../model/caps.ts";
+import { frameCapWithMapping, NULL_CAP, type Cap } from "../model/caps.ts";
 
 /**
  * seL4's deriveCap (src/object/objecttype.c with Arch_deriveCap for ARM 32-bit): the cap that
@@ -23,7 +23,7 @@ export function deriveCap(s: KernelState, slot: SlotAddr, cap: Cap): Result<Cap,
     case "IRQControl":
       return ok(NULL_CAP);
     case "Frame":
-      return ok({ ...cap, mapping: null });
+      return ok(frameCapWithMapping(cap, null));
     case "PageTable":
       return cap.mapping === null
         ? err(illegalOperation("a page table cap that is not mapped cannot be copied: map the table first"))

@@ -32,7 +32,15 @@ export function maskCapRights(mask: CapRights, cap: Cap): Cap {
     case "Notification":
       return { ...cap, rights: andRights(cap.rights, mask) };
     case "Frame":
-      return { ...cap, vmRights: maskVMRights(cap.vmRights, mask) };
+      // Field by field (as frameCapWithMapping): a spread made a frame cap of another shape.
+      return {
+        type: "Frame",
+        paddr: cap.paddr,
+        size: cap.size,
+        vmRights: maskVMRights(cap.vmRights, mask),
+        isDevice: cap.isDevice,
+        mapping: cap.mapping,
+      };
     default:
       return cap;
   }

@@ -66,7 +66,7 @@ function skipOver(depth: number, digits: number, child: Branch): Branch {
 
 /** The node of `level` holding only `key`: a leaf branch, under one skip for the levels above it. */
 function freshPath(level: number, key: number, value: unknown): Branch {
-  keyAdded = true;
+  keysAdded++;
   return level === 0 ? [(1 << digitOf(key, 0)) >>> 0, value] : [-(level + 1), digitsOf(key, 0, level + 1), value];
 }
 
@@ -135,7 +135,7 @@ function branchFind(node: Branch, level: number, key: number, missing: unknown):
  * branchFind for a key below 2^32 in a trie of at most 7 levels (every key of a 32-bit machine,
  * and most of a 64-bit one's): each digit is one unsigned shift, with no test for the wide case.
  */
-function findWord(node: Branch, level: number, key: number): unknown {
+function findWord(node: Branch, level: number, key: number, missing: unknown): unknown {
   let n: Branch = node;
   let l = level;
   for (;;) {
@@ -144,14 +144,14 @@ function findWord(node: Branch, level: number, key: number): unknown {
       const lo = l + bitmap + 1;
       const width = -bitmap * BITS;
       const digits = key >>> (lo * BITS);
-      if ((width < 31 ? digits & ((1 << width) - 1) : digits) !== n[1]) return undefined;
+      if ((width < 31 ? digits & ((1 << width) - 1) : digits) !== n[1]) return missing;
       if (lo === 0) return n[2];
       l = lo - 1;
       n = n[2] as Branch;
       bitmap = n[0] as number;
     }
     const bit = 1 << ((key >>> (l * BITS)) & (WIDTH - 1));
-    if ((bitmap & bit) === 0) return undefined;
+    if ((bitmap & bit) === 0) return missing;
     const child = n[1 + popcount(bitmap & (bit - 1))];
     if (l === 0) return child;
     n = child as Branch;
@@ -162,10 +162,10 @@ function findWord(node: Branch, level: number, key: number): unknown {
 /** What branchFind gives for an absent key when the caller asks whether it is present. */
 const ABSENT = Symbol("absent");
 
-/** Set by branchSet: whether its last call added a key (rather than replacing a value). */
-let keyAdded = false;
+/** Counted by branchSet: how many keys its calls added (rather than replaced values), since the caller zeroed it. */
+let keysAdded = 0;
 
-/** Returns the new branch (the same one when nothing changed); sets keyAdded. */
+/** Returns the new branch (the same one when nothing changed); counts an added key in keysAdded. */
 function branchSet(node: Branch, level: number, key: number, value: unknown): Branch {
   if (isSkip(node)) return skipSet(node, level, key, value);
   const bitmap = node[0] as number;
@@ -174,7 +174,7 @@ function branchSet(node: Branch, level: number, key: number, value: unknown): Br
   const present = (bitmap & bit) !== 0;
   let newChild: unknown;
   if (level === 0) {
-    keyAdded = !present;
+    if (!present) keysAdded++;
     if (present && node[pos] === value) return node;
     newChild = value;
   } else if (present) {
@@ -182,11 +182,66 @@ function branchSet(node: Branch, level: number, key: number, value: unknown): Br
     newChild = branchSet(old, level - 1, key, value);
     if (newChild === old) return node;
   } else newChild = freshPath(level - 1, key, value);
+  if (!present) return withInserted(node, pos, (bitmap | bit) >>> 0, newChild);
   const out = node.slice();
-  out[0] = (bitmap | bit) >>> 0;
-  if (present) out[pos] = newChild;
-  else out.splice(pos, 0, newChild);
+  out[pos] = newChild;
   return out;
+}
+
+/**
+ * A copy of `node` with `child` inserted at index `pos` and `bitmap` as its bitmap, built in one
+ * pass: `slice` then `splice` copies the tail twice and allocates the (empty) array splice returns.
+ */
+function withInserted(node: Branch, pos: number, bitmap: number, child: unknown): Branch {
+  const out: unknown[] = [bitmap];
+  for (let i = 1; i < pos; i++) out.push(node[i]);
+  out.push(child);
+  for (let i = pos; i < node.length; i++) out.push(node[i]);
+  return out;
+}
+
+/**
+ * branchSet of two distinct keys in one walk: the nodes their paths share are copied once, not
+ * twice. Where the paths part, each goes on as branchSet; where sharing would need more than
+ * that (a key leaving a skip's run, a digit not yet present, a leaf), the two plain writes.
+ * Either way the trie is the one the two writes in order would make.
+ */
+function branchSet2(node: Branch, level: number, k1: number, v1: unknown, k2: number, v2: unknown): Branch {
+  if (isSkip(node)) {
+    const depth = -(node[0] as number);
+    const digits = node[1] as number;
+    const lo = level - depth + 1;
+    if (depth <= level && digitsOf(k1, lo, depth) === digits && digitsOf(k2, lo, depth) === digits) {
+      const child = node[2] as Branch;
+      const newChild = branchSet2(child, level - depth, k1, v1, k2, v2);
+      return newChild === child ? node : [node[0], digits, newChild];
+    }
+  } else if (level > 0) {
+    const bitmap = node[0] as number;
+    const bit1 = 1 << digitOf(k1, level);
+    const bit2 = 1 << digitOf(k2, level);
+    if ((bitmap & bit1) !== 0 && (bitmap & bit2) !== 0) {
+      const pos1 = 1 + popcount(bitmap & (bit1 - 1));
+      const old1 = node[pos1] as Branch;
+      if (bit1 === bit2) {
+        const child = branchSet2(old1, level - 1, k1, v1, k2, v2);
+        if (child === old1) return node;
+        const out = node.slice();
+        out[pos1] = child;
+        return out;
+      }
+      const pos2 = 1 + popcount(bitmap & (bit2 - 1));
+      const old2 = node[pos2] as Branch;
+      const c1 = branchSet(old1, level - 1, k1, v1);
+      const c2 = branchSet(old2, level - 1, k2, v2);
+      if (c1 === old1 && c2 === old2) return node;
+      const out = node.slice();
+      out[pos1] = c1;
+      out[pos2] = c2;
+      return out;
+    }
+  }
+  return branchSet(branchSet(node, level, k1, v1), level, k2, v2);
 }
 
 /** branchSet on a skip node of `level`. */
@@ -196,7 +251,6 @@ function skipSet(node: Branch, level: number, key: number, value: unknown): Bran
   if (digitsOf(key, level - depth + 1, depth) === digits) {
     if (depth === level + 1) {
       // A leaf skip: its value is the key's.
-      keyAdded = false;
       return node[2] === value ? node : [node[0], digits, value];
     }
     const child = node[2] as Branch;
@@ -245,9 +299,9 @@ function branchDelete(node: Branch, level: number, key: number): Branch {
   }
   const rest = (bitmap & ~bit) >>> 0;
   if (rest === 0) return EMPTY_BRANCH;
-  const out = node.slice();
-  out[0] = rest;
-  out.splice(pos, 1);
+  // The copy without index `pos`, in one pass (as withInserted).
+  const out: unknown[] = [rest];
+  for (let i = 1; i < node.length; i++) if (i !== pos) out.push(node[i]);
   return out;
 }
 
@@ -487,7 +541,7 @@ export class PMap<K extends number, V> {
     // the key is known to be within the trie's reach (above it, the walk would drop its top digits).
     if (key >>> 0 === key && this.levels <= 7)
       return key < (DIGIT_WEIGHT[this.levels] as number)
-        ? (findWord(this.root, this.levels - 1, key) as V | undefined)
+        ? (findWord(this.root, this.levels - 1, key, undefined) as V | undefined)
         : undefined;
     if (!this.mayHold(key)) return undefined;
     return branchFind(this.root, this.levels - 1, key, undefined) as V | undefined;
@@ -495,6 +549,11 @@ export class PMap<K extends number, V> {
 
   /** Whether `key` is present. */
   has(key: K): boolean {
+    // As get: the fast walk for a 32-bit key (a slot address: every Retype and Copy tests its destination).
+    if (key >>> 0 === key && this.levels <= 7)
+      return (
+        key < (DIGIT_WEIGHT[this.levels] as number) && findWord(this.root, this.levels - 1, key, ABSENT) !== ABSENT
+      );
     if (!this.mayHold(key)) return false;
     return branchFind(this.root, this.levels - 1, key, ABSENT) !== ABSENT;
   }
@@ -511,9 +570,28 @@ export class PMap<K extends number, V> {
       root = liftedRoot(root, levels, needed);
       levels = needed;
     }
+    keysAdded = 0;
     const newRoot = branchSet(root, levels - 1, key, value);
     if (newRoot === this.root) return this;
-    return new PMap<K, V>(newRoot, levels, this.size + (keyAdded ? 1 : 0));
+    return new PMap<K, V>(newRoot, levels, this.size + keysAdded);
+  }
+
+  /**
+   * `set(key1, value1).set(key2, value2)` (the very same trie), in one walk where the two keys'
+   * paths share nodes, so those are copied once: for a transition that writes two keys of one
+   * store, such as Retype's untyped cap and its new cap.
+   */
+  set2(key1: K, value1: V, key2: K, value2: V): PMap<K, V> {
+    const levels = this.levels;
+    const reach = DIGIT_WEIGHT[levels] as number;
+    // Distinct 32-bit keys the trie already reaches; otherwise (growing the trie, a wide or
+    // invalid key) the two writes in order.
+    if (key1 === key2 || key1 >>> 0 !== key1 || key2 >>> 0 !== key2 || key1 >= reach || key2 >= reach)
+      return this.set(key1, value1).set(key2, value2);
+    keysAdded = 0;
+    const newRoot = branchSet2(this.root, levels - 1, key1, value1, key2, value2);
+    if (newRoot === this.root) return this;
+    return new PMap<K, V>(newRoot, levels, this.size + keysAdded);
   }
 
   /** A map with the value at `key` replaced by `fn(old)` (old is undefined when absent). */

@@ -147,6 +147,28 @@ describe("PMap path compression", () => {
     );
   });
 
+  it("set2 makes the very trie of the two sets in order, for keys that share paths, part or leave a skip", () => {
+    // deep equality looks at the trie's nodes too (the map's private fields), not only its entries
+    const valueArb = fc.oneof(fc.integer(), fc.constant(7));
+    fc.assert(
+      fc.property(
+        fc.array(clusteredOp, { maxLength: 200 }),
+        fc.oneof(clusteredKey, keyArb),
+        valueArb,
+        fc.oneof(clusteredKey, keyArb),
+        valueArb,
+        (ops, k1, v1, k2, v2) => {
+          const p = apply(PMap.empty(), ops);
+          const both = p.set2(k1, v1, k2, v2);
+          expect(both).to.deep.equal(p.set(k1, v1).set(k2, v2));
+          expect(both.size).to.equal(p.set(k1, v1).set(k2, v2).size);
+          if (p.get(k1) === v1 && p.get(k2) === v2) expect(both).to.equal(p);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it("changedKeys lists exactly the differing keys between a map and its edits, whatever their shapes", () => {
     fc.assert(
       fc.property(
