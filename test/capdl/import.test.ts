@@ -456,3 +456,39 @@ describe("capDL import example", () => {
     expect(text).to.contain(`4: ${server?.[2] ?? "?"} (RW, asid: (0x1, 0x0), mapping: (${server?.[1] ?? "?"}, 0))`);
   });
 });
+
+describe("capDL import: object sizes come from the types Retype makes them as", () => {
+  const run = (text: string) => importCapdl(readCapdl(text));
+  it("a frame size the architecture lacks is refused at its create step, on both architectures", () => {
+    expect(run("arch arm11 objects { f = frame (2M) } caps { }").refusal?.error).to.equal(
+      "ARM32 has no 21-bit frames (4k, 64k, 1M, 16M)",
+    );
+    expect(run("arch aarch64 objects { f = frame (64k) } caps { }").refusal?.error).to.equal(
+      "AArch64 has no 16-bit frames (4k, 2M, 1024M)",
+    );
+  });
+
+  it("a pgd in an arm11 spec is refused by the capDL check", () => {
+    expect(() => run("arch arm11 objects { g = pgd } caps { }")).to.throw(CapdlError, /not a valid object/);
+  });
+
+  it("an unsized untyped is sized from its cover by getObjectSize: a 64k frame, a directory, a table, a CNode, a TCB", () => {
+    const res = run(
+      "arch arm11 objects { u = ut { g, d, t, c, e } g = frame (64k) d = pd t = pt c = cnode (3 bits) e = tcb p = asid_pool (asid_high: 0x1) } caps { }",
+    );
+    expect(refusalText(res)).to.equal("");
+    expect(res.notes).to.include(
+      "u: capDL gives this untyped no size; capsim makes it 17 bits, the least that holds its cover",
+    );
+  });
+
+  it("AArch64: a pgd, pud, pd and pt each take a page table's 4 KiB, a 2M frame its 2 MiB", () => {
+    const res = run(
+      "arch aarch64 objects { u = ut { g, v, w, d, t, c, e } g = frame (2M) v = pgd w = pud d = pd t = pt c = cnode (3 bits) e = notification } caps { }",
+    );
+    expect(refusalText(res)).to.equal("");
+    expect(res.notes).to.include(
+      "u: capDL gives this untyped no size; capsim makes it 22 bits, the least that holds its cover",
+    );
+  });
+});
