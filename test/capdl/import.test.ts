@@ -472,23 +472,23 @@ describe("capDL import: object sizes come from the types Retype makes them as", 
     expect(() => run("arch arm11 objects { g = pgd } caps { }")).to.throw(CapdlError, /not a valid object/);
   });
 
-  it("an unsized untyped is sized from its cover by getObjectSize: a 64k frame, a directory, a table, a CNode, a TCB", () => {
-    const res = run(
+  // An unsized untyped is sized from its cover through getObjectSize: ARM32's 64k frame, directory,
+  // table, CNode and TCB; AArch64's pgd, pud, pd and pt (a page table's 4 KiB each) and 2M frame.
+  for (const [spec, bits] of [
+    [
       "arch arm11 objects { u = ut { g, d, t, c, e } g = frame (64k) d = pd t = pt c = cnode (3 bits) e = tcb p = asid_pool (asid_high: 0x1) } caps { }",
-    );
-    expect(refusalText(res)).to.equal("");
-    expect(res.notes).to.include(
-      "u: capDL gives this untyped no size; capsim makes it 17 bits, the least that holds its cover",
-    );
-  });
-
-  it("AArch64: a pgd, pud, pd and pt each take a page table's 4 KiB, a 2M frame its 2 MiB", () => {
-    const res = run(
+      17,
+    ],
+    [
       "arch aarch64 objects { u = ut { g, v, w, d, t, c, e } g = frame (2M) v = pgd w = pud d = pd t = pt c = cnode (3 bits) e = notification } caps { }",
-    );
-    expect(refusalText(res)).to.equal("");
-    expect(res.notes).to.include(
-      "u: capDL gives this untyped no size; capsim makes it 22 bits, the least that holds its cover",
-    );
-  });
+      22,
+    ],
+  ] as const)
+    it(`an unsized untyped covering objects is made ${bits} bits (${spec.split(" ")[1]})`, () => {
+      const res = run(spec);
+      expect(refusalText(res)).to.equal("");
+      expect(res.notes).to.include(
+        `u: capDL gives this untyped no size; capsim makes it ${bits} bits, the least that holds its cover`,
+      );
+    });
 });
