@@ -6,6 +6,7 @@ import { byArch, type InvariantCheck, type StateChange } from "./change.ts";
 import { userSlotsOf } from "./paging.ts";
 import { slotBits, userRootSlots } from "./paging64.ts";
 import { collect, violation, type Invariant, type Violation } from "./violation.ts";
+import { cachesBy, failingKeys } from "./foldCache.ts";
 
 /** kernel_mappings for one directory entry at or above USER_TOP: it is the kernel's (global) or not a page. */
 export function kernelOwnsEntry(pd: PhysAddr, index: number, word: number): Violation | undefined {
@@ -83,9 +84,49 @@ const noKernelMappings64Delta = (c: StateChange, out: Violation[]): void => {
   );
 };
 
+const entryCaches = cachesBy<readonly number[]>();
+
+/** noUserMappingAboveUserTop32 with each directory's failing entries from the fold cache (checkAllCached). */
+const noUserMappingAboveUserTop32Cached: Invariant = (s) => {
+  const userSlots = userSlotsOf(s);
+  const out: Violation[] = [];
+  for (const [pd, o] of s.objects) {
+    if (o.type !== "PageDirectory") continue;
+    const entries = o.entries;
+    const failing = failingKeys(
+      entries,
+      (i, w) => i >= userSlots && i < 4096 && kernelOwnsEntry(pd, i, w) !== undefined,
+      entryCaches(`32:${userSlots}`),
+    );
+    collect(failing, (i) => kernelOwnsEntry(pd, i, entries.get(i) ?? 0), out);
+  }
+  return out;
+};
+
+/** noKernelMappings64 with each table's failing entries from the fold cache (checkAllCached). */
+const noKernelMappings64Cached: Invariant = (s) => {
+  const rootSlots = userRootSlots(s);
+  const out: Violation[] = [];
+  for (const [addr, o] of s.objects) {
+    if (o.type !== "VSpace" && o.type !== "PageTable64") continue;
+    const entries = o.entries;
+    const rule = (i: number, w: PTEWord) => noKernelEntry(o.type, addr, i, w, rootSlots);
+    const failing = failingKeys(entries, (i, w) => rule(i, w) !== undefined, entryCaches(`${o.type}:${rootSlots}`));
+    collect(
+      failing,
+      (i) => {
+        const w = entries.get(i);
+        return w === undefined ? undefined : rule(i, w);
+      },
+      out,
+    );
+  }
+  return out;
+};
+
 export const KERNEL_MAPPINGS: InvariantCheck = byArch("kernel_mappings", {
-  aarch32: { full: noUserMappingAboveUserTop32, delta: kernelMappingsDelta },
-  aarch64: { full: noKernelMappings64, delta: noKernelMappings64Delta },
+  aarch32: { full: noUserMappingAboveUserTop32, delta: kernelMappingsDelta, cached: noUserMappingAboveUserTop32Cached },
+  aarch64: { full: noKernelMappings64, delta: noKernelMappings64Delta, cached: noKernelMappings64Cached },
 });
 
 /** No user mapping above USER_TOP (ARM32), no kernel mapping in a user VSpace (AArch64). */
