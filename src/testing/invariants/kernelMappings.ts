@@ -103,30 +103,9 @@ const noUserMappingAboveUserTop32Cached: Invariant = (s) => {
   return out;
 };
 
-/** noKernelMappings64 with each table's failing entries from the fold cache (checkAllCached). */
-const noKernelMappings64Cached: Invariant = (s) => {
-  const rootSlots = userRootSlots(s);
-  const out: Violation[] = [];
-  for (const [addr, o] of s.objects) {
-    if (o.type !== "VSpace" && o.type !== "PageTable64") continue;
-    const entries = o.entries;
-    const rule = (i: number, w: PTEWord) => noKernelEntry(o.type, addr, i, w, rootSlots);
-    const failing = failingKeys(entries, (i, w) => rule(i, w) !== undefined, entryCaches(`${o.type}:${rootSlots}`));
-    collect(
-      failing,
-      (i) => {
-        const w = entries.get(i);
-        return w === undefined ? undefined : rule(i, w);
-      },
-      out,
-    );
-  }
-  return out;
-};
-
 export const KERNEL_MAPPINGS: InvariantCheck = byArch("kernel_mappings", {
   aarch32: { full: noUserMappingAboveUserTop32, delta: kernelMappingsDelta, cached: noUserMappingAboveUserTop32Cached },
-  aarch64: { full: noKernelMappings64, delta: noKernelMappings64Delta, cached: noKernelMappings64Cached },
+  aarch64: { full: noKernelMappings64, delta: noKernelMappings64Delta },
 });
 
 /** No user mapping above USER_TOP (ARM32), no kernel mapping in a user VSpace (AArch64). */

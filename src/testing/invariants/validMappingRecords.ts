@@ -63,6 +63,8 @@ const recordCaches = new WeakMap<object, FoldCache<readonly Violation[]>>();
 
 /** validMappingRecords with each slot subtree's violations from the fold cache (checkAllCached). */
 const validMappingRecordsCached: Invariant = (s) => {
+  // On AArch64 the caches measured no gain over the plain check (docs/performance.md, "Round five").
+  if (s.config.arch === "aarch64") return validMappingRecords(s);
   let cache = recordCaches.get(s.config);
   if (cache === undefined) recordCaches.set(s.config, (cache = new WeakMap()));
   const found = s.ctes.fold<readonly Violation[]>(
