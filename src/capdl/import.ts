@@ -2,7 +2,7 @@ import type { CPtr, PhysAddr, VirtAddr } from "../model/addresses.ts";
 import { wordFromCapRights } from "../model/caps.ts";
 import { MiB, numInitialCaps } from "../model/constants.ts";
 import { describeError } from "../model/errors.ts";
-import type { KernelSizes, KernelState, SlotAddr } from "../model/state.ts";
+import type { KernelSizes, KernelState, MachineConfig, SlotAddr } from "../model/state.ts";
 import { getCap, hasChildren } from "../kernel/cdt.ts";
 import { slotAddress } from "../kernel/cspace.ts";
 import { entriesOf } from "../kernel/store.ts";
@@ -157,8 +157,12 @@ export function bootOptionsFor(m: Model): BootOptions {
 function roomFor(m: Model): number {
   const covered = new Set<string>();
   for (const c of m.covers.values()) for (const x of c.children) covered.add(idKey(x));
-  const sizes = DEFAULT_CONFIGS[m.arch === "aarch64" ? "aarch64" : "aarch32"].sizes;
-  const { bitsOf } = specSizes(m, sizes, (id) => id.name.startsWith("init_"), skipped);
+  const { bitsOf } = specSizes(
+    m,
+    DEFAULT_CONFIGS[m.arch === "aarch64" ? "aarch64" : "aarch32"],
+    (id) => id.name.startsWith("init_"),
+    skipped,
+  );
   let total = 0;
   let largest = 0;
   for (const { id, obj } of m.objects.values()) {
@@ -220,6 +224,52 @@ const skipped = (o: KObject): boolean =>
   (o.kind === "cnode" && o.bits === 0) || o.kind === "arm_irq" || o.kind === "arm_sgi_signal";
 
 /**
+ * What Retype makes a capDL object (other than an untyped) as on `arch`: the libsel4 object type
+ * and the size_bits it passes (a CNode's radix; an ASID pool is made as untyped memory of the
+ * pool's size, which MakePool then turns into a pool). A string is why the architecture has no
+ * such object; undefined, a kind capsim does not create. Both the replay's create steps and the
+ * spec's sizes (through the architecture's getObjectSize) read it.
+ */
+function madeAs(
+  o: KObject,
+  arch: Model["arch"],
+  sizes: KernelSizes,
+): { readonly type: AnyObjectTypeName; readonly size?: number } | string | undefined {
+  const a64 = arch === "aarch64";
+  switch (o.kind) {
+    case "frame": {
+      const type = FRAME_TYPES[a64 ? "aarch64" : "arm11"][o.sizeBits];
+      if (type) return { type };
+      return a64
+        ? `AArch64 has no ${o.sizeBits}-bit frames (4k, 2M, 1024M)`
+        : `ARM32 has no ${o.sizeBits}-bit frames (4k, 64k, 1M, 16M)`;
+    }
+    case "cnode":
+      return { type: "seL4_CapTableObject", size: o.bits };
+    case "tcb":
+      return { type: "seL4_TCBObject" };
+    case "ep":
+      return { type: "seL4_EndpointObject" };
+    case "notification":
+      return { type: "seL4_NotificationObject" };
+    case "pgd":
+      // seL4 16's AArch64 VSpace root (seL4_ARM_PageGlobalDirectoryObject is libsel4's old name
+      // for it). The capDL check refuses a pgd in an arm11 spec before any of this runs.
+      return a64 ? { type: "seL4_ARM_VSpaceObject" } : "ARM32 has no pgd (its VSpace root is a pd)";
+    case "pd":
+      return { type: a64 ? "seL4_ARM_PageTableObject" : "seL4_ARM_PageDirectoryObject" };
+    case "pud":
+    case "pt":
+      // One PageTable object type serves AArch64's levels 1-3: PageTable_Map's walk picks the level.
+      return { type: "seL4_ARM_PageTableObject" };
+    case "asid_pool":
+      return { type: "seL4_UntypedObject", size: sizes.asidPoolBits };
+    default:
+      return undefined;
+  }
+}
+
+/**
  * The size (log2 bytes) of each object of a spec on a machine with these sizes. capDL lets an
  * untyped that covers objects leave out its size (example-arm.cdl's rm_ut); no Retype can make
  * one without a size, so capsim gives it the least size that holds its cover in cover order,
@@ -227,39 +277,21 @@ const skipped = (o: KObject): boolean =>
  */
 function specSizes(
   m: Model,
-  sizes: KernelSizes,
+  config: MachineConfig,
   isBound: (id: ObjID) => boolean,
   isSkipped: (o: KObject) => boolean,
 ): { bitsOf: (o: KObject) => number | null; notes: string[] } {
-  const a64 = m.arch === "aarch64";
+  const sizes = config.sizes;
   const notes: string[] = [];
   const unsizedBits = new Map<KObject, number>();
   const bitsOf = (o: KObject): number | null => {
-    switch (o.kind) {
-      case "ut":
-        return o.bits ?? unsizedBits.get(o) ?? null;
-      case "frame":
-        return o.sizeBits;
-      case "cnode":
-        return o.bits + sizes.slotBits;
-      case "tcb":
-        return sizes.tcbBits;
-      case "ep":
-        return sizes.endpointBits;
-      case "notification":
-        return sizes.notificationBits;
-      case "pgd":
-        return sizes.vspaceRootBits;
-      case "pd":
-        return a64 ? sizes.pageTableBits : sizes.vspaceRootBits;
-      case "pud":
-      case "pt":
-        return sizes.pageTableBits;
-      case "asid_pool":
-        return sizes.asidPoolBits;
-      default:
-        return null;
-    }
+    if (o.kind === "ut") return o.bits ?? unsizedBits.get(o) ?? null;
+    const made = madeAs(o, m.arch, sizes);
+    if (made === undefined) return null;
+    // A frame of a size the architecture lacks takes the size the spec gives it, so that the
+    // rest is laid out as before and its create step is the one that refuses it.
+    if (typeof made === "string") return o.kind === "frame" ? o.sizeBits : null;
+    return archOf(config).objectSizeBitsOfType(sizes, made.type, made.size ?? 0);
   };
   const sizeUnsized = (e: ObjEntry, seen: Set<string>): number | null => {
     if (e.obj.kind !== "ut" || e.obj.bits !== null) return bitsOf(e.obj);
@@ -523,7 +555,7 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     const freeIndex = c.type === "Untyped" && hasChildren(r.state, r.slotAddr(name)) ? c.freeIndex : 0;
     return c.type === "Untyped" ? { paddr: c.paddr, bits: c.sizeBits, freeIndex } : null;
   };
-  const sized = specSizes(m, sizes, (id) => bound.has(idKey(id)), skipped);
+  const sized = specSizes(m, machine.state.config, (id) => bound.has(idKey(id)), skipped);
   notes.push(...sized.notes);
   const objBits = sized.bitsOf;
   /** Filler untypeds move `from`'s watermark up to `target` (rust-sel4's initializer does the same). */
@@ -572,67 +604,28 @@ export function importCapdl(m: Model, opts: ImportOptions = {}): ImportResult {
     if (paddr !== null && !fillTo(from, paddr, pos)) return false;
     let type: AnyObjectTypeName;
     let size: number | undefined;
-    switch (o.kind) {
-      case "ut": {
-        const bits = objBits(o);
-        if (bits === null)
-          return r.refuse(
-            `create ${showID(e.id)}`,
-            "capDL gives this untyped no size and no cover to size it by; capsim cannot make it",
-            pos,
-            "capsim",
-          );
-        type = "seL4_UntypedObject";
-        size = bits;
-        break;
-      }
-      case "frame": {
-        const t = FRAME_TYPES[arch][o.sizeBits];
-        if (!t)
-          return r.refuse(
-            `create ${showID(e.id)}`,
-            a64
-              ? `AArch64 has no ${o.sizeBits}-bit frames (4k, 2M, 1024M)`
-              : `ARM32 has no ${o.sizeBits}-bit frames (4k, 64k, 1M, 16M)`,
-            pos,
-          );
-        type = t;
-        break;
-      }
-      case "cnode":
-        type = "seL4_CapTableObject";
-        size = o.bits;
-        break;
-      case "tcb":
-        type = "seL4_TCBObject";
-        break;
-      case "ep":
-        type = "seL4_EndpointObject";
-        break;
-      case "notification":
-        type = "seL4_NotificationObject";
-        break;
-      case "pgd":
-        // seL4 16's AArch64 VSpace root (seL4_ARM_PageGlobalDirectoryObject is libsel4's old name for it).
-        type = "seL4_ARM_VSpaceObject";
-        break;
-      case "pd":
-        type = a64 ? "seL4_ARM_PageTableObject" : "seL4_ARM_PageDirectoryObject";
-        break;
-      case "pud":
-      case "pt":
-        // One PageTable object type serves AArch64's levels 1-3: PageTable_Map's walk picks the level.
-        type = "seL4_ARM_PageTableObject";
-        break;
-      case "asid_pool":
-        // The pool's memory: an untyped of the pool's size, made into a pool by MakePool later.
-        pools.push(e);
-        type = "seL4_UntypedObject";
-        size = sizes.asidPoolBits;
-        capName.set(idKey(e.id), r.fresh(`${showID(e.id)}_memory`));
-        break;
-      default:
+    if (o.kind === "ut") {
+      const bits = objBits(o);
+      if (bits === null)
+        return r.refuse(
+          `create ${showID(e.id)}`,
+          "capDL gives this untyped no size and no cover to size it by; capsim cannot make it",
+          pos,
+          "capsim",
+        );
+      type = "seL4_UntypedObject";
+      size = bits;
+    } else {
+      const made = madeAs(o, arch, sizes);
+      if (made === undefined)
         return r.refuse(`create ${showID(e.id)}`, `capsim cannot create a ${o.kind} object`, pos, "capsim");
+      if (typeof made === "string") return r.refuse(`create ${showID(e.id)}`, made, pos);
+      ({ type, size } = made);
+      if (o.kind === "asid_pool") {
+        // The pool's memory, made into a pool by MakePool later.
+        pools.push(e);
+        capName.set(idKey(e.id), r.fresh(`${showID(e.id)}_memory`));
+      }
     }
     const as = capName.get(idKey(e.id)) ?? name;
     const ok = r.run(

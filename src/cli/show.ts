@@ -25,12 +25,12 @@ import {
   diffStates,
   orphanedTables,
   staleCaps,
-  staleMapping,
   cdtRoots,
   namesByIndex,
   placeOfSlot,
   placeText,
   slotText,
+  walkCNode,
   type BitField,
   type StateDiff,
 } from "../views/index.ts";
@@ -190,48 +190,39 @@ class ListedSlots {
   }
 }
 
-/** A CNode's radix and how many of its slots hold a cap (0 and 0 when `cnode` is no CNode). */
-function cnodeUse(s: KernelState, cnode: PhysAddr): { radixBits: number; used: number } {
-  const o = s.objects.get(cnode);
-  if (o?.type !== "CNode") return { radixBits: 0, used: 0 };
-  let used = 0;
-  for (const _ of s.ctes.range(cnode, slotAddress(s, cnode, 2 ** o.radixBits))) used++;
-  return { radixBits: o.radixBits, used };
-}
-
 /**
- * The CNode at `cnode`, one used slot a line, each CNode a cap names expanded under it once: the
- * lines cnodeView's view would give, written as the slots are read.
+ * The CNode at `cnode` under its header, one used slot a line, each CNode a cap names expanded
+ * under it once (walkCNode, the walk cnodeView's view comes from), written as the slots are read.
  */
 function cnodeLines(
   s: KernelState,
   cnode: PhysAddr,
   byIndex: ReadonlyMap<number, string>,
-  indent: string,
   lines: ShowLines,
   listed: ListedSlots,
-  seen: Set<PhysAddr>,
 ): void {
-  seen.add(cnode);
-  const o = s.objects.get(cnode);
-  if (o?.type !== "CNode") return;
-  const end = slotAddress(s, cnode, 2 ** o.radixBits);
-  listed.cover(cnode, end);
-  for (const [slot, cte] of s.ctes.range(cnode, end)) {
-    const index = slotIndex(s, cnode, slot);
-    const cap = cte.cap;
-    const name = byIndex.get(index);
-    if (name !== undefined) listed.names.set(slot, name);
-    if (hasChildren(s, slot)) listed.parents.push(slot);
-    lines.push(`${indent}[${index}]${name !== undefined ? ` ${name}` : ""}: ${capText(cap)}`);
-    const stale = staleMapping(s, cap);
-    if (stale !== undefined) lines.push(`${indent}    STALE: ${stale}`);
-    if (cap.type === "CNode" && !seen.has(cap.paddr)) {
-      const { radixBits, used } = cnodeUse(s, cap.paddr);
-      lines.push(`${indent}    CNode @${hex(cap.paddr)}: ${2 ** radixBits} slots, ${used} in use`);
-      cnodeLines(s, cap.paddr, new Map(), `${indent}      `, lines, listed, seen);
-    }
-  }
+  /** the indent of each depth's slot lines */
+  const indents = ["  "];
+  walkCNode(s, cnode, byIndex, {
+    enter: (c, depth) => {
+      const header = `${2 ** c.radixBits} slots, ${c.usedCount()} in use`;
+      if (depth === 0) lines.push(`CSpace (initial thread's CNode: ${header}):`);
+      else {
+        const outer = indents[depth - 1] ?? "";
+        lines.push(`${outer}    CNode @${hex(c.paddr)}: ${header}`);
+        indents[depth] = `${outer}      `;
+      }
+      if (c.isCNode) listed.cover(c.paddr, slotAddress(s, c.paddr, 2 ** c.radixBits));
+    },
+    slot: ({ index, slot, cte, name, stale }, depth) => {
+      const indent = indents[depth] ?? "";
+      if (name !== undefined) listed.names.set(slot, name);
+      if (hasChildren(s, slot)) listed.parents.push(slot);
+      lines.push(`${indent}[${index}]${name !== undefined ? ` ${name}` : ""}: ${capText(cte.cap)}`);
+      if (stale !== undefined) lines.push(`${indent}    STALE: ${stale}`);
+    },
+    leave: () => {},
+  });
 }
 
 /**
@@ -264,10 +255,8 @@ export function showText(
   opts: ShowTextOptions = {},
 ): string {
   const lines = new ShowLines();
-  const { radixBits, used } = cnodeUse(s, cnode);
-  lines.push(`CSpace (initial thread's CNode: ${2 ** radixBits} slots, ${used} in use):`);
   const listed = new ListedSlots(s);
-  cnodeLines(s, cnode, namesByIndex(names), "  ", lines, listed, new Set());
+  cnodeLines(s, cnode, namesByIndex(names), lines, listed);
   const roots = cdtRoots(s, listed.parents, listed);
   if (roots.length > 0) {
     lines.push("Derivation tree (revoking a cap deletes every cap under it):");

@@ -479,6 +479,45 @@ function diffBranches(a: Branch, b: Branch, level: number, prefix: number, out: 
   }
 }
 
+/** What PMap.fold keeps for one node: the summary, and the node's first key it was computed at. */
+interface FoldEntry<S> {
+  readonly prefix: number;
+  readonly summary: S;
+}
+
+/** A fold's functions and its cache, passed down the recursion as one value. */
+interface Folder<S> {
+  readonly leaf: (key: number, value: unknown) => S;
+  readonly combine: (a: S, b: S) => S;
+  readonly empty: S;
+  readonly cache: WeakMap<object, FoldEntry<S>>;
+}
+
+/** The summary of the entries under `node` (of `level`, first key `prefix`), from the cache when it holds the node. */
+function foldBranch<S>(node: Branch, level: number, prefix: number, f: Folder<S>): S {
+  const hit = f.cache.get(node);
+  // The prefix is compared too, so a summary is never taken for keys it was not computed over.
+  if (hit !== undefined && hit.prefix === prefix) return hit.summary;
+  let acc = f.empty;
+  if (isSkip(node)) {
+    const depth = -(node[0] as number);
+    const start = prefix + (node[1] as number) * (DIGIT_WEIGHT[level - depth + 1] as number);
+    acc = depth === level + 1 ? f.leaf(start, node[2]) : foldBranch(node[2] as Branch, level - depth, start, f);
+  } else {
+    const weight = DIGIT_WEIGHT[level] as number;
+    let bits = node[0] as number;
+    for (let i = 1; bits !== 0; i++) {
+      const bit = bits & -bits;
+      bits ^= bit;
+      const start = prefix + (31 - Math.clz32(bit)) * weight;
+      const child = node[i];
+      acc = f.combine(acc, level === 0 ? f.leaf(start, child) : foldBranch(child as Branch, level - 1, start, f));
+    }
+  }
+  f.cache.set(node, { prefix, summary: acc });
+  return acc;
+}
+
 /** `root` of a trie of `from` levels, as the root of an equivalent trie of `to` >= `from` levels. */
 function liftedRoot(root: Branch, from: number, to: number): Branch {
   return to === from || bitmapOf(root) === 0 ? root : skipOver(to - from, 0, root);
@@ -675,6 +714,26 @@ export class PMap<K extends number, V> {
       out as number[],
     );
     return out;
+  }
+
+  /**
+   * Folds the entries in key order: `leaf` summarises one entry, `combine` joins the summaries of
+   * neighbouring runs of keys (it must be associative, with `empty` its identity). `cache` keeps
+   * the summary of every trie node folded, keyed on the node: nodes are immutable and shared by
+   * the maps a write derived from each other, so folding a map a few writes away from one folded
+   * before recomputes only the nodes on the changed paths (about log32 of the key range each).
+   * `leaf` must depend on its key and value alone (and on what the caller keys `cache` by).
+   * The cache holds its nodes weakly: entries go with the maps that held them.
+   */
+  fold<S>(
+    leaf: (key: K, value: V) => S,
+    combine: (a: S, b: S) => S,
+    empty: S,
+    cache: WeakMap<object, { readonly prefix: number; readonly summary: S }>,
+  ): S {
+    if (this.size === 0) return empty;
+    const folder: Folder<S> = { leaf: leaf as (key: number, value: unknown) => S, combine, empty, cache };
+    return foldBranch(this.root, this.levels - 1, 0, folder);
   }
 
   toJSON(): Record<string, V> {

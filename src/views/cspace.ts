@@ -2,7 +2,7 @@ import { hex, type PhysAddr } from "../model/addresses.ts";
 import type { Cap } from "../model/caps.ts";
 import { capText } from "./text.ts";
 import { TCB_SLOTS } from "../model/constants.ts";
-import type { KernelState, SlotAddr } from "../model/state.ts";
+import type { CTE, KernelState, SlotAddr } from "../model/state.ts";
 import { slotAddress, slotIndex } from "../kernel/cspace.ts";
 import { childrenOf, hasChildren } from "../kernel/cdt.ts";
 import { staleMapping } from "./vspace.ts";
@@ -67,35 +67,98 @@ export interface CNodeView {
   readonly used: readonly SlotView[];
 }
 
+/** A CNode as walkCNode enters it. */
+export interface WalkedCNode {
+  readonly paddr: PhysAddr;
+  /** 0 when the address holds no CNode (then it has no slots to walk) */
+  readonly radixBits: number;
+  readonly isCNode: boolean;
+  /** how many of its slots are in use (counted on request: a second pass over them) */
+  usedCount(): number;
+}
+
+/** One used slot as walkCNode visits it. */
+export interface WalkedSlot {
+  readonly index: number;
+  readonly slot: SlotAddr;
+  readonly cte: CTE;
+  /** the caller's name for it (the root CNode's slots only) */
+  readonly name: string | undefined;
+  /** why the cap's mapping record no longer matches the tables, when it does not */
+  readonly stale: string | undefined;
+}
+
+/**
+ * What walkCNode calls, in listing order: `enter` for each CNode before its slots (the root's
+ * first, `depth` 0), `slot` for each used slot, then, when that slot's cap names a CNode not yet
+ * walked, that CNode's enter, slots and `leave`, before the next slot.
+ */
+export interface CNodeVisitor {
+  enter(c: WalkedCNode, depth: number): void;
+  slot(v: WalkedSlot, depth: number): void;
+  leave(c: WalkedCNode, depth: number): void;
+}
+
+/**
+ * Walks the CNode at `cnode`: its used slots in index order, only its 2^radix real slots (never
+ * the slots of an object that happens to lie after it), and each CNode a cap names once.
+ * `byIndex` names slots of the root CNode. cnodeView builds its view from this walk, show its lines.
+ */
+export function walkCNode(
+  s: KernelState,
+  cnode: PhysAddr,
+  byIndex: ReadonlyMap<number, string>,
+  visitor: CNodeVisitor,
+  seen: Set<PhysAddr> = new Set(),
+  depth = 0,
+): void {
+  seen.add(cnode);
+  const o = s.objects.get(cnode);
+  const isCNode = o?.type === "CNode";
+  const radixBits = isCNode ? o.radixBits : 0;
+  const end = slotAddress(s, cnode, 2 ** radixBits);
+  const walked: WalkedCNode = {
+    paddr: cnode,
+    radixBits,
+    isCNode,
+    usedCount: () => {
+      let used = 0;
+      if (isCNode) for (const _ of s.ctes.range(cnode, end)) used++;
+      return used;
+    },
+  };
+  visitor.enter(walked, depth);
+  if (isCNode)
+    for (const [slot, cte] of s.ctes.range(cnode, end)) {
+      const index = slotIndex(s, cnode, slot);
+      visitor.slot({ index, slot, cte, name: byIndex.get(index), stale: staleMapping(s, cte.cap) }, depth);
+      const cap = cte.cap;
+      if (cap.type === "CNode" && !seen.has(cap.paddr)) walkCNode(s, cap.paddr, NO_NAMES, visitor, seen, depth + 1);
+    }
+  visitor.leave(walked, depth);
+}
+
+const NO_NAMES: ReadonlyMap<number, string> = new Map();
+
 /**
  * The CNode at `cnode` with its used slots, in index order, and the CNodes its caps name, each
  * expanded once. Only the CNode's 2^radix slots are listed, never the slots of an object that
  * happens to lie after it. `names` maps a name to a slot index of this (the root) CNode.
  */
 export function cnodeView(s: KernelState, cnode: PhysAddr, names: ReadonlyMap<string, number> = new Map()): CNodeView {
-  return expand(s, cnode, names, new Set());
-}
-
-function expand(s: KernelState, cnode: PhysAddr, names: ReadonlyMap<string, number>, seen: Set<PhysAddr>): CNodeView {
-  seen.add(cnode);
-  const o = s.objects.get(cnode);
-  const radixBits = o?.type === "CNode" ? o.radixBits : 0;
-  const byIndex = namesByIndex(names);
-  const used: SlotView[] = [];
-  if (o?.type === "CNode")
-    for (const [slot, cte] of s.ctes.range(cnode, slotAddress(s, cnode, 2 ** radixBits))) {
-      const index = slotIndex(s, cnode, slot);
-      const stale = staleMapping(s, cte.cap);
-      const name = byIndex.get(index);
-      const nested =
-        cte.cap.type === "CNode" && !seen.has(cte.cap.paddr) ? expand(s, cte.cap.paddr, new Map(), seen) : undefined;
+  // One list of used slots per CNode being walked; a nested CNode's view goes onto the slot that named it.
+  const open: SlotView[][] = [];
+  let done: CNodeView | undefined;
+  walkCNode(s, cnode, namesByIndex(names), {
+    enter: () => void open.push([]),
+    slot: ({ index, slot, cte, name, stale }) => {
       const cap = cte.cap;
       const text = capText(cap);
       // Most caps have no name, no stale record, no CNode and nothing derived from them: one literal, one shared empty list.
       const children = hasChildren(s, slot) ? childrenOf(s, slot) : NO_CHILDREN;
       const { original, parent } = cte;
-      used.push(
-        name === undefined && stale === undefined && nested === undefined
+      open[open.length - 1]?.push(
+        name === undefined && stale === undefined
           ? { index, slot, cap, text, original, parent, children }
           : {
               index,
@@ -107,11 +170,23 @@ function expand(s: KernelState, cnode: PhysAddr, names: ReadonlyMap<string, numb
               parent,
               children,
               ...(stale !== undefined ? { stale } : {}),
-              ...(nested !== undefined ? { cnode: nested } : {}),
             },
       );
-    }
-  return { paddr: cnode, radixBits, slotCount: 2 ** radixBits, used };
+    },
+    leave: (c) => {
+      const view: CNodeView = {
+        paddr: c.paddr,
+        radixBits: c.radixBits,
+        slotCount: 2 ** c.radixBits,
+        used: open.pop() ?? [],
+      };
+      const outer = open[open.length - 1];
+      const naming = outer?.[outer.length - 1];
+      if (outer === undefined || naming === undefined) done = view;
+      else outer[outer.length - 1] = { ...naming, cnode: view };
+    },
+  });
+  return done ?? { paddr: cnode, radixBits: 0, slotCount: 1, used: [] };
 }
 
 /** Where a slot is, short: `[index]` in a CNode, `TCB tcbCTable` for a TCB's own slot, else its address. */

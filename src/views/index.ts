@@ -24,9 +24,10 @@ export {
   placeOfSlot,
   placeText,
   slotText,
+  walkCNode,
 } from "./cspace.ts";
 export { capText } from "./text.ts";
-export type { SlotPlace, SlotView, CNodeView, CDTNode } from "./cspace.ts";
+export type { SlotPlace, SlotView, CNodeView, CDTNode, CNodeVisitor, WalkedCNode, WalkedSlot } from "./cspace.ts";
 export { asidTableView, tlbView } from "./asid.ts";
 export type { ASIDPoolView, TLBLineView } from "./asid.ts";
 export { diffStates } from "./diff.ts";

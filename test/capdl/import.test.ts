@@ -456,3 +456,39 @@ describe("capDL import example", () => {
     expect(text).to.contain(`4: ${server?.[2] ?? "?"} (RW, asid: (0x1, 0x0), mapping: (${server?.[1] ?? "?"}, 0))`);
   });
 });
+
+describe("capDL import: object sizes come from the types Retype makes them as", () => {
+  const run = (text: string) => importCapdl(readCapdl(text));
+  it("a frame size the architecture lacks is refused at its create step, on both architectures", () => {
+    expect(run("arch arm11 objects { f = frame (2M) } caps { }").refusal?.error).to.equal(
+      "ARM32 has no 21-bit frames (4k, 64k, 1M, 16M)",
+    );
+    expect(run("arch aarch64 objects { f = frame (64k) } caps { }").refusal?.error).to.equal(
+      "AArch64 has no 16-bit frames (4k, 2M, 1024M)",
+    );
+  });
+
+  it("a pgd in an arm11 spec is refused by the capDL check", () => {
+    expect(() => run("arch arm11 objects { g = pgd } caps { }")).to.throw(CapdlError, /not a valid object/);
+  });
+
+  // An unsized untyped is sized from its cover through getObjectSize: ARM32's 64k frame, directory,
+  // table, CNode and TCB; AArch64's pgd, pud, pd and pt (a page table's 4 KiB each) and 2M frame.
+  for (const [spec, bits] of [
+    [
+      "arch arm11 objects { u = ut { g, d, t, c, e } g = frame (64k) d = pd t = pt c = cnode (3 bits) e = tcb p = asid_pool (asid_high: 0x1) } caps { }",
+      17,
+    ],
+    [
+      "arch aarch64 objects { u = ut { g, v, w, d, t, c, e } g = frame (2M) v = pgd w = pud d = pd t = pt c = cnode (3 bits) e = notification } caps { }",
+      22,
+    ],
+  ] as const)
+    it(`an unsized untyped covering objects is made ${bits} bits (${spec.split(" ")[1]})`, () => {
+      const res = run(spec);
+      expect(refusalText(res)).to.equal("");
+      expect(res.notes).to.include(
+        `u: capDL gives this untyped no size; capsim makes it ${bits} bits, the least that holds its cover`,
+      );
+    });
+});

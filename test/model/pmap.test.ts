@@ -220,3 +220,56 @@ describe("PMap.changedKeys", () => {
     );
   });
 });
+
+describe("PMap.fold", () => {
+  const key = fc.oneof(fc.nat(2000), fc.nat(2 ** 32 - 1), fc.nat(2 ** 53 - 1));
+  const edits = fc.array(fc.tuple(key, fc.option(fc.nat(9), { nil: undefined })), { maxLength: 60 });
+  const keysOf = (m: PMap<number, number>) =>
+    m.fold<number[]>(
+      (k) => [k],
+      (a, b) => [...a, ...b],
+      [],
+      new WeakMap(),
+    );
+
+  it("summarises the entries in key order, with or without a cache shared by maps derived from each other", () => {
+    fc.assert(
+      fc.property(edits, edits, (first, then) => {
+        const cache = new WeakMap<object, { readonly prefix: number; readonly summary: string }>();
+        const show = (m: PMap<number, number>) =>
+          m.fold(
+            (k, v) => `${k}=${v};`,
+            (a, b) => a + b,
+            "",
+            cache,
+          );
+        const apply = (m: PMap<number, number>, es: typeof first) =>
+          es.reduce((acc, [k, v]) => (v === undefined ? acc.delete(k) : acc.set(k, v)), m);
+        const a = apply(PMap.empty(), first);
+        const b = apply(a, then);
+        for (const m of [a, b, a]) {
+          expect(show(m)).to.equal([...m].map(([k, v]) => `${k}=${v};`).join(""));
+          expect(keysOf(m)).to.deep.equal([...m.keys()]);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("recomputes only the nodes on a written path", () => {
+    const m = PMap.from(Array.from({ length: 4096 }, (_, i) => [i, i] as const));
+    const cache = new WeakMap<object, { readonly prefix: number; readonly summary: number }>();
+    let leaves = 0;
+    const sum = (x: PMap<number, number>) =>
+      x.fold(
+        (_, v) => (leaves++, v),
+        (p, q) => p + q,
+        0,
+        cache,
+      );
+    expect(sum(m)).to.equal((4095 * 4096) / 2);
+    leaves = 0;
+    expect(sum(m.set(17, 1017))).to.equal((4095 * 4096) / 2 + 1000);
+    expect(leaves).to.equal(32);
+  });
+});

@@ -6,7 +6,8 @@ import type { FrameCap, PageTableCap } from "../../src/model/caps.ts";
 import type { KernelState, SlotAddr } from "../../src/model/state.ts";
 import { transition, type MutableState } from "../../src/model/transition.ts";
 import { checkTouched } from "../../src/testing/incremental.ts";
-import { INVARIANTS } from "../../src/testing/invariants.ts";
+import { checkAll, INVARIANTS } from "../../src/testing/invariants.ts";
+import { PMap } from "../../src/model/pmap.ts";
 import { buildFuzzWorld } from "../../src/testing/world.ts";
 import { call, SLOT } from "../helpers/machine.ts";
 
@@ -88,5 +89,37 @@ describe("caps_inside_slots and valid_mapping_records (the reliability review's 
     expect(r.reply.kind).to.equal("ok");
     expect((getCap(r.state, frameSlot) as FrameCap).mapping).to.not.equal(null);
     expect(INVARIANTS.valid_mapping_records!(r.state)).to.deep.equal([]);
+  });
+});
+
+describe("hand-broken states give violations, never a throw", () => {
+  it("a frame recorded in a negative ASID is a valid_mapping_records violation (the claims index once threw a RangeError)", () => {
+    const frame = s.ctes.get(frameSlot)!;
+    const names = broken(
+      (d) =>
+        (d.ctes = d.ctes.set(frameSlot, {
+          ...frame,
+          cap: { ...(frame.cap as FrameCap), mapping: { asid: -1, vaddr: 0x10000000 as VirtAddr } } as FrameCap,
+        })),
+    );
+    expect(names).to.include("valid_mapping_records");
+  });
+
+  it("a derivation-tree cycle between two untyped caps is reported, not walked forever", () => {
+    const untyped = [...s.ctes].filter(([, cte]) => cte.cap.type === "Untyped").slice(0, 2);
+    const [[a], [b]] = untyped as [[SlotAddr, unknown], [SlotAddr, unknown]];
+    const bad: KernelState = transition(s, (d) => {
+      d.cdtChildren = d.cdtChildren
+        .set(a, (d.cdtChildren.get(a) ?? PMap.empty<SlotAddr, true>()).set(b, true))
+        .set(b, (d.cdtChildren.get(b) ?? PMap.empty<SlotAddr, true>()).set(a, true));
+    });
+    expect(
+      INVARIANTS.untyped_inc!(bad)
+        .map((v) => v.message)
+        .join("\n"),
+    ).to.match(/cycle/);
+    // every other invariant ends on it too, and so does the incremental check
+    expect(checkAll(bad).some((v) => v.invariant === "untyped_inc" && v.details.cycle === true)).to.equal(true);
+    expect(checkTouched(s, bad)).to.not.deep.equal([]);
   });
 });

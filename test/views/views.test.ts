@@ -20,9 +20,11 @@ import {
   orphanedTables,
   staleCaps,
   tlbView,
+  walkCNode,
   walkView,
   type BitField,
 } from "../../src/views/index.ts";
+import { transition } from "../../src/model/transition.ts";
 
 const run = (steps: string): ScenarioReport => runScenario(loadScenarioText("t.yaml", `name: t\nsteps:\n${steps}`));
 
@@ -325,5 +327,40 @@ describe("teaching views", () => {
     expect(cptrLines(bad).at(-1)).to.match(/^ {2}-> lookup failure GuardMismatch \[4, 12, 5, 8\]/);
     // 8 bits deep cannot hold the root's 20-bit guard: a guard mismatch with 8 bits left
     expect(cptrResolution(s, root, 3, 8).end).to.deep.include({ words: [4, 8, 0, 20] });
+  });
+});
+
+describe("walkCNode: the one CNode walk behind cnodeView and show", () => {
+  it("enters each CNode before its slots, walks a nested CNode right after the slot naming it, and counts used slots", () => {
+    const r = run(MAP_ONE);
+    const s0 = last(r);
+    const root = rootCNodeOf(s0, r.machine.initThread) as PhysAddr;
+    const frame = [...s0.ctes.range(root, slotAddress(s0, root, 4096))].find(([, c]) => c.cap.type === "Frame");
+    if (frame === undefined) throw new Error("no frame cap");
+    // A 4-slot CNode in a free stretch of memory, named from root slot 4000, holding a copy of the frame cap.
+    const inner = 0x7f000000 as PhysAddr;
+    const s = transition(s0, (d) => {
+      d.objects = d.objects.set(inner, { type: "CNode", paddr: inner, radixBits: 2 });
+      const cap = { type: "CNode" as const, paddr: inner, radixBits: 2, guardSize: 0, guard: 0 };
+      d.ctes = d.ctes
+        .set(slotAddress(d, root, 4000), { ...frame[1], cap, parent: null })
+        .set(slotAddress(d, inner, 1), { ...frame[1], parent: null });
+    });
+    const events: string[] = [];
+    walkCNode(s, root, new Map(), {
+      enter: (c, depth) => events.push(`enter ${depth} ${c.paddr === inner ? "inner" : "root"} ${c.usedCount()}`),
+      slot: (v, depth) => events.push(`slot ${depth} ${v.index}`),
+      leave: (c, depth) => events.push(`leave ${depth} ${c.paddr === inner ? "inner" : "root"}`),
+    });
+    const v = cnodeView(s, root);
+    expect(events[0]).to.equal(`enter 0 root ${v.used.length}`);
+    expect(events.slice(-5)).to.deep.equal([
+      "slot 0 4000",
+      "enter 1 inner 1",
+      "slot 1 1",
+      "leave 1 inner",
+      "leave 0 root",
+    ]);
+    expect(v.used.find((x) => x.index === 4000)?.cnode?.used.map((x) => x.index)).to.deep.equal([1]);
   });
 });

@@ -4,6 +4,7 @@ import type { PTEWord } from "../../model/objects.ts";
 import { entriesOf } from "../../kernel/store.ts";
 import { byArch, type InvariantCheck, type StateChange } from "./change.ts";
 import { collect, violation, type Invariant, type Violation } from "./violation.ts";
+import { cachesBy, failingKeys } from "./foldCache.ts";
 
 /** descriptors_round_trip for one stored word: encoding its decoded entry gives it back. */
 export function wordRoundTrips(
@@ -74,8 +75,23 @@ const descriptorsRoundTrip64Delta = (c: StateChange, out: Violation[]): void => 
   );
 };
 
+const wordCaches = cachesBy<readonly number[]>();
+
+/** descriptorsRoundTrip32 with each table's failing words from the fold cache (checkAllCached). */
+const descriptorsRoundTrip32Cached: Invariant = (s) => {
+  const out: Violation[] = [];
+  for (const [addr, o] of s.objects) {
+    if (o.type !== "PageDirectory" && o.type !== "PageTable") continue;
+    const entries = entriesOf(s, o);
+    const rule = (i: number, w: number) => wordRoundTrips(o.type, addr, i, w);
+    const failing = failingKeys(entries, (i, w) => rule(i, w) !== undefined, wordCaches(o.type));
+    collect(failing, (i) => rule(i, entries.get(i) ?? 0), out);
+  }
+  return out;
+};
+
 export const DESCRIPTORS_ROUND_TRIP: InvariantCheck = byArch("descriptors_round_trip", {
-  aarch32: { full: descriptorsRoundTrip32, delta: descriptorsRoundTripDelta },
+  aarch32: { full: descriptorsRoundTrip32, delta: descriptorsRoundTripDelta, cached: descriptorsRoundTrip32Cached },
   aarch64: { full: descriptorsRoundTrip64, delta: descriptorsRoundTrip64Delta },
 });
 

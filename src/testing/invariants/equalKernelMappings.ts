@@ -31,28 +31,60 @@ function sameKernelSlot(
   );
 }
 
-/** equal_kernel_mappings for one directory: its slots from USER_TOP up equal the global directory's (the first that differs is reported). */
-export function sameKernelWindow(
-  s: KernelState,
-  global: PageDirectory,
+/** The first kernel-window slot of directory `addr` (entries `entries`) that differs from the global directory's entries `global`; -1 for none. */
+function firstDifferingSlot(
+  global: TableEntries32,
   addr: PhysAddr,
-  o: KernelObject,
-): Violation | undefined {
-  if (o.type !== "PageDirectory" || addr === s.globalPD) return undefined;
-  const words = entriesOf(s, global);
-  const own = entriesOf(s, o);
-  for (let i = userSlotsOf(s); i < 4096; i++) {
-    const v = sameKernelSlot(words, addr, i, own.get(i));
-    if (v !== undefined) return v;
-  }
-  return undefined;
+  entries: TableEntries32,
+  userSlots: number,
+): number {
+  for (let i = userSlots; i < 4096; i++) if (sameKernelSlot(global, addr, i, entries.get(i)) !== undefined) return i;
+  return -1;
 }
 
-/** Applies the rule to `objects` (of any type); a missing global directory is the one violation. */
+/** How a directory's first differing kernel-window slot is found: firstDifferingSlot, or its cached form. */
+type FirstSlot = typeof firstDifferingSlot;
+
+/** equal_kernel_mappings for one directory, finding its first differing slot with `firstOf`. */
+const windowRule =
+  (firstOf: FirstSlot) =>
+  (s: KernelState, global: PageDirectory, addr: PhysAddr, o: KernelObject): Violation | undefined => {
+    if (o.type !== "PageDirectory" || addr === s.globalPD) return undefined;
+    const words = entriesOf(s, global);
+    const entries = entriesOf(s, o);
+    const first = firstOf(words, addr, entries, userSlotsOf(s));
+    return first < 0 ? undefined : sameKernelSlot(words, addr, first, entries.get(first));
+  };
+
+/** equal_kernel_mappings for one directory: its slots from USER_TOP up equal the global directory's (the first that differs is reported). */
+export const sameKernelWindow = windowRule(firstDifferingSlot);
+
+/** What firstDifferingSlot found for one directory's entries, against the global directory's entries and USER_TOP's slot. */
+interface WindowVerdict {
+  readonly global: object;
+  readonly userSlots: number;
+  readonly first: number;
+}
+
+/** Keyed on a directory's entries (the value the rule reads, not the directory's record). */
+const windowVerdicts = new WeakMap<object, WindowVerdict>();
+
+/** sameKernelWindow, with each directory's verdict kept for as long as its entries and the global directory's stay the same. */
+const sameKernelWindowCached = windowRule((global, addr, entries, userSlots) => {
+  let known = windowVerdicts.get(entries);
+  if (known === undefined || known.global !== global || known.userSlots !== userSlots) {
+    known = { global, userSlots, first: firstDifferingSlot(global, addr, entries, userSlots) };
+    windowVerdicts.set(entries, known);
+  }
+  return known.first;
+});
+
+/** Applies the rule (sameKernelWindow or its cached form) to `objects` (of any type); a missing global directory is the one violation. */
 function checkDirectories(
   s: KernelState,
   objects: Iterable<readonly [PhysAddr, KernelObject]>,
   out: Violation[] = [],
+  window = sameKernelWindow,
 ): Violation[] {
   if (s.globalPD === null) return out;
   const global = s.objects.get(s.globalPD);
@@ -62,7 +94,7 @@ function checkDirectories(
         globalPD: s.globalPD,
       }),
     );
-  else collect(objects, ([addr, o]) => sameKernelWindow(s, global, addr, o), out);
+  else collect(objects, ([addr, o]) => window(s, global, addr, o), out);
   return out;
 }
 
@@ -71,6 +103,8 @@ function checkDirectories(
  * directory's entries from USER_TOP up (except the hardware-ASID slot 4080).
  */
 const equalKernelMappings32: Invariant = (s) => checkDirectories(s, s.objects);
+
+const equalKernelMappings32Cached: Invariant = (s) => checkDirectories(s, s.objects, [], sameKernelWindowCached);
 
 /**
  * Every directory when the global directory itself changed; else a new directory whole, and
@@ -133,7 +167,7 @@ const globalVSpaceEmptyDelta = (c: StateChange, out: Violation[]): void => {
 };
 
 export const EQUAL_KERNEL_MAPPINGS: InvariantCheck = byArch("equal_kernel_mappings", {
-  aarch32: { full: equalKernelMappings32, delta: equalKernelMappingsDelta },
+  aarch32: { full: equalKernelMappings32, delta: equalKernelMappingsDelta, cached: equalKernelMappings32Cached },
   aarch64: { full: globalVSpaceEmpty, delta: globalVSpaceEmptyDelta },
 });
 

@@ -7,6 +7,7 @@ import { byArch, type InvariantCheck, type StateChange } from "./change.ts";
 import { userSlotsOf } from "./paging.ts";
 import { slotBits, userRootSlots } from "./paging64.ts";
 import { collect, violation, type Invariant, type Violation } from "./violation.ts";
+import { cachesBy, failingKeys } from "./foldCache.ts";
 
 /** kernel_mappings for one directory entry at or above USER_TOP: it is the kernel's (global) or not a page. */
 export function kernelOwnsEntry(pd: PhysAddr, index: number, word: number): Violation | undefined {
@@ -84,8 +85,27 @@ const noKernelMappings64Delta = (c: StateChange, out: Violation[]): void => {
   );
 };
 
+const entryCaches = cachesBy<readonly number[]>();
+
+/** noUserMappingAboveUserTop32 with each directory's failing entries from the fold cache (checkAllCached). */
+const noUserMappingAboveUserTop32Cached: Invariant = (s) => {
+  const userSlots = userSlotsOf(s);
+  const out: Violation[] = [];
+  for (const [pd, o] of s.objects) {
+    if (o.type !== "PageDirectory") continue;
+    const entries = entriesOf(s, o);
+    const failing = failingKeys(
+      entries,
+      (i, w) => i >= userSlots && i < 4096 && kernelOwnsEntry(pd, i, w) !== undefined,
+      entryCaches(`32:${userSlots}`),
+    );
+    collect(failing, (i) => kernelOwnsEntry(pd, i, entries.get(i) ?? 0), out);
+  }
+  return out;
+};
+
 export const KERNEL_MAPPINGS: InvariantCheck = byArch("kernel_mappings", {
-  aarch32: { full: noUserMappingAboveUserTop32, delta: kernelMappingsDelta },
+  aarch32: { full: noUserMappingAboveUserTop32, delta: kernelMappingsDelta, cached: noUserMappingAboveUserTop32Cached },
   aarch64: { full: noKernelMappings64, delta: noKernelMappings64Delta },
 });
 

@@ -13,15 +13,32 @@ import { violation, type Invariant, type Violation } from "./violation.ts";
  * sees it when both are frames).
  */
 
-/** The untyped caps derived from the one in `slot`, at any depth. */
-function untypedDescendants(s: KernelState, slot: SlotAddr): SlotAddr[] {
-  const out: SlotAddr[] = [];
+/**
+ * The untyped caps derived from the one in `slot`, at any depth, and whether `slot` is among its
+ * own descendants. The tree seL4 keeps has no cycle, but a hand-broken state may: each slot is
+ * visited once, so the walk ends either way.
+ */
+function untypedDescendants(s: KernelState, slot: SlotAddr): { readonly untyped: SlotAddr[]; readonly cycle: boolean } {
+  const untyped: SlotAddr[] = [];
+  const seen = new Set<SlotAddr>([slot]);
+  let cycle = false;
   const stack = [...(s.cdtChildren.get(slot)?.keys() ?? [])];
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-    if (s.ctes.get(next)?.cap.type === "Untyped") out.push(next);
+    if (next === slot) cycle = true;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    if (s.ctes.get(next)?.cap.type === "Untyped") untyped.push(next);
     stack.push(...(s.cdtChildren.get(next)?.keys() ?? []));
   }
-  return out;
+  return { untyped, cycle };
+}
+
+function cycleViolation(slot: SlotAddr): Violation {
+  return violation(
+    "untyped_inc",
+    `the untyped at slot ${hex(slot)} is derived from itself: the derivation tree has a cycle through it`,
+    { slot, cycle: true },
+  );
 }
 
 /** untyped_inc for one pair: the free part of the untyped at `ancestor` stays clear of the untyped at `descendant`. */
@@ -43,7 +60,10 @@ function pairViolations(s: KernelState, ancestor: SlotAddr, descendant: SlotAddr
 }
 
 function ancestorViolations(s: KernelState, slot: SlotAddr): Violation[] {
-  return untypedDescendants(s, slot).flatMap((d) => pairViolations(s, slot, d));
+  const { untyped, cycle } = untypedDescendants(s, slot);
+  const out = untyped.flatMap((d) => pairViolations(s, slot, d));
+  if (cycle) out.push(cycleViolation(slot));
+  return out;
 }
 
 /** No untyped cap may hand out memory an untyped cap derived from it covers. */
@@ -55,8 +75,12 @@ const untypedIncDelta = (c: StateChange, out: Violation[]): void => {
   for (const [slot, cte] of c.cteEntries) {
     if (cte.cap.type !== "Untyped") continue;
     out.push(...ancestorViolations(c.after, slot));
-    for (let p = cte.parent; p !== null; p = c.after.ctes.get(p)?.parent ?? null)
+    // The ancestors, each once: a parent chain that loops (a hand-broken state) ends where it meets itself.
+    const seen = new Set<SlotAddr>([slot]);
+    for (let p = cte.parent; p !== null && !seen.has(p); p = c.after.ctes.get(p)?.parent ?? null) {
+      seen.add(p);
       out.push(...pairViolations(c.after, p, slot));
+    }
   }
 };
 

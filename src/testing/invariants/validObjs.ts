@@ -6,6 +6,7 @@ import { aarch64, ASID_POOL_SIZE, ASID_TABLE_SIZE } from "../../arch/index.ts";
 import { asidPoolSizeOf } from "./paging.ts";
 import type { InvariantCheck, StateChange } from "./change.ts";
 import { collect, violation, type Invariant, type Violation } from "./violation.ts";
+import { cachesBy, failingKeys } from "./foldCache.ts";
 
 /** How many entries each kind of table has (ARM32: PD 4096, PT 256; AArch64: VSpace and page table 512; an ASID pool per architecture). */
 const TABLE_ENTRIES: Partial<Record<KernelObject["type"], number>> = {
@@ -88,6 +89,35 @@ export const validObjs: Invariant = (s) => [
   ...validASIDTable(s),
 ];
 
+const tableCaches = cachesBy<readonly number[]>();
+
+/** valid_objs as validObjs finds it, each table's failing entries from the fold cache (checkAllCached). */
+const validObjsCached: Invariant = (s) => {
+  // AArch64's tables are sparse (no kernel window in them): the plain check costs less than the caches.
+  if (s.config.arch === "aarch64") return validObjs(s);
+  const [poolSize, addressBits] = poolShapeOf(s);
+  const out: Violation[] = [];
+  for (const [addr, o] of s.objects) {
+    if (!isTable(o)) {
+      out.push(...validObject(s, addr, o, poolSize, addressBits));
+      continue;
+    }
+    const size = TABLE_ENTRIES[o.type] ?? 0;
+    const entries = entriesOf(s, o);
+    const failing = failingKeys<unknown>(
+      entries,
+      (i, v) => tableEntryViolation(addr, o.type, size, i, v, addressBits) !== undefined,
+      tableCaches(`${o.type}:${addressBits}`),
+    );
+    for (const i of failing) {
+      const v = tableEntryViolation(addr, o.type, size, i, entries.get(i), addressBits);
+      if (v !== undefined) out.push(v);
+    }
+  }
+  out.push(...validASIDTable(s));
+  return out;
+};
+
 /**
  * The changed entries of page directories and tables (a table's creation changes all of its
  * entries); every other changed object whole; the ASID table when it or a pool changed.
@@ -109,4 +139,5 @@ export const VALID_OBJS: InvariantCheck = {
   name: "valid_objs",
   full: validObjs,
   delta: validObjsDelta,
+  cached: validObjsCached,
 };

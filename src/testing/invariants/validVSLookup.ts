@@ -20,9 +20,11 @@ const claimOf = (frame: number, size: string) => `${frame}:${size}`;
 
 function frameClaim(c: Cap | undefined): { key: number; what: string } | undefined {
   if (c?.type !== "Frame" || c.mapping === null) return undefined;
-  // A record that is no 32-bit address claims nothing (valid_mapping_records reports it) and would be no key.
+  // A record that is no ASID and 32-bit address claims nothing (valid_mapping_records reports it)
+  // and would be no key: a negative ASID would make a negative one, which the index refuses.
   const { asid, vaddr } = c.mapping;
-  if (!Number.isSafeInteger(asid) || !Number.isSafeInteger(vaddr) || vaddr < 0 || vaddr >= 2 ** 32) return undefined;
+  if (!Number.isSafeInteger(asid) || asid < 0 || !Number.isSafeInteger(vaddr) || vaddr < 0 || vaddr >= 2 ** 32)
+    return undefined;
   return {
     key: claimKey(c.mapping.asid, c.mapping.vaddr),
     what: claimOf(c.paddr, c.size),
