@@ -65,14 +65,13 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
   checks?.push("message length and extra caps");
   if (args.length < 6 || root === undefined)
     return err(truncatedMessage("Untyped_Retype needs 6 message words and the root CNode as an extra cap"));
-  const [typeNumber, userSize, nodeIndex, nodeDepth, nodeOffset, nodeWindow] = args as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  // Read by index: destructuring an array goes through its iterator.
+  const typeNumber = args[0] as number;
+  const userSize = args[1] as number;
+  const nodeIndex = args[2] as number;
+  const nodeDepth = args[3] as number;
+  const nodeOffset = args[4] as number;
+  const nodeWindow = args[5] as number;
   const arch = archOf(state.config);
   const objectType = arch.objectTypeByNumber(typeNumber, state.config.api);
   checks?.push("the object type exists");
@@ -166,7 +165,8 @@ export function decodeUntypedInvocation(ctx: DecodeContext<UntypedCap>): Result<
     return err(invalidArgument(1, "device memory can only be retyped into frames or smaller untypeds"));
   }
   const first = alignUp(untyped.paddr + freeIndex, objectSize);
-  const addresses = destSlots.map((_, i) => (first + i * pow2(objectSize)) as PhysAddr);
+  const addresses: PhysAddr[] = [];
+  for (let i = 0; i < destSlots.length; i++) addresses.push((first + i * pow2(objectSize)) as PhysAddr);
   return ok({
     kind: "UntypedRetype",
     untypedSlot: ctx.slot,

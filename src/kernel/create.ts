@@ -16,8 +16,10 @@ export const GENERIC_OBJECT_TYPES = [
 ] as const;
 export type GenericObjectType = (typeof GENERIC_OBJECT_TYPES)[number];
 
-export const isGenericObjectType = (t: string): t is GenericObjectType =>
-  (GENERIC_OBJECT_TYPES as readonly string[]).includes(t);
+// A set rather than a search of the list: every Retype asks twice (object size, then creation).
+const GENERIC_TYPE_NAMES: ReadonlySet<string> = new Set(GENERIC_OBJECT_TYPES);
+
+export const isGenericObjectType = (t: string): t is GenericObjectType => GENERIC_TYPE_NAMES.has(t);
 
 /**
  * A notification cap has only seL4's CanSend and CanReceive bits (write and read here): it
