@@ -93,7 +93,8 @@ function popcount(x: number): number {
 function digitOf(key: number, level: number): number {
   // Keys below 2^32 (all of a 32-bit machine's addresses) take the fast unsigned shift;
   // above that, division by a power of two and remainder stay exact up to 2^53.
-  if (key <= 0xffffffff) return level < 7 ? (key >>> (level * BITS)) & (WIDTH - 1) : 0;
+  // Levels 0-5 (bits 0-29) take it for any integer key: ToUint32 keeps a key's low 32 bits.
+  if (level < 6 || key <= 0xffffffff) return level < 7 ? (key >>> (level * BITS)) & (WIDTH - 1) : 0;
   return Math.floor(key / (DIGIT_WEIGHT[level] as number)) % WIDTH;
 }
 
