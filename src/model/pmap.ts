@@ -93,7 +93,8 @@ function popcount(x: number): number {
 function digitOf(key: number, level: number): number {
   // Keys below 2^32 (all of a 32-bit machine's addresses) take the fast unsigned shift;
   // above that, division by a power of two and remainder stay exact up to 2^53.
-  if (key <= 0xffffffff) return level < 7 ? (key >>> (level * BITS)) & (WIDTH - 1) : 0;
+  // Levels 0-5 (bits 0-29) take it for any integer key: ToUint32 keeps a key's low 32 bits.
+  if (level < 6 || key <= 0xffffffff) return level < 7 ? (key >>> (level * BITS)) & (WIDTH - 1) : 0;
   return Math.floor(key / (DIGIT_WEIGHT[level] as number)) % WIDTH;
 }
 
@@ -110,20 +111,46 @@ function checkKey(key: number): void {
 
 const EMPTY_BRANCH: Branch = [0];
 
-/** The value at `key` under `node` (a node of `level`), or `missing` when the key is absent. */
+/** 2^30: a key splits into its low six digits (below this) and the rest (levels 6 and up). */
+const LOW_SPAN = 0x40000000;
+
+/**
+ * The key's digits of levels `lo` to `lo + depth - 1` read as one number, from the key split
+ * into `low` (its bits 0-29) and `high` (the rest, below 2^23 for a key below 2^53): each part
+ * is a 32-bit integer, so the digits come from shifts and masks instead of a division.
+ */
+function splitDigits(low: number, high: number, lo: number, depth: number): number {
+  const top = lo + depth;
+  if (top <= 6) return (low >>> (lo * BITS)) & ((1 << (depth * BITS)) - 1);
+  const highWidth = (top - 6) * BITS;
+  const h = highWidth >= 30 ? high : high & ((1 << highWidth) - 1);
+  if (lo >= 6) return h >>> ((lo - 6) * BITS);
+  return h * (DIGIT_WEIGHT[6 - lo] as number) + (low >>> (lo * BITS));
+}
+
+/**
+ * The value at `key` under `node` (a node of `level`), or `missing` when the key is absent; for
+ * any key below 2^53 (get and has take findWord for the 32-bit ones). The key is split once into
+ * two 32-bit integers, so each level's digit is a shift: a 64-bit machine's slot and object
+ * addresses are above 2^32, and dividing by each level's weight made every lookup of them
+ * several times slower than a 32-bit one.
+ */
 function branchFind(node: Branch, level: number, key: number, missing: unknown): unknown {
+  // key >>> 0 is the key modulo 2^32, exact for any integer key; so is the division by 2^30.
+  const low = (key >>> 0) & (LOW_SPAN - 1);
+  const high = (key - low) / LOW_SPAN;
   let n: Branch = node;
   for (let l = level; ; l--) {
     let bitmap = n[0] as number;
     if (bitmap < 0) {
       // A skip: the key must have its digits, then the walk goes on below it.
-      if (digitsOf(key, l + bitmap + 1, -bitmap) !== n[1]) return missing;
+      if (splitDigits(low, high, l + bitmap + 1, -bitmap) !== n[1]) return missing;
       l += bitmap;
       if (l < 0) return n[2];
       n = n[2] as Branch;
       bitmap = n[0] as number;
     }
-    const bit = 1 << digitOf(key, l);
+    const bit = 1 << ((l < 6 ? low >>> (l * BITS) : high >>> ((l - 6) * BITS)) & (WIDTH - 1));
     if ((bitmap & bit) === 0) return missing;
     const child = n[1 + popcount(bitmap & (bit - 1))];
     if (l === 0) return child;

@@ -37,6 +37,25 @@ describe("PMap", () => {
     );
   });
 
+  it("finds keys above 2^32 clustered like a 64-bit machine's slots, and misses keys one digit off", () => {
+    // Keys sharing their high digits make skips; with a nonzero digit 6 under a higher branch,
+    // skips that straddle the split of a key at 2^30 (digits 6 and up, and those below).
+    const base = fc.constantFrom(2 ** 30, 2 ** 32, 0x8_c000_0000, 0x40_1234_5000, 2 ** 52 + 0x1_4000_0000);
+    const offset = fc.nat({ max: 2 ** 16 });
+    fc.assert(
+      fc.property(base, fc.uniqueArray(offset, { maxLength: 60 }), fc.array(fc.nat({ max: 52 })), (b, offs, bits) => {
+        const keys = offs.map((o) => b + o * 8);
+        const p = PMap.from(keys.map((k) => [k, k] as const));
+        const present = new Set(keys);
+        const probes = [...keys, ...keys.flatMap((k) => bits.map((i) => k + 2 ** i)), b - 1, b * 2];
+        for (const k of probes.filter(Number.isSafeInteger)) {
+          expect(p.get(k)).to.equal(present.has(k) ? k : undefined);
+          expect(p.has(k)).to.equal(present.has(k));
+        }
+      }),
+    );
+  });
+
   it("never changes an old version when a new one is made", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(keyArb, fc.integer()), { maxLength: 100 }), keyArb, (entries, extra) => {

@@ -22,7 +22,6 @@ const TCB_SLOT_COUNT = Object.keys(TCB_SLOTS).length;
  */
 export function slotViolations(s: KernelState, slot: SlotAddr): Violation[] {
   const found = Number.isSafeInteger(slot) ? s.objects.floor(slot) : undefined;
-  const where = found === undefined ? "no object" : `the ${found[1].type} at ${hex(found[0])}`;
   if (found !== undefined) {
     const [base, o] = found;
     // A CTE is 2^seL4_SlotBits bytes (kernel/cspace.ts's stride): 16 on ARM32, 32 on AArch64.
@@ -32,6 +31,7 @@ export function slotViolations(s: KernelState, slot: SlotAddr): Violation[] {
     if (o.type === "CNode" && whole && offset < pow2(objectSizeBits(s.config.sizes, o))) return [];
     if (o.type === "TCB" && whole && offset / stride < TCB_SLOT_COUNT) return [];
   }
+  const where = found === undefined ? "no object" : `the ${found[1].type} at ${hex(found[0])}`;
   return [
     violation(
       `a cap sits at ${Number.isFinite(slot) ? hex(slot) : String(slot)}, which is not a slot of a CNode or a TCB (it is in ${where})`,

@@ -17,12 +17,13 @@ import { violation, type Invariant, type Violation } from "./violation.ts";
 /** valid_vspace_objs for one reachable entry. */
 export function entryValid(s: KernelState, r: Reached): Violation | undefined {
   const e = r.entry;
-  const where = `${hex(r.table)}[${r.index}] (level ${r.level}, ${hex(r.vref)})`;
+  // Rendered only for a violation: this rule runs on every reachable entry after every step.
+  const where = (): string => `${hex(r.table)}[${r.index}] (level ${r.level}, ${hex(r.vref)})`;
   if (e.kind === "Invalid") {
     if (r.word === 0n) return undefined;
     return violation(
       "valid_vspace_objs",
-      `${where} holds 0x${r.word.toString(16)}, no entry seL4 writes at level ${r.level}`,
+      `${where()} holds 0x${r.word.toString(16)}, no entry seL4 writes at level ${r.level}`,
       {
         table: r.table,
         index: r.index,
@@ -35,7 +36,7 @@ export function entryValid(s: KernelState, r: Reached): Violation | undefined {
   if (e.kind === "Table" ? o?.type === "PageTable64" : o?.type === "Frame" && o.size === e.size) return undefined;
   const wanted = e.kind === "Table" ? "a page table" : `a ${e.size} frame`;
   const found = o === undefined ? "nothing" : o.type === "Frame" ? `a ${o.size} frame` : `a ${o.type}`;
-  return violation("valid_vspace_objs", `${where} names ${found} at ${hex(e.paddr)}; it should name ${wanted}`, {
+  return violation("valid_vspace_objs", `${where()} names ${found} at ${hex(e.paddr)}; it should name ${wanted}`, {
     table: r.table,
     index: r.index,
     level: r.level,
