@@ -146,7 +146,7 @@ export function insertCap(
  * after it in the MDB list (seL4's insertNewCap for each, in order). The caller's decode read
  * `untypedCTE` and `children` (the untyped's child set) and proved every destination empty, all
  * on the state this draft started from, which nothing before this call changed in those stores;
- * so the batch skips those reads, and writes the child set and the CTE store once each.
+ * so for one new cap it skips those reads and writes the CTE store once.
  */
 export function insertNewCaps(
   s: MutableState,
@@ -158,36 +158,26 @@ export function insertNewCaps(
   dests: readonly SlotAddr[],
 ): void {
   const after = untypedCTE.position;
-  let set = children ?? PMap.empty<SlotAddr, true>();
   const only = caps.length === 1 ? (caps[0] as Cap) : undefined;
-  if (only !== undefined && only.type !== "Null" && capObjectAddress(untypedCTE.cap) === capObjectAddress(newUntyped)) {
-    // The common case, one new object: both CTEs in one walk of the CTE store (PMap.set2).
-    const dest = dests[0] as SlotAddr;
-    const position: MDBPosition = { after, stamp: s.mdbStamp };
-    s.mdbStamp = s.mdbStamp + 1;
-    s.ctes = s.ctes.set2(
-      untypedSlot,
-      { cap: newUntyped, parent: untypedCTE.parent, original: untypedCTE.original, position: untypedCTE.position },
-      dest,
-      { cap: only, parent: untypedSlot, original: true, position },
-    );
-    countCap(s, only, +1);
-    set = set.set(dest, true);
-  } else {
+  if (only === undefined || only.type === "Null" || capObjectAddress(untypedCTE.cap) !== capObjectAddress(newUntyped)) {
+    // Several objects (or a rare shape): insertCap for each, in order, as seL4's loop does.
     replaceCap(s, untypedSlot, untypedCTE, newUntyped);
-    for (let i = 0; i < caps.length; i++) {
-      const cap = caps[i] as Cap;
-      const dest = dests[i] as SlotAddr;
-      if (cap.type === "Null") continue;
-      const position: MDBPosition = { after, stamp: s.mdbStamp };
-      s.mdbStamp = s.mdbStamp + 1;
-      s.ctes = s.ctes.set(dest, { cap, parent: untypedSlot, original: true, position });
-      countCap(s, cap, +1);
-      set = set.set(dest, true);
-    }
+    for (let i = 0; i < caps.length; i++) insertCap(s, caps[i] as Cap, dests[i] as SlotAddr, untypedSlot, true, after);
+    return;
   }
-  // Only when a cap joined (a null cap joins nothing): no empty child set is ever stored.
-  if (set.size !== (children?.size ?? 0)) s.cdtChildren = s.cdtChildren.set(untypedSlot, set);
+  // The common case, one new object: both CTEs in one walk of the CTE store (PMap.set2), and the
+  // child set decode read extended without reading it again.
+  const dest = dests[0] as SlotAddr;
+  const position: MDBPosition = { after, stamp: s.mdbStamp };
+  s.mdbStamp = s.mdbStamp + 1;
+  s.ctes = s.ctes.set2(
+    untypedSlot,
+    { cap: newUntyped, parent: untypedCTE.parent, original: untypedCTE.original, position: untypedCTE.position },
+    dest,
+    { cap: only, parent: untypedSlot, original: true, position },
+  );
+  countCap(s, only, +1);
+  s.cdtChildren = s.cdtChildren.set(untypedSlot, (children ?? PMap.empty<SlotAddr, true>()).set(dest, true));
 }
 
 function positionOf(s: KernelState, slot: SlotAddr | null): MDBPosition | null {
